@@ -1,1 +1,15 @@
+//! offasm: a compiler for the portable assembly dialect of JavaScriptCore's
+//! offlineasm. The pipeline is visible in the module tree:
+//! `front` (lex, parse, include) → `expand` (settings, macros) →
+//! `valid` (layout, folding, validation against the `isa` table).
 
+pub mod diag;
+pub mod driver;
+pub mod expand;
+pub mod front;
+pub mod isa;
+pub mod layout;
+pub mod print;
+pub mod source;
+pub mod target;
+pub mod valid;

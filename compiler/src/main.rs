@@ -1,1 +1,172 @@
-fn main(){}
+//! The `offasm` command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use offasm::driver::{self, Input, Options, Outcome};
+use offasm::target::Target;
+
+#[derive(Parser)]
+#[command(name = "offasm", version, about = "Compiler for the offlineasm portable assembly dialect")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, expand and validate a program; report diagnostics only.
+    Check(Common),
+    /// Print the macro-expanded program in the dialect's own syntax.
+    Expand(Common),
+    /// Compile a program (with --print-layout-keys: print the layout skeleton).
+    Compile {
+        #[command(flatten)]
+        common: Common,
+        /// Print a JSON skeleton of every layout key the program needs.
+        #[arg(long)]
+        print_layout_keys: bool,
+        /// Output assembly file.
+        #[arg(short = 'o', value_name = "OUT.S")]
+        output: Option<PathBuf>,
+    },
+    /// List the supported targets.
+    Targets,
+}
+
+#[derive(Args)]
+struct Common {
+    /// The root source file.
+    file: PathBuf,
+    /// Target triple (default: the host).
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
+    /// Add a directory to the include search path (searched in order).
+    #[arg(short = 'I', value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Set a user setting: NAME, NAME=1, NAME=0 (also true/false).
+    #[arg(short = 'D', value_name = "NAME[=0|1]")]
+    define: Vec<String>,
+    /// Layout table (JSON, repeatable).
+    #[arg(long, value_name = "FILE")]
+    layout: Vec<PathBuf>,
+    /// Maximum macro expansion nesting depth.
+    #[arg(long, default_value_t = offasm::expand::DEFAULT_MAX_DEPTH)]
+    max_expansion_depth: usize,
+    /// Treat settings that are neither target-derived nor given with -D as false (with a warning).
+    #[arg(long)]
+    undefined_settings_false: bool,
+    /// Diagnostic rendering.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    diagnostic_format: Format,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum Format {
+    /// Source excerpts with labels (ariadne).
+    Human,
+    /// One `file:line:col: error[code]: message` line per diagnostic, plus notes.
+    Short,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors; every real error exits with 1.
+            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn options(c: &Common) -> Result<Options, String> {
+    let target = match &c.target {
+        Some(t) => Target::from_triple(t).map_err(|e| e.to_string())?,
+        None => Target::host().map_err(|e| format!("{e}\n(pass --target to choose a supported target)"))?,
+    };
+    let mut o = Options::new(target);
+    o.include_dirs = c.include.clone();
+    o.defines = c.define.clone();
+    o.layouts = c.layout.clone();
+    o.max_depth = c.max_expansion_depth;
+    o.undefined_settings_false = c.undefined_settings_false;
+    Ok(o)
+}
+
+fn report(out: &Outcome, format: Format) {
+    let text = match format {
+        Format::Human => out.render(std::io::stderr().is_terminal()),
+        Format::Short => out.render_short(),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let n = out.diags.error_count();
+    if n > 0 {
+        let _ = writeln!(err, "error: {n} error{} found", if n == 1 { "" } else { "s" });
+    }
+}
+
+fn finish(out: &Outcome, format: Format, stdout_text: Option<String>) -> ExitCode {
+    report(out, format);
+    if !out.ok() {
+        return ExitCode::from(1);
+    }
+    if let Some(t) = stdout_text {
+        let mut so = std::io::stdout().lock();
+        if so.write_all(t.as_bytes()).and_then(|_| so.flush()).is_err() {
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Targets => {
+            let mut s = String::new();
+            for t in Target::supported() {
+                s.push_str(&format!("{:<28} {:<12} {}\n", t.triple, t.backend_setting, t.description));
+                if !t.aliases.is_empty() {
+                    s.push_str(&format!("{:<28} also: {}\n", "", t.aliases.join(", ")));
+                }
+            }
+            print!("{s}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(c) => {
+            let out = driver::check(Input::File(&c.file), &options(&c)?)?;
+            Ok(finish(&out, c.diagnostic_format, None))
+        }
+        Command::Expand(c) => {
+            let out = driver::expand(Input::File(&c.file), &options(&c)?)?;
+            let text = out.expanded.as_ref().map(offasm::print::expanded);
+            Ok(finish(&out, c.diagnostic_format, text))
+        }
+        Command::Compile { common: c, print_layout_keys, output } => {
+            let opts = options(&c)?;
+            if print_layout_keys {
+                let out = driver::expand(Input::File(&c.file), &opts)?;
+                let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));
+                return Ok(finish(&out, c.diagnostic_format, text));
+            }
+            let out = driver::check(Input::File(&c.file), &opts)?;
+            let code = finish(&out, c.diagnostic_format, None);
+            if out.ok() {
+                let _ = output;
+                return Err("code generation is not implemented yet: this build of offasm has no back ends (use `check`, `expand` or `compile --print-layout-keys`)".into());
+            }
+            Ok(code)
+        }
+    }
+}

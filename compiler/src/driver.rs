@@ -1,0 +1,161 @@
+//! Runs the pipeline: load → settings → expand → (layout, fold, validate).
+//! Used by the CLI, tests, benchmarks and (later) build scripts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::expand::{self, settings::Settings, Expanded, ItemKind};
+use crate::front::ast::{Addr, Expr, ExprKind, OperandKind, Stmt};
+use crate::front::Loader;
+use crate::layout::{KeyKind, Layout};
+use crate::source::{SourceMap, Span};
+use crate::target::Target;
+use crate::valid::{self, Program};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub target: Target,
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D` specs: `NAME`, `NAME=0`, `NAME=1`.
+    pub defines: Vec<String>,
+    pub layouts: Vec<PathBuf>,
+    pub max_depth: usize,
+    pub undefined_settings_false: bool,
+}
+
+impl Options {
+    pub fn new(target: Target) -> Options {
+        Options {
+            target,
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            layouts: Vec::new(),
+            max_depth: expand::DEFAULT_MAX_DEPTH,
+            undefined_settings_false: false,
+        }
+    }
+}
+
+/// Everything a compilation produced, including its diagnostics.
+#[derive(Default)]
+pub struct Outcome {
+    pub map: SourceMap,
+    pub diags: Diagnostics,
+    pub files_read: Vec<PathBuf>,
+    pub expanded: Option<Expanded>,
+    pub program: Option<Program>,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        !self.diags.has_errors()
+    }
+    /// All diagnostics rendered (ariadne), in order.
+    pub fn render(&self, color: bool) -> String {
+        self.diags.list.iter().map(|d| d.render(&self.map, color)).collect()
+    }
+    pub fn render_short(&self) -> String {
+        self.diags.list.iter().map(|d| d.render_short(&self.map)).collect()
+    }
+}
+
+/// Where the root source comes from.
+pub enum Input<'a> {
+    File(&'a Path),
+    /// In-memory text; `path` is used for display and relative includes.
+    Text { path: &'a Path, text: String },
+}
+
+/// Phases 1–4. `Err` is a command-line problem (bad `-D`), not a diagnostic.
+pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut settings = Settings::new(opts.target.clone());
+    settings.undefined_false = opts.undefined_settings_false;
+    for d in &opts.defines {
+        settings.define(d)?;
+    }
+    let mut out = Outcome::default();
+    let mut loader = Loader::new(&mut out.map, &opts.include_dirs, &mut out.diags);
+    let tree: Option<Vec<Stmt>> = match input {
+        Input::File(p) => loader.load_root(p),
+        Input::Text { path, text } => Some(loader.load_text(path, &path.display().to_string(), text)),
+    };
+    out.files_read = std::mem::take(&mut loader.files_read);
+    let Some(tree) = tree else { return Ok(out) };
+    // A file that does not parse is not expanded: its tree is incomplete.
+    if out.diags.has_errors() {
+        return Ok(out);
+    }
+    let tree = expand::settings::resolve(tree, &settings, &mut out.diags);
+    if out.diags.has_errors() {
+        return Ok(out);
+    }
+    out.expanded = Some(expand::expand(&tree, opts.max_depth, &mut out.diags));
+    Ok(out)
+}
+
+/// Phases 1–7: the validated program.
+pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = expand(input, opts)?;
+    let layout = load_layouts(opts, &mut out);
+    if out.diags.has_errors() {
+        return Ok(out);
+    }
+    if let Some(x) = &out.expanded {
+        out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
+    }
+    Ok(out)
+}
+
+fn load_layouts(opts: &Options, out: &mut Outcome) -> Layout {
+    let mut layout = Layout::default();
+    for path in &opts.layouts {
+        if let Err((code, msg)) = layout.load(path, &opts.target.triple) {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let id = out.map.add(path, path.display().to_string(), text);
+            out.diags.push(Diagnostic::error(code, Span::new(id, 0, 0), msg).with_label("in this layout table"));
+        }
+        out.files_read.push(path.clone());
+    }
+    layout
+}
+
+/// Every layout key the expanded program needs (for `--print-layout-keys`).
+pub fn layout_keys(x: &Expanded) -> BTreeMap<(KeyKind, String), ()> {
+    fn walk(e: &Expr, keys: &mut BTreeMap<(KeyKind, String), ()>) {
+        match &e.kind {
+            ExprKind::Path(k) => {
+                keys.insert((KeyKind::Offset, k.to_string()), ());
+            }
+            ExprKind::Sizeof(k) => {
+                keys.insert((KeyKind::Size, k.to_string()), ());
+            }
+            ExprKind::Constexpr(k) => {
+                keys.insert((KeyKind::Constexpr, k.to_string()), ());
+            }
+            ExprKind::Neg(a) | ExprKind::Not(a) => walk(a, keys),
+            ExprKind::Bin(_, a, b) => {
+                walk(a, keys);
+                walk(b, keys);
+            }
+            _ => {}
+        }
+    }
+    let mut keys = BTreeMap::new();
+    for item in &x.items {
+        if let ItemKind::Instr { operands, .. } = &item.kind {
+            for o in operands {
+                match &o.kind {
+                    OperandKind::Expr(e) => walk(e, &mut keys),
+                    OperandKind::Addr(a) => {
+                        let Addr { offset, base, index, scale } = &**a;
+                        for e in [offset, base, index, scale].into_iter().flatten() {
+                            walk(e, &mut keys);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    keys
+}

@@ -1,0 +1,592 @@
+//! Expansion (phase 4, LANGUAGE.md §9): macro calls are replaced by their
+//! bodies, parameters and constants substituted, local labels renamed per
+//! expansion, `%name%` concatenations performed and `global`s collected. The
+//! result is a flat list of labels and instructions, each with its origin.
+
+pub mod env;
+pub mod settings;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::diag::{Diagnostic, Diagnostics, Frame};
+use crate::front::ast::*;
+use crate::source::Span;
+use crate::target::regs::reg_by_name;
+use env::{file_label, Binding, BodyInfo, Env, Found, MacroValue, Node};
+
+pub const DEFAULT_MAX_DEPTH: usize = 512;
+
+/// The expanded program: statements in output order.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub items: Vec<Item>,
+    /// `global _x` declarations that took effect (after concatenation).
+    pub globals: Vec<(Name, Span)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// The statement in its source (inside the macro body for expanded code).
+    pub span: Span,
+    /// The macro calls that produced it, innermost first.
+    pub chain: Option<Rc<Frame>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ItemKind {
+    /// `local`: the unique output name of a local label (`oa<n>_…`, no prefix);
+    /// otherwise the global label as spelled (`_name`).
+    Label { name: Name, local: bool },
+    Instr { mnemonic: Ident, operands: Vec<Operand> },
+}
+
+pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expanded {
+    let mut x = Expander {
+        diags,
+        max_depth,
+        counter: 0,
+        aborted: false,
+        infos: HashMap::new(),
+        file_consts: HashMap::new(),
+        file_labels: HashSet::new(),
+        out: Expanded::default(),
+        quiet: false,
+    };
+    let mut scope = Scope { macros: Vec::new(), parent: None };
+    x.collect_macros(file, &Env::default(), &mut scope, true);
+    for s in file {
+        if let Stmt::Label(l) = s {
+            if l.local && !x.file_labels.insert(l.name.clone()) {
+                x.diags.push(Diagnostic::error("duplicate-label", l.span, format!("local label `{}` is defined twice at file level", l.name)));
+            }
+        }
+    }
+    x.list(file, Env::default(), &scope, &None, 0, true);
+    x.out
+}
+
+/// The dynamic macro environment (§9.4): one scope per expansion in progress.
+struct Scope<'p> {
+    macros: Vec<(Name, Rc<MacroValue>)>,
+    parent: Option<&'p Scope<'p>>,
+}
+
+impl Scope<'_> {
+    fn lookup(&self, name: &str) -> Option<Rc<MacroValue>> {
+        let mut s = Some(self);
+        while let Some(sc) = s {
+            // The last definition in one list wins (§9.4).
+            if let Some((_, m)) = sc.macros.iter().rev().find(|(n, _)| &**n == name) {
+                return Some(m.clone());
+            }
+            s = sc.parent;
+        }
+        None
+    }
+}
+
+struct Expander<'d> {
+    diags: &'d mut Diagnostics,
+    max_depth: usize,
+    counter: u32,
+    aborted: bool,
+    infos: HashMap<*const MacroDef, Rc<BodyInfo>>,
+    /// File-level constants as of the statement being expanded (§8 rule 2).
+    file_consts: HashMap<Name, Operand>,
+    file_labels: HashSet<Name>,
+    out: Expanded,
+    /// Suppresses diagnostics (used when pre-computing closure environments).
+    quiet: bool,
+}
+
+impl Expander<'_> {
+    fn error(&mut self, d: Diagnostic) {
+        if !self.quiet {
+            self.diags.push(d);
+        }
+    }
+
+    fn info(&mut self, def: &Rc<MacroDef>) -> Rc<BodyInfo> {
+        if let Some(i) = self.infos.get(&Rc::as_ptr(def)) {
+            return i.clone();
+        }
+        let mut labels = HashSet::new();
+        let mut macros = Vec::new();
+        for s in &def.body {
+            match s {
+                Stmt::Label(l) if l.local => {
+                    if !labels.insert(l.name.clone()) {
+                        self.error(Diagnostic::error(
+                            "duplicate-label",
+                            l.span,
+                            format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
+                        ));
+                    }
+                }
+                Stmt::Macro(m) => macros.push(m.clone()),
+                _ => {}
+            }
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for p in &def.params {
+            if let Some(first) = seen.insert(&p.name, p.span) {
+                self.error(
+                    Diagnostic::warning("duplicate-parameter", p.span, format!("parameter `{}` is declared twice", p.name))
+                        .with_secondary(first, "first declared here")
+                        .with_note("uses in the body refer to the last one"),
+                );
+            }
+        }
+        let info = Rc::new(BodyInfo { labels, macros });
+        self.infos.insert(Rc::as_ptr(def), info.clone());
+        info
+    }
+
+    /// Registers the named macros defined directly in `list`, each closing
+    /// over the lexical environment at its position.
+    fn collect_macros(&mut self, list: &[Stmt], env: &Env, scope: &mut Scope, file_level: bool) {
+        let mut env = env.clone();
+        let mut seen: HashMap<Name, Span> = HashMap::new();
+        let was_quiet = self.quiet;
+        for s in list {
+            match s {
+                Stmt::Macro(def) => {
+                    let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_else(|| "anon".into());
+                    let span = def.name.as_ref().map(|n| n.span).unwrap_or(def.header);
+                    if let Some(first) = seen.insert(name.clone(), span) {
+                        self.error(
+                            Diagnostic::warning("duplicate-macro", span, format!("macro `{name}` is defined twice in the same scope"))
+                                .with_secondary(first, "first definition")
+                                .with_note("the last definition is used for every call in this scope"),
+                        );
+                    }
+                    let info = self.info(def);
+                    scope.macros.push((name, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info })));
+                }
+                // Body constants before a nested definition are visible in it (§8 rule 1).
+                Stmt::Const { name, value, .. } if !file_level => {
+                    self.quiet = true;
+                    let v = self.subst_operand(value, &env);
+                    self.quiet = was_quiet;
+                    env = env.push(Node::Const { name: name.name.clone(), value: v });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn list(&mut self, list: &[Stmt], mut env: Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
+        for s in list {
+            if self.aborted {
+                return;
+            }
+            match s {
+                Stmt::Const { name, value, .. } => {
+                    let v = self.subst_operand(value, &env);
+                    if file_level {
+                        let v = self.resolve_file_consts(v);
+                        self.file_consts.insert(name.name.clone(), v);
+                    } else {
+                        env = env.push(Node::Const { name: name.name.clone(), value: v });
+                    }
+                }
+                Stmt::Macro(_) | Stmt::Include { .. } | Stmt::If(_) => {}
+                Stmt::Call(c) => self.call(c, &env, scope, chain, depth),
+                Stmt::Global { label, span } => {
+                    let name = self.concat(&label.name, label.span, &env);
+                    if self.check_concat_done(&name, label.span, chain) {
+                        self.out.globals.push((name, *span));
+                    }
+                }
+                Stmt::Label(l) => {
+                    let name: Name = if l.local {
+                        if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }.into()
+                    } else {
+                        let n = self.concat(&l.name, l.span, &env);
+                        if !self.check_concat_done(&n, l.span, chain) {
+                            continue;
+                        }
+                        n
+                    };
+                    self.out.items.push(Item { kind: ItemKind::Label { name, local: l.local }, span: l.span, chain: chain.clone() });
+                }
+                Stmt::Error(span) => {
+                    self.error(
+                        Diagnostic::error("error-reached", *span, "`error` statement reached")
+                            .with_label("this branch was selected for the target and settings")
+                            .with_chain(chain.clone()),
+                    );
+                }
+                Stmt::Instr(i) => {
+                    let operands: Vec<Operand> = i
+                        .operands
+                        .iter()
+                        .map(|o| {
+                            let o = self.subst_instr_operand(o, &env, chain);
+                            self.resolve_file_consts(o)
+                        })
+                        .collect();
+                    self.out.items.push(Item {
+                        kind: ItemKind::Instr { mnemonic: i.mnemonic.clone(), operands },
+                        span: i.span,
+                        chain: chain.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, c: &Call, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize) {
+        let callee = match env.lookup_param(&c.callee.name) {
+            Some(Binding::Macro(m)) => m.clone(),
+            Some(Binding::Operand(_)) => {
+                self.error(
+                    Diagnostic::error("not-a-macro", c.callee.span, format!("`{}` is bound to an operand, not a macro", c.callee.name))
+                        .with_label("called here")
+                        .with_chain(chain.clone()),
+                );
+                return;
+            }
+            None => match scope.lookup(&c.callee.name) {
+                Some(m) => m,
+                None => {
+                    self.error(
+                        Diagnostic::error("undefined-macro", c.callee.span, format!("no macro `{}` is visible here", c.callee.name))
+                            .with_label("called here")
+                            .with_chain(chain.clone()),
+                    );
+                    return;
+                }
+            },
+        };
+        let def = callee.def.clone();
+        if def.params.len() != c.args.len() {
+            let def_span = def.name.as_ref().map(|n| n.span).unwrap_or(def.header);
+            self.error(
+                Diagnostic::error(
+                    "macro-arity",
+                    c.span,
+                    format!(
+                        "`{}` expects {} argument{}, got {}",
+                        def.display_name(),
+                        def.params.len(),
+                        if def.params.len() == 1 { "" } else { "s" },
+                        c.args.len()
+                    ),
+                )
+                .with_label("wrong number of arguments")
+                .with_secondary(def_span, format!("`{}` defined here", def.display_name()))
+                .with_chain(chain.clone()),
+            );
+            return;
+        }
+        if depth + 1 > self.max_depth {
+            self.error(
+                Diagnostic::error("expansion-depth", c.span, format!("expansion nested deeper than {}", self.max_depth))
+                    .with_label(format!("call of `{}`", def.display_name()))
+                    .with_note("a macro that calls itself (directly or through others) never stops expanding; raise the limit with --max-expansion-depth")
+                    .with_chain(chain.clone()),
+            );
+            self.aborted = true;
+            return;
+        }
+        let bindings: Vec<Binding> = c.args.iter().map(|a| self.bind_arg(a, env, scope, chain)).collect();
+        self.counter += 1;
+        let n = self.counter;
+        let name = def.display_name();
+        let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
+        let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
+        let mut body_scope = Scope { macros: Vec::new(), parent: Some(scope) };
+        for (p, b) in def.params.iter().zip(bindings) {
+            if let Binding::Macro(m) = &b {
+                body_scope.macros.push((p.name.clone(), m.clone()));
+            }
+            body_env = body_env.push(Node::Param { name: p.name.clone(), binding: b, macro_name: name.clone() });
+        }
+        if !callee.info.macros.is_empty() {
+            self.collect_macros(&def.body, &body_env, &mut body_scope, false);
+        }
+        self.list(&def.body, body_env, &body_scope, &frame, depth + 1, false);
+    }
+
+    fn bind_arg(&mut self, a: &Arg, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>) -> Binding {
+        match a {
+            Arg::Macro(def) => {
+                let info = self.info(def);
+                Binding::Macro(Rc::new(MacroValue { def: def.clone(), env: env.clone(), info }))
+            }
+            Arg::Operand(op) => {
+                if let OperandKind::Expr(Expr { kind: ExprKind::Var(name), .. }) = &op.kind {
+                    if !name.contains('%') {
+                        match env.lookup(name) {
+                            Some(Found::Param { binding, .. }) => return binding.clone(),
+                            Some(Found::Const(v)) => return Binding::Operand(v.clone()),
+                            None => {
+                                if let Some(m) = scope.lookup(name) {
+                                    return Binding::Macro(m);
+                                }
+                            }
+                        }
+                    }
+                }
+                let _ = chain;
+                Binding::Operand(self.subst_operand(op, env))
+            }
+        }
+    }
+
+    /// Substitutes an instruction operand; a macro-valued parameter there is an error.
+    fn subst_instr_operand(&mut self, o: &Operand, env: &Env, chain: &Option<Rc<Frame>>) -> Operand {
+        if let OperandKind::Expr(Expr { kind: ExprKind::Var(name), span, .. }) = &o.kind {
+            if let Some(Found::Param { binding: Binding::Macro(_), macro_name }) = env.lookup(name) {
+                let d = Diagnostic::error("macro-as-operand", *span, format!("`{name}` is bound to a macro and cannot be an operand"))
+                    .with_label("used as an operand here")
+                    .with_note(format!("`{name}` is a parameter of `{macro_name}`"))
+                    .with_chain(chain.clone());
+                self.error(d);
+                return o.clone();
+            }
+        }
+        self.subst_operand(o, env)
+    }
+
+    /// Replaces parameters, body constants, local labels and `%name%`
+    /// fragments in an operand (one lexical level, §9.2).
+    fn subst_operand(&mut self, o: &Operand, env: &Env) -> Operand {
+        match &o.kind {
+            OperandKind::Expr(e) => {
+                // A bare name may stand for a whole operand, address included.
+                if let ExprKind::Var(name) = &e.kind {
+                    if !name.contains('%') {
+                        match env.lookup(name) {
+                            Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
+                                let via = Rc::new(Via { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
+                                return with_via(v.clone(), via);
+                            }
+                            Some(Found::Const(v)) => return v.clone(),
+                            _ => {}
+                        }
+                    }
+                }
+                Operand { kind: OperandKind::Expr(self.subst_expr(e, env)), span: o.span }
+            }
+            OperandKind::Addr(a) => {
+                let f = |x: &mut Self, e: &Option<Expr>| e.as_ref().map(|e| x.subst_expr(e, env));
+                let addr = Addr { offset: f(self, &a.offset), base: f(self, &a.base), index: f(self, &a.index), scale: f(self, &a.scale) };
+                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span }
+            }
+        }
+    }
+
+    fn subst_expr(&mut self, e: &Expr, env: &Env) -> Expr {
+        let kind = match &e.kind {
+            ExprKind::Var(name) if name.contains('%') => {
+                let n = self.concat(name, e.span, env);
+                reclassify(n)
+            }
+            ExprKind::Var(name) => match env.lookup(name) {
+                Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
+                    let via = Rc::new(Via { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
+                    return operand_as_expr(v, Some(via));
+                }
+                Some(Found::Const(v)) => return operand_as_expr(v, None),
+                // A macro-valued name inside an expression stays symbolic; validation reports it.
+                _ => return e.clone(),
+            },
+            ExprKind::Path(p) if p.contains('%') => ExprKind::Path(self.concat(p, e.span, env)),
+            ExprKind::Sizeof(p) if p.contains('%') => ExprKind::Sizeof(self.concat(p, e.span, env)),
+            ExprKind::Constexpr(p) if p.contains('%') => ExprKind::Constexpr(self.concat(p, e.span, env)),
+            ExprKind::GlobalLabel(p) if p.contains('%') => reclassify(self.concat(p, e.span, env)),
+            ExprKind::LocalLabel(l) => match env.local_label(l) {
+                Some(n) => ExprKind::ResolvedLocal(n.into()),
+                None if self.file_labels.contains(l) => ExprKind::ResolvedLocal(file_label(l).into()),
+                None => {
+                    self.error(
+                        Diagnostic::error("undefined-local-label", e.span, format!("local label `{l}` is not defined"))
+                            .with_label("no enclosing macro body and no file-level statement defines it"),
+                    );
+                    return e.clone();
+                }
+            },
+            ExprKind::Neg(a) => ExprKind::Neg(Box::new(self.subst_expr(a, env))),
+            ExprKind::Not(a) => ExprKind::Not(Box::new(self.subst_expr(a, env))),
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Box::new(self.subst_expr(a, env)), Box::new(self.subst_expr(b, env))),
+            _ => return e.clone(),
+        };
+        Expr { kind, span: e.span, via: e.via.clone() }
+    }
+
+    /// `%name%` concatenation (§9.6). Unresolvable fragments stay in place.
+    fn concat(&mut self, s: &str, span: Span, env: &Env) -> Name {
+        let mut out = String::with_capacity(s.len() + 8);
+        let mut rest = s;
+        while let Some(start) = rest.find('%') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let Some(len) = after.find('%') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..len];
+            let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let spelled = if valid { self.spelling_of(name, span, env) } else { None };
+            match spelled {
+                Some(text) => out.push_str(&text),
+                None => {
+                    out.push('%');
+                    out.push_str(name);
+                    out.push('%');
+                }
+            }
+            rest = &after[len + 1..];
+        }
+        out.push_str(rest);
+        out.into()
+    }
+
+    fn spelling_of(&mut self, name: &str, span: Span, env: &Env) -> Option<String> {
+        let (value, what) = match env.lookup(name) {
+            Some(Found::Param { binding: Binding::Macro(_), macro_name }) => {
+                let d = Diagnostic::error("bad-concatenation", span, format!("`%{name}%` is bound to a macro, which has no spelling"))
+                    .with_note(format!("`{name}` is a parameter of `{macro_name}`"));
+                self.error(d);
+                return None;
+            }
+            Some(Found::Param { binding: Binding::Operand(v), macro_name }) => (v.clone(), Some(macro_name.clone())),
+            Some(Found::Const(v)) => (v.clone(), None),
+            None => (self.file_consts.get(name)?.clone(), None),
+        };
+        match spelling(&value) {
+            Some(s) => Some(s),
+            None if what.is_some() => {
+                let d = Diagnostic::error(
+                    "bad-concatenation",
+                    value.span,
+                    format!("`%{name}%` needs an identifier, register or global label, not this argument"),
+                )
+                .with_label("bound here")
+                .with_secondary(span, "concatenated here");
+                self.error(d);
+                None
+            }
+            // A constant that is not a bare name cannot be spelled: left for `unresolved-concatenation`.
+            None => None,
+        }
+    }
+
+    fn check_concat_done(&mut self, name: &str, span: Span, chain: &Option<Rc<Frame>>) -> bool {
+        if let Some(frag) = unresolved_fragment(name) {
+            self.error(
+                Diagnostic::error("unresolved-concatenation", span, format!("`%{frag}%` in `{name}` names no parameter or constant"))
+                    .with_chain(chain.clone()),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Replaces free names by file-level constants (§8 rule 2). Substituted
+    /// values are not searched again: a constant keeps the meaning it had
+    /// when it was declared.
+    fn resolve_file_consts(&self, o: Operand) -> Operand {
+        if self.file_consts.is_empty() {
+            return o;
+        }
+        match o.kind {
+            OperandKind::Expr(Expr { kind: ExprKind::Var(ref name), .. }) if self.file_consts.contains_key(name) => {
+                let mut v = self.file_consts[name].clone();
+                if let OperandKind::Expr(e) = &o.kind {
+                    if let (OperandKind::Expr(ve), Some(via)) = (&mut v.kind, &e.via) {
+                        ve.via.get_or_insert_with(|| via.clone());
+                    }
+                }
+                v
+            }
+            OperandKind::Expr(e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span },
+            OperandKind::Addr(a) => {
+                let a = *a;
+                let f = |e: Option<Expr>| e.map(|e| self.resolve_expr(e));
+                let addr = Addr { offset: f(a.offset), base: f(a.base), index: f(a.index), scale: f(a.scale) };
+                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span }
+            }
+        }
+    }
+
+    fn resolve_expr(&self, e: Expr) -> Expr {
+        let kind = match e.kind {
+            ExprKind::Var(ref name) => match self.file_consts.get(name) {
+                Some(v) => return operand_as_expr(v, e.via.clone()),
+                None => return e,
+            },
+            ExprKind::Neg(a) => ExprKind::Neg(Box::new(self.resolve_expr(*a))),
+            ExprKind::Not(a) => ExprKind::Not(Box::new(self.resolve_expr(*a))),
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(op, Box::new(self.resolve_expr(*a)), Box::new(self.resolve_expr(*b))),
+            other => other,
+        };
+        Expr { kind, span: e.span, via: e.via }
+    }
+}
+
+
+fn with_via(mut o: Operand, via: Rc<Via>) -> Operand {
+    if let OperandKind::Expr(e) = &mut o.kind {
+        e.via.get_or_insert(via);
+    }
+    o
+}
+
+/// A bound operand used inside an expression or address part. An address
+/// cannot be part of an expression: it is kept as a `Var` carrying the
+/// parameter name, and validation reports the misuse.
+fn operand_as_expr(v: &Operand, via: Option<Rc<Via>>) -> Expr {
+    match &v.kind {
+        OperandKind::Expr(e) => {
+            let mut e = e.clone();
+            if e.via.is_none() {
+                e.via = via;
+            }
+            e
+        }
+        OperandKind::Addr(_) => Expr { kind: ExprKind::Var(ADDRESS_IN_EXPR.into()), span: v.span, via },
+    }
+}
+
+/// Marker name for "an address was substituted inside an expression".
+pub const ADDRESS_IN_EXPR: &str = "%address%";
+
+/// The spelling of an operand for `%name%` (§9.6): identifiers, registers and global labels.
+fn spelling(o: &Operand) -> Option<String> {
+    match &o.kind {
+        OperandKind::Expr(e) => match &e.kind {
+            ExprKind::Var(n) | ExprKind::GlobalLabel(n) => Some(n.to_string()),
+            ExprKind::Reg(r) => Some(r.name().to_string()),
+            _ => None,
+        },
+        OperandKind::Addr(_) => None,
+    }
+}
+
+/// After concatenation a word is classified again (§9.6).
+fn reclassify(n: Name) -> ExprKind {
+    if n.starts_with('_') {
+        ExprKind::GlobalLabel(n)
+    } else if let Some(r) = reg_by_name(&n) {
+        ExprKind::Reg(r)
+    } else {
+        ExprKind::Var(n)
+    }
+}
+
+/// The first `%name%` fragment left in a name, if any.
+pub fn unresolved_fragment(s: &str) -> Option<&str> {
+    let start = s.find('%')?;
+    let rest = &s[start + 1..];
+    Some(match rest.find('%') {
+        Some(end) => &rest[..end],
+        None => rest,
+    })
+}
+

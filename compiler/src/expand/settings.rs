@@ -1,0 +1,142 @@
+//! Settings resolution (phase 3, LANGUAGE.md §5): every `if` is replaced by
+//! the statements of its selected branch, everywhere in the tree, before any
+//! macro is expanded.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::front::ast::{Arg, MacroDef, Pred, Stmt};
+use crate::source::Span;
+use crate::target::Target;
+
+/// The boolean settings of one compilation: target-derived plus `-D`.
+pub struct Settings {
+    target: Target,
+    user: HashMap<String, bool>,
+    pub undefined_false: bool,
+}
+
+impl Settings {
+    pub fn new(target: Target) -> Settings {
+        Settings { target, user: HashMap::new(), undefined_false: false }
+    }
+
+    /// `-D NAME`, `-D NAME=1|true|0|false`. Errors are user-facing messages.
+    pub fn define(&mut self, spec: &str) -> Result<(), String> {
+        let (name, value) = match spec.split_once('=') {
+            None => (spec, true),
+            Some((n, "1" | "true")) => (n, true),
+            Some((n, "0" | "false")) => (n, false),
+            Some((n, v)) => return Err(format!("-D {n}={v}: a setting is 0, 1, true or false")),
+        };
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !valid {
+            return Err(format!("-D {name}: not a valid setting name"));
+        }
+        if self.target.derived_setting(name).is_some() {
+            return Err(format!(
+                "[setting-is-derived] -D {name}: `{name}` is fixed by the target `{}` and cannot be set",
+                self.target.triple
+            ));
+        }
+        if crate::front::lexer::is_reserved(name) {
+            return Err(format!("-D {name}: `{name}` is a reserved word"));
+        }
+        self.user.insert(name.to_string(), value);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<bool> {
+        self.target.derived_setting(name).or_else(|| self.user.get(name).copied())
+    }
+}
+
+pub fn resolve(stmts: Vec<Stmt>, settings: &Settings, diags: &mut Diagnostics) -> Vec<Stmt> {
+    let mut r = Resolver { settings, unknown: Vec::new() };
+    let out = r.list(stmts);
+    for (name, span) in r.unknown {
+        if settings.undefined_false {
+            diags.push(
+                Diagnostic::warning("unknown-setting", span, format!("unknown setting `{name}` treated as false"))
+                    .with_label("neither target-derived nor given with -D"),
+            );
+        } else {
+            diags.push(
+                Diagnostic::error("unknown-setting", span, format!("unknown setting `{name}`"))
+                    .with_label("neither target-derived nor given with -D")
+                    .with_note(format!("set it with `-D {name}` or `-D {name}=0`, or pass --undefined-settings-false")),
+            );
+        }
+    }
+    out
+}
+
+struct Resolver<'a> {
+    settings: &'a Settings,
+    /// Unknown settings with their first use, in order of first use.
+    unknown: Vec<(Rc<str>, Span)>,
+}
+
+impl Resolver<'_> {
+    fn list(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            self.stmt(s, &mut out);
+        }
+        out
+    }
+
+    fn stmt(&mut self, s: Stmt, out: &mut Vec<Stmt>) {
+        match s {
+            Stmt::If(i) => {
+                let mut chosen = i.else_body;
+                for (pred, body) in i.arms {
+                    if self.eval(&pred) {
+                        chosen = Some(body);
+                        break;
+                    }
+                }
+                for s in chosen.unwrap_or_default() {
+                    self.stmt(s, out);
+                }
+            }
+            Stmt::Macro(def) => out.push(Stmt::Macro(self.macro_def(def))),
+            Stmt::Call(mut c) => {
+                for a in &mut c.args {
+                    if let Arg::Macro(m) = a {
+                        *m = self.macro_def(m.clone());
+                    }
+                }
+                out.push(Stmt::Call(c));
+            }
+            other => out.push(other),
+        }
+    }
+
+    fn macro_def(&mut self, def: Rc<MacroDef>) -> Rc<MacroDef> {
+        let mut def = Rc::try_unwrap(def).unwrap_or_else(|rc| (*rc).clone());
+        def.body = self.list(std::mem::take(&mut def.body));
+        Rc::new(def)
+    }
+
+    /// Short-circuit evaluation (§5.4): an unknown name is only reported if reached.
+    fn eval(&mut self, p: &Pred) -> bool {
+        match p {
+            Pred::Const(b) => *b,
+            Pred::Not(p) => !self.eval(p),
+            Pred::And(a, b) => self.eval(a) && self.eval(b),
+            Pred::Or(a, b) => self.eval(a) || self.eval(b),
+            Pred::Setting(id) => match self.settings.get(&id.name) {
+                Some(v) => v,
+                None => {
+                    if !self.unknown.iter().any(|(n, _)| *n == id.name) {
+                        self.unknown.push((id.name.clone(), id.span));
+                    }
+                    false
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Syntax tree (LANGUAGE.md §3). Every node keeps its byte span. The same
+//! expression and operand types are reused after expansion, where a few extra
+//! variants appear (resolved local labels, the record of a parameter binding).
+
+use std::rc::Rc;
+
+use crate::source::Span;
+use crate::target::regs::Reg;
+
+pub use super::lexer::Name;
+
+#[derive(Clone, Debug)]
+pub struct Ident {
+    pub name: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Const { name: Ident, value: Operand, span: Span },
+    Macro(Rc<MacroDef>),
+    Call(Call),
+    If(IfStmt),
+    Include { name: Ident, optional: bool, span: Span },
+    Global { label: Ident, span: Span },
+    Label(LabelDef),
+    Error(Span),
+    Instr(Instr),
+}
+
+#[derive(Clone, Debug)]
+pub struct MacroDef {
+    /// `None` for an anonymous macro.
+    pub name: Option<Ident>,
+    pub params: Vec<Ident>,
+    pub body: Vec<Stmt>,
+    /// From `macro` to the closing `)` of the parameter list.
+    pub header: Span,
+}
+
+impl MacroDef {
+    pub fn display_name(&self) -> Name {
+        match &self.name {
+            Some(n) => n.name.clone(),
+            None => "anon".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub callee: Ident,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Macro(Rc<MacroDef>),
+    Operand(Operand),
+}
+
+#[derive(Clone, Debug)]
+pub struct IfStmt {
+    pub arms: Vec<(Pred, Vec<Stmt>)>,
+    pub else_body: Option<Vec<Stmt>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pred {
+    Const(bool),
+    Setting(Ident),
+    Not(Box<Pred>),
+    And(Box<Pred>, Box<Pred>),
+    Or(Box<Pred>, Box<Pred>),
+}
+
+#[derive(Clone, Debug)]
+pub struct LabelDef {
+    pub local: bool,
+    /// Spelling including the leading `_` or `.`.
+    pub name: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Instr {
+    pub mnemonic: Ident,
+    pub operands: Vec<Operand>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Operand {
+    pub kind: OperandKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum OperandKind {
+    Expr(Expr),
+    Addr(Box<Addr>),
+}
+
+/// `offset[base, index, scale]`; every part optional (`[]`, `off[]`, `[b]`).
+#[derive(Clone, Debug)]
+pub struct Addr {
+    pub offset: Option<Expr>,
+    pub base: Option<Expr>,
+    pub index: Option<Expr>,
+    pub scale: Option<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+    /// Set when this expression was substituted for a macro parameter.
+    pub via: Option<Rc<Via>>,
+}
+
+/// Records "bound to parameter `p` of `m`" for diagnostics.
+#[derive(Debug)]
+pub struct Via {
+    pub param: Name,
+    pub macro_name: Name,
+    /// Where the parameter was used inside the macro body.
+    pub use_span: Span,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::And => "&",
+            BinOp::Or => "|",
+            BinOp::Xor => "^",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(u64),
+    Str(Name),
+    Reg(Reg),
+    /// A one-part path: macro parameter, constant, or symbolic name.
+    Var(Name),
+    /// `A::B::f` — a struct-field offset (layout key).
+    Path(Name),
+    /// `sizeof A::B` — layout key `A::B`.
+    Sizeof(Name),
+    /// `constexpr A::c` or `constexpr ( … )` — canonical text.
+    Constexpr(Name),
+    GlobalLabel(Name),
+    /// A local label as written (before expansion resolves it).
+    LocalLabel(Name),
+    /// A local label after expansion: its unique output name.
+    ResolvedLocal(Name),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span, via: None }
+    }
+}
+
+/// Builds a binary expression node (used by the grammar).
+pub fn bin(file: crate::source::FileId, l: usize, r: usize, op: BinOp, a: Expr, b: Expr) -> Expr {
+    Expr::new(ExprKind::Bin(op, Box::new(a), Box::new(b)), Span::new(file, l, r))
+}

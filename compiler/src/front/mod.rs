@@ -1,0 +1,239 @@
+//! Front end: lexing, parsing and `include` splicing (phases 1–2).
+
+pub mod ast;
+pub mod lexer;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use lalrpop_util::{lalrpop_mod, ParseError};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use ast::{Arg, MacroDef, Stmt};
+use lexer::{LexError, Spanned, Tok};
+
+lalrpop_mod!(
+    #[allow(clippy::all, unused_parens, dead_code)]
+    grammar,
+    "/front/grammar.rs"
+);
+
+/// Parses one file's text (no include processing).
+pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt> {
+    let (tokens, lex_diags) = lexer::lex(file, text);
+    diags.extend(lex_diags);
+    let mut recovered = Vec::new();
+    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens.iter().cloned().map(Ok::<_, LexError>));
+    for r in recovered {
+        diags.push(parse_error(file, text, &tokens, r.error));
+    }
+    match result {
+        Ok(stmts) => stmts,
+        Err(e) => {
+            diags.push(parse_error(file, text, &tokens, e));
+            Vec::new()
+        }
+    }
+}
+
+fn describe_expected(e: &str) -> String {
+    match e {
+        "NL" => "end of line".into(),
+        "IDENT" => "identifier".into(),
+        "GLABEL" => "global label".into(),
+        "LLABEL" => "local label".into(),
+        "INT" => "integer".into(),
+        "STR" => "string".into(),
+        "REG" => "register".into(),
+        "MNEMONIC" => "instruction".into(),
+        "CTEXT" => "`(`".into(),
+        quoted => format!("`{}`", quoted.trim_matches('"')),
+    }
+}
+
+fn expected_list(expected: &[String]) -> String {
+    let mut items: Vec<String> = expected.iter().map(|e| describe_expected(e)).collect();
+    items.dedup();
+    match items.len() {
+        0 => String::new(),
+        1 => format!("; expected {}", items[0]),
+        n if n <= 8 => format!("; expected one of {}", items.join(", ")),
+        _ => format!("; expected one of {}, …", items[..8].join(", ")),
+    }
+}
+
+fn parse_error(file: FileId, text: &str, tokens: &[Spanned], e: ParseError<usize, Tok, LexError>) -> Diagnostic {
+    match e {
+        ParseError::UnrecognizedToken { token: (l, tok, r), expected } => {
+            let span = Span::new(file, l, r);
+            // `name` at the start of a statement must be a macro call (§3.2).
+            let prev = tokens.iter().rposition(|t| t.2 <= l).map(|i| &tokens[i]);
+            if let Some((pl, Tok::Ident(name), pr)) = prev {
+                if expected.len() == 1 && expected[0] == "\"(\"" {
+                    return Diagnostic::error("parse", Span::new(file, *pl, *pr), format!("expected `(` after `{name}`"))
+                        .with_label("a statement starting with a name must be a macro call")
+                        .with_secondary(span, format!("found {tok}"));
+                }
+            }
+            Diagnostic::error("parse", span, format!("unexpected {tok}{}", expected_list(&expected)))
+                .with_label(format!("unexpected {tok}"))
+        }
+        ParseError::UnrecognizedEof { location, expected } => {
+            let at = location.min(text.len());
+            Diagnostic::error("parse", Span::new(file, at, at), format!("unexpected end of file{}", expected_list(&expected)))
+                .with_label("file ends here")
+        }
+        ParseError::ExtraToken { token: (l, tok, r) } => {
+            Diagnostic::error("parse", Span::new(file, l, r), format!("unexpected {tok}"))
+        }
+        ParseError::InvalidToken { location } => {
+            Diagnostic::error("parse", Span::new(file, location, location + 1), "invalid token")
+        }
+        ParseError::User { error: LexError } => {
+            Diagnostic::error("parse", Span::new(file, 0, 0), "lexical error")
+        }
+    }
+}
+
+/// Reads the root file and everything it includes (§6), producing one tree.
+pub struct Loader<'a> {
+    pub map: &'a mut SourceMap,
+    pub include_dirs: &'a [PathBuf],
+    pub diags: &'a mut Diagnostics,
+    /// Every file read, in order (for `cargo:rerun-if-changed`).
+    pub files_read: Vec<PathBuf>,
+    stack: Vec<PathBuf>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(map: &'a mut SourceMap, include_dirs: &'a [PathBuf], diags: &'a mut Diagnostics) -> Self {
+        Loader { map, include_dirs, diags, files_read: Vec::new(), stack: Vec::new() }
+    }
+
+    /// Loads the root file from disk.
+    pub fn load_root(&mut self, path: &Path) -> Option<Vec<Stmt>> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                self.diags.push(io_error(self.map, path, &e));
+                return None;
+            }
+        };
+        Some(self.load_text(path, &path.display().to_string(), text))
+    }
+
+    /// Loads a root file given as text (`path` is used for includes and display).
+    pub fn load_text(&mut self, path: &Path, display: &str, text: String) -> Vec<Stmt> {
+        self.files_read.push(path.to_path_buf());
+        let id = self.map.add(path, display.to_string(), text);
+        self.stack.push(canonical(path));
+        let stmts = self.parse_and_splice(id);
+        self.stack.pop();
+        stmts
+    }
+
+    fn parse_and_splice(&mut self, id: FileId) -> Vec<Stmt> {
+        let text = self.map.file(id).text.clone();
+        let stmts = parse_text(id, &text, self.diags);
+        let dir = self.map.file(id).path.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.splice(stmts, &dir)
+    }
+
+    fn splice(&mut self, stmts: Vec<Stmt>, dir: &Path) -> Vec<Stmt> {
+        let mut out = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            match s {
+                Stmt::Include { name, optional, span } => {
+                    out.extend(self.include(&name.name, optional, span, dir));
+                }
+                Stmt::Macro(def) => out.push(Stmt::Macro(self.splice_macro(def, dir))),
+                Stmt::Call(mut c) => {
+                    c.args = c
+                        .args
+                        .into_iter()
+                        .map(|a| match a {
+                            Arg::Macro(m) => Arg::Macro(self.splice_macro(m, dir)),
+                            other => other,
+                        })
+                        .collect();
+                    out.push(Stmt::Call(c));
+                }
+                Stmt::If(mut i) => {
+                    i.arms = std::mem::take(&mut i.arms).into_iter().map(|(p, b)| (p, self.splice(b, dir))).collect();
+                    i.else_body = i.else_body.take().map(|b| self.splice(b, dir));
+                    out.push(Stmt::If(i));
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    fn splice_macro(&mut self, def: Rc<MacroDef>, dir: &Path) -> Rc<MacroDef> {
+        let mut def = Rc::try_unwrap(def).unwrap_or_else(|rc| (*rc).clone());
+        def.body = self.splice(std::mem::take(&mut def.body), dir);
+        Rc::new(def)
+    }
+
+    fn include(&mut self, name: &str, optional: bool, span: Span, dir: &Path) -> Vec<Stmt> {
+        let file_name = format!("{name}.asm");
+        let found = self
+            .include_dirs
+            .iter()
+            .map(|d| d.join(&file_name))
+            .chain(std::iter::once(dir.join(&file_name)))
+            .find(|p| p.is_file());
+        let Some(path) = found else {
+            if !optional {
+                let searched: Vec<String> = self
+                    .include_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .chain(std::iter::once(if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }))
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error("include-not-found", span, format!("cannot find `{file_name}`"))
+                        .with_label("included here")
+                        .with_note(format!("searched: {}", searched.join(", ")))
+                        .with_note("use `include?` for an optional file, or add a directory with -I"),
+                );
+            }
+            return Vec::new();
+        };
+        let canon = canonical(&path);
+        if self.stack.contains(&canon) {
+            self.diags.push(
+                Diagnostic::error("include-cycle", span, format!("`{file_name}` includes itself"))
+                    .with_label("this include starts the cycle again")
+                    .with_note(format!(
+                        "include chain: {}",
+                        self.stack.iter().chain(std::iter::once(&canon)).map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → ")
+                    )),
+            );
+            return Vec::new();
+        }
+        let text = match std::fs::read(&path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => {
+                self.diags.push(Diagnostic::error("include-not-found", span, format!("cannot read `{}`: {e}", path.display())));
+                return Vec::new();
+            }
+        };
+        self.files_read.push(path.clone());
+        let id = self.map.add(&path, path.display().to_string(), text);
+        self.stack.push(canon);
+        let stmts = self.parse_and_splice(id);
+        self.stack.pop();
+        stmts
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn io_error(map: &mut SourceMap, path: &Path, e: &std::io::Error) -> Diagnostic {
+    let id = map.add(path, path.display().to_string(), String::new());
+    Diagnostic::error("io", Span::new(id, 0, 0), format!("cannot read `{}`: {e}", path.display()))
+}

@@ -1,0 +1,92 @@
+//! Source files and byte spans. Every AST node and every diagnostic points
+//! into a [`SourceMap`] through a [`Span`].
+
+use std::path::{Path, PathBuf};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+    /// The smallest span covering both (same file assumed; otherwise `self`).
+    pub fn to(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+pub struct SourceFile {
+    /// The path as it was opened (used to detect include cycles).
+    pub path: PathBuf,
+    /// The name shown in diagnostics.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (columns count bytes, LANGUAGE.md §2.1).
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        (line as u32 + 1, offset - self.line_starts[line] + 1)
+    }
+}
+
+#[derive(Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file. Carriage returns are replaced by spaces so that CRLF input
+    /// lexes like LF input while byte offsets stay those of the file on disk.
+    pub fn add(&mut self, path: &Path, name: String, text: String) -> FileId {
+        let text = if text.contains('\r') { text.replace('\r', " ") } else { text };
+        let mut line_starts = vec![0u32];
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
+        self.files.push(SourceFile { path: path.to_path_buf(), name, text, line_starts });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// `file:line:col` of the start of a span.
+    pub fn location(&self, span: Span) -> String {
+        let f = self.file(span.file);
+        let (l, c) = f.line_col(span.start);
+        format!("{}:{}:{}", f.name, l, c)
+    }
+
+    pub fn snippet(&self, span: Span) -> &str {
+        let f = self.file(span.file);
+        f.text.get(span.range()).unwrap_or("")
+    }
+}

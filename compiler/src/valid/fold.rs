@@ -1,0 +1,145 @@
+//! Layout resolution and constant folding (phases 5–6, LANGUAGE.md §10):
+//! an expression becomes an integer, a register, a label reference (with
+//! offset), a label difference or a string.
+
+use crate::diag::Diagnostic;
+use crate::expand::ADDRESS_IN_EXPR;
+use crate::front::ast::{BinOp, Expr, ExprKind, Name};
+use crate::layout::{KeyKind, Layout};
+use crate::target::regs::Reg;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Folded {
+    Int(i128),
+    Reg(Reg),
+    /// A label reference plus a byte offset. `local`: an expansion-unique local label.
+    Label { name: Name, local: bool, offset: i128 },
+    /// `_a - _b + offset` (x86-64 only, §10.4).
+    Diff { plus: Name, minus: Name, offset: i128 },
+    Str(Name),
+}
+
+/// `None` in the error position means "already reported".
+pub type FoldResult = Result<Folded, Option<Diagnostic>>;
+
+pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
+    let err = |code: &'static str, msg: String| Err(Some(with_via(Diagnostic::error(code, e.span, msg), e)));
+    match &e.kind {
+        ExprKind::Int(v) => Ok(Folded::Int(*v as i128)),
+        ExprKind::Str(s) => Ok(Folded::Str(s.clone())),
+        ExprKind::Reg(r) => Ok(Folded::Reg(*r)),
+        ExprKind::Var(n) if &**n == ADDRESS_IN_EXPR => {
+            err("operand-kind", "an address cannot be used inside an expression or as an address part".into())
+        }
+        ExprKind::Var(n) => match crate::expand::unresolved_fragment(n) {
+            Some(frag) => err("unresolved-concatenation", format!("`%{frag}%` in `{n}` names no parameter or constant")),
+            None => Err(Some(
+                with_via(Diagnostic::error("unresolved-name", e.span, format!("`{n}` has no value")), e)
+                    .with_label("not a parameter, constant or register"),
+            )),
+        },
+        ExprKind::Path(k) => layout_value(e, layout, KeyKind::Offset, k),
+        ExprKind::Sizeof(k) => layout_value(e, layout, KeyKind::Size, k),
+        ExprKind::Constexpr(k) => layout_value(e, layout, KeyKind::Constexpr, k),
+        ExprKind::GlobalLabel(n) => match crate::expand::unresolved_fragment(n) {
+            Some(frag) => err("unresolved-concatenation", format!("`%{frag}%` in `{n}` names no parameter or constant")),
+            None => Ok(Folded::Label { name: n.clone(), local: false, offset: 0 }),
+        },
+        ExprKind::ResolvedLocal(n) => Ok(Folded::Label { name: n.clone(), local: true, offset: 0 }),
+        // Already reported as undefined-local-label during expansion.
+        ExprKind::LocalLabel(_) => Err(None),
+        ExprKind::Neg(a) => match fold(a, layout)? {
+            Folded::Int(v) => Ok(Folded::Int(-v)),
+            other => arith_error(e, &other),
+        },
+        ExprKind::Not(a) => match fold(a, layout)? {
+            Folded::Int(v) => Ok(Folded::Int(!v)),
+            other => arith_error(e, &other),
+        },
+        ExprKind::Bin(op, a, b) => {
+            let (x, y) = (fold(a, layout)?, fold(b, layout)?);
+            binary(e, *op, x, y)
+        }
+    }
+}
+
+fn with_via(d: Diagnostic, e: &Expr) -> Diagnostic {
+    match &e.via {
+        Some(v) => d.with_note(format!("bound to parameter `{}` of `{}`", v.param, v.macro_name)),
+        None => d,
+    }
+}
+
+fn layout_value(e: &Expr, layout: &Layout, kind: KeyKind, key: &str) -> FoldResult {
+    if let Some(frag) = crate::expand::unresolved_fragment(key) {
+        return Err(Some(Diagnostic::error(
+            "unresolved-concatenation",
+            e.span,
+            format!("`%{frag}%` in `{key}` names no parameter or constant"),
+        )));
+    }
+    match layout.get(kind, key) {
+        Some(v) => Ok(Folded::Int(v)),
+        None => Err(Some(with_via(
+            Diagnostic::error("missing-layout-key", e.span, format!("layout key `{key}` is not in the layout table"))
+                .with_label(format!("needs `{}`.`{key}`", kind.section()))
+                .with_note("pass a layout table with --layout FILE; --print-layout-keys prints every key the program needs"),
+            e,
+        ))),
+    }
+}
+
+fn arith_error(e: &Expr, v: &Folded) -> FoldResult {
+    let (code, msg) = match v {
+        Folded::Reg(r) => ("register-in-expression", format!("register `{}` cannot take part in arithmetic", r.name())),
+        Folded::Str(_) => ("string-operand", "a string cannot take part in arithmetic".to_string()),
+        Folded::Label { local: true, .. } => ("label-arith", "a local label cannot take part in arithmetic".to_string()),
+        _ => ("label-arith", "this arithmetic on labels is not allowed (only `_sym ± k` and `_a - _b`)".to_string()),
+    };
+    Err(Some(with_via(Diagnostic::error(code, e.span, msg), e)))
+}
+
+fn binary(e: &Expr, op: BinOp, x: Folded, y: Folded) -> FoldResult {
+    use Folded::*;
+    let overflow = || Err(Some(Diagnostic::error("int-overflow", e.span, "integer expression overflows 128 bits")));
+    let label_offset = |off: i128, k: i128, sub: bool| if sub { off.checked_sub(k) } else { off.checked_add(k) };
+    match (op, x, y) {
+        (_, Int(a), Int(b)) => {
+            let r = match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::And => Some(a & b),
+                BinOp::Or => Some(a | b),
+                BinOp::Xor => Some(a ^ b),
+            };
+            r.map(Int).map_or_else(overflow, Ok)
+        }
+        (BinOp::Add | BinOp::Sub, Label { name, local: false, offset }, Int(k)) => match label_offset(offset, k, op == BinOp::Sub) {
+            Some(offset) => Ok(Label { name, local: false, offset }),
+            None => overflow(),
+        },
+        (BinOp::Add, Int(k), Label { name, local: false, offset }) => match offset.checked_add(k) {
+            Some(offset) => Ok(Label { name, local: false, offset }),
+            None => overflow(),
+        },
+        (BinOp::Sub, Label { name: a, local: false, offset: oa }, Label { name: b, local: false, offset: ob }) => {
+            match oa.checked_sub(ob) {
+                Some(offset) => Ok(Diff { plus: a, minus: b, offset }),
+                None => overflow(),
+            }
+        }
+        (BinOp::Add | BinOp::Sub, Diff { plus, minus, offset }, Int(k)) => match label_offset(offset, k, op == BinOp::Sub) {
+            Some(offset) => Ok(Diff { plus, minus, offset }),
+            None => overflow(),
+        },
+        (BinOp::Add, Int(k), Diff { plus, minus, offset }) => match offset.checked_add(k) {
+            Some(offset) => Ok(Diff { plus, minus, offset }),
+            None => overflow(),
+        },
+        (_, x, y) => {
+            let culprit = if matches!(x, Int(_)) { y } else { x };
+            arith_error(e, &culprit)
+        }
+    }
+}

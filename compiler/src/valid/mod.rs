@@ -1,0 +1,597 @@
+//! Validation (phase 7): every expanded instruction is checked against the
+//! one instruction table (`crate::isa`) for the target: availability,
+//! operand count and kinds, registers, ranges and form rules. The result is
+//! the validated program the back ends consume.
+
+pub mod fold;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::diag::{Diagnostic, Diagnostics, Frame};
+use crate::expand::{Expanded, ItemKind};
+use crate::front::ast::{Expr, Name, Operand, OperandKind};
+use crate::isa::{self, Access, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
+use crate::layout::Layout;
+use crate::source::Span;
+use crate::target::regs::{describe_available, Reg, RegClass};
+use crate::target::{Arch, Target};
+use fold::{fold, Folded};
+
+/// A validated operand.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Reg(Reg),
+    /// The value as written (already range-checked for the operand width).
+    Imm(i128),
+    Addr(MemAddr),
+    /// A label reference; `offset` is 0 for code labels.
+    Label { name: Name, local: bool, offset: i64 },
+    /// `_a - _b + offset` (x86-64 `move` source only).
+    LabelDiff { plus: Name, minus: Name, offset: i64 },
+    Str(Name),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemAddr {
+    pub base: Option<Reg>,
+    pub index: Option<Reg>,
+    pub scale: u8,
+    pub offset: i64,
+    /// x86-64 only: a label difference added to the offset.
+    pub diff: Option<(Name, Name)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Instr {
+    pub id: InstrId,
+    /// Index of the matched form in the table entry.
+    pub form: usize,
+    pub operands: Vec<Value>,
+    pub span: Span,
+    pub chain: Option<Rc<Frame>>,
+}
+
+impl Instr {
+    pub fn def(&self) -> &'static InstrDef {
+        isa::isa().get(self.id)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Label { name: Name, local: bool, span: Span },
+    Instr(Instr),
+}
+
+#[derive(Debug, Default)]
+pub struct Program {
+    pub items: Vec<Item>,
+    /// Global labels (spelled `_x`) that are exported.
+    pub exports: HashSet<Name>,
+    /// Global labels defined in this output.
+    pub defined: HashSet<Name>,
+}
+
+pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> Program {
+    let mut v = Validator { target, layout, diags, prev_sets_flags: false };
+    let mut prog = Program::default();
+    let mut first_def: HashMap<Name, Span> = HashMap::new();
+    for item in &x.items {
+        match &item.kind {
+            ItemKind::Label { name, local } => {
+                v.prev_sets_flags = false;
+                if !local {
+                    if let Some(first) = first_def.insert(name.clone(), item.span) {
+                        v.diags.push(
+                            Diagnostic::error("duplicate-label", item.span, format!("label `{name}` is defined twice"))
+                                .with_secondary(first, "first definition")
+                                .with_chain(item.chain.clone()),
+                        );
+                    }
+                    prog.defined.insert(name.clone());
+                }
+                prog.items.push(Item::Label { name: name.clone(), local: *local, span: item.span });
+            }
+            ItemKind::Instr { mnemonic, operands } => {
+                if let Some(i) = v.instr(&mnemonic.name, mnemonic.span, operands, item.span, &item.chain) {
+                    prog.items.push(Item::Instr(i));
+                }
+            }
+        }
+    }
+    for (name, span) in &x.globals {
+        if !prog.defined.contains(name) {
+            v.diags.push(
+                Diagnostic::warning("global-undefined", *span, format!("`{name}` is exported but never defined"))
+                    .with_label("`global` has no effect"),
+            );
+        }
+        prog.exports.insert(name.clone());
+    }
+    // Rules that need the whole program.
+    for item in &prog.items {
+        if let Item::Instr(i) = item {
+            let form = &i.def().forms[i.form];
+            for r in &form.rules {
+                if let Rule::LabelDefinedInOutput(k) = r {
+                    if let Some(Value::Label { name, local: false, .. }) = i.operands.get(*k) {
+                        if !prog.defined.contains(name) {
+                            v.diags.push(
+                                Diagnostic::error("operand-kind", i.span, format!("`{}` needs a label defined in this file; `{name}` is external", i.def().name))
+                                    .with_chain(i.chain.clone()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    prog
+}
+
+struct Validator<'a> {
+    target: &'a Target,
+    layout: &'a Layout,
+    diags: &'a mut Diagnostics,
+    /// The previous item was `addis`/`addps`/`subis`/`oris` (§9.3).
+    prev_sets_flags: bool,
+}
+
+fn kind_name(k: Kinds) -> String {
+    let mut parts = Vec::new();
+    for (bit, name) in [
+        (Kinds::GPR, "register"),
+        (Kinds::FPR, "floating-point register"),
+        (Kinds::IMM, "immediate"),
+        (Kinds::ADDR, "address"),
+        (Kinds::LABEL, "label"),
+        (Kinds::STR, "string"),
+    ] {
+        if k.intersects(bit) {
+            parts.push(name);
+        }
+    }
+    if k.intersects(Kinds::DATA_LABEL) && !k.intersects(Kinds::LABEL) {
+        parts.push("label");
+    }
+    match parts.len() {
+        0 => "nothing".into(),
+        1 => parts[0].into(),
+        _ => format!("{} or {}", parts[..parts.len() - 1].join(", "), parts[parts.len() - 1]),
+    }
+}
+
+fn value_kind(v: &Value) -> Kinds {
+    match v {
+        Value::Reg(r) => match r.class() {
+            RegClass::Gpr => Kinds::GPR,
+            RegClass::Fpr => Kinds::FPR,
+        },
+        Value::Imm(_) => Kinds::IMM,
+        Value::Addr(_) => Kinds::ADDR,
+        Value::Label { offset: 0, .. } => Kinds::LABEL | Kinds::DATA_LABEL,
+        Value::Label { local: false, .. } => Kinds::DATA_LABEL,
+        Value::Label { .. } => Kinds::NONE,
+        Value::LabelDiff { .. } => Kinds::IMM,
+        Value::Str(_) => Kinds::STR,
+    }
+}
+
+fn describe_value(v: &Value) -> &'static str {
+    match v {
+        Value::Reg(r) if r.class() == RegClass::Fpr => "a floating-point register",
+        Value::Reg(_) => "a register",
+        Value::Imm(_) => "an immediate",
+        Value::Addr(_) => "an address",
+        Value::Label { offset: 0, .. } => "a label",
+        Value::Label { .. } => "a label with an offset",
+        Value::LabelDiff { .. } => "a label difference",
+        Value::Str(_) => "a string",
+    }
+}
+
+fn width_range(w: Width) -> Option<(i128, i128)> {
+    let bits = w.normalize().bits()? as i128;
+    if bits > 64 {
+        return None;
+    }
+    Some((-(1i128 << (bits - 1)), (1i128 << bits) - 1))
+}
+
+impl Validator<'_> {
+    fn isa_arch(&self) -> isa::Arch {
+        match self.target.arch {
+            Arch::X86_64 => isa::Arch::X86_64,
+            Arch::Arm64 => isa::Arch::Arm64,
+        }
+    }
+
+    fn err(&mut self, d: Diagnostic, chain: &Option<Rc<Frame>>) {
+        self.diags.push(d.with_chain(chain.clone()));
+    }
+
+    fn instr(&mut self, mnemonic: &Name, mspan: Span, ops: &[Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
+        let table = isa::isa();
+        let id = table.lookup(mnemonic)?;
+        let def = table.get(id);
+        let sets_flags = std::mem::replace(&mut self.prev_sets_flags, def.effects.contains(Effects::SETS_FLAGS));
+        if !def.avail.on(self.isa_arch(), self.target.is_apple()) {
+            let where_ = match def.avail {
+                isa::Avail::X86 => "it exists only on x86-64 targets",
+                isa::Avail::Arm64 => "it exists only on ARM64 targets",
+                isa::Avail::Apple => "it exists only on Apple (Mach-O) targets",
+                _ => "it is reserved for back ends that offasm does not support (INSTRUCTIONS.md §19)",
+            };
+            self.err(
+                Diagnostic::error("instruction-unavailable", mspan, format!("`{mnemonic}` is not available on {}", self.target.triple))
+                    .with_label(where_)
+                    .with_note("guard target-specific code with `if X86_64`, `if ARM64`, …"),
+                chain,
+            );
+            return None;
+        }
+        // Operands to values; every operand is checked even after a failure.
+        let values: Vec<Option<Value>> = ops.iter().map(|o| self.operand(o, chain)).collect();
+        let values: Vec<Value> = values.into_iter().collect::<Option<_>>()?;
+        let spans: Vec<Span> = ops.iter().map(|o| o.span).collect();
+
+        let candidates: Vec<(usize, &Form)> = def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len())).collect();
+        if candidates.is_empty() {
+            let mut counts: Vec<String> = def
+                .forms
+                .iter()
+                .map(|f| if f.variadic { format!("{} or more", f.operands.len()) } else { f.operands.len().to_string() })
+                .collect();
+            counts.dedup();
+            self.err(
+                Diagnostic::error(
+                    "operand-count",
+                    span,
+                    format!("`{mnemonic}` takes {} operand{}, got {}", counts.join(" or "), if counts == ["1"] { "" } else { "s" }, values.len()),
+                )
+                .with_label("wrong number of operands"),
+                chain,
+            );
+            return None;
+        }
+        // The first form whose operand kinds all match; otherwise report
+        // against the form that matched the longest prefix.
+        let mut best: Option<(usize, usize, &Form)> = None;
+        let mut chosen = None;
+        for (fi, f) in &candidates {
+            let mismatch = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v));
+            match mismatch {
+                None => {
+                    chosen = Some((*fi, *f));
+                    break;
+                }
+                Some(k) => {
+                    if best.is_none_or(|(bk, _, _)| k > bk) {
+                        best = Some((k, *fi, f));
+                    }
+                }
+            }
+        }
+        let Some((fi, form)) = chosen else {
+            let (k, _, f) = best?;
+            let spec = f.operand(k)?;
+            self.err(
+                Diagnostic::error(
+                    "operand-kind",
+                    spans[k],
+                    format!("operand {} of `{mnemonic}` must be {}, found {}", k + 1, article(&kind_name(spec.kinds)), describe_value(&values[k])),
+                )
+                .with_label(format!("expected {}", kind_name(spec.kinds)))
+                .with_note(format!("forms of `{mnemonic}`: {}", forms_summary(mnemonic, def))),
+                chain,
+            );
+            return None;
+        };
+        let mut ok = true;
+        for (i, v) in values.iter().enumerate() {
+            let spec = form.operand(i)?;
+            ok &= self.ranges(mnemonic, i, v, spec.width, spec.access, spans[i], chain);
+        }
+        for r in &form.rules {
+            ok &= self.rule(r, mnemonic, &values, &spans, span, sets_flags, chain);
+        }
+        if def.effects.contains(Effects::WARN_MOVE_FROM_MEMORY) && matches!(values.first(), Some(Value::Addr(_))) {
+            self.diags.push(
+                Diagnostic::warning("move-from-memory", spans[0], "`move` from memory is a 64-bit load")
+                    .with_note("write `loadq` (or `loadp`) to say so")
+                    .with_chain(chain.clone()),
+            );
+        }
+        if def.effects.contains(Effects::OPAQUE) {
+            self.diags.push(
+                Diagnostic::warning("emit-opaque", mspan, "`emit` text is not checked by offasm")
+                    .with_note("the checkers assume it clobbers every register")
+                    .with_chain(chain.clone()),
+            );
+        }
+        ok.then(|| Instr { id, form: fi, operands: values, span, chain: chain.clone() })
+    }
+
+    fn kind_ok(&self, f: &Form, i: usize, v: &Value) -> bool {
+        let Some(spec) = f.operand(i) else { return false };
+        if let Value::LabelDiff { .. } = v {
+            return self.target.arch == Arch::X86_64 && f.rules.contains(&Rule::AllowsLabelDifference(i));
+        }
+        spec.kinds.intersects(value_kind(v))
+    }
+
+    /// Immediate and offset ranges (§10.1).
+    #[allow(clippy::too_many_arguments)]
+    fn ranges(&mut self, m: &str, i: usize, v: &Value, w: Width, _a: Access, span: Span, chain: &Option<Rc<Frame>>) -> bool {
+        if let Value::Imm(n) = v {
+            if let Some((lo, hi)) = width_range(w) {
+                if *n < lo || *n > hi {
+                    self.err(
+                        Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
+                            .with_label(format!("must lie in [{lo}, {hi}]")),
+                        chain,
+                    );
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rule(&mut self, r: &Rule, m: &str, vals: &[Value], spans: &[Span], span: Span, flags: bool, chain: &Option<Rc<Frame>>) -> bool {
+        let reg = |i: usize| match vals.get(i) {
+            Some(Value::Reg(r)) => Some(*r),
+            _ => None,
+        };
+        let map = self.target.regmap();
+        let (code, at, msg): (&'static str, Span, String) = match r {
+            Rule::AtMostOneAddr => {
+                let addrs: Vec<usize> = (0..vals.len()).filter(|&i| matches!(vals[i], Value::Addr(_))).collect();
+                if addrs.len() <= 1 {
+                    return true;
+                }
+                ("operand-kind", spans[addrs[1]], format!("`{m}` takes at most one memory operand"))
+            }
+            Rule::NotBothImm(a, b) => {
+                if !(matches!(vals.get(*a), Some(Value::Imm(_))) && matches!(vals.get(*b), Some(Value::Imm(_)))) {
+                    return true;
+                }
+                ("operand-kind", span, format!("operands {} and {} of `{m}` cannot both be immediates", a + 1, b + 1))
+            }
+            Rule::Distinct(a, b) => {
+                let (Some(x), Some(y)) = (vals.get(*a), vals.get(*b)) else { return true };
+                let same_phys = |p: Reg, q: Reg| map.phys(p).map(|x| x.name) == map.phys(q).map(|x| x.name);
+                let clash = match (x, y) {
+                    (Value::Reg(p), Value::Reg(q)) => same_phys(*p, *q),
+                    (Value::Reg(p), Value::Addr(ad)) | (Value::Addr(ad), Value::Reg(p)) => {
+                        ad.base.is_some_and(|b| same_phys(*p, b)) || ad.index.is_some_and(|b| same_phys(*p, b))
+                    }
+                    _ => false,
+                };
+                if !clash {
+                    return true;
+                }
+                ("operand-kind", spans[*b], format!("operands {} and {} of `{m}` must be different registers on this target", a + 1, b + 1))
+            }
+            Rule::NotR0R1(i) => {
+                let Some(p) = reg(*i) else { return true };
+                let ph = map.phys(p).map(|x| x.name);
+                if ph != map.phys(Reg::R0).map(|x| x.name) && ph != map.phys(Reg::R1).map(|x| x.name) {
+                    return true;
+                }
+                ("operand-kind", spans[*i], format!("the divisor of `{m}` cannot be `r0` or `r1` (here `{}` is one of them)", p.name()))
+            }
+            Rule::RaxOnX86(i) => {
+                if self.target.arch != Arch::X86_64 {
+                    return true;
+                }
+                let Some(p) = reg(*i) else { return true };
+                if map.phys(p).map(|x| x.name) == Some("rax") {
+                    return true;
+                }
+                ("operand-kind", spans[*i], format!("on x86-64 operand {} of `{m}` must be `t0` (it lives in rax)", i + 1))
+            }
+            Rule::ImmRange(i, lo, hi) => {
+                let Some(Value::Imm(n)) = vals.get(*i) else { return true };
+                if (*lo..=*hi).contains(n) {
+                    return true;
+                }
+                ("imm-range", spans[*i], format!("operand {} of `{m}` must lie in [{lo}, {hi}], got {n}", i + 1))
+            }
+            Rule::ZeroOffset(i) => {
+                let Some(Value::Addr(a)) = vals.get(*i) else { return true };
+                if a.offset == 0 && a.diff.is_none() {
+                    return true;
+                }
+                ("operand-kind", spans[*i], format!("the address of `{m}` must have offset 0"))
+            }
+            Rule::EvenCountOnArm64 => {
+                if self.target.arch != Arch::Arm64 || vals.len() % 2 == 0 {
+                    return true;
+                }
+                ("operand-count", span, format!("`{m}` needs an even number of registers on ARM64 (sp stays 16-byte aligned), got {}", vals.len()))
+            }
+            Rule::BfiWidth => {
+                let (Some(Value::Imm(lsb)), Some(Value::Imm(w))) = (vals.get(1), vals.get(2)) else { return true };
+                if *w >= 1 && *w <= 64 - *lsb {
+                    return true;
+                }
+                ("imm-range", spans[2], format!("`{m}` width must lie in [1, {}] for lsb {lsb}, got {w}", 64 - lsb))
+            }
+            Rule::FollowsFlagSetter => {
+                if flags {
+                    return true;
+                }
+                ("flags-not-set", span, format!("`{m}` must directly follow `addis`, `addps`, `subis` or `oris`"))
+            }
+            Rule::GlobalLabelOnly(i) => {
+                let Some(Value::Label { local: true, .. }) = vals.get(*i) else { return true };
+                ("operand-kind", spans[*i], format!("operand {} of `{m}` must be a global label", i + 1))
+            }
+            Rule::LocalLabelOnly(i) => {
+                let Some(Value::Label { local: false, .. }) = vals.get(*i) else { return true };
+                ("operand-kind", spans[*i], format!("operand {} of `{m}` must be a local label", i + 1))
+            }
+            Rule::LabelDefinedInOutput(_) | Rule::AllowsLabelDifference(_) => return true,
+        };
+        let mut d = Diagnostic::error(code, at, msg);
+        if code == "flags-not-set" {
+            d = d.with_note("flags are only defined right after a flag-setting instruction (INSTRUCTIONS.md §9.3)");
+        }
+        self.err(d, chain);
+        false
+    }
+
+    fn operand(&mut self, o: &Operand, chain: &Option<Rc<Frame>>) -> Option<Value> {
+        match &o.kind {
+            OperandKind::Expr(e) => {
+                let f = self.fold(e, chain)?;
+                match f {
+                    Folded::Int(v) => Some(Value::Imm(v)),
+                    Folded::Reg(r) => self.check_reg(r, e, chain).then_some(Value::Reg(r)),
+                    Folded::Label { name, local, offset } => {
+                        let offset = self.offset(offset, e, chain)?;
+                        Some(Value::Label { name, local, offset })
+                    }
+                    Folded::Diff { plus, minus, offset } => {
+                        let offset = self.offset(offset, e, chain)?;
+                        Some(Value::LabelDiff { plus, minus, offset })
+                    }
+                    Folded::Str(s) => Some(Value::Str(s)),
+                }
+            }
+            OperandKind::Addr(a) => {
+                let mut ok = true;
+                let base = match &a.base {
+                    Some(e) => self.addr_reg(e, "base", chain),
+                    None => Some(None),
+                };
+                let index = match &a.index {
+                    Some(e) => self.addr_reg(e, "index", chain),
+                    None => Some(None),
+                };
+                if let Some(Some(r)) = index {
+                    if r == Reg::SP {
+                        self.err(Diagnostic::error("operand-kind", a.index.as_ref()?.span, "`sp` cannot be an index register"), chain);
+                        ok = false;
+                    }
+                }
+                let scale = match &a.scale {
+                    None => Some(1u8),
+                    Some(e) => match self.fold(e, chain)? {
+                        Folded::Int(s @ (1 | 2 | 4 | 8)) => Some(s as u8),
+                        Folded::Int(s) => {
+                            self.err(Diagnostic::error("bad-scale", e.span, format!("scale must be 1, 2, 4 or 8, got {s}")), chain);
+                            None
+                        }
+                        _ => {
+                            self.err(Diagnostic::error("bad-scale", e.span, "scale must be the integer 1, 2, 4 or 8"), chain);
+                            None
+                        }
+                    },
+                };
+                let (offset, diff) = match &a.offset {
+                    None => (0, None),
+                    Some(e) => match self.fold(e, chain)? {
+                        Folded::Int(v) => (self.offset(v, e, chain)?, None),
+                        Folded::Diff { plus, minus, offset } if self.target.arch == Arch::X86_64 => {
+                            (self.offset(offset, e, chain)?, Some((plus, minus)))
+                        }
+                        Folded::Diff { .. } => {
+                            self.err(
+                                Diagnostic::error("label-arith", e.span, "a label difference is only allowed on x86-64 targets")
+                                    .with_note("use `leap` or `pcrtoaddr` to get a label's address"),
+                                chain,
+                            );
+                            return None;
+                        }
+                        other => {
+                            let what = match other {
+                                Folded::Reg(_) => "a register",
+                                Folded::Str(_) => "a string",
+                                _ => "a label",
+                            };
+                            self.err(
+                                Diagnostic::error("operand-kind", e.span, format!("an address offset must be an integer, found {what}")),
+                                chain,
+                            );
+                            return None;
+                        }
+                    },
+                };
+                let (base, index, scale) = (base?, index?, scale?);
+                ok.then_some(Value::Addr(MemAddr { base, index, scale, offset, diff }))
+            }
+        }
+    }
+
+    fn fold(&mut self, e: &Expr, chain: &Option<Rc<Frame>>) -> Option<Folded> {
+        match fold(e, self.layout) {
+            Ok(v) => Some(v),
+            Err(Some(d)) => {
+                self.err(d, chain);
+                None
+            }
+            Err(None) => None,
+        }
+    }
+
+    fn offset(&mut self, v: i128, e: &Expr, chain: &Option<Rc<Frame>>) -> Option<i64> {
+        if (-(1i128 << 31)..(1i128 << 31)).contains(&v) {
+            return Some(v as i64);
+        }
+        self.err(
+            Diagnostic::error("offset-range", e.span, format!("offset {v} is outside [-2^31, 2^31 - 1]")),
+            chain,
+        );
+        None
+    }
+
+    fn addr_reg(&mut self, e: &Expr, what: &str, chain: &Option<Rc<Frame>>) -> Option<Option<Reg>> {
+        match self.fold(e, chain)? {
+            Folded::Reg(r) if r.class() == RegClass::Gpr => self.check_reg(r, e, chain).then_some(Some(r)),
+            _ => {
+                self.err(Diagnostic::error("operand-kind", e.span, format!("the {what} of an address must be a general-purpose register")), chain);
+                None
+            }
+        }
+    }
+
+    fn check_reg(&mut self, r: Reg, e: &Expr, chain: &Option<Rc<Frame>>) -> bool {
+        let map = self.target.regmap();
+        if map.phys(r).is_some() {
+            return true;
+        }
+        let class = r.class();
+        let mut d = Diagnostic::error("register-unavailable", e.span, format!("register `{}` is not available on {}", r.name(), self.target.triple))
+            .with_label("no physical register on this target")
+            .with_note(format!(
+                "available {} here: {}",
+                if class == RegClass::Gpr { "general-purpose registers" } else { "floating-point registers" },
+                describe_available(map, class)
+            ));
+        if let Some(v) = &e.via {
+            d = d.with_note(format!("bound to parameter `{}` of `{}`", v.param, v.macro_name));
+        }
+        self.err(d, chain);
+        false
+    }
+}
+
+fn article(s: &str) -> String {
+    let vowel = s.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {s}", if vowel { "an" } else { "a" })
+}
+
+fn forms_summary(m: &str, def: &InstrDef) -> String {
+    def.forms
+        .iter()
+        .map(|f| {
+            let ops: Vec<String> = f.operands.iter().map(|o| kind_name(o.kinds).replace(" or ", "|").replace(", ", "|")).collect();
+            format!("`{m} {}{}`", ops.join(", "), if f.variadic { ", …" } else { "" })
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
