@@ -98,9 +98,6 @@ pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
 pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
     let mut out = expand(input, opts)?;
     let layout = load_layouts(opts, &mut out);
-    if out.diags.has_errors() {
-        return Ok(out);
-    }
     if let Some(x) = &out.expanded {
         out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
     }

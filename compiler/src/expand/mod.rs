@@ -180,7 +180,11 @@ impl Expander<'_> {
     fn list(&mut self, list: &[Stmt], mut env: Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
         for s in list {
             if self.aborted {
-                return;
+                if !file_level {
+                    return;
+                }
+                // A runaway expansion stops its own top-level statement only.
+                self.aborted = false;
             }
             match s {
                 Stmt::Const { name, value, .. } => {
