@@ -312,7 +312,10 @@ impl Expander<'_> {
         if !callee.info.macros.is_empty() {
             self.collect_macros(&def.body, &body_env, &mut body_scope, false);
         }
-        self.list(&def.body, body_env, &body_scope, &frame, depth + 1, false);
+        // Deep (but legal) nesting must not overflow the thread's stack.
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
+            self.list(&def.body, body_env, &body_scope, &frame, depth + 1, false)
+        });
     }
 
     fn bind_arg(&mut self, a: &Arg, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>) -> Binding {
