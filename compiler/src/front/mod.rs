@@ -71,9 +71,17 @@ fn parse_error(file: FileId, text: &str, tokens: &[Spanned], e: ParseError<usize
             let prev = tokens.iter().rposition(|t| t.2 <= l).map(|i| &tokens[i]);
             if let Some((pl, Tok::Ident(name), pr)) = prev {
                 if expected.len() == 1 && expected[0] == "\"(\"" {
-                    return Diagnostic::error("parse", Span::new(file, *pl, *pr), format!("expected `(` after `{name}`"))
-                        .with_label("a statement starting with a name must be a macro call")
-                        .with_secondary(span, format!("found {tok}"));
+                    let mut d = Diagnostic::error(
+                        "parse",
+                        Span::new(file, *pl, *pr),
+                        format!("unknown instruction `{name}` (expected `(` after `{name}` for a macro call)"),
+                    )
+                    .with_label("not an instruction mnemonic")
+                    .with_secondary(span, format!("found {tok}"));
+                    if let Some(m) = crate::isa::isa().closest(name) {
+                        d = d.with_note(format!("did you mean `{m}`?"));
+                    }
+                    return d;
                 }
             }
             Diagnostic::error("parse", span, format!("unexpected {tok}{}", expected_list(&expected)))

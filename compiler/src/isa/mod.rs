@@ -715,6 +715,16 @@ impl Isa {
     pub fn is_mnemonic(&self, word: &str) -> bool {
         self.by_name.contains_key(word)
     }
+    /// The supported mnemonic nearest to `word` by edit distance (1, or 2 for words of 4+ letters), for "did you mean".
+    pub fn closest(&self, word: &str) -> Option<&str> {
+        self.defs
+            .iter()
+            .filter(|d| d.avail != Avail::Reserved)
+            .map(|d| (edit_distance(word, &d.name), d.name.as_str()))
+            .filter(|&(dist, _)| dist <= 1 || (dist == 2 && word.len() >= 4))
+            .min()
+            .map(|(_, n)| n)
+    }
     pub fn iter(&self) -> impl Iterator<Item = (InstrId, &InstrDef)> {
         self.defs
             .iter()
@@ -945,4 +955,18 @@ mod tests {
             }
         }
     }
+}
+
+/// Levenshtein distance (byte-wise; mnemonics are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

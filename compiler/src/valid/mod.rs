@@ -226,7 +226,10 @@ impl Validator<'_> {
             self.err(
                 Diagnostic::error("instruction-unavailable", mspan, format!("`{mnemonic}` is not available on {}", self.target.triple))
                     .with_label(where_)
-                    .with_note("guard target-specific code with `if X86_64`, `if ARM64`, …"),
+                    .with_note(match alternative(mnemonic) {
+                        Some(alt) => format!("on this target use {alt}; guard target-specific code with `if X86_64`, `if ARM64`, …"),
+                        None => "guard target-specific code with `if X86_64`, `if ARM64`, …".to_string(),
+                    }),
                 chain,
             );
             return None;
@@ -594,4 +597,21 @@ fn forms_summary(m: &str, def: &InstrDef) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// What a target offers instead of an unavailable instruction.
+fn alternative(m: &str) -> Option<&'static str> {
+    Some(match m {
+        "divi" | "divis" | "divq" | "divqs" => "`cdqi`/`cqoq` with `idivi`, `udivi`, `idivq`, `udivq` (dividend in r1:r0) on x86-64",
+        "cdqi" | "cqoq" | "idivi" | "udivi" | "idivq" | "udivq" => "`divi`, `divis`, `divq`, `divqs` (divisor first) on ARM64",
+        "loadpairq" | "loadpaird" => "two `loadq`/`loadd`",
+        "storepairq" | "storepaird" => "two `storeq`/`stored`",
+        "pcrtoaddr" | "globaladdr" => "`leap`",
+        "smulli" => "`sxi2q` on both operands then `mulq`",
+        "bfiq" => "`andq`/`lshiftq`/`orq`",
+        "loadlinkacqb" | "loadlinkacqh" | "loadlinkacqi" | "loadlinkacqq" | "storecondrelb" | "storecondrelh" | "storecondreli"
+        | "storecondrelq" => "the `atomic…` instructions",
+        "remi" | "remis" | "remq" | "remqs" => "a division followed by `mul` and `sub`",
+        _ => return None,
+    })
 }

@@ -1,0 +1,5 @@
+# The same local label twice at file level.
+.slow:
+    ret
+.slow:
+    break

@@ -1,0 +1,3 @@
+# CycleA includes CycleB, which includes CycleA again.
+include CycleA
+    ret

@@ -1,0 +1,4 @@
+# target: x86_64-unknown-linux-gnu
+if X86_64
+    emit "int3"
+end

@@ -1,0 +1,4 @@
+global _llint_entry
+global _llint_exit
+_llint_entry:
+    ret
