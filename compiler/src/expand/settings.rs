@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::front::ast::{Arg, MacroDef, Pred, Stmt};
+use crate::front::ast::{Arg, MacroDef, Pred, PredKind, Stmt};
 use crate::source::Span;
 use crate::target::Target;
 
@@ -123,12 +123,12 @@ impl Resolver<'_> {
 
     /// Short-circuit evaluation (§5.4): an unknown name is only reported if reached.
     fn eval(&mut self, p: &Pred) -> bool {
-        match p {
-            Pred::Const(b) => *b,
-            Pred::Not(p) => !self.eval(p),
-            Pred::And(a, b) => self.eval(a) && self.eval(b),
-            Pred::Or(a, b) => self.eval(a) || self.eval(b),
-            Pred::Setting(id) => match self.settings.get(&id.name) {
+        match &p.kind {
+            PredKind::Const(b) => *b,
+            PredKind::Not(p) => !self.eval(p),
+            PredKind::And(a, b) => self.eval(a) && self.eval(b),
+            PredKind::Or(a, b) => self.eval(a) || self.eval(b),
+            PredKind::Setting(id) => match self.settings.get(&id.name) {
                 Some(v) => v,
                 None => {
                     if !self.unknown.iter().any(|(n, _)| *n == id.name) {

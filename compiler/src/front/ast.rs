@@ -68,7 +68,13 @@ pub struct IfStmt {
 }
 
 #[derive(Clone, Debug)]
-pub enum Pred {
+pub struct Pred {
+    pub kind: PredKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum PredKind {
     Const(bool),
     Setting(Ident),
     Not(Box<Pred>),
