@@ -116,14 +116,12 @@ impl Expander<'_> {
         let mut macros = Vec::new();
         for s in &def.body {
             match s {
-                Stmt::Label(l) if l.local => {
-                    if !labels.insert(l.name.clone()) {
-                        self.error(Diagnostic::error(
-                            "duplicate-label",
-                            l.span,
-                            format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
-                        ));
-                    }
+                Stmt::Label(l) if l.local && !labels.insert(l.name.clone()) => {
+                    self.error(Diagnostic::error(
+                        "duplicate-label",
+                        l.span,
+                        format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
+                    ));
                 }
                 Stmt::Macro(m) => macros.push(m.clone()),
                 _ => {}

@@ -370,16 +370,12 @@ fn filter(file: FileId, text: &str, raw: Vec<Spanned>, diags: &mut Vec<Diagnosti
                 }
             }
             Tok::LParen | Tok::LBracket => stack.push(Ctx::Group),
-            Tok::RParen | Tok::RBracket => {
-                if stack.last() == Some(&Ctx::Group) {
-                    stack.pop();
-                }
+            Tok::RParen | Tok::RBracket if stack.last() == Some(&Ctx::Group) => {
+                stack.pop();
             }
             Tok::Macro | Tok::If => stack.push(Ctx::Block),
-            Tok::End => {
-                if stack.last() == Some(&Ctx::Block) {
-                    stack.pop();
-                }
+            Tok::End if stack.last() == Some(&Ctx::Block) => {
+                stack.pop();
             }
             Tok::Constexpr => {
                 let next_is_paren = raw[i..].iter().find(|t| t.1 != Tok::Nl).is_some_and(|t| t.1 == Tok::LParen);

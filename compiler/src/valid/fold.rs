@@ -20,10 +20,14 @@ pub enum Folded {
 }
 
 /// `None` in the error position means "already reported".
-pub type FoldResult = Result<Folded, Option<Diagnostic>>;
+pub type FoldResult = Result<Folded, Option<Box<Diagnostic>>>;
+
+fn fail(d: Diagnostic) -> FoldResult {
+    Err(Some(Box::new(d)))
+}
 
 pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
-    let err = |code: &'static str, msg: String| Err(Some(with_via(Diagnostic::error(code, e.span, msg), e)));
+    let err = |code: &'static str, msg: String| fail(with_via(Diagnostic::error(code, e.span, msg), e));
     match &e.kind {
         ExprKind::Int(v) => Ok(Folded::Int(*v as i128)),
         ExprKind::Str(s) => Ok(Folded::Str(s.clone())),
@@ -33,10 +37,10 @@ pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
         }
         ExprKind::Var(n) => match crate::expand::unresolved_fragment(n) {
             Some(frag) => err("unresolved-concatenation", format!("`%{frag}%` in `{n}` names no parameter or constant")),
-            None => Err(Some(
+            None => fail(
                 with_via(Diagnostic::error("unresolved-name", e.span, format!("`{n}` has no value")), e)
                     .with_label("not a parameter, constant or register"),
-            )),
+            ),
         },
         ExprKind::Path(k) => layout_value(e, layout, KeyKind::Offset, k),
         ExprKind::Sizeof(k) => layout_value(e, layout, KeyKind::Size, k),
@@ -72,20 +76,20 @@ fn with_via(d: Diagnostic, e: &Expr) -> Diagnostic {
 
 fn layout_value(e: &Expr, layout: &Layout, kind: KeyKind, key: &str) -> FoldResult {
     if let Some(frag) = crate::expand::unresolved_fragment(key) {
-        return Err(Some(Diagnostic::error(
+        return fail(Diagnostic::error(
             "unresolved-concatenation",
             e.span,
             format!("`%{frag}%` in `{key}` names no parameter or constant"),
-        )));
+        ));
     }
     match layout.get(kind, key) {
         Some(v) => Ok(Folded::Int(v)),
-        None => Err(Some(with_via(
+        None => fail(with_via(
             Diagnostic::error("missing-layout-key", e.span, format!("layout key `{key}` is not in the layout table"))
                 .with_label(format!("needs `{}`.`{key}`", kind.section()))
                 .with_note("pass a layout table with --layout FILE; --print-layout-keys prints every key the program needs"),
             e,
-        ))),
+        )),
     }
 }
 
@@ -96,12 +100,12 @@ fn arith_error(e: &Expr, v: &Folded) -> FoldResult {
         Folded::Label { local: true, .. } => ("label-arith", "a local label cannot take part in arithmetic".to_string()),
         _ => ("label-arith", "this arithmetic on labels is not allowed (only `_sym ± k` and `_a - _b`)".to_string()),
     };
-    Err(Some(with_via(Diagnostic::error(code, e.span, msg), e)))
+    fail(with_via(Diagnostic::error(code, e.span, msg), e))
 }
 
 fn binary(e: &Expr, op: BinOp, x: Folded, y: Folded) -> FoldResult {
     use Folded::*;
-    let overflow = || Err(Some(Diagnostic::error("int-overflow", e.span, "integer expression overflows 128 bits")));
+    let overflow = || fail(Diagnostic::error("int-overflow", e.span, "integer expression overflows 128 bits"));
     let label_offset = |off: i128, k: i128, sub: bool| if sub { off.checked_sub(k) } else { off.checked_add(k) };
     match (op, x, y) {
         (_, Int(a), Int(b)) => {

@@ -411,7 +411,7 @@ impl Validator<'_> {
                 ("operand-kind", spans[*i], format!("the address of `{m}` must have offset 0"))
             }
             Rule::EvenCountOnArm64 => {
-                if self.target.arch != Arch::Arm64 || vals.len() % 2 == 0 {
+                if self.target.arch != Arch::Arm64 || vals.len().is_multiple_of(2) {
                     return true;
                 }
                 ("operand-count", span, format!("`{m}` needs an even number of registers on ARM64 (sp stays 16-byte aligned), got {}", vals.len()))
@@ -534,7 +534,7 @@ impl Validator<'_> {
         match fold(e, self.layout) {
             Ok(v) => Some(v),
             Err(Some(d)) => {
-                self.err(d, chain);
+                self.err(*d, chain);
                 None
             }
             Err(None) => None,
