@@ -54,7 +54,7 @@ pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expan
         out: Expanded::default(),
         quiet: false,
     };
-    let mut scope = Scope { macros: Vec::new(), parent: None };
+    let mut scope = Scope { macros: HashMap::new(), parent: None };
     x.collect_macros(file, &Env::default(), &mut scope, true);
     for s in file {
         if let Stmt::Label(l) = s {
@@ -69,7 +69,8 @@ pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expan
 
 /// The dynamic macro environment (§9.4): one scope per expansion in progress.
 struct Scope<'p> {
-    macros: Vec<(Name, Rc<MacroValue>)>,
+    /// Inserted in order, so the last definition in one list wins (§9.4).
+    macros: HashMap<Name, Rc<MacroValue>>,
     parent: Option<&'p Scope<'p>>,
 }
 
@@ -77,8 +78,7 @@ impl Scope<'_> {
     fn lookup(&self, name: &str) -> Option<Rc<MacroValue>> {
         let mut s = Some(self);
         while let Some(sc) = s {
-            // The last definition in one list wins (§9.4).
-            if let Some((_, m)) = sc.macros.iter().rev().find(|(n, _)| &**n == name) {
+            if let Some(m) = sc.macros.get(name) {
                 return Some(m.clone());
             }
             s = sc.parent;
@@ -161,7 +161,7 @@ impl Expander<'_> {
                         );
                     }
                     let info = self.info(def);
-                    scope.macros.push((name, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info })));
+                    scope.macros.insert(name, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info }));
                 }
                 // Body constants before a nested definition are visible in it (§8 rule 1).
                 Stmt::Const { name, value, .. } if !file_level => {
@@ -300,10 +300,10 @@ impl Expander<'_> {
         let name = def.display_name();
         let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
         let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
-        let mut body_scope = Scope { macros: Vec::new(), parent: Some(scope) };
+        let mut body_scope = Scope { macros: HashMap::new(), parent: Some(scope) };
         for (p, b) in def.params.iter().zip(bindings) {
             if let Binding::Macro(m) = &b {
-                body_scope.macros.push((p.name.clone(), m.clone()));
+                body_scope.macros.insert(p.name.clone(), m.clone());
             }
             body_env = body_env.push(Node::Param { name: p.name.clone(), binding: b, macro_name: name.clone() });
         }
