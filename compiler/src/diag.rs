@@ -90,19 +90,13 @@ impl Diagnostic {
     /// "in expansion of ..." notes, innermost first, with runs of the same
     /// frame (recursion) collapsed into one line.
     fn chain_notes(&self, map: &SourceMap) -> Vec<String> {
-        let mut out: Vec<(String, usize)> = Vec::new();
+        let mut lines = Vec::new();
         let mut f = self.chain.as_deref();
         while let Some(fr) = f {
-            let line = format!("in expansion of `{}` called at {}", fr.name, map.location(fr.call));
-            match out.last_mut() {
-                Some((last, n)) if *last == line => *n += 1,
-                _ => out.push((line, 0)),
-            }
+            lines.push(format!("in expansion of `{}` called at {}", fr.name, map.location(fr.call)));
             f = fr.parent.as_deref();
         }
-        out.into_iter()
-            .map(|(l, n)| if n > 0 { format!("{l} (×{n} more)") } else { l })
-            .collect()
+        collapse_cycles(&lines)
     }
 
     /// Renders with ariadne; `color` only for terminals.
@@ -169,5 +163,55 @@ impl Diagnostics {
     }
     pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
         self.list.extend(ds);
+    }
+}
+
+/// Collapses runs of a repeated group of up to 8 lines (direct or mutual
+/// recursion) into one copy of the group plus a count.
+fn collapse_cycles(lines: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        // The period that removes the most lines at position i.
+        let mut best = (1, 0);
+        for p in 1..=8.min(lines.len() - i) {
+            let mut reps = 0;
+            while i + (reps + 2) * p <= lines.len() && lines[i + (reps + 1) * p..i + (reps + 2) * p] == lines[i..i + p] {
+                reps += 1;
+            }
+            if reps * p > best.0 * best.1 {
+                best = (p, reps);
+            }
+        }
+        let (p, reps) = best;
+        if reps == 0 {
+            out.push(lines[i].clone());
+            i += 1;
+            continue;
+        }
+        if p == 1 {
+            out.push(format!("{} (×{reps} more)", lines[i]));
+        } else {
+            out.extend(lines[i..i + p].iter().cloned());
+            out.push(format!("(the {p} expansions above repeat ×{reps} more)"));
+        }
+        i += (reps + 1) * p;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapse_cycles;
+
+    #[test]
+    fn recursion_is_collapsed() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(collapse_cycles(&l(&["a", "a", "a", "b"])), l(&["a (×2 more)", "b"]));
+        assert_eq!(
+            collapse_cycles(&l(&["p", "q", "p", "q", "p", "q", "top"])),
+            l(&["p", "q", "(the 2 expansions above repeat ×2 more)", "top"])
+        );
+        assert_eq!(collapse_cycles(&l(&["x", "y", "z"])), l(&["x", "y", "z"]));
     }
 }

@@ -97,7 +97,12 @@ pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
 /// Phases 1–7: the validated program.
 pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
     let mut out = expand(input, opts)?;
+    let errors_before = out.diags.error_count();
     let layout = load_layouts(opts, &mut out);
+    if out.diags.error_count() > errors_before {
+        // Every key would be reported missing: the table itself is the problem.
+        return Ok(out);
+    }
     if let Some(x) = &out.expanded {
         out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
     }

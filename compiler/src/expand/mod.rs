@@ -53,13 +53,23 @@ pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expan
         file_labels: HashSet::new(),
         out: Expanded::default(),
         quiet: false,
+        chain: None,
+        reported: HashSet::new(),
     };
     let mut scope = Scope { macros: HashMap::new(), parent: None };
     x.collect_macros(file, &Env::default(), &mut scope, true);
+    let mut first: HashMap<Name, Span> = HashMap::new();
     for s in file {
         if let Stmt::Label(l) = s {
-            if l.local && !x.file_labels.insert(l.name.clone()) {
-                x.diags.push(Diagnostic::error("duplicate-label", l.span, format!("local label `{}` is defined twice at file level", l.name)));
+            if !l.local {
+                continue;
+            }
+            x.file_labels.insert(l.name.clone());
+            if let Some(f) = first.insert(l.name.clone(), l.span) {
+                x.diags.push(
+                    Diagnostic::error("duplicate-label", l.span, format!("local label `{}` is defined twice at file level", l.name))
+                        .with_secondary(f, "first definition"),
+                );
             }
         }
     }
@@ -99,12 +109,27 @@ struct Expander<'d> {
     out: Expanded,
     /// Suppresses diagnostics (used when pre-computing closure environments).
     quiet: bool,
+    /// The expansion chain of the statement being expanded.
+    chain: Option<Rc<Frame>>,
+    /// Definition-level warnings already given (a body is expanded many times).
+    reported: HashSet<(&'static str, Span)>,
 }
 
 impl Expander<'_> {
-    fn error(&mut self, d: Diagnostic) {
-        if !self.quiet {
-            self.diags.push(d);
+    fn error(&mut self, mut d: Diagnostic) {
+        if self.quiet {
+            return;
+        }
+        if d.chain.is_none() {
+            d.chain = self.chain.clone();
+        }
+        self.diags.push(d);
+    }
+
+    /// A diagnostic about a definition: reported once, not once per expansion.
+    fn once(&mut self, d: Diagnostic) {
+        if self.reported.insert((d.code, d.span)) {
+            self.error(d.with_chain(None));
         }
     }
 
@@ -112,16 +137,23 @@ impl Expander<'_> {
         if let Some(i) = self.infos.get(&Rc::as_ptr(def)) {
             return i.clone();
         }
-        let mut labels = HashSet::new();
+        let mut labels: HashMap<Name, Span> = HashMap::new();
         let mut macros = Vec::new();
         for s in &def.body {
             match s {
-                Stmt::Label(l) if l.local && !labels.insert(l.name.clone()) => {
-                    self.error(Diagnostic::error(
-                        "duplicate-label",
-                        l.span,
-                        format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
-                    ));
+                Stmt::Label(l) if l.local && labels.contains_key(&l.name) => {
+                    let first = labels[&l.name];
+                    self.once(
+                        Diagnostic::error(
+                            "duplicate-label",
+                            l.span,
+                            format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
+                        )
+                        .with_secondary(first, "first definition"),
+                    );
+                }
+                Stmt::Label(l) if l.local => {
+                    labels.insert(l.name.clone(), l.span);
                 }
                 Stmt::Macro(m) => macros.push(m.clone()),
                 _ => {}
@@ -130,14 +162,14 @@ impl Expander<'_> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for p in &def.params {
             if let Some(first) = seen.insert(&p.name, p.span) {
-                self.error(
+                self.once(
                     Diagnostic::warning("duplicate-parameter", p.span, format!("parameter `{}` is declared twice", p.name))
                         .with_secondary(first, "first declared here")
                         .with_note("uses in the body refer to the last one"),
                 );
             }
         }
-        let info = Rc::new(BodyInfo { labels, macros });
+        let info = Rc::new(BodyInfo { labels: labels.into_keys().collect(), macros });
         self.infos.insert(Rc::as_ptr(def), info.clone());
         info
     }
@@ -154,7 +186,7 @@ impl Expander<'_> {
                     let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_else(|| "anon".into());
                     let span = def.name.as_ref().map(|n| n.span).unwrap_or(def.header);
                     if let Some(first) = seen.insert(name.clone(), span) {
-                        self.error(
+                        self.once(
                             Diagnostic::warning("duplicate-macro", span, format!("macro `{name}` is defined twice in the same scope"))
                                 .with_secondary(first, "first definition")
                                 .with_note("the last definition is used for every call in this scope"),
@@ -176,6 +208,12 @@ impl Expander<'_> {
     }
 
     fn list(&mut self, list: &[Stmt], mut env: Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
+        let outer_chain = std::mem::replace(&mut self.chain, chain.clone());
+        self.list_items(list, &mut env, scope, chain, depth, file_level);
+        self.chain = outer_chain;
+    }
+
+    fn list_items(&mut self, list: &[Stmt], env: &mut Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
         for s in list {
             if self.aborted {
                 if !file_level {
@@ -186,19 +224,19 @@ impl Expander<'_> {
             }
             match s {
                 Stmt::Const { name, value, .. } => {
-                    let v = self.subst_operand(value, &env);
+                    let v = self.subst_operand(value, env);
                     if file_level {
                         let v = self.resolve_file_consts(v);
                         self.file_consts.insert(name.name.clone(), v);
                     } else {
-                        env = env.push(Node::Const { name: name.name.clone(), value: v });
+                        *env = env.push(Node::Const { name: name.name.clone(), value: v });
                     }
                 }
                 Stmt::Macro(_) | Stmt::Include { .. } | Stmt::If(_) => {}
-                Stmt::Call(c) => self.call(c, &env, scope, chain, depth),
+                Stmt::Call(c) => self.call(c, env, scope, chain, depth),
                 Stmt::Global { label, span } => {
-                    let name = self.concat(&label.name, label.span, &env);
-                    if self.check_concat_done(&name, label.span, chain) {
+                    let name = self.concat(&label.name, label.span, env);
+                    if self.check_concat_done(&name, label.span, chain) && !self.out.globals.iter().any(|(g, _)| *g == name) {
                         self.out.globals.push((name, *span));
                     }
                 }
@@ -206,7 +244,7 @@ impl Expander<'_> {
                     let name: Name = if l.local {
                         if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }.into()
                     } else {
-                        let n = self.concat(&l.name, l.span, &env);
+                        let n = self.concat(&l.name, l.span, env);
                         if !self.check_concat_done(&n, l.span, chain) {
                             continue;
                         }
@@ -226,7 +264,7 @@ impl Expander<'_> {
                         .operands
                         .iter()
                         .map(|o| {
-                            let o = self.subst_instr_operand(o, &env, chain);
+                            let o = self.subst_instr_operand(o, env, chain);
                             self.resolve_file_consts(o)
                         })
                         .collect();
@@ -243,12 +281,12 @@ impl Expander<'_> {
     fn call(&mut self, c: &Call, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize) {
         let callee = match env.lookup_param(&c.callee.name) {
             Some(Binding::Macro(m)) => m.clone(),
-            Some(Binding::Operand(_)) => {
-                self.error(
-                    Diagnostic::error("not-a-macro", c.callee.span, format!("`{}` is bound to an operand, not a macro", c.callee.name))
-                        .with_label("called here")
-                        .with_chain(chain.clone()),
-                );
+            Some(Binding::Operand(o)) => {
+                let d = Diagnostic::error("not-a-macro", c.callee.span, format!("`{}` is bound to an operand, not a macro", c.callee.name))
+                    .with_label("called here")
+                    .with_secondary(o.span, format!("`{}` was bound to this argument, which names no macro", c.callee.name))
+                    .with_chain(chain.clone());
+                self.error(d);
                 return;
             }
             None => match scope.lookup(&c.callee.name) {
@@ -271,15 +309,18 @@ impl Expander<'_> {
                     "macro-arity",
                     c.span,
                     format!(
-                        "`{}` expects {} argument{}, got {}",
-                        def.display_name(),
+                        "{} expects {} argument{}, got {}",
+                        match &def.name {
+                            Some(n) => format!("`{}`", n.name),
+                            None => "this anonymous macro".to_string(),
+                        },
                         def.params.len(),
                         if def.params.len() == 1 { "" } else { "s" },
                         c.args.len()
                     ),
                 )
                 .with_label("wrong number of arguments")
-                .with_secondary(def_span, format!("`{}` defined here", def.display_name()))
+                .with_secondary(def_span, if def.name.is_some() { format!("`{}` defined here", def.display_name()) } else { "anonymous macro written here".to_string() })
                 .with_chain(chain.clone()),
             );
             return;
@@ -327,7 +368,8 @@ impl Expander<'_> {
                     if !name.contains('%') {
                         match env.lookup(name) {
                             Some(Found::Param { binding, .. }) => return binding.clone(),
-                            Some(Found::Const(v)) => return Binding::Operand(v.clone()),
+                            // The value, but `%p%` still spells the name that was written (§9.6).
+                            Some(Found::Const(v)) => return Binding::Operand(Operand { spelling: Some(name.clone()), ..v.clone() }),
                             None => {
                                 if let Some(m) = scope.lookup(name) {
                                     return Binding::Macro(m);
@@ -351,7 +393,7 @@ impl Expander<'_> {
                     .with_note(format!("`{name}` is a parameter of `{macro_name}`"))
                     .with_chain(chain.clone());
                 self.error(d);
-                return o.clone();
+                return poisoned(o.span);
             }
         }
         self.subst_operand(o, env)
@@ -367,7 +409,7 @@ impl Expander<'_> {
                     if !name.contains('%') {
                         match env.lookup(name) {
                             Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
-                                let via = Rc::new(Via { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
+                                let via = Rc::new(Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
                                 return with_via(v.clone(), via);
                             }
                             Some(Found::Const(v)) => return v.clone(),
@@ -375,12 +417,12 @@ impl Expander<'_> {
                         }
                     }
                 }
-                Operand { kind: OperandKind::Expr(self.subst_expr(e, env)), span: o.span }
+                Operand { kind: OperandKind::Expr(self.subst_expr(e, env)), span: o.span, spelling: None }
             }
             OperandKind::Addr(a) => {
                 let f = |x: &mut Self, e: &Option<Expr>| e.as_ref().map(|e| x.subst_expr(e, env));
                 let addr = Addr { offset: f(self, &a.offset), base: f(self, &a.base), index: f(self, &a.index), scale: f(self, &a.scale) };
-                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span }
+                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span, spelling: None }
             }
         }
     }
@@ -393,7 +435,7 @@ impl Expander<'_> {
             }
             ExprKind::Var(name) => match env.lookup(name) {
                 Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
-                    let via = Rc::new(Via { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
+                    let via = Rc::new(Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
                     return operand_as_expr(v, Some(via));
                 }
                 Some(Found::Const(v)) => return operand_as_expr(v, None),
@@ -437,10 +479,12 @@ impl Expander<'_> {
             };
             let name = &after[..len];
             let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            let spelled = if valid { self.spelling_of(name, span, env) } else { None };
+            let spelled = if valid { self.spelling_of(name, span, env) } else { Err(()) };
             match spelled {
-                Some(text) => out.push_str(&text),
-                None => {
+                Ok(text) => out.push_str(&text),
+                // Already reported: keep later passes quiet about this name.
+                Err(()) if valid => out.push_str(POISON),
+                Err(()) => {
                     out.push('%');
                     out.push_str(name);
                     out.push('%');
@@ -452,20 +496,25 @@ impl Expander<'_> {
         out.into()
     }
 
-    fn spelling_of(&mut self, name: &str, span: Span, env: &Env) -> Option<String> {
+    /// `Ok(text)`; `Err(())` after reporting `bad-concatenation`; the
+    /// fragment is left in place (`Ok` of itself) when nothing binds it.
+    fn spelling_of(&mut self, name: &str, span: Span, env: &Env) -> Result<String, ()> {
         let (value, what) = match env.lookup(name) {
             Some(Found::Param { binding: Binding::Macro(_), macro_name }) => {
                 let d = Diagnostic::error("bad-concatenation", span, format!("`%{name}%` is bound to a macro, which has no spelling"))
                     .with_note(format!("`{name}` is a parameter of `{macro_name}`"));
                 self.error(d);
-                return None;
+                return Err(());
             }
             Some(Found::Param { binding: Binding::Operand(v), macro_name }) => (v.clone(), Some(macro_name.clone())),
             Some(Found::Const(v)) => (v.clone(), None),
-            None => (self.file_consts.get(name)?.clone(), None),
+            None => match self.file_consts.get(name) {
+                Some(v) => (v.clone(), None),
+                None => return Ok(format!("%{name}%")),
+            },
         };
-        match spelling(&value) {
-            Some(s) => Some(s),
+        match value.spelling.clone().map(|s| s.to_string()).or_else(|| spelling(&value)) {
+            Some(s) => Ok(s),
             None if what.is_some() => {
                 let d = Diagnostic::error(
                     "bad-concatenation",
@@ -475,14 +524,17 @@ impl Expander<'_> {
                 .with_label("bound here")
                 .with_secondary(span, "concatenated here");
                 self.error(d);
-                None
+                Err(())
             }
             // A constant that is not a bare name cannot be spelled: left for `unresolved-concatenation`.
-            None => None,
+            None => Ok(format!("%{name}%")),
         }
     }
 
     fn check_concat_done(&mut self, name: &str, span: Span, chain: &Option<Rc<Frame>>) -> bool {
+        if name.contains(POISON) {
+            return false;
+        }
         if let Some(frag) = unresolved_fragment(name) {
             self.error(
                 Diagnostic::error("unresolved-concatenation", span, format!("`%{frag}%` in `{name}` names no parameter or constant"))
@@ -501,21 +553,19 @@ impl Expander<'_> {
             return o;
         }
         match o.kind {
-            OperandKind::Expr(Expr { kind: ExprKind::Var(ref name), .. }) if self.file_consts.contains_key(name) => {
+            OperandKind::Expr(Expr { kind: ExprKind::Var(ref name), ref via, span }) if self.file_consts.contains_key(name) => {
                 let mut v = self.file_consts[name].clone();
-                if let OperandKind::Expr(e) = &o.kind {
-                    if let (OperandKind::Expr(ve), Some(via)) = (&mut v.kind, &e.via) {
-                        ve.via.get_or_insert_with(|| via.clone());
-                    }
+                if let OperandKind::Expr(ve) = &mut v.kind {
+                    ve.via = via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: span })));
                 }
                 v
             }
-            OperandKind::Expr(e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span },
+            OperandKind::Expr(e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span, spelling: None },
             OperandKind::Addr(a) => {
                 let a = *a;
                 let f = |e: Option<Expr>| e.map(|e| self.resolve_expr(e));
                 let addr = Addr { offset: f(a.offset), base: f(a.base), index: f(a.index), scale: f(a.scale) };
-                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span }
+                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span, spelling: None }
             }
         }
     }
@@ -523,7 +573,12 @@ impl Expander<'_> {
     fn resolve_expr(&self, e: Expr) -> Expr {
         let kind = match e.kind {
             ExprKind::Var(ref name) => match self.file_consts.get(name) {
-                Some(v) => return operand_as_expr(v, e.via.clone()),
+                Some(v) => {
+                    let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
+                    let mut x = operand_as_expr(v, None);
+                    x.via = via;
+                    return x;
+                }
                 None => return e,
             },
             ExprKind::Neg(a) => ExprKind::Neg(Box::new(self.resolve_expr(*a))),
@@ -561,6 +616,13 @@ fn operand_as_expr(v: &Operand, via: Option<Rc<Via>>) -> Expr {
 
 /// Marker name for "an address was substituted inside an expression".
 pub const ADDRESS_IN_EXPR: &str = "%address%";
+
+/// Marker left where an error was already reported, so later passes stay quiet.
+pub const POISON: &str = "%poisoned%";
+
+fn poisoned(span: Span) -> Operand {
+    Operand { kind: OperandKind::Expr(Expr::new(ExprKind::Var(POISON.into()), span)), span, spelling: None }
+}
 
 /// The spelling of an operand for `%name%` (§9.6): identifiers, registers and global labels.
 fn spelling(o: &Operand) -> Option<String> {

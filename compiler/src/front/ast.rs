@@ -101,6 +101,9 @@ pub struct Instr {
 pub struct Operand {
     pub kind: OperandKind,
     pub span: Span,
+    /// For an argument that was a body constant's name: that name, which
+    /// `%param%` spells instead of the value (LANGUAGE.md §9.6).
+    pub spelling: Option<Name>,
 }
 
 #[derive(Clone, Debug)]
@@ -126,13 +129,13 @@ pub struct Expr {
     pub via: Option<Rc<Via>>,
 }
 
-/// Records "bound to parameter `p` of `m`" for diagnostics.
+/// Where a substituted expression came from, for diagnostics.
 #[derive(Debug)]
-pub struct Via {
-    pub param: Name,
-    pub macro_name: Name,
-    /// Where the parameter was used inside the macro body.
-    pub use_span: Span,
+pub enum Via {
+    /// "bound to parameter `param` of `macro_name`", used at `use_span` in the body.
+    Param { param: Name, macro_name: Name, use_span: Span },
+    /// The value of file-level constant `name`, used at `use_span`.
+    Const { name: Name, use_span: Span },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -257,7 +257,7 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Spanned>, Vec<Diagnostic>) {
             Err(()) => {
                 let ch = s.chars().next().unwrap_or('?');
                 let what = if ch == '/' {
-                    "a single `/` (annotations start with `//`)".to_string()
+                    "`/` (annotations start with `//`; there is no division)".to_string()
                 } else if ch.is_ascii_graphic() {
                     format!("`{ch}`")
                 } else {

@@ -78,7 +78,11 @@ fn parse_error(file: FileId, text: &str, tokens: &[Spanned], e: ParseError<usize
                     )
                     .with_label("not an instruction mnemonic")
                     .with_secondary(span, format!("found {tok}"));
-                    if let Some(m) = crate::isa::isa().closest(name) {
+                    let is_macro = tokens.windows(2).any(|w| w[0].1 == Tok::Macro && w[1].1 == Tok::Ident(name.clone()));
+                    if is_macro {
+                        d.message = format!("`{name}` is a macro: call it as `{name}(…)`");
+                        d.label = Some("macro calls need parentheses".into());
+                    } else if let Some(m) = crate::isa::isa().closest(name) {
                         d = d.with_note(format!("did you mean `{m}`?"));
                     }
                     return d;
@@ -88,9 +92,13 @@ fn parse_error(file: FileId, text: &str, tokens: &[Spanned], e: ParseError<usize
                 .with_label(format!("unexpected {tok}"))
         }
         ParseError::UnrecognizedEof { location, expected } => {
-            let at = location.min(text.len());
-            Diagnostic::error("parse", Span::new(file, at, at), format!("unexpected end of file{}", expected_list(&expected)))
-                .with_label("file ends here")
+            let at = tokens.iter().rev().find(|t| t.1 != Tok::Nl).map(|t| t.2).unwrap_or(location).min(text.len());
+            let mut d = Diagnostic::error("parse", Span::new(file, at, at), format!("unexpected end of file{}", expected_list(&expected)))
+                .with_label("file ends here");
+            if let Some((s, e, what)) = unclosed_block(tokens) {
+                d = d.with_secondary(Span::new(file, s, e), format!("this `{what}` has no matching `end`"));
+            }
+            d
         }
         ParseError::ExtraToken { token: (l, tok, r) } => {
             Diagnostic::error("parse", Span::new(file, l, r), format!("unexpected {tok}"))
@@ -211,13 +219,16 @@ impl<'a> Loader<'a> {
         };
         let canon = canonical(&path);
         if self.stack.contains(&canon) {
+            let names: Vec<String> = self
+                .stack
+                .iter()
+                .chain(std::iter::once(&canon))
+                .map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                .collect();
             self.diags.push(
-                Diagnostic::error("include-cycle", span, format!("`{file_name}` includes itself"))
-                    .with_label("this include starts the cycle again")
-                    .with_note(format!(
-                        "include chain: {}",
-                        self.stack.iter().chain(std::iter::once(&canon)).map(|p| p.display().to_string()).collect::<Vec<_>>().join(" → ")
-                    )),
+                Diagnostic::error("include-cycle", span, format!("including `{file_name}` here would repeat forever"))
+                    .with_label("`{file_name}` is already being included".replace("{file_name}", &file_name))
+                    .with_note(format!("include chain: {}", names.join(" → "))),
             );
             return Vec::new();
         }
@@ -244,4 +255,20 @@ fn canonical(p: &Path) -> PathBuf {
 fn io_error(map: &mut SourceMap, path: &Path, e: &std::io::Error) -> Diagnostic {
     let id = map.add(path, path.display().to_string(), String::new());
     Diagnostic::error("io", Span::new(id, 0, 0), format!("cannot read `{}`: {e}", path.display()))
+}
+
+/// The innermost `macro`/`if` that is never closed by `end`.
+fn unclosed_block(tokens: &[Spanned]) -> Option<(usize, usize, &'static str)> {
+    let mut stack = Vec::new();
+    for (s, t, e) in tokens {
+        match t {
+            Tok::Macro => stack.push((*s, *e, "macro")),
+            Tok::If => stack.push((*s, *e, "if")),
+            Tok::End => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
 }

@@ -4,7 +4,10 @@
 
 use crate::diag::Diagnostic;
 use crate::expand::ADDRESS_IN_EXPR;
-use crate::front::ast::{BinOp, Expr, ExprKind, Name};
+use std::rc::Rc;
+
+use crate::expand::POISON;
+use crate::front::ast::{BinOp, Expr, ExprKind, Name, Via};
 use crate::layout::{KeyKind, Layout};
 use crate::target::regs::Reg;
 
@@ -29,6 +32,12 @@ fn fail(d: Diagnostic) -> FoldResult {
 pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
     let err = |code: &'static str, msg: String| fail(with_via(Diagnostic::error(code, e.span, msg), e));
     match &e.kind {
+        // Already reported where the poison was left.
+        ExprKind::Var(n) | ExprKind::GlobalLabel(n) | ExprKind::Path(n) | ExprKind::Sizeof(n) | ExprKind::Constexpr(n)
+            if n.contains(POISON) =>
+        {
+            Err(None)
+        }
         ExprKind::Int(v) => Ok(Folded::Int(*v as i128)),
         ExprKind::Str(s) => Ok(Folded::Str(s.clone())),
         ExprKind::Reg(r) => Ok(Folded::Reg(*r)),
@@ -68,8 +77,16 @@ pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
 }
 
 fn with_via(d: Diagnostic, e: &Expr) -> Diagnostic {
-    match &e.via {
-        Some(v) => d.with_note(format!("bound to parameter `{}` of `{}`", v.param, v.macro_name)),
+    annotate(d, &e.via)
+}
+
+/// Says where a substituted value came from: a macro parameter or a constant.
+pub fn annotate(d: Diagnostic, via: &Option<Rc<Via>>) -> Diagnostic {
+    match via.as_deref() {
+        Some(Via::Param { param, macro_name, .. }) => d.with_note(format!("bound to parameter `{param}` of `{macro_name}`")),
+        Some(Via::Const { name, use_span }) => {
+            d.with_secondary(*use_span, format!("the value of constant `{name}`, used here"))
+        }
         None => d,
     }
 }

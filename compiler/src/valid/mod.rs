@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, Frame};
 use crate::expand::{Expanded, ItemKind};
-use crate::front::ast::{Expr, Name, Operand, OperandKind};
+use crate::front::ast::{Expr, Name, Operand, OperandKind, Via};
 use crate::isa::{self, Access, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
 use crate::layout::Layout;
 use crate::source::Span;
@@ -74,7 +74,7 @@ pub struct Program {
 }
 
 pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> Program {
-    let mut v = Validator { target, layout, diags, prev_sets_flags: false };
+    let mut v = Validator { target, layout, diags, prev_sets_flags: false, vias: Vec::new() };
     let mut prog = Program::default();
     let mut first_def: HashMap<Name, Span> = HashMap::new();
     for item in &x.items {
@@ -136,6 +136,8 @@ struct Validator<'a> {
     diags: &'a mut Diagnostics,
     /// The previous item was `addis`/`addps`/`subis`/`oris` (§9.3).
     prev_sets_flags: bool,
+    /// Where each operand of the current instruction came from.
+    vias: Vec<Option<Rc<Via>>>,
 }
 
 fn kind_name(k: Kinds) -> String {
@@ -211,6 +213,12 @@ impl Validator<'_> {
         self.diags.push(d.with_chain(chain.clone()));
     }
 
+    /// An error about operand `i`, with where its value came from.
+    fn operand_err(&mut self, i: usize, d: Diagnostic, chain: &Option<Rc<Frame>>) {
+        let via = self.vias.get(i).cloned().flatten();
+        self.err(fold::annotate(d, &via), chain);
+    }
+
     fn instr(&mut self, mnemonic: &Name, mspan: Span, ops: &[Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
         let table = isa::isa();
         let id = table.lookup(mnemonic)?;
@@ -227,7 +235,7 @@ impl Validator<'_> {
                 Diagnostic::error("instruction-unavailable", mspan, format!("`{mnemonic}` is not available on {}", self.target.triple))
                     .with_label(where_)
                     .with_note(match alternative(mnemonic) {
-                        Some(alt) => format!("on this target use {alt}; guard target-specific code with `if X86_64`, `if ARM64`, …"),
+                        Some(alt) => format!("use {alt} instead; guard target-specific code with `if X86_64`, `if ARM64`, …"),
                         None => "guard target-specific code with `if X86_64`, `if ARM64`, …".to_string(),
                     }),
                 chain,
@@ -238,6 +246,13 @@ impl Validator<'_> {
         let values: Vec<Option<Value>> = ops.iter().map(|o| self.operand(o, chain)).collect();
         let values: Vec<Value> = values.into_iter().collect::<Option<_>>()?;
         let spans: Vec<Span> = ops.iter().map(|o| o.span).collect();
+        self.vias = ops
+            .iter()
+            .map(|o| match &o.kind {
+                OperandKind::Expr(e) => e.via.clone(),
+                OperandKind::Addr(_) => None,
+            })
+            .collect();
 
         let candidates: Vec<(usize, &Form)> = def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len())).collect();
         if candidates.is_empty() {
@@ -279,7 +294,19 @@ impl Validator<'_> {
         let Some((fi, form)) = chosen else {
             let (k, _, f) = best?;
             let spec = f.operand(k)?;
-            self.err(
+            if let Value::Str(_) = values[k] {
+                let d = Diagnostic::error("string-operand", spans[k], format!("a string can only be an operand of `emit`, not of `{mnemonic}`"));
+                self.operand_err(k, d, chain);
+                return None;
+            }
+            if let Value::LabelDiff { .. } = values[k] {
+                let d = Diagnostic::error("label-arith", spans[k], "a label difference is only allowed on x86-64, as a `move` source or an address offset")
+                    .with_note("use `leap` or `pcrtoaddr` to get a label's address");
+                self.operand_err(k, d, chain);
+                return None;
+            }
+            self.operand_err(
+                k,
                 Diagnostic::error(
                     "operand-kind",
                     spans[k],
@@ -330,7 +357,8 @@ impl Validator<'_> {
         if let Value::Imm(n) = v {
             if let Some((lo, hi)) = width_range(w) {
                 if *n < lo || *n > hi {
-                    self.err(
+                    self.operand_err(
+                        i,
                         Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
                             .with_label(format!("must lie in [{lo}, {hi}]")),
                         chain,
@@ -443,7 +471,10 @@ impl Validator<'_> {
         if code == "flags-not-set" {
             d = d.with_note("flags are only defined right after a flag-setting instruction (INSTRUCTIONS.md §9.3)");
         }
-        self.err(d, chain);
+        match spans.iter().position(|s| *s == at) {
+            Some(i) => self.operand_err(i, d, chain),
+            None => self.err(d, chain),
+        }
         false
     }
 
@@ -486,7 +517,8 @@ impl Validator<'_> {
                     Some(e) => match self.fold(e, chain)? {
                         Folded::Int(s @ (1 | 2 | 4 | 8)) => Some(s as u8),
                         Folded::Int(s) => {
-                            self.err(Diagnostic::error("bad-scale", e.span, format!("scale must be 1, 2, 4 or 8, got {s}")), chain);
+                            let d = Diagnostic::error("bad-scale", e.span, format!("scale must be 1, 2, 4 or 8, got {s}"));
+                            self.err(fold::annotate(d, &e.via), chain);
                             None
                         }
                         _ => {
@@ -575,9 +607,7 @@ impl Validator<'_> {
                 if class == RegClass::Gpr { "general-purpose registers" } else { "floating-point registers" },
                 describe_available(map, class)
             ));
-        if let Some(v) = &e.via {
-            d = d.with_note(format!("bound to parameter `{}` of `{}`", v.param, v.macro_name));
-        }
+        d = fold::annotate(d, &e.via);
         self.err(d, chain);
         false
     }
@@ -602,8 +632,8 @@ fn forms_summary(m: &str, def: &InstrDef) -> String {
 /// What a target offers instead of an unavailable instruction.
 fn alternative(m: &str) -> Option<&'static str> {
     Some(match m {
-        "divi" | "divis" | "divq" | "divqs" => "`cdqi`/`cqoq` with `idivi`, `udivi`, `idivq`, `udivq` (dividend in r1:r0) on x86-64",
-        "cdqi" | "cqoq" | "idivi" | "udivi" | "idivq" | "udivq" => "`divi`, `divis`, `divq`, `divqs` (divisor first) on ARM64",
+        "divi" | "divis" | "divq" | "divqs" => "`cdqi`/`cqoq` with `idivi`, `udivi`, `idivq`, `udivq` (dividend in r1:r0)",
+        "cdqi" | "cqoq" | "idivi" | "udivi" | "idivq" | "udivq" => "`divi`, `divis`, `divq`, `divqs` (divisor first)",
         "loadpairq" | "loadpaird" => "two `loadq`/`loadd`",
         "storepairq" | "storepaird" => "two `storeq`/`stored`",
         "pcrtoaddr" | "globaladdr" => "`leap`",
