@@ -16,6 +16,8 @@ use crate::target::regs::reg_by_name;
 use env::{file_label, Binding, BodyInfo, Env, Found, MacroValue, Node};
 
 pub const DEFAULT_MAX_DEPTH: usize = 512;
+/// Statements one compilation may expand to (the reference interpreter needs ~50,000).
+pub const MAX_EXPANDED_ITEMS: usize = 1_000_000;
 
 /// The expanded program: statements in output order.
 #[derive(Debug, Default)]
@@ -233,7 +235,19 @@ impl Expander<'_> {
                     }
                 }
                 Stmt::Macro(_) | Stmt::Include { .. } | Stmt::If(_) => {}
-                Stmt::Call(c) => self.call(c, env, scope, chain, depth),
+                Stmt::Call(c) => {
+                    if self.out.items.len() > MAX_EXPANDED_ITEMS {
+                        self.error(
+                            Diagnostic::error("expansion-depth", c.span, format!("expansion produced more than {MAX_EXPANDED_ITEMS} statements"))
+                                .with_note("macros that call several others at every level grow exponentially")
+                                .with_chain(chain.clone()),
+                        );
+                        self.aborted = true;
+                        self.out.items.clear();
+                        return;
+                    }
+                    self.call(c, env, scope, chain, depth)
+                }
                 Stmt::Global { label, span } => {
                     let name = self.concat(&label.name, label.span, env);
                     if self.check_concat_done(&name, label.span, chain) && !self.out.globals.iter().any(|(g, _)| *g == name) {

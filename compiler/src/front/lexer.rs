@@ -352,14 +352,30 @@ enum Ctx {
     Block,
 }
 
-/// Newline significance (§3.3) and `constexpr ( … )` folding.
+/// Deepest nesting of `( [ macro if` accepted; real programs stay below 30.
+pub const MAX_NESTING: usize = 256;
+/// Longest statement (tokens between two significant line ends) accepted.
+pub const MAX_STATEMENT_TOKENS: usize = 2048;
+
+/// Newline significance (§3.3) and `constexpr ( … )` folding. Input beyond
+/// the nesting and length limits is rejected here, so that no later pass
+/// has to recurse arbitrarily deep.
 fn filter(file: FileId, text: &str, raw: Vec<Spanned>, diags: &mut Vec<Diagnostic>) -> Vec<Spanned> {
     let mut out: Vec<Spanned> = Vec::with_capacity(raw.len());
     let mut stack: Vec<Ctx> = Vec::new();
+    let mut statement_start = 0;
     let mut i = 0;
     while i < raw.len() {
         let (s, tok, e) = raw[i].clone();
         i += 1;
+        if stack.len() > MAX_NESTING {
+            diags.push(Diagnostic::error("parse", Span::new(file, s, e), format!("nesting deeper than {MAX_NESTING} levels")));
+            return Vec::new();
+        }
+        if out.len() - statement_start > MAX_STATEMENT_TOKENS {
+            diags.push(Diagnostic::error("parse", Span::new(file, s, e), format!("statement longer than {MAX_STATEMENT_TOKENS} tokens")));
+            return Vec::new();
+        }
         match tok {
             Tok::Nl => {
                 let in_group = stack.last() == Some(&Ctx::Group);
@@ -368,6 +384,7 @@ fn filter(file: FileId, text: &str, raw: Vec<Spanned>, diags: &mut Vec<Diagnosti
                 if in_group || after_op || repeated {
                     continue;
                 }
+                statement_start = out.len() + 1;
             }
             Tok::LParen | Tok::LBracket => stack.push(Ctx::Group),
             Tok::RParen | Tok::RBracket if stack.last() == Some(&Ctx::Group) => {
