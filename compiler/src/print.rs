@@ -15,7 +15,7 @@ pub fn expanded(x: &Expanded) -> String {
     for item in &x.items {
         match &item.kind {
             ItemKind::Label { name, local: true } => {
-                let _ = writeln!(s, ".{name}:");
+                let _ = writeln!(s, ".{}:", local_name(name));
             }
             ItemKind::Label { name, local: false } => {
                 let _ = writeln!(s, "{name}:");
@@ -60,6 +60,12 @@ fn addr(s: &mut String, a: &Addr) {
         }
     }
     s.push(']');
+}
+
+/// File-level local labels print under their own names (`oa0_x` → `x`),
+/// so that printing the expansion of printed output gives the same text.
+fn local_name(n: &str) -> &str {
+    n.strip_prefix("oa0_").unwrap_or(n)
 }
 
 /// Folds an expression whose leaves are all integer literals.
@@ -113,7 +119,7 @@ fn expr(s: &mut String, e: &Expr, min: u8) {
         ExprKind::Var(n) | ExprKind::Path(n) | ExprKind::GlobalLabel(n) | ExprKind::LocalLabel(n) => s.push_str(n),
         ExprKind::ResolvedLocal(n) => {
             s.push('.');
-            s.push_str(n);
+            s.push_str(local_name(n));
         }
         ExprKind::Sizeof(n) => {
             let _ = write!(s, "sizeof {n}");

@@ -1,0 +1,162 @@
+//! The `offasm` command line: subcommands, exit codes, error reporting.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn offasm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_offasm")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const TOUR: &str = "../examples/tour/tour.asm";
+
+#[test]
+fn help_and_version_succeed() {
+    for a in [["--help"], ["--version"]] {
+        let o = offasm(&a);
+        assert!(o.status.success(), "{a:?}");
+        assert!(!o.stdout.is_empty());
+    }
+    assert!(text(&offasm(&["--version"]).stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_1() {
+    for args in [&["frobnicate"][..], &["check"], &["check", TOUR, "--bogus"], &[]] {
+        let o = offasm(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(!o.stderr.is_empty());
+    }
+}
+
+#[test]
+fn targets_lists_all_four_families() {
+    let o = offasm(&["targets"]);
+    assert!(o.status.success());
+    let s = text(&o.stdout);
+    for t in ["x86_64-unknown-linux-gnu", "x86_64-apple-darwin", "x86_64-pc-windows-msvc", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin"] {
+        assert!(s.contains(t), "{t} missing from:\n{s}");
+    }
+}
+
+#[test]
+fn unsupported_target_lists_supported_ones() {
+    let o = offasm(&["check", TOUR, "--target", "riscv64gc-unknown-linux-gnu"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("riscv64gc-unknown-linux-gnu") && e.contains("aarch64-apple-darwin"), "{e}");
+}
+
+#[test]
+fn check_and_expand_the_tour_on_every_target() {
+    for t in ["x86_64-unknown-linux-gnu", "x86_64-apple-darwin", "x86_64-pc-windows-gnu", "aarch64-unknown-linux-gnu", "arm64-apple-macos11"] {
+        let o = offasm(&["check", TOUR, "--target", t]);
+        assert!(o.status.success(), "{t}: {}", text(&o.stderr));
+        let o = offasm(&["expand", TOUR, "--target", t]);
+        assert!(o.status.success(), "{t}");
+        assert!(text(&o.stdout).contains("_sum_values:"));
+    }
+    // Default target: the host.
+    assert!(offasm(&["check", TOUR]).status.success());
+}
+
+#[test]
+fn missing_file_is_a_diagnostic_not_a_panic() {
+    let o = offasm(&["check", "does/not/exist.asm", "--target", "x86_64-unknown-linux-gnu"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("cannot read") && !e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn defines_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.asm");
+    std::fs::write(&f, "if FAST\n    move 1, t0\nelse\n    move 2, t0\nend\n").unwrap();
+    let f = f.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut a = vec!["expand", f, "--target", "x86_64-unknown-linux-gnu"];
+        a.extend_from_slice(extra);
+        offasm(&a)
+    };
+    assert_eq!(text(&run(&["-D", "FAST"]).stdout).trim(), "move 1, t0");
+    assert_eq!(text(&run(&["-D", "FAST=1"]).stdout).trim(), "move 1, t0");
+    assert_eq!(text(&run(&["-D", "FAST=0"]).stdout).trim(), "move 2, t0");
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("unknown-setting"));
+    let o = run(&["--undefined-settings-false"]);
+    assert!(o.status.success());
+    assert_eq!(text(&o.stdout).trim(), "move 2, t0");
+    let o = run(&["-D", "FAST", "-D", "X86_64=0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("setting-is-derived"), "{}", text(&o.stderr));
+    let o = run(&["-D", "FAST=maybe"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn print_layout_keys_gives_a_fillable_skeleton() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("l.asm");
+    std::fs::write(
+        &src,
+        "loadi JSCell::m_structureID[t0], t1\nmove sizeof JSValue, t2\nmove constexpr (sizeof(void*)), t3\nmove constexpr Tag::Int, t4\n",
+    )
+    .unwrap();
+    let s = src.to_str().unwrap();
+    let o = offasm(&["compile", s, "--target", "aarch64-unknown-linux-gnu", "--print-layout-keys"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], "oasm-layout-1");
+    assert_eq!(v["target"], "aarch64-unknown-linux-gnu");
+    assert!(v["offsets"]["JSCell::m_structureID"].is_null());
+    assert!(v["sizes"]["JSValue"].is_null());
+    assert!(v["constexpr"]["sizeof(void*)"].is_null());
+    assert!(v["constexpr"]["Tag::Int"].is_null());
+    // Without values: one missing-layout-key per key.
+    let o = offasm(&["check", s, "--target", "aarch64-unknown-linux-gnu"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stderr).matches("missing-layout-key").count(), 4);
+    // Filled in: checks cleanly.
+    v["offsets"]["JSCell::m_structureID"] = 0.into();
+    v["sizes"]["JSValue"] = 8.into();
+    v["constexpr"]["sizeof(void*)"] = 8.into();
+    v["constexpr"]["Tag::Int"] = "0xfffe000000000000".into();
+    let layout = dir.path().join("layout.json");
+    std::fs::write(&layout, v.to_string()).unwrap();
+    let o = offasm(&["check", s, "--target", "aarch64-unknown-linux-gnu", "--layout", layout.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The same table for another target is refused.
+    let o = offasm(&["check", s, "--target", "x86_64-unknown-linux-gnu", "--layout", layout.to_str().unwrap()]);
+    assert!(text(&o.stderr).contains("layout-target-mismatch"));
+}
+
+#[test]
+fn errors_in_a_file_exit_1_and_name_the_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.asm");
+    std::fs::write(&f, "addi 1, t0\naddi t0\nmove t1, t2, t3\n").unwrap();
+    let o = offasm(&["check", f.to_str().unwrap(), "--target", "x86_64-unknown-linux-gnu", "--diagnostic-format", "short"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("bad.asm:2:1: error[operand-count]"), "{e}");
+    assert!(e.contains("bad.asm:3:1: error[operand-count]"), "{e}");
+    assert!(e.contains("2 errors"), "{e}");
+    assert!(Path::new(&f).exists());
+}
+
+#[test]
+fn expand_output_parses_and_expands_to_itself() {
+    let o = offasm(&["expand", TOUR, "--target", "x86_64-unknown-linux-gnu"]);
+    let first = text(&o.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("again.asm");
+    std::fs::write(&f, &first).unwrap();
+    let o = offasm(&["expand", f.to_str().unwrap(), "--target", "x86_64-unknown-linux-gnu"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), first);
+}
