@@ -555,12 +555,9 @@ impl Form {
     }
 }
 
-/// Release-1 target architecture.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Arch {
-    X86_64,
-    Arm64,
-}
+/// The instruction set's view of an architecture is the target's.
+pub use crate::target::Arch;
+
 
 /// Availability column (§1.10).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -202,13 +202,6 @@ fn width_range(w: Width) -> Option<(i128, i128)> {
 }
 
 impl Validator<'_> {
-    fn isa_arch(&self) -> isa::Arch {
-        match self.target.arch {
-            Arch::X86_64 => isa::Arch::X86_64,
-            Arch::Arm64 => isa::Arch::Arm64,
-        }
-    }
-
     fn err(&mut self, d: Diagnostic, chain: &Option<Rc<Frame>>) {
         self.diags.push(d.with_chain(chain.clone()));
     }
@@ -224,7 +217,7 @@ impl Validator<'_> {
         let id = table.lookup(mnemonic)?;
         let def = table.get(id);
         let sets_flags = std::mem::replace(&mut self.prev_sets_flags, def.effects.contains(Effects::SETS_FLAGS));
-        if !def.avail.on(self.isa_arch(), self.target.is_apple()) {
+        if !def.avail.on(self.target.arch, self.target.is_apple()) {
             let where_ = match def.avail {
                 isa::Avail::X86 => "it exists only on x86-64 targets",
                 isa::Avail::Arm64 => "it exists only on ARM64 targets",
