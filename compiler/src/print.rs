@@ -22,7 +22,7 @@ pub fn expanded(x: &Expanded) -> String {
             }
             ItemKind::Instr { mnemonic, operands } => {
                 s.push_str("    ");
-                s.push_str(&mnemonic.name);
+                s.push_str(mnemonic.name());
                 for (i, o) in operands.iter().enumerate() {
                     s.push_str(if i == 0 { " " } else { ", " });
                     operand(&mut s, o);

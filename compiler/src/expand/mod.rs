@@ -6,7 +6,7 @@
 pub mod env;
 pub mod settings;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, Frame};
@@ -41,7 +41,7 @@ pub enum ItemKind {
     /// `local`: the unique output name of a local label (`oa<n>_…`, no prefix);
     /// otherwise the global label as spelled (`_name`).
     Label { name: Name, local: bool },
-    Instr { mnemonic: Ident, operands: Vec<Operand> },
+    Instr { mnemonic: Mnemonic, operands: Vec<Operand> },
 }
 
 pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expanded {
@@ -50,17 +50,17 @@ pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expan
         max_depth,
         counter: 0,
         aborted: false,
-        infos: HashMap::new(),
-        file_consts: HashMap::new(),
-        file_labels: HashSet::new(),
+        infos: HashMap::default(),
+        file_consts: HashMap::default(),
+        file_labels: HashSet::default(),
         out: Expanded::default(),
         quiet: false,
         chain: None,
-        reported: HashSet::new(),
+        reported: HashSet::default(),
     };
-    let mut scope = Scope { macros: HashMap::new(), parent: None };
+    let mut scope = Scope { macros: HashMap::default(), parent: None };
     x.collect_macros(file, &Env::default(), &mut scope, true);
-    let mut first: HashMap<Name, Span> = HashMap::new();
+    let mut first: HashMap<Name, Span> = HashMap::default();
     for s in file {
         if let Stmt::Label(l) = s {
             if !l.local {
@@ -139,7 +139,7 @@ impl Expander<'_> {
         if let Some(i) = self.infos.get(&Rc::as_ptr(def)) {
             return i.clone();
         }
-        let mut labels: HashMap<Name, Span> = HashMap::new();
+        let mut labels: HashMap<Name, Span> = HashMap::default();
         let mut macros = Vec::new();
         for s in &def.body {
             match s {
@@ -161,7 +161,7 @@ impl Expander<'_> {
                 _ => {}
             }
         }
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for p in &def.params {
             if let Some(first) = seen.insert(&p.name, p.span) {
                 self.once(
@@ -180,7 +180,7 @@ impl Expander<'_> {
     /// over the lexical environment at its position.
     fn collect_macros(&mut self, list: &[Stmt], env: &Env, scope: &mut Scope, file_level: bool) {
         let mut env = env.clone();
-        let mut seen: HashMap<Name, Span> = HashMap::new();
+        let mut seen: HashMap<Name, Span> = HashMap::default();
         let was_quiet = self.quiet;
         for s in list {
             match s {
@@ -283,7 +283,7 @@ impl Expander<'_> {
                         })
                         .collect();
                     self.out.items.push(Item {
-                        kind: ItemKind::Instr { mnemonic: i.mnemonic.clone(), operands },
+                        kind: ItemKind::Instr { mnemonic: i.mnemonic, operands },
                         span: i.span,
                         chain: chain.clone(),
                     });
@@ -355,7 +355,7 @@ impl Expander<'_> {
         let name = def.display_name();
         let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
         let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
-        let mut body_scope = Scope { macros: HashMap::new(), parent: Some(scope) };
+        let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
         for (p, b) in def.params.iter().zip(bindings) {
             if let Binding::Macro(m) = &b {
                 body_scope.macros.insert(p.name.clone(), m.clone());
@@ -433,15 +433,22 @@ impl Expander<'_> {
                 }
                 Operand { kind: OperandKind::Expr(self.subst_expr(e, env)), span: o.span, spelling: None }
             }
+            OperandKind::Addr(a) if ![&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().any(needs_subst) => {
+                Operand { kind: OperandKind::Addr(a.clone()), span: o.span, spelling: None }
+            }
             OperandKind::Addr(a) => {
                 let f = |x: &mut Self, e: &Option<Expr>| e.as_ref().map(|e| x.subst_expr(e, env));
                 let addr = Addr { offset: f(self, &a.offset), base: f(self, &a.base), index: f(self, &a.index), scale: f(self, &a.scale) };
-                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span, spelling: None }
+                Operand { kind: OperandKind::Addr(Rc::new(addr)), span: o.span, spelling: None }
             }
         }
     }
 
     fn subst_expr(&mut self, e: &Expr, env: &Env) -> Expr {
+        if !needs_subst(e) {
+            // Subtrees are shared: this copies one node.
+            return e.clone();
+        }
         let kind = match &e.kind {
             ExprKind::Var(name) if name.contains('%') => {
                 let n = self.concat(name, e.span, env);
@@ -471,9 +478,9 @@ impl Expander<'_> {
                     return e.clone();
                 }
             },
-            ExprKind::Neg(a) => ExprKind::Neg(Box::new(self.subst_expr(a, env))),
-            ExprKind::Not(a) => ExprKind::Not(Box::new(self.subst_expr(a, env))),
-            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Box::new(self.subst_expr(a, env)), Box::new(self.subst_expr(b, env))),
+            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.subst_expr(a, env))),
+            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.subst_expr(a, env))),
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.subst_expr(a, env)), Rc::new(self.subst_expr(b, env))),
             _ => return e.clone(),
         };
         Expr { kind, span: e.span, via: e.via.clone() }
@@ -563,7 +570,7 @@ impl Expander<'_> {
     /// values are not searched again: a constant keeps the meaning it had
     /// when it was declared.
     fn resolve_file_consts(&self, o: Operand) -> Operand {
-        if self.file_consts.is_empty() {
+        if self.file_consts.is_empty() || !has_var(&o) {
             return o;
         }
         match o.kind {
@@ -574,36 +581,66 @@ impl Expander<'_> {
                 }
                 v
             }
-            OperandKind::Expr(e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span, spelling: None },
-            OperandKind::Addr(a) => {
-                let a = *a;
-                let f = |e: Option<Expr>| e.map(|e| self.resolve_expr(e));
-                let addr = Addr { offset: f(a.offset), base: f(a.base), index: f(a.index), scale: f(a.scale) };
-                Operand { kind: OperandKind::Addr(Box::new(addr)), span: o.span, spelling: None }
+            OperandKind::Expr(ref e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span, spelling: None },
+            OperandKind::Addr(ref a) => {
+                let f = |e: &Option<Expr>| e.as_ref().map(|e| self.resolve_expr(e));
+                let addr = Addr { offset: f(&a.offset), base: f(&a.base), index: f(&a.index), scale: f(&a.scale) };
+                Operand { kind: OperandKind::Addr(Rc::new(addr)), span: o.span, spelling: None }
             }
         }
     }
 
-    fn resolve_expr(&self, e: Expr) -> Expr {
-        let kind = match e.kind {
-            ExprKind::Var(ref name) => match self.file_consts.get(name) {
+    fn resolve_expr(&self, e: &Expr) -> Expr {
+        if !expr_has_var(e) {
+            return e.clone();
+        }
+        let kind = match &e.kind {
+            ExprKind::Var(name) => match self.file_consts.get(name) {
                 Some(v) => {
                     let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
                     let mut x = operand_as_expr(v, None);
                     x.via = via;
                     return x;
                 }
-                None => return e,
+                None => return e.clone(),
             },
-            ExprKind::Neg(a) => ExprKind::Neg(Box::new(self.resolve_expr(*a))),
-            ExprKind::Not(a) => ExprKind::Not(Box::new(self.resolve_expr(*a))),
-            ExprKind::Bin(op, a, b) => ExprKind::Bin(op, Box::new(self.resolve_expr(*a)), Box::new(self.resolve_expr(*b))),
-            other => other,
+            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.resolve_expr(a))),
+            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.resolve_expr(a))),
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.resolve_expr(a)), Rc::new(self.resolve_expr(b))),
+            _ => return e.clone(),
         };
-        Expr { kind, span: e.span, via: e.via }
+        Expr { kind, span: e.span, via: e.via.clone() }
     }
 }
 
+
+/// Does substitution have anything to do in this expression?
+fn needs_subst(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::LocalLabel(_) => true,
+        ExprKind::Path(n) | ExprKind::Sizeof(n) | ExprKind::Constexpr(n) | ExprKind::GlobalLabel(n) => n.contains('%'),
+        ExprKind::Neg(a) | ExprKind::Not(a) => needs_subst(a),
+        ExprKind::Bin(_, a, b) => needs_subst(a) || needs_subst(b),
+        _ => false,
+    }
+}
+
+fn expr_has_var(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) => true,
+        ExprKind::Neg(a) | ExprKind::Not(a) => expr_has_var(a),
+        ExprKind::Bin(_, a, b) => expr_has_var(a) || expr_has_var(b),
+        _ => false,
+    }
+}
+
+/// Does the operand still contain a free name? (Most do not: registers, integers.)
+fn has_var(o: &Operand) -> bool {
+    match &o.kind {
+        OperandKind::Expr(e) => expr_has_var(e),
+        OperandKind::Addr(a) => [&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().any(expr_has_var),
+    }
+}
 
 fn with_via(mut o: Operand, via: Rc<Via>) -> Operand {
     if let OperandKind::Expr(e) = &mut o.kind {

@@ -81,6 +81,9 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn list(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        if !stmts.iter().any(has_if) {
+            return stmts;
+        }
         let mut out = Vec::with_capacity(stmts.len());
         for s in stmts {
             self.stmt(s, &mut out);
@@ -138,5 +141,15 @@ impl Resolver<'_> {
                 }
             },
         }
+    }
+}
+
+/// Does the statement contain an `if` (at any depth)?
+fn has_if(s: &Stmt) -> bool {
+    match s {
+        Stmt::If(_) => true,
+        Stmt::Macro(m) => m.body.iter().any(has_if),
+        Stmt::Call(c) => c.args.iter().any(|a| matches!(a, Arg::Macro(m) if m.body.iter().any(has_if))),
+        _ => false,
     }
 }

@@ -92,9 +92,28 @@ pub struct LabelDef {
 
 #[derive(Clone, Debug)]
 pub struct Instr {
-    pub mnemonic: Ident,
+    pub mnemonic: Mnemonic,
     pub operands: Vec<Operand>,
     pub span: Span,
+}
+
+/// An instruction mnemonic: its entry in the instruction table.
+#[derive(Copy, Clone)]
+pub struct Mnemonic {
+    pub id: crate::isa::InstrId,
+    pub span: Span,
+}
+
+impl Mnemonic {
+    pub fn name(&self) -> &'static str {
+        &crate::isa::isa().get(self.id).name
+    }
+}
+
+impl std::fmt::Debug for Mnemonic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mnemonic").field("name", &self.name()).field("span", &self.span).finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -109,7 +128,7 @@ pub struct Operand {
 #[derive(Clone, Debug)]
 pub enum OperandKind {
     Expr(Expr),
-    Addr(Box<Addr>),
+    Addr(Rc<Addr>),
 }
 
 /// `offset[base, index, scale]`; every part optional (`[]`, `off[]`, `[b]`).
@@ -179,9 +198,9 @@ pub enum ExprKind {
     LocalLabel(Name),
     /// A local label after expansion: its unique output name.
     ResolvedLocal(Name),
-    Neg(Box<Expr>),
-    Not(Box<Expr>),
-    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Neg(Rc<Expr>),
+    Not(Rc<Expr>),
+    Bin(BinOp, Rc<Expr>, Rc<Expr>),
 }
 
 impl Expr {
@@ -192,5 +211,5 @@ impl Expr {
 
 /// Builds a binary expression node (used by the grammar).
 pub fn bin(file: crate::source::FileId, l: usize, r: usize, op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::new(ExprKind::Bin(op, Box::new(a), Box::new(b)), Span::new(file, l, r))
+    Expr::new(ExprKind::Bin(op, Rc::new(a), Rc::new(b)), Span::new(file, l, r))
 }

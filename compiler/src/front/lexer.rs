@@ -78,7 +78,7 @@ pub enum Tok {
     Int(u64),
     Str(Name),
     Reg(Reg),
-    Mnemonic(Name),
+    Mnemonic(crate::isa::InstrId),
     /// The canonical text of `constexpr ( … )`, produced right after `Constexpr`.
     ConstexprText(Name),
     True,
@@ -126,7 +126,7 @@ impl fmt::Display for Tok {
             Tok::Int(v) => write!(f, "integer `{v}`"),
             Tok::Str(s) => write!(f, "string \"{s}\""),
             Tok::Reg(r) => write!(f, "register `{}`", r.name()),
-            Tok::Mnemonic(m) => write!(f, "instruction `{m}`"),
+            Tok::Mnemonic(m) => write!(f, "instruction `{}`", crate::isa::isa().get(*m).name),
             Tok::ConstexprText(t) => write!(f, "`({t})`"),
             other => write!(f, "`{}`", other.spelling()),
         }
@@ -230,8 +230,8 @@ fn classify_word(w: &str) -> Tok {
         k
     } else if let Some(r) = reg_by_name(w) {
         Tok::Reg(r)
-    } else if crate::isa::isa().is_mnemonic(w) {
-        Tok::Mnemonic(w.into())
+    } else if let Some(id) = crate::isa::isa().lookup(w) {
+        Tok::Mnemonic(id)
     } else {
         Tok::Ident(w.into())
     }

@@ -24,7 +24,12 @@ pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt
     let (tokens, lex_diags) = lexer::lex(file, text);
     diags.extend(lex_diags);
     let mut recovered = Vec::new();
-    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens.iter().cloned().map(Ok::<_, LexError>));
+    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens.into_iter().map(Ok::<_, LexError>));
+    if recovered.is_empty() && result.is_ok() {
+        return result.unwrap_or_default();
+    }
+    // Error messages look at the tokens around the error: lex again (errors are rare).
+    let (tokens, _) = lexer::lex(file, text);
     for r in recovered {
         diags.push(parse_error(file, text, &tokens, r.error));
     }
@@ -157,6 +162,9 @@ impl<'a> Loader<'a> {
     }
 
     fn splice(&mut self, stmts: Vec<Stmt>, dir: &Path) -> Vec<Stmt> {
+        if !stmts.iter().any(has_include) {
+            return stmts;
+        }
         let mut out = Vec::with_capacity(stmts.len());
         for s in stmts {
             match s {
@@ -271,4 +279,17 @@ fn unclosed_block(tokens: &[Spanned]) -> Option<(usize, usize, &'static str)> {
         }
     }
     stack.pop()
+}
+
+/// Does the statement contain an `include` (at any depth)?
+fn has_include(s: &Stmt) -> bool {
+    match s {
+        Stmt::Include { .. } => true,
+        Stmt::Macro(m) => m.body.iter().any(has_include),
+        Stmt::Call(c) => c.args.iter().any(|a| matches!(a, Arg::Macro(m) if m.body.iter().any(has_include))),
+        Stmt::If(i) => {
+            i.arms.iter().any(|(_, b)| b.iter().any(has_include)) || i.else_body.as_ref().is_some_and(|b| b.iter().any(has_include))
+        }
+        _ => false,
+    }
 }

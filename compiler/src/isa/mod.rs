@@ -10,7 +10,7 @@
 //!
 //! Only `std` is used so the module can be compiled stand-alone.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::ops::BitOr;
 use std::sync::OnceLock;
@@ -689,7 +689,7 @@ pub struct Isa {
 
 impl Isa {
     fn new(defs: Vec<InstrDef>) -> Isa {
-        let mut by_name = HashMap::with_capacity(defs.len());
+        let mut by_name = HashMap::with_capacity_and_hasher(defs.len(), Default::default());
         for (i, d) in defs.iter().enumerate() {
             let prev = by_name.insert(d.name.clone(), InstrId(i as u16));
             assert!(prev.is_none(), "duplicate mnemonic {}", d.name);

@@ -1,7 +1,7 @@
 //! Logical registers (LANGUAGE.md §2.10) and the per-target register maps
 //! (TARGETS.md §3.2, §4.3, §5.2). The maps are plain data tables below.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use super::RegMap;

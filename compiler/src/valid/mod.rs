@@ -5,12 +5,12 @@
 
 pub mod fold;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, Frame};
 use crate::expand::{Expanded, ItemKind};
-use crate::front::ast::{Expr, Name, Operand, OperandKind, Via};
+use crate::front::ast::{Expr, Mnemonic, Name, Operand, OperandKind, Via};
 use crate::isa::{self, Access, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
 use crate::layout::Layout;
 use crate::source::Span;
@@ -74,9 +74,9 @@ pub struct Program {
 }
 
 pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> Program {
-    let mut v = Validator { target, layout, diags, prev_sets_flags: false, vias: Vec::new() };
+    let mut v = Validator { target, layout, diags, prev_sets_flags: false, vias: Vec::new(), spans: Vec::new() };
     let mut prog = Program::default();
-    let mut first_def: HashMap<Name, Span> = HashMap::new();
+    let mut first_def: HashMap<Name, Span> = HashMap::default();
     for item in &x.items {
         match &item.kind {
             ItemKind::Label { name, local } => {
@@ -94,7 +94,7 @@ pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diag
                 prog.items.push(Item::Label { name: name.clone(), local: *local, span: item.span });
             }
             ItemKind::Instr { mnemonic, operands } => {
-                if let Some(i) = v.instr(&mnemonic.name, mnemonic.span, operands, item.span, &item.chain) {
+                if let Some(i) = v.instr(*mnemonic, operands, item.span, &item.chain) {
                     prog.items.push(Item::Instr(i));
                 }
             }
@@ -138,6 +138,8 @@ struct Validator<'a> {
     prev_sets_flags: bool,
     /// Where each operand of the current instruction came from.
     vias: Vec<Option<Rc<Via>>>,
+    /// Operand spans of the current instruction (a reused buffer).
+    spans: Vec<Span>,
 }
 
 fn kind_name(k: Kinds) -> String {
@@ -212,10 +214,10 @@ impl Validator<'_> {
         self.err(fold::annotate(d, &via), chain);
     }
 
-    fn instr(&mut self, mnemonic: &Name, mspan: Span, ops: &[Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
-        let table = isa::isa();
-        let id = table.lookup(mnemonic)?;
-        let def = table.get(id);
+    fn instr(&mut self, m: Mnemonic, ops: &[Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
+        let (id, mspan) = (m.id, m.span);
+        let def = isa::isa().get(id);
+        let mnemonic: &str = &def.name;
         let sets_flags = std::mem::replace(&mut self.prev_sets_flags, def.effects.contains(Effects::SETS_FLAGS));
         if !def.avail.on(self.target.arch, self.target.is_apple()) {
             let where_ = match def.avail {
@@ -236,19 +238,47 @@ impl Validator<'_> {
             return None;
         }
         // Operands to values; every operand is checked even after a failure.
-        let values: Vec<Option<Value>> = ops.iter().map(|o| self.operand(o, chain)).collect();
-        let values: Vec<Value> = values.into_iter().collect::<Option<_>>()?;
-        let spans: Vec<Span> = ops.iter().map(|o| o.span).collect();
-        self.vias = ops
-            .iter()
-            .map(|o| match &o.kind {
-                OperandKind::Expr(e) => e.via.clone(),
-                OperandKind::Addr(_) => None,
-            })
-            .collect();
+        let mut values = Vec::with_capacity(ops.len());
+        let mut all_ok = true;
+        for o in ops {
+            match self.operand(o, chain) {
+                Some(v) => values.push(v),
+                None => all_ok = false,
+            }
+        }
+        if !all_ok {
+            return None;
+        }
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        spans.extend(ops.iter().map(|o| o.span));
+        self.vias.clear();
+        self.vias.extend(ops.iter().map(|o| match &o.kind {
+            OperandKind::Expr(e) => e.via.clone(),
+            OperandKind::Addr(_) => None,
+        }));
+        let result = self.match_form(id, def, mnemonic, mspan, values, &spans, span, sets_flags, chain);
+        self.spans = spans;
+        result
+    }
 
-        let candidates: Vec<(usize, &Form)> = def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len())).collect();
-        if candidates.is_empty() {
+    /// Chooses the form the operands match and checks its rules.
+    #[allow(clippy::too_many_arguments)]
+    fn match_form(
+        &mut self,
+        id: InstrId,
+        def: &'static InstrDef,
+        mnemonic: &str,
+        mspan: Span,
+        values: Vec<Value>,
+        spans: &[Span],
+        span: Span,
+        sets_flags: bool,
+        chain: &Option<Rc<Frame>>,
+    ) -> Option<Instr> {
+
+        let candidates = || def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len()));
+        if candidates().next().is_none() {
             let mut counts: Vec<String> = def
                 .forms
                 .iter()
@@ -270,16 +300,16 @@ impl Validator<'_> {
         // against the form that matched the longest prefix.
         let mut best: Option<(usize, usize, &Form)> = None;
         let mut chosen = None;
-        for (fi, f) in &candidates {
+        for (fi, f) in candidates() {
             let mismatch = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v));
             match mismatch {
                 None => {
-                    chosen = Some((*fi, *f));
+                    chosen = Some((fi, f));
                     break;
                 }
                 Some(k) => {
                     if best.is_none_or(|(bk, _, _)| k > bk) {
-                        best = Some((k, *fi, f));
+                        best = Some((k, fi, f));
                     }
                 }
             }
@@ -317,7 +347,7 @@ impl Validator<'_> {
             ok &= self.ranges(mnemonic, i, v, spec.width, spec.access, spans[i], chain);
         }
         for r in &form.rules {
-            ok &= self.rule(r, mnemonic, &values, &spans, span, sets_flags, chain);
+            ok &= self.rule(r, mnemonic, &values, spans, span, sets_flags, chain);
         }
         if def.effects.contains(Effects::WARN_MOVE_FROM_MEMORY) && matches!(values.first(), Some(Value::Addr(_))) {
             self.diags.push(
