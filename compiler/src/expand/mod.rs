@@ -198,7 +198,8 @@ impl Expander<'_> {
                     scope.macros.insert(name, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info }));
                 }
                 // Body constants before a nested definition are visible in it (§8 rule 1).
-                Stmt::Const { name, value, .. } if !file_level => {
+                Stmt::Const(c) if !file_level => {
+                    let (name, value) = (&c.name, &c.value);
                     self.quiet = true;
                     let v = self.subst_operand(value, &env);
                     self.quiet = was_quiet;
@@ -225,7 +226,8 @@ impl Expander<'_> {
                 self.aborted = false;
             }
             match s {
-                Stmt::Const { name, value, .. } => {
+                Stmt::Const(c) => {
+                    let (name, value) = (&c.name, &c.value);
                     let v = self.subst_operand(value, env);
                     if file_level {
                         let v = self.resolve_file_consts(v);

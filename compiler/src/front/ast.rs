@@ -17,7 +17,7 @@ pub struct Ident {
 
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    Const { name: Ident, value: Operand, span: Span },
+    Const(Box<ConstDecl>),
     Macro(Rc<MacroDef>),
     Call(Call),
     If(IfStmt),
@@ -26,6 +26,14 @@ pub enum Stmt {
     Label(LabelDef),
     Error(Span),
     Instr(Instr),
+}
+
+/// `const NAME = operand` (boxed: it is the largest statement).
+#[derive(Clone, Debug)]
+pub struct ConstDecl {
+    pub name: Ident,
+    pub value: Operand,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
