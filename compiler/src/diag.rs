@@ -101,6 +101,12 @@ impl Diagnostic {
 
     /// Renders with ariadne; `color` only for terminals.
     pub fn render(&self, map: &SourceMap, color: bool) -> String {
+        render_all(std::slice::from_ref(self), map, color)
+    }
+
+    /// Renders with a source cache shared by many diagnostics (building
+    /// the line index of a file once, not once per diagnostic).
+    fn render_cached<C: ariadne::Cache<String>>(&self, map: &SourceMap, color: bool, cache: &mut C) -> String {
         let file = |s: Span| map.file(s.file).name.clone();
         let kind = match self.severity {
             Severity::Error => ReportKind::Error,
@@ -121,7 +127,6 @@ impl Diagnostic {
         for n in self.notes.iter().cloned().chain(self.chain_notes(map)) {
             report = report.with_note(n);
         }
-        let cache = ariadne::sources(map.files().map(|(_, f)| (f.name.clone(), f.text.as_str())));
         let mut buf = Vec::new();
         // Writing into a Vec cannot fail; a span outside its file is clamped by ariadne.
         let _ = report.finish().write(cache, &mut buf);
@@ -143,6 +148,12 @@ impl Diagnostic {
         }
         s
     }
+}
+
+/// Renders diagnostics in order with ariadne.
+pub fn render_all(list: &[Diagnostic], map: &SourceMap, color: bool) -> String {
+    let mut cache = ariadne::sources(map.files().map(|(_, f)| (f.name.clone(), f.text.as_str())));
+    list.iter().map(|d| d.render_cached(map, color, &mut cache)).collect()
 }
 
 /// Collects diagnostics of one compilation.

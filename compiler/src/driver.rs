@@ -53,7 +53,7 @@ impl Outcome {
     }
     /// All diagnostics rendered (ariadne), in order.
     pub fn render(&self, color: bool) -> String {
-        self.diags.list.iter().map(|d| d.render(&self.map, color)).collect()
+        crate::diag::render_all(&self.diags.list, &self.map, color)
     }
     pub fn render_short(&self) -> String {
         self.diags.list.iter().map(|d| d.render_short(&self.map)).collect()

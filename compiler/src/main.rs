@@ -62,6 +62,9 @@ struct Common {
     /// Diagnostic rendering.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     diagnostic_format: Format,
+    /// Show at most this many diagnostics (0: all).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    error_limit: usize,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -104,21 +107,26 @@ fn options(c: &Common) -> Result<Options, String> {
     Ok(o)
 }
 
-fn report(out: &Outcome, format: Format) {
+fn report(out: &Outcome, format: Format, limit: usize) {
+    let all = &out.diags.list;
+    let shown = if limit == 0 { all.len() } else { all.len().min(limit) };
     let text = match format {
-        Format::Human => out.render(std::io::stderr().is_terminal()),
-        Format::Short => out.render_short(),
+        Format::Human => offasm::diag::render_all(&all[..shown], &out.map, std::io::stderr().is_terminal()),
+        Format::Short => all[..shown].iter().map(|d| d.render_short(&out.map)).collect(),
     };
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
+    if shown < all.len() {
+        let _ = writeln!(err, "note: {} more diagnostics not shown (--error-limit 0 shows all)", all.len() - shown);
+    }
     let n = out.diags.error_count();
     if n > 0 {
         let _ = writeln!(err, "error: {n} error{} found", if n == 1 { "" } else { "s" });
     }
 }
 
-fn finish(out: &Outcome, format: Format, stdout_text: Option<String>) -> ExitCode {
-    report(out, format);
+fn finish(out: &Outcome, c: &Common, stdout_text: Option<String>) -> ExitCode {
+    report(out, c.diagnostic_format, c.error_limit);
     if !out.ok() {
         return ExitCode::from(1);
     }
@@ -146,22 +154,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Check(c) => {
             let out = driver::check(Input::File(&c.file), &options(&c)?)?;
-            Ok(finish(&out, c.diagnostic_format, None))
+            Ok(finish(&out, &c, None))
         }
         Command::Expand(c) => {
             let out = driver::expand(Input::File(&c.file), &options(&c)?)?;
             let text = out.expanded.as_ref().map(offasm::print::expanded);
-            Ok(finish(&out, c.diagnostic_format, text))
+            Ok(finish(&out, &c, text))
         }
         Command::Compile { common: c, print_layout_keys, output } => {
             let opts = options(&c)?;
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));
-                return Ok(finish(&out, c.diagnostic_format, text));
+                return Ok(finish(&out, &c, text));
             }
             let out = driver::check(Input::File(&c.file), &opts)?;
-            let code = finish(&out, c.diagnostic_format, None);
+            let code = finish(&out, &c, None);
             if out.ok() {
                 let _ = output;
                 return Err("code generation is not implemented yet: this build of offasm has no back ends (use `check`, `expand` or `compile --print-layout-keys`)".into());

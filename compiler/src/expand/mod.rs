@@ -18,6 +18,11 @@ use env::{file_label, Binding, BodyInfo, Env, Found, MacroValue, Node};
 pub const DEFAULT_MAX_DEPTH: usize = 512;
 /// Statements one compilation may expand to (the reference interpreter needs ~50,000).
 pub const MAX_EXPANDED_ITEMS: usize = 1_000_000;
+/// Nodes of one macro argument. Arguments can only grow through recursion
+/// (`r(x + x)`); real ones have a handful of nodes.
+pub const MAX_ARGUMENT_NODES: usize = 4096;
+/// Length of a name built by `%name%` concatenation.
+pub const MAX_NAME_LEN: usize = 1024;
 
 /// The expanded program: statements in output order.
 #[derive(Debug, Default)]
@@ -394,8 +399,18 @@ impl Expander<'_> {
                         }
                     }
                 }
-                let _ = chain;
-                Binding::Operand(self.subst_operand(op, env))
+                let o = self.subst_operand(op, env);
+                if exceeds_nodes(&o, MAX_ARGUMENT_NODES) {
+                    self.error(
+                        Diagnostic::error("expression-size", op.span, format!("argument grew beyond {MAX_ARGUMENT_NODES} expression nodes"))
+                            .with_label("this argument")
+                            .with_note("a recursive macro that passes a growing expression never stops expanding")
+                            .with_chain(chain.clone()),
+                    );
+                    self.aborted = true;
+                    return Binding::Operand(poisoned(op.span));
+                }
+                Binding::Operand(o)
             }
         }
     }
@@ -451,6 +466,11 @@ impl Expander<'_> {
             // Subtrees are shared: this copies one node.
             return e.clone();
         }
+        // Arguments may legally be a few thousand nodes deep.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.subst_expr_node(e, env))
+    }
+
+    fn subst_expr_node(&mut self, e: &Expr, env: &Env) -> Expr {
         let kind = match &e.kind {
             ExprKind::Var(name) if name.contains('%') => {
                 let n = self.concat(name, e.span, env);
@@ -516,6 +536,11 @@ impl Expander<'_> {
             rest = &after[len + 1..];
         }
         out.push_str(rest);
+        if out.len() > MAX_NAME_LEN && !self.aborted {
+            self.error(Diagnostic::error("expression-size", span, format!("a concatenated name grew beyond {MAX_NAME_LEN} characters")));
+            self.aborted = true;
+            return POISON.into();
+        }
         out.into()
     }
 
@@ -596,6 +621,10 @@ impl Expander<'_> {
         if !expr_has_var(e) {
             return e.clone();
         }
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.resolve_expr_node(e))
+    }
+
+    fn resolve_expr_node(&self, e: &Expr) -> Expr {
         let kind = match &e.kind {
             ExprKind::Var(name) => match self.file_consts.get(name) {
                 Some(v) => {
@@ -625,6 +654,31 @@ fn needs_subst(e: &Expr) -> bool {
         ExprKind::Bin(_, a, b) => needs_subst(a) || needs_subst(b),
         _ => false,
     }
+}
+
+/// Has the operand more than `limit` expression nodes? (Iterative: the
+/// operand may be deep.)
+fn exceeds_nodes(o: &Operand, limit: usize) -> bool {
+    let mut stack: Vec<&Expr> = match &o.kind {
+        OperandKind::Expr(e) => vec![e],
+        OperandKind::Addr(a) => [&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().collect(),
+    };
+    let mut n = 0;
+    while let Some(e) = stack.pop() {
+        n += 1;
+        if n > limit {
+            return true;
+        }
+        match &e.kind {
+            ExprKind::Neg(a) | ExprKind::Not(a) => stack.push(a),
+            ExprKind::Bin(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn expr_has_var(e: &Expr) -> bool {

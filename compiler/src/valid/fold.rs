@@ -30,6 +30,10 @@ fn fail(d: Diagnostic) -> FoldResult {
 }
 
 pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold_node(e, layout))
+}
+
+fn fold_node(e: &Expr, layout: &Layout) -> FoldResult {
     let err = |code: &'static str, msg: String| fail(with_via(Diagnostic::error(code, e.span, msg), e));
     match &e.kind {
         // Already reported where the poison was left.
