@@ -21,6 +21,8 @@ pub const MAX_EXPANDED_ITEMS: usize = 1_000_000;
 /// Nodes of one macro argument. Arguments can only grow through recursion
 /// (`r(x + x)`); real ones have a handful of nodes.
 pub const MAX_ARGUMENT_NODES: usize = 4096;
+/// Recursive expression walks check the stack every this many levels.
+pub const STACK_CHECK_STRIDE: u32 = 64;
 /// Length of a name built by `%name%` concatenation.
 pub const MAX_NAME_LEN: usize = 1024;
 
@@ -462,15 +464,23 @@ impl Expander<'_> {
     }
 
     fn subst_expr(&mut self, e: &Expr, env: &Env) -> Expr {
+        self.subst_expr_at(e, env, 0)
+    }
+
+    fn subst_expr_at(&mut self, e: &Expr, env: &Env, depth: u32) -> Expr {
         if !needs_subst(e) {
             // Subtrees are shared: this copies one node.
             return e.clone();
         }
-        // Arguments may legally be a few thousand nodes deep.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.subst_expr_node(e, env))
+        // Arguments may legally be a few thousand nodes deep: make sure of
+        // the stack now and then (not at every node: it is a hot path).
+        if depth % STACK_CHECK_STRIDE == STACK_CHECK_STRIDE - 1 {
+            return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.subst_expr_node(e, env, depth + 1));
+        }
+        self.subst_expr_node(e, env, depth + 1)
     }
 
-    fn subst_expr_node(&mut self, e: &Expr, env: &Env) -> Expr {
+    fn subst_expr_node(&mut self, e: &Expr, env: &Env, depth: u32) -> Expr {
         let kind = match &e.kind {
             ExprKind::Var(name) if name.contains('%') => {
                 let n = self.concat(name, e.span, env);
@@ -500,9 +510,11 @@ impl Expander<'_> {
                     return e.clone();
                 }
             },
-            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.subst_expr(a, env))),
-            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.subst_expr(a, env))),
-            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.subst_expr(a, env)), Rc::new(self.subst_expr(b, env))),
+            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.subst_expr_at(a, env, depth))),
+            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.subst_expr_at(a, env, depth))),
+            ExprKind::Bin(op, a, b) => {
+                ExprKind::Bin(*op, Rc::new(self.subst_expr_at(a, env, depth)), Rc::new(self.subst_expr_at(b, env, depth)))
+            }
             _ => return e.clone(),
         };
         Expr { kind, span: e.span, via: e.via.clone() }
@@ -618,13 +630,20 @@ impl Expander<'_> {
     }
 
     fn resolve_expr(&self, e: &Expr) -> Expr {
+        self.resolve_expr_at(e, 0)
+    }
+
+    fn resolve_expr_at(&self, e: &Expr, depth: u32) -> Expr {
         if !expr_has_var(e) {
             return e.clone();
         }
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.resolve_expr_node(e))
+        if depth % STACK_CHECK_STRIDE == STACK_CHECK_STRIDE - 1 {
+            return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.resolve_expr_node(e, depth + 1));
+        }
+        self.resolve_expr_node(e, depth + 1)
     }
 
-    fn resolve_expr_node(&self, e: &Expr) -> Expr {
+    fn resolve_expr_node(&self, e: &Expr, depth: u32) -> Expr {
         let kind = match &e.kind {
             ExprKind::Var(name) => match self.file_consts.get(name) {
                 Some(v) => {
@@ -635,9 +654,9 @@ impl Expander<'_> {
                 }
                 None => return e.clone(),
             },
-            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.resolve_expr(a))),
-            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.resolve_expr(a))),
-            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.resolve_expr(a)), Rc::new(self.resolve_expr(b))),
+            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.resolve_expr_at(a, depth))),
+            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.resolve_expr_at(a, depth))),
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.resolve_expr_at(a, depth)), Rc::new(self.resolve_expr_at(b, depth))),
             _ => return e.clone(),
         };
         Expr { kind, span: e.span, via: e.via.clone() }
@@ -656,29 +675,25 @@ fn needs_subst(e: &Expr) -> bool {
     }
 }
 
-/// Has the operand more than `limit` expression nodes? (Iterative: the
-/// operand may be deep.)
+/// Has the operand more than `limit` expression nodes? (Stops counting at
+/// the limit, so the recursion is at most `limit` deep.)
 fn exceeds_nodes(o: &Operand, limit: usize) -> bool {
-    let mut stack: Vec<&Expr> = match &o.kind {
-        OperandKind::Expr(e) => vec![e],
-        OperandKind::Addr(a) => [&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().collect(),
-    };
-    let mut n = 0;
-    while let Some(e) = stack.pop() {
-        n += 1;
-        if n > limit {
+    fn over(e: &Expr, budget: &mut usize) -> bool {
+        if *budget == 0 {
             return true;
         }
+        *budget -= 1;
         match &e.kind {
-            ExprKind::Neg(a) | ExprKind::Not(a) => stack.push(a),
-            ExprKind::Bin(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            _ => {}
+            ExprKind::Neg(a) | ExprKind::Not(a) => over(a, budget),
+            ExprKind::Bin(_, a, b) => over(a, budget) || over(b, budget),
+            _ => false,
         }
     }
-    false
+    let mut budget = limit;
+    match &o.kind {
+        OperandKind::Expr(e) => over(e, &mut budget),
+        OperandKind::Addr(a) => [&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().any(|e| over(e, &mut budget)),
+    }
 }
 
 fn expr_has_var(e: &Expr) -> bool {

@@ -30,10 +30,18 @@ fn fail(d: Diagnostic) -> FoldResult {
 }
 
 pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || fold_node(e, layout))
+    fold_at(e, layout, 0)
 }
 
-fn fold_node(e: &Expr, layout: &Layout) -> FoldResult {
+fn fold_at(e: &Expr, layout: &Layout, depth: u32) -> FoldResult {
+    use crate::expand::STACK_CHECK_STRIDE as S;
+    if depth % S == S - 1 {
+        return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || fold_node(e, layout, depth + 1));
+    }
+    fold_node(e, layout, depth + 1)
+}
+
+fn fold_node(e: &Expr, layout: &Layout, depth: u32) -> FoldResult {
     let err = |code: &'static str, msg: String| fail(with_via(Diagnostic::error(code, e.span, msg), e));
     match &e.kind {
         // Already reported where the poison was left.
@@ -65,16 +73,16 @@ fn fold_node(e: &Expr, layout: &Layout) -> FoldResult {
         ExprKind::ResolvedLocal(n) => Ok(Folded::Label { name: n.clone(), local: true, offset: 0 }),
         // Already reported as undefined-local-label during expansion.
         ExprKind::LocalLabel(_) => Err(None),
-        ExprKind::Neg(a) => match fold(a, layout)? {
+        ExprKind::Neg(a) => match fold_at(a, layout, depth)? {
             Folded::Int(v) => Ok(Folded::Int(-v)),
             other => arith_error(e, &other),
         },
-        ExprKind::Not(a) => match fold(a, layout)? {
+        ExprKind::Not(a) => match fold_at(a, layout, depth)? {
             Folded::Int(v) => Ok(Folded::Int(!v)),
             other => arith_error(e, &other),
         },
         ExprKind::Bin(op, a, b) => {
-            let (x, y) = (fold(a, layout)?, fold(b, layout)?);
+            let (x, y) = (fold_at(a, layout, depth)?, fold_at(b, layout, depth)?);
             binary(e, *op, x, y)
         }
     }

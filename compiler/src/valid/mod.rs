@@ -402,11 +402,9 @@ impl Validator<'_> {
         let map = self.target.regmap();
         let (code, at, msg): (&'static str, Span, String) = match r {
             Rule::AtMostOneAddr => {
-                let addrs: Vec<usize> = (0..vals.len()).filter(|&i| matches!(vals[i], Value::Addr(_))).collect();
-                if addrs.len() <= 1 {
-                    return true;
-                }
-                ("operand-kind", spans[addrs[1]], format!("`{m}` takes at most one memory operand"))
+                let mut addrs = (0..vals.len()).filter(|&i| matches!(vals[i], Value::Addr(_)));
+                let (Some(_), Some(second)) = (addrs.next(), addrs.next()) else { return true };
+                ("operand-kind", spans[second], format!("`{m}` takes at most one memory operand"))
             }
             Rule::NotBothImm(a, b) => {
                 if !(matches!(vals.get(*a), Some(Value::Imm(_))) && matches!(vals.get(*b), Some(Value::Imm(_)))) {
