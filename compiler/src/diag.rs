@@ -23,6 +23,20 @@ pub struct Frame {
     pub parent: Option<Rc<Frame>>,
 }
 
+/// Chains can be as long as the expansion depth limit: unlink them
+/// iteratively instead of recursing once per frame.
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(rc) = next {
+            match Rc::try_unwrap(rc) {
+                Ok(mut f) => next = f.parent.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 impl Frame {
     pub fn depth(this: &Option<Rc<Frame>>) -> usize {
         let mut n = 0;

@@ -43,6 +43,20 @@ pub struct Link {
 #[derive(Clone, Default)]
 pub struct Env(Option<Rc<Link>>);
 
+/// Environments can be as long as the expansion depth limit: unlink them
+/// iteratively instead of recursing once per node.
+impl Drop for Link {
+    fn drop(&mut self) {
+        let mut next = self.parent.0.take();
+        while let Some(rc) = next {
+            match Rc::try_unwrap(rc) {
+                Ok(mut l) => next = l.parent.0.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 pub enum Found<'a> {
     Param { binding: &'a Binding, macro_name: &'a Name },
     Const(&'a Operand),

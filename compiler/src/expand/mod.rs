@@ -374,10 +374,12 @@ impl Expander<'_> {
         if !callee.info.macros.is_empty() {
             self.collect_macros(&def.body, &body_env, &mut body_scope, false);
         }
+        // An expansion that adds no macro names reuses the caller's scope, so
+        // lookups walk only the scopes that define something (not the whole
+        // recursion, which can be thousands deep).
+        let scope = if body_scope.macros.is_empty() { scope } else { &body_scope };
         // Deep (but legal) nesting must not overflow the thread's stack.
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || {
-            self.list(&def.body, body_env, &body_scope, &frame, depth + 1, false)
-        });
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.list(&def.body, body_env, scope, &frame, depth + 1, false));
     }
 
     fn bind_arg(&mut self, a: &Arg, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>) -> Binding {
