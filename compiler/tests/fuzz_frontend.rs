@@ -1205,7 +1205,6 @@ fn patho_one_megabyte_lines() {
 // offasm: build dependencies are unoptimised by default). Release builds are fine.
 //   python3 -c "print('emit \"' + 's'*1000000 + '\"')" > t.asm
 #[test]
-#[cfg_attr(debug_assertions, ignore = "BUG: debug-build stack overflow in the logos lexer on a 1 MiB string literal")]
 fn patho_one_megabyte_string() {
     patho("mb_string", &format!("emit \"{}\"\n", "s".repeat(MB)), &[]);
 }

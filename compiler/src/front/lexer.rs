@@ -14,6 +14,26 @@ use crate::target::regs::{reg_by_name, Reg};
 
 pub type Name = Rc<str>;
 
+/// Strings are scanned by hand: the generated matcher handles one
+/// character per step, which is slow (and deep, unoptimised) on long literals.
+fn scan_string(lex: &mut logos::Lexer<Raw>) -> bool {
+    let rest = lex.remainder();
+    match rest.bytes().position(|b| b == b'"' || b == b'\n') {
+        Some(i) if rest.as_bytes()[i] == b'"' => {
+            lex.bump(i + 1);
+            true
+        }
+        Some(i) => {
+            lex.bump(i);
+            false
+        }
+        None => {
+            lex.bump(rest.len());
+            false
+        }
+    }
+}
+
 #[derive(Logos, Debug, Clone, Copy, PartialEq)]
 #[logos(skip r"[ \t\r]+")]
 #[logos(skip r"#[^\n]*")]
@@ -31,10 +51,9 @@ enum Raw {
     Hex,
     #[regex(r"[0-9]+")]
     Digits,
-    #[regex(r#""[^"\n]*""#)]
-    Str,
-    #[regex(r#""[^"\n]*"#)]
-    UnterminatedStr,
+    /// A string literal; `false` when the line ends before the closing quote.
+    #[token("\"", scan_string)]
+    Str(bool),
     #[token("::")]
     ColonColon,
     #[token(":")]
@@ -302,8 +321,8 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Spanned>, Vec<Diagnostic>) {
                     }
                 }
             }
-            Ok(Raw::Str) => Tok::Str(s[1..s.len() - 1].into()),
-            Ok(Raw::UnterminatedStr) => {
+            Ok(Raw::Str(true)) => Tok::Str(s[1..s.len() - 1].into()),
+            Ok(Raw::Str(false)) => {
                 diags.push(
                     Diagnostic::error("unterminated-string", sp, "unterminated string literal")
                         .with_label("no closing `\"` on this line"),
