@@ -17,3 +17,6 @@ need cargo cargo
 # Snapshots and golden files change only when asked to (BLESS=1 / INSTA_UPDATE=always).
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 cargo test --workspace --locked "$@"
+# The benchmark is not run here (speed is measured in release mode by hand),
+# but it must keep compiling.
+cargo check --workspace --benches --locked
