@@ -11,7 +11,7 @@ use std::rc::Rc;
 use crate::diag::{Diagnostic, Diagnostics, Frame};
 use crate::expand::{Expanded, ItemKind};
 use crate::front::ast::{Expr, Mnemonic, Name, Operand, OperandKind, Via};
-use crate::isa::{self, Access, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
+use crate::isa::{self, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
 use crate::layout::Layout;
 use crate::source::Span;
 use crate::target::regs::{describe_available, Reg, RegClass};
@@ -344,7 +344,7 @@ impl Validator<'_> {
         let mut ok = true;
         for (i, v) in values.iter().enumerate() {
             let spec = form.operand(i)?;
-            ok &= self.ranges(mnemonic, i, v, spec.width, spec.access, spans[i], chain);
+            ok &= self.ranges(mnemonic, i, v, spec.width, spans[i], chain);
         }
         for r in &form.rules {
             ok &= self.rule(r, mnemonic, &values, spans, span, sets_flags, chain);
@@ -374,9 +374,8 @@ impl Validator<'_> {
         spec.kinds.intersects(value_kind(v))
     }
 
-    /// Immediate and offset ranges (§10.1).
-    #[allow(clippy::too_many_arguments)]
-    fn ranges(&mut self, m: &str, i: usize, v: &Value, w: Width, _a: Access, span: Span, chain: &Option<Rc<Frame>>) -> bool {
+    /// Immediate ranges at the operand's width (§10.1).
+    fn ranges(&mut self, m: &str, i: usize, v: &Value, w: Width, span: Span, chain: &Option<Rc<Frame>>) -> bool {
         if let Value::Imm(n) = v {
             if let Some((lo, hi)) = width_range(w) {
                 if *n < lo || *n > hi {
