@@ -22,6 +22,8 @@ pub struct Options {
     pub layouts: Vec<PathBuf>,
     pub max_depth: usize,
     pub undefined_settings_false: bool,
+    /// Emit `.file`/`.loc` line information (`-g`).
+    pub debug_info: bool,
 }
 
 impl Options {
@@ -33,6 +35,7 @@ impl Options {
             layouts: Vec::new(),
             max_depth: expand::DEFAULT_MAX_DEPTH,
             undefined_settings_false: false,
+            debug_info: false,
         }
     }
 }
@@ -45,6 +48,8 @@ pub struct Outcome {
     pub files_read: Vec<PathBuf>,
     pub expanded: Option<Expanded>,
     pub program: Option<Program>,
+    /// The generated assembly (phase 8), when compilation succeeded.
+    pub asm: Option<String>,
 }
 
 impl Outcome {
@@ -105,6 +110,18 @@ pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
     }
     if let Some(x) = &out.expanded {
         out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
+    }
+    Ok(out)
+}
+
+/// Phases 1–8: assembly text for the target, if there were no errors.
+pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = check(input, opts)?;
+    if out.ok() {
+        if let Some(p) = &out.program {
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
+            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
+        }
     }
     Ok(out)
 }

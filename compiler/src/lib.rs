@@ -1,8 +1,10 @@
 //! offasm: a compiler for the portable assembly dialect of JavaScriptCore's
 //! offlineasm. The pipeline is visible in the module tree:
 //! `front` (lex, parse, include) → `expand` (settings, macros) →
-//! `valid` (layout, folding, validation against the `isa` table).
+//! `valid` (layout, folding, validation against the `isa` table) →
+//! `back` (lowering and emission per architecture and object format).
 
+pub mod back;
 pub mod diag;
 pub mod driver;
 pub mod expand;

@@ -29,9 +29,12 @@ enum Command {
         /// Print a JSON skeleton of every layout key the program needs.
         #[arg(long)]
         print_layout_keys: bool,
-        /// Output assembly file.
+        /// Output assembly file (default: standard output).
         #[arg(short = 'o', value_name = "OUT.S")]
         output: Option<PathBuf>,
+        /// Emit line information (.file/.loc) for debuggers.
+        #[arg(short = 'g')]
+        debug_info: bool,
     },
     /// List the supported targets.
     Targets,
@@ -161,20 +164,24 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let text = out.expanded.as_ref().map(offasm::print::expanded);
             Ok(finish(&out, &c, text))
         }
-        Command::Compile { common: c, print_layout_keys, output } => {
-            let opts = options(&c)?;
+        Command::Compile { common: c, print_layout_keys, output, debug_info } => {
+            let mut opts = options(&c)?;
+            opts.debug_info = debug_info;
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));
                 return Ok(finish(&out, &c, text));
             }
-            let out = driver::check(Input::File(&c.file), &opts)?;
-            let code = finish(&out, &c, None);
-            if out.ok() {
-                let _ = output;
-                return Err("code generation is not implemented yet: this build of offasm has no back ends (use `check`, `expand` or `compile --print-layout-keys`)".into());
+            let out = driver::compile(Input::File(&c.file), &opts)?;
+            match (&output, &out.asm) {
+                // No output file is written when there are errors (LANGUAGE.md §11.1).
+                (Some(path), Some(asm)) if out.ok() => {
+                    report(&out, c.diagnostic_format, c.error_limit);
+                    std::fs::write(path, asm).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                _ => Ok(finish(&out, &c, out.asm.clone())),
             }
-            Ok(code)
         }
     }
 }

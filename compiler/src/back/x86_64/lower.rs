@@ -1,0 +1,1095 @@
+//! Lowering of validated instructions to AT&T x86-64 assembly
+//! (INSTRUCTIONS.md semantics, TARGETS.md §3–§4 register maps). Each
+//! instruction may use the scratch registers `r11` and the FP scratch
+//! (`xmm15` System V, `xmm5` Windows) and nothing else.
+
+use crate::back::obj::Obj;
+use crate::back::Asm;
+use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
+use crate::target::regs::Reg;
+use crate::target::RegMap;
+use crate::target::ObjFormat;
+use crate::valid::{Instr, MemAddr, Program, Value};
+
+use super::regs::{gpr, phys, scratch, sized, xmm, Size, SCRATCH};
+
+pub struct Lower<'a> {
+    pub asm: &'a mut Asm,
+    pub map: RegMap,
+    pub obj: Obj,
+    pub prog: &'a Program,
+    /// FP scratch register, e.g. `%xmm15`.
+    pub fscratch: String,
+}
+
+fn size_of(w: Width) -> Size {
+    match w {
+        Width::B => Size::B,
+        Width::H => Size::W,
+        Width::I => Size::L,
+        _ => Size::Q,
+    }
+}
+
+fn cc(c: Cond) -> &'static str {
+    match c {
+        Cond::Eq => "e",
+        Cond::Neq => "ne",
+        Cond::A => "a",
+        Cond::Aeq => "ae",
+        Cond::B => "b",
+        Cond::Beq => "be",
+        Cond::Gt => "g",
+        Cond::Gteq => "ge",
+        Cond::Lt => "l",
+        Cond::Lteq => "le",
+    }
+}
+
+/// The value of an immediate as the `size`-bit signed number x86 encodes.
+fn imm_value(v: i128, size: Size) -> i64 {
+    let bits = size.bits();
+    let u = (v as u128 as u64) & if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    // Sign-extend from `bits`.
+    ((u << (64 - bits)) as i64) >> (64 - bits)
+}
+
+fn fits_i32(v: i64) -> bool {
+    (i32::MIN as i64..=i32::MAX as i64).contains(&v)
+}
+
+impl Lower<'_> {
+    fn ins(&mut self, s: impl std::fmt::Display) {
+        self.asm.ins(s);
+    }
+
+    fn reg(&self, r: Reg, size: Size) -> String {
+        gpr(self.map, r, size)
+    }
+
+    fn xmm(&self, r: Reg) -> String {
+        xmm(self.map, r)
+    }
+
+    fn same(&self, a: Reg, b: Reg) -> bool {
+        phys(self.map, a) == phys(self.map, b)
+    }
+
+    fn is_rcx(&self, r: Reg) -> bool {
+        phys(self.map, r) == "rcx"
+    }
+
+    /// A reference to a label usable as a branch target or displacement.
+    fn label(&self, name: &str, local: bool) -> String {
+        if local {
+            self.obj.local(name)
+        } else if self.prog.defined.contains(name) {
+            self.obj.internal_name(name, self.prog.exports.contains(name))
+        } else {
+            self.obj.symbol(name)
+        }
+    }
+
+    fn branch_target(&self, name: &str, local: bool) -> String {
+        let l = self.label(name, local);
+        if !local && !self.prog.defined.contains(name) && self.obj.format == ObjFormat::Elf {
+            format!("{l}@PLT")
+        } else {
+            l
+        }
+    }
+
+    fn with_offset(base: String, off: i64) -> String {
+        match off {
+            0 => base,
+            o if o > 0 => format!("{base}+{o}"),
+            o => format!("{base}{o}"),
+        }
+    }
+
+    fn mem(&self, a: &MemAddr) -> String {
+        let mut disp = match &a.diff {
+            Some((p, m)) => {
+                let d = format!("({} - {})", self.label(p, false), self.label(m, false));
+                Self::with_offset(d, a.offset)
+            }
+            None if a.offset != 0 || (a.base.is_none() && a.index.is_none()) => a.offset.to_string(),
+            None => String::new(),
+        };
+        if a.base.is_none() && a.index.is_none() {
+            return disp;
+        }
+        disp.push('(');
+        if let Some(b) = a.base {
+            disp.push_str(&self.reg(b, Size::Q));
+        }
+        if let Some(i) = a.index {
+            disp.push_str(&format!(", {}, {}", self.reg(i, Size::Q), a.scale));
+        }
+        disp.push(')');
+        disp
+    }
+
+    /// Moves an immediate into register `dst` (64-bit name) with the
+    /// shortest correct instruction.
+    fn mov_imm(&mut self, v: i128, dst64: &str, size: Size) {
+        let x = imm_value(v, size);
+        match size {
+            Size::Q if fits_i32(x) => self.ins(format!("movq ${x}, {}", sized(dst64, Size::Q))),
+            Size::Q if (0..=u32::MAX as i64).contains(&x) => self.ins(format!("movl ${x}, {}", sized(dst64, Size::L))),
+            Size::Q => self.ins(format!("movabsq ${x}, {}", sized(dst64, Size::Q))),
+            // 32-bit writes zero-extend; narrower results are produced as 32-bit.
+            _ => self.ins(format!("movl ${}, {}", imm_value(v, Size::L), sized(dst64, Size::L))),
+        }
+    }
+
+    /// An integer source operand at `size`; a 64-bit immediate that does not
+    /// fit a sign-extended 32-bit field is first placed in the scratch.
+    fn src(&mut self, v: &Value, size: Size) -> String {
+        match v {
+            Value::Reg(r) => self.reg(*r, size),
+            Value::Imm(i) => {
+                let x = imm_value(*i, size);
+                if size == Size::Q && !fits_i32(x) {
+                    self.mov_imm(*i, SCRATCH, Size::Q);
+                    scratch(Size::Q)
+                } else {
+                    format!("${x}")
+                }
+            }
+            Value::Addr(a) => self.mem(a),
+            Value::LabelDiff { plus, minus, offset } => {
+                format!("${}", Self::with_offset(format!("({} - {})", self.label(plus, false), self.label(minus, false)), *offset))
+            }
+            Value::Label { .. } | Value::Str(_) => unreachable!("validated operand kind"),
+        }
+    }
+
+    /// Copies an integer operand into register `dst` at `size` (32-bit
+    /// moves zero-extend).
+    fn load_into(&mut self, v: &Value, dst: Reg, size: Size) {
+        match v {
+            // The operation that follows writes (and zero-extends) the register.
+            Value::Reg(r) if self.same(*r, dst) => {}
+            Value::Imm(i) => {
+                let name = phys(self.map, dst);
+                self.mov_imm(*i, name, size)
+            }
+            _ => {
+                let mv_size = if size == Size::Q { Size::Q } else { Size::L };
+                let s = self.src(v, mv_size);
+                let d = self.reg(dst, mv_size);
+                self.ins(format!("mov{} {s}, {d}", mv_size.suffix()));
+            }
+        }
+    }
+
+    pub fn instr(&mut self, i: &Instr) {
+        let def = i.def();
+        let ops = &i.operands;
+        let w = def.width;
+        let size = size_of(w);
+        match def.op {
+            Op::Move => self.move_(ops),
+            Op::MoveZero => {
+                let d = self.xmm(reg(&ops[0]));
+                self.ins(format!("xorps {d}, {d}"));
+            }
+            Op::SignExtend { from } => {
+                let (s, d) = (reg(&ops[0]), reg(&ops[1]));
+                let (fs, ts) = (size_of(from), size_of(w));
+                let m = format!("movs{}{}", fs.suffix(), ts.suffix());
+                let m = if m == "movslq" { "movslq".to_string() } else { m };
+                self.ins(format!("{m} {}, {}", self.reg(s, fs), self.reg(d, ts)));
+            }
+            Op::ZeroExtend { .. } => {
+                let (s, d) = (reg(&ops[0]), reg(&ops[1]));
+                self.ins(format!("movl {}, {}", self.reg(s, Size::L), self.reg(d, Size::L)));
+            }
+            Op::Lea => self.lea(ops, size),
+            Op::Peek => {
+                let (n, d) = (imm(&ops[0]), reg(&ops[1]));
+                self.ins(format!("movq {}(%rsp), {}", n * 8, self.reg(d, Size::Q)));
+            }
+            Op::Poke => {
+                let n = imm(&ops[1]);
+                let s = self.src(&ops[0], Size::Q);
+                self.ins(format!("movq {s}, {}(%rsp)", n * 8));
+            }
+            Op::Push => {
+                for o in ops {
+                    let r = self.reg(reg(o), Size::Q);
+                    self.ins(format!("pushq {r}"));
+                }
+            }
+            Op::Pop => {
+                for o in ops {
+                    let r = self.reg(reg(o), Size::Q);
+                    self.ins(format!("popq {r}"));
+                }
+            }
+            Op::Load { signed, ext_to } => self.load(w, signed, ext_to, &ops[0], reg(&ops[1])),
+            Op::Store => self.store(w, &ops[0], &ops[1]),
+            Op::LoadPair => {
+                // load2ia: both words are read before either register is written.
+                let (m, d1, d2) = (addr(&ops[0]), reg(&ops[1]), reg(&ops[2]));
+                let lo = self.mem(m);
+                let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
+                self.ins(format!("movl {lo}, {}", scratch(Size::L)));
+                self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d1, Size::L)));
+            }
+            Op::StorePair => {
+                let (s1, s2, m) = (reg(&ops[0]), reg(&ops[1]), addr(&ops[2]));
+                let lo = self.mem(m);
+                let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
+                self.ins(format!("movl {}, {lo}", self.reg(s1, Size::L)));
+                self.ins(format!("movl {}, {hi}", self.reg(s2, Size::L)));
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor if w.is_float() => self.fp_arith(def.op, w, ops),
+            Op::FDiv => self.fp_arith(def.op, w, ops),
+            Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor => {
+                let op = match def.op {
+                    Op::Add => ArithOp::Add,
+                    Op::Sub => ArithOp::Sub,
+                    Op::Mul => ArithOp::Mul,
+                    Op::Or => ArithOp::Or,
+                    Op::And => {
+                        self.int_op("and", true, ops, size);
+                        return;
+                    }
+                    _ => {
+                        self.int_op("xor", true, ops, size);
+                        return;
+                    }
+                };
+                self.arith(op, ops, size, false);
+            }
+            Op::Neg if w.is_float() => self.fp_sign(false, w, ops),
+            Op::Neg | Op::Not => {
+                let m = if def.op == Op::Neg { "neg" } else { "not" };
+                let d = self.src(&ops[0], size);
+                self.ins(format!("{m}{} {d}", size.suffix()));
+            }
+            Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate => self.shift(def.op, ops, size),
+            Op::Lzcnt | Op::Tzcnt => self.bitcount(def.op == Op::Lzcnt, ops, size),
+            Op::SignExtendR0IntoR1 => self.ins(if size == Size::L { "cltd" } else { "cqto" }),
+            Op::X86Div { signed } => {
+                let s = self.src(&ops[0], size);
+                self.ins(format!("{}{} {s}", if signed { "idiv" } else { "div" }, size.suffix()));
+            }
+            Op::CompareSet(c) => {
+                let c = self.compare(c, &ops[0], &ops[1], size);
+                let d = self.reg(reg(&ops[2]), Size::L);
+                self.ins(format!("set{} {}", cc(c), scratch(Size::B)));
+                self.ins(format!("movzbl {}, {d}", scratch(Size::B)));
+            }
+            Op::CompareBranch(c) => {
+                let c = self.compare(c, &ops[0], &ops[1], size);
+                let l = self.target(&ops[2]);
+                self.ins(format!("j{} {l}", cc(c)));
+            }
+            Op::TestSet(t) => {
+                let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
+                self.test(v, m, size);
+                let d = self.reg(reg(ops.last().unwrap_or(v)), Size::L);
+                self.ins(format!("set{} {}", test_cc(t), scratch(Size::B)));
+                self.ins(format!("movzbl {}, {d}", scratch(Size::B)));
+            }
+            Op::TestBranch(t) => {
+                let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
+                self.test(v, m, size);
+                let l = self.target(ops.last().unwrap_or(v));
+                self.ins(format!("j{} {l}", test_cc(t)));
+            }
+            Op::ArithBranch { op, cond } => {
+                let n = ops.len();
+                let needs_test = op == ArithOp::Mul && cond != FlagCond::O;
+                let result = self.arith(op, &ops[..n - 1], size, needs_test);
+                let _ = result;
+                if op == ArithOp::Or && cond == FlagCond::O {
+                    return; // `or` never overflows (§9.1)
+                }
+                let l = self.target(&ops[n - 1]);
+                self.ins(format!("j{} {l}", flag_cc(cond)));
+            }
+            Op::FlagBranch(c) => {
+                let l = self.target(&ops[0]);
+                self.ins(format!("j{} {l}", flag_cc(c)));
+            }
+            Op::Sqrt => {
+                let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+                self.ins(format!("sqrt{} {s}, {d}", fsuf(w)));
+            }
+            Op::Abs => self.fp_sign(true, w, ops),
+            Op::Floor | Op::Ceil | Op::Round | Op::Truncate => {
+                let mode = match def.op {
+                    Op::Round => 8,
+                    Op::Floor => 9,
+                    Op::Ceil => 10,
+                    _ => 11,
+                };
+                let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+                self.ins(format!("round{} ${mode}, {s}, {d}", fsuf(w)));
+            }
+            Op::IntToFp { from, signed } => self.int_to_fp(from, signed, w, ops),
+            Op::FpToInt { from, signed } => self.fp_to_int(from, signed, w, ops),
+            Op::CheckedD2I { exact } => self.checked_d2i(exact, ops),
+            Op::FpConvert { from } => {
+                let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+                self.ins(if from == Width::D { format!("cvtsd2ss {s}, {d}") } else { format!("cvtss2sd {s}, {d}") });
+            }
+            Op::BitMove { from } => {
+                let (s, d) = (reg(&ops[0]), reg(&ops[1]));
+                let text = match from {
+                    Width::Q => format!("movq {}, {}", self.reg(s, Size::Q), self.xmm(d)),
+                    Width::D => format!("movq {}, {}", self.xmm(s), self.reg(d, Size::Q)),
+                    Width::I => format!("movd {}, {}", self.reg(s, Size::L), self.xmm(d)),
+                    _ => format!("movd {}, {}", self.xmm(s), self.reg(d, Size::L)),
+                };
+                self.ins(text);
+            }
+            Op::FpFromIntPair => {
+                let (lo, hi, d) = (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]));
+                let (d, fs) = (self.xmm(d), self.fscratch.clone());
+                self.ins(format!("movd {}, {d}", self.reg(lo, Size::L)));
+                self.ins(format!("movd {}, {fs}", self.reg(hi, Size::L)));
+                self.ins(format!("punpckldq {fs}, {d}"));
+            }
+            Op::FpToIntPair => {
+                let (s, lo, hi) = (self.xmm(reg(&ops[0])), reg(&ops[1]), reg(&ops[2]));
+                self.ins(format!("movq {s}, {}", scratch(Size::Q)));
+                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(lo, Size::L)));
+                self.ins(format!("shrq $32, {}", scratch(Size::Q)));
+                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(hi, Size::L)));
+            }
+            Op::FCompareSet { cond, unordered } => self.fp_compare_set(cond, unordered, w, ops),
+            Op::FBranch { cond, unordered } => self.fp_branch(cond, unordered, w, ops),
+            Op::Jmp | Op::Call => {
+                let m = if def.op == Op::Jmp { "jmp" } else { "call" };
+                let t = match &ops[0] {
+                    Value::Label { name, local, .. } => self.branch_target(name, *local),
+                    Value::Reg(r) => format!("*{}", self.reg(*r, Size::Q)),
+                    Value::Addr(a) => format!("*{}", self.mem(a)),
+                    _ => unreachable!("validated jump target"),
+                };
+                self.ins(format!("{m} {t}"));
+            }
+            Op::Ret => self.ins("ret"),
+            Op::Break => self.ins("int3"),
+            Op::Nop => self.ins("nop"),
+            Op::PtrAuth => {}
+            Op::Fence => self.ins("mfence"),
+            Op::AtomicRmw(aop) => self.atomic_rmw(aop, ops, size),
+            Op::AtomicCas { branch } => {
+                let (n, m) = (reg(&ops[1]), addr(&ops[2]));
+                let (n, m) = (self.reg(n, size), self.mem(m));
+                self.ins(format!("lock cmpxchg{} {n}, {m}", size.suffix()));
+                match size {
+                    Size::B => self.ins("movzbl %al, %eax"),
+                    Size::W => self.ins("movzwl %ax, %eax"),
+                    Size::L => self.ins("movl %eax, %eax"),
+                    Size::Q => {}
+                }
+                if branch {
+                    let l = self.target(&ops[3]);
+                    self.ins(format!("jne {l}"));
+                }
+            }
+            Op::AtomicLoad => self.load(w, false, Width::Q, &ops[0], reg(&ops[1])),
+            Op::Emit => {
+                let mut line = String::new();
+                for o in ops {
+                    match o {
+                        Value::Str(s) => line.push_str(s),
+                        Value::Label { name, local, .. } => line.push_str(&self.label(name, *local)),
+                        _ => {}
+                    }
+                }
+                self.asm.text.push_str(&line);
+                self.asm.text.push('\n');
+            }
+            Op::TlsLoad => {
+                let d = self.reg(reg(&ops[1]), Size::Q);
+                let slot = self.tls_slot(&ops[0]);
+                self.ins(format!("movq %gs:{slot}, {d}"));
+            }
+            Op::TlsStore => {
+                let s = self.reg(reg(&ops[0]), Size::Q);
+                let slot = self.tls_slot(&ops[1]);
+                self.ins(format!("movq {s}, %gs:{slot}"));
+            }
+            Op::Div { .. }
+            | Op::MulWiden { .. }
+            | Op::BitFieldInsert
+            | Op::LoadLinkAcq
+            | Op::StoreCondRel
+            | Op::PcRelAddr
+            | Op::GlobalAddr
+            | Op::Reserved => unreachable!("`{}` is not available on x86-64 (validated)", def.name),
+        }
+    }
+
+    fn tls_slot(&self, v: &Value) -> String {
+        match v {
+            Value::Imm(n) => format!("{}", n * 8),
+            Value::Reg(r) => format!("(, {}, 8)", self.reg(*r, Size::Q)),
+            _ => unreachable!(),
+        }
+    }
+
+    fn target(&self, v: &Value) -> String {
+        match v {
+            Value::Label { name, local, .. } => self.branch_target(name, *local),
+            _ => unreachable!("validated label operand"),
+        }
+    }
+
+    fn move_(&mut self, ops: &[Value]) {
+        let d = reg(&ops[1]);
+        match &ops[0] {
+            Value::Imm(i) => {
+                let name = phys(self.map, d);
+                self.mov_imm(*i, name, Size::Q);
+            }
+            Value::Reg(s) if self.same(*s, d) => {}
+            Value::LabelDiff { .. } => {
+                let s = self.src(&ops[0], Size::Q);
+                self.ins(format!("movq {s}, {}", self.reg(d, Size::Q)));
+            }
+            v => {
+                let s = self.src(v, Size::Q);
+                self.ins(format!("movq {s}, {}", self.reg(d, Size::Q)));
+            }
+        }
+    }
+
+    /// The address of a data label (defined here: PC-relative; external:
+    /// through the GOT where the format has one), as a memory operand for
+    /// `lea` or a load.
+    fn label_address(&mut self, name: &str, local: bool, offset: i64) -> String {
+        let defined = local || self.prog.defined.contains(name);
+        if defined || !self.obj.uses_got() {
+            return format!("{}(%rip)", Self::with_offset(self.label(name, local), offset));
+        }
+        self.ins(format!("movq {}@GOTPCREL(%rip), {}", self.obj.symbol(name), scratch(Size::Q)));
+        if offset == 0 {
+            format!("({})", scratch(Size::Q))
+        } else {
+            format!("{offset}({})", scratch(Size::Q))
+        }
+    }
+
+    fn lea(&mut self, ops: &[Value], size: Size) {
+        let d = reg(&ops[1]);
+        match &ops[0] {
+            Value::Addr(a) => {
+                let m = self.mem(a);
+                self.ins(format!("lea{} {m}, {}", size.suffix(), self.reg(d, size)));
+            }
+            Value::Label { name, local, offset } => {
+                let m = self.label_address(name, *local, *offset);
+                self.ins(format!("leaq {m}, {}", self.reg(d, Size::Q)));
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn load(&mut self, w: Width, signed: bool, ext_to: Width, src: &Value, d: Reg) {
+        let m = match src {
+            Value::Addr(a) => self.mem(a),
+            Value::Label { name, local, offset } => self.label_address(name, *local, *offset),
+            _ => unreachable!(),
+        };
+        let text = match (w, signed, ext_to) {
+            (Width::B, false, _) => format!("movzbl {m}, {}", self.reg(d, Size::L)),
+            (Width::B, true, Width::I) => format!("movsbl {m}, {}", self.reg(d, Size::L)),
+            (Width::B, true, _) => format!("movsbq {m}, {}", self.reg(d, Size::Q)),
+            (Width::H, false, _) => format!("movzwl {m}, {}", self.reg(d, Size::L)),
+            (Width::H, true, Width::I) => format!("movswl {m}, {}", self.reg(d, Size::L)),
+            (Width::H, true, _) => format!("movswq {m}, {}", self.reg(d, Size::Q)),
+            (Width::I, false, _) => format!("movl {m}, {}", self.reg(d, Size::L)),
+            (Width::I, true, _) => format!("movslq {m}, {}", self.reg(d, Size::Q)),
+            (Width::F, ..) => format!("movss {m}, {}", self.xmm(d)),
+            (Width::D, ..) => format!("movsd {m}, {}", self.xmm(d)),
+            (Width::V, ..) => format!("movups {m}, {}", self.xmm(d)),
+            _ => format!("movq {m}, {}", self.reg(d, Size::Q)),
+        };
+        self.ins(text);
+    }
+
+    fn store(&mut self, w: Width, s: &Value, m: &Value) {
+        let m = match m {
+            Value::Addr(a) => self.mem(a),
+            _ => unreachable!(),
+        };
+        match w {
+            Width::F => self.ins(format!("movss {}, {m}", self.xmm(reg(s)))),
+            Width::D => self.ins(format!("movsd {}, {m}", self.xmm(reg(s)))),
+            Width::V => self.ins(format!("movups {}, {m}", self.xmm(reg(s)))),
+            _ => {
+                let size = size_of(w);
+                let s = self.src(s, size);
+                self.ins(format!("mov{} {s}, {m}", size.suffix()));
+            }
+        }
+    }
+
+    /// `and`/`xor` (and the commutative part of `arith`): 2- and 3-operand forms.
+    fn int_op(&mut self, m: &str, commutative: bool, ops: &[Value], size: Size) {
+        let size = if size == Size::W { Size::W } else { size };
+        if ops.len() == 2 {
+            self.op2(m, &ops[0], &ops[1], size);
+            return;
+        }
+        let (a, b, d) = (&ops[0], &ops[1], reg(&ops[2]));
+        let is_d = |v: &Value, s: &Self| matches!(v, Value::Reg(r) if s.same(*r, d));
+        if is_d(a, self) {
+            let dv = Value::Reg(d);
+            self.op2(m, b, &dv, size);
+        } else if is_d(b, self) && commutative {
+            let dv = Value::Reg(d);
+            self.op2(m, a, &dv, size);
+        } else if is_d(b, self) {
+            // d := a - d: keep b in the scratch before d is overwritten.
+            self.load_scratch(b, size);
+            self.load_into(a, d, size);
+            let sz = op_size(size);
+            self.ins(format!("{m}{} {}, {}", sz.suffix(), scratch(sz), self.reg(d, sz)));
+        } else {
+            self.load_into(a, d, size);
+            let dv = Value::Reg(d);
+            self.op2(m, b, &dv, size);
+        }
+    }
+
+    fn load_scratch(&mut self, v: &Value, size: Size) {
+        match v {
+            Value::Imm(i) => self.mov_imm(*i, SCRATCH, op_size(size)),
+            _ => {
+                let sz = op_size(size);
+                let s = self.src(v, sz);
+                self.ins(format!("mov{} {s}, {}", sz.suffix(), scratch(sz)));
+            }
+        }
+    }
+
+    /// `op s, d` with d a register or memory (16-bit register results are
+    /// zero-extended afterwards, §1.5).
+    fn op2(&mut self, m: &str, s: &Value, d: &Value, size: Size) {
+        if m == "imul" {
+            return self.imul2(s, d, size);
+        }
+        let src = self.src(s, size);
+        let dst = match d {
+            Value::Reg(r) => self.reg(*r, size),
+            Value::Addr(a) => self.mem(a),
+            _ => unreachable!(),
+        };
+        self.ins(format!("{m}{} {src}, {dst}", size.suffix()));
+        if let (Size::W, Value::Reg(r)) = (size, d) {
+            self.ins(format!("movzwl {}, {}", self.reg(*r, Size::W), self.reg(*r, Size::L)));
+        }
+    }
+
+    fn imul2(&mut self, s: &Value, d: &Value, size: Size) {
+        match d {
+            Value::Reg(r) => {
+                let dst = self.reg(*r, size);
+                match s {
+                    Value::Imm(i) if size == Size::L || fits_i32(imm_value(*i, size)) => {
+                        self.ins(format!("imul{} ${}, {dst}, {dst}", size.suffix(), imm_value(*i, size)))
+                    }
+                    _ => {
+                        let src = self.src(s, size);
+                        self.ins(format!("imul{} {src}, {dst}", size.suffix()));
+                    }
+                }
+            }
+            Value::Addr(a) => {
+                // No memory destination for imul: multiply in the scratch.
+                let m = self.mem(a);
+                match s {
+                    Value::Imm(i) => {
+                        self.mov_imm(*i, SCRATCH, size);
+                        self.ins(format!("imul{} {m}, {}", size.suffix(), scratch(size)));
+                    }
+                    _ => {
+                        let src = self.src(s, size);
+                        self.ins(format!("mov{} {m}, {}", size.suffix(), scratch(size)));
+                        self.ins(format!("imul{} {src}, {}", size.suffix(), scratch(size)));
+                    }
+                }
+                self.ins(format!("mov{} {}, {m}", size.suffix(), scratch(size)));
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// add/sub/mul/or in 2- or 3-operand form; flags reflect the result
+    /// when `set_flags` is requested (imul leaves SF/ZF undefined).
+    fn arith(&mut self, op: ArithOp, ops: &[Value], size: Size, set_flags: bool) {
+        let (m, comm) = match op {
+            ArithOp::Add => ("add", true),
+            ArithOp::Sub => ("sub", false),
+            ArithOp::Mul => ("imul", true),
+            ArithOp::Or => ("or", true),
+        };
+        self.int_op(m, comm, ops, size);
+        if set_flags {
+            let d = ops.last().unwrap_or(&ops[0]);
+            match d {
+                Value::Reg(r) => {
+                    let r = self.reg(*r, size);
+                    self.ins(format!("test{} {r}, {r}", size.suffix()));
+                }
+                Value::Addr(a) => {
+                    let m = self.mem(a);
+                    self.ins(format!("cmp{} $0, {m}", size.suffix()));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn shift(&mut self, op: Op, ops: &[Value], size: Size) {
+        let m = match op {
+            Op::LShift => "shl",
+            Op::RShift => "sar",
+            Op::URShift => "shr",
+            Op::LRotate => "rol",
+            _ => "ror",
+        };
+        let (v, c, d) = if ops.len() == 2 { (&ops[1], &ops[0], reg(&ops[1])) } else { (&ops[0], &ops[1], reg(&ops[2])) };
+        let sz = size.suffix();
+        match c {
+            Value::Imm(n) => {
+                self.load_into(v, d, size);
+                let dst = self.reg(d, size);
+                self.ins(format!("{m}{sz} ${n}, {dst}"));
+            }
+            Value::Reg(cr) if self.is_rcx(*cr) && !self.is_rcx(d) => {
+                self.load_into(v, d, size);
+                let dst = self.reg(d, size);
+                self.ins(format!("{m}{sz} %cl, {dst}"));
+            }
+            Value::Reg(cr) => {
+                // The count must be in %cl: compute in the scratch and swap
+                // the count into rcx around the shift, so no operand is clobbered.
+                let cr = *cr;
+                self.load_scratch(v, size);
+                let swap = !self.is_rcx(cr);
+                if swap {
+                    self.ins(format!("xchgq {}, %rcx", self.reg(cr, Size::Q)));
+                }
+                self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
+                if swap {
+                    self.ins(format!("xchgq {}, %rcx", self.reg(cr, Size::Q)));
+                }
+                self.ins(format!("mov{sz} {}, {}", scratch(size), self.reg(d, size)));
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn bitcount(&mut self, leading: bool, ops: &[Value], size: Size) {
+        let (s, d) = (reg(&ops[0]), reg(&ops[1]));
+        let sz = size.suffix();
+        let skip = self.asm.fresh_label();
+        let bits = size.bits();
+        if leading {
+            // lzcnt = (bits - 1) - bsr(s); bsr of 0 leaves no result: use -1.
+            self.ins(format!("bsr{sz} {}, {}", self.reg(s, size), scratch(size)));
+            self.ins(format!("jnz {skip}"));
+            self.ins(format!("mov{sz} $-1, {}", scratch(size)));
+            self.asm.label(&skip);
+            self.ins(format!("mov{sz} ${}, {}", bits - 1, self.reg(d, size)));
+            self.ins(format!("sub{sz} {}, {}", scratch(size), self.reg(d, size)));
+        } else {
+            self.ins(format!("bsf{sz} {}, {}", self.reg(s, size), scratch(size)));
+            self.ins(format!("jnz {skip}"));
+            self.ins(format!("mov{sz} ${bits}, {}", scratch(size)));
+            self.asm.label(&skip);
+            self.ins(format!("mov{sz} {}, {}", scratch(size), self.reg(d, size)));
+        }
+    }
+
+    /// Emits a compare of `l` with `r` and returns the condition to test
+    /// (mirrored when the operands had to be swapped).
+    fn compare(&mut self, c: Cond, l: &Value, r: &Value, size: Size) -> Cond {
+        let (l, r, c) = match l {
+            Value::Imm(_) => (r, l, c.mirror()),
+            _ => (l, r, c),
+        };
+        let rs = self.src(r, size);
+        let ls = match l {
+            Value::Reg(x) => self.reg(*x, size),
+            Value::Addr(a) => self.mem(a),
+            _ => unreachable!("validated: not both immediates"),
+        };
+        self.ins(format!("cmp{} {rs}, {ls}", size.suffix()));
+        c
+    }
+
+    fn test(&mut self, v: &Value, m: Option<&Value>, size: Size) {
+        let sz = size.suffix();
+        let vs = match v {
+            Value::Reg(r) => self.reg(*r, size),
+            Value::Addr(a) => self.mem(a),
+            _ => unreachable!(),
+        };
+        match m {
+            None => match v {
+                Value::Reg(_) => self.ins(format!("test{sz} {vs}, {vs}")),
+                _ => self.ins(format!("cmp{sz} $0, {vs}")),
+            },
+            Some(m) => {
+                let ms = self.src(m, size);
+                self.ins(format!("test{sz} {ms}, {vs}"));
+            }
+        }
+    }
+
+    fn fp_arith(&mut self, op: Op, w: Width, ops: &[Value]) {
+        let (m, comm) = match (op, w) {
+            (Op::Add, _) => (format!("add{}", fsuf(w)), true),
+            (Op::Sub, _) => (format!("sub{}", fsuf(w)), false),
+            (Op::Mul, _) => (format!("mul{}", fsuf(w)), true),
+            (Op::FDiv, _) => (format!("div{}", fsuf(w)), false),
+            (Op::And, Width::F) => ("andps".into(), true),
+            (Op::And, _) => ("andpd".into(), true),
+            (Op::Or, Width::F) => ("orps".into(), true),
+            _ => ("orpd".into(), true),
+        };
+        if ops.len() == 2 {
+            let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+            self.ins(format!("{m} {s}, {d}"));
+            return;
+        }
+        let (a, b, d) = (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]));
+        let (xa, xb, xd) = (self.xmm(a), self.xmm(b), self.xmm(d));
+        if self.same(a, d) {
+            self.ins(format!("{m} {xb}, {xd}"));
+        } else if self.same(b, d) && comm {
+            self.ins(format!("{m} {xa}, {xd}"));
+        } else if self.same(b, d) {
+            let fs = self.fscratch.clone();
+            self.ins(format!("movaps {xb}, {fs}"));
+            self.ins(format!("movaps {xa}, {xd}"));
+            self.ins(format!("{m} {fs}, {xd}"));
+        } else {
+            self.ins(format!("movaps {xa}, {xd}"));
+            self.ins(format!("{m} {xb}, {xd}"));
+        }
+    }
+
+    fn fp_sign(&mut self, abs: bool, w: Width, ops: &[Value]) {
+        let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+        let fs = self.fscratch.clone();
+        if w == Width::F {
+            let mask: u32 = if abs { 0x7fff_ffff } else { 0x8000_0000 };
+            self.ins(format!("movl ${}, {}", mask as i32, scratch(Size::L)));
+            self.ins(format!("movd {}, {fs}", scratch(Size::L)));
+        } else {
+            let mask: u64 = if abs { 0x7fff_ffff_ffff_ffff } else { 0x8000_0000_0000_0000 };
+            self.ins(format!("movabsq ${}, {}", mask as i64, scratch(Size::Q)));
+            self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
+        }
+        if s != d {
+            self.ins(format!("movaps {s}, {d}"));
+        }
+        let m = match (abs, w) {
+            (true, Width::F) => "andps",
+            (true, _) => "andpd",
+            (false, Width::F) => "xorps",
+            (false, _) => "xorpd",
+        };
+        self.ins(format!("{m} {fs}, {d}"));
+    }
+
+    fn int_to_fp(&mut self, from: Width, signed: bool, to: Width, ops: &[Value]) {
+        let s = reg(&ops[0]);
+        let d = self.xmm(reg(ops.last().unwrap_or(&ops[0])));
+        let cvt = format!("cvtsi2s{}", if to == Width::F { "s" } else { "d" });
+        match (from, signed) {
+            (Width::I, true) => self.ins(format!("{cvt}l {}, {d}", self.reg(s, Size::L))),
+            (Width::I, false) => {
+                self.ins(format!("movl {}, {}", self.reg(s, Size::L), scratch(Size::L)));
+                self.ins(format!("{cvt}q {}, {d}", scratch(Size::Q)));
+            }
+            (_, true) => self.ins(format!("{cvt}q {}, {d}", self.reg(s, Size::Q))),
+            (_, false) => {
+                // Unsigned 64-bit: halve (keeping the lowest bit sticky for
+                // correct rounding), convert, double.
+                let (big, odd, done) = (self.asm.fresh_label(), self.asm.fresh_label(), self.asm.fresh_label());
+                let rs = self.reg(s, Size::Q);
+                self.ins(format!("testq {rs}, {rs}"));
+                self.ins(format!("js {big}"));
+                self.ins(format!("{cvt}q {rs}, {d}"));
+                self.ins(format!("jmp {done}"));
+                self.asm.label(&big);
+                self.ins(format!("movq {rs}, {}", scratch(Size::Q)));
+                self.ins(format!("shrq $1, {}", scratch(Size::Q)));
+                self.ins(format!("jnc {odd}"));
+                self.ins(format!("orq $1, {}", scratch(Size::Q)));
+                self.asm.label(&odd);
+                self.ins(format!("{cvt}q {}, {d}", scratch(Size::Q)));
+                self.ins(format!("add{} {d}, {d}", fsuf(to)));
+                self.asm.label(&done);
+            }
+        }
+    }
+
+    fn fp_to_int(&mut self, from: Width, signed: bool, to: Width, ops: &[Value]) {
+        let s = self.xmm(reg(&ops[0]));
+        let d = reg(&ops[1]);
+        let cvt = format!("cvtts{}2si", if from == Width::F { "s" } else { "d" });
+        match (to, signed) {
+            (Width::I, true) => self.ins(format!("{cvt} {s}, {}", self.reg(d, Size::L))),
+            (Width::I, false) => {
+                self.ins(format!("{cvt} {s}, {}", scratch(Size::Q)));
+                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d, Size::L)));
+            }
+            (_, true) => self.ins(format!("{cvt} {s}, {}", self.reg(d, Size::Q))),
+            (_, false) => {
+                // Values at or above 2^63 convert as (x - 2^63) with bit 63 set.
+                let done = self.asm.fresh_label();
+                let fs = self.fscratch.clone();
+                self.ins(format!("{cvt} {s}, {}", scratch(Size::Q)));
+                self.ins(format!("testq {}, {}", scratch(Size::Q), scratch(Size::Q)));
+                self.ins(format!("jns {done}"));
+                if from == Width::F {
+                    self.ins(format!("movl ${}, {}", 0xdf00_0000u32 as i32, scratch(Size::L)));
+                    self.ins(format!("movd {}, {fs}", scratch(Size::L)));
+                    self.ins(format!("addss {s}, {fs}"));
+                } else {
+                    self.ins(format!("movabsq ${}, {}", 0xc3e0_0000_0000_0000u64 as i64, scratch(Size::Q)));
+                    self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
+                    self.ins(format!("addsd {s}, {fs}"));
+                }
+                self.ins(format!("{cvt} {fs}, {}", scratch(Size::Q)));
+                self.ins(format!("btsq $63, {}", scratch(Size::Q)));
+                self.asm.label(&done);
+                self.ins(format!("movq {}, {}", scratch(Size::Q), self.reg(d, Size::Q)));
+            }
+        }
+    }
+
+    /// `bcd2i` (exact: branch unless the double is exactly an int32 other
+    /// than -0.0) and `btd2i` (branch if NaN or the truncation is out of range).
+    fn checked_d2i(&mut self, exact: bool, ops: &[Value]) {
+        let s = self.xmm(reg(&ops[0]));
+        let d = self.reg(reg(&ops[1]), Size::L);
+        let l = self.target(&ops[2]);
+        let fs = self.fscratch.clone();
+        let ok = self.asm.fresh_label();
+        self.ins(format!("cvttsd2si {s}, {d}"));
+        if exact {
+            self.ins(format!("cvtsi2sdl {d}, {fs}"));
+            self.ins(format!("ucomisd {fs}, {s}"));
+            self.ins(format!("jp {l}"));
+            self.ins(format!("jne {l}"));
+            self.ins(format!("testl {d}, {d}"));
+            self.ins(format!("jnz {ok}"));
+            self.ins(format!("movmskpd {s}, {}", scratch(Size::L)));
+            self.ins(format!("testl $1, {}", scratch(Size::L)));
+            self.ins(format!("jnz {l}"));
+        } else {
+            self.ins(format!("ucomisd {s}, {s}"));
+            self.ins(format!("jp {l}"));
+            self.ins(format!("cmpl $-2147483648, {d}"));
+            self.ins(format!("jne {ok}"));
+            // INT32_MIN is also the "invalid" result: in range only for
+            // -2^31 - 1 < s < 0.
+            self.ins(format!("movmskpd {s}, {}", scratch(Size::L)));
+            self.ins(format!("testl $1, {}", scratch(Size::L)));
+            self.ins(format!("jz {l}"));
+            self.ins(format!("movabsq ${}, {}", (-2147483649.0f64).to_bits() as i64, scratch(Size::Q)));
+            self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
+            self.ins(format!("ucomisd {fs}, {s}"));
+            self.ins(format!("jbe {l}"));
+        }
+        self.asm.label(&ok);
+    }
+
+    /// Emits `ucomis` so that "a OP b (ordered)" is `ja`/`jae`/`je`-style;
+    /// returns (flags condition, needs parity handling).
+    fn fp_compare_set(&mut self, cond: FCond, unordered: bool, w: Width, ops: &[Value]) {
+        let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+        let d = self.reg(reg(&ops[2]), Size::L);
+        let u = format!("ucomis{}", fsuf(w));
+        let s = scratch(Size::L);
+        let sb = scratch(Size::B);
+        let skip = self.asm.fresh_label();
+        match (cond, unordered) {
+            (FCond::Eq, false) | (FCond::Neq, false) => {
+                self.ins(format!("xorl {s}, {s}"));
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("jp {skip}"));
+                self.ins(format!("set{} {sb}", if cond == FCond::Eq { "e" } else { "ne" }));
+            }
+            (FCond::Neq, true) | (FCond::Eq, true) => {
+                self.ins(format!("movl $1, {s}"));
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("jp {skip}"));
+                self.ins(format!("set{} {sb}", if cond == FCond::Eq { "e" } else { "ne" }));
+            }
+            (c, false) => {
+                let (x, y, set) = match c {
+                    FCond::Gt => (&b, &a, "a"),
+                    FCond::Gteq => (&b, &a, "ae"),
+                    FCond::Lt => (&a, &b, "a"),
+                    _ => (&a, &b, "ae"),
+                };
+                self.ins(format!("{u} {x}, {y}"));
+                self.ins(format!("set{set} {sb}"));
+            }
+            (c, true) => {
+                let (x, y, set) = match c {
+                    FCond::Gt => (&a, &b, "b"),
+                    FCond::Gteq => (&a, &b, "be"),
+                    FCond::Lt => (&b, &a, "b"),
+                    _ => (&b, &a, "be"),
+                };
+                self.ins(format!("{u} {x}, {y}"));
+                self.ins(format!("set{set} {sb}"));
+            }
+        }
+        self.asm.label(&skip);
+        self.ins(format!("movzbl {sb}, {d}"));
+    }
+
+    fn fp_branch(&mut self, cond: FCond, unordered: bool, w: Width, ops: &[Value]) {
+        let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+        let l = self.target(&ops[2]);
+        let u = format!("ucomis{}", fsuf(w));
+        match (cond, unordered) {
+            (FCond::Eq, false) => {
+                let skip = self.asm.fresh_label();
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("jp {skip}"));
+                self.ins(format!("je {l}"));
+                self.asm.label(&skip);
+            }
+            (FCond::Neq, false) => {
+                let skip = self.asm.fresh_label();
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("jp {skip}"));
+                self.ins(format!("jne {l}"));
+                self.asm.label(&skip);
+            }
+            (FCond::Eq, true) => {
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("je {l}"));
+            }
+            (FCond::Neq, true) => {
+                self.ins(format!("{u} {b}, {a}"));
+                self.ins(format!("jp {l}"));
+                self.ins(format!("jne {l}"));
+            }
+            (c, false) => {
+                let (x, y, j) = match c {
+                    FCond::Gt => (&b, &a, "a"),
+                    FCond::Gteq => (&b, &a, "ae"),
+                    FCond::Lt => (&a, &b, "a"),
+                    _ => (&a, &b, "ae"),
+                };
+                self.ins(format!("{u} {x}, {y}"));
+                self.ins(format!("j{j} {l}"));
+            }
+            (c, true) => {
+                let (x, y, j) = match c {
+                    FCond::Gt => (&a, &b, "b"),
+                    FCond::Gteq => (&a, &b, "be"),
+                    FCond::Lt => (&b, &a, "b"),
+                    _ => (&b, &a, "be"),
+                };
+                self.ins(format!("{u} {x}, {y}"));
+                self.ins(format!("j{j} {l}"));
+            }
+        }
+    }
+
+    fn atomic_rmw(&mut self, aop: AtomicOp, ops: &[Value], size: Size) {
+        let sz = size.suffix();
+        let (v, m) = (reg(&ops[0]), self.mem(addr(&ops[1])));
+        let out = if ops.len() == 3 { reg(&ops[2]) } else { v };
+        match aop {
+            AtomicOp::Add | AtomicOp::Sub | AtomicOp::Xchg => {
+                let s = scratch(size);
+                self.ins(format!("mov{} {}, {}", op_size(size).suffix(), self.reg(v, op_size(size)), scratch(op_size(size))));
+                if aop == AtomicOp::Sub {
+                    self.ins(format!("neg{sz} {s}"));
+                }
+                if aop == AtomicOp::Xchg {
+                    self.ins(format!("xchg{sz} {s}, {m}"));
+                } else {
+                    self.ins(format!("lock xadd{sz} {s}, {m}"));
+                }
+                let o = self.reg(out, Size::L);
+                match size {
+                    Size::B => self.ins(format!("movzbl {s}, {o}")),
+                    Size::W => self.ins(format!("movzwl {s}, {o}")),
+                    Size::L => self.ins(format!("movl {s}, {o}")),
+                    Size::Q => self.ins(format!("movq {s}, {}", self.reg(out, Size::Q))),
+                }
+            }
+            _ => unreachable!("ARM64-only atomic (validated)"),
+        }
+    }
+}
+
+/// Operation size used for moves into registers: narrower values are
+/// handled as 32-bit (which zero-extends).
+fn op_size(size: Size) -> Size {
+    match size {
+        Size::B | Size::W => Size::L,
+        s => s,
+    }
+}
+
+fn fsuf(w: Width) -> &'static str {
+    if w == Width::F {
+        "s"
+    } else {
+        "d"
+    }
+}
+
+fn test_cc(t: TestCond) -> &'static str {
+    match t {
+        TestCond::S => "s",
+        TestCond::Z => "e",
+        TestCond::Nz => "ne",
+    }
+}
+
+fn flag_cc(c: FlagCond) -> &'static str {
+    match c {
+        FlagCond::O => "o",
+        FlagCond::S => "s",
+        FlagCond::Z => "e",
+        FlagCond::Nz => "ne",
+    }
+}
+
+fn reg(v: &Value) -> Reg {
+    match v {
+        Value::Reg(r) => *r,
+        other => unreachable!("validated register operand, got {other:?}"),
+    }
+}
+
+fn imm(v: &Value) -> i128 {
+    match v {
+        Value::Imm(i) => *i,
+        other => unreachable!("validated immediate operand, got {other:?}"),
+    }
+}
+
+fn addr(v: &Value) -> &MemAddr {
+    match v {
+        Value::Addr(a) => a,
+        other => unreachable!("validated address operand, got {other:?}"),
+    }
+}
