@@ -319,7 +319,7 @@ impl Lower<'_> {
             }
             Op::Sqrt => {
                 let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-                self.ins(format!("sqrt{} {s}, {d}", fsuf(w)));
+                self.ins(format!("sqrts{} {s}, {d}", fsuf(w)));
             }
             Op::Abs => self.fp_sign(true, w, ops),
             Op::Floor | Op::Ceil | Op::Round | Op::Truncate => {
@@ -330,7 +330,7 @@ impl Lower<'_> {
                     _ => 11,
                 };
                 let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-                self.ins(format!("round{} ${mode}, {s}, {d}", fsuf(w)));
+                self.ins(format!("rounds{} ${mode}, {s}, {d}", fsuf(w)));
             }
             Op::IntToFp { from, signed } => self.int_to_fp(from, signed, w, ops),
             Op::FpToInt { from, signed } => self.fp_to_int(from, signed, w, ops),
@@ -486,6 +486,14 @@ impl Lower<'_> {
             Value::Addr(a) => {
                 let m = self.mem(a);
                 self.ins(format!("lea{} {m}, {}", size.suffix(), self.reg(d, size)));
+            }
+            Value::Label { name, local: false, offset } if self.obj.uses_got() && !self.prog.defined.contains(name) => {
+                // External: the address comes from the GOT.
+                let dr = self.reg(d, Size::Q);
+                self.ins(format!("movq {}@GOTPCREL(%rip), {dr}", self.obj.symbol(name)));
+                if *offset != 0 {
+                    self.ins(format!("leaq {offset}({dr}), {dr}"));
+                }
             }
             Value::Label { name, local, offset } => {
                 let m = self.label_address(name, *local, *offset);
@@ -752,10 +760,10 @@ impl Lower<'_> {
 
     fn fp_arith(&mut self, op: Op, w: Width, ops: &[Value]) {
         let (m, comm) = match (op, w) {
-            (Op::Add, _) => (format!("add{}", fsuf(w)), true),
-            (Op::Sub, _) => (format!("sub{}", fsuf(w)), false),
-            (Op::Mul, _) => (format!("mul{}", fsuf(w)), true),
-            (Op::FDiv, _) => (format!("div{}", fsuf(w)), false),
+            (Op::Add, _) => (format!("adds{}", fsuf(w)), true),
+            (Op::Sub, _) => (format!("subs{}", fsuf(w)), false),
+            (Op::Mul, _) => (format!("muls{}", fsuf(w)), true),
+            (Op::FDiv, _) => (format!("divs{}", fsuf(w)), false),
             (Op::And, Width::F) => ("andps".into(), true),
             (Op::And, _) => ("andpd".into(), true),
             (Op::Or, Width::F) => ("orps".into(), true),
@@ -834,7 +842,7 @@ impl Lower<'_> {
                 self.ins(format!("orq $1, {}", scratch(Size::Q)));
                 self.asm.label(&odd);
                 self.ins(format!("{cvt}q {}, {d}", scratch(Size::Q)));
-                self.ins(format!("add{} {d}, {d}", fsuf(to)));
+                self.ins(format!("adds{} {d}, {d}", fsuf(to)));
                 self.asm.label(&done);
             }
         }
