@@ -12,6 +12,7 @@ TOOLS=(
     "cargo:cargo"
     "gcc:gcc"
     "gdb:gdb"
+    "nm:binutils"
     "x86_64-w64-mingw32-gcc:mingw-w64"
     "wine:wine"
     "llvm-mc:llvm"

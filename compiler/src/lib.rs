@@ -5,6 +5,7 @@
 //! `back` (lowering and emission per architecture and object format).
 
 pub mod back;
+pub mod build;
 pub mod diag;
 pub mod driver;
 pub mod expand;

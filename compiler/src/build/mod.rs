@@ -1,0 +1,421 @@
+//! The build-script API: compile dialect sources from a `build.rs` and link
+//! them into the crate, in the shape of the `cc` crate.
+//!
+//! ```no_run
+//! // build.rs
+//! offasm::build::Build::new()
+//!     .file("src/vm.asm")
+//!     .include("lib-asm")
+//!     .define("ASSERT_ENABLED", false)
+//!     .layout("layout.json")
+//!     .debug_info(true)
+//!     .compile("vm");
+//! ```
+//!
+//! [`Build::compile`] compiles every file for Cargo's `TARGET` into
+//! `OUT_DIR/<stem>.S`, tells Cargo to rerun the build script when any file it
+//! read changes (includes and layout tables too), assembles the `.S` files
+//! with the `cc` crate into the static library `lib<name>.a` and links it into
+//! the crate (`cc` prints the `cargo:rustc-link-*` lines).
+//!
+//! Diagnostics are rendered without color on the build script's standard
+//! error, which Cargo shows when the build fails; warnings are also passed to
+//! Cargo as `cargo:warning=` lines so that a successful build shows them. Any
+//! error fails the build with the panic message `offasm: N errors in FILE`.
+//! [`Build::try_compile`] returns the same information as a [`Result`]
+//! instead of panicking; [`Build::try_generate`] stops after writing the `.S`
+//! files.
+//!
+//! Outside Cargo (tests, tools) set the target and the output directory
+//! explicitly with [`Build::target`] and [`Build::out_dir`], and usually turn
+//! the `cargo:` lines off with [`Build::cargo_metadata`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::driver::{self, Input, Options};
+use crate::target::{ObjFormat, Target};
+
+/// A set of dialect sources to compile into one static library.
+#[derive(Clone, Debug)]
+pub struct Build {
+    files: Vec<PathBuf>,
+    include_dirs: Vec<PathBuf>,
+    defines: Vec<(String, bool)>,
+    layouts: Vec<PathBuf>,
+    debug_info: Option<bool>,
+    target: Option<String>,
+    host: Option<String>,
+    out_dir: Option<PathBuf>,
+    cargo_metadata: bool,
+    max_expansion_depth: Option<usize>,
+    undefined_settings_false: bool,
+}
+
+impl Default for Build {
+    fn default() -> Build {
+        Build::new()
+    }
+}
+
+/// What [`Build::try_generate`] produced.
+#[derive(Clone, Debug, Default)]
+pub struct Generated {
+    /// `OUT_DIR/<stem>.S`, one per source file, in the order of [`Build::file`].
+    pub asm_files: Vec<PathBuf>,
+    /// Every file read (sources, includes, layout tables), without repetitions.
+    pub files_read: Vec<PathBuf>,
+    /// The warnings, one `file:line:col: warning[code]: message` line each
+    /// (notes on the following indented lines).
+    pub warnings: Vec<String>,
+    /// The target the files were compiled for (normalised triple).
+    pub target: String,
+}
+
+/// What [`Build::try_compile`] produced.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    pub generated: Generated,
+    /// The static library, `OUT_DIR/lib<name>.a`.
+    pub library: PathBuf,
+}
+
+/// The diagnostics of one source file that had errors.
+#[derive(Clone, Debug)]
+pub struct FileErrors {
+    pub file: PathBuf,
+    pub errors: usize,
+    /// All of the file's diagnostics (errors and warnings), rendered without color.
+    pub rendered: String,
+}
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The build was not configured correctly: no source files, `TARGET` or
+    /// `OUT_DIR` unknown, an unsupported target, a bad setting name, two
+    /// sources with the same file stem.
+    Config(String),
+    /// At least one source file had errors (every file is compiled, so all of
+    /// them are listed).
+    Source(Vec<FileErrors>),
+    /// A generated file could not be written.
+    Io { path: PathBuf, error: std::io::Error },
+    /// The C toolchain (through `cc`) failed to assemble or archive the output.
+    Assemble(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(m) => write!(f, "offasm: {m}"),
+            Error::Source(files) => {
+                let parts: Vec<String> = files
+                    .iter()
+                    .map(|e| format!("{} error{} in {}", e.errors, plural(e.errors), e.file.display()))
+                    .collect();
+                write!(f, "offasm: {}", parts.join("; "))
+            }
+            Error::Io { path, error } => write!(f, "offasm: cannot write `{}`: {error}", path.display()),
+            Error::Assemble(m) => write!(f, "offasm: assembling the generated code failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The configuration after environment variables have been consulted.
+struct Resolved {
+    triple: String,
+    target: Target,
+    out_dir: PathBuf,
+    debug_info: bool,
+}
+
+impl Build {
+    pub fn new() -> Build {
+        Build {
+            files: Vec::new(),
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            layouts: Vec::new(),
+            debug_info: None,
+            target: None,
+            host: None,
+            out_dir: None,
+            cargo_metadata: true,
+            max_expansion_depth: None,
+            undefined_settings_false: false,
+        }
+    }
+
+    /// Adds a source file (a root file: its includes are found by `include`).
+    pub fn file<P: AsRef<Path>>(&mut self, path: P) -> &mut Build {
+        self.files.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Adds several source files.
+    pub fn files<P: AsRef<Path>>(&mut self, paths: impl IntoIterator<Item = P>) -> &mut Build {
+        for p in paths {
+            self.file(p);
+        }
+        self
+    }
+
+    /// Adds a directory to the include search path (`-I`; searched in the
+    /// order added, before the including file's own directory).
+    pub fn include<P: AsRef<Path>>(&mut self, dir: P) -> &mut Build {
+        self.include_dirs.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Sets a user setting (`-D NAME=1` / `-D NAME=0`). Target-derived
+    /// settings (`X86_64`, `OS_LINUX`, …) cannot be set.
+    pub fn define(&mut self, name: &str, value: bool) -> &mut Build {
+        self.defines.push((name.to_string(), value));
+        self
+    }
+
+    /// Adds a layout table (JSON, `--layout`).
+    pub fn layout<P: AsRef<Path>>(&mut self, path: P) -> &mut Build {
+        self.layouts.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Emits `.file`/`.loc` line information pointing at the dialect sources.
+    /// Default: on when Cargo builds with debug information (`DEBUG`).
+    pub fn debug_info(&mut self, on: bool) -> &mut Build {
+        self.debug_info = Some(on);
+        self
+    }
+
+    /// The target triple. Default: Cargo's `TARGET`.
+    pub fn target(&mut self, triple: &str) -> &mut Build {
+        self.target = Some(triple.to_string());
+        self
+    }
+
+    /// The host triple, for `cc` to find the toolchain. Default: Cargo's
+    /// `HOST`, else the host offasm itself was built for.
+    pub fn host(&mut self, triple: &str) -> &mut Build {
+        self.host = Some(triple.to_string());
+        self
+    }
+
+    /// Where the `.S` files, objects and the library go. Default: Cargo's `OUT_DIR`.
+    pub fn out_dir<P: AsRef<Path>>(&mut self, dir: P) -> &mut Build {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether to print `cargo:` lines (rerun-if-changed, warnings, and `cc`'s
+    /// link lines). Default: true.
+    pub fn cargo_metadata(&mut self, on: bool) -> &mut Build {
+        self.cargo_metadata = on;
+        self
+    }
+
+    /// The macro expansion depth limit (`--max-expansion-depth`).
+    pub fn max_expansion_depth(&mut self, depth: usize) -> &mut Build {
+        self.max_expansion_depth = Some(depth);
+        self
+    }
+
+    /// Treat unknown settings as false, with a warning (`--undefined-settings-false`).
+    pub fn undefined_settings_false(&mut self, on: bool) -> &mut Build {
+        self.undefined_settings_false = on;
+        self
+    }
+
+    /// Compiles, assembles and links `lib<name>.a`; panics with a readable
+    /// message (`offasm: N errors in FILE`) on any failure, which fails the
+    /// build. For use in `build.rs`.
+    #[track_caller]
+    pub fn compile(&self, name: &str) {
+        if let Err(e) = self.try_compile(name) {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Build::compile`] returning the failure instead of panicking.
+    pub fn try_compile(&self, name: &str) -> Result<Artifacts, Error> {
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return Err(Error::Config(format!("`{name}` is not a library name")));
+        }
+        let generated = self.try_generate()?;
+        let r = self.resolve()?;
+        let library = self.assemble(name, &r, &generated.asm_files)?;
+        Ok(Artifacts { generated, library })
+    }
+
+    /// Compiles every source file to `OUT_DIR/<stem>.S` (and prints the
+    /// `cargo:` lines about them) without assembling anything.
+    pub fn try_generate(&self) -> Result<Generated, Error> {
+        // The file list itself: rerun when a source appears, changes or goes,
+        // even if it cannot be read now.
+        let mut announced = HashSet::new();
+        for f in self.files.iter().chain(&self.layouts) {
+            if announced.insert(f.clone()) {
+                self.cargo_line(&format!("rerun-if-changed={}", f.display()));
+            }
+        }
+        let r = self.resolve()?;
+        if self.files.is_empty() {
+            return Err(Error::Config("no source files (call `.file(…)`)".into()));
+        }
+        let outputs = self.output_paths(&r)?;
+
+        let mut opts = Options::new(r.target.clone());
+        opts.include_dirs = self.include_dirs.clone();
+        opts.defines = self.defines.iter().map(|(n, v)| format!("{n}={}", u8::from(*v))).collect();
+        opts.layouts = self.layouts.clone();
+        opts.debug_info = r.debug_info;
+        opts.undefined_settings_false = self.undefined_settings_false;
+        if let Some(d) = self.max_expansion_depth {
+            opts.max_depth = d;
+        }
+
+        let mut gen = Generated { target: r.target.triple.clone(), ..Generated::default() };
+        let mut seen = HashSet::new();
+        let mut failures = Vec::new();
+        for (file, out_path) in self.files.iter().zip(&outputs) {
+            let outcome = driver::compile(Input::File(file), &opts).map_err(Error::Config)?;
+            for p in &outcome.files_read {
+                if announced.insert(p.clone()) {
+                    self.cargo_line(&format!("rerun-if-changed={}", p.display()));
+                }
+                if seen.insert(p.clone()) {
+                    gen.files_read.push(p.clone());
+                }
+            }
+            if !outcome.diags.list.is_empty() {
+                let rendered = outcome.render(false);
+                // Cargo shows a failing build script's stderr (eprint!: captured by tests).
+                eprint!("{rendered}");
+                for d in outcome.diags.list.iter().filter(|d| !d.is_error()) {
+                    let short = d.render_short(&outcome.map);
+                    for line in short.lines() {
+                        self.cargo_line(&format!("warning={line}"));
+                    }
+                    gen.warnings.push(short.trim_end().to_string());
+                }
+                let errors = outcome.diags.error_count();
+                if errors > 0 {
+                    failures.push(FileErrors { file: file.clone(), errors, rendered });
+                    continue;
+                }
+            }
+            let Some(asm) = &outcome.asm else {
+                // Not expected: the driver generates code whenever there is no error.
+                return Err(Error::Config(format!("no code was generated for `{}`", file.display())));
+            };
+            std::fs::write(out_path, asm).map_err(|error| Error::Io { path: out_path.clone(), error })?;
+            gen.asm_files.push(out_path.clone());
+        }
+        if !failures.is_empty() {
+            return Err(Error::Source(failures));
+        }
+        Ok(gen)
+    }
+
+    fn cargo_line(&self, line: &str) {
+        if self.cargo_metadata {
+            println!("cargo:{line}");
+        }
+    }
+
+    fn resolve(&self) -> Result<Resolved, Error> {
+        let triple = match &self.target {
+            Some(t) => t.clone(),
+            None => std::env::var("TARGET").map_err(|_| {
+                Error::Config("the target is unknown: `TARGET` is not set (not run by Cargo? call `.target(…)`)".into())
+            })?,
+        };
+        let target = Target::from_triple(&triple).map_err(|e| Error::Config(e.to_string()))?;
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
+                Error::Config("the output directory is unknown: `OUT_DIR` is not set (not run by Cargo? call `.out_dir(…)`)".into())
+            })?,
+        };
+        let debug_info = self.debug_info.unwrap_or_else(|| {
+            std::env::var("DEBUG").is_ok_and(|d| !matches!(d.as_str(), "" | "0" | "false" | "none"))
+        });
+        Ok(Resolved { triple, target, out_dir, debug_info })
+    }
+
+    /// `OUT_DIR/<stem>.S` for every file; two files with one stem would
+    /// overwrite each other's output.
+    fn output_paths(&self, r: &Resolved) -> Result<Vec<PathBuf>, Error> {
+        let mut stems: Vec<(String, &PathBuf)> = Vec::new();
+        let mut out = Vec::new();
+        for f in &self.files {
+            let Some(stem) = f.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                return Err(Error::Config(format!("`{}` is not a file name", f.display())));
+            };
+            if let Some((_, other)) = stems.iter().find(|(s, _)| s.eq_ignore_ascii_case(&stem)) {
+                return Err(Error::Config(format!(
+                    "`{}` and `{}` would both be compiled to `{stem}.S`; rename one of them",
+                    other.display(),
+                    f.display()
+                )));
+            }
+            out.push(r.out_dir.join(format!("{stem}.S")));
+            stems.push((stem, f));
+        }
+        Ok(out)
+    }
+
+    /// Assembles the generated files with the C toolchain found by `cc` and
+    /// archives them into the static library.
+    fn assemble(&self, name: &str, r: &Resolved, asm_files: &[PathBuf]) -> Result<PathBuf, Error> {
+        let msvc = r.target.obj == ObjFormat::Coff && r.triple.ends_with("-msvc");
+        let host = self
+            .host
+            .clone()
+            .or_else(|| std::env::var("HOST").ok())
+            .unwrap_or_else(|| target_lexicon::HOST.to_string());
+        let mut cc = cc::Build::new();
+        cc.files(asm_files).target(&r.triple).host(&host).out_dir(&r.out_dir).cargo_metadata(self.cargo_metadata);
+        if std::env::var_os("OPT_LEVEL").is_none() {
+            // Irrelevant for assembly, but `cc` insists on knowing it.
+            cc.opt_level(0);
+        }
+        let cc_vars = [format!("CC_{}", r.triple), format!("CC_{}", r.triple.replace('-', "_")), "TARGET_CC".into(), "CC".into()];
+        if msvc && cc_vars.iter().all(|v| std::env::var_os(v).is_none()) {
+            // The output is GNU syntax: MSVC's assemblers cannot read it, clang can (TARGETS.md §1).
+            cc.compiler("clang");
+        }
+        let compiler = cc.try_get_compiler().map_err(|e| Error::Assemble(e.to_string()))?;
+        if compiler.is_like_gnu() || compiler.is_like_clang() {
+            // Plain assembly: the output relies on no C preprocessing, and
+            // must not be changed by it (`#` comments, a symbol named `linux`).
+            cc.asm_flag("-x").asm_flag("assembler");
+            if compiler.is_like_clang() {
+                // `cc` passes C flags (-ffunction-sections…) that do not apply to assembly.
+                cc.asm_flag("-Wno-unused-command-line-argument");
+            }
+        }
+        cc.try_compile(name).map_err(|e| Error::Assemble(e.to_string()))?;
+        // `cc` names the archive `lib<name>.a` on every target.
+        let lib = if name.starts_with("lib") && name.ends_with(".a") { name.to_string() } else { format!("lib{name}.a") };
+        Ok(r.out_dir.join(lib))
+    }
+}

@@ -1,0 +1,20 @@
+//! Runs the `hello` program itself (as `cargo run -p hello` would).
+
+use std::process::Command;
+
+#[test]
+fn hello_prints_correct_results() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hello")).output().expect("cannot run the hello binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "hello failed ({}):\n{stdout}\n{stderr}", out.status);
+    for line in [
+        "hello_muladd(6, 7, 8) = 50",
+        "hello_sum([1, 2, ..., 10]) = 55",
+        "hello_reverse4(1, 2, 3, 4) = 4322",
+        "callbacks entered with a misaligned stack: 0",
+        "hello: all results correct",
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "missing `{line}` in:\n{stdout}");
+    }
+}
