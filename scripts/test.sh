@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 TOOLS=(
     "cargo:cargo"
     "gcc:gcc"
+    "python3:python3"
     "gdb:gdb"
     "nm:binutils"
     "x86_64-w64-mingw32-gcc:mingw-w64"

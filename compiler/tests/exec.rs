@@ -1,0 +1,800 @@
+//! Cross-target execution tests.
+//!
+//! Every file of `tests/corpus/*.asm` is compiled by offasm for each target,
+//! linked with a generated C driver (exec/cdriver.rs) that calls each
+//! function named by a `# test` line (exec/corpus.rs) through a trampoline
+//! checking callee-saved registers, and run:
+//!
+//! | target                      | how                                                    |
+//! |-----------------------------|--------------------------------------------------------|
+//! | x86_64-unknown-linux-gnu    | `gcc driver.c tramp.S test.S`, run natively            |
+//! | x86_64-pc-windows-gnu       | `x86_64-w64-mingw32-gcc …`, run under `wine`           |
+//! | x86_64-apple-darwin         | assembled only: `llvm-mc -triple=x86_64-apple-macos11` |
+//! | aarch64-unknown-linux-gnu   | `aarch64-linux-gnu-gcc -static …`, run under `qemu-aarch64` (off until [`ARM64_BACKEND_READY`]) |
+//! | aarch64-apple-darwin        | assembled only: `llvm-mc -triple=arm64-apple-macos11` (off until [`ARM64_BACKEND_READY`]) |
+//!
+//! One `#[test]` per target runs every corpus file and reports all failures
+//! at once (the full report, with the source and the generated assembly of
+//! each failing function, is written to `target/tmp/exec-<triple>.txt`).
+//! A missing tool fails the test when `CI=true` and prints a loud SKIP note
+//! otherwise. Environment: `OFFASM_EXEC_FILTER=<substring>` selects corpus
+//! files; `OFFASM_EXEC_KEEP=1` keeps the build directories.
+//!
+//! Further tests: the corpus executes every instruction available on x86
+//! (`corpus_covers_every_x86_instruction`), test lines are well formed and
+//! name exported functions, generated corpus files are up to date, the
+//! output is deterministic, output with line information (`-g`) assembles,
+//! and the harness itself detects wrong results, clobbered registers,
+//! crashes and hangs (`harness_selftest_*`, also for the prepared qemu path).
+
+#[path = "exec/cdriver.rs"]
+mod cdriver;
+#[path = "exec/corpus.rs"]
+mod corpus;
+#[path = "exec/run.rs"]
+mod run;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use cdriver::Abi;
+use corpus::{CorpusFile, Expect, Family, TestCase};
+use offasm::driver::{self, Input, Options};
+use offasm::target::{Arch, Target};
+use offasm::valid::Item;
+use run::{loud, require_tools, Event, Launcher};
+
+/// The ARM64 back end is not written yet. Its execution tests (qemu for
+/// Linux, llvm-mc for Apple) are prepared below and switched on here.
+const ARM64_BACKEND_READY: bool = false;
+
+/// Seconds without progress after which the driver reports a hang.
+const HANG_SECONDS: u32 = 10;
+
+#[derive(Copy, Clone, Debug)]
+enum Mode {
+    Native,
+    Wine,
+    Qemu,
+    /// Assemble only, with this llvm-mc triple.
+    AssembleMachO(&'static str),
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Spec {
+    triple: &'static str,
+    family: Family,
+    mode: Mode,
+}
+
+const LINUX_X86: Spec = Spec { triple: "x86_64-unknown-linux-gnu", family: Family::X86, mode: Mode::Native };
+const WINDOWS_X86: Spec = Spec { triple: "x86_64-pc-windows-gnu", family: Family::X86, mode: Mode::Wine };
+const MACOS_X86: Spec =
+    Spec { triple: "x86_64-apple-darwin", family: Family::X86, mode: Mode::AssembleMachO("x86_64-apple-macos11") };
+const LINUX_ARM64: Spec = Spec { triple: "aarch64-unknown-linux-gnu", family: Family::Arm64, mode: Mode::Qemu };
+const APPLE_ARM64: Spec =
+    Spec { triple: "aarch64-apple-darwin", family: Family::Arm64, mode: Mode::AssembleMachO("arm64-apple-macos11") };
+const ALL_TARGETS: [Spec; 5] = [LINUX_X86, WINDOWS_X86, MACOS_X86, LINUX_ARM64, APPLE_ARM64];
+
+impl Spec {
+    fn abi(&self) -> Abi {
+        match self.mode {
+            Mode::Native => Abi::SysV,
+            Mode::Wine => Abi::Win64,
+            Mode::Qemu => Abi::Aapcs64,
+            Mode::AssembleMachO(_) => unreachable!("Mach-O targets are only assembled"),
+        }
+    }
+    fn tools(&self) -> Vec<&'static str> {
+        match self.mode {
+            Mode::Native => vec!["gcc"],
+            Mode::Wine => vec!["x86_64-w64-mingw32-gcc", "wine"],
+            Mode::Qemu => vec!["aarch64-linux-gnu-gcc", "qemu-aarch64"],
+            Mode::AssembleMachO(_) => vec!["llvm-mc"],
+        }
+    }
+    fn compiler(&self) -> &'static str {
+        self.tools()[0]
+    }
+    fn launcher(&self, exe: &Path) -> Launcher {
+        let exe = exe.display().to_string();
+        match self.mode {
+            Mode::Native => {
+                Launcher { program: exe, prefix_args: vec![], env: vec![], timeout: Duration::from_secs(120) }
+            }
+            Mode::Wine => Launcher {
+                program: "wine".into(),
+                prefix_args: vec![exe],
+                env: vec![("WINEDEBUG".into(), "-all".into()), ("WINEDLLOVERRIDES".into(), "mscoree,mshtml=".into())],
+                // The first run may have to create the wine prefix.
+                timeout: Duration::from_secs(300),
+            },
+            Mode::Qemu => Launcher {
+                program: "qemu-aarch64".into(),
+                prefix_args: vec![exe],
+                env: vec![],
+                timeout: Duration::from_secs(300),
+            },
+            Mode::AssembleMachO(_) => unreachable!(),
+        }
+    }
+    fn exe_name(&self) -> &'static str {
+        if matches!(self.mode, Mode::Wine) {
+            "t.exe"
+        } else {
+            "t"
+        }
+    }
+    /// Symbol of a test function in the assembly (Mach-O prefixes `_`).
+    fn symbol(&self, func: &str) -> String {
+        if matches!(self.mode, Mode::AssembleMachO(_)) {
+            format!("_{func}")
+        } else {
+            func.to_string()
+        }
+    }
+}
+
+fn options(triple: &str) -> Options {
+    Options::new(Target::from_triple(triple).unwrap())
+}
+
+/// Compiles a corpus file with the offasm library.
+fn compile(path: &Path, triple: &str) -> Result<String, String> {
+    let out = driver::compile(Input::File(path), &options(triple)).map_err(|e| e.to_string())?;
+    if !out.ok() {
+        return Err(out.render_short());
+    }
+    out.asm.ok_or_else(|| "compilation succeeded but produced no assembly".to_string())
+}
+
+fn compile_text(text: &str, triple: &str) -> Result<String, String> {
+    let out =
+        driver::compile(Input::Text { path: Path::new("selftest.asm"), text: text.to_string() }, &options(triple))
+            .map_err(|e| e.to_string())?;
+    if !out.ok() {
+        return Err(out.render_short());
+    }
+    out.asm.ok_or_else(|| "compilation succeeded but produced no assembly".to_string())
+}
+
+fn work_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("offasm-exec-").tempdir().expect("temporary directory")
+}
+
+fn keep(dir: tempfile::TempDir) -> Option<PathBuf> {
+    if std::env::var("OFFASM_EXEC_KEEP").is_ok_and(|v| !v.is_empty() && v != "0") {
+        Some(dir.keep())
+    } else {
+        None
+    }
+}
+
+/// Builds and runs the driver for `tests` against the assembly `asm`.
+/// Returns the events, or Err for a build failure.
+fn execute(spec: &Spec, dir: &Path, asm: &str, tests: &[&TestCase], hang: u32) -> Result<Vec<Event>, String> {
+    let abi = spec.abi();
+    std::fs::write(dir.join("test.S"), asm).unwrap();
+    std::fs::write(dir.join("tramp.S"), cdriver::trampoline(abi)).unwrap();
+    std::fs::write(dir.join("driver.c"), cdriver::driver(abi, tests, hang)).unwrap();
+    let mut args = vec!["-w", "-o", spec.exe_name(), "driver.c", "tramp.S", "test.S"];
+    if matches!(spec.mode, Mode::Qemu) {
+        args.insert(0, "-static");
+    }
+    run::build(spec.compiler(), &args, dir)?;
+    Ok(run::run_driver(&spec.launcher(&dir.join(spec.exe_name())), dir, tests.len()))
+}
+
+// ---------------------------------------------------------------------------
+// Reports
+
+#[derive(Default)]
+struct Report {
+    /// Failures per (file, function): descriptions of the failing calls.
+    by_func: BTreeMap<(String, String), Vec<String>>,
+    /// Failures that concern a whole file (compile, build, run).
+    file_errors: Vec<String>,
+    details: String,
+    ntests: usize,
+    nfiles: usize,
+    nfail: usize,
+}
+
+impl Report {
+    fn file_error(&mut self, file: &str, what: &str, msg: &str) {
+        let short: String = msg.lines().take(12).collect::<Vec<_>>().join("\n    ");
+        self.file_errors.push(format!("{file}: {what}:\n    {short}"));
+        let _ = writeln!(self.details, "==== {file}: {what}\n{msg}\n");
+    }
+
+    fn test_failure(&mut self, file: &CorpusFile, t: &TestCase, msg: String) {
+        self.nfail += 1;
+        self.by_func.entry((file.name.clone(), t.func.clone())).or_default().push(format!(
+            "{}:{}: {} {msg}",
+            file.name,
+            t.line,
+            t.call_text()
+        ));
+    }
+
+    fn record(&mut self, spec: &Spec, file: &CorpusFile, tests: &[&TestCase], events: &[Event], asm: &str) {
+        let slots = cdriver::slots(spec.abi());
+        let before: BTreeSet<(String, String)> = self.by_func.keys().cloned().collect();
+        for e in events {
+            match e {
+                Event::Wrong { index, got } => {
+                    let t = tests[*index];
+                    self.test_failure(file, t, format!("= {}, got {}", t.expect, corpus::show(*got)));
+                }
+                Event::Clobber { index, slot, value } => {
+                    let t = tests[*index];
+                    let s = &slots[*slot];
+                    self.test_failure(
+                        file,
+                        t,
+                        format!("clobbered {} (must be preserved; now {:#x}, was {:#x})", s.name, value, s.magic),
+                    );
+                }
+                Event::Crash { index, code } => {
+                    let t = tests[*index];
+                    self.test_failure(file, t, format!("crashed (signal/exception {code})"));
+                }
+                Event::Hang { index } => {
+                    let t = tests[*index];
+                    self.test_failure(file, t, "hangs (no progress)".to_string());
+                }
+                Event::Died { index, detail } => {
+                    let t = tests[*index];
+                    self.test_failure(file, t, format!("killed the test process ({detail})"));
+                }
+                Event::Broken { detail } => self.file_error(&file.name, "run", detail),
+            }
+        }
+        // Details for newly failing functions: dialect source and generated code.
+        for key in self.by_func.keys().filter(|k| !before.contains(*k)).cloned().collect::<Vec<_>>() {
+            let calls = &self.by_func[&key];
+            let _ = writeln!(self.details, "==== {} {} ({} failing calls)", key.0, key.1, calls.len());
+            for c in calls.iter().take(20) {
+                let _ = writeln!(self.details, "  {c}");
+            }
+            if let Some(src) = file.function_source(&key.1) {
+                let _ = writeln!(self.details, "-- source:\n{src}");
+            }
+            if let Some(code) = asm_snippet(asm, &spec.symbol(&key.1)) {
+                let _ = writeln!(self.details, "-- generated:\n{code}");
+            }
+        }
+    }
+
+    /// Panics with a summary if anything failed; writes the full report.
+    fn finish(self, what: &str) {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("exec-{what}.txt"));
+        let mut summary = String::new();
+        for e in &self.file_errors {
+            let _ = writeln!(summary, "  {e}");
+        }
+        for ((_, func), calls) in &self.by_func {
+            let _ = writeln!(summary, "  {} — {} failing call(s), e.g.", func, calls.len());
+            for c in calls.iter().take(3) {
+                let _ = writeln!(summary, "      {c}");
+            }
+        }
+        let head = format!(
+            "{what}: {} corpus file(s), {} test(s): {} failing test(s) in {} function(s), {} file-level error(s)",
+            self.nfiles,
+            self.ntests,
+            self.nfail,
+            self.by_func.len(),
+            self.file_errors.len()
+        );
+        let _ = std::fs::write(&path, format!("{head}\n\n{summary}\n\nDETAILS\n\n{}", self.details));
+        if self.nfail > 0 || !self.file_errors.is_empty() {
+            let mut lines: Vec<&str> = summary.lines().collect();
+            let total = lines.len();
+            lines.truncate(400);
+            panic!(
+                "{head}\n{}{}\nfull report (source and generated code of each failing function): {}",
+                lines.join("\n"),
+                if total > 400 { format!("\n  … {} more lines in the report", total - 400) } else { String::new() },
+                path.display()
+            );
+        }
+        eprintln!("{head}");
+    }
+}
+
+/// The generated code of one function: from its label to the next symbol.
+fn asm_snippet(asm: &str, sym: &str) -> Option<String> {
+    let lines: Vec<&str> = asm.lines().collect();
+    let start = lines.iter().position(|l| l.trim_end() == format!("{sym}:"))?;
+    let mut out = String::new();
+    for (n, l) in lines[start..].iter().enumerate() {
+        let t = l.trim();
+        if n > 0 {
+            let new_symbol =
+                !l.starts_with(char::is_whitespace) && t.ends_with(':') && !t.starts_with(".L") && !t.starts_with('L');
+            if new_symbol || t.starts_with(".globl") || t.starts_with(".size") || t.starts_with(".def") {
+                break;
+            }
+        }
+        if n >= 80 {
+            out.push_str("\t…\n");
+            break;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------
+// Per-target execution
+
+fn exec_target(spec: Spec) {
+    let what = spec.triple;
+    if spec.family == Family::Arm64 && !ARM64_BACKEND_READY {
+        loud(&format!(
+            "DISABLED {what}: the ARM64 back end does not exist yet (ARM64_BACKEND_READY = false in compiler/tests/exec.rs).\n\
+             The corpus is checked for this target by the front end only (corpus_test_lines_are_well_formed)."
+        ));
+        return;
+    }
+    if !require_tools(what, &spec.tools()) {
+        return;
+    }
+    let files = corpus::load_corpus();
+    assert!(!files.is_empty(), "no corpus files in {}", corpus::corpus_dir().display());
+    let mut report = Report::default();
+    for f in &files {
+        report.nfiles += 1;
+        let tests: Vec<&TestCase> = f.tests.iter().filter(|t| t.applies_to(spec.family)).collect();
+        report.ntests += tests.len();
+        let asm = match compile(&f.path, spec.triple) {
+            Ok(a) => a,
+            Err(e) => {
+                report.nfail += tests.len();
+                report.file_error(&f.name, "offasm compile failed", &e);
+                continue;
+            }
+        };
+        let dir = work_dir();
+        match spec.mode {
+            Mode::AssembleMachO(mc_triple) => {
+                assemble_macho(&spec, mc_triple, f, &tests, &asm, dir.path(), &mut report)
+            }
+            _ => match execute(&spec, dir.path(), &asm, &tests, HANG_SECONDS) {
+                Ok(events) => report.record(&spec, f, &tests, &events, &asm),
+                Err(e) => {
+                    report.nfail += tests.len();
+                    report.file_error(&f.name, "build failed", &e);
+                }
+            },
+        }
+        if let Some(p) = keep(dir) {
+            eprintln!("{}: kept {}", f.name, p.display());
+        }
+    }
+    report.finish(what);
+}
+
+fn assemble_macho(
+    spec: &Spec,
+    mc_triple: &str,
+    f: &CorpusFile,
+    tests: &[&TestCase],
+    asm: &str,
+    dir: &Path,
+    report: &mut Report,
+) {
+    std::fs::write(dir.join("test.S"), asm).unwrap();
+    let triple_arg = format!("-triple={mc_triple}");
+    if let Err(e) = run::build("llvm-mc", &[&triple_arg, "-filetype=obj", "test.S", "-o", "t.o"], dir) {
+        report.nfail += tests.len();
+        report.file_error(&f.name, "llvm-mc rejected the Mach-O assembly", &e);
+        return;
+    }
+    // Every tested function must be a defined symbol of the object.
+    if run::find_tool("llvm-nm").is_none() {
+        return;
+    }
+    let out = run::run(Command::new("llvm-nm").arg("t.o").current_dir(dir), Duration::from_secs(60));
+    let Ok(out) = out else { return };
+    let defined: BTreeSet<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 3 && w[1] != "U").then(|| w[2].to_string())
+        })
+        .collect();
+    let mut missing = BTreeSet::new();
+    for t in tests {
+        let sym = spec.symbol(&t.func);
+        if !defined.contains(&sym) && missing.insert(sym.clone()) {
+            report.test_failure(f, t, format!("symbol {sym} is not defined in the Mach-O object"));
+        }
+    }
+}
+
+#[test]
+fn exec_x86_64_linux() {
+    exec_target(LINUX_X86);
+}
+
+#[test]
+fn exec_x86_64_windows() {
+    exec_target(WINDOWS_X86);
+}
+
+#[test]
+fn exec_x86_64_macos_assemble() {
+    exec_target(MACOS_X86);
+}
+
+#[test]
+fn exec_aarch64_linux() {
+    exec_target(LINUX_ARM64);
+}
+
+#[test]
+fn exec_aarch64_apple_assemble() {
+    exec_target(APPLE_ARM64);
+}
+
+// ---------------------------------------------------------------------------
+// Corpus checks that need no back end
+
+/// Every x86-available instruction (except `emit` and `break`) is executed:
+/// it appears, after settings and macro expansion for the target, in a
+/// function that has a test on x86.
+#[test]
+fn corpus_covers_every_x86_instruction() {
+    let isa = offasm::isa::isa();
+    let required: BTreeSet<String> = isa
+        .iter()
+        .filter(|(_, d)| d.avail.on(Arch::X86_64, false))
+        .map(|(_, d)| d.name.clone())
+        .filter(|n| n != "emit" && n != "break")
+        .collect();
+    let files = corpus::load_corpus();
+    if std::env::var("OFFASM_EXEC_FILTER").is_ok_and(|f| !f.is_empty()) {
+        loud("SKIP corpus_covers_every_x86_instruction: OFFASM_EXEC_FILTER selects only part of the corpus");
+        return;
+    }
+    for triple in [LINUX_X86.triple, WINDOWS_X86.triple] {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut forms: BTreeSet<(String, usize)> = BTreeSet::new();
+        for f in &files {
+            let tested: BTreeSet<&str> =
+                f.tests.iter().filter(|t| t.applies_to(Family::X86)).map(|t| t.func.as_str()).collect();
+            let out = driver::check(Input::File(&f.path), &options(triple)).unwrap();
+            assert!(out.ok(), "{} does not check for {triple}:\n{}", f.name, out.render_short());
+            let mut current: Option<String> = None;
+            for item in &out.program.as_ref().unwrap().items {
+                match item {
+                    Item::Label { name, local: false, .. } => {
+                        current = Some(name.strip_prefix('_').unwrap_or(name).to_string())
+                    }
+                    Item::Instr(i) if current.as_deref().is_some_and(|c| tested.contains(c)) => {
+                        seen.insert(i.def().name.clone());
+                        forms.insert((i.def().name.clone(), i.form));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let missing: Vec<&String> = required.difference(&seen).collect();
+        assert!(
+            missing.is_empty(),
+            "{triple}: {} x86 instruction(s) are not executed by any test: {missing:?}",
+            missing.len()
+        );
+        // Every operand form of every required instruction, too.
+        let mut missing_forms = Vec::new();
+        for (_, d) in isa.iter().filter(|(_, d)| required.contains(&d.name)) {
+            for k in 0..d.forms.len() {
+                if !forms.contains(&(d.name.clone(), k)) {
+                    missing_forms.push(format!("{} (form {} of {})", d.name, k + 1, d.forms.len()));
+                }
+            }
+        }
+        assert!(missing_forms.is_empty(), "{triple}: operand forms not executed by any test: {missing_forms:?}");
+    }
+}
+
+/// Test lines parse, each file has tests, and every tested function is
+/// defined and exported on every target its tests apply to.
+#[test]
+fn corpus_test_lines_are_well_formed() {
+    let files = corpus::load_corpus();
+    assert!(!files.is_empty());
+    let mut problems = Vec::new();
+    for f in &files {
+        if f.tests.is_empty() {
+            problems.push(format!("{}: no `# test` lines", f.name));
+        }
+        for spec in ALL_TARGETS {
+            let out = driver::check(Input::File(&f.path), &options(spec.triple)).unwrap();
+            if !out.ok() {
+                problems.push(format!("{} does not check for {}:\n{}", f.name, spec.triple, out.render_short()));
+                continue;
+            }
+            let p = out.program.as_ref().unwrap();
+            let exported: BTreeSet<String> =
+                p.exports.iter().map(|n| n.strip_prefix('_').unwrap_or(n).to_string()).collect();
+            let defined: BTreeSet<String> =
+                p.defined.iter().map(|n| n.strip_prefix('_').unwrap_or(n).to_string()).collect();
+            let mut reported = BTreeSet::new();
+            for t in f.tests.iter().filter(|t| t.applies_to(spec.family)) {
+                if !(defined.contains(&t.func) && exported.contains(&t.func)) && reported.insert(t.func.clone()) {
+                    problems.push(format!(
+                        "{}:{}: `{}` is tested on {} but not defined and exported there",
+                        f.name, t.line, t.func, spec.triple
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn test_line_syntax() {
+    let t = corpus::parse_tests(
+        "# test: f(1, -1, 0x10) = -2\n# test x86: g() = nan64\n# test arm64: h(0) = nan32\n# tests below\n# testing\n",
+    )
+    .unwrap();
+    assert_eq!(t.len(), 3);
+    assert_eq!(t[0].args, vec![1, u64::MAX, 16]);
+    assert_eq!(t[0].expect, Expect::Exact(u64::MAX - 1));
+    assert_eq!(t[1].only, Some(Family::X86));
+    assert_eq!(t[2].expect, Expect::Nan32);
+    assert!(corpus::parse_tests("# test: f(1 = 2\n").is_err());
+    assert!(corpus::parse_tests("# test ppc: f() = 2\n").is_err());
+    assert!(corpus::parse_tests("# test: f() = 0x1g\n").is_err());
+    assert!(corpus::parse_tests("# test: f(1,2,3,4,5) = 0\n").is_err());
+    assert!(Expect::Nan64.matches(0xfff8000000000001));
+    assert!(!Expect::Nan64.matches(0x7ff0000000000000));
+    assert!(Expect::Nan32.matches(0x7fc00000));
+    assert!(!Expect::Nan32.matches(0x1_7fc00000));
+}
+
+/// The generated corpus files are what their generators produce.
+#[test]
+fn generated_corpus_files_are_up_to_date() {
+    if !require_tools("generated_corpus_files_are_up_to_date", &["python3"]) {
+        return;
+    }
+    let dir = corpus::corpus_dir();
+    let mut gens: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("gen_") && n.ends_with(".py")
+        })
+        .collect();
+    gens.sort();
+    assert!(!gens.is_empty());
+    let mut stale = Vec::new();
+    for g in gens {
+        let out = run::run(
+            Command::new("python3").arg(&g).arg("--check").current_dir(&dir).env("PYTHONDONTWRITEBYTECODE", "1"),
+            Duration::from_secs(300),
+        )
+        .unwrap();
+        if out.status != Some(0) {
+            stale.push(format!("{}: {}{}", g.display(), out.stdout, out.stderr));
+        }
+    }
+    assert!(stale.is_empty(), "stale generated corpus files:\n{}", stale.join("\n"));
+}
+
+/// Compiling the same file twice gives byte-identical assembly, on every target.
+#[test]
+fn generated_assembly_is_deterministic() {
+    let files = corpus::load_corpus();
+    let mut problems = Vec::new();
+    for f in &files {
+        for spec in ALL_TARGETS {
+            match (compile(&f.path, spec.triple), compile(&f.path, spec.triple)) {
+                (Ok(a), Ok(b)) => {
+                    if a != b {
+                        let line = a.lines().zip(b.lines()).position(|(x, y)| x != y).map_or(0, |n| n + 1);
+                        problems.push(format!("{} for {}: outputs differ (first at line {line})", f.name, spec.triple));
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    let e: String = e.lines().take(5).collect::<Vec<_>>().join("\n    ");
+                    problems.push(format!("{} for {}: does not compile:\n    {e}", f.name, spec.triple))
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// With line information (`-g`: `.file`/`.loc`), every corpus file still
+/// assembles for every x86-64 target.
+#[test]
+fn debug_info_output_assembles() {
+    let files = corpus::load_corpus();
+    let mut problems = Vec::new();
+    for spec in [LINUX_X86, WINDOWS_X86, MACOS_X86] {
+        if !require_tools(&format!("debug_info_output_assembles ({})", spec.triple), &spec.tools()[..1]) {
+            continue;
+        }
+        for f in &files {
+            let mut opts = options(spec.triple);
+            opts.debug_info = true;
+            let out = driver::compile(Input::File(&f.path), &opts).unwrap();
+            let Some(asm) = out.asm.clone().filter(|_| out.ok()) else {
+                problems.push(format!(
+                    "{} for {} with -g: does not compile:\n{}",
+                    f.name,
+                    spec.triple,
+                    out.render_short()
+                ));
+                continue;
+            };
+            if !asm.contains(".loc") {
+                problems.push(format!("{} for {} with -g: no .loc directives", f.name, spec.triple));
+            }
+            let dir = work_dir();
+            std::fs::write(dir.path().join("test.S"), &asm).unwrap();
+            let r = match spec.mode {
+                Mode::AssembleMachO(mc) => {
+                    let t = format!("-triple={mc}");
+                    run::build("llvm-mc", &[&t, "-filetype=obj", "test.S", "-o", "t.o"], dir.path())
+                }
+                _ => run::build(spec.compiler(), &["-c", "test.S", "-o", "t.o"], dir.path()),
+            };
+            if let Err(e) = r {
+                let e: String = e.lines().take(8).collect::<Vec<_>>().join("\n    ");
+                problems.push(format!("{} for {} with -g: {e}", f.name, spec.triple));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// The harness can fail: wrong results, clobbered registers, crashes and
+// hangs are all reported, and the tests after a crash or hang still run.
+
+const SELFTEST_LINES: &str = "\
+# test: oa_self_ok(41) = 42
+# test: oa_self_wrong(41) = 43
+# test: oa_self_nan(0x7ff8000000000001) = nan64
+# test: oa_self_clobber(1) = 1
+# test: oa_self_crash(0) = 0
+# test: oa_self_after_crash(5) = 5
+# test: oa_self_hang(0) = 0
+# test: oa_self_last(7) = 7
+";
+
+const SELFTEST_DIALECT: &str = "
+global _oa_self_ok
+_oa_self_ok:
+    move a0, t0
+    addq 1, t0
+    ret
+global _oa_self_wrong
+_oa_self_wrong:
+    move a0, t0
+    addq 1, t0
+    ret
+global _oa_self_nan
+_oa_self_nan:
+    move a0, t0
+    ret
+global _oa_self_clobber
+_oa_self_clobber:
+    move a0, t0
+    move 0x1234, csr0
+    ret
+global _oa_self_crash
+_oa_self_crash:
+    move a0, t0
+    loadq [t0], t0
+    ret
+global _oa_self_after_crash
+_oa_self_after_crash:
+    move a0, t0
+    ret
+global _oa_self_hang
+_oa_self_hang:
+    move a0, t0
+.spin:
+    jmp .spin
+global _oa_self_last
+_oa_self_last:
+    move a0, t0
+    ret
+";
+
+/// The same functions written directly in AArch64 assembly (the ARM64 back
+/// end does not exist yet), to prove the qemu path of the harness.
+const SELFTEST_AARCH64: &str = "
+\t.text
+\t.globl oa_self_ok
+oa_self_ok:
+\tadd x0, x0, #1
+\tret
+\t.globl oa_self_wrong
+oa_self_wrong:
+\tadd x0, x0, #1
+\tret
+\t.globl oa_self_nan
+oa_self_nan:
+\tret
+\t.globl oa_self_clobber
+oa_self_clobber:
+\tmov x19, #0x1234
+\tret
+\t.globl oa_self_crash
+oa_self_crash:
+\tldr x0, [x0]
+\tret
+\t.globl oa_self_after_crash
+oa_self_after_crash:
+\tret
+\t.globl oa_self_hang
+oa_self_hang:
+\tb oa_self_hang
+\t.globl oa_self_last
+oa_self_last:
+\tret
+\t.section .note.GNU-stack,\"\",%progbits
+";
+
+fn harness_selftest(spec: Spec, asm: Result<String, String>) {
+    if !require_tools(&format!("harness self-test for {}", spec.triple), &spec.tools()) {
+        return;
+    }
+    let asm = asm.unwrap_or_else(|e| panic!("the self-test program does not compile for {}:\n{e}", spec.triple));
+    let tests = corpus::parse_tests(SELFTEST_LINES).unwrap();
+    let refs: Vec<&TestCase> = tests.iter().collect();
+    let dir = work_dir();
+    let events = execute(&spec, dir.path(), &asm, &refs, 2).unwrap_or_else(|e| panic!("{e}"));
+    let slot0 = &cdriver::slots(spec.abi())[0].name;
+    let summary: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Event::Wrong { index, got } => format!("wrong {} {got}", tests[*index].func),
+            Event::Clobber { index, slot, .. } => {
+                format!("clobber {} {}", tests[*index].func, cdriver::slots(spec.abi())[*slot].name)
+            }
+            Event::Crash { index, .. } => format!("crash {}", tests[*index].func),
+            Event::Hang { index } => format!("hang {}", tests[*index].func),
+            Event::Died { index, detail } => format!("died {} {detail}", tests[*index].func),
+            Event::Broken { detail } => format!("broken {detail}"),
+        })
+        .collect();
+    let expected = vec![
+        "wrong oa_self_wrong 42".to_string(),
+        format!("clobber oa_self_clobber {slot0}"),
+        "crash oa_self_crash".to_string(),
+        "hang oa_self_hang".to_string(),
+    ];
+    assert_eq!(summary, expected, "{}: the harness misreported its self-test", spec.triple);
+    let _ = keep(dir);
+}
+
+#[test]
+fn harness_selftest_x86_64_linux() {
+    harness_selftest(LINUX_X86, compile_text(&format!("{SELFTEST_LINES}{SELFTEST_DIALECT}"), LINUX_X86.triple));
+}
+
+#[test]
+fn harness_selftest_x86_64_windows() {
+    harness_selftest(WINDOWS_X86, compile_text(&format!("{SELFTEST_LINES}{SELFTEST_DIALECT}"), WINDOWS_X86.triple));
+}
+
+#[test]
+fn harness_selftest_aarch64_linux() {
+    harness_selftest(LINUX_ARM64, Ok(SELFTEST_AARCH64.to_string()));
+}
