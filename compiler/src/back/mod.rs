@@ -2,6 +2,7 @@
 //! (`x86_64/`, later `arm64/`), with object-format conventions (ELF,
 //! Mach-O, COFF) kept in `obj.rs`.
 
+pub mod arm64;
 pub mod obj;
 pub mod x86_64;
 
@@ -46,10 +47,6 @@ impl Asm {
 pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
     match target.arch {
         Arch::X86_64 => x86_64::emit(p, target, map, opts),
-        Arch::Arm64 => {
-            // The ARM64 back end is not written yet; validation already
-            // accepted the program, so say so in the output.
-            "\t// ARM64 code generation is not implemented yet\n".to_string()
-        }
+        Arch::Arm64 => arm64::emit(p, target, map, opts),
     }
 }
