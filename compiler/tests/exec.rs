@@ -49,7 +49,7 @@ use run::{loud, require_tools, Event, Launcher};
 
 /// The ARM64 back end is not written yet. Its execution tests (qemu for
 /// Linux, llvm-mc for Apple) are prepared below and switched on here.
-const ARM64_BACKEND_READY: bool = false;
+const ARM64_BACKEND_READY: bool = true;
 
 /// Seconds without progress after which the driver reports a hang.
 const HANG_SECONDS: u32 = 10;

@@ -378,6 +378,13 @@ impl Lower<'_> {
                     let d = self.x(reg(&ops[1]));
                     self.ins(format!("ldr {d}, {m}"));
                 }
+                Value::Reg(s) if s.class() == crate::target::regs::RegClass::Fpr => {
+                    // moved
+                    let (s, d) = (self.f(*s, Width::D), self.f(reg(&ops[1]), Width::D));
+                    if s != d {
+                        self.ins(format!("fmov {d}, {s}"));
+                    }
+                }
                 Value::Reg(s) => {
                     let (s, d) = (self.x(*s), self.x(reg(&ops[1])));
                     if s != d {
