@@ -452,24 +452,34 @@ fn exec_aarch64_apple_assemble() {
 /// function that has a test on x86.
 #[test]
 fn corpus_covers_every_x86_instruction() {
+    covers_every_instruction(Arch::X86_64, Family::X86, &[LINUX_X86.triple, WINDOWS_X86.triple]);
+}
+
+/// The same for ARM64 (Linux: the Apple-only TLS instructions cannot run there).
+#[test]
+fn corpus_covers_every_arm64_instruction() {
+    covers_every_instruction(Arch::Arm64, Family::Arm64, &["aarch64-unknown-linux-gnu"]);
+}
+
+fn covers_every_instruction(arch: Arch, family: Family, triples: &[&str]) {
     let isa = offasm::isa::isa();
     let required: BTreeSet<String> = isa
         .iter()
-        .filter(|(_, d)| d.avail.on(Arch::X86_64, false))
+        .filter(|(_, d)| d.avail.on(arch, false))
         .map(|(_, d)| d.name.clone())
         .filter(|n| n != "emit" && n != "break")
         .collect();
     let files = corpus::load_corpus();
     if std::env::var("OFFASM_EXEC_FILTER").is_ok_and(|f| !f.is_empty()) {
-        loud("SKIP corpus_covers_every_x86_instruction: OFFASM_EXEC_FILTER selects only part of the corpus");
+        loud("SKIP instruction coverage: OFFASM_EXEC_FILTER selects only part of the corpus");
         return;
     }
-    for triple in [LINUX_X86.triple, WINDOWS_X86.triple] {
+    for &triple in triples {
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut forms: BTreeSet<(String, usize)> = BTreeSet::new();
         for f in &files {
             let tested: BTreeSet<&str> =
-                f.tests.iter().filter(|t| t.applies_to(Family::X86)).map(|t| t.func.as_str()).collect();
+                f.tests.iter().filter(|t| t.applies_to(family)).map(|t| t.func.as_str()).collect();
             let out = driver::check(Input::File(&f.path), &options(triple)).unwrap();
             assert!(out.ok(), "{} does not check for {triple}:\n{}", f.name, out.render_short());
             let mut current: Option<String> = None;
@@ -489,7 +499,7 @@ fn corpus_covers_every_x86_instruction() {
         let missing: Vec<&String> = required.difference(&seen).collect();
         assert!(
             missing.is_empty(),
-            "{triple}: {} x86 instruction(s) are not executed by any test: {missing:?}",
+            "{triple}: {} instruction(s) are not executed by any test: {missing:?}",
             missing.len()
         );
         // Every operand form of every required instruction, too.

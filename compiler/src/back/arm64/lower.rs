@@ -338,8 +338,10 @@ impl Lower<'_> {
     /// through the GOT otherwise).
     fn label_address(&mut self, name: &str, local: bool, offset: i64, dst: &str, force_got: bool) {
         let defined = local || self.prog.defined.contains(name);
-        let l = self.label_name(name, local);
-        match (self.obj.format, defined && !force_got) {
+        let direct = defined && !force_got;
+        // GOT entries name the symbol itself, never its file-local twin.
+        let l = if direct { self.label_name(name, local) } else { self.obj.symbol(name) };
+        match (self.obj.format, direct) {
             (ObjFormat::MachO, true) => {
                 self.ins(format!("adrp {dst}, {l}@PAGE"));
                 self.ins(format!("add {dst}, {dst}, {l}@PAGEOFF"));
