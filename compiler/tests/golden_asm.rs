@@ -1,5 +1,5 @@
 //! Golden files of the emitted assembly for a representative program on
-//! every x86-64 target (`tests/golden/<name>.<triple>.S`). Regenerate with
+//! every target (`tests/golden/<name>.<triple>.S`). Regenerate with
 //! `BLESS=1 cargo test -p offasm --test golden_asm` and review the diff.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 use offasm::driver::{self, Input, Options};
 use offasm::target::Target;
 
-const TARGETS: &[&str] = &["x86_64-unknown-linux-gnu", "x86_64-apple-darwin", "x86_64-pc-windows-gnu"];
+const TARGETS: &[&str] = &[
+    "x86_64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-gnu",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-apple-darwin",
+];
 
 fn compile(src: &Path, triple: &str) -> String {
     let opts = Options::new(Target::from_triple(triple).unwrap());
@@ -59,6 +65,8 @@ fn golden_programs_assemble_for_every_object_format() {
         ("x86_64-unknown-linux-gnu", "gcc", vec!["-c"]),
         ("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc", vec!["-c"]),
         ("x86_64-apple-darwin", "llvm-mc", vec!["-triple=x86_64-apple-macos11", "-filetype=obj"]),
+        ("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", vec!["-c"]),
+        ("aarch64-apple-darwin", "llvm-mc", vec!["-triple=arm64-apple-macos11", "-filetype=obj"]),
     ] {
         let s = dir.path().join(format!("{t}.S"));
         std::fs::write(&s, compile(&src, t)).unwrap();

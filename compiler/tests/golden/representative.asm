@@ -5,12 +5,20 @@
 const ValueSize = 8
 
 macro prologue()
-    push cfr
+    if ARM64
+        push cfr, lr
+    else
+        push cfr
+    end
     move sp, cfr
 end
 
 macro epilogue()
-    pop cfr
+    if ARM64
+        pop lr, cfr
+    else
+        pop cfr
+    end
     ret
 end
 
