@@ -8,7 +8,11 @@ pub mod x86_64;
 
 use std::fmt::Write;
 
-use crate::source::SourceMap;
+use std::collections::HashMap;
+
+use crate::source::{FileId, SourceMap};
+use crate::target::regs::Reg;
+use crate::valid::{MemAddr, Value};
 use crate::target::{Arch, Target};
 use crate::valid::Program;
 
@@ -48,5 +52,39 @@ pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -
     match target.arch {
         Arch::X86_64 => x86_64::emit(p, target, map, opts),
         Arch::Arm64 => arm64::emit(p, target, map, opts),
+    }
+}
+
+/// `.file N "path"` for every source file (with `-g`); returns the numbers.
+pub fn debug_files(map: &SourceMap, out: &mut String) -> HashMap<FileId, usize> {
+    let mut numbers = HashMap::new();
+    for (id, f) in map.files() {
+        let n = numbers.len() + 1;
+        numbers.insert(id, n);
+        let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+        let _ = writeln!(out, "\t.file {n} \"{}\"", path.display().to_string().replace('\\', "/"));
+    }
+    numbers
+}
+
+/// Operand accessors for validated instructions (kinds are guaranteed).
+pub fn reg(v: &Value) -> Reg {
+    match v {
+        Value::Reg(r) => *r,
+        other => unreachable!("validated register operand, got {other:?}"),
+    }
+}
+
+pub fn imm(v: &Value) -> i128 {
+    match v {
+        Value::Imm(i) => *i,
+        other => unreachable!("validated immediate operand, got {other:?}"),
+    }
+}
+
+pub fn addr(v: &Value) -> &MemAddr {
+    match v {
+        Value::Addr(a) => a,
+        other => unreachable!("validated address operand, got {other:?}"),
     }
 }

@@ -3,6 +3,7 @@
 //! x13 (immediates), v31 (FP).
 
 use crate::back::obj::Obj;
+use crate::back::{addr, imm, reg};
 use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
 use crate::target::{ObjFormat, RegMap};
@@ -1219,25 +1220,4 @@ fn fix_unscaled(text: String) -> String {
         }
     }
     text
-}
-
-fn reg(v: &Value) -> Reg {
-    match v {
-        Value::Reg(r) => *r,
-        other => unreachable!("validated register operand, got {other:?}"),
-    }
-}
-
-fn imm(v: &Value) -> i128 {
-    match v {
-        Value::Imm(i) => *i,
-        other => unreachable!("validated immediate operand, got {other:?}"),
-    }
-}
-
-fn addr(v: &Value) -> &MemAddr {
-    match v {
-        Value::Addr(a) => a,
-        other => unreachable!("validated address operand, got {other:?}"),
-    }
 }

@@ -31,15 +31,7 @@ pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -
     if uses_lse {
         out.push_str("\t.arch_extension lse\n");
     }
-    let mut file_numbers: HashMap<FileId, usize> = HashMap::new();
-    if opts.debug_info {
-        for (id, f) in map.files() {
-            let n = file_numbers.len() + 1;
-            file_numbers.insert(id, n);
-            let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
-            let _ = writeln!(out, "\t.file {n} \"{}\"", path.display().to_string().replace('\\', "/"));
-        }
-    }
+    let file_numbers: HashMap<FileId, usize> = if opts.debug_info { crate::back::debug_files(map, &mut out) } else { HashMap::new() };
     let mut lines: Vec<Line> = Vec::new();
     let mut next_label = 0u32;
     let mut open_global: Option<&str> = None;

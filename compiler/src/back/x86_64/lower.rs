@@ -4,6 +4,7 @@
 //! (`xmm15` System V, `xmm5` Windows) and nothing else.
 
 use crate::back::obj::Obj;
+use crate::back::{addr, imm, reg};
 use crate::back::Asm;
 use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
@@ -305,8 +306,7 @@ impl Lower<'_> {
             Op::ArithBranch { op, cond } => {
                 let n = ops.len();
                 let needs_test = op == ArithOp::Mul && cond != FlagCond::O;
-                let result = self.arith(op, &ops[..n - 1], size, needs_test);
-                let _ = result;
+                self.arith(op, &ops[..n - 1], size, needs_test);
                 if op == ArithOp::Or && cond == FlagCond::O {
                     return; // `or` never overflows (§9.1)
                 }
@@ -1078,26 +1078,5 @@ fn flag_cc(c: FlagCond) -> &'static str {
         FlagCond::S => "s",
         FlagCond::Z => "e",
         FlagCond::Nz => "ne",
-    }
-}
-
-fn reg(v: &Value) -> Reg {
-    match v {
-        Value::Reg(r) => *r,
-        other => unreachable!("validated register operand, got {other:?}"),
-    }
-}
-
-fn imm(v: &Value) -> i128 {
-    match v {
-        Value::Imm(i) => *i,
-        other => unreachable!("validated immediate operand, got {other:?}"),
-    }
-}
-
-fn addr(v: &Value) -> &MemAddr {
-    match v {
-        Value::Addr(a) => a,
-        other => unreachable!("validated address operand, got {other:?}"),
     }
 }
