@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, snapshot, golden, worked-example, fuzz,
-# execution (native, wine) and debugger tests.
+# execution (native, wine, qemu-aarch64) and debugger tests.
 # Installs what the suite needs (Debian packages); a tool that is still
 # missing afterwards is an error under CI=true (the tests themselves also
 # fail under CI when a tool is missing, and print a loud SKIP otherwise).
@@ -21,6 +21,7 @@ TOOLS=(
     "ld.lld:lld"
     "aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu"
     "qemu-aarch64:qemu-user"
+    "gdb-multiarch:gdb-multiarch"
 )
 
 missing=()
@@ -45,6 +46,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     done
 fi
 
+# examples/hello is also built and tested as a Rust program for ARM64 Linux
+# (linked by aarch64-linux-gnu-gcc, run by qemu-aarch64: .cargo/config.toml),
+# which needs the Rust standard library for that target.
+ARM64_RUST=aarch64-unknown-linux-gnu
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$ARM64_RUST" ] && command -v rustup >/dev/null 2>&1; then
+    rustup target add "$ARM64_RUST"
+fi
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$ARM64_RUST" ]; then
+    echo "error: the Rust standard library for $ARM64_RUST is required (rustup target add $ARM64_RUST)" >&2
+    [ "${CI:-}" = "true" ] && exit 1
+    ARM64_RUST=
+fi
+
 # Wine creates its prefix on first use; do it once, quietly.
 export WINEDEBUG=-all
 command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
@@ -52,6 +66,9 @@ command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 # Snapshots and golden files change only when asked to (BLESS=1 / INSTA_UPDATE=always).
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 cargo test --workspace --locked "$@"
+if [ -n "$ARM64_RUST" ]; then
+    cargo test -p hello --target "$ARM64_RUST" --locked "$@"
+fi
 # The benchmark is not run here (speed is measured in release mode by hand),
 # but it must keep compiling.
 cargo check --workspace --benches --locked

@@ -295,16 +295,13 @@ fn assembles_for_windows_with_mingw() {
     assert!(syms.lines().any(|l| l.ends_with(" U hello_rust_mix4")), "external call missing:\n{syms}");
 }
 
-/// examples/hello's assembly, built for Windows through the API, linked with
-/// a C driver and run under wine: the prelude's Windows call sequence (shadow
-/// space, alignment, callee-saved registers) really executes.
-#[test]
-fn hello_runs_on_windows_under_wine() {
-    if !require_tool("x86_64-w64-mingw32-gcc") || !require_tool("wine") {
-        return;
-    }
+/// examples/hello's assembly built for `target` through the API, linked with
+/// the C driver `examples/hello/c/harness.c` and the ABI's register `probe`
+/// by `cc`, and run by `runner`: the prelude's call sequences (alignment,
+/// Windows shadow space, callee-saved registers) really execute.
+fn run_hello_with_c_harness(target: &str, cc: &str, cc_flags: &[&str], probe: &str, runner: &str) {
     let out = tempfile::tempdir().unwrap();
-    let a = build("x86_64-pc-windows-gnu", out.path())
+    let a = build(target, out.path())
         .host(SYSV)
         .file(hello_asm())
         .include(lib_asm())
@@ -313,24 +310,41 @@ fn hello_runs_on_windows_under_wine() {
         .unwrap();
     let c = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello/c");
     let exe = out.path().join("hello.exe");
-    let gcc = Command::new("x86_64-w64-mingw32-gcc")
+    let link = Command::new(cc)
+        .args(cc_flags)
         .arg("-O0")
-        .arg(c.join("win64_harness.c"))
-        .arg(c.join("win64_probe.S"))
+        .arg(c.join("harness.c"))
+        .arg(c.join(probe))
         .arg(&a.library)
         .arg("-o")
         .arg(&exe)
         .output()
         .unwrap();
-    assert!(gcc.status.success(), "link failed:\n{}", String::from_utf8_lossy(&gcc.stderr));
-    let run = Command::new("wine").arg(&exe).env("WINEDEBUG", "-all").output().unwrap();
+    assert!(link.status.success(), "{cc}: link failed:\n{}", String::from_utf8_lossy(&link.stderr));
+    let run = Command::new(runner).arg(&exe).env("WINEDEBUG", "-all").output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         run.status.success() && stdout.trim_end().ends_with("ok"),
-        "hello.exe under wine ({}):\n{stdout}\n{}",
+        "hello for {target} under {runner} ({}):\n{stdout}\n{}",
         run.status,
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+#[test]
+fn hello_runs_on_windows_under_wine() {
+    if !require_tool("x86_64-w64-mingw32-gcc") || !require_tool("wine") {
+        return;
+    }
+    run_hello_with_c_harness("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc", &[], "win64_probe.S", "wine");
+}
+
+#[test]
+fn hello_runs_on_arm64_linux_under_qemu() {
+    if !require_tool("aarch64-linux-gnu-gcc") || !require_tool("qemu-aarch64") {
+        return;
+    }
+    run_hello_with_c_harness("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", &["-static"], "aarch64_probe.S", "qemu-aarch64");
 }
 
 // ---- the prelude ----------------------------------------------------------

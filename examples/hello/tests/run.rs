@@ -1,10 +1,26 @@
 //! Runs the `hello` program itself (as `cargo run -p hello` would).
 
-use std::process::Command;
+use std::process::{Command, Output};
+
+/// Runs the hello binary, through the emulator named by TEST_RUNNER when
+/// the tests themselves run emulated (`cargo test --target
+/// aarch64-unknown-linux-gnu`; see .cargo/config.toml).
+fn run_hello() -> Output {
+    let exe = env!("CARGO_BIN_EXE_hello");
+    let mut cmd = match std::env::var("TEST_RUNNER") {
+        Ok(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(exe);
+            c
+        }
+        Err(_) => Command::new(exe),
+    };
+    cmd.output().expect("cannot run the hello binary")
+}
 
 #[test]
 fn hello_prints_correct_results() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hello")).output().expect("cannot run the hello binary");
+    let out = run_hello();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "hello failed ({}):\n{stdout}\n{stderr}", out.status);

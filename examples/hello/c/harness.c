@@ -1,11 +1,15 @@
-/* Windows x64 driver for src/hello.asm, for the platforms where this
- * project cannot build Rust programs but can build C ones (here: mingw-w64,
- * run under wine). It does what src/main.rs does, plus exact checks of the
- * callee-saved registers (probe in win64_probe.S). Used by the offasm test
- * `hello_runs_on_windows_under_wine` (compiler/tests/build_api.rs):
+/* C driver for src/hello.asm, for the targets where this project cannot
+ * build Rust programs but can build C ones: Windows x64 (mingw-w64, run
+ * under wine) and ARM64 Linux (aarch64-linux-gnu-gcc, run under
+ * qemu-aarch64). It does what src/main.rs does, plus exact checks of the
+ * callee-saved registers through a per-ABI probe written in plain assembly.
+ * Used by the offasm tests `hello_runs_on_windows_under_wine` and
+ * `hello_runs_on_arm64_linux_under_qemu` (compiler/tests/build_api.rs):
  *
- *   x86_64-w64-mingw32-gcc -O0 win64_harness.c win64_probe.S libhello.a -o hello.exe
- *   wine hello.exe          # prints "ok", exit status 0
+ *   x86_64-w64-mingw32-gcc -O0 harness.c win64_probe.S libhello.a -o hello.exe
+ *   wine hello.exe                                    # prints "ok", exit 0
+ *   aarch64-linux-gnu-gcc -static harness.c aarch64_probe.S libhello.a -o hello
+ *   qemu-aarch64 ./hello                              # prints "ok", exit 0
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,13 +19,25 @@ u64 hello_muladd(u64, u64, u64);
 u64 hello_sum(const u64 *, size_t);
 u64 hello_fold(u64 (*)(u64, u64), u64, u64);
 u64 hello_reverse4(u64, u64, u64, u64);
-/* win64_probe.S */
+
+/* The probe (win64_probe.S / aarch64_probe.S): calls fn(a, b, c, d) with
+ * every callee-saved register set to mark(i) and stores them, in the order
+ * of saved_names, into after[] once fn returns. */
+#if defined(__aarch64__)
+#define N_SAVED 18
+static const char *saved_names[N_SAVED] = {"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
+                                           "x28", "d8",  "d9",  "d10", "d11", "d12", "d13", "d14", "d15"};
+#else
+#define N_SAVED 7
+static const char *saved_names[N_SAVED] = {"rbx", "rsi", "rdi", "r12", "r13", "r14", "r15"};
+#endif
 u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 *after);
 u64 step_checked(u64, u64);
 int misaligned;
 
 u64 step_impl(u64 acc, u64 i) { return acc * 31 + i + 1; }
-/* hello_rust_mix4 (in Rust for src/main.rs) enters through win64_probe.S. */
+/* hello_rust_mix4 (in Rust for src/main.rs) enters through the probe file,
+ * which counts calls made with a misaligned stack. */
 u64 mix4_impl(u64 a, u64 b, u64 c, u64 d) { return a * 1000 + b * 100 + c * 10 + d; }
 
 static int fails;
@@ -32,13 +48,12 @@ static void check(const char *what, u64 got, u64 want) {
     }
 }
 static void check_probe(const char *what, const void *fn, u64 a, u64 b, u64 c, u64 d, u64 want) {
-    static const char *names[7] = {"rbx", "rsi", "rdi", "r12", "r13", "r14", "r15"};
-    u64 after[7];
+    u64 after[N_SAVED];
     check(what, probe(fn, a, b, c, d, after), want);
-    for (int i = 0; i < 7; i++) {
-        u64 mark = 0x1111111111111111ull * (u64)(i + 1);
+    for (int i = 0; i < N_SAVED; i++) {
+        u64 mark = 0x1111111111111111ull * (u64)(i % 15 + 1);
         if (after[i] != mark) {
-            printf("FAIL %s: callee-saved %s not preserved\n", what, names[i]);
+            printf("FAIL %s: callee-saved %s not preserved\n", what, saved_names[i]);
             fails++;
         }
     }
