@@ -13,6 +13,7 @@ pub mod front;
 pub mod isa;
 pub mod layout;
 pub mod print;
+pub mod sim;
 pub mod source;
 pub mod target;
 pub mod valid;

@@ -36,6 +36,21 @@ enum Command {
         #[arg(short = 'g')]
         debug_info: bool,
     },
+    /// Run a C-ABI function of the program on the reference simulator and
+    /// print r0 as a signed decimal number (the last line of standard output).
+    Sim {
+        #[command(flatten)]
+        common: Common,
+        /// The global label to call (`_name` or `name`).
+        #[arg(long, value_name = "LABEL")]
+        call: String,
+        /// Instruction budget; reaching it is an error.
+        #[arg(long, default_value_t = offasm::sim::DEFAULT_MAX_STEPS, value_name = "N")]
+        max_steps: u64,
+        /// Integer arguments for a0, a1, … (decimal, negative, or 0x hex).
+        #[arg(last = true, value_name = "INT_ARGS", allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// List the supported targets.
     Targets,
 }
@@ -154,6 +169,32 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             print!("{s}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Sim { common: c, call, max_steps, args } => {
+            let args = args.iter().map(|a| offasm::sim::parse_int_arg(a)).collect::<Result<Vec<u64>, String>>()?;
+            let opts = options(&c)?;
+            let mut out = driver::check(Input::File(&c.file), &opts)?;
+            let Some(program) = out.program.take().filter(|_| out.ok()) else {
+                return Ok(finish(&out, &c, None));
+            };
+            let sim = offasm::sim::Simulator::new(&program, &opts.target);
+            let mut env = offasm::sim::Env::new();
+            env.max_steps = max_steps;
+            match sim.call(&mut env, &call, &args) {
+                Ok(r) => {
+                    let mut text = String::new();
+                    if let Some(bits) = r.nan {
+                        eprintln!("note: r0 holds the bits of a binary{bits} NaN whose payload the spec leaves unspecified");
+                    }
+                    text.push_str(&format!("{}\n", r.r0 as i64));
+                    Ok(finish(&out, &c, Some(text)))
+                }
+                Err(e) => {
+                    let fallback = offasm::source::Span::default();
+                    out.diags.push(e.to_diagnostic(fallback));
+                    Ok(finish(&out, &c, None))
+                }
+            }
         }
         Command::Check(c) => {
             let out = driver::check(Input::File(&c.file), &options(&c)?)?;

@@ -445,6 +445,86 @@ fn exec_aarch64_apple_assemble() {
 }
 
 // ---------------------------------------------------------------------------
+// The fourth executor: the reference simulator (offasm::sim)
+
+/// The simulator's environment for corpus functions: a stack, and the
+/// symbols the C driver provides (`oa_ext_data`, `oa_ext_fn`).
+fn sim_env() -> offasm::sim::Env {
+    let mut env = offasm::sim::Env::new();
+    let bytes: Vec<u8> = cdriver::EXT_DATA.iter().flat_map(|v| v.to_le_bytes()).collect();
+    env.add_data("_oa_ext_data", 0x0000_6000_0000_0000, bytes);
+    env.add_function("_oa_ext_fn", |a| a[0].wrapping_mul(3).wrapping_add(a[1]));
+    env.max_steps = 10_000_000;
+    env
+}
+
+/// Runs every corpus test that applies to `spec`'s family on the simulator
+/// under `spec`'s register map; every result must be the expected value
+/// (and therefore agree with the native, wine and qemu runs, which are held
+/// to the same values).
+fn sim_target(spec: Spec) {
+    let files = corpus::load_corpus();
+    let mut report = Report::default();
+    let target = Target::from_triple(spec.triple).unwrap();
+    for f in &files {
+        report.nfiles += 1;
+        let tests: Vec<&TestCase> = f.tests.iter().filter(|t| t.applies_to(spec.family)).collect();
+        report.ntests += tests.len();
+        let out = driver::check(Input::File(&f.path), &options(spec.triple)).unwrap();
+        let Some(program) = out.program.as_ref().filter(|_| out.ok()) else {
+            report.nfail += tests.len();
+            report.file_error(&f.name, "offasm check failed", &out.render_short());
+            continue;
+        };
+        let sim = offasm::sim::Simulator::new(program, &target);
+        for t in &tests {
+            let mut env = sim_env();
+            match sim.call(&mut env, &format!("_{}", t.func), &t.args) {
+                Ok(r) => {
+                    let ok = match (r.nan, t.expect) {
+                        (Some(64), Expect::Nan64) | (Some(32), Expect::Nan32) => true,
+                        (Some(bits), _) => {
+                            report.test_failure(f, t, format!("= {}, got some binary{bits} NaN", t.expect));
+                            continue;
+                        }
+                        (None, e) => e.matches(r.r0),
+                    };
+                    if !ok {
+                        report.test_failure(f, t, format!("= {}, got {}", t.expect, corpus::show(r.r0)));
+                    }
+                }
+                Err(e) => {
+                    let d = e.to_diagnostic(offasm::source::Span::default());
+                    report.test_failure(f, t, format!("simulator error: {}", d.render_short(&out.map).trim_end()));
+                }
+            }
+        }
+    }
+    report.finish(&format!("sim-{}", spec.triple));
+}
+
+#[test]
+fn sim_x86_64_linux() {
+    sim_target(LINUX_X86);
+}
+
+#[test]
+fn sim_x86_64_windows() {
+    sim_target(WINDOWS_X86);
+}
+
+#[test]
+fn sim_aarch64_linux() {
+    sim_target(LINUX_ARM64);
+}
+
+/// Apple ARM64 also runs the TLS tests, which cannot run on Linux.
+#[test]
+fn sim_aarch64_apple() {
+    sim_target(APPLE_ARM64);
+}
+
+// ---------------------------------------------------------------------------
 // Corpus checks that need no back end
 
 /// Every x86-available instruction (except `emit` and `break`) is executed:
