@@ -44,6 +44,11 @@ enum Command {
         /// The global label to call (`_name` or `name`).
         #[arg(long, value_name = "LABEL")]
         call: String,
+        /// Pass a pointer to the middle of a 256-byte test buffer (byte i =
+        /// (73·i + 41) mod 256) as a0, before INT_ARGS; print the FNV-1a-64
+        /// hash of its final contents before r0.
+        #[arg(long)]
+        buffer: bool,
         /// Instruction budget; reaching it is an error.
         #[arg(long, default_value_t = offasm::sim::DEFAULT_MAX_STEPS, value_name = "N")]
         max_steps: u64,
@@ -170,8 +175,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{s}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sim { common: c, call, max_steps, args } => {
-            let args = args.iter().map(|a| offasm::sim::parse_int_arg(a)).collect::<Result<Vec<u64>, String>>()?;
+        Command::Sim { common: c, call, buffer, max_steps, args } => {
+            let mut args = args.iter().map(|a| offasm::sim::parse_int_arg(a)).collect::<Result<Vec<u64>, String>>()?;
             let opts = options(&c)?;
             let mut out = driver::check(Input::File(&c.file), &opts)?;
             let Some(program) = out.program.take().filter(|_| out.ok()) else {
@@ -180,9 +185,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let sim = offasm::sim::Simulator::new(&program, &opts.target);
             let mut env = offasm::sim::Env::new();
             env.max_steps = max_steps;
+            if buffer {
+                args.insert(0, env.add_test_buffer());
+            }
             match sim.call(&mut env, &call, &args) {
                 Ok(r) => {
                     let mut text = String::new();
+                    if let Some(b) = env.test_buffer_contents().filter(|_| buffer) {
+                        text.push_str(&format!("buffer fnv1a64: {:#018x}\n", offasm::sim::fnv1a64(b)));
+                    }
                     if let Some(bits) = r.nan {
                         eprintln!("note: r0 holds the bits of a binary{bits} NaN whose payload the spec leaves unspecified");
                     }

@@ -31,6 +31,8 @@
 mod cdriver;
 #[path = "exec/corpus.rs"]
 mod corpus;
+#[path = "exec/random.rs"]
+mod random;
 #[path = "exec/run.rs"]
 mod run;
 
@@ -479,8 +481,15 @@ fn sim_target(spec: Spec) {
         let sim = offasm::sim::Simulator::new(program, &target);
         for t in &tests {
             let mut env = sim_env();
-            match sim.call(&mut env, &format!("_{}", t.func), &t.args) {
-                Ok(r) => {
+            let mut args = t.args.clone();
+            if t.buffer {
+                args[0] = env.add_test_buffer();
+            }
+            match sim.call(&mut env, &format!("_{}", t.func), &args) {
+                Ok(mut r) => {
+                    if let Some(b) = env.test_buffer_contents() {
+                        r.r0 ^= offasm::sim::fnv1a64(b);
+                    }
                     let ok = match (r.nan, t.expect) {
                         (Some(64), Expect::Nan64) | (Some(32), Expect::Nan32) => true,
                         (Some(bits), _) => {
@@ -522,6 +531,308 @@ fn sim_aarch64_linux() {
 #[test]
 fn sim_aarch64_apple() {
     sim_target(APPLE_ARM64);
+}
+
+// ---------------------------------------------------------------------------
+// Differential testing with random programs (exec/random.rs)
+
+/// The three executors that run code, and the simulator under each one's
+/// register map.
+const RUNNERS: [Spec; 3] = [LINUX_X86, WINDOWS_X86, LINUX_ARM64];
+
+/// What the simulator says a random program computes on `spec`'s target:
+/// `Ok(r0 ^ fnv1a64(buffer))`, or the simulator's complaint.
+fn sim_random(sim: &offasm::sim::Simulator, p: &random::RandomProgram) -> Result<u64, String> {
+    let mut env = sim_env();
+    let mut args = p.args();
+    args[0] = env.add_test_buffer();
+    match sim.call(&mut env, &format!("_{}", p.name), &args) {
+        Ok(r) if r.nan.is_none() => Ok(r.r0 ^ offasm::sim::fnv1a64(env.test_buffer_contents().unwrap())),
+        Ok(_) => Err("sim-nan-result".into()),
+        // Grouped by kind: the code and the message without its numbers.
+        Err(e) => {
+            let words: Vec<&str> = e.message.split_whitespace().filter(|w| !w.starts_with(|c: char| c.is_ascii_digit() || c == '-')).take(6).collect();
+            Err(format!("{}: {}", e.code, words.join(" ")))
+        }
+    }
+}
+
+fn random_test_case(p: &random::RandomProgram, expect: u64) -> TestCase {
+    TestCase { func: p.name.clone(), args: p.args(), expect: Expect::Exact(expect), only: None, line: 0, buffer: true }
+}
+
+/// Runs `programs` (all valid) on the simulator under every runner's map and
+/// on every runner; returns the programs kept (the simulator defined their
+/// result), the disagreements as (program index, runner, message), and the
+/// count of programs the simulator set aside, by reason.
+fn run_random_batch(
+    programs: &[random::RandomProgram],
+    runners: &[Spec],
+) -> (usize, Vec<(usize, Spec, String)>, BTreeMap<String, usize>) {
+    let text: String = programs.iter().map(|p| p.text()).collect();
+    let mut expected: Vec<Option<u64>> = vec![None; programs.len()];
+    let mut set_aside: BTreeMap<String, usize> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    let mut sim_values: Vec<Vec<Result<u64, String>>> = Vec::new();
+    let t0 = std::time::Instant::now();
+    for spec in runners {
+        let out = driver::check(Input::Text { path: Path::new("random.asm"), text: text.clone() }, &options(spec.triple))
+            .unwrap();
+        assert!(out.ok(), "generated programs do not check for {}:\n{}", spec.triple, out.render_short());
+        let program = out.program.unwrap();
+        let sim = offasm::sim::Simulator::new(&program, &Target::from_triple(spec.triple).unwrap());
+        sim_values.push(programs.iter().map(|p| sim_random(&sim, p)).collect());
+    }
+    for (k, _) in programs.iter().enumerate() {
+        let values: Vec<&Result<u64, String>> = sim_values.iter().map(|v| &v[k]).collect();
+        match values[0] {
+            Ok(v) => {
+                // A portable program: the simulator agrees with itself on every map.
+                for (spec, other) in runners.iter().zip(&values).skip(1) {
+                    if *other != values[0] {
+                        disagreements.push((k, *spec, format!("simulator: {other:?} here, {:#x} on {}", v, runners[0].triple)));
+                    }
+                }
+                expected[k] = Some(*v);
+            }
+            Err(why) => *set_aside.entry(why.clone()).or_default() += 1,
+        }
+    }
+    let kept: Vec<usize> = (0..programs.len()).filter(|&k| expected[k].is_some()).collect();
+    if std::env::var_os("OFFASM_DIFF_TIMING").is_some() {
+        eprintln!("  check + simulate: {:.2} s", t0.elapsed().as_secs_f64());
+    }
+    for spec in runners {
+        let t1 = std::time::Instant::now();
+        // Programs whose assembly the target's toolchain rejects are
+        // disagreements too; they are reported and the rest is rebuilt.
+        let mut rejected: BTreeSet<usize> = BTreeSet::new();
+        for _attempt in 0..5 {
+            let live: Vec<usize> = kept.iter().copied().filter(|k| !rejected.contains(k)).collect();
+            let text: String = live.iter().map(|&k| programs[k].text()).collect();
+            let tests: Vec<TestCase> = live.iter().map(|&k| random_test_case(&programs[k], expected[k].unwrap())).collect();
+            let test_refs: Vec<&TestCase> = tests.iter().collect();
+            let asm = compile_text(&text, spec.triple).unwrap_or_else(|e| panic!("{}: {e}", spec.triple));
+            if std::env::var_os("OFFASM_DIFF_TIMING").is_some() {
+                eprintln!("  {} compile: {:.2} s", spec.triple, t1.elapsed().as_secs_f64());
+            }
+            let dir = work_dir();
+            let result = execute(spec, dir.path(), &asm, &test_refs, HANG_SECONDS);
+            if std::env::var_os("OFFASM_DIFF_TIMING").is_some() {
+                eprintln!("  {} build + run: {:.2} s", spec.triple, t1.elapsed().as_secs_f64());
+            }
+            match result {
+                Ok(events) => {
+                    for e in events {
+                        let (index, msg) = match e {
+                            Event::Wrong { index, got } => {
+                                (index, format!("got {got:#x}, simulator {:#x}", tests[index].expect_value()))
+                            }
+                            Event::Clobber { index, slot, value } => {
+                                (index, format!("clobbered callee-saved slot {slot} ({value:#x})"))
+                            }
+                            Event::Crash { index, code } => (index, format!("crashed ({code})")),
+                            Event::Hang { index } => (index, "hangs".to_string()),
+                            Event::Died { index, detail } => (index, format!("died ({detail})")),
+                            Event::Broken { detail } => panic!("{}: the driver run broke: {detail}", spec.triple),
+                        };
+                        disagreements.push((live[index], *spec, msg));
+                    }
+                    keep(dir);
+                    break;
+                }
+                Err(e) => {
+                    let culprits = functions_at_error_lines(&asm, &e);
+                    assert!(!culprits.is_empty(), "{}: building the random programs failed: {e}", spec.triple);
+                    for name in culprits {
+                        if let Some(&k) = live.iter().find(|&&k| programs[k].name == name) {
+                            let first = e.lines().find(|l| l.contains("Error")).unwrap_or("").trim().to_string();
+                            disagreements.push((k, *spec, format!("the assembler rejects the output: {first}")));
+                            rejected.insert(k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (kept.len(), disagreements, set_aside)
+}
+
+/// The functions (C names) containing the `test.S:LINE:` lines of an
+/// assembler's error output.
+fn functions_at_error_lines(asm: &str, errors: &str) -> BTreeSet<String> {
+    let lines: Vec<&str> = asm.lines().collect();
+    let mut out = BTreeSet::new();
+    for l in errors.lines() {
+        let Some(rest) = l.split("test.S:").nth(1) else { continue };
+        let Some(n) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok()) else { continue };
+        let found = lines[..n.min(lines.len())].iter().rev().find_map(|l| {
+            let t = l.trim_end();
+            let name = t.strip_suffix(':')?;
+            (!l.starts_with(char::is_whitespace) && name.starts_with("rp_")).then(|| name.to_string())
+        });
+        out.extend(found);
+    }
+    out
+}
+
+/// Disagreements minimised per run; the rest are listed.
+const MAX_REPRODUCERS: usize = 4;
+/// Builds and runs one minimisation may spend.
+const MAX_MINIMISE_STEPS: usize = 150;
+
+/// Whether `p` still disagrees on `spec` (for minimising).
+fn still_disagrees(p: &random::RandomProgram, spec: &Spec) -> bool {
+    let text = p.text();
+    let out = driver::check(Input::Text { path: Path::new("random.asm"), text: text.clone() }, &options(spec.triple)).unwrap();
+    let Some(program) = out.program.filter(|_| out.diags.list.iter().all(|d| !d.is_error())) else { return false };
+    let sim = offasm::sim::Simulator::new(&program, &Target::from_triple(spec.triple).unwrap());
+    let Ok(v) = sim_random(&sim, p) else { return false };
+    let Ok(asm) = compile_text(&text, spec.triple) else { return false };
+    let dir = work_dir();
+    let t = random_test_case(p, v);
+    match execute(spec, dir.path(), &asm, &[&t], HANG_SECONDS) {
+        Ok(events) => !events.is_empty(),
+        // The assembler rejecting the output is the disagreement being minimised.
+        Err(e) => !functions_at_error_lines(&asm, &e).is_empty(),
+    }
+}
+
+/// Removes body lines while the disagreement persists (delta debugging),
+/// then writes a self-contained reproducer; returns its path.
+fn minimise_and_write(p: &random::RandomProgram, spec: &Spec, msg: &str) -> PathBuf {
+    let mut cur = p.clone();
+    let mut chunk = cur.body.len().div_ceil(2).max(1);
+    let mut attempts = 0;
+    while chunk >= 1 && attempts < MAX_MINIMISE_STEPS {
+        let mut start = 0;
+        let mut removed_any = false;
+        while start < cur.body.len() && attempts < MAX_MINIMISE_STEPS {
+            let drop: BTreeSet<usize> = (start..(start + chunk).min(cur.body.len())).collect();
+            let candidate = cur.without(&drop);
+            attempts += 1;
+            if still_disagrees(&candidate, spec) {
+                cur = candidate;
+                removed_any = true;
+            } else {
+                start += chunk;
+            }
+        }
+        if chunk == 1 && !removed_any {
+            break;
+        }
+        chunk = if chunk == 1 { 1 } else { chunk / 2 };
+    }
+    let out = driver::check(Input::Text { path: Path::new("random.asm"), text: cur.text() }, &options(spec.triple)).unwrap();
+    let sim_value = out
+        .program
+        .as_ref()
+        .map(|prog| sim_random(&offasm::sim::Simulator::new(prog, &Target::from_triple(spec.triple).unwrap()), &cur));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("difftest");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}-{}.asm", cur.name, spec.triple));
+    let [a1, a2, a3] = cur.inputs;
+    let expect = match sim_value {
+        Some(Ok(v)) => corpus::show(v),
+        other => format!("? ({other:?})"),
+    };
+    let text = format!(
+        "# Reproducer found by differential_random_programs (compiler/tests/exec.rs), minimised\n\
+         # from {} body lines to {}. Disagreement on {}: {msg}\n\
+         # The value is r0 ^ fnv1a64(buffer); the simulator shows it with\n\
+         #   offasm sim {} --target {} --call {} --buffer -- {a1:#x} {a2:#x} {a3:#x}\n\
+         # Copy into tests/corpus/ to keep it as a regression test.\n\
+         # test: {}(buf, {}, {}, {}) = {expect}\n{}",
+        p.body.len(),
+        cur.body.len(),
+        spec.triple,
+        path.file_name().unwrap().to_string_lossy(),
+        spec.triple,
+        cur.name,
+        cur.name,
+        corpus::show(a1),
+        corpus::show(a2),
+        corpus::show(a3),
+        cur.text()
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Random programs on all four executors: the simulator (under each
+/// target's register map) and x86-64 Linux, Windows (wine) and ARM64 Linux
+/// (qemu); Mach-O output of every batch is assembled for both
+/// architectures. Any disagreement is minimised and written out as a
+/// reproducer under target/tmp/difftest/.
+///
+/// OFFASM_DIFF_PROGRAMS (default 3000), OFFASM_DIFF_SEED (default 1),
+/// OFFASM_DIFF_BATCH (programs per build, default 1000), OFFASM_DIFF_LEN
+/// (instructions per program, default 40).
+#[test]
+fn differential_random_programs() {
+    let var = |name: &str, default: u64| -> u64 {
+        std::env::var(name).ok().filter(|s| !s.is_empty()).map(|s| s.parse().expect(name)).unwrap_or(default)
+    };
+    let (count, seed, batch, len) = (
+        var("OFFASM_DIFF_PROGRAMS", 3000),
+        var("OFFASM_DIFF_SEED", 1),
+        var("OFFASM_DIFF_BATCH", 1000).max(1),
+        var("OFFASM_DIFF_LEN", 40) as usize,
+    );
+    let mut runners = Vec::new();
+    for spec in RUNNERS {
+        if require_tools(spec.triple, &spec.tools()) {
+            runners.push(spec);
+        }
+    }
+    let macho = require_tools("Mach-O", &["llvm-mc"]);
+    let started = std::time::Instant::now();
+    let (mut ran, mut set_aside_total) = (0usize, BTreeMap::<String, usize>::new());
+    let mut reports = Vec::new();
+    let mut k = 0;
+    while k < count {
+        let n = batch.min(count - k);
+        let programs: Vec<random::RandomProgram> = (k..k + n).map(|i| random::generate(seed, i, len)).collect();
+        let (kept, disagreements, set_aside) = run_random_batch(&programs, &runners);
+        ran += kept;
+        for (why, c) in set_aside {
+            *set_aside_total.entry(why).or_default() += c;
+        }
+        if macho {
+            let text: String = programs.iter().map(|p| p.text()).collect();
+            for (triple, mc) in [(MACOS_X86.triple, "x86_64-apple-macos11"), (APPLE_ARM64.triple, "arm64-apple-macos11")] {
+                let asm = compile_text(&text, triple).unwrap();
+                let dir = work_dir();
+                std::fs::write(dir.path().join("test.S"), asm).unwrap();
+                run::build("llvm-mc", &[&format!("-triple={mc}"), "-filetype=obj", "test.S", "-o", "t.o"], dir.path())
+                    .unwrap_or_else(|e| panic!("{triple}: llvm-mc rejected random programs: {e}"));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (index, spec, msg) in disagreements {
+            let p = &programs[index];
+            let line = format!("{} on {}: {msg}", p.name, spec.triple);
+            // One minimised reproducer per program and target, for the first
+            // few (each minimising step is a build and a run).
+            if seen.insert((index, spec.triple)) && seen.len() <= MAX_REPRODUCERS {
+                let path = minimise_and_write(p, &spec, &msg);
+                reports.push(format!("{line}\n    reproducer: {}", path.display()));
+            } else {
+                reports.push(line);
+            }
+        }
+        k += n;
+    }
+    eprintln!(
+        "differential: {count} random programs (seed {seed}, {len} instructions), {ran} run on the simulator and {} executors in {:.1} s; \
+         set aside by the simulator (undefined or unspecified results): {set_aside_total:?}; {} disagreement(s)",
+        runners.len(),
+        started.elapsed().as_secs_f64(),
+        reports.len()
+    );
+    assert!(reports.is_empty(), "{} disagreement(s):\n{}", reports.len(), reports.join("\n"));
+    // Most programs must be usable, or the generator has drifted.
+    assert!(ran * 10 >= count as usize * 6, "only {ran} of {count} programs had a defined result: {set_aside_total:?}");
 }
 
 // ---------------------------------------------------------------------------

@@ -214,6 +214,9 @@ impl<'s, 'e> Machine<'s, 'e> {
     }
 
     fn ea(&self, m: &MemAddr) -> SimResult<u64> {
+        if m.base == Some(Reg::SP) && !self.x86() {
+            self.check_sp_aligned(self.sp())?;
+        }
         let mut a = m.offset as u64;
         if let Some((plus, minus)) = &m.diff {
             a = a.wrapping_add(self.label_difference(plus, minus)?);
@@ -405,6 +408,9 @@ impl<'s, 'e> Machine<'s, 'e> {
             let fkeep = saved.iter().any(|&(c, n, _)| c == RegClass::Fpr && n == i);
             if !fkeep {
                 self.regs.fpr[i].unknown = Some(Unknown::Any { why: why.clone(), at });
+            } else if !self.x86() {
+                // AAPCS64 preserves only the low 64 bits of v8–v15.
+                self.regs.fpr[i].defined = self.regs.fpr[i].defined.min(64);
             }
         }
         self.regs.gpr[0] = Gpr { value: result, unknown: None };

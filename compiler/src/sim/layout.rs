@@ -88,6 +88,8 @@ pub struct Image {
     pub data: Vec<(u64, Vec<u8>)>,
     /// End of the image.
     pub end: u64,
+    /// (address, item) of every non-label item, in order.
+    code: Vec<(u64, usize)>,
 }
 
 impl Image {
@@ -99,9 +101,10 @@ impl Image {
             match item {
                 Item::Label { .. } => addr.push(at),
                 Item::Instr(i) if i.def().op == crate::isa::Op::Emit => match parse_directive(&emit_text(&i.operands)) {
+                    // The padding starts here; in code it is executed as no-ops.
                     Directive::Align(n) => {
-                        at = at.next_multiple_of(n);
                         addr.push(at);
+                        at = at.next_multiple_of(n);
                     }
                     Directive::Data(bytes) => {
                         addr.push(at);
@@ -122,19 +125,33 @@ impl Image {
                 }
             }
         }
-        // Labels take the address of the next item (after any alignment).
+        // Labels take the address of the next item, after any alignment.
+        let mut next = at;
         for k in (0..prog.items.len()).rev() {
-            if matches!(prog.items[k], Item::Label { .. }) {
-                addr[k] = addr.get(k + 1).copied().unwrap_or(at);
+            match &prog.items[k] {
+                Item::Label { .. } => addr[k] = next,
+                Item::Instr(i) if i.def().op == crate::isa::Op::Emit => {
+                    if let Directive::Align(n) = parse_directive(&emit_text(&i.operands)) {
+                        next = addr[k].next_multiple_of(n);
+                    } else {
+                        next = addr[k];
+                    }
+                }
+                Item::Instr(_) => next = addr[k],
             }
         }
-        Image { addr, data, end: at }
+        let code = (0..prog.items.len())
+            .filter(|&k| !matches!(prog.items[k], Item::Label { .. }))
+            .map(|k| (addr[k], k))
+            .collect();
+        Image { addr, data, end: at, code }
     }
 
-    /// The item at code address `a` (the first, when labels share it).
+    /// The first non-label item at code address `a` (their addresses never
+    /// decrease; a label's address is that of the item after it).
     pub fn item_at(&self, a: u64) -> Option<usize> {
-        let k = self.addr.partition_point(|&x| x < a);
-        (k < self.addr.len() && self.addr[k] == a).then_some(k)
+        let k = self.code.partition_point(|&(x, _)| x < a);
+        self.code.get(k).filter(|&&(x, _)| x == a).map(|&(_, i)| i)
     }
 }
 

@@ -42,7 +42,7 @@ pub const EXTERNAL_BASE: u64 = 0x0000_4800_0000_0000;
 pub const RETURN_ADDRESS: u64 = 0x0000_4fff_ffff_fff0;
 /// The stack region `[STACK_BASE, STACK_BASE + STACK_SIZE)`.
 pub const STACK_BASE: u64 = 0x0000_7ff0_0000_0000;
-pub const STACK_SIZE: usize = 1 << 20;
+pub const STACK_SIZE: usize = 256 << 10;
 /// Default instruction budget of one call.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
 
@@ -235,6 +235,33 @@ impl<'p> Simulator<'p> {
             }
         }
         out
+    }
+}
+
+/// The test buffer of the differential harness and `offasm sim --buffer`:
+/// `TEST_BUFFER_SIZE` bytes with byte i = (73·i + 41) mod 256, at
+/// `TEST_BUFFER_BASE`; functions receive a pointer to its middle in a0.
+pub const TEST_BUFFER_SIZE: usize = 256;
+pub const TEST_BUFFER_BASE: u64 = 0x0000_6100_0000_0000;
+
+pub fn test_buffer() -> Vec<u8> {
+    (0..TEST_BUFFER_SIZE).map(|i| (i * 73 + 41) as u8).collect()
+}
+
+/// FNV-1a, 64-bit: how a buffer's final contents enter a test's result.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+impl Env {
+    /// Maps the test buffer; returns the pointer to pass in a0 (its middle).
+    pub fn add_test_buffer(&mut self) -> u64 {
+        self.memory.add("buffer", TEST_BUFFER_BASE, test_buffer());
+        TEST_BUFFER_BASE + TEST_BUFFER_SIZE as u64 / 2
+    }
+    /// The test buffer's current contents.
+    pub fn test_buffer_contents(&self) -> Option<&[u8]> {
+        self.memory.region("buffer").map(|r| &r.bytes[..])
     }
 }
 

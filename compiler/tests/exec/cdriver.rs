@@ -284,7 +284,7 @@ extern uint64_t oa_checked_call(oa_fn fn, const uint64_t *args, uint64_t *saved)
                 .unwrap();
         }
     }
-    writeln!(w, "\nstruct oa_test {{ oa_fn fn; uint64_t args[4]; int kind; uint64_t expect; }};").unwrap();
+    writeln!(w, "\nstruct oa_test {{ oa_fn fn; uint64_t args[4]; int kind; uint64_t expect; int buf; }};").unwrap();
     writeln!(w, "static const struct oa_test oa_tests[] = {{").unwrap();
     for t in tests {
         let mut a = [0u64; 4];
@@ -297,13 +297,13 @@ extern uint64_t oa_checked_call(oa_fn fn, const uint64_t *args, uint64_t *saved)
         let id = ids[t.func.as_str()];
         writeln!(
             w,
-            "  {{ oa_f{id}, {{ {:#x}ULL, {:#x}ULL, {:#x}ULL, {:#x}ULL }}, {kind}, {v:#x}ULL }},",
-            a[0], a[1], a[2], a[3]
+            "  {{ oa_f{id}, {{ {:#x}ULL, {:#x}ULL, {:#x}ULL, {:#x}ULL }}, {kind}, {v:#x}ULL, {} }},",
+            a[0], a[1], a[2], a[3], t.buffer as u8
         )
         .unwrap();
     }
     if tests.is_empty() {
-        writeln!(w, "  {{ 0, {{ 0, 0, 0, 0 }}, 0, 0 }}").unwrap();
+        writeln!(w, "  {{ 0, {{ 0, 0, 0, 0 }}, 0, 0, 0 }}").unwrap();
     }
     writeln!(w, "}};\n#define OA_NTESTS {}\n#define OA_NSAVED {}", tests.len(), slots.len()).unwrap();
     writeln!(
@@ -318,6 +318,20 @@ extern uint64_t oa_checked_call(oa_fn fn, const uint64_t *args, uint64_t *saved)
 
 const DRIVER_BODY: &str = r#"
 static volatile long oa_current = -1;
+
+/* The test buffer (offasm::sim::test_buffer): byte i = (73 i + 41) mod 256. */
+#define OA_BUF_SIZE 256
+static unsigned char oa_buf[OA_BUF_SIZE] __attribute__((aligned(16)));
+static void oa_buf_fill(void) {
+    int i;
+    for (i = 0; i < OA_BUF_SIZE; i++) oa_buf[i] = (unsigned char)(i * 73 + 41);
+}
+static uint64_t oa_buf_fnv(void) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int i;
+    for (i = 0; i < OA_BUF_SIZE; i++) h = (h ^ oa_buf[i]) * 0x100000001b3ULL;
+    return h;
+}
 static volatile unsigned long oa_progress = 0;
 
 static int oa_ok(int kind, uint64_t expect, uint64_t got) {
@@ -436,7 +450,15 @@ int main(int argc, char **argv) {
         int k;
         if (trace) { printf("RUN %ld\n", i); fflush(stdout); }
         oa_current = i;
-        got = oa_checked_call(t->fn, t->args, saved);
+        if (t->buf) {
+            uint64_t args[4];
+            memcpy(args, t->args, sizeof args);
+            oa_buf_fill();
+            args[0] = (uint64_t)(uintptr_t)(oa_buf + OA_BUF_SIZE / 2);
+            got = oa_checked_call(t->fn, args, saved) ^ oa_buf_fnv();
+        } else {
+            got = oa_checked_call(t->fn, t->args, saved);
+        }
         oa_progress++;
         if (!oa_ok(t->kind, t->expect, got)) {
             printf("FAIL %ld ", i);

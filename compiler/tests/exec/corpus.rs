@@ -8,7 +8,10 @@
 //!
 //! Up to four arguments; integers are decimal (`-5` is the two's complement
 //! u64) or `0x` hex; a result may also be `nan64` / `nan32` (any NaN of that
-//! width; `nan32` also requires the upper 32 bits to be zero).
+//! width; `nan32` also requires the upper 32 bits to be zero). A first
+//! argument `buf` passes a pointer to the middle of the test buffer
+//! (`offasm::sim::test_buffer`); the result compared is then
+//! `r0 ^ fnv1a64(buffer afterwards)`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -64,15 +67,29 @@ pub struct TestCase {
     pub expect: Expect,
     /// `None`: every target.
     pub only: Option<Family>,
+    /// The first argument is `buf`: a pointer to the middle of the test
+    /// buffer (`offasm::sim::test_buffer`); the value compared is
+    /// `r0 ^ fnv1a64(buffer afterwards)`.
+    pub buffer: bool,
     pub line: usize,
 }
 
 impl TestCase {
+    /// The expected value of an exact test (0 for the NaN classes).
+    pub fn expect_value(&self) -> u64 {
+        match self.expect {
+            Expect::Exact(v) => v,
+            _ => 0,
+        }
+    }
     pub fn applies_to(&self, fam: Family) -> bool {
         self.only.is_none_or(|f| f == fam)
     }
     pub fn call_text(&self) -> String {
-        let args: Vec<String> = self.args.iter().map(|&a| show(a)).collect();
+        let mut args: Vec<String> = self.args.iter().map(|&a| show(a)).collect();
+        if self.buffer {
+            args[0] = "buf".to_string();
+        }
         format!("{}({})", self.func, args.join(", "))
     }
 }
@@ -161,11 +178,11 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, String> {
     Ok(out)
 }
 
-struct Parsed(String, Vec<u64>, Expect);
+struct Parsed(String, Vec<u64>, Expect, bool);
 
 impl Parsed {
     fn with(self, only: Option<Family>, line: usize) -> TestCase {
-        TestCase { func: self.0, args: self.1, expect: self.2, only, line }
+        TestCase { func: self.0, args: self.1, expect: self.2, only, line, buffer: self.3 }
     }
 }
 
@@ -179,9 +196,15 @@ fn parse_call(s: &str) -> Result<Parsed, String> {
     }
     let inner = call[open + 1..].strip_suffix(')').ok_or("expected `)`")?;
     let mut args = Vec::new();
+    let mut buffer = false;
     if !inner.trim().is_empty() {
-        for a in inner.split(',') {
-            args.push(parse_int(a.trim())?);
+        for (k, a) in inner.split(',').enumerate() {
+            if k == 0 && a.trim() == "buf" {
+                buffer = true;
+                args.push(0);
+            } else {
+                args.push(parse_int(a.trim())?);
+            }
         }
     }
     if args.len() > 4 {
@@ -193,7 +216,7 @@ fn parse_call(s: &str) -> Result<Parsed, String> {
         "nan32" => Expect::Nan32,
         r => Expect::Exact(parse_int(r)?),
     };
-    Ok(Parsed(name.to_string(), args, expect))
+    Ok(Parsed(name.to_string(), args, expect, buffer))
 }
 
 pub fn parse_int(s: &str) -> Result<u64, String> {

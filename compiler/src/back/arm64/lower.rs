@@ -1034,8 +1034,13 @@ impl Lower<'_> {
                 if w == Width::B {
                     if x == 0 {
                         self.ins(format!("mov w{VAL}, #0"));
-                    } else {
+                    } else if logical_imm(x, 32) {
                         self.ins(format!("and w{VAL}, {vn}, #{:#x}", x));
+                    } else {
+                        // Not every byte is a logical immediate (0xbd is not).
+                        let s = Self::s(IMM, false);
+                        self.mov_imm_to(&s, x, false);
+                        self.ins(format!("and w{VAL}, {vn}, {s}"));
                     }
                 } else if logical_imm(x, if wd { 64 } else { 32 }) {
                     self.ins(format!("tst {vn}, #{x:#x}"));

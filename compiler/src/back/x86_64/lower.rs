@@ -236,9 +236,14 @@ impl Lower<'_> {
                 let (m, d1, d2) = (addr(&ops[0]), reg(&ops[1]), reg(&ops[2]));
                 let lo = self.mem(m);
                 let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
-                self.ins(format!("movl {lo}, {}", scratch(Size::L)));
-                self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
-                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d1, Size::L)));
+                if self.same(d1, d2) {
+                    // One register written twice: the second word wins (§3).
+                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                } else {
+                    self.ins(format!("movl {lo}, {}", scratch(Size::L)));
+                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                    self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d1, Size::L)));
+                }
             }
             Op::StorePair => {
                 let (s1, s2, m) = (reg(&ops[0]), reg(&ops[1]), addr(&ops[2]));
