@@ -565,10 +565,13 @@ fn random_test_case(p: &random::RandomProgram, expect: u64) -> TestCase {
 /// on every runner; returns the programs kept (the simulator defined their
 /// result), the disagreements as (program index, runner, message), and the
 /// count of programs the simulator set aside, by reason.
+/// A disagreement: (program index, runner, what differed).
+type Disagreement = (usize, Spec, String);
+
 fn run_random_batch(
     programs: &[random::RandomProgram],
     runners: &[Spec],
-) -> (usize, Vec<(usize, Spec, String)>, BTreeMap<String, usize>) {
+) -> (usize, Vec<Disagreement>, BTreeMap<String, usize>) {
     let text: String = programs.iter().map(|p| p.text()).collect();
     let mut expected: Vec<Option<u64>> = vec![None; programs.len()];
     let mut set_aside: BTreeMap<String, usize> = BTreeMap::new();
