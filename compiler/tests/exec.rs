@@ -10,8 +10,14 @@
 //! | x86_64-unknown-linux-gnu    | `gcc driver.c tramp.S test.S`, run natively            |
 //! | x86_64-pc-windows-gnu       | `x86_64-w64-mingw32-gcc …`, run under `wine`           |
 //! | x86_64-apple-darwin         | assembled only: `llvm-mc -triple=x86_64-apple-macos11` |
-//! | aarch64-unknown-linux-gnu   | `aarch64-linux-gnu-gcc -static …`, run under `qemu-aarch64` (off until [`ARM64_BACKEND_READY`]) |
-//! | aarch64-apple-darwin        | assembled only: `llvm-mc -triple=arm64-apple-macos11` (off until [`ARM64_BACKEND_READY`]) |
+//! | aarch64-unknown-linux-gnu   | `aarch64-linux-gnu-gcc -static …`, run under `qemu-aarch64` |
+//! | aarch64-apple-darwin        | assembled only: `llvm-mc -triple=arm64-apple-macos11`  |
+//!
+//! The fourth executor is the reference simulator (`offasm::sim`), which
+//! runs the whole corpus under the System V, Windows and ARM64 register maps
+//! (`sim_*`). `differential_random_programs` generates random programs from
+//! the instruction table (exec/random.rs) and runs them on all four
+//! executors; disagreements are minimised into reproducers.
 //!
 //! One `#[test]` per target runs every corpus file and reports all failures
 //! at once (the full report, with the source and the generated assembly of
@@ -21,11 +27,11 @@
 //! files; `OFFASM_EXEC_KEEP=1` keeps the build directories.
 //!
 //! Further tests: the corpus executes every instruction available on x86
-//! (`corpus_covers_every_x86_instruction`), test lines are well formed and
-//! name exported functions, generated corpus files are up to date, the
-//! output is deterministic, output with line information (`-g`) assembles,
-//! and the harness itself detects wrong results, clobbered registers,
-//! crashes and hangs (`harness_selftest_*`, also for the prepared qemu path).
+//! and on ARM64 (`corpus_covers_every_*_instruction`), test lines are well
+//! formed and name exported functions, generated corpus files are up to
+//! date, the output is deterministic, output with line information (`-g`)
+//! assembles, and the harness itself detects wrong results, clobbered
+//! registers, crashes and hangs (`harness_selftest_*`).
 
 #[path = "exec/cdriver.rs"]
 mod cdriver;
@@ -701,20 +707,20 @@ fn still_disagrees(p: &random::RandomProgram, spec: &Spec) -> bool {
     }
 }
 
-/// Removes body lines while the disagreement persists (delta debugging),
-/// then writes a self-contained reproducer; returns its path.
-fn minimise_and_write(p: &random::RandomProgram, spec: &Spec, msg: &str) -> PathBuf {
+/// Removes body lines while `still_fails` holds (delta debugging: chunks of
+/// half the body, then quarters, … single lines), within a step budget.
+fn minimise(p: &random::RandomProgram, still_fails: impl Fn(&random::RandomProgram) -> bool) -> random::RandomProgram {
     let mut cur = p.clone();
     let mut chunk = cur.body.len().div_ceil(2).max(1);
     let mut attempts = 0;
-    while chunk >= 1 && attempts < MAX_MINIMISE_STEPS {
+    while attempts < MAX_MINIMISE_STEPS {
         let mut start = 0;
         let mut removed_any = false;
         while start < cur.body.len() && attempts < MAX_MINIMISE_STEPS {
             let drop: BTreeSet<usize> = (start..(start + chunk).min(cur.body.len())).collect();
             let candidate = cur.without(&drop);
             attempts += 1;
-            if still_disagrees(&candidate, spec) {
+            if still_fails(&candidate) {
                 cur = candidate;
                 removed_any = true;
             } else {
@@ -724,8 +730,27 @@ fn minimise_and_write(p: &random::RandomProgram, spec: &Spec, msg: &str) -> Path
         if chunk == 1 && !removed_any {
             break;
         }
-        chunk = if chunk == 1 { 1 } else { chunk / 2 };
+        chunk = (chunk / 2).max(1);
     }
+    cur
+}
+
+#[test]
+fn minimise_keeps_only_what_the_failure_needs() {
+    let p = random::generate(7, 3, 40);
+    let culprit = p.body.iter().rposition(|l| matches!(l, random::Line::Instr(_))).unwrap();
+    let line = p.body[culprit].clone();
+    let min = minimise(&p, |c| c.body.contains(&line));
+    assert_eq!(min.body, vec![line], "from {} lines", p.body.len());
+    // Nothing can be removed: the program is kept whole.
+    let whole = minimise(&p, |c| c.body.len() == p.body.len());
+    assert_eq!(whole.body, p.body);
+}
+
+/// Minimises a disagreement of `p` on `spec` and writes a self-contained
+/// reproducer; returns its path.
+fn minimise_and_write(p: &random::RandomProgram, spec: &Spec, msg: &str) -> PathBuf {
+    let cur = minimise(p, |c| still_disagrees(c, spec));
     let out = driver::check(Input::Text { path: Path::new("random.asm"), text: cur.text() }, &options(spec.triple)).unwrap();
     let sim_value = out
         .program
