@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, snapshot, golden, worked-example, fuzz,
-# execution (native, wine, qemu-aarch64) and debugger tests.
+# execution (native, wine, qemu-aarch64, simulator), differential
+# (random programs on all four executors) and debugger tests.
 # Installs what the suite needs (Debian packages); a tool that is still
 # missing afterwards is an error under CI=true (the tests themselves also
 # fail under CI when a tool is missing, and print a loud SKIP otherwise).
@@ -65,7 +66,10 @@ command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 
 # Snapshots and golden files change only when asked to (BLESS=1 / INSTA_UPDATE=always).
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
+rm -f target/tmp/differential-summary.txt
 cargo test --workspace --locked "$@"
+# The differential run's figures (programs, executors, set aside, disagreements).
+cat target/tmp/differential-summary.txt 2>/dev/null || true
 if [ -n "$ARM64_RUST" ]; then
     cargo test -p hello --target "$ARM64_RUST" --locked "$@"
 fi

@@ -851,13 +851,16 @@ fn differential_random_programs() {
         }
         k += n;
     }
-    eprintln!(
+    let summary = format!(
         "differential: {count} random programs (seed {seed}, {len} instructions), {ran} run on the simulator and {} executors in {:.1} s; \
          set aside by the simulator (undefined or unspecified results): {set_aside_total:?}; {} disagreement(s)",
         runners.len(),
         started.elapsed().as_secs_f64(),
         reports.len()
     );
+    eprintln!("{summary}");
+    // scripts/test.sh prints this after the run (cargo hides a passing test's output).
+    let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-summary.txt"), format!("{summary}\n"));
     assert!(reports.is_empty(), "{} disagreement(s):\n{}", reports.len(), reports.join("\n"));
     // Most programs must be usable, or the generator has drifted.
     assert!(ran * 10 >= count as usize * 6, "only {ran} of {count} programs had a defined result: {set_aside_total:?}");
