@@ -11,15 +11,10 @@ use crate::target::regs::{Reg, RegClass};
 use crate::target::{Arch, RegMap};
 use crate::valid::{Instr, Item, MemAddr, Value};
 
-/// Bits of an integer width (`p` is 64 on every release-1 target).
+/// Bits of a width (`p` is 64 on every release-1 target; widthless
+/// instructions count as 64).
 fn bits(w: Width) -> u32 {
-    match w {
-        Width::B => 8,
-        Width::H => 16,
-        Width::I | Width::F => 32,
-        Width::V => 128,
-        _ => 64,
-    }
+    w.bits().unwrap_or(64)
 }
 
 fn mask(v: u64, n: u32) -> u64 {

@@ -38,13 +38,7 @@ fn wide(w: Width) -> bool {
 }
 
 fn bits(w: Width) -> u32 {
-    match w {
-        Width::B => 8,
-        Width::H => 16,
-        Width::I | Width::F => 32,
-        Width::V => 128,
-        _ => 64,
-    }
+    w.bits().unwrap_or(64)
 }
 
 fn cc(c: Cond) -> &'static str {
