@@ -862,8 +862,13 @@ fn differential_random_programs() {
     // scripts/test.sh prints this after the run (cargo hides a passing test's output).
     let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-summary.txt"), format!("{summary}\n"));
     assert!(reports.is_empty(), "{} disagreement(s):\n{}", reports.len(), reports.join("\n"));
-    // Most programs must be usable, or the generator has drifted.
-    assert!(ran * 10 >= count as usize * 6, "only {ran} of {count} programs had a defined result: {set_aside_total:?}");
+    // Most programs must be usable, or the generator has drifted (longer
+    // programs are likelier to read a value the spec leaves unspecified).
+    let percent = if len <= 40 { 60 } else { 30 };
+    assert!(
+        ran * 100 >= count as usize * percent,
+        "only {ran} of {count} programs had a defined result: {set_aside_total:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
