@@ -253,6 +253,11 @@ impl Gen<'_> {
             }
             if let Some(ops) = self.operands(c) {
                 let mut out = vec![Line::Instr(format!("{} {}", c.name, ops.join(", ")).trim_end().to_string())];
+                // The scratch of `cq2d s, t, d` is unspecified afterwards (§11.1):
+                // give it a value again, or most later reads would be set aside.
+                if matches!(c.op, Op::IntToFp { .. }) && ops.len() == 3 {
+                    out.push(Line::Instr(format!("move {}, {}", immediate(self.r, Width::Q), ops[1])));
+                }
                 if c.sets_flags && branches && self.r.chance(50) {
                     let l = self.forward_label();
                     out.push(Line::Instr(format!("{} .L{l}", self.r.pick(&["bo", "bs", "bz", "bnz"]))));
