@@ -3,10 +3,11 @@
 
 use std::rc::Rc;
 
+use super::alu::{self, mask, sx};
 use super::layout::{emit_text, parse_directive, Directive};
 use super::state::{Fault, Fpr, Gpr, Regs, Unknown};
 use super::{Env, Returned, SimError, SimResult, Simulator, CODE_BASE, EXTERNAL_BASE, RETURN_ADDRESS, STACK_BASE, STACK_SIZE};
-use crate::isa::{ArithOp, AtomicOp, Cond, Effects, FCond, FlagCond, Op, TestCond, Width};
+use crate::isa::{ArithOp, AtomicOp, Effects, FlagCond, Op, Width};
 use crate::target::regs::{Reg, RegClass};
 use crate::target::{Arch, RegMap};
 use crate::valid::{Instr, Item, MemAddr, Value};
@@ -15,23 +16,6 @@ use crate::valid::{Instr, Item, MemAddr, Value};
 /// instructions count as 64).
 fn bits(w: Width) -> u32 {
     w.bits().unwrap_or(64)
-}
-
-fn mask(v: u64, n: u32) -> u64 {
-    if n >= 64 {
-        v
-    } else {
-        v & ((1u64 << n) - 1)
-    }
-}
-
-/// Sign-extends the low `n` bits.
-fn sx(v: u64, n: u32) -> i64 {
-    if n >= 64 {
-        v as i64
-    } else {
-        ((v << (64 - n)) as i64) >> (64 - n)
-    }
 }
 
 /// Flags recorded by `addis`/`addps`/`subis`/`oris` (§9.2).
@@ -534,43 +518,6 @@ impl<'s, 'e> Machine<'s, 'e> {
         }
     }
 
-    fn compare(c: Cond, l: u64, r: u64, w: u32) -> bool {
-        let (sl, sr) = (sx(l, w), sx(r, w));
-        match c {
-            Cond::Eq => l == r,
-            Cond::Neq => l != r,
-            Cond::A => l > r,
-            Cond::Aeq => l >= r,
-            Cond::B => l < r,
-            Cond::Beq => l <= r,
-            Cond::Gt => sl > sr,
-            Cond::Gteq => sl >= sr,
-            Cond::Lt => sl < sr,
-            Cond::Lteq => sl <= sr,
-        }
-    }
-
-    fn test(c: TestCond, t: u64, w: u32) -> bool {
-        match c {
-            TestCond::S => (t >> (w - 1)) & 1 == 1,
-            TestCond::Z => t == 0,
-            TestCond::Nz => t != 0,
-        }
-    }
-
-    fn fcompare(c: FCond, unordered: bool, a: f64, b: f64) -> bool {
-        if a.is_nan() || b.is_nan() {
-            return unordered;
-        }
-        match c {
-            FCond::Eq => a == b,
-            FCond::Neq => a != b,
-            FCond::Gt => a > b,
-            FCond::Gteq => a >= b,
-            FCond::Lt => a < b,
-            FCond::Lteq => a <= b,
-        }
-    }
 
     /// An FP operand at width F or D, as f64 (binary32 values convert exactly).
     fn fval(&self, r: Reg, w: Width) -> SimResult<f64> {
@@ -581,52 +528,6 @@ impl<'s, 'e> Machine<'s, 'e> {
         }
     }
 
-    /// W-bit integer operation and its overflow (signed exact result not representable).
-    fn arith(op: ArithOp, x: u64, y: u64, w: u32) -> (u64, bool) {
-        let (sxv, syv) = (sx(x, w) as i128, sx(y, w) as i128);
-        let exact = match op {
-            ArithOp::Add => sxv + syv,
-            ArithOp::Sub => sxv - syv,
-            ArithOp::Mul => sxv * syv,
-            ArithOp::Or => return (mask(x | y, w), false),
-        };
-        let r = mask(exact as u64, w);
-        let lo = -(1i128 << (w - 1));
-        let hi = (1i128 << (w - 1)) - 1;
-        (r, exact < lo || exact > hi)
-    }
-
-    fn int_op(op: Op, x: u64, y: u64, w: u32) -> u64 {
-        mask(
-            match op {
-                Op::Add => x.wrapping_add(y),
-                Op::Sub => x.wrapping_sub(y),
-                Op::Mul => x.wrapping_mul(y),
-                Op::And => x & y,
-                Op::Or => x | y,
-                Op::Xor => x ^ y,
-                _ => unreachable!(),
-            },
-            w,
-        )
-    }
-
-    fn shift(op: Op, v: u64, n: u32, w: u32) -> u64 {
-        let v = mask(v, w);
-        mask(
-            match op {
-                Op::LShift => v << n,
-                Op::RShift => (sx(v, w) >> n) as u64,
-                Op::URShift => v >> n,
-                Op::LRotate if n == 0 => v,
-                Op::LRotate => (v << n) | (v >> (w - n)),
-                Op::RRotate if n == 0 => v,
-                Op::RRotate => (v >> n) | (v << (w - n)),
-                _ => unreachable!(),
-            },
-            w,
-        )
-    }
 
     fn step(&mut self, pc: usize, i: &Instr) -> SimResult<Next> {
         let def = i.def();
@@ -817,14 +718,14 @@ impl<'s, 'e> Machine<'s, 'e> {
                     (self.val(&ops[0], w)?, self.val(&ops[1], w)?, &ops[2])
                 };
                 // `orh` with a register destination: zx(lo_16(d) | s) (§4.2).
-                let r = Self::int_op(def.op, x, y, w);
+                let r = alu::int_op(def.op, x, y, w);
                 if setter {
                     let aop = match def.op {
                         Op::Add => ArithOp::Add,
                         Op::Sub => ArithOp::Sub,
                         _ => ArithOp::Or,
                     };
-                    let (_, overflow) = Self::arith(aop, x, y, w);
+                    let (_, overflow) = alu::arith(aop, x, y, w);
                     self.flags = Some((pc, Flags { overflow, negative: (r >> (w - 1)) & 1 == 1, zero: r == 0 }));
                 }
                 self.put(d, w, r)?;
@@ -849,7 +750,7 @@ impl<'s, 'e> Machine<'s, 'e> {
                     (self.val(&ops[0], w)?, &ops[1], Self::reg(&ops[2]))
                 };
                 let n = (self.val(c, 64)? % w as u64) as u32;
-                self.write_gpr(d, Self::shift(def.op, v, n, w));
+                self.write_gpr(d, alu::shift(def.op, v, n, w));
             }
             Op::Lzcnt | Op::Tzcnt => {
                 let v = mask(self.read_gpr(Self::reg(&ops[0]))?, w);
@@ -905,25 +806,25 @@ impl<'s, 'e> Machine<'s, 'e> {
             }
             Op::CompareSet(c) => {
                 let (l, r) = (self.val(&ops[0], w)?, self.val(&ops[1], w)?);
-                self.write_gpr(Self::reg(&ops[2]), Self::compare(c, l, r, w) as u64);
+                self.write_gpr(Self::reg(&ops[2]), alu::compare(c, l, r, w) as u64);
             }
             Op::CompareBranch(c) => {
                 let (l, r) = (self.val(&ops[0], w)?, self.val(&ops[1], w)?);
-                return self.branch_if(Self::compare(c, l, r, w), &ops[2]);
+                return self.branch_if(alu::compare(c, l, r, w), &ops[2]);
             }
             Op::TestSet(c) => {
                 let mut t = self.val(&ops[0], w)?;
                 if ops.len() == 3 {
                     t &= self.val(&ops[1], w)?;
                 }
-                self.write_gpr(Self::reg(&ops[ops.len() - 1]), Self::test(c, t, w) as u64);
+                self.write_gpr(Self::reg(&ops[ops.len() - 1]), alu::test(c, t, w) as u64);
             }
             Op::TestBranch(c) => {
                 let mut t = self.val(&ops[0], w)?;
                 if ops.len() == 3 {
                     t &= self.val(&ops[1], w)?;
                 }
-                return self.branch_if(Self::test(c, t, w), &ops[ops.len() - 1]);
+                return self.branch_if(alu::test(c, t, w), &ops[ops.len() - 1]);
             }
             Op::ArithBranch { op, cond } => {
                 let (x, y, d, l) = if ops.len() == 3 {
@@ -931,7 +832,7 @@ impl<'s, 'e> Machine<'s, 'e> {
                 } else {
                     (self.val(&ops[0], w)?, self.val(&ops[1], w)?, &ops[2], &ops[3])
                 };
-                let (r, overflow) = Self::arith(op, x, y, w);
+                let (r, overflow) = alu::arith(op, x, y, w);
                 self.put(d, w, r)?;
                 let taken = match cond {
                     FlagCond::O => overflow,
@@ -1079,11 +980,11 @@ impl<'s, 'e> Machine<'s, 'e> {
             }
             Op::FCompareSet { cond, unordered } => {
                 let (a, b) = (self.fval(Self::reg(&ops[0]), fw)?, self.fval(Self::reg(&ops[1]), fw)?);
-                self.write_gpr(Self::reg(&ops[2]), Self::fcompare(cond, unordered, a, b) as u64);
+                self.write_gpr(Self::reg(&ops[2]), alu::fcompare(cond, unordered, a, b) as u64);
             }
             Op::FBranch { cond, unordered } => {
                 let (a, b) = (self.fval(Self::reg(&ops[0]), fw)?, self.fval(Self::reg(&ops[1]), fw)?);
-                return self.branch_if(Self::fcompare(cond, unordered, a, b), &ops[2]);
+                return self.branch_if(alu::fcompare(cond, unordered, a, b), &ops[2]);
             }
             Op::Jmp => {
                 let t = self.target_of(&ops[0])?;

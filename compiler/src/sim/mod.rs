@@ -20,6 +20,7 @@
 //! checked too: callee-saved registers and `sp` restored at return, the
 //! stack 16-byte aligned at calls to external functions.
 
+mod alu;
 mod exec;
 pub mod layout;
 pub mod state;
