@@ -1,6 +1,7 @@
 //! `-g`: gdb maps machine code back to lines of the `.asm` source, also
 //! inside macro bodies (TARGETS.md §8.7).
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use offasm::driver::{self, Input, Options};
@@ -27,15 +28,14 @@ fn have(tool: &str) -> bool {
     ok
 }
 
-#[test]
-fn gdb_breaks_on_a_source_line_inside_a_macro_body() {
-    if !cfg!(all(target_arch = "x86_64", target_os = "linux")) || !have("gdb") || !have("gcc") {
-        return;
-    }
+/// `SRC` compiled with `-g` for `triple`, linked with a C `main` by `cc`
+/// (plus `cc_flags`) and run once by `runner` (None: natively); returns the
+/// directory (keep it alive) and the executable.
+fn build_debug_program(triple: &str, cc: &str, cc_flags: &[&str], runner: Option<&str>) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let asm = dir.path().join("dbg.asm");
     std::fs::write(&asm, SRC).unwrap();
-    let mut opts = Options::new(Target::from_triple("x86_64-unknown-linux-gnu").unwrap());
+    let mut opts = Options::new(Target::from_triple(triple).unwrap());
     opts.debug_info = true;
     let out = driver::compile(Input::File(&asm), &opts).unwrap();
     assert!(out.ok(), "{}", out.render_short());
@@ -44,19 +44,36 @@ fn gdb_breaks_on_a_source_line_inside_a_macro_body() {
     let c = dir.path().join("main.c");
     std::fs::write(&c, "#include <stdint.h>\nuint64_t dbg_entry(uint64_t);\nint main(void) { return (int)dbg_entry(39) - 42; }\n").unwrap();
     let exe = dir.path().join("dbg");
-    let cc = Command::new("gcc").args(["-g", "-o"]).arg(&exe).arg(&c).arg(&s).output().unwrap();
-    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
-    assert!(Command::new(&exe).status().unwrap().success(), "the program computes 39 + 3");
-    // Line 3 is the second instruction of the macro body.
+    let built = Command::new(cc).arg("-g").args(cc_flags).arg("-o").arg(&exe).arg(&c).arg(&s).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let status = match runner {
+        Some(r) => Command::new(r).arg(&exe).status(),
+        None => Command::new(&exe).status(),
+    };
+    assert!(status.unwrap().success(), "the program computes 39 + 3");
+    (dir, exe)
+}
+
+/// gdb's answer stops on line 3, the second instruction of the macro body.
+fn assert_stopped_on_line_3(stdout: &[u8], stderr: &[u8]) {
+    let text = String::from_utf8_lossy(stdout);
+    assert!(text.contains("Breakpoint 1, dbg_entry () at"), "{text}\n{}", String::from_utf8_lossy(stderr));
+    assert!(text.contains("dbg.asm:3"), "{text}");
+    assert!(text.contains("Line 3 of"), "{text}");
+}
+
+#[test]
+fn gdb_breaks_on_a_source_line_inside_a_macro_body() {
+    if !cfg!(all(target_arch = "x86_64", target_os = "linux")) || !have("gdb") || !have("gcc") {
+        return;
+    }
+    let (_dir, exe) = build_debug_program("x86_64-unknown-linux-gnu", "gcc", &[], None);
     let g = Command::new("gdb")
         .args(["-batch", "-nx", "-ex", "break dbg.asm:3", "-ex", "run", "-ex", "info line *$pc"])
         .arg(&exe)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&g.stdout);
-    assert!(text.contains("Breakpoint 1, dbg_entry () at"), "{text}");
-    assert!(text.contains("dbg.asm:3"), "{text}");
-    assert!(text.contains("Line 3 of"), "{text}");
+    assert_stopped_on_line_3(&g.stdout, &g.stderr);
 }
 
 /// The same on ARM64 Linux: the program runs under qemu-aarch64's gdb stub
@@ -66,21 +83,8 @@ fn gdb_breaks_inside_a_macro_body_on_arm64_under_qemu() {
     if !have("aarch64-linux-gnu-gcc") || !have("qemu-aarch64") || !have("gdb-multiarch") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let asm = dir.path().join("dbg.asm");
-    std::fs::write(&asm, SRC).unwrap();
-    let mut opts = Options::new(Target::from_triple("aarch64-unknown-linux-gnu").unwrap());
-    opts.debug_info = true;
-    let out = driver::compile(Input::File(&asm), &opts).unwrap();
-    assert!(out.ok(), "{}", out.render_short());
-    let s = dir.path().join("dbg.S");
-    std::fs::write(&s, out.asm.unwrap()).unwrap();
-    let c = dir.path().join("main.c");
-    std::fs::write(&c, "#include <stdint.h>\nuint64_t dbg_entry(uint64_t);\nint main(void) { return (int)dbg_entry(39) - 42; }\n").unwrap();
-    let exe = dir.path().join("dbg");
-    let cc = Command::new("aarch64-linux-gnu-gcc").args(["-g", "-static", "-o"]).arg(&exe).arg(&c).arg(&s).output().unwrap();
-    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
-    assert!(Command::new("qemu-aarch64").arg(&exe).status().unwrap().success(), "the program computes 39 + 3");
+    let (_dir, exe) =
+        build_debug_program("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", &["-static"], Some("qemu-aarch64"));
     // A free port for the gdb stub (released just before qemu takes it).
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut qemu = Command::new("qemu-aarch64").arg("-g").arg(port.to_string()).arg(&exe).spawn().unwrap();
@@ -95,10 +99,7 @@ fn gdb_breaks_inside_a_macro_body_on_arm64_under_qemu() {
         .unwrap();
     let _ = qemu.kill();
     let _ = qemu.wait();
-    let text = String::from_utf8_lossy(&g.stdout);
-    assert!(text.contains("Breakpoint 1, dbg_entry () at"), "{text}\n{}", String::from_utf8_lossy(&g.stderr));
-    assert!(text.contains("dbg.asm:3"), "{text}");
-    assert!(text.contains("Line 3 of"), "{text}");
+    assert_stopped_on_line_3(&g.stdout, &g.stderr);
 }
 
 /// The rows of an object file's DWARF line table as (address, line), in order,

@@ -37,6 +37,19 @@ impl Obj {
         format!("{}{name}", self.local_prefix())
     }
 
+    /// How code in `prog` refers to a label (branch target, displacement):
+    /// local labels by their assembler-local name, labels defined in this
+    /// output through their in-file name, anything else by its symbol.
+    pub fn reference(self, name: &str, local: bool, prog: &crate::valid::Program) -> String {
+        if local {
+            self.local(name)
+        } else if prog.defined.contains(name) {
+            self.internal_name(name, prog.exports.contains(name))
+        } else {
+            self.symbol(name)
+        }
+    }
+
     /// References from inside the file to an exported label go through a
     /// file-local twin on ELF and COFF (no PC-relative reference to a
     /// preemptible symbol, §8.2); on Mach-O the symbol itself is used.

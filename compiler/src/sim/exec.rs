@@ -519,6 +519,18 @@ impl<'s, 'e> Machine<'s, 'e> {
     }
 
 
+    /// Writes an FP result at width F or D. A binary32 result computed in
+    /// binary64 from binary32 operands is rounded once more: for +, −, ×, ÷,
+    /// √ that double rounding is exact (53 ≥ 2·24 + 2), and floor, ceil,
+    /// round and truncate are exact in either width.
+    fn fput(&mut self, r: Reg, w: Width, v: f64) {
+        if w == Width::F {
+            self.write_f32(r, v as f32)
+        } else {
+            self.write_f64(r, v)
+        }
+    }
+
     /// An FP operand at width F or D, as f64 (binary32 values convert exactly).
     fn fval(&self, r: Reg, w: Width) -> SimResult<f64> {
         if w == Width::F {
@@ -690,24 +702,15 @@ impl<'s, 'e> Machine<'s, 'e> {
                     let (x, y) = (self.read_fpr_bits(a, n)?, self.read_fpr_bits(b, n)?);
                     let r = if def.op == Op::And { x & y } else { x | y };
                     self.write_fpr(d, r, n, None);
-                } else if fw == Width::F {
-                    let (x, y) = (self.read_f32(a)?, self.read_f32(b)?);
-                    let r = match def.op {
-                        Op::Add => x + y,
-                        Op::Sub => x - y,
-                        Op::Mul => x * y,
-                        _ => x / y,
-                    };
-                    self.write_f32(d, r);
                 } else {
-                    let (x, y) = (self.read_f64(a)?, self.read_f64(b)?);
+                    let (x, y) = (self.fval(a, fw)?, self.fval(b, fw)?);
                     let r = match def.op {
                         Op::Add => x + y,
                         Op::Sub => x - y,
                         Op::Mul => x * y,
                         _ => x / y,
                     };
-                    self.write_f64(d, r);
+                    self.fput(d, fw, r);
                 }
             }
             // (`FDiv` is always FP: handled above.)
@@ -857,27 +860,15 @@ impl<'s, 'e> Machine<'s, 'e> {
             }
             Op::Sqrt | Op::Floor | Op::Ceil | Op::Round | Op::Truncate => {
                 let (s, d) = (Self::reg(&ops[0]), Self::reg(&ops[1]));
-                if fw == Width::F {
-                    let x = self.read_f32(s)?;
-                    let r = match def.op {
-                        Op::Sqrt => x.sqrt(),
-                        Op::Floor => x.floor(),
-                        Op::Ceil => x.ceil(),
-                        Op::Round => x.round_ties_even(),
-                        _ => x.trunc(),
-                    };
-                    self.write_f32(d, r);
-                } else {
-                    let x = self.read_f64(s)?;
-                    let r = match def.op {
-                        Op::Sqrt => x.sqrt(),
-                        Op::Floor => x.floor(),
-                        Op::Ceil => x.ceil(),
-                        Op::Round => x.round_ties_even(),
-                        _ => x.trunc(),
-                    };
-                    self.write_f64(d, r);
-                }
+                let x = self.fval(s, fw)?;
+                let r = match def.op {
+                    Op::Sqrt => x.sqrt(),
+                    Op::Floor => x.floor(),
+                    Op::Ceil => x.ceil(),
+                    Op::Round => x.round_ties_even(),
+                    _ => x.trunc(),
+                };
+                self.fput(d, fw, r);
             }
             Op::IntToFp { from, signed } => {
                 let s = self.read_gpr(Self::reg(&ops[0]))?;

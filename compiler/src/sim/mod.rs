@@ -274,13 +274,13 @@ pub fn parse_int_arg(s: &str) -> Result<u64, String> {
         None => (false, t),
     };
     let v = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        u64::from_str_radix(&h.replace('_', ""), 16).map_err(|e| format!("`{s}`: {e}"))?
+        u64::from_str_radix(&h.replace('_', ""), 16).map_err(|e| format!("integer argument `{s}`: {e}"))?
     } else {
-        body.replace('_', "").parse::<u64>().map_err(|e| format!("`{s}`: {e}"))?
+        body.replace('_', "").parse::<u64>().map_err(|e| format!("integer argument `{s}`: {e}"))?
     };
     if neg {
         if v > 1u64 << 63 {
-            return Err(format!("`{s}` is below the 64-bit range"));
+            return Err(format!("integer argument `{s}` is below the 64-bit range"));
         }
         Ok(v.wrapping_neg())
     } else {

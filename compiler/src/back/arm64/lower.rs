@@ -149,13 +149,7 @@ impl Lower<'_> {
     }
 
     fn label_name(&self, name: &str, local: bool) -> String {
-        if local {
-            self.obj.local(name)
-        } else if self.prog.defined.contains(name) {
-            self.obj.internal_name(name, self.prog.exports.contains(name))
-        } else {
-            self.obj.symbol(name)
-        }
+        self.obj.reference(name, local, self.prog)
     }
 
     fn target(&self, v: &Value) -> String {

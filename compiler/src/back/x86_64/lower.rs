@@ -82,13 +82,7 @@ impl Lower<'_> {
 
     /// A reference to a label usable as a branch target or displacement.
     fn label(&self, name: &str, local: bool) -> String {
-        if local {
-            self.obj.local(name)
-        } else if self.prog.defined.contains(name) {
-            self.obj.internal_name(name, self.prog.exports.contains(name))
-        } else {
-            self.obj.symbol(name)
-        }
+        self.obj.reference(name, local, self.prog)
     }
 
     fn branch_target(&self, name: &str, local: bool) -> String {
