@@ -6,6 +6,7 @@
 
 pub mod back;
 pub mod build;
+pub mod check;
 pub mod diag;
 pub mod driver;
 pub mod expand;
