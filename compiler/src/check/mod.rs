@@ -1,10 +1,31 @@
-//! Cross-target checks (the pass between validation and lowering): code that
-//! is correct on one target and wrong on another is reported per target.
-//! (Stub: filled in by the checker work of issue 9.)
+//! Cross-target checks: the pass between validation and lowering that
+//! refuses code which is right on one target and wrong on another
+//! (docs/checks.md). It runs a forward data-flow analysis over the control
+//! flow graph of the validated program of one target ([`cfg`]), on an
+//! abstract state of physical registers and stack slots ([`state`]), with
+//! each instruction's effect read from the instruction table
+//! ([`transfer`]) and the register facts from the target's map ([`facts`]).
+//! Findings become diagnostics in [`report`].
+
+pub mod cfg;
+pub mod facts;
+pub mod report;
+pub mod state;
+pub mod transfer;
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::diag::Diagnostics;
 use crate::target::Target;
-use crate::valid::Program;
+use crate::valid::{Item, Program};
+
+use cfg::Root;
+use state::{Site, State};
+use transfer::{Finding, Machine};
 
 /// The diagnostic codes of this pass (the group `hazards`). All are errors by
 /// default and can be re-levelled with `--warn`/`--allow`/`--deny`.
@@ -18,4 +39,176 @@ pub const HAZARD_CODES: &[&str] = &[
 ];
 
 /// Checks the validated program of `target` and pushes one diagnostic per finding.
-pub fn check(_program: &Program, _target: &Target, _diags: &mut Diagnostics) {}
+pub fn check(program: &Program, target: &Target, diags: &mut Diagnostics) {
+    let facts = facts::Facts::new(target);
+    let findings = analyse(program, &facts);
+    let reporter = report::Reporter { prog: program, facts: &facts, target };
+    // A finding inside a macro is found once per expansion: report each
+    // source-level problem once.
+    let mut seen = HashSet::default();
+    for f in &findings {
+        let d = reporter.diagnostic(f);
+        let key = (d.code, d.span, d.secondary.first().map(|s| s.0));
+        if seen.insert(key) {
+            diags.push(d);
+        }
+    }
+}
+
+/// The findings of one target, in program order.
+pub fn analyse(program: &Program, facts: &facts::Facts) -> Vec<Finding> {
+    let graph = cfg::build(program);
+    let an = Analysis::new(program, facts, &graph);
+    let entry_align = if facts.x86 { 8 } else { 0 };
+    let roots: Vec<(usize, State)> = graph
+        .roots
+        .iter()
+        .enumerate()
+        .filter_map(|(b, root)| {
+            Some((
+                b,
+                match (*root)? {
+                    Root::CAbi(site) => State::c_entry(site, facts.sp, entry_align, facts.x86),
+                    Root::Unknown => State::unknown(),
+                },
+            ))
+        })
+        .collect();
+    an.run(roots, true).findings
+}
+
+/// The program-wide facts one analysis run needs, and the summaries of
+/// called code (computed on demand, shared by every run).
+pub struct Analysis<'a> {
+    pub prog: &'a Program,
+    pub facts: &'a facts::Facts,
+    pub cfg: &'a cfg::Cfg,
+    /// Label name → item index.
+    pub label_at: HashMap<&'a str, usize>,
+    /// Item index → block.
+    block_of: Vec<usize>,
+    /// Callee label item → the joined state at its returns (None: not
+    /// summarisable — recursion, no return, over budget).
+    summaries: RefCell<HashMap<usize, Option<Rc<State>>>>,
+    /// Block visits left for summaries (keeps the whole check linear-ish).
+    budget: Cell<usize>,
+}
+
+pub struct RunResult {
+    pub findings: Vec<Finding>,
+    /// The join of the states at every `ret` reached.
+    pub at_return: Option<State>,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(prog: &'a Program, facts: &'a facts::Facts, graph: &'a cfg::Cfg) -> Analysis<'a> {
+        let mut label_at = HashMap::default();
+        for (k, it) in prog.items.iter().enumerate() {
+            if let Item::Label { name, .. } = it {
+                label_at.entry(&**name).or_insert(k);
+            }
+        }
+        let mut block_of = vec![usize::MAX; prog.items.len()];
+        for (b, block) in graph.blocks.iter().enumerate() {
+            block_of[block.start..block.end].fill(b);
+        }
+        Analysis {
+            prog,
+            facts,
+            cfg: graph,
+            label_at,
+            block_of,
+            summaries: RefCell::new(HashMap::default()),
+            budget: Cell::new(4 * graph.blocks.len() + 100_000),
+        }
+    }
+
+    /// What calling the code at label item `k` does: the state at its
+    /// returns, relative to its entry.
+    pub fn summary(&self, k: usize) -> Option<Rc<State>> {
+        if let Some(s) = self.summaries.borrow().get(&k) {
+            return s.clone();
+        }
+        // Recursion: while it is being computed, the callee is unknown.
+        self.summaries.borrow_mut().insert(k, None);
+        let root = (self.block_of[k], State::callee(self.facts.sp));
+        let r = self.run(vec![root], false).at_return.map(Rc::new);
+        self.summaries.borrow_mut().insert(k, r.clone());
+        r
+    }
+
+    /// The data-flow analysis from `roots` to its fixed point; `main`: the
+    /// whole program (report findings, C-ABI entries keep their own state)
+    /// rather than one callee's summary.
+    fn run(&self, roots: Vec<(usize, State)>, main: bool) -> RunResult {
+        let graph = self.cfg;
+        let n = graph.blocks.len();
+        let mut states: HashMap<usize, State> = HashMap::default();
+        let mut queued: HashSet<usize> = HashSet::default();
+        let mut work = VecDeque::new();
+        for (b, st) in roots {
+            states.insert(b, st);
+            queued.insert(b);
+            work.push_back(b);
+        }
+        let mut m = Machine { an: self, findings: None, at_return: None };
+        while let Some(b) = work.pop_front() {
+            queued.remove(&b);
+            if !main {
+                let left = self.budget.get();
+                if left == 0 {
+                    return RunResult { findings: Vec::new(), at_return: None };
+                }
+                self.budget.set(left - 1);
+            }
+            let Some(mut st) = states.get(&b).cloned() else { continue };
+            run_block(&mut m, self.prog, &graph.blocks[b], &mut st);
+            for &s in &graph.blocks[b].succs {
+                // A C-ABI entry starts from its own state, whoever jumps there.
+                if main && matches!(graph.roots[s], Some(Root::CAbi(_))) {
+                    continue;
+                }
+                let changed = match states.get_mut(&s) {
+                    Some(old) => old.join(&st),
+                    None => {
+                        states.insert(s, st.clone());
+                        true
+                    }
+                };
+                if changed && queued.insert(s) {
+                    work.push_back(s);
+                }
+            }
+        }
+        debug_assert!(states.len() <= n);
+        if !main {
+            return RunResult { findings: Vec::new(), at_return: m.at_return };
+        }
+        // The fixed point reached, every block is run once more to report.
+        m.findings = Some(Vec::new());
+        let mut blocks: Vec<usize> = states.keys().copied().collect();
+        blocks.sort_unstable();
+        for b in blocks {
+            let block = &graph.blocks[b];
+            let mut st = states[&b].clone();
+            run_block(&mut m, self.prog, block, &mut st);
+            for &s in &block.succs {
+                if let Some(Root::CAbi(label)) = graph.roots[s] {
+                    m.leave(&st, last_site(block), Some(label));
+                }
+            }
+        }
+        RunResult { findings: m.findings.unwrap_or_default(), at_return: None }
+    }
+}
+fn last_site(b: &cfg::Block) -> Site {
+    (b.end - 1) as Site
+}
+
+fn run_block(m: &mut Machine, program: &Program, block: &cfg::Block, st: &mut State) {
+    for site in block.start..block.end {
+        if let Item::Instr(i) = &program.items[site] {
+            m.step(st, i, site as Site);
+        }
+    }
+}

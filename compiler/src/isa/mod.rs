@@ -634,6 +634,9 @@ impl Effects {
     pub const TRAP: Effects = Effects(1 << 18);
     /// Reads `sp` implicitly (`peek`, `poke`).
     pub const READS_SP: Effects = Effects(1 << 19);
+    /// Writes the argument registers `a0`..`a(n-1)`, n = the operand count,
+    /// after reading every source: a parallel move (`moveargs`).
+    pub const WRITES_ARGS: Effects = Effects(1 << 20);
 
     pub const fn union(self, o: Effects) -> Effects {
         Effects(self.0 | o.0)
@@ -658,7 +661,7 @@ impl fmt::Debug for Effects {
             self.0,
             "READS_R0 READS_R1 WRITES_R0 WRITES_R1 CALL BRANCH TERMINATOR SETS_FLAGS USES_FLAGS \
              OPAQUE MEMORY_READ MEMORY_WRITE ATOMIC PUSHES POPS WARN_MOVE_FROM_MEMORY FENCE \
-             RETURN TRAP READS_SP",
+             RETURN TRAP READS_SP WRITES_ARGS",
         )?;
         f.write_str(")")
     }

@@ -1,0 +1,166 @@
+//! The register facts the checks need, derived from the register maps
+//! (TARGETS.md §3–§5, §7): dense physical-register numbers, which logical
+//! names alias on which target, the ABI's callee-saved and result registers.
+
+use crate::target::regs::{Reg, RegClass, REGISTER_NAMES};
+use crate::target::{RegMap, Target};
+
+/// A physical register of one target as a dense number: GPR encodings
+/// 0..32, FPR encodings 32..64.
+pub type Phys = u8;
+pub const NUM_PHYS: usize = 64;
+
+fn dense(map: RegMap, r: Reg) -> Option<Phys> {
+    let p = map.phys(r)?;
+    Some(match p.class {
+        RegClass::Gpr => p.index,
+        RegClass::Fpr => 32 + p.index,
+    })
+}
+
+/// Everything about one target's registers, precomputed once per check.
+pub struct Facts {
+    pub map: RegMap,
+    /// Logical register → physical register (None: not available).
+    phys: Vec<Option<Phys>>,
+    /// Physical register → its hardware name (`rcx`, `x0`, `xmm3`).
+    pub phys_name: [&'static str; NUM_PHYS],
+    /// Physical registers the ABI preserves across calls (sp and cfr included).
+    pub callee_saved: Vec<Phys>,
+    /// Physical registers a call may change (every named register that is
+    /// not callee-saved), with lr on ARM64.
+    pub caller_saved: Vec<Phys>,
+    /// The result registers of a C call on this target: `r0`, `fr`, and
+    /// `r1` where it is a second result register (not on Windows x64).
+    pub results: Vec<Reg>,
+    /// `aN` for every N available here, in order.
+    pub args: Vec<Reg>,
+    pub sp: Phys,
+    pub lr: Option<Phys>,
+    pub x86: bool,
+    /// [x][y]: on some target both `x` and `y` exist and are different registers.
+    distinct_somewhere: Vec<Vec<bool>>,
+}
+
+impl Facts {
+    pub fn new(target: &Target) -> Facts {
+        let map = target.regmap();
+        let phys: Vec<Option<Phys>> = Reg::all().map(|r| dense(map, r)).collect();
+        let mut phys_name = [""; NUM_PHYS];
+        for r in Reg::all() {
+            if let (Some(d), Some(p)) = (dense(map, r), map.phys(r)) {
+                phys_name[d as usize] = p.name;
+            }
+        }
+        let mut callee_saved = Vec::new();
+        let mut caller_saved = Vec::new();
+        for r in Reg::all() {
+            let Some(p) = phys[r.0 as usize] else { continue };
+            let list = if map.is_callee_saved(r) { &mut callee_saved } else { &mut caller_saved };
+            if !list.contains(&p) {
+                list.push(p);
+            }
+        }
+        let reg = |n: &str| crate::target::reg_by_name(n).expect("register name");
+        let mut results = vec![Reg::R0, reg("fr")];
+        if map != RegMap::Win64 {
+            results.push(Reg::R1);
+        }
+        let args = (0..8).map(|n| reg(&format!("a{n}"))).filter(|&r| phys[r.0 as usize].is_some()).collect();
+        let n = REGISTER_NAMES.len();
+        let mut distinct_somewhere = vec![vec![false; n]; n];
+        for m in RegMap::ALL {
+            for x in Reg::all() {
+                for y in Reg::all() {
+                    if let (Some(px), Some(py)) = (dense(m, x), dense(m, y)) {
+                        if px != py {
+                            distinct_somewhere[x.0 as usize][y.0 as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+        Facts {
+            map,
+            sp: phys[Reg::SP.0 as usize].expect("sp exists everywhere"),
+            lr: phys[Reg::LR.0 as usize],
+            phys,
+            phys_name,
+            callee_saved,
+            caller_saved,
+            results,
+            args,
+            x86: map != RegMap::Arm64,
+            distinct_somewhere,
+        }
+    }
+
+    pub fn phys(&self, r: Reg) -> Option<Phys> {
+        self.phys[r.0 as usize]
+    }
+
+    /// `x` and `y` are the same register here but different registers on
+    /// another target: code that writes one and reads the other is right on
+    /// one target only (TARGETS.md §7).
+    pub fn hazard(&self, x: Reg, y: Reg) -> bool {
+        x != y && self.phys(x).is_some() && self.phys(x) == self.phys(y) && self.distinct_somewhere[x.0 as usize][y.0 as usize]
+    }
+
+    /// The logical names of physical register `p` on this target, in table order.
+    pub fn names_of(&self, p: Phys) -> Vec<Reg> {
+        Reg::all().filter(|&r| self.phys(r) == Some(p)).collect()
+    }
+
+    /// The argument index `n` if `r` is `aN` or `waN`.
+    pub fn arg_index(r: Reg) -> Option<usize> {
+        let name = r.name();
+        let n = name.strip_prefix("wa").or_else(|| name.strip_prefix('a'))?;
+        n.parse().ok().filter(|&n: &usize| n < 8)
+    }
+}
+
+/// How `x` and `y` relate on the register map `m`, in words, for notes.
+pub fn relation_on(m: RegMap, x: Reg, y: Reg) -> Option<String> {
+    let (px, py) = (m.phys(x)?, m.phys(y)?);
+    Some(if px == py {
+        format!("`{}` and `{}` are both `{}`", x.name(), y.name(), px.name)
+    } else {
+        format!("`{}` is `{}` and `{}` is `{}`", x.name(), px.name, y.name(), py.name)
+    })
+}
+
+/// A short human name of a register map's targets.
+pub fn map_name(m: RegMap) -> &'static str {
+    match m {
+        RegMap::SysV => "x86-64 System V (Linux, macOS)",
+        RegMap::Win64 => "Windows x64",
+        RegMap::Arm64 => "ARM64 (Linux, Apple)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: &str) -> Reg {
+        crate::target::reg_by_name(n).unwrap()
+    }
+
+    #[test]
+    fn hazard_pairs_follow_section_7() {
+        let t = |s: &str| Facts::new(&s.parse().unwrap());
+        let (sysv, win, arm) = (t("x86_64-unknown-linux-gnu"), t("x86_64-pc-windows-msvc"), t("aarch64-unknown-linux-gnu"));
+        assert!(win.hazard(r("t5"), r("a0")) && !sysv.hazard(r("t5"), r("a0")) && !arm.hazard(r("t5"), r("a0")));
+        assert!(arm.hazard(r("t0"), r("a0")) && !win.hazard(r("t0"), r("a0")));
+        assert!(sysv.hazard(r("t2"), r("r1")) && win.hazard(r("t1"), r("r1")) && arm.hazard(r("t1"), r("r1")));
+        assert!(sysv.hazard(r("t6"), r("a0")), "t6 is unavailable on Windows but distinct on ARM64");
+        // Same register on every target: not a hazard.
+        for f in [&sysv, &win, &arm] {
+            assert!(!f.hazard(r("t1"), r("a1")) && !f.hazard(r("ft0"), r("fr")) && !f.hazard(r("t0"), r("r0")));
+        }
+        assert_eq!(win.results, vec![Reg::R0, r("fr")]);
+        assert_eq!(arm.args.len(), 8);
+        assert_eq!(Facts::arg_index(r("wa3")), Some(3));
+        assert_eq!(Facts::arg_index(r("t3")), None);
+    }
+}

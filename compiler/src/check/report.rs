@@ -1,0 +1,234 @@
+//! Findings rendered as diagnostics: each names the target, the logical
+//! registers and the physical register, and points at the read, the write
+//! that destroyed the value and the write that produced it.
+
+use crate::diag::Diagnostic;
+use crate::source::Span;
+use crate::target::regs::Reg;
+use crate::target::{RegMap, Target};
+use crate::valid::{Item, Program};
+
+use super::facts::{map_name, relation_on, Facts};
+use super::state::{Content, Def, DefKind, Site, NO_SITE};
+use super::transfer::{Finding, SHADOW_SPACE};
+
+pub struct Reporter<'a> {
+    pub prog: &'a Program,
+    pub facts: &'a Facts,
+    pub target: &'a Target,
+}
+
+impl Reporter<'_> {
+    fn span(&self, site: Site) -> Span {
+        match &self.prog.items[site as usize] {
+            Item::Instr(i) => i.span,
+            Item::Label { span, .. } => *span,
+        }
+    }
+    fn chain(&self, site: Site) -> Option<std::rc::Rc<crate::diag::Frame>> {
+        match &self.prog.items[site as usize] {
+            Item::Instr(i) => i.chain.clone(),
+            Item::Label { .. } => None,
+        }
+    }
+    fn mnemonic(&self, site: Site) -> String {
+        match &self.prog.items[site as usize] {
+            Item::Instr(i) => i.def().name.clone(),
+            Item::Label { name, .. } => name.to_string(),
+        }
+    }
+    fn label_name(&self, site: Site) -> String {
+        match &self.prog.items[site as usize] {
+            Item::Label { name, .. } => name.to_string(),
+            Item::Instr(i) => i.def().name.clone(),
+        }
+    }
+    /// `x86_64-pc-windows-msvc (Windows x64)`.
+    fn on(&self) -> String {
+        format!("{} ({})", self.target.triple, map_name(self.facts.map))
+    }
+    fn phys_of(&self, r: Reg) -> &'static str {
+        self.facts.phys(r).map_or("?", |p| self.facts.phys_name[p as usize])
+    }
+    /// Where `x` and `y` are different registers, for the "right there" note.
+    fn elsewhere(&self, x: Reg, y: Reg) -> Option<String> {
+        let parts: Vec<String> = RegMap::ALL
+            .into_iter()
+            .filter(|&m| m != self.facts.map)
+            .filter_map(|m| Some((m, relation_on(m, x, y)?)))
+            .filter(|(m, _)| m.phys(x) != m.phys(y))
+            .map(|(m, rel)| format!("on {}, {rel}", map_name(m)))
+            .collect();
+        (!parts.is_empty()).then(|| format!("{}: different registers, so this code is only wrong on {}", parts.join("; "), self.target.triple))
+    }
+    fn write_what(&self, d: &Def) -> String {
+        match d.kind {
+            DefKind::Implicit => format!("`{}` writes `{}` implicitly", self.mnemonic(d.site), d.name.name()),
+            DefKind::CallResult => format!("this call returns its result in `{}`", d.name.name()),
+            _ => format!("`{}` written here", d.name.name()),
+        }
+    }
+    fn hint(&self, reg: Reg, d: &Def) -> String {
+        let arg = |r: Reg| Facts::arg_index(r).is_some();
+        if d.kind == DefKind::Implicit && (d.name == Reg::R0 || d.name == Reg::R1) {
+            "`r1` is `t2` on System V but `t1` on Windows x64 (and `r0` is `t0`): keep no other value in `t1` or `t2` across x86 division or `cdqi`/`cqoq`".into()
+        } else if d.kind == DefKind::CallResult {
+            format!("read the call's result as `{}`, and keep values that must survive the call in callee-saved registers (csrN)", d.name.name())
+        } else if arg(reg) || arg(d.name) {
+            "set up C arguments with one `moveargs` (a parallel move that cannot destroy its own sources), or keep the value in a callee-saved register (csrN) while arguments are set up".into()
+        } else {
+            "use one name for the value from its write to its read, or a register that no other name shares on any target".into()
+        }
+    }
+
+    pub fn diagnostic(&self, f: &Finding) -> Diagnostic {
+        match f {
+            Finding::AliasClobber { read, reg, def, at_call } => self.alias(*read, *reg, def, *at_call),
+            Finding::CallClobber { read, reg, def } => self.call_clobber(*read, *reg, def),
+            Finding::MisalignedCall { call, align, entry } => {
+                let mut d = Diagnostic::error(
+                    "misaligned-call",
+                    self.span(*call),
+                    format!("`sp` is not 16-byte aligned at this call on {}", self.on()),
+                )
+                .with_label(format!("`sp` is {align} modulo 16 here; the C ABI requires 0 at a call"));
+                if *entry != NO_SITE {
+                    let at_entry = if self.facts.x86 { "8 modulo 16 (the caller's `call` pushed the return address)" } else { "16-byte aligned" };
+                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` {at_entry}", self.label_name(*entry)));
+                }
+                d.with_note("count the bytes pushed or subtracted from `sp` since the function's entry; on x86-64 `sp` is 8 modulo 16 at entry, so an odd number of 8-byte pushes is needed before a call")
+                    .with_chain(self.chain(*call))
+            }
+            Finding::MissingShadowSpace { call, slot, sp_delta } => {
+                let off = slot.delta - sp_delta;
+                let what = if slot.site == NO_SITE { "the return address".to_string() } else { "data".to_string() };
+                let mut d = Diagnostic::error(
+                    "missing-shadow-space",
+                    self.span(*call),
+                    format!("this call on {} may overwrite {what} at `{off}[sp]`: the callee owns the {SHADOW_SPACE} bytes above `sp`", self.on()),
+                )
+                .with_label("called without reserving the shadow space");
+                if slot.site != NO_SITE {
+                    d = d.with_secondary(self.span(slot.site), format!("stored here; at the call it is at `{off}[sp]`, inside the shadow space"));
+                }
+                d.with_note("a Windows x64 callee may write its four register arguments into [sp, sp + 32) (the shadow space); reserve it with `subp 32, sp` before the call and `addp 32, sp` after, or use the prelude's cCall2/cCall4")
+                    .with_chain(self.chain(*call))
+            }
+            Finding::CalleeSavedClobbered { at, phys, content, entry, into } => self.callee_saved(*at, *phys, *content, *entry, *into),
+            Finding::UnbalancedStack { at, delta, entry, into } => {
+                let (n, dir) = if *delta < 0 { (-delta, "below") } else { (*delta, "above") };
+                let what = match into {
+                    None => "at this `ret`".to_string(),
+                    Some(l) => format!("at this jump to the C-ABI function `{}`", self.label_name(*l)),
+                };
+                Diagnostic::error("unbalanced-stack", self.span(*at), format!("`sp` is {n} bytes {dir} its value at the function's entry {what} on {}", self.on()))
+                    .with_label(format!("`sp` is entry {}{}", if *delta < 0 { "− " } else { "+ " }, n))
+                    .with_secondary(self.span(*entry), format!("`{}` starts here", self.label_name(*entry)))
+                    .with_note("every `push` needs its `pop` and every `subp …, sp` its `addp …, sp` before the function returns")
+                    .with_chain(self.chain(*at))
+            }
+        }
+    }
+
+    fn alias(&self, read: Site, reg: Reg, def: &Def, at_call: bool) -> Diagnostic {
+        let phys = self.phys_of(reg);
+        let (message, label) = if at_call {
+            (
+                format!("argument `{}` is destroyed before this call on {}: `{}` is written after it, and both are `{phys}` there", reg.name(), self.on(), def.name.name()),
+                format!("`{}` is passed here", reg.name()),
+            )
+        } else {
+            (
+                format!("`{}` is read here, but on {} it holds the value written to `{}` (both are `{phys}` there)", reg.name(), self.on(), def.name.name()),
+                format!("`{}` read here", reg.name()),
+            )
+        };
+        let mut d = Diagnostic::error("alias-clobber", self.span(read), message)
+            .with_label(label)
+            .with_secondary(self.span(def.site), format!("{}: this destroys `{}` on {}", self.write_what(def), reg.name(), self.target.triple));
+        if def.victim != NO_SITE && def.victim_name == Some(reg) && def.victim != read {
+            d = d.with_secondary(self.span(def.victim), format!("`{}` written here", reg.name()));
+        }
+        if let Some(n) = self.elsewhere(reg, def.name) {
+            d = d.with_note(n);
+        }
+        d.with_note(format!("help: {}", self.hint(reg, def))).with_chain(self.chain(read))
+    }
+
+    fn call_clobber(&self, read: Site, reg: Reg, def: &Def) -> Diagnostic {
+        let phys = self.phys_of(reg);
+        let mut d = Diagnostic::error(
+            "call-clobber",
+            self.span(read),
+            format!("`{}` is read after a call that may change it on {}: `{phys}` is caller-saved there", reg.name(), self.on()),
+        )
+        .with_label(format!("`{}` read here", reg.name()))
+        .with_secondary(self.span(def.site), format!("this call may change `{phys}`"));
+        if def.victim != NO_SITE && def.victim != read {
+            d = d.with_secondary(self.span(def.victim), format!("`{}` written here, before the call", def.victim_name.unwrap_or(reg).name()));
+        } else if def.victim == NO_SITE {
+            d = d.with_note(format!("`{}` held its value from the function's entry", reg.name()));
+        }
+        let result_elsewhere: Vec<&str> = RegMap::ALL
+            .into_iter()
+            .filter(|&m| m != self.facts.map && m.phys(reg).is_some())
+            .filter(|&m| (reg == Reg::R1 && m != RegMap::Win64) || m.is_callee_saved(reg))
+            .map(map_name)
+            .collect();
+        if !result_elsewhere.is_empty() {
+            let why = if reg == Reg::R1 { "a result register of the call" } else { "preserved by calls" };
+            d = d.with_note(format!("on {} `{}` is {why}, so this code is only wrong on {}", result_elsewhere.join(" and "), reg.name(), self.target.triple));
+        }
+        if reg == Reg::R1 && self.facts.map == RegMap::Win64 {
+            d = d.with_note("Windows x64 returns one register (`r0`); results wider than 8 bytes come back through memory");
+        }
+        d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0`, `fr` (and `r1` outside Windows x64) hold results")
+            .with_chain(self.chain(read))
+    }
+
+    fn callee_saved(&self, at: Site, phys: u8, content: Content, entry: Site, into: Option<Site>) -> Diagnostic {
+        let names: Vec<String> = self.facts.names_of(phys).iter().map(|r| format!("`{}`", r.name())).collect();
+        let pname = self.facts.phys_name[phys as usize];
+        let is_lr = Some(phys) == self.facts.lr;
+        let what = match into {
+            None => "this `ret`".to_string(),
+            Some(l) => format!("this jump to the C-ABI function `{}`", self.label_name(l)),
+        };
+        let message = if is_lr {
+            format!("the return address in `lr` (`{pname}`) was overwritten before {what} on {}", self.on())
+        } else {
+            format!("{} (`{pname}`) does not hold its entry value at {what} on {}", names.join("/"), self.on())
+        };
+        let mut d = Diagnostic::error("callee-saved-clobbered", self.span(at), message).with_label(if into.is_some() { "jumps here" } else { "returns here" });
+        match content {
+            Content::Other(s) if s != NO_SITE => {
+                let why = if is_lr { format!("`{}` writes `lr`", self.mnemonic(s)) } else { format!("written here by `{}`", self.mnemonic(s)) };
+                d = d.with_secondary(self.span(s), why);
+            }
+            Content::Entry(q) => {
+                let qn: Vec<String> = self.facts.names_of(q).iter().map(|r| format!("`{}`", r.name())).collect();
+                d = d.with_note(format!("it holds the entry value of {} (`{}`) instead: are pushes and pops in matching (reverse) order?", qn.join("/"), self.facts.phys_name[q as usize]));
+            }
+            _ => {}
+        }
+        d = d.with_secondary(self.span(entry), format!("`{}` starts here", self.label_name(entry)));
+        let note = if is_lr {
+            "a `call` writes `lr` on ARM64: save it first (`push cfr, lr`, the prelude's functionPrologue) and restore it before returning".to_string()
+        } else {
+            let temps: Vec<String> = RegMap::ALL
+                .into_iter()
+                .filter(|&m| m != self.facts.map)
+                .filter_map(|m| {
+                    let others: Vec<&str> = self.facts.names_of(phys).iter().filter(|&&r| m.phys(r).is_some() && !m.is_callee_saved(r)).map(|r| r.name()).collect();
+                    (!others.is_empty()).then(|| format!("{} on {}", others.join("/"), map_name(m)))
+                })
+                .collect();
+            let mut n = format!("the C ABI of {} requires `{pname}` to be preserved: save it before changing it (push/pop, or the prelude's pushCalleeSaves/popCalleeSaves)", self.target.triple);
+            if !temps.is_empty() {
+                n.push_str(&format!("; it is a caller-saved temporary elsewhere ({})", temps.join(", ")));
+            }
+            n
+        };
+        d.with_note(note).with_chain(self.chain(at))
+    }
+}

@@ -1,0 +1,311 @@
+//! The abstract machine state of the checks at one program point, and its
+//! join (the lattice the data-flow analysis runs on).
+//!
+//! Per physical register it keeps *who* may have written it last (a small
+//! set of [`Def`]s: which logical name, where) and *what* it holds
+//! ([`Content`]: the entry value of some register, a pointer into the stack
+//! frame, or something else). Stack slots written at known offsets keep
+//! their content too, which is how a `pop` is seen to restore a `push`.
+
+use crate::target::regs::Reg;
+
+use super::facts::{Phys, NUM_PHYS};
+
+/// An instruction: its index in the program's items.
+pub type Site = u32;
+/// No site (a value from the function's entry, or unknown).
+pub const NO_SITE: Site = u32::MAX;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    /// Written through the logical name `name` (an operand).
+    Named,
+    /// Written as an implicit effect named `name` (`r0`/`r1` of the x86
+    /// division group, `aN` of `moveargs`).
+    Implicit,
+    /// A result register (`name` = `r0`, `r1`, `fr`) after the call at `site`.
+    CallResult,
+    /// Destroyed by the call at `site`; `victim` is where the value it held
+    /// was written (`NO_SITE` with `victim_name` = the register itself: its
+    /// value at the function's entry; no victim at all: nothing known).
+    CallClobber,
+    /// The value the register had at a C-ABI function's entry.
+    Entry,
+    /// Nothing is known (code entered by an indirect jump, after `emit`).
+    Unknown,
+}
+
+/// One way a register may have been written last.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Def {
+    pub kind: DefKind,
+    pub name: Reg,
+    pub site: Site,
+    /// The write this one replaced (for messages: "the value was written here").
+    pub victim: Site,
+    pub victim_name: Option<Reg>,
+}
+
+impl Def {
+    pub fn new(kind: DefKind, name: Reg, site: Site) -> Def {
+        Def { kind, name, site, victim: NO_SITE, victim_name: None }
+    }
+    fn same_class(&self, o: &Def) -> bool {
+        self.kind == o.kind && (self.name == o.name || matches!(self.kind, DefKind::CallClobber | DefKind::Entry | DefKind::Unknown))
+    }
+    /// Defs written by the program (with a site) rank above entry/unknown
+    /// ones when a set is full: they are the ones findings are about.
+    fn rank(&self) -> u8 {
+        match self.kind {
+            DefKind::Entry | DefKind::Unknown => 0,
+            DefKind::CallClobber if self.victim_name.is_none() => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// At most this many reaching defs are kept per register (a bounded
+/// lattice keeps the analysis linear; findings need one example each).
+const MAX_DEFS: usize = 3;
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DefSet {
+    defs: Vec<Def>,
+}
+
+impl DefSet {
+    pub fn one(d: Def) -> DefSet {
+        DefSet { defs: vec![d] }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Def> {
+        self.defs.iter()
+    }
+    /// Adds `d` unless an equivalent def is there; true if the set changed.
+    fn add(&mut self, d: Def) -> bool {
+        if let Some(i) = self.defs.iter().position(|o| o.same_class(&d)) {
+            // A clobber that destroyed a known value is more informative.
+            if d.kind == DefKind::CallClobber && self.defs[i].victim_name.is_none() && d.victim_name.is_some() {
+                self.defs[i] = d;
+                return true;
+            }
+            return false;
+        }
+        if self.defs.len() < MAX_DEFS {
+            self.defs.push(d);
+            return true;
+        }
+        if let Some(i) = self.defs.iter().position(|o| o.rank() < d.rank()) {
+            self.defs[i] = d;
+            return true;
+        }
+        false
+    }
+    pub fn join(&mut self, o: &DefSet) -> bool {
+        let mut changed = false;
+        for d in &o.defs {
+            changed |= self.add(*d);
+        }
+        changed
+    }
+    /// The def a new write replaces, for messages: a program write first.
+    pub fn victim(&self) -> Option<&Def> {
+        self.defs.iter().find(|d| d.rank() == 1 && d.kind != DefKind::CallClobber).or_else(|| self.defs.iter().find(|d| d.kind == DefKind::Entry))
+    }
+}
+
+/// What a register or stack slot holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Nothing known.
+    Unknown,
+    /// The value physical register `p` had at the C-ABI function's entry.
+    Entry(Phys),
+    /// A pointer into the stack: `delta` bytes from `sp` at the function's
+    /// entry, and its value modulo 16 (when known).
+    Stack { delta: Option<i64>, align: Option<u8> },
+    /// Some other value, written at `site`.
+    Other(Site),
+    /// The address of the code label at item `site` (`leap`, `pcrtoaddr`):
+    /// a `call` through it is a call of known code.
+    Code(Site),
+}
+
+impl Content {
+    fn join(self, o: Content) -> Content {
+        use Content::*;
+        match (self, o) {
+            (a, b) if a == b => a,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            (Stack { delta: d1, align: a1 }, Stack { delta: d2, align: a2 }) => Stack {
+                delta: if d1 == d2 { d1 } else { None },
+                align: if a1 == a2 { a1 } else { None },
+            },
+            (Other(a), Other(b)) => Other(a.min(b)),
+            (Other(a), _) | (_, Other(a)) => Other(a),
+            // Different entry values, or an entry value and a stack pointer.
+            _ => Other(NO_SITE),
+        }
+    }
+    /// `self + k` for a stack pointer.
+    pub fn offset(self, k: i64) -> Option<Content> {
+        match self {
+            Content::Stack { delta, align } => Some(Content::Stack {
+                delta: delta.and_then(|d| d.checked_add(k)),
+                align: align.map(|a| (a as i64).wrapping_add(k).rem_euclid(16) as u8),
+            }),
+            _ => None,
+        }
+    }
+    pub fn stack_delta(self) -> Option<i64> {
+        match self {
+            Content::Stack { delta, .. } => delta,
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegState {
+    pub defs: DefSet,
+    pub content: Content,
+}
+
+/// A stack slot (8 bytes at `delta` from the entry `sp`) holding live data.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub delta: i64,
+    pub content: Content,
+    /// Where it was written (`NO_SITE`: the return address, at entry).
+    pub site: Site,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    pub regs: Vec<RegState>,
+    /// Live slots, sorted by `delta` (a may-set: present on some path).
+    pub slots: Vec<Slot>,
+    /// Bit N: `aN` was set up since the last call (on some path).
+    pub args_set: u8,
+    /// The exported label whose C-ABI entry state this derives from.
+    pub entry: Site,
+}
+
+impl State {
+    /// Nothing known: code reached by an indirect jump.
+    pub fn unknown() -> State {
+        let r = RegState { defs: DefSet::one(Def::new(DefKind::Unknown, Reg(0), NO_SITE)), content: Content::Unknown };
+        State { regs: vec![r; NUM_PHYS], slots: Vec::new(), args_set: 0, entry: NO_SITE }
+    }
+
+    /// At the entry of a C-ABI function (label at `site`): every register
+    /// holds its entry value; `sp` is `entry_align` modulo 16; on x86-64 the
+    /// return address is the slot at `sp`.
+    pub fn c_entry(site: Site, sp: Phys, entry_align: u8, x86: bool) -> State {
+        let mut s = State::callee(sp);
+        s.regs[sp as usize].content = Content::Stack { delta: Some(0), align: Some(entry_align) };
+        if x86 {
+            s.slots.push(Slot { delta: 0, content: Content::Other(NO_SITE), site: NO_SITE });
+        }
+        s.entry = site;
+        s
+    }
+
+    /// At the entry of code called from this file: every register holds
+    /// its value from the caller; `sp` is the reference for stack offsets.
+    pub fn callee(sp: Phys) -> State {
+        let mut s = State::unknown();
+        for (p, r) in s.regs.iter_mut().enumerate() {
+            r.defs = DefSet::one(Def::new(DefKind::Entry, Reg(0), NO_SITE));
+            r.content = Content::Entry(p as Phys);
+        }
+        s.regs[sp as usize].content = Content::Stack { delta: Some(0), align: None };
+        s
+    }
+
+    /// Least upper bound into `self`; true if `self` changed.
+    pub fn join(&mut self, o: &State) -> bool {
+        let mut changed = false;
+        for (a, b) in self.regs.iter_mut().zip(&o.regs) {
+            changed |= a.defs.join(&b.defs);
+            let c = a.content.join(b.content);
+            if c != a.content {
+                a.content = c;
+                changed = true;
+            }
+        }
+        for s in &o.slots {
+            match self.slots.binary_search_by_key(&s.delta, |x| x.delta) {
+                Ok(i) => {
+                    let c = self.slots[i].content.join(s.content);
+                    if c != self.slots[i].content {
+                        self.slots[i].content = c;
+                        changed = true;
+                    }
+                }
+                Err(i) => {
+                    self.slots.insert(i, Slot { content: Content::Unknown, ..*s });
+                    changed = true;
+                }
+            }
+        }
+        // Slots only in `self` hold nothing known on the other path.
+        for s in self.slots.iter_mut() {
+            if o.slots.binary_search_by_key(&s.delta, |x| x.delta).is_err() && s.content != Content::Unknown {
+                s.content = Content::Unknown;
+                changed = true;
+            }
+        }
+        if self.args_set | o.args_set != self.args_set {
+            self.args_set |= o.args_set;
+            changed = true;
+        }
+        if self.entry != o.entry && self.entry != NO_SITE {
+            self.entry = NO_SITE;
+            changed = true;
+        }
+        changed
+    }
+
+    pub fn slot(&self, delta: i64) -> Option<&Slot> {
+        self.slots.binary_search_by_key(&delta, |x| x.delta).ok().map(|i| &self.slots[i])
+    }
+
+    pub fn set_slot(&mut self, delta: i64, content: Content, site: Site) {
+        let s = Slot { delta, content, site };
+        match self.slots.binary_search_by_key(&delta, |x| x.delta) {
+            Ok(i) => self.slots[i] = s,
+            Err(i) => self.slots.insert(i, s),
+        }
+    }
+
+    /// Data below `sp` is dead (no target's red zone is used).
+    pub fn drop_slots_below(&mut self, delta: i64) {
+        self.slots.retain(|s| s.delta >= delta);
+    }
+
+    pub fn sp_content(&self, sp: Phys) -> Content {
+        self.regs[sp as usize].content
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_is_bounded_and_monotone() {
+        let mut a = State::unknown();
+        let b = State::c_entry(0, 4, 8, true);
+        assert!(a.join(&b));
+        assert!(!a.join(&b), "joining twice changes nothing");
+        assert_eq!(a.regs[3].content, Content::Unknown);
+        let mut d = DefSet::default();
+        for n in 0..10 {
+            d.add(Def::new(DefKind::Named, Reg(n), n as Site));
+        }
+        assert_eq!(d.iter().count(), MAX_DEFS);
+        assert_eq!(Content::Stack { delta: Some(0), align: Some(8) }.offset(-8), Some(Content::Stack { delta: Some(-8), align: Some(0) }));
+        assert_eq!(Content::Entry(3).join(Content::Other(7)), Content::Other(7));
+        assert_eq!(Content::Entry(3).join(Content::Unknown), Content::Unknown);
+    }
+}

@@ -1,0 +1,515 @@
+//! What one instruction does to the abstract state, read from the
+//! instruction table (operand access, implicit effects, the semantic `Op`
+//! for stack-pointer arithmetic and stack slots), and the findings it
+//! produces on the way.
+
+use crate::isa::{Effects, Op, Width};
+use crate::target::regs::{Reg, RegClass};
+use crate::valid::{Instr, MemAddr, Value};
+
+use super::facts::{Facts, Phys, NUM_PHYS};
+use super::Analysis;
+use super::state::{Content, Def, DefKind, DefSet, Site, Slot, State, NO_SITE};
+
+/// Windows x64: the callee owns this many bytes above `sp` at a call.
+pub const SHADOW_SPACE: i64 = 32;
+
+/// A problem found at one instruction on this target.
+#[derive(Clone, Debug)]
+pub enum Finding {
+    /// `reg` is read at `read` but the reaching write `def` went through
+    /// another name that is the same register here only. `at_call`: the read
+    /// is the argument register `reg` being passed to the call at `read`.
+    AliasClobber { read: Site, reg: Reg, def: Def, at_call: bool },
+    /// `reg` is read at `read` after the call `def.site` destroyed it.
+    CallClobber { read: Site, reg: Reg, def: Def },
+    MisalignedCall { call: Site, align: u8, entry: Site },
+    /// Live data in `slot` lies inside the callee's shadow space.
+    MissingShadowSpace { call: Site, slot: Slot, sp_delta: i64 },
+    /// At a return (or a jump into another C-ABI function, `into`), `phys`
+    /// does not hold its entry value.
+    CalleeSavedClobbered { at: Site, phys: Phys, content: Content, entry: Site, into: Option<Site> },
+    UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Site> },
+}
+
+pub struct Machine<'a, 'p> {
+    pub an: &'a Analysis<'p>,
+    /// Findings are collected only in the final pass (after the fixed point).
+    pub findings: Option<Vec<Finding>>,
+    /// The join of the states at the `ret`s run so far (for summaries).
+    pub at_return: Option<State>,
+}
+
+fn reg(v: &Value) -> Option<Reg> {
+    match v {
+        Value::Reg(r) => Some(*r),
+        _ => None,
+    }
+}
+
+impl Machine<'_, '_> {
+    fn facts(&self) -> &Facts {
+        self.an.facts
+    }
+
+    fn report(&mut self, f: Finding) {
+        if let Some(list) = &mut self.findings {
+            list.push(f);
+        }
+    }
+
+    fn read(&mut self, st: &State, r: Reg, site: Site) {
+        let Some(p) = self.facts().phys(r) else { return };
+        for d in st.regs[p as usize].defs.iter() {
+            match d.kind {
+                DefKind::Named | DefKind::Implicit | DefKind::CallResult if self.facts().hazard(r, d.name) => {
+                    self.report(Finding::AliasClobber { read: site, reg: r, def: *d, at_call: false });
+                }
+                DefKind::CallClobber if d.victim_name.is_some() => {
+                    self.report(Finding::CallClobber { read: site, reg: r, def: *d });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read_addr(&mut self, st: &State, m: &MemAddr, site: Site) {
+        for r in [m.base, m.index].into_iter().flatten() {
+            self.read(st, r, site);
+        }
+    }
+
+    fn content(&self, st: &State, v: &Value, site: Site) -> Content {
+        match v.clone() {
+            Value::Reg(r) => self.facts().phys(r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
+            _ => Content::Other(site),
+        }
+    }
+
+    /// The entry-relative address of a stack operand `m`, if known.
+    fn stack_addr(&self, st: &State, m: &MemAddr) -> Option<i64> {
+        if m.index.is_some() || m.diff.is_some() {
+            return None;
+        }
+        let p = self.facts().phys(m.base?)?;
+        st.regs[p as usize].content.stack_delta()?.checked_add(m.offset)
+    }
+
+    fn write(&mut self, st: &mut State, r: Reg, kind: DefKind, site: Site, content: Content) {
+        let Some(p) = self.facts().phys(r) else { return };
+        let old = &st.regs[p as usize].defs;
+        let mut d = Def::new(kind, r, site);
+        if let Some(v) = old.victim() {
+            d.victim = v.site;
+            d.victim_name = Some(if v.kind == DefKind::Entry { r } else { v.name });
+        }
+        st.regs[p as usize].defs = DefSet::one(d);
+        st.regs[p as usize].content = content;
+        if let Some(n) = Facts::arg_index(r) {
+            st.args_set |= 1 << n;
+        }
+        if p == self.facts().sp {
+            if let Some(delta) = content.stack_delta() {
+                st.drop_slots_below(delta);
+            }
+        }
+    }
+
+    fn set_sp(&mut self, st: &mut State, c: Content) {
+        let sp = self.facts().sp;
+        st.regs[sp as usize].content = c;
+        if let Some(d) = c.stack_delta() {
+            st.drop_slots_below(d);
+        }
+    }
+
+    /// The new content of a register written by `i` (before the write).
+    fn result(&self, st: &State, i: &Instr, dest: usize, site: Site) -> Content {
+        let def = i.def();
+        let ops = &i.operands;
+        let q = def.width.normalize() == Width::Q;
+        let imm = |v: &Value| match v {
+            Value::Imm(k) => i64::try_from(*k).ok(),
+            _ => None,
+        };
+        let other = Content::Other(site);
+        match (def.op, ops.len()) {
+            (Op::Move, 2) if dest == 1 => match &ops[0] {
+                Value::Reg(_) => self.content(st, &ops[0], site),
+                Value::Addr(m) => self.load_slot(st, m, 64, site),
+                _ => other,
+            },
+            (Op::Load { .. }, 2) => match &ops[0] {
+                Value::Addr(m) => self.load_slot(st, m, def.width.bits().unwrap_or(0), site),
+                _ => other,
+            },
+            (Op::Peek, 2) => {
+                let at = imm(&ops[0]).and_then(|n| st.sp_content(self.facts().sp).stack_delta()?.checked_add(n.checked_mul(8)?));
+                at.and_then(|a| st.slot(a)).map_or(Content::Unknown, |s| s.content)
+            }
+            (Op::Add | Op::Sub, 2) if q => {
+                let sign = if def.op == Op::Sub { -1 } else { 1 };
+                imm(&ops[0]).and_then(|k| self.content(st, &ops[1], site).offset(k.checked_mul(sign)?)).unwrap_or(other)
+            }
+            (Op::Add, 3) if q => match (imm(&ops[0]), imm(&ops[1])) {
+                (Some(k), None) => self.content(st, &ops[1], site).offset(k).unwrap_or(other),
+                (None, Some(k)) => self.content(st, &ops[0], site).offset(k).unwrap_or(other),
+                _ => other,
+            },
+            (Op::Sub, 3) if q => match imm(&ops[1]) {
+                Some(k) => k.checked_neg().and_then(|k| self.content(st, &ops[0], site).offset(k)).unwrap_or(other),
+                None => other,
+            },
+            (Op::And, 2) if q => match (imm(&ops[0]), self.content(st, &ops[1], site)) {
+                // Rounding a stack pointer down to a multiple of 16 or more.
+                (Some(m), Content::Stack { .. }) if m < 0 && (m as u64).trailing_zeros() >= 4 && (-m as u64).is_power_of_two() => {
+                    Content::Stack { delta: None, align: Some(0) }
+                }
+                _ => other,
+            },
+            (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(&ops[0], Value::Label { offset: 0, .. }) => match &ops[0] {
+                Value::Label { name, .. } => self.an.label_at.get(&**name).map_or(other, |&k| Content::Code(k as Site)),
+                _ => other,
+            },
+            (Op::Lea, 2) if q => match &ops[0] {
+                Value::Addr(m) if m.index.is_none() && m.diff.is_none() => m
+                    .base
+                    .and_then(|b| self.facts().phys(b))
+                    .and_then(|p| st.regs[p as usize].content.offset(m.offset))
+                    .unwrap_or(other),
+                _ => other,
+            },
+            _ => other,
+        }
+    }
+
+    fn load_slot(&self, st: &State, m: &MemAddr, bits: u32, site: Site) -> Content {
+        match self.stack_addr(st, m) {
+            Some(a) if bits == 64 => st.slot(a).map_or(Content::Other(site), |s| s.content),
+            _ => Content::Other(site),
+        }
+    }
+
+    fn store_slot(&self, st: &mut State, m: &MemAddr, content: Content, bits: u32, site: Site) {
+        if let Some(a) = self.stack_addr(st, m) {
+            st.set_slot(a, if bits == 64 { content } else { Content::Other(site) }, site);
+        }
+    }
+
+    /// The label item a `call` goes to, when it is known.
+    fn call_target(&self, st: &State, i: &Instr) -> Option<usize> {
+        match i.operands.first()? {
+            Value::Label { name, .. } => self.an.label_at.get(&**name).copied(),
+            v @ Value::Reg(_) => match self.content(st, v, 0) {
+                Content::Code(k) => Some(k as usize),
+                _ => None,
+            },
+            Value::Addr(m) => match self.stack_addr(st, m).and_then(|a| st.slot(a)) {
+                Some(Slot { content: Content::Code(k), .. }) => Some(*k as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A call of code in this file: what the callee does (its summary)
+    /// instead of the C convention.
+    fn call_known(&mut self, st: &mut State, ret: &State, site: Site) {
+        let f = self.an.facts;
+        let before = st.clone();
+        let caller_sp = before.sp_content(f.sp);
+        // The callee's stack offsets are relative to its entry sp, which is
+        // the caller's sp minus the return address on x86-64.
+        let callee_base = if f.x86 { caller_sp.offset(-8) } else { Some(caller_sp) };
+        let map_content = |c: Content| match c {
+            Content::Entry(q) => before.regs[q as usize].content,
+            Content::Stack { delta: Some(d), .. } => callee_base.and_then(|b| b.offset(d)).unwrap_or(Content::Unknown),
+            Content::Stack { .. } => Content::Unknown,
+            c => c,
+        };
+        for p in 0..NUM_PHYS {
+            let r = &ret.regs[p];
+            if r.content == Content::Entry(p as Phys) || p == f.sp as usize {
+                continue;
+            }
+            let mut defs = DefSet::default();
+            for d in r.defs.iter() {
+                if d.kind == DefKind::Entry {
+                    defs.join(&before.regs[p].defs);
+                } else {
+                    defs.join(&DefSet::one(*d));
+                }
+            }
+            st.regs[p].defs = defs;
+            st.regs[p].content = map_content(r.content);
+        }
+        // After `ret`, sp is back where the callee's return left it.
+        let sp = match ret.sp_content(f.sp) {
+            Content::Stack { delta: Some(d), .. } => caller_sp.offset(d).unwrap_or(Content::Unknown),
+            _ => Content::Unknown,
+        };
+        self.set_sp(st, sp);
+        if let Some(lr) = f.lr {
+            let mut d = Def::new(DefKind::CallClobber, Reg::LR, site);
+            if let Some(v) = before.regs[lr as usize].defs.victim() {
+                d.victim = v.site;
+                d.victim_name = Some(if v.kind == DefKind::Entry { Reg::LR } else { v.name });
+            }
+            st.regs[lr as usize].defs = DefSet::one(d);
+            st.regs[lr as usize].content = Content::Other(site);
+        }
+    }
+
+    /// Checks at a `call`, then the call's effects.
+    fn call(&mut self, st: &mut State, i: &Instr, site: Site) {
+        if let Some(k) = self.call_target(st, i) {
+            if let Some(ret) = self.an.summary(k) {
+                self.call_known(st, &ret, site);
+                return;
+            }
+        }
+        let f = self.an.facts;
+        for n in 0..8 {
+            if st.args_set & (1 << n) == 0 {
+                continue;
+            }
+            let Some(&a) = f.args.get(n) else { continue };
+            let Some(p) = f.phys(a) else { continue };
+            for d in st.regs[p as usize].defs.iter() {
+                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && f.hazard(a, d.name) {
+                    self.report(Finding::AliasClobber { read: site, reg: a, def: *d, at_call: true });
+                }
+            }
+        }
+        let sp = st.sp_content(f.sp);
+        if let Content::Stack { align: Some(a), .. } = sp {
+            if a != 0 {
+                self.report(Finding::MisalignedCall { call: site, align: a, entry: st.entry });
+            }
+        }
+        if f.map == crate::target::RegMap::Win64 {
+            if let Some(d) = sp.stack_delta() {
+                let live: Vec<Slot> = st.slots.iter().filter(|s| s.delta >= d && s.delta < d + SHADOW_SPACE).copied().collect();
+                if let Some(s) = live.first() {
+                    self.report(Finding::MissingShadowSpace { call: site, slot: *s, sp_delta: d });
+                }
+                // The callee may have overwritten them.
+                st.slots.retain(|s| s.delta < d || s.delta >= d + SHADOW_SPACE);
+            }
+        }
+        for &p in &f.caller_saved {
+            let r = &mut st.regs[p as usize];
+            let result = f.results.iter().find(|&&x| f.phys(x) == Some(p));
+            let d = match result {
+                Some(&name) => Def::new(DefKind::CallResult, name, site),
+                None => {
+                    let mut d = Def::new(DefKind::CallClobber, Reg(0), site);
+                    if let Some(v) = r.defs.victim() {
+                        d.victim = v.site;
+                        d.victim_name = Some(if v.kind == DefKind::Entry { f.names_of(p)[0] } else { v.name });
+                    }
+                    d
+                }
+            };
+            r.defs = DefSet::one(d);
+            r.content = Content::Other(site);
+        }
+        st.args_set = 0;
+    }
+
+    /// A return from, or a jump (`into`) out of, a C-ABI function.
+    pub fn leave(&mut self, st: &State, site: Site, into: Option<Site>) {
+        if st.entry == NO_SITE {
+            return;
+        }
+        let f = self.an.facts;
+        if let Some(d) = st.sp_content(f.sp).stack_delta() {
+            if d != 0 {
+                self.report(Finding::UnbalancedStack { at: site, delta: d, entry: st.entry, into });
+            }
+        }
+        let lr = if into.is_none() { f.lr } else { None };
+        for &p in f.callee_saved.iter().chain(lr.iter()) {
+            if p == f.sp {
+                continue;
+            }
+            let c = st.regs[p as usize].content;
+            if c != Content::Entry(p) && c != Content::Unknown {
+                self.report(Finding::CalleeSavedClobbered { at: site, phys: p, content: c, entry: st.entry, into });
+            }
+        }
+    }
+
+    /// Applies instruction `i` (item `site`) to `st`.
+    pub fn step(&mut self, st: &mut State, i: &Instr, site: Site) {
+        let def = i.def();
+        let fx = def.effects;
+        let form = &def.forms[i.form];
+        // Reads happen before writes.
+        for (k, v) in i.operands.iter().enumerate() {
+            let Some(spec) = form.operand(k) else { continue };
+            match v {
+                Value::Reg(r) if spec.access.reads() => self.read(st, *r, site),
+                Value::Addr(m) => self.read_addr(st, m, site),
+                _ => {}
+            }
+        }
+        if fx.contains(Effects::READS_R0) {
+            self.read(st, Reg::R0, site);
+        }
+        if fx.contains(Effects::READS_R1) {
+            self.read(st, Reg::R1, site);
+        }
+        if fx.contains(Effects::OPAQUE) {
+            let entry = st.entry;
+            *st = State::unknown();
+            st.entry = entry;
+            return;
+        }
+        if fx.contains(Effects::CALL) {
+            self.call(st, i, site);
+            return;
+        }
+        if fx.contains(Effects::RETURN) {
+            self.leave(st, site, None);
+            match &mut self.at_return {
+                Some(r) => {
+                    r.join(st);
+                }
+                None => self.at_return = Some(st.clone()),
+            }
+            return;
+        }
+        if fx.contains(Effects::PUSHES) {
+            self.push(st, i, site);
+            return;
+        }
+        if fx.contains(Effects::POPS) {
+            self.pop(st, i, site);
+            return;
+        }
+        if fx.contains(Effects::WRITES_ARGS) {
+            let contents: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+            for (n, c) in contents.into_iter().enumerate() {
+                if let Some(&a) = self.facts().args.get(n) {
+                    self.write(st, a, DefKind::Implicit, site, c);
+                }
+            }
+        }
+        // Memory written at a known stack address.
+        match def.op {
+            Op::Store | Op::StorePair => {
+                let bits = def.width.bits().unwrap_or(0);
+                let (srcs, m) = i.operands.split_at(i.operands.len() - 1);
+                if let Value::Addr(m) = &m[0] {
+                    for (k, s) in srcs.iter().enumerate() {
+                        let c = self.content(st, s, site);
+                        let m = MemAddr { offset: m.offset.wrapping_add(k as i64 * (bits as i64 / 8)), ..m.clone() };
+                        self.store_slot(st, &m, c, bits, site);
+                    }
+                }
+            }
+            Op::Poke => {
+                let at = match (&i.operands[1], st.sp_content(self.facts().sp).stack_delta()) {
+                    (Value::Imm(n), Some(d)) => i64::try_from(*n).ok().and_then(|n| d.checked_add(n.checked_mul(8)?)),
+                    _ => None,
+                };
+                if let Some(a) = at {
+                    let c = self.content(st, &i.operands[0], site);
+                    st.set_slot(a, c, site);
+                }
+            }
+            _ => {
+                for (k, v) in i.operands.iter().enumerate() {
+                    if let (Value::Addr(m), Some(spec)) = (v, form.operand(k)) {
+                        if spec.access.writes() {
+                            self.store_slot(st, m, Content::Other(site), 0, site);
+                        }
+                    }
+                }
+            }
+        }
+        // Registers written: contents first (they may read each other).
+        let mut writes: Vec<(Reg, Content)> = Vec::new();
+        for (k, v) in i.operands.iter().enumerate() {
+            let (Some(r), Some(spec)) = (reg(v), form.operand(k)) else { continue };
+            if spec.access.writes() {
+                let c = if def.op == Op::LoadPair {
+                    match &i.operands[0] {
+                        Value::Addr(m) => {
+                            let bits = def.width.bits().unwrap_or(0);
+                            let m = MemAddr { offset: m.offset.wrapping_add((k as i64 - 1) * (bits as i64 / 8)), ..m.clone() };
+                            self.load_slot(st, &m, if r.class() == RegClass::Gpr { bits } else { 0 }, site)
+                        }
+                        _ => Content::Other(site),
+                    }
+                } else {
+                    self.result(st, i, k, site)
+                };
+                writes.push((r, c));
+            }
+        }
+        for (r, c) in writes {
+            self.write(st, r, DefKind::Named, site, c);
+        }
+        if fx.contains(Effects::WRITES_R0) {
+            self.write(st, Reg::R0, DefKind::Implicit, site, Content::Other(site));
+        }
+        if fx.contains(Effects::WRITES_R1) {
+            self.write(st, Reg::R1, DefKind::Implicit, site, Content::Other(site));
+        }
+    }
+
+    /// `push`: x86-64 pushes one register at a time; ARM64 stores pairs with
+    /// the first register at the lower address (INSTRUCTIONS.md §2.1).
+    fn push(&mut self, st: &mut State, i: &Instr, site: Site) {
+        let values: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+        let mut sp = st.sp_content(self.facts().sp);
+        let put = |st: &mut State, sp: Content, off: i64, c: Content| {
+            if let Some(d) = sp.stack_delta() {
+                st.set_slot(d + off, c, site);
+            }
+        };
+        if self.facts().x86 {
+            for c in values {
+                sp = sp.offset(-8).unwrap_or(Content::Unknown);
+                put(st, sp, 0, c);
+            }
+        } else {
+            for pair in values.chunks(2) {
+                sp = sp.offset(-16).unwrap_or(Content::Unknown);
+                put(st, sp, 0, pair[0]);
+                if let Some(&b) = pair.get(1) {
+                    put(st, sp, 8, b);
+                }
+            }
+        }
+        self.set_sp(st, sp);
+    }
+
+    /// `pop`: the mirror image of [`Machine::push`].
+    fn pop(&mut self, st: &mut State, i: &Instr, site: Site) {
+        let regs: Vec<Reg> = i.operands.iter().filter_map(reg).collect();
+        let mut sp = st.sp_content(self.facts().sp);
+        let get = |st: &State, sp: Content, off: i64| sp.stack_delta().and_then(|d| st.slot(d + off)).map_or(Content::Unknown, |s| s.content);
+        let mut writes = Vec::new();
+        if self.facts().x86 {
+            for &r in &regs {
+                writes.push((r, get(st, sp, 0)));
+                sp = sp.offset(8).unwrap_or(Content::Unknown);
+            }
+        } else {
+            for pair in regs.chunks(2) {
+                if let [a, b] = pair {
+                    writes.push((*b, get(st, sp, 0)));
+                    writes.push((*a, get(st, sp, 8)));
+                }
+                sp = sp.offset(16).unwrap_or(Content::Unknown);
+            }
+        }
+        for (r, c) in writes {
+            self.write(st, r, DefKind::Named, site, c);
+        }
+        self.set_sp(st, sp);
+    }
+}
