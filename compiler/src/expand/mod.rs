@@ -364,13 +364,14 @@ impl Expander<'_> {
         let name = def.display_name();
         let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
         let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
-        let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
+        // Parameters are lexical only (§9.4): macro-valued ones are reached
+        // through `body_env` (`lookup_param`) by the body's own text, never
+        // through the dynamic scope, where they would capture same-named
+        // calls in closures expanded inside this body.
         for (p, b) in def.params.iter().zip(bindings) {
-            if let Binding::Macro(m) = &b {
-                body_scope.macros.insert(p.name.clone(), m.clone());
-            }
             body_env = body_env.push(Node::Param { name: p.name.clone(), binding: b, macro_name: name.clone() });
         }
+        let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
         if !callee.info.macros.is_empty() {
             self.collect_macros(&def.body, &body_env, &mut body_scope, false);
         }
