@@ -155,3 +155,80 @@ _llint_op_add:
     let out = check_text(src, LINUX);
     assert!(out.ok() && out.diags.list.is_empty(), "{}", out.render_short());
 }
+
+fn duplicate_parameter_warnings(src: &str) -> usize {
+    let out = check_text(src, LINUX);
+    out.diags.list.iter().filter(|d| d.code == "duplicate-parameter").count()
+}
+
+/// §9.1: `macro (unused, unused, dispatch)` ignores two arguments; a duplicated
+/// parameter that the body never mentions is not ambiguous and gets no warning.
+#[test]
+fn duplicate_parameter_unused_gives_no_warning() {
+    let src = "macro op(fn)
+    fn(t0, t1, macro (n) addp n, t4 end)
+end
+op(macro (unused, unused, dispatch)
+    dispatch(3)
+end)
+macro named(unused, x, unused)
+    move x, t2
+end
+named(1, 2, 3)
+";
+    assert_eq!(lines(&expanded(src, LINUX)), ["addp 3, t4", "move 2, t2"]);
+    let out = check_text(src, LINUX);
+    assert!(out.ok() && out.diags.list.is_empty(), "{}", out.render_short());
+}
+
+/// Every place where the body can mention a parameter makes a duplicate a
+/// warning (once per definition); a nested macro's own parameter of that
+/// name shadows it.
+#[test]
+fn duplicate_parameter_used_anywhere_in_the_body_warns() {
+    let uses = [
+        ("operand", "move d, t0"),
+        ("expression", "move 8 * (d + 1), t0"),
+        ("address offset", "loadi d[t1], t0"),
+        ("address base", "loadi 8[d], t0"),
+        ("address index and scale", "loadi [t1, t2, d], t0"),
+        ("call name", "d()"),
+        ("call argument", "other(d)"),
+        ("const value", "const K = d + 1"),
+        ("identifier fragment", "move pre_%d%, t0"),
+        ("global label fragment", "jmp _f_%d%"),
+        ("label definition fragment", "_f_%d%:"),
+        ("global fragment", "global _f_%d%"),
+        ("layout key fragment", "loadi %d%::field[t1], t0"),
+        ("sizeof fragment", "move sizeof %d%Cell, t0"),
+        ("nested anonymous macro", "other(macro () move d, t0 end)"),
+        ("nested named definition", "macro inner()\n        move d, t0\n    end"),
+        ("nested macro, fragment", "macro inner(q)\n        move q_%d%, t0\n    end"),
+        ("doubly nested", "other(macro (q)\n        other(macro () move d, q end)\n    end)"),
+    ];
+    for (what, body) in uses {
+        let src = format!("macro m(d, x, d)\n    {body}\nend\n");
+        assert_eq!(duplicate_parameter_warnings(&src), 1, "{what}:\n{src}");
+    }
+    // Anonymous macros are checked when they are bound, once however often they are called.
+    let src = "macro twice(fn)\n    fn(1, 2)\n    fn(3, 4)\nend\ntwice(macro (d, d) move d, t0 end)\n";
+    assert_eq!(duplicate_parameter_warnings(src), 1);
+    assert_eq!(lines(&expanded(src, LINUX)), ["move 2, t0", "move 4, t0"]);
+
+    let not_uses = [
+        ("other names", "move dd, t0\n    move x_d, t1"),
+        ("local label", "jmp .d\n.d:"),
+        ("global label without fragment", "jmp _d"),
+        ("shadowed by a nested macro's parameter", "other(macro (d) move d, t0 end)"),
+        ("shadowed in a nested definition", "macro inner(d)\n        move %d%_x, d\n    end"),
+        ("named macro definition", "macro d()\n        nop\n    end"),
+        ("string", "emit \"d\""),
+    ];
+    for (what, body) in not_uses {
+        let src = format!("macro m(d, x, d)\n    {body}\nend\n");
+        assert_eq!(duplicate_parameter_warnings(&src), 0, "{what}:\n{src}");
+        // The same text with one real use does warn (so the case was read at all).
+        let src = format!("macro m(d, x, d)\n    {body}\n    move d, t0\nend\n");
+        assert_eq!(duplicate_parameter_warnings(&src), 1, "{what}, with a use:\n{src}");
+    }
+}
