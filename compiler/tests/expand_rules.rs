@@ -156,6 +156,32 @@ _llint_op_add:
     assert!(out.ok() && out.diags.list.is_empty(), "{}", out.render_short());
 }
 
+/// §9.2/§9.4: a helper defined in a body and reached dynamically by a closure
+/// written elsewhere still calls the macro bound to a parameter of the body
+/// it was written in, while the closure's own call of that name reaches the
+/// file-level macro.
+#[test]
+fn helper_reached_dynamically_keeps_its_lexical_parameters() {
+    let src = "macro fail()
+    jmp _fileLevelFail
+end
+macro slowPath()
+    jmp _slowPath
+end
+macro guarded(fail, body)
+    macro bail()
+        fail()
+    end
+    body()
+end
+guarded(slowPath, macro ()
+    bail()
+    fail()
+end)
+";
+    assert_eq!(lines(&expanded(src, LINUX)), ["jmp _slowPath", "jmp _fileLevelFail"]);
+}
+
 fn duplicate_parameter_warnings(src: &str) -> usize {
     let out = check_text(src, LINUX);
     out.diags.list.iter().filter(|d| d.code == "duplicate-parameter").count()
