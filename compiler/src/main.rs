@@ -70,7 +70,8 @@ struct Common {
     /// Add a directory to the include search path (searched in order).
     #[arg(short = 'I', value_name = "DIR")]
     include: Vec<PathBuf>,
-    /// Set a user setting: NAME, NAME=1, NAME=0 (also true/false).
+    /// Set a user setting: NAME, NAME=1, NAME=0 (also true/false). A target-derived
+    /// setting (X86_64, JSVALUE64, OS_LINUX…) may only be given the target's value.
     #[arg(short = 'D', value_name = "NAME[=0|1]")]
     define: Vec<String>,
     /// Layout table (JSON, repeatable).

@@ -146,12 +146,56 @@ fn defines_choose_branches() {
 }
 
 #[test]
-fn target_derived_settings_cannot_be_defined() {
+fn target_derived_settings_cannot_be_contradicted() {
     let src = tree(&[("add.asm", ADD)]);
     let out = tempfile::tempdir().unwrap();
     let e = build(SYSV, out.path()).file(src.path().join("add.asm")).define("X86_64", false).try_generate().unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e:?}");
-    assert!(e.to_string().starts_with("offasm: ") && e.to_string().contains("X86_64"), "{e}");
+    let e = e.to_string();
+    assert!(e.starts_with("offasm: ") && e.contains("setting-is-derived"), "{e}");
+    assert!(e.contains(&format!("`X86_64` is fixed by the target `{SYSV}` to 1 (true)")), "{e}");
+    let e = build("aarch64-unknown-linux-gnu", out.path()).file(src.path().join("add.asm")).define("X86_64", true).try_generate();
+    assert!(matches!(&e, Err(Error::Config(m)) if m.contains("to 0 (false)")), "{e:?}");
+}
+
+/// Restating what the target fixes is accepted (a build script may pass one
+/// list of settings to every target) and changes nothing.
+#[test]
+fn target_derived_settings_agreeing_with_the_target_are_accepted() {
+    let src = tree(&[("f.asm", "if X86_64 and JSVALUE64 and not ARM64
+    global _api_f
+_api_f:
+    ret
+else
+    error
+end
+")]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("f.asm");
+    let g = build(SYSV, out.path())
+        .file(&f)
+        .define("X86_64", true)
+        .define("JSVALUE64", true)
+        .define("ARM64", false)
+        .define("OS_LINUX", true)
+        .try_generate()
+        .unwrap();
+    assert_eq!(g.asm_files.len(), 1);
+    let src = tree(&[("g.asm", "if ARM64 and not X86_64
+    global _api_g
+_api_g:
+    ret
+else
+    error
+end
+")]);
+    let g = build("aarch64-unknown-linux-gnu", out.path())
+        .file(src.path().join("g.asm"))
+        .define("X86_64", false)
+        .define("JSVALUE64", true)
+        .try_generate()
+        .unwrap();
+    assert_eq!(g.asm_files.len(), 1);
 }
 
 #[test]

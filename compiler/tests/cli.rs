@@ -98,6 +98,60 @@ fn defines_are_checked() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// A target-derived setting given with `-D` is accepted when it agrees with
+/// the target (and changes nothing) and is `setting-is-derived` when it
+/// contradicts it, with the value the target fixes.
+#[test]
+fn derived_settings_may_be_restated_but_not_contradicted() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.asm");
+    std::fs::write(&f, "if X86_64 and JSVALUE64
+    move 1, t0
+elsif ARM64
+    move 2, t0
+else
+    move 3, t0
+end
+").unwrap();
+    let f = f.to_str().unwrap();
+    let run = |target: &str, defines: &[&str]| {
+        let mut a = vec!["expand", f, "--target", target];
+        for d in defines {
+            a.extend_from_slice(&["-D", d]);
+        }
+        offasm(&a)
+    };
+    let x86 = "x86_64-unknown-linux-gnu";
+    let arm = "aarch64-unknown-linux-gnu";
+    for (target, defines, expected) in [
+        (x86, &["JSVALUE64"][..], "move 1, t0"),
+        (x86, &["JSVALUE64=1", "X86_64=true", "ADDRESS64"], "move 1, t0"),
+        (x86, &["ARM64=0", "OS_LINUX", "OBJ_ELF=1", "OS_WINDOWS=false", "C_LOOP=0"], "move 1, t0"),
+        (arm, &["X86_64=0"], "move 2, t0"),
+        (arm, &["ARM64", "JSVALUE64", "X86_64_WIN=0", "OBJ_MACHO=0"], "move 2, t0"),
+    ] {
+        let o = run(target, defines);
+        assert!(o.status.success(), "{target} {defines:?}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), expected, "{target} {defines:?}");
+    }
+    for (target, define, fixed) in [
+        (x86, "X86_64=0", "to 1 (true)"),
+        (x86, "JSVALUE64=false", "to 1 (true)"),
+        (x86, "ARM64", "to 0 (false)"),
+        (x86, "OS_WINDOWS=1", "to 0 (false)"),
+        (arm, "X86_64", "to 0 (false)"),
+        (arm, "OBJ_ELF=0", "to 1 (true)"),
+    ] {
+        let o = run(target, &[define]);
+        assert_eq!(o.status.code(), Some(1), "{target} -D {define}");
+        let e = text(&o.stderr);
+        let name = define.split('=').next().unwrap();
+        assert!(e.contains("setting-is-derived") && e.contains(&format!("-D {define}")), "{e}");
+        assert!(e.contains(&format!("`{name}` is fixed by the target `{target}` {fixed}")), "{e}");
+        assert!(o.stdout.is_empty(), "no output after a bad -D");
+    }
+}
+
 #[test]
 fn print_layout_keys_gives_a_fillable_skeleton() {
     let dir = tempfile::tempdir().unwrap();

@@ -98,6 +98,30 @@ end)
     assert!(check_text(src, LINUX).ok());
 }
 
+/// §12.3, second part: parameters do not leak into the dynamic environment
+/// (§9.4). The closure's `prologue(7)` reaches the file-level macro even
+/// though it is expanded inside `runWith`, whose parameter `prologue` is
+/// bound to a macro of a different arity.
+#[test]
+fn s12_3_parameters_do_not_leak_into_the_dynamic_environment() {
+    let src = "macro prologue(osr)
+    move osr, t1
+end
+
+macro runWith(prologue, body)
+    prologue()
+    body()
+end
+
+runWith(macro () end, macro ()
+    prologue(7)
+end)
+";
+    assert_eq!(lines(&expanded(src, LINUX)), ["move 7, t1"]);
+    let out = check_text(src, LINUX);
+    assert!(out.ok() && out.diags.list.is_empty(), "{}", out.render_short());
+}
+
 #[test]
 fn s12_4_constant_shadowing_and_position() {
     let src = "const Scale = 4

@@ -186,8 +186,10 @@ impl Build {
         self
     }
 
-    /// Sets a user setting (`-D NAME=1` / `-D NAME=0`). Target-derived
-    /// settings (`X86_64`, `OS_LINUX`, …) cannot be set.
+    /// Sets a user setting (`-D NAME=1` / `-D NAME=0`). A target-derived
+    /// setting (`X86_64`, `JSVALUE64`, `OS_LINUX`, …) may be given only with
+    /// the value the target fixes (it then changes nothing); another value is
+    /// an [`Error::Config`] (`setting-is-derived`).
     pub fn define(&mut self, name: &str, value: bool) -> &mut Build {
         self.defines.push((name.to_string(), value));
         self

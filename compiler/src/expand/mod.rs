@@ -170,10 +170,14 @@ impl Expander<'_> {
         }
         let mut seen: HashMap<&str, Span> = HashMap::default();
         for p in &def.params {
-            if let Some(first) = seen.insert(&p.name, p.span) {
+            // Only a use makes the duplicate ambiguous: `macro (unused, unused, x)`
+            // is a common way of ignoring arguments and gets no warning.
+            let Some(first) = seen.insert(&p.name, p.span) else { continue };
+            if let Some(used) = body_use(&def.body, &p.name) {
                 self.once(
                     Diagnostic::warning("duplicate-parameter", p.span, format!("parameter `{}` is declared twice", p.name))
                         .with_secondary(first, "first declared here")
+                        .with_secondary(used, "used here")
                         .with_note("uses in the body refer to the last one"),
                 );
             }
@@ -364,13 +368,14 @@ impl Expander<'_> {
         let name = def.display_name();
         let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
         let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
-        let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
+        // Parameters are lexical only (§9.4): macro-valued ones are reached
+        // through `body_env` (`lookup_param`) by the body's own text, never
+        // through the dynamic scope, where they would capture same-named
+        // calls in closures expanded inside this body.
         for (p, b) in def.params.iter().zip(bindings) {
-            if let Binding::Macro(m) = &b {
-                body_scope.macros.insert(p.name.clone(), m.clone());
-            }
             body_env = body_env.push(Node::Param { name: p.name.clone(), binding: b, macro_name: name.clone() });
         }
+        let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
         if !callee.info.macros.is_empty() {
             self.collect_macros(&def.body, &body_env, &mut body_scope, false);
         }
@@ -665,6 +670,68 @@ impl Expander<'_> {
     }
 }
 
+
+/// The first place where the text of `body` refers to the parameter `name`
+/// (§9.2): as an operand or part of one (address parts, expressions, constant
+/// values), as a callee, or in a `%name%` fragment (identifiers, labels,
+/// `global`, layout keys), also inside nested named and anonymous macros,
+/// except those that declare a parameter `name` of their own (which shadows it).
+fn body_use(body: &[Stmt], name: &str) -> Option<Span> {
+    fn in_macro(m: &MacroDef, name: &str) -> Option<Span> {
+        if m.params.iter().any(|p| &*p.name == name) {
+            return None;
+        }
+        body_use(&m.body, name)
+    }
+    body.iter().find_map(|s| match s {
+        Stmt::Const(c) => operand_use(&c.value, name),
+        Stmt::Macro(m) => in_macro(m, name),
+        Stmt::Call(c) if &*c.callee.name == name => Some(c.callee.span),
+        Stmt::Call(c) => c.args.iter().find_map(|a| match a {
+            Arg::Macro(m) => in_macro(m, name),
+            Arg::Operand(o) => operand_use(o, name),
+        }),
+        // Settings are resolved before expansion; kept for completeness.
+        Stmt::If(i) => i.arms.iter().map(|(_, b)| b).chain(&i.else_body).find_map(|b| body_use(b, name)),
+        Stmt::Global { label, .. } => has_fragment(&label.name, name).then_some(label.span),
+        Stmt::Label(l) => has_fragment(&l.name, name).then_some(l.span),
+        Stmt::Instr(i) => i.operands.iter().find_map(|o| operand_use(o, name)),
+        Stmt::Include { .. } | Stmt::Error(_) => None,
+    })
+}
+
+fn operand_use(o: &Operand, name: &str) -> Option<Span> {
+    match &o.kind {
+        OperandKind::Expr(e) => expr_use(e, name),
+        OperandKind::Addr(a) => [&a.offset, &a.base, &a.index, &a.scale].into_iter().flatten().find_map(|e| expr_use(e, name)),
+    }
+}
+
+fn expr_use(e: &Expr, name: &str) -> Option<Span> {
+    match &e.kind {
+        ExprKind::Var(v) => (&**v == name || has_fragment(v, name)).then_some(e.span),
+        ExprKind::Path(n) | ExprKind::Sizeof(n) | ExprKind::Constexpr(n) | ExprKind::GlobalLabel(n) => {
+            has_fragment(n, name).then_some(e.span)
+        }
+        ExprKind::Neg(a) | ExprKind::Not(a) => expr_use(a, name),
+        ExprKind::Bin(_, a, b) => expr_use(a, name).or_else(|| expr_use(b, name)),
+        _ => None,
+    }
+}
+
+/// Does `s` contain the concatenation fragment `%name%` (paired as `concat` pairs them)?
+fn has_fragment(s: &str, name: &str) -> bool {
+    let mut rest = s;
+    while let Some(start) = rest.find('%') {
+        let after = &rest[start + 1..];
+        let Some(len) = after.find('%') else { return false };
+        if &after[..len] == name {
+            return true;
+        }
+        rest = &after[len + 1..];
+    }
+    false
+}
 
 /// Does substitution have anything to do in this expression?
 fn needs_subst(e: &Expr) -> bool {

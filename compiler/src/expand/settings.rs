@@ -23,6 +23,8 @@ impl Settings {
     }
 
     /// `-D NAME`, `-D NAME=1|true|0|false`. Errors are user-facing messages.
+    /// A target-derived setting is accepted when it agrees with the target
+    /// (and changes nothing) and is `setting-is-derived` when it contradicts it.
     pub fn define(&mut self, spec: &str) -> Result<(), String> {
         let (name, value) = match spec.split_once('=') {
             None => (spec, true),
@@ -35,10 +37,19 @@ impl Settings {
         if !valid {
             return Err(format!("-D {name}: not a valid setting name"));
         }
-        if self.target.derived_setting(name).is_some() {
+        // A target-derived setting may be restated (`-D JSVALUE64` on a 64-bit
+        // target, `-D X86_64=0` on ARM64: build systems pass such lists for
+        // every target); only a value that contradicts the target is an error.
+        if let Some(fixed) = self.target.derived_setting(name) {
+            if fixed == value {
+                return Ok(());
+            }
             return Err(format!(
-                "[setting-is-derived] -D {name}: `{name}` is fixed by the target `{}` and cannot be set",
-                self.target.triple
+                "[setting-is-derived] -D {spec}: `{name}` is fixed by the target `{}` to {} ({}); \
+                 a target-derived setting can only be given the target's value (choose the target with --target instead)",
+                self.target.triple,
+                u8::from(fixed),
+                fixed,
             ));
         }
         if crate::front::lexer::is_reserved(name) {
@@ -151,5 +162,38 @@ fn has_if(s: &Stmt) -> bool {
         Stmt::Macro(m) => m.body.iter().any(has_if),
         Stmt::Call(c) => c.args.iter().any(|a| matches!(a, Arg::Macro(m) if m.body.iter().any(has_if))),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::DERIVED_SETTINGS;
+
+    /// Every derived setting on every target: the target's own value is
+    /// accepted in every spelling, the other value is `setting-is-derived`.
+    #[test]
+    fn derived_settings_agree_or_are_rejected() {
+        for t in Target::supported() {
+            let target = Target::from_triple(t.triple).unwrap();
+            for &name in DERIVED_SETTINGS {
+                let fixed = target.derived_setting(name).unwrap();
+                let (agree, contradict): (&[&str], &[&str]) =
+                    if fixed { (&["", "=1", "=true"], &["=0", "=false"]) } else { (&["=0", "=false"], &["", "=1", "=true"]) };
+                let mut s = Settings::new(target.clone());
+                for suffix in agree {
+                    assert_eq!(s.define(&format!("{name}{suffix}")), Ok(()), "-D {name}{suffix} on {}", t.triple);
+                }
+                assert_eq!(s.get(name), Some(fixed));
+                assert!(s.user.is_empty(), "an agreeing derived setting is not recorded as a user setting");
+                for suffix in contradict {
+                    let e = s.define(&format!("{name}{suffix}")).unwrap_err();
+                    assert!(e.starts_with(&format!("[setting-is-derived] -D {name}{suffix}: ")), "{e}");
+                    let want = format!("`{name}` is fixed by the target `{}` to {} ({fixed})", target.triple, u8::from(fixed));
+                    assert!(e.contains(&want), "{e}");
+                }
+                assert_eq!(s.get(name), Some(fixed));
+            }
+        }
     }
 }
