@@ -109,7 +109,12 @@ pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
         return Ok(out);
     }
     if let Some(x) = &out.expanded {
-        out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
+        let program = valid::validate(x, &opts.target, &layout, &mut out.diags);
+        // The checks assume a valid program.
+        if !out.diags.has_errors() {
+            crate::check::check(&program, &opts.target, &mut out.diags);
+        }
+        out.program = Some(program);
     }
     Ok(out)
 }

@@ -48,7 +48,7 @@ pub fn check(program: &Program, target: &Target, diags: &mut Diagnostics) {
     let mut seen = HashSet::default();
     for f in &findings {
         let d = reporter.diagnostic(f);
-        let key = (d.code, d.span, d.secondary.first().map(|s| s.0));
+        let key = (d.code, d.span, d.message.clone());
         if seen.insert(key) {
             diags.push(d);
         }

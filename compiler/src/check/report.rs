@@ -96,7 +96,12 @@ impl Reporter<'_> {
                     let at_entry = if self.facts.x86 { "8 modulo 16 (the caller's `call` pushed the return address)" } else { "16-byte aligned" };
                     d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` {at_entry}", self.label_name(*entry)));
                 }
-                d.with_note("count the bytes pushed or subtracted from `sp` since the function's entry; on x86-64 `sp` is 8 modulo 16 at entry, so an odd number of 8-byte pushes is needed before a call")
+                let how = if self.facts.x86 {
+                    "on x86-64 `sp` is 8 modulo 16 at a function's entry, so it needs an odd number of 8-byte pushes (or `subp 8`, `subp 24`, …) before a call"
+                } else {
+                    "on ARM64 `sp` must stay a multiple of 16: move it only in steps of 16"
+                };
+                d.with_note(format!("count the bytes pushed or subtracted from `sp` since the function's entry; {how}"))
                     .with_chain(self.chain(*call))
             }
             Finding::MissingShadowSpace { call, slot, sp_delta } => {
