@@ -112,7 +112,7 @@ pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
         let program = valid::validate(x, &opts.target, &layout, &mut out.diags);
         // The checks assume a valid program.
         if !out.diags.has_errors() {
-            crate::check::check(&program, &opts.target, &mut out.diags);
+            crate::check::check(&program, &opts.target, &out.map, &mut out.diags);
         }
         out.program = Some(program);
     }

@@ -9,6 +9,7 @@ use crate::front::ast::Name;
 use crate::isa::{Effects, Kinds};
 use crate::valid::{Instr, Item, Program, Value};
 
+use super::directive::Directive;
 use super::state::Site;
 
 pub struct Block {
@@ -61,7 +62,7 @@ fn address_taken(i: &Instr, out: &mut Vec<Name>) {
     }
 }
 
-pub fn build(prog: &Program) -> Cfg {
+pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
     let items = &prog.items;
     let mut label_at: HashMap<&str, usize> = HashMap::default();
     for (k, it) in items.iter().enumerate() {
@@ -139,11 +140,18 @@ pub fn build(prog: &Program) -> Cfg {
             roots[b] = Some(Root::Unknown);
         }
     }
-    // Exported labels are C-ABI entries, whatever else reaches them.
+    // Exported labels are C-ABI entries, whatever else reaches them; a
+    // directive says otherwise.
     for name in &prog.exports {
         if let Some(&k) = label_at.get(&**name) {
             roots[block_of[k]] = Some(Root::CAbi(k as Site));
         }
+    }
+    for (&k, d) in directives {
+        roots[block_of[k]] = Some(match d {
+            Directive::CFunction => Root::CAbi(k as Site),
+            Directive::NotCFunction => Root::Unknown,
+        });
     }
     Cfg { blocks, roots }
 }

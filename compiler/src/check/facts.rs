@@ -132,9 +132,9 @@ pub fn relation_on(m: RegMap, x: Reg, y: Reg) -> Option<String> {
 /// A short human name of a register map's targets.
 pub fn map_name(m: RegMap) -> &'static str {
     match m {
-        RegMap::SysV => "x86-64 System V (Linux, macOS)",
+        RegMap::SysV => "x86-64 System V",
         RegMap::Win64 => "Windows x64",
-        RegMap::Arm64 => "ARM64 (Linux, Apple)",
+        RegMap::Arm64 => "ARM64",
     }
 }
 

@@ -8,6 +8,7 @@
 //! Findings become diagnostics in [`report`].
 
 pub mod cfg;
+pub mod directive;
 pub mod facts;
 pub mod report;
 pub mod state;
@@ -20,6 +21,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::diag::Diagnostics;
+use crate::source::SourceMap;
 use crate::target::Target;
 use crate::valid::{Item, Program};
 
@@ -38,10 +40,23 @@ pub const HAZARD_CODES: &[&str] = &[
     "unbalanced-stack",
 ];
 
-/// Checks the validated program of `target` and pushes one diagnostic per finding.
-pub fn check(program: &Program, target: &Target, diags: &mut Diagnostics) {
+/// Checks the validated program of `target` and pushes one diagnostic per
+/// finding (`map`: the sources, for label directives).
+pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
     let facts = facts::Facts::new(target);
-    let findings = analyse(program, &facts);
+    let mut directives = HashMap::default();
+    for (k, it) in program.items.iter().enumerate() {
+        if let Item::Label { span, .. } = it {
+            match directive::of_label(map, *span) {
+                Ok(Some(d)) => {
+                    directives.insert(k, d);
+                }
+                Ok(None) => {}
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    let findings = analyse(program, &facts, &directives);
     let reporter = report::Reporter { prog: program, facts: &facts, target };
     // A finding inside a macro is found once per expansion: report each
     // source-level problem once.
@@ -56,8 +71,8 @@ pub fn check(program: &Program, target: &Target, diags: &mut Diagnostics) {
 }
 
 /// The findings of one target, in program order.
-pub fn analyse(program: &Program, facts: &facts::Facts) -> Vec<Finding> {
-    let graph = cfg::build(program);
+pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> Vec<Finding> {
+    let graph = cfg::build(program, directives);
     let an = Analysis::new(program, facts, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
