@@ -582,6 +582,7 @@ struct Times {
     settings: Duration,
     expand: Duration,
     validate: Duration,
+    checks: Duration,
     total: Duration,
 }
 
@@ -622,6 +623,10 @@ fn phases(root: &Path, layout_path: &Path, target: &Target) -> (Times, Sizes) {
     layout.load(layout_path, &target.triple).expect("layout table loads");
     let prog = valid::validate(&x, target, &layout, &mut diags);
     t.validate = s.elapsed();
+
+    let s = Instant::now();
+    offasm::check::check(&prog, target, &map, &mut diags);
+    t.checks = s.elapsed();
     t.total = start.elapsed();
 
     if diags.has_errors() {
@@ -730,6 +735,7 @@ fn main() {
     row("settings", runs.iter().map(|t| t.settings).collect());
     row("expand", runs.iter().map(|t| t.expand).collect());
     row("validate (layout + check)", runs.iter().map(|t| t.validate).collect());
+    row("cross-target checks", runs.iter().map(|t| t.checks).collect());
     row("total (sum of phases)", runs.iter().map(|t| t.total).collect());
     row("driver::check end to end", e2e.clone());
     let (_, med, _) = stats(e2e);

@@ -140,11 +140,24 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
             roots[b] = Some(Root::Unknown);
         }
     }
-    // Exported labels are C-ABI entries, whatever else reaches them; a
-    // directive says otherwise.
+    // An exported label starts a C-ABI function when the file itself never
+    // enters it (no jump or fall-through to it) and a `ret` is reachable
+    // from it in its own code: an offlineasm program also exports its
+    // interpreter's handlers, which are entered by indirect jumps and end
+    // in one. A directive overrides the guess either way.
+    let returns: Vec<bool> = blocks
+        .iter()
+        .map(|b| items[b.start..b.end].iter().any(|it| matches!(it, Item::Instr(i) if i.def().effects.contains(Effects::RETURN))))
+        .collect();
+    let mut budget = 8 * blocks.len() + 10_000;
     for name in &prog.exports {
         if let Some(&k) = label_at.get(&**name) {
-            roots[block_of[k]] = Some(Root::CAbi(k as Site));
+            let b = block_of[k];
+            if !has_pred[b] && roots[b] != Some(Root::Unknown) || directives.contains_key(&k) {
+                if reaches_return(&blocks, &roots, &returns, b, &mut budget) {
+                    roots[b] = Some(Root::CAbi(k as Site));
+                }
+            }
         }
     }
     for (&k, d) in directives {
@@ -154,4 +167,28 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
         });
     }
     Cfg { blocks, roots }
+}
+
+/// Whether a `ret` is reachable from block `from` without entering another
+/// root (another function, code reached indirectly). `budget` bounds the
+/// work over all calls; when it runs out the answer is no.
+fn reaches_return(blocks: &[Block], roots: &[Option<Root>], returns: &[bool], from: usize, budget: &mut usize) -> bool {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut stack = vec![from];
+    seen.insert(from);
+    while let Some(b) = stack.pop() {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        if returns[b] {
+            return true;
+        }
+        for &s in &blocks[b].succs {
+            if roots[s].is_none() && seen.insert(s) {
+                stack.push(s);
+            }
+        }
+    }
+    false
 }

@@ -5,16 +5,18 @@
 use crate::target::regs::{Reg, RegClass, REGISTER_NAMES};
 use crate::target::{RegMap, Target};
 
-/// A physical register of one target as a dense number: GPR encodings
-/// 0..32, FPR encodings 32..64.
+/// A physical register of one target that some logical name reaches, as
+/// a dense number 0..[`Facts::num_phys`] (states hold one entry per register).
 pub type Phys = u8;
-pub const NUM_PHYS: usize = 64;
+/// Upper bound of physical registers (GPR and FPR encodings).
+const MAX_PHYS: usize = 64;
 
-fn dense(map: RegMap, r: Reg) -> Option<Phys> {
+/// The hardware number of `r` on `map`: GPR encodings 0..32, FPR 32..64.
+fn hw(map: RegMap, r: Reg) -> Option<usize> {
     let p = map.phys(r)?;
     Some(match p.class {
-        RegClass::Gpr => p.index,
-        RegClass::Fpr => 32 + p.index,
+        RegClass::Gpr => p.index as usize,
+        RegClass::Fpr => 32 + p.index as usize,
     })
 }
 
@@ -23,8 +25,11 @@ pub struct Facts {
     pub map: RegMap,
     /// Logical register → physical register (None: not available).
     phys: Vec<Option<Phys>>,
+    /// Physical register → its first logical name here (in table order).
+    pub first_name: Vec<Reg>,
     /// Physical register → its hardware name (`rcx`, `x0`, `xmm3`).
-    pub phys_name: [&'static str; NUM_PHYS],
+    pub phys_name: Vec<&'static str>,
+    pub num_phys: usize,
     /// Physical registers the ABI preserves across calls (sp and cfr included).
     pub callee_saved: Vec<Phys>,
     /// Physical registers a call may change (every named register that is
@@ -45,13 +50,21 @@ pub struct Facts {
 impl Facts {
     pub fn new(target: &Target) -> Facts {
         let map = target.regmap();
-        let phys: Vec<Option<Phys>> = Reg::all().map(|r| dense(map, r)).collect();
-        let mut phys_name = [""; NUM_PHYS];
-        for r in Reg::all() {
-            if let (Some(d), Some(p)) = (dense(map, r), map.phys(r)) {
-                phys_name[d as usize] = p.name;
-            }
-        }
+        // Dense numbers in order of first appearance of a logical name.
+        let mut dense_of = [u8::MAX; MAX_PHYS];
+        let mut phys_name = Vec::new();
+        let mut first_name = Vec::new();
+        let phys: Vec<Option<Phys>> = Reg::all()
+            .map(|r| {
+                let h = hw(map, r)?;
+                if dense_of[h] == u8::MAX {
+                    dense_of[h] = phys_name.len() as u8;
+                    phys_name.push(map.phys(r).map_or("?", |p| p.name));
+                    first_name.push(r);
+                }
+                Some(dense_of[h])
+            })
+            .collect();
         let mut callee_saved = Vec::new();
         let mut caller_saved = Vec::new();
         for r in Reg::all() {
@@ -72,7 +85,7 @@ impl Facts {
         for m in RegMap::ALL {
             for x in Reg::all() {
                 for y in Reg::all() {
-                    if let (Some(px), Some(py)) = (dense(m, x), dense(m, y)) {
+                    if let (Some(px), Some(py)) = (hw(m, x), hw(m, y)) {
                         if px != py {
                             distinct_somewhere[x.0 as usize][y.0 as usize] = true;
                         }
@@ -85,6 +98,8 @@ impl Facts {
             sp: phys[Reg::SP.0 as usize].expect("sp exists everywhere"),
             lr: phys[Reg::LR.0 as usize],
             phys,
+            num_phys: phys_name.len(),
+            first_name,
             phys_name,
             callee_saved,
             caller_saved,
@@ -113,9 +128,17 @@ impl Facts {
 
     /// The argument index `n` if `r` is `aN` or `waN`.
     pub fn arg_index(r: Reg) -> Option<usize> {
-        let name = r.name();
-        let n = name.strip_prefix("wa").or_else(|| name.strip_prefix('a'))?;
-        n.parse().ok().filter(|&n: &usize| n < 8)
+        static INDEX: std::sync::OnceLock<Vec<Option<u8>>> = std::sync::OnceLock::new();
+        let table = INDEX.get_or_init(|| {
+            Reg::all()
+                .map(|r| {
+                    let name = r.name();
+                    let n = name.strip_prefix("wa").or_else(|| name.strip_prefix('a'))?;
+                    n.parse().ok().filter(|&n: &u8| n < 8)
+                })
+                .collect()
+        });
+        table[r.0 as usize].map(usize::from)
     }
 }
 

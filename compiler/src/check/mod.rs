@@ -43,7 +43,9 @@ pub const HAZARD_CODES: &[&str] = &[
 /// Checks the validated program of `target` and pushes one diagnostic per
 /// finding (`map`: the sources, for label directives).
 pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
+    let t0 = std::time::Instant::now();
     let facts = facts::Facts::new(target);
+    let t1 = t0.elapsed();
     let mut directives = HashMap::default();
     for (k, it) in program.items.iter().enumerate() {
         if let Item::Label { span, .. } = it {
@@ -56,7 +58,11 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
             }
         }
     }
+    let t2 = t0.elapsed();
     let findings = analyse(program, &facts, &directives);
+    if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
+        eprintln!("facts {t1:?} directives {t2:?} total {:?}", t0.elapsed());
+    }
     let reporter = report::Reporter { prog: program, facts: &facts, target };
     // A finding inside a macro is found once per expansion: report each
     // source-level problem once.
@@ -72,7 +78,11 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
 
 /// The findings of one target, in program order.
 pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> Vec<Finding> {
+    let t0 = std::time::Instant::now();
     let graph = cfg::build(program, directives);
+    if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
+        eprintln!("cfg {:?}", t0.elapsed());
+    }
     let an = Analysis::new(program, facts, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
@@ -83,8 +93,8 @@ pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usi
             Some((
                 b,
                 match (*root)? {
-                    Root::CAbi(site) => State::c_entry(site, facts.sp, entry_align, facts.x86),
-                    Root::Unknown => State::unknown(),
+                    Root::CAbi(site) => State::c_entry(facts.num_phys, site, facts.sp, entry_align, facts.x86),
+                    Root::Unknown => State::unknown(facts.num_phys),
                 },
             ))
         })
@@ -146,7 +156,7 @@ impl<'a> Analysis<'a> {
         }
         // Recursion: while it is being computed, the callee is unknown.
         self.summaries.borrow_mut().insert(k, None);
-        let root = (self.block_of[k], State::callee(self.facts.sp));
+        let root = (self.block_of[k], State::callee(self.facts.num_phys, self.facts.sp));
         let r = self.run(vec![root], false).at_return.map(Rc::new);
         self.summaries.borrow_mut().insert(k, r.clone());
         r
@@ -158,16 +168,20 @@ impl<'a> Analysis<'a> {
     fn run(&self, roots: Vec<(usize, State)>, main: bool) -> RunResult {
         let graph = self.cfg;
         let n = graph.blocks.len();
-        let mut states: HashMap<usize, State> = HashMap::default();
+        // Dense for the whole program, sparse for one callee's code.
+        let mut states = if main { BlockMap::Dense(vec![None; n]) } else { BlockMap::Sparse(HashMap::default()) };
         let mut queued: HashSet<usize> = HashSet::default();
         let mut work = VecDeque::new();
         for (b, st) in roots {
-            states.insert(b, st);
+            *states.entry(b) = Some(st);
             queued.insert(b);
             work.push_back(b);
         }
         let mut m = Machine { an: self, findings: None, at_return: None };
+        let mut visits = 0usize;
+        let t_run = std::time::Instant::now();
         while let Some(b) = work.pop_front() {
+            visits += 1;
             queued.remove(&b);
             if !main {
                 let left = self.budget.get();
@@ -176,17 +190,17 @@ impl<'a> Analysis<'a> {
                 }
                 self.budget.set(left - 1);
             }
-            let Some(mut st) = states.get(&b).cloned() else { continue };
+            let Some(mut st) = states.entry(b).clone() else { continue };
             run_block(&mut m, self.prog, &graph.blocks[b], &mut st);
             for &s in &graph.blocks[b].succs {
                 // A C-ABI entry starts from its own state, whoever jumps there.
                 if main && matches!(graph.roots[s], Some(Root::CAbi(_))) {
                     continue;
                 }
-                let changed = match states.get_mut(&s) {
+                let changed = match states.entry(s) {
                     Some(old) => old.join(&st),
-                    None => {
-                        states.insert(s, st.clone());
+                    slot @ None => {
+                        *slot = Some(st.clone());
                         true
                     }
                 };
@@ -195,17 +209,18 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        debug_assert!(states.len() <= n);
         if !main {
             return RunResult { findings: Vec::new(), at_return: m.at_return };
         }
+        if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
+            eprintln!("check run: main={main} blocks={n} visits={visits} summaries={} fixpoint {:?}", self.summaries.borrow().len(), t_run.elapsed());
+        }
         // The fixed point reached, every block is run once more to report.
         m.findings = Some(Vec::new());
-        let mut blocks: Vec<usize> = states.keys().copied().collect();
-        blocks.sort_unstable();
-        for b in blocks {
+        let BlockMap::Dense(states) = states else { unreachable!("the main run is dense") };
+        for (b, state) in states.iter().enumerate() {
+            let Some(mut st) = state.clone() else { continue };
             let block = &graph.blocks[b];
-            let mut st = states[&b].clone();
             run_block(&mut m, self.prog, block, &mut st);
             for &s in &block.succs {
                 if let Some(Root::CAbi(label)) = graph.roots[s] {
@@ -216,6 +231,21 @@ impl<'a> Analysis<'a> {
         RunResult { findings: m.findings.unwrap_or_default(), at_return: None }
     }
 }
+/// The state at each block's entry.
+enum BlockMap {
+    Dense(Vec<Option<State>>),
+    Sparse(HashMap<usize, Option<State>>),
+}
+
+impl BlockMap {
+    fn entry(&mut self, b: usize) -> &mut Option<State> {
+        match self {
+            BlockMap::Dense(v) => &mut v[b],
+            BlockMap::Sparse(m) => m.entry(b).or_default(),
+        }
+    }
+}
+
 fn last_site(b: &cfg::Block) -> Site {
     (b.end - 1) as Site
 }

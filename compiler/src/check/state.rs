@@ -9,7 +9,7 @@
 
 use crate::target::regs::Reg;
 
-use super::facts::{Phys, NUM_PHYS};
+use super::facts::Phys;
 
 /// An instruction: its index in the program's items.
 pub type Site = u32;
@@ -66,23 +66,35 @@ impl Def {
 
 /// At most this many reaching defs are kept per register (a bounded
 /// lattice keeps the analysis linear; findings need one example each).
-const MAX_DEFS: usize = 3;
+const MAX_DEFS: usize = 2;
 
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// A small inline set (no allocation: states are copied at every block).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct DefSet {
-    defs: Vec<Def>,
+    defs: [Def; MAX_DEFS],
+    len: u8,
+}
+
+impl Default for DefSet {
+    fn default() -> DefSet {
+        DefSet { defs: [Def::new(DefKind::Unknown, Reg(0), NO_SITE); MAX_DEFS], len: 0 }
+    }
 }
 
 impl DefSet {
     pub fn one(d: Def) -> DefSet {
-        DefSet { defs: vec![d] }
+        let mut s = DefSet::default();
+        s.defs[0] = d;
+        s.len = 1;
+        s
     }
     pub fn iter(&self) -> impl Iterator<Item = &Def> {
-        self.defs.iter()
+        self.defs[..self.len as usize].iter()
     }
     /// Adds `d` unless an equivalent def is there; true if the set changed.
     fn add(&mut self, d: Def) -> bool {
-        if let Some(i) = self.defs.iter().position(|o| o.same_class(&d)) {
+        let n = self.len as usize;
+        if let Some(i) = self.defs[..n].iter().position(|o| o.same_class(&d)) {
             // A clobber that destroyed a known value is more informative.
             if d.kind == DefKind::CallClobber && self.defs[i].victim_name.is_none() && d.victim_name.is_some() {
                 self.defs[i] = d;
@@ -90,26 +102,30 @@ impl DefSet {
             }
             return false;
         }
-        if self.defs.len() < MAX_DEFS {
-            self.defs.push(d);
+        if n < MAX_DEFS {
+            self.defs[n] = d;
+            self.len += 1;
             return true;
         }
-        if let Some(i) = self.defs.iter().position(|o| o.rank() < d.rank()) {
+        if let Some(i) = self.defs[..n].iter().position(|o| o.rank() < d.rank()) {
             self.defs[i] = d;
             return true;
         }
         false
     }
     pub fn join(&mut self, o: &DefSet) -> bool {
+        if self == o {
+            return false;
+        }
         let mut changed = false;
-        for d in &o.defs {
+        for d in o.iter() {
             changed |= self.add(*d);
         }
         changed
     }
     /// The def a new write replaces, for messages: a program write first.
     pub fn victim(&self) -> Option<&Def> {
-        self.defs.iter().find(|d| d.rank() == 1 && d.kind != DefKind::CallClobber).or_else(|| self.defs.iter().find(|d| d.kind == DefKind::Entry))
+        self.iter().find(|d| d.rank() == 1 && d.kind != DefKind::CallClobber).or_else(|| self.iter().find(|d| d.kind == DefKind::Entry))
     }
 }
 
@@ -164,7 +180,7 @@ impl Content {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct RegState {
     pub defs: DefSet,
     pub content: Content,
@@ -192,16 +208,16 @@ pub struct State {
 
 impl State {
     /// Nothing known: code reached by an indirect jump.
-    pub fn unknown() -> State {
+    pub fn unknown(num_phys: usize) -> State {
         let r = RegState { defs: DefSet::one(Def::new(DefKind::Unknown, Reg(0), NO_SITE)), content: Content::Unknown };
-        State { regs: vec![r; NUM_PHYS], slots: Vec::new(), args_set: 0, entry: NO_SITE }
+        State { regs: vec![r; num_phys], slots: Vec::new(), args_set: 0, entry: NO_SITE }
     }
 
     /// At the entry of a C-ABI function (label at `site`): every register
     /// holds its entry value; `sp` is `entry_align` modulo 16; on x86-64 the
     /// return address is the slot at `sp`.
-    pub fn c_entry(site: Site, sp: Phys, entry_align: u8, x86: bool) -> State {
-        let mut s = State::callee(sp);
+    pub fn c_entry(num_phys: usize, site: Site, sp: Phys, entry_align: u8, x86: bool) -> State {
+        let mut s = State::callee(num_phys, sp);
         s.regs[sp as usize].content = Content::Stack { delta: Some(0), align: Some(entry_align) };
         if x86 {
             s.slots.push(Slot { delta: 0, content: Content::Other(NO_SITE), site: NO_SITE });
@@ -212,8 +228,8 @@ impl State {
 
     /// At the entry of code called from this file: every register holds
     /// its value from the caller; `sp` is the reference for stack offsets.
-    pub fn callee(sp: Phys) -> State {
-        let mut s = State::unknown();
+    pub fn callee(num_phys: usize, sp: Phys) -> State {
+        let mut s = State::unknown(num_phys);
         for (p, r) in s.regs.iter_mut().enumerate() {
             r.defs = DefSet::one(Def::new(DefKind::Entry, Reg(0), NO_SITE));
             r.content = Content::Entry(p as Phys);
@@ -226,6 +242,9 @@ impl State {
     pub fn join(&mut self, o: &State) -> bool {
         let mut changed = false;
         for (a, b) in self.regs.iter_mut().zip(&o.regs) {
+            if a == b {
+                continue;
+            }
             changed |= a.defs.join(&b.defs);
             let c = a.content.join(b.content);
             if c != a.content {
@@ -294,8 +313,8 @@ mod tests {
 
     #[test]
     fn join_is_bounded_and_monotone() {
-        let mut a = State::unknown();
-        let b = State::c_entry(0, 4, 8, true);
+        let mut a = State::unknown(20);
+        let b = State::c_entry(20, 0, 4, 8, true);
         assert!(a.join(&b));
         assert!(!a.join(&b), "joining twice changes nothing");
         assert_eq!(a.regs[3].content, Content::Unknown);

@@ -7,7 +7,7 @@ use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
 use crate::valid::{Instr, MemAddr, Value};
 
-use super::facts::{Facts, Phys, NUM_PHYS};
+use super::facts::{Facts, Phys};
 use super::Analysis;
 use super::state::{Content, Def, DefKind, DefSet, Site, Slot, State, NO_SITE};
 
@@ -80,19 +80,24 @@ impl Machine<'_, '_> {
     }
 
     fn content(&self, st: &State, v: &Value, site: Site) -> Content {
-        match v.clone() {
-            Value::Reg(r) => self.facts().phys(r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
+        match v {
+            Value::Reg(r) => self.facts().phys(*r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
             _ => Content::Other(site),
         }
     }
 
-    /// The entry-relative address of a stack operand `m`, if known.
-    fn stack_addr(&self, st: &State, m: &MemAddr) -> Option<i64> {
+    /// The entry-relative address of a stack operand `m` (plus `extra`
+    /// bytes), if known.
+    fn stack_addr_at(&self, st: &State, m: &MemAddr, extra: i64) -> Option<i64> {
         if m.index.is_some() || m.diff.is_some() {
             return None;
         }
         let p = self.facts().phys(m.base?)?;
-        st.regs[p as usize].content.stack_delta()?.checked_add(m.offset)
+        st.regs[p as usize].content.stack_delta()?.checked_add(m.offset)?.checked_add(extra)
+    }
+
+    fn stack_addr(&self, st: &State, m: &MemAddr) -> Option<i64> {
+        self.stack_addr_at(st, m, 0)
     }
 
     fn write(&mut self, st: &mut State, r: Reg, kind: DefKind, site: Site, content: Content) {
@@ -184,14 +189,22 @@ impl Machine<'_, '_> {
     }
 
     fn load_slot(&self, st: &State, m: &MemAddr, bits: u32, site: Site) -> Content {
-        match self.stack_addr(st, m) {
+        self.load_slot_at(st, m, 0, bits, site)
+    }
+
+    fn load_slot_at(&self, st: &State, m: &MemAddr, extra: i64, bits: u32, site: Site) -> Content {
+        match self.stack_addr_at(st, m, extra) {
             Some(a) if bits == 64 => st.slot(a).map_or(Content::Other(site), |s| s.content),
             _ => Content::Other(site),
         }
     }
 
     fn store_slot(&self, st: &mut State, m: &MemAddr, content: Content, bits: u32, site: Site) {
-        if let Some(a) = self.stack_addr(st, m) {
+        self.store_slot_at(st, m, 0, content, bits, site)
+    }
+
+    fn store_slot_at(&self, st: &mut State, m: &MemAddr, extra: i64, content: Content, bits: u32, site: Site) {
+        if let Some(a) = self.stack_addr_at(st, m, extra) {
             st.set_slot(a, if bits == 64 { content } else { Content::Other(site) }, site);
         }
     }
@@ -227,7 +240,7 @@ impl Machine<'_, '_> {
             Content::Stack { .. } => Content::Unknown,
             c => c,
         };
-        for p in 0..NUM_PHYS {
+        for p in 0..st.regs.len() {
             let r = &ret.regs[p];
             if r.content == Content::Entry(p as Phys) || p == f.sp as usize {
                 continue;
@@ -306,7 +319,7 @@ impl Machine<'_, '_> {
                     let mut d = Def::new(DefKind::CallClobber, Reg(0), site);
                     if let Some(v) = r.defs.victim() {
                         d.victim = v.site;
-                        d.victim_name = Some(if v.kind == DefKind::Entry { f.names_of(p)[0] } else { v.name });
+                        d.victim_name = Some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
                     }
                     d
                 }
@@ -362,7 +375,7 @@ impl Machine<'_, '_> {
         }
         if fx.contains(Effects::OPAQUE) {
             let entry = st.entry;
-            *st = State::unknown();
+            *st = State::unknown(self.facts().num_phys);
             st.entry = entry;
             return;
         }
@@ -404,8 +417,7 @@ impl Machine<'_, '_> {
                 if let Value::Addr(m) = &m[0] {
                     for (k, s) in srcs.iter().enumerate() {
                         let c = self.content(st, s, site);
-                        let m = MemAddr { offset: m.offset.wrapping_add(k as i64 * (bits as i64 / 8)), ..m.clone() };
-                        self.store_slot(st, &m, c, bits, site);
+                        self.store_slot_at(st, m, k as i64 * (bits as i64 / 8), c, bits, site);
                     }
                 }
             }
@@ -430,7 +442,9 @@ impl Machine<'_, '_> {
             }
         }
         // Registers written: contents first (they may read each other).
-        let mut writes: Vec<(Reg, Content)> = Vec::new();
+        // At most three registers are written by one instruction.
+        let mut writes = [(Reg(0), Content::Unknown); 4];
+        let mut nw = 0;
         for (k, v) in i.operands.iter().enumerate() {
             let (Some(r), Some(spec)) = (reg(v), form.operand(k)) else { continue };
             if spec.access.writes() {
@@ -438,18 +452,20 @@ impl Machine<'_, '_> {
                     match &i.operands[0] {
                         Value::Addr(m) => {
                             let bits = def.width.bits().unwrap_or(0);
-                            let m = MemAddr { offset: m.offset.wrapping_add((k as i64 - 1) * (bits as i64 / 8)), ..m.clone() };
-                            self.load_slot(st, &m, if r.class() == RegClass::Gpr { bits } else { 0 }, site)
+                            self.load_slot_at(st, m, (k as i64 - 1) * (bits as i64 / 8), if r.class() == RegClass::Gpr { bits } else { 0 }, site)
                         }
                         _ => Content::Other(site),
                     }
                 } else {
                     self.result(st, i, k, site)
                 };
-                writes.push((r, c));
+                if nw < writes.len() {
+                    writes[nw] = (r, c);
+                    nw += 1;
+                }
             }
         }
-        for (r, c) in writes {
+        for &(r, c) in &writes[..nw] {
             self.write(st, r, DefKind::Named, site, c);
         }
         if fx.contains(Effects::WRITES_R0) {
