@@ -26,18 +26,24 @@ use offasm::isa::{self, Access, Avail, Effects, Form, Kinds, Op, Rule, Width};
 /// SplitMix64: small, fast, and reproducible from a seed.
 pub struct Rng(u64);
 
+/// The SplitMix64 output function.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 impl Rng {
+    /// Stream `stream` of `seed`. The starting state is hashed: every step
+    /// adds the same constant, so starting states a multiple of it apart
+    /// (as `seed ^ stream * constant` were) would give the same numbers
+    /// shifted by a few draws, i.e. nearly the same programs.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        r.next();
-        r
+        Rng(mix(mix(seed) ^ stream.wrapping_add(0x2545_f491_4f6c_dd1d)))
     }
     pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        mix(self.0)
     }
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
