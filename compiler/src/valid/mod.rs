@@ -508,7 +508,8 @@ impl Validator<'_> {
             d = d.with_note("flags are only defined right after a flag-setting instruction (INSTRUCTIONS.md §9.3)");
         }
         if *r == Rule::MaxArgRegs {
-            d = d.with_note("integer argument registers: a0..a5 on x86-64 System V, a0..a3 on Windows x64, a0..a7 on ARM64");
+            let max = map.int_arg_count();
+            d = d.with_label(format!("operand {} would go to a{max}, which this target does not have", max + 1)).with_note("integer argument registers: a0..a5 on x86-64 System V, a0..a3 on Windows x64, a0..a7 on ARM64");
         }
         match spans.iter().position(|s| *s == at) {
             Some(i) => self.operand_err(i, d, chain),
