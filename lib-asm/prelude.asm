@@ -17,9 +17,7 @@
 #         pushCalleeSaves()
 #         move a0, csr0               # keep what must survive the calls
 #         ...                         # in csr0..csr3
-#         move csr1, a0               # arguments in a0, a1 (a0..a3 with cCall4)
-#         move csr2, a1
-#         cCall2(csr0)                # result in r0
+#         cCall2(csr0, csr1, csr2)    # csr0(csr1, csr2); result in r0
 #         ...
 #         popCalleeSaves()
 #         functionEpilogue()
@@ -33,9 +31,14 @@
 #   (x86-64: the return address plus `push cfr`; ARM64: `push cfr, lr`), so
 #   right after it sp is 16-byte aligned on every target.
 # * pushCalleeSaves pushes 32 bytes, which keeps that alignment.
-# * cCall2/cCall4 do not depend on it: on x86-64 they align sp themselves for
-#   the call and put it back afterwards. On ARM64 sp must be 16-byte aligned at
-#   every instruction anyway, so there is nothing to do.
+# * cCall2/cCall4 REQUIRE sp to be 16-byte aligned where they are used (they
+#   do not realign it; the cross-target checker verifies this at compile
+#   time, and `offasm sim` stops at a call of an external function made
+#   with a misaligned sp). After
+#   functionPrologue(), and after pushCalleeSaves(), it is. On Windows the
+#   macros move sp by the 32 bytes of shadow space around the call, which
+#   keeps the alignment. On ARM64 sp must be 16-byte aligned at every
+#   instruction anyway.
 # * The macros never store below sp (no target's red zone is used).
 
 const PtrSize = 8                   # bytes in a pointer or a pushed register
@@ -126,58 +129,63 @@ macro popCalleeSaves()
     end
 end
 
-# cCall2(fn), cCall4(fn)
-#   Calls the C function `fn` with the integer/pointer arguments already in
-#   a0, a1 (cCall2) or a0..a3 (cCall4). Four register arguments is the most
-#   that every target passes in registers (Windows x64 has only rcx, rdx, r8,
-#   r9), hence the two names; the call sequence is the same.
+# cCall2(fn, arg0, arg1), cCall4(fn, arg0, arg1, arg2, arg3)
+#   Calls the C function `fn` with two (cCall2) or four (cCall4) integer or
+#   pointer arguments. Four register arguments is the most that every target
+#   passes in registers (Windows x64 has only rcx, rdx, r8, r9).
+#   arg0..arg3: registers or immediates. They are placed in a0..a3 by ONE
+#       `moveargs` (a parallel move: every value is read before any argument
+#       register is written), so a value may sit in any register, including
+#       an argument register or a temporary that aliases one on some target
+#       (t5 is a0 on Windows, t6 is a0 on System V, t0 is a0 on ARM64), and
+#       arguments may be permuted: `cCall2(fn, a1, a0)` swaps them.
 #   fn: a global label (`_name`, an external C function or one in this file)
-#       or a register or memory operand holding the function's address. Use a
-#       callee-saved register (csrN) or a label: an argument register would be
-#       overwritten by the arguments on some target, and on x86-64 the
-#       macro itself uses the temporary mapped to r10 (t5 on X86_64, t4 on
-#       X86_64_WIN) before the call.
+#       or a register or memory operand holding the function's address. A
+#       register must not be an argument register on any target (the
+#       arguments overwrite it): use a callee-saved register (csrN) or a
+#       label. A memory operand must not be sp-relative (on Windows sp moves
+#       by 32 bytes before the call).
 #   Result: r0 (an integer or pointer of at most 8 bytes) or fr (a double).
 #       Results wider than 8 bytes are not supported: on Windows x64 they are
 #       returned through memory, and r1 is not a second result register there.
-#   Clobbers: everything the C ABI lets a callee clobber: all temporaries
-#       t*, a*, r*, ft*, fa*, fr, the ws*/wa*/wfa* aliases, and lr on ARM64
-#       (so the enclosing function must have saved lr: functionPrologue()).
+#   Writes: a0, a1 (a0..a3 for cCall4), sp only temporarily (Windows), and
+#       whatever the call clobbers: everything the C ABI lets a callee
+#       clobber: all temporaries t*, a*, r*, ft*, fa*, fr, the ws*/wa*/wfa*
+#       aliases, and lr on ARM64 (so the enclosing function must have saved
+#       lr: functionPrologue()). Nothing else: no scratch of the macro's own.
 #   Preserves: csr*, csfr*, cfr, and sp (sp after the macro == sp before it).
-#   Alignment: the callee is entered with the ABI's alignment whatever sp's
-#       alignment is before the macro.
-#     x86-64 System V: the old sp is kept in a 16-byte slot under the aligned
-#       sp; sp is 16-byte aligned at the `call`.
-#     x86-64 Windows: as System V, plus the 32 bytes of shadow space the
-#       callee owns at [sp, sp + 32) just before the `call`; the saved sp sits
-#       above the shadow space, where the callee never writes.
-#     ARM64: sp is always 16-byte aligned, so this is a plain `call` (bl/blr).
+#   Requires: sp 16-byte aligned at the macro (as after functionPrologue()
+#       and pushCalleeSaves(); see the contract above). The macros do not
+#       realign sp; the cross-target checker verifies the alignment at compile
+#       time (`misaligned-call`), and the simulator (`offasm sim`) stops at a
+#       call of an external function made with a misaligned sp.
+#     x86-64 System V: `moveargs`, then `call fn` (the call pushes the return
+#       address: the callee is entered with sp + 8 aligned, as the ABI wants).
+#     x86-64 Windows: `moveargs`, then `subp 32, sp` reserves the 32 bytes of
+#       shadow space the callee owns at [sp, sp + 32), `call fn`, and
+#       `addp 32, sp` releases it (32 keeps sp 16-byte aligned).
+#     ARM64: `moveargs`, then a plain `call` (bl/blr).
 #   Not for variadic C functions (System V wants al set, Apple ARM64 passes
 #   variadic arguments on the stack) nor for more than four arguments.
-macro cCall2(fn)
-    cCallAligned(fn)
+macro cCall2(fn, arg0, arg1)
+    moveargs arg0, arg1
+    cCallSetUp(fn)
 end
 
-macro cCall4(fn)
-    cCallAligned(fn)
+macro cCall4(fn, arg0, arg1, arg2, arg3)
+    moveargs arg0, arg1, arg2, arg3
+    cCallSetUp(fn)
 end
 
-# cCallAligned(fn): the common body of cCall2 and cCall4 (see there).
-macro cCallAligned(fn)
+# cCallSetUp(fn): the call sequence of cCall2 and cCall4 once the arguments
+# are in place (see there).
+macro cCallSetUp(fn)
     if X86_64
-        move sp, t5                 # r10: not an argument register on System V
-        andp -StackAlignment, sp
-        subp StackAlignment, sp     # one aligned slot for the old sp
-        storep t5, [sp]
         call fn
-        loadp [sp], sp
     elsif X86_64_WIN
-        move sp, t4                 # r10: not an argument register on Windows
-        andp -StackAlignment, sp
-        subp WindowsShadowSpace + StackAlignment, sp
-        storep t4, WindowsShadowSpace[sp]   # above the callee's shadow space
+        subp WindowsShadowSpace, sp # the callee's shadow space
         call fn
-        loadp WindowsShadowSpace[sp], sp
+        addp WindowsShadowSpace, sp
     elsif ARM64
         call fn
     else

@@ -427,19 +427,45 @@ fn prelude_frames_and_callee_saves_per_target() {
 }
 
 #[test]
-fn prelude_c_calls_align_and_reserve_shadow_space() {
-    let sysv = ["move sp, t5", "andp -16, sp", "subp 16, sp", "storep t5, 0[sp]", "call _f", "loadp 0[sp], sp"];
-    let win = ["move sp, t4", "andp -16, sp", "subp 48, sp", "storep t4, 32[sp]", "call _f", "loadp 32[sp], sp"];
-    let arm = ["call _f"];
+fn prelude_c_calls_set_up_arguments_with_one_parallel_move() {
+    // sp is required aligned (no realignment, no temporary written); Windows
+    // reserves and releases the shadow space around the call.
+    let cases = [("cCall2(_f, t1, 7)\n", "moveargs t1, 7"), ("cCall4(_f, a3, a2, a1, a0)\n", "moveargs a3, a2, a1, a0")];
     for t in ALL_TARGETS {
-        let want: &[&str] = match t {
-            "x86_64-pc-windows-msvc" => &win,
-            t if t.starts_with("aarch64") => &arm,
-            _ => &sysv,
-        };
-        assert_eq!(expand_with_prelude("cCall2(_f)\n", t), want, "{t}");
-        assert_eq!(expand_with_prelude("cCall4(_f)\n", t), want, "{t}");
+        for (call, moveargs) in cases {
+            let want: Vec<&str> = match t {
+                "x86_64-pc-windows-msvc" => vec![moveargs, "subp 32, sp", "call _f", "addp 32, sp"],
+                _ => vec![moveargs, "call _f"],
+            };
+            assert_eq!(expand_with_prelude(call, t), want, "{t}");
+        }
     }
     // A register holding the function works too.
-    assert!(expand_with_prelude("cCall2(csr0)\n", SYSV).contains(&"call csr0".to_string()));
+    assert!(expand_with_prelude("cCall2(csr0, a1, a0)\n", SYSV).contains(&"call csr0".to_string()));
+}
+
+/// The C-call macros write nothing but the argument registers they set, sp
+/// (Windows, restored) and the call: checked on the expanded program against
+/// the instruction table.
+#[test]
+fn prelude_c_calls_write_only_argument_registers() {
+    use offasm::isa::{Effects, Op};
+    use offasm::valid::Item;
+    for t in ALL_TARGETS {
+        let mut o = common::opts(t);
+        o.include_dirs = vec![lib_asm()];
+        let text = "include prelude\n_g:\n    cCall4(_f, t1, 7, a0, csr1)\n    cCall2(csr0, a1, a0)\n".to_string();
+        let out = driver::check(Input::Text { path: Path::new("t.asm"), text }, &o).unwrap();
+        assert!(out.ok(), "{t}:\n{}", out.render_short());
+        for item in &out.program.unwrap().items {
+            let Item::Instr(i) = item else { continue };
+            let d = i.def();
+            let sp_adjust = matches!(d.op, Op::Add | Op::Sub) && i.operands.last() == Some(&offasm::valid::Value::Reg(offasm::target::regs::Reg::SP));
+            assert!(
+                d.effects.contains(Effects::WRITES_ARGS) || d.effects.contains(Effects::CALL) || sp_adjust,
+                "{t}: the C-call macros expand to `{}`",
+                d.name
+            );
+        }
+    }
 }

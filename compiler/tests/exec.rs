@@ -49,7 +49,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use cdriver::Abi;
-use corpus::{CorpusFile, Expect, Family, TestCase};
+use corpus::{CorpusFile, Expect, Family, Only, TestCase};
 use offasm::driver::{self, Input, Options};
 use offasm::target::{Arch, Target};
 use offasm::valid::Item;
@@ -78,10 +78,10 @@ struct Spec {
     mode: Mode,
 }
 
-const LINUX_X86: Spec = Spec { triple: "x86_64-unknown-linux-gnu", family: Family::X86, mode: Mode::Native };
-const WINDOWS_X86: Spec = Spec { triple: "x86_64-pc-windows-gnu", family: Family::X86, mode: Mode::Wine };
+const LINUX_X86: Spec = Spec { triple: "x86_64-unknown-linux-gnu", family: Family::SysV, mode: Mode::Native };
+const WINDOWS_X86: Spec = Spec { triple: "x86_64-pc-windows-gnu", family: Family::Win64, mode: Mode::Wine };
 const MACOS_X86: Spec =
-    Spec { triple: "x86_64-apple-darwin", family: Family::X86, mode: Mode::AssembleMachO("x86_64-apple-macos11") };
+    Spec { triple: "x86_64-apple-darwin", family: Family::SysV, mode: Mode::AssembleMachO("x86_64-apple-macos11") };
 const LINUX_ARM64: Spec = Spec { triple: "aarch64-unknown-linux-gnu", family: Family::Arm64, mode: Mode::Qemu };
 const APPLE_ARM64: Spec =
     Spec { triple: "aarch64-apple-darwin", family: Family::Arm64, mode: Mode::AssembleMachO("arm64-apple-macos11") };
@@ -879,16 +879,16 @@ fn differential_random_programs() {
 /// function that has a test on x86.
 #[test]
 fn corpus_covers_every_x86_instruction() {
-    covers_every_instruction(Arch::X86_64, Family::X86, &[LINUX_X86.triple, WINDOWS_X86.triple]);
+    covers_every_instruction(Arch::X86_64, &[LINUX_X86, WINDOWS_X86]);
 }
 
 /// The same for ARM64 (Linux: the Apple-only TLS instructions cannot run there).
 #[test]
 fn corpus_covers_every_arm64_instruction() {
-    covers_every_instruction(Arch::Arm64, Family::Arm64, &["aarch64-unknown-linux-gnu"]);
+    covers_every_instruction(Arch::Arm64, &[LINUX_ARM64]);
 }
 
-fn covers_every_instruction(arch: Arch, family: Family, triples: &[&str]) {
+fn covers_every_instruction(arch: Arch, specs: &[Spec]) {
     let isa = offasm::isa::isa();
     let required: BTreeSet<String> = isa
         .iter()
@@ -901,7 +901,8 @@ fn covers_every_instruction(arch: Arch, family: Family, triples: &[&str]) {
         loud("SKIP instruction coverage: OFFASM_EXEC_FILTER selects only part of the corpus");
         return;
     }
-    for &triple in triples {
+    for spec in specs {
+        let (triple, family) = (spec.triple, spec.family);
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut forms: BTreeSet<(String, usize)> = BTreeSet::new();
         for f in &files {
@@ -987,8 +988,13 @@ fn test_line_syntax() {
     assert_eq!(t.len(), 3);
     assert_eq!(t[0].args, vec![1, u64::MAX, 16]);
     assert_eq!(t[0].expect, Expect::Exact(u64::MAX - 1));
-    assert_eq!(t[1].only, Some(Family::X86));
+    assert_eq!(t[1].only, Some(Only::X86));
     assert_eq!(t[2].expect, Expect::Nan32);
+    let u = corpus::parse_tests("# test sysv: f() = 1\n# test win: g() = 2\n").unwrap();
+    assert_eq!((u[0].only, u[1].only), (Some(Only::SysV), Some(Only::Win64)));
+    assert!(u[0].applies_to(Family::SysV) && !u[0].applies_to(Family::Win64) && !u[0].applies_to(Family::Arm64));
+    assert!(u[1].applies_to(Family::Win64) && !u[1].applies_to(Family::SysV));
+    assert!(t[1].applies_to(Family::SysV) && t[1].applies_to(Family::Win64) && !t[1].applies_to(Family::Arm64));
     assert!(corpus::parse_tests("# test: f(1 = 2\n").is_err());
     assert!(corpus::parse_tests("# test ppc: f() = 2\n").is_err());
     assert!(corpus::parse_tests("# test: f() = 0x1g\n").is_err());

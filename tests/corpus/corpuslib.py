@@ -13,6 +13,8 @@ Test-line format (parsed by compiler/tests/exec.rs):
     # test: name(arg0, arg1, ...) = result
     # test x86: ...      only on the x86-64 targets
     # test arm64: ...    only on the ARM64 targets
+    # test sysv: ...     only on the x86-64 System V targets
+    # test win: ...      only on x86-64 Windows
 
 Arguments and results are decimal (`-5` is the two's complement u64), or
 0x-hex; a result may also be `nan64` / `nan32` (any NaN of that width).
@@ -170,7 +172,7 @@ class CorpusFile:
         are added; a body whose last line is `ret` gets no extra `ret`).
         tests: list of (args, expected) with args a tuple of ints and expected
         an int or an Expect.
-        tag: None (all targets), "x86" or "arm64".
+        tag: None (all targets), "x86", "sysv", "win" or "arm64".
         guard: setting predicate wrapping the function (e.g. X86_GUARD).
         """
         assert name not in self.names, name

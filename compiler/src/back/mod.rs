@@ -1,9 +1,11 @@
 //! Phase 8: lowering and emission. One back end per architecture
-//! (`x86_64/`, later `arm64/`), with object-format conventions (ELF,
-//! Mach-O, COFF) kept in `obj.rs`.
+//! (`x86_64/`, `arm64/`), with object-format conventions (ELF, Mach-O,
+//! COFF) kept in `obj.rs` and the ordering of parallel moves (`moveargs`)
+//! in `parallel_move.rs`.
 
 pub mod arm64;
 pub mod obj;
+pub mod parallel_move;
 pub mod x86_64;
 
 use std::fmt::Write;
@@ -11,9 +13,9 @@ use std::fmt::Write;
 use std::collections::HashMap;
 
 use crate::source::{FileId, SourceMap};
-use crate::target::regs::Reg;
+use crate::target::regs::{PhysReg, Reg};
 use crate::valid::{MemAddr, Value};
-use crate::target::{Arch, Target};
+use crate::target::{Arch, RegMap, Target};
 use crate::valid::Program;
 
 #[derive(Clone, Debug, Default)]
@@ -87,4 +89,25 @@ pub fn addr(v: &Value) -> &MemAddr {
         Value::Addr(a) => a,
         other => unreachable!("validated address operand, got {other:?}"),
     }
+}
+
+/// The steps of an instruction with [`Effects::WRITES_ARGS`](crate::isa::Effects::WRITES_ARGS)
+/// (`moveargs s0, …, sk`): the parallel move `a_n := s_n` in `map`'s
+/// physical registers, ordered by [`parallel_move::schedule`].
+pub fn arg_move_steps(map: RegMap, ops: &[Value]) -> Vec<parallel_move::Step<PhysReg>> {
+    use parallel_move::Source;
+    let phys = |r: Reg| map.phys(r).unwrap_or_else(|| unreachable!("validated register {}", r.name()));
+    let moves: Vec<(PhysReg, Source<PhysReg>)> = ops
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            let src = match v {
+                Value::Reg(r) => Source::Reg(phys(*r)),
+                Value::Imm(i) => Source::Imm(*i),
+                other => unreachable!("validated moveargs source, got {other:?}"),
+            };
+            (phys(Reg::arg(n)), src)
+        })
+        .collect();
+    parallel_move::schedule(&moves)
 }

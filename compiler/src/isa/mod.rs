@@ -389,6 +389,10 @@ pub enum Op {
     TlsLoad,
     /// `tls_storep`.
     TlsStore,
+    /// `moveargs s0, …, sk` (offasm extension, docs/instructions-extensions.md):
+    /// a parallel move into the argument registers, `a_n := s_n` for every n,
+    /// all sources read before any argument register is written.
+    MoveArgs,
     /// Reserved mnemonic without release-1 semantics (§19).
     Reserved,
 }
@@ -525,6 +529,10 @@ pub enum Rule {
     LabelDefinedInOutput(usize),
     /// The Imm may be a label difference `_a − _b` on x86-64 (`move`, LANGUAGE §10.4).
     AllowsLabelDifference(usize),
+    /// The operand count must not exceed the target's number of integer
+    /// argument registers (6 System V, 4 Windows, 8 ARM64) (`operand-count`):
+    /// `moveargs` writes a0..a(n-1).
+    MaxArgRegs,
 }
 
 /// One alternative operand form.
@@ -634,8 +642,9 @@ impl Effects {
     pub const TRAP: Effects = Effects(1 << 18);
     /// Reads `sp` implicitly (`peek`, `poke`).
     pub const READS_SP: Effects = Effects(1 << 19);
-    /// Writes the argument registers `a0`..`a(n-1)`, n = the operand count,
-    /// after reading every source: a parallel move (`moveargs`).
+    /// Writes the argument registers a0..a(n-1), n = operand count, after
+    /// reading every source: a parallel move (`moveargs`). Operand n is the
+    /// value `a_n` receives; the operands themselves are all read.
     pub const WRITES_ARGS: Effects = Effects(1 << 20);
 
     pub const fn union(self, o: Effects) -> Effects {
@@ -813,6 +822,10 @@ mod tests {
         d(name).forms.iter().map(|f| f.operands.len()).collect()
     }
 
+    /// Mnemonics offasm adds to INSTRUCTIONS.md (docs/instructions-extensions.md).
+    /// They are not in §21, which lists the mnemonics of the reference sources.
+    const EXTENSIONS: &[&str] = &["moveargs"];
+
     #[test]
     fn every_section_21_name_is_a_mnemonic() {
         let names: Vec<&str> = SECTION_21.split_whitespace().collect();
@@ -820,8 +833,27 @@ mod tests {
         for n in &names {
             assert!(isa().is_mnemonic(n), "{n} not in table");
         }
-        // §21 lists every documented mnemonic, so the table has nothing else.
-        assert_eq!(isa().len(), names.len());
+        // §21 lists every documented mnemonic, so the table has nothing else
+        // but offasm's own extensions, which §21 cannot list.
+        for n in EXTENSIONS {
+            assert!(isa().is_mnemonic(n) && !names.contains(n), "{n}: an extension, not a §21 name");
+        }
+        assert_eq!(isa().len(), names.len() + EXTENSIONS.len());
+    }
+
+    #[test]
+    fn moveargs_is_a_variadic_parallel_move() {
+        let m = d("moveargs");
+        assert_eq!((m.op, m.width, m.avail), (Op::MoveArgs, Width::Q, Avail::All));
+        assert_eq!(m.forms.len(), 1);
+        let f = &m.forms[0];
+        assert!(f.variadic && f.accepts_count(1) && f.accepts_count(8) && !f.accepts_count(0));
+        assert_eq!(f.operands, vec![OperandSpec { kinds: Kinds::GPR | Kinds::IMM, access: Access::Read, width: Width::Q }]);
+        assert_eq!(f.rules, vec![Rule::MaxArgRegs]);
+        assert_eq!(m.effects, Effects::WRITES_ARGS);
+        // The only instruction with that effect, and the effect has a name.
+        assert_eq!(count(|d| d.effects.contains(Effects::WRITES_ARGS)), 1);
+        assert_eq!(format!("{:?}", m.effects), "Effects(WRITES_ARGS)");
     }
 
     #[test]

@@ -144,6 +144,10 @@ fn moves(v: &mut Vec<InstrDef>) {
         ins("poke", Op::Poke, Q, vec![form(vec![o(GI, R, Q), o(IMM, R, Q)])])
             .fx(Effects::READS_SP | Effects::MEMORY_WRITE),
     );
+    // offasm extension (docs/instructions-extensions.md): a parallel move into
+    // a0..a(n-1); the sources are all read first.
+    let f = form(vec![o(GI, R, Q)]).repeat_last().rule(Rule::MaxArgRegs);
+    v.push(ins("moveargs", Op::MoveArgs, Q, vec![f]).fx(Effects::WRITES_ARGS));
     for (name, op, acc, fx) in [
         ("push", Op::Push, R, Effects::PUSHES | Effects::MEMORY_WRITE),
         ("pop", Op::Pop, WR, Effects::POPS | Effects::MEMORY_READ),

@@ -569,6 +569,22 @@ impl<'s, 'e> Machine<'s, 'e> {
                     }
                 }
             }
+            Op::MoveArgs => {
+                // Every source is read (a register copy carries an unknown
+                // value along, as `move` does), then a0..ak are written
+                // through the target's map.
+                let mut vals = Vec::with_capacity(ops.len());
+                for o in ops {
+                    vals.push(match o {
+                        Value::Reg(s) => self.regs.gpr[self.sim.phys(*s)].clone(),
+                        other => Gpr { value: self.val(other, 64)?, unknown: None },
+                    });
+                }
+                for (n, g) in vals.into_iter().enumerate() {
+                    let i = self.sim.phys(Reg::arg(n));
+                    self.regs.gpr[i] = g;
+                }
+            }
             Op::MoveZero => self.write_fpr(Self::reg(&ops[0]), 0, 64, None),
             Op::SignExtend { from } => {
                 let v = self.read_gpr(Self::reg(&ops[0]))?;

@@ -48,6 +48,13 @@ impl Reg {
         REGISTER_NAMES[self.0 as usize]
     }
 
+    /// The integer argument register `a<n>` (`n` < 8; whether it exists
+    /// depends on the target: [`RegMap::int_arg_count`]).
+    pub fn arg(n: usize) -> Reg {
+        assert!(n < 8, "a{n} is not a register name");
+        Reg(Reg::A0.0 + n as u8)
+    }
+
     pub fn class(self) -> RegClass {
         if self.0 < FIRST_FPR { RegClass::Gpr } else { RegClass::Fpr }
     }
@@ -202,6 +209,12 @@ impl RegMap {
     pub fn aliases(self, r: Reg) -> Vec<Reg> {
         let Some(p) = self.phys(r) else { return Vec::new() };
         Reg::all().filter(|&o| o != r && self.phys(o) == Some(p)).collect()
+    }
+
+    /// How many integer arguments the C ABI passes in registers: a0..a(n-1)
+    /// exist, a(n) does not (6 on System V, 4 on Windows, 8 on ARM64).
+    pub fn int_arg_count(self) -> usize {
+        (0..8).take_while(|&n| self.phys(Reg::arg(n)).is_some()).count()
     }
 
     /// GPRs the back end may clobber at any instruction (TARGETS.md §2.2).
@@ -432,6 +445,19 @@ mod tests {
         );
         assert_eq!(RegMap::Arm64.available(RegClass::Fpr).len(), 8 + 4 + 1 + 8 + 8);
         assert!(!RegMap::Win64.available(RegClass::Fpr).contains(&r("ft5")));
+    }
+
+    #[test]
+    fn argument_registers() {
+        assert_eq!(RegMap::ALL.map(RegMap::int_arg_count), [6, 4, 8]);
+        for m in RegMap::ALL {
+            let n = m.int_arg_count();
+            assert!(n == 8 || m.phys(Reg::arg(n)).is_none(), "{m:?}: a{n} must not exist");
+            let phys: std::collections::HashSet<_> = (0..n).map(|k| m.phys(Reg::arg(k)).unwrap()).collect();
+            assert_eq!(phys.len(), n, "{m:?}: argument registers are distinct");
+        }
+        assert_eq!(Reg::arg(0), Reg::A0);
+        assert_eq!(Reg::arg(7).name(), "a7");
     }
 
     #[test]

@@ -464,6 +464,22 @@ impl Validator<'_> {
                 }
                 ("operand-count", span, format!("`{m}` needs an even number of registers on ARM64 (sp stays 16-byte aligned), got {}", vals.len()))
             }
+            Rule::MaxArgRegs => {
+                let max = map.int_arg_count();
+                if vals.len() <= max {
+                    return true;
+                }
+                (
+                    "operand-count",
+                    span,
+                    format!(
+                        "`{m}` takes at most {max} operands on {}, one per integer argument register (a0..a{}), got {}",
+                        self.target.triple,
+                        max - 1,
+                        vals.len()
+                    ),
+                )
+            }
             Rule::BfiWidth => {
                 let (Some(Value::Imm(lsb)), Some(Value::Imm(w))) = (vals.get(1), vals.get(2)) else { return true };
                 if *w >= 1 && *w <= 64 - *lsb {
@@ -490,6 +506,10 @@ impl Validator<'_> {
         let mut d = Diagnostic::error(code, at, msg);
         if code == "flags-not-set" {
             d = d.with_note("flags are only defined right after a flag-setting instruction (INSTRUCTIONS.md §9.3)");
+        }
+        if *r == Rule::MaxArgRegs {
+            let max = map.int_arg_count();
+            d = d.with_label(format!("operand {} would go to a{max}, which this target does not have", max + 1)).with_note("integer argument registers: a0..a5 on x86-64 System V, a0..a3 on Windows x64, a0..a7 on ARM64");
         }
         match spans.iter().position(|s| *s == at) {
             Some(i) => self.operand_err(i, d, chain),

@@ -4,6 +4,8 @@
 //! # test: name(arg0, arg1, …) = result        every target
 //! # test x86: name(…) = result                 x86-64 targets only
 //! # test arm64: name(…) = result               ARM64 targets only
+//! # test sysv: name(…) = result                x86-64 System V targets only (Linux, macOS)
+//! # test win: name(…) = result                 x86-64 Windows only
 //! ```
 //!
 //! Up to four arguments; integers are decimal (`-5` is the two's complement
@@ -16,11 +18,39 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Which targets a test line applies to.
+/// The register map (and calling convention) of a target: what decides
+/// which test lines apply to it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Family {
-    X86,
+    /// x86-64 System V (Linux, macOS).
+    SysV,
+    /// x86-64 Windows.
+    Win64,
     Arm64,
+}
+
+/// The target tag of a test line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Only {
+    /// `x86`: both x86-64 register maps.
+    X86,
+    /// `sysv`
+    SysV,
+    /// `win`
+    Win64,
+    /// `arm64`
+    Arm64,
+}
+
+impl Only {
+    pub fn includes(self, f: Family) -> bool {
+        match self {
+            Only::X86 => matches!(f, Family::SysV | Family::Win64),
+            Only::SysV => f == Family::SysV,
+            Only::Win64 => f == Family::Win64,
+            Only::Arm64 => f == Family::Arm64,
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -66,7 +96,7 @@ pub struct TestCase {
     pub args: Vec<u64>,
     pub expect: Expect,
     /// `None`: every target.
-    pub only: Option<Family>,
+    pub only: Option<Only>,
     /// The first argument is `buf`: a pointer to the middle of the test
     /// buffer (`offasm::sim::test_buffer`); the value compared is
     /// `r0 ^ fnv1a64(buffer afterwards)`.
@@ -83,7 +113,7 @@ impl TestCase {
         }
     }
     pub fn applies_to(&self, fam: Family) -> bool {
-        self.only.is_none_or(|f| f == fam)
+        self.only.is_none_or(|o| o.includes(fam))
     }
     pub fn call_text(&self) -> String {
         let mut args: Vec<String> = self.args.iter().map(|&a| show(a)).collect();
@@ -162,15 +192,17 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, String> {
         let (tag, body) = after.split_once(':').ok_or_else(|| format!("line {line}: `# test` line without `:`"))?;
         let only = match tag.trim() {
             "" => None,
-            "x86" => Some(Family::X86),
-            "arm64" => Some(Family::Arm64),
+            "x86" => Some(Only::X86),
+            "arm64" => Some(Only::Arm64),
+            "sysv" => Some(Only::SysV),
+            "win" => Some(Only::Win64),
             t => {
                 // Prose that happens to start with "test" is not a test line
                 // unless it looks like one.
                 if t.contains(' ') {
                     continue;
                 }
-                return Err(format!("line {line}: unknown target tag `{t}` (use x86 or arm64)"));
+                return Err(format!("line {line}: unknown target tag `{t}` (use x86, sysv, win or arm64)"));
             }
         };
         out.push(parse_call(body.trim()).map_err(|e| format!("line {line}: {e}: `{}`", raw.trim()))?.with(only, line));
@@ -181,7 +213,7 @@ pub fn parse_tests(text: &str) -> Result<Vec<TestCase>, String> {
 struct Parsed(String, Vec<u64>, Expect, bool);
 
 impl Parsed {
-    fn with(self, only: Option<Family>, line: usize) -> TestCase {
+    fn with(self, only: Option<Only>, line: usize) -> TestCase {
         TestCase { func: self.0, args: self.1, expect: self.2, only, line, buffer: self.3 }
     }
 }

@@ -9,7 +9,11 @@
 //! Programs are portable by construction, so every executor must compute
 //! the same value: a1..a3 are `t1`..`t3` on every target, a0 (the buffer
 //! pointer) is first copied to `t5`, `t4` holds a small index, and only
-//! `t0`..`t3` and `ft0`..`ft4` are written. The epilogue folds every data
+//! `t0`..`t3` and `ft0`..`ft4` are written. The parallel move into the
+//! argument registers (the instruction with `Effects::WRITES_ARGS`,
+//! `moveargs`) is drawn as `moveargs a0, s1, …, sk` with k ≤ 3: a0 keeps its
+//! value on every map (it is `t5`, the buffer pointer, on Windows and `t0` on
+//! ARM64) and a1..a3 are `t1`..`t3` everywhere. The epilogue folds every data
 //! register into `t0` (a NaN counts as one canonical value, since its
 //! payload is unspecified); the driver folds in the buffer's hash.
 
@@ -22,18 +26,24 @@ use offasm::isa::{self, Access, Avail, Effects, Form, Kinds, Op, Rule, Width};
 /// SplitMix64: small, fast, and reproducible from a seed.
 pub struct Rng(u64);
 
+/// The SplitMix64 output function.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 impl Rng {
+    /// Stream `stream` of `seed`. The starting state is hashed: every step
+    /// adds the same constant, so starting states a multiple of it apart
+    /// (as `seed ^ stream * constant` were) would give the same numbers
+    /// shifted by a few draws, i.e. nearly the same programs.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        r.next();
-        r
+        Rng(mix(mix(seed) ^ stream.wrapping_add(0x2545_f491_4f6c_dd1d)))
     }
     pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        mix(self.0)
     }
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
@@ -82,6 +92,8 @@ struct Candidate {
     sets_flags: bool,
     /// Needs naturally aligned memory (§1.9).
     atomic: bool,
+    /// A parallel move into the argument registers (variadic).
+    writes_args: bool,
 }
 
 fn candidates() -> &'static [Candidate] {
@@ -113,8 +125,9 @@ fn candidates() -> &'static [Candidate] {
             if excluded {
                 continue;
             }
+            let writes_args = d.effects.contains(Effects::WRITES_ARGS);
             for f in &d.forms {
-                let fillable = !f.variadic
+                let fillable = (!f.variadic || writes_args)
                     && f.operands.iter().all(|s| {
                         s.kinds.intersects(Kinds::GPR | Kinds::FPR | Kinds::IMM | Kinds::ADDR | Kinds::LABEL)
                     });
@@ -125,6 +138,7 @@ fn candidates() -> &'static [Candidate] {
                         form: f.clone(),
                         sets_flags: d.effects.contains(Effects::SETS_FLAGS),
                         atomic: d.effects.contains(Effects::ATOMIC),
+                        writes_args,
                     });
                 }
             }
@@ -240,6 +254,13 @@ impl Gen<'_> {
     /// One random instruction (`branches`: whether it may branch).
     fn instruction(&mut self, branches: bool) -> Vec<Line> {
         let cands = candidates();
+        // About one parallel move per program (uniformly it would be one in
+        // every few hundred instructions).
+        if self.r.chance(2) {
+            if let Some(c) = cands.iter().find(|c| c.writes_args) {
+                return vec![Line::Instr(format!("{} {}", c.name, self.arg_sources(c).join(", ")))];
+            }
+        }
         for _ in 0..50 {
             let c = self.r.pick(cands);
             let has_label = c.form.operands.iter().any(|s| s.kinds == Kinds::LABEL);
@@ -268,7 +289,25 @@ impl Gen<'_> {
         vec![Line::Instr("nop".into())]
     }
 
+    /// Sources of `moveargs a0, s1, …, sk` (k ≤ 3): a0 stays in place, a1..a3
+    /// (= t1..t3 on every map) receive readable registers or immediates.
+    fn arg_sources(&mut self, c: &Candidate) -> Vec<String> {
+        let spec = c.form.operand(0).expect("a source operand");
+        let mut ops = vec!["a0".to_string()];
+        for _ in 0..self.r.below(4) {
+            ops.push(if spec.kinds.contains(Kinds::IMM) && self.r.chance(30) {
+                immediate(self.r, spec.width).to_string()
+            } else {
+                self.r.pick(&READ_GPRS).to_string()
+            });
+        }
+        ops
+    }
+
     fn operands(&mut self, c: &Candidate) -> Option<Vec<String>> {
+        if c.writes_args {
+            return Some(self.arg_sources(c));
+        }
         let specs = &c.form.operands;
         let mut kinds = Vec::with_capacity(specs.len());
         for s in specs {

@@ -88,6 +88,21 @@ _rep_compare:
 Loa0_nonzero:
 	ret
 
+	.globl	_rep_moveargs
+	.private_extern	_rep_moveargs
+	.p2align 2
+_rep_moveargs:
+	mov x16, x0
+	mov x0, x1
+	mov x1, x16
+	mov x2, x0
+	mov x0, x1
+	mov x1, x2
+	movz x3, #0x6789, lsl #0
+	movk x3, #0x2345, lsl #16
+	movk x3, #0x1, lsl #32
+	ret
+
 	.globl	_rep_table
 	.private_extern	_rep_table
 	.p2align 2

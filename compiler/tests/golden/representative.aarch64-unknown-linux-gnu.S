@@ -99,6 +99,23 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.globl	rep_moveargs
+	.hidden	rep_moveargs
+	.type	rep_moveargs, %function
+	.p2align 2
+rep_moveargs:
+.Loa_g_rep_moveargs:
+	mov x16, x0
+	mov x0, x1
+	mov x1, x16
+	mov x2, x0
+	mov x0, x1
+	mov x1, x2
+	movz x3, #0x6789, lsl #0
+	movk x3, #0x2345, lsl #16
+	movk x3, #0x1, lsl #32
+	ret
+	.size	rep_moveargs, . - rep_moveargs
 	.globl	rep_table
 	.hidden	rep_table
 	.type	rep_table, %function

@@ -86,6 +86,15 @@ _rep_compare:
 .nonzero:
     ret
 
+# moveargs: a swap through the scratch register, a cycle broken by its
+# fan-out copy, an immediate loaded last.
+global _rep_moveargs
+_rep_moveargs:
+    moveargs a1, a0
+    moveargs a1, a0, a0, 0x123456789
+    move a0, r0
+    ret
+
 global _rep_table
 _rep_table:
     emit ".quad 1, 2, 3"

@@ -85,6 +85,19 @@ _rep_compare:
 	movabsq $281474976710655, %rax
 Loa0_nonzero:
 	ret
+	.globl	_rep_moveargs
+	.private_extern	_rep_moveargs
+	.p2align 4
+_rep_moveargs:
+	movq %rdi, %r11
+	movq %rsi, %rdi
+	movq %r11, %rsi
+	movq %rdi, %rdx
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movabsq $4886718345, %rcx
+	movq %rdi, %rax
+	ret
 	.globl	_rep_table
 	.private_extern	_rep_table
 	.p2align 4

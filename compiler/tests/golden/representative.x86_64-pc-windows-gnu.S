@@ -95,6 +95,20 @@ rep_compare:
 	movabsq $281474976710655, %rax
 .Loa0_nonzero:
 	ret
+	.globl	rep_moveargs
+	.def	rep_moveargs; .scl 2; .type 32; .endef
+	.p2align 4
+rep_moveargs:
+.Loa_g_rep_moveargs:
+	movq %rcx, %r11
+	movq %rdx, %rcx
+	movq %r11, %rdx
+	movq %rcx, %r8
+	movq %rdx, %rcx
+	movq %r8, %rdx
+	movabsq $4886718345, %r9
+	movq %rcx, %rax
+	ret
 	.globl	rep_table
 	.def	rep_table; .scl 2; .type 32; .endef
 	.p2align 4

@@ -102,6 +102,22 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.globl	rep_moveargs
+	.hidden	rep_moveargs
+	.type	rep_moveargs, @function
+	.p2align 4
+rep_moveargs:
+.Loa_g_rep_moveargs:
+	movq %rdi, %r11
+	movq %rsi, %rdi
+	movq %r11, %rsi
+	movq %rdi, %rdx
+	movq %rsi, %rdi
+	movq %rdx, %rsi
+	movabsq $4886718345, %rcx
+	movq %rdi, %rax
+	ret
+	.size	rep_moveargs, . - rep_moveargs
 	.globl	rep_table
 	.hidden	rep_table
 	.type	rep_table, @function

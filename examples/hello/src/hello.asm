@@ -50,9 +50,7 @@ _hello_fold:
     move a1, csr3                   # acc
     move a2, csr1                   # n
     forEachIndex(csr1, csr2, macro ()
-        move csr3, a0
-        move csr2, a1
-        cCall2(csr0)
+        cCall2(csr0, csr3, csr2)    # acc := step(acc, i)
         move r0, csr3
     end)
     move csr3, r0
@@ -62,22 +60,16 @@ _hello_fold:
 
 # u64 hello_reverse4(u64 a, u64 b, u64 c, u64 d):
 #   hello_rust_mix4(d, c, b, a) + a, where hello_rust_mix4 is a Rust
-#   `extern "C"` function reached as an external symbol. Reversing the four
-#   arguments goes through callee-saved registers, so it is correct whatever
-#   the argument registers alias on each target.
+#   `extern "C"` function reached as an external symbol. cCall4 places its
+#   arguments with one parallel move (`moveargs a3, a2, a1, a0`), so reversing
+#   the argument registers in place is correct on every target: no value is
+#   overwritten before it is read, however the registers alias.
 global _hello_reverse4
 _hello_reverse4:
     functionPrologue()
-    pushCalleeSaves()
-    move a0, csr0
-    move a1, csr1
-    move a2, csr2
-    move a3, csr3
-    move csr3, a0
-    move csr2, a1
-    move csr1, a2
-    move csr0, a3
-    cCall4(_hello_rust_mix4)
+    pushCalleeSaves()               # sp is 16-byte aligned, as cCall4 requires
+    move a0, csr0                   # a is needed after the call
+    cCall4(_hello_rust_mix4, a3, a2, a1, a0)
     addq csr0, r0                   # csr0 survived the call
     popCalleeSaves()
     functionEpilogue()

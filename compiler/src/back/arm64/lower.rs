@@ -3,7 +3,8 @@
 //! x13 (immediates), v31 (FP).
 
 use crate::back::obj::Obj;
-use crate::back::{addr, imm, reg};
+use crate::back::parallel_move::{Loc, Step};
+use crate::back::{addr, arg_move_steps, imm, reg};
 use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
 use crate::target::{ObjFormat, RegMap};
@@ -384,6 +385,20 @@ impl Lower<'_> {
                 }
                 _ => unreachable!(),
             },
+            Op::MoveArgs => {
+                // The parallel move into the argument registers, through x16
+                // to break a cycle; immediates last.
+                let name = |l: Loc<crate::target::regs::PhysReg>| match l {
+                    Loc::Reg(p) => p.name.to_string(),
+                    Loc::Scratch => format!("x{VAL}"),
+                };
+                for step in arg_move_steps(self.map, ops) {
+                    match step {
+                        Step::Copy { from, to } => self.ins(format!("mov {}, {}", name(to), name(from))),
+                        Step::Load { value, to } => self.mov_imm_to(to.name, Self::imm_value(value, 64), true),
+                    }
+                }
+            }
             Op::MoveZero => {
                 let d = self.f(reg(&ops[0]), Width::D);
                 self.ins(format!("fmov {d}, xzr"));

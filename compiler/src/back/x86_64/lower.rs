@@ -4,7 +4,8 @@
 //! (`xmm15` System V, `xmm5` Windows) and nothing else.
 
 use crate::back::obj::Obj;
-use crate::back::{addr, imm, reg};
+use crate::back::parallel_move::{Loc, Step};
+use crate::back::{addr, arg_move_steps, imm, reg};
 use crate::back::Asm;
 use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
@@ -186,6 +187,7 @@ impl Lower<'_> {
         let size = size_of(w);
         match def.op {
             Op::Move => self.move_(ops),
+            Op::MoveArgs => self.move_args(ops),
             Op::MoveZero => {
                 let d = self.xmm(reg(&ops[0]));
                 self.ins(format!("xorps {d}, {d}"));
@@ -459,6 +461,21 @@ impl Lower<'_> {
             v => {
                 let s = self.src(v, Size::Q);
                 self.ins(format!("movq {s}, {}", self.reg(d, Size::Q)));
+            }
+        }
+    }
+
+    /// `moveargs`: the parallel move into the argument registers, as 64-bit
+    /// copies (through `r11` to break a cycle) and immediate loads.
+    fn move_args(&mut self, ops: &[Value]) {
+        let name = |l: Loc<crate::target::regs::PhysReg>| match l {
+            Loc::Reg(p) => sized(p.name, Size::Q),
+            Loc::Scratch => scratch(Size::Q),
+        };
+        for step in arg_move_steps(self.map, ops) {
+            match step {
+                Step::Copy { from, to } => self.ins(format!("movq {}, {}", name(from), name(to))),
+                Step::Load { value, to } => self.mov_imm(value, to.name, Size::Q),
             }
         }
     }
