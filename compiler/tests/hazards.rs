@@ -61,18 +61,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
          destroys rcx = a0 before the call goes unreported",
     ),
     (
-        "ok-arg-copy-of-t0",
-        "arm64",
-        "`move t0, a0` copies x0 to itself on ARM64, so the later read of t0 sees the same value; \
-         the checker treats every write through another name as destroying the value",
-    ),
-    (
-        "ok-t5-copy-of-a0",
-        "win64",
-        "`move a0, t5` copies rcx to itself on Windows x64, so a0 is unchanged; reported as if t5 \
-         had destroyed it",
-    ),
-    (
         "unbalanced-shared-exit",
         "sysv",
         "the exit shared by two C-ABI entries is reached with the states of both joined; the join \
@@ -81,15 +69,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str)] = &[
     ),
     ("unbalanced-shared-exit", "win64", "as on sysv"),
     ("unbalanced-shared-exit", "arm64", "as on sysv"),
-    (
-        "unbalanced-tail-call-external",
-        "sysv",
-        "a tail jump to an external function (not defined in the file) leaves the function like a \
-         `ret` does, but only jumps to exported labels of the file are checked: the unbalanced sp \
-         and the unrestored cfr go unreported",
-    ),
-    ("unbalanced-tail-call-external", "win64", "as on sysv"),
-    ("unbalanced-tail-call-external", "arm64", "as on sysv"),
     (
         "misaligned-in-internal-helper",
         "sysv",

@@ -13,7 +13,10 @@ differs between the targets (TARGETS.md §7), so each map gets its own block
      value X(e);
   2. executes ONE `moveargs`, its sources spelled with any of the logical
      names of their register (aN, the temporary tM that aliases it, r0/r1,
-     waN), chosen pseudo-randomly;
+     waN), chosen pseudo-randomly per function: the function writes and
+     reads each register through that one name (and the registers moveargs
+     wrote through their aN names), so it is also free of the cross-target
+     alias hazards the checks report (docs/checks.md);
   3. returns a hash of every argument register of the target and of the two
      extra registers:  sum of M(r) * r  (mod 2^64), distinct odd M(r).
 
@@ -130,10 +133,10 @@ class Map:
     # A source is ("a", j) for argument register j, ("x", e) for extra e, or
     # ("i", value) for an immediate.
 
-    def spell(self, src):
+    def spell(self, src, names):
         kind, v = src
         if kind == "a":
-            return self.rng.pick(self.names[v])
+            return names[v]
         if kind == "x":
             return self.extra[v]
         return imm(v)
@@ -151,34 +154,40 @@ class Map:
         name = "mv_%s_%s" % (self.short, name)
         assert name not in self.seen, name
         self.seen.add(name)
-        self.funcs.append((name, [self.spell(s) for s in srcs], self.expected(srcs)))
+        # One spelling per argument register for the whole function.
+        names = [self.rng.pick(n) for n in self.names]
+        hashed = ["a%d" % j if j < len(srcs) else names[j] for j in range(self.n)]
+        self.funcs.append((name, names + hashed + [self.spell(s, names) for s in srcs], self.expected(srcs)))
 
     def macros(self):
         """mvSetup<m>(): the values; mvHash<m>(): the hash into the result."""
         s = self.short.upper()
-        setup = ["move %s, %s" % (imm(V(j)), self.names[j][0]) for j in range(self.n)]
+        setup = ["move %s, n%d" % (imm(V(j)), j) for j in range(self.n)]
         setup += ["move %s, %s" % (imm(X(e)), r) for e, r in enumerate(self.extra)]
         acc = self.extra[0]
         fold = ["mulq %d, %s" % (MULS[0], acc)]
-        order = self.extra[1:] + [names[0] for names in self.names]
+        order = self.extra[1:] + ["h%d" % j for j in range(self.n)]
         for k, r in enumerate(order, start=1):
             fold += ["mulq %d, %s" % (MULS[k], r), "addq %s, %s" % (r, acc)]
         if self.result != acc:
             fold.append("move %s, %s" % (acc, self.result))
-        text = "macro mvSetup%s()\n%send\n\nmacro mvHash%s()\n%send\n\n" % (
-            s, "".join("    %s\n" % l for l in setup), s, "".join("    %s\n" % l for l in fold))
-        # One macro per operand count: setup, the moveargs, hash, ret.
+        ns = ", ".join("n%d" % j for j in range(self.n))
+        hs = ", ".join("h%d" % j for j in range(self.n))
+        text = "macro mvSetup%s(%s)\n%send\n\nmacro mvHash%s(%s)\n%send\n\n" % (
+            s, ns, "".join("    %s\n" % l for l in setup), s, hs, "".join("    %s\n" % l for l in fold))
+        # One macro per operand count: setup, the moveargs, hash, ret. The
+        # names each register is written (nJ) and hashed (hJ) through come first.
         for k in range(1, self.n + 1):
             params = ", ".join("s%d" % i for i in range(k))
-            text += "macro mv%s%d(%s)\n    mvSetup%s()\n    moveargs %s\n    mvHash%s()\n    ret\nend\n\n" % (
-                s, k, params, s, params, s)
+            text += "macro mv%s%d(%s, %s, %s)\n    mvSetup%s(%s)\n    moveargs %s\n    mvHash%s(%s)\n    ret\nend\n\n" % (
+                s, k, ns, hs, params, s, ns, params, s, hs)
         return text
 
     def block(self):
         out = ["if %s\n\n" % self.guard, self.macros()]
         for name, spelled, expect in self.funcs:
             out.append("# test %s: %s() = %s\nglobal _%s\n_%s:\n    mv%s%d(%s)\n\n" % (
-                self.key, name, fmt(expect), name, name, self.short.upper(), len(spelled), ", ".join(spelled)))
+                self.key, name, fmt(expect), name, name, self.short.upper(), len(spelled) - 2 * self.n, ", ".join(spelled)))
         out.append("end\n\n")
         return "".join(out)
 
@@ -225,7 +234,8 @@ before the instruction. Which logical names alias an argument register
 differs between the targets, so each register map has its own block and test
 tag (win, sysv, arm64). Each function gives every argument register of the
 target and two other registers distinct 64-bit values, executes ONE moveargs
-(sources spelled with any alias: aN, tM, r0/r1, waN) and returns
+(sources spelled with any alias: aN, tM, r0/r1, waN, one per register and
+function) and returns
   sum of M(r) * r  (mod 2^64, distinct odd M)
 over every argument register and the two others, so any wrong, unwritten,
 clobbered or truncated register changes the result. Sets per map: every

@@ -6,7 +6,8 @@
 # differs between the targets, so each register map has its own block and test
 # tag (win, sysv, arm64). Each function gives every argument register of the
 # target and two other registers distinct 64-bit values, executes ONE moveargs
-# (sources spelled with any alias: aN, tM, r0/r1, waN) and returns
+# (sources spelled with any alias: aN, tM, r0/r1, waN, one per register and
+# function) and returns
 #   sum of M(r) * r  (mod 2^64, distinct odd M)
 # over every argument register and the two others, so any wrong, unwritten,
 # clobbered or truncated register changes the result. Sets per map: every
@@ -19,16271 +20,16271 @@
 
 if X86_64_WIN
 
-macro mvSetupW()
-    move 0x913876b67f4a7c15, a0
-    move 0x3361fc7dfe94f82a, a1
-    move 0xd5a962237ddf743f, a2
-    move 0x77d2e9eafd29f054, a3
+macro mvSetupW(n0, n1, n2, n3)
+    move 0x913876b67f4a7c15, n0
+    move 0x3361fc7dfe94f82a, n1
+    move 0xd5a962237ddf743f, n2
+    move 0x77d2e9eafd29f054, n3
     move 0x98e8f4677d8eb115, t0
     move 0xdf3f062015f38cc4, t4
 end
 
-macro mvHashW()
+macro mvHashW(h0, h1, h2, h3)
     mulq 3, t0
     mulq 5, t4
     addq t4, t0
-    mulq 7, a0
-    addq a0, t0
-    mulq 11, a1
-    addq a1, t0
-    mulq 13, a2
-    addq a2, t0
-    mulq 17, a3
-    addq a3, t0
+    mulq 7, h0
+    addq h0, t0
+    mulq 11, h1
+    addq h1, t0
+    mulq 13, h2
+    addq h2, t0
+    mulq 17, h3
+    addq h3, t0
 end
 
-macro mvW1(s0)
-    mvSetupW()
+macro mvW1(n0, n1, n2, n3, h0, h1, h2, h3, s0)
+    mvSetupW(n0, n1, n2, n3)
     moveargs s0
-    mvHashW()
+    mvHashW(h0, h1, h2, h3)
     ret
 end
 
-macro mvW2(s0, s1)
-    mvSetupW()
+macro mvW2(n0, n1, n2, n3, h0, h1, h2, h3, s0, s1)
+    mvSetupW(n0, n1, n2, n3)
     moveargs s0, s1
-    mvHashW()
+    mvHashW(h0, h1, h2, h3)
     ret
 end
 
-macro mvW3(s0, s1, s2)
-    mvSetupW()
+macro mvW3(n0, n1, n2, n3, h0, h1, h2, h3, s0, s1, s2)
+    mvSetupW(n0, n1, n2, n3)
     moveargs s0, s1, s2
-    mvHashW()
+    mvHashW(h0, h1, h2, h3)
     ret
 end
 
-macro mvW4(s0, s1, s2, s3)
-    mvSetupW()
+macro mvW4(n0, n1, n2, n3, h0, h1, h2, h3, s0, s1, s2, s3)
+    mvSetupW(n0, n1, n2, n3)
     moveargs s0, s1, s2, s3
-    mvHashW()
+    mvHashW(h0, h1, h2, h3)
     ret
 end
 
 # test win: mv_w_0() = 0x235298a685ffbe3b
 global _mv_w_0
 _mv_w_0:
-    mvW1(t5)
+    mvW1(t5, t1, wa2, a3, a0, t1, wa2, a3, t5)
 
 # test win: mv_w_1() = 0x9275411b010922ce
 global _mv_w_1
 _mv_w_1:
-    mvW1(t1)
+    mvW1(a0, a1, a2, t3, a0, a1, a2, t3, a1)
 
 # test win: mv_w_2() = 0x26908a17c128761
 global _mv_w_2
 _mv_w_2:
-    mvW1(wa2)
+    mvW1(wa0, t1, t2, t3, a0, t1, t2, t3, t2)
 
 # test win: mv_w_3() = 0x718bbf15f71bebf4
 global _mv_w_3
 _mv_w_3:
-    mvW1(a3)
+    mvW1(a0, t1, a2, a3, a0, t1, a2, a3, a3)
 
 # test win: mv_w_01() = 0x235298a685ffbe3b
 global _mv_w_01
 _mv_w_01:
-    mvW2(a0, a1)
+    mvW2(t5, a1, wa2, a3, a0, a1, wa2, a3, t5, a1)
 
 # test win: mv_w_02() = 0x1c63f6c2fe331322
 global _mv_w_02
 _mv_w_02:
-    mvW2(a0, t2)
+    mvW2(wa0, r1, wa2, wa3, a0, a1, wa2, wa3, wa0, wa2)
 
 # test win: mv_w_03() = 0x142ccc5576666809
 global _mv_w_03
 _mv_w_03:
-    mvW2(wa0, t3)
+    mvW2(a0, wa1, a2, t3, a0, a1, a2, t3, a0, t3)
 
 # test win: mv_w_10() = 0x9aac818888d5cde7
 global _mv_w_10
 _mv_w_10:
-    mvW2(a1, t5)
+    mvW2(wa0, t1, wa2, t3, a0, a1, wa2, t3, t1, wa0)
 
 # test win: mv_w_12() = 0x8b869f37793c77b5
 global _mv_w_12
 _mv_w_12:
-    mvW2(r1, wa2)
+    mvW2(a0, wa1, a2, wa3, a0, a1, a2, wa3, wa1, a2)
 
 # test win: mv_w_13() = 0x834f74c9f16fcc9c
 global _mv_w_13
 _mv_w_13:
-    mvW2(t1, a3)
+    mvW2(a0, r1, t2, a3, a0, a1, t2, a3, r1, a3)
 
 # test win: mv_w_20() = 0xaa0490f03df327a
 global _mv_w_20
 _mv_w_20:
-    mvW2(t2, wa0)
+    mvW2(t5, r1, wa2, t3, a0, a1, wa2, t3, wa2, t5)
 
 # test win: mv_w_21() = 0x26908a17c128761
 global _mv_w_21
 _mv_w_21:
-    mvW2(wa2, t1)
+    mvW2(a0, wa1, wa2, t3, a0, a1, wa2, t3, wa2, wa1)
 
 # test win: mv_w_23() = 0xf3433c506c79312f
 global _mv_w_23
 _mv_w_23:
-    mvW2(wa2, t3)
+    mvW2(t5, t1, t2, t3, a0, a1, t2, t3, t2, t3)
 
 # test win: mv_w_30() = 0x79c2ff837ee8970d
 global _mv_w_30
 _mv_w_30:
-    mvW2(wa3, wa0)
+    mvW2(t5, t1, t2, t3, a0, a1, t2, t3, t3, t5)
 
 # test win: mv_w_31() = 0x718bbf15f71bebf4
 global _mv_w_31
 _mv_w_31:
-    mvW2(a3, wa1)
+    mvW2(a0, t1, t2, a3, a0, a1, t2, a3, a3, t1)
 
 # test win: mv_w_32() = 0x6a9d1d326f4f40db
 global _mv_w_32
 _mv_w_32:
-    mvW2(a3, t2)
+    mvW2(t5, r1, a2, t3, a0, a1, a2, t3, t3, a2)
 
 # test win: mv_w_012() = 0x235298a685ffbe3b
 global _mv_w_012
 _mv_w_012:
-    mvW3(wa0, t1, wa2)
+    mvW3(a0, a1, wa2, wa3, a0, a1, a2, wa3, a0, a1, wa2)
 
 # test win: mv_w_013() = 0x5f6e7dc7fcc80b4c
 global _mv_w_013
 _mv_w_013:
-    mvW3(t5, wa1, a3)
+    mvW3(t5, a1, t2, wa3, a0, a1, a2, wa3, t5, a1, wa3)
 
 # test win: mv_w_021() = 0xdec3cd5b876ac611
 global _mv_w_021
 _mv_w_021:
-    mvW3(a0, wa2, r1)
+    mvW3(t5, r1, a2, t3, a0, a1, a2, t3, t5, a2, r1)
 
 # test win: mv_w_023() = 0x587fdbe474fb6033
 global _mv_w_023
 _mv_w_023:
-    mvW3(wa0, t2, a3)
+    mvW3(wa0, wa1, a2, t3, a0, a1, a2, t3, wa0, a2, t3)
 
 # test win: mv_w_031() = 0xd68ca2edff9e1af8
 global _mv_w_031
 _mv_w_031:
-    mvW3(t5, wa3, r1)
+    mvW3(t5, wa1, t2, t3, a0, a1, a2, t3, t5, t3, wa1)
 
 # test win: mv_w_032() = 0x142ccc5576666809
 global _mv_w_032
 _mv_w_032:
-    mvW3(t5, a3, wa2)
+    mvW3(a0, wa1, t2, wa3, a0, a1, a2, wa3, a0, wa3, t2)
 
 # test win: mv_w_102() = 0x9aac818888d5cde7
 global _mv_w_102
 _mv_w_102:
-    mvW3(r1, t5, t2)
+    mvW3(a0, wa1, t2, a3, a0, a1, a2, a3, wa1, a0, t2)
 
 # test win: mv_w_103() = 0xd6c866a9ff9e1af8
 global _mv_w_103
 _mv_w_103:
-    mvW3(t1, t5, t3)
+    mvW3(a0, a1, a2, a3, a0, a1, a2, a3, a1, a0, a3)
 
 # test win: mv_w_120() = 0x11caaaae8babdd93
 global _mv_w_120
 _mv_w_120:
-    mvW3(r1, t2, t5)
+    mvW3(wa0, t1, a2, a3, a0, a1, a2, a3, t1, a2, wa0)
 
 # test win: mv_w_123() = 0xc7a28458f004c4c6
 global _mv_w_123
 _mv_w_123:
-    mvW3(t1, a2, wa3)
+    mvW3(t5, r1, t2, wa3, a0, a1, a2, wa3, r1, t2, wa3)
 
 # test win: mv_w_130() = 0x993804103df327a
 global _mv_w_130
 _mv_w_130:
-    mvW3(r1, a3, t5)
+    mvW3(t5, r1, a2, a3, a0, a1, a2, a3, r1, a3, t5)
 
 # test win: mv_w_132() = 0x834f74c9f16fcc9c
 global _mv_w_132
 _mv_w_132:
-    mvW3(r1, a3, t2)
+    mvW3(wa0, a1, a2, a3, a0, a1, a2, a3, a1, a3, a2)
 
 # test win: mv_w_201() = 0xcd001fa78d16e569
 global _mv_w_201
 _mv_w_201:
-    mvW3(a2, wa0, wa1)
+    mvW3(t5, a1, t2, t3, a0, a1, a2, t3, t2, t5, a1)
 
 # test win: mv_w_203() = 0x46bc2e307aa77f8b
 global _mv_w_203
 _mv_w_203:
-    mvW3(wa2, t5, t3)
+    mvW3(t5, t1, a2, a3, a0, a1, a2, a3, a2, t5, a3)
 
 # test win: mv_w_210() = 0x88ad14188e81ed3f
 global _mv_w_210
 _mv_w_210:
-    mvW3(t2, wa1, t5)
+    mvW3(wa0, wa1, t2, t3, a0, a1, a2, t3, t2, wa1, wa0)
 
 # test win: mv_w_213() = 0x3e84edc2f2dad472
 global _mv_w_213
 _mv_w_213:
-    mvW3(wa2, wa1, t3)
+    mvW3(wa0, t1, a2, t3, a0, a1, a2, t3, a2, t1, t3)
 
 # test win: mv_w_230() = 0x798747c77ee8970d
 global _mv_w_230
 _mv_w_230:
-    mvW3(wa2, wa3, a0)
+    mvW3(wa0, wa1, wa2, t3, a0, a1, a2, t3, wa2, t3, wa0)
 
 # test win: mv_w_231() = 0xb5a312e8f5b0e41e
 global _mv_w_231
 _mv_w_231:
-    mvW3(t2, t3, wa1)
+    mvW3(t5, wa1, wa2, t3, a0, a1, a2, t3, wa2, t3, wa1)
 
 # test win: mv_w_301() = 0x3c22d61c082049fc
 global _mv_w_301
 _mv_w_301:
-    mvW3(t3, t5, t1)
+    mvW3(t5, wa1, wa2, wa3, a0, a1, a2, wa3, wa3, t5, wa1)
 
 # test win: mv_w_302() = 0x79c2ff837ee8970d
 global _mv_w_302
 _mv_w_302:
-    mvW3(t3, t5, wa2)
+    mvW3(t5, wa1, t2, t3, a0, a1, a2, t3, t3, t5, t2)
 
 # test win: mv_w_310() = 0xf7cfca8d098b51d2
 global _mv_w_310
 _mv_w_310:
-    mvW3(a3, wa1, t5)
+    mvW3(wa0, t1, wa2, a3, a0, a1, a2, a3, a3, t1, wa0)
 
 # test win: mv_w_312() = 0x718bbf15f71bebf4
 global _mv_w_312
 _mv_w_312:
-    mvW3(a3, wa1, t2)
+    mvW3(wa0, r1, t2, wa3, a0, a1, a2, wa3, wa3, r1, t2)
 
 # test win: mv_w_320() = 0xf0e128a981bea6b9
 global _mv_w_320
 _mv_w_320:
-    mvW3(a3, a2, wa0)
+    mvW3(a0, r1, a2, t3, a0, a1, a2, t3, t3, a2, a0)
 
 # test win: mv_w_321() = 0x2cfcf3caf886f3ca
 global _mv_w_321
 _mv_w_321:
-    mvW3(t3, a2, r1)
+    mvW3(wa0, a1, wa2, a3, a0, a1, a2, a3, a3, wa2, a1)
 
 # test win: mv_w_0123() = 0x235298a685ffbe3b
 global _mv_w_0123
 _mv_w_0123:
-    mvW4(t5, r1, t2, wa3)
+    mvW4(t5, wa1, t2, t3, a0, a1, a2, a3, t5, wa1, t2, t3)
 
 # test win: mv_w_0132() = 0x9aac798888d5cde7
 global _mv_w_0132
 _mv_w_0132:
-    mvW4(t5, r1, a3, a2)
+    mvW4(wa0, r1, a2, t3, a0, a1, a2, a3, wa0, r1, t3, a2)
 
 # test win: mv_w_0213() = 0xdec3cd5b876ac611
 global _mv_w_0213
 _mv_w_0213:
-    mvW4(wa0, t2, a1, a3)
+    mvW4(a0, t1, wa2, a3, a0, a1, a2, a3, a0, wa2, t1, a3)
 
 # test win: mv_w_0231() = 0xcd0017a78d16e569
 global _mv_w_0231
 _mv_w_0231:
-    mvW4(t5, a2, t3, t1)
+    mvW4(a0, t1, a2, a3, a0, a1, a2, a3, a0, a2, a3, t1)
 
 # test win: mv_w_0312() = 0x11ca9eae8babdd93
 global _mv_w_0312
 _mv_w_0312:
-    mvW4(t5, a3, r1, a2)
+    mvW4(a0, t1, t2, wa3, a0, a1, a2, a3, a0, wa3, t1, t2)
 
 # test win: mv_w_0321() = 0x88ad08188e81ed3f
 global _mv_w_0321
 _mv_w_0321:
-    mvW4(wa0, t3, t2, r1)
+    mvW4(wa0, a1, wa2, t3, a0, a1, a2, a3, wa0, t3, wa2, a1)
 
 # test win: mv_w_1023() = 0x9aac818888d5cde7
 global _mv_w_1023
 _mv_w_1023:
-    mvW4(a1, a0, a2, t3)
+    mvW4(wa0, r1, a2, a3, a0, a1, a2, a3, r1, wa0, a2, a3)
 
 # test win: mv_w_1032() = 0x1206626a8babdd93
 global _mv_w_1032
 _mv_w_1032:
-    mvW4(r1, a0, wa3, t2)
+    mvW4(wa0, r1, t2, wa3, a0, a1, a2, a3, r1, wa0, wa3, t2)
 
 # test win: mv_w_1203() = 0x11caaaae8babdd93
 global _mv_w_1203
 _mv_w_1203:
-    mvW4(a1, t2, wa0, t3)
+    mvW4(t5, a1, t2, a3, a0, a1, a2, a3, a1, t2, t5, a3)
 
 # test win: mv_w_1230() = 0x7760dddc942e0c97
 global _mv_w_1230
 _mv_w_1230:
-    mvW4(a1, t2, wa3, wa0)
+    mvW4(t5, wa1, wa2, a3, a0, a1, a2, a3, wa1, wa2, a3, t5)
 
 # test win: mv_w_1302() = 0x44d17c018fecf515
 global _mv_w_1302
 _mv_w_1302:
-    mvW4(t1, t3, t5, t2)
+    mvW4(a0, t1, t2, t3, a0, a1, a2, a3, t1, t3, a0, t2)
 
 # test win: mv_w_1320() = 0x330dce4d9599146d
 global _mv_w_1320
 _mv_w_1320:
-    mvW4(r1, t3, wa2, a0)
+    mvW4(a0, wa1, a2, a3, a0, a1, a2, a3, wa1, a3, a2, a0)
 
 # test win: mv_w_2013() = 0xcd001fa78d16e569
 global _mv_w_2013
 _mv_w_2013:
-    mvW4(wa2, t5, a1, wa3)
+    mvW4(wa0, r1, a2, a3, a0, a1, a2, a3, a2, wa0, r1, a3)
 
 # test win: mv_w_2031() = 0xbb3c69f392c304c1
 global _mv_w_2031
 _mv_w_2031:
-    mvW4(a2, a0, a3, wa1)
+    mvW4(t5, wa1, a2, wa3, a0, a1, a2, a3, a2, t5, wa3, wa1)
 
 # test win: mv_w_2103() = 0x88ad14188e81ed3f
 global _mv_w_2103
 _mv_w_2103:
-    mvW4(wa2, a1, wa0, a3)
+    mvW4(a0, r1, a2, a3, a0, a1, a2, a3, a2, r1, a0, a3)
 
 # test win: mv_w_2130() = 0xee43474697041c43
 global _mv_w_2130
 _mv_w_2130:
-    mvW4(t2, wa1, t3, t5)
+    mvW4(wa0, wa1, wa2, a3, a0, a1, a2, a3, wa2, wa1, a3, wa0)
 
 # test win: mv_w_2301() = 0xee07838a97041c43
 global _mv_w_2301
 _mv_w_2301:
-    mvW4(wa2, wa3, a0, t1)
+    mvW4(a0, r1, a2, wa3, a0, a1, a2, a3, a2, wa3, a0, r1)
 
 # test win: mv_w_2310() = 0x65616c6c99da2bef
 global _mv_w_2310
 _mv_w_2310:
-    mvW4(a2, wa3, t1, a0)
+    mvW4(wa0, t1, a2, wa3, a0, a1, a2, a3, a2, wa3, t1, wa0)
 
 # test win: mv_w_3012() = 0x7760d1dc942e0c97
 global _mv_w_3012
 _mv_w_3012:
-    mvW4(a3, a0, a1, a2)
+    mvW4(t5, r1, t2, t3, a0, a1, a2, a3, t3, t5, r1, t2)
 
 # test win: mv_w_3021() = 0xee433b4697041c43
 global _mv_w_3021
 _mv_w_3021:
-    mvW4(a3, wa0, t2, r1)
+    mvW4(wa0, t1, wa2, a3, a0, a1, a2, a3, a3, wa0, wa2, t1)
 
 # test win: mv_w_3102() = 0x330dc64d9599146d
 global _mv_w_3102
 _mv_w_3102:
-    mvW4(wa3, a1, wa0, t2)
+    mvW4(a0, a1, a2, a3, a0, a1, a2, a3, a3, a1, a0, a2)
 
 # test win: mv_w_3120() = 0x214a18999b4533c5
 global _mv_w_3120
 _mv_w_3120:
-    mvW4(wa3, r1, a2, a0)
+    mvW4(t5, t1, wa2, wa3, a0, a1, a2, a3, wa3, t1, wa2, t5)
 
 # test win: mv_w_3201() = 0x6561646c99da2bef
 global _mv_w_3201
 _mv_w_3201:
-    mvW4(wa3, wa2, t5, a1)
+    mvW4(a0, a1, a2, a3, a0, a1, a2, a3, a3, a2, a0, a1)
 
 # test win: mv_w_3210() = 0xdcbb4d4e9cb03b9b
 global _mv_w_3210
 _mv_w_3210:
-    mvW4(t3, wa2, wa1, a0)
+    mvW4(a0, r1, t2, wa3, a0, a1, a2, a3, wa3, t2, r1, a0)
 
-# test win: mv_w_mix0() = 0xb7f156db23c762be
+# test win: mv_w_mix0() = 0xe5b26f3f0f37712a
 global _mv_w_mix0
 _mv_w_mix0:
-    mvW3(0x80000000, 0xffffffffffffffff, wa1)
+    mvW3(t5, a1, a2, a3, a0, a1, a2, a3, t5, a1, a1)
 
-# test win: mv_w_mix1() = 0x5102424895c042cd
+# test win: mv_w_mix1() = 0x9ba18d57fb5d036f
 global _mv_w_mix1
 _mv_w_mix1:
-    mvW4(wa0, a0, t0, wa2)
+    mvW2(wa0, wa1, t2, a3, a0, a1, t2, a3, 0x7fffffffffffffff, a3)
 
-# test win: mv_w_mix2() = 0xa040650420dc88b8
+# test win: mv_w_mix2() = 0x7dbd1208100025de
 global _mv_w_mix2
 _mv_w_mix2:
-    mvW4(t0, r1, a3, 0)
+    mvW4(a0, wa1, a2, t3, a0, a1, a2, a3, a0, t0, wa1, a2)
 
-# test win: mv_w_mix3() = 0x45808489a49f3304
+# test win: mv_w_mix3() = 0x5926087d79dd313b
 global _mv_w_mix3
 _mv_w_mix3:
-    mvW1(t4)
+    mvW1(t5, wa1, t2, wa3, a0, wa1, t2, wa3, t0)
 
-# test win: mv_w_mix4() = 0x383ec64833f2d29a
+# test win: mv_w_mix4() = 0x51efdd4d29738221
 global _mv_w_mix4
 _mv_w_mix4:
-    mvW3(t0, t4, t4)
+    mvW3(t5, t1, t2, t3, a0, a1, a2, t3, t5, t5, 0x80000000)
 
-# test win: mv_w_mix5() = 0xaa0490f03df327a
+# test win: mv_w_mix5() = 0x2ac759a90af659a8
 global _mv_w_mix5
 _mv_w_mix5:
-    mvW2(a2, a0)
+    mvW1(wa0, a1, a2, t3, a0, a1, a2, t3, 0)
 
-# test win: mv_w_mix6() = 0x5926087d79dd313b
+# test win: mv_w_mix6() = 0xb65c766b3bb6a8bd
 global _mv_w_mix6
 _mv_w_mix6:
-    mvW1(t0)
+    mvW2(t5, wa1, a2, t3, a0, a1, a2, t3, t5, 0x123456789abcdef0)
 
-# test win: mv_w_mix7() = 0xa3471511be53c71f
+# test win: mv_w_mix7() = 0x66daf39f33e550af
 global _mv_w_mix7
 _mv_w_mix7:
-    mvW2(0x123456789abcdef0, a2)
+    mvW4(a0, r1, t2, t3, a0, a1, a2, a3, t2, r1, a0, t4)
 
-# test win: mv_w_mix8() = 0x5d3f67b110a27900
+# test win: mv_w_mix8() = 0xde0163f08494b78b
 global _mv_w_mix8
 _mv_w_mix8:
-    mvW3(t1, 0, a2)
+    mvW3(wa0, wa1, wa2, wa3, a0, a1, a2, wa3, 42, wa3, wa1)
 
-# test win: mv_w_mix9() = 0x8d46c3a00c06bc4d
+# test win: mv_w_mix9() = 0xf39933772752f66b
 global _mv_w_mix9
 _mv_w_mix9:
-    mvW2(1, t4)
+    mvW3(wa0, r1, wa2, wa3, a0, a1, a2, wa3, wa2, 1, 0x100000000)
 
-# test win: mv_w_mix10() = 0x9ba18d57fb5d036f
+# test win: mv_w_mix10() = 0xd84f908ccff2d2cc
 global _mv_w_mix10
 _mv_w_mix10:
-    mvW2(0x7fffffffffffffff, wa3)
+    mvW4(a0, r1, a2, a3, a0, a1, a2, a3, t4, t0, a0, a0)
 
-# test win: mv_w_mix11() = 0x4de675d002742aa4
+# test win: mv_w_mix11() = 0x9b0feaa436871c06
 global _mv_w_mix11
 _mv_w_mix11:
-    mvW4(t1, t2, r1, a3)
+    mvW2(a0, r1, t2, a3, a0, a1, t2, a3, 0x123456789abcdef0, a3)
 
-# test win: mv_w_mix12() = 0x26d77cf82eb94711
+# test win: mv_w_mix12() = 0x32fe9a1312c304ba
 global _mv_w_mix12
 _mv_w_mix12:
-    mvW4(wa0, 0x7fffffffffffffff, wa0, t0)
+    mvW3(a0, r1, wa2, t3, a0, a1, a2, t3, -0x80000001, a0, wa2)
 
-# test win: mv_w_mix13() = 0x718bbf15f71bebf4
+# test win: mv_w_mix13() = 0x2ac759a90af659a8
 global _mv_w_mix13
 _mv_w_mix13:
-    mvW1(a3)
+    mvW1(a0, a1, a2, wa3, a0, a1, a2, wa3, 0)
 
-# test win: mv_w_mix14() = 0x718bbf15f71bebf4
+# test win: mv_w_mix14() = 0x365ab8389505dcd2
 global _mv_w_mix14
 _mv_w_mix14:
-    mvW1(a3)
+    mvW2(t5, a1, t2, wa3, a0, a1, t2, wa3, t4, wa3)
 
-# test win: mv_w_mix15() = 0xee1cbf3c9599146d
+# test win: mv_w_mix15() = 0x4e6e36b6bce79559
 global _mv_w_mix15
 _mv_w_mix15:
-    mvW2(wa0, 0)
+    mvW4(t5, wa1, wa2, wa3, a0, a1, a2, a3, 0xffffffff, -1, -0x80000001, t0)
 
-# test win: mv_w_mix16() = 0x235298a685ffbe3b
+# test win: mv_w_mix16() = 0x2ac759ac8af659a8
 global _mv_w_mix16
 _mv_w_mix16:
-    mvW1(wa0)
+    mvW1(wa0, t1, t2, a3, a0, t1, t2, a3, 0x80000000)
 
-# test win: mv_w_mix17() = 0x36b0af56cfdfa1f6
+# test win: mv_w_mix17() = 0x2ac759b00aef59a8
 global _mv_w_mix17
 _mv_w_mix17:
-    mvW4(t4, 0x100000000, -0x80000001, t3)
+    mvW2(t5, a1, t2, a3, a0, a1, t2, a3, 0xffff0000, a1)
 
-# test win: mv_w_mix18() = 0x1745d55c41db0ca8
+# test win: mv_w_mix18() = 0x2ac759a90af659a8
 global _mv_w_mix18
 _mv_w_mix18:
-    mvW3(r1, t5, t4)
+    mvW1(wa0, wa1, wa2, t3, a0, wa1, wa2, t3, 0)
 
-# test win: mv_w_mix19() = 0x26908a17c128761
+# test win: mv_w_mix19() = 0xc6012c4f37b8df8
 global _mv_w_mix19
 _mv_w_mix19:
-    mvW1(a2)
+    mvW3(wa0, t1, a2, wa3, a0, a1, a2, wa3, t0, wa3, t1)
 
-# test win: mv_w_mix20() = 0xa2f03abec2e9114f
+# test win: mv_w_mix20() = 0x23bd1f838ae18f43
 global _mv_w_mix20
 _mv_w_mix20:
-    mvW4(wa3, r1, 42, 0xffff0000)
+    mvW3(t5, a1, t2, wa3, a0, a1, a2, wa3, t0, t5, a1)
 
-# test win: mv_w_mix21() = 0x1bf784763636c8a1
+# test win: mv_w_mix21() = 0xf4f4ab120219856c
 global _mv_w_mix21
 _mv_w_mix21:
-    mvW3(1, 0x100000000, -0x80000001)
+    mvW2(a0, wa1, wa2, t3, a0, a1, wa2, t3, wa1, t4)
 
-# test win: mv_w_mix22() = 0x8d46c3a00c06bc46
+# test win: mv_w_mix22() = 0xc0e9c96547bfc07a
 global _mv_w_mix22
 _mv_w_mix22:
-    mvW2(0, t4)
+    mvW4(wa0, a1, a2, wa3, a0, a1, a2, a3, wa3, 0x7fffffffffffffff, 42, t4)
 
-# test win: mv_w_mix23() = 0x5926087d79dd313b
+# test win: mv_w_mix23() = 0x15c4468809b28032
 global _mv_w_mix23
 _mv_w_mix23:
-    mvW2(t0, a1)
+    mvW3(a0, t1, a2, wa3, a0, a1, a2, wa3, a0, a0, t0)
 
-# test win: mv_w_mix24() = 0xceb3dac6f22bfed6
+# test win: mv_w_mix24() = 0xa24d2b92195a251d
 global _mv_w_mix24
 _mv_w_mix24:
-    mvW4(t0, t4, 0x123456789abcdef0, a3)
+    mvW2(wa0, t1, a2, wa3, a0, a1, a2, wa3, t4, t0)
 
-# test win: mv_w_mix25() = 0x4831d9361047d3c8
+# test win: mv_w_mix25() = 0x28cf0ce117b9a02e
 global _mv_w_mix25
 _mv_w_mix25:
-    mvW3(wa0, t4, t1)
+    mvW3(t5, r1, wa2, t3, a0, a1, a2, t3, wa2, r1, 0x100000000)
 
-# test win: mv_w_mix26() = 0xe20b76a71693dca6
+# test win: mv_w_mix26() = 0x4e7baf8a2d444778
 global _mv_w_mix26
 _mv_w_mix26:
-    mvW3(t0, t4, -4096)
+    mvW4(wa0, wa1, wa2, a3, a0, a1, a2, a3, wa1, 1, 0x123456789abcdef0, t4)
 
-# test win: mv_w_mix27() = 0x235298a685ffbe3b
+# test win: mv_w_mix27() = 0x9aac818888d5cde7
 global _mv_w_mix27
 _mv_w_mix27:
-    mvW1(a0)
+    mvW2(a0, a1, t2, wa3, a0, a1, t2, wa3, a1, a0)
 
-# test win: mv_w_mix28() = 0x6a9d1d326f4f40db
+# test win: mv_w_mix28() = 0x26908a17c128761
 global _mv_w_mix28
 _mv_w_mix28:
-    mvW2(wa3, t2)
+    mvW1(t5, t1, a2, t3, a0, t1, a2, t3, a2)
 
-# test win: mv_w_mix29() = 0x45808489a49f3304
+# test win: mv_w_mix29() = 0xcd332f428ba0dd93
 global _mv_w_mix29
 _mv_w_mix29:
-    mvW1(t4)
+    mvW2(a0, a1, a2, t3, a0, a1, a2, t3, a2, 0xffff0000)
 
-# test win: mv_w_mix30() = 0x4e6e36b6bce79559
+# test win: mv_w_mix30() = 0x2dc3a290a84e8e99
 global _mv_w_mix30
 _mv_w_mix30:
-    mvW4(0xffffffff, -1, -0x80000001, t0)
+    mvW4(t5, a1, wa2, t3, a0, a1, a2, a3, t0, t4, a1, t5)
 
-# test win: mv_w_mix31() = 0x2ac759ac8af659a8
+# test win: mv_w_mix31() = 0x2ac759a90af5e9a8
 global _mv_w_mix31
 _mv_w_mix31:
-    mvW1(0x80000000)
+    mvW1(a0, wa1, t2, a3, a0, wa1, t2, a3, -4096)
 
-# test win: mv_w_mix32() = 0x5f35afa9f0cd797a
+# test win: mv_w_mix32() = 0x9aac818888d5cde7
 global _mv_w_mix32
 _mv_w_mix32:
-    mvW2(t2, t0)
+    mvW2(a0, r1, t2, t3, a0, a1, t2, t3, r1, a0)
 
-# test win: mv_w_mix33() = 0xb7f156e623bc62c2
+# test win: mv_w_mix33() = 0x2ac759a90af65ace
 global _mv_w_mix33
 _mv_w_mix33:
-    mvW3(0x7fffffff, 0xffff0000, wa1)
+    mvW2(a0, a1, a2, t3, a0, a1, a2, t3, 42, a1)
 
-# test win: mv_w_mix34() = 0x2ac759a90af65ace
+# test win: mv_w_mix34() = 0xfd458d51a311ded7
 global _mv_w_mix34
 _mv_w_mix34:
-    mvW1(42)
+    mvW4(t5, a1, wa2, a3, a0, a1, a2, a3, 0x7fffffffffffffff, a3, 0x80000000, wa2)
 
-# test win: mv_w_mix35() = 0x2ac759a90af659a8
+# test win: mv_w_mix35() = 0x104aab2ab42d8936
 global _mv_w_mix35
 _mv_w_mix35:
-    mvW1(0)
+    mvW2(t5, t1, t2, wa3, a0, a1, t2, wa3, t4, 0xffff0000)
 
-# test win: mv_w_mix36() = 0x26905320029b5ad2
+# test win: mv_w_mix36() = 0xaa0490f03df327a
 global _mv_w_mix36
 _mv_w_mix36:
-    mvW4(t3, 42, t0, t3)
+    mvW3(t5, a1, t2, a3, a0, a1, a2, a3, t2, t5, t2)
 
-# test win: mv_w_mix37() = 0x9275411b010922ce
+# test win: mv_w_mix37() = 0xfcb89382b3bfef15
 global _mv_w_mix37
 _mv_w_mix37:
-    mvW1(t1)
+    mvW3(a0, r1, t2, wa3, a0, a1, a2, wa3, a0, t0, t4)
 
-# test win: mv_w_mix38() = 0x23bd1f838ae18f43
+# test win: mv_w_mix38() = 0x2ac759a90af659a1
 global _mv_w_mix38
 _mv_w_mix38:
-    mvW3(t0, t5, a1)
+    mvW2(wa0, r1, a2, wa3, a0, a1, a2, wa3, 0xffffffffffffffff, r1)
 
-# test win: mv_w_mix39() = 0xa760ad7cc3fb9869
+# test win: mv_w_mix39() = 0xc84296b56d95e790
 global _mv_w_mix39
 _mv_w_mix39:
-    mvW3(0, t1, t4)
+    mvW4(wa0, t1, wa2, t3, a0, a1, a2, a3, 0x123456789abcdef0, t1, 0x123456789abcdef0, 0x7fffffff)
 
-# test win: mv_w_mix40() = 0xdf56476deff18b53
+# test win: mv_w_mix40() = 0xa0720b993c2eed50
 global _mv_w_mix40
 _mv_w_mix40:
-    mvW4(-0x8000000000000000, a0, t4, a0)
+    mvW3(wa0, t1, t2, a3, a0, a1, a2, a3, 0, t2, t4)
 
-# test win: mv_w_mix41() = 0xbba572747aed93d9
+# test win: mv_w_mix41() = 0xe66f08d07408e9d6
 global _mv_w_mix41
 _mv_w_mix41:
-    mvW2(t0, t4)
+    mvW4(wa0, wa1, t2, t3, a0, a1, a2, a3, t4, -0x80000001, 1, wa0)
 
-# test win: mv_w_mix42() = 0x15c4468809b28032
+# test win: mv_w_mix42() = 0x69deac7934163ce6
 global _mv_w_mix42
 _mv_w_mix42:
-    mvW3(a0, a0, t0)
+    mvW4(wa0, r1, wa2, a3, a0, a1, a2, a3, 0x100000000, wa0, r1, r1)
 
-# test win: mv_w_mix43() = 0x923a5bf4a195ac80
+# test win: mv_w_mix43() = 0xf59180449a8fafd3
 global _mv_w_mix43
 _mv_w_mix43:
-    mvW3(t4, t4, t0)
+    mvW2(wa0, t1, a2, t3, a0, a1, a2, t3, 0xffffffffffffffff, 0x80000000)
 
-# test win: mv_w_mix44() = 0x5926087d79dd313b
+# test win: mv_w_mix44() = 0x45808489a49f3304
 global _mv_w_mix44
 _mv_w_mix44:
-    mvW1(t0)
+    mvW1(a0, wa1, t2, t3, a0, wa1, t2, t3, t4)
 
-# test win: mv_w_mix45() = 0x2b89d9140dcc6954
+# test win: mv_w_mix45() = 0x235298a685ffbe3b
 global _mv_w_mix45
 _mv_w_mix45:
-    mvW2(wa0, wa0)
+    mvW1(wa0, r1, t2, t3, a0, r1, t2, t3, wa0)
 
-# test win: mv_w_mix46() = 0x26908a17c128761
+# test win: mv_w_mix46() = 0x23d8b7c58329ae8f
 global _mv_w_mix46
 _mv_w_mix46:
-    mvW1(wa2)
+    mvW3(wa0, t1, a2, wa3, a0, a1, a2, wa3, 0, a2, a2)
 
-# test win: mv_w_mix47() = 0xdf2f1885fdff9c4a
+# test win: mv_w_mix47() = 0xe8f51423eae62581
 global _mv_w_mix47
 _mv_w_mix47:
-    mvW3(a1, t4, t0)
+    mvW4(a0, t1, t2, a3, a0, a1, a2, a3, t0, a0, t4, 0)
 
-# test win: mv_w_mix48() = 0x26908a17c128761
+# test win: mv_w_mix48() = 0x9e81d7e65e4ae2d3
 global _mv_w_mix48
 _mv_w_mix48:
-    mvW1(wa2)
+    mvW3(a0, wa1, t2, wa3, a0, a1, a2, wa3, wa3, wa3, wa3)
 
-# test win: mv_w_mix49() = 0x9275411b010922ce
+# test win: mv_w_mix49() = 0x32fe9a1692c304c1
 global _mv_w_mix49
 _mv_w_mix49:
-    mvW1(r1)
+    mvW2(a0, t1, wa2, wa3, a0, a1, wa2, wa3, 0, a0)
 
-# test win: mv_w_mix50() = 0xee1cbf3c9598646d
+# test win: mv_w_mix50() = 0x718bbf15f71bebf4
 global _mv_w_mix50
 _mv_w_mix50:
-    mvW2(t5, -4096)
+    mvW1(a0, a1, t2, a3, a0, a1, t2, a3, a3)
 
-# test win: mv_w_mix51() = 0x8bf030a3d6414535
+# test win: mv_w_mix51() = 0x5ff49cea79f1fb99
 global _mv_w_mix51
 _mv_w_mix51:
-    mvW4(t4, a2, r1, 0x7fffffffffffffff)
+    mvW3(a0, wa1, wa2, t3, a0, a1, a2, t3, 0x7fffffff, wa2, t3)
 
-# test win: mv_w_mix52() = 0xaae87d12042e5c08
+# test win: mv_w_mix52() = 0xee1cbf3715991462
 global _mv_w_mix52
 _mv_w_mix52:
-    mvW4(wa3, 0, t3, t0)
+    mvW3(t5, wa1, wa2, wa3, a0, a1, a2, wa3, t5, -0x80000001, wa2)
 
-# test win: mv_w_mix53() = 0x801f3faefabab054
+# test win: mv_w_mix53() = 0x615d48eb01a9dc54
 global _mv_w_mix53
 _mv_w_mix53:
-    mvW2(wa0, t0)
+    mvW3(t5, wa1, wa2, a3, a0, a1, a2, a3, t0, t5, wa2)
 
-# test win: mv_w_mix54() = 0x6b0a8b91b0752ed9
+# test win: mv_w_mix54() = 0xb5a312e8f5b0e41e
 global _mv_w_mix54
 _mv_w_mix54:
-    mvW4(t0, -4096, wa3, -0x80000001)
+    mvW3(a0, wa1, wa2, wa3, a0, a1, a2, wa3, wa2, wa3, wa1)
 
-# test win: mv_w_mix55() = 0x3c71d40dedf69d00
+# test win: mv_w_mix55() = 0x9275411b010922ce
 global _mv_w_mix55
 _mv_w_mix55:
-    mvW3(t0, t2, t0)
+    mvW1(t5, t1, t2, t3, a0, t1, t2, t3, t1)
 
-# test win: mv_w_mix56() = 0x2ac759a90af65ace
+# test win: mv_w_mix56() = 0xf591803f1a8fafc8
 global _mv_w_mix56
 _mv_w_mix56:
-    mvW2(42, a1)
+    mvW2(wa0, t1, t2, wa3, a0, a1, t2, wa3, 0xffffffffffffffff, -1)
 
-# test win: mv_w_mix57() = 0x718bbf15f71bebf4
+# test win: mv_w_mix57() = 0x9275411b010922ce
 global _mv_w_mix57
 _mv_w_mix57:
-    mvW1(wa3)
+    mvW1(a0, t1, a2, t3, a0, t1, a2, t3, t1)
 
-# test win: mv_w_mix58() = 0x291f9978ca3f803e
+# test win: mv_w_mix58() = 0x6e1cbf3c9599146d
 global _mv_w_mix58
 _mv_w_mix58:
-    mvW4(wa3, t0, t4, t4)
+    mvW2(a0, t1, t2, t3, a0, a1, t2, t3, a0, -0x8000000000000000)
 
-# test win: mv_w_mix59() = 0x1b5aaf519db39e39
+# test win: mv_w_mix59() = 0xa9b579098d16e569
 global _mv_w_mix59
 _mv_w_mix59:
-    mvW3(a1, t4, 0xffff0000)
+    mvW3(wa0, wa1, a2, wa3, a0, a1, a2, wa3, wa1, wa3, 0x100000000)
 
-# test win: mv_w_mix60() = 0x2ac759a90af659a1
+# test win: mv_w_mix60() = 0x1c63f6c2fe331322
 global _mv_w_mix60
 _mv_w_mix60:
-    mvW2(-1, r1)
+    mvW2(t5, r1, t2, a3, a0, a1, t2, a3, t5, t2)
 
-# test win: mv_w_mix61() = 0x2ac759a90af659a8
+# test win: mv_w_mix61() = 0x9275411b010922ce
 global _mv_w_mix61
 _mv_w_mix61:
-    mvW1(0)
+    mvW2(t5, t1, a2, wa3, a0, a1, a2, wa3, t1, t1)
 
-# test win: mv_w_mix62() = 0xa8232ce7c6d1a815
+# test win: mv_w_mix62() = 0x45808489a49f3304
 global _mv_w_mix62
 _mv_w_mix62:
-    mvW3(a0, wa0, t4)
+    mvW1(t5, a1, wa2, t3, a0, a1, wa2, t3, t4)
 
-# test win: mv_w_mix63() = 0x45808489a49f3304
+# test win: mv_w_mix63() = 0xaac759a90af659a1
 global _mv_w_mix63
 _mv_w_mix63:
-    mvW1(t4)
+    mvW1(t5, t1, wa2, a3, a0, t1, wa2, a3, 0x7fffffffffffffff)
 
-# test win: mv_w_mix64() = 0x9275411b010922ce
+# test win: mv_w_mix64() = 0x31ad65679157fceb
 global _mv_w_mix64
 _mv_w_mix64:
-    mvW1(wa1)
+    mvW3(t5, r1, a2, wa3, a0, a1, a2, wa3, 0x100000000, 0, wa3)
 
-# test win: mv_w_mix65() = 0x2ac759a90af659a1
+# test win: mv_w_mix65() = 0xcd332f428babdd88
 global _mv_w_mix65
 _mv_w_mix65:
-    mvW2(0xffffffffffffffff, t1)
+    mvW2(wa0, r1, t2, t3, a0, a1, t2, t3, t2, 0xffffffff)
 
-# test win: mv_w_mix66() = 0x1bf784823636ca68
+# test win: mv_w_mix66() = 0x51efdd46a9738443
 global _mv_w_mix66
 _mv_w_mix66:
-    mvW3(0x80000000, 42, 0xffffffff)
+    mvW3(t5, t1, t2, a3, a0, a1, a2, a3, t5, t5, 42)
 
-# test win: mv_w_mix67() = 0x74ffdd90d5b9c85f
+# test win: mv_w_mix67() = 0x87c34d1d9d50f52e
 global _mv_w_mix67
 _mv_w_mix67:
-    mvW2(0x123456789abcdef0, 0x7fffffff)
+    mvW4(wa0, r1, t2, wa3, a0, a1, a2, a3, t0, wa0, 1, wa3)
 
-# test win: mv_w_mix68() = 0x6a9d1d326f4f40db
+# test win: mv_w_mix68() = 0x98fd4a96b73851e3
 global _mv_w_mix68
 _mv_w_mix68:
-    mvW2(a3, a2)
+    mvW3(t5, r1, t2, a3, a0, a1, a2, a3, t5, t2, t4)
 
-# test win: mv_w_mix69() = 0x235298a685ffbe3b
+# test win: mv_w_mix69() = 0x2ac759a90af659a8
 global _mv_w_mix69
 _mv_w_mix69:
-    mvW1(a0)
+    mvW1(wa0, t1, a2, wa3, a0, t1, a2, wa3, 0)
 
-# test win: mv_w_mix70() = 0x183ae12bb4624237
+# test win: mv_w_mix70() = 0x1b2585939f2ba620
 global _mv_w_mix70
 _mv_w_mix70:
-    mvW3(-0x8000000000000000, wa3, t4)
+    mvW4(t5, wa1, wa2, a3, a0, a1, a2, a3, a3, t4, a3, 1)
 
-# test win: mv_w_mix71() = 0x2ac759a90af659af
+# test win: mv_w_mix71() = 0x45808489a49f3304
 global _mv_w_mix71
 _mv_w_mix71:
-    mvW1(1)
+    mvW1(t5, wa1, a2, a3, a0, wa1, a2, a3, t4)
 
-# test win: mv_w_mix72() = 0x45808489a49f3304
+# test win: mv_w_mix72() = 0x7460cabea7fd7a4b
 global _mv_w_mix72
 _mv_w_mix72:
-    mvW1(t4)
+    mvW3(t5, a1, t2, wa3, a0, a1, a2, wa3, t5, 0xffff0000, t5)
 
-# test win: mv_w_mix73() = 0x6e81ea8d5348e92e
+# test win: mv_w_mix73() = 0x23f02f138976893b
 global _mv_w_mix73
 _mv_w_mix73:
-    mvW4(t1, 0xffffffffffffffff, wa0, 0x7fffffffffffffff)
+    mvW2(wa0, wa1, wa2, t3, a0, a1, wa2, t3, t0, 42)
 
-# test win: mv_w_mix74() = 0x64e872987d22e9ff
+# test win: mv_w_mix74() = 0x9275411b010922ce
 global _mv_w_mix74
 _mv_w_mix74:
-    mvW2(a2, t4)
+    mvW1(a0, t1, wa2, wa3, a0, t1, wa2, wa3, t1)
 
-# test win: mv_w_mix75() = 0x859bb3d60c74923a
+# test win: mv_w_mix75() = 0x95f6e7e8b083a94f
 global _mv_w_mix75
 _mv_w_mix75:
-    mvW3(t2, t0, -0x80000001)
+    mvW4(a0, r1, wa2, a3, a0, a1, a2, a3, 0xffff0000, wa2, r1, a0)
 
-# test win: mv_w_mix76() = 0x45808489a49f3304
+# test win: mv_w_mix76() = 0x7591803f1a8fb0f5
 global _mv_w_mix76
 _mv_w_mix76:
-    mvW1(t4)
+    mvW2(t5, wa1, wa2, wa3, a0, a1, wa2, wa3, 42, 0x7fffffffffffffff)
 
 # test win: mv_w_mix77() = 0x9aac818888d5cde7
 global _mv_w_mix77
 _mv_w_mix77:
-    mvW2(a1, a0)
+    mvW2(wa0, a1, wa2, t3, a0, a1, wa2, t3, a1, wa0)
 
-# test win: mv_w_mix78() = 0x4a3ebbfb9ed0c755
+# test win: mv_w_mix78() = 0x3a92d088120d82f8
 global _mv_w_mix78
 _mv_w_mix78:
-    mvW3(0x7fffffff, t2, 0)
+    mvW4(a0, wa1, wa2, a3, a0, a1, a2, a3, a0, a3, 42, a3)
 
-# test win: mv_w_mix79() = 0xd18ecb87a891bef4
+# test win: mv_w_mix79() = 0x2ac759a90af659a8
 global _mv_w_mix79
 _mv_w_mix79:
-    mvW3(wa2, 0x123456789abcdef0, t3)
+    mvW1(t5, a1, wa2, a3, a0, a1, wa2, a3, 0)
 
-# test win: mv_w_mix80() = 0xac3806d022b739a6
+# test win: mv_w_mix80() = 0x2ac759a90af659a8
 global _mv_w_mix80
 _mv_w_mix80:
-    mvW3(a0, t4, 0)
+    mvW1(t5, wa1, t2, t3, a0, wa1, t2, t3, 0)
 
-# test win: mv_w_mix81() = 0x142ccc5576666809
+# test win: mv_w_mix81() = 0x2ac759b00af659a8
 global _mv_w_mix81
 _mv_w_mix81:
-    mvW2(a0, t3)
+    mvW2(a0, wa1, a2, t3, a0, a1, a2, t3, 0x100000000, wa1)
 
-# test win: mv_w_mix82() = 0xc3edb0e4eff18b37
+# test win: mv_w_mix82() = 0x831231f6dd822564
 global _mv_w_mix82
 _mv_w_mix82:
-    mvW4(a3, 0xffffffffffffffff, t4, 0xffffffffffffffff)
+    mvW4(t5, a1, a2, a3, a0, a1, a2, a3, a2, a2, t4, -1)
 
-# test win: mv_w_mix83() = 0x2ac759a90af65ace
+# test win: mv_w_mix83() = 0xef41e82375c414e7
 global _mv_w_mix83
 _mv_w_mix83:
-    mvW1(42)
+    mvW2(wa0, r1, wa2, a3, a0, a1, wa2, a3, r1, t0)
 
-# test win: mv_w_mix84() = 0xd40b290cf82c4e92
+# test win: mv_w_mix84() = 0x759180449a8fafd3
 global _mv_w_mix84
 _mv_w_mix84:
-    mvW2(t3, t4)
+    mvW3(t5, wa1, a2, a3, a0, a1, a2, a3, 0x7fffffffffffffff, 0x80000000, a2)
 
-# test win: mv_w_mix85() = 0xfb7a66bdf445dc48
+# test win: mv_w_mix85() = 0x45808489a49f3304
 global _mv_w_mix85
 _mv_w_mix85:
-    mvW2(a2, t2)
+    mvW1(t5, a1, t2, t3, a0, a1, t2, t3, t4)
 
-# test win: mv_w_mix86() = 0x5d3f67bc10a278f5
+# test win: mv_w_mix86() = 0x104aab2ab42d8936
 global _mv_w_mix86
 _mv_w_mix86:
-    mvW2(wa1, 0xffffffff)
+    mvW2(a0, wa1, wa2, t3, a0, a1, wa2, t3, t4, 0xffff0000)
 
-# test win: mv_w_mix87() = 0x59649e42ae6a1d81
+# test win: mv_w_mix87() = 0x6e1cbf3c95991462
 global _mv_w_mix87
 _mv_w_mix87:
-    mvW3(0, t5, -0x80000001)
+    mvW2(t5, a1, t2, a3, a0, a1, t2, a3, t5, 0x7fffffffffffffff)
 
-# test win: mv_w_mix88() = 0xc3afe5d6767998d2
+# test win: mv_w_mix88() = 0x45808489a49f3304
 global _mv_w_mix88
 _mv_w_mix88:
-    mvW3(0x80000000, t0, wa3)
+    mvW1(a0, a1, t2, a3, a0, a1, t2, a3, t4)
 
-# test win: mv_w_mix89() = 0x235298a685ffbe3b
+# test win: mv_w_mix89() = 0x64ad022aa291d80c
 global _mv_w_mix89
 _mv_w_mix89:
-    mvW1(a0)
+    mvW4(a0, r1, t2, wa3, a0, a1, a2, a3, t4, t0, r1, wa3)
 
-# test win: mv_w_mix90() = 0x5d3f67b110a278f5
+# test win: mv_w_mix90() = 0xfbd58bb62cff1786
 global _mv_w_mix90
 _mv_w_mix90:
-    mvW4(r1, -1, wa2, a3)
+    mvW3(a0, t1, t2, wa3, a0, a1, a2, wa3, -0x8000000000000000, 42, a0)
 
-# test win: mv_w_mix91() = 0xced0ba6dab15c4e3
+# test win: mv_w_mix91() = 0xb5f2af85ee982354
 global _mv_w_mix91
 _mv_w_mix91:
-    mvW4(t0, t2, t4, a3)
+    mvW3(a0, t1, a2, t3, a0, a1, a2, t3, t0, t0, a2)
 
-# test win: mv_w_mix92() = 0x235298a685ffbe3b
+# test win: mv_w_mix92() = 0xc1ede7befdd86dea
 global _mv_w_mix92
 _mv_w_mix92:
-    mvW1(wa0)
+    mvW3(wa0, t1, t2, a3, a0, a1, a2, a3, wa0, t4, a3)
 
-# test win: mv_w_mix93() = 0x1f9f3e4f19da2bef
+# test win: mv_w_mix93() = 0x8d46c3a00c06bc4d
 global _mv_w_mix93
 _mv_w_mix93:
-    mvW3(wa1, 0x80000000, t1)
+    mvW2(a0, t1, wa2, wa3, a0, a1, wa2, wa3, 1, t4)
 
-# test win: mv_w_mix94() = 0x37927dcfd3cd80f7
+# test win: mv_w_mix94() = 0x1ba18d547b5d036f
 global _mv_w_mix94
 _mv_w_mix94:
-    mvW4(0x7fffffffffffffff, t5, -0x8000000000000000, t4)
+    mvW2(t5, r1, wa2, wa3, a0, a1, wa2, wa3, -0x80000001, wa3)
 
-# test win: mv_w_mix95() = 0x932da80171f91b51
+# test win: mv_w_mix95() = 0xc59147fe42448b42
 global _mv_w_mix95
 _mv_w_mix95:
-    mvW3(t5, t0, 0x123456789abcdef0)
+    mvW4(a0, a1, a2, a3, a0, a1, a2, a3, a0, a3, -0x8000000000000000, 0x100000000)
 
-# test win: mv_w_mix96() = 0x5926087d79dd313b
+# test win: mv_w_mix96() = 0xb5f2af85ee982354
 global _mv_w_mix96
 _mv_w_mix96:
-    mvW2(t0, a1)
+    mvW2(t5, wa1, a2, wa3, a0, a1, a2, wa3, t0, t0)
 
-# test win: mv_w_mix97() = 0x26908a17c128761
+# test win: mv_w_mix97() = 0xbb7b0d50cf07d1ac
 global _mv_w_mix97
 _mv_w_mix97:
-    mvW1(t2)
+    mvW4(wa0, wa1, t2, wa3, a0, a1, a2, a3, wa0, 0x7fffffff, wa1, 0xffffffff)
 
-# test win: mv_w_mix98() = 0xadfa04e71b586487
+# test win: mv_w_mix98() = 0x966affa581640181
 global _mv_w_mix98
 _mv_w_mix98:
-    mvW3(-0x80000001, t0, 0x80000000)
+    mvW3(a0, wa1, t2, a3, a0, a1, a2, a3, a3, t4, wa1)
 
-# test win: mv_w_mix99() = 0x9275411b010922ce
+# test win: mv_w_mix99() = 0x718bbf15f71bebf4
 global _mv_w_mix99
 _mv_w_mix99:
-    mvW2(a1, a1)
+    mvW1(t5, r1, a2, t3, a0, r1, a2, t3, t3)
 
 # test win: mv_w_fan_a1() = 0xc9555376a25c5af3
 global _mv_w_fan_a1
 _mv_w_fan_a1:
-    mvW4(t1, wa1, a1, r1)
+    mvW4(wa0, t1, wa2, wa3, a0, a1, a2, a3, t1, t1, t1, t1)
 
 # test win: mv_w_fan_x1() = 0x2c721db041837d3
 global _mv_w_fan_x1
 _mv_w_fan_x1:
-    mvW4(t4, t4, t4, t4)
+    mvW4(wa0, t1, wa2, wa3, a0, a1, a2, a3, t4, t4, t4, t4)
 
 # test win: mv_w_imm_all() = 0x26f5fbdb666dd4c3
 global _mv_w_imm_all
 _mv_w_imm_all:
-    mvW4(0, 42, 0xffffffff, -0x80000001)
+    mvW4(a0, r1, wa2, a3, a0, a1, a2, a3, 0, 42, 0xffffffff, -0x80000001)
 
 end
 
 if X86_64
 
-macro mvSetupS()
-    move 0x913876b67f4a7c15, a0
-    move 0x3361fc7dfe94f82a, a1
-    move 0xd5a962237ddf743f, a2
-    move 0x77d2e9eafd29f054, a3
-    move 0x181a6f907c746c69, a4
-    move 0xba43d557fbbee87e, a5
+macro mvSetupS(n0, n1, n2, n3, n4, n5)
+    move 0x913876b67f4a7c15, n0
+    move 0x3361fc7dfe94f82a, n1
+    move 0xd5a962237ddf743f, n2
+    move 0x77d2e9eafd29f054, n3
+    move 0x181a6f907c746c69, n4
+    move 0xba43d557fbbee87e, n5
     move 0x98e8f4677d8eb115, t0
     move 0xdf3f062015f38cc4, t5
 end
 
-macro mvHashS()
+macro mvHashS(h0, h1, h2, h3, h4, h5)
     mulq 3, t0
     mulq 5, t5
     addq t5, t0
-    mulq 7, a0
-    addq a0, t0
-    mulq 11, a1
-    addq a1, t0
-    mulq 13, a2
-    addq a2, t0
-    mulq 17, a3
-    addq a3, t0
-    mulq 19, a4
-    addq a4, t0
-    mulq 23, a5
-    addq a5, t0
+    mulq 7, h0
+    addq h0, t0
+    mulq 11, h1
+    addq h1, t0
+    mulq 13, h2
+    addq h2, t0
+    mulq 17, h3
+    addq h3, t0
+    mulq 19, h4
+    addq h4, t0
+    mulq 23, h5
+    addq h5, t0
 end
 
-macro mvS1(s0)
-    mvSetupS()
+macro mvS1(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
-macro mvS2(s0, s1)
-    mvSetupS()
+macro mvS2(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0, s1)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0, s1
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
-macro mvS3(s0, s1, s2)
-    mvSetupS()
+macro mvS3(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0, s1, s2)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0, s1, s2
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
-macro mvS4(s0, s1, s2, s3)
-    mvSetupS()
+macro mvS4(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0, s1, s2, s3)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0, s1, s2, s3
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
-macro mvS5(s0, s1, s2, s3, s4)
-    mvSetupS()
+macro mvS5(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0, s1, s2, s3, s4)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0, s1, s2, s3, s4
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
-macro mvS6(s0, s1, s2, s3, s4, s5)
-    mvSetupS()
+macro mvS6(n0, n1, n2, n3, n4, n5, h0, h1, h2, h3, h4, h5, s0, s1, s2, s3, s4, s5)
+    mvSetupS(n0, n1, n2, n3, n4, n5)
     moveargs s0, s1, s2, s3, s4, s5
-    mvHashS()
+    mvHashS(h0, h1, h2, h3, h4, h5)
     ret
 end
 
 # test sysv: mv_s_0() = 0xa9610b4760caad58
 global _mv_s_0
 _mv_s_0:
-    mvS1(t6)
+    mvS1(t6, wa1, t2, wa3, a4, wa5, a0, wa1, t2, wa3, a4, wa5, t6)
 
 # test sysv: mv_s_1() = 0x1883b3bbdbd411eb
 global _mv_s_1
 _mv_s_1:
-    mvS1(wa1)
+    mvS1(wa0, t1, a2, t3, wa4, wa5, a0, t1, a2, t3, wa4, wa5, t1)
 
 # test sysv: mv_s_2() = 0x88777b4256dd767e
 global _mv_s_2
 _mv_s_2:
-    mvS1(t2)
+    mvS1(wa0, a1, wa2, a3, a4, a5, a0, a1, wa2, a3, a4, a5, wa2)
 
 # test sysv: mv_s_3() = 0xf79a31b6d1e6db11
 global _mv_s_3
 _mv_s_3:
-    mvS1(wa3)
+    mvS1(t6, wa1, wa2, a3, a4, t7, a0, wa1, wa2, a3, a4, t7, a3)
 
 # test sysv: mv_s_4() = 0x598ed93d4cf03fa4
 global _mv_s_4
 _mv_s_4:
-    mvS1(a4)
+    mvS1(wa0, a1, a2, t3, a4, t7, a0, a1, a2, t3, a4, t7, a4)
 
 # test sysv: mv_s_5() = 0xc8b0a1b1c7f9a437
 global _mv_s_5
 _mv_s_5:
-    mvS1(wa5)
+    mvS1(wa0, t1, wa2, t3, wa4, t7, a0, t1, wa2, t3, wa4, t7, t7)
 
 # test sysv: mv_s_01() = 0xa9610b4760caad58
 global _mv_s_01
 _mv_s_01:
-    mvS2(wa0, t1)
+    mvS2(a0, t1, r1, t3, t4, wa5, a0, a1, r1, t3, t4, wa5, a0, t1)
 
 # test sysv: mv_s_02() = 0xa2726963d8fe023f
 global _mv_s_02
 _mv_s_02:
-    mvS2(wa0, wa2)
+    mvS2(t6, a1, a2, t3, t4, wa5, a0, a1, a2, t3, t4, wa5, t6, a2)
 
 # test sysv: mv_s_03() = 0x9a3b3ef651315726
 global _mv_s_03
 _mv_s_03:
-    mvS2(wa0, wa3)
+    mvS2(a0, wa1, r1, a3, wa4, wa5, a0, a1, r1, a3, wa4, wa5, a0, a3)
 
 # test sysv: mv_s_04() = 0x7d4dfd12c964ac0d
 global _mv_s_04
 _mv_s_04:
-    mvS2(wa0, a4)
+    mvS2(wa0, t1, t2, t3, wa4, t7, a0, a1, t2, t3, wa4, t7, wa0, wa4)
 
 # test sysv: mv_s_05() = 0x75155ca5419800f4
 global _mv_s_05
 _mv_s_05:
-    mvS2(wa0, a5)
+    mvS2(t6, a1, t2, wa3, t4, t7, a0, a1, t2, wa3, t4, t7, t6, t7)
 
 # test sysv: mv_s_10() = 0x20baf42963a0bd04
 global _mv_s_10
 _mv_s_10:
-    mvS2(a1, a0)
+    mvS2(wa0, wa1, r1, t3, wa4, a5, a0, a1, r1, t3, wa4, a5, wa1, wa0)
 
 # test sysv: mv_s_12() = 0x119511d8540766d2
 global _mv_s_12
 _mv_s_12:
-    mvS2(t1, a2)
+    mvS2(t6, t1, t2, a3, t4, wa5, a0, a1, t2, a3, t4, wa5, t1, t2)
 
 # test sysv: mv_s_13() = 0x95de76acc3abbb9
 global _mv_s_13
 _mv_s_13:
-    mvS2(a1, a3)
+    mvS2(t6, wa1, r1, wa3, wa4, wa5, a0, a1, r1, wa3, wa4, wa5, wa1, wa3)
 
 # test sysv: mv_s_14() = 0xec70a587446e10a0
 global _mv_s_14
 _mv_s_14:
-    mvS2(a1, t4)
+    mvS2(a0, wa1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, wa1, a4)
 
 # test sysv: mv_s_15() = 0xe4380519bca16587
 global _mv_s_15
 _mv_s_15:
-    mvS2(wa1, a5)
+    mvS2(a0, t1, r1, t3, t4, t7, a0, a1, r1, t3, t4, t7, t1, t7)
 
 # test sysv: mv_s_20() = 0x90aebbafdeaa2197
 global _mv_s_20
 _mv_s_20:
-    mvS2(a2, t6)
+    mvS2(t6, wa1, r1, t3, a4, wa5, a0, a1, r1, t3, a4, wa5, r1, t6)
 
 # test sysv: mv_s_21() = 0x88777b4256dd767e
 global _mv_s_21
 _mv_s_21:
-    mvS2(a2, t1)
+    mvS2(wa0, a1, t2, a3, a4, a5, a0, a1, t2, a3, a4, a5, t2, a1)
 
 # test sysv: mv_s_23() = 0x7951aef14744204c
 global _mv_s_23
 _mv_s_23:
-    mvS2(wa2, t3)
+    mvS2(a0, a1, wa2, t3, a4, wa5, a0, a1, wa2, t3, a4, wa5, wa2, t3)
 
 # test sysv: mv_s_24() = 0x5c646d0dbf777533
 global _mv_s_24
 _mv_s_24:
-    mvS2(wa2, t4)
+    mvS2(a0, a1, t2, wa3, t4, a5, a0, a1, t2, wa3, t4, a5, t2, t4)
 
 # test sysv: mv_s_25() = 0x542bcca037aaca1a
 global _mv_s_25
 _mv_s_25:
-    mvS2(t2, t7)
+    mvS2(wa0, wa1, a2, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, a2, a5)
 
 # test sysv: mv_s_30() = 0xffd1722459b3862a
 global _mv_s_30
 _mv_s_30:
-    mvS2(a3, t6)
+    mvS2(a0, wa1, r1, t3, a4, wa5, a0, a1, r1, t3, a4, wa5, t3, a0)
 
 # test sysv: mv_s_31() = 0xf79a31b6d1e6db11
 global _mv_s_31
 _mv_s_31:
-    mvS2(a3, t1)
+    mvS2(t6, wa1, wa2, a3, wa4, t7, a0, a1, wa2, a3, wa4, t7, a3, wa1)
 
 # test sysv: mv_s_32() = 0xf0ab8fd34a1a2ff8
 global _mv_s_32
 _mv_s_32:
-    mvS2(t3, a2)
+    mvS2(t6, t1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a3, a2)
 
 # test sysv: mv_s_34() = 0xcb8723823a80d9c6
 global _mv_s_34
 _mv_s_34:
-    mvS2(t3, a4)
+    mvS2(t6, a1, r1, wa3, a4, a5, a0, a1, r1, wa3, a4, a5, wa3, a4)
 
 # test sysv: mv_s_35() = 0xc34e8314b2b42ead
 global _mv_s_35
 _mv_s_35:
-    mvS2(a3, t7)
+    mvS2(t6, a1, wa2, wa3, wa4, wa5, a0, a1, wa2, wa3, wa4, wa5, wa3, wa5)
 
 # test sysv: mv_s_40() = 0x61c619aad4bceabd
 global _mv_s_40
 _mv_s_40:
-    mvS2(t4, wa0)
+    mvS2(a0, a1, r1, a3, wa4, wa5, a0, a1, r1, a3, wa4, wa5, wa4, a0)
 
 # test sysv: mv_s_41() = 0x598ed93d4cf03fa4
 global _mv_s_41
 _mv_s_41:
-    mvS2(a4, wa1)
+    mvS2(wa0, wa1, wa2, t3, t4, t7, a0, a1, wa2, t3, t4, t7, t4, wa1)
 
 # test sysv: mv_s_42() = 0x52a03759c523948b
 global _mv_s_42
 _mv_s_42:
-    mvS2(t4, wa2)
+    mvS2(a0, t1, wa2, wa3, wa4, a5, a0, a1, wa2, wa3, wa4, a5, wa4, wa2)
 
 # test sysv: mv_s_43() = 0x4a690cec3d56e972
 global _mv_s_43
 _mv_s_43:
-    mvS2(wa4, wa3)
+    mvS2(t6, a1, r1, wa3, t4, t7, a0, a1, r1, wa3, t4, t7, t4, wa3)
 
 # test sysv: mv_s_45() = 0x25432a9b2dbd9340
 global _mv_s_45
 _mv_s_45:
-    mvS2(wa4, t7)
+    mvS2(t6, wa1, r1, t3, a4, a5, a0, a1, r1, t3, a4, a5, a4, a5)
 
 # test sysv: mv_s_50() = 0xd0e7e21f4fc64f50
 global _mv_s_50
 _mv_s_50:
-    mvS2(a5, t6)
+    mvS2(a0, wa1, a2, t3, wa4, wa5, a0, a1, a2, t3, wa4, wa5, wa5, a0)
 
 # test sysv: mv_s_51() = 0xc8b0a1b1c7f9a437
 global _mv_s_51
 _mv_s_51:
-    mvS2(wa5, t1)
+    mvS2(wa0, wa1, t2, t3, t4, t7, a0, a1, t2, t3, t4, t7, t7, wa1)
 
 # test sysv: mv_s_52() = 0xc1c1ffce402cf91e
 global _mv_s_52
 _mv_s_52:
-    mvS2(t7, t2)
+    mvS2(wa0, t1, a2, t3, a4, t7, a0, a1, a2, t3, a4, t7, t7, a2)
 
 # test sysv: mv_s_53() = 0xb98ad560b8604e05
 global _mv_s_53
 _mv_s_53:
-    mvS2(a5, wa3)
+    mvS2(t6, wa1, r1, a3, a4, wa5, a0, a1, r1, a3, a4, wa5, wa5, a3)
 
 # test sysv: mv_s_54() = 0x9c9d937d3093a2ec
 global _mv_s_54
 _mv_s_54:
-    mvS2(t7, t4)
+    mvS2(a0, a1, r1, wa3, a4, wa5, a0, a1, r1, wa3, a4, wa5, wa5, a4)
 
 # test sysv: mv_s_012() = 0xa9610b4760caad58
 global _mv_s_012
 _mv_s_012:
-    mvS3(wa0, wa1, r1)
+    mvS3(t6, wa1, wa2, a3, t4, a5, a0, a1, a2, a3, t4, a5, t6, wa1, wa2)
 
 # test sysv: mv_s_013() = 0xe57cf068d792fa69
 global _mv_s_013
 _mv_s_013:
-    mvS3(t6, wa1, a3)
+    mvS3(a0, wa1, a2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a0, wa1, a3)
 
 # test sysv: mv_s_014() = 0x91eb9d04e5b477a
 global _mv_s_014
 _mv_s_014:
-    mvS3(t6, t1, t4)
+    mvS3(a0, wa1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a0, wa1, wa4)
 
 # test sysv: mv_s_015() = 0x4538e4f1c523948b
 global _mv_s_015
 _mv_s_015:
-    mvS3(a0, t1, wa5)
+    mvS3(a0, wa1, r1, t3, wa4, wa5, a0, a1, a2, t3, wa4, wa5, a0, wa1, wa5)
 
 # test sysv: mv_s_021() = 0x64d23ffc6235b52e
 global _mv_s_021
 _mv_s_021:
-    mvS3(t6, r1, a1)
+    mvS3(a0, a1, wa2, wa3, a4, a5, a0, a1, a2, wa3, a4, a5, a0, wa2, a1)
 
 # test sysv: mv_s_023() = 0xde8e4e854fc64f50
 global _mv_s_023
 _mv_s_023:
-    mvS3(wa0, wa2, wa3)
+    mvS3(t6, t1, wa2, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, t6, wa2, t3)
 
 # test sysv: mv_s_024() = 0x23017ecc68e9c61
 global _mv_s_024
 _mv_s_024:
-    mvS3(a0, r1, t4)
+    mvS3(wa0, t1, wa2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, wa0, wa2, t4)
 
 # test sysv: mv_s_025() = 0x3e4a430e3d56e972
 global _mv_s_025
 _mv_s_025:
-    mvS3(a0, wa2, a5)
+    mvS3(t6, a1, wa2, t3, a4, a5, a0, a1, a2, t3, a4, a5, t6, wa2, a5)
 
 # test sysv: mv_s_031() = 0x5c9b158eda690a15
 global _mv_s_031
 _mv_s_031:
-    mvS3(a0, t3, a1)
+    mvS3(t6, wa1, a2, wa3, wa4, wa5, a0, a1, a2, wa3, wa4, wa5, t6, wa3, wa1)
 
 # test sysv: mv_s_032() = 0x9a3b3ef651315726
 global _mv_s_032
 _mv_s_032:
-    mvS3(t6, t3, wa2)
+    mvS3(a0, wa1, t2, t3, wa4, wa5, a0, a1, a2, t3, wa4, wa5, a0, t3, t2)
 
 # test sysv: mv_s_034() = 0xf9f8ed7f3ec1f148
 global _mv_s_034
 _mv_s_034:
-    mvS3(t6, wa3, t4)
+    mvS3(a0, a1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a0, a3, wa4)
 
 # test sysv: mv_s_035() = 0x361318a0b58a3e59
 global _mv_s_035
 _mv_s_035:
-    mvS3(t6, a3, wa5)
+    mvS3(t6, wa1, wa2, a3, a4, a5, a0, a1, a2, a3, a4, a5, t6, a3, a5)
 
 # test sysv: mv_s_041() = 0x3fadd3ab529c5efc
 global _mv_s_041
 _mv_s_041:
-    mvS3(wa0, a4, a1)
+    mvS3(a0, wa1, r1, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a0, t4, wa1)
 
 # test sysv: mv_s_042() = 0x7d4dfd12c964ac0d
 global _mv_s_042
 _mv_s_042:
-    mvS3(a0, a4, r1)
+    mvS3(t6, a1, t2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, t6, t4, t2)
 
 # test sysv: mv_s_043() = 0xb969e234402cf91e
 global _mv_s_043
 _mv_s_043:
-    mvS3(a0, a4, a3)
+    mvS3(wa0, t1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, wa0, t4, a3)
 
 # test sysv: mv_s_045() = 0x1925d6bd2dbd9340
 global _mv_s_045
 _mv_s_045:
-    mvS3(t6, a4, wa5)
+    mvS3(wa0, wa1, r1, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, wa0, wa4, a5)
 
 # test sysv: mv_s_051() = 0x3775333dcacfb3e3
 global _mv_s_051
 _mv_s_051:
-    mvS3(a0, a5, wa1)
+    mvS3(a0, wa1, a2, t3, t4, t7, a0, a1, a2, t3, t4, t7, a0, t7, wa1)
 
 # test sysv: mv_s_052() = 0x75155ca5419800f4
 global _mv_s_052
 _mv_s_052:
-    mvS3(wa0, t7, wa2)
+    mvS3(wa0, a1, r1, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, wa0, wa5, r1)
 
 # test sysv: mv_s_053() = 0xb13141c6b8604e05
 global _mv_s_053
 _mv_s_053:
-    mvS3(wa0, wa5, a3)
+    mvS3(t6, a1, a2, t3, t4, t7, a0, a1, a2, t3, t4, t7, t6, t7, t3)
 
 # test sysv: mv_s_054() = 0xd4d30b2e2f289b16
 global _mv_s_054
 _mv_s_054:
-    mvS3(wa0, wa5, a4)
+    mvS3(a0, t1, t2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a0, t7, t4)
 
 # test sysv: mv_s_102() = 0x20baf42963a0bd04
 global _mv_s_102
 _mv_s_102:
-    mvS3(a1, wa0, r1)
+    mvS3(a0, wa1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa1, a0, r1)
 
 # test sysv: mv_s_103() = 0x5cd6d94ada690a15
 global _mv_s_103
 _mv_s_103:
-    mvS3(t1, a0, wa3)
+    mvS3(a0, t1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t1, a0, a3)
 
 # test sysv: mv_s_104() = 0x8078a2b251315726
 global _mv_s_104
 _mv_s_104:
-    mvS3(t1, wa0, a4)
+    mvS3(wa0, wa1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa1, wa0, a4)
 
 # test sysv: mv_s_105() = 0xbc92cdd3c7f9a437
 global _mv_s_105
 _mv_s_105:
-    mvS3(a1, wa0, t7)
+    mvS3(t6, a1, wa2, t3, a4, wa5, a0, a1, a2, t3, a4, wa5, a1, t6, wa5)
 
 # test sysv: mv_s_120() = 0x97d91d4f6676ccb0
 global _mv_s_120
 _mv_s_120:
-    mvS3(t1, a2, a0)
+    mvS3(t6, a1, wa2, t3, t4, wa5, a0, a1, a2, t3, t4, wa5, a1, wa2, t6)
 
 # test sysv: mv_s_123() = 0x4db0f6f9cacfb3e3
 global _mv_s_123
 _mv_s_123:
-    mvS3(a1, r1, t3)
+    mvS3(t6, wa1, t2, wa3, a4, t7, a0, a1, a2, wa3, a4, t7, wa1, t2, wa3)
 
 # test sysv: mv_s_124() = 0x7152c061419800f4
 global _mv_s_124
 _mv_s_124:
-    mvS3(t1, t2, wa4)
+    mvS3(wa0, t1, r1, t3, a4, t7, a0, a1, a2, t3, a4, t7, t1, r1, a4)
 
 # test sysv: mv_s_125() = 0xad6ceb82b8604e05
 global _mv_s_125
 _mv_s_125:
-    mvS3(wa1, t2, a5)
+    mvS3(t6, a1, t2, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, a1, t2, t7)
 
 # test sysv: mv_s_130() = 0x8fa1f2e1deaa2197
 global _mv_s_130
 _mv_s_130:
-    mvS3(t1, a3, a0)
+    mvS3(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a1, a3, t6)
 
 # test sysv: mv_s_132() = 0x95de76acc3abbb9
 global _mv_s_132
 _mv_s_132:
-    mvS3(wa1, wa3, wa2)
+    mvS3(a0, t1, r1, t3, a4, t7, a0, a1, a2, t3, a4, t7, t1, t3, r1)
 
 # test sysv: mv_s_134() = 0x691b95f3b9cb55db
 global _mv_s_134
 _mv_s_134:
-    mvS3(a1, a3, wa4)
+    mvS3(t6, a1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a1, a3, wa4)
 
 # test sysv: mv_s_135() = 0xa535c1153093a2ec
 global _mv_s_135
 _mv_s_135:
-    mvS3(a1, wa3, wa5)
+    mvS3(a0, t1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t1, a3, t7)
 
 # test sysv: mv_s_140() = 0x72b4b0fe56dd767e
 global _mv_s_140
 _mv_s_140:
-    mvS3(wa1, wa4, wa0)
+    mvS3(t6, t1, wa2, t3, t4, a5, a0, a1, a2, t3, t4, a5, t1, t4, t6)
 
 # test sysv: mv_s_142() = 0xec70a587446e10a0
 global _mv_s_142
 _mv_s_142:
-    mvS3(t1, t4, r1)
+    mvS3(wa0, wa1, wa2, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, wa1, wa4, wa2)
 
 # test sysv: mv_s_143() = 0x288c8aa8bb365db1
 global _mv_s_143
 _mv_s_143:
-    mvS3(a1, t4, a3)
+    mvS3(a0, a1, t2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, a1, t4, wa3)
 
 # test sysv: mv_s_145() = 0x88487f31a8c6f7d3
 global _mv_s_145
 _mv_s_145:
-    mvS3(wa1, wa4, a5)
+    mvS3(a0, t1, r1, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, t1, a4, wa5)
 
 # test sysv: mv_s_150() = 0x6a7c1090cf10cb65
 global _mv_s_150
 _mv_s_150:
-    mvS3(t1, a5, wa0)
+    mvS3(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a1, t7, t6)
 
 # test sysv: mv_s_152() = 0xe4380519bca16587
 global _mv_s_152
 _mv_s_152:
-    mvS3(wa1, t7, a2)
+    mvS3(a0, t1, r1, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, t1, wa5, r1)
 
 # test sysv: mv_s_153() = 0x2053ea3b3369b298
 global _mv_s_153
 _mv_s_153:
-    mvS3(t1, wa5, wa3)
+    mvS3(t6, t1, wa2, a3, a4, t7, a0, a1, a2, a3, a4, t7, t1, t7, a3)
 
 # test sysv: mv_s_154() = 0x43f5b3a2aa31ffa9
 global _mv_s_154
 _mv_s_154:
-    mvS3(t1, a5, a4)
+    mvS3(t6, a1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a1, wa5, t4)
 
 # test sysv: mv_s_201() = 0x530e924867e1d486
 global _mv_s_201
 _mv_s_201:
-    mvS3(r1, wa0, a1)
+    mvS3(t6, wa1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a2, t6, wa1)
 
 # test sysv: mv_s_203() = 0xcccaa0d155726ea8
 global _mv_s_203
 _mv_s_203:
-    mvS3(r1, wa0, wa3)
+    mvS3(wa0, t1, r1, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, r1, wa0, wa3)
 
 # test sysv: mv_s_204() = 0xf06c6a38cc3abbb9
 global _mv_s_204
 _mv_s_204:
-    mvS3(t2, wa0, wa4)
+    mvS3(t6, t1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t2, t6, wa4)
 
 # test sysv: mv_s_205() = 0x2c86955a430308ca
 global _mv_s_205
 _mv_s_205:
-    mvS3(t2, t6, t7)
+    mvS3(a0, wa1, r1, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, r1, a0, a5)
 
 # test sysv: mv_s_210() = 0xebb86b9694cdc5c
 global _mv_s_210
 _mv_s_210:
-    mvS3(a2, t1, a0)
+    mvS3(wa0, t1, t2, t3, a4, t7, a0, a1, a2, t3, a4, t7, t2, t1, wa0)
 
 # test sysv: mv_s_213() = 0xc4936063cda5c38f
 global _mv_s_213
 _mv_s_213:
-    mvS3(t2, a1, t3)
+    mvS3(a0, t1, r1, t3, t4, a5, a0, a1, a2, t3, t4, a5, r1, t1, t3)
 
 # test sysv: mv_s_214() = 0xe83529cb446e10a0
 global _mv_s_214
 _mv_s_214:
-    mvS3(wa2, wa1, t4)
+    mvS3(t6, t1, a2, t3, wa4, wa5, a0, a1, a2, t3, wa4, wa5, a2, t1, wa4)
 
 # test sysv: mv_s_215() = 0x244f54ecbb365db1
 global _mv_s_215
 _mv_s_215:
-    mvS3(r1, a1, wa5)
+    mvS3(t6, wa1, wa2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, wa2, wa1, a5)
 
 # test sysv: mv_s_230() = 0xff95ba6859b3862a
 global _mv_s_230
 _mv_s_230:
-    mvS3(t2, a3, t6)
+    mvS3(a0, t1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, r1, a3, a0)
 
 # test sysv: mv_s_231() = 0x3bb18589d07bd33b
 global _mv_s_231
 _mv_s_231:
-    mvS3(r1, a3, wa1)
+    mvS3(a0, a1, t2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, t2, wa3, a1)
 
 # test sysv: mv_s_234() = 0xd90f5d7a34d4ba6e
 global _mv_s_234
 _mv_s_234:
-    mvS3(t2, wa3, wa4)
+    mvS3(wa0, a1, r1, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, r1, a3, wa4)
 
 # test sysv: mv_s_235() = 0x1529889bab9d077f
 global _mv_s_235
 _mv_s_235:
-    mvS3(a2, t3, a5)
+    mvS3(a0, wa1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, r1, a3, t7)
 
 # test sysv: mv_s_240() = 0xe2a87884d1e6db11
 global _mv_s_240
 _mv_s_240:
-    mvS3(a2, wa4, t6)
+    mvS3(t6, t1, t2, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, t2, a4, t6)
 
 # test sysv: mv_s_241() = 0x1ec443a648af2822
 global _mv_s_241
 _mv_s_241:
-    mvS3(r1, t4, a1)
+    mvS3(t6, wa1, r1, wa3, a4, a5, a0, a1, a2, wa3, a4, a5, r1, a4, wa1)
 
 # test sysv: mv_s_243() = 0x9880522f363fc244
 global _mv_s_243
 _mv_s_243:
-    mvS3(wa2, wa4, wa3)
+    mvS3(a0, wa1, wa2, t3, a4, t7, a0, a1, a2, t3, a4, t7, wa2, a4, t3)
 
 # test sysv: mv_s_245() = 0xf83c46b823d05c66
 global _mv_s_245
 _mv_s_245:
-    mvS3(t2, wa4, t7)
+    mvS3(wa0, a1, a2, t3, a4, a5, a0, a1, a2, t3, a4, a5, a2, a4, a5)
 
 # test sysv: mv_s_250() = 0xda6fd8174a1a2ff8
 global _mv_s_250
 _mv_s_250:
-    mvS3(r1, wa5, wa0)
+    mvS3(wa0, wa1, t2, t3, t4, t7, a0, a1, a2, t3, t4, t7, t2, t7, wa0)
 
 # test sysv: mv_s_251() = 0x168ba338c0e27d09
 global _mv_s_251
 _mv_s_251:
-    mvS3(t2, wa5, wa1)
+    mvS3(a0, wa1, a2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a2, wa5, wa1)
 
 # test sysv: mv_s_253() = 0x9047b1c1ae73172b
 global _mv_s_253
 _mv_s_253:
-    mvS3(r1, a5, a3)
+    mvS3(t6, t1, t2, wa3, wa4, t7, a0, a1, a2, wa3, wa4, t7, t2, t7, wa3)
 
 # test sysv: mv_s_254() = 0xb3e97b29253b643c
 global _mv_s_254
 _mv_s_254:
-    mvS3(wa2, a5, a4)
+    mvS3(t6, wa1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa2, t7, wa4)
 
 # test sysv: mv_s_301() = 0xc23148bce2eb3919
 global _mv_s_301
 _mv_s_301:
-    mvS3(t3, t6, a1)
+    mvS3(t6, wa1, t2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, wa3, t6, wa1)
 
 # test sysv: mv_s_302() = 0xffd1722459b3862a
 global _mv_s_302
 _mv_s_302:
-    mvS3(t3, wa0, wa2)
+    mvS3(wa0, t1, t2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a3, wa0, t2)
 
 # test sysv: mv_s_304() = 0x5f8f20ad4744204c
 global _mv_s_304
 _mv_s_304:
-    mvS3(wa3, t6, a4)
+    mvS3(t6, t1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, t6, wa4)
 
 # test sysv: mv_s_305() = 0x9ba94bcebe0c6d5d
 global _mv_s_305
 _mv_s_305:
-    mvS3(wa3, t6, wa5)
+    mvS3(a0, wa1, r1, t3, a4, a5, a0, a1, a2, t3, a4, a5, t3, a0, a5)
 
 # test sysv: mv_s_310() = 0x7dde3d2de45640ef
 global _mv_s_310
 _mv_s_310:
-    mvS3(t3, a1, t6)
+    mvS3(t6, a1, a2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, wa3, a1, t6)
 
 # test sysv: mv_s_312() = 0xf79a31b6d1e6db11
 global _mv_s_312
 _mv_s_312:
-    mvS3(t3, a1, a2)
+    mvS3(t6, t1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, a3, t1, r1)
 
 # test sysv: mv_s_314() = 0x5757e03fbf777533
 global _mv_s_314
 _mv_s_314:
-    mvS3(t3, wa1, wa4)
+    mvS3(wa0, t1, a2, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, t3, t1, wa4)
 
 # test sysv: mv_s_315() = 0x93720b61363fc244
 global _mv_s_315
 _mv_s_315:
-    mvS3(wa3, wa1, wa5)
+    mvS3(t6, a1, a2, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, wa3, a1, a5)
 
 # test sysv: mv_s_320() = 0x76ef9b4a5c8995d6
 global _mv_s_320
 _mv_s_320:
-    mvS3(a3, a2, wa0)
+    mvS3(a0, a1, wa2, t3, wa4, a5, a0, a1, a2, t3, wa4, a5, t3, wa2, a0)
 
 # test sysv: mv_s_321() = 0xb30b666bd351e2e7
 global _mv_s_321
 _mv_s_321:
-    mvS3(t3, a2, wa1)
+    mvS3(a0, t1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a3, t2, t1)
 
 # test sysv: mv_s_324() = 0x50693e5c37aaca1a
 global _mv_s_324
 _mv_s_324:
-    mvS3(a3, r1, wa4)
+    mvS3(a0, t1, t2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a3, t2, a4)
 
 # test sysv: mv_s_325() = 0x8c83697dae73172b
 global _mv_s_325
 _mv_s_325:
-    mvS3(a3, t2, t7)
+    mvS3(wa0, t1, wa2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, wa3, wa2, wa5)
 
 # test sysv: mv_s_340() = 0x51cb2ef94cf03fa4
 global _mv_s_340
 _mv_s_340:
-    mvS3(t3, wa4, t6)
+    mvS3(wa0, t1, r1, a3, a4, a5, a0, a1, a2, a3, a4, a5, a3, a4, wa0)
 
 # test sysv: mv_s_341() = 0x8de6fa1ac3b88cb5
 global _mv_s_341
 _mv_s_341:
-    mvS3(a3, a4, a1)
+    mvS3(wa0, t1, t2, wa3, a4, a5, a0, a1, a2, wa3, a4, a5, wa3, a4, t1)
 
 # test sysv: mv_s_342() = 0xcb8723823a80d9c6
 global _mv_s_342
 _mv_s_342:
-    mvS3(a3, wa4, r1)
+    mvS3(a0, wa1, t2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, wa3, t4, t2)
 
 # test sysv: mv_s_345() = 0x675efd2c9ed9c0f9
 global _mv_s_345
 _mv_s_345:
-    mvS3(a3, t4, wa5)
+    mvS3(wa0, a1, wa2, t3, a4, a5, a0, a1, a2, t3, a4, a5, t3, a4, a5)
 
 # test sysv: mv_s_350() = 0x49928e8bc523948b
 global _mv_s_350
 _mv_s_350:
-    mvS3(t3, a5, t6)
+    mvS3(a0, wa1, a2, wa3, wa4, t7, a0, a1, a2, wa3, wa4, t7, wa3, t7, a0)
 
 # test sysv: mv_s_351() = 0x85ae59ad3bebe19c
 global _mv_s_351
 _mv_s_351:
-    mvS3(wa3, t7, a1)
+    mvS3(wa0, wa1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, a5, wa1)
 
 # test sysv: mv_s_352() = 0xc34e8314b2b42ead
 global _mv_s_352
 _mv_s_352:
-    mvS3(wa3, t7, r1)
+    mvS3(a0, t1, a2, t3, wa4, a5, a0, a1, a2, t3, wa4, a5, t3, a5, a2)
 
 # test sysv: mv_s_354() = 0x230c319da044c8cf
 global _mv_s_354
 _mv_s_354:
-    mvS3(a3, t7, t4)
+    mvS3(a0, a1, wa2, t3, a4, a5, a0, a1, a2, t3, a4, a5, t3, a5, a4)
 
 # test sysv: mv_s_401() = 0x2425f0435df49dac
 global _mv_s_401
 _mv_s_401:
-    mvS3(wa4, wa0, a1)
+    mvS3(t6, t1, wa2, t3, wa4, a5, a0, a1, a2, t3, wa4, a5, wa4, t6, t1)
 
 # test sysv: mv_s_402() = 0x61c619aad4bceabd
 global _mv_s_402
 _mv_s_402:
-    mvS3(wa4, wa0, wa2)
+    mvS3(a0, t1, wa2, wa3, a4, t7, a0, a1, a2, wa3, a4, t7, a4, a0, wa2)
 
 # test sysv: mv_s_403() = 0x9de1fecc4b8537ce
 global _mv_s_403
 _mv_s_403:
-    mvS3(a4, wa0, wa3)
+    mvS3(t6, a1, wa2, wa3, wa4, t7, a0, a1, a2, wa3, wa4, t7, wa4, t6, wa3)
 
 # test sysv: mv_s_405() = 0xfd9df3553915d1f0
 global _mv_s_405
 _mv_s_405:
-    mvS3(t4, t6, t7)
+    mvS3(a0, t1, a2, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, a4, a0, wa5)
 
 # test sysv: mv_s_410() = 0xdfd2e4b45f5fa582
 global _mv_s_410
 _mv_s_410:
-    mvS3(wa4, a1, wa0)
+    mvS3(t6, wa1, wa2, t3, t4, t7, a0, a1, a2, t3, t4, t7, t4, wa1, t6)
 
 # test sysv: mv_s_412() = 0x598ed93d4cf03fa4
 global _mv_s_412
 _mv_s_412:
-    mvS3(wa4, a1, t2)
+    mvS3(t6, t1, r1, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, wa4, t1, r1)
 
 # test sysv: mv_s_413() = 0x95aabe5ec3b88cb5
 global _mv_s_413
 _mv_s_413:
-    mvS3(t4, a1, a3)
+    mvS3(t6, a1, r1, wa3, wa4, wa5, a0, a1, a2, wa3, wa4, wa5, wa4, a1, wa3)
 
 # test sysv: mv_s_415() = 0xf566b2e7b14926d7
 global _mv_s_415
 _mv_s_415:
-    mvS3(t4, t1, t7)
+    mvS3(a0, t1, a2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, t4, t1, a5)
 
 # test sysv: mv_s_420() = 0xd8e442d0d792fa69
 global _mv_s_420
 _mv_s_420:
-    mvS3(a4, r1, wa0)
+    mvS3(a0, t1, wa2, t3, a4, wa5, a0, a1, a2, t3, a4, wa5, a4, wa2, a0)
 
 # test sysv: mv_s_421() = 0x15000df24e5b477a
 global _mv_s_421
 _mv_s_421:
-    mvS3(a4, a2, t1)
+    mvS3(wa0, t1, t2, t3, t4, a5, a0, a1, a2, t3, t4, a5, t4, t2, t1)
 
 # test sysv: mv_s_423() = 0x8ebc1c7b3bebe19c
 global _mv_s_423
 _mv_s_423:
-    mvS3(a4, a2, t3)
+    mvS3(a0, t1, r1, wa3, wa4, wa5, a0, a1, a2, wa3, wa4, wa5, wa4, r1, wa3)
 
 # test sysv: mv_s_425() = 0xee781104297c7bbe
 global _mv_s_425
 _mv_s_425:
-    mvS3(a4, t2, t7)
+    mvS3(wa0, a1, a2, t3, a4, a5, a0, a1, a2, t3, a4, a5, a4, a2, a5)
 
 # test sysv: mv_s_430() = 0xd0ad18634fc64f50
 global _mv_s_430
 _mv_s_430:
-    mvS3(a4, t3, wa0)
+    mvS3(t6, t1, t2, t3, t4, t7, a0, a1, a2, t3, t4, t7, t4, t3, t6)
 
 # test sysv: mv_s_431() = 0xcc8e384c68e9c61
 global _mv_s_431
 _mv_s_431:
-    mvS3(a4, wa3, t1)
+    mvS3(a0, wa1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa4, a3, wa1)
 
 # test sysv: mv_s_432() = 0x4a690cec3d56e972
 global _mv_s_432
 _mv_s_432:
-    mvS3(wa4, wa3, t2)
+    mvS3(a0, t1, wa2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, t4, wa3, wa2)
 
 # test sysv: mv_s_435() = 0xe640e696a1afd0a5
 global _mv_s_435
 _mv_s_435:
-    mvS3(a4, a3, wa5)
+    mvS3(t6, a1, wa2, wa3, t4, t7, a0, a1, a2, wa3, t4, t7, t4, wa3, t7)
 
 # test sysv: mv_s_450() = 0xab873612402cf91e
 global _mv_s_450
 _mv_s_450:
-    mvS3(t4, a5, wa0)
+    mvS3(a0, a1, a2, wa3, a4, wa5, a0, a1, a2, wa3, a4, wa5, a4, wa5, a0)
 
 # test sysv: mv_s_451() = 0xe7a30133b6f5462f
 global _mv_s_451
 _mv_s_451:
-    mvS3(t4, a5, wa1)
+    mvS3(wa0, wa1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t7, wa1)
 
 # test sysv: mv_s_452() = 0x25432a9b2dbd9340
 global _mv_s_452
 _mv_s_452:
-    mvS3(t4, a5, wa2)
+    mvS3(wa0, wa1, wa2, t3, wa4, a5, a0, a1, a2, t3, wa4, a5, wa4, a5, wa2)
 
 # test sysv: mv_s_453() = 0x615f0fbca485e051
 global _mv_s_453
 _mv_s_453:
-    mvS3(t4, t7, wa3)
+    mvS3(t6, a1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, t4, t7, a3)
 
 # test sysv: mv_s_501() = 0x9347b8b7d8fe023f
 global _mv_s_501
 _mv_s_501:
-    mvS3(t7, wa0, wa1)
+    mvS3(a0, wa1, a2, t3, t4, a5, a0, a1, a2, t3, t4, a5, a5, a0, wa1)
 
 # test sysv: mv_s_502() = 0xd0e7e21f4fc64f50
 global _mv_s_502
 _mv_s_502:
-    mvS3(wa5, a0, r1)
+    mvS3(a0, wa1, wa2, wa3, t4, t7, a0, a1, a2, wa3, t4, t7, t7, a0, wa2)
 
 # test sysv: mv_s_503() = 0xd03c740c68e9c61
 global _mv_s_503
 _mv_s_503:
-    mvS3(wa5, t6, wa3)
+    mvS3(a0, t1, r1, t3, a4, t7, a0, a1, a2, t3, a4, t7, t7, a0, t3)
 
 # test sysv: mv_s_504() = 0x30a590a83d56e972
 global _mv_s_504
 _mv_s_504:
-    mvS3(t7, a0, t4)
+    mvS3(a0, a1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a0, t4)
 
 # test sysv: mv_s_510() = 0x4ef4ad28da690a15
 global _mv_s_510
 _mv_s_510:
-    mvS3(t7, a1, wa0)
+    mvS3(t6, a1, r1, wa3, a4, t7, a0, a1, a2, wa3, a4, t7, t7, a1, t6)
 
 # test sysv: mv_s_512() = 0xc8b0a1b1c7f9a437
 global _mv_s_512
 _mv_s_512:
-    mvS3(t7, wa1, wa2)
+    mvS3(wa0, wa1, r1, wa3, t4, t7, a0, a1, a2, wa3, t4, t7, t7, wa1, r1)
 
 # test sysv: mv_s_513() = 0x4cc86d33ec1f148
 global _mv_s_513
 _mv_s_513:
-    mvS3(t7, a1, wa3)
+    mvS3(a0, a1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a5, a1, a3)
 
 # test sysv: mv_s_514() = 0x286e503ab58a3e59
 global _mv_s_514
 _mv_s_514:
-    mvS3(a5, t1, t4)
+    mvS3(a0, wa1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, wa1, a4)
 
 # test sysv: mv_s_520() = 0x48060b45529c5efc
 global _mv_s_520
 _mv_s_520:
-    mvS3(a5, r1, a0)
+    mvS3(wa0, wa1, a2, wa3, wa4, t7, a0, a1, a2, wa3, wa4, t7, t7, a2, wa0)
 
 # test sysv: mv_s_521() = 0x8421d666c964ac0d
 global _mv_s_521
 _mv_s_521:
-    mvS3(t7, r1, t1)
+    mvS3(a0, wa1, a2, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, a5, a2, wa1)
 
 # test sysv: mv_s_523() = 0xfddde4efb6f5462f
 global _mv_s_523
 _mv_s_523:
-    mvS3(t7, wa2, a3)
+    mvS3(wa0, a1, r1, wa3, a4, t7, a0, a1, a2, wa3, a4, t7, t7, r1, wa3)
 
 # test sysv: mv_s_524() = 0x217fae572dbd9340
 global _mv_s_524
 _mv_s_524:
-    mvS3(a5, a2, t4)
+    mvS3(wa0, a1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, t2, a4)
 
 # test sysv: mv_s_530() = 0x3fcee0d7cacfb3e3
 global _mv_s_530
 _mv_s_530:
-    mvS3(a5, t3, wa0)
+    mvS3(a0, wa1, t2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, wa5, wa3, a0)
 
 # test sysv: mv_s_531() = 0x7beaabf9419800f4
 global _mv_s_531
 _mv_s_531:
-    mvS3(a5, wa3, t1)
+    mvS3(a0, a1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a3, a1)
 
 # test sysv: mv_s_532() = 0xb98ad560b8604e05
 global _mv_s_532
 _mv_s_532:
-    mvS3(t7, t3, wa2)
+    mvS3(wa0, wa1, r1, wa3, wa4, a5, a0, a1, a2, wa3, wa4, a5, a5, wa3, r1)
 
 # test sysv: mv_s_534() = 0x194883e9a5f0e827
 global _mv_s_534
 _mv_s_534:
-    mvS3(t7, t3, a4)
+    mvS3(a0, a1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a5, a3, t4)
 
 # test sysv: mv_s_540() = 0x22e19ef4430308ca
 global _mv_s_540
 _mv_s_540:
-    mvS3(wa5, wa4, wa0)
+    mvS3(wa0, t1, wa2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t7, t4, wa0)
 
 # test sysv: mv_s_541() = 0x5efd6a15b9cb55db
 global _mv_s_541
 _mv_s_541:
-    mvS3(t7, wa4, t1)
+    mvS3(t6, a1, r1, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, t7, wa4, a1)
 
 # test sysv: mv_s_542() = 0x9c9d937d3093a2ec
 global _mv_s_542
 _mv_s_542:
-    mvS3(a5, a4, t2)
+    mvS3(a0, a1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, wa4, t2)
 
 # test sysv: mv_s_543() = 0xd8b9789ea75beffd
 global _mv_s_543
 _mv_s_543:
-    mvS3(wa5, t4, wa3)
+    mvS3(t6, wa1, wa2, t3, a4, t7, a0, a1, a2, t3, a4, t7, t7, a4, t3)
 
 # test sysv: mv_s_0123() = 0xa9610b4760caad58
 global _mv_s_0123
 _mv_s_0123:
-    mvS4(a0, t1, r1, wa3)
+    mvS4(wa0, wa1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa0, wa1, t2, a3)
 
 # test sysv: mv_s_0124() = 0x4e20eb44d4bceabd
 global _mv_s_0124
 _mv_s_0124:
-    mvS4(a0, wa1, a2, a4)
+    mvS4(t6, a1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, t6, a1, a2, a4)
 
 # test sysv: mv_s_0125() = 0x12e0ad8448af2822
 global _mv_s_0125
 _mv_s_0125:
-    mvS4(a0, a1, wa2, t7)
+    mvS4(a0, t1, r1, t3, a4, a5, a0, a1, a2, a3, a4, a5, a0, t1, r1, a5)
 
 # test sysv: mv_s_0132() = 0x20baec2963a0bd04
 global _mv_s_0132
 _mv_s_0132:
-    mvS4(a0, t1, a3, r1)
+    mvS4(a0, a1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a0, a1, wa3, t2)
 
 # test sysv: mv_s_0134() = 0x8a3cd0664b8537ce
 global _mv_s_0134
 _mv_s_0134:
-    mvS4(a0, wa1, t3, t4)
+    mvS4(wa0, wa1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, wa1, a3, t4)
 
 # test sysv: mv_s_0135() = 0x4efc92a5bf777533
 global _mv_s_0135
 _mv_s_0135:
-    mvS4(a0, a1, a3, t7)
+    mvS4(wa0, t1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, wa0, t1, a3, a5)
 
 # test sysv: mv_s_0142() = 0x445cb590da690a15
 global _mv_s_0142
 _mv_s_0142:
-    mvS4(t6, a1, a4, a2)
+    mvS4(t6, wa1, t2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t6, wa1, t4, t2)
 
 # test sysv: mv_s_0143() = 0x91eb9d04e5b477a
 global _mv_s_0143
 _mv_s_0143:
-    mvS4(t6, wa1, t4, wa3)
+    mvS4(wa0, wa1, a2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, wa0, wa1, t4, wa3)
 
 # test sysv: mv_s_0145() = 0x729e5c0d363fc244
 global _mv_s_0145
 _mv_s_0145:
-    mvS4(a0, a1, t4, wa5)
+    mvS4(t6, wa1, a2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t6, wa1, a4, wa5)
 
 # test sysv: mv_s_0152() = 0x8076e0b251315726
 global _mv_s_0152
 _mv_s_0152:
-    mvS4(wa0, t1, wa5, wa2)
+    mvS4(t6, a1, wa2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, t6, a1, a5, wa2)
 
 # test sysv: mv_s_0153() = 0x4538e4f1c523948b
 global _mv_s_0153
 _mv_s_0153:
-    mvS4(t6, wa1, t7, t3)
+    mvS4(a0, a1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, a0, a1, a5, t3)
 
 # test sysv: mv_s_0154() = 0xe9f8c4ef3915d1f0
 global _mv_s_0154
 _mv_s_0154:
-    mvS4(wa0, a1, wa5, t4)
+    mvS4(t6, t1, a2, t3, t4, a5, a0, a1, a2, a3, t4, a5, t6, t1, a5, t4)
 
 # test sysv: mv_s_0213() = 0x64d23ffc6235b52e
 global _mv_s_0213
 _mv_s_0213:
-    mvS4(a0, t2, a1, wa3)
+    mvS4(a0, wa1, r1, t3, a4, t7, a0, a1, a2, a3, a4, t7, a0, r1, wa1, t3)
 
 # test sysv: mv_s_0214() = 0x9921ff9d627f293
 global _mv_s_0214
 _mv_s_0214:
-    mvS4(wa0, r1, wa1, t4)
+    mvS4(t6, wa1, r1, a3, a4, a5, a0, a1, a2, a3, a4, a5, t6, r1, wa1, a4)
 
 # test sysv: mv_s_0215() = 0xce51e2394a1a2ff8
 global _mv_s_0215
 _mv_s_0215:
-    mvS4(wa0, r1, a1, t7)
+    mvS4(t6, wa1, a2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t6, a2, wa1, t7)
 
 # test sysv: mv_s_0231() = 0x530e8a4867e1d486
 global _mv_s_0231
 _mv_s_0231:
-    mvS4(a0, wa2, wa3, t1)
+    mvS4(a0, a1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a0, t2, a3, a1)
 
 # test sysv: mv_s_0234() = 0x834e2e82c3b88cb5
 global _mv_s_0234
 _mv_s_0234:
-    mvS4(t6, r1, t3, t4)
+    mvS4(a0, wa1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, a0, r1, a3, t4)
 
 # test sysv: mv_s_0235() = 0x480df0c237aaca1a
 global _mv_s_0235
 _mv_s_0235:
-    mvS4(t6, t2, wa3, wa5)
+    mvS4(a0, wa1, t2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, a0, t2, t3, wa5)
 
 # test sysv: mv_s_0241() = 0x76b053afdeaa2197
 global _mv_s_0241
 _mv_s_0241:
-    mvS4(t6, t2, a4, wa1)
+    mvS4(wa0, wa1, a2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa0, a2, wa4, wa1)
 
 # test sysv: mv_s_0243() = 0x23017ecc68e9c61
 global _mv_s_0243
 _mv_s_0243:
-    mvS4(t6, wa2, a4, t3)
+    mvS4(wa0, t1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa0, wa2, a4, t3)
 
 # test sysv: mv_s_0245() = 0x6bafba29ae73172b
 global _mv_s_0245
 _mv_s_0245:
-    mvS4(t6, a2, wa4, a5)
+    mvS4(t6, t1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, t6, wa2, a4, t7)
 
 # test sysv: mv_s_0251() = 0xb2ca7ed155726ea8
 global _mv_s_0251
 _mv_s_0251:
-    mvS4(a0, t2, t7, wa1)
+    mvS4(a0, wa1, t2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, a0, t2, t7, wa1)
 
 # test sysv: mv_s_0253() = 0x3e4a430e3d56e972
 global _mv_s_0253
 _mv_s_0253:
-    mvS4(t6, wa2, wa5, a3)
+    mvS4(wa0, t1, wa2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, wa2, a5, wa3)
 
 # test sysv: mv_s_0254() = 0xe30a230bb14926d7
 global _mv_s_0254
 _mv_s_0254:
-    mvS4(t6, r1, wa5, wa4)
+    mvS4(wa0, t1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa0, a2, a5, wa4)
 
 # test sysv: mv_s_0312() = 0x97d9114f6676ccb0
 global _mv_s_0312
 _mv_s_0312:
-    mvS4(a0, wa3, wa1, wa2)
+    mvS4(a0, t1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, a0, t3, t1, r1)
 
 # test sysv: mv_s_0314() = 0x15af58c4e5b477a
 global _mv_s_0314
 _mv_s_0314:
-    mvS4(wa0, t3, t1, t4)
+    mvS4(t6, t1, r1, t3, t4, a5, a0, a1, a2, a3, t4, a5, t6, t3, t1, t4)
 
 # test sysv: mv_s_0315() = 0xc61ab7cbc24d84df
 global _mv_s_0315
 _mv_s_0315:
-    mvS4(a0, wa3, a1, wa5)
+    mvS4(t6, a1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, t6, a3, a1, a5)
 
 # test sysv: mv_s_0321() = 0xebb7ab9694cdc5c
 global _mv_s_0321
 _mv_s_0321:
-    mvS4(t6, wa3, r1, wa1)
+    mvS4(t6, a1, t2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, t6, wa3, t2, a1)
 
 # test sysv: mv_s_0324() = 0x3efb1ef3c523948b
 global _mv_s_0324
 _mv_s_0324:
-    mvS4(a0, a3, t2, wa4)
+    mvS4(t6, a1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, t6, t3, a2, wa4)
 
 # test sysv: mv_s_0325() = 0x3bae1333915d1f0
 global _mv_s_0325
 _mv_s_0325:
-    mvS4(wa0, t3, r1, t7)
+    mvS4(wa0, wa1, r1, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa0, wa3, r1, t7)
 
 # test sysv: mv_s_0341() = 0x6e79294256dd767e
 global _mv_s_0341
 _mv_s_0341:
-    mvS4(wa0, a3, a4, t1)
+    mvS4(t6, a1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, t6, a3, wa4, a1)
 
 # test sysv: mv_s_0342() = 0x3536e93fcacfb3e3
 global _mv_s_0342
 _mv_s_0342:
-    mvS4(a0, a3, wa4, r1)
+    mvS4(a0, t1, t2, t3, a4, a5, a0, a1, a2, a3, a4, a5, a0, t3, a4, t2)
 
 # test sysv: mv_s_0345() = 0x63788fbc26a66c12
 global _mv_s_0345
 _mv_s_0345:
-    mvS4(t6, t3, t4, t7)
+    mvS4(wa0, wa1, a2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa0, t3, t4, wa5)
 
 # test sysv: mv_s_0351() = 0xaa935463cda5c38f
 global _mv_s_0351
 _mv_s_0351:
-    mvS4(a0, wa3, t7, a1)
+    mvS4(a0, a1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, a0, a3, a5, a1)
 
 # test sysv: mv_s_0352() = 0x71511461419800f4
 global _mv_s_0352
 _mv_s_0352:
-    mvS4(wa0, wa3, t7, a2)
+    mvS4(t6, t1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, t6, wa3, t7, wa2)
 
 # test sysv: mv_s_0354() = 0xdad2f89e297c7bbe
 global _mv_s_0354
 _mv_s_0354:
-    mvS4(a0, wa3, wa5, t4)
+    mvS4(wa0, wa1, a2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, wa3, a5, t4)
 
 # test sysv: mv_s_0412() = 0x7aebcf6bdeaa2197
 global _mv_s_0412
 _mv_s_0412:
-    mvS4(t6, wa4, a1, a2)
+    mvS4(wa0, a1, a2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, t4, a1, a2)
 
 # test sysv: mv_s_0413() = 0x3fadd3ab529c5efc
 global _mv_s_0413
 _mv_s_0413:
-    mvS4(wa0, t4, t1, wa3)
+    mvS4(t6, a1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, t6, wa4, a1, t3)
 
 # test sysv: mv_s_0415() = 0xa92d75e83a80d9c6
 global _mv_s_0415
 _mv_s_0415:
-    mvS4(wa0, wa4, t1, a5)
+    mvS4(wa0, t1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa0, wa4, t1, t7)
 
 # test sysv: mv_s_0421() = 0xf1ce38d5e1803143
 global _mv_s_0421
 _mv_s_0421:
-    mvS4(wa0, t4, t2, a1)
+    mvS4(a0, wa1, wa2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, a0, t4, wa2, wa1)
 
 # test sysv: mv_s_0423() = 0x7d4dfd12c964ac0d
 global _mv_s_0423
 _mv_s_0423:
-    mvS4(a0, a4, r1, t3)
+    mvS4(t6, wa1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t6, t4, wa2, a3)
 
 # test sysv: mv_s_0425() = 0xe6cd9f4fb14926d7
 global _mv_s_0425
 _mv_s_0425:
-    mvS4(a0, a4, a2, a5)
+    mvS4(t6, wa1, t2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, t6, wa4, t2, t7)
 
 # test sysv: mv_s_0431() = 0x2dea1df758487e54
 global _mv_s_0431
 _mv_s_0431:
-    mvS4(a0, wa4, wa3, t1)
+    mvS4(t6, wa1, a2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t6, wa4, a3, wa1)
 
 # test sysv: mv_s_0432() = 0xf4a7ddf4cc3abbb9
 global _mv_s_0432
 _mv_s_0432:
-    mvS4(a0, a4, t3, a2)
+    mvS4(wa0, wa1, a2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa0, wa4, wa3, a2)
 
 # test sysv: mv_s_0435() = 0x22e98471281173e8
 global _mv_s_0435
 _mv_s_0435:
-    mvS4(t6, wa4, t3, a5)
+    mvS4(wa0, t1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa0, wa4, t3, a5)
 
 # test sysv: mv_s_0451() = 0x8da6128045d91876
 global _mv_s_0451
 _mv_s_0451:
-    mvS4(t6, t4, wa5, a1)
+    mvS4(t6, a1, r1, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t6, wa4, wa5, a1)
 
 # test sysv: mv_s_0452() = 0x5463d27db9cb55db
 global _mv_s_0452
 _mv_s_0452:
-    mvS4(t6, t4, wa5, r1)
+    mvS4(wa0, wa1, a2, t3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, t4, a5, a2)
 
 # test sysv: mv_s_0453() = 0x1925d6bd2dbd9340
 global _mv_s_0453
 _mv_s_0453:
-    mvS4(a0, t4, wa5, t3)
+    mvS4(wa0, t1, t2, t3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, t4, a5, t3)
 
 # test sysv: mv_s_0512() = 0x72b32efe56dd767e
 global _mv_s_0512
 _mv_s_0512:
-    mvS4(t6, a5, t1, t2)
+    mvS4(a0, wa1, r1, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a0, a5, wa1, r1)
 
 # test sysv: mv_s_0513() = 0x3775333dcacfb3e3
 global _mv_s_0513
 _mv_s_0513:
-    mvS4(wa0, a5, a1, a3)
+    mvS4(wa0, wa1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, wa0, a5, wa1, a3)
 
 # test sysv: mv_s_0514() = 0xdc35133b3ec1f148
 global _mv_s_0514
 _mv_s_0514:
-    mvS4(a0, t7, wa1, a4)
+    mvS4(t6, t1, wa2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, t6, a5, t1, t4)
 
 # test sysv: mv_s_0521() = 0xe995986859b3862a
 global _mv_s_0521
 _mv_s_0521:
-    mvS4(a0, t7, t2, a1)
+    mvS4(t6, t1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t6, t7, r1, t1)
 
 # test sysv: mv_s_0523() = 0x75155ca5419800f4
 global _mv_s_0523
 _mv_s_0523:
-    mvS4(t6, a5, r1, t3)
+    mvS4(t6, t1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, t6, a5, wa2, a3)
 
 # test sysv: mv_s_0524() = 0x19d53ca2b58a3e59
 global _mv_s_0524
 _mv_s_0524:
-    mvS4(wa0, a5, r1, a4)
+    mvS4(a0, a1, t2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, a0, t7, t2, t4)
 
 # test sysv: mv_s_0531() = 0x25b17d89d07bd33b
 global _mv_s_0531
 _mv_s_0531:
-    mvS4(wa0, t7, t3, wa1)
+    mvS4(t6, t1, wa2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t6, t7, wa3, t1)
 
 # test sysv: mv_s_0532() = 0xec6f3d87446e10a0
 global _mv_s_0532
 _mv_s_0532:
-    mvS4(t6, wa5, wa3, r1)
+    mvS4(t6, t1, wa2, a3, a4, t7, a0, a1, a2, a3, a4, t7, t6, t7, a3, wa2)
 
 # test sysv: mv_s_0534() = 0x55f121c42c528b6a
 global _mv_s_0534
 _mv_s_0534:
-    mvS4(a0, a5, a3, a4)
+    mvS4(wa0, t1, wa2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa0, a5, wa3, wa4)
 
 # test sysv: mv_s_0541() = 0x495346f14744204c
 global _mv_s_0541
 _mv_s_0541:
-    mvS4(wa0, t7, wa4, wa1)
+    mvS4(wa0, wa1, t2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa0, a5, wa4, wa1)
 
 # test sysv: mv_s_0542() = 0x101106eebb365db1
 global _mv_s_0542
 _mv_s_0542:
-    mvS4(a0, a5, a4, wa2)
+    mvS4(a0, wa1, t2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, a0, t7, a4, t2)
 
 # test sysv: mv_s_0543() = 0xd4d30b2e2f289b16
 global _mv_s_0543
 _mv_s_0543:
-    mvS4(a0, wa5, t4, wa3)
+    mvS4(a0, t1, t2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a0, wa5, wa4, t3)
 
 # test sysv: mv_s_1023() = 0x20baf42963a0bd04
 global _mv_s_1023
 _mv_s_1023:
-    mvS4(wa1, a0, wa2, t3)
+    mvS4(a0, wa1, r1, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa1, a0, r1, wa3)
 
 # test sysv: mv_s_1024() = 0xc57ad426d792fa69
 global _mv_s_1024
 _mv_s_1024:
-    mvS4(a1, a0, t2, wa4)
+    mvS4(t6, t1, wa2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, t1, t6, wa2, a4)
 
 # test sysv: mv_s_1025() = 0x8a3a96664b8537ce
 global _mv_s_1025
 _mv_s_1025:
-    mvS4(a1, wa0, wa2, t7)
+    mvS4(a0, a1, t2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a1, a0, t2, t7)
 
 # test sysv: mv_s_1032() = 0x9814d50b6676ccb0
 global _mv_s_1032
 _mv_s_1032:
-    mvS4(wa1, wa0, a3, wa2)
+    mvS4(wa0, a1, wa2, t3, t4, a5, a0, a1, a2, a3, t4, a5, a1, wa0, t3, wa2)
 
 # test sysv: mv_s_1034() = 0x196b9484e5b477a
 global _mv_s_1034
 _mv_s_1034:
-    mvS4(wa1, a0, a3, t4)
+    mvS4(wa0, a1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, a1, wa0, t3, a4)
 
 # test sysv: mv_s_1035() = 0xc6567b87c24d84df
 global _mv_s_1035
 _mv_s_1035:
-    mvS4(t1, t6, wa3, a5)
+    mvS4(wa0, a1, t2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, a1, wa0, wa3, t7)
 
 # test sysv: mv_s_1042() = 0xbbb69e72dd3f19c1
 global _mv_s_1042
 _mv_s_1042:
-    mvS4(a1, a0, t4, wa2)
+    mvS4(wa0, wa1, a2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa1, wa0, a4, a2)
 
 # test sysv: mv_s_1043() = 0x8078a2b251315726
 global _mv_s_1043
 _mv_s_1043:
-    mvS4(a1, a0, t4, t3)
+    mvS4(t6, wa1, wa2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa1, t6, wa4, a3)
 
 # test sysv: mv_s_1045() = 0xe9f844ef3915d1f0
 global _mv_s_1045
 _mv_s_1045:
-    mvS4(t1, t6, wa4, a5)
+    mvS4(wa0, t1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t1, wa0, a4, t7)
 
 # test sysv: mv_s_1052() = 0xf7d0c994540766d2
 global _mv_s_1052
 _mv_s_1052:
-    mvS4(a1, t6, t7, a2)
+    mvS4(wa0, t1, a2, a3, t4, a5, a0, a1, a2, a3, t4, a5, t1, wa0, a5, a2)
 
 # test sysv: mv_s_1053() = 0xbc92cdd3c7f9a437
 global _mv_s_1053
 _mv_s_1053:
-    mvS4(a1, t6, t7, a3)
+    mvS4(wa0, wa1, r1, t3, t4, a5, a0, a1, a2, a3, t4, a5, wa1, wa0, a5, t3)
 
 # test sysv: mv_s_1054() = 0x6152add13bebe19c
 global _mv_s_1054
 _mv_s_1054:
-    mvS4(wa1, wa0, wa5, t4)
+    mvS4(t6, t1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, t1, t6, a5, wa4)
 
 # test sysv: mv_s_1203() = 0x97d91d4f6676ccb0
 global _mv_s_1203
 _mv_s_1203:
-    mvS4(a1, t2, wa0, wa3)
+    mvS4(a0, a1, r1, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a1, r1, a0, wa3)
 
 # test sysv: mv_s_1204() = 0x3c98fd4cda690a15
 global _mv_s_1204
 _mv_s_1204:
-    mvS4(a1, r1, t6, wa4)
+    mvS4(t6, t1, wa2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t1, wa2, t6, t4)
 
 # test sysv: mv_s_1205() = 0x158bf8c4e5b477a
 global _mv_s_1205
 _mv_s_1205:
-    mvS4(wa1, t2, t6, t7)
+    mvS4(wa0, a1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a1, a2, wa0, wa5)
 
 # test sysv: mv_s_1230() = 0xfd6f507d6ef8fbb4
 global _mv_s_1230
 _mv_s_1230:
-    mvS4(t1, r1, a3, t6)
+    mvS4(t6, t1, a2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, t1, a2, wa3, t6)
 
 # test sysv: mv_s_1234() = 0xf270d6f73ec1f148
 global _mv_s_1234
 _mv_s_1234:
-    mvS4(wa1, wa2, t3, a4)
+    mvS4(a0, t1, a2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t1, a2, a3, wa4)
 
 # test sysv: mv_s_1235() = 0xb7309936b2b42ead
 global _mv_s_1235
 _mv_s_1235:
-    mvS4(t1, wa2, wa3, wa5)
+    mvS4(a0, t1, wa2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t1, wa2, wa3, t7)
 
 # test sysv: mv_s_1240() = 0x211119e4e5c148c5
 global _mv_s_1240
 _mv_s_1240:
-    mvS4(a1, t2, wa4, wa0)
+    mvS4(wa0, wa1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa1, r1, wa4, wa0)
 
 # test sysv: mv_s_1243() = 0x7152c061419800f4
 global _mv_s_1243
 _mv_s_1243:
-    mvS4(t1, a2, a4, t3)
+    mvS4(wa0, a1, t2, t3, t4, t7, a0, a1, a2, a3, t4, t7, a1, t2, t4, t3)
 
 # test sysv: mv_s_1245() = 0xdad2629e297c7bbe
 global _mv_s_1245
 _mv_s_1245:
-    mvS4(a1, a2, a4, wa5)
+    mvS4(a0, t1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, t1, wa2, a4, a5)
 
 # test sysv: mv_s_1250() = 0x5d2b45065c8995d6
 global _mv_s_1250
 _mv_s_1250:
-    mvS4(wa1, r1, wa5, t6)
+    mvS4(a0, t1, r1, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t1, r1, wa5, a0)
 
 # test sysv: mv_s_1253() = 0xad6ceb82b8604e05
 global _mv_s_1253
 _mv_s_1253:
-    mvS4(t1, wa2, a5, t3)
+    mvS4(wa0, t1, t2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t1, t2, t7, wa3)
 
 # test sysv: mv_s_1254() = 0x522ccb802c528b6a
 global _mv_s_1254
 _mv_s_1254:
-    mvS4(wa1, wa2, wa5, wa4)
+    mvS4(a0, wa1, r1, t3, a4, a5, a0, a1, a2, a3, a4, a5, wa1, r1, a5, a4)
 
 # test sysv: mv_s_1302() = 0xcadfeea26ab7e432
 global _mv_s_1302
 _mv_s_1302:
-    mvS4(wa1, a3, t6, wa2)
+    mvS4(t6, t1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t1, wa3, t6, r1)
 
 # test sysv: mv_s_1304() = 0x3461d2df529c5efc
 global _mv_s_1304
 _mv_s_1304:
-    mvS4(a1, a3, t6, t4)
+    mvS4(wa0, t1, t2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, t1, t3, wa0, t4)
 
 # test sysv: mv_s_1305() = 0xf921951ec68e9c61
 global _mv_s_1305
 _mv_s_1305:
-    mvS4(t1, t3, t6, t7)
+    mvS4(a0, t1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, t1, a3, a0, a5)
 
 # test sysv: mv_s_1320() = 0xb91c40ee7064038a
 global _mv_s_1320
 _mv_s_1320:
-    mvS4(a1, wa3, wa2, a0)
+    mvS4(a0, wa1, t2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa1, t3, t2, a0)
 
 # test sysv: mv_s_1324() = 0xae1dc768402cf91e
 global _mv_s_1324
 _mv_s_1324:
-    mvS4(wa1, a3, r1, t4)
+    mvS4(a0, wa1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa1, wa3, wa2, a4)
 
 # test sysv: mv_s_1325() = 0x72dd89a7b41f3683
 global _mv_s_1325
 _mv_s_1325:
-    mvS4(wa1, wa3, wa2, wa5)
+    mvS4(a0, wa1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, wa1, a3, a2, t7)
 
 # test sysv: mv_s_1340() = 0x18d9ef775df49dac
 global _mv_s_1340
 _mv_s_1340:
-    mvS4(t1, a3, a4, wa0)
+    mvS4(t6, a1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, a1, t3, wa4, t6)
 
 # test sysv: mv_s_1342() = 0xa45991b445d91876
 global _mv_s_1342
 _mv_s_1342:
-    mvS4(t1, t3, a4, a2)
+    mvS4(wa0, a1, wa2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, a1, wa3, t4, wa2)
 
 # test sysv: mv_s_1345() = 0xd29b3830a1afd0a5
 global _mv_s_1345
 _mv_s_1345:
-    mvS4(wa1, wa3, a4, wa5)
+    mvS4(a0, a1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a1, t3, a4, wa5)
 
 # test sysv: mv_s_1350() = 0x54f41a98d4bceabd
 global _mv_s_1350
 _mv_s_1350:
-    mvS4(wa1, wa3, a5, a0)
+    mvS4(a0, wa1, wa2, a3, t4, t7, a0, a1, a2, a3, t4, t7, wa1, a3, t7, a0)
 
 # test sysv: mv_s_1352() = 0xe073bcd5bca16587
 global _mv_s_1352
 _mv_s_1352:
-    mvS4(wa1, t3, wa5, r1)
+    mvS4(wa0, a1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, a1, wa3, t7, r1)
 
 # test sysv: mv_s_1354() = 0x49f5a112a485e051
 global _mv_s_1354
 _mv_s_1354:
-    mvS4(a1, t3, wa5, a4)
+    mvS4(wa0, wa1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa1, t3, a5, wa4)
 
 # test sysv: mv_s_1402() = 0xadf2acbee2eb3919
 global _mv_s_1402
 _mv_s_1402:
-    mvS4(t1, a4, wa0, t2)
+    mvS4(a0, t1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t1, wa4, a0, t2)
 
 # test sysv: mv_s_1403() = 0x72b4b0fe56dd767e
 global _mv_s_1403
 _mv_s_1403:
-    mvS4(t1, t4, a0, wa3)
+    mvS4(a0, a1, r1, a3, a4, a5, a0, a1, a2, a3, a4, a5, a1, a4, a0, a3)
 
 # test sysv: mv_s_1405() = 0xdc34533b3ec1f148
 global _mv_s_1405
 _mv_s_1405:
-    mvS4(wa1, t4, t6, a5)
+    mvS4(a0, wa1, r1, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa1, wa4, a0, t7)
 
 # test sysv: mv_s_1420() = 0x9c2eff0ae8975871
 global _mv_s_1420
 _mv_s_1420:
-    mvS4(a1, wa4, wa2, wa0)
+    mvS4(wa0, a1, r1, wa3, t4, a5, a0, a1, a2, a3, t4, a5, a1, t4, r1, wa0)
 
 # test sysv: mv_s_1423() = 0xec70a587446e10a0
 global _mv_s_1423
 _mv_s_1423:
-    mvS4(t1, t4, r1, t3)
+    mvS4(t6, a1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a1, t4, t2, a3)
 
 # test sysv: mv_s_1425() = 0x55f047c42c528b6a
 global _mv_s_1425
 _mv_s_1425:
-    mvS4(a1, t4, wa2, t7)
+    mvS4(wa0, a1, wa2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, a1, t4, wa2, a5)
 
 # test sysv: mv_s_1430() = 0xd84ae42c5f5fa582
 global _mv_s_1430
 _mv_s_1430:
-    mvS4(a1, a4, a3, a0)
+    mvS4(a0, wa1, a2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa1, wa4, a3, a0)
 
 # test sysv: mv_s_1432() = 0x63ca86694744204c
 global _mv_s_1432
 _mv_s_1432:
-    mvS4(t1, wa4, t3, t2)
+    mvS4(a0, t1, a2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t1, wa4, wa3, a2)
 
 # test sysv: mv_s_1435() = 0x920c2ce5a31ad87b
 global _mv_s_1435
 _mv_s_1435:
-    mvS4(a1, wa4, a3, t7)
+    mvS4(a0, a1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a1, a4, a3, wa5)
 
 # test sysv: mv_s_1450() = 0x3806d8b54cf03fa4
 global _mv_s_1450
 _mv_s_1450:
-    mvS4(wa1, wa4, t7, wa0)
+    mvS4(t6, wa1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa1, a4, a5, t6)
 
 # test sysv: mv_s_1452() = 0xc3867af234d4ba6e
 global _mv_s_1452
 _mv_s_1452:
-    mvS4(t1, t4, a5, a2)
+    mvS4(wa0, t1, t2, t3, t4, a5, a0, a1, a2, a3, t4, a5, t1, t4, a5, t2)
 
 # test sysv: mv_s_1453() = 0x88487f31a8c6f7d3
 global _mv_s_1453
 _mv_s_1453:
-    mvS4(t1, a4, wa5, a3)
+    mvS4(t6, t1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t1, a4, wa5, t3)
 
 # test sysv: mv_s_1502() = 0xa5ba0c515b1e8e00
 global _mv_s_1502
 _mv_s_1502:
-    mvS4(a1, wa5, wa0, t2)
+    mvS4(t6, a1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a1, a5, t6, wa2)
 
 # test sysv: mv_s_1503() = 0x6a7c1090cf10cb65
 global _mv_s_1503
 _mv_s_1503:
-    mvS4(a1, wa5, wa0, wa3)
+    mvS4(t6, t1, a2, t3, t4, a5, a0, a1, a2, a3, t4, a5, t1, a5, t6, t3)
 
 # test sysv: mv_s_1504() = 0xf3bf08e430308ca
 global _mv_s_1504
 _mv_s_1504:
-    mvS4(a1, wa5, wa0, t4)
+    mvS4(wa0, t1, wa2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t1, wa5, wa0, t4)
 
 # test sysv: mv_s_1520() = 0x93f65e9d60caad58
 global _mv_s_1520
 _mv_s_1520:
-    mvS4(a1, wa5, a2, wa0)
+    mvS4(t6, a1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, a1, a5, r1, t6)
 
 # test sysv: mv_s_1523() = 0xe4380519bca16587
 global _mv_s_1523
 _mv_s_1523:
-    mvS4(wa1, a5, r1, a3)
+    mvS4(a0, t1, r1, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t1, wa5, r1, t3)
 
 # test sysv: mv_s_1524() = 0x88f7e5173093a2ec
 global _mv_s_1524
 _mv_s_1524:
-    mvS4(a1, wa5, r1, t4)
+    mvS4(a0, t1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, t1, a5, a2, wa4)
 
 # test sysv: mv_s_1530() = 0xd01243bed792fa69
 global _mv_s_1530
 _mv_s_1530:
-    mvS4(wa1, a5, a3, a0)
+    mvS4(t6, wa1, wa2, a3, a4, a5, a0, a1, a2, a3, a4, a5, wa1, a5, a3, t6)
 
 # test sysv: mv_s_1532() = 0x5b91e5fbbf777533
 global _mv_s_1532
 _mv_s_1532:
-    mvS4(a1, wa5, a3, t2)
+    mvS4(wa0, wa1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, wa1, t7, t3, r1)
 
 # test sysv: mv_s_1534() = 0xc513ca38a75beffd
 global _mv_s_1534
 _mv_s_1534:
-    mvS4(t1, wa5, t3, wa4)
+    mvS4(a0, a1, t2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a1, a5, a3, wa4)
 
 # test sysv: mv_s_1540() = 0xf3b40d264e5b477a
 global _mv_s_1540
 _mv_s_1540:
-    mvS4(a1, a5, t4, a0)
+    mvS4(a0, a1, a2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a1, t7, wa4, a0)
 
 # test sysv: mv_s_1542() = 0x7f33af63363fc244
 global _mv_s_1542
 _mv_s_1542:
-    mvS4(a1, wa5, wa4, t2)
+    mvS4(t6, wa1, a2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa1, t7, a4, a2)
 
 # test sysv: mv_s_1543() = 0x43f5b3a2aa31ffa9
 global _mv_s_1543
 _mv_s_1543:
-    mvS4(a1, wa5, wa4, a3)
+    mvS4(a0, wa1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa1, wa5, wa4, wa3)
 
 # test sysv: mv_s_2013() = 0x530e924867e1d486
 global _mv_s_2013
 _mv_s_2013:
-    mvS4(t2, a0, a1, a3)
+    mvS4(a0, a1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa2, a0, a1, wa3)
 
 # test sysv: mv_s_2014() = 0xf7ce7245dbd411eb
 global _mv_s_2014
 _mv_s_2014:
-    mvS4(t2, a0, wa1, t4)
+    mvS4(a0, a1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, r1, a0, a1, a4)
 
 # test sysv: mv_s_2015() = 0xbc8e34854fc64f50
 global _mv_s_2015
 _mv_s_2015:
-    mvS4(wa2, a0, t1, t7)
+    mvS4(wa0, wa1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa2, wa0, wa1, t7)
 
 # test sysv: mv_s_2031() = 0x414adc946d8df3de
 global _mv_s_2031
 _mv_s_2031:
-    mvS4(r1, a0, wa3, t1)
+    mvS4(t6, t1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, r1, t6, t3, t1)
 
 # test sysv: mv_s_2034() = 0x718a80cec964ac0d
 global _mv_s_2034
 _mv_s_2034:
-    mvS4(a2, t6, a3, a4)
+    mvS4(wa0, wa1, a2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a2, wa0, wa3, wa4)
 
 # test sysv: mv_s_2035() = 0x364a430e3d56e972
 global _mv_s_2035
 _mv_s_2035:
-    mvS4(t2, a0, wa3, t7)
+    mvS4(wa0, a1, r1, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, r1, wa0, t3, wa5)
 
 # test sysv: mv_s_2041() = 0x64eca5fbe45640ef
 global _mv_s_2041
 _mv_s_2041:
-    mvS4(a2, wa0, t4, t1)
+    mvS4(wa0, a1, wa2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa2, wa0, a4, a1)
 
 # test sysv: mv_s_2043() = 0xf06c6a38cc3abbb9
 global _mv_s_2043
 _mv_s_2043:
-    mvS4(wa2, t6, wa4, wa3)
+    mvS4(wa0, t1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, r1, wa0, wa4, t3)
 
 # test sysv: mv_s_2045() = 0x59ec0c75b41f3683
 global _mv_s_2045
 _mv_s_2045:
-    mvS4(t2, a0, a4, wa5)
+    mvS4(wa0, a1, a2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, a2, wa0, t4, wa5)
 
 # test sysv: mv_s_2051() = 0xa106d11d5b1e8e00
 global _mv_s_2051
 _mv_s_2051:
-    mvS4(a2, a0, t7, a1)
+    mvS4(wa0, t1, t2, a3, a4, t7, a0, a1, a2, a3, a4, t7, t2, wa0, t7, t1)
 
 # test sysv: mv_s_2053() = 0x2c86955a430308ca
 global _mv_s_2053
 _mv_s_2053:
-    mvS4(a2, t6, a5, t3)
+    mvS4(t6, a1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, r1, t6, t7, t3)
 
 # test sysv: mv_s_2054() = 0xd1467557b6f5462f
 global _mv_s_2054
 _mv_s_2054:
-    mvS4(r1, t6, a5, a4)
+    mvS4(t6, t1, a2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, a2, t6, t7, a4)
 
 # test sysv: mv_s_2103() = 0xebb86b9694cdc5c
 global _mv_s_2103
 _mv_s_2103:
-    mvS4(wa2, a1, wa0, wa3)
+    mvS4(wa0, t1, a2, t3, a4, a5, a0, a1, a2, a3, a4, a5, a2, t1, wa0, t3)
 
 # test sysv: mv_s_2104() = 0xb37b66b6dd3f19c1
 global _mv_s_2104
 _mv_s_2104:
-    mvS4(a2, a1, wa0, wa4)
+    mvS4(a0, wa1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa2, wa1, a0, t4)
 
 # test sysv: mv_s_2105() = 0x783b28f651315726
 global _mv_s_2105
 _mv_s_2105:
-    mvS4(r1, a1, t6, a5)
+    mvS4(t6, wa1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a2, wa1, t6, a5)
 
 # test sysv: mv_s_2130() = 0x7451b9e771cf0b60
 global _mv_s_2130
 _mv_s_2130:
-    mvS4(t2, t1, wa3, a0)
+    mvS4(a0, t1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa2, t1, t3, a0)
 
 # test sysv: mv_s_2134() = 0x69534061419800f4
 global _mv_s_2134
 _mv_s_2134:
-    mvS4(r1, a1, t3, wa4)
+    mvS4(t6, wa1, a2, t3, a4, a5, a0, a1, a2, a3, a4, a5, a2, wa1, t3, a4)
 
 # test sysv: mv_s_2135() = 0x2e1302a0b58a3e59
 global _mv_s_2135
 _mv_s_2135:
-    mvS4(t2, a1, t3, wa5)
+    mvS4(a0, wa1, a2, t3, t4, a5, a0, a1, a2, a3, t4, a5, a2, wa1, t3, a5)
 
 # test sysv: mv_s_2140() = 0x97f3834ee8975871
 global _mv_s_2140
 _mv_s_2140:
-    mvS4(wa2, wa1, t4, wa0)
+    mvS4(wa0, wa1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, r1, wa1, t4, wa0)
 
 # test sysv: mv_s_2143() = 0xe83529cb446e10a0
 global _mv_s_2143
 _mv_s_2143:
-    mvS4(r1, t1, t4, wa3)
+    mvS4(wa0, a1, t2, a3, a4, a5, a0, a1, a2, a3, a4, a5, t2, a1, a4, a3)
 
 # test sysv: mv_s_2145() = 0x51b4cc082c528b6a
 global _mv_s_2145
 _mv_s_2145:
-    mvS4(a2, t1, a4, wa5)
+    mvS4(t6, a1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa2, a1, t4, wa5)
 
 # test sysv: mv_s_2150() = 0xd40dae705f5fa582
 global _mv_s_2150
 _mv_s_2150:
-    mvS4(a2, a1, t7, wa0)
+    mvS4(wa0, t1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a2, t1, wa5, wa0)
 
 # test sysv: mv_s_2153() = 0x244f54ecbb365db1
 global _mv_s_2153
 _mv_s_2153:
-    mvS4(r1, a1, a5, a3)
+    mvS4(a0, wa1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t2, wa1, wa5, wa3)
 
 # test sysv: mv_s_2154() = 0xc90f34ea2f289b16
 global _mv_s_2154
 _mv_s_2154:
-    mvS4(a2, t1, wa5, a4)
+    mvS4(a0, wa1, wa2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa2, wa1, a5, wa4)
 
 # test sysv: mv_s_2301() = 0x7415f62b71cf0b60
 global _mv_s_2301
 _mv_s_2301:
-    mvS4(r1, t3, wa0, t1)
+    mvS4(wa0, a1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, r1, a3, wa0, a1)
 
 # test sysv: mv_s_2304() = 0xa4559a65cda5c38f
 global _mv_s_2304
 _mv_s_2304:
-    mvS4(a2, a3, a0, wa4)
+    mvS4(wa0, wa1, t2, t3, a4, a5, a0, a1, a2, a3, a4, a5, t2, t3, wa0, a4)
 
 # test sysv: mv_s_2305() = 0x69155ca5419800f4
 global _mv_s_2305
 _mv_s_2305:
-    mvS4(r1, t3, a0, t7)
+    mvS4(wa0, a1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a2, a3, wa0, a5)
 
 # test sysv: mv_s_2310() = 0xeb6fdf0d74a51b0c
 global _mv_s_2310
 _mv_s_2310:
-    mvS4(wa2, wa3, wa1, a0)
+    mvS4(t6, a1, t2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, t2, wa3, a1, t6)
 
 # test sysv: mv_s_2314() = 0xe0716587446e10a0
 global _mv_s_2314
 _mv_s_2314:
-    mvS4(t2, a3, t1, wa4)
+    mvS4(a0, t1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a2, a3, t1, a4)
 
 # test sysv: mv_s_2315() = 0xa53127c6b8604e05
 global _mv_s_2315
 _mv_s_2315:
-    mvS4(a2, t3, t1, t7)
+    mvS4(t6, wa1, t2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t2, a3, wa1, t7)
 
 # test sysv: mv_s_2340() = 0x88cdb6fdd8fe023f
 global _mv_s_2340
 _mv_s_2340:
-    mvS4(t2, a3, a4, a0)
+    mvS4(t6, a1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, r1, t3, t4, t6)
 
 # test sysv: mv_s_2341() = 0x4d8f993d4cf03fa4
 global _mv_s_2341
 _mv_s_2341:
-    mvS4(wa2, t3, a4, wa1)
+    mvS4(t6, t1, a2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, a2, wa3, t4, t1)
 
 # test sysv: mv_s_2345() = 0x428effb71cb93538
 global _mv_s_2345
 _mv_s_2345:
-    mvS4(r1, a3, t4, t7)
+    mvS4(t6, t1, t2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, t2, wa3, a4, wa5)
 
 # test sysv: mv_s_2350() = 0xc4e7e21f4fc64f50
 global _mv_s_2350
 _mv_s_2350:
-    mvS4(r1, wa3, a5, t6)
+    mvS4(a0, t1, r1, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, r1, a3, wa5, a0)
 
 # test sysv: mv_s_2351() = 0x89a9c45ec3b88cb5
 global _mv_s_2351
 _mv_s_2351:
-    mvS4(t2, wa3, wa5, wa1)
+    mvS4(t6, wa1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, r1, t3, a5, wa1)
 
 # test sysv: mv_s_2354() = 0xb9e968991f8f44e4
 global _mv_s_2354
 _mv_s_2354:
-    mvS4(a2, wa3, wa5, t4)
+    mvS4(wa0, a1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, t2, a3, wa5, a4)
 
 # test sysv: mv_s_2401() = 0x5728b447ea026047
 global _mv_s_2401
 _mv_s_2401:
-    mvS4(r1, t4, a0, t1)
+    mvS4(a0, t1, t2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, t2, wa4, a0, t1)
 
 # test sysv: mv_s_2403() = 0xe2a87884d1e6db11
 global _mv_s_2403
 _mv_s_2403:
-    mvS4(wa2, wa4, t6, t3)
+    mvS4(wa0, a1, r1, t3, a4, t7, a0, a1, a2, a3, a4, t7, r1, a4, wa0, t3)
 
 # test sysv: mv_s_2405() = 0x4c281ac1b9cb55db
 global _mv_s_2405
 _mv_s_2405:
-    mvS4(wa2, wa4, a0, t7)
+    mvS4(wa0, a1, a2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, a2, a4, wa0, t7)
 
 # test sysv: mv_s_2410() = 0xce829d29ecd86ff3
 global _mv_s_2410
 _mv_s_2410:
-    mvS4(a2, wa4, t1, wa0)
+    mvS4(a0, wa1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa2, wa4, wa1, a0)
 
 # test sysv: mv_s_2413() = 0x1ec443a648af2822
 global _mv_s_2413
 _mv_s_2413:
-    mvS4(a2, t4, wa1, t3)
+    mvS4(t6, wa1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a2, a4, wa1, a3)
 
 # test sysv: mv_s_2415() = 0x8843e5e33093a2ec
 global _mv_s_2415
 _mv_s_2415:
-    mvS4(wa2, wa4, t1, a5)
+    mvS4(wa0, wa1, wa2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa2, wa4, wa1, t7)
 
 # test sysv: mv_s_2430() = 0x483eabb2da690a15
 global _mv_s_2430
 _mv_s_2430:
-    mvS4(r1, t4, a3, a0)
+    mvS4(wa0, wa1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t2, wa4, a3, wa0)
 
 # test sysv: mv_s_2431() = 0xd008df24e5b477a
 global _mv_s_2431
 _mv_s_2431:
-    mvS4(r1, a4, a3, t1)
+    mvS4(t6, t1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, t2, t4, a3, t1)
 
 # test sysv: mv_s_2435() = 0x1fff46c1e243d0e
 global _mv_s_2435
 _mv_s_2435:
-    mvS4(r1, t4, wa3, a5)
+    mvS4(wa0, wa1, wa2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa2, wa4, t3, t7)
 
 # test sysv: mv_s_2450() = 0xa7faa03bc7f9a437
 global _mv_s_2450
 _mv_s_2450:
-    mvS4(t2, t4, t7, t6)
+    mvS4(a0, a1, a2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, a2, t4, wa5, a0)
 
 # test sysv: mv_s_2451() = 0x6cbc827b3bebe19c
 global _mv_s_2451
 _mv_s_2451:
-    mvS4(r1, a4, t7, a1)
+    mvS4(wa0, a1, a2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, a2, t4, t7, a1)
 
 # test sysv: mv_s_2453() = 0xf83c46b823d05c66
 global _mv_s_2453
 _mv_s_2453:
-    mvS4(r1, a4, t7, a3)
+    mvS4(t6, t1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa2, t4, wa5, a3)
 
 # test sysv: mv_s_2501() = 0x4ef013da6235b52e
 global _mv_s_2501
 _mv_s_2501:
-    mvS4(r1, a5, wa0, wa1)
+    mvS4(wa0, a1, t2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, t2, a5, wa0, a1)
 
 # test sysv: mv_s_2503() = 0xda6fd8174a1a2ff8
 global _mv_s_2503
 _mv_s_2503:
-    mvS4(r1, a5, t6, a3)
+    mvS4(t6, a1, t2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, t2, a5, t6, wa3)
 
 # test sysv: mv_s_2504() = 0x7f2fb814be0c6d5d
 global _mv_s_2504
 _mv_s_2504:
-    mvS4(a2, t7, wa0, a4)
+    mvS4(t6, t1, t2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t2, t7, t6, t4)
 
 # test sysv: mv_s_2510() = 0xc649fcbc650bc4da
 global _mv_s_2510
 _mv_s_2510:
-    mvS4(r1, wa5, wa1, wa0)
+    mvS4(t6, t1, wa2, t3, a4, a5, a0, a1, a2, a3, a4, a5, wa2, a5, t1, t6)
 
 # test sysv: mv_s_2513() = 0x168ba338c0e27d09
 global _mv_s_2513
 _mv_s_2513:
-    mvS4(a2, t7, t1, a3)
+    mvS4(wa0, t1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, r1, t7, t1, t3)
 
 # test sysv: mv_s_2514() = 0xbb4b833634d4ba6e
 global _mv_s_2514
 _mv_s_2514:
-    mvS4(wa2, a5, wa1, a4)
+    mvS4(a0, a1, a2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, a2, t7, a1, t4)
 
 # test sysv: mv_s_2530() = 0x40060b45529c5efc
 global _mv_s_2530
 _mv_s_2530:
-    mvS4(wa2, t7, wa3, t6)
+    mvS4(t6, t1, wa2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa2, wa5, wa3, t6)
 
 # test sysv: mv_s_2531() = 0x4c7ed84c68e9c61
 global _mv_s_2531
 _mv_s_2531:
-    mvS4(r1, a5, wa3, wa1)
+    mvS4(a0, t1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t2, wa5, wa3, t1)
 
 # test sysv: mv_s_2534() = 0x350791bf22655490
 global _mv_s_2534
 _mv_s_2534:
-    mvS4(a2, t7, t3, wa4)
+    mvS4(a0, t1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa2, wa5, t3, a4)
 
 # test sysv: mv_s_2540() = 0x63a7d4acc964ac0d
 global _mv_s_2540
 _mv_s_2540:
-    mvS4(a2, a5, wa4, a0)
+    mvS4(t6, a1, r1, wa3, a4, t7, a0, a1, a2, a3, a4, t7, r1, t7, a4, t6)
 
 # test sysv: mv_s_2541() = 0x2869b6ec3d56e972
 global _mv_s_2541
 _mv_s_2541:
-    mvS4(r1, a5, t4, t1)
+    mvS4(wa0, t1, t2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t2, wa5, a4, t1)
 
 # test sysv: mv_s_2543() = 0xb3e97b29253b643c
 global _mv_s_2543
 _mv_s_2543:
-    mvS4(wa2, wa5, a4, t3)
+    mvS4(t6, t1, wa2, t3, a4, a5, a0, a1, a2, a3, a4, a5, wa2, a5, a4, t3)
 
 # test sysv: mv_s_3012() = 0xfd6f447d6ef8fbb4
 global _mv_s_3012
 _mv_s_3012:
-    mvS4(wa3, wa0, wa1, wa2)
+    mvS4(a0, wa1, wa2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, a0, wa1, wa2)
 
 # test sysv: mv_s_3014() = 0x66f128ba56dd767e
 global _mv_s_3014
 _mv_s_3014:
-    mvS4(t3, a0, wa1, a4)
+    mvS4(t6, t1, wa2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t3, t6, t1, t4)
 
 # test sysv: mv_s_3015() = 0x2bb0eaf9cacfb3e3
 global _mv_s_3015
 _mv_s_3015:
-    mvS4(t3, wa0, t1, a5)
+    mvS4(t6, a1, a2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa3, t6, a1, a5)
 
 # test sysv: mv_s_3021() = 0x7451ade771cf0b60
 global _mv_s_3021
 _mv_s_3021:
-    mvS4(t3, a0, r1, t1)
+    mvS4(wa0, wa1, t2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, wa3, wa0, t2, wa1)
 
 # test sysv: mv_s_3024() = 0xa4915221cda5c38f
 global _mv_s_3024
 _mv_s_3024:
-    mvS4(wa3, a0, t2, t4)
+    mvS4(a0, wa1, a2, t3, a4, a5, a0, a1, a2, a3, a4, a5, t3, a0, a2, a4)
 
 # test sysv: mv_s_3025() = 0x69511461419800f4
 global _mv_s_3025
 _mv_s_3025:
-    mvS4(wa3, a0, wa2, t7)
+    mvS4(t6, wa1, wa2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, t3, t6, wa2, wa5)
 
 # test sysv: mv_s_3041() = 0xd40f5c705f5fa582
 global _mv_s_3041
 _mv_s_3041:
-    mvS4(a3, wa0, wa4, wa1)
+    mvS4(t6, a1, r1, t3, a4, t7, a0, a1, a2, a3, a4, t7, t3, t6, a4, a1)
 
 # test sysv: mv_s_3042() = 0x9acd1c6dd351e2e7
 global _mv_s_3042
 _mv_s_3042:
-    mvS4(t3, wa0, t4, r1)
+    mvS4(t6, t1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a3, t6, wa4, wa2)
 
 # test sysv: mv_s_3045() = 0xc90ec2ea2f289b16
 global _mv_s_3045
 _mv_s_3045:
-    mvS4(a3, a0, t4, wa5)
+    mvS4(wa0, a1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, wa0, wa4, a5)
 
 # test sysv: mv_s_3051() = 0x10298791d627f293
 global _mv_s_3051
 _mv_s_3051:
-    mvS4(t3, wa0, wa5, t1)
+    mvS4(wa0, t1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, wa0, a5, t1)
 
 # test sysv: mv_s_3052() = 0xd6e7478f4a1a2ff8
 global _mv_s_3052
 _mv_s_3052:
-    mvS4(wa3, t6, t7, r1)
+    mvS4(a0, t1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a3, a0, t7, r1)
 
 # test sysv: mv_s_3054() = 0x40692bcc31feaac2
 global _mv_s_3054
 _mv_s_3054:
-    mvS4(wa3, a0, wa5, t4)
+    mvS4(a0, a1, a2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, a0, a5, a4)
 
 # test sysv: mv_s_3102() = 0xb91c38ee7064038a
 global _mv_s_3102
 _mv_s_3102:
-    mvS4(wa3, wa1, t6, t2)
+    mvS4(a0, wa1, a2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t3, wa1, a0, a2)
 
 # test sysv: mv_s_3104() = 0x229e1d2b58487e54
 global _mv_s_3104
 _mv_s_3104:
-    mvS4(wa3, wa1, wa0, t4)
+    mvS4(a0, t1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa3, t1, a0, wa4)
 
 # test sysv: mv_s_3105() = 0xe75ddf6acc3abbb9
 global _mv_s_3105
 _mv_s_3105:
-    mvS4(t3, t1, wa0, a5)
+    mvS4(t6, wa1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a3, wa1, t6, t7)
 
 # test sysv: mv_s_3120() = 0xa7588b3a761022e2
 global _mv_s_3120
 _mv_s_3120:
-    mvS4(t3, a1, r1, a0)
+    mvS4(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a3, a1, a2, t6)
 
 # test sysv: mv_s_3124() = 0x9c5a11b445d91876
 global _mv_s_3124
 _mv_s_3124:
-    mvS4(wa3, wa1, wa2, wa4)
+    mvS4(a0, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, a3, a1, a2, t4)
 
 # test sysv: mv_s_3125() = 0x6119d3f3b9cb55db
 global _mv_s_3125
 _mv_s_3125:
-    mvS4(a3, t1, wa2, a5)
+    mvS4(t6, t1, wa2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a3, t1, wa2, wa5)
 
 # test sysv: mv_s_3140() = 0x71639c363a0bd04
 global _mv_s_3140
 _mv_s_3140:
-    mvS4(wa3, t1, wa4, t6)
+    mvS4(a0, t1, t2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t3, t1, t4, a0)
 
 # test sysv: mv_s_3142() = 0x9295dc004b8537ce
 global _mv_s_3142
 _mv_s_3142:
-    mvS4(t3, a1, a4, wa2)
+    mvS4(t6, wa1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a3, wa1, wa4, t2)
 
 # test sysv: mv_s_3145() = 0xc0d7827ca75beffd
 global _mv_s_3145
 _mv_s_3145:
-    mvS4(t3, wa1, a4, a5)
+    mvS4(a0, a1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a3, a1, a4, wa5)
 
 # test sysv: mv_s_3150() = 0x433064e4da690a15
 global _mv_s_3150
 _mv_s_3150:
-    mvS4(wa3, wa1, a5, a0)
+    mvS4(wa0, a1, r1, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a3, a1, wa5, wa0)
 
 # test sysv: mv_s_3152() = 0xceb00721c24d84df
 global _mv_s_3152
 _mv_s_3152:
-    mvS4(t3, a1, t7, t2)
+    mvS4(wa0, a1, a2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, a1, a5, a2)
 
 # test sysv: mv_s_3154() = 0x3831eb5eaa31ffa9
 global _mv_s_3154
 _mv_s_3154:
-    mvS4(wa3, wa1, t7, a4)
+    mvS4(t6, t1, wa2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t3, t1, wa5, wa4)
 
 # test sysv: mv_s_3201() = 0xeb6fd70d74a51b0c
 global _mv_s_3201
 _mv_s_3201:
-    mvS4(t3, a2, t6, wa1)
+    mvS4(a0, a1, a2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa3, a2, a0, a1)
 
 # test sysv: mv_s_3204() = 0x1baf7b47d07bd33b
 global _mv_s_3204
 _mv_s_3204:
-    mvS4(t3, a2, t6, t4)
+    mvS4(t6, t1, t2, t3, a4, a5, a0, a1, a2, a3, a4, a5, t3, t2, t6, a4)
 
 # test sysv: mv_s_3205() = 0xe06f3d87446e10a0
 global _mv_s_3205
 _mv_s_3205:
-    mvS4(a3, t2, wa0, a5)
+    mvS4(wa0, a1, a2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa3, a2, wa0, a5)
 
 # test sysv: mv_s_3210() = 0x62c9bfef777b2ab8
 global _mv_s_3210
 _mv_s_3210:
-    mvS4(a3, wa2, a1, wa0)
+    mvS4(wa0, a1, t2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, t3, t2, a1, wa0)
 
 # test sysv: mv_s_3214() = 0x57cb46694744204c
 global _mv_s_3214
 _mv_s_3214:
-    mvS4(t3, t2, t1, t4)
+    mvS4(t6, t1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, r1, t1, wa4)
 
 # test sysv: mv_s_3215() = 0x1c8b08a8bb365db1
 global _mv_s_3215
 _mv_s_3215:
-    mvS4(t3, wa2, t1, t7)
+    mvS4(wa0, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t3, r1, wa1, wa5)
 
 # test sysv: mv_s_3240() = 0x2797dfdbd411eb
 global _mv_s_3240
 _mv_s_3240:
-    mvS4(t3, wa2, wa4, a0)
+    mvS4(wa0, t1, wa2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t3, wa2, a4, wa0)
 
 # test sysv: mv_s_3241() = 0xc4e97a1f4fc64f50
 global _mv_s_3241
 _mv_s_3241:
-    mvS4(a3, wa2, wa4, t1)
+    mvS4(a0, t1, wa2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa3, wa2, wa4, t1)
 
 # test sysv: mv_s_3245() = 0xb9e8e0991f8f44e4
 global _mv_s_3245
 _mv_s_3245:
-    mvS4(wa3, r1, wa4, a5)
+    mvS4(t6, a1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, wa2, a4, a5)
 
 # test sysv: mv_s_3250() = 0x3c41c301529c5efc
 global _mv_s_3250
 _mv_s_3250:
-    mvS4(wa3, r1, wa5, a0)
+    mvS4(t6, t1, wa2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a3, wa2, a5, t6)
 
 # test sysv: mv_s_3251() = 0x103a540c68e9c61
 global _mv_s_3251
 _mv_s_3251:
-    mvS4(wa3, a2, a5, wa1)
+    mvS4(a0, wa1, wa2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, t3, wa2, wa5, wa1)
 
 # test sysv: mv_s_3254() = 0x3143497b22655490
 global _mv_s_3254
 _mv_s_3254:
-    mvS4(wa3, t2, a5, t4)
+    mvS4(t6, wa1, wa2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa3, wa2, t7, wa4)
 
 # test sysv: mv_s_3401() = 0xc64b6abc650bc4da
 global _mv_s_3401
 _mv_s_3401:
-    mvS4(a3, t4, wa0, t1)
+    mvS4(t6, a1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a3, t4, t6, a1)
 
 # test sysv: mv_s_3402() = 0x8d092ab9d8fe023f
 global _mv_s_3402
 _mv_s_3402:
-    mvS4(wa3, wa4, a0, wa2)
+    mvS4(t6, a1, t2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa3, wa4, t6, t2)
 
 # test sysv: mv_s_3405() = 0xbb4ad13634d4ba6e
 global _mv_s_3405
 _mv_s_3405:
-    mvS4(t3, wa4, t6, wa5)
+    mvS4(t6, wa1, r1, a3, a4, t7, a0, a1, a2, a3, a4, t7, a3, a4, t6, t7)
 
 # test sysv: mv_s_3410() = 0x3da5539e67e1d486
 global _mv_s_3410
 _mv_s_3410:
-    mvS4(t3, t4, wa1, wa0)
+    mvS4(wa0, a1, a2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, wa4, a1, wa0)
 
 # test sysv: mv_s_3412() = 0xc924f5db4fc64f50
 global _mv_s_3412
 _mv_s_3412:
-    mvS4(a3, wa4, a1, wa2)
+    mvS4(t6, a1, t2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, wa3, t4, a1, t2)
 
 # test sysv: mv_s_3415() = 0xf7669c57ab9d077f
 global _mv_s_3415
 _mv_s_3415:
-    mvS4(t3, a4, t1, t7)
+    mvS4(wa0, a1, t2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t3, a4, a1, wa5)
 
 # test sysv: mv_s_3420() = 0x7b457d05deaa2197
 global _mv_s_3420
 _mv_s_3420:
-    mvS4(wa3, a4, wa2, t6)
+    mvS4(a0, a1, r1, a3, a4, t7, a0, a1, a2, a3, a4, t7, a3, a4, r1, a0)
 
 # test sysv: mv_s_3421() = 0x40075f45529c5efc
 global _mv_s_3421
 _mv_s_3421:
-    mvS4(t3, a4, r1, a1)
+    mvS4(t6, t1, t2, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a3, wa4, t2, t1)
 
 # test sysv: mv_s_3425() = 0x3506c5bf22655490
 global _mv_s_3425
 _mv_s_3425:
-    mvS4(a3, t4, wa2, t7)
+    mvS4(t6, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, t3, a4, r1, wa5)
 
 # test sysv: mv_s_3450() = 0x171d56b0430308ca
 global _mv_s_3450
 _mv_s_3450:
-    mvS4(wa3, a4, wa5, wa0)
+    mvS4(a0, a1, r1, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, a4, a5, a0)
 
 # test sysv: mv_s_3451() = 0xdbdf38efb6f5462f
 global _mv_s_3451
 _mv_s_3451:
-    mvS4(a3, t4, wa5, wa1)
+    mvS4(t6, wa1, r1, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa3, wa4, a5, wa1)
 
 # test sysv: mv_s_3452() = 0xa29cf8ed2ae78394
 global _mv_s_3452
 _mv_s_3452:
-    mvS4(a3, t4, a5, r1)
+    mvS4(t6, a1, r1, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a3, wa4, wa5, r1)
 
 # test sysv: mv_s_3501() = 0xbe12ca4edd3f19c1
 global _mv_s_3501
 _mv_s_3501:
-    mvS4(t3, wa5, a0, a1)
+    mvS4(a0, a1, a2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t3, t7, a0, a1)
 
 # test sysv: mv_s_3502() = 0x84d08a4c51315726
 global _mv_s_3502
 _mv_s_3502:
-    mvS4(wa3, wa5, wa0, a2)
+    mvS4(wa0, t1, r1, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a3, wa5, wa0, r1)
 
 # test sysv: mv_s_3504() = 0xee526e893915d1f0
 global _mv_s_3504
 _mv_s_3504:
-    mvS4(wa3, t7, a0, t4)
+    mvS4(a0, wa1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t3, t7, a0, a4)
 
 # test sysv: mv_s_3510() = 0x356cb330e015296d
 global _mv_s_3510
 _mv_s_3510:
-    mvS4(wa3, t7, a1, a0)
+    mvS4(a0, a1, r1, a3, t4, a5, a0, a1, a2, a3, t4, a5, a3, a5, a1, a0)
 
 # test sysv: mv_s_3512() = 0xc0ec556dc7f9a437
 global _mv_s_3512
 _mv_s_3512:
-    mvS4(t3, a5, wa1, a2)
+    mvS4(wa0, t1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, a3, wa5, t1, wa2)
 
 # test sysv: mv_s_3514() = 0x2a6e39aaafde1f01
 global _mv_s_3514
 _mv_s_3514:
-    mvS4(t3, t7, t1, a4)
+    mvS4(t6, a1, r1, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa3, t7, a1, a4)
 
 # test sysv: mv_s_3520() = 0x730cdc9856dd767e
 global _mv_s_3520
 _mv_s_3520:
-    mvS4(t3, t7, r1, a0)
+    mvS4(wa0, t1, wa2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa3, wa5, wa2, wa0)
 
 # test sysv: mv_s_3521() = 0x37cebed7cacfb3e3
 global _mv_s_3521
 _mv_s_3521:
-    mvS4(wa3, a5, r1, a1)
+    mvS4(t6, t1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, t3, t7, r1, t1)
 
 # test sysv: mv_s_3524() = 0x680e631226a66c12
 global _mv_s_3524
 _mv_s_3524:
-    mvS4(t3, wa5, t2, a4)
+    mvS4(wa0, t1, wa2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa3, wa5, wa2, wa4)
 
 # test sysv: mv_s_3540() = 0xd2ca8b21446e10a0
 global _mv_s_3540
 _mv_s_3540:
-    mvS4(t3, t7, a4, a0)
+    mvS4(a0, t1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a3, t7, wa4, a0)
 
 # test sysv: mv_s_3541() = 0x978c6d60b8604e05
 global _mv_s_3541
 _mv_s_3541:
-    mvS4(t3, t7, wa4, a1)
+    mvS4(wa0, t1, a2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa3, t7, wa4, t1)
 
 # test sysv: mv_s_3542() = 0x5e4a2d5e2c528b6a
 global _mv_s_3542
 _mv_s_3542:
-    mvS4(a3, a5, a4, t2)
+    mvS4(t6, t1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, a3, t7, t4, r1)
 
 # test sysv: mv_s_4012() = 0x5f63ec03ea026047
 global _mv_s_4012
 _mv_s_4012:
-    mvS4(t4, t6, t1, t2)
+    mvS4(t6, a1, r1, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t6, a1, r1)
 
 # test sysv: mv_s_4013() = 0x2425f0435df49dac
 global _mv_s_4013
 _mv_s_4013:
-    mvS4(wa4, a0, a1, t3)
+    mvS4(t6, t1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, t6, t1, t3)
 
 # test sysv: mv_s_4015() = 0x8da5928045d91876
 global _mv_s_4015
 _mv_s_4015:
-    mvS4(a4, a0, wa1, wa5)
+    mvS4(wa0, wa1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a4, wa0, wa1, a5)
 
 # test sysv: mv_s_4021() = 0xd646556decd86ff3
 global _mv_s_4021
 _mv_s_4021:
-    mvS4(a4, t6, wa2, wa1)
+    mvS4(a0, wa1, wa2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t4, a0, wa2, wa1)
 
 # test sysv: mv_s_4023() = 0x61c619aad4bceabd
 global _mv_s_4023
 _mv_s_4023:
-    mvS4(t4, t6, a2, wa3)
+    mvS4(t6, t1, r1, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t6, r1, wa3)
 
 # test sysv: mv_s_4025() = 0xcb45bbe7bca16587
 global _mv_s_4025
 _mv_s_4025:
-    mvS4(t4, t6, t2, a5)
+    mvS4(wa0, t1, wa2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, wa0, wa2, wa5)
 
 # test sysv: mv_s_4031() = 0x12623a8f63a0bd04
 global _mv_s_4031
 _mv_s_4031:
-    mvS4(wa4, a0, wa3, t1)
+    mvS4(t6, a1, r1, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, t6, t3, a1)
 
 # test sysv: mv_s_4032() = 0xd91ffa8cd792fa69
 global _mv_s_4032
 _mv_s_4032:
-    mvS4(t4, t6, a3, t2)
+    mvS4(t6, a1, t2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t6, t3, t2)
 
 # test sysv: mv_s_4035() = 0x761a1093369b298
 global _mv_s_4035
 _mv_s_4035:
-    mvS4(a4, wa0, a3, a5)
+    mvS4(a0, a1, a2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, a0, t3, t7)
 
 # test sysv: mv_s_4051() = 0x721e2f1851315726
 global _mv_s_4051
 _mv_s_4051:
-    mvS4(a4, t6, wa5, wa1)
+    mvS4(wa0, t1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, a4, wa0, t7, t1)
 
 # test sysv: mv_s_4052() = 0x38dbef15c523948b
 global _mv_s_4052
 _mv_s_4052:
-    mvS4(t4, wa0, wa5, a2)
+    mvS4(t6, t1, wa2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t6, t7, wa2)
 
 # test sysv: mv_s_4053() = 0xfd9df3553915d1f0
 global _mv_s_4053
 _mv_s_4053:
-    mvS4(t4, wa0, t7, t3)
+    mvS4(a0, wa1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t4, a0, t7, wa3)
 
 # test sysv: mv_s_4102() = 0x1b10e074eb6d681d
 global _mv_s_4102
 _mv_s_4102:
-    mvS4(a4, wa1, wa0, t2)
+    mvS4(wa0, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, wa1, wa0, r1)
 
 # test sysv: mv_s_4103() = 0xdfd2e4b45f5fa582
 global _mv_s_4103
 _mv_s_4103:
-    mvS4(a4, a1, t6, t3)
+    mvS4(wa0, wa1, a2, t3, a4, t7, a0, a1, a2, a3, a4, t7, a4, wa1, wa0, t3)
 
 # test sysv: mv_s_4105() = 0x495286f14744204c
 global _mv_s_4105
 _mv_s_4105:
-    mvS4(wa4, wa1, t6, t7)
+    mvS4(t6, wa1, a2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, wa1, t6, wa5)
 
 # test sysv: mv_s_4120() = 0x94d32c0f1198775
 global _mv_s_4120
 _mv_s_4120:
-    mvS4(wa4, t1, t2, t6)
+    mvS4(a0, wa1, t2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, wa1, t2, a0)
 
 # test sysv: mv_s_4123() = 0x598ed93d4cf03fa4
 global _mv_s_4123
 _mv_s_4123:
-    mvS4(t4, wa1, wa2, t3)
+    mvS4(wa0, t1, t2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa4, t1, t2, t3)
 
 # test sysv: mv_s_4125() = 0xc30e7b7a34d4ba6e
 global _mv_s_4125
 _mv_s_4125:
-    mvS4(a4, a1, t2, a5)
+    mvS4(wa0, a1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, a1, wa2, t7)
 
 # test sysv: mv_s_4130() = 0x456917e267e1d486
 global _mv_s_4130
 _mv_s_4130:
-    mvS4(a4, wa1, t3, t6)
+    mvS4(wa0, a1, t2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t4, a1, a3, wa0)
 
 # test sysv: mv_s_4132() = 0xd0e8ba1f4fc64f50
 global _mv_s_4132
 _mv_s_4132:
-    mvS4(wa4, t1, a3, a2)
+    mvS4(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t4, a1, a3, a2)
 
 # test sysv: mv_s_4135() = 0xff2a609bab9d077f
 global _mv_s_4135
 _mv_s_4135:
-    mvS4(wa4, wa1, a3, t7)
+    mvS4(a0, t1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, t1, a3, wa5)
 
 # test sysv: mv_s_4150() = 0xa5250c6b55726ea8
 global _mv_s_4150
 _mv_s_4150:
-    mvS4(a4, wa1, t7, a0)
+    mvS4(wa0, t1, a2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a4, t1, a5, wa0)
 
 # test sysv: mv_s_4152() = 0x30a4aea83d56e972
 global _mv_s_4152
 _mv_s_4152:
-    mvS4(t4, t1, t7, r1)
+    mvS4(t6, wa1, wa2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, wa1, t7, wa2)
 
 # test sysv: mv_s_4153() = 0xf566b2e7b14926d7
 global _mv_s_4153
 _mv_s_4153:
-    mvS4(a4, t1, wa5, a3)
+    mvS4(a0, a1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, a1, t7, a3)
 
 # test sysv: mv_s_4201() = 0x4d647e93efae7f9f
 global _mv_s_4201
 _mv_s_4201:
-    mvS4(wa4, a2, a0, wa1)
+    mvS4(wa0, a1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa4, a2, wa0, a1)
 
 # test sysv: mv_s_4203() = 0xd8e442d0d792fa69
 global _mv_s_4203
 _mv_s_4203:
-    mvS4(t4, wa2, a0, a3)
+    mvS4(t6, wa1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, a2, t6, a3)
 
 # test sysv: mv_s_4205() = 0x4263e50dbf777533
 global _mv_s_4205
 _mv_s_4205:
-    mvS4(wa4, a2, a0, wa5)
+    mvS4(wa0, t1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, t2, wa0, wa5)
 
 # test sysv: mv_s_4210() = 0xc4be6775f2848f4b
 global _mv_s_4210
 _mv_s_4210:
-    mvS4(a4, wa2, a1, a0)
+    mvS4(wa0, t1, wa2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, wa2, t1, wa0)
 
 # test sysv: mv_s_4213() = 0x15000df24e5b477a
 global _mv_s_4213
 _mv_s_4213:
-    mvS4(t4, a2, wa1, a3)
+    mvS4(wa0, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, r1, wa1, t3)
 
 # test sysv: mv_s_4215() = 0x7e7fb02f363fc244
 global _mv_s_4215
 _mv_s_4215:
-    mvS4(t4, wa2, t1, t7)
+    mvS4(a0, a1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, a4, t2, a1, t7)
 
 # test sysv: mv_s_4230() = 0x3e7a75fee015296d
 global _mv_s_4230
 _mv_s_4230:
-    mvS4(wa4, t2, wa3, t6)
+    mvS4(wa0, a1, t2, t3, t4, a5, a0, a1, a2, a3, t4, a5, t4, t2, t3, wa0)
 
 # test sysv: mv_s_4231() = 0x33c583e540766d2
 global _mv_s_4231
 _mv_s_4231:
-    mvS4(wa4, r1, a3, t1)
+    mvS4(t6, wa1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t2, a3, wa1)
 
 # test sysv: mv_s_4235() = 0xf83bbeb823d05c66
 global _mv_s_4235
 _mv_s_4235:
-    mvS4(a4, r1, wa3, t7)
+    mvS4(t6, wa1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a4, a2, a3, a5)
 
 # test sysv: mv_s_4250() = 0x9e366a87cda5c38f
 global _mv_s_4250
 _mv_s_4250:
-    mvS4(a4, t2, t7, a0)
+    mvS4(a0, t1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, wa2, wa5, a0)
 
 # test sysv: mv_s_4251() = 0x62f84cc7419800f4
 global _mv_s_4251
 _mv_s_4251:
-    mvS4(a4, wa2, a5, wa1)
+    mvS4(a0, a1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, t2, wa5, a1)
 
 # test sysv: mv_s_4253() = 0xee781104297c7bbe
 global _mv_s_4253
 _mv_s_4253:
-    mvS4(wa4, t2, wa5, t3)
+    mvS4(wa0, t1, r1, a3, t4, t7, a0, a1, a2, a3, t4, t7, t4, r1, t7, a3)
 
 # test sysv: mv_s_4301() = 0x452d542667e1d486
 global _mv_s_4301
 _mv_s_4301:
-    mvS4(wa4, a3, a0, wa1)
+    mvS4(wa0, a1, r1, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t4, wa3, wa0, a1)
 
 # test sysv: mv_s_4302() = 0xbeb1423dbd411eb
 global _mv_s_4302
 _mv_s_4302:
-    mvS4(t4, a3, t6, t2)
+    mvS4(t6, a1, a2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, a3, t6, a2)
 
 # test sysv: mv_s_4305() = 0x3a2cbaa037aaca1a
 global _mv_s_4305
 _mv_s_4305:
-    mvS4(a4, a3, t6, a5)
+    mvS4(t6, t1, wa2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, wa3, t6, wa5)
 
 # test sysv: mv_s_4310() = 0xbc873d086ab7e432
 global _mv_s_4310
 _mv_s_4310:
-    mvS4(wa4, a3, a1, wa0)
+    mvS4(a0, wa1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, a3, wa1, a0)
 
 # test sysv: mv_s_4312() = 0x4806df45529c5efc
 global _mv_s_4312
 _mv_s_4312:
-    mvS4(t4, a3, a1, r1)
+    mvS4(wa0, t1, r1, a3, a4, a5, a0, a1, a2, a3, a4, a5, a4, a3, t1, r1)
 
 # test sysv: mv_s_4315() = 0x764885c1ae73172b
 global _mv_s_4315
 _mv_s_4315:
-    mvS4(t4, a3, wa1, t7)
+    mvS4(t6, t1, a2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, wa3, t1, wa5)
 
 # test sysv: mv_s_4320() = 0xfa27666fe1803143
 global _mv_s_4320
 _mv_s_4320:
-    mvS4(a4, t3, a2, wa0)
+    mvS4(a0, t1, wa2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t4, a3, wa2, a0)
 
 # test sysv: mv_s_4321() = 0xbee948af55726ea8
 global _mv_s_4321
 _mv_s_4321:
-    mvS4(wa4, wa3, wa2, a1)
+    mvS4(a0, a1, a2, a3, t4, a5, a0, a1, a2, a3, t4, a5, t4, a3, a2, a1)
 
 # test sysv: mv_s_4325() = 0xb3e8af29253b643c
 global _mv_s_4325
 _mv_s_4325:
-    mvS4(t4, a3, wa2, wa5)
+    mvS4(wa0, a1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a4, wa3, wa2, a5)
 
 # test sysv: mv_s_4350() = 0x95ff401a45d91876
 global _mv_s_4350
 _mv_s_4350:
-    mvS4(t4, wa3, wa5, wa0)
+    mvS4(a0, wa1, r1, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, wa3, wa5, a0)
 
 # test sysv: mv_s_4351() = 0x5ac12259b9cb55db
 global _mv_s_4351
 _mv_s_4351:
-    mvS4(a4, a3, wa5, t1)
+    mvS4(a0, t1, t2, t3, a4, t7, a0, a1, a2, a3, a4, t7, a4, t3, t7, t1)
 
 # test sysv: mv_s_4352() = 0x217ee2572dbd9340
 global _mv_s_4352
 _mv_s_4352:
-    mvS4(a4, t3, t7, wa2)
+    mvS4(t6, t1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, t3, wa5, wa2)
 
 # test sysv: mv_s_4501() = 0x200771d558487e54
 global _mv_s_4501
 _mv_s_4501:
-    mvS4(t4, t7, wa0, t1)
+    mvS4(a0, t1, a2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, wa4, a5, a0, t1)
 
 # test sysv: mv_s_4502() = 0xe6c531d2cc3abbb9
 global _mv_s_4502
 _mv_s_4502:
-    mvS4(a4, wa5, t6, wa2)
+    mvS4(a0, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, wa5, a0, r1)
 
 # test sysv: mv_s_4503() = 0xab873612402cf91e
 global _mv_s_4503
 _mv_s_4503:
-    mvS4(t4, a5, wa0, a3)
+    mvS4(wa0, t1, r1, t3, a4, t7, a0, a1, a2, a3, a4, t7, a4, t7, wa0, t3)
 
 # test sysv: mv_s_4510() = 0x97615ab75b1e8e00
 global _mv_s_4510
 _mv_s_4510:
-    mvS4(t4, t7, t1, t6)
+    mvS4(t6, t1, wa2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t7, t1, t6)
 
 # test sysv: mv_s_4512() = 0x22e0fcf4430308ca
 global _mv_s_4512
 _mv_s_4512:
-    mvS4(t4, a5, wa1, wa2)
+    mvS4(a0, a1, a2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t7, a1, a2)
 
 # test sysv: mv_s_4513() = 0xe7a30133b6f5462f
 global _mv_s_4513
 _mv_s_4513:
-    mvS4(wa4, wa5, t1, wa3)
+    mvS4(a0, t1, r1, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa4, t7, t1, t3)
 
 # test sysv: mv_s_4520() = 0xd501841ed1e6db11
 global _mv_s_4520
 _mv_s_4520:
-    mvS4(t4, a5, r1, a0)
+    mvS4(wa0, wa1, a2, a3, t4, a5, a0, a1, a2, a3, t4, a5, t4, a5, a2, wa0)
 
 # test sysv: mv_s_4521() = 0x99c3665e45d91876
 global _mv_s_4521
 _mv_s_4521:
-    mvS4(t4, a5, t2, t1)
+    mvS4(a0, a1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, wa5, wa2, a1)
 
 # test sysv: mv_s_4523() = 0x25432a9b2dbd9340
 global _mv_s_4523
 _mv_s_4523:
-    mvS4(wa4, t7, t2, wa3)
+    mvS4(wa0, wa1, wa2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t4, t7, wa2, t3)
 
 # test sysv: mv_s_4530() = 0x111d694048af2822
 global _mv_s_4530
 _mv_s_4530:
-    mvS4(a4, t7, wa3, a0)
+    mvS4(a0, t1, r1, a3, a4, t7, a0, a1, a2, a3, a4, t7, a4, t7, a3, a0)
 
 # test sysv: mv_s_4531() = 0xd5df4b7fbca16587
 global _mv_s_4531
 _mv_s_4531:
-    mvS4(wa4, a5, t3, wa1)
+    mvS4(wa0, a1, wa2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a4, a5, a3, a1)
 
 # test sysv: mv_s_4532() = 0x9c9d0b7d3093a2ec
 global _mv_s_4532
 _mv_s_4532:
-    mvS4(t4, a5, a3, r1)
+    mvS4(t6, wa1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa4, wa5, wa3, t2)
 
 # test sysv: mv_s_5012() = 0xce85b478650bc4da
 global _mv_s_5012
 _mv_s_5012:
-    mvS4(wa5, wa0, t1, a2)
+    mvS4(a0, a1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, t7, a0, a1, r1)
 
 # test sysv: mv_s_5013() = 0x9347b8b7d8fe023f
 global _mv_s_5013
 _mv_s_5013:
-    mvS4(t7, t6, a1, a3)
+    mvS4(a0, wa1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, a0, wa1, a3)
 
 # test sysv: mv_s_5014() = 0x380798b54cf03fa4
 global _mv_s_5014
 _mv_s_5014:
-    mvS4(t7, a0, wa1, a4)
+    mvS4(a0, wa1, a2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, t7, a0, wa1, a4)
 
 # test sysv: mv_s_5021() = 0x45681de267e1d486
 global _mv_s_5021
 _mv_s_5021:
-    mvS4(a5, a0, a2, a1)
+    mvS4(wa0, a1, r1, a3, wa4, a5, a0, a1, a2, a3, wa4, a5, a5, wa0, r1, a1)
 
 # test sysv: mv_s_5023() = 0xd0e7e21f4fc64f50
 global _mv_s_5023
 _mv_s_5023:
-    mvS4(wa5, t6, a2, wa3)
+    mvS4(t6, a1, wa2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, t6, wa2, wa3)
 
 # test sysv: mv_s_5024() = 0x75a7c21cc3b88cb5
 global _mv_s_5024
 _mv_s_5024:
-    mvS4(wa5, wa0, r1, t4)
+    mvS4(t6, wa1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, t6, t2, wa4)
 
 # test sysv: mv_s_5031() = 0x81840303deaa2197
 global _mv_s_5031
 _mv_s_5031:
-    mvS4(a5, wa0, t3, wa1)
+    mvS4(a0, wa1, r1, t3, a4, a5, a0, a1, a2, a3, a4, a5, a5, a0, t3, wa1)
 
 # test sysv: mv_s_5032() = 0x4841c301529c5efc
 global _mv_s_5032
 _mv_s_5032:
-    mvS4(wa5, wa0, a3, t2)
+    mvS4(a0, t1, wa2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a0, a3, wa2)
 
 # test sysv: mv_s_5034() = 0xb1c3a73e3a80d9c6
 global _mv_s_5034
 _mv_s_5034:
-    mvS4(wa5, wa0, a3, t4)
+    mvS4(a0, t1, r1, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, a0, t3, wa4)
 
 # test sysv: mv_s_5041() = 0xa525cc6b55726ea8
 global _mv_s_5041
 _mv_s_5041:
-    mvS4(a5, a0, wa4, t1)
+    mvS4(a0, t1, t2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a0, t4, t1)
 
 # test sysv: mv_s_5042() = 0x6be38c68c964ac0d
 global _mv_s_5042
 _mv_s_5042:
-    mvS4(a5, wa0, wa4, t2)
+    mvS4(a0, a1, wa2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, a0, wa4, wa2)
 
 # test sysv: mv_s_5043() = 0x30a590a83d56e972
 global _mv_s_5043
 _mv_s_5043:
-    mvS4(a5, wa0, a4, t3)
+    mvS4(t6, a1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a5, t6, t4, a3)
 
 # test sysv: mv_s_5102() = 0x8a32a8e96676ccb0
 global _mv_s_5102
 _mv_s_5102:
-    mvS4(t7, t1, wa0, t2)
+    mvS4(t6, a1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, a1, t6, r1)
 
 # test sysv: mv_s_5103() = 0x4ef4ad28da690a15
 global _mv_s_5103
 _mv_s_5103:
-    mvS4(a5, wa1, wa0, wa3)
+    mvS4(wa0, wa1, r1, a3, a4, t7, a0, a1, a2, a3, a4, t7, t7, wa1, wa0, a3)
 
 # test sysv: mv_s_5104() = 0xf3b48d264e5b477a
 global _mv_s_5104
 _mv_s_5104:
-    mvS4(a5, wa1, wa0, wa4)
+    mvS4(t6, wa1, a2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, wa1, t6, a4)
 
 # test sysv: mv_s_5120() = 0x786efb356c22ec08
 global _mv_s_5120
 _mv_s_5120:
-    mvS4(wa5, a1, r1, t6)
+    mvS4(wa0, wa1, wa2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, wa1, wa2, wa0)
 
 # test sysv: mv_s_5123() = 0xc8b0a1b1c7f9a437
 global _mv_s_5123
 _mv_s_5123:
-    mvS4(t7, wa1, wa2, a3)
+    mvS4(wa0, a1, wa2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a1, wa2, t3)
 
 # test sysv: mv_s_5124() = 0x6d7081af3bebe19c
 global _mv_s_5124
 _mv_s_5124:
-    mvS4(wa5, wa1, t2, t4)
+    mvS4(wa0, wa1, t2, t3, t4, a5, a0, a1, a2, a3, t4, a5, a5, wa1, t2, t4)
 
 # test sysv: mv_s_5130() = 0xb48ae056e2eb3919
 global _mv_s_5130
 _mv_s_5130:
-    mvS4(wa5, t1, wa3, t6)
+    mvS4(t6, wa1, r1, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, wa1, t3, t6)
 
 # test sysv: mv_s_5132() = 0x400a8293cacfb3e3
 global _mv_s_5132
 _mv_s_5132:
-    mvS4(wa5, a1, wa3, a2)
+    mvS4(wa0, wa1, wa2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t7, wa1, a3, wa2)
 
 # test sysv: mv_s_5134() = 0xa98c66d0b2b42ead
 global _mv_s_5134
 _mv_s_5134:
-    mvS4(a5, t1, t3, wa4)
+    mvS4(wa0, wa1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, wa1, a3, wa4)
 
 # test sysv: mv_s_5140() = 0xd82ca9be59b3862a
 global _mv_s_5140
 _mv_s_5140:
-    mvS4(wa5, t1, t4, a0)
+    mvS4(t6, t1, wa2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, t1, wa4, t6)
 
 # test sysv: mv_s_5142() = 0x63ac4bfb419800f4
 global _mv_s_5142
 _mv_s_5142:
-    mvS4(a5, t1, t4, a2)
+    mvS4(wa0, a1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a1, a4, a2)
 
 # test sysv: mv_s_5143() = 0x286e503ab58a3e59
 global _mv_s_5143
 _mv_s_5143:
-    mvS4(a5, t1, t4, t3)
+    mvS4(t6, t1, wa2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t7, t1, a4, t3)
 
 # test sysv: mv_s_5201() = 0xbc8647086ab7e432
 global _mv_s_5201
 _mv_s_5201:
-    mvS4(t7, a2, wa0, wa1)
+    mvS4(t6, wa1, wa2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, wa2, t6, wa1)
 
 # test sysv: mv_s_5203() = 0x48060b45529c5efc
 global _mv_s_5203
 _mv_s_5203:
-    mvS4(a5, a2, wa0, t3)
+    mvS4(wa0, wa1, r1, t3, t4, t7, a0, a1, a2, a3, t4, t7, t7, r1, wa0, t3)
 
 # test sysv: mv_s_5204() = 0xecc5eb42c68e9c61
 global _mv_s_5204
 _mv_s_5204:
-    mvS4(a5, t2, a0, a4)
+    mvS4(a0, a1, r1, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, r1, a0, wa4)
 
 # test sysv: mv_s_5210() = 0x33e02fea6d8df3de
 global _mv_s_5210
 _mv_s_5210:
-    mvS4(a5, r1, a1, a0)
+    mvS4(wa0, wa1, r1, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, a5, r1, wa1, wa0)
 
 # test sysv: mv_s_5213() = 0x8421d666c964ac0d
 global _mv_s_5213
 _mv_s_5213:
-    mvS4(t7, wa2, t1, wa3)
+    mvS4(a0, a1, t2, wa3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, t2, a1, wa3)
 
 # test sysv: mv_s_5214() = 0x28e1b6643d56e972
 global _mv_s_5214
 _mv_s_5214:
-    mvS4(wa5, r1, a1, a4)
+    mvS4(wa0, wa1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, t2, wa1, wa4)
 
 # test sysv: mv_s_5230() = 0xad9c3e735b1e8e00
 global _mv_s_5230
 _mv_s_5230:
-    mvS4(a5, r1, a3, t6)
+    mvS4(wa0, t1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, t2, a3, wa0)
 
 # test sysv: mv_s_5231() = 0x725e20b2cf10cb65
 global _mv_s_5231
 _mv_s_5231:
-    mvS4(a5, t2, t3, wa1)
+    mvS4(a0, wa1, a2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a2, t3, wa1)
 
 # test sysv: mv_s_5234() = 0xa29dc4ed2ae78394
 global _mv_s_5234
 _mv_s_5234:
-    mvS4(t7, r1, a3, a4)
+    mvS4(wa0, a1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a5, t2, a3, t4)
 
 # test sysv: mv_s_5240() = 0xd13e07dad1e6db11
 global _mv_s_5240
 _mv_s_5240:
-    mvS4(a5, wa2, wa4, t6)
+    mvS4(a0, t1, wa2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t7, wa2, a4, a0)
 
 # test sysv: mv_s_5241() = 0x95ffea1a45d91876
 global _mv_s_5241
 _mv_s_5241:
-    mvS4(t7, wa2, wa4, wa1)
+    mvS4(wa0, a1, t2, wa3, t4, a5, a0, a1, a2, a3, t4, a5, a5, t2, t4, a1)
 
 # test sysv: mv_s_5243() = 0x217fae572dbd9340
 global _mv_s_5243
 _mv_s_5243:
-    mvS4(wa5, r1, t4, t3)
+    mvS4(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, t4, t7, t7, a2, t4, a3)
 
 # test sysv: mv_s_5301() = 0xb44f1c9ae2eb3919
 global _mv_s_5301
 _mv_s_5301:
-    mvS4(wa5, a3, a0, a1)
+    mvS4(a0, a1, wa2, t3, t4, a5, a0, a1, a2, a3, t4, a5, a5, t3, a0, a1)
 
 # test sysv: mv_s_5302() = 0x7b0cdc9856dd767e
 global _mv_s_5302
 _mv_s_5302:
-    mvS4(a5, a3, t6, wa2)
+    mvS4(wa0, wa1, r1, wa3, t4, a5, a0, a1, a2, a3, t4, a5, a5, wa3, wa0, r1)
 
 # test sysv: mv_s_5304() = 0xe48ec0d53ec1f148
 global _mv_s_5304
 _mv_s_5304:
-    mvS4(wa5, a3, t6, wa4)
+    mvS4(t6, wa1, wa2, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, t3, t6, wa4)
 
 # test sysv: mv_s_5310() = 0x2ba9057ce5c148c5
 global _mv_s_5310
 _mv_s_5310:
-    mvS4(wa5, t3, a1, a0)
+    mvS4(wa0, wa1, wa2, t3, wa4, a5, a0, a1, a2, a3, wa4, a5, a5, t3, wa1, wa0)
 
 # test sysv: mv_s_5312() = 0xb728a7b9cda5c38f
 global _mv_s_5312
 _mv_s_5312:
-    mvS4(t7, wa3, a1, wa2)
+    mvS4(wa0, t1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, t3, t1, wa2)
 
 # test sysv: mv_s_5314() = 0x20aa8bf6b58a3e59
 global _mv_s_5314
 _mv_s_5314:
-    mvS4(a5, wa3, wa1, wa4)
+    mvS4(t6, t1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a3, t1, t4)
 
 # test sysv: mv_s_5320() = 0x69492ee45c8995d6
 global _mv_s_5320
 _mv_s_5320:
-    mvS4(a5, wa3, wa2, wa0)
+    mvS4(t6, t1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a5, wa3, t2, t6)
 
 # test sysv: mv_s_5321() = 0x2e0b1123d07bd33b
 global _mv_s_5321
 _mv_s_5321:
-    mvS4(wa5, a3, r1, a1)
+    mvS4(wa0, a1, wa2, t3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, t3, wa2, a1)
 
 # test sysv: mv_s_5324() = 0x5e4ab55e2c528b6a
 global _mv_s_5324
 _mv_s_5324:
-    mvS4(wa5, a3, a2, t4)
+    mvS4(t6, a1, t2, a3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, a3, t2, wa4)
 
 # test sysv: mv_s_5340() = 0xc906dd6d4a1a2ff8
 global _mv_s_5340
 _mv_s_5340:
-    mvS4(wa5, wa3, t4, t6)
+    mvS4(a0, wa1, t2, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, t3, t4, a0)
 
 # test sysv: mv_s_5341() = 0x8dc8bfacbe0c6d5d
 global _mv_s_5341
 _mv_s_5341:
-    mvS4(a5, a3, wa4, a1)
+    mvS4(a0, wa1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a5, a3, a4, wa1)
 
 # test sysv: mv_s_5342() = 0x54867faa31feaac2
 global _mv_s_5342
 _mv_s_5342:
-    mvS4(wa5, a3, wa4, r1)
+    mvS4(wa0, wa1, t2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, t3, a4, t2)
 
 # test sysv: mv_s_5401() = 0x9761dab75b1e8e00
 global _mv_s_5401
 _mv_s_5401:
-    mvS4(t7, a4, wa0, wa1)
+    mvS4(t6, wa1, r1, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, wa5, wa4, t6, wa1)
 
 # test sysv: mv_s_5402() = 0x5e1f9ab4cf10cb65
 global _mv_s_5402
 _mv_s_5402:
-    mvS4(a5, t4, a0, a2)
+    mvS4(wa0, a1, t2, wa3, t4, t7, a0, a1, a2, a3, t4, t7, t7, t4, wa0, t2)
 
 # test sysv: mv_s_5403() = 0x22e19ef4430308ca
 global _mv_s_5403
 _mv_s_5403:
-    mvS4(t7, a4, a0, t3)
+    mvS4(a0, a1, r1, t3, a4, a5, a0, a1, a2, a3, a4, a5, a5, a4, a0, t3)
 
 # test sysv: mv_s_5410() = 0xebbc3995df49dac
 global _mv_s_5410
 _mv_s_5410:
-    mvS4(t7, wa4, a1, a0)
+    mvS4(a0, wa1, a2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a4, wa1, a0)
 
 # test sysv: mv_s_5412() = 0x9a3b65d645d91876
 global _mv_s_5412
 _mv_s_5412:
-    mvS4(t7, t4, t1, a2)
+    mvS4(t6, wa1, r1, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, t4, wa1, r1)
 
 # test sysv: mv_s_5413() = 0x5efd6a15b9cb55db
 global _mv_s_5413
 _mv_s_5413:
-    mvS4(wa5, t4, t1, t3)
+    mvS4(wa0, wa1, wa2, t3, t4, t7, a0, a1, a2, a3, t4, t7, t7, t4, wa1, t3)
 
 # test sysv: mv_s_5420() = 0x4c5bed00d4bceabd
 global _mv_s_5420
 _mv_s_5420:
-    mvS4(t7, t4, a2, wa0)
+    mvS4(a0, wa1, t2, a3, t4, a5, a0, a1, a2, a3, t4, a5, a5, t4, t2, a0)
 
 # test sysv: mv_s_5421() = 0x111dcf4048af2822
 global _mv_s_5421
 _mv_s_5421:
-    mvS4(t7, wa4, r1, t1)
+    mvS4(t6, a1, r1, t3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, t4, r1, a1)
 
 # test sysv: mv_s_5423() = 0x9c9d937d3093a2ec
 global _mv_s_5423
 _mv_s_5423:
-    mvS4(a5, wa4, r1, wa3)
+    mvS4(a0, a1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a4, wa2, t3)
 
 # test sysv: mv_s_5430() = 0x8877d2224b8537ce
 global _mv_s_5430
 _mv_s_5430:
-    mvS4(a5, t4, a3, a0)
+    mvS4(t6, a1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa5, a4, t3, t6)
 
 # test sysv: mv_s_5431() = 0x4d39b461bf777533
 global _mv_s_5431
 _mv_s_5431:
-    mvS4(wa5, wa4, t3, wa1)
+    mvS4(wa0, a1, a2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, t7, wa4, wa3, a1)
 
 # test sysv: mv_s_5432() = 0x13f7745f3369b298
 global _mv_s_5432
 _mv_s_5432:
-    mvS4(wa5, t4, wa3, wa2)
+    mvS4(t6, a1, wa2, t3, a4, t7, a0, a1, a2, a3, a4, t7, t7, a4, t3, wa2)
 
 # test sysv: mv_s_01234() = 0xa9610b4760caad58
 global _mv_s_01234
 _mv_s_01234:
-    mvS5(t6, t1, t2, t3, a4)
+    mvS5(wa0, a1, wa2, t3, a4, a5, a0, a1, a2, a3, a4, a5, wa0, a1, wa2, t3, a4)
 
 # test sysv: mv_s_43210() = 0xbc23d0818b55986c
 global _mv_s_43210
 _mv_s_43210:
-    mvS5(a4, wa3, wa2, wa1, wa0)
+    mvS5(t6, a1, r1, wa3, wa4, a5, a0, a1, a2, a3, a4, a5, wa4, wa3, r1, a1, t6)
 
 # test sysv: mv_s_12340() = 0xefab5ec974a51b0c
 global _mv_s_12340
 _mv_s_12340:
-    mvS5(t1, wa2, wa3, a4, a0)
+    mvS5(a0, wa1, r1, a3, t4, a5, a0, a1, a2, a3, a4, a5, wa1, r1, a3, t4, a0)
 
 # test sysv: mv_s_40123() = 0x7a1500bb777b2ab8
 global _mv_s_40123
 _mv_s_40123:
-    mvS5(t4, wa0, t1, a2, t3)
+    mvS5(a0, a1, r1, a3, t4, wa5, a0, a1, a2, a3, a4, wa5, t4, a0, a1, r1, a3)
 
 # test sysv: mv_s_12345() = 0xfb8364c5b14926d7
 global _mv_s_12345
 _mv_s_12345:
-    mvS5(a1, wa2, wa3, a4, wa5)
+    mvS5(t6, t1, r1, t3, t4, a5, a0, a1, a2, a3, a4, a5, t1, r1, t3, t4, a5)
 
-# test sysv: mv_s_23410() = 0x4aca210f82d36968
-global _mv_s_23410
-_mv_s_23410:
-    mvS5(a2, t3, t4, a1, wa0)
+# test sysv: mv_s_24315() = 0x16131bc0c0e27d09
+global _mv_s_24315
+_mv_s_24315:
+    mvS5(t6, t1, a2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a2, a4, t3, t1, wa5)
 
-# test sysv: mv_s_24031() = 0xe8f7ee257a513a64
-global _mv_s_24031
-_mv_s_24031:
-    mvS5(t2, t4, t6, t3, a1)
+# test sysv: mv_s_20541() = 0xd795eaf85f5fa582
+global _mv_s_20541
+_mv_s_20541:
+    mvS5(wa0, wa1, a2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, a2, wa0, wa5, a4, wa1)
 
-# test sysv: mv_s_12304() = 0xfd6f507d6ef8fbb4
-global _mv_s_12304
-_mv_s_12304:
-    mvS5(t1, r1, t3, wa0, wa4)
+# test sysv: mv_s_12034() = 0x97d91d4f6676ccb0
+global _mv_s_12034
+_mv_s_12034:
+    mvS5(t6, t1, t2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, t1, t2, t6, wa3, a4)
 
-# test sysv: mv_s_50342() = 0xc35fa82755726ea8
-global _mv_s_50342
-_mv_s_50342:
-    mvS5(wa5, wa0, t3, a4, wa2)
+# test sysv: mv_s_41052() = 0x5aee87da6235b52e
+global _mv_s_41052
+_mv_s_41052:
+    mvS5(t6, wa1, r1, a3, t4, t7, a0, a1, a2, a3, a4, t7, t4, wa1, t6, t7, r1)
 
-# test sysv: mv_s_35104() = 0x356cb330e015296d
-global _mv_s_35104
-_mv_s_35104:
-    mvS5(wa3, a5, a1, t6, t4)
+# test sysv: mv_s_52013() = 0xd7375bbff830aea3
+global _mv_s_52013
+_mv_s_52013:
+    mvS5(t6, a1, r1, t3, t4, wa5, a0, a1, a2, a3, a4, wa5, wa5, r1, t6, a1, t3)
+
+# test sysv: mv_s_41250() = 0xc049034c6ab7e432
+global _mv_s_41250
+_mv_s_41250:
+    mvS5(t6, a1, t2, wa3, wa4, wa5, a0, a1, a2, a3, a4, wa5, wa4, a1, t2, wa5, t6)
+
+# test sysv: mv_s_34015() = 0xcf5df88ad792fa69
+global _mv_s_34015
+_mv_s_34015:
+    mvS5(t6, wa1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a3, a4, t6, wa1, wa5)
 
 # test sysv: mv_s_31405() = 0x1028c791d627f293
 global _mv_s_31405
 _mv_s_31405:
-    mvS5(a3, a1, t4, a0, a5)
+    mvS5(t6, wa1, wa2, wa3, wa4, wa5, a0, a1, a2, a3, a4, wa5, wa3, wa1, wa4, t6, wa5)
 
-# test sysv: mv_s_25403() = 0x7e58e96456dd767e
-global _mv_s_25403
-_mv_s_25403:
-    mvS5(a2, a5, t4, wa0, wa3)
+# test sysv: mv_s_23541() = 0xc038de39c7f9a437
+global _mv_s_23541
+_mv_s_23541:
+    mvS5(t6, a1, wa2, t3, t4, t7, a0, a1, a2, a3, a4, t7, wa2, t3, t7, t4, a1)
 
-# test sysv: mv_s_12450() = 0xd80cea705f5fa582
-global _mv_s_12450
-_mv_s_12450:
-    mvS5(t1, a2, t4, wa5, wa0)
+# test sysv: mv_s_30124() = 0xfd6f447d6ef8fbb4
+global _mv_s_30124
+_mv_s_30124:
+    mvS5(a0, wa1, t2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa3, a0, wa1, t2, a4)
 
-# test sysv: mv_s_01345() = 0x934f5e34be0c6d5d
-global _mv_s_01345
-_mv_s_01345:
-    mvS5(t6, t1, a3, t4, a5)
+# test sysv: mv_s_43012() = 0x56c9550f82d36968
+global _mv_s_43012
+_mv_s_43012:
+    mvS5(a0, a1, a2, wa3, t4, t7, a0, a1, a2, a3, a4, t7, t4, wa3, a0, a1, a2)
 
-# test sysv: mv_s_20514() = 0xa106d11d5b1e8e00
-global _mv_s_20514
-_mv_s_20514:
-    mvS5(a2, a0, t7, a1, a4)
+# test sysv: mv_s_14032() = 0x8450b1e771cf0b60
+global _mv_s_14032
+_mv_s_14032:
+    mvS5(a0, wa1, t2, a3, a4, t7, a0, a1, a2, a3, a4, t7, wa1, a4, a0, a3, t2)
 
-# test sysv: mv_s_12043() = 0x574a120467e1d486
-global _mv_s_12043
-_mv_s_12043:
-    mvS5(wa1, wa2, t6, t4, wa3)
+# test sysv: mv_s_03451() = 0x69c8055ccf10cb65
+global _mv_s_03451
+_mv_s_03451:
+    mvS5(a0, wa1, t2, a3, t4, a5, a0, a1, a2, a3, a4, a5, a0, a3, t4, a5, wa1)
 
-# test sysv: mv_s_01435() = 0x1231479ec0e27d09
-global _mv_s_01435
-_mv_s_01435:
-    mvS5(a0, a1, a4, t3, wa5)
+# test sysv: mv_s_23415() = 0x56a2270bbf777533
+global _mv_s_23415
+_mv_s_23415:
+    mvS5(wa0, t1, t2, a3, wa4, a5, a0, a1, a2, a3, a4, a5, t2, a3, wa4, t1, a5)
 
-# test sysv: mv_s_23154() = 0xa53127c6b8604e05
-global _mv_s_23154
-_mv_s_23154:
-    mvS5(t2, wa3, a1, wa5, a4)
+# test sysv: mv_s_01254() = 0x12e0ad8448af2822
+global _mv_s_01254
+_mv_s_01254:
+    mvS5(a0, t1, wa2, a3, wa4, wa5, a0, a1, a2, a3, a4, wa5, a0, t1, wa2, wa5, wa4)
 
-# test sysv: mv_s_01432() = 0x1ababab9694cdc5c
-global _mv_s_01432
-_mv_s_01432:
-    mvS5(t6, a1, a4, wa3, wa2)
+# test sysv: mv_s_43501() = 0x9c4eb5baee4377c9
+global _mv_s_43501
+_mv_s_43501:
+    mvS5(wa0, t1, t2, wa3, wa4, a5, a0, a1, a2, a3, a4, a5, wa4, wa3, a5, wa0, t1)
 
-# test sysv: mv_s_32105() = 0x6bdc4dbdea026047
-global _mv_s_32105
-_mv_s_32105:
-    mvS5(a3, a2, a1, t6, t7)
+# test sysv: mv_s_04512() = 0x9f42136960caad58
+global _mv_s_04512
+_mv_s_04512:
+    mvS5(t6, t1, r1, wa3, t4, t7, a0, a1, a2, a3, a4, t7, t6, t4, t7, t1, r1)
 
-# test sysv: mv_s_51324() = 0x400a8293cacfb3e3
-global _mv_s_51324
-_mv_s_51324:
-    mvS5(a5, wa1, a3, t2, t4)
+# test sysv: mv_s_20135() = 0x5c212016da690a15
+global _mv_s_20135
+_mv_s_20135:
+    mvS5(a0, t1, a2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, a2, a0, t1, wa3, t7)
 
-# test sysv: mv_s_15420() = 0x7c6e37356c22ec08
-global _mv_s_15420
-_mv_s_15420:
-    mvS5(a1, a5, t4, wa2, t6)
+# test sysv: mv_s_53421() = 0x5ad5f54ada690a15
+global _mv_s_53421
+_mv_s_53421:
+    mvS5(wa0, t1, a2, t3, wa4, a5, a0, a1, a2, a3, a4, a5, a5, t3, wa4, a2, t1)
 
-# test sysv: mv_s_15324() = 0x5b91e5fbbf777533
-global _mv_s_15324
-_mv_s_15324:
-    mvS5(t1, a5, wa3, t2, t4)
+# test sysv: mv_s_42501() = 0xa485e028761022e2
+global _mv_s_42501
+_mv_s_42501:
+    mvS5(a0, a1, r1, t3, wa4, a5, a0, a1, a2, a3, a4, a5, wa4, r1, a5, a0, a1)
 
-# test sysv: mv_s_20315() = 0x4a5d6a62e015296d
-global _mv_s_20315
-_mv_s_20315:
-    mvS5(t2, a0, t3, a1, wa5)
+# test sysv: mv_s_31240() = 0x999499867bbc423a
+global _mv_s_31240
+_mv_s_31240:
+    mvS5(wa0, wa1, wa2, a3, t4, t7, a0, a1, a2, a3, a4, t7, a3, wa1, wa2, t4, wa0)
+
+# test sysv: mv_s_24510() = 0x69f70a4d71cf0b60
+global _mv_s_24510
+_mv_s_24510:
+    mvS5(a0, a1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a2, a4, t7, a1, a0)
+
+# test sysv: mv_s_04325() = 0xfdba6bc33ec1f148
+global _mv_s_04325
+_mv_s_04325:
+    mvS5(wa0, t1, r1, wa3, a4, t7, a0, a1, a2, a3, a4, t7, wa0, a4, wa3, r1, t7)
+
+# test sysv: mv_s_51423() = 0x7e5d60b2cf10cb65
+global _mv_s_51423
+_mv_s_51423:
+    mvS5(t6, a1, r1, t3, t4, t7, a0, a1, a2, a3, a4, t7, t7, a1, t4, r1, t3)
+
+# test sysv: mv_s_35420() = 0x5b84b5306235b52e
+global _mv_s_35420
+_mv_s_35420:
+    mvS5(wa0, a1, a2, t3, t4, wa5, a0, a1, a2, a3, a4, wa5, t3, wa5, t4, a2, wa0)
 
 # test sysv: mv_s_23150() = 0xa26baf98ee4377c9
 global _mv_s_23150
 _mv_s_23150:
-    mvS5(wa2, a3, a1, wa5, a0)
-
-# test sysv: mv_s_54120() = 0x9775eda87bbc423a
-global _mv_s_54120
-_mv_s_54120:
-    mvS5(a5, t4, wa1, r1, wa0)
-
-# test sysv: mv_s_45302() = 0x22b96a2963a0bd04
-global _mv_s_45302
-_mv_s_45302:
-    mvS5(wa4, a5, t3, a0, r1)
-
-# test sysv: mv_s_50324() = 0x4841c301529c5efc
-global _mv_s_50324
-_mv_s_50324:
-    mvS5(a5, wa0, wa3, wa2, a4)
-
-# test sysv: mv_s_35412() = 0xa9286e49d351e2e7
-global _mv_s_35412
-_mv_s_35412:
-    mvS5(wa3, t7, t4, t1, r1)
-
-# test sysv: mv_s_51340() = 0xa6c6eea2e8975871
-global _mv_s_51340
-_mv_s_51340:
-    mvS5(t7, t1, a3, t4, wa0)
-
-# test sysv: mv_s_12540() = 0x4f6753526235b52e
-global _mv_s_12540
-_mv_s_12540:
-    mvS5(a1, t2, wa5, t4, a0)
-
-# test sysv: mv_s_34210() = 0x3d41e717887f88c0
-global _mv_s_34210
-_mv_s_34210:
-    mvS5(t3, a4, wa2, a1, a0)
-
-# test sysv: mv_s_50432() = 0x4241919158487e54
-global _mv_s_50432
-_mv_s_50432:
-    mvS5(t7, a0, wa4, t3, wa2)
-
-# test sysv: mv_s_24305() = 0x515139814cf03fa4
-global _mv_s_24305
-_mv_s_24305:
-    mvS5(a2, t4, wa3, t6, a5)
-
-# test sysv: mv_s_12045() = 0x45ab8b1b4cf03fa4
-global _mv_s_12045
-_mv_s_12045:
-    mvS5(t1, a2, a0, t4, wa5)
-
-# test sysv: mv_s_35241() = 0x6e5dd8b2cf10cb65
-global _mv_s_35241
-_mv_s_35241:
-    mvS5(t3, wa5, wa2, a4, wa1)
+    mvS5(t6, wa1, t2, t3, wa4, wa5, a0, a1, a2, a3, a4, wa5, t2, t3, wa1, wa5, t6)
 
 # test sysv: mv_s_15023() = 0xc06b2108e8975871
 global _mv_s_15023
 _mv_s_15023:
-    mvS5(t1, t7, t6, t2, t3)
+    mvS5(wa0, t1, t2, a3, a4, a5, a0, a1, a2, a3, a4, a5, t1, a5, wa0, t2, a3)
 
-# test sysv: mv_s_13240() = 0xab584f3a761022e2
-global _mv_s_13240
-_mv_s_13240:
-    mvS5(t1, wa3, r1, a4, wa0)
+# test sysv: mv_s_43520() = 0x1eb96a2963a0bd04
+global _mv_s_43520
+_mv_s_43520:
+    mvS5(a0, a1, r1, t3, t4, t7, a0, a1, a2, a3, a4, t7, t4, t3, t7, r1, a0)
 
-# test sysv: mv_s_20134() = 0x530e924867e1d486
-global _mv_s_20134
-_mv_s_20134:
-    mvS5(a2, wa0, a1, t3, t4)
+# test sysv: mv_s_14325() = 0x6cdd1437b9cb55db
+global _mv_s_14325
+_mv_s_14325:
+    mvS5(wa0, wa1, r1, wa3, wa4, t7, a0, a1, a2, a3, a4, t7, wa1, wa4, wa3, r1, t7)
 
-# test sysv: mv_s_34051() = 0xc19a46d6dd3f19c1
-global _mv_s_34051
-_mv_s_34051:
-    mvS5(a3, wa4, t6, wa5, t1)
+# test sysv: mv_s_25341() = 0x3b57075fcacfb3e3
+global _mv_s_25341
+_mv_s_25341:
+    mvS5(t6, wa1, r1, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, r1, wa5, wa3, a4, wa1)
+
+# test sysv: mv_s_15304() = 0xd01243bed792fa69
+global _mv_s_15304
+_mv_s_15304:
+    mvS5(a0, wa1, a2, a3, wa4, a5, a0, a1, a2, a3, a4, a5, wa1, a5, a3, a0, wa4)
+
+# test sysv: mv_s_20315() = 0x4a5d6a62e015296d
+global _mv_s_20315
+_mv_s_20315:
+    mvS5(wa0, a1, a2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a2, wa0, a3, a1, a5)
+
+# test sysv: mv_s_41523() = 0x4b55c35fcacfb3e3
+global _mv_s_41523
+_mv_s_41523:
+    mvS5(t6, a1, wa2, wa3, wa4, a5, a0, a1, a2, a3, a4, a5, wa4, a1, a5, wa2, wa3)
+
+# test sysv: mv_s_45032() = 0xbd2336fb5b1e8e00
+global _mv_s_45032
+_mv_s_45032:
+    mvS5(t6, a1, t2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a4, t7, t6, a3, t2)
+
+# test sysv: mv_s_32045() = 0x24c20916430308ca
+global _mv_s_32045
+_mv_s_32045:
+    mvS5(t6, a1, a2, a3, wa4, t7, a0, a1, a2, a3, a4, t7, a3, a2, t6, wa4, t7)
 
 # test sysv: mv_s_012345() = 0xa9610b4760caad58
 global _mv_s_012345
 _mv_s_012345:
-    mvS6(t6, t1, t2, a3, a4, wa5)
+    mvS6(a0, wa1, r1, wa3, t4, t7, a0, a1, a2, a3, a4, a5, a0, wa1, r1, wa3, t4, t7)
 
 # test sysv: mv_s_543210() = 0x6a41697dad5e547c
 global _mv_s_543210
 _mv_s_543210:
-    mvS6(t7, t4, a3, t2, wa1, t6)
+    mvS6(a0, t1, r1, t3, t4, wa5, a0, a1, a2, a3, a4, a5, wa5, t4, t3, r1, t1, a0)
 
 # test sysv: mv_s_123450() = 0x4b7de44382d36968
 global _mv_s_123450
 _mv_s_123450:
-    mvS6(t1, r1, a3, t4, t7, t6)
+    mvS6(a0, t1, a2, a3, wa4, wa5, a0, a1, a2, a3, a4, a5, t1, a2, a3, wa4, wa5, a0)
 
 # test sysv: mv_s_501234() = 0x577ea44382d36968
 global _mv_s_501234
 _mv_s_501234:
-    mvS6(a5, a0, wa1, t2, a3, a4)
+    mvS6(t6, t1, r1, t3, t4, a5, a0, a1, a2, a3, a4, a5, a5, t6, t1, r1, t3, t4)
+
+# test sysv: mv_s_540321() = 0x163324479f300620
+global _mv_s_540321
+_mv_s_540321:
+    mvS6(t6, t1, a2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a5, a4, t6, wa3, a2, t1)
+
+# test sysv: mv_s_032451() = 0x29c3312c78e6328e
+global _mv_s_032451
+_mv_s_032451:
+    mvS6(wa0, wa1, r1, wa3, t4, a5, a0, a1, a2, a3, a4, a5, wa0, wa3, r1, t4, a5, wa1)
+
+# test sysv: mv_s_432051() = 0xe4ef78a89542cf46
+global _mv_s_432051
+_mv_s_432051:
+    mvS6(t6, wa1, r1, wa3, t4, t7, a0, a1, a2, a3, a4, a5, t4, wa3, r1, t6, t7, wa1)
+
+# test sysv: mv_s_403125() = 0x23fe3b787e9251e6
+global _mv_s_403125
+_mv_s_403125:
+    mvS6(a0, t1, wa2, a3, a4, t7, a0, a1, a2, a3, a4, a5, a4, a0, a3, t1, wa2, t7)
+
+# test sysv: mv_s_043125() = 0x3f861ee0733a1336
+global _mv_s_043125
+_mv_s_043125:
+    mvS6(a0, wa1, a2, a3, t4, t7, a0, a1, a2, a3, a4, a5, a0, t4, a3, wa1, a2, t7)
+
+# test sysv: mv_s_530124() = 0x3432f8978e2ba818
+global _mv_s_530124
+_mv_s_530124:
+    mvS6(t6, t1, t2, a3, wa4, wa5, a0, a1, a2, a3, a4, a5, wa5, a3, t6, t1, t2, wa4)
+
+# test sysv: mv_s_451023() = 0xb0d834d596add71c
+global _mv_s_451023
+_mv_s_451023:
+    mvS6(wa0, t1, r1, wa3, wa4, wa5, a0, a1, a2, a3, a4, a5, wa4, wa5, t1, wa0, r1, wa3)
+
+# test sysv: mv_s_541320() = 0xc093ea7ca6472d4e
+global _mv_s_541320
+_mv_s_541320:
+    mvS6(wa0, wa1, r1, a3, t4, a5, a0, a1, a2, a3, a4, a5, a5, t4, wa1, a3, r1, wa0)
+
+# test sysv: mv_s_504231() = 0x684a258a9818def2
+global _mv_s_504231
+_mv_s_504231:
+    mvS6(a0, a1, r1, a3, a4, t7, a0, a1, a2, a3, a4, a5, t7, a0, a4, r1, a3, a1)
+
+# test sysv: mv_s_043215() = 0xfaf7539574a51b0c
+global _mv_s_043215
+_mv_s_043215:
+    mvS6(wa0, a1, t2, t3, t4, a5, a0, a1, a2, a3, a4, a5, wa0, t4, t3, t2, a1, a5)
+
+# test sysv: mv_s_521034() = 0xbcd91fb58b55986c
+global _mv_s_521034
+_mv_s_521034:
+    mvS6(wa0, a1, wa2, a3, a4, wa5, a0, a1, a2, a3, a4, a5, wa5, wa2, a1, wa0, a3, a4)
+
+# test sysv: mv_s_541203() = 0x9f50c6dd9c59f674
+global _mv_s_541203
+_mv_s_541203:
+    mvS6(t6, a1, wa2, a3, a4, a5, a0, a1, a2, a3, a4, a5, a5, a4, a1, wa2, t6, a3)
+
+# test sysv: mv_s_103245() = 0x9814d50b6676ccb0
+global _mv_s_103245
+_mv_s_103245:
+    mvS6(a0, t1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, t1, a0, wa3, wa2, a4, a5)
 
 # test sysv: mv_s_521430() = 0x938d4a999c59f674
 global _mv_s_521430
 _mv_s_521430:
-    mvS6(wa5, wa2, wa1, t4, a3, t6)
+    mvS6(a0, t1, r1, wa3, wa4, wa5, a0, a1, a2, a3, a4, a5, wa5, r1, t1, wa4, wa3, a0)
 
-# test sysv: mv_s_205134() = 0x29ffc0e878e6328e
-global _mv_s_205134
-_mv_s_205134:
-    mvS6(r1, t6, wa5, t1, wa3, wa4)
+# test sysv: mv_s_321405() = 0x5505ce3b7d274a10
+global _mv_s_321405
+_mv_s_321405:
+    mvS6(a0, t1, t2, a3, a4, wa5, a0, a1, a2, a3, a4, a5, a3, t2, t1, a4, a0, wa5)
 
-# test sysv: mv_s_301254() = 0x74c9ad5f71cf0b60
-global _mv_s_301254
-_mv_s_301254:
-    mvS6(a3, a0, t1, t2, a5, a4)
+# test sysv: mv_s_403251() = 0xc3e80cc58b55986c
+global _mv_s_403251
+_mv_s_403251:
+    mvS6(a0, t1, r1, wa3, t4, wa5, a0, a1, a2, a3, a4, a5, t4, a0, wa3, r1, wa5, t1)
 
-# test sysv: mv_s_245031() = 0xa461395d96add71c
-global _mv_s_245031
-_mv_s_245031:
-    mvS6(wa2, t4, a5, wa0, wa3, wa1)
+# test sysv: mv_s_452130() = 0x46efa93a4dc2578
+global _mv_s_452130
+_mv_s_452130:
+    mvS6(t6, t1, r1, wa3, a4, wa5, a0, a1, a2, a3, a4, a5, a4, wa5, r1, t1, wa3, t6)
 
-# test sysv: mv_s_412503() = 0xc823dc818b55986c
-global _mv_s_412503
-_mv_s_412503:
-    mvS6(a4, t1, t2, t7, a0, t3)
+# test sysv: mv_s_231450() = 0x397e72d3887f88c0
+global _mv_s_231450
+_mv_s_231450:
+    mvS6(t6, wa1, t2, a3, a4, a5, a0, a1, a2, a3, a4, a5, t2, a3, wa1, a4, a5, t6)
 
-# test sysv: mv_s_314205() = 0x8fd063d281686192
-global _mv_s_314205
-_mv_s_314205:
-    mvS6(a3, a1, a4, wa2, wa0, a5)
+# test sysv: mv_s_405312() = 0x7a0d0f3e926cbf9a
+global _mv_s_405312
+_mv_s_405312:
+    mvS6(t6, t1, wa2, t3, t4, t7, a0, a1, a2, a3, a4, a5, t4, t6, t7, t3, t1, wa2)
 
-# test sysv: mv_s_023451() = 0x6e1640bb777b2ab8
-global _mv_s_023451
-_mv_s_023451:
-    mvS6(a0, wa2, a3, a4, t7, wa1)
+# test sysv: mv_s_430512() = 0xb69bd6899101b7c4
+global _mv_s_430512
+_mv_s_430512:
+    mvS6(wa0, t1, r1, a3, wa4, t7, a0, a1, a2, a3, a4, a5, wa4, a3, wa0, t7, t1, r1)
 
-# test sysv: mv_s_402531() = 0xc7ac55098b55986c
-global _mv_s_402531
-_mv_s_402531:
-    mvS6(a4, wa0, a2, wa5, a3, a1)
+# test sysv: mv_s_354120() = 0xf922edc7a4dc2578
+global _mv_s_354120
+_mv_s_354120:
+    mvS6(wa0, t1, t2, t3, a4, a5, a0, a1, a2, a3, a4, a5, t3, a5, a4, t1, t2, wa0)
 
 # test sysv: mv_s_410352() = 0x5f0518cb82d36968
 global _mv_s_410352
 _mv_s_410352:
-    mvS6(wa4, t1, t6, t3, a5, r1)
+    mvS6(wa0, a1, a2, a3, wa4, wa5, a0, a1, a2, a3, a4, a5, wa4, a1, wa0, a3, wa5, a2)
 
-# test sysv: mv_s_430152() = 0xc45f883d8b55986c
-global _mv_s_430152
-_mv_s_430152:
-    mvS6(a4, a3, wa0, wa1, a5, wa2)
+# test sysv: mv_s_132450() = 0x72ad4b4843e713e
+global _mv_s_132450
+_mv_s_132450:
+    mvS6(wa0, t1, a2, a3, a4, wa5, a0, a1, a2, a3, a4, a5, t1, a3, a2, a4, wa5, wa0)
 
-# test sysv: mv_s_213045() = 0x7451b9e771cf0b60
-global _mv_s_213045
-_mv_s_213045:
-    mvS6(a2, wa1, a3, t6, wa4, a5)
+# test sysv: mv_s_324051() = 0xeaefaa188f96afee
+global _mv_s_324051
+_mv_s_324051:
+    mvS6(wa0, wa1, r1, t3, a4, wa5, a0, a1, a2, a3, a4, a5, t3, r1, a4, wa0, wa5, wa1)
 
-# test sysv: mv_s_240531() = 0x488eb3e3887f88c0
-global _mv_s_240531
-_mv_s_240531:
-    mvS6(r1, a4, wa0, a5, t3, a1)
+# test sysv: mv_s_312045() = 0xa7588b3a761022e2
+global _mv_s_312045
+_mv_s_312045:
+    mvS6(t6, t1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, wa3, t1, t2, t6, a4, a5)
 
-# test sysv: mv_s_021354() = 0xdc2ca8de650bc4da
-global _mv_s_021354
-_mv_s_021354:
-    mvS6(t6, a2, wa1, t3, t7, wa4)
+# test sysv: mv_s_340512() = 0x37b9ed1f8e2ba818
+global _mv_s_340512
+_mv_s_340512:
+    mvS6(t6, a1, a2, t3, t4, a5, a0, a1, a2, a3, a4, a5, t3, t4, t6, a5, a1, a2)
 
-# test sysv: mv_s_120354() = 0xf338631694cdc5c
-global _mv_s_120354
-_mv_s_120354:
-    mvS6(t1, a2, wa0, t3, a5, wa4)
+# test sysv: mv_s_031425() = 0x12f6f675694cdc5c
+global _mv_s_031425
+_mv_s_031425:
+    mvS6(a0, t1, r1, a3, a4, t7, a0, a1, a2, a3, a4, a5, a0, a3, t1, a4, r1, t7)
 
-# test sysv: mv_s_025341() = 0x1fffc7787e9251e6
-global _mv_s_025341
-_mv_s_025341:
-    mvS6(wa0, r1, a5, a3, a4, t1)
+# test sysv: mv_s_510243() = 0x920d821e871480ea
+global _mv_s_510243
+_mv_s_510243:
+    mvS6(wa0, t1, wa2, wa3, a4, wa5, a0, a1, a2, a3, a4, a5, wa5, t1, wa0, wa2, a4, wa3)
 
-# test sysv: mv_s_324501() = 0x98d8ecd596add71c
-global _mv_s_324501
-_mv_s_324501:
-    mvS6(t3, t2, a4, wa5, a0, t1)
+# test sysv: mv_s_350421() = 0xe1a3f3dc9542cf46
+global _mv_s_350421
+_mv_s_350421:
+    mvS6(t6, a1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, a5, a3, wa5, t6, a4, r1, a1)
 
-# test sysv: mv_s_502314() = 0x457f32d3887f88c0
-global _mv_s_502314
-_mv_s_502314:
-    mvS6(a5, t6, t2, t3, a1, t4)
+# test sysv: mv_s_201534() = 0x458724506d8df3de
+global _mv_s_201534
+_mv_s_201534:
+    mvS6(wa0, wa1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, a5, wa2, wa0, wa1, wa5, t3, a4)
 
-# test sysv: mv_s_302154() = 0xebac16c974a51b0c
-global _mv_s_302154
-_mv_s_302154:
-    mvS6(t3, a0, r1, wa1, a5, a4)
-
-# test sysv: mv_s_421350() = 0x6e0d1b3e926cbf9a
-global _mv_s_421350
-_mv_s_421350:
-    mvS6(a4, wa2, wa1, t3, t7, a0)
-
-# test sysv: mv_s_132045() = 0xb91c40ee7064038a
-global _mv_s_132045
-_mv_s_132045:
-    mvS6(wa1, a3, t2, a0, t4, a5)
-
-# test sysv: mv_s_052143() = 0xf170719d7a513a64
-global _mv_s_052143
-_mv_s_052143:
-    mvS6(t6, a5, r1, t1, wa4, wa3)
+# test sysv: mv_s_145302() = 0xfba2ad4c8f96afee
+global _mv_s_145302
+_mv_s_145302:
+    mvS6(wa0, a1, wa2, wa3, t4, t7, a0, a1, a2, a3, a4, a5, a1, t4, t7, wa3, wa0, wa2)
 
 # test sysv: mv_s_024135() = 0x916168676c22ec08
 global _mv_s_024135
 _mv_s_024135:
-    mvS6(wa0, a2, a4, t1, t3, wa5)
+    mvS6(wa0, t1, r1, a3, wa4, a5, a0, a1, a2, a3, a4, a5, wa0, r1, wa4, t1, a3, a5)
 
-# test sysv: mv_s_410235() = 0x35c1f52c78e6328e
-global _mv_s_410235
-_mv_s_410235:
-    mvS6(wa4, wa1, a0, a2, wa3, wa5)
+# test sysv: mv_s_531420() = 0x82410c5da20615cc
+global _mv_s_531420
+_mv_s_531420:
+    mvS6(a0, t1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, a5, wa5, a3, t1, a4, r1, a0)
 
-# test sysv: mv_s_412530() = 0x2dba0faf93d7c770
-global _mv_s_412530
-_mv_s_412530:
-    mvS6(t4, t1, a2, wa5, wa3, a0)
+# test sysv: mv_s_021354() = 0xdc2ca8de650bc4da
+global _mv_s_021354
+_mv_s_021354:
+    mvS6(t6, a1, a2, a3, t4, t7, a0, a1, a2, a3, a4, a5, t6, a2, a1, a3, t7, t4)
 
-# test sysv: mv_s_234051() = 0x7395c9368cc0a042
-global _mv_s_234051
-_mv_s_234051:
-    mvS6(wa2, t3, t4, wa0, wa5, wa1)
+# test sysv: mv_s_531024() = 0xab8ce1799101b7c4
+global _mv_s_531024
+_mv_s_531024:
+    mvS6(a0, t1, a2, wa3, t4, a5, a0, a1, a2, a3, a4, a5, a5, wa3, t1, a0, a2, t4)
 
-# test sysv: mv_s_431520() = 0xd7df06289aeeee9e
-global _mv_s_431520
-_mv_s_431520:
-    mvS6(wa4, t3, t1, a5, wa2, wa0)
+# test sysv: mv_s_132045() = 0xb91c40ee7064038a
+global _mv_s_132045
+_mv_s_132045:
+    mvS6(wa0, a1, r1, wa3, wa4, wa5, a0, a1, a2, a3, a4, a5, a1, wa3, r1, wa0, wa4, wa5)
 
-# test sysv: mv_s_120453() = 0x4d8664506d8df3de
-global _mv_s_120453
-_mv_s_120453:
-    mvS6(t1, wa2, wa0, wa4, wa5, wa3)
-
-# test sysv: mv_s_451302() = 0x5afd2f4e9dc4fe4a
-global _mv_s_451302
-_mv_s_451302:
-    mvS6(a4, a5, t1, t3, wa0, a2)
-
-# test sysv: mv_s_412350() = 0xb29be6899101b7c4
-global _mv_s_412350
-_mv_s_412350:
-    mvS6(t4, a1, t2, wa3, t7, t6)
-
-# test sysv: mv_s_431052() = 0x3bb9711f8e2ba818
-global _mv_s_431052
-_mv_s_431052:
-    mvS6(t4, wa3, wa1, t6, wa5, wa2)
-
-# test sysv: mv_s_523041() = 0x8f51c2dd9c59f674
-global _mv_s_523041
-_mv_s_523041:
-    mvS6(a5, r1, a3, wa0, t4, t1)
-
-# test sysv: mv_s_140235() = 0xc8a3c1767064038a
-global _mv_s_140235
-_mv_s_140235:
-    mvS6(wa1, t4, a0, r1, t3, wa5)
-
-# test sysv: mv_s_031245() = 0x97d9114f6676ccb0
-global _mv_s_031245
-_mv_s_031245:
-    mvS6(a0, t3, t1, t2, wa4, wa5)
-
-# test sysv: mv_s_342105() = 0x3d41e717887f88c0
-global _mv_s_342105
-_mv_s_342105:
-    mvS6(wa3, t4, a2, t1, a0, a5)
-
-# test sysv: mv_s_352104() = 0xa35121bd9101b7c4
-global _mv_s_352104
-_mv_s_352104:
-    mvS6(wa3, a5, r1, t1, wa0, wa4)
-
-# test sysv: mv_s_150423() = 0x28b2caac7e9251e6
-global _mv_s_150423
-_mv_s_150423:
-    mvS6(a1, t7, wa0, a4, r1, a3)
-
-# test sysv: mv_s_mix0() = 0xeaf6e53957edd91c
+# test sysv: mv_s_mix0() = 0xf3566b3fd037ad91
 global _mv_s_mix0
 _mv_s_mix0:
-    mvS2(a2, t5)
+    mvS5(t6, wa1, r1, t3, t4, wa5, a0, a1, a2, a3, a4, wa5, wa1, t5, t3, wa1, t5)
 
-# test sysv: mv_s_mix1() = 0x56c4c9a831feaac2
+# test sysv: mv_s_mix1() = 0xf5a6ba822f289b16
 global _mv_s_mix1
 _mv_s_mix1:
-    mvS4(wa5, a5, wa1, a3)
+    mvS3(a0, t1, a2, t3, t4, a5, a0, a1, a2, t3, t4, a5, a5, t3, t3)
 
-# test sysv: mv_s_mix2() = 0xe76bbb8bdc74cb71
+# test sysv: mv_s_mix2() = 0x598ed93d4cf03fa4
 global _mv_s_mix2
 _mv_s_mix2:
-    mvS2(t0, t6)
+    mvS1(a0, a1, a2, t3, wa4, t7, a0, a1, a2, t3, wa4, t7, wa4)
 
-# test sysv: mv_s_mix3() = 0xa173ddcdd0f22b22
+# test sysv: mv_s_mix3() = 0x6c083f46c8c258eb
 global _mv_s_mix3
 _mv_s_mix3:
-    mvS4(0xffffffffffffffff, wa4, t0, t0)
+    mvS5(a0, wa1, wa2, t3, a4, wa5, a0, a1, a2, a3, a4, wa5, a4, t0, a4, wa2, t3)
 
-# test sysv: mv_s_mix4() = 0xc8b0a1b1c7f9a437
+# test sysv: mv_s_mix4() = 0xf79a31b6d1e6db11
 global _mv_s_mix4
 _mv_s_mix4:
-    mvS1(t7)
+    mvS2(t6, a1, t2, a3, t4, a5, a0, a1, t2, a3, t4, a5, a3, a1)
 
-# test sysv: mv_s_mix5() = 0xa9610b4760caad58
+# test sysv: mv_s_mix5() = 0x3d14bb9ddeec4b25
 global _mv_s_mix5
 _mv_s_mix5:
-    mvS1(wa0)
+    mvS5(wa0, wa1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, wa1, wa5, 0xffff0000, t0, a4)
 
-# test sysv: mv_s_mix6() = 0x5f8ac8384c751ae2
+# test sysv: mv_s_mix6() = 0x8af5826591780fbf
 global _mv_s_mix6
 _mv_s_mix6:
-    mvS4(wa1, t0, t0, wa3)
+    mvS6(a0, a1, wa2, t3, a4, a5, a0, a1, a2, a3, a4, a5, a5, t0, 1, a0, t0, a5)
 
-# test sysv: mv_s_mix7() = 0xa97a4d03bed52211
+# test sysv: mv_s_mix7() = 0x3c012226c9631271
 global _mv_s_mix7
 _mv_s_mix7:
-    mvS3(0x100000000, t0, t7)
+    mvS2(wa0, a1, t2, wa3, t4, a5, a0, a1, t2, wa3, t4, a5, t0, t0)
 
-# test sysv: mv_s_mix8() = 0xd3bf75f7f774b5f0
+# test sysv: mv_s_mix8() = 0xa9610b4760caad58
 global _mv_s_mix8
 _mv_s_mix8:
-    mvS6(wa5, t3, t7, 0x123456789abcdef0, 0x7fffffff, a3)
+    mvS1(a0, wa1, t2, t3, a4, wa5, a0, wa1, t2, t3, a4, wa5, a0)
 
-# test sysv: mv_s_mix9() = 0x88777b4256dd767e
+# test sysv: mv_s_mix9() = 0x3dffc98a7e8b51e6
 global _mv_s_mix9
 _mv_s_mix9:
-    mvS1(wa2)
+    mvS3(t6, wa1, t2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, 0xffff0000, 0x100000000, wa1)
 
-# test sysv: mv_s_mix10() = 0xac6df273e3417e2e
+# test sysv: mv_s_mix10() = 0x9bb65f03ec361cc4
 global _mv_s_mix10
 _mv_s_mix10:
-    mvS5(-1, 0xffffffffffffffff, t6, a1, 0x100000000)
+    mvS3(a0, wa1, r1, t3, a4, wa5, a0, a1, a2, t3, a4, wa5, wa1, t0, 0xffffffff)
 
-# test sysv: mv_s_mix11() = 0x30d8613ee2d3a46a
+# test sysv: mv_s_mix11() = 0xd4e4e661d1e6db11
 global _mv_s_mix11
 _mv_s_mix11:
-    mvS6(t5, 42, a1, t5, 42, 0x7fffffffffffffff)
+    mvS3(wa0, wa1, wa2, a3, t4, a5, a0, a1, a2, a3, t4, a5, -0x8000000000000000, wa0, a5)
 
-# test sysv: mv_s_mix12() = 0xd2f667f1985ef351
+# test sysv: mv_s_mix12() = 0x7b9ff2e6f55a9f02
 global _mv_s_mix12
 _mv_s_mix12:
-    mvS4(t0, t5, wa0, 1)
+    mvS2(wa0, t1, r1, wa3, a4, t7, a0, a1, r1, wa3, a4, t7, 0x100000000, 1)
 
-# test sysv: mv_s_mix13() = 0x3e3e73fb404871d2
+# test sysv: mv_s_mix13() = 0xd3c637980736cd3a
 global _mv_s_mix13
 _mv_s_mix13:
-    mvS3(wa5, t5, 0x123456789abcdef0)
+    mvS2(a0, wa1, wa2, wa3, t4, wa5, a0, a1, wa2, wa3, t4, wa5, t5, a0)
 
-# test sysv: mv_s_mix14() = 0x96591dc08f03785e
+# test sysv: mv_s_mix14() = 0x1acd6b43797dfb0b
 global _mv_s_mix14
 _mv_s_mix14:
-    mvS2(t5, 1)
+    mvS4(a0, t1, t2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, a4, t0, a0, t5)
 
-# test sysv: mv_s_mix15() = 0xfd2340b07741d3ca
+# test sysv: mv_s_mix15() = 0xa9e72a665df42dac
 global _mv_s_mix15
 _mv_s_mix15:
-    mvS5(t6, 0x123456789abcdef0, 0x7fffffff, 0xffff0000, t0)
+    mvS2(t6, a1, r1, a3, wa4, wa5, a0, a1, r1, a3, wa4, wa5, -4096, r1)
 
-# test sysv: mv_s_mix16() = 0xb9e0cc7ff33a1343
+# test sysv: mv_s_mix16() = 0xb98ad560b8604e05
 global _mv_s_mix16
 _mv_s_mix16:
-    mvS3(t7, 0x80000000, 1)
+    mvS2(a0, wa1, wa2, a3, a4, a5, a0, a1, wa2, a3, a4, a5, a5, a3)
 
-# test sysv: mv_s_mix17() = 0x96591dc08f037a21
+# test sysv: mv_s_mix17() = 0x16591dc08f037848
 global _mv_s_mix17
 _mv_s_mix17:
-    mvS2(t5, 42)
+    mvS2(t6, t1, wa2, a3, t4, wa5, a0, a1, wa2, a3, t4, wa5, t5, 0x7fffffffffffffff)
 
-# test sysv: mv_s_mix18() = 0x1bc658663a43ea1c
+# test sysv: mv_s_mix18() = 0xdf347b1e54a82058
 global _mv_s_mix18
 _mv_s_mix18:
-    mvS5(t5, 0, t4, 42, a3)
+    mvS1(wa0, wa1, t2, wa3, a4, t7, a0, wa1, t2, wa3, a4, t7, t0)
 
-# test sysv: mv_s_mix19() = 0xc26f35a939a8072a
+# test sysv: mv_s_mix19() = 0xecbaaf8ec9b9c134
 global _mv_s_mix19
 _mv_s_mix19:
-    mvS6(0, 1, t5, t0, 0x7fffffffffffffff, t1)
+    mvS6(wa0, a1, wa2, t3, wa4, wa5, a0, a1, a2, a3, a4, a5, wa0, 0x100000000, wa4, a1, -4096, wa4)
 
-# test sysv: mv_s_mix20() = 0x4dc7128452213a3a
+# test sysv: mv_s_mix20() = 0xaea016547bbc423a
 global _mv_s_mix20
 _mv_s_mix20:
-    mvS4(t0, wa1, a3, t0)
+    mvS5(a0, wa1, r1, a3, wa4, wa5, a0, a1, a2, a3, a4, wa5, wa4, a0, r1, r1, r1)
 
-# test sysv: mv_s_mix21() = 0x539ff312b6f54636
+# test sysv: mv_s_mix21() = 0x598ed93d4cf03fa4
 global _mv_s_mix21
 _mv_s_mix21:
-    mvS4(1, a5, a5, wa2)
+    mvS1(wa0, wa1, wa2, t3, wa4, t7, a0, wa1, wa2, t3, wa4, t7, wa4)
 
-# test sysv: mv_s_mix22() = 0x4ec7be16790d60ee
+# test sysv: mv_s_mix22() = 0xc26c143037c901de
 global _mv_s_mix22
 _mv_s_mix22:
-    mvS4(t4, wa1, t0, 0)
+    mvS6(a0, a1, a2, wa3, t4, a5, a0, a1, a2, a3, a4, a5, a2, 1, t0, 0x7fffffff, 42, 0xffffffff)
 
-# test sysv: mv_s_mix23() = 0xc19bbae27e7c8db4
+# test sysv: mv_s_mix23() = 0xc966d0628c5671a8
 global _mv_s_mix23
 _mv_s_mix23:
-    mvS6(t5, -0x80000001, t0, 0x100000000, -0x80000001, wa5)
+    mvS4(a0, a1, r1, t3, wa4, wa5, a0, a1, a2, a3, wa4, wa5, a1, -4096, t5, wa5)
 
-# test sysv: mv_s_mix24() = 0x3a77933f61a27d93
+# test sysv: mv_s_mix24() = 0x97f046c07e3ff520
 global _mv_s_mix24
 _mv_s_mix24:
-    mvS4(t5, a4, a4, wa2)
+    mvS5(t6, wa1, t2, t3, t4, a5, a0, a1, a2, a3, a4, a5, t4, t6, a5, 0x100000000, t0)
 
-# test sysv: mv_s_mix25() = 0xeaae26be9c0799ae
+# test sysv: mv_s_mix25() = 0x8188d95ecf10cb65
 global _mv_s_mix25
 _mv_s_mix25:
-    mvS6(-0x8000000000000000, a0, t7, a4, t0, t1)
+    mvS2(a0, wa1, a2, a3, wa4, t7, a0, a1, a2, a3, wa4, t7, a2, a2)
 
-# test sysv: mv_s_mix26() = 0x5f37720f0344c79c
+# test sysv: mv_s_mix26() = 0x7674b2ffe0b5e2f3
 global _mv_s_mix26
 _mv_s_mix26:
-    mvS6(t5, t1, -1, a3, a3, t5)
+    mvS3(wa0, t1, a2, t3, a4, a5, a0, a1, a2, t3, a4, a5, t0, t3, -0x8000000000000000)
 
-# test sysv: mv_s_mix27() = 0xa2726963d8fe023f
+# test sysv: mv_s_mix27() = 0xd6282d1105f57e65
 global _mv_s_mix27
 _mv_s_mix27:
-    mvS2(t6, wa2)
+    mvS3(a0, wa1, a2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t4, wa1, t5)
 
-# test sysv: mv_s_mix28() = 0x85fcffcd043e7133
+# test sysv: mv_s_mix28() = 0x15bf36bb3befcb23
 global _mv_s_mix28
 _mv_s_mix28:
-    mvS4(wa4, 0xffffffffffffffff, 0x80000000, t2)
+    mvS5(t6, a1, r1, wa3, t4, t7, a0, a1, a2, a3, a4, t7, 42, t6, a1, 0x100000000, t0)
 
-# test sysv: mv_s_mix29() = 0x88777b4256dd767e
+# test sysv: mv_s_mix29() = 0xba5b486633086a5c
 global _mv_s_mix29
 _mv_s_mix29:
-    mvS1(wa2)
+    mvS5(wa0, a1, t2, a3, wa4, t7, a0, a1, a2, a3, a4, t7, 0x123456789abcdef0, wa4, t7, 0x7fffffffffffffff, t0)
 
-# test sysv: mv_s_mix30() = 0xc3e28538bb4ce86
+# test sysv: mv_s_mix30() = 0xdf347b1e54a82058
 global _mv_s_mix30
 _mv_s_mix30:
-    mvS4(a3, t0, t5, r1)
+    mvS1(t6, a1, r1, a3, wa4, t7, a0, a1, r1, a3, wa4, t7, t0)
 
-# test sysv: mv_s_mix31() = 0x402c6592eab7e432
+# test sysv: mv_s_mix31() = 0xcb8ef72a7f6a2221
 global _mv_s_mix31
 _mv_s_mix31:
-    mvS5(0x80000000, t1, t6, wa3, t7)
+    mvS1(t6, t1, wa2, wa3, t4, a5, a0, t1, wa2, wa3, t4, a5, t5)
 
-# test sysv: mv_s_mix32() = 0xdf347b1e54a82058
+# test sysv: mv_s_mix32() = 0x148bbed2a78148e7
 global _mv_s_mix32
 _mv_s_mix32:
-    mvS2(t0, wa1)
+    mvS6(a0, a1, t2, t3, t4, wa5, a0, a1, a2, a3, a4, a5, 1, t3, 0xffffffff, t5, t4, t4)
 
-# test sysv: mv_s_mix33() = 0x966764e37326d9c3
+# test sysv: mv_s_mix33() = 0xb673a41ac1274d7b
 global _mv_s_mix33
 _mv_s_mix33:
-    mvS5(wa1, r1, t5, 0, a0)
+    mvS6(a0, t1, r1, t3, t4, wa5, a0, a1, a2, a3, a4, a5, t3, 0xffff0000, wa5, 0x123456789abcdef0, 0, t1)
 
-# test sysv: mv_s_mix34() = 0xcf5ceb47e2eb390e
+# test sysv: mv_s_mix34() = 0xdf347b1e54a82058
 global _mv_s_mix34
 _mv_s_mix34:
-    mvS4(t4, 0x7fffffffffffffff, t6, t4)
+    mvS1(t6, wa1, t2, t3, wa4, t7, a0, wa1, t2, t3, wa4, t7, t0)
 
-# test sysv: mv_s_mix35() = 0x31ccb55d1cfc43ee
+# test sysv: mv_s_mix35() = 0x2264b26a4973beea
 global _mv_s_mix35
 _mv_s_mix35:
-    mvS5(a0, -1, t5, 0xffffffffffffffff, 42)
+    mvS5(wa0, t1, r1, a3, t4, wa5, a0, a1, a2, a3, a4, wa5, t5, t4, t5, a3, t1)
 
-# test sysv: mv_s_mix36() = 0xec70a587446e10a0
+# test sysv: mv_s_mix36() = 0x4f84868e9aed6e9e
 global _mv_s_mix36
 _mv_s_mix36:
-    mvS2(t1, t4)
+    mvS5(t6, wa1, a2, t3, t4, wa5, a0, a1, a2, a3, a4, wa5, t3, -4096, -4096, wa5, t6)
 
-# test sysv: mv_s_mix37() = 0x9bbe3eea02be9f10
+# test sysv: mv_s_mix37() = 0xda273525a7c3ad7
 global _mv_s_mix37
 _mv_s_mix37:
-    mvS5(t0, wa5, 1, wa0, a3)
+    mvS3(a0, t1, r1, wa3, wa4, wa5, a0, a1, a2, wa3, wa4, wa5, -1, t0, r1)
 
-# test sysv: mv_s_mix38() = 0xb90d0cb3ed8df3d7
+# test sysv: mv_s_mix38() = 0x6d6021db480cd626
 global _mv_s_mix38
 _mv_s_mix38:
-    mvS2(-0x80000001, t6)
+    mvS3(wa0, wa1, t2, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, 42, t0, t4)
 
-# test sysv: mv_s_mix39() = 0x7529c8ba4f23fe50
+# test sysv: mv_s_mix39() = 0xa9e72a6d5df49dac
 global _mv_s_mix39
 _mv_s_mix39:
-    mvS5(r1, t0, 42, wa5, t4)
+    mvS2(wa0, a1, r1, wa3, a4, a5, a0, a1, r1, wa3, a4, a5, 0x100000000, r1)
 
-# test sysv: mv_s_mix40() = 0x12d6fef6190dab11
+# test sysv: mv_s_mix40() = 0xb3ff9ffd3d66c10e
 global _mv_s_mix40
 _mv_s_mix40:
-    mvS6(wa3, a4, wa1, 0xffffffffffffffff, 42, 0xffff0000)
+    mvS6(t6, wa1, r1, wa3, wa4, t7, a0, a1, a2, a3, a4, a5, t0, -0x80000001, t0, 0x123456789abcdef0, t0, t6)
 
-# test sysv: mv_s_mix41() = 0xcce1dfe937845716
+# test sysv: mv_s_mix41() = 0xf0c485bc295e424b
 global _mv_s_mix41
 _mv_s_mix41:
-    mvS5(t5, a0, -1, 0xffffffff, t5)
+    mvS3(a0, t1, a2, a3, a4, t7, a0, a1, a2, a3, a4, t7, a0, 0xffff0000, t5)
 
-# test sysv: mv_s_mix42() = 0xf79a31b6d1e6db11
+# test sysv: mv_s_mix42() = 0xb58f214463f7020b
 global _mv_s_mix42
 _mv_s_mix42:
-    mvS1(t3)
+    mvS5(a0, a1, wa2, wa3, wa4, a5, a0, a1, a2, a3, a4, a5, a0, a1, 0x7fffffffffffffff, a0, 0x7fffffffffffffff)
 
-# test sysv: mv_s_mix43() = 0x5e98d4ef35210ca3
+# test sysv: mv_s_mix43() = 0xc4a05546f79d7708
 global _mv_s_mix43
 _mv_s_mix43:
-    mvS2(t5, 0x123456789abcdef0)
+    mvS2(a0, t1, wa2, t3, t4, a5, a0, a1, wa2, t3, t4, a5, t5, wa2)
 
-# test sysv: mv_s_mix44() = 0xe0b38447204068be
+# test sysv: mv_s_mix44() = 0xb0d5cc4d65c148c5
 global _mv_s_mix44
 _mv_s_mix44:
-    mvS4(0, t5, a1, 0x80000000)
+    mvS1(t6, wa1, r1, wa3, a4, wa5, a0, wa1, r1, wa3, a4, wa5, 0x80000000)
 
-# test sysv: mv_s_mix45() = 0x9167d96f69819941
+# test sysv: mv_s_mix45() = 0xdd43f2e61d087a47
 global _mv_s_mix45
 _mv_s_mix45:
-    mvS6(wa0, a5, t5, t0, a3, t5)
+    mvS4(wa0, t1, wa2, t3, t4, a5, a0, a1, a2, a3, t4, a5, 0xffff0000, 0x7fffffff, 0x7fffffff, wa2)
 
-# test sysv: mv_s_mix46() = 0x2205f712910108ea
+# test sysv: mv_s_mix46() = 0x14b255f7b74b8b58
 global _mv_s_mix46
 _mv_s_mix46:
-    mvS4(42, -4096, -0x8000000000000000, t3)
+    mvS4(a0, t1, wa2, wa3, t4, wa5, a0, a1, a2, a3, t4, wa5, t1, 0x7fffffff, 1, 0x80000000)
 
-# test sysv: mv_s_mix47() = 0xf11b3af656ac8a47
+# test sysv: mv_s_mix47() = 0xb0d5cc4d65c148be
 global _mv_s_mix47
 _mv_s_mix47:
-    mvS5(a2, t4, a5, t5, t3)
+    mvS1(wa0, wa1, r1, wa3, t4, t7, a0, wa1, r1, wa3, t4, t7, 0x7fffffff)
 
-# test sysv: mv_s_mix48() = 0xd04d2eacf99bb665
+# test sysv: mv_s_mix48() = 0x6958162448c0778e
 global _mv_s_mix48
 _mv_s_mix48:
-    mvS3(0xffffffff, r1, 0xffffffff)
+    mvS6(wa0, a1, t2, t3, wa4, wa5, a0, a1, a2, a3, a4, a5, t5, wa0, -4096, 0xffffffff, t2, t5)
 
-# test sysv: mv_s_mix49() = 0xa9610b4760caad58
+# test sysv: mv_s_mix49() = 0xefc8b8a690bd9221
 global _mv_s_mix49
 _mv_s_mix49:
-    mvS1(wa0)
+    mvS6(t6, wa1, t2, t3, t4, wa5, a0, a1, a2, a3, a4, a5, 1, t3, t5, t5, t2, wa1)
 
-# test sysv: mv_s_mix50() = 0xcb8ef72a7f6a2221
+# test sysv: mv_s_mix50() = 0x407fd9e14dc5d32
 global _mv_s_mix50
 _mv_s_mix50:
-    mvS1(t5)
+    mvS6(t6, t1, a2, a3, wa4, a5, a0, a1, a2, a3, a4, a5, 0x7fffffff, t6, t1, a3, 0x7fffffff, t5)
 
-# test sysv: mv_s_mix51() = 0x2458ffde5c8995d6
+# test sysv: mv_s_mix51() = 0x96591dc08f037848
 global _mv_s_mix51
 _mv_s_mix51:
-    mvS2(a4, 0x100000000)
+    mvS2(t6, a1, t2, wa3, a4, wa5, a0, a1, t2, wa3, a4, wa5, t5, -1)
 
-# test sysv: mv_s_mix52() = 0x90aebbafdeaa2197
+# test sysv: mv_s_mix52() = 0x35429dde315c57a0
 global _mv_s_mix52
 _mv_s_mix52:
-    mvS2(t2, wa0)
+    mvS4(a0, wa1, wa2, a3, a4, wa5, a0, a1, a2, a3, a4, wa5, a3, t0, a3, a4)
 
-# test sysv: mv_s_mix53() = 0x7ccce5b4aba46d00
+# test sysv: mv_s_mix53() = 0xd80faf66545bcbf3
 global _mv_s_mix53
 _mv_s_mix53:
-    mvS6(t0, 0x7fffffffffffffff, -0x8000000000000000, t0, 0xffff0000, 0xffff0000)
+    mvS5(t6, wa1, a2, wa3, wa4, a5, a0, a1, a2, a3, a4, a5, 1, -4096, 0xffffffff, wa3, -4096)
 
-# test sysv: mv_s_mix54() = 0x598ed93d4cf03fa4
+# test sysv: mv_s_mix54() = 0x75155ca5419800f4
 global _mv_s_mix54
 _mv_s_mix54:
-    mvS1(t4)
+    mvS2(a0, wa1, r1, a3, wa4, t7, a0, a1, r1, a3, wa4, t7, a0, t7)
 
-# test sysv: mv_s_mix55() = 0xa9fea1bf6441768a
+# test sysv: mv_s_mix55() = 0xb98ad560b8604e05
 global _mv_s_mix55
 _mv_s_mix55:
-    mvS2(t0, 0x100000000)
+    mvS3(a0, a1, t2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, wa5, a3, t2)
 
-# test sysv: mv_s_mix56() = 0xa2f021da6235b51a
+# test sysv: mv_s_mix56() = 0x5341a1d86676ce7e
 global _mv_s_mix56
 _mv_s_mix56:
-    mvS3(0xffffffffffffffff, t7, -1)
+    mvS2(a0, wa1, t2, a3, wa4, a5, a0, a1, t2, a3, wa4, a5, t2, 42)
 
-# test sysv: mv_s_mix57() = 0x8879c9121ae04eb7
+# test sysv: mv_s_mix57() = 0x1e4953d38f263154
 global _mv_s_mix57
 _mv_s_mix57:
-    mvS3(wa0, t5, t5)
+    mvS3(a0, a1, a2, a3, t4, a5, a0, a1, a2, a3, t4, a5, 0xffff0000, a3, t5)
 
-# test sysv: mv_s_mix58() = 0x51960fdb64b04fa2
+# test sysv: mv_s_mix58() = 0xb0d5cc50e5c148be
 global _mv_s_mix58
 _mv_s_mix58:
-    mvS3(t7, t5, -4096)
+    mvS1(wa0, a1, t2, wa3, t4, wa5, a0, a1, t2, wa3, t4, wa5, 0xffffffff)
 
-# test sysv: mv_s_mix59() = 0x2e0e6121807a84bf
+# test sysv: mv_s_mix59() = 0x9b1039ba61a75f9c
 global _mv_s_mix59
 _mv_s_mix59:
-    mvS2(t5, t5)
+    mvS3(wa0, wa1, wa2, a3, a4, a5, a0, a1, a2, a3, a4, a5, -0x80000001, wa1, t0)
 
-# test sysv: mv_s_mix60() = 0x1d033d2aa748b68a
+# test sysv: mv_s_mix60() = 0x1883b3bbdbd411eb
 global _mv_s_mix60
 _mv_s_mix60:
-    mvS4(wa3, t2, t5, a0)
+    mvS1(t6, a1, r1, t3, wa4, t7, a0, a1, r1, t3, wa4, t7, a1)
 
-# test sysv: mv_s_mix61() = 0xb0d5cc49e5c148c5
+# test sysv: mv_s_mix61() = 0x30d5cc49e5c148c5
 global _mv_s_mix61
 _mv_s_mix61:
-    mvS1(0)
+    mvS1(wa0, wa1, r1, wa3, wa4, t7, a0, wa1, r1, wa3, wa4, t7, -0x8000000000000000)
 
-# test sysv: mv_s_mix62() = 0xc6f8b9451c59f662
+# test sysv: mv_s_mix62() = 0x2dd0d985620068e6
 global _mv_s_mix62
 _mv_s_mix62:
-    mvS6(0xffffffff, -0x80000001, t1, a3, wa3, wa4)
+    mvS5(wa0, a1, a2, wa3, wa4, wa5, a0, a1, a2, a3, a4, wa5, -0x8000000000000000, t5, wa0, t5, 0)
 
-# test sysv: mv_s_mix63() = 0x699e1a4282d25968
+# test sysv: mv_s_mix63() = 0xc737da9183df327a
 global _mv_s_mix63
 _mv_s_mix63:
-    mvS6(t7, t7, wa1, -4096, a4, t3)
+    mvS6(a0, a1, wa2, wa3, t4, wa5, a0, a1, a2, a3, a4, a5, a0, wa3, wa3, a0, a0, 0x80000000)
 
-# test sysv: mv_s_mix64() = 0xe2744766e9a7bb02
+# test sysv: mv_s_mix64() = 0x1ee45706dc003bd
 global _mv_s_mix64
 _mv_s_mix64:
-    mvS3(a4, t5, 0xffffffffffffffff)
+    mvS4(wa0, t1, t2, wa3, a4, t7, a0, a1, a2, a3, a4, t7, t5, wa3, 0x123456789abcdef0, t0)
 
-# test sysv: mv_s_mix65() = 0x3b9a009ec6e4e168
+# test sysv: mv_s_mix65() = 0xd341a1d86676ccb0
 global _mv_s_mix65
 _mv_s_mix65:
-    mvS5(a2, wa5, 0xffffffff, -0x8000000000000000, 0xffffffff)
+    mvS2(a0, t1, r1, t3, t4, wa5, a0, a1, r1, t3, t4, wa5, r1, -0x8000000000000000)
 
-# test sysv: mv_s_mix66() = 0x9346f696d8fcf23f
+# test sysv: mv_s_mix66() = 0xc96ee892508e3736
 global _mv_s_mix66
 _mv_s_mix66:
-    mvS4(t1, a4, wa5, -4096)
+    mvS3(a0, wa1, a2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, t0, wa1, t0)
 
-# test sysv: mv_s_mix67() = 0xa1affffc5627f28c
+# test sysv: mv_s_mix67() = 0x87c34d4b1d50f50a
 global _mv_s_mix67
 _mv_s_mix67:
-    mvS2(0x7fffffff, wa3)
+    mvS6(t6, wa1, a2, t3, t4, wa5, a0, a1, a2, a3, a4, a5, t0, t6, 0x100000000, t3, 0x80000000, 0xffffffff)
 
-# test sysv: mv_s_mix68() = 0xc1c1ffce402cf91e
+# test sysv: mv_s_mix68() = 0x6a7c1090cf10cb65
 global _mv_s_mix68
 _mv_s_mix68:
-    mvS2(t7, r1)
+    mvS3(a0, wa1, t2, wa3, a4, t7, a0, a1, a2, wa3, a4, t7, wa1, t7, a0)
 
-# test sysv: mv_s_mix69() = 0x5bcdcef20dad5f19
+# test sysv: mv_s_mix69() = 0xdf347b1e54a82058
 global _mv_s_mix69
 _mv_s_mix69:
-    mvS3(t0, a1, t5)
+    mvS1(wa0, wa1, t2, wa3, t4, t7, a0, wa1, t2, wa3, t4, t7, t0)
 
-# test sysv: mv_s_mix70() = 0xdf347b1e54a82058
+# test sysv: mv_s_mix70() = 0x1355364466d1ab5c
 global _mv_s_mix70
 _mv_s_mix70:
-    mvS1(t0)
+    mvS2(a0, a1, wa2, a3, t4, wa5, a0, a1, wa2, a3, t4, wa5, 0x7fffffff, t5)
 
-# test sysv: mv_s_mix71() = 0xe5612f7f501c9459
+# test sysv: mv_s_mix71() = 0xe34dda51eb6d6812
 global _mv_s_mix71
 _mv_s_mix71:
-    mvS5(a4, -1, t2, -0x8000000000000000, -1)
+    mvS2(a0, t1, t2, t3, a4, t7, a0, a1, t2, t3, a4, t7, t1, 0xffffffffffffffff)
 
-# test sysv: mv_s_mix72() = 0x3855162dcd242a11
+# test sysv: mv_s_mix72() = 0xca8555ce3d666900
 global _mv_s_mix72
 _mv_s_mix72:
-    mvS4(0xffffffffffffffff, t0, t0, 0x123456789abcdef0)
+    mvS5(t6, t1, a2, wa3, t4, wa5, a0, a1, a2, a3, a4, wa5, 0xffff0000, wa5, t6, wa3, t5)
 
-# test sysv: mv_s_mix73() = 0xcb8ef72a7f6a2221
+# test sysv: mv_s_mix73() = 0x3def245568a9bc6c
 global _mv_s_mix73
 _mv_s_mix73:
-    mvS1(t5)
+    mvS4(a0, t1, wa2, wa3, a4, a5, a0, a1, a2, a3, a4, a5, t0, t1, t0, t1)
 
-# test sysv: mv_s_mix74() = 0x42088388ff6f0426
+# test sysv: mv_s_mix74() = 0xcb8ef72a7f6a2221
 global _mv_s_mix74
 _mv_s_mix74:
-    mvS4(a1, -1, t0, wa1)
+    mvS2(t6, wa1, r1, t3, a4, wa5, a0, a1, r1, t3, a4, wa5, t5, wa1)
 
-# test sysv: mv_s_mix75() = 0xf3089c8717624b07
+# test sysv: mv_s_mix75() = 0x3d44f0edada8332f
 global _mv_s_mix75
 _mv_s_mix75:
-    mvS4(t4, a0, t6, -4096)
+    mvS4(wa0, wa1, a2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, wa0, t5, 0x80000000, 0xffff0000)
 
-# test sysv: mv_s_mix76() = 0xf06e37ba09b237ae
+# test sysv: mv_s_mix76() = 0xff352b3ad260e16a
 global _mv_s_mix76
 _mv_s_mix76:
-    mvS4(t5, t5, a1, t3)
+    mvS6(t6, a1, a2, wa3, t4, t7, a0, a1, a2, a3, a4, a5, t6, -1, 0x123456789abcdef0, t4, t0, 1)
 
-# test sysv: mv_s_mix77() = 0x800fdec420fa4cba
+# test sysv: mv_s_mix77() = 0x598ed93d4cf03fa4
 global _mv_s_mix77
 _mv_s_mix77:
-    mvS3(wa1, t7, t7)
+    mvS1(wa0, a1, r1, a3, t4, wa5, a0, a1, r1, a3, t4, wa5, t4)
 
-# test sysv: mv_s_mix78() = 0x4c8feb31ec793110
+# test sysv: mv_s_mix78() = 0xdf347b1e54a82058
 global _mv_s_mix78
 _mv_s_mix78:
-    mvS5(-1, 0x7fffffff, 0x7fffffff, a1, 0x80000000)
+    mvS1(wa0, wa1, wa2, t3, a4, wa5, a0, wa1, wa2, t3, a4, wa5, t0)
 
-# test sysv: mv_s_mix79() = 0xe63d3980b9d42ec
+# test sysv: mv_s_mix79() = 0x1883b3bbdbd411eb
 global _mv_s_mix79
 _mv_s_mix79:
-    mvS5(t5, wa0, 42, t5, 42)
+    mvS2(wa0, wa1, t2, t3, a4, t7, a0, a1, t2, t3, a4, t7, wa1, wa1)
 
-# test sysv: mv_s_mix80() = 0x38756d2794ec8a1f
+# test sysv: mv_s_mix80() = 0xdf347b1e54a82058
 global _mv_s_mix80
 _mv_s_mix80:
-    mvS3(t7, wa4, wa5)
+    mvS1(wa0, a1, t2, a3, t4, wa5, a0, a1, t2, a3, t4, wa5, t0)
 
-# test sysv: mv_s_mix81() = 0x50a2efe4413af412
+# test sysv: mv_s_mix81() = 0xa1afffffd620f293
 global _mv_s_mix81
 _mv_s_mix81:
-    mvS5(42, t0, 0xffffffffffffffff, 0xffff0000, a2)
+    mvS2(wa0, a1, r1, t3, wa4, wa5, a0, a1, r1, t3, wa4, wa5, 0xffff0000, t3)
 
-# test sysv: mv_s_mix82() = 0x1883b3bbdbd411eb
+# test sysv: mv_s_mix82() = 0x69885c280f81e578
 global _mv_s_mix82
 _mv_s_mix82:
-    mvS1(t1)
+    mvS4(a0, wa1, wa2, a3, t4, wa5, a0, a1, a2, a3, t4, wa5, t0, wa2, a0, 0xffffffff)
 
-# test sysv: mv_s_mix83() = 0xe95f7c6a1983e6bb
+# test sysv: mv_s_mix83() = 0x98cabb405b1e8df9
 global _mv_s_mix83
 _mv_s_mix83:
-    mvS6(-0x8000000000000000, a4, 0x7fffffff, wa4, a2, a3)
+    mvS3(t6, a1, t2, a3, a4, t7, a0, a1, a2, a3, a4, t7, 0x7fffffffffffffff, t6, a4)
 
-# test sysv: mv_s_mix84() = 0xde0429b7970d0d36
+# test sysv: mv_s_mix84() = 0xb0d5cc4d65c148be
 global _mv_s_mix84
 _mv_s_mix84:
-    mvS5(t4, t0, t5, a4, wa1)
+    mvS1(a0, t1, r1, a3, a4, a5, a0, t1, r1, a3, a4, a5, 0x7fffffff)
 
-# test sysv: mv_s_mix85() = 0xb0d5cc49e5c148be
+# test sysv: mv_s_mix85() = 0xb4087784f62355cd
 global _mv_s_mix85
 _mv_s_mix85:
-    mvS1(0xffffffffffffffff)
+    mvS3(wa0, wa1, r1, wa3, t4, a5, a0, a1, a2, wa3, t4, a5, -0x8000000000000000, t0, 42)
 
-# test sysv: mv_s_mix86() = 0x2697f5881d46b540
+# test sysv: mv_s_mix86() = 0x4964b17963c7eb53
 global _mv_s_mix86
 _mv_s_mix86:
-    mvS3(t0, 0xffffffffffffffff, t5)
+    mvS4(wa0, wa1, r1, wa3, a4, t7, a0, a1, a2, a3, a4, t7, r1, t7, t0, -1)
 
-# test sysv: mv_s_mix87() = 0x88777b4256dd767e
+# test sysv: mv_s_mix87() = 0x20baf42963a0bd04
 global _mv_s_mix87
 _mv_s_mix87:
-    mvS1(t2)
+    mvS2(a0, wa1, r1, wa3, a4, wa5, a0, a1, r1, wa3, a4, wa5, wa1, a0)
 
-# test sysv: mv_s_mix88() = 0x4cada5fb4a1a2ff1
+# test sysv: mv_s_mix88() = 0xcb8ef72a7f6a2221
 global _mv_s_mix88
 _mv_s_mix88:
-    mvS3(0xffffffff, wa1, a5)
+    mvS1(wa0, t1, a2, a3, t4, wa5, a0, t1, a2, a3, t4, wa5, t5)
 
-# test sysv: mv_s_mix89() = 0xd7d8fbd12dbbf9a4
+# test sysv: mv_s_mix89() = 0xbb224f934bac662e
 global _mv_s_mix89
 _mv_s_mix89:
-    mvS3(t0, t0, wa5)
+    mvS3(wa0, a1, wa2, t3, a4, t7, a0, a1, a2, t3, a4, t7, t7, wa0, t0)
 
-# test sysv: mv_s_mix90() = 0x213968617e6165a4
+# test sysv: mv_s_mix90() = 0xa9fea1bf6441768a
 global _mv_s_mix90
 _mv_s_mix90:
-    mvS4(t1, 0xffffffffffffffff, a4, t5)
+    mvS2(t6, t1, t2, a3, wa4, t7, a0, a1, t2, a3, wa4, t7, t0, 0x100000000)
 
-# test sysv: mv_s_mix91() = 0x4c2e541031feaac2
+# test sysv: mv_s_mix91() = 0x952a94f2ee92a157
 global _mv_s_mix91
 _mv_s_mix91:
-    mvS3(a1, wa4, wa4)
+    mvS5(a0, t1, t2, wa3, a4, wa5, a0, a1, a2, a3, a4, wa5, t2, a4, t2, t0, t1)
 
-# test sysv: mv_s_mix92() = 0xa1afffffd620f293
+# test sysv: mv_s_mix92() = 0x1851129f77ea829b
 global _mv_s_mix92
 _mv_s_mix92:
-    mvS2(0xffff0000, wa3)
+    mvS4(a0, a1, wa2, wa3, wa4, t7, a0, a1, a2, a3, wa4, t7, 0xffff0000, 0x7fffffffffffffff, t0, t0)
 
-# test sysv: mv_s_mix93() = 0xa2726963d8fe023f
+# test sysv: mv_s_mix93() = 0xcb8ef72a7f6a2221
 global _mv_s_mix93
 _mv_s_mix93:
-    mvS2(t6, wa2)
+    mvS1(a0, wa1, r1, wa3, wa4, wa5, a0, wa1, r1, wa3, wa4, wa5, t5)
 
-# test sysv: mv_s_mix94() = 0x8afa5b7556d18ad4
+# test sysv: mv_s_mix94() = 0x925de06fab2373a4
 global _mv_s_mix94
 _mv_s_mix94:
-    mvS5(-4096, t5, wa3, t0, t7)
+    mvS4(a0, t1, t2, wa3, wa4, a5, a0, a1, a2, a3, wa4, a5, t1, 0x7fffffff, t5, t0)
 
-# test sysv: mv_s_mix95() = 0xa84bdf5aaad5ed35
+# test sysv: mv_s_mix95() = 0x3308a62d561ef9e0
 global _mv_s_mix95
 _mv_s_mix95:
-    mvS6(a2, wa5, t6, t5, a5, 0x123456789abcdef0)
+    mvS6(wa0, a1, r1, a3, a4, wa5, a0, a1, a2, a3, a4, a5, 42, -1, -0x80000001, -0x80000001, -1, wa0)
 
-# test sysv: mv_s_mix96() = 0x5d58808c0f837664
+# test sysv: mv_s_mix96() = 0x1883b3bbdbd411eb
 global _mv_s_mix96
 _mv_s_mix96:
-    mvS6(t6, wa4, t5, wa5, 0x80000000, 0x7fffffffffffffff)
+    mvS1(t6, a1, t2, wa3, a4, a5, a0, a1, t2, wa3, a4, a5, a1)
 
-# test sysv: mv_s_mix97() = 0x3d87d9a33a80d9bf
+# test sysv: mv_s_mix97() = 0xeaf6e53957edd91c
 global _mv_s_mix97
 _mv_s_mix97:
-    mvS3(0xffffffffffffffff, wa3, wa5)
+    mvS2(t6, a1, a2, t3, t4, wa5, a0, a1, a2, t3, t4, wa5, a2, t5)
 
-# test sysv: mv_s_mix98() = 0x5341a1e36676ccb0
+# test sysv: mv_s_mix98() = 0xb98ad560b8604e05
 global _mv_s_mix98
 _mv_s_mix98:
-    mvS2(a2, 0x100000000)
+    mvS2(t6, t1, a2, wa3, t4, wa5, a0, a1, a2, wa3, t4, wa5, wa5, wa3)
 
-# test sysv: mv_s_mix99() = 0xc723c0ddd86dd72d
+# test sysv: mv_s_mix99() = 0x7f25b4074fc64f50
 global _mv_s_mix99
 _mv_s_mix99:
-    mvS6(t3, wa1, t7, t5, wa2, -0x80000001)
+    mvS3(a0, a1, wa2, t3, t4, a5, a0, a1, a2, t3, t4, a5, a1, 0x100000000, a5)
 
 # test sysv: mv_s_fan_a1() = 0x3768c02266cd11d7
 global _mv_s_fan_a1
 _mv_s_fan_a1:
-    mvS6(wa1, t1, wa1, t1, wa1, t1)
+    mvS6(wa0, wa1, t2, wa3, wa4, t7, a0, a1, a2, a3, a4, a5, wa1, wa1, wa1, wa1, wa1, wa1)
 
 # test sysv: mv_s_fan_x1() = 0xa31e231e9e0d4ffb
 global _mv_s_fan_x1
 _mv_s_fan_x1:
-    mvS6(t5, t5, t5, t5, t5, t5)
+    mvS6(a0, a1, r1, wa3, t4, t7, a0, a1, a2, a3, a4, a5, t5, t5, t5, t5, t5, t5)
 
 # test sysv: mv_s_imm_all() = 0x26f5fbdb666dd4b0
 global _mv_s_imm_all
 _mv_s_imm_all:
-    mvS6(0, 42, 0xffffffff, -0x80000001, 0xffffffffffffffff, 0)
+    mvS6(a0, a1, r1, wa3, a4, wa5, a0, a1, a2, a3, a4, a5, 0, 42, 0xffffffff, -0x80000001, 0xffffffffffffffff, 0)
 
 end
 
 if ARM64
 
-macro mvSetupA()
-    move 0x913876b67f4a7c15, a0
-    move 0x3361fc7dfe94f82a, a1
-    move 0xd5a962237ddf743f, a2
-    move 0x77d2e9eafd29f054, a3
-    move 0x181a6f907c746c69, a4
-    move 0xba43d557fbbee87e, a5
-    move 0x5c8b5b1d7b096493, a6
-    move 0xfeb4c2c4fa53e0a8, a7
+macro mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
+    move 0x913876b67f4a7c15, n0
+    move 0x3361fc7dfe94f82a, n1
+    move 0xd5a962237ddf743f, n2
+    move 0x77d2e9eafd29f054, n3
+    move 0x181a6f907c746c69, n4
+    move 0xba43d557fbbee87e, n5
+    move 0x5c8b5b1d7b096493, n6
+    move 0xfeb4c2c4fa53e0a8, n7
     move 0x98e8f4677d8eb115, t8
     move 0xdf3f062015f38cc4, t9
 end
 
-macro mvHashA()
+macro mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     mulq 3, t8
     mulq 5, t9
     addq t9, t8
-    mulq 7, a0
-    addq a0, t8
-    mulq 11, a1
-    addq a1, t8
-    mulq 13, a2
-    addq a2, t8
-    mulq 17, a3
-    addq a3, t8
-    mulq 19, a4
-    addq a4, t8
-    mulq 23, a5
-    addq a5, t8
-    mulq 29, a6
-    addq a6, t8
-    mulq 31, a7
-    addq a7, t8
+    mulq 7, h0
+    addq h0, t8
+    mulq 11, h1
+    addq h1, t8
+    mulq 13, h2
+    addq h2, t8
+    mulq 17, h3
+    addq h3, t8
+    mulq 19, h4
+    addq h4, t8
+    mulq 23, h5
+    addq h5, t8
+    mulq 29, h6
+    addq h6, t8
+    mulq 31, h7
+    addq h7, t8
     move t8, r0
 end
 
-macro mvA1(s0)
-    mvSetupA()
+macro mvA1(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA2(s0, s1)
-    mvSetupA()
+macro mvA2(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA3(s0, s1, s2)
-    mvSetupA()
+macro mvA3(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA4(s0, s1, s2, s3)
-    mvSetupA()
+macro mvA4(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2, s3
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA5(s0, s1, s2, s3, s4)
-    mvSetupA()
+macro mvA5(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3, s4)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2, s3, s4
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA6(s0, s1, s2, s3, s4, s5)
-    mvSetupA()
+macro mvA6(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3, s4, s5)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2, s3, s4, s5
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA7(s0, s1, s2, s3, s4, s5, s6)
-    mvSetupA()
+macro mvA7(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3, s4, s5, s6)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2, s3, s4, s5, s6
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
-macro mvA8(s0, s1, s2, s3, s4, s5, s6, s7)
-    mvSetupA()
+macro mvA8(n0, n1, n2, n3, n4, n5, n6, n7, h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3, s4, s5, s6, s7)
+    mvSetupA(n0, n1, n2, n3, n4, n5, n6, n7)
     moveargs s0, s1, s2, s3, s4, s5, s6, s7
-    mvHashA()
+    mvHashA(h0, h1, h2, h3, h4, h5, h6, h7)
     ret
 end
 
 # test arm64: mv_a_0() = 0xfd0df378a1034657
 global _mv_a_0
 _mv_a_0:
-    mvA1(t0)
+    mvA1(t0, a1, t2, wa3, wa4, a5, t6, a7, a0, a1, t2, wa3, wa4, a5, t6, a7, t0)
 
 # test arm64: mv_a_1() = 0x6c309bed1c0caaea
 global _mv_a_1
 _mv_a_1:
-    mvA1(a1)
+    mvA1(wa0, a1, a2, wa3, t4, t5, wa6, t7, a0, a1, a2, wa3, t4, t5, wa6, t7, a1)
 
 # test arm64: mv_a_2() = 0xdc24637397160f7d
 global _mv_a_2
 _mv_a_2:
-    mvA1(t2)
+    mvA1(a0, r1, t2, t3, wa4, wa5, wa6, a7, a0, r1, t2, t3, wa4, wa5, wa6, a7, t2)
 
 # test arm64: mv_a_3() = 0x4b4719e8121f7410
 global _mv_a_3
 _mv_a_3:
-    mvA1(wa3)
+    mvA1(wa0, t1, wa2, a3, t4, a5, t6, a7, a0, t1, wa2, a3, t4, a5, t6, a7, a3)
 
 # test arm64: mv_a_4() = 0xad3bc16e8d28d8a3
 global _mv_a_4
 _mv_a_4:
-    mvA1(wa4)
+    mvA1(t0, r1, a2, wa3, wa4, wa5, a6, a7, a0, r1, a2, wa3, wa4, wa5, a6, a7, wa4)
 
 # test arm64: mv_a_5() = 0x1c5d89e308323d36
 global _mv_a_5
 _mv_a_5:
-    mvA1(a5)
+    mvA1(a0, r1, wa2, t3, t4, t5, a6, t7, a0, r1, wa2, t3, t4, t5, a6, t7, t5)
 
 # test arm64: mv_a_6() = 0x8c523249833ba1c9
 global _mv_a_6
 _mv_a_6:
-    mvA1(t6)
+    mvA1(t0, r1, t2, a3, wa4, wa5, a6, t7, a0, r1, t2, a3, wa4, wa5, a6, t7, a6)
 
 # test arm64: mv_a_7() = 0xfb7407ddfe45065c
 global _mv_a_7
 _mv_a_7:
-    mvA1(a7)
+    mvA1(wa0, r1, wa2, wa3, t4, wa5, wa6, wa7, a0, r1, wa2, wa3, t4, wa5, wa6, wa7, wa7)
 
 # test arm64: mv_a_01() = 0xfd0df378a1034657
 global _mv_a_01
 _mv_a_01:
-    mvA2(wa0, a1)
+    mvA2(t0, r1, wa2, t3, wa4, a5, t6, wa7, a0, a1, wa2, t3, wa4, a5, t6, wa7, t0, r1)
 
 # test arm64: mv_a_02() = 0xf61f519519369b3e
 global _mv_a_02
 _mv_a_02:
-    mvA2(t0, wa2)
+    mvA2(r0, a1, wa2, a3, t4, t5, wa6, a7, a0, a1, wa2, a3, t4, t5, wa6, a7, r0, wa2)
 
 # test arm64: mv_a_03() = 0xede827279169f025
 global _mv_a_03
 _mv_a_03:
-    mvA2(wa0, t3)
+    mvA2(a0, t1, t2, t3, wa4, a5, wa6, t7, a0, a1, t2, t3, wa4, a5, wa6, t7, a0, t3)
 
 # test arm64: mv_a_04() = 0xd0fae544099d450c
 global _mv_a_04
 _mv_a_04:
-    mvA2(a0, t4)
+    mvA2(wa0, a1, wa2, a3, t4, t5, t6, t7, a0, a1, wa2, a3, t4, t5, t6, t7, wa0, t4)
 
 # test arm64: mv_a_05() = 0xc8c244d681d099f3
 global _mv_a_05
 _mv_a_05:
-    mvA2(a0, wa5)
+    mvA2(a0, a1, t2, t3, a4, t5, wa6, a7, a0, a1, t2, t3, a4, t5, wa6, a7, a0, t5)
 
 # test arm64: mv_a_06() = 0xc1d50452fa03eeda
 global _mv_a_06
 _mv_a_06:
-    mvA2(a0, t6)
+    mvA2(a0, a1, t2, wa3, wa4, wa5, a6, a7, a0, a1, t2, wa3, wa4, wa5, a6, a7, a0, a6)
 
 # test arm64: mv_a_07() = 0xb99c7885723743c1
 global _mv_a_07
 _mv_a_07:
-    mvA2(r0, wa7)
+    mvA2(wa0, wa1, t2, a3, a4, wa5, a6, a7, a0, a1, t2, a3, a4, wa5, a6, a7, wa0, a7)
 
 # test arm64: mv_a_10() = 0x7467dc5aa3d95603
 global _mv_a_10
 _mv_a_10:
-    mvA2(t1, t0)
+    mvA2(r0, r1, t2, a3, a4, t5, a6, wa7, a0, a1, t2, a3, a4, t5, a6, wa7, r1, r0)
 
 # test arm64: mv_a_12() = 0x6541fa09943fffd1
 global _mv_a_12
 _mv_a_12:
-    mvA2(wa1, wa2)
+    mvA2(wa0, r1, t2, a3, t4, wa5, a6, a7, a0, a1, t2, a3, t4, wa5, a6, a7, r1, t2)
 
 # test arm64: mv_a_13() = 0x5d0acf9c0c7354b8
 global _mv_a_13
 _mv_a_13:
-    mvA2(r1, a3)
+    mvA2(r0, r1, a2, wa3, t4, wa5, wa6, a7, a0, a1, a2, wa3, t4, wa5, wa6, a7, r1, wa3)
 
 # test arm64: mv_a_14() = 0x401d8db884a6a99f
 global _mv_a_14
 _mv_a_14:
-    mvA2(t1, a4)
+    mvA2(t0, r1, a2, t3, a4, t5, wa6, t7, a0, a1, a2, t3, a4, t5, wa6, t7, r1, a4)
 
 # test arm64: mv_a_15() = 0x37e4ed4afcd9fe86
 global _mv_a_15
 _mv_a_15:
-    mvA2(wa1, a5)
+    mvA2(t0, t1, wa2, t3, a4, wa5, a6, wa7, a0, a1, wa2, t3, a4, wa5, a6, wa7, t1, wa5)
 
 # test arm64: mv_a_16() = 0x30f7acc7750d536d
 global _mv_a_16
 _mv_a_16:
-    mvA2(t1, a6)
+    mvA2(r0, a1, t2, t3, a4, wa5, t6, t7, a0, a1, t2, t3, a4, wa5, t6, t7, a1, t6)
 
 # test arm64: mv_a_17() = 0x28bf20f9ed40a854
 global _mv_a_17
 _mv_a_17:
-    mvA2(a1, wa7)
+    mvA2(t0, r1, a2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, r1, a7)
 
 # test arm64: mv_a_20() = 0xe45ba3e11ee2ba96
 global _mv_a_20
 _mv_a_20:
-    mvA2(wa2, r0)
+    mvA2(t0, wa1, wa2, t3, a4, wa5, a6, a7, a0, a1, wa2, t3, a4, wa5, a6, a7, wa2, t0)
 
 # test arm64: mv_a_21() = 0xdc24637397160f7d
 global _mv_a_21
 _mv_a_21:
-    mvA2(a2, t1)
+    mvA2(a0, wa1, t2, wa3, a4, a5, t6, t7, a0, a1, t2, wa3, a4, a5, t6, t7, t2, wa1)
 
 # test arm64: mv_a_23() = 0xccfe9722877cb94b
 global _mv_a_23
 _mv_a_23:
-    mvA2(a2, a3)
+    mvA2(t0, r1, t2, wa3, a4, t5, t6, wa7, a0, a1, t2, wa3, a4, t5, t6, wa7, t2, wa3)
 
 # test arm64: mv_a_24() = 0xb011553effb00e32
 global _mv_a_24
 _mv_a_24:
-    mvA2(wa2, t4)
+    mvA2(t0, wa1, a2, wa3, a4, t5, a6, a7, a0, a1, a2, wa3, a4, t5, a6, a7, a2, a4)
 
 # test arm64: mv_a_25() = 0xa7d8b4d177e36319
 global _mv_a_25
 _mv_a_25:
-    mvA2(t2, t5)
+    mvA2(a0, t1, t2, a3, t4, a5, t6, a7, a0, a1, t2, a3, t4, a5, t6, a7, t2, a5)
 
 # test arm64: mv_a_26() = 0xa0eb744df016b800
 global _mv_a_26
 _mv_a_26:
-    mvA2(a2, t6)
+    mvA2(a0, wa1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, wa3, wa4, wa5, wa6, t7, a2, wa6)
 
 # test arm64: mv_a_27() = 0x98b2e880684a0ce7
 global _mv_a_27
 _mv_a_27:
-    mvA2(a2, a7)
+    mvA2(wa0, a1, a2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a2, wa7)
 
 # test arm64: mv_a_30() = 0x537e5a5599ec1f29
 global _mv_a_30
 _mv_a_30:
-    mvA2(t3, t0)
+    mvA2(t0, t1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a3, t0)
 
 # test arm64: mv_a_31() = 0x4b4719e8121f7410
 global _mv_a_31
 _mv_a_31:
-    mvA2(wa3, r1)
+    mvA2(wa0, wa1, a2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, t3, wa1)
 
 # test arm64: mv_a_32() = 0x445878048a52c8f7
 global _mv_a_32
 _mv_a_32:
-    mvA2(a3, t2)
+    mvA2(wa0, r1, t2, a3, t4, wa5, wa6, t7, a0, a1, t2, a3, t4, wa5, wa6, t7, a3, t2)
 
 # test arm64: mv_a_34() = 0x1f340bb37ab972c5
 global _mv_a_34
 _mv_a_34:
-    mvA2(a3, a4)
+    mvA2(r0, t1, t2, t3, a4, t5, a6, t7, a0, a1, t2, t3, a4, t5, a6, t7, t3, a4)
 
 # test arm64: mv_a_35() = 0x16fb6b45f2ecc7ac
 global _mv_a_35
 _mv_a_35:
-    mvA2(wa3, wa5)
+    mvA2(a0, a1, a2, t3, wa4, a5, wa6, t7, a0, a1, a2, t3, wa4, a5, wa6, t7, t3, a5)
 
 # test arm64: mv_a_36() = 0x100e2ac26b201c93
 global _mv_a_36
 _mv_a_36:
-    mvA2(t3, wa6)
+    mvA2(a0, wa1, wa2, t3, wa4, a5, t6, t7, a0, a1, wa2, t3, wa4, a5, t6, t7, t3, t6)
 
 # test arm64: mv_a_37() = 0x7d59ef4e353717a
 global _mv_a_37
 _mv_a_37:
-    mvA2(wa3, wa7)
+    mvA2(t0, r1, t2, t3, t4, a5, a6, a7, a0, a1, t2, t3, t4, a5, a6, a7, t3, a7)
 
 # test arm64: mv_a_40() = 0xb57301dc14f583bc
 global _mv_a_40
 _mv_a_40:
-    mvA2(wa4, r0)
+    mvA2(r0, t1, a2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a4, r0)
 
 # test arm64: mv_a_41() = 0xad3bc16e8d28d8a3
 global _mv_a_41
 _mv_a_41:
-    mvA2(wa4, t1)
+    mvA2(t0, r1, wa2, wa3, a4, wa5, wa6, a7, a0, a1, wa2, wa3, a4, wa5, wa6, a7, a4, r1)
 
 # test arm64: mv_a_42() = 0xa64d1f8b055c2d8a
 global _mv_a_42
 _mv_a_42:
-    mvA2(wa4, a2)
+    mvA2(r0, r1, wa2, a3, a4, wa5, t6, t7, a0, a1, wa2, a3, a4, wa5, t6, t7, a4, wa2)
 
 # test arm64: mv_a_43() = 0x9e15f51d7d8f8271
 global _mv_a_43
 _mv_a_43:
-    mvA2(t4, wa3)
+    mvA2(wa0, a1, a2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a4, a3)
 
 # test arm64: mv_a_45() = 0x78f012cc6df62c3f
 global _mv_a_45
 _mv_a_45:
-    mvA2(a4, a5)
+    mvA2(t0, t1, wa2, a3, wa4, t5, a6, a7, a0, a1, wa2, a3, wa4, t5, a6, a7, wa4, t5)
 
 # test arm64: mv_a_46() = 0x7202d248e6298126
 global _mv_a_46
 _mv_a_46:
-    mvA2(wa4, a6)
+    mvA2(r0, wa1, a2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, wa6)
 
 # test arm64: mv_a_47() = 0x69ca467b5e5cd60d
 global _mv_a_47
 _mv_a_47:
-    mvA2(t4, t7)
+    mvA2(r0, wa1, a2, wa3, a4, a5, wa6, a7, a0, a1, a2, wa3, a4, a5, wa6, a7, a4, a7)
 
 # test arm64: mv_a_50() = 0x2494ca508ffee84f
 global _mv_a_50
 _mv_a_50:
-    mvA2(wa5, r0)
+    mvA2(r0, a1, wa2, a3, a4, a5, a6, a7, a0, a1, wa2, a3, a4, a5, a6, a7, a5, r0)
 
 # test arm64: mv_a_51() = 0x1c5d89e308323d36
 global _mv_a_51
 _mv_a_51:
-    mvA2(t5, t1)
+    mvA2(r0, a1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, wa2, wa3, wa4, wa5, wa6, t7, wa5, a1)
 
 # test arm64: mv_a_52() = 0x156ee7ff8065921d
 global _mv_a_52
 _mv_a_52:
-    mvA2(t5, t2)
+    mvA2(t0, t1, wa2, t3, a4, a5, a6, a7, a0, a1, wa2, t3, a4, a5, a6, a7, a5, wa2)
 
 # test arm64: mv_a_53() = 0xd37bd91f898e704
 global _mv_a_53
 _mv_a_53:
-    mvA2(wa5, a3)
+    mvA2(a0, wa1, wa2, wa3, t4, wa5, a6, wa7, a0, a1, wa2, wa3, t4, wa5, a6, wa7, wa5, wa3)
 
 # test arm64: mv_a_54() = 0xf04a7bae70cc3beb
 global _mv_a_54
 _mv_a_54:
-    mvA2(wa5, t4)
+    mvA2(t0, t1, a2, t3, t4, a5, wa6, a7, a0, a1, a2, t3, t4, a5, wa6, a7, a5, t4)
 
 # test arm64: mv_a_56() = 0xe1249abd6132e5b9
 global _mv_a_56
 _mv_a_56:
-    mvA2(wa5, wa6)
+    mvA2(t0, t1, t2, a3, wa4, a5, t6, wa7, a0, a1, t2, a3, wa4, a5, t6, wa7, a5, t6)
 
 # test arm64: mv_a_57() = 0xd8ec0eefd9663aa0
 global _mv_a_57
 _mv_a_57:
-    mvA2(wa5, a7)
+    mvA2(wa0, wa1, t2, t3, wa4, a5, a6, a7, a0, a1, t2, t3, wa4, a5, a6, a7, a5, a7)
 
 # test arm64: mv_a_60() = 0x948972b70b084ce2
 global _mv_a_60
 _mv_a_60:
-    mvA2(t6, t0)
+    mvA2(t0, t1, wa2, t3, a4, t5, wa6, t7, a0, a1, wa2, t3, a4, t5, wa6, t7, wa6, t0)
 
 # test arm64: mv_a_61() = 0x8c523249833ba1c9
 global _mv_a_61
 _mv_a_61:
-    mvA2(t6, t1)
+    mvA2(t0, wa1, wa2, a3, t4, wa5, wa6, t7, a0, a1, wa2, a3, t4, wa5, wa6, t7, wa6, wa1)
 
 # test arm64: mv_a_62() = 0x85639065fb6ef6b0
 global _mv_a_62
 _mv_a_62:
-    mvA2(wa6, wa2)
+    mvA2(t0, wa1, a2, wa3, t4, a5, a6, wa7, a0, a1, a2, wa3, t4, a5, a6, wa7, a6, a2)
 
 # test arm64: mv_a_63() = 0x7d2c65f873a24b97
 global _mv_a_63
 _mv_a_63:
-    mvA2(t6, t3)
+    mvA2(a0, wa1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, t3, wa4, t5, a6, wa7, a6, t3)
 
 # test arm64: mv_a_64() = 0x603f2414ebd5a07e
 global _mv_a_64
 _mv_a_64:
-    mvA2(a6, t4)
+    mvA2(a0, t1, t2, a3, t4, a5, t6, a7, a0, a1, t2, a3, t4, a5, t6, a7, t6, t4)
 
 # test arm64: mv_a_65() = 0x580683a76408f565
 global _mv_a_65
 _mv_a_65:
-    mvA2(wa6, a5)
+    mvA2(t0, a1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, wa3, a4, wa5, t6, wa7, t6, wa5)
 
 # test arm64: mv_a_67() = 0x48e0b756546f9f33
 global _mv_a_67
 _mv_a_67:
-    mvA2(t6, a7)
+    mvA2(r0, wa1, wa2, wa3, wa4, t5, t6, a7, a0, a1, wa2, wa3, wa4, t5, t6, a7, t6, a7)
 
 # test arm64: mv_a_70() = 0x3ab484b8611b175
 global _mv_a_70
 _mv_a_70:
-    mvA2(t7, a0)
+    mvA2(a0, t1, wa2, t3, t4, t5, wa6, wa7, a0, a1, wa2, t3, t4, t5, wa6, wa7, wa7, a0)
 
 # test arm64: mv_a_71() = 0xfb7407ddfe45065c
 global _mv_a_71
 _mv_a_71:
-    mvA2(wa7, wa1)
+    mvA2(r0, r1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, wa3, t4, a5, wa6, t7, t7, r1)
 
 # test arm64: mv_a_72() = 0xf48565fa76785b43
 global _mv_a_72
 _mv_a_72:
-    mvA2(a7, a2)
+    mvA2(a0, r1, a2, t3, wa4, wa5, wa6, a7, a0, a1, a2, t3, wa4, wa5, wa6, a7, a7, a2)
 
 # test arm64: mv_a_73() = 0xec4e3b8ceeabb02a
 global _mv_a_73
 _mv_a_73:
-    mvA2(t7, a3)
+    mvA2(r0, a1, a2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, a3)
 
 # test arm64: mv_a_74() = 0xcf60f9a966df0511
 global _mv_a_74
 _mv_a_74:
-    mvA2(t7, a4)
+    mvA2(r0, t1, a2, t3, wa4, a5, a6, t7, a0, a1, a2, t3, wa4, a5, a6, t7, t7, wa4)
 
 # test arm64: mv_a_75() = 0xc728593bdf1259f8
 global _mv_a_75
 _mv_a_75:
-    mvA2(a7, wa5)
+    mvA2(a0, wa1, t2, t3, a4, a5, a6, t7, a0, a1, t2, t3, a4, a5, a6, t7, t7, a5)
 
 # test arm64: mv_a_76() = 0xc03b18b85745aedf
 global _mv_a_76
 _mv_a_76:
-    mvA2(a7, a6)
+    mvA2(wa0, a1, wa2, t3, t4, wa5, wa6, wa7, a0, a1, wa2, t3, t4, wa5, wa6, wa7, wa7, wa6)
 
 # test arm64: mv_a_012() = 0xfd0df378a1034657
 global _mv_a_012
 _mv_a_012:
-    mvA3(r0, r1, t2)
+    mvA3(a0, wa1, t2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a0, wa1, t2)
 
 # test arm64: mv_a_013() = 0x3929d89a17cb9368
 global _mv_a_013
 _mv_a_013:
-    mvA3(a0, a1, t3)
+    mvA3(wa0, t1, a2, wa3, t4, a5, t6, t7, a0, a1, a2, wa3, t4, a5, t6, t7, wa0, t1, wa3)
 
 # test arm64: mv_a_014() = 0x5ccba2018e93e079
 global _mv_a_014
 _mv_a_014:
-    mvA3(wa0, r1, t4)
+    mvA3(a0, r1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, t3, wa4, t5, a6, wa7, a0, r1, wa4)
 
 # test arm64: mv_a_015() = 0x98e5cd23055c2d8a
 global _mv_a_015
 _mv_a_015:
-    mvA3(r0, t1, a5)
+    mvA3(a0, a1, a2, t3, a4, wa5, t6, t7, a0, a1, a2, t3, a4, wa5, t6, t7, a0, a1, wa5)
 
 # test arm64: mv_a_016() = 0xd687982a7c247a9b
 global _mv_a_016
 _mv_a_016:
-    mvA3(t0, r1, a6)
+    mvA3(r0, t1, a2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, r0, t1, t6)
 
 # test arm64: mv_a_017() = 0x12a1dbabf2ecc7ac
 global _mv_a_017
 _mv_a_017:
-    mvA3(a0, r1, t7)
+    mvA3(t0, a1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, t3, a4, t5, t6, wa7, t0, a1, wa7)
 
 # test arm64: mv_a_021() = 0xb87f282da26e4e2d
 global _mv_a_021
 _mv_a_021:
-    mvA3(a0, wa2, t1)
+    mvA3(t0, wa1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, t0, t2, wa1)
 
 # test arm64: mv_a_023() = 0x323b36b68ffee84f
 global _mv_a_023
 _mv_a_023:
-    mvA3(r0, wa2, a3)
+    mvA3(wa0, t1, t2, t3, t4, t5, a6, a7, a0, a1, a2, t3, t4, t5, a6, a7, wa0, t2, t3)
 
 # test arm64: mv_a_024() = 0x55dd001e06c73560
 global _mv_a_024
 _mv_a_024:
-    mvA3(t0, t2, a4)
+    mvA3(a0, t1, a2, wa3, a4, wa5, wa6, t7, a0, a1, a2, wa3, a4, wa5, wa6, t7, a0, a2, a4)
 
 # test arm64: mv_a_025() = 0x91f72b3f7d8f8271
 global _mv_a_025
 _mv_a_025:
-    mvA3(wa0, a2, t5)
+    mvA3(a0, wa1, wa2, t3, a4, t5, wa6, a7, a0, a1, a2, t3, a4, t5, wa6, a7, a0, wa2, t5)
 
 # test arm64: mv_a_026() = 0xcf98f646f457cf82
 global _mv_a_026
 _mv_a_026:
-    mvA3(wa0, t2, t6)
+    mvA3(a0, a1, a2, wa3, wa4, wa5, a6, t7, a0, a1, a2, wa3, wa4, wa5, a6, t7, a0, a2, a6)
 
 # test arm64: mv_a_027() = 0xbb339c86b201c93
 global _mv_a_027
 _mv_a_027:
-    mvA3(t0, wa2, t7)
+    mvA3(r0, t1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r0, t2, a7)
 
 # test arm64: mv_a_031() = 0xb047fdc01aa1a314
 global _mv_a_031
 _mv_a_031:
-    mvA3(r0, wa3, r1)
+    mvA3(t0, t1, a2, wa3, a4, t5, a6, a7, a0, a1, a2, wa3, a4, t5, a6, a7, t0, wa3, t1)
 
 # test arm64: mv_a_032() = 0xede827279169f025
 global _mv_a_032
 _mv_a_032:
-    mvA3(a0, wa3, wa2)
+    mvA3(wa0, wa1, wa2, t3, t4, a5, t6, a7, a0, a1, a2, t3, t4, a5, t6, a7, wa0, t3, wa2)
 
 # test arm64: mv_a_034() = 0x4da5d5b07efa8a47
 global _mv_a_034
 _mv_a_034:
-    mvA3(wa0, t3, a4)
+    mvA3(wa0, a1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, t3, t4, t5, wa6, a7, wa0, t3, t4)
 
 # test arm64: mv_a_035() = 0x89c000d1f5c2d758
 global _mv_a_035
 _mv_a_035:
-    mvA3(r0, t3, t5)
+    mvA3(a0, t1, wa2, wa3, wa4, t5, wa6, a7, a0, a1, a2, wa3, wa4, t5, wa6, a7, a0, wa3, t5)
 
 # test arm64: mv_a_036() = 0xc761cbd96c8b2469
 global _mv_a_036
 _mv_a_036:
-    mvA3(t0, a3, a6)
+    mvA3(a0, a1, t2, wa3, a4, a5, t6, t7, a0, a1, a2, wa3, a4, a5, t6, t7, a0, wa3, t6)
 
 # test arm64: mv_a_037() = 0x37c0f5ae353717a
 global _mv_a_037
 _mv_a_037:
-    mvA3(a0, wa3, wa7)
+    mvA3(wa0, r1, a2, wa3, t4, wa5, a6, wa7, a0, a1, a2, wa3, t4, wa5, a6, wa7, wa0, wa3, wa7)
 
 # test arm64: mv_a_041() = 0x935abbdc92d4f7fb
 global _mv_a_041
 _mv_a_041:
-    mvA3(wa0, a4, t1)
+    mvA3(a0, wa1, a2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a0, t4, wa1)
 
 # test arm64: mv_a_042() = 0xd0fae544099d450c
 global _mv_a_042
 _mv_a_042:
-    mvA3(wa0, wa4, t2)
+    mvA3(t0, wa1, t2, wa3, a4, wa5, t6, wa7, a0, a1, a2, wa3, a4, wa5, t6, wa7, t0, a4, t2)
 
 # test arm64: mv_a_043() = 0xd16ca658065921d
 global _mv_a_043
 _mv_a_043:
-    mvA3(r0, wa4, a3)
+    mvA3(a0, a1, a2, t3, a4, wa5, a6, wa7, a0, a1, a2, t3, a4, wa5, a6, wa7, a0, a4, t3)
 
 # test arm64: mv_a_045() = 0x6cd2beee6df62c3f
 global _mv_a_045
 _mv_a_045:
-    mvA3(a0, wa4, t5)
+    mvA3(wa0, wa1, wa2, wa3, a4, wa5, t6, wa7, a0, a1, a2, wa3, a4, wa5, t6, wa7, wa0, a4, wa5)
 
 # test arm64: mv_a_046() = 0xaa7489f5e4be7950
 global _mv_a_046
 _mv_a_046:
-    mvA3(t0, wa4, a6)
+    mvA3(a0, t1, wa2, t3, wa4, t5, a6, t7, a0, a1, a2, t3, wa4, t5, a6, t7, a0, wa4, a6)
 
 # test arm64: mv_a_047() = 0xe68ecd775b86c661
 global _mv_a_047
 _mv_a_047:
-    mvA3(r0, t4, t7)
+    mvA3(r0, r1, a2, t3, wa4, wa5, t6, wa7, a0, a1, a2, t3, wa4, wa5, t6, wa7, r0, wa4, wa7)
 
 # test arm64: mv_a_051() = 0x8b221b6f0b084ce2
 global _mv_a_051
 _mv_a_051:
-    mvA3(t0, t5, wa1)
+    mvA3(t0, wa1, a2, t3, t4, t5, t6, wa7, a0, a1, a2, t3, t4, t5, t6, wa7, t0, t5, wa1)
 
 # test arm64: mv_a_052() = 0xc8c244d681d099f3
 global _mv_a_052
 _mv_a_052:
-    mvA3(a0, a5, t2)
+    mvA3(t0, r1, wa2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, wa3, wa4, t5, wa6, wa7, t0, t5, wa2)
 
 # test arm64: mv_a_053() = 0x4de29f7f898e704
 global _mv_a_053
 _mv_a_053:
-    mvA3(t0, wa5, wa3)
+    mvA3(t0, r1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, t3, a4, t5, a6, a7, t0, t5, t3)
 
 # test arm64: mv_a_054() = 0x287ff35f6f613415
 global _mv_a_054
 _mv_a_054:
-    mvA3(wa0, a5, wa4)
+    mvA3(a0, r1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, wa3, a4, a5, a6, t7, a0, a5, a4)
 
 # test arm64: mv_a_056() = 0xa23be9885cf1ce37
 global _mv_a_056
 _mv_a_056:
-    mvA3(wa0, t5, a6)
+    mvA3(t0, a1, t2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t0, wa5, t6)
 
 # test arm64: mv_a_057() = 0xde562d09d3ba1b48
 global _mv_a_057
 _mv_a_057:
-    mvA3(t0, wa5, wa7)
+    mvA3(a0, wa1, t2, t3, t4, wa5, t6, a7, a0, a1, a2, t3, t4, wa5, t6, a7, a0, wa5, a7)
 
 # test arm64: mv_a_061() = 0x8434daeb833ba1c9
 global _mv_a_061
 _mv_a_061:
-    mvA3(a0, a6, r1)
+    mvA3(wa0, r1, a2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, wa0, t6, r1)
 
 # test arm64: mv_a_062() = 0xc1d50452fa03eeda
 global _mv_a_062
 _mv_a_062:
-    mvA3(a0, t6, a2)
+    mvA3(t0, wa1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, t3, wa4, a5, a6, a7, t0, a6, wa2)
 
 # test arm64: mv_a_063() = 0xfdf0e97470cc3beb
 global _mv_a_063
 _mv_a_063:
-    mvA3(a0, wa6, a3)
+    mvA3(r0, wa1, wa2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, r0, a6, a3)
 
 # test arm64: mv_a_064() = 0x2192b2dbe79488fc
 global _mv_a_064
 _mv_a_064:
-    mvA3(a0, wa6, wa4)
+    mvA3(wa0, a1, a2, wa3, t4, t5, t6, a7, a0, a1, a2, wa3, t4, t5, t6, a7, wa0, t6, t4)
 
 # test arm64: mv_a_065() = 0x5dacddfd5e5cd60d
 global _mv_a_065
 _mv_a_065:
-    mvA3(wa0, t6, t5)
+    mvA3(wa0, a1, wa2, wa3, t4, wa5, a6, t7, a0, a1, a2, wa3, t4, wa5, a6, t7, wa0, a6, wa5)
 
 # test arm64: mv_a_067() = 0xd768ec864bed702f
 global _mv_a_067
 _mv_a_067:
-    mvA3(a0, a6, a7)
+    mvA3(r0, wa1, wa2, t3, t4, wa5, wa6, wa7, a0, a1, a2, t3, t4, wa5, wa6, wa7, r0, wa6, wa7)
 
 # test arm64: mv_a_071() = 0x7bfc4f1dfb6ef6b0
 global _mv_a_071
 _mv_a_071:
-    mvA3(a0, wa7, a1)
+    mvA3(t0, a1, wa2, t3, a4, t5, t6, a7, a0, a1, a2, t3, a4, t5, t6, a7, t0, a7, a1)
 
 # test arm64: mv_a_072() = 0xb99c7885723743c1
 global _mv_a_072
 _mv_a_072:
-    mvA3(r0, wa7, a2)
+    mvA3(wa0, t1, t2, wa3, a4, t5, a6, t7, a0, a1, a2, wa3, a4, t5, a6, t7, wa0, t7, t2)
 
 # test arm64: mv_a_073() = 0xf5b85da6e8ff90d2
 global _mv_a_073
 _mv_a_073:
-    mvA3(r0, a7, t3)
+    mvA3(r0, t1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, r0, a7, a3)
 
 # test arm64: mv_a_074() = 0x195a270e5fc7dde3
 global _mv_a_074
 _mv_a_074:
-    mvA3(t0, a7, a4)
+    mvA3(a0, a1, a2, t3, t4, t5, a6, wa7, a0, a1, a2, t3, t4, t5, a6, wa7, a0, wa7, t4)
 
 # test arm64: mv_a_075() = 0x5574522fd6902af4
 global _mv_a_075
 _mv_a_075:
-    mvA3(wa0, wa7, a5)
+    mvA3(t0, r1, wa2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t0, t7, wa5)
 
 # test arm64: mv_a_076() = 0x93161d374d587805
 global _mv_a_076
 _mv_a_076:
-    mvA3(r0, wa7, t6)
+    mvA3(wa0, t1, t2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa0, wa7, t6)
 
 # test arm64: mv_a_102() = 0x7467dc5aa3d95603
 global _mv_a_102
 _mv_a_102:
-    mvA3(r1, r0, a2)
+    mvA3(a0, r1, t2, t3, wa4, t5, wa6, a7, a0, a1, a2, t3, wa4, t5, wa6, a7, r1, a0, t2)
 
 # test arm64: mv_a_103() = 0xb083c17c1aa1a314
 global _mv_a_103
 _mv_a_103:
-    mvA3(r1, t0, a3)
+    mvA3(t0, r1, t2, t3, wa4, t5, t6, wa7, a0, a1, a2, t3, wa4, t5, t6, wa7, r1, t0, t3)
 
 # test arm64: mv_a_104() = 0xd4258ae39169f025
 global _mv_a_104
 _mv_a_104:
-    mvA3(wa1, a0, wa4)
+    mvA3(wa0, r1, a2, wa3, wa4, t5, a6, wa7, a0, a1, a2, wa3, wa4, t5, a6, wa7, r1, wa0, wa4)
 
 # test arm64: mv_a_105() = 0x103fb60508323d36
 global _mv_a_105
 _mv_a_105:
-    mvA3(r1, r0, a5)
+    mvA3(a0, wa1, wa2, wa3, wa4, wa5, a6, a7, a0, a1, a2, wa3, wa4, wa5, a6, a7, wa1, a0, wa5)
 
 # test arm64: mv_a_106() = 0x4de1810c7efa8a47
 global _mv_a_106
 _mv_a_106:
-    mvA3(a1, r0, a6)
+    mvA3(t0, t1, a2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t1, t0, wa6)
 
 # test arm64: mv_a_107() = 0x89fbc48df5c2d758
 global _mv_a_107
 _mv_a_107:
-    mvA3(t1, a0, t7)
+    mvA3(wa0, r1, wa2, t3, a4, a5, wa6, wa7, a0, a1, a2, t3, a4, a5, wa6, wa7, r1, wa0, wa7)
 
 # test arm64: mv_a_120() = 0xeb860580a6af65af
 global _mv_a_120
 _mv_a_120:
-    mvA3(a1, a2, r0)
+    mvA3(a0, r1, a2, t3, a4, t5, wa6, t7, a0, a1, a2, t3, a4, t5, wa6, t7, r1, a2, a0)
 
 # test arm64: mv_a_123() = 0xa15ddf2b0b084ce2
 global _mv_a_123
 _mv_a_123:
-    mvA3(wa1, wa2, a3)
+    mvA3(t0, a1, t2, t3, t4, a5, t6, a7, a0, a1, a2, t3, t4, a5, t6, a7, a1, t2, t3)
 
 # test arm64: mv_a_124() = 0xc4ffa89281d099f3
 global _mv_a_124
 _mv_a_124:
-    mvA3(r1, t2, wa4)
+    mvA3(wa0, a1, wa2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a1, wa2, a4)
 
 # test arm64: mv_a_125() = 0x119d3b3f898e704
 global _mv_a_125
 _mv_a_125:
-    mvA3(wa1, wa2, t5)
+    mvA3(wa0, wa1, a2, t3, t4, a5, t6, t7, a0, a1, a2, t3, t4, a5, t6, t7, wa1, a2, a5)
 
 # test arm64: mv_a_126() = 0x3ebb9ebb6f613415
 global _mv_a_126
 _mv_a_126:
-    mvA3(r1, a2, t6)
+    mvA3(r0, a1, t2, wa3, wa4, t5, a6, t7, a0, a1, a2, wa3, wa4, t5, a6, t7, a1, t2, a6)
 
 # test arm64: mv_a_127() = 0x7ad5e23ce6298126
 global _mv_a_127
 _mv_a_127:
-    mvA3(a1, wa2, wa7)
+    mvA3(t0, wa1, a2, t3, wa4, wa5, wa6, t7, a0, a1, a2, t3, wa4, wa5, wa6, t7, wa1, a2, t7)
 
 # test arm64: mv_a_130() = 0xe34edb131ee2ba96
 global _mv_a_130
 _mv_a_130:
-    mvA3(r1, t3, t0)
+    mvA3(a0, t1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t1, a3, a0)
 
 # test arm64: mv_a_132() = 0x5d0acf9c0c7354b8
 global _mv_a_132
 _mv_a_132:
-    mvA3(r1, a3, a2)
+    mvA3(t0, r1, t2, t3, t4, a5, a6, wa7, a0, a1, a2, t3, t4, a5, a6, wa7, r1, t3, t2)
 
 # test arm64: mv_a_134() = 0xbcc87e24fa03eeda
 global _mv_a_134
 _mv_a_134:
-    mvA3(r1, a3, a4)
+    mvA3(t0, r1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, wa3, t4, a5, wa6, wa7, r1, wa3, t4)
 
 # test arm64: mv_a_135() = 0xf8e2a94670cc3beb
 global _mv_a_135
 _mv_a_135:
-    mvA3(wa1, a3, a5)
+    mvA3(r0, t1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, t3, a4, a5, a6, t7, t1, t3, a5)
 
 # test arm64: mv_a_136() = 0x3684744de79488fc
 global _mv_a_136
 _mv_a_136:
-    mvA3(wa1, a3, wa6)
+    mvA3(a0, t1, a2, t3, t4, wa5, t6, t7, a0, a1, a2, t3, t4, wa5, t6, t7, t1, t3, t6)
 
 # test arm64: mv_a_137() = 0x729eb7cf5e5cd60d
 global _mv_a_137
 _mv_a_137:
-    mvA3(r1, wa3, wa7)
+    mvA3(wa0, wa1, t2, wa3, wa4, a5, a6, a7, a0, a1, a2, wa3, wa4, a5, a6, a7, wa1, wa3, a7)
 
 # test arm64: mv_a_140() = 0xc661992f97160f7d
 global _mv_a_140
 _mv_a_140:
-    mvA3(t1, wa4, t0)
+    mvA3(t0, t1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, t1, wa4, t0)
 
 # test arm64: mv_a_142() = 0x401d8db884a6a99f
 global _mv_a_142
 _mv_a_142:
-    mvA3(r1, wa4, wa2)
+    mvA3(r0, wa1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, wa1, wa4, t2)
 
 # test arm64: mv_a_143() = 0x7c3972d9fb6ef6b0
 global _mv_a_143
 _mv_a_143:
-    mvA3(t1, a4, a3)
+    mvA3(a0, t1, a2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t1, t4, a3)
 
 # test arm64: mv_a_145() = 0xdbf56762e8ff90d2
 global _mv_a_145
 _mv_a_145:
-    mvA3(t1, t4, t5)
+    mvA3(a0, wa1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, t3, wa4, t5, t6, a7, wa1, wa4, t5)
 
 # test arm64: mv_a_146() = 0x1997326a5fc7dde3
 global _mv_a_146
 _mv_a_146:
-    mvA3(wa1, a4, a6)
+    mvA3(a0, wa1, wa2, t3, a4, a5, a6, wa7, a0, a1, a2, t3, a4, a5, a6, wa7, wa1, a4, a6)
 
 # test arm64: mv_a_147() = 0x55b175ebd6902af4
 global _mv_a_147
 _mv_a_147:
-    mvA3(a1, a4, wa7)
+    mvA3(r0, a1, t2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, a1, a4, wa7)
 
 # test arm64: mv_a_150() = 0xbe28f8c20f496464
 global _mv_a_150
 _mv_a_150:
-    mvA3(a1, t5, t0)
+    mvA3(wa0, wa1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa1, wa5, wa0)
 
 # test arm64: mv_a_152() = 0x37e4ed4afcd9fe86
 global _mv_a_152
 _mv_a_152:
-    mvA3(t1, wa5, a2)
+    mvA3(t0, a1, a2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a1, wa5, a2)
 
 # test arm64: mv_a_153() = 0x7400d26c73a24b97
 global _mv_a_153
 _mv_a_153:
-    mvA3(t1, t5, a3)
+    mvA3(a0, a1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, t3, wa4, wa5, a6, t7, a1, wa5, t3)
 
 # test arm64: mv_a_154() = 0x97a29bd3ea6a98a8
 global _mv_a_154
 _mv_a_154:
-    mvA3(wa1, wa5, wa4)
+    mvA3(wa0, a1, t2, wa3, wa4, t5, a6, a7, a0, a1, a2, wa3, wa4, t5, a6, a7, a1, t5, wa4)
 
 # test arm64: mv_a_156() = 0x115e91fcd7fb32ca
 global _mv_a_156
 _mv_a_156:
-    mvA3(t1, a5, a6)
+    mvA3(wa0, r1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, t3, a4, wa5, wa6, wa7, r1, wa5, wa6)
 
 # test arm64: mv_a_157() = 0x4d78d57e4ec37fdb
 global _mv_a_157
 _mv_a_157:
-    mvA3(t1, wa5, a7)
+    mvA3(r0, t1, wa2, wa3, t4, t5, a6, a7, a0, a1, a2, wa3, t4, t5, a6, a7, t1, t5, a7)
 
 # test arm64: mv_a_160() = 0xb73bb83e877cb94b
 global _mv_a_160
 _mv_a_160:
-    mvA3(r1, t6, a0)
+    mvA3(wa0, a1, t2, t3, wa4, a5, wa6, a7, a0, a1, a2, t3, wa4, a5, wa6, a7, a1, wa6, wa0)
 
 # test arm64: mv_a_162() = 0x30f7acc7750d536d
 global _mv_a_162
 _mv_a_162:
-    mvA3(r1, a6, a2)
+    mvA3(wa0, t1, t2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t1, a6, t2)
 
 # test arm64: mv_a_163() = 0x6d1391e8ebd5a07e
 global _mv_a_163
 _mv_a_163:
-    mvA3(r1, a6, t3)
+    mvA3(a0, t1, t2, t3, t4, a5, wa6, a7, a0, a1, a2, t3, t4, a5, wa6, a7, t1, wa6, t3)
 
 # test arm64: mv_a_164() = 0x90b55b50629ded8f
 global _mv_a_164
 _mv_a_164:
-    mvA3(a1, wa6, a4)
+    mvA3(a0, r1, wa2, t3, a4, a5, wa6, t7, a0, a1, a2, t3, a4, a5, wa6, t7, r1, wa6, a4)
 
 # test arm64: mv_a_165() = 0xcccf8671d9663aa0
 global _mv_a_165
 _mv_a_165:
-    mvA3(t1, a6, a5)
+    mvA3(r0, wa1, a2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, wa1, wa6, t5)
 
 # test arm64: mv_a_167() = 0x468b94fac6f6d4c2
 global _mv_a_167
 _mv_a_167:
-    mvA3(r1, wa6, wa7)
+    mvA3(t0, wa1, a2, wa3, t4, a5, t6, a7, a0, a1, a2, wa3, t4, a5, t6, a7, wa1, t6, a7)
 
 # test arm64: mv_a_170() = 0xaf032c70ffb00e32
 global _mv_a_170
 _mv_a_170:
-    mvA3(r1, wa7, t0)
+    mvA3(t0, r1, wa2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, r1, a7, t0)
 
 # test arm64: mv_a_172() = 0x28bf20f9ed40a854
 global _mv_a_172
 _mv_a_172:
-    mvA3(a1, wa7, t2)
+    mvA3(r0, wa1, wa2, t3, wa4, t5, t6, a7, a0, a1, a2, t3, wa4, t5, t6, a7, wa1, a7, wa2)
 
 # test arm64: mv_a_173() = 0x64db061b6408f565
 global _mv_a_173
 _mv_a_173:
-    mvA3(t1, a7, wa3)
+    mvA3(t0, wa1, a2, wa3, t4, a5, wa6, a7, a0, a1, a2, wa3, t4, a5, wa6, a7, wa1, a7, wa3)
 
 # test arm64: mv_a_174() = 0x887ccf82dad14276
 global _mv_a_174
 _mv_a_174:
-    mvA3(wa1, a7, a4)
+    mvA3(a0, r1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, wa3, wa4, a5, t6, t7, r1, t7, wa4)
 
 # test arm64: mv_a_175() = 0xc496faa451998f87
 global _mv_a_175
 _mv_a_175:
-    mvA3(t1, a7, a5)
+    mvA3(r0, t1, wa2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, t1, a7, a5)
 
 # test arm64: mv_a_176() = 0x238c5abc861dc98
 global _mv_a_176
 _mv_a_176:
-    mvA3(wa1, wa7, wa6)
+    mvA3(t0, a1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, t3, t4, wa5, a6, a7, a1, a7, a6)
 
 # test arm64: mv_a_201() = 0xa6bb7a79a81a6d85
 global _mv_a_201
 _mv_a_201:
-    mvA3(t2, wa0, r1)
+    mvA3(t0, t1, wa2, wa3, a4, a5, t6, a7, a0, a1, a2, wa3, a4, a5, t6, a7, wa2, t0, t1)
 
 # test arm64: mv_a_203() = 0x2077890295ab07a7
 global _mv_a_203
 _mv_a_203:
-    mvA3(wa2, t0, wa3)
+    mvA3(r0, t1, t2, a3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, t2, r0, a3)
 
 # test arm64: mv_a_204() = 0x4419526a0c7354b8
 global _mv_a_204
 _mv_a_204:
-    mvA3(a2, r0, t4)
+    mvA3(r0, t1, t2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, t2, r0, wa4)
 
 # test arm64: mv_a_205() = 0x80337d8b833ba1c9
 global _mv_a_205
 _mv_a_205:
-    mvA3(a2, r0, a5)
+    mvA3(a0, t1, a2, t3, wa4, t5, wa6, t7, a0, a1, a2, t3, wa4, t5, wa6, t7, a2, a0, t5)
 
 # test arm64: mv_a_206() = 0xbdd54892fa03eeda
 global _mv_a_206
 _mv_a_206:
-    mvA3(wa2, t0, t6)
+    mvA3(r0, a1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, wa3, t4, wa5, t6, wa7, a2, r0, t6)
 
 # test arm64: mv_a_207() = 0xf9ef8c1470cc3beb
 global _mv_a_207
 _mv_a_207:
-    mvA3(a2, wa0, a7)
+    mvA3(wa0, r1, a2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, a2, wa0, wa7)
 
 # test arm64: mv_a_210() = 0x62686eeaa985755b
 global _mv_a_210
 _mv_a_210:
-    mvA3(t2, a1, wa0)
+    mvA3(a0, wa1, a2, t3, a4, wa5, wa6, wa7, a0, a1, a2, t3, a4, wa5, wa6, wa7, a2, wa1, a0)
 
 # test arm64: mv_a_213() = 0x184048950dde5c8e
 global _mv_a_213
 _mv_a_213:
-    mvA3(t2, t1, t3)
+    mvA3(t0, wa1, wa2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa2, wa1, a3)
 
 # test arm64: mv_a_214() = 0x3be211fc84a6a99f
 global _mv_a_214
 _mv_a_214:
-    mvA3(wa2, t1, a4)
+    mvA3(wa0, wa1, wa2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa2, wa1, a4)
 
 # test arm64: mv_a_215() = 0x77fc3d1dfb6ef6b0
 global _mv_a_215
 _mv_a_215:
-    mvA3(a2, t1, t5)
+    mvA3(r0, t1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, t3, a4, t5, a6, a7, wa2, t1, t5)
 
 # test arm64: mv_a_216() = 0xb59e0825723743c1
 global _mv_a_216
 _mv_a_216:
-    mvA3(wa2, t1, a6)
+    mvA3(wa0, wa1, wa2, wa3, t4, a5, wa6, a7, a0, a1, a2, wa3, t4, a5, wa6, a7, wa2, wa1, wa6)
 
 # test arm64: mv_a_217() = 0xf1b84ba6e8ff90d2
 global _mv_a_217
 _mv_a_217:
-    mvA3(t2, r1, t7)
+    mvA3(a0, wa1, wa2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa2, wa1, wa7)
 
 # test arm64: mv_a_230() = 0x5342a29999ec1f29
 global _mv_a_230
 _mv_a_230:
-    mvA3(wa2, t3, a0)
+    mvA3(a0, wa1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, t3, t4, t5, wa6, a7, t2, t3, a0)
 
 # test arm64: mv_a_231() = 0x8f5e6dbb10b46c3a
 global _mv_a_231
 _mv_a_231:
-    mvA3(a2, t3, wa1)
+    mvA3(a0, t1, wa2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa2, a3, t1)
 
 # test arm64: mv_a_234() = 0x2cbc45ab750d536d
 global _mv_a_234
 _mv_a_234:
-    mvA3(wa2, t3, wa4)
+    mvA3(wa0, r1, t2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t2, a3, wa4)
 
 # test arm64: mv_a_235() = 0x68d670ccebd5a07e
 global _mv_a_235
 _mv_a_235:
-    mvA3(a2, a3, wa5)
+    mvA3(wa0, wa1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, t3, t4, wa5, t6, a7, wa2, t3, wa5)
 
 # test arm64: mv_a_236() = 0xa6783bd4629ded8f
 global _mv_a_236
 _mv_a_236:
-    mvA3(t2, a3, a6)
+    mvA3(wa0, wa1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, wa3, wa4, t5, wa6, a7, t2, wa3, wa6)
 
 # test arm64: mv_a_237() = 0xe2927f55d9663aa0
 global _mv_a_237
 _mv_a_237:
-    mvA3(wa2, t3, t7)
+    mvA3(a0, a1, a2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, a2, a3, t7)
 
 # test arm64: mv_a_240() = 0x365560b6121f7410
 global _mv_a_240
 _mv_a_240:
-    mvA3(a2, t4, r0)
+    mvA3(t0, r1, t2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t2, wa4, t0)
 
 # test arm64: mv_a_241() = 0x72712bd788e7c121
 global _mv_a_241
 _mv_a_241:
-    mvA3(t2, a4, r1)
+    mvA3(wa0, wa1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, wa3, a4, wa5, wa6, a7, t2, a4, wa1)
 
 # test arm64: mv_a_243() = 0xec2d3a6076785b43
 global _mv_a_243
 _mv_a_243:
-    mvA3(t2, t4, t3)
+    mvA3(wa0, wa1, a2, t3, a4, t5, a6, t7, a0, a1, a2, t3, a4, t5, a6, t7, a2, a4, t3)
 
 # test arm64: mv_a_245() = 0x4be92ee96408f565
 global _mv_a_245
 _mv_a_245:
-    mvA3(a2, t4, a5)
+    mvA3(r0, wa1, a2, t3, t4, a5, t6, a7, a0, a1, a2, t3, t4, a5, t6, a7, a2, t4, a5)
 
 # test arm64: mv_a_246() = 0x898af9f0dad14276
 global _mv_a_246
 _mv_a_246:
-    mvA3(t2, a4, t6)
+    mvA3(t0, r1, a2, t3, a4, t5, wa6, a7, a0, a1, a2, t3, a4, t5, wa6, a7, a2, a4, wa6)
 
 # test arm64: mv_a_247() = 0xc5a53d7251998f87
 global _mv_a_247
 _mv_a_247:
-    mvA3(a2, a4, wa7)
+    mvA3(t0, a1, t2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t2, t4, a7)
 
 # test arm64: mv_a_250() = 0x2e1cc0488a52c8f7
 global _mv_a_250
 _mv_a_250:
-    mvA3(a2, wa5, r0)
+    mvA3(wa0, r1, t2, wa3, wa4, a5, a6, t7, a0, a1, a2, wa3, wa4, a5, a6, t7, t2, a5, wa0)
 
 # test arm64: mv_a_251() = 0x6a388b6a011b1608
 global _mv_a_251
 _mv_a_251:
-    mvA3(wa2, wa5, wa1)
+    mvA3(a0, a1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, wa3, t4, t5, wa6, a7, t2, t5, a1)
 
 # test arm64: mv_a_253() = 0xe3f499f2eeabb02a
 global _mv_a_253
 _mv_a_253:
-    mvA3(wa2, wa5, wa3)
+    mvA3(a0, r1, wa2, wa3, t4, a5, a6, t7, a0, a1, a2, wa3, t4, a5, a6, t7, wa2, a5, wa3)
 
 # test arm64: mv_a_254() = 0x796635a6573fd3b
 global _mv_a_254
 _mv_a_254:
-    mvA3(t2, t5, a4)
+    mvA3(wa0, t1, t2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t2, wa5, t4)
 
 # test arm64: mv_a_256() = 0x815259835304975d
 global _mv_a_256
 _mv_a_256:
-    mvA3(t2, wa5, wa6)
+    mvA3(t0, wa1, a2, wa3, a4, t5, t6, a7, a0, a1, a2, wa3, a4, t5, t6, a7, a2, t5, t6)
 
 # test arm64: mv_a_257() = 0xbd6c9d04c9cce46e
 global _mv_a_257
 _mv_a_257:
-    mvA3(t2, t5, t7)
+    mvA3(t0, a1, wa2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, t3, wa4, wa5, wa6, wa7, wa2, wa5, wa7)
 
 # test arm64: mv_a_260() = 0x272f7fc502861dde
 global _mv_a_260
 _mv_a_260:
-    mvA3(wa2, wa6, r0)
+    mvA3(t0, t1, wa2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa2, t6, t0)
 
 # test arm64: mv_a_261() = 0x634b4ae6794e6aef
 global _mv_a_261
 _mv_a_261:
-    mvA3(wa2, a6, t1)
+    mvA3(t0, a1, t2, t3, a4, wa5, t6, wa7, a0, a1, a2, t3, a4, wa5, t6, wa7, t2, t6, a1)
 
 # test arm64: mv_a_263() = 0xdd07596f66df0511
 global _mv_a_263
 _mv_a_263:
-    mvA3(t2, a6, wa3)
+    mvA3(a0, a1, t2, t3, a4, t5, a6, a7, a0, a1, a2, t3, a4, t5, a6, a7, t2, a6, t3)
 
 # test arm64: mv_a_264() = 0xa922d6dda75222
 global _mv_a_264
 _mv_a_264:
-    mvA3(t2, wa6, t4)
+    mvA3(wa0, r1, wa2, t3, t4, t5, t6, a7, a0, a1, a2, t3, t4, t5, t6, a7, wa2, t6, t4)
 
 # test arm64: mv_a_265() = 0x3cc34df8546f9f33
 global _mv_a_265
 _mv_a_265:
-    mvA3(a2, t6, wa5)
+    mvA3(wa0, a1, t2, wa3, a4, wa5, t6, wa7, a0, a1, a2, wa3, a4, wa5, t6, wa7, t2, t6, wa5)
 
 # test arm64: mv_a_267() = 0xb67f5c8142003955
 global _mv_a_267
 _mv_a_267:
-    mvA3(wa2, wa6, a7)
+    mvA3(a0, a1, a2, wa3, t4, a5, t6, wa7, a0, a1, a2, wa3, t4, a5, t6, wa7, a2, t6, wa7)
 
 # test arm64: mv_a_270() = 0x1ef6f3f77ab972c5
 global _mv_a_270
 _mv_a_270:
-    mvA3(wa2, t7, r0)
+    mvA3(t0, t1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, wa3, t4, t5, t6, t7, t2, t7, t0)
 
 # test arm64: mv_a_271() = 0x5b12bf18f181bfd6
 global _mv_a_271
 _mv_a_271:
-    mvA3(a2, a7, t1)
+    mvA3(t0, a1, wa2, t3, a4, wa5, t6, wa7, a0, a1, a2, t3, a4, wa5, t6, wa7, wa2, wa7, a1)
 
 # test arm64: mv_a_273() = 0xd4cecda1df1259f8
 global _mv_a_273
 _mv_a_273:
-    mvA3(wa2, a7, a3)
+    mvA3(a0, r1, a2, wa3, a4, wa5, wa6, a7, a0, a1, a2, wa3, a4, wa5, wa6, a7, a2, a7, wa3)
 
 # test arm64: mv_a_274() = 0xf870970955daa709
 global _mv_a_274
 _mv_a_274:
-    mvA3(a2, a7, t4)
+    mvA3(t0, a1, wa2, t3, wa4, a5, wa6, wa7, a0, a1, a2, t3, wa4, a5, wa6, wa7, wa2, wa7, wa4)
 
 # test arm64: mv_a_275() = 0x348ac22acca2f41a
 global _mv_a_275
 _mv_a_275:
-    mvA3(wa2, a7, a5)
+    mvA3(a0, wa1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, t3, wa4, a5, a6, a7, wa2, a7, a5)
 
 # test arm64: mv_a_276() = 0x722c8d32436b412b
 global _mv_a_276
 _mv_a_276:
-    mvA3(t2, t7, wa6)
+    mvA3(r0, r1, wa2, t3, t4, t5, t6, t7, a0, a1, a2, t3, t4, t5, t6, t7, wa2, t7, t6)
 
 # test arm64: mv_a_301() = 0x15de30ee2323d218
 global _mv_a_301
 _mv_a_301:
-    mvA3(t3, t0, r1)
+    mvA3(wa0, wa1, wa2, t3, wa4, t5, a6, wa7, a0, a1, a2, t3, wa4, t5, a6, wa7, t3, wa0, wa1)
 
 # test arm64: mv_a_302() = 0x537e5a5599ec1f29
 global _mv_a_302
 _mv_a_302:
-    mvA3(a3, t0, t2)
+    mvA3(t0, r1, a2, wa3, t4, t5, t6, wa7, a0, a1, a2, wa3, t4, t5, t6, wa7, wa3, t0, a2)
 
 # test arm64: mv_a_304() = 0xb33c08de877cb94b
 global _mv_a_304
 _mv_a_304:
-    mvA3(a3, a0, wa4)
+    mvA3(t0, t1, a2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a3, t0, t4)
 
 # test arm64: mv_a_305() = 0xef5633fffe45065c
 global _mv_a_305
 _mv_a_305:
-    mvA3(t3, r0, wa5)
+    mvA3(a0, r1, wa2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a3, a0, t5)
 
 # test arm64: mv_a_306() = 0x2cf7ff07750d536d
 global _mv_a_306
 _mv_a_306:
-    mvA3(wa3, a0, a6)
+    mvA3(a0, a1, wa2, t3, t4, a5, wa6, a7, a0, a1, a2, t3, t4, a5, wa6, a7, t3, a0, wa6)
 
 # test arm64: mv_a_307() = 0x69124288ebd5a07e
 global _mv_a_307
 _mv_a_307:
-    mvA3(t3, t0, a7)
+    mvA3(a0, r1, wa2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a3, a0, t7)
 
 # test arm64: mv_a_310() = 0xd18b255f248ed9ee
 global _mv_a_310
 _mv_a_310:
-    mvA3(wa3, t1, t0)
+    mvA3(r0, r1, a2, wa3, wa4, a5, a6, t7, a0, a1, a2, wa3, wa4, a5, a6, t7, wa3, r1, r0)
 
 # test arm64: mv_a_312() = 0x4b4719e8121f7410
 global _mv_a_312
 _mv_a_312:
-    mvA3(a3, wa1, a2)
+    mvA3(r0, r1, wa2, wa3, t4, wa5, t6, wa7, a0, a1, a2, wa3, t4, wa5, t6, wa7, wa3, r1, wa2)
 
 # test arm64: mv_a_314() = 0xab04c870ffb00e32
 global _mv_a_314
 _mv_a_314:
-    mvA3(a3, wa1, t4)
+    mvA3(wa0, wa1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, t3, wa1, wa4)
 
 # test arm64: mv_a_315() = 0xe71ef39276785b43
 global _mv_a_315
 _mv_a_315:
-    mvA3(a3, r1, t5)
+    mvA3(a0, t1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, t3, wa4, t5, wa6, wa7, t3, t1, t5)
 
 # test arm64: mv_a_316() = 0x24c0be99ed40a854
 global _mv_a_316
 _mv_a_316:
-    mvA3(t3, r1, a6)
+    mvA3(wa0, t1, t2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a3, t1, a6)
 
 # test arm64: mv_a_317() = 0x60db021b6408f565
 global _mv_a_317
 _mv_a_317:
-    mvA3(t3, r1, t7)
+    mvA3(t0, r1, t2, wa3, a4, a5, wa6, a7, a0, a1, a2, wa3, a4, a5, wa6, a7, wa3, r1, a7)
 
 # test arm64: mv_a_320() = 0xca9c837b9cc22ed5
 global _mv_a_320
 _mv_a_320:
-    mvA3(a3, wa2, a0)
+    mvA3(a0, wa1, t2, wa3, t4, a5, t6, wa7, a0, a1, a2, wa3, t4, a5, t6, wa7, wa3, t2, a0)
 
 # test arm64: mv_a_321() = 0x6b84e9d138a7be6
 global _mv_a_321
 _mv_a_321:
-    mvA3(wa3, a2, t1)
+    mvA3(wa0, r1, t2, t3, wa4, a5, t6, wa7, a0, a1, a2, t3, wa4, a5, t6, wa7, t3, t2, r1)
 
 # test arm64: mv_a_324() = 0xa416268d77e36319
 global _mv_a_324
 _mv_a_324:
-    mvA3(a3, wa2, t4)
+    mvA3(wa0, wa1, wa2, wa3, t4, t5, wa6, a7, a0, a1, a2, wa3, t4, t5, wa6, a7, wa3, wa2, t4)
 
 # test arm64: mv_a_325() = 0xe03051aeeeabb02a
 global _mv_a_325
 _mv_a_325:
-    mvA3(t3, wa2, t5)
+    mvA3(t0, wa1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, wa3, wa4, wa5, t6, wa7, wa3, wa2, wa5)
 
 # test arm64: mv_a_326() = 0x1dd21cb66573fd3b
 global _mv_a_326
 _mv_a_326:
-    mvA3(a3, a2, wa6)
+    mvA3(r0, r1, a2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, a3, a2, t6)
 
 # test arm64: mv_a_327() = 0x59ec6037dc3c4a4c
 global _mv_a_327
 _mv_a_327:
-    mvA3(wa3, t2, a7)
+    mvA3(a0, r1, t2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a3, t2, wa7)
 
 # test arm64: mv_a_340() = 0xa578172a8d28d8a3
 global _mv_a_340
 _mv_a_340:
-    mvA3(wa3, wa4, wa0)
+    mvA3(t0, t1, t2, t3, a4, wa5, t6, t7, a0, a1, a2, t3, a4, wa5, t6, t7, t3, a4, t0)
 
 # test arm64: mv_a_341() = 0xe193e24c03f125b4
 global _mv_a_341
 _mv_a_341:
-    mvA3(t3, a4, wa1)
+    mvA3(t0, r1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, a3, t4, r1)
 
 # test arm64: mv_a_342() = 0x1f340bb37ab972c5
 global _mv_a_342
 _mv_a_342:
-    mvA3(t3, wa4, t2)
+    mvA3(r0, r1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a3, a4, t2)
 
 # test arm64: mv_a_345() = 0xbb0be55ddf1259f8
 global _mv_a_345
 _mv_a_345:
-    mvA3(t3, t4, t5)
+    mvA3(wa0, a1, a2, t3, t4, a5, a6, t7, a0, a1, a2, t3, t4, a5, a6, t7, t3, t4, a5)
 
 # test arm64: mv_a_346() = 0xf8adb06555daa709
 global _mv_a_346
 _mv_a_346:
-    mvA3(wa3, t4, wa6)
+    mvA3(wa0, t1, t2, wa3, t4, t5, wa6, t7, a0, a1, a2, wa3, t4, t5, wa6, t7, wa3, t4, wa6)
 
 # test arm64: mv_a_347() = 0x34c7f3e6cca2f41a
 global _mv_a_347
 _mv_a_347:
-    mvA3(wa3, t4, t7)
+    mvA3(wa0, wa1, wa2, t3, t4, wa5, a6, t7, a0, a1, a2, t3, t4, wa5, a6, t7, t3, t4, t7)
 
 # test arm64: mv_a_350() = 0x9d3f76bd055c2d8a
 global _mv_a_350
 _mv_a_350:
-    mvA3(t3, t5, a0)
+    mvA3(t0, wa1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, t3, wa4, wa5, a6, a7, t3, wa5, t0)
 
 # test arm64: mv_a_351() = 0xd95b41de7c247a9b
 global _mv_a_351
 _mv_a_351:
-    mvA3(t3, a5, r1)
+    mvA3(r0, t1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, wa3, t4, t5, t6, a7, wa3, t5, t1)
 
 # test arm64: mv_a_352() = 0x16fb6b45f2ecc7ac
 global _mv_a_352
 _mv_a_352:
-    mvA3(t3, a5, a2)
+    mvA3(t0, r1, wa2, wa3, t4, wa5, t6, t7, a0, a1, a2, wa3, t4, wa5, t6, t7, wa3, wa5, wa2)
 
 # test arm64: mv_a_354() = 0x76b919cee07d61ce
 global _mv_a_354
 _mv_a_354:
-    mvA3(wa3, a5, wa4)
+    mvA3(t0, a1, wa2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a3, a5, wa4)
 
 # test arm64: mv_a_356() = 0xf0750ff7ce0dfbf0
 global _mv_a_356
 _mv_a_356:
-    mvA3(wa3, t5, wa6)
+    mvA3(a0, a1, t2, t3, t4, wa5, wa6, t7, a0, a1, a2, t3, t4, wa5, wa6, t7, t3, wa5, wa6)
 
 # test arm64: mv_a_357() = 0x2c8f537944d64901
 global _mv_a_357
 _mv_a_357:
-    mvA3(wa3, wa5, t7)
+    mvA3(t0, t1, wa2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a3, wa5, a7)
 
 # test arm64: mv_a_360() = 0x965236397d8f8271
 global _mv_a_360
 _mv_a_360:
-    mvA3(a3, t6, r0)
+    mvA3(t0, a1, t2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a3, a6, t0)
 
 # test arm64: mv_a_361() = 0xd26e015af457cf82
 global _mv_a_361
 _mv_a_361:
-    mvA3(a3, wa6, a1)
+    mvA3(a0, wa1, a2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a3, wa6, wa1)
 
 # test arm64: mv_a_362() = 0x100e2ac26b201c93
 global _mv_a_362
 _mv_a_362:
-    mvA3(a3, wa6, wa2)
+    mvA3(a0, wa1, wa2, t3, wa4, t5, t6, wa7, a0, a1, a2, t3, wa4, t5, t6, wa7, t3, t6, wa2)
 
 # test arm64: mv_a_364() = 0x6fcbd94b58b0b6b5
 global _mv_a_364
 _mv_a_364:
-    mvA3(wa3, a6, t4)
+    mvA3(wa0, a1, t2, wa3, a4, t5, wa6, wa7, a0, a1, a2, wa3, a4, t5, wa6, wa7, wa3, wa6, a4)
 
 # test arm64: mv_a_365() = 0xabe6046ccf7903c6
 global _mv_a_365
 _mv_a_365:
-    mvA3(wa3, t6, t5)
+    mvA3(a0, a1, t2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a3, wa6, t5)
 
 # test arm64: mv_a_367() = 0x25a212f5bd099de8
 global _mv_a_367
 _mv_a_367:
-    mvA3(a3, a6, a7)
+    mvA3(t0, t1, wa2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a3, wa6, wa7)
 
 # test arm64: mv_a_370() = 0x8e19aa6bf5c2d758
 global _mv_a_370
 _mv_a_370:
-    mvA3(a3, a7, t0)
+    mvA3(t0, a1, wa2, t3, wa4, wa5, t6, a7, a0, a1, a2, t3, wa4, wa5, t6, a7, t3, a7, t0)
 
 # test arm64: mv_a_371() = 0xca35758d6c8b2469
 global _mv_a_371
 _mv_a_371:
-    mvA3(wa3, a7, a1)
+    mvA3(wa0, a1, a2, wa3, t4, t5, t6, wa7, a0, a1, a2, wa3, t4, t5, t6, wa7, wa3, wa7, a1)
 
 # test arm64: mv_a_372() = 0x7d59ef4e353717a
 global _mv_a_372
 _mv_a_372:
-    mvA3(a3, t7, a2)
+    mvA3(wa0, a1, wa2, t3, wa4, wa5, a6, t7, a0, a1, a2, t3, wa4, wa5, a6, t7, t3, t7, wa2)
 
 # test arm64: mv_a_374() = 0x67934d7dd0e40b9c
 global _mv_a_374
 _mv_a_374:
-    mvA3(a3, a7, wa4)
+    mvA3(a0, r1, t2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, a3, t7, t4)
 
 # test arm64: mv_a_375() = 0xa3ad789f47ac58ad
 global _mv_a_375
 _mv_a_375:
-    mvA3(wa3, t7, t5)
+    mvA3(t0, wa1, a2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a3, a7, t5)
 
 # test arm64: mv_a_376() = 0xe14f43a6be74a5be
 global _mv_a_376
 _mv_a_376:
-    mvA3(a3, t7, a6)
+    mvA3(r0, t1, a2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a3, a7, wa6)
 
 # test arm64: mv_a_401() = 0x77d2d8749e2d36ab
 global _mv_a_401
 _mv_a_401:
-    mvA3(wa4, a0, r1)
+    mvA3(t0, r1, a2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa4, t0, r1)
 
 # test arm64: mv_a_402() = 0xb57301dc14f583bc
 global _mv_a_402
 _mv_a_402:
-    mvA3(t4, t0, t2)
+    mvA3(t0, wa1, wa2, wa3, wa4, a5, t6, a7, a0, a1, a2, wa3, wa4, a5, t6, a7, wa4, t0, wa2)
 
 # test arm64: mv_a_403() = 0xf18ee6fd8bbdd0cd
 global _mv_a_403
 _mv_a_403:
-    mvA3(wa4, t0, wa3)
+    mvA3(t0, wa1, a2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa4, t0, a3)
 
 # test arm64: mv_a_405() = 0x514adb86794e6aef
 global _mv_a_405
 _mv_a_405:
-    mvA3(wa4, t0, wa5)
+    mvA3(t0, t1, t2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, t4, t0, a5)
 
 # test arm64: mv_a_406() = 0x8eeca68df016b800
 global _mv_a_406
 _mv_a_406:
-    mvA3(wa4, r0, wa6)
+    mvA3(r0, t1, a2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, r0, a6)
 
 # test arm64: mv_a_407() = 0xcb06ea0f66df0511
 global _mv_a_407
 _mv_a_407:
-    mvA3(a4, a0, wa7)
+    mvA3(r0, wa1, t2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa4, r0, t7)
 
 # test arm64: mv_a_410() = 0x337fcce59f983e81
 global _mv_a_410
 _mv_a_410:
-    mvA3(t4, a1, wa0)
+    mvA3(r0, r1, t2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa4, r1, r0)
 
 # test arm64: mv_a_412() = 0xad3bc16e8d28d8a3
 global _mv_a_412
 _mv_a_412:
-    mvA3(a4, t1, t2)
+    mvA3(r0, a1, wa2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, wa3, wa4, t5, wa6, wa7, wa4, a1, wa2)
 
 # test arm64: mv_a_413() = 0xe957a69003f125b4
 global _mv_a_413
 _mv_a_413:
-    mvA3(t4, r1, a3)
+    mvA3(a0, r1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, wa3, t4, a5, wa6, t7, t4, r1, wa3)
 
 # test arm64: mv_a_415() = 0x49139b18f181bfd6
 global _mv_a_415
 _mv_a_415:
-    mvA3(wa4, r1, wa5)
+    mvA3(r0, a1, a2, wa3, wa4, a5, a6, t7, a0, a1, a2, wa3, wa4, a5, a6, t7, wa4, a1, a5)
 
 # test arm64: mv_a_416() = 0x86b56620684a0ce7
 global _mv_a_416
 _mv_a_416:
-    mvA3(a4, a1, a6)
+    mvA3(a0, r1, a2, wa3, t4, a5, a6, a7, a0, a1, a2, wa3, t4, a5, a6, a7, t4, r1, a6)
 
 # test arm64: mv_a_417() = 0xc2cfa9a1df1259f8
 global _mv_a_417
 _mv_a_417:
-    mvA3(t4, r1, a7)
+    mvA3(r0, r1, t2, t3, wa4, wa5, a6, t7, a0, a1, a2, t3, wa4, wa5, a6, t7, wa4, r1, t7)
 
 # test arm64: mv_a_420() = 0x2c912b0217cb9368
 global _mv_a_420
 _mv_a_420:
-    mvA3(t4, a2, t0)
+    mvA3(wa0, t1, t2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a4, t2, wa0)
 
 # test arm64: mv_a_421() = 0x68acf6238e93e079
 global _mv_a_421
 _mv_a_421:
-    mvA3(t4, a2, wa1)
+    mvA3(wa0, wa1, a2, wa3, t4, a5, a6, t7, a0, a1, a2, wa3, t4, a5, a6, t7, t4, a2, wa1)
 
 # test arm64: mv_a_423() = 0xe26904ac7c247a9b
 global _mv_a_423
 _mv_a_423:
-    mvA3(t4, wa2, a3)
+    mvA3(wa0, wa1, wa2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t4, wa2, a3)
 
 # test arm64: mv_a_425() = 0x4224f93569b514bd
 global _mv_a_425
 _mv_a_425:
-    mvA3(wa4, t2, wa5)
+    mvA3(wa0, r1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, t3, t4, t5, wa6, a7, t4, t2, t5)
 
 # test arm64: mv_a_426() = 0x7fc6c43ce07d61ce
 global _mv_a_426
 _mv_a_426:
-    mvA3(a4, wa2, a6)
+    mvA3(wa0, t1, wa2, a3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa4, wa2, t6)
 
 # test arm64: mv_a_427() = 0xbbe107be5745aedf
 global _mv_a_427
 _mv_a_427:
-    mvA3(t4, a2, wa7)
+    mvA3(t0, wa1, a2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, t3, wa4, wa5, wa6, wa7, wa4, a2, wa7)
 
 # test arm64: mv_a_430() = 0x245a00948ffee84f
 global _mv_a_430
 _mv_a_430:
-    mvA3(a4, wa3, wa0)
+    mvA3(a0, t1, wa2, wa3, a4, t5, a6, a7, a0, a1, a2, wa3, a4, t5, a6, a7, a4, wa3, a0)
 
 # test arm64: mv_a_431() = 0x6075cbb606c73560
 global _mv_a_431
 _mv_a_431:
-    mvA3(a4, wa3, wa1)
+    mvA3(r0, wa1, a2, wa3, t4, a5, a6, t7, a0, a1, a2, wa3, t4, a5, a6, t7, t4, wa3, wa1)
 
 # test arm64: mv_a_432() = 0x9e15f51d7d8f8271
 global _mv_a_432
 _mv_a_432:
-    mvA3(a4, wa3, t2)
+    mvA3(a0, t1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t4, a3, wa2)
 
 # test arm64: mv_a_435() = 0x39edcec7e1e869a4
 global _mv_a_435
 _mv_a_435:
-    mvA3(wa4, t3, wa5)
+    mvA3(a0, a1, a2, t3, a4, t5, wa6, t7, a0, a1, a2, t3, a4, t5, wa6, t7, a4, t3, t5)
 
 # test arm64: mv_a_436() = 0x778f99cf58b0b6b5
 global _mv_a_436
 _mv_a_436:
-    mvA3(wa4, t3, wa6)
+    mvA3(wa0, t1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, wa3, t4, t5, t6, t7, t4, wa3, t6)
 
 # test arm64: mv_a_437() = 0xb3a9dd50cf7903c6
 global _mv_a_437
 _mv_a_437:
-    mvA3(t4, a3, t7)
+    mvA3(r0, t1, a2, a3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa4, a3, wa7)
 
 # test arm64: mv_a_450() = 0xff341e438065921d
 global _mv_a_450
 _mv_a_450:
-    mvA3(t4, a5, r0)
+    mvA3(wa0, r1, a2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa4, wa5, wa0)
 
 # test arm64: mv_a_451() = 0x3b4fe964f72ddf2e
 global _mv_a_451
 _mv_a_451:
-    mvA3(t4, wa5, wa1)
+    mvA3(t0, t1, wa2, wa3, t4, wa5, a6, t7, a0, a1, a2, wa3, t4, wa5, a6, t7, t4, wa5, t1)
 
 # test arm64: mv_a_452() = 0x78f012cc6df62c3f
 global _mv_a_452
 _mv_a_452:
-    mvA3(t4, wa5, wa2)
+    mvA3(t0, r1, t2, t3, t4, a5, a6, t7, a0, a1, a2, t3, t4, a5, a6, t7, t4, a5, t2)
 
 # test arm64: mv_a_453() = 0xb50bf7ede4be7950
 global _mv_a_453
 _mv_a_453:
-    mvA3(t4, a5, t3)
+    mvA3(r0, a1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, t3, a4, t5, a6, wa7, a4, t5, t3)
 
 # test arm64: mv_a_456() = 0x5269b77e49176083
 global _mv_a_456
 _mv_a_456:
-    mvA3(t4, t5, t6)
+    mvA3(t0, a1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa4, t5, t6)
 
 # test arm64: mv_a_457() = 0x8e83faffbfdfad94
 global _mv_a_457
 _mv_a_457:
-    mvA3(wa4, t5, wa7)
+    mvA3(r0, a1, wa2, wa3, a4, wa5, t6, a7, a0, a1, a2, wa3, a4, wa5, t6, a7, a4, wa5, a7)
 
 # test arm64: mv_a_460() = 0xf846ddbff898e704
 global _mv_a_460
 _mv_a_460:
-    mvA3(wa4, wa6, r0)
+    mvA3(r0, r1, wa2, t3, t4, wa5, t6, wa7, a0, a1, a2, t3, t4, wa5, t6, wa7, t4, t6, r0)
 
 # test arm64: mv_a_461() = 0x3462a8e16f613415
 global _mv_a_461
 _mv_a_461:
-    mvA3(t4, wa6, r1)
+    mvA3(t0, wa1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, wa3, wa4, a5, a6, a7, wa4, a6, wa1)
 
 # test arm64: mv_a_462() = 0x7202d248e6298126
 global _mv_a_462
 _mv_a_462:
-    mvA3(a4, t6, wa2)
+    mvA3(r0, wa1, wa2, t3, a4, t5, wa6, a7, a0, a1, a2, t3, a4, t5, wa6, a7, a4, wa6, wa2)
 
 # test arm64: mv_a_463() = 0xae1eb76a5cf1ce37
 global _mv_a_463
 _mv_a_463:
-    mvA3(t4, a6, t3)
+    mvA3(r0, a1, t2, wa3, a4, a5, a6, a7, a0, a1, a2, wa3, a4, a5, a6, a7, a4, a6, wa3)
 
 # test arm64: mv_a_465() = 0xddaabf34a826859
 global _mv_a_465
 _mv_a_465:
-    mvA3(a4, a6, wa5)
+    mvA3(t0, r1, wa2, t3, t4, a5, t6, wa7, a0, a1, a2, t3, t4, a5, t6, wa7, t4, t6, a5)
 
 # test arm64: mv_a_467() = 0x8796ba7c3813027b
 global _mv_a_467
 _mv_a_467:
-    mvA3(t4, a6, wa7)
+    mvA3(t0, t1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, t3, a4, a5, a6, t7, a4, a6, t7)
 
 # test arm64: mv_a_470() = 0xf00e51f270cc3beb
 global _mv_a_470
 _mv_a_470:
-    mvA3(a4, a7, r0)
+    mvA3(a0, wa1, t2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t4, a7, a0)
 
 # test arm64: mv_a_471() = 0x2c2a1d13e79488fc
 global _mv_a_471
 _mv_a_471:
-    mvA3(t4, wa7, a1)
+    mvA3(r0, wa1, t2, wa3, t4, t5, a6, t7, a0, a1, a2, wa3, t4, t5, a6, t7, t4, t7, wa1)
 
 # test arm64: mv_a_472() = 0x69ca467b5e5cd60d
 global _mv_a_472
 _mv_a_472:
-    mvA3(t4, a7, t2)
+    mvA3(a0, t1, a2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, a7, a2)
 
 # test arm64: mv_a_473() = 0xa5e62b9cd525231e
 global _mv_a_473
 _mv_a_473:
-    mvA3(wa4, t7, wa3)
+    mvA3(a0, wa1, wa2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, wa3, wa4, a5, wa6, wa7, wa4, wa7, wa3)
 
 # test arm64: mv_a_475() = 0x5a22025c2b5bd40
 global _mv_a_475
 _mv_a_475:
-    mvA3(wa4, t7, t5)
+    mvA3(a0, wa1, wa2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t4, t7, a5)
 
 # test arm64: mv_a_476() = 0x4343eb2d397e0a51
 global _mv_a_476
 _mv_a_476:
-    mvA3(t4, t7, wa6)
+    mvA3(a0, a1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, wa3, a4, a5, wa6, t7, a4, t7, wa6)
 
 # test arm64: mv_a_501() = 0xe6f4a0e919369b3e
 global _mv_a_501
 _mv_a_501:
-    mvA3(t5, a0, wa1)
+    mvA3(a0, t1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, t3, t4, t5, wa6, a7, t5, a0, t1)
 
 # test arm64: mv_a_502() = 0x2494ca508ffee84f
 global _mv_a_502
 _mv_a_502:
-    mvA3(t5, wa0, a2)
+    mvA3(a0, wa1, a2, t3, wa4, a5, a6, t7, a0, a1, a2, t3, wa4, a5, a6, t7, a5, a0, a2)
 
 # test arm64: mv_a_503() = 0x60b0af7206c73560
 global _mv_a_503
 _mv_a_503:
-    mvA3(a5, a0, t3)
+    mvA3(t0, a1, t2, t3, t4, a5, a6, t7, a0, a1, a2, t3, t4, a5, a6, t7, a5, t0, t3)
 
 # test arm64: mv_a_504() = 0x845278d97d8f8271
 global _mv_a_504
 _mv_a_504:
-    mvA3(t5, t0, wa4)
+    mvA3(a0, r1, wa2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t5, a0, wa4)
 
 # test arm64: mv_a_506() = 0xfe0e6f026b201c93
 global _mv_a_506
 _mv_a_506:
-    mvA3(wa5, a0, wa6)
+    mvA3(a0, wa1, t2, wa3, wa4, wa5, a6, t7, a0, a1, a2, wa3, wa4, wa5, a6, t7, wa5, a0, a6)
 
 # test arm64: mv_a_507() = 0x3a28b283e1e869a4
 global _mv_a_507
 _mv_a_507:
-    mvA3(a5, r0, a7)
+    mvA3(a0, wa1, t2, t3, a4, t5, t6, t7, a0, a1, a2, t3, a4, t5, t6, t7, t5, a0, t7)
 
 # test arm64: mv_a_510() = 0xa2a1955a1aa1a314
 global _mv_a_510
 _mv_a_510:
-    mvA3(t5, wa1, t0)
+    mvA3(t0, r1, t2, t3, a4, a5, a6, wa7, a0, a1, a2, t3, a4, a5, a6, wa7, a5, r1, t0)
 
 # test arm64: mv_a_512() = 0x1c5d89e308323d36
 global _mv_a_512
 _mv_a_512:
-    mvA3(a5, r1, wa2)
+    mvA3(wa0, wa1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, t3, t4, t5, wa6, a7, t5, wa1, a2)
 
 # test arm64: mv_a_513() = 0x58796f047efa8a47
 global _mv_a_513
 _mv_a_513:
-    mvA3(a5, wa1, t3)
+    mvA3(r0, a1, wa2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t5, a1, a3)
 
 # test arm64: mv_a_514() = 0x7c1b386bf5c2d758
 global _mv_a_514
 _mv_a_514:
-    mvA3(t5, r1, wa4)
+    mvA3(t0, a1, t2, t3, a4, wa5, a6, wa7, a0, a1, a2, t3, a4, wa5, a6, wa7, wa5, a1, a4)
 
 # test arm64: mv_a_516() = 0xf5d72e94e353717a
 global _mv_a_516
 _mv_a_516:
-    mvA3(t5, a1, t6)
+    mvA3(a0, r1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, t3, a4, wa5, wa6, wa7, wa5, r1, wa6)
 
 # test arm64: mv_a_517() = 0x31f172165a1bbe8b
 global _mv_a_517
 _mv_a_517:
-    mvA3(a5, wa1, t7)
+    mvA3(wa0, r1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, wa3, wa4, wa5, t6, wa7, wa5, r1, wa7)
 
 # test arm64: mv_a_520() = 0x9bb2f37692d4f7fb
 global _mv_a_520
 _mv_a_520:
-    mvA3(wa5, wa2, r0)
+    mvA3(t0, r1, t2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa5, t2, t0)
 
 # test arm64: mv_a_521() = 0xd7cebe98099d450c
 global _mv_a_521
 _mv_a_521:
-    mvA3(wa5, a2, t1)
+    mvA3(r0, r1, a2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa5, a2, r1)
 
 # test arm64: mv_a_523() = 0x518acd20f72ddf2e
 global _mv_a_523
 _mv_a_523:
-    mvA3(wa5, a2, wa3)
+    mvA3(t0, wa1, a2, t3, wa4, wa5, wa6, a7, a0, a1, a2, t3, wa4, wa5, wa6, a7, wa5, a2, t3)
 
 # test arm64: mv_a_524() = 0x752c96886df62c3f
 global _mv_a_524
 _mv_a_524:
-    mvA3(t5, t2, wa4)
+    mvA3(r0, t1, a2, t3, wa4, a5, t6, wa7, a0, a1, a2, t3, wa4, a5, t6, wa7, a5, a2, wa4)
 
 # test arm64: mv_a_526() = 0xeee88cb15b86c661
 global _mv_a_526
 _mv_a_526:
-    mvA3(wa5, wa2, a6)
+    mvA3(t0, r1, wa2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, wa2, a6)
 
 # test arm64: mv_a_527() = 0x2b02d032d24f1372
 global _mv_a_527
 _mv_a_527:
-    mvA3(wa5, wa2, t7)
+    mvA3(a0, t1, t2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, t2, wa7)
 
 # test arm64: mv_a_530() = 0x937bc9090b084ce2
 global _mv_a_530
 _mv_a_530:
-    mvA3(a5, t3, t0)
+    mvA3(t0, wa1, a2, t3, t4, t5, t6, t7, a0, a1, a2, t3, t4, t5, t6, t7, t5, t3, t0)
 
 # test arm64: mv_a_531() = 0xcf97942a81d099f3
 global _mv_a_531
 _mv_a_531:
-    mvA3(a5, wa3, t1)
+    mvA3(t0, wa1, wa2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a5, a3, wa1)
 
 # test arm64: mv_a_532() = 0xd37bd91f898e704
 global _mv_a_532
 _mv_a_532:
-    mvA3(t5, wa3, a2)
+    mvA3(a0, a1, wa2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa5, a3, wa2)
 
 # test arm64: mv_a_534() = 0x6cf56c1ae6298126
 global _mv_a_534
 _mv_a_534:
-    mvA3(t5, a3, t4)
+    mvA3(a0, t1, a2, t3, wa4, wa5, a6, wa7, a0, a1, a2, t3, wa4, wa5, a6, wa7, wa5, t3, wa4)
 
 # test arm64: mv_a_536() = 0xe6b16243d3ba1b48
 global _mv_a_536
 _mv_a_536:
-    mvA3(wa5, t3, a6)
+    mvA3(a0, a1, wa2, wa3, a4, wa5, wa6, a7, a0, a1, a2, wa3, a4, wa5, wa6, a7, wa5, wa3, wa6)
 
 # test arm64: mv_a_537() = 0x22cba5c54a826859
 global _mv_a_537
 _mv_a_537:
-    mvA3(a5, t3, wa7)
+    mvA3(t0, a1, t2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t5, a3, wa7)
 
 # test arm64: mv_a_540() = 0x768e8725833ba1c9
 global _mv_a_540
 _mv_a_540:
-    mvA3(a5, a4, a0)
+    mvA3(a0, t1, t2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a5, wa4, a0)
 
 # test arm64: mv_a_541() = 0xb2aa5246fa03eeda
 global _mv_a_541
 _mv_a_541:
-    mvA3(a5, a4, a1)
+    mvA3(a0, wa1, t2, t3, t4, t5, a6, t7, a0, a1, a2, t3, t4, t5, a6, t7, t5, t4, wa1)
 
 # test arm64: mv_a_542() = 0xf04a7bae70cc3beb
 global _mv_a_542
 _mv_a_542:
-    mvA3(t5, t4, a2)
+    mvA3(a0, a1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa5, a4, t2)
 
 # test arm64: mv_a_543() = 0x2c6660cfe79488fc
 global _mv_a_543
 _mv_a_543:
-    mvA3(wa5, a4, a3)
+    mvA3(a0, wa1, wa2, t3, a4, t5, t6, wa7, a0, a1, a2, t3, a4, t5, t6, wa7, t5, a4, t3)
 
 # test arm64: mv_a_546() = 0xc9c420604bed702f
 global _mv_a_546
 _mv_a_546:
-    mvA3(wa5, a4, a6)
+    mvA3(a0, t1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, wa3, a4, a5, a6, wa7, a5, a4, a6)
 
 # test arm64: mv_a_547() = 0x5de63e1c2b5bd40
 global _mv_a_547
 _mv_a_547:
-    mvA3(wa5, a4, t7)
+    mvA3(t0, r1, t2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa5, wa4, a7)
 
 # test arm64: mv_a_560() = 0x6768a63473a24b97
 global _mv_a_560
 _mv_a_560:
-    mvA3(t5, t6, t0)
+    mvA3(t0, t1, a2, wa3, t4, wa5, t6, t7, a0, a1, a2, wa3, t4, wa5, t6, t7, wa5, t6, t0)
 
 # test arm64: mv_a_561() = 0xa3847155ea6a98a8
 global _mv_a_561
 _mv_a_561:
-    mvA3(a5, a6, t1)
+    mvA3(a0, wa1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, t3, t4, wa5, t6, a7, wa5, t6, wa1)
 
 # test arm64: mv_a_562() = 0xe1249abd6132e5b9
 global _mv_a_562
 _mv_a_562:
-    mvA3(t5, wa6, a2)
+    mvA3(r0, t1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, t3, t4, a5, wa6, t7, a5, wa6, a2)
 
 # test arm64: mv_a_563() = 0x1d407fded7fb32ca
 global _mv_a_563
 _mv_a_563:
-    mvA3(wa5, t6, t3)
+    mvA3(a0, r1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, t3, t4, wa5, t6, a7, wa5, t6, t3)
 
 # test arm64: mv_a_564() = 0x40e249464ec37fdb
 global _mv_a_564
 _mv_a_564:
-    mvA3(wa5, t6, wa4)
+    mvA3(wa0, r1, t2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t5, wa6, t4)
 
 # test arm64: mv_a_567() = 0xf6b882f0b31c670e
 global _mv_a_567
 _mv_a_567:
-    mvA3(a5, wa6, wa7)
+    mvA3(wa0, r1, wa2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, a5, t6, t7)
 
 # test arm64: mv_a_570() = 0x5f301a66ebd5a07e
 global _mv_a_570
 _mv_a_570:
-    mvA3(t5, t7, t0)
+    mvA3(t0, t1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, wa3, a4, t5, t6, a7, t5, a7, t0)
 
 # test arm64: mv_a_571() = 0x9b4be588629ded8f
 global _mv_a_571
 _mv_a_571:
-    mvA3(t5, t7, wa1)
+    mvA3(wa0, wa1, a2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t7, wa1)
 
 # test arm64: mv_a_572() = 0xd8ec0eefd9663aa0
 global _mv_a_572
 _mv_a_572:
-    mvA3(wa5, t7, a2)
+    mvA3(wa0, a1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, t3, t4, t5, t6, wa7, t5, wa7, wa2)
 
 # test arm64: mv_a_573() = 0x1507f411502e87b1
 global _mv_a_573
 _mv_a_573:
-    mvA3(wa5, wa7, t3)
+    mvA3(wa0, wa1, a2, t3, t4, t5, a6, a7, a0, a1, a2, t3, t4, t5, a6, a7, t5, a7, t3)
 
 # test arm64: mv_a_574() = 0x38a9bd78c6f6d4c2
 global _mv_a_574
 _mv_a_574:
-    mvA3(a5, wa7, wa4)
+    mvA3(wa0, a1, a2, wa3, wa4, t5, a6, t7, a0, a1, a2, wa3, wa4, t5, a6, t7, t5, t7, wa4)
 
 # test arm64: mv_a_576() = 0xb265b3a1b4876ee4
 global _mv_a_576
 _mv_a_576:
-    mvA3(a5, wa7, wa6)
+    mvA3(r0, wa1, a2, wa3, a4, wa5, a6, wa7, a0, a1, a2, wa3, a4, wa5, a6, wa7, wa5, wa7, a6)
 
 # test arm64: mv_a_601() = 0x56e9494f943fffd1
 global _mv_a_601
 _mv_a_601:
-    mvA3(wa6, r0, r1)
+    mvA3(t0, t1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, t3, a4, a5, t6, a7, t6, t0, t1)
 
 # test arm64: mv_a_602() = 0x948972b70b084ce2
 global _mv_a_602
 _mv_a_602:
-    mvA3(a6, t0, t2)
+    mvA3(r0, a1, a2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa6, r0, a2)
 
 # test arm64: mv_a_603() = 0xd0a557d881d099f3
 global _mv_a_603
 _mv_a_603:
-    mvA3(a6, r0, a3)
+    mvA3(a0, r1, t2, wa3, t4, t5, t6, wa7, a0, a1, a2, wa3, t4, t5, t6, wa7, t6, a0, wa3)
 
 # test arm64: mv_a_604() = 0xf447213ff898e704
 global _mv_a_604
 _mv_a_604:
-    mvA3(t6, r0, wa4)
+    mvA3(r0, a1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, wa3, wa4, t5, a6, t7, a6, r0, wa4)
 
 # test arm64: mv_a_605() = 0x30614c616f613415
 global _mv_a_605
 _mv_a_605:
-    mvA3(a6, r0, wa5)
+    mvA3(t0, t1, a2, wa3, wa4, a5, wa6, t7, a0, a1, a2, wa3, wa4, a5, wa6, t7, wa6, t0, a5)
 
 # test arm64: mv_a_607() = 0xaa1d5aea5cf1ce37
 global _mv_a_607
 _mv_a_607:
-    mvA3(t6, t0, a7)
+    mvA3(t0, r1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, t3, wa4, t5, t6, a7, t6, t0, a7)
 
 # test arm64: mv_a_610() = 0x12963dc095ab07a7
 global _mv_a_610
 _mv_a_610:
-    mvA3(wa6, a1, a0)
+    mvA3(r0, a1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, wa3, t4, t5, wa6, a7, wa6, a1, r0)
 
 # test arm64: mv_a_612() = 0x8c523249833ba1c9
 global _mv_a_612
 _mv_a_612:
-    mvA3(wa6, t1, t2)
+    mvA3(a0, a1, a2, wa3, a4, t5, t6, t7, a0, a1, a2, wa3, a4, t5, t6, t7, t6, a1, a2)
 
 # test arm64: mv_a_613() = 0xc86e176afa03eeda
 global _mv_a_613
 _mv_a_613:
-    mvA3(a6, wa1, wa3)
+    mvA3(wa0, r1, t2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, a6, r1, a3)
 
 # test arm64: mv_a_614() = 0xec0fe0d270cc3beb
 global _mv_a_614
 _mv_a_614:
-    mvA3(t6, t1, wa4)
+    mvA3(wa0, t1, t2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a6, t1, t4)
 
 # test arm64: mv_a_615() = 0x282a0bf3e79488fc
 global _mv_a_615
 _mv_a_615:
-    mvA3(t6, r1, t5)
+    mvA3(r0, r1, wa2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a6, r1, a5)
 
 # test arm64: mv_a_617() = 0xa1e61a7cd525231e
 global _mv_a_617
 _mv_a_617:
-    mvA3(a6, r1, a7)
+    mvA3(r0, r1, wa2, t3, t4, t5, a6, t7, a0, a1, a2, t3, t4, t5, a6, t7, a6, r1, t7)
 
 # test arm64: mv_a_620() = 0xba79bdd0dde5c8e
 global _mv_a_620
 _mv_a_620:
-    mvA3(t6, wa2, a0)
+    mvA3(a0, wa1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, wa3, t4, a5, wa6, t7, wa6, a2, a0)
 
 # test arm64: mv_a_621() = 0x47c366fe84a6a99f
 global _mv_a_621
 _mv_a_621:
-    mvA3(a6, a2, a1)
+    mvA3(t0, t1, t2, t3, a4, a5, wa6, t7, a0, a1, a2, t3, a4, a5, wa6, t7, wa6, t2, t1)
 
 # test arm64: mv_a_623() = 0xc17f7587723743c1
 global _mv_a_623
 _mv_a_623:
-    mvA3(t6, t2, a3)
+    mvA3(wa0, t1, t2, t3, t4, a5, wa6, wa7, a0, a1, a2, t3, t4, a5, wa6, wa7, wa6, t2, t3)
 
 # test arm64: mv_a_624() = 0xe5213eeee8ff90d2
 global _mv_a_624
 _mv_a_624:
-    mvA3(t6, a2, t4)
+    mvA3(wa0, wa1, wa2, t3, a4, a5, t6, wa7, a0, a1, a2, t3, a4, a5, t6, wa7, t6, wa2, a4)
 
 # test arm64: mv_a_625() = 0x213b6a105fc7dde3
 global _mv_a_625
 _mv_a_625:
-    mvA3(t6, a2, t5)
+    mvA3(t0, t1, a2, t3, wa4, t5, a6, t7, a0, a1, a2, t3, wa4, t5, a6, t7, a6, a2, t5)
 
 # test arm64: mv_a_627() = 0x9af778994d587805
 global _mv_a_627
 _mv_a_627:
-    mvA3(t6, a2, a7)
+    mvA3(r0, r1, wa2, wa3, wa4, a5, wa6, t7, a0, a1, a2, wa3, wa4, a5, wa6, t7, wa6, wa2, t7)
 
 # test arm64: mv_a_630() = 0x370716f8611b175
 global _mv_a_630
 _mv_a_630:
-    mvA3(t6, wa3, r0)
+    mvA3(t0, t1, t2, wa3, wa4, t5, t6, wa7, a0, a1, a2, wa3, wa4, t5, t6, wa7, t6, wa3, t0)
 
 # test arm64: mv_a_631() = 0x3f8c3c90fcd9fe86
 global _mv_a_631
 _mv_a_631:
-    mvA3(t6, a3, r1)
+    mvA3(a0, t1, a2, a3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, a3, t1)
 
 # test arm64: mv_a_632() = 0x7d2c65f873a24b97
 global _mv_a_632
 _mv_a_632:
-    mvA3(a6, t3, a2)
+    mvA3(t0, t1, wa2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, a3, wa2)
 
 # test arm64: mv_a_634() = 0xdcea14816132e5b9
 global _mv_a_634
 _mv_a_634:
-    mvA3(t6, wa3, wa4)
+    mvA3(wa0, t1, t2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, wa6, a3, t4)
 
 # test arm64: mv_a_635() = 0x19043fa2d7fb32ca
 global _mv_a_635
 _mv_a_635:
-    mvA3(wa6, t3, t5)
+    mvA3(a0, r1, wa2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t6, a3, t5)
 
 # test arm64: mv_a_637() = 0x92c04e2bc58bccec
 global _mv_a_637
 _mv_a_637:
-    mvA3(wa6, t3, a7)
+    mvA3(a0, r1, t2, wa3, a4, t5, a6, a7, a0, a1, a2, wa3, a4, t5, a6, a7, a6, wa3, a7)
 
 # test arm64: mv_a_640() = 0xe6832f8bfe45065c
 global _mv_a_640
 _mv_a_640:
-    mvA3(t6, wa4, t0)
+    mvA3(wa0, r1, t2, wa3, a4, t5, wa6, a7, a0, a1, a2, wa3, a4, t5, wa6, a7, wa6, a4, wa0)
 
 # test arm64: mv_a_641() = 0x229efaad750d536d
 global _mv_a_641
 _mv_a_641:
-    mvA3(t6, t4, r1)
+    mvA3(wa0, t1, a2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a6, wa4, t1)
 
 # test arm64: mv_a_642() = 0x603f2414ebd5a07e
 global _mv_a_642
 _mv_a_642:
-    mvA3(t6, t4, t2)
+    mvA3(a0, r1, t2, t3, a4, a5, a6, a7, a0, a1, a2, t3, a4, a5, a6, a7, a6, a4, t2)
 
 # test arm64: mv_a_643() = 0x9c5b0936629ded8f
 global _mv_a_643
 _mv_a_643:
-    mvA3(a6, a4, wa3)
+    mvA3(a0, t1, t2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a6, a4, a3)
 
 # test arm64: mv_a_645() = 0xfc16fdbf502e87b1
 global _mv_a_645
 _mv_a_645:
-    mvA3(wa6, wa4, a5)
+    mvA3(a0, t1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, wa3, wa4, a5, t6, a7, t6, wa4, a5)
 
 # test arm64: mv_a_647() = 0x75d30c483dbf21d3
 global _mv_a_647
 _mv_a_647:
-    mvA3(wa6, t4, a7)
+    mvA3(r0, a1, t2, wa3, wa4, a5, a6, a7, a0, a1, a2, wa3, wa4, a5, a6, a7, a6, wa4, a7)
 
 # test arm64: mv_a_650() = 0xde4a8f1e76785b43
 global _mv_a_650
 _mv_a_650:
-    mvA3(wa6, wa5, r0)
+    mvA3(t0, a1, wa2, wa3, t4, t5, t6, t7, a0, a1, a2, wa3, t4, t5, t6, t7, t6, t5, t0)
 
 # test arm64: mv_a_651() = 0x1a665a3fed40a854
 global _mv_a_651
 _mv_a_651:
-    mvA3(a6, wa5, t1)
+    mvA3(a0, wa1, t2, wa3, a4, wa5, a6, wa7, a0, a1, a2, wa3, a4, wa5, a6, wa7, a6, wa5, wa1)
 
 # test arm64: mv_a_652() = 0x580683a76408f565
 global _mv_a_652
 _mv_a_652:
-    mvA3(a6, a5, a2)
+    mvA3(t0, r1, wa2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t6, a5, wa2)
 
 # test arm64: mv_a_653() = 0x942268c8dad14276
 global _mv_a_653
 _mv_a_653:
-    mvA3(t6, a5, t3)
+    mvA3(a0, a1, t2, wa3, wa4, t5, wa6, t7, a0, a1, a2, wa3, wa4, t5, wa6, t7, wa6, t5, wa3)
 
 # test arm64: mv_a_654() = 0xb7c4323051998f87
 global _mv_a_654
 _mv_a_654:
-    mvA3(a6, t5, t4)
+    mvA3(t0, a1, a2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, wa3, t4, wa5, wa6, wa7, wa6, wa5, t4)
 
 # test arm64: mv_a_657() = 0x6d9a6bdab5f276ba
 global _mv_a_657
 _mv_a_657:
-    mvA3(wa6, t5, t7)
+    mvA3(a0, r1, t2, wa3, wa4, a5, t6, a7, a0, a1, a2, wa3, wa4, a5, t6, a7, t6, a5, a7)
 
 # test arm64: mv_a_670() = 0xcf24c2cd66df0511
 global _mv_a_670
 _mv_a_670:
-    mvA3(wa6, a7, r0)
+    mvA3(a0, a1, t2, t3, wa4, t5, a6, wa7, a0, a1, a2, t3, wa4, t5, a6, wa7, a6, wa7, a0)
 
 # test arm64: mv_a_671() = 0xb408deedda75222
 global _mv_a_671
 _mv_a_671:
-    mvA3(wa6, wa7, wa1)
+    mvA3(r0, a1, wa2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa6, t7, a1)
 
 # test arm64: mv_a_672() = 0x48e0b756546f9f33
 global _mv_a_672
 _mv_a_672:
-    mvA3(a6, a7, a2)
+    mvA3(wa0, r1, t2, t3, a4, a5, wa6, a7, a0, a1, a2, t3, a4, a5, wa6, a7, wa6, a7, t2)
 
 # test arm64: mv_a_673() = 0x84fc9c77cb37ec44
 global _mv_a_673
 _mv_a_673:
-    mvA3(a6, t7, a3)
+    mvA3(a0, t1, a2, t3, a4, t5, a6, a7, a0, a1, a2, t3, a4, t5, a6, a7, a6, a7, t3)
 
 # test arm64: mv_a_674() = 0xa89e65df42003955
 global _mv_a_674
 _mv_a_674:
-    mvA3(wa6, a7, wa4)
+    mvA3(r0, t1, wa2, wa3, t4, t5, t6, t7, a0, a1, a2, wa3, t4, t5, t6, t7, t6, t7, t4)
 
 # test arm64: mv_a_675() = 0xe4b89100b8c88666
 global _mv_a_675
 _mv_a_675:
-    mvA3(a6, wa7, a5)
+    mvA3(wa0, a1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, t3, a4, t5, wa6, a7, wa6, a7, t5)
 
 # test arm64: mv_a_701() = 0xc60b1ee40f496464
 global _mv_a_701
 _mv_a_701:
-    mvA3(t7, t0, a1)
+    mvA3(a0, a1, t2, t3, a4, wa5, a6, wa7, a0, a1, a2, t3, a4, wa5, a6, wa7, wa7, a0, a1)
 
 # test arm64: mv_a_702() = 0x3ab484b8611b175
 global _mv_a_702
 _mv_a_702:
-    mvA3(t7, r0, wa2)
+    mvA3(a0, r1, a2, wa3, t4, t5, a6, a7, a0, a1, a2, wa3, t4, t5, a6, a7, a7, a0, a2)
 
 # test arm64: mv_a_703() = 0x3fc72d6cfcd9fe86
 global _mv_a_703
 _mv_a_703:
-    mvA3(t7, t0, a3)
+    mvA3(r0, t1, wa2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t7, r0, a3)
 
 # test arm64: mv_a_704() = 0x6368f6d473a24b97
 global _mv_a_704
 _mv_a_704:
-    mvA3(a7, a0, t4)
+    mvA3(a0, r1, wa2, t3, a4, t5, wa6, wa7, a0, a1, a2, t3, a4, t5, wa6, wa7, wa7, a0, a4)
 
 # test arm64: mv_a_705() = 0x9f8321f5ea6a98a8
 global _mv_a_705
 _mv_a_705:
-    mvA3(t7, a0, a5)
+    mvA3(r0, t1, t2, wa3, t4, t5, a6, wa7, a0, a1, a2, wa3, t4, t5, a6, wa7, wa7, r0, t5)
 
 # test arm64: mv_a_706() = 0xdd24ecfd6132e5b9
 global _mv_a_706
 _mv_a_706:
-    mvA3(wa7, wa0, t6)
+    mvA3(wa0, r1, wa2, wa3, a4, a5, a6, a7, a0, a1, a2, wa3, a4, a5, a6, a7, a7, wa0, a6)
 
 # test arm64: mv_a_710() = 0x81b8135510b46c3a
 global _mv_a_710
 _mv_a_710:
-    mvA3(wa7, t1, wa0)
+    mvA3(r0, r1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, r1, r0)
 
 # test arm64: mv_a_712() = 0xfb7407ddfe45065c
 global _mv_a_712
 _mv_a_712:
-    mvA3(a7, a1, a2)
+    mvA3(t0, wa1, a2, wa3, a4, wa5, a6, t7, a0, a1, a2, wa3, a4, wa5, a6, t7, t7, wa1, a2)
 
 # test arm64: mv_a_713() = 0x378fecff750d536d
 global _mv_a_713
 _mv_a_713:
-    mvA3(wa7, r1, a3)
+    mvA3(r0, r1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, wa3, a4, a5, a6, wa7, wa7, r1, wa3)
 
 # test arm64: mv_a_714() = 0x5b31b666ebd5a07e
 global _mv_a_714
 _mv_a_714:
-    mvA3(a7, a1, wa4)
+    mvA3(a0, wa1, a2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa7, wa1, a4)
 
 # test arm64: mv_a_715() = 0x974be188629ded8f
 global _mv_a_715
 _mv_a_715:
-    mvA3(wa7, a1, t5)
+    mvA3(wa0, r1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, t3, a4, a5, a6, t7, t7, r1, a5)
 
 # test arm64: mv_a_716() = 0xd4edac8fd9663aa0
 global _mv_a_716
 _mv_a_716:
-    mvA3(a7, wa1, t6)
+    mvA3(r0, t1, a2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a7, t1, a6)
 
 # test arm64: mv_a_720() = 0x7ac9717188e7c121
 global _mv_a_720
 _mv_a_720:
-    mvA3(wa7, wa2, wa0)
+    mvA3(wa0, r1, t2, wa3, t4, wa5, a6, a7, a0, a1, a2, wa3, t4, wa5, a6, a7, a7, t2, wa0)
 
 # test arm64: mv_a_721() = 0xb6e53c92ffb00e32
 global _mv_a_721
 _mv_a_721:
-    mvA3(a7, a2, t1)
+    mvA3(t0, r1, wa2, wa3, a4, t5, wa6, wa7, a0, a1, a2, wa3, a4, t5, wa6, wa7, wa7, wa2, r1)
 
 # test arm64: mv_a_723() = 0x30a14b1bed40a854
 global _mv_a_723
 _mv_a_723:
-    mvA3(t7, wa2, t3)
+    mvA3(t0, t1, a2, wa3, a4, a5, t6, wa7, a0, a1, a2, wa3, a4, a5, t6, wa7, wa7, a2, wa3)
 
 # test arm64: mv_a_724() = 0x544314836408f565
 global _mv_a_724
 _mv_a_724:
-    mvA3(t7, wa2, t4)
+    mvA3(a0, t1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, t3, wa4, a5, a6, wa7, wa7, wa2, wa4)
 
 # test arm64: mv_a_725() = 0x905d3fa4dad14276
 global _mv_a_725
 _mv_a_725:
-    mvA3(a7, a2, t5)
+    mvA3(a0, r1, a2, t3, a4, a5, wa6, t7, a0, a1, a2, t3, a4, a5, wa6, t7, t7, a2, a5)
 
 # test arm64: mv_a_726() = 0xcdff0aac51998f87
 global _mv_a_726
 _mv_a_726:
-    mvA3(wa7, t2, a6)
+    mvA3(t0, a1, a2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a7, a2, a6)
 
 # test arm64: mv_a_730() = 0x72924704011b1608
 global _mv_a_730
 _mv_a_730:
-    mvA3(t7, t3, a0)
+    mvA3(t0, wa1, t2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa7, a3, t0)
 
 # test arm64: mv_a_731() = 0xaeae122577e36319
 global _mv_a_731
 _mv_a_731:
-    mvA3(t7, wa3, r1)
+    mvA3(t0, r1, wa2, t3, wa4, wa5, t6, wa7, a0, a1, a2, t3, wa4, wa5, t6, wa7, wa7, t3, r1)
 
 # test arm64: mv_a_732() = 0xec4e3b8ceeabb02a
 global _mv_a_732
 _mv_a_732:
-    mvA3(a7, t3, t2)
+    mvA3(r0, a1, a2, t3, wa4, a5, t6, a7, a0, a1, a2, t3, wa4, a5, t6, a7, a7, t3, a2)
 
 # test arm64: mv_a_734() = 0x4c0bea15dc3c4a4c
 global _mv_a_734
 _mv_a_734:
-    mvA3(a7, t3, wa4)
+    mvA3(wa0, a1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, wa3, wa4, a5, a6, a7, a7, wa3, wa4)
 
 # test arm64: mv_a_735() = 0x882615375304975d
 global _mv_a_735
 _mv_a_735:
-    mvA3(wa7, t3, a5)
+    mvA3(wa0, a1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, t3, t4, a5, a6, t7, t7, t3, a5)
 
 # test arm64: mv_a_736() = 0xc5c7e03ec9cce46e
 global _mv_a_736
 _mv_a_736:
-    mvA3(a7, a3, wa6)
+    mvA3(r0, a1, wa2, wa3, t4, wa5, t6, a7, a0, a1, a2, wa3, t4, wa5, t6, a7, a7, wa3, t6)
 
 # test arm64: mv_a_740() = 0x55a50520794e6aef
 global _mv_a_740
 _mv_a_740:
-    mvA3(t7, t4, r0)
+    mvA3(r0, r1, t2, t3, wa4, a5, t6, a7, a0, a1, a2, t3, wa4, a5, t6, a7, a7, wa4, r0)
 
 # test arm64: mv_a_741() = 0x91c0d041f016b800
 global _mv_a_741
 _mv_a_741:
-    mvA3(wa7, wa4, t1)
+    mvA3(wa0, wa1, a2, t3, a4, wa5, wa6, wa7, a0, a1, a2, t3, a4, wa5, wa6, wa7, wa7, a4, wa1)
 
 # test arm64: mv_a_742() = 0xcf60f9a966df0511
 global _mv_a_742
 _mv_a_742:
-    mvA3(a7, a4, wa2)
+    mvA3(a0, a1, a2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa7, wa4, a2)
 
 # test arm64: mv_a_743() = 0xb7cdecadda75222
 global _mv_a_743
 _mv_a_743:
-    mvA3(wa7, t4, t3)
+    mvA3(r0, t1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, t3, wa4, wa5, a6, a7, a7, wa4, t3)
 
 # test arm64: mv_a_745() = 0x6b38d353cb37ec44
 global _mv_a_745
 _mv_a_745:
-    mvA3(a7, a4, t5)
+    mvA3(a0, a1, wa2, t3, wa4, a5, wa6, wa7, a0, a1, a2, t3, wa4, a5, wa6, wa7, wa7, wa4, a5)
 
 # test arm64: mv_a_746() = 0xa8da9e5b42003955
 global _mv_a_746
 _mv_a_746:
-    mvA3(a7, t4, t6)
+    mvA3(wa0, r1, t2, wa3, a4, t5, t6, t7, a0, a1, a2, wa3, a4, t5, t6, t7, t7, a4, t6)
 
 # test arm64: mv_a_750() = 0x4d6c64b2f181bfd6
 global _mv_a_750
 _mv_a_750:
-    mvA3(wa7, a5, r0)
+    mvA3(r0, t1, t2, wa3, a4, a5, t6, t7, a0, a1, a2, wa3, a4, a5, t6, t7, t7, a5, r0)
 
 # test arm64: mv_a_751() = 0x89882fd4684a0ce7
 global _mv_a_751
 _mv_a_751:
-    mvA3(a7, wa5, t1)
+    mvA3(t0, a1, wa2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a7, a5, a1)
 
 # test arm64: mv_a_752() = 0xc728593bdf1259f8
 global _mv_a_752
 _mv_a_752:
-    mvA3(t7, a5, a2)
+    mvA3(wa0, t1, a2, wa3, a4, wa5, a6, wa7, a0, a1, a2, wa3, a4, wa5, a6, wa7, wa7, wa5, a2)
 
 # test arm64: mv_a_753() = 0x3443e5d55daa709
 global _mv_a_753
 _mv_a_753:
-    mvA3(t7, a5, t3)
+    mvA3(a0, t1, wa2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa7, t5, a3)
 
 # test arm64: mv_a_754() = 0x26e607c4cca2f41a
 global _mv_a_754
 _mv_a_754:
-    mvA3(wa7, t5, t4)
+    mvA3(t0, t1, t2, t3, t4, wa5, a6, a7, a0, a1, a2, t3, t4, wa5, a6, a7, a7, wa5, t4)
 
 # test arm64: mv_a_756() = 0xa0a1fdedba338e3c
 global _mv_a_756
 _mv_a_756:
-    mvA3(t7, t5, a6)
+    mvA3(t0, t1, a2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, t5, t6)
 
 # test arm64: mv_a_760() = 0x467f242f69b514bd
 global _mv_a_760
 _mv_a_760:
-    mvA3(wa7, a6, a0)
+    mvA3(t0, t1, wa2, t3, a4, t5, t6, a7, a0, a1, a2, t3, a4, t5, t6, a7, a7, t6, t0)
 
 # test arm64: mv_a_761() = 0x829aef50e07d61ce
 global _mv_a_761
 _mv_a_761:
-    mvA3(a7, wa6, r1)
+    mvA3(a0, a1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, wa3, wa4, wa5, a6, wa7, wa7, a6, a1)
 
 # test arm64: mv_a_762() = 0xc03b18b85745aedf
 global _mv_a_762
 _mv_a_762:
-    mvA3(a7, a6, wa2)
+    mvA3(a0, wa1, wa2, wa3, wa4, a5, a6, t7, a0, a1, a2, wa3, wa4, a5, a6, t7, t7, a6, wa2)
 
 # test arm64: mv_a_763() = 0xfc56fdd9ce0dfbf0
 global _mv_a_763
 _mv_a_763:
-    mvA3(t7, wa6, a3)
+    mvA3(t0, wa1, t2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a7, wa6, a3)
 
 # test arm64: mv_a_764() = 0x1ff8c74144d64901
 global _mv_a_764
 _mv_a_764:
-    mvA3(a7, t6, wa4)
+    mvA3(t0, r1, a2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, wa3, wa4, t5, wa6, wa7, wa7, wa6, wa4)
 
 # test arm64: mv_a_765() = 0x5c12f262bb9e9612
 global _mv_a_765
 _mv_a_765:
-    mvA3(t7, wa6, wa5)
+    mvA3(wa0, a1, a2, t3, t4, wa5, a6, t7, a0, a1, a2, t3, t4, wa5, a6, t7, t7, a6, wa5)
 
 # test arm64: mv_a_0123() = 0xfd0df378a1034657
 global _mv_a_0123
 _mv_a_0123:
-    mvA4(t0, wa1, a2, wa3)
+    mvA4(r0, wa1, a2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, r0, wa1, a2, wa3)
 
 # test arm64: mv_a_0124() = 0xa1cdd37614f583bc
 global _mv_a_0124
 _mv_a_0124:
-    mvA4(wa0, t1, t2, a4)
+    mvA4(a0, a1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a0, a1, wa2, t4)
 
 # test arm64: mv_a_0125() = 0x668d95b588e7c121
 global _mv_a_0125
 _mv_a_0125:
-    mvA4(t0, r1, wa2, a5)
+    mvA4(t0, a1, t2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t0, a1, t2, t5)
 
 # test arm64: mv_a_0126() = 0x2d4d77d2fcd9fe86
 global _mv_a_0126
 _mv_a_0126:
-    mvA4(r0, wa1, wa2, a6)
+    mvA4(r0, a1, wa2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, r0, a1, wa2, t6)
 
 # test arm64: mv_a_0127() = 0xf20d59f270cc3beb
 global _mv_a_0127
 _mv_a_0127:
-    mvA4(r0, wa1, wa2, t7)
+    mvA4(t0, wa1, a2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t0, wa1, a2, t7)
 
 # test arm64: mv_a_0132() = 0x7467d45aa3d95603
 global _mv_a_0132
 _mv_a_0132:
-    mvA4(t0, t1, t3, a2)
+    mvA4(t0, wa1, t2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t0, wa1, wa3, t2)
 
 # test arm64: mv_a_0134() = 0xdde9b8978bbdd0cd
 global _mv_a_0134
 _mv_a_0134:
-    mvA4(t0, wa1, a3, wa4)
+    mvA4(r0, t1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, r0, t1, t3, t4)
 
 # test arm64: mv_a_0135() = 0xa2a97ad6ffb00e32
 global _mv_a_0135
 _mv_a_0135:
-    mvA4(r0, r1, wa3, a5)
+    mvA4(r0, r1, t2, a3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, r0, r1, a3, a5)
 
 # test arm64: mv_a_0136() = 0x69695cf473a24b97
 global _mv_a_0136
 _mv_a_0136:
-    mvA4(a0, r1, a3, wa6)
+    mvA4(a0, a1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, a0, a1, t3, t6)
 
 # test arm64: mv_a_0137() = 0x2e293f13e79488fc
 global _mv_a_0137
 _mv_a_0137:
-    mvA4(r0, wa1, t3, t7)
+    mvA4(wa0, a1, t2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa0, a1, a3, wa7)
 
 # test arm64: mv_a_0142() = 0x98099dc21aa1a314
 global _mv_a_0142
 _mv_a_0142:
-    mvA4(r0, t1, wa4, a2)
+    mvA4(wa0, r1, wa2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa0, r1, wa4, wa2)
 
 # test arm64: mv_a_0143() = 0x5ccba2018e93e079
 global _mv_a_0143
 _mv_a_0143:
-    mvA4(wa0, a1, wa4, a3)
+    mvA4(t0, r1, a2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t0, r1, t4, t3)
 
 # test arm64: mv_a_0145() = 0xc64b443e76785b43
 global _mv_a_0145
 _mv_a_0145:
-    mvA4(t0, a1, wa4, t5)
+    mvA4(wa0, r1, t2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa0, r1, wa4, wa5)
 
 # test arm64: mv_a_0146() = 0x8d0b265bea6a98a8
 global _mv_a_0146
 _mv_a_0146:
-    mvA4(r0, a1, a4, a6)
+    mvA4(wa0, r1, wa2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa0, r1, a4, a6)
 
 # test arm64: mv_a_0147() = 0x51cb087b5e5cd60d
 global _mv_a_0147
 _mv_a_0147:
-    mvA4(t0, t1, wa4, wa7)
+    mvA4(t0, t1, t2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t0, t1, a4, wa7)
 
 # test arm64: mv_a_0152() = 0xd423c8e39169f025
 global _mv_a_0152
 _mv_a_0152:
-    mvA4(wa0, wa1, t5, a2)
+    mvA4(wa0, t1, t2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa0, t1, t5, t2)
 
 # test arm64: mv_a_0153() = 0x98e5cd23055c2d8a
 global _mv_a_0153
 _mv_a_0153:
-    mvA4(r0, t1, t5, a3)
+    mvA4(r0, r1, wa2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, r0, r1, a5, a3)
 
 # test arm64: mv_a_0154() = 0x3da5ad20794e6aef
 global _mv_a_0154
 _mv_a_0154:
-    mvA4(wa0, wa1, a5, a4)
+    mvA4(r0, wa1, a2, wa3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, r0, wa1, a5, t4)
 
 # test arm64: mv_a_0156() = 0xc925517d6132e5b9
 global _mv_a_0156
 _mv_a_0156:
-    mvA4(r0, t1, t5, a6)
+    mvA4(r0, a1, t2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, r0, a1, a5, wa6)
 
 # test arm64: mv_a_0157() = 0x8de5339cd525231e
 global _mv_a_0157
 _mv_a_0157:
-    mvA4(r0, r1, wa5, wa7)
+    mvA4(t0, t1, t2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, t0, t1, wa5, a7)
 
 # test arm64: mv_a_0162() = 0x11c593eb08323d36
 global _mv_a_0162
 _mv_a_0162:
-    mvA4(a0, t1, a6, t2)
+    mvA4(r0, r1, a2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, r0, r1, a6, a2)
 
 # test arm64: mv_a_0163() = 0xd687982a7c247a9b
 global _mv_a_0163
 _mv_a_0163:
-    mvA4(a0, r1, wa6, t3)
+    mvA4(a0, wa1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a0, wa1, t6, wa3)
 
 # test arm64: mv_a_0164() = 0x7b477827f016b800
 global _mv_a_0164
 _mv_a_0164:
-    mvA4(r0, a1, a6, wa4)
+    mvA4(r0, r1, wa2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, r0, r1, t6, wa4)
 
 # test arm64: mv_a_0165() = 0x40073a676408f565
 global _mv_a_0165
 _mv_a_0165:
-    mvA4(wa0, a1, t6, wa5)
+    mvA4(a0, a1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a0, a1, a6, a5)
 
 # test arm64: mv_a_0167() = 0xcb86fea44bed702f
 global _mv_a_0167
 _mv_a_0167:
-    mvA4(wa0, r1, a6, a7)
+    mvA4(wa0, a1, a2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa0, a1, wa6, wa7)
 
 # test arm64: mv_a_0172() = 0x4ddfd76c7efa8a47
 global _mv_a_0172
 _mv_a_0172:
-    mvA4(a0, t1, t7, wa2)
+    mvA4(t0, a1, a2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t0, a1, wa7, a2)
 
 # test arm64: mv_a_0173() = 0x12a1dbabf2ecc7ac
 global _mv_a_0173
 _mv_a_0173:
-    mvA4(a0, wa1, a7, t3)
+    mvA4(r0, a1, wa2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, r0, a1, a7, t3)
 
 # test arm64: mv_a_0174() = 0xb761bba966df0511
 global _mv_a_0174
 _mv_a_0174:
-    mvA4(a0, wa1, wa7, wa4)
+    mvA4(r0, t1, a2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, r0, t1, wa7, t4)
 
 # test arm64: mv_a_0175() = 0x7c217de8dad14276
 global _mv_a_0175
 _mv_a_0175:
-    mvA4(t0, wa1, wa7, a5)
+    mvA4(a0, r1, a2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, a0, r1, t7, t5)
 
 # test arm64: mv_a_0176() = 0x42e160064ec37fdb
 global _mv_a_0176
 _mv_a_0176:
-    mvA4(wa0, r1, a7, t6)
+    mvA4(wa0, r1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa0, r1, wa7, a6)
 
 # test arm64: mv_a_0213() = 0xb87f282da26e4e2d
 global _mv_a_0213
 _mv_a_0213:
-    mvA4(wa0, wa2, a1, a3)
+    mvA4(r0, a1, wa2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, r0, wa2, a1, t3)
 
 # test arm64: mv_a_0214() = 0x5d3f082b16608b92
 global _mv_a_0214
 _mv_a_0214:
-    mvA4(wa0, a2, a1, wa4)
+    mvA4(wa0, r1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa0, t2, r1, wa4)
 
 # test arm64: mv_a_0215() = 0x21feca6a8a52c8f7
 global _mv_a_0215
 _mv_a_0215:
-    mvA4(r0, a2, r1, t5)
+    mvA4(t0, r1, wa2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t0, wa2, r1, t5)
 
 # test arm64: mv_a_0216() = 0xe8beac87fe45065c
 global _mv_a_0216
 _mv_a_0216:
-    mvA4(wa0, t2, r1, a6)
+    mvA4(a0, r1, t2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, a0, t2, r1, t6)
 
 # test arm64: mv_a_0217() = 0xad7e8ea7723743c1
 global _mv_a_0217
 _mv_a_0217:
-    mvA4(wa0, a2, r1, wa7)
+    mvA4(t0, r1, wa2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t0, wa2, r1, a7)
 
 # test arm64: mv_a_0231() = 0xa6bb7279a81a6d85
 global _mv_a_0231
 _mv_a_0231:
-    mvA4(t0, a2, wa3, wa1)
+    mvA4(t0, r1, wa2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t0, wa2, t3, r1)
 
 # test arm64: mv_a_0234() = 0xd6fb16b403f125b4
 global _mv_a_0234
 _mv_a_0234:
-    mvA4(a0, t2, wa3, a4)
+    mvA4(t0, wa1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t0, wa2, t3, t4)
 
 # test arm64: mv_a_0235() = 0x9bbad8f377e36319
 global _mv_a_0235
 _mv_a_0235:
-    mvA4(a0, wa2, wa3, wa5)
+    mvA4(t0, r1, t2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t0, t2, a3, wa5)
 
 # test arm64: mv_a_0236() = 0x627abb10ebd5a07e
 global _mv_a_0236
 _mv_a_0236:
-    mvA4(a0, a2, t3, t6)
+    mvA4(wa0, t1, a2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa0, a2, a3, wa6)
 
 # test arm64: mv_a_0237() = 0x273a9d305fc7dde3
 global _mv_a_0237
 _mv_a_0237:
-    mvA4(t0, t2, wa3, a7)
+    mvA4(r0, t1, wa2, t3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, r0, wa2, t3, wa7)
 
 # test arm64: mv_a_0241() = 0xca5d3be11ee2ba96
 global _mv_a_0241
 _mv_a_0241:
-    mvA4(a0, wa2, wa4, r1)
+    mvA4(t0, r1, t2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t0, t2, t4, r1)
 
 # test arm64: mv_a_0243() = 0x55dd001e06c73560
 global _mv_a_0243
 _mv_a_0243:
-    mvA4(a0, t2, wa4, wa3)
+    mvA4(r0, wa1, wa2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, r0, wa2, wa4, wa3)
 
 # test arm64: mv_a_0245() = 0xbf5ca25aeeabb02a
 global _mv_a_0245
 _mv_a_0245:
-    mvA4(wa0, t2, t4, a5)
+    mvA4(a0, t1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a0, a2, wa4, a5)
 
 # test arm64: mv_a_0246() = 0x861c8478629ded8f
 global _mv_a_0246
 _mv_a_0246:
-    mvA4(t0, wa2, t4, a6)
+    mvA4(wa0, t1, wa2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa0, wa2, a4, wa6)
 
 # test arm64: mv_a_0247() = 0x4adc6697d6902af4
 global _mv_a_0247
 _mv_a_0247:
-    mvA4(wa0, t2, wa4, t7)
+    mvA4(wa0, t1, wa2, wa3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, wa0, wa2, wa4, t7)
 
 # test arm64: mv_a_0251() = 0x677670295ab07a7
 global _mv_a_0251
 _mv_a_0251:
-    mvA4(t0, wa2, t5, a1)
+    mvA4(wa0, wa1, wa2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa0, wa2, a5, wa1)
 
 # test arm64: mv_a_0253() = 0x91f72b3f7d8f8271
 global _mv_a_0253
 _mv_a_0253:
-    mvA4(wa0, a2, t5, wa3)
+    mvA4(r0, wa1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r0, a2, wa5, t3)
 
 # test arm64: mv_a_0254() = 0x36b70b3cf181bfd6
 global _mv_a_0254
 _mv_a_0254:
-    mvA4(a0, t2, wa5, a4)
+    mvA4(t0, r1, a2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, t0, a2, a5, a4)
 
 # test arm64: mv_a_0256() = 0xc236af99d9663aa0
 global _mv_a_0256
 _mv_a_0256:
-    mvA4(a0, wa2, a5, a6)
+    mvA4(r0, wa1, t2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, r0, t2, wa5, t6)
 
 # test arm64: mv_a_0257() = 0x86f691b94d587805
 global _mv_a_0257
 _mv_a_0257:
-    mvA4(wa0, wa2, a5, t7)
+    mvA4(wa0, a1, a2, wa3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa0, a2, a5, a7)
 
 # test arm64: mv_a_0261() = 0x4419320a0c7354b8
 global _mv_a_0261
 _mv_a_0261:
-    mvA4(t0, t2, t6, t1)
+    mvA4(a0, a1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a0, t2, wa6, a1)
 
 # test arm64: mv_a_0263() = 0xcf98f646f457cf82
 global _mv_a_0263
 _mv_a_0263:
-    mvA4(r0, wa2, t6, a3)
+    mvA4(r0, t1, wa2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, r0, wa2, t6, wa3)
 
 # test arm64: mv_a_0264() = 0x7458d644684a0ce7
 global _mv_a_0264
 _mv_a_0264:
-    mvA4(wa0, t2, t6, wa4)
+    mvA4(r0, wa1, a2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, r0, a2, a6, wa4)
 
 # test arm64: mv_a_0265() = 0x39189883dc3c4a4c
 global _mv_a_0265
 _mv_a_0265:
-    mvA4(r0, wa2, wa6, a5)
+    mvA4(a0, r1, wa2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a0, wa2, wa6, a5)
 
 # test arm64: mv_a_0267() = 0xc4985cc0c420c516
 global _mv_a_0267
 _mv_a_0267:
-    mvA4(wa0, wa2, a6, t7)
+    mvA4(t0, t1, t2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t0, t2, a6, wa7)
 
 # test arm64: mv_a_0271() = 0x8033758b833ba1c9
 global _mv_a_0271
 _mv_a_0271:
-    mvA4(t0, t2, a7, a1)
+    mvA4(t0, t1, wa2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t0, wa2, t7, t1)
 
 # test arm64: mv_a_0273() = 0xbb339c86b201c93
 global _mv_a_0273
 _mv_a_0273:
-    mvA4(r0, wa2, a7, t3)
+    mvA4(a0, t1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a0, wa2, t7, wa3)
 
 # test arm64: mv_a_0274() = 0xb07319c5df1259f8
 global _mv_a_0274
 _mv_a_0274:
-    mvA4(a0, a2, t7, a4)
+    mvA4(t0, r1, a2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t0, a2, t7, t4)
 
 # test arm64: mv_a_0275() = 0x7532dc055304975d
 global _mv_a_0275
 _mv_a_0275:
-    mvA4(t0, a2, a7, t5)
+    mvA4(t0, r1, wa2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t0, wa2, t7, a5)
 
 # test arm64: mv_a_0276() = 0x3bf2be22c6f6d4c2
 global _mv_a_0276
 _mv_a_0276:
-    mvA4(a0, t2, wa7, a6)
+    mvA4(wa0, t1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa0, wa2, a7, a6)
 
 # test arm64: mv_a_0312() = 0xeb85f980a6af65af
 global _mv_a_0312
 _mv_a_0312:
-    mvA4(t0, a3, wa1, a2)
+    mvA4(wa0, a1, wa2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa0, a3, a1, wa2)
 
 # test arm64: mv_a_0314() = 0x5507ddbd8e93e079
 global _mv_a_0314
 _mv_a_0314:
-    mvA4(a0, t3, a1, a4)
+    mvA4(t0, t1, a2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, t0, wa3, t1, a4)
 
 # test arm64: mv_a_0315() = 0x19c79ffd02861dde
 global _mv_a_0315
 _mv_a_0315:
-    mvA4(wa0, wa3, a1, wa5)
+    mvA4(t0, wa1, a2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t0, a3, wa1, t5)
 
 # test arm64: mv_a_0316() = 0xe087821a76785b43
 global _mv_a_0316
 _mv_a_0316:
-    mvA4(t0, a3, r1, t6)
+    mvA4(wa0, r1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa0, wa3, r1, wa6)
 
 # test arm64: mv_a_0317() = 0xa5476439ea6a98a8
 global _mv_a_0317
 _mv_a_0317:
-    mvA4(a0, t3, wa1, wa7)
+    mvA4(a0, a1, t2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a0, t3, a1, a7)
 
 # test arm64: mv_a_0321() = 0x626862eaa985755b
 global _mv_a_0321
 _mv_a_0321:
-    mvA4(t0, t3, wa2, wa1)
+    mvA4(t0, a1, a2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t0, wa3, a2, a1)
 
 # test arm64: mv_a_0324() = 0x92a80725055c2d8a
 global _mv_a_0324
 _mv_a_0324:
-    mvA4(a0, wa3, wa2, wa4)
+    mvA4(r0, r1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, r0, t3, wa2, a4)
 
 # test arm64: mv_a_0325() = 0x5767c964794e6aef
 global _mv_a_0325
 _mv_a_0325:
-    mvA4(r0, a3, a2, t5)
+    mvA4(r0, r1, a2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, r0, t3, a2, t5)
 
 # test arm64: mv_a_0326() = 0x1e27ab81ed40a854
 global _mv_a_0326
 _mv_a_0326:
-    mvA4(wa0, t3, t2, a6)
+    mvA4(a0, a1, a2, t3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a0, t3, a2, t6)
 
 # test arm64: mv_a_0327() = 0xe2e78da16132e5b9
 global _mv_a_0327
 _mv_a_0327:
-    mvA4(wa0, wa3, t2, a7)
+    mvA4(a0, t1, wa2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, a0, t3, wa2, wa7)
 
 # test arm64: mv_a_0341() = 0xc226117397160f7d
 global _mv_a_0341
 _mv_a_0341:
-    mvA4(t0, a3, a4, t1)
+    mvA4(t0, a1, a2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t0, wa3, a4, a1)
 
 # test arm64: mv_a_0342() = 0x88e3d1710b084ce2
 global _mv_a_0342
 _mv_a_0342:
-    mvA4(r0, t3, t4, a2)
+    mvA4(a0, t1, t2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a0, t3, a4, t2)
 
 # test arm64: mv_a_0345() = 0xb72577ed66df0511
 global _mv_a_0345
 _mv_a_0345:
-    mvA4(t0, wa3, wa4, t5)
+    mvA4(t0, wa1, a2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t0, a3, t4, t5)
 
 # test arm64: mv_a_0346() = 0x7de55a0adad14276
 global _mv_a_0346
 _mv_a_0346:
-    mvA4(r0, wa3, wa4, wa6)
+    mvA4(wa0, wa1, t2, wa3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, wa0, wa3, a4, t6)
 
 # test arm64: mv_a_0347() = 0x42a53c2a4ec37fdb
 global _mv_a_0347
 _mv_a_0347:
-    mvA4(t0, wa3, wa4, a7)
+    mvA4(r0, r1, t2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, r0, wa3, a4, a7)
 
 # test arm64: mv_a_0351() = 0xfe403c950dde5c8e
 global _mv_a_0351
 _mv_a_0351:
-    mvA4(wa0, t3, t5, a1)
+    mvA4(a0, wa1, wa2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a0, wa3, a5, wa1)
 
 # test arm64: mv_a_0352() = 0xc4fdfc9281d099f3
 global _mv_a_0352
 _mv_a_0352:
-    mvA4(t0, t3, t5, t2)
+    mvA4(r0, r1, a2, wa3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r0, wa3, wa5, a2)
 
 # test arm64: mv_a_0354() = 0x2e7fe0cf69b514bd
 global _mv_a_0354
 _mv_a_0354:
-    mvA4(r0, wa3, t5, wa4)
+    mvA4(r0, a1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, r0, wa3, a5, t4)
 
 # test arm64: mv_a_0356() = 0xb9ff852c51998f87
 global _mv_a_0356
 _mv_a_0356:
-    mvA4(a0, t3, t5, t6)
+    mvA4(r0, wa1, wa2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, r0, a3, t5, t6)
 
 # test arm64: mv_a_0357() = 0x7ebf674bc58bccec
 global _mv_a_0357
 _mv_a_0357:
-    mvA4(t0, t3, a5, a7)
+    mvA4(a0, t1, wa2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a0, a3, wa5, wa7)
 
 # test arm64: mv_a_0361() = 0x3be2079c84a6a99f
 global _mv_a_0361
 _mv_a_0361:
-    mvA4(wa0, a3, wa6, r1)
+    mvA4(wa0, a1, wa2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, wa0, wa3, a6, a1)
 
 # test arm64: mv_a_0362() = 0x29fc799f898e704
 global _mv_a_0362
 _mv_a_0362:
-    mvA4(a0, t3, t6, a2)
+    mvA4(a0, a1, a2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a0, wa3, t6, a2)
 
 # test arm64: mv_a_0364() = 0x6c21abd6e07d61ce
 global _mv_a_0364
 _mv_a_0364:
-    mvA4(wa0, a3, t6, wa4)
+    mvA4(wa0, r1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa0, t3, a6, wa4)
 
 # test arm64: mv_a_0365() = 0x30e16e16546f9f33
 global _mv_a_0365
 _mv_a_0365:
-    mvA4(a0, wa3, t6, wa5)
+    mvA4(r0, wa1, wa2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, r0, wa3, wa6, t5)
 
 # test arm64: mv_a_0367() = 0xbc6132533c5419fd
 global _mv_a_0367
 _mv_a_0367:
-    mvA4(a0, wa3, a6, wa7)
+    mvA4(r0, wa1, a2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, r0, t3, t6, a7)
 
 # test arm64: mv_a_0371() = 0x77fc4b1dfb6ef6b0
 global _mv_a_0371
 _mv_a_0371:
-    mvA4(a0, a3, t7, t1)
+    mvA4(wa0, r1, a2, wa3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa0, wa3, t7, r1)
 
 # test arm64: mv_a_0372() = 0x3eba0b1b6f613415
 global _mv_a_0372
 _mv_a_0372:
-    mvA4(t0, wa3, t7, wa2)
+    mvA4(wa0, r1, a2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa0, t3, t7, a2)
 
 # test arm64: mv_a_0374() = 0xa83bef585745aedf
 global _mv_a_0374
 _mv_a_0374:
-    mvA4(r0, t3, t7, t4)
+    mvA4(t0, r1, t2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t0, wa3, a7, t4)
 
 # test arm64: mv_a_0375() = 0x6cfbb197cb37ec44
 global _mv_a_0375
 _mv_a_0375:
-    mvA4(t0, a3, wa7, t5)
+    mvA4(a0, r1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a0, t3, a7, t5)
 
 # test arm64: mv_a_0376() = 0x33bb93b53f2a29a9
 global _mv_a_0376
 _mv_a_0376:
-    mvA4(r0, wa3, t7, wa6)
+    mvA4(a0, a1, wa2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a0, wa3, wa7, a6)
 
 # test arm64: mv_a_0412() = 0xce98b79d1ee2ba96
 global _mv_a_0412
 _mv_a_0412:
-    mvA4(a0, t4, t1, wa2)
+    mvA4(a0, t1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, a0, t4, t1, t2)
 
 # test arm64: mv_a_0413() = 0x935abbdc92d4f7fb
 global _mv_a_0413
 _mv_a_0413:
-    mvA4(a0, wa4, a1, a3)
+    mvA4(wa0, a1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, wa0, t4, a1, t3)
 
 # test arm64: mv_a_0415() = 0xfcda5e197ab972c5
 global _mv_a_0415
 _mv_a_0415:
-    mvA4(t0, a4, r1, t5)
+    mvA4(a0, wa1, a2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a0, wa4, wa1, t5)
 
 # test arm64: mv_a_0416() = 0xc39a4036eeabb02a
 global _mv_a_0416
 _mv_a_0416:
-    mvA4(wa0, a4, a1, wa6)
+    mvA4(r0, wa1, wa2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, r0, wa4, wa1, wa6)
 
 # test arm64: mv_a_0417() = 0x885a2256629ded8f
 global _mv_a_0417
 _mv_a_0417:
-    mvA4(a0, wa4, a1, t7)
+    mvA4(t0, r1, t2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t0, a4, r1, t7)
 
 # test arm64: mv_a_0421() = 0x457b210721b8ca42
 global _mv_a_0421
 _mv_a_0421:
-    mvA4(t0, a4, a2, wa1)
+    mvA4(wa0, wa1, a2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, wa0, a4, a2, wa1)
 
 # test arm64: mv_a_0423() = 0xd0fae544099d450c
 global _mv_a_0423
 _mv_a_0423:
-    mvA4(r0, wa4, wa2, t3)
+    mvA4(a0, wa1, t2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a0, t4, t2, t3)
 
 # test arm64: mv_a_0425() = 0x3a7a8780f181bfd6
 global _mv_a_0425
 _mv_a_0425:
-    mvA4(a0, t4, t2, t5)
+    mvA4(t0, r1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, t0, a4, wa2, a5)
 
 # test arm64: mv_a_0426() = 0x13a699e6573fd3b
 global _mv_a_0426
 _mv_a_0426:
-    mvA4(wa0, a4, wa2, t6)
+    mvA4(a0, a1, a2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a0, t4, a2, wa6)
 
 # test arm64: mv_a_0427() = 0xc5fa4bbdd9663aa0
 global _mv_a_0427
 _mv_a_0427:
-    mvA4(a0, t4, a2, wa7)
+    mvA4(t0, a1, wa2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t0, a4, wa2, wa7)
 
 # test arm64: mv_a_0431() = 0x8197062898811753
 global _mv_a_0431
 _mv_a_0431:
-    mvA4(t0, wa4, a3, t1)
+    mvA4(t0, a1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t0, wa4, t3, a1)
 
 # test arm64: mv_a_0432() = 0x4854c6260c7354b8
 global _mv_a_0432
 _mv_a_0432:
-    mvA4(r0, t4, t3, wa2)
+    mvA4(r0, a1, a2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, r0, t4, t3, a2)
 
 # test arm64: mv_a_0435() = 0x76966ca2684a0ce7
 global _mv_a_0435
 _mv_a_0435:
-    mvA4(t0, t4, a3, a5)
+    mvA4(r0, wa1, a2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, r0, a4, t3, wa5)
 
 # test arm64: mv_a_0436() = 0x3d564ebfdc3c4a4c
 global _mv_a_0436
 _mv_a_0436:
-    mvA4(r0, wa4, wa3, a6)
+    mvA4(a0, r1, a2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a0, t4, t3, a6)
 
 # test arm64: mv_a_0437() = 0x21630df502e87b1
 global _mv_a_0437
 _mv_a_0437:
-    mvA4(a0, a4, wa3, a7)
+    mvA4(wa0, a1, t2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa0, wa4, wa3, wa7)
 
 # test arm64: mv_a_0451() = 0xe152fab18611b175
 global _mv_a_0451
 _mv_a_0451:
-    mvA4(a0, t4, wa5, t1)
+    mvA4(a0, r1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a0, wa4, t5, r1)
 
 # test arm64: mv_a_0452() = 0xa810baaefa03eeda
 global _mv_a_0452
 _mv_a_0452:
-    mvA4(a0, t4, wa5, t2)
+    mvA4(a0, wa1, a2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, a0, a4, t5, a2)
 
 # test arm64: mv_a_0453() = 0x6cd2beee6df62c3f
 global _mv_a_0453
 _mv_a_0453:
-    mvA4(t0, a4, wa5, a3)
+    mvA4(a0, wa1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a0, a4, wa5, wa3)
 
 # test arm64: mv_a_0456() = 0x9d124348c9cce46e
 global _mv_a_0456
 _mv_a_0456:
-    mvA4(a0, wa4, wa5, a6)
+    mvA4(wa0, t1, a2, wa3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, wa0, t4, t5, a6)
 
 # test arm64: mv_a_0457() = 0x61d225683dbf21d3
 global _mv_a_0457
 _mv_a_0457:
-    mvA4(wa0, wa4, wa5, t7)
+    mvA4(r0, r1, t2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r0, a4, a5, a7)
 
 # test arm64: mv_a_0461() = 0x1ef4c5b8fcd9fe86
 global _mv_a_0461
 _mv_a_0461:
-    mvA4(r0, wa4, a6, wa1)
+    mvA4(t0, r1, a2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, t0, a4, a6, r1)
 
 # test arm64: mv_a_0462() = 0xe5b285b670cc3beb
 global _mv_a_0462
 _mv_a_0462:
-    mvA4(t0, a4, a6, t2)
+    mvA4(t0, a1, t2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t0, t4, a6, t2)
 
 # test arm64: mv_a_0463() = 0xaa7489f5e4be7950
 global _mv_a_0463
 _mv_a_0463:
-    mvA4(r0, wa4, wa6, wa3)
+    mvA4(wa0, a1, t2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, wa0, wa4, t6, wa3)
 
 # test arm64: mv_a_0465() = 0x13f42c32cca2f41a
 global _mv_a_0465
 _mv_a_0465:
-    mvA4(t0, wa4, t6, wa5)
+    mvA4(a0, t1, wa2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a0, t4, t6, wa5)
 
 # test arm64: mv_a_0467() = 0x9f73f06fb4876ee4
 global _mv_a_0467
 _mv_a_0467:
-    mvA4(wa0, a4, t6, t7)
+    mvA4(wa0, r1, a2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, wa0, a4, a6, t7)
 
 # test arm64: mv_a_0471() = 0x5b0f093a73a24b97
 global _mv_a_0471
 _mv_a_0471:
-    mvA4(t0, t4, wa7, r1)
+    mvA4(a0, wa1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a0, t4, t7, wa1)
 
 # test arm64: mv_a_0472() = 0x21ccc937e79488fc
 global _mv_a_0472
 _mv_a_0472:
-    mvA4(a0, wa4, t7, t2)
+    mvA4(a0, wa1, a2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, a0, t4, t7, a2)
 
 # test arm64: mv_a_0473() = 0xe68ecd775b86c661
 global _mv_a_0473
 _mv_a_0473:
-    mvA4(t0, t4, wa7, wa3)
+    mvA4(a0, wa1, a2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a0, t4, a7, a3)
 
 # test arm64: mv_a_0475() = 0x500e6fb4436b412b
 global _mv_a_0475
 _mv_a_0475:
-    mvA4(wa0, t4, t7, a5)
+    mvA4(wa0, r1, t2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa0, wa4, a7, a5)
 
 # test arm64: mv_a_0476() = 0x16ce51d1b75d7e90
 global _mv_a_0476
 _mv_a_0476:
-    mvA4(t0, wa4, a7, wa6)
+    mvA4(wa0, a1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa0, wa4, wa7, t6)
 
 # test arm64: mv_a_0512() = 0xc660172f97160f7d
 global _mv_a_0512
 _mv_a_0512:
-    mvA4(t0, a5, wa1, wa2)
+    mvA4(t0, r1, wa2, wa3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t0, wa5, r1, wa2)
 
 # test arm64: mv_a_0513() = 0x8b221b6f0b084ce2
 global _mv_a_0513
 _mv_a_0513:
-    mvA4(a0, a5, wa1, a3)
+    mvA4(t0, t1, t2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, t0, a5, t1, t3)
 
 # test arm64: mv_a_0514() = 0x2fe1fb6c7efa8a47
 global _mv_a_0514
 _mv_a_0514:
-    mvA4(a0, t5, a1, wa4)
+    mvA4(r0, a1, t2, wa3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r0, wa5, a1, wa4)
 
 # test arm64: mv_a_0516() = 0xbb619fc966df0511
 global _mv_a_0516
 _mv_a_0516:
-    mvA4(r0, a5, t1, wa6)
+    mvA4(t0, wa1, a2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t0, t5, wa1, t6)
 
 # test arm64: mv_a_0517() = 0x802181e8dad14276
 global _mv_a_0517
 _mv_a_0517:
-    mvA4(wa0, a5, r1, t7)
+    mvA4(a0, r1, a2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, a0, a5, r1, t7)
 
 # test arm64: mv_a_0521() = 0x3d42809999ec1f29
 global _mv_a_0521
 _mv_a_0521:
-    mvA4(t0, a5, t2, a1)
+    mvA4(r0, wa1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, r0, a5, wa2, wa1)
 
 # test arm64: mv_a_0523() = 0xc8c244d681d099f3
 global _mv_a_0523
 _mv_a_0523:
-    mvA4(wa0, t5, wa2, wa3)
+    mvA4(r0, r1, a2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, r0, wa5, a2, t3)
 
 # test arm64: mv_a_0524() = 0x6d8224d3f5c2d758
 global _mv_a_0524
 _mv_a_0524:
-    mvA4(r0, t5, wa2, a4)
+    mvA4(r0, r1, wa2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, r0, wa5, wa2, a4)
 
 # test arm64: mv_a_0526() = 0xf901c930dda75222
 global _mv_a_0526
 _mv_a_0526:
-    mvA4(t0, a5, wa2, wa6)
+    mvA4(t0, a1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, t0, wa5, wa2, a6)
 
 # test arm64: mv_a_0527() = 0xbdc1ab5051998f87
 global _mv_a_0527
 _mv_a_0527:
-    mvA4(t0, wa5, t2, wa7)
+    mvA4(wa0, a1, t2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa0, a5, t2, wa7)
 
 # test arm64: mv_a_0531() = 0x795e65bb10b46c3a
 global _mv_a_0531
 _mv_a_0531:
-    mvA4(r0, a5, a3, wa1)
+    mvA4(a0, t1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a0, t5, t3, t1)
 
 # test arm64: mv_a_0532() = 0x401c25b884a6a99f
 global _mv_a_0532
 _mv_a_0532:
-    mvA4(wa0, t5, t3, t2)
+    mvA4(wa0, t1, t2, a3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, wa0, t5, a3, t2)
 
 # test arm64: mv_a_0534() = 0xa99e09f56c8b2469
 global _mv_a_0534
 _mv_a_0534:
-    mvA4(a0, t5, t3, a4)
+    mvA4(a0, t1, wa2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, a0, wa5, t3, t4)
 
 # test arm64: mv_a_0536() = 0x351dae52546f9f33
 global _mv_a_0536
 _mv_a_0536:
-    mvA4(wa0, wa5, t3, wa6)
+    mvA4(t0, a1, wa2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t0, a5, t3, t6)
 
 # test arm64: mv_a_0537() = 0xf9dd9071c861dc98
 global _mv_a_0537
 _mv_a_0537:
-    mvA4(t0, t5, t3, t7)
+    mvA4(wa0, wa1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, wa0, t5, wa3, a7)
 
 # test arm64: mv_a_0541() = 0x9d002f22877cb94b
 global _mv_a_0541
 _mv_a_0541:
-    mvA4(t0, wa5, t4, wa1)
+    mvA4(t0, wa1, a2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, t0, a5, a4, wa1)
 
 # test arm64: mv_a_0542() = 0x63bdef1ffb6ef6b0
 global _mv_a_0542
 _mv_a_0542:
-    mvA4(t0, t5, a4, a2)
+    mvA4(wa0, wa1, a2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa0, wa5, a4, a2)
 
 # test arm64: mv_a_0543() = 0x287ff35f6f613415
 global _mv_a_0543
 _mv_a_0543:
-    mvA4(r0, wa5, wa4, wa3)
+    mvA4(t0, wa1, t2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, t0, wa5, wa4, t3)
 
 # test arm64: mv_a_0546() = 0x58bf77b9cb37ec44
 global _mv_a_0546
 _mv_a_0546:
-    mvA4(r0, t5, t4, a6)
+    mvA4(t0, wa1, t2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t0, t5, t4, a6)
 
 # test arm64: mv_a_0547() = 0x1d7f59d93f2a29a9
 global _mv_a_0547
 _mv_a_0547:
-    mvA4(r0, wa5, wa4, t7)
+    mvA4(a0, a1, t2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a0, a5, a4, wa7)
 
 # test arm64: mv_a_0561() = 0x16bc254b750d536d
 global _mv_a_0561
 _mv_a_0561:
-    mvA4(wa0, t5, a6, t1)
+    mvA4(t0, t1, t2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t0, a5, a6, t1)
 
 # test arm64: mv_a_0562() = 0xdd79e548e8ff90d2
 global _mv_a_0562
 _mv_a_0562:
-    mvA4(a0, a5, a6, t2)
+    mvA4(wa0, r1, t2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa0, wa5, t6, t2)
 
 # test arm64: mv_a_0563() = 0xa23be9885cf1ce37
 global _mv_a_0563
 _mv_a_0563:
-    mvA4(wa0, t5, t6, wa3)
+    mvA4(a0, a1, wa2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a0, t5, t6, wa3)
 
 # test arm64: mv_a_0564() = 0x46fbc985d0e40b9c
 global _mv_a_0564
 _mv_a_0564:
-    mvA4(a0, t5, wa6, t4)
+    mvA4(wa0, t1, a2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa0, wa5, a6, a4)
 
 # test arm64: mv_a_0567() = 0x973b50022cbac3cb
 global _mv_a_0567
 _mv_a_0567:
-    mvA4(wa0, t5, wa6, t7)
+    mvA4(wa0, wa1, a2, a3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa0, a5, a6, a7)
 
 # test arm64: mv_a_0571() = 0x52d668ccebd5a07e
 global _mv_a_0571
 _mv_a_0571:
-    mvA4(wa0, wa5, a7, r1)
+    mvA4(t0, t1, t2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, t0, wa5, t7, t1)
 
 # test arm64: mv_a_0572() = 0x199428ca5fc7dde3
 global _mv_a_0572
 _mv_a_0572:
-    mvA4(t0, t5, wa7, t2)
+    mvA4(a0, t1, wa2, wa3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, a0, wa5, t7, wa2)
 
 # test arm64: mv_a_0573() = 0xde562d09d3ba1b48
 global _mv_a_0573
 _mv_a_0573:
-    mvA4(wa0, wa5, a7, a3)
+    mvA4(wa0, r1, t2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa0, a5, a7, t3)
 
 # test arm64: mv_a_0574() = 0x83160d0747ac58ad
 global _mv_a_0574
 _mv_a_0574:
-    mvA4(r0, a5, t7, wa4)
+    mvA4(r0, t1, wa2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, r0, a5, t7, t4)
 
 # test arm64: mv_a_0576() = 0xe95b1642f90d377
 global _mv_a_0576
 _mv_a_0576:
-    mvA4(a0, t5, t7, a6)
+    mvA4(a0, a1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a0, a5, a7, t6)
 
 # test arm64: mv_a_0612() = 0xbf72d6ac0f496464
 global _mv_a_0612
 _mv_a_0612:
-    mvA4(t0, wa6, a1, wa2)
+    mvA4(wa0, t1, t2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa0, wa6, t1, t2)
 
 # test arm64: mv_a_0613() = 0x8434daeb833ba1c9
 global _mv_a_0613
 _mv_a_0613:
-    mvA4(a0, wa6, t1, t3)
+    mvA4(a0, wa1, a2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, a0, t6, wa1, t3)
 
 # test arm64: mv_a_0614() = 0x28f4bae8f72ddf2e
 global _mv_a_0614
 _mv_a_0614:
-    mvA4(t0, a6, r1, a4)
+    mvA4(t0, a1, a2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t0, t6, a1, a4)
 
 # test arm64: mv_a_0615() = 0xedb47d286b201c93
 global _mv_a_0615
 _mv_a_0615:
-    mvA4(t0, a6, r1, wa5)
+    mvA4(wa0, t1, a2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa0, wa6, t1, wa5)
 
 # test arm64: mv_a_0617() = 0x793441655304975d
 global _mv_a_0617
 _mv_a_0617:
-    mvA4(a0, a6, r1, t7)
+    mvA4(a0, a1, a2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a0, wa6, a1, t7)
 
 # test arm64: mv_a_0621() = 0x36554016121f7410
 global _mv_a_0621
 _mv_a_0621:
-    mvA4(a0, wa6, wa2, wa1)
+    mvA4(a0, a1, wa2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a0, wa6, wa2, a1)
 
 # test arm64: mv_a_0623() = 0xc1d50452fa03eeda
 global _mv_a_0623
 _mv_a_0623:
-    mvA4(t0, t6, wa2, a3)
+    mvA4(t0, t1, wa2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t0, a6, wa2, a3)
 
 # test arm64: mv_a_0624() = 0x6694e4506df62c3f
 global _mv_a_0624
 _mv_a_0624:
-    mvA4(t0, wa6, wa2, a4)
+    mvA4(r0, a1, t2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, r0, t6, t2, wa4)
 
 # test arm64: mv_a_0625() = 0x2b54a68fe1e869a4
 global _mv_a_0625
 _mv_a_0625:
-    mvA4(t0, t6, t2, a5)
+    mvA4(t0, a1, wa2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t0, wa6, wa2, wa5)
 
 # test arm64: mv_a_0627() = 0xb6d46accc9cce46e
 global _mv_a_0627
 _mv_a_0627:
-    mvA4(wa0, wa6, a2, a7)
+    mvA4(wa0, a1, t2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa0, wa6, t2, a7)
 
 # test arm64: mv_a_0631() = 0x7271253788e7c121
 global _mv_a_0631
 _mv_a_0631:
-    mvA4(a0, wa6, a3, t1)
+    mvA4(t0, wa1, a2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t0, wa6, wa3, wa1)
 
 # test arm64: mv_a_0632() = 0x392ee534fcd9fe86
 global _mv_a_0632
 _mv_a_0632:
-    mvA4(r0, t6, wa3, a2)
+    mvA4(t0, r1, a2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t0, wa6, t3, a2)
 
 # test arm64: mv_a_0634() = 0xa2b0c971e4be7950
 global _mv_a_0634
 _mv_a_0634:
-    mvA4(a0, t6, wa3, t4)
+    mvA4(wa0, a1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, wa0, a6, t3, a4)
 
 # test arm64: mv_a_0635() = 0x67708bb158b0b6b5
 global _mv_a_0635
 _mv_a_0635:
-    mvA4(r0, t6, t3, wa5)
+    mvA4(t0, t1, t2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t0, t6, wa3, a5)
 
 # test arm64: mv_a_0637() = 0xf2f04fee4095317f
 global _mv_a_0637
 _mv_a_0637:
-    mvA4(wa0, a6, t3, wa7)
+    mvA4(a0, a1, a2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a0, a6, t3, a7)
 
 # test arm64: mv_a_0641() = 0x9612ee9effb00e32
 global _mv_a_0641
 _mv_a_0641:
-    mvA4(r0, t6, wa4, r1)
+    mvA4(wa0, t1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa0, a6, t4, t1)
 
 # test arm64: mv_a_0642() = 0x5cd0ae9c73a24b97
 global _mv_a_0642
 _mv_a_0642:
-    mvA4(a0, a6, t4, a2)
+    mvA4(wa0, a1, t2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa0, t6, a4, t2)
 
 # test arm64: mv_a_0643() = 0x2192b2dbe79488fc
 global _mv_a_0643
 _mv_a_0643:
-    mvA4(r0, t6, wa4, a3)
+    mvA4(a0, a1, wa2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a0, wa6, t4, wa3)
 
 # test arm64: mv_a_0645() = 0x8b125518cf7903c6
 global _mv_a_0645
 _mv_a_0645:
-    mvA4(t0, a6, wa4, a5)
+    mvA4(a0, a1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a0, a6, t4, wa5)
 
 # test arm64: mv_a_0647() = 0x16921955b75d7e90
 global _mv_a_0647
 _mv_a_0647:
-    mvA4(r0, a6, wa4, wa7)
+    mvA4(wa0, r1, wa2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa0, a6, wa4, a7)
 
 # test arm64: mv_a_0651() = 0xd22d19c076785b43
 global _mv_a_0651
 _mv_a_0651:
-    mvA4(t0, t6, wa5, wa1)
+    mvA4(r0, a1, t2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, r0, a6, t5, a1)
 
 # test arm64: mv_a_0652() = 0x98ead9bdea6a98a8
 global _mv_a_0652
 _mv_a_0652:
-    mvA4(r0, wa6, t5, a2)
+    mvA4(wa0, t1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa0, a6, wa5, a2)
 
 # test arm64: mv_a_0653() = 0x5dacddfd5e5cd60d
 global _mv_a_0653
 _mv_a_0653:
-    mvA4(wa0, t6, a5, wa3)
+    mvA4(a0, r1, t2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a0, t6, wa5, wa3)
 
 # test arm64: mv_a_0654() = 0x26cbdfad24f1372
 global _mv_a_0654
 _mv_a_0654:
-    mvA4(t0, t6, t5, wa4)
+    mvA4(t0, wa1, a2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t0, wa6, t5, a4)
 
 # test arm64: mv_a_0657() = 0x52ac44772e25cba1
 global _mv_a_0657
 _mv_a_0657:
-    mvA4(wa0, a6, wa5, t7)
+    mvA4(r0, r1, wa2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, r0, a6, t5, wa7)
 
 # test arm64: mv_a_0671() = 0x4be928496408f565
 global _mv_a_0671
 _mv_a_0671:
-    mvA4(a0, wa6, a7, wa1)
+    mvA4(r0, r1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, r0, wa6, a7, r1)
 
 # test arm64: mv_a_0672() = 0x12a6e846d7fb32ca
 global _mv_a_0672
 _mv_a_0672:
-    mvA4(a0, a6, t7, a2)
+    mvA4(r0, a1, a2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, r0, wa6, wa7, a2)
 
 # test arm64: mv_a_0673() = 0xd768ec864bed702f
 global _mv_a_0673
 _mv_a_0673:
-    mvA4(a0, wa6, t7, t3)
+    mvA4(wa0, r1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, wa0, wa6, a7, t3)
 
 # test arm64: mv_a_0674() = 0x7c28cc83bfdfad94
 global _mv_a_0674
 _mv_a_0674:
-    mvA4(t0, t6, a7, a4)
+    mvA4(r0, a1, wa2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, r0, wa6, t7, wa4)
 
 # test arm64: mv_a_0675() = 0x40e88ec333d1eaf9
 global _mv_a_0675
 _mv_a_0675:
-    mvA4(a0, t6, wa7, a5)
+    mvA4(t0, r1, t2, wa3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t0, t6, t7, a5)
 
 # test arm64: mv_a_0712() = 0xb73a4ade877cb94b
 global _mv_a_0712
 _mv_a_0712:
-    mvA4(r0, wa7, r1, a2)
+    mvA4(wa0, t1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa0, a7, t1, wa2)
 
 # test arm64: mv_a_0713() = 0x7bfc4f1dfb6ef6b0
 global _mv_a_0713
 _mv_a_0713:
-    mvA4(a0, a7, t1, a3)
+    mvA4(a0, a1, wa2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, a0, t7, a1, a3)
 
 # test arm64: mv_a_0714() = 0x20bc2f1b6f613415
 global _mv_a_0714
 _mv_a_0714:
-    mvA4(t0, t7, a1, a4)
+    mvA4(r0, t1, t2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, r0, a7, t1, wa4)
 
 # test arm64: mv_a_0715() = 0xe57bf15ae353717a
 global _mv_a_0715
 _mv_a_0715:
-    mvA4(wa0, wa7, wa1, t5)
+    mvA4(wa0, r1, wa2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa0, a7, r1, a5)
 
 # test arm64: mv_a_0716() = 0xac3bd3785745aedf
 global _mv_a_0716
 _mv_a_0716:
-    mvA4(t0, wa7, wa1, wa6)
+    mvA4(t0, r1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t0, a7, r1, wa6)
 
 # test arm64: mv_a_0721() = 0x2e1cb4488a52c8f7
 global _mv_a_0721
 _mv_a_0721:
-    mvA4(t0, a7, t2, a1)
+    mvA4(r0, t1, a2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, r0, a7, a2, t1)
 
 # test arm64: mv_a_0723() = 0xb99c7885723743c1
 global _mv_a_0723
 _mv_a_0723:
-    mvA4(t0, wa7, a2, a3)
+    mvA4(a0, a1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a0, t7, wa2, t3)
 
 # test arm64: mv_a_0724() = 0x5e5c5882e6298126
 global _mv_a_0724
 _mv_a_0724:
-    mvA4(r0, t7, a2, t4)
+    mvA4(wa0, t1, t2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, wa0, a7, t2, t4)
 
 # test arm64: mv_a_0725() = 0x231c1ac25a1bbe8b
 global _mv_a_0725
 _mv_a_0725:
-    mvA4(t0, t7, t2, a5)
+    mvA4(wa0, wa1, t2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa0, a7, t2, wa5)
 
 # test arm64: mv_a_0726() = 0xe9dbfcdfce0dfbf0
 global _mv_a_0726
 _mv_a_0726:
-    mvA4(r0, a7, wa2, wa6)
+    mvA4(a0, a1, wa2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a0, wa7, wa2, wa6)
 
 # test arm64: mv_a_0731() = 0x6a38996a011b1608
 global _mv_a_0731
 _mv_a_0731:
-    mvA4(r0, wa7, a3, r1)
+    mvA4(t0, a1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t0, wa7, t3, a1)
 
 # test arm64: mv_a_0732() = 0x30f65967750d536d
 global _mv_a_0732
 _mv_a_0732:
-    mvA4(a0, t7, a3, a2)
+    mvA4(a0, r1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, a0, t7, t3, wa2)
 
 # test arm64: mv_a_0734() = 0x9a783da45cf1ce37
 global _mv_a_0734
 _mv_a_0734:
-    mvA4(r0, a7, t3, a4)
+    mvA4(wa0, r1, t2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa0, wa7, wa3, wa4)
 
 # test arm64: mv_a_0735() = 0x5f37ffe3d0e40b9c
 global _mv_a_0735
 _mv_a_0735:
-    mvA4(r0, t7, wa3, t5)
+    mvA4(t0, t1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t0, a7, wa3, a5)
 
 # test arm64: mv_a_0736() = 0x25f7e20144d64901
 global _mv_a_0736
 _mv_a_0736:
-    mvA4(r0, a7, t3, a6)
+    mvA4(wa0, wa1, a2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa0, t7, a3, wa6)
 
 # test arm64: mv_a_0741() = 0x8dda62d177e36319
 global _mv_a_0741
 _mv_a_0741:
-    mvA4(r0, wa7, wa4, t1)
+    mvA4(wa0, r1, t2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa0, t7, wa4, r1)
 
 # test arm64: mv_a_0742() = 0x549822ceebd5a07e
 global _mv_a_0742
 _mv_a_0742:
-    mvA4(r0, t7, wa4, wa2)
+    mvA4(r0, wa1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, r0, wa7, a4, a2)
 
 # test arm64: mv_a_0743() = 0x195a270e5fc7dde3
 global _mv_a_0743
 _mv_a_0743:
-    mvA4(r0, t7, wa4, wa3)
+    mvA4(t0, wa1, wa2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, t0, wa7, a4, wa3)
 
 # test arm64: mv_a_0745() = 0x82d9c94b47ac58ad
 global _mv_a_0745
 _mv_a_0745:
-    mvA4(a0, t7, a4, wa5)
+    mvA4(a0, t1, t2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a0, t7, a4, a5)
 
 # test arm64: mv_a_0746() = 0x4999ab68bb9e9612
 global _mv_a_0746
 _mv_a_0746:
-    mvA4(r0, a7, wa4, t6)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, wa0, t7, wa4, a6)
 
 # test arm64: mv_a_0751() = 0xc9f48df2eeabb02a
 global _mv_a_0751
 _mv_a_0751:
-    mvA4(r0, t7, a5, t1)
+    mvA4(a0, r1, wa2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a0, t7, t5, r1)
 
 # test arm64: mv_a_0752() = 0x90b24df0629ded8f
 global _mv_a_0752
 _mv_a_0752:
-    mvA4(r0, a7, a5, t2)
+    mvA4(t0, r1, t2, wa3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, t0, wa7, wa5, t2)
 
 # test arm64: mv_a_0753() = 0x5574522fd6902af4
 global _mv_a_0753
 _mv_a_0753:
-    mvA4(a0, a7, a5, wa3)
+    mvA4(r0, t1, t2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, r0, wa7, t5, a3)
 
 # test arm64: mv_a_0754() = 0xfa34322d4a826859
 global _mv_a_0754
 _mv_a_0754:
-    mvA4(wa0, a7, a5, a4)
+    mvA4(a0, a1, t2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a0, wa7, wa5, wa4)
 
 # test arm64: mv_a_0756() = 0x85b3d68a3266e323
 global _mv_a_0756
 _mv_a_0756:
-    mvA4(r0, t7, t5, t6)
+    mvA4(wa0, a1, wa2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa0, t7, t5, t6)
 
 # test arm64: mv_a_0761() = 0x79658fa6573fd3b
 global _mv_a_0761
 _mv_a_0761:
-    mvA4(t0, wa7, a6, a1)
+    mvA4(t0, a1, wa2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t0, t7, a6, a1)
 
 # test arm64: mv_a_0762() = 0xce5418f7d9663aa0
 global _mv_a_0762
 _mv_a_0762:
-    mvA4(wa0, wa7, t6, a2)
+    mvA4(wa0, r1, a2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa0, a7, a6, a2)
 
 # test arm64: mv_a_0763() = 0x93161d374d587805
 global _mv_a_0763
 _mv_a_0763:
-    mvA4(a0, t7, a6, wa3)
+    mvA4(r0, t1, a2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, r0, a7, wa6, wa3)
 
 # test arm64: mv_a_0764() = 0x37d5fd34c14ab56a
 global _mv_a_0764
 _mv_a_0764:
-    mvA4(wa0, wa7, a6, wa4)
+    mvA4(r0, a1, a2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r0, a7, a6, a4)
 
 # test arm64: mv_a_0765() = 0xfc95bf74353cf2cf
 global _mv_a_0765
 _mv_a_0765:
-    mvA4(a0, a7, a6, t5)
+    mvA4(wa0, a1, a2, wa3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa0, a7, t6, a5)
 
 # test arm64: mv_a_1023() = 0x7467dc5aa3d95603
 global _mv_a_1023
 _mv_a_1023:
-    mvA4(wa1, wa0, wa2, a3)
+    mvA4(a0, r1, a2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, r1, a0, a2, wa3)
 
 # test arm64: mv_a_1024() = 0x1927bc5817cb9368
 global _mv_a_1024
 _mv_a_1024:
-    mvA4(r1, a0, wa2, wa4)
+    mvA4(r0, a1, wa2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, a1, r0, wa2, wa4)
 
 # test arm64: mv_a_1025() = 0xdde77e978bbdd0cd
 global _mv_a_1025
 _mv_a_1025:
-    mvA4(wa1, r0, t2, t5)
+    mvA4(wa0, wa1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa1, wa0, wa2, t5)
 
 # test arm64: mv_a_1026() = 0xa4a760b4ffb00e32
 global _mv_a_1026
 _mv_a_1026:
-    mvA4(r1, a0, wa2, a6)
+    mvA4(r0, a1, a2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a1, r0, a2, a6)
 
 # test arm64: mv_a_1027() = 0x696742d473a24b97
 global _mv_a_1027
 _mv_a_1027:
-    mvA4(wa1, t0, wa2, a7)
+    mvA4(a0, a1, wa2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a1, a0, wa2, a7)
 
 # test arm64: mv_a_1032() = 0xebc1bd3ca6af65af
 global _mv_a_1032
 _mv_a_1032:
-    mvA4(t1, a0, t3, t2)
+    mvA4(r0, t1, wa2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t1, r0, wa3, wa2)
 
 # test arm64: mv_a_1034() = 0x5543a1798e93e079
 global _mv_a_1034
 _mv_a_1034:
-    mvA4(t1, wa0, a3, t4)
+    mvA4(t0, wa1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa1, t0, t3, wa4)
 
 # test arm64: mv_a_1035() = 0x1a0363b902861dde
 global _mv_a_1035
 _mv_a_1035:
-    mvA4(t1, wa0, wa3, wa5)
+    mvA4(wa0, wa1, t2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa1, wa0, wa3, wa5)
 
 # test arm64: mv_a_1036() = 0xe0c345d676785b43
 global _mv_a_1036
 _mv_a_1036:
-    mvA4(a1, t0, wa3, wa6)
+    mvA4(wa0, a1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, a1, wa0, wa3, t6)
 
 # test arm64: mv_a_1037() = 0xa58327f5ea6a98a8
 global _mv_a_1037
 _mv_a_1037:
-    mvA4(r1, a0, a3, a7)
+    mvA4(t0, r1, t2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, r1, t0, a3, wa7)
 
 # test arm64: mv_a_1042() = 0xf6386a41d77b2c0
 global _mv_a_1042
 _mv_a_1042:
-    mvA4(r1, wa0, a4, wa2)
+    mvA4(r0, wa1, wa2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa1, r0, wa4, wa2)
 
 # test arm64: mv_a_1043() = 0xd4258ae39169f025
 global _mv_a_1043
 _mv_a_1043:
-    mvA4(wa1, r0, a4, t3)
+    mvA4(r0, a1, wa2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, a1, r0, t4, t3)
 
 # test arm64: mv_a_1045() = 0x3da52d20794e6aef
 global _mv_a_1045
 _mv_a_1045:
-    mvA4(a1, t0, wa4, a5)
+    mvA4(t0, t1, t2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, t1, t0, wa4, a5)
 
 # test arm64: mv_a_1046() = 0x4650f3ded40a854
 global _mv_a_1046
 _mv_a_1046:
-    mvA4(a1, a0, a4, wa6)
+    mvA4(t0, t1, a2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, t1, t0, wa4, wa6)
 
 # test arm64: mv_a_1047() = 0xc924f15d6132e5b9
 global _mv_a_1047
 _mv_a_1047:
-    mvA4(a1, a0, a4, t7)
+    mvA4(t0, wa1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa1, t0, a4, a7)
 
 # test arm64: mv_a_1052() = 0x4b7db1c5943fffd1
 global _mv_a_1052
 _mv_a_1052:
-    mvA4(r1, r0, wa5, t2)
+    mvA4(r0, wa1, t2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, wa1, r0, t5, t2)
 
 # test arm64: mv_a_1053() = 0x103fb60508323d36
 global _mv_a_1053
 _mv_a_1053:
-    mvA4(wa1, t0, t5, wa3)
+    mvA4(r0, r1, t2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, r1, r0, a5, a3)
 
 # test arm64: mv_a_1054() = 0xb4ff96027c247a9b
 global _mv_a_1054
 _mv_a_1054:
-    mvA4(a1, t0, t5, t4)
+    mvA4(t0, a1, t2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a1, t0, t5, t4)
 
 # test arm64: mv_a_1056() = 0x407f3a5f6408f565
 global _mv_a_1056
 _mv_a_1056:
-    mvA4(r1, t0, a5, a6)
+    mvA4(t0, wa1, wa2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa1, t0, a5, wa6)
 
 # test arm64: mv_a_1057() = 0x53f1c7ed7fb32ca
 global _mv_a_1057
 _mv_a_1057:
-    mvA4(a1, a0, wa5, wa7)
+    mvA4(wa0, t1, wa2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t1, wa0, wa5, a7)
 
 # test arm64: mv_a_1062() = 0x891f7ccd0b084ce2
 global _mv_a_1062
 _mv_a_1062:
-    mvA4(wa1, r0, a6, a2)
+    mvA4(r0, t1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t1, r0, t6, t2)
 
 # test arm64: mv_a_1063() = 0x4de1810c7efa8a47
 global _mv_a_1063
 _mv_a_1063:
-    mvA4(wa1, wa0, wa6, wa3)
+    mvA4(a0, t1, a2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t1, a0, wa6, t3)
 
 # test arm64: mv_a_1064() = 0xf2a16109f2ecc7ac
 global _mv_a_1064
 _mv_a_1064:
-    mvA4(t1, t0, wa6, wa4)
+    mvA4(t0, t1, t2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t1, t0, t6, a4)
 
 # test arm64: mv_a_1065() = 0xb761234966df0511
 global _mv_a_1065
 _mv_a_1065:
-    mvA4(t1, wa0, a6, t5)
+    mvA4(t0, r1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, r1, t0, a6, wa5)
 
 # test arm64: mv_a_1067() = 0x42e0e7864ec37fdb
 global _mv_a_1067
 _mv_a_1067:
-    mvA4(t1, r0, t6, t7)
+    mvA4(t0, r1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, r1, t0, wa6, t7)
 
 # test arm64: mv_a_1072() = 0xc539c04e81d099f3
 global _mv_a_1072
 _mv_a_1072:
-    mvA4(t1, wa0, a7, t2)
+    mvA4(a0, r1, wa2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, r1, a0, a7, wa2)
 
 # test arm64: mv_a_1073() = 0x89fbc48df5c2d758
 global _mv_a_1073
 _mv_a_1073:
-    mvA4(r1, a0, wa7, t3)
+    mvA4(wa0, wa1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa1, wa0, wa7, t3)
 
 # test arm64: mv_a_1074() = 0x2ebba48b69b514bd
 global _mv_a_1074
 _mv_a_1074:
-    mvA4(r1, wa0, a7, wa4)
+    mvA4(wa0, r1, wa2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, r1, wa0, t7, a4)
 
 # test arm64: mv_a_1075() = 0xf37b66cadda75222
 global _mv_a_1075
 _mv_a_1075:
-    mvA4(t1, a0, a7, a5)
+    mvA4(t0, a1, a2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a1, t0, t7, a5)
 
 # test arm64: mv_a_1076() = 0xba3b48e851998f87
 global _mv_a_1076
 _mv_a_1076:
-    mvA4(t1, wa0, t7, wa6)
+    mvA4(a0, a1, wa2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, a1, a0, wa7, wa6)
 
 # test arm64: mv_a_1203() = 0xeb860580a6af65af
 global _mv_a_1203
 _mv_a_1203:
-    mvA4(r1, t2, a0, wa3)
+    mvA4(wa0, wa1, t2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa1, t2, wa0, a3)
 
 # test arm64: mv_a_1204() = 0x9045e57e1aa1a314
 global _mv_a_1204
 _mv_a_1204:
-    mvA4(a1, wa2, r0, a4)
+    mvA4(wa0, t1, t2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t1, t2, wa0, t4)
 
 # test arm64: mv_a_1205() = 0x5505a7bd8e93e079
 global _mv_a_1205
 _mv_a_1205:
-    mvA4(r1, wa2, wa0, t5)
+    mvA4(wa0, a1, t2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a1, t2, wa0, a5)
 
 # test arm64: mv_a_1206() = 0x1bc589db02861dde
 global _mv_a_1206
 _mv_a_1206:
-    mvA4(a1, wa2, a0, wa6)
+    mvA4(a0, t1, wa2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t1, wa2, a0, t6)
 
 # test arm64: mv_a_1207() = 0xe0856bfa76785b43
 global _mv_a_1207
 _mv_a_1207:
-    mvA4(t1, t2, wa0, wa7)
+    mvA4(r0, a1, t2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a1, t2, r0, wa7)
 
 # test arm64: mv_a_1230() = 0x511c38aeaf3194b3
 global _mv_a_1230
 _mv_a_1230:
-    mvA4(a1, a2, a3, wa0)
+    mvA4(wa0, t1, a2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t1, a2, t3, wa0)
 
 # test arm64: mv_a_1234() = 0x461dbf287efa8a47
 global _mv_a_1234
 _mv_a_1234:
-    mvA4(r1, t2, wa3, t4)
+    mvA4(wa0, r1, a2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, r1, a2, wa3, wa4)
 
 # test arm64: mv_a_1235() = 0xadd8167f2ecc7ac
 global _mv_a_1235
 _mv_a_1235:
-    mvA4(wa1, t2, wa3, a5)
+    mvA4(r0, wa1, wa2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, wa1, wa2, t3, a5)
 
 # test arm64: mv_a_1236() = 0xd19d638566df0511
 global _mv_a_1236
 _mv_a_1236:
-    mvA4(r1, t2, t3, wa6)
+    mvA4(wa0, a1, a2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, a1, a2, wa3, wa6)
 
 # test arm64: mv_a_1237() = 0x965d45a4dad14276
 global _mv_a_1237
 _mv_a_1237:
-    mvA4(a1, a2, a3, a7)
+    mvA4(t0, r1, t2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, r1, t2, t3, t7)
 
 # test arm64: mv_a_1240() = 0x74be021625f9e1c4
 global _mv_a_1240
 _mv_a_1240:
-    mvA4(t1, a2, wa4, t0)
+    mvA4(t0, t1, wa2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, t1, wa2, wa4, t0)
 
 # test arm64: mv_a_1243() = 0xc4ffa89281d099f3
 global _mv_a_1243
 _mv_a_1243:
-    mvA4(a1, a2, t4, wa3)
+    mvA4(r0, t1, t2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t1, t2, a4, a3)
 
 # test arm64: mv_a_1245() = 0x2e7f4acf69b514bd
 global _mv_a_1245
 _mv_a_1245:
-    mvA4(t1, t2, wa4, t5)
+    mvA4(r0, wa1, wa2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa1, wa2, a4, wa5)
 
 # test arm64: mv_a_1246() = 0xf53f2cecdda75222
 global _mv_a_1246
 _mv_a_1246:
-    mvA4(r1, a2, a4, t6)
+    mvA4(a0, a1, wa2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a1, wa2, t4, wa6)
 
 # test arm64: mv_a_1247() = 0xb9ff0f0c51998f87
 global _mv_a_1247
 _mv_a_1247:
-    mvA4(a1, a2, t4, a7)
+    mvA4(a0, r1, t2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, r1, t2, t4, t7)
 
 # test arm64: mv_a_1250() = 0xb0d82d379cc22ed5
 global _mv_a_1250
 _mv_a_1250:
-    mvA4(r1, t2, a5, r0)
+    mvA4(a0, wa1, a2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, wa1, a2, a5, a0)
 
 # test arm64: mv_a_1253() = 0x119d3b3f898e704
 global _mv_a_1253
 _mv_a_1253:
-    mvA4(r1, wa2, t5, wa3)
+    mvA4(r0, r1, a2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, r1, a2, a5, a3)
 
 # test arm64: mv_a_1254() = 0xa5d9b3b16c8b2469
 global _mv_a_1254
 _mv_a_1254:
-    mvA4(r1, t2, a5, t4)
+    mvA4(wa0, wa1, wa2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa1, wa2, wa5, a4)
 
 # test arm64: mv_a_1256() = 0x3159580e546f9f33
 global _mv_a_1256
 _mv_a_1256:
-    mvA4(a1, a2, a5, a6)
+    mvA4(r0, r1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, r1, t2, wa5, a6)
 
 # test arm64: mv_a_1257() = 0xf6193a2dc861dc98
 global _mv_a_1257
 _mv_a_1257:
-    mvA4(wa1, a2, wa5, a7)
+    mvA4(r0, r1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, r1, a2, a5, t7)
 
 # test arm64: mv_a_1260() = 0xee79f83f138a7be6
 global _mv_a_1260
 _mv_a_1260:
-    mvA4(a1, a2, wa6, r0)
+    mvA4(wa0, a1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a1, t2, t6, wa0)
 
 # test arm64: mv_a_1263() = 0x3ebb9ebb6f613415
 global _mv_a_1263
 _mv_a_1263:
-    mvA4(t1, a2, wa6, wa3)
+    mvA4(r0, a1, t2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a1, t2, wa6, t3)
 
 # test arm64: mv_a_1264() = 0xe37b7eb8e353717a
 global _mv_a_1264
 _mv_a_1264:
-    mvA4(a1, a2, wa6, a4)
+    mvA4(a0, r1, t2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, r1, t2, wa6, wa4)
 
 # test arm64: mv_a_1265() = 0xa83b40f85745aedf
 global _mv_a_1265
 _mv_a_1265:
-    mvA4(a1, a2, wa6, t5)
+    mvA4(wa0, a1, a2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a1, a2, wa6, t5)
 
 # test arm64: mv_a_1267() = 0x33bb05353f2a29a9
 global _mv_a_1267
 _mv_a_1267:
-    mvA4(a1, a2, wa6, wa7)
+    mvA4(wa0, r1, a2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, r1, a2, a6, wa7)
 
 # test arm64: mv_a_1270() = 0x2a943bc08a52c8f7
 global _mv_a_1270
 _mv_a_1270:
-    mvA4(wa1, a2, wa7, r0)
+    mvA4(a0, a1, t2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a1, t2, t7, a0)
 
 # test arm64: mv_a_1273() = 0x7ad5e23ce6298126
 global _mv_a_1273
 _mv_a_1273:
-    mvA4(a1, t2, a7, t3)
+    mvA4(a0, r1, t2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r1, t2, t7, t3)
 
 # test arm64: mv_a_1274() = 0x1f95c23a5a1bbe8b
 global _mv_a_1274
 _mv_a_1274:
-    mvA4(r1, t2, wa7, a4)
+    mvA4(wa0, wa1, t2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa1, t2, wa7, t4)
 
 # test arm64: mv_a_1275() = 0xe4558479ce0dfbf0
 global _mv_a_1275
 _mv_a_1275:
-    mvA4(a1, a2, a7, t5)
+    mvA4(r0, wa1, t2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa1, t2, wa7, wa5)
 
 # test arm64: mv_a_1276() = 0xab15669742003955
 global _mv_a_1276
 _mv_a_1276:
-    mvA4(t1, a2, a7, t6)
+    mvA4(t0, a1, t2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a1, t2, a7, wa6)
 
 # test arm64: mv_a_1302() = 0x1e8cd6d3aaf07d31
 global _mv_a_1302
 _mv_a_1302:
-    mvA4(t1, t3, r0, t2)
+    mvA4(a0, wa1, a2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa1, wa3, a0, a2)
 
 # test arm64: mv_a_1304() = 0x880ebb1092d4f7fb
 global _mv_a_1304
 _mv_a_1304:
-    mvA4(a1, a3, wa0, t4)
+    mvA4(r0, a1, t2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a1, wa3, r0, a4)
 
 # test arm64: mv_a_1305() = 0x4cce7d5006c73560
 global _mv_a_1305
 _mv_a_1305:
-    mvA4(a1, wa3, a0, a5)
+    mvA4(t0, a1, t2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a1, a3, t0, wa5)
 
 # test arm64: mv_a_1306() = 0x138e5f6d7ab972c5
 global _mv_a_1306
 _mv_a_1306:
-    mvA4(r1, t3, wa0, a6)
+    mvA4(t0, t1, wa2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t1, t3, t0, a6)
 
 # test arm64: mv_a_1307() = 0xd84e418ceeabb02a
 global _mv_a_1307
 _mv_a_1307:
-    mvA4(a1, t3, wa0, wa7)
+    mvA4(r0, r1, wa2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, r1, t3, r0, t7)
 
 # test arm64: mv_a_1320() = 0xcc9291fb09c9c89
 global _mv_a_1320
 _mv_a_1320:
-    mvA4(t1, wa3, a2, wa0)
+    mvA4(wa0, a1, t2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, a1, wa3, t2, wa0)
 
 # test arm64: mv_a_1324() = 0x1caaf998065921d
 global _mv_a_1324
 _mv_a_1324:
-    mvA4(a1, a3, t2, t4)
+    mvA4(r0, wa1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa1, t3, t2, a4)
 
 # test arm64: mv_a_1325() = 0xc68a71d8f457cf82
 global _mv_a_1325
 _mv_a_1325:
-    mvA4(r1, t3, t2, t5)
+    mvA4(r0, a1, a2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a1, t3, a2, a5)
 
 # test arm64: mv_a_1326() = 0x8d4a53f6684a0ce7
 global _mv_a_1326
 _mv_a_1326:
-    mvA4(t1, wa3, t2, t6)
+    mvA4(a0, r1, wa2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, r1, t3, wa2, t6)
 
 # test arm64: mv_a_1327() = 0x520a3615dc3c4a4c
 global _mv_a_1327
 _mv_a_1327:
-    mvA4(a1, a3, a2, wa7)
+    mvA4(r0, t1, a2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, t1, wa3, a2, wa7)
 
 # test arm64: mv_a_1340() = 0x6c86d7a89e2d36ab
 global _mv_a_1340
 _mv_a_1340:
-    mvA4(wa1, t3, a4, a0)
+    mvA4(r0, t1, wa2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t1, a3, a4, r0)
 
 # test arm64: mv_a_1342() = 0xf80679e58611b175
 global _mv_a_1342
 _mv_a_1342:
-    mvA4(wa1, t3, wa4, a2)
+    mvA4(t0, r1, a2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, r1, t3, wa4, a2)
 
 # test arm64: mv_a_1345() = 0x26482061e1e869a4
 global _mv_a_1345
 _mv_a_1345:
-    mvA4(r1, a3, wa4, a5)
+    mvA4(t0, a1, t2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, a1, a3, t4, wa5)
 
 # test arm64: mv_a_1346() = 0xed08027f55daa709
 global _mv_a_1346
 _mv_a_1346:
-    mvA4(wa1, t3, wa4, t6)
+    mvA4(r0, a1, t2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a1, a3, a4, a6)
 
 # test arm64: mv_a_1347() = 0xb1c7e49ec9cce46e
 global _mv_a_1347
 _mv_a_1347:
-    mvA4(t1, a3, t4, t7)
+    mvA4(r0, r1, t2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, r1, t3, wa4, a7)
 
 # test arm64: mv_a_1350() = 0xa8a102ca14f583bc
 global _mv_a_1350
 _mv_a_1350:
-    mvA4(t1, wa3, a5, t0)
+    mvA4(t0, r1, wa2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, r1, a3, wa5, t0)
 
 # test arm64: mv_a_1352() = 0x3420a506fcd9fe86
 global _mv_a_1352
 _mv_a_1352:
-    mvA4(a1, a3, t5, t2)
+    mvA4(a0, t1, a2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t1, a3, a5, a2)
 
 # test arm64: mv_a_1354() = 0x9da28943e4be7950
 global _mv_a_1354
 _mv_a_1354:
-    mvA4(r1, wa3, wa5, wa4)
+    mvA4(r0, t1, wa2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t1, wa3, t5, t4)
 
 # test arm64: mv_a_1356() = 0x29222da0cca2f41a
 global _mv_a_1356
 _mv_a_1356:
-    mvA4(wa1, t3, wa5, wa6)
+    mvA4(t0, t1, a2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t1, t3, t5, wa6)
 
 # test arm64: mv_a_1357() = 0xede20fc04095317f
 global _mv_a_1357
 _mv_a_1357:
-    mvA4(wa1, wa3, t5, wa7)
+    mvA4(a0, wa1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa1, t3, wa5, a7)
 
 # test arm64: mv_a_1360() = 0xe642cdd18bbdd0cd
 global _mv_a_1360
 _mv_a_1360:
-    mvA4(t1, a3, t6, t0)
+    mvA4(a0, wa1, t2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, wa1, a3, a6, a0)
 
 # test arm64: mv_a_1362() = 0x71c2700e73a24b97
 global _mv_a_1362
 _mv_a_1362:
-    mvA4(t1, wa3, wa6, wa2)
+    mvA4(r0, t1, a2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t1, a3, a6, a2)
 
 # test arm64: mv_a_1364() = 0xdb44544b5b86c661
 global _mv_a_1364
 _mv_a_1364:
-    mvA4(r1, t3, a6, a4)
+    mvA4(t0, a1, a2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a1, wa3, a6, t4)
 
 # test arm64: mv_a_1365() = 0xa004168acf7903c6
 global _mv_a_1365
 _mv_a_1365:
-    mvA4(a1, wa3, wa6, wa5)
+    mvA4(wa0, t1, a2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, t1, t3, t6, wa5)
 
 # test arm64: mv_a_1367() = 0x2b83dac7b75d7e90
 global _mv_a_1367
 _mv_a_1367:
-    mvA4(t1, a3, a6, t7)
+    mvA4(a0, t1, t2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t1, a3, t6, wa7)
 
 # test arm64: mv_a_1370() = 0x225d115302861dde
 global _mv_a_1370
 _mv_a_1370:
-    mvA4(wa1, wa3, wa7, a0)
+    mvA4(t0, a1, wa2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, a1, t3, wa7, t0)
 
 # test arm64: mv_a_1372() = 0xaddcb38fea6a98a8
 global _mv_a_1372
 _mv_a_1372:
-    mvA4(r1, wa3, a7, t2)
+    mvA4(wa0, r1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, r1, t3, a7, a2)
 
 # test arm64: mv_a_1374() = 0x175e97ccd24f1372
 global _mv_a_1374
 _mv_a_1374:
-    mvA4(t1, a3, t7, wa4)
+    mvA4(r0, t1, a2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, t1, t3, wa7, wa4)
 
 # test arm64: mv_a_1375() = 0xdc1e5a0c464150d7
 global _mv_a_1375
 _mv_a_1375:
-    mvA4(t1, wa3, wa7, a5)
+    mvA4(t0, wa1, wa2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa1, a3, t7, wa5)
 
 # test arm64: mv_a_1376() = 0xa2de3c29ba338e3c
 global _mv_a_1376
 _mv_a_1376:
-    mvA4(r1, t3, a7, t6)
+    mvA4(t0, wa1, wa2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa1, t3, t7, t6)
 
 # test arm64: mv_a_1402() = 0x19f94f02323d218
 global _mv_a_1402
 _mv_a_1402:
-    mvA4(a1, a4, a0, a2)
+    mvA4(r0, r1, t2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, r1, t4, r0, t2)
 
 # test arm64: mv_a_1403() = 0xc661992f97160f7d
 global _mv_a_1403
 _mv_a_1403:
-    mvA4(r1, t4, t0, wa3)
+    mvA4(t0, wa1, wa2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, wa1, t4, t0, t3)
 
 # test arm64: mv_a_1405() = 0x2fe13b6c7efa8a47
 global _mv_a_1405
 _mv_a_1405:
-    mvA4(t1, wa4, r0, t5)
+    mvA4(t0, r1, wa2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, r1, a4, t0, wa5)
 
 # test arm64: mv_a_1406() = 0xf6a11d89f2ecc7ac
 global _mv_a_1406
 _mv_a_1406:
-    mvA4(r1, t4, t0, t6)
+    mvA4(t0, t1, t2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t1, wa4, t0, t6)
 
 # test arm64: mv_a_1407() = 0xbb60ffa966df0511
 global _mv_a_1407
 _mv_a_1407:
-    mvA4(t1, a4, t0, a7)
+    mvA4(t0, a1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a1, t4, t0, wa7)
 
 # test arm64: mv_a_1420() = 0xefdbe73c28cff170
 global _mv_a_1420
 _mv_a_1420:
-    mvA4(t1, a4, t2, t0)
+    mvA4(wa0, r1, wa2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, r1, wa4, wa2, wa0)
 
 # test arm64: mv_a_1423() = 0x401d8db884a6a99f
 global _mv_a_1423
 _mv_a_1423:
-    mvA4(a1, t4, wa2, a3)
+    mvA4(a0, t1, t2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, t1, a4, t2, t3)
 
 # test arm64: mv_a_1425() = 0xa99d2ff56c8b2469
 global _mv_a_1425
 _mv_a_1425:
-    mvA4(r1, wa4, a2, t5)
+    mvA4(r0, r1, a2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, r1, a4, a2, a5)
 
 # test arm64: mv_a_1426() = 0x705d1212e07d61ce
 global _mv_a_1426
 _mv_a_1426:
-    mvA4(a1, t4, a2, t6)
+    mvA4(r0, wa1, a2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa1, a4, a2, a6)
 
 # test arm64: mv_a_1427() = 0x351cf432546f9f33
 global _mv_a_1427
 _mv_a_1427:
-    mvA4(a1, wa4, a2, wa7)
+    mvA4(a0, r1, t2, t3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, r1, a4, t2, wa7)
 
 # test arm64: mv_a_1430() = 0x2bf7cc5d9f983e81
 global _mv_a_1430
 _mv_a_1430:
-    mvA4(a1, a4, wa3, a0)
+    mvA4(wa0, a1, wa2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a1, a4, wa3, wa0)
 
 # test arm64: mv_a_1432() = 0xb7776e9a877cb94b
 global _mv_a_1432
 _mv_a_1432:
-    mvA4(wa1, wa4, wa3, a2)
+    mvA4(a0, r1, a2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, r1, wa4, a3, a2)
 
 # test arm64: mv_a_1435() = 0xe5b91516e353717a
 global _mv_a_1435
 _mv_a_1435:
-    mvA4(t1, wa4, t3, a5)
+    mvA4(t0, a1, a2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a1, t4, wa3, t5)
 
 # test arm64: mv_a_1436() = 0xac78f7345745aedf
 global _mv_a_1436
 _mv_a_1436:
-    mvA4(r1, t4, wa3, wa6)
+    mvA4(t0, r1, a2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, r1, t4, a3, wa6)
 
 # test arm64: mv_a_1437() = 0x7138d953cb37ec44
 global _mv_a_1437
 _mv_a_1437:
-    mvA4(a1, a4, t3, a7)
+    mvA4(r0, r1, wa2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, r1, t4, a3, a7)
 
 # test arm64: mv_a_1450() = 0x8bb3c0e68d28d8a3
 global _mv_a_1450
 _mv_a_1450:
-    mvA4(wa1, a4, wa5, a0)
+    mvA4(a0, r1, a2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, r1, wa4, t5, a0)
 
 # test arm64: mv_a_1452() = 0x17336323750d536d
 global _mv_a_1452
 _mv_a_1452:
-    mvA4(a1, wa4, t5, t2)
+    mvA4(wa0, r1, wa2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, r1, wa4, wa5, wa2)
 
 # test arm64: mv_a_1453() = 0xdbf56762e8ff90d2
 global _mv_a_1453
 _mv_a_1453:
-    mvA4(r1, t4, a5, t3)
+    mvA4(a0, wa1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, wa1, t4, t5, wa3)
 
 # test arm64: mv_a_1456() = 0xc34ebbd44d64901
 global _mv_a_1456
 _mv_a_1456:
-    mvA4(a1, t4, t5, a6)
+    mvA4(r0, r1, t2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, r1, t4, a5, a6)
 
 # test arm64: mv_a_1457() = 0xd0f4cddcb8c88666
 global _mv_a_1457
 _mv_a_1457:
-    mvA4(r1, wa4, wa5, t7)
+    mvA4(wa0, wa1, wa2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa1, t4, wa5, t7)
 
 # test arm64: mv_a_1460() = 0xc9558bee03f125b4
 global _mv_a_1460
 _mv_a_1460:
-    mvA4(a1, wa4, wa6, wa0)
+    mvA4(t0, t1, wa2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t1, t4, t6, t0)
 
 # test arm64: mv_a_1462() = 0x54d52e2aebd5a07e
 global _mv_a_1462
 _mv_a_1462:
-    mvA4(t1, t4, t6, wa2)
+    mvA4(t0, r1, wa2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, r1, a4, wa6, wa2)
 
 # test arm64: mv_a_1463() = 0x1997326a5fc7dde3
 global _mv_a_1463
 _mv_a_1463:
-    mvA4(a1, a4, wa6, wa3)
+    mvA4(t0, wa1, a2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa1, wa4, a6, wa3)
 
 # test arm64: mv_a_1465() = 0x8316d4a747ac58ad
 global _mv_a_1465
 _mv_a_1465:
-    mvA4(t1, a4, a6, wa5)
+    mvA4(t0, r1, a2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, r1, wa4, wa6, wa5)
 
 # test arm64: mv_a_1467() = 0xe9698e42f90d377
 global _mv_a_1467
 _mv_a_1467:
-    mvA4(t1, t4, t6, a7)
+    mvA4(t0, wa1, a2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa1, wa4, wa6, t7)
 
 # test arm64: mv_a_1470() = 0x56fcf6f7ab972c5
 global _mv_a_1470
 _mv_a_1470:
-    mvA4(wa1, wa4, a7, wa0)
+    mvA4(a0, r1, wa2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, r1, t4, a7, a0)
 
 # test arm64: mv_a_1472() = 0x90ef71ac629ded8f
 global _mv_a_1472
 _mv_a_1472:
-    mvA4(t1, t4, a7, wa2)
+    mvA4(r0, wa1, wa2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, wa1, t4, wa7, wa2)
 
 # test arm64: mv_a_1473() = 0x55b175ebd6902af4
 global _mv_a_1473
 _mv_a_1473:
-    mvA4(r1, wa4, t7, t3)
+    mvA4(r0, t1, t2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t1, t4, a7, t3)
 
 # test arm64: mv_a_1475() = 0xbf311828be74a5be
 global _mv_a_1475
 _mv_a_1475:
-    mvA4(a1, t4, wa7, t5)
+    mvA4(r0, a1, a2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, a1, wa4, a7, wa5)
 
 # test arm64: mv_a_1476() = 0x85f0fa463266e323
 global _mv_a_1476
 _mv_a_1476:
-    mvA4(wa1, wa4, t7, a6)
+    mvA4(wa0, t1, wa2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t1, wa4, t7, wa6)
 
 # test arm64: mv_a_1502() = 0xf966f4829b5726ff
 global _mv_a_1502
 _mv_a_1502:
-    mvA4(r1, wa5, r0, t2)
+    mvA4(wa0, t1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t1, t5, wa0, a2)
 
 # test arm64: mv_a_1503() = 0xbe28f8c20f496464
 global _mv_a_1503
 _mv_a_1503:
-    mvA4(t1, a5, a0, t3)
+    mvA4(r0, wa1, a2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, wa1, t5, r0, a3)
 
 # test arm64: mv_a_1504() = 0x62e8d8bf833ba1c9
 global _mv_a_1504
 _mv_a_1504:
-    mvA4(a1, t5, t0, t4)
+    mvA4(wa0, a1, t2, a3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, a1, a5, wa0, t4)
 
 # test arm64: mv_a_1506() = 0xee687d1c6b201c93
 global _mv_a_1506
 _mv_a_1506:
-    mvA4(a1, wa5, t0, a6)
+    mvA4(r0, r1, a2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, r1, t5, r0, a6)
 
 # test arm64: mv_a_1507() = 0xb3285f3bdf1259f8
 global _mv_a_1507
 _mv_a_1507:
-    mvA4(wa1, t5, t0, a7)
+    mvA4(a0, r1, wa2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, r1, t5, a0, t7)
 
 # test arm64: mv_a_1520() = 0xe7a346cea1034657
 global _mv_a_1520
 _mv_a_1520:
-    mvA4(wa1, t5, wa2, a0)
+    mvA4(r0, wa1, t2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa1, wa5, t2, r0)
 
 # test arm64: mv_a_1523() = 0x37e4ed4afcd9fe86
 global _mv_a_1523
 _mv_a_1523:
-    mvA4(wa1, t5, wa2, a3)
+    mvA4(r0, a1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a1, t5, wa2, wa3)
 
 # test arm64: mv_a_1524() = 0xdca4cd4870cc3beb
 global _mv_a_1524
 _mv_a_1524:
-    mvA4(a1, a5, t2, t4)
+    mvA4(wa0, a1, a2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a1, t5, a2, t4)
 
 # test arm64: mv_a_1526() = 0x682471a558b0b6b5
 global _mv_a_1526
 _mv_a_1526:
-    mvA4(t1, t5, wa2, wa6)
+    mvA4(wa0, t1, wa2, wa3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t1, a5, wa2, t6)
 
 # test arm64: mv_a_1527() = 0x2ce453c4cca2f41a
 global _mv_a_1527
 _mv_a_1527:
-    mvA4(r1, t5, t2, a7)
+    mvA4(t0, r1, t2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, r1, wa5, t2, wa7)
 
 # test arm64: mv_a_1530() = 0x23bf2bf017cb9368
 global _mv_a_1530
 _mv_a_1530:
-    mvA4(wa1, a5, a3, wa0)
+    mvA4(t0, t1, t2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, t1, wa5, t3, t0)
 
 # test arm64: mv_a_1532() = 0xaf3ece2cffb00e32
 global _mv_a_1532
 _mv_a_1532:
-    mvA4(t1, a5, a3, t2)
+    mvA4(a0, t1, a2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t1, a5, a3, a2)
 
 # test arm64: mv_a_1534() = 0x18c0b269e79488fc
 global _mv_a_1534
 _mv_a_1534:
-    mvA4(wa1, a5, wa3, t4)
+    mvA4(t0, a1, wa2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a1, a5, a3, a4)
 
 # test arm64: mv_a_1536() = 0xa44056c6cf7903c6
 global _mv_a_1536
 _mv_a_1536:
-    mvA4(wa1, t5, t3, wa6)
+    mvA4(r0, wa1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, wa1, t5, a3, a6)
 
 # test arm64: mv_a_1537() = 0x690038e6436b412b
 global _mv_a_1537
 _mv_a_1537:
-    mvA4(wa1, t5, a3, t7)
+    mvA4(r0, t1, a2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t1, wa5, a3, a7)
 
 # test arm64: mv_a_1540() = 0x4760f5578e93e079
 global _mv_a_1540
 _mv_a_1540:
-    mvA4(wa1, t5, a4, wa0)
+    mvA4(r0, t1, t2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t1, a5, t4, r0)
 
 # test arm64: mv_a_1542() = 0xd2e0979476785b43
 global _mv_a_1542
 _mv_a_1542:
-    mvA4(wa1, wa5, a4, wa2)
+    mvA4(wa0, a1, a2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, a1, t5, a4, a2)
 
 # test arm64: mv_a_1543() = 0x97a29bd3ea6a98a8
 global _mv_a_1543
 _mv_a_1543:
-    mvA4(r1, t5, a4, t3)
+    mvA4(a0, a1, a2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a1, a5, t4, a3)
 
 # test arm64: mv_a_1546() = 0xc7e2202e464150d7
 global _mv_a_1546
 _mv_a_1546:
-    mvA4(r1, a5, a4, wa6)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, r1, a5, wa4, a6)
 
 # test arm64: mv_a_1547() = 0x8ca2024dba338e3c
 global _mv_a_1547
 _mv_a_1547:
-    mvA4(wa1, wa5, a4, wa7)
+    mvA4(wa0, wa1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa1, wa5, wa4, t7)
 
 # test arm64: mv_a_1560() = 0xc11ceb807c247a9b
 global _mv_a_1560
 _mv_a_1560:
-    mvA4(t1, t5, wa6, r0)
+    mvA4(r0, t1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t1, wa5, a6, r0)
 
 # test arm64: mv_a_1562() = 0x4c9c8dbd6408f565
 global _mv_a_1562
 _mv_a_1562:
-    mvA4(r1, a5, t6, a2)
+    mvA4(t0, r1, t2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, r1, a5, t6, t2)
 
 # test arm64: mv_a_1563() = 0x115e91fcd7fb32ca
 global _mv_a_1563
 _mv_a_1563:
-    mvA4(r1, wa5, a6, a3)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, r1, a5, t6, wa3)
 
 # test arm64: mv_a_1564() = 0xb61e71fa4bed702f
 global _mv_a_1564
 _mv_a_1564:
-    mvA4(wa1, wa5, wa6, a4)
+    mvA4(t0, a1, a2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a1, wa5, wa6, wa4)
 
 # test arm64: mv_a_1567() = 0x65df876a7c4285e
 global _mv_a_1567
 _mv_a_1567:
-    mvA4(a1, wa5, t6, wa7)
+    mvA4(r0, wa1, t2, t3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, wa1, wa5, t6, a7)
 
 # test arm64: mv_a_1570() = 0xfd372f01f2ecc7ac
 global _mv_a_1570
 _mv_a_1570:
-    mvA4(r1, t5, t7, wa0)
+    mvA4(t0, r1, wa2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, r1, wa5, t7, t0)
 
 # test arm64: mv_a_1572() = 0x88b6d13edad14276
 global _mv_a_1572
 _mv_a_1572:
-    mvA4(r1, wa5, wa7, wa2)
+    mvA4(a0, a1, t2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, a1, a5, wa7, t2)
 
 # test arm64: mv_a_1573() = 0x4d78d57e4ec37fdb
 global _mv_a_1573
 _mv_a_1573:
-    mvA4(r1, t5, a7, t3)
+    mvA4(wa0, r1, a2, t3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, r1, a5, wa7, t3)
 
 # test arm64: mv_a_1574() = 0xf238b57bc2b5bd40
 global _mv_a_1574
 _mv_a_1574:
-    mvA4(t1, t5, a7, wa4)
+    mvA4(wa0, wa1, wa2, t3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa1, a5, wa7, wa4)
 
 # test arm64: mv_a_1576() = 0x7db859d8aa9a380a
 global _mv_a_1576
 _mv_a_1576:
-    mvA4(r1, a5, wa7, t6)
+    mvA4(r0, wa1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa1, wa5, t7, a6)
 
 # test arm64: mv_a_1602() = 0xf279b3ff138a7be6
 global _mv_a_1602
 _mv_a_1602:
-    mvA4(t1, wa6, t0, t2)
+    mvA4(a0, t1, a2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t1, a6, a0, a2)
 
 # test arm64: mv_a_1603() = 0xb73bb83e877cb94b
 global _mv_a_1603
 _mv_a_1603:
-    mvA4(wa1, t6, wa0, a3)
+    mvA4(wa0, wa1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa1, a6, wa0, wa3)
 
 # test arm64: mv_a_1604() = 0x5bfb983bfb6ef6b0
 global _mv_a_1604
 _mv_a_1604:
-    mvA4(r1, a6, a0, wa4)
+    mvA4(t0, a1, t2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, a1, t6, t0, wa4)
 
 # test arm64: mv_a_1605() = 0x20bb5a7b6f613415
 global _mv_a_1605
 _mv_a_1605:
-    mvA4(wa1, t6, r0, a5)
+    mvA4(r0, t1, t2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t1, a6, r0, t5)
 
 # test arm64: mv_a_1607() = 0xac3b1eb85745aedf
 global _mv_a_1607
 _mv_a_1607:
-    mvA4(a1, t6, wa0, wa7)
+    mvA4(wa0, t1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t1, a6, wa0, a7)
 
 # test arm64: mv_a_1620() = 0xe0b6064b19369b3e
 global _mv_a_1620
 _mv_a_1620:
-    mvA4(r1, t6, t2, wa0)
+    mvA4(r0, wa1, t2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, wa1, a6, t2, r0)
 
 # test arm64: mv_a_1623() = 0x30f7acc7750d536d
 global _mv_a_1623
 _mv_a_1623:
-    mvA4(wa1, t6, t2, a3)
+    mvA4(wa0, r1, wa2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, r1, t6, wa2, a3)
 
 # test arm64: mv_a_1624() = 0xd5b78cc4e8ff90d2
 global _mv_a_1624
 _mv_a_1624:
-    mvA4(wa1, t6, a2, t4)
+    mvA4(r0, r1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r1, a6, t2, a4)
 
 # test arm64: mv_a_1625() = 0x9a774f045cf1ce37
 global _mv_a_1625
 _mv_a_1625:
-    mvA4(wa1, wa6, t2, a5)
+    mvA4(a0, wa1, wa2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, wa1, wa6, wa2, t5)
 
 # test arm64: mv_a_1627() = 0x25f7134144d64901
 global _mv_a_1627
 _mv_a_1627:
-    mvA4(a1, t6, a2, a7)
+    mvA4(r0, t1, t2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t1, a6, t2, t7)
 
 # test arm64: mv_a_1630() = 0x1cd1eb6c8ffee84f
 global _mv_a_1630
 _mv_a_1630:
-    mvA4(r1, wa6, wa3, wa0)
+    mvA4(r0, a1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a1, a6, t3, r0)
 
 # test arm64: mv_a_1632() = 0xa8518da977e36319
 global _mv_a_1632
 _mv_a_1632:
-    mvA4(r1, a6, a3, wa2)
+    mvA4(wa0, r1, t2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, r1, t6, a3, t2)
 
 # test arm64: mv_a_1634() = 0x11d371e65fc7dde3
 global _mv_a_1634
 _mv_a_1634:
-    mvA4(r1, t6, wa3, t4)
+    mvA4(wa0, a1, a2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a1, a6, t3, a4)
 
 # test arm64: mv_a_1635() = 0xd6933425d3ba1b48
 global _mv_a_1635
 _mv_a_1635:
-    mvA4(t1, t6, a3, t5)
+    mvA4(t0, r1, a2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, r1, wa6, t3, wa5)
 
 # test arm64: mv_a_1637() = 0x6212f862bb9e9612
 global _mv_a_1637
 _mv_a_1637:
-    mvA4(a1, t6, a3, wa7)
+    mvA4(a0, wa1, a2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, wa1, t6, wa3, a7)
 
 # test arm64: mv_a_1640() = 0x4073b4d406c73560
 global _mv_a_1640
 _mv_a_1640:
-    mvA4(wa1, a6, wa4, wa0)
+    mvA4(wa0, a1, t2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a1, wa6, wa4, wa0)
 
 # test arm64: mv_a_1642() = 0xcbf35710eeabb02a
 global _mv_a_1642
 _mv_a_1642:
-    mvA4(t1, a6, t4, t2)
+    mvA4(wa0, t1, a2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t1, wa6, t4, a2)
 
 # test arm64: mv_a_1643() = 0x90b55b50629ded8f
 global _mv_a_1643
 _mv_a_1643:
-    mvA4(a1, a6, wa4, t3)
+    mvA4(r0, r1, a2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, r1, wa6, a4, wa3)
 
 # test arm64: mv_a_1645() = 0xfa34fd8d4a826859
 global _mv_a_1645
 _mv_a_1645:
-    mvA4(wa1, wa6, t4, t5)
+    mvA4(r0, wa1, wa2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, wa1, t6, a4, wa5)
 
 # test arm64: mv_a_1647() = 0x85b4c1ca3266e323
 global _mv_a_1647
 _mv_a_1647:
-    mvA4(wa1, a6, wa4, wa7)
+    mvA4(a0, r1, wa2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, r1, a6, t4, a7)
 
 # test arm64: mv_a_1650() = 0x7c8ddff57d8f8271
 global _mv_a_1650
 _mv_a_1650:
-    mvA4(wa1, t6, wa5, a0)
+    mvA4(wa0, t1, t2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t1, t6, t5, wa0)
 
 # test arm64: mv_a_1652() = 0x80d82326573fd3b
 global _mv_a_1652
 _mv_a_1652:
-    mvA4(t1, a6, t5, wa2)
+    mvA4(a0, r1, wa2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, r1, t6, wa5, wa2)
 
 # test arm64: mv_a_1653() = 0xcccf8671d9663aa0
 global _mv_a_1653
 _mv_a_1653:
-    mvA4(t1, t6, a5, t3)
+    mvA4(wa0, t1, t2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t1, wa6, t5, wa3)
 
 # test arm64: mv_a_1654() = 0x718f666f4d587805
 global _mv_a_1654
 _mv_a_1654:
-    mvA4(a1, t6, a5, t4)
+    mvA4(t0, r1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, r1, wa6, wa5, wa4)
 
 # test arm64: mv_a_1657() = 0xc1ceeceba92f3034
 global _mv_a_1657
 _mv_a_1657:
-    mvA4(r1, wa6, wa5, wa7)
+    mvA4(wa0, r1, a2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, r1, wa6, wa5, t7)
 
 # test arm64: mv_a_1670() = 0xf649ee7e6b201c93
 global _mv_a_1670
 _mv_a_1670:
-    mvA4(a1, a6, wa7, r0)
+    mvA4(a0, a1, wa2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a1, a6, a7, a0)
 
 # test arm64: mv_a_1672() = 0x81c990bb5304975d
 global _mv_a_1672
 _mv_a_1672:
-    mvA4(t1, t6, t7, wa2)
+    mvA4(r0, wa1, t2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa1, t6, t7, t2)
 
 # test arm64: mv_a_1673() = 0x468b94fac6f6d4c2
 global _mv_a_1673
 _mv_a_1673:
-    mvA4(r1, t6, t7, wa3)
+    mvA4(a0, t1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t1, a6, a7, a3)
 
 # test arm64: mv_a_1674() = 0xeb4b74f83ae91227
 global _mv_a_1674
 _mv_a_1674:
-    mvA4(a1, wa6, a7, a4)
+    mvA4(wa0, a1, a2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a1, t6, a7, wa4)
 
 # test arm64: mv_a_1675() = 0xb00b3737aedb4f8c
 global _mv_a_1675
 _mv_a_1675:
-    mvA4(r1, t6, a7, a5)
+    mvA4(a0, t1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t1, wa6, t7, a5)
 
 # test arm64: mv_a_1702() = 0xea4128318bbdd0cd
 global _mv_a_1702
 _mv_a_1702:
-    mvA4(t1, t7, t0, a2)
+    mvA4(wa0, wa1, a2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa1, t7, wa0, a2)
 
 # test arm64: mv_a_1703() = 0xaf032c70ffb00e32
 global _mv_a_1703
 _mv_a_1703:
-    mvA4(t1, a7, wa0, wa3)
+    mvA4(wa0, t1, wa2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t1, a7, wa0, a3)
 
 # test arm64: mv_a_1704() = 0x53c30c6e73a24b97
 global _mv_a_1704
 _mv_a_1704:
-    mvA4(wa1, a7, t0, a4)
+    mvA4(t0, r1, wa2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r1, t7, t0, wa4)
 
 # test arm64: mv_a_1705() = 0x1882ceade79488fc
 global _mv_a_1705
 _mv_a_1705:
-    mvA4(wa1, a7, r0, t5)
+    mvA4(a0, t1, a2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t1, t7, a0, t5)
 
 # test arm64: mv_a_1706() = 0xdf42b0cb5b86c661
 global _mv_a_1706
 _mv_a_1706:
-    mvA4(a1, a7, a0, a6)
+    mvA4(wa0, r1, wa2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, r1, a7, wa0, wa6)
 
 # test arm64: mv_a_1720() = 0xd87d7a7d9169f025
 global _mv_a_1720
 _mv_a_1720:
-    mvA4(t1, t7, t2, a0)
+    mvA4(wa0, r1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, r1, a7, t2, wa0)
 
 # test arm64: mv_a_1723() = 0x28bf20f9ed40a854
 global _mv_a_1723
 _mv_a_1723:
-    mvA4(a1, wa7, t2, wa3)
+    mvA4(a0, wa1, wa2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa1, wa7, wa2, t3)
 
 # test arm64: mv_a_1724() = 0xcd7f00f76132e5b9
 global _mv_a_1724
 _mv_a_1724:
-    mvA4(t1, t7, a2, a4)
+    mvA4(t0, r1, a2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, r1, wa7, a2, a4)
 
 # test arm64: mv_a_1725() = 0x923ec336d525231e
 global _mv_a_1725
 _mv_a_1725:
-    mvA4(wa1, wa7, t2, wa5)
+    mvA4(wa0, wa1, t2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa1, wa7, t2, t5)
 
 # test arm64: mv_a_1726() = 0x58fea55449176083
 global _mv_a_1726
 _mv_a_1726:
-    mvA4(r1, t7, wa2, a6)
+    mvA4(t0, t1, t2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t1, wa7, t2, wa6)
 
 # test arm64: mv_a_1730() = 0x14995f9f08323d36
 global _mv_a_1730
 _mv_a_1730:
-    mvA4(wa1, wa7, a3, a0)
+    mvA4(r0, r1, wa2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, r1, wa7, wa3, r0)
 
 # test arm64: mv_a_1732() = 0xa01901dbf016b800
 global _mv_a_1732
 _mv_a_1732:
-    mvA4(t1, wa7, a3, a2)
+    mvA4(wa0, t1, t2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t1, t7, a3, t2)
 
 # test arm64: mv_a_1734() = 0x99ae618d7fb32ca
 global _mv_a_1734
 _mv_a_1734:
-    mvA4(a1, a7, t3, t4)
+    mvA4(a0, wa1, a2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa1, wa7, a3, wa4)
 
 # test arm64: mv_a_1735() = 0xce5aa8584bed702f
 global _mv_a_1735
 _mv_a_1735:
-    mvA4(a1, a7, a3, a5)
+    mvA4(wa0, r1, wa2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, r1, t7, a3, t5)
 
 # test arm64: mv_a_1736() = 0x951a8a75bfdfad94
 global _mv_a_1736
 _mv_a_1736:
-    mvA4(a1, wa7, t3, a6)
+    mvA4(r0, wa1, t2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa1, wa7, t3, a6)
 
 # test arm64: mv_a_1740() = 0x383b29067efa8a47
 global _mv_a_1740
 _mv_a_1740:
-    mvA4(a1, a7, a4, t0)
+    mvA4(wa0, t1, wa2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t1, t7, t4, wa0)
 
 # test arm64: mv_a_1742() = 0xc3bacb4366df0511
 global _mv_a_1742
 _mv_a_1742:
-    mvA4(a1, wa7, a4, wa2)
+    mvA4(a0, r1, wa2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, r1, t7, a4, wa2)
 
 # test arm64: mv_a_1743() = 0x887ccf82dad14276
 global _mv_a_1743
 _mv_a_1743:
-    mvA4(r1, a7, t4, a3)
+    mvA4(wa0, wa1, wa2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa1, t7, wa4, t3)
 
 # test arm64: mv_a_1745() = 0xf1fc71bfc2b5bd40
 global _mv_a_1745
 _mv_a_1745:
-    mvA4(r1, t7, t4, wa5)
+    mvA4(t0, a1, a2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, a1, wa7, t4, wa5)
 
 # test arm64: mv_a_1746() = 0xb8bc53dd36a7faa5
 global _mv_a_1746
 _mv_a_1746:
-    mvA4(a1, a7, a4, a6)
+    mvA4(a0, wa1, a2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa1, a7, a4, a6)
 
 # test arm64: mv_a_1750() = 0x74555427f5c2d758
 global _mv_a_1750
 _mv_a_1750:
-    mvA4(t1, wa7, wa5, r0)
+    mvA4(t0, a1, t2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a1, wa7, t5, t0)
 
 # test arm64: mv_a_1752() = 0xffd4f664dda75222
 global _mv_a_1752
 _mv_a_1752:
-    mvA4(wa1, t7, t5, t2)
+    mvA4(t0, t1, t2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, t1, wa7, wa5, t2)
 
 # test arm64: mv_a_1753() = 0xc496faa451998f87
 global _mv_a_1753
 _mv_a_1753:
-    mvA4(a1, wa7, t5, wa3)
+    mvA4(t0, a1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a1, a7, a5, t3)
 
 # test arm64: mv_a_1754() = 0x6956daa1c58bccec
 global _mv_a_1754
 _mv_a_1754:
-    mvA4(wa1, wa7, a5, wa4)
+    mvA4(wa0, a1, t2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, a1, a7, t5, wa4)
 
 # test arm64: mv_a_1756() = 0xf4d67efead7047b6
 global _mv_a_1756
 _mv_a_1756:
-    mvA4(t1, wa7, wa5, a6)
+    mvA4(wa0, a1, t2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a1, a7, wa5, wa6)
 
 # test arm64: mv_a_1760() = 0xb1f71f2f6c8b2469
 global _mv_a_1760
 _mv_a_1760:
-    mvA4(a1, a7, t6, r0)
+    mvA4(a0, wa1, t2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa1, t7, wa6, a0)
 
 # test arm64: mv_a_1762() = 0x3d76c16c546f9f33
 global _mv_a_1762
 _mv_a_1762:
-    mvA4(a1, wa7, t6, wa2)
+    mvA4(wa0, a1, t2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, a1, t7, wa6, t2)
 
 # test arm64: mv_a_1763() = 0x238c5abc861dc98
 global _mv_a_1763
 _mv_a_1763:
-    mvA4(t1, t7, wa6, t3)
+    mvA4(wa0, a1, a2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a1, t7, wa6, t3)
 
 # test arm64: mv_a_1764() = 0xa6f8a5a93c5419fd
 global _mv_a_1764
 _mv_a_1764:
-    mvA4(t1, a7, a6, wa4)
+    mvA4(wa0, r1, t2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, r1, wa7, a6, wa4)
 
 # test arm64: mv_a_1765() = 0x6bb867e8b0465762
 global _mv_a_1765
 _mv_a_1765:
-    mvA4(r1, wa7, wa6, wa5)
+    mvA4(a0, wa1, wa2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa1, wa7, t6, t5)
 
 # test arm64: mv_a_2013() = 0xa6bb7a79a81a6d85
 global _mv_a_2013
 _mv_a_2013:
-    mvA4(a2, r0, wa1, wa3)
+    mvA4(wa0, wa1, t2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t2, wa0, wa1, wa3)
 
 # test arm64: mv_a_2014() = 0x4b7b5a771c0caaea
 global _mv_a_2014
 _mv_a_2014:
-    mvA4(wa2, r0, t1, a4)
+    mvA4(r0, wa1, t2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t2, r0, wa1, a4)
 
 # test arm64: mv_a_2015() = 0x103b1cb68ffee84f
 global _mv_a_2015
 _mv_a_2015:
-    mvA4(t2, a0, r1, t5)
+    mvA4(wa0, r1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, wa2, wa0, r1, t5)
 
 # test arm64: mv_a_2016() = 0xd6fafed403f125b4
 global _mv_a_2016
 _mv_a_2016:
-    mvA4(wa2, wa0, t1, wa6)
+    mvA4(wa0, a1, a2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a2, wa0, a1, a6)
 
 # test arm64: mv_a_2017() = 0x9bbae0f377e36319
 global _mv_a_2017
 _mv_a_2017:
-    mvA4(a2, a0, a1, a7)
+    mvA4(t0, r1, a2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a2, t0, r1, a7)
 
 # test arm64: mv_a_2031() = 0x94f7c4c5adc68cdd
 global _mv_a_2031
 _mv_a_2031:
-    mvA4(wa2, r0, wa3, a1)
+    mvA4(r0, r1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa2, r0, wa3, r1)
 
 # test arm64: mv_a_2034() = 0xc5376900099d450c
 global _mv_a_2034
 _mv_a_2034:
-    mvA4(a2, r0, t3, t4)
+    mvA4(wa0, r1, t2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t2, wa0, a3, t4)
 
 # test arm64: mv_a_2035() = 0x89f72b3f7d8f8271
 global _mv_a_2035
 _mv_a_2035:
-    mvA4(a2, r0, wa3, a5)
+    mvA4(wa0, wa1, a2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, a2, wa0, a3, t5)
 
 # test arm64: mv_a_2036() = 0x50b70d5cf181bfd6
 global _mv_a_2036
 _mv_a_2036:
-    mvA4(a2, t0, a3, t6)
+    mvA4(wa0, t1, t2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t2, wa0, wa3, wa6)
 
 # test arm64: mv_a_2037() = 0x1576ef7c6573fd3b
 global _mv_a_2037
 _mv_a_2037:
-    mvA4(a2, r0, a3, a7)
+    mvA4(r0, wa1, t2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t2, r0, wa3, a7)
 
 # test arm64: mv_a_2041() = 0xb8998e2d248ed9ee
 global _mv_a_2041
 _mv_a_2041:
-    mvA4(wa2, t0, wa4, r1)
+    mvA4(r0, a1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a2, r0, a4, a1)
 
 # test arm64: mv_a_2043() = 0x4419526a0c7354b8
 global _mv_a_2043
 _mv_a_2043:
-    mvA4(t2, r0, t4, t3)
+    mvA4(t0, wa1, t2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, t2, t0, wa4, t3)
 
 # test arm64: mv_a_2045() = 0xad98f4a6f457cf82
 global _mv_a_2045
 _mv_a_2045:
-    mvA4(a2, a0, t4, t5)
+    mvA4(wa0, r1, wa2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa2, wa0, a4, a5)
 
 # test arm64: mv_a_2046() = 0x7458d6c4684a0ce7
 global _mv_a_2046
 _mv_a_2046:
-    mvA4(a2, t0, wa4, a6)
+    mvA4(wa0, wa1, wa2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa2, wa0, a4, a6)
 
 # test arm64: mv_a_2047() = 0x3918b8e3dc3c4a4c
 global _mv_a_2047
 _mv_a_2047:
-    mvA4(wa2, a0, t4, t7)
+    mvA4(t0, r1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa2, t0, a4, t7)
 
 # test arm64: mv_a_2051() = 0xf4b3b94e9b5726ff
 global _mv_a_2051
 _mv_a_2051:
-    mvA4(a2, wa0, a5, r1)
+    mvA4(wa0, t1, t2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, t2, wa0, wa5, t1)
 
 # test arm64: mv_a_2053() = 0x80337d8b833ba1c9
 global _mv_a_2053
 _mv_a_2053:
-    mvA4(wa2, r0, a5, wa3)
+    mvA4(wa0, wa1, wa2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa2, wa0, wa5, wa3)
 
 # test arm64: mv_a_2054() = 0x24f35d88f72ddf2e
 global _mv_a_2054
 _mv_a_2054:
-    mvA4(t2, wa0, a5, a4)
+    mvA4(wa0, r1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa2, wa0, wa5, wa4)
 
 # test arm64: mv_a_2056() = 0xb07301e5df1259f8
 global _mv_a_2056
 _mv_a_2056:
-    mvA4(a2, t0, wa5, a6)
+    mvA4(a0, wa1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa2, a0, t5, a6)
 
 # test arm64: mv_a_2057() = 0x7532e4055304975d
 global _mv_a_2057
 _mv_a_2057:
-    mvA4(wa2, a0, t5, t7)
+    mvA4(r0, a1, t2, t3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, t2, r0, wa5, wa7)
 
 # test arm64: mv_a_2061() = 0x32558456121f7410
 global _mv_a_2061
 _mv_a_2061:
-    mvA4(a2, r0, wa6, t1)
+    mvA4(r0, wa1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a2, r0, wa6, wa1)
 
 # test arm64: mv_a_2063() = 0xbdd54892fa03eeda
 global _mv_a_2063
 _mv_a_2063:
-    mvA4(a2, t0, wa6, wa3)
+    mvA4(t0, t1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa2, t0, t6, t3)
 
 # test arm64: mv_a_2064() = 0x629528906df62c3f
 global _mv_a_2064
 _mv_a_2064:
-    mvA4(a2, t0, t6, wa4)
+    mvA4(t0, r1, a2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a2, t0, wa6, t4)
 
 # test arm64: mv_a_2065() = 0x2754eacfe1e869a4
 global _mv_a_2065
 _mv_a_2065:
-    mvA4(t2, t0, a6, wa5)
+    mvA4(t0, wa1, a2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a2, t0, wa6, t5)
 
 # test arm64: mv_a_2067() = 0xb2d4af0cc9cce46e
 global _mv_a_2067
 _mv_a_2067:
-    mvA4(t2, r0, wa6, wa7)
+    mvA4(a0, r1, t2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t2, a0, wa6, t7)
 
 # test arm64: mv_a_2071() = 0x6e6fc7d788e7c121
 global _mv_a_2071
 _mv_a_2071:
-    mvA4(a2, a0, a7, wa1)
+    mvA4(wa0, a1, t2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t2, wa0, t7, a1)
 
 # test arm64: mv_a_2073() = 0xf9ef8c1470cc3beb
 global _mv_a_2073
 _mv_a_2073:
-    mvA4(a2, r0, a7, a3)
+    mvA4(r0, r1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a2, r0, t7, wa3)
 
 # test arm64: mv_a_2074() = 0x9eaf6c11e4be7950
 global _mv_a_2074
 _mv_a_2074:
-    mvA4(t2, wa0, a7, wa4)
+    mvA4(r0, wa1, t2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t2, r0, t7, t4)
 
 # test arm64: mv_a_2075() = 0x636f2e5158b0b6b5
 global _mv_a_2075
 _mv_a_2075:
-    mvA4(wa2, wa0, a7, wa5)
+    mvA4(wa0, a1, wa2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa2, wa0, wa7, t5)
 
 # test arm64: mv_a_2076() = 0x2a2f106ecca2f41a
 global _mv_a_2076
 _mv_a_2076:
-    mvA4(a2, a0, a7, t6)
+    mvA4(t0, wa1, t2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, t2, t0, a7, wa6)
 
 # test arm64: mv_a_2103() = 0x62686eeaa985755b
 global _mv_a_2103
 _mv_a_2103:
-    mvA4(wa2, r1, wa0, wa3)
+    mvA4(a0, wa1, a2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a2, wa1, a0, a3)
 
 # test arm64: mv_a_2104() = 0x7284ee81d77b2c0
 global _mv_a_2104
 _mv_a_2104:
-    mvA4(a2, wa1, t0, wa4)
+    mvA4(a0, t1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, a2, t1, a0, t4)
 
 # test arm64: mv_a_2105() = 0xcbe811279169f025
 global _mv_a_2105
 _mv_a_2105:
-    mvA4(a2, wa1, a0, a5)
+    mvA4(a0, wa1, wa2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa2, wa1, a0, t5)
 
 # test arm64: mv_a_2106() = 0x92a7f345055c2d8a
 global _mv_a_2106
 _mv_a_2106:
-    mvA4(a2, a1, wa0, wa6)
+    mvA4(t0, a1, wa2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa2, a1, t0, t6)
 
 # test arm64: mv_a_2107() = 0x5767d564794e6aef
 global _mv_a_2107
 _mv_a_2107:
-    mvA4(a2, r1, a0, t7)
+    mvA4(r0, wa1, wa2, t3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa2, wa1, r0, wa7)
 
 # test arm64: mv_a_2130() = 0xc7fea218b207a45f
 global _mv_a_2130
 _mv_a_2130:
-    mvA4(a2, t1, a3, wa0)
+    mvA4(r0, wa1, wa2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, wa2, wa1, wa3, r0)
 
 # test arm64: mv_a_2134() = 0xbd00289281d099f3
 global _mv_a_2134
 _mv_a_2134:
-    mvA4(t2, t1, a3, a4)
+    mvA4(a0, wa1, t2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t2, wa1, wa3, a4)
 
 # test arm64: mv_a_2135() = 0x81bfead1f5c2d758
 global _mv_a_2135
 _mv_a_2135:
-    mvA4(a2, wa1, a3, a5)
+    mvA4(r0, a1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t2, a1, a3, t5)
 
 # test arm64: mv_a_2136() = 0x487fccef69b514bd
 global _mv_a_2136
 _mv_a_2136:
-    mvA4(t2, r1, t3, wa6)
+    mvA4(wa0, a1, wa2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa2, a1, t3, wa6)
 
 # test arm64: mv_a_2137() = 0xd3faf0edda75222
 global _mv_a_2137
 _mv_a_2137:
-    mvA4(t2, wa1, a3, a7)
+    mvA4(a0, r1, a2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a2, r1, t3, a7)
 
 # test arm64: mv_a_2140() = 0xeba06b8028cff170
 global _mv_a_2140
 _mv_a_2140:
-    mvA4(t2, r1, wa4, wa0)
+    mvA4(t0, t1, wa2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa2, t1, a4, t0)
 
 # test arm64: mv_a_2143() = 0x3be211fc84a6a99f
 global _mv_a_2143
 _mv_a_2143:
-    mvA4(a2, a1, wa4, wa3)
+    mvA4(t0, wa1, a2, wa3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a2, wa1, a4, wa3)
 
 # test arm64: mv_a_2145() = 0xa561b4396c8b2469
 global _mv_a_2145
 _mv_a_2145:
-    mvA4(a2, t1, a4, wa5)
+    mvA4(t0, r1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a2, r1, wa4, a5)
 
 # test arm64: mv_a_2146() = 0x6c219656e07d61ce
 global _mv_a_2146
 _mv_a_2146:
-    mvA4(a2, a1, t4, wa6)
+    mvA4(wa0, r1, a2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a2, r1, a4, wa6)
 
 # test arm64: mv_a_2147() = 0x30e17876546f9f33
 global _mv_a_2147
 _mv_a_2147:
-    mvA4(wa2, t1, wa4, t7)
+    mvA4(a0, t1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, t2, t1, wa4, wa7)
 
 # test arm64: mv_a_2150() = 0x27ba96a19f983e81
 global _mv_a_2150
 _mv_a_2150:
-    mvA4(wa2, wa1, a5, a0)
+    mvA4(t0, t1, wa2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa2, t1, a5, t0)
 
 # test arm64: mv_a_2153() = 0x77fc3d1dfb6ef6b0
 global _mv_a_2153
 _mv_a_2153:
-    mvA4(wa2, r1, a5, t3)
+    mvA4(r0, t1, a2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a2, t1, a5, wa3)
 
 # test arm64: mv_a_2154() = 0x1cbc1d1b6f613415
 global _mv_a_2154
 _mv_a_2154:
-    mvA4(a2, r1, wa5, t4)
+    mvA4(r0, r1, wa2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, wa2, r1, wa5, a4)
 
 # test arm64: mv_a_2156() = 0xa83bc1785745aedf
 global _mv_a_2156
 _mv_a_2156:
-    mvA4(t2, a1, a5, a6)
+    mvA4(wa0, wa1, t2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t2, wa1, a5, a6)
 
 # test arm64: mv_a_2157() = 0x6cfba397cb37ec44
 global _mv_a_2157
 _mv_a_2157:
-    mvA4(wa2, a1, a5, a7)
+    mvA4(a0, wa1, a2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a2, wa1, t5, t7)
 
 # test arm64: mv_a_2160() = 0x655c61a916608b92
 global _mv_a_2160
 _mv_a_2160:
-    mvA4(a2, wa1, t6, a0)
+    mvA4(r0, r1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t2, r1, t6, r0)
 
 # test arm64: mv_a_2163() = 0xb59e0825723743c1
 global _mv_a_2163
 _mv_a_2163:
-    mvA4(wa2, t1, t6, wa3)
+    mvA4(r0, a1, t2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, t2, a1, wa6, a3)
 
 # test arm64: mv_a_2164() = 0x5a5de822e6298126
 global _mv_a_2164
 _mv_a_2164:
-    mvA4(wa2, r1, wa6, t4)
+    mvA4(wa0, t1, t2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, t2, t1, a6, wa4)
 
 # test arm64: mv_a_2165() = 0x1f1daa625a1bbe8b
 global _mv_a_2165
 _mv_a_2165:
-    mvA4(wa2, t1, t6, wa5)
+    mvA4(wa0, wa1, a2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a2, wa1, wa6, a5)
 
 # test arm64: mv_a_2167() = 0xaa9d6e9f42003955
 global _mv_a_2167
 _mv_a_2167:
-    mvA4(t2, a1, a6, t7)
+    mvA4(wa0, a1, a2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a2, a1, a6, a7)
 
 # test arm64: mv_a_2170() = 0xa176a52a8d28d8a3
 global _mv_a_2170
 _mv_a_2170:
-    mvA4(wa2, wa1, t7, r0)
+    mvA4(wa0, wa1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t2, wa1, a7, wa0)
 
 # test arm64: mv_a_2173() = 0xf1b84ba6e8ff90d2
 global _mv_a_2173
 _mv_a_2173:
-    mvA4(wa2, a1, a7, wa3)
+    mvA4(wa0, r1, wa2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, wa2, r1, wa7, wa3)
 
 # test arm64: mv_a_2174() = 0x96782ba45cf1ce37
 global _mv_a_2174
 _mv_a_2174:
-    mvA4(wa2, a1, a7, a4)
+    mvA4(r0, r1, t2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t2, r1, wa7, t4)
 
 # test arm64: mv_a_2175() = 0x5b37ede3d0e40b9c
 global _mv_a_2175
 _mv_a_2175:
-    mvA4(wa2, a1, wa7, t5)
+    mvA4(a0, wa1, a2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a2, wa1, wa7, t5)
 
 # test arm64: mv_a_2176() = 0x21f7d00144d64901
 global _mv_a_2176
 _mv_a_2176:
-    mvA4(t2, a1, a7, t6)
+    mvA4(wa0, a1, a2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a2, a1, wa7, wa6)
 
 # test arm64: mv_a_2301() = 0xc7c2de5cb207a45f
 global _mv_a_2301
 _mv_a_2301:
-    mvA4(t2, wa3, t0, r1)
+    mvA4(t0, t1, t2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t2, a3, t0, t1)
 
 # test arm64: mv_a_2304() = 0xf80282970dde5c8e
 global _mv_a_2304
 _mv_a_2304:
-    mvA4(t2, wa3, t0, a4)
+    mvA4(r0, a1, t2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, t2, wa3, r0, a4)
 
 # test arm64: mv_a_2305() = 0xbcc244d681d099f3
 global _mv_a_2305
 _mv_a_2305:
-    mvA4(t2, a3, wa0, t5)
+    mvA4(t0, wa1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t2, t3, t0, wa5)
 
 # test arm64: mv_a_2306() = 0x838226f3f5c2d758
 global _mv_a_2306
 _mv_a_2306:
-    mvA4(wa2, a3, wa0, a6)
+    mvA4(a0, a1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t2, wa3, a0, wa6)
 
 # test arm64: mv_a_2307() = 0x4842091369b514bd
 global _mv_a_2307
 _mv_a_2307:
-    mvA4(a2, t3, a0, t7)
+    mvA4(r0, r1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t2, t3, r0, wa7)
 
 # test arm64: mv_a_2310() = 0x3f1cc73eb4ddb40b
 global _mv_a_2310
 _mv_a_2310:
-    mvA4(a2, wa3, t1, a0)
+    mvA4(t0, a1, t2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t2, a3, a1, t0)
 
 # test arm64: mv_a_2314() = 0x341e4db884a6a99f
 global _mv_a_2314
 _mv_a_2314:
-    mvA4(a2, a3, wa1, a4)
+    mvA4(r0, wa1, a2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a2, wa3, wa1, a4)
 
 # test arm64: mv_a_2315() = 0xf8de0ff7f898e704
 global _mv_a_2315
 _mv_a_2315:
-    mvA4(wa2, wa3, a1, wa5)
+    mvA4(r0, t1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a2, wa3, t1, a5)
 
 # test arm64: mv_a_2316() = 0xbf9df2156c8b2469
 global _mv_a_2316
 _mv_a_2316:
-    mvA4(wa2, wa3, t1, t6)
+    mvA4(t0, a1, a2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, a2, a3, a1, wa6)
 
 # test arm64: mv_a_2317() = 0x845dd434e07d61ce
 global _mv_a_2317
 _mv_a_2317:
-    mvA4(wa2, wa3, r1, a7)
+    mvA4(a0, t1, wa2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, wa2, t3, t1, t7)
 
 # test arm64: mv_a_2340() = 0xdc7a9f2f19369b3e
 global _mv_a_2340
 _mv_a_2340:
-    mvA4(a2, wa3, wa4, t0)
+    mvA4(r0, wa1, t2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t2, t3, t4, r0)
 
 # test arm64: mv_a_2341() = 0xa13c816e8d28d8a3
 global _mv_a_2341
 _mv_a_2341:
-    mvA4(wa2, a3, wa4, r1)
+    mvA4(wa0, r1, wa2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa2, a3, wa4, r1)
 
 # test arm64: mv_a_2345() = 0x963be7e85cf1ce37
 global _mv_a_2345
 _mv_a_2345:
-    mvA4(t2, t3, t4, wa5)
+    mvA4(r0, wa1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t2, wa3, wa4, t5)
 
 # test arm64: mv_a_2346() = 0x5cfbca05d0e40b9c
 global _mv_a_2346
 _mv_a_2346:
-    mvA4(a2, t3, t4, t6)
+    mvA4(wa0, r1, wa2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa2, wa3, t4, a6)
 
 # test arm64: mv_a_2347() = 0x21bbac2544d64901
 global _mv_a_2347
 _mv_a_2347:
-    mvA4(a2, a3, t4, wa7)
+    mvA4(r0, wa1, wa2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa2, a3, t4, a7)
 
 # test arm64: mv_a_2350() = 0x1894ca508ffee84f
 global _mv_a_2350
 _mv_a_2350:
-    mvA4(a2, a3, t5, r0)
+    mvA4(a0, a1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a2, t3, wa5, a0)
 
 # test arm64: mv_a_2351() = 0xdd56ac9003f125b4
 global _mv_a_2351
 _mv_a_2351:
-    mvA4(t2, a3, wa5, t1)
+    mvA4(t0, wa1, wa2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, wa2, wa3, t5, wa1)
 
 # test arm64: mv_a_2354() = 0xd9650ca5fc7dde3
 global _mv_a_2354
 _mv_a_2354:
-    mvA4(wa2, a3, t5, a4)
+    mvA4(a0, a1, wa2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa2, t3, a5, a4)
 
 # test arm64: mv_a_2356() = 0x9915f52747ac58ad
 global _mv_a_2356
 _mv_a_2356:
-    mvA4(a2, t3, a5, wa6)
+    mvA4(a0, wa1, a2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a2, t3, t5, a6)
 
 # test arm64: mv_a_2357() = 0x5dd5d746bb9e9612
 global _mv_a_2357
 _mv_a_2357:
-    mvA4(a2, wa3, a5, wa7)
+    mvA4(r0, r1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a2, t3, a5, a7)
 
 # test arm64: mv_a_2360() = 0x5636955806c73560
 global _mv_a_2360
 _mv_a_2360:
-    mvA4(t2, a3, wa6, r0)
+    mvA4(a0, wa1, wa2, t3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, wa2, t3, a6, a0)
 
 # test arm64: mv_a_2361() = 0x1af877977ab972c5
 global _mv_a_2361
 _mv_a_2361:
-    mvA4(wa2, t3, t6, r1)
+    mvA4(t0, wa1, t2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t2, a3, t6, wa1)
 
 # test arm64: mv_a_2364() = 0x4b381bd1d6902af4
 global _mv_a_2364
 _mv_a_2364:
-    mvA4(a2, t3, t6, t4)
+    mvA4(a0, r1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a2, wa3, wa6, wa4)
 
 # test arm64: mv_a_2365() = 0xff7de114a826859
 global _mv_a_2365
 _mv_a_2365:
-    mvA4(t2, wa3, a6, a5)
+    mvA4(a0, t1, wa2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa2, wa3, wa6, t5)
 
 # test arm64: mv_a_2367() = 0x9b77a24e3266e323
 global _mv_a_2367
 _mv_a_2367:
-    mvA4(t2, a3, a6, a7)
+    mvA4(a0, wa1, t2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t2, t3, t6, a7)
 
 # test arm64: mv_a_2370() = 0x9250d8d97d8f8271
 global _mv_a_2370
 _mv_a_2370:
-    mvA4(a2, t3, t7, a0)
+    mvA4(wa0, t1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t2, t3, wa7, wa0)
 
 # test arm64: mv_a_2371() = 0x5712bb18f181bfd6
 global _mv_a_2371
 _mv_a_2371:
-    mvA4(t2, t3, wa7, wa1)
+    mvA4(t0, t1, t2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t2, wa3, t7, t1)
 
 # test arm64: mv_a_2374() = 0x87525f534d587805
 global _mv_a_2374
 _mv_a_2374:
-    mvA4(a2, t3, t7, a4)
+    mvA4(r0, a1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa2, wa3, t7, wa4)
 
 # test arm64: mv_a_2375() = 0x4c122192c14ab56a
 global _mv_a_2375
 _mv_a_2375:
-    mvA4(t2, a3, wa7, wa5)
+    mvA4(r0, r1, wa2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa2, t3, t7, a5)
 
 # test arm64: mv_a_2376() = 0x12d203b0353cf2cf
 global _mv_a_2376
 _mv_a_2376:
-    mvA4(wa2, wa3, a7, wa6)
+    mvA4(a0, a1, t2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t2, a3, a7, t6)
 
 # test arm64: mv_a_2401() = 0xaad59c792a3af946
 global _mv_a_2401
 _mv_a_2401:
-    mvA4(a2, a4, r0, a1)
+    mvA4(r0, r1, wa2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa2, t4, r0, r1)
 
 # test arm64: mv_a_2403() = 0x365560b6121f7410
 global _mv_a_2403
 _mv_a_2403:
-    mvA4(wa2, a4, a0, t3)
+    mvA4(wa0, r1, a2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a2, a4, wa0, a3)
 
 # test arm64: mv_a_2405() = 0x9fd502f2fa03eeda
 global _mv_a_2405
 _mv_a_2405:
-    mvA4(a2, t4, r0, a5)
+    mvA4(t0, a1, t2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t2, t4, t0, wa5)
 
 # test arm64: mv_a_2406() = 0x6694e5106df62c3f
 global _mv_a_2406
 _mv_a_2406:
-    mvA4(t2, t4, wa0, a6)
+    mvA4(a0, t1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, a2, t4, a0, a6)
 
 # test arm64: mv_a_2407() = 0x2b54c72fe1e869a4
 global _mv_a_2407
 _mv_a_2407:
-    mvA4(wa2, wa4, a0, wa7)
+    mvA4(r0, wa1, wa2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa2, wa4, r0, t7)
 
 # test arm64: mv_a_2410() = 0x222f855b2d1108f2
 global _mv_a_2410
 _mv_a_2410:
-    mvA4(wa2, t4, a1, a0)
+    mvA4(a0, t1, a2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a2, a4, t1, a0)
 
 # test arm64: mv_a_2413() = 0x72712bd788e7c121
 global _mv_a_2413
 _mv_a_2413:
-    mvA4(a2, wa4, t1, t3)
+    mvA4(t0, wa1, a2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a2, wa4, wa1, wa3)
 
 # test arm64: mv_a_2415() = 0xdbf0ce1470cc3beb
 global _mv_a_2415
 _mv_a_2415:
-    mvA4(t2, wa4, wa1, t5)
+    mvA4(t0, r1, wa2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa2, wa4, r1, a5)
 
 # test arm64: mv_a_2416() = 0xa2b0b031e4be7950
 global _mv_a_2416
 _mv_a_2416:
-    mvA4(wa2, a4, r1, wa6)
+    mvA4(wa0, a1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, a2, wa4, a1, a6)
 
 # test arm64: mv_a_2417() = 0x6770925158b0b6b5
 global _mv_a_2417
 _mv_a_2417:
-    mvA4(t2, t4, t1, a7)
+    mvA4(wa0, a1, t2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t2, a4, a1, t7)
 
 # test arm64: mv_a_2430() = 0x9beb93e41aa1a314
 global _mv_a_2430
 _mv_a_2430:
-    mvA4(wa2, a4, wa3, a0)
+    mvA4(t0, wa1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, a2, t4, a3, t0)
 
 # test arm64: mv_a_2431() = 0x60ad76238e93e079
 global _mv_a_2431
 _mv_a_2431:
-    mvA4(t2, a4, a3, r1)
+    mvA4(r0, a1, a2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a2, wa4, t3, a1)
 
 # test arm64: mv_a_2435() = 0x55acdc9d5e5cd60d
 global _mv_a_2435
 _mv_a_2435:
-    mvA4(t2, t4, t3, wa5)
+    mvA4(t0, wa1, t2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, t2, a4, wa3, a5)
 
 # test arm64: mv_a_2436() = 0x1c6cbebad24f1372
 global _mv_a_2436
 _mv_a_2436:
-    mvA4(a2, t4, wa3, t6)
+    mvA4(a0, a1, a2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, a2, t4, wa3, a6)
 
 # test arm64: mv_a_2437() = 0xe12ca0da464150d7
 global _mv_a_2437
 _mv_a_2437:
-    mvA4(wa2, wa4, wa3, a7)
+    mvA4(t0, t1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a2, wa4, wa3, a7)
 
 # test arm64: mv_a_2450() = 0xfba7886d08323d36
 global _mv_a_2450
 _mv_a_2450:
-    mvA4(t2, t4, t5, wa0)
+    mvA4(wa0, t1, a2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, a2, wa4, a5, wa0)
 
 # test arm64: mv_a_2451() = 0xc0696aac7c247a9b
 global _mv_a_2451
 _mv_a_2451:
-    mvA4(t2, a4, a5, a1)
+    mvA4(a0, wa1, a2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a2, t4, a5, wa1)
 
 # test arm64: mv_a_2453() = 0x4be92ee96408f565
 global _mv_a_2453
 _mv_a_2453:
-    mvA4(wa2, t4, wa5, t3)
+    mvA4(t0, r1, t2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t2, t4, wa5, wa3)
 
 # test arm64: mv_a_2456() = 0x7c28b343bfdfad94
 global _mv_a_2456
 _mv_a_2456:
-    mvA4(a2, a4, t5, wa6)
+    mvA4(wa0, wa1, wa2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, wa2, a4, t5, a6)
 
 # test arm64: mv_a_2457() = 0x40e8956333d1eaf9
 global _mv_a_2457
 _mv_a_2457:
-    mvA4(t2, wa4, wa5, t7)
+    mvA4(r0, wa1, a2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a2, t4, a5, a7)
 
 # test arm64: mv_a_2460() = 0x394953747efa8a47
 global _mv_a_2460
 _mv_a_2460:
-    mvA4(a2, t4, t6, wa0)
+    mvA4(wa0, wa1, t2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t2, t4, t6, wa0)
 
 # test arm64: mv_a_2461() = 0xfe0b35b3f2ecc7ac
 global _mv_a_2461
 _mv_a_2461:
-    mvA4(t2, a4, t6, wa1)
+    mvA4(t0, a1, a2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, a2, wa4, a6, a1)
 
 # test arm64: mv_a_2463() = 0x898af9f0dad14276
 global _mv_a_2463
 _mv_a_2463:
-    mvA4(wa2, t4, t6, a3)
+    mvA4(r0, a1, t2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, t2, wa4, wa6, wa3)
 
 # test arm64: mv_a_2465() = 0xf30a9c2dc2b5bd40
 global _mv_a_2465
 _mv_a_2465:
-    mvA4(t2, a4, a6, wa5)
+    mvA4(wa0, r1, a2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a2, wa4, wa6, wa5)
 
 # test arm64: mv_a_2467() = 0x7e8a606aaa9a380a
 global _mv_a_2467
 _mv_a_2467:
-    mvA4(t2, t4, wa6, t7)
+    mvA4(r0, a1, wa2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa2, wa4, wa6, a7)
 
 # test arm64: mv_a_2470() = 0x756396f5f5c2d758
 global _mv_a_2470
 _mv_a_2470:
-    mvA4(wa2, wa4, t7, a0)
+    mvA4(r0, a1, t2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t2, t4, t7, r0)
 
 # test arm64: mv_a_2471() = 0x3a25793569b514bd
 global _mv_a_2471
 _mv_a_2471:
-    mvA4(t2, t4, t7, t1)
+    mvA4(t0, wa1, a2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a2, a4, a7, wa1)
 
 # test arm64: mv_a_2473() = 0xc5a53d7251998f87
 global _mv_a_2473
 _mv_a_2473:
-    mvA4(wa2, a4, a7, wa3)
+    mvA4(r0, r1, t2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, t2, wa4, wa7, a3)
 
 # test arm64: mv_a_2475() = 0x2f24dfaf397e0a51
 global _mv_a_2475
 _mv_a_2475:
-    mvA4(a2, wa4, wa7, a5)
+    mvA4(t0, a1, wa2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa2, a4, wa7, a5)
 
 # test arm64: mv_a_2476() = 0xf5e4c1ccad7047b6
 global _mv_a_2476
 _mv_a_2476:
-    mvA4(wa2, a4, a7, wa6)
+    mvA4(a0, wa1, t2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, t2, t4, wa7, a6)
 
 # test arm64: mv_a_2501() = 0xa29cfc0ba26e4e2d
 global _mv_a_2501
 _mv_a_2501:
-    mvA4(a2, wa5, a0, a1)
+    mvA4(t0, wa1, t2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t2, t5, t0, wa1)
 
 # test arm64: mv_a_2503() = 0x2e1cc0488a52c8f7
 global _mv_a_2503
 _mv_a_2503:
-    mvA4(t2, a5, a0, a3)
+    mvA4(a0, a1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, a2, wa5, a0, wa3)
 
 # test arm64: mv_a_2504() = 0xd2dca045fe45065c
 global _mv_a_2504
 _mv_a_2504:
-    mvA4(t2, t5, wa0, t4)
+    mvA4(r0, t1, wa2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa2, t5, r0, t4)
 
 # test arm64: mv_a_2506() = 0x5e5c44a2e6298126
 global _mv_a_2506
 _mv_a_2506:
-    mvA4(wa2, wa5, r0, wa6)
+    mvA4(t0, a1, a2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, a2, wa5, t0, wa6)
 
 # test arm64: mv_a_2507() = 0x231c26c25a1bbe8b
 global _mv_a_2507
 _mv_a_2507:
-    mvA4(t2, a5, r0, t7)
+    mvA4(r0, a1, t2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t2, wa5, r0, t7)
 
 # test arm64: mv_a_2510() = 0x19f6e4eda5445dd9
 global _mv_a_2510
 _mv_a_2510:
-    mvA4(a2, wa5, wa1, wa0)
+    mvA4(a0, t1, t2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t2, t5, t1, a0)
 
 # test arm64: mv_a_2513() = 0x6a388b6a011b1608
 global _mv_a_2513
 _mv_a_2513:
-    mvA4(t2, wa5, t1, wa3)
+    mvA4(t0, r1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t2, a5, r1, a3)
 
 # test arm64: mv_a_2514() = 0xef86b67750d536d
 global _mv_a_2514
 _mv_a_2514:
-    mvA4(a2, t5, r1, wa4)
+    mvA4(wa0, t1, wa2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa2, a5, t1, wa4)
 
 # test arm64: mv_a_2516() = 0x9a780fc45cf1ce37
 global _mv_a_2516
 _mv_a_2516:
-    mvA4(t2, a5, t1, t6)
+    mvA4(a0, r1, wa2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, wa2, wa5, r1, a6)
 
 # test arm64: mv_a_2517() = 0x5f37f1e3d0e40b9c
 global _mv_a_2517
 _mv_a_2517:
-    mvA4(wa2, t5, a1, t7)
+    mvA4(a0, a1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa2, wa5, a1, wa7)
 
 # test arm64: mv_a_2530() = 0x93b2f37692d4f7fb
 global _mv_a_2530
 _mv_a_2530:
-    mvA4(t2, t5, wa3, r0)
+    mvA4(t0, a1, a2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a2, wa5, t3, t0)
 
 # test arm64: mv_a_2531() = 0x5874d5b606c73560
 global _mv_a_2531
 _mv_a_2531:
-    mvA4(a2, a5, t3, a1)
+    mvA4(a0, a1, a2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a2, t5, wa3, a1)
 
 # test arm64: mv_a_2534() = 0x88b479f0629ded8f
 global _mv_a_2534
 _mv_a_2534:
-    mvA4(a2, t5, a3, wa4)
+    mvA4(r0, r1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, wa2, a5, t3, t4)
 
 # test arm64: mv_a_2536() = 0x14341e4d4a826859
 global _mv_a_2536
 _mv_a_2536:
-    mvA4(t2, a5, t3, t6)
+    mvA4(t0, wa1, wa2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa2, wa5, a3, wa6)
 
 # test arm64: mv_a_2537() = 0xd8f4006cbe74a5be
 global _mv_a_2537
 _mv_a_2537:
-    mvA4(a2, wa5, t3, t7)
+    mvA4(r0, r1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a2, a5, wa3, t7)
 
 # test arm64: mv_a_2540() = 0xb754bcde099d450c
 global _mv_a_2540
 _mv_a_2540:
-    mvA4(wa2, a5, wa4, wa0)
+    mvA4(t0, t1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa2, a5, a4, t0)
 
 # test arm64: mv_a_2541() = 0x7c169f1d7d8f8271
 global _mv_a_2541
 _mv_a_2541:
-    mvA4(t2, wa5, t4, a1)
+    mvA4(t0, r1, t2, wa3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, t2, a5, wa4, r1)
 
 # test arm64: mv_a_2543() = 0x796635a6573fd3b
 global _mv_a_2543
 _mv_a_2543:
-    mvA4(wa2, wa5, wa4, a3)
+    mvA4(t0, a1, t2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t2, a5, t4, a3)
 
 # test arm64: mv_a_2546() = 0x37d5e7b4c14ab56a
 global _mv_a_2546
 _mv_a_2546:
-    mvA4(wa2, wa5, a4, wa6)
+    mvA4(r0, t1, wa2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa2, a5, a4, wa6)
 
 # test arm64: mv_a_2547() = 0xfc95c9d4353cf2cf
 global _mv_a_2547
 _mv_a_2547:
-    mvA4(t2, a5, a4, t7)
+    mvA4(wa0, a1, t2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, t2, wa5, wa4, a7)
 
 # test arm64: mv_a_2560() = 0x3110b306f72ddf2e
 global _mv_a_2560
 _mv_a_2560:
-    mvA4(a2, a5, a6, a0)
+    mvA4(r0, t1, wa2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa2, wa5, wa6, r0)
 
 # test arm64: mv_a_2561() = 0xf5d295466b201c93
 global _mv_a_2561
 _mv_a_2561:
-    mvA4(wa2, a5, t6, t1)
+    mvA4(wa0, wa1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa2, wa5, a6, wa1)
 
 # test arm64: mv_a_2563() = 0x815259835304975d
 global _mv_a_2563
 _mv_a_2563:
-    mvA4(t2, t5, wa6, a3)
+    mvA4(t0, r1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a2, a5, a6, wa3)
 
 # test arm64: mv_a_2564() = 0x26123980c6f6d4c2
 global _mv_a_2564
 _mv_a_2564:
-    mvA4(wa2, wa5, t6, wa4)
+    mvA4(t0, r1, t2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t2, wa5, wa6, wa4)
 
 # test arm64: mv_a_2567() = 0x7651bffd22cd8cf1
 global _mv_a_2567
 _mv_a_2567:
-    mvA4(t2, t5, wa6, a7)
+    mvA4(wa0, wa1, t2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t2, t5, wa6, wa7)
 
 # test arm64: mv_a_2570() = 0x6d2af6886df62c3f
 global _mv_a_2570
 _mv_a_2570:
-    mvA4(t2, a5, a7, wa0)
+    mvA4(wa0, t1, wa2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa2, wa5, t7, wa0)
 
 # test arm64: mv_a_2571() = 0x31ecd8c7e1e869a4
 global _mv_a_2571
 _mv_a_2571:
-    mvA4(a2, t5, a7, t1)
+    mvA4(r0, a1, a2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a2, a5, t7, a1)
 
 # test arm64: mv_a_2573() = 0xbd6c9d04c9cce46e
 global _mv_a_2573
 _mv_a_2573:
-    mvA4(a2, a5, wa7, wa3)
+    mvA4(t0, r1, wa2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, wa2, a5, wa7, wa3)
 
 # test arm64: mv_a_2574() = 0x622c7d023dbf21d3
 global _mv_a_2574
 _mv_a_2574:
-    mvA4(wa2, a5, a7, t4)
+    mvA4(a0, a1, wa2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa2, a5, a7, wa4)
 
 # test arm64: mv_a_2576() = 0xedac215f25a39c9d
 global _mv_a_2576
 _mv_a_2576:
-    mvA4(a2, a5, t7, wa6)
+    mvA4(a0, r1, wa2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa2, a5, a7, a6)
 
 # test arm64: mv_a_2601() = 0x9bafbb881aa1a314
 global _mv_a_2601
 _mv_a_2601:
-    mvA4(wa2, a6, a0, t1)
+    mvA4(t0, t1, a2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a2, a6, t0, t1)
 
 # test arm64: mv_a_2603() = 0x272f7fc502861dde
 global _mv_a_2603
 _mv_a_2603:
-    mvA4(a2, a6, r0, a3)
+    mvA4(wa0, a1, t2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t2, a6, wa0, wa3)
 
 # test arm64: mv_a_2604() = 0xcbef5fc276785b43
 global _mv_a_2604
 _mv_a_2604:
-    mvA4(a2, t6, wa0, a4)
+    mvA4(t0, a1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, a2, a6, t0, wa4)
 
 # test arm64: mv_a_2605() = 0x90af2201ea6a98a8
 global _mv_a_2605
 _mv_a_2605:
-    mvA4(t2, a6, wa0, wa5)
+    mvA4(t0, wa1, wa2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa2, wa6, t0, wa5)
 
 # test arm64: mv_a_2607() = 0x1c2ee63ed24f1372
 global _mv_a_2607
 _mv_a_2607:
-    mvA4(a2, t6, a0, t7)
+    mvA4(r0, t1, t2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, t2, a6, r0, wa7)
 
 # test arm64: mv_a_2610() = 0x1309a46a1d77b2c0
 global _mv_a_2610
 _mv_a_2610:
-    mvA4(wa2, t6, wa1, r0)
+    mvA4(r0, r1, wa2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa2, t6, r1, r0)
 
 # test arm64: mv_a_2613() = 0x634b4ae6794e6aef
 global _mv_a_2613
 _mv_a_2613:
-    mvA4(a2, a6, wa1, a3)
+    mvA4(r0, wa1, wa2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa2, t6, wa1, wa3)
 
 # test arm64: mv_a_2614() = 0x80b2ae3ed40a854
 global _mv_a_2614
 _mv_a_2614:
-    mvA4(wa2, a6, a1, wa4)
+    mvA4(a0, a1, a2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a2, a6, a1, t4)
 
 # test arm64: mv_a_2615() = 0xcccaed236132e5b9
 global _mv_a_2615
 _mv_a_2615:
-    mvA4(a2, t6, r1, t5)
+    mvA4(wa0, t1, wa2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa2, wa6, t1, wa5)
 
 # test arm64: mv_a_2617() = 0x584ab16049176083
 global _mv_a_2617
 _mv_a_2617:
-    mvA4(a2, t6, r1, t7)
+    mvA4(a0, t1, t2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t2, wa6, t1, t7)
 
 # test arm64: mv_a_2630() = 0x8cc5b2f30b084ce2
 global _mv_a_2630
 _mv_a_2630:
-    mvA4(a2, a6, t3, wa0)
+    mvA4(a0, t1, a2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, a2, t6, wa3, a0)
 
 # test arm64: mv_a_2631() = 0x518795327efa8a47
 global _mv_a_2631
 _mv_a_2631:
-    mvA4(wa2, t6, wa3, wa1)
+    mvA4(r0, wa1, t2, wa3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t2, a6, wa3, wa1)
 
 # test arm64: mv_a_2634() = 0x81c7396cdad14276
 global _mv_a_2634
 _mv_a_2634:
-    mvA4(a2, a6, wa3, t4)
+    mvA4(t0, wa1, wa2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa2, wa6, t3, a4)
 
 # test arm64: mv_a_2635() = 0x4686fbac4ec37fdb
 global _mv_a_2635
 _mv_a_2635:
-    mvA4(a2, t6, a3, t5)
+    mvA4(a0, wa1, t2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t2, wa6, t3, wa5)
 
 # test arm64: mv_a_2637() = 0xd206bfe936a7faa5
 global _mv_a_2637
 _mv_a_2637:
-    mvA4(t2, t6, t3, wa7)
+    mvA4(wa0, r1, t2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, t2, a6, wa3, a7)
 
 # test arm64: mv_a_2640() = 0xb0677c5a81d099f3
 global _mv_a_2640
 _mv_a_2640:
-    mvA4(wa2, wa6, t4, a0)
+    mvA4(wa0, wa1, wa2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, wa2, wa6, a4, wa0)
 
 # test arm64: mv_a_2641() = 0x75295e99f5c2d758
 global _mv_a_2641
 _mv_a_2641:
-    mvA4(wa2, wa6, wa4, wa1)
+    mvA4(wa0, a1, wa2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa2, t6, a4, a1)
 
 # test arm64: mv_a_2643() = 0xa922d6dda75222
 global _mv_a_2643
 _mv_a_2643:
-    mvA4(t2, t6, a4, a3)
+    mvA4(wa0, wa1, a2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a2, a6, wa4, a3)
 
 # test arm64: mv_a_2645() = 0x6a28c513c58bccec
 global _mv_a_2645
 _mv_a_2645:
-    mvA4(a2, wa6, wa4, t5)
+    mvA4(a0, a1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a2, t6, a4, a5)
 
 # test arm64: mv_a_2647() = 0xf5a88950ad7047b6
 global _mv_a_2647
 _mv_a_2647:
-    mvA4(a2, t6, t4, wa7)
+    mvA4(t0, a1, t2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t2, wa6, t4, t7)
 
 # test arm64: mv_a_2650() = 0xec81a77bf898e704
 global _mv_a_2650
 _mv_a_2650:
-    mvA4(a2, a6, wa5, r0)
+    mvA4(t0, wa1, a2, wa3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a2, t6, a5, t0)
 
 # test arm64: mv_a_2651() = 0xb14389bb6c8b2469
 global _mv_a_2651
 _mv_a_2651:
-    mvA4(t2, t6, t5, a1)
+    mvA4(wa0, wa1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a2, wa6, a5, wa1)
 
 # test arm64: mv_a_2653() = 0x3cc34df8546f9f33
 global _mv_a_2653
 _mv_a_2653:
-    mvA4(a2, a6, t5, a3)
+    mvA4(wa0, wa1, wa2, t3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa2, t6, a5, t3)
 
 # test arm64: mv_a_2654() = 0xe1832df5c861dc98
 global _mv_a_2654
 _mv_a_2654:
-    mvA4(t2, wa6, t5, t4)
+    mvA4(t0, wa1, wa2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, wa2, a6, t5, t4)
 
 # test arm64: mv_a_2657() = 0x31c2b472243894c7
 global _mv_a_2657
 _mv_a_2657:
-    mvA4(a2, wa6, a5, a7)
+    mvA4(t0, t1, a2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, a2, t6, a5, wa7)
 
 # test arm64: mv_a_2670() = 0x663db604e6298126
 global _mv_a_2670
 _mv_a_2670:
-    mvA4(wa2, t6, wa7, t0)
+    mvA4(wa0, a1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a2, a6, t7, wa0)
 
 # test arm64: mv_a_2671() = 0x2aff98445a1bbe8b
 global _mv_a_2671
 _mv_a_2671:
-    mvA4(t2, a6, wa7, wa1)
+    mvA4(a0, a1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t2, t6, a7, a1)
 
 # test arm64: mv_a_2673() = 0xb67f5c8142003955
 global _mv_a_2673
 _mv_a_2673:
-    mvA4(wa2, a6, wa7, wa3)
+    mvA4(t0, t1, wa2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa2, t6, wa7, wa3)
 
 # test arm64: mv_a_2674() = 0x5b3f3c7eb5f276ba
 global _mv_a_2674
 _mv_a_2674:
-    mvA4(wa2, a6, t7, a4)
+    mvA4(wa0, a1, a2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a2, a6, wa7, t4)
 
 # test arm64: mv_a_2675() = 0x1ffefebe29e4b41f
 global _mv_a_2675
 _mv_a_2675:
-    mvA4(t2, wa6, t7, wa5)
+    mvA4(t0, a1, a2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a2, wa6, wa7, a5)
 
 # test arm64: mv_a_2701() = 0x93772fba92d4f7fb
 global _mv_a_2701
 _mv_a_2701:
-    mvA4(wa2, a7, a0, r1)
+    mvA4(t0, a1, t2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, t2, wa7, t0, a1)
 
 # test arm64: mv_a_2703() = 0x1ef6f3f77ab972c5
 global _mv_a_2703
 _mv_a_2703:
-    mvA4(wa2, a7, r0, wa3)
+    mvA4(a0, t1, wa2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa2, t7, a0, a3)
 
 # test arm64: mv_a_2704() = 0xc3b6d3f4eeabb02a
 global _mv_a_2704
 _mv_a_2704:
-    mvA4(a2, wa7, wa0, wa4)
+    mvA4(r0, a1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa2, a7, r0, wa4)
 
 # test arm64: mv_a_2705() = 0x88769634629ded8f
 global _mv_a_2705
 _mv_a_2705:
-    mvA4(wa2, a7, wa0, a5)
+    mvA4(wa0, t1, a2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a2, a7, wa0, t5)
 
 # test arm64: mv_a_2706() = 0x4f367851d6902af4
 global _mv_a_2706
 _mv_a_2706:
-    mvA4(a2, a7, wa0, t6)
+    mvA4(r0, a1, wa2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, wa2, a7, r0, wa6)
 
 # test arm64: mv_a_2710() = 0xad1189c95ab07a7
 global _mv_a_2710
 _mv_a_2710:
-    mvA4(a2, wa7, t1, a0)
+    mvA4(t0, t1, wa2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa2, wa7, t1, t0)
 
 # test arm64: mv_a_2713() = 0x5b12bf18f181bfd6
 global _mv_a_2713
 _mv_a_2713:
-    mvA4(wa2, wa7, a1, wa3)
+    mvA4(r0, wa1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t2, wa7, wa1, t3)
 
 # test arm64: mv_a_2714() = 0xffd29f166573fd3b
 global _mv_a_2714
 _mv_a_2714:
-    mvA4(wa2, a7, r1, t4)
+    mvA4(t0, wa1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, t2, a7, wa1, a4)
 
 # test arm64: mv_a_2715() = 0xc4926155d9663aa0
 global _mv_a_2715
 _mv_a_2715:
-    mvA4(wa2, wa7, r1, t5)
+    mvA4(r0, wa1, wa2, t3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa2, wa7, wa1, wa5)
 
 # test arm64: mv_a_2716() = 0x8b5243734d587805
 global _mv_a_2716
 _mv_a_2716:
-    mvA4(t2, a7, a1, wa6)
+    mvA4(r0, wa1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a2, wa7, wa1, t6)
 
 # test arm64: mv_a_2730() = 0x848d2725833ba1c9
 global _mv_a_2730
 _mv_a_2730:
-    mvA4(wa2, t7, a3, r0)
+    mvA4(a0, a1, a2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a2, wa7, t3, a0)
 
 # test arm64: mv_a_2731() = 0x494f0964f72ddf2e
 global _mv_a_2731
 _mv_a_2731:
-    mvA4(wa2, wa7, a3, a1)
+    mvA4(t0, wa1, t2, wa3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t2, t7, wa3, wa1)
 
 # test arm64: mv_a_2734() = 0x798ead9f5304975d
 global _mv_a_2734
 _mv_a_2734:
-    mvA4(t2, t7, a3, wa4)
+    mvA4(a0, t1, wa2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa2, a7, wa3, t4)
 
 # test arm64: mv_a_2735() = 0x3e4e6fdec6f6d4c2
 global _mv_a_2735
 _mv_a_2735:
-    mvA4(a2, a7, wa3, wa5)
+    mvA4(wa0, r1, a2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a2, t7, a3, wa5)
 
 # test arm64: mv_a_2736() = 0x50e51fc3ae91227
 global _mv_a_2736
 _mv_a_2736:
-    mvA4(a2, wa7, t3, t6)
+    mvA4(wa0, wa1, wa2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa2, wa7, a3, t6)
 
 # test arm64: mv_a_2740() = 0xa82ef08cfa03eeda
 global _mv_a_2740
 _mv_a_2740:
-    mvA4(t2, wa7, t4, a0)
+    mvA4(a0, a1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t2, t7, t4, a0)
 
 # test arm64: mv_a_2741() = 0x6cf0d2cc6df62c3f
 global _mv_a_2741
 _mv_a_2741:
-    mvA4(a2, a7, a4, wa1)
+    mvA4(a0, t1, t2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t2, wa7, wa4, t1)
 
 # test arm64: mv_a_2743() = 0xf870970955daa709
 global _mv_a_2743
 _mv_a_2743:
-    mvA4(a2, a7, t4, a3)
+    mvA4(a0, t1, wa2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, wa2, a7, a4, t3)
 
 # test arm64: mv_a_2745() = 0x61f039463dbf21d3
 global _mv_a_2745
 _mv_a_2745:
-    mvA4(t2, wa7, t4, a5)
+    mvA4(t0, t1, a2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a2, wa7, t4, a5)
 
 # test arm64: mv_a_2746() = 0x28b01b63b1b15f38
 global _mv_a_2746
 _mv_a_2746:
-    mvA4(a2, wa7, wa4, t6)
+    mvA4(a0, r1, t2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t2, t7, t4, a6)
 
 # test arm64: mv_a_2750() = 0xe4491bae70cc3beb
 global _mv_a_2750
 _mv_a_2750:
-    mvA4(a2, wa7, wa5, a0)
+    mvA4(r0, wa1, a2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, a2, t7, t5, r0)
 
 # test arm64: mv_a_2751() = 0xa90afdede4be7950
 global _mv_a_2751
 _mv_a_2751:
-    mvA4(t2, t7, t5, t1)
+    mvA4(r0, t1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa2, wa7, t5, t1)
 
 # test arm64: mv_a_2753() = 0x348ac22acca2f41a
 global _mv_a_2753
 _mv_a_2753:
-    mvA4(wa2, t7, a5, t3)
+    mvA4(t0, wa1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t2, t7, wa5, a3)
 
 # test arm64: mv_a_2754() = 0xd94aa2284095317f
 global _mv_a_2754
 _mv_a_2754:
-    mvA4(wa2, a7, a5, a4)
+    mvA4(a0, a1, wa2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa2, wa7, t5, a4)
 
 # test arm64: mv_a_2756() = 0x64ca46852879ac49
 global _mv_a_2756
 _mv_a_2756:
-    mvA4(t2, t7, wa5, t6)
+    mvA4(r0, a1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa2, t7, wa5, a6)
 
 # test arm64: mv_a_2760() = 0x21eae6b5e79488fc
 global _mv_a_2760
 _mv_a_2760:
-    mvA4(t2, a7, wa6, wa0)
+    mvA4(r0, r1, t2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t2, t7, a6, r0)
 
 # test arm64: mv_a_2761() = 0xe6acc8f55b86c661
 global _mv_a_2761
 _mv_a_2761:
-    mvA4(wa2, wa7, t6, r1)
+    mvA4(t0, wa1, t2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t2, t7, a6, wa1)
 
 # test arm64: mv_a_2763() = 0x722c8d32436b412b
 global _mv_a_2763
 _mv_a_2763:
-    mvA4(t2, t7, a6, wa3)
+    mvA4(wa0, r1, t2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, t2, a7, a6, t3)
 
 # test arm64: mv_a_2764() = 0x16ec6d2fb75d7e90
 global _mv_a_2764
 _mv_a_2764:
-    mvA4(a2, a7, wa6, t4)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, a2, t7, t6, wa4)
 
 # test arm64: mv_a_2765() = 0xdbac2f6f2b4fbbf5
 global _mv_a_2765
 _mv_a_2765:
-    mvA4(a2, t7, wa6, t5)
+    mvA4(a0, a1, wa2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa2, t7, wa6, wa5)
 
 # test arm64: mv_a_3012() = 0x511c2caeaf3194b3
 global _mv_a_3012
 _mv_a_3012:
-    mvA4(a3, t0, t1, wa2)
+    mvA4(wa0, wa1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t3, wa0, wa1, wa2)
 
 # test arm64: mv_a_3014() = 0xba9e10eb97160f7d
 global _mv_a_3014
 _mv_a_3014:
-    mvA4(a3, r0, r1, t4)
+    mvA4(r0, a1, t2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t3, r0, a1, wa4)
 
 # test arm64: mv_a_3015() = 0x7f5dd32b0b084ce2
 global _mv_a_3015
 _mv_a_3015:
-    mvA4(a3, r0, t1, t5)
+    mvA4(t0, t1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, a3, t0, t1, t5)
 
 # test arm64: mv_a_3016() = 0x461db5487efa8a47
 global _mv_a_3016
 _mv_a_3016:
-    mvA4(t3, wa0, wa1, t6)
+    mvA4(t0, a1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t3, t0, a1, a6)
 
 # test arm64: mv_a_3017() = 0xadd9767f2ecc7ac
 global _mv_a_3017
 _mv_a_3017:
-    mvA4(a3, r0, wa1, wa7)
+    mvA4(a0, t1, wa2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa3, a0, t1, a7)
 
 # test arm64: mv_a_3021() = 0xc7fe9618b207a45f
 global _mv_a_3021
 _mv_a_3021:
-    mvA4(t3, wa0, a2, wa1)
+    mvA4(t0, wa1, t2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a3, t0, t2, wa1)
 
 # test arm64: mv_a_3024() = 0xf83e3a530dde5c8e
 global _mv_a_3024
 _mv_a_3024:
-    mvA4(t3, t0, wa2, t4)
+    mvA4(r0, wa1, t2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa3, r0, t2, wa4)
 
 # test arm64: mv_a_3025() = 0xbcfdfc9281d099f3
 global _mv_a_3025
 _mv_a_3025:
-    mvA4(wa3, r0, a2, a5)
+    mvA4(a0, wa1, wa2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a3, a0, wa2, a5)
 
 # test arm64: mv_a_3026() = 0x83bddeaff5c2d758
 global _mv_a_3026
 _mv_a_3026:
-    mvA4(t3, a0, wa2, a6)
+    mvA4(wa0, wa1, a2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a3, wa0, a2, wa6)
 
 # test arm64: mv_a_3027() = 0x487dc0cf69b514bd
 global _mv_a_3027
 _mv_a_3027:
-    mvA4(t3, t0, wa2, a7)
+    mvA4(r0, t1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa3, r0, a2, t7)
 
 # test arm64: mv_a_3041() = 0x27bc44a19f983e81
 global _mv_a_3041
 _mv_a_3041:
-    mvA4(t3, t0, a4, t1)
+    mvA4(a0, t1, a2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a3, a0, a4, t1)
 
 # test arm64: mv_a_3042() = 0xee7a049f138a7be6
 global _mv_a_3042
 _mv_a_3042:
-    mvA4(a3, wa0, a4, a2)
+    mvA4(r0, t1, a2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a3, r0, t4, a2)
 
 # test arm64: mv_a_3045() = 0x1cbbab1b6f613415
 global _mv_a_3045
 _mv_a_3045:
-    mvA4(t3, wa0, a4, a5)
+    mvA4(t0, t1, wa2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa3, t0, a4, a5)
 
 # test arm64: mv_a_3046() = 0xe37b8d38e353717a
 global _mv_a_3046
 _mv_a_3046:
-    mvA4(t3, wa0, wa4, a6)
+    mvA4(t0, r1, t2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, wa3, t0, a4, t6)
 
 # test arm64: mv_a_3047() = 0xa83b6f585745aedf
 global _mv_a_3047
 _mv_a_3047:
-    mvA4(a3, r0, t4, wa7)
+    mvA4(wa0, wa1, wa2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a3, wa0, t4, wa7)
 
 # test arm64: mv_a_3051() = 0x63d66fc316608b92
 global _mv_a_3051
 _mv_a_3051:
-    mvA4(wa3, r0, wa5, t1)
+    mvA4(r0, wa1, a2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a3, r0, t5, wa1)
 
 # test arm64: mv_a_3052() = 0x2a942fc08a52c8f7
 global _mv_a_3052
 _mv_a_3052:
-    mvA4(wa3, a0, t5, t2)
+    mvA4(r0, wa1, a2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t3, r0, a5, a2)
 
 # test arm64: mv_a_3054() = 0x941613fd723743c1
 global _mv_a_3054
 _mv_a_3054:
-    mvA4(a3, r0, wa5, a4)
+    mvA4(r0, t1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t3, r0, t5, t4)
 
 # test arm64: mv_a_3056() = 0x1f95b85a5a1bbe8b
 global _mv_a_3056
 _mv_a_3056:
-    mvA4(a3, a0, a5, wa6)
+    mvA4(wa0, r1, wa2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, t3, wa0, a5, wa6)
 
 # test arm64: mv_a_3057() = 0xe4559a79ce0dfbf0
 global _mv_a_3057
 _mv_a_3057:
-    mvA4(t3, t0, a5, t7)
+    mvA4(t0, t1, wa2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t3, t0, t5, a7)
 
 # test arm64: mv_a_3061() = 0xa1783aca8d28d8a3
 global _mv_a_3061
 _mv_a_3061:
-    mvA4(wa3, r0, wa6, r1)
+    mvA4(t0, t1, t2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t3, t0, t6, t1)
 
 # test arm64: mv_a_3062() = 0x6835fac8011b1608
 global _mv_a_3062
 _mv_a_3062:
-    mvA4(a3, r0, a6, wa2)
+    mvA4(wa0, t1, a2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, t3, wa0, a6, a2)
 
 # test arm64: mv_a_3064() = 0xd1b7df04e8ff90d2
 global _mv_a_3064
 _mv_a_3064:
-    mvA4(wa3, r0, a6, t4)
+    mvA4(t0, wa1, t2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa3, t0, t6, wa4)
 
 # test arm64: mv_a_3065() = 0x9677a1445cf1ce37
 global _mv_a_3065
 _mv_a_3065:
-    mvA4(t3, r0, a6, t5)
+    mvA4(a0, r1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa3, a0, a6, t5)
 
 # test arm64: mv_a_3067() = 0x21f7658144d64901
 global _mv_a_3067
 _mv_a_3067:
-    mvA4(t3, a0, a6, t7)
+    mvA4(wa0, a1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t3, wa0, a6, t7)
 
 # test arm64: mv_a_3071() = 0xdd927e4c03f125b4
 global _mv_a_3071
 _mv_a_3071:
-    mvA4(wa3, wa0, t7, wa1)
+    mvA4(wa0, t1, a2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa3, wa0, a7, t1)
 
 # test arm64: mv_a_3072() = 0xa4503e4977e36319
 global _mv_a_3072
 _mv_a_3072:
-    mvA4(t3, t0, wa7, t2)
+    mvA4(r0, wa1, a2, t3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, t3, r0, a7, a2)
 
 # test arm64: mv_a_3074() = 0xdd222865fc7dde3
 global _mv_a_3074
 _mv_a_3074:
-    mvA4(wa3, wa0, t7, wa4)
+    mvA4(a0, r1, a2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a3, a0, a7, a4)
 
 # test arm64: mv_a_3075() = 0xd291e4c5d3ba1b48
 global _mv_a_3075
 _mv_a_3075:
-    mvA4(t3, a0, a7, wa5)
+    mvA4(a0, wa1, wa2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t3, a0, t7, t5)
 
 # test arm64: mv_a_3076() = 0x9951c6e347ac58ad
 global _mv_a_3076
 _mv_a_3076:
-    mvA4(a3, t0, t7, wa6)
+    mvA4(t0, wa1, a2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, wa3, t0, wa7, wa6)
 
 # test arm64: mv_a_3102() = 0xcc9211fb09c9c89
 global _mv_a_3102
 _mv_a_3102:
-    mvA4(t3, t1, wa0, t2)
+    mvA4(a0, wa1, a2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, t3, wa1, a0, a2)
 
 # test arm64: mv_a_3104() = 0x764b055c98811753
 global _mv_a_3104
 _mv_a_3104:
-    mvA4(a3, t1, t0, wa4)
+    mvA4(r0, r1, a2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t3, r1, r0, a4)
 
 # test arm64: mv_a_3105() = 0x3b0ac79c0c7354b8
 global _mv_a_3105
 _mv_a_3105:
-    mvA4(wa3, wa1, r0, a5)
+    mvA4(r0, t1, t2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, a3, t1, r0, t5)
 
 # test arm64: mv_a_3106() = 0x1caa9b98065921d
 global _mv_a_3106
 _mv_a_3106:
-    mvA4(t3, a1, wa0, t6)
+    mvA4(a0, t1, t2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa3, t1, a0, wa6)
 
 # test arm64: mv_a_3107() = 0xc68a8bd8f457cf82
 global _mv_a_3107
 _mv_a_3107:
-    mvA4(a3, wa1, a0, wa7)
+    mvA4(t0, a1, a2, t3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t3, a1, t0, wa7)
 
 # test arm64: mv_a_3120() = 0xfb05736bb648bbe1
 global _mv_a_3120
 _mv_a_3120:
-    mvA4(a3, t1, t2, wa0)
+    mvA4(r0, t1, wa2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, a3, t1, wa2, r0)
 
 # test arm64: mv_a_3124() = 0xf006f9e58611b175
 global _mv_a_3124
 _mv_a_3124:
-    mvA4(t3, r1, t2, wa4)
+    mvA4(t0, r1, a2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, t3, r1, a2, wa4)
 
 # test arm64: mv_a_3125() = 0xb4c6bc24fa03eeda
 global _mv_a_3125
 _mv_a_3125:
-    mvA4(a3, a1, wa2, a5)
+    mvA4(r0, t1, wa2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, wa3, t1, wa2, t5)
 
 # test arm64: mv_a_3126() = 0x7b869e426df62c3f
 global _mv_a_3126
 _mv_a_3126:
-    mvA4(t3, wa1, wa2, wa6)
+    mvA4(r0, wa1, t2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, t3, wa1, t2, wa6)
 
 # test arm64: mv_a_3127() = 0x40468061e1e869a4
 global _mv_a_3127
 _mv_a_3127:
-    mvA4(a3, wa1, wa2, a7)
+    mvA4(t0, r1, wa2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t3, r1, wa2, a7)
 
 # test arm64: mv_a_3140() = 0x5ac321f4a3d95603
 global _mv_a_3140
 _mv_a_3140:
-    mvA4(wa3, r1, a4, a0)
+    mvA4(t0, r1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a3, r1, a4, t0)
 
 # test arm64: mv_a_3142() = 0xe642c4318bbdd0cd
 global _mv_a_3142
 _mv_a_3142:
-    mvA4(wa3, wa1, a4, t2)
+    mvA4(r0, wa1, wa2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t3, wa1, wa4, wa2)
 
 # test arm64: mv_a_3145() = 0x14846aade79488fc
 global _mv_a_3145
 _mv_a_3145:
-    mvA4(a3, a1, a4, wa5)
+    mvA4(a0, a1, a2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa3, a1, t4, wa5)
 
 # test arm64: mv_a_3146() = 0xdb444ccb5b86c661
 global _mv_a_3146
 _mv_a_3146:
-    mvA4(t3, t1, wa4, wa6)
+    mvA4(a0, wa1, wa2, a3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a3, wa1, a4, a6)
 
 # test arm64: mv_a_3147() = 0xa0042eeacf7903c6
 global _mv_a_3147
 _mv_a_3147:
-    mvA4(wa3, wa1, wa4, a7)
+    mvA4(r0, a1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, a3, a1, t4, wa7)
 
 # test arm64: mv_a_3150() = 0x96dd4d161aa1a314
 global _mv_a_3150
 _mv_a_3150:
-    mvA4(t3, wa1, t5, r0)
+    mvA4(a0, wa1, a2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t3, wa1, t5, a0)
 
 # test arm64: mv_a_3152() = 0x225cef5302861dde
 global _mv_a_3152
 _mv_a_3152:
-    mvA4(wa3, t1, wa5, a2)
+    mvA4(a0, a1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t3, a1, wa5, t2)
 
 # test arm64: mv_a_3154() = 0x8bded38fea6a98a8
 global _mv_a_3154
 _mv_a_3154:
-    mvA4(wa3, r1, wa5, wa4)
+    mvA4(t0, wa1, t2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, t3, wa1, a5, wa4)
 
 # test arm64: mv_a_3156() = 0x175e77ecd24f1372
 global _mv_a_3156
 _mv_a_3156:
-    mvA4(t3, a1, wa5, wa6)
+    mvA4(a0, a1, a2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, t3, a1, wa5, a6)
 
 # test arm64: mv_a_3157() = 0xdc1e5a0c464150d7
 global _mv_a_3157
 _mv_a_3157:
-    mvA4(t3, a1, a5, t7)
+    mvA4(r0, wa1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa3, wa1, wa5, a7)
 
 # test arm64: mv_a_3160() = 0xd47f181d9169f025
 global _mv_a_3160
 _mv_a_3160:
-    mvA4(t3, a1, a6, a0)
+    mvA4(wa0, a1, a2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, t3, a1, a6, wa0)
 
 # test arm64: mv_a_3162() = 0x5ffeba5a794e6aef
 global _mv_a_3162
 _mv_a_3162:
-    mvA4(a3, a1, t6, a2)
+    mvA4(a0, r1, t2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t3, r1, a6, t2)
 
 # test arm64: mv_a_3164() = 0xc9809e976132e5b9
 global _mv_a_3164
 _mv_a_3164:
-    mvA4(a3, r1, wa6, t4)
+    mvA4(t0, wa1, a2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, a3, wa1, wa6, t4)
 
 # test arm64: mv_a_3165() = 0x8e4060d6d525231e
 global _mv_a_3165
 _mv_a_3165:
-    mvA4(wa3, a1, a6, a5)
+    mvA4(t0, r1, t2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa3, r1, a6, a5)
 
 # test arm64: mv_a_3167() = 0x19c02513bd099de8
 global _mv_a_3167
 _mv_a_3167:
-    mvA4(wa3, wa1, wa6, wa7)
+    mvA4(a0, wa1, a2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a3, wa1, t6, wa7)
 
 # test arm64: mv_a_3170() = 0x10995b9f08323d36
 global _mv_a_3170
 _mv_a_3170:
-    mvA4(t3, wa1, wa7, t0)
+    mvA4(t0, wa1, a2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, wa3, wa1, wa7, t0)
 
 # test arm64: mv_a_3172() = 0x9c18fddbf016b800
 global _mv_a_3172
 _mv_a_3172:
-    mvA4(t3, wa1, a7, t2)
+    mvA4(r0, r1, a2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t3, r1, wa7, a2)
 
 # test arm64: mv_a_3174() = 0x59ae218d7fb32ca
 global _mv_a_3174
 _mv_a_3174:
-    mvA4(t3, wa1, t7, a4)
+    mvA4(t0, wa1, t2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t3, wa1, t7, a4)
 
 # test arm64: mv_a_3175() = 0xca5aa4584bed702f
 global _mv_a_3175
 _mv_a_3175:
-    mvA4(a3, r1, a7, wa5)
+    mvA4(r0, a1, t2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa3, a1, t7, a5)
 
 # test arm64: mv_a_3176() = 0x911a8675bfdfad94
 global _mv_a_3176
 _mv_a_3176:
-    mvA4(t3, t1, t7, t6)
+    mvA4(r0, t1, wa2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a3, t1, wa7, wa6)
 
 # test arm64: mv_a_3201() = 0x3f1cbf3eb4ddb40b
 global _mv_a_3201
 _mv_a_3201:
-    mvA4(a3, wa2, a0, wa1)
+    mvA4(a0, t1, wa2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa3, wa2, a0, t1)
 
 # test arm64: mv_a_3204() = 0x6f5c637910b46c3a
 global _mv_a_3204
 _mv_a_3204:
-    mvA4(a3, wa2, a0, t4)
+    mvA4(wa0, r1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, t3, wa2, wa0, a4)
 
 # test arm64: mv_a_3205() = 0x341c25b884a6a99f
 global _mv_a_3205
 _mv_a_3205:
-    mvA4(t3, a2, wa0, wa5)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa3, a2, wa0, a5)
 
 # test arm64: mv_a_3206() = 0xfadc07d5f898e704
 global _mv_a_3206
 _mv_a_3206:
-    mvA4(t3, a2, wa0, a6)
+    mvA4(t0, r1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, a3, a2, t0, t6)
 
 # test arm64: mv_a_3207() = 0xbf9be9f56c8b2469
 global _mv_a_3207
 _mv_a_3207:
-    mvA4(wa3, t2, r0, t7)
+    mvA4(wa0, t1, wa2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t3, wa2, wa0, t7)
 
 # test arm64: mv_a_3210() = 0xb676a820b7b3c3b7
 global _mv_a_3210
 _mv_a_3210:
-    mvA4(wa3, t2, r1, a0)
+    mvA4(wa0, r1, a2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, a3, a2, r1, wa0)
 
 # test arm64: mv_a_3214() = 0xab782e9a877cb94b
 global _mv_a_3214
 _mv_a_3214:
-    mvA4(a3, wa2, a1, wa4)
+    mvA4(wa0, a1, t2, t3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, t3, t2, a1, a4)
 
 # test arm64: mv_a_3215() = 0x7037f0d9fb6ef6b0
 global _mv_a_3215
 _mv_a_3215:
-    mvA4(a3, wa2, r1, wa5)
+    mvA4(t0, a1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa3, wa2, a1, a5)
 
 # test arm64: mv_a_3216() = 0x36f7d2f76f613415
 global _mv_a_3216
 _mv_a_3216:
-    mvA4(a3, t2, wa1, a6)
+    mvA4(t0, wa1, a2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, a3, a2, wa1, t6)
 
 # test arm64: mv_a_3217() = 0xfbb7b516e353717a
 global _mv_a_3217
 _mv_a_3217:
-    mvA4(t3, wa2, t1, t7)
+    mvA4(t0, wa1, t2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa3, t2, wa1, wa7)
 
 # test arm64: mv_a_3240() = 0x53d480111c0caaea
 global _mv_a_3240
 _mv_a_3240:
-    mvA4(wa3, t2, t4, wa0)
+    mvA4(wa0, wa1, a2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a3, a2, a4, wa0)
 
 # test arm64: mv_a_3241() = 0x189662508ffee84f
 global _mv_a_3241
 _mv_a_3241:
-    mvA4(t3, t2, a4, r1)
+    mvA4(r0, r1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, t3, wa2, wa4, r1)
 
 # test arm64: mv_a_3245() = 0xd95c8ca5fc7dde3
 global _mv_a_3245
 _mv_a_3245:
-    mvA4(t3, a2, a4, wa5)
+    mvA4(wa0, a1, t2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa3, t2, a4, t5)
 
 # test arm64: mv_a_3246() = 0xd455aae7d3ba1b48
 global _mv_a_3246
 _mv_a_3246:
-    mvA4(wa3, t2, a4, a6)
+    mvA4(a0, wa1, a2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, a3, a2, t4, t6)
 
 # test arm64: mv_a_3247() = 0x99158d0747ac58ad
 global _mv_a_3247
 _mv_a_3247:
-    mvA4(t3, wa2, wa4, wa7)
+    mvA4(a0, r1, t2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, a3, t2, wa4, wa7)
 
 # test arm64: mv_a_3250() = 0x8feeab3292d4f7fb
 global _mv_a_3250
 _mv_a_3250:
-    mvA4(wa3, wa2, wa5, r0)
+    mvA4(r0, a1, wa2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, t3, wa2, t5, r0)
 
 # test arm64: mv_a_3251() = 0x54b08d7206c73560
 global _mv_a_3251
 _mv_a_3251:
-    mvA4(t3, wa2, t5, a1)
+    mvA4(a0, a1, a2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, wa3, a2, t5, a1)
 
 # test arm64: mv_a_3254() = 0x84f031ac629ded8f
 global _mv_a_3254
 _mv_a_3254:
-    mvA4(a3, a2, a5, t4)
+    mvA4(a0, a1, wa2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa3, wa2, t5, a4)
 
 # test arm64: mv_a_3256() = 0x106fd6094a826859
 global _mv_a_3256
 _mv_a_3256:
-    mvA4(wa3, a2, a5, t6)
+    mvA4(t0, r1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a3, t2, wa5, a6)
 
 # test arm64: mv_a_3257() = 0xd52fb828be74a5be
 global _mv_a_3257
 _mv_a_3257:
-    mvA4(a3, t2, a5, t7)
+    mvA4(t0, wa1, wa2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t3, wa2, t5, t7)
 
 # test arm64: mv_a_3260() = 0xcd90763a099d450c
 global _mv_a_3260
 _mv_a_3260:
-    mvA4(a3, t2, t6, r0)
+    mvA4(a0, r1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t3, t2, t6, a0)
 
 # test arm64: mv_a_3261() = 0x925258797d8f8271
 global _mv_a_3261
 _mv_a_3261:
-    mvA4(t3, a2, a6, wa1)
+    mvA4(a0, r1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t3, a2, a6, r1)
 
 # test arm64: mv_a_3264() = 0xc291fcb3d9663aa0
 global _mv_a_3264
 _mv_a_3264:
-    mvA4(a3, t2, wa6, wa4)
+    mvA4(t0, a1, wa2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a3, wa2, t6, t4)
 
 # test arm64: mv_a_3265() = 0x8751bef34d587805
 global _mv_a_3265
 _mv_a_3265:
-    mvA4(a3, a2, wa6, t5)
+    mvA4(r0, r1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t3, wa2, a6, a5)
 
 # test arm64: mv_a_3267() = 0x12d18330353cf2cf
 global _mv_a_3267
 _mv_a_3267:
-    mvA4(a3, wa2, a6, a7)
+    mvA4(t0, t1, a2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, wa3, a2, t6, t7)
 
 # test arm64: mv_a_3270() = 0x9aab9bb8065921d
 global _mv_a_3270
 _mv_a_3270:
-    mvA4(t3, a2, wa7, wa0)
+    mvA4(t0, a1, t2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t3, t2, wa7, t0)
 
 # test arm64: mv_a_3271() = 0xce6c9bfaf457cf82
 global _mv_a_3271
 _mv_a_3271:
-    mvA4(a3, t2, wa7, a1)
+    mvA4(r0, a1, wa2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, a3, wa2, wa7, a1)
 
 # test arm64: mv_a_3274() = 0xfeac4035502e87b1
 global _mv_a_3274
 _mv_a_3274:
-    mvA4(a3, wa2, wa7, wa4)
+    mvA4(a0, r1, wa2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, a3, wa2, t7, t4)
 
 # test arm64: mv_a_3275() = 0xc36c0274c420c516
 global _mv_a_3275
 _mv_a_3275:
-    mvA4(wa3, a2, a7, t5)
+    mvA4(t0, t1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a3, t2, a7, t5)
 
 # test arm64: mv_a_3276() = 0x8a2be4923813027b
 global _mv_a_3276
 _mv_a_3276:
-    mvA4(wa3, t2, a7, wa6)
+    mvA4(t0, a1, t2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, a3, t2, t7, wa6)
 
 # test arm64: mv_a_3401() = 0x19f852eda5445dd9
 global _mv_a_3401
 _mv_a_3401:
-    mvA4(t3, wa4, wa0, r1)
+    mvA4(r0, a1, a2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, t3, a4, r0, a1)
 
 # test arm64: mv_a_3402() = 0xe0b612eb19369b3e
 global _mv_a_3402
 _mv_a_3402:
-    mvA4(t3, t4, t0, wa2)
+    mvA4(t0, r1, wa2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a3, wa4, t0, wa2)
 
 # test arm64: mv_a_3405() = 0xef7b967750d536d
 global _mv_a_3405
 _mv_a_3405:
-    mvA4(t3, a4, r0, t5)
+    mvA4(r0, r1, t2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, t3, wa4, r0, wa5)
 
 # test arm64: mv_a_3406() = 0xd5b79b84e8ff90d2
 global _mv_a_3406
 _mv_a_3406:
-    mvA4(a3, wa4, r0, t6)
+    mvA4(wa0, r1, t2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a3, t4, wa0, t6)
 
 # test arm64: mv_a_3407() = 0x9a777da45cf1ce37
 global _mv_a_3407
 _mv_a_3407:
-    mvA4(a3, a4, t0, t7)
+    mvA4(a0, wa1, t2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa3, a4, a0, wa7)
 
 # test arm64: mv_a_3410() = 0x91523bcfa81a6d85
 global _mv_a_3410
 _mv_a_3410:
-    mvA4(t3, a4, a1, a0)
+    mvA4(t0, wa1, t2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, t3, a4, wa1, t0)
 
 # test arm64: mv_a_3412() = 0x1cd1de0c8ffee84f
 global _mv_a_3412
 _mv_a_3412:
-    mvA4(a3, wa4, a1, wa2)
+    mvA4(r0, a1, t2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, wa3, t4, a1, t2)
 
 # test arm64: mv_a_3415() = 0x4b138488ebd5a07e
 global _mv_a_3415
 _mv_a_3415:
-    mvA4(wa3, t4, r1, wa5)
+    mvA4(wa0, wa1, a2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a3, a4, wa1, a5)
 
 # test arm64: mv_a_3416() = 0x11d366a65fc7dde3
 global _mv_a_3416
 _mv_a_3416:
-    mvA4(a3, a4, r1, t6)
+    mvA4(r0, a1, wa2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, wa3, t4, a1, wa6)
 
 # test arm64: mv_a_3417() = 0xd69348c5d3ba1b48
 global _mv_a_3417
 _mv_a_3417:
-    mvA4(wa3, t4, t1, a7)
+    mvA4(a0, wa1, wa2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t3, a4, wa1, t7)
 
 # test arm64: mv_a_3420() = 0xcef265371ee2ba96
 global _mv_a_3420
 _mv_a_3420:
-    mvA4(t3, t4, a2, a0)
+    mvA4(wa0, r1, wa2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa3, a4, wa2, wa0)
 
 # test arm64: mv_a_3421() = 0x93b4477692d4f7fb
 global _mv_a_3421
 _mv_a_3421:
-    mvA4(a3, t4, t2, a1)
+    mvA4(wa0, t1, wa2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a3, t4, wa2, t1)
 
 # test arm64: mv_a_3425() = 0x88b3adf0629ded8f
 global _mv_a_3425
 _mv_a_3425:
-    mvA4(a3, a4, a2, wa5)
+    mvA4(r0, a1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a3, t4, wa2, t5)
 
 # test arm64: mv_a_3426() = 0x4f73900dd6902af4
 global _mv_a_3426
 _mv_a_3426:
-    mvA4(a3, wa4, t2, wa6)
+    mvA4(a0, t1, wa2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t3, a4, wa2, t6)
 
 # test arm64: mv_a_3427() = 0x1433722d4a826859
 global _mv_a_3427
 _mv_a_3427:
-    mvA4(wa3, a4, a2, wa7)
+    mvA4(a0, r1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, t3, wa4, wa2, a7)
 
 # test arm64: mv_a_3450() = 0x6aca3ee1833ba1c9
 global _mv_a_3450
 _mv_a_3450:
-    mvA4(t3, t4, a5, a0)
+    mvA4(t0, wa1, t2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, a3, wa4, t5, t0)
 
 # test arm64: mv_a_3451() = 0x2f8c2120f72ddf2e
 global _mv_a_3451
 _mv_a_3451:
-    mvA4(wa3, a4, t5, t1)
+    mvA4(wa0, r1, wa2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, wa3, t4, t5, r1)
 
 # test arm64: mv_a_3452() = 0xf649e11e6b201c93
 global _mv_a_3452
 _mv_a_3452:
-    mvA4(a3, a4, a5, a2)
+    mvA4(wa0, a1, t2, t3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t3, t4, t5, t2)
 
 # test arm64: mv_a_3456() = 0xeb4b69b83ae91227
 global _mv_a_3456
 _mv_a_3456:
-    mvA4(wa3, wa4, a5, t6)
+    mvA4(a0, r1, a2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa3, a4, a5, a6)
 
 # test arm64: mv_a_3457() = 0xb00b4bd7aedb4f8c
 global _mv_a_3457
 _mv_a_3457:
-    mvA4(a3, wa4, a5, wa7)
+    mvA4(a0, a1, a2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa3, wa4, t5, t7)
 
 # test arm64: mv_a_3460() = 0xa86c09e8fa03eeda
 global _mv_a_3460
 _mv_a_3460:
-    mvA4(t3, t4, t6, t0)
+    mvA4(a0, r1, t2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t3, t4, a6, a0)
 
 # test arm64: mv_a_3461() = 0x6d2dec286df62c3f
 global _mv_a_3461
 _mv_a_3461:
-    mvA4(t3, a4, a6, wa1)
+    mvA4(a0, r1, t2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, t3, wa4, wa6, r1)
 
 # test arm64: mv_a_3462() = 0x33ebac25e1e869a4
 global _mv_a_3462
 _mv_a_3462:
-    mvA4(t3, wa4, t6, wa2)
+    mvA4(t0, a1, wa2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t3, a4, a6, wa2)
 
 # test arm64: mv_a_3465() = 0x622d52a23dbf21d3
 global _mv_a_3465
 _mv_a_3465:
-    mvA4(wa3, a4, t6, t5)
+    mvA4(wa0, r1, t2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, a3, t4, wa6, wa5)
 
 # test arm64: mv_a_3467() = 0xedad16df25a39c9d
 global _mv_a_3467
 _mv_a_3467:
-    mvA4(a3, a4, wa6, wa7)
+    mvA4(r0, t1, a2, a3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, a3, wa4, wa6, wa7)
 
 # test arm64: mv_a_3470() = 0xe4864d6a70cc3beb
 global _mv_a_3470
 _mv_a_3470:
-    mvA4(t3, wa4, t7, r0)
+    mvA4(t0, wa1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t3, wa4, a7, t0)
 
 # test arm64: mv_a_3471() = 0xa9482fa9e4be7950
 global _mv_a_3471
 _mv_a_3471:
-    mvA4(wa3, a4, a7, wa1)
+    mvA4(wa0, t1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t3, a4, a7, t1)
 
 # test arm64: mv_a_3472() = 0x7005efa758b0b6b5
 global _mv_a_3472
 _mv_a_3472:
-    mvA4(a3, t4, a7, t2)
+    mvA4(a0, t1, a2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, a3, wa4, t7, a2)
 
 # test arm64: mv_a_3475() = 0x9e479623b4876ee4
 global _mv_a_3475
 _mv_a_3475:
-    mvA4(t3, t4, a7, t5)
+    mvA4(wa0, a1, t2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa3, a4, wa7, a5)
 
 # test arm64: mv_a_3476() = 0x650778412879ac49
 global _mv_a_3476
 _mv_a_3476:
-    mvA4(t3, a4, wa7, t6)
+    mvA4(r0, r1, t2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, a3, t4, wa7, wa6)
 
 # test arm64: mv_a_3501() = 0x11bfb2801d77b2c0
 global _mv_a_3501
 _mv_a_3501:
-    mvA4(a3, t5, a0, t1)
+    mvA4(r0, a1, wa2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a3, a5, r0, a1)
 
 # test arm64: mv_a_3502() = 0xd87d727d9169f025
 global _mv_a_3502
 _mv_a_3502:
-    mvA4(t3, wa5, wa0, t2)
+    mvA4(a0, r1, wa2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, a3, wa5, a0, wa2)
 
 # test arm64: mv_a_3504() = 0x41ff56ba794e6aef
 global _mv_a_3504
 _mv_a_3504:
-    mvA4(wa3, a5, t0, a4)
+    mvA4(r0, a1, t2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a3, wa5, r0, a4)
 
 # test arm64: mv_a_3506() = 0xcd7efb176132e5b9
 global _mv_a_3506
 _mv_a_3506:
-    mvA4(t3, a5, a0, a6)
+    mvA4(r0, wa1, a2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa3, wa5, r0, a6)
 
 # test arm64: mv_a_3507() = 0x923edd36d525231e
 global _mv_a_3507
 _mv_a_3507:
-    mvA4(t3, t5, a0, wa7)
+    mvA4(t0, t1, a2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, t3, wa5, t0, a7)
 
 # test arm64: mv_a_3510() = 0x89199b62204dc26c
 global _mv_a_3510
 _mv_a_3510:
-    mvA4(wa3, a5, wa1, a0)
+    mvA4(a0, a1, a2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a3, a5, a1, a0)
 
 # test arm64: mv_a_3512() = 0x14993d9f08323d36
 global _mv_a_3512
 _mv_a_3512:
-    mvA4(wa3, t5, t1, a2)
+    mvA4(r0, a1, t2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa3, a5, a1, t2)
 
 # test arm64: mv_a_3514() = 0x7e1b21dbf016b800
 global _mv_a_3514
 _mv_a_3514:
-    mvA4(wa3, t5, t1, wa4)
+    mvA4(a0, t1, t2, wa3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, wa3, t5, t1, t4)
 
 # test arm64: mv_a_3516() = 0x99ac638d7fb32ca
 global _mv_a_3516
 _mv_a_3516:
-    mvA4(wa3, a5, a1, wa6)
+    mvA4(t0, a1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa3, a5, a1, a6)
 
 # test arm64: mv_a_3517() = 0xce5aa8584bed702f
 global _mv_a_3517
 _mv_a_3517:
-    mvA4(wa3, wa5, t1, a7)
+    mvA4(a0, a1, t2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a3, a5, a1, wa7)
 
 # test arm64: mv_a_3520() = 0xc6b9c4c997160f7d
 global _mv_a_3520
 _mv_a_3520:
-    mvA4(a3, t5, t2, wa0)
+    mvA4(r0, wa1, a2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa3, a5, a2, r0)
 
 # test arm64: mv_a_3521() = 0x8b7ba7090b084ce2
 global _mv_a_3521
 _mv_a_3521:
-    mvA4(a3, a5, wa2, a1)
+    mvA4(r0, r1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, a3, t5, a2, r1)
 
 # test arm64: mv_a_3524() = 0xbbbb4b4366df0511
 global _mv_a_3524
 _mv_a_3524:
-    mvA4(t3, t5, t2, wa4)
+    mvA4(wa0, wa1, a2, t3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t3, t5, a2, t4)
 
 # test arm64: mv_a_3526() = 0x473aefa04ec37fdb
 global _mv_a_3526
 _mv_a_3526:
-    mvA4(wa3, wa5, a2, t6)
+    mvA4(wa0, a1, a2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t3, a5, a2, t6)
 
 # test arm64: mv_a_3527() = 0xbfad1bfc2b5bd40
 global _mv_a_3527
 _mv_a_3527:
-    mvA4(a3, a5, a2, wa7)
+    mvA4(r0, t1, t2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa3, wa5, t2, t7)
 
 # test arm64: mv_a_3540() = 0x2677735284a6a99f
 global _mv_a_3540
 _mv_a_3540:
-    mvA4(a3, t5, t4, t0)
+    mvA4(wa0, t1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa3, wa5, wa4, wa0)
 
 # test arm64: mv_a_3541() = 0xeb395591f898e704
 global _mv_a_3541
 _mv_a_3541:
-    mvA4(t3, wa5, a4, wa1)
+    mvA4(wa0, t1, a2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t3, a5, wa4, t1)
 
 # test arm64: mv_a_3542() = 0xb1f7158f6c8b2469
 global _mv_a_3542
 _mv_a_3542:
-    mvA4(t3, a5, t4, t2)
+    mvA4(t0, a1, t2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, wa3, a5, t4, t2)
 
 # test arm64: mv_a_3546() = 0xa6f89e293c5419fd
 global _mv_a_3546
 _mv_a_3546:
-    mvA4(a3, wa5, wa4, t6)
+    mvA4(a0, t1, t2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, a3, a5, t4, t6)
 
 # test arm64: mv_a_3547() = 0x6bb88048b0465762
 global _mv_a_3547
 _mv_a_3547:
-    mvA4(a3, a5, t4, a7)
+    mvA4(r0, a1, t2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa3, wa5, a4, wa7)
 
 # test arm64: mv_a_3560() = 0xa033697b723743c1
 global _mv_a_3560
 _mv_a_3560:
-    mvA4(t3, t5, a6, wa0)
+    mvA4(r0, r1, t2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t3, t5, a6, r0)
 
 # test arm64: mv_a_3561() = 0x64f54bbae6298126
 global _mv_a_3561
 _mv_a_3561:
-    mvA4(t3, wa5, wa6, wa1)
+    mvA4(a0, t1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t3, wa5, t6, t1)
 
 # test arm64: mv_a_3562() = 0x2bb30bb85a1bbe8b
 global _mv_a_3562
 _mv_a_3562:
-    mvA4(wa3, a5, wa6, a2)
+    mvA4(wa0, wa1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t3, a5, a6, t2)
 
 # test arm64: mv_a_3564() = 0x9534eff542003955
 global _mv_a_3564
 _mv_a_3564:
-    mvA4(a3, wa5, wa6, t4)
+    mvA4(wa0, wa1, t2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a3, a5, t6, a4)
 
 # test arm64: mv_a_3567() = 0xe57476719dd6f184
 global _mv_a_3567
 _mv_a_3567:
-    mvA4(a3, a5, wa6, t7)
+    mvA4(t0, r1, wa2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a3, wa5, t6, a7)
 
 # test arm64: mv_a_3570() = 0xdc4dacfce8ff90d2
 global _mv_a_3570
 _mv_a_3570:
-    mvA4(wa3, wa5, a7, a0)
+    mvA4(wa0, wa1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a3, t5, wa7, wa0)
 
 # test arm64: mv_a_3571() = 0xa10f8f3c5cf1ce37
 global _mv_a_3571
 _mv_a_3571:
-    mvA4(a3, a5, t7, a1)
+    mvA4(wa0, t1, t2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t3, wa5, t7, t1)
 
 # test arm64: mv_a_3572() = 0x67cd4f39d0e40b9c
 global _mv_a_3572
 _mv_a_3572:
-    mvA4(a3, a5, t7, wa2)
+    mvA4(a0, a1, wa2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a3, a5, wa7, wa2)
 
 # test arm64: mv_a_3574() = 0xd14f3376b8c88666
 global _mv_a_3574
 _mv_a_3574:
-    mvA4(t3, a5, t7, t4)
+    mvA4(a0, t1, a2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, t3, wa5, wa7, a4)
 
 # test arm64: mv_a_3576() = 0x5cced7d3a0ad0130
 global _mv_a_3576
 _mv_a_3576:
-    mvA4(a3, t5, wa7, a6)
+    mvA4(r0, a1, wa2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a3, t5, a7, wa6)
 
 # test arm64: mv_a_3601() = 0xad271fc95ab07a7
 global _mv_a_3601
 _mv_a_3601:
-    mvA4(a3, t6, wa0, a1)
+    mvA4(r0, a1, wa2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa3, t6, r0, a1)
 
 # test arm64: mv_a_3602() = 0xd19031fa099d450c
 global _mv_a_3602
 _mv_a_3602:
-    mvA4(a3, t6, a0, a2)
+    mvA4(r0, wa1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t3, t6, r0, t2)
 
 # test arm64: mv_a_3604() = 0x3b121636f181bfd6
 global _mv_a_3604
 _mv_a_3604:
-    mvA4(wa3, a6, t0, t4)
+    mvA4(t0, wa1, wa2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, t3, a6, t0, wa4)
 
 # test arm64: mv_a_3605() = 0xffd1d8766573fd3b
 global _mv_a_3605
 _mv_a_3605:
-    mvA4(t3, wa6, wa0, wa5)
+    mvA4(a0, wa1, wa2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a3, a6, a0, wa5)
 
 # test arm64: mv_a_3607() = 0x8b519cb34d587805
 global _mv_a_3607
 _mv_a_3607:
-    mvA4(wa3, t6, a0, t7)
+    mvA4(a0, r1, a2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t3, a6, a0, t7)
 
 # test arm64: mv_a_3610() = 0x822c5ade98811753
 global _mv_a_3610
 _mv_a_3610:
-    mvA4(a3, a6, t1, wa0)
+    mvA4(t0, t1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a3, t6, t1, t0)
 
 # test arm64: mv_a_3612() = 0xdabfd1b8065921d
 global _mv_a_3612
 _mv_a_3612:
-    mvA4(t3, wa6, r1, wa2)
+    mvA4(wa0, wa1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t3, t6, wa1, wa2)
 
 # test arm64: mv_a_3614() = 0x772de158684a0ce7
 global _mv_a_3614
 _mv_a_3614:
-    mvA4(t3, t6, t1, a4)
+    mvA4(wa0, a1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t3, t6, a1, a4)
 
 # test arm64: mv_a_3615() = 0x3beda397dc3c4a4c
 global _mv_a_3615
 _mv_a_3615:
-    mvA4(wa3, a6, t1, a5)
+    mvA4(wa0, t1, a2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, wa3, a6, t1, a5)
 
 # test arm64: mv_a_3617() = 0xc76d67d4c420c516
 global _mv_a_3617
 _mv_a_3617:
-    mvA4(a3, a6, r1, wa7)
+    mvA4(r0, t1, a2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a3, a6, t1, t7)
 
 # test arm64: mv_a_3620() = 0xbfcc84460f496464
 global _mv_a_3620
 _mv_a_3620:
-    mvA4(wa3, wa6, a2, r0)
+    mvA4(t0, t1, t2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a3, t6, t2, t0)
 
 # test arm64: mv_a_3621() = 0x848e6685833ba1c9
 global _mv_a_3621
 _mv_a_3621:
-    mvA4(a3, wa6, wa2, r1)
+    mvA4(t0, r1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, a3, wa6, a2, r1)
 
 # test arm64: mv_a_3624() = 0xb4ce0abfdf1259f8
 global _mv_a_3624
 _mv_a_3624:
-    mvA4(t3, t6, t2, t4)
+    mvA4(wa0, a1, t2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa3, a6, t2, a4)
 
 # test arm64: mv_a_3625() = 0x798dccff5304975d
 global _mv_a_3625
 _mv_a_3625:
-    mvA4(wa3, wa6, wa2, wa5)
+    mvA4(a0, wa1, wa2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t3, a6, wa2, t5)
 
 # test arm64: mv_a_3627() = 0x50d913c3ae91227
 global _mv_a_3627
 _mv_a_3627:
-    mvA4(t3, a6, t2, a7)
+    mvA4(t0, r1, t2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t3, t6, t2, t7)
 
 # test arm64: mv_a_3640() = 0x1f8a32cefcd9fe86
 global _mv_a_3640
 _mv_a_3640:
-    mvA4(t3, t6, a4, t0)
+    mvA4(r0, r1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa3, t6, wa4, r0)
 
 # test arm64: mv_a_3641() = 0xe44c150e70cc3beb
 global _mv_a_3641
 _mv_a_3641:
-    mvA4(t3, a6, t4, a1)
+    mvA4(t0, wa1, t2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, wa3, a6, wa4, wa1)
 
 # test arm64: mv_a_3642() = 0xab09d50be4be7950
 global _mv_a_3642
 _mv_a_3642:
-    mvA4(a3, a6, a4, wa2)
+    mvA4(t0, a1, t2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t3, a6, a4, t2)
 
 # test arm64: mv_a_3645() = 0xd94b7b884095317f
 global _mv_a_3645
 _mv_a_3645:
-    mvA4(a3, wa6, t4, a5)
+    mvA4(a0, t1, t2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a3, wa6, a4, a5)
 
 # test arm64: mv_a_3647() = 0x64cb3fc52879ac49
 global _mv_a_3647
 _mv_a_3647:
-    mvA4(t3, a6, a4, t7)
+    mvA4(wa0, wa1, t2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a3, t6, t4, a7)
 
 # test arm64: mv_a_3650() = 0x5ba45df073a24b97
 global _mv_a_3650
 _mv_a_3650:
-    mvA4(wa3, t6, t5, wa0)
+    mvA4(a0, t1, a2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a3, a6, wa5, a0)
 
 # test arm64: mv_a_3651() = 0x2066402fe79488fc
 global _mv_a_3651
 _mv_a_3651:
-    mvA4(wa3, wa6, t5, wa1)
+    mvA4(t0, t1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t3, a6, wa5, t1)
 
 # test arm64: mv_a_3652() = 0xe724002d5b86c661
 global _mv_a_3652
 _mv_a_3652:
-    mvA4(wa3, a6, wa5, wa2)
+    mvA4(t0, r1, a2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa3, t6, a5, a2)
 
 # test arm64: mv_a_3654() = 0x50a5e46a436b412b
 global _mv_a_3654
 _mv_a_3654:
-    mvA4(a3, t6, t5, t4)
+    mvA4(a0, t1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa3, t6, wa5, t4)
 
 # test arm64: mv_a_3657() = 0xa0e56ae69f41f95a
 global _mv_a_3657
 _mv_a_3657:
-    mvA4(wa3, wa6, a5, t7)
+    mvA4(t0, t1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t3, wa6, t5, a7)
 
 # test arm64: mv_a_3670() = 0xd5606c796132e5b9
 global _mv_a_3670
 _mv_a_3670:
-    mvA4(a3, wa6, a7, t0)
+    mvA4(wa0, t1, t2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t3, t6, wa7, wa0)
 
 # test arm64: mv_a_3671() = 0x9a224eb8d525231e
 global _mv_a_3671
 _mv_a_3671:
-    mvA4(t3, t6, a7, t1)
+    mvA4(wa0, wa1, t2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa3, a6, wa7, wa1)
 
 # test arm64: mv_a_3672() = 0x60e00eb649176083
 global _mv_a_3672
 _mv_a_3672:
-    mvA4(wa3, a6, a7, a2)
+    mvA4(wa0, r1, t2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t3, t6, a7, t2)
 
 # test arm64: mv_a_3674() = 0xca61f2f330fbdb4d
 global _mv_a_3674
 _mv_a_3674:
-    mvA4(t3, a6, t7, t4)
+    mvA4(a0, r1, wa2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa3, a6, t7, t4)
 
 # test arm64: mv_a_3675() = 0x8f21b532a4ee18b2
 global _mv_a_3675
 _mv_a_3675:
-    mvA4(wa3, wa6, a7, t5)
+    mvA4(wa0, a1, wa2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t3, t6, a7, a5)
 
 # test arm64: mv_a_3701() = 0x299e62f0dde5c8e
 global _mv_a_3701
 _mv_a_3701:
-    mvA4(t3, t7, wa0, t1)
+    mvA4(wa0, r1, a2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa3, a7, wa0, r1)
 
 # test arm64: mv_a_3702() = 0xc957a62c81d099f3
 global _mv_a_3702
 _mv_a_3702:
-    mvA4(wa3, wa7, r0, t2)
+    mvA4(wa0, t1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a3, a7, wa0, wa2)
 
 # test arm64: mv_a_3704() = 0x32d98a6969b514bd
 global _mv_a_3704
 _mv_a_3704:
-    mvA4(wa3, wa7, r0, t4)
+    mvA4(wa0, wa1, a2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, t3, a7, wa0, wa4)
 
 # test arm64: mv_a_3705() = 0xf7994ca8dda75222
 global _mv_a_3705
 _mv_a_3705:
-    mvA4(wa3, a7, wa0, a5)
+    mvA4(r0, t1, wa2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa3, wa7, r0, wa5)
 
 # test arm64: mv_a_3706() = 0xbe592ec651998f87
 global _mv_a_3706
 _mv_a_3706:
-    mvA4(a3, t7, a0, t6)
+    mvA4(r0, t1, t2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t3, t7, r0, a6)
 
 # test arm64: mv_a_3710() = 0x79f3cf1110b46c3a
 global _mv_a_3710
 _mv_a_3710:
-    mvA4(t3, a7, wa1, r0)
+    mvA4(r0, wa1, a2, wa3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa3, wa7, wa1, r0)
 
 # test arm64: mv_a_3712() = 0x573714df898e704
 global _mv_a_3712
 _mv_a_3712:
-    mvA4(t3, wa7, a1, t2)
+    mvA4(r0, a1, a2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, wa3, t7, a1, a2)
 
 # test arm64: mv_a_3714() = 0x6ef5558ae07d61ce
 global _mv_a_3714
 _mv_a_3714:
-    mvA4(a3, a7, t1, a4)
+    mvA4(r0, wa1, t2, t3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t3, a7, wa1, t4)
 
 # test arm64: mv_a_3715() = 0x33b517ca546f9f33
 global _mv_a_3715
 _mv_a_3715:
-    mvA4(wa3, wa7, a1, a5)
+    mvA4(a0, wa1, a2, t3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t3, t7, wa1, a5)
 
 # test arm64: mv_a_3716() = 0xfa74f9e7c861dc98
 global _mv_a_3716
 _mv_a_3716:
-    mvA4(wa3, wa7, r1, wa6)
+    mvA4(wa0, a1, a2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t3, wa7, a1, t6)
 
 # test arm64: mv_a_3720() = 0xb793f878877cb94b
 global _mv_a_3720
 _mv_a_3720:
-    mvA4(wa3, a7, a2, r0)
+    mvA4(r0, r1, wa2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, a3, a7, wa2, r0)
 
 # test arm64: mv_a_3721() = 0x7c55dab7fb6ef6b0
 global _mv_a_3721
 _mv_a_3721:
-    mvA4(wa3, wa7, t2, t1)
+    mvA4(wa0, a1, wa2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa3, t7, wa2, a1)
 
 # test arm64: mv_a_3724() = 0xac957ef25745aedf
 global _mv_a_3724
 _mv_a_3724:
-    mvA4(wa3, t7, a2, a4)
+    mvA4(r0, wa1, t2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a3, a7, t2, a4)
 
 # test arm64: mv_a_3725() = 0x71554131cb37ec44
 global _mv_a_3725
 _mv_a_3725:
-    mvA4(a3, t7, t2, t5)
+    mvA4(r0, r1, a2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, a3, t7, a2, t5)
 
 # test arm64: mv_a_3726() = 0x3815234f3f2a29a9
 global _mv_a_3726
 _mv_a_3726:
-    mvA4(wa3, t7, a2, t6)
+    mvA4(a0, t1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t3, t7, wa2, wa6)
 
 # test arm64: mv_a_3740() = 0x1751a701750d536d
 global _mv_a_3740
 _mv_a_3740:
-    mvA4(a3, wa7, wa4, t0)
+    mvA4(wa0, t1, t2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa3, wa7, a4, wa0)
 
 # test arm64: mv_a_3741() = 0xdc138940e8ff90d2
 global _mv_a_3741
 _mv_a_3741:
-    mvA4(t3, t7, a4, r1)
+    mvA4(wa0, r1, t2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, a3, wa7, t4, r1)
 
 # test arm64: mv_a_3742() = 0xa2d1493e5cf1ce37
 global _mv_a_3742
 _mv_a_3742:
-    mvA4(t3, a7, wa4, t2)
+    mvA4(wa0, wa1, a2, a3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a3, t7, a4, a2)
 
 # test arm64: mv_a_3745() = 0xd112efbab8c88666
 global _mv_a_3745
 _mv_a_3745:
-    mvA4(wa3, wa7, wa4, a5)
+    mvA4(t0, a1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, wa3, a7, t4, t5)
 
 # test arm64: mv_a_3746() = 0x97d2d1d82cbac3cb
 global _mv_a_3746
 _mv_a_3746:
-    mvA4(wa3, wa7, wa4, t6)
+    mvA4(wa0, t1, t2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a3, a7, a4, t6)
 
 # test arm64: mv_a_3750() = 0x536bd222ebd5a07e
 global _mv_a_3750
 _mv_a_3750:
-    mvA4(t3, t7, wa5, wa0)
+    mvA4(t0, wa1, t2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t3, a7, t5, t0)
 
 # test arm64: mv_a_3751() = 0x182db4625fc7dde3
 global _mv_a_3751
 _mv_a_3751:
-    mvA4(t3, a7, a5, wa1)
+    mvA4(t0, r1, t2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t3, t7, t5, r1)
 
 # test arm64: mv_a_3752() = 0xdeeb745fd3ba1b48
 global _mv_a_3752
 _mv_a_3752:
-    mvA4(t3, t7, t5, t2)
+    mvA4(wa0, wa1, a2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t3, wa7, wa5, a2)
 
 # test arm64: mv_a_3754() = 0x486d589cbb9e9612
 global _mv_a_3754
 _mv_a_3754:
-    mvA4(wa3, wa7, t5, wa4)
+    mvA4(a0, r1, t2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, wa3, a7, t5, a4)
 
 # test arm64: mv_a_3756() = 0xd3ecfcf9a38310dc
 global _mv_a_3756
 _mv_a_3756:
-    mvA4(t3, wa7, wa5, t6)
+    mvA4(wa0, t1, t2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa3, a7, a5, wa6)
 
 # test arm64: mv_a_3760() = 0x910d9d2a629ded8f
 global _mv_a_3760
 _mv_a_3760:
-    mvA4(a3, wa7, wa6, t0)
+    mvA4(wa0, wa1, wa2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a3, t7, a6, wa0)
 
 # test arm64: mv_a_3761() = 0x55cf7f69d6902af4
 global _mv_a_3761
 _mv_a_3761:
-    mvA4(t3, a7, t6, a1)
+    mvA4(t0, t1, a2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t3, wa7, t6, t1)
 
 # test arm64: mv_a_3762() = 0x1c8d3f674a826859
 global _mv_a_3762
 _mv_a_3762:
-    mvA4(a3, wa7, wa6, a2)
+    mvA4(wa0, t1, a2, wa3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, wa3, t7, wa6, a2)
 
 # test arm64: mv_a_3764() = 0x860f23a43266e323
 global _mv_a_3764
 _mv_a_3764:
-    mvA4(wa3, a7, a6, wa4)
+    mvA4(a0, t1, a2, wa3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa3, wa7, a6, wa4)
 
 # test arm64: mv_a_3765() = 0x4acee5e3a6592088
 global _mv_a_3765
 _mv_a_3765:
-    mvA4(a3, t7, wa6, wa5)
+    mvA4(r0, r1, wa2, wa3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa3, a7, t6, t5)
 
 # test arm64: mv_a_4012() = 0xb310d4352a3af946
 global _mv_a_4012
 _mv_a_4012:
-    mvA4(wa4, r0, wa1, t2)
+    mvA4(wa0, wa1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, wa0, wa1, t2)
 
 # test arm64: mv_a_4013() = 0x77d2d8749e2d36ab
 global _mv_a_4013
 _mv_a_4013:
-    mvA4(wa4, a0, a1, t3)
+    mvA4(t0, a1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t4, t0, a1, t3)
 
 # test arm64: mv_a_4015() = 0xe1527ab18611b175
 global _mv_a_4015
 _mv_a_4015:
-    mvA4(a4, a0, a1, t5)
+    mvA4(a0, t1, t2, t3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t4, a0, t1, t5)
 
 # test arm64: mv_a_4016() = 0xa8125ccefa03eeda
 global _mv_a_4016
 _mv_a_4016:
-    mvA4(a4, wa0, t1, a6)
+    mvA4(t0, t1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t4, t0, t1, a6)
 
 # test arm64: mv_a_4017() = 0x6cd23eee6df62c3f
 global _mv_a_4017
 _mv_a_4017:
-    mvA4(t4, t0, t1, wa7)
+    mvA4(a0, r1, t2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a4, a0, r1, t7)
 
 # test arm64: mv_a_4021() = 0x29f33d9f2d1108f2
 global _mv_a_4021
 _mv_a_4021:
-    mvA4(t4, wa0, t2, r1)
+    mvA4(r0, a1, t2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa4, r0, t2, a1)
 
 # test arm64: mv_a_4023() = 0xb57301dc14f583bc
 global _mv_a_4023
 _mv_a_4023:
-    mvA4(t4, a0, a2, t3)
+    mvA4(wa0, t1, t2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t4, wa0, t2, wa3)
 
 # test arm64: mv_a_4025() = 0x1ef2a418fcd9fe86
 global _mv_a_4025
 _mv_a_4025:
-    mvA4(a4, wa0, a2, a5)
+    mvA4(wa0, a1, wa2, t3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, wa0, wa2, t5)
 
 # test arm64: mv_a_4026() = 0xe5b2863670cc3beb
 global _mv_a_4026
 _mv_a_4026:
-    mvA4(a4, t0, wa2, t6)
+    mvA4(t0, a1, wa2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t4, t0, wa2, a6)
 
 # test arm64: mv_a_4027() = 0xaa726855e4be7950
 global _mv_a_4027
 _mv_a_4027:
-    mvA4(t4, a0, a2, a7)
+    mvA4(a0, r1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, a0, a2, a7)
 
 # test arm64: mv_a_4031() = 0x660f22c0a3d95603
 global _mv_a_4031
 _mv_a_4031:
-    mvA4(t4, a0, t3, t1)
+    mvA4(a0, r1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, t4, a0, a3, r1)
 
 # test arm64: mv_a_4032() = 0x2ccce2be17cb9368
 global _mv_a_4032
 _mv_a_4032:
-    mvA4(a4, t0, t3, wa2)
+    mvA4(wa0, t1, wa2, wa3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, wa4, wa0, wa3, wa2)
 
 # test arm64: mv_a_4035() = 0x5b0e893a73a24b97
 global _mv_a_4035
 _mv_a_4035:
-    mvA4(a4, a0, wa3, wa5)
+    mvA4(t0, r1, t2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t4, t0, t3, wa5)
 
 # test arm64: mv_a_4036() = 0x21ce6b57e79488fc
 global _mv_a_4036
 _mv_a_4036:
-    mvA4(t4, r0, wa3, wa6)
+    mvA4(r0, t1, t2, t3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa4, r0, t3, wa6)
 
 # test arm64: mv_a_4037() = 0xe68e4d775b86c661
 global _mv_a_4037
 _mv_a_4037:
-    mvA4(a4, a0, wa3, t7)
+    mvA4(wa0, a1, t2, wa3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t4, wa0, wa3, t7)
 
 # test arm64: mv_a_4051() = 0xc5cb17499169f025
 global _mv_a_4051
 _mv_a_4051:
-    mvA4(t4, r0, a5, r1)
+    mvA4(wa0, wa1, wa2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t4, wa0, t5, wa1)
 
 # test arm64: mv_a_4052() = 0x8c88d747055c2d8a
 global _mv_a_4052
 _mv_a_4052:
-    mvA4(wa4, r0, wa5, wa2)
+    mvA4(a0, t1, a2, wa3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, a0, a5, a2)
 
 # test arm64: mv_a_4053() = 0x514adb86794e6aef
 global _mv_a_4053
 _mv_a_4053:
-    mvA4(wa4, a0, a5, a3)
+    mvA4(wa0, t1, wa2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, a4, wa0, t5, a3)
 
 # test arm64: mv_a_4056() = 0x818a5fe0d525231e
 global _mv_a_4056
 _mv_a_4056:
-    mvA4(a4, a0, t5, t6)
+    mvA4(r0, wa1, a2, wa3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, r0, wa5, t6)
 
 # test arm64: mv_a_4057() = 0x464a420049176083
 global _mv_a_4057
 _mv_a_4057:
-    mvA4(t4, a0, a5, wa7)
+    mvA4(r0, a1, a2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa4, r0, a5, t7)
 
 # test arm64: mv_a_4061() = 0x36ce25108323d36
 global _mv_a_4061
 _mv_a_4061:
-    mvA4(wa4, t0, a6, r1)
+    mvA4(a0, a1, a2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t4, a0, wa6, a1)
 
 # test arm64: mv_a_4062() = 0xca2aa24e7c247a9b
 global _mv_a_4062
 _mv_a_4062:
-    mvA4(wa4, wa0, a6, t2)
+    mvA4(r0, t1, t2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a4, r0, t6, t2)
 
 # test arm64: mv_a_4063() = 0x8eeca68df016b800
 global _mv_a_4063
 _mv_a_4063:
-    mvA4(a4, r0, t6, wa3)
+    mvA4(r0, t1, t2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t4, r0, wa6, t3)
 
 # test arm64: mv_a_4065() = 0xf86c48cad7fb32ca
 global _mv_a_4065
 _mv_a_4065:
-    mvA4(t4, wa0, t6, a5)
+    mvA4(r0, r1, a2, wa3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, r0, t6, t5)
 
 # test arm64: mv_a_4067() = 0x83ec0d07bfdfad94
 global _mv_a_4067
 _mv_a_4067:
-    mvA4(a4, wa0, a6, wa7)
+    mvA4(wa0, a1, t2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, wa0, t6, wa7)
 
 # test arm64: mv_a_4071() = 0x3f8725d27efa8a47
 global _mv_a_4071
 _mv_a_4071:
-    mvA4(a4, a0, wa7, t1)
+    mvA4(wa0, t1, a2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, wa0, wa7, t1)
 
 # test arm64: mv_a_4072() = 0x644e5cff2ecc7ac
 global _mv_a_4072
 _mv_a_4072:
-    mvA4(wa4, r0, wa7, a2)
+    mvA4(wa0, r1, a2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t4, wa0, a7, a2)
 
 # test arm64: mv_a_4073() = 0xcb06ea0f66df0511
 global _mv_a_4073
 _mv_a_4073:
-    mvA4(a4, t0, a7, wa3)
+    mvA4(r0, a1, a2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa4, r0, wa7, wa3)
 
 # test arm64: mv_a_4075() = 0x34868c4c4ec37fdb
 global _mv_a_4075
 _mv_a_4075:
-    mvA4(a4, r0, t7, wa5)
+    mvA4(t0, t1, wa2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa4, t0, wa7, a5)
 
 # test arm64: mv_a_4076() = 0xfb466e69c2b5bd40
 global _mv_a_4076
 _mv_a_4076:
-    mvA4(wa4, a0, wa7, a6)
+    mvA4(a0, a1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, a0, a7, t6)
 
 # test arm64: mv_a_4102() = 0x6ebdc8a62ba6011c
 global _mv_a_4102
 _mv_a_4102:
-    mvA4(a4, a1, t0, a2)
+    mvA4(r0, a1, a2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a4, a1, r0, a2)
 
 # test arm64: mv_a_4103() = 0x337fcce59f983e81
 global _mv_a_4103
 _mv_a_4103:
-    mvA4(t4, r1, wa0, wa3)
+    mvA4(wa0, a1, wa2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, a1, wa0, a3)
 
 # test arm64: mv_a_4105() = 0x9cff6f22877cb94b
 global _mv_a_4105
 _mv_a_4105:
-    mvA4(wa4, r1, r0, t5)
+    mvA4(wa0, t1, t2, wa3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a4, t1, wa0, wa5)
 
 # test arm64: mv_a_4106() = 0x63bf513ffb6ef6b0
 global _mv_a_4106
 _mv_a_4106:
-    mvA4(a4, t1, t0, a6)
+    mvA4(t0, wa1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a4, wa1, t0, a6)
 
 # test arm64: mv_a_4107() = 0x287f335f6f613415
 global _mv_a_4107
 _mv_a_4107:
-    mvA4(wa4, a1, t0, a7)
+    mvA4(wa0, a1, wa2, wa3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, a1, wa0, a7)
 
 # test arm64: mv_a_4120() = 0x5cfa1af231522074
 global _mv_a_4120
 _mv_a_4120:
-    mvA4(wa4, a1, wa2, a0)
+    mvA4(r0, t1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, t4, t1, a2, r0)
 
 # test arm64: mv_a_4123() = 0xad3bc16e8d28d8a3
 global _mv_a_4123
 _mv_a_4123:
-    mvA4(wa4, r1, t2, wa3)
+    mvA4(a0, t1, a2, a3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, t1, a2, a3)
 
 # test arm64: mv_a_4125() = 0x16bb63ab750d536d
 global _mv_a_4125
 _mv_a_4125:
-    mvA4(a4, t1, t2, t5)
+    mvA4(a0, t1, wa2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, t4, t1, wa2, a5)
 
 # test arm64: mv_a_4126() = 0xdd7b45c8e8ff90d2
 global _mv_a_4126
 _mv_a_4126:
-    mvA4(wa4, t1, wa2, t6)
+    mvA4(wa0, a1, t2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t4, a1, t2, a6)
 
 # test arm64: mv_a_4127() = 0xa23b27e85cf1ce37
 global _mv_a_4127
 _mv_a_4127:
-    mvA4(wa4, wa1, wa2, a7)
+    mvA4(r0, wa1, wa2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa4, wa1, wa2, wa7)
 
 # test arm64: mv_a_4130() = 0x99160013a81a6d85
 global _mv_a_4130
 _mv_a_4130:
-    mvA4(t4, a1, wa3, t0)
+    mvA4(wa0, r1, wa2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, r1, a3, wa0)
 
 # test arm64: mv_a_4132() = 0x2495a2508ffee84f
 global _mv_a_4132
 _mv_a_4132:
-    mvA4(t4, a1, a3, t2)
+    mvA4(wa0, a1, a2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t4, a1, a3, a2)
 
 # test arm64: mv_a_4135() = 0x52d748ccebd5a07e
 global _mv_a_4135
 _mv_a_4135:
-    mvA4(wa4, t1, t3, t5)
+    mvA4(t0, t1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t4, t1, wa3, wa5)
 
 # test arm64: mv_a_4136() = 0x19972aea5fc7dde3
 global _mv_a_4136
 _mv_a_4136:
-    mvA4(wa4, t1, wa3, a6)
+    mvA4(wa0, a1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a4, a1, wa3, t6)
 
 # test arm64: mv_a_4137() = 0xde570d09d3ba1b48
 global _mv_a_4137
 _mv_a_4137:
-    mvA4(wa4, r1, wa3, wa7)
+    mvA4(wa0, r1, t2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a4, r1, a3, a7)
 
 # test arm64: mv_a_4150() = 0xf8d1f49c95ab07a7
 global _mv_a_4150
 _mv_a_4150:
-    mvA4(a4, r1, a5, r0)
+    mvA4(t0, r1, t2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a4, r1, t5, t0)
 
 # test arm64: mv_a_4152() = 0x845196d97d8f8271
 global _mv_a_4152
 _mv_a_4152:
-    mvA4(t4, r1, t5, t2)
+    mvA4(r0, wa1, t2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a4, wa1, a5, t2)
 
 # test arm64: mv_a_4153() = 0x49139b18f181bfd6
 global _mv_a_4153
 _mv_a_4153:
-    mvA4(a4, r1, wa5, a3)
+    mvA4(t0, r1, wa2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, t4, r1, a5, t3)
 
 # test arm64: mv_a_4156() = 0x79531f734d587805
 global _mv_a_4156
 _mv_a_4156:
-    mvA4(wa4, t1, a5, a6)
+    mvA4(r0, wa1, t2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t4, wa1, t5, wa6)
 
 # test arm64: mv_a_4157() = 0x3e130192c14ab56a
 global _mv_a_4157
 _mv_a_4157:
-    mvA4(a4, r1, a5, a7)
+    mvA4(wa0, wa1, a2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a4, wa1, wa5, wa7)
 
 # test arm64: mv_a_4160() = 0x3673bfa40c7354b8
 global _mv_a_4160
 _mv_a_4160:
-    mvA4(wa4, a1, wa6, a0)
+    mvA4(r0, wa1, a2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, wa1, t6, r0)
 
 # test arm64: mv_a_4162() = 0xc1f361e0f457cf82
 global _mv_a_4162
 _mv_a_4162:
-    mvA4(t4, t1, a6, t2)
+    mvA4(wa0, t1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a4, t1, wa6, t2)
 
 # test arm64: mv_a_4163() = 0x86b56620684a0ce7
 global _mv_a_4163
 _mv_a_4163:
-    mvA4(t4, t1, t6, a3)
+    mvA4(t0, wa1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa4, wa1, t6, wa3)
 
 # test arm64: mv_a_4165() = 0xf035085d502e87b1
 global _mv_a_4165
 _mv_a_4165:
-    mvA4(t4, t1, a6, a5)
+    mvA4(r0, wa1, wa2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, wa1, a6, t5)
 
 # test arm64: mv_a_4167() = 0x7bb4cc9a3813027b
 global _mv_a_4167
 _mv_a_4167:
-    mvA4(a4, wa1, t6, a7)
+    mvA4(t0, a1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t4, a1, a6, a7)
 
 # test arm64: mv_a_4170() = 0x728e0325833ba1c9
 global _mv_a_4170
 _mv_a_4170:
-    mvA4(wa4, wa1, t7, r0)
+    mvA4(t0, a1, a2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa4, a1, a7, t0)
 
 # test arm64: mv_a_4172() = 0xfe0da5626b201c93
 global _mv_a_4172
 _mv_a_4172:
-    mvA4(a4, a1, wa7, a2)
+    mvA4(wa0, t1, a2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a4, t1, t7, a2)
 
 # test arm64: mv_a_4173() = 0xc2cfa9a1df1259f8
 global _mv_a_4173
 _mv_a_4173:
-    mvA4(a4, a1, wa7, wa3)
+    mvA4(r0, t1, t2, wa3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a4, t1, a7, wa3)
 
 # test arm64: mv_a_4175() = 0x2c4f4bdec6f6d4c2
 global _mv_a_4175
 _mv_a_4175:
-    mvA4(a4, a1, a7, t5)
+    mvA4(a0, a1, wa2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a4, a1, wa7, wa5)
 
 # test arm64: mv_a_4176() = 0xf30f2dfc3ae91227
 global _mv_a_4176
 _mv_a_4176:
-    mvA4(a4, r1, t7, wa6)
+    mvA4(t0, r1, wa2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t4, r1, wa7, a6)
 
 # test arm64: mv_a_4201() = 0xa11166c52fe7189e
 global _mv_a_4201
 _mv_a_4201:
-    mvA4(t4, t2, r0, a1)
+    mvA4(wa0, wa1, t2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa4, t2, wa0, wa1)
 
 # test arm64: mv_a_4203() = 0x2c912b0217cb9368
 global _mv_a_4203
 _mv_a_4203:
-    mvA4(wa4, wa2, wa0, t3)
+    mvA4(a0, t1, a2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, a4, a2, a0, a3)
 
 # test arm64: mv_a_4205() = 0x9610cd3effb00e32
 global _mv_a_4205
 _mv_a_4205:
-    mvA4(wa4, t2, t0, wa5)
+    mvA4(wa0, a1, wa2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t4, wa2, wa0, t5)
 
 # test arm64: mv_a_4206() = 0x5cd0af5c73a24b97
 global _mv_a_4206
 _mv_a_4206:
-    mvA4(wa4, wa2, r0, wa6)
+    mvA4(wa0, r1, wa2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a4, wa2, wa0, wa6)
 
 # test arm64: mv_a_4207() = 0x2190917be79488fc
 global _mv_a_4207
 _mv_a_4207:
-    mvA4(wa4, wa2, t0, wa7)
+    mvA4(t0, t1, a2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t4, a2, t0, t7)
 
 # test arm64: mv_a_4210() = 0x186b4fa732bd284a
 global _mv_a_4210
 _mv_a_4210:
-    mvA4(wa4, a2, r1, r0)
+    mvA4(a0, a1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a4, wa2, a1, a0)
 
 # test arm64: mv_a_4213() = 0x68acf6238e93e079
 global _mv_a_4213
 _mv_a_4213:
-    mvA4(t4, t2, r1, a3)
+    mvA4(wa0, t1, t2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa4, t2, t1, t3)
 
 # test arm64: mv_a_4215() = 0xd22c986076785b43
 global _mv_a_4215
 _mv_a_4215:
-    mvA4(wa4, a2, r1, t5)
+    mvA4(a0, r1, t2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t4, t2, r1, a5)
 
 # test arm64: mv_a_4216() = 0x98ec7a7dea6a98a8
 global _mv_a_4216
 _mv_a_4216:
-    mvA4(wa4, a2, a1, a6)
+    mvA4(wa0, t1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t4, a2, t1, wa6)
 
 # test arm64: mv_a_4217() = 0x5dac5c9d5e5cd60d
 global _mv_a_4217
 _mv_a_4217:
-    mvA4(wa4, wa2, r1, t7)
+    mvA4(r0, t1, a2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa4, a2, t1, wa7)
 
 # test arm64: mv_a_4230() = 0x92275e30204dc26c
 global _mv_a_4230
 _mv_a_4230:
-    mvA4(wa4, a2, a3, t0)
+    mvA4(wa0, a1, t2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, t2, a3, wa0)
 
 # test arm64: mv_a_4231() = 0x56e9406f943fffd1
 global _mv_a_4231
 _mv_a_4231:
-    mvA4(a4, t2, t3, wa1)
+    mvA4(r0, wa1, wa2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, a4, wa2, a3, wa1)
 
 # test arm64: mv_a_4235() = 0x4be8a6e96408f565
 global _mv_a_4235
 _mv_a_4235:
-    mvA4(a4, t2, wa3, wa5)
+    mvA4(t0, wa1, wa2, wa3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, t4, wa2, wa3, a5)
 
 # test arm64: mv_a_4236() = 0x12a88906d7fb32ca
 global _mv_a_4236
 _mv_a_4236:
-    mvA4(a4, wa2, a3, wa6)
+    mvA4(r0, wa1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa4, wa2, t3, t6)
 
 # test arm64: mv_a_4237() = 0xd7686b264bed702f
 global _mv_a_4237
 _mv_a_4237:
-    mvA4(a4, t2, t3, a7)
+    mvA4(r0, r1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, a4, a2, a3, t7)
 
 # test arm64: mv_a_4250() = 0xf1e352b90dde5c8e
 global _mv_a_4250
 _mv_a_4250:
-    mvA4(a4, a2, wa5, wa0)
+    mvA4(a0, a1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, t2, t5, a0)
 
 # test arm64: mv_a_4251() = 0xb6a534f881d099f3
 global _mv_a_4251
 _mv_a_4251:
-    mvA4(t4, wa2, a5, t1)
+    mvA4(a0, wa1, t2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, wa4, t2, a5, wa1)
 
 # test arm64: mv_a_4253() = 0x4224f93569b514bd
 global _mv_a_4253
 _mv_a_4253:
-    mvA4(wa4, a2, a5, t3)
+    mvA4(t0, t1, t2, wa3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa4, t2, wa5, wa3)
 
 # test arm64: mv_a_4256() = 0x72647d8fc58bccec
 global _mv_a_4256
 _mv_a_4256:
-    mvA4(t4, a2, wa5, a6)
+    mvA4(t0, t1, t2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, t2, t5, a6)
 
 # test arm64: mv_a_4257() = 0x37245faf397e0a51
 global _mv_a_4257
 _mv_a_4257:
-    mvA4(a4, t2, t5, t7)
+    mvA4(wa0, r1, a2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa4, a2, t5, wa7)
 
 # test arm64: mv_a_4260() = 0x2f851dc084a6a99f
 global _mv_a_4260
 _mv_a_4260:
-    mvA4(t4, t2, t6, wa0)
+    mvA4(a0, wa1, t2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, t2, wa6, a0)
 
 # test arm64: mv_a_4261() = 0xf446fffff898e704
 global _mv_a_4261
 _mv_a_4261:
-    mvA4(t4, wa2, a6, t1)
+    mvA4(wa0, a1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a4, a2, t6, a1)
 
 # test arm64: mv_a_4263() = 0x7fc6c43ce07d61ce
 global _mv_a_4263
 _mv_a_4263:
-    mvA4(t4, a2, t6, a3)
+    mvA4(wa0, t1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t4, a2, a6, a3)
 
 # test arm64: mv_a_4265() = 0xe9466679c861dc98
 global _mv_a_4265
 _mv_a_4265:
-    mvA4(a4, t2, t6, wa5)
+    mvA4(t0, r1, a2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t4, a2, t6, a5)
 
 # test arm64: mv_a_4267() = 0x74c62ab6b0465762
 global _mv_a_4267
 _mv_a_4267:
-    mvA4(a4, t2, t6, wa7)
+    mvA4(wa0, r1, t2, wa3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t4, t2, t6, t7)
 
 # test arm64: mv_a_4270() = 0x6b9f6141fb6ef6b0
 global _mv_a_4270
 _mv_a_4270:
-    mvA4(wa4, wa2, wa7, r0)
+    mvA4(a0, a1, wa2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t4, wa2, wa7, a0)
 
 # test arm64: mv_a_4271() = 0x306143816f613415
 global _mv_a_4271
 _mv_a_4271:
-    mvA4(a4, t2, wa7, t1)
+    mvA4(a0, t1, wa2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a4, wa2, a7, t1)
 
 # test arm64: mv_a_4273() = 0xbbe107be5745aedf
 global _mv_a_4273
 _mv_a_4273:
-    mvA4(wa4, t2, t7, t3)
+    mvA4(t0, r1, a2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, a2, a7, t3)
 
 # test arm64: mv_a_4275() = 0x2560a9fb3f2a29a9
 global _mv_a_4275
 _mv_a_4275:
-    mvA4(wa4, wa2, wa7, a5)
+    mvA4(a0, r1, t2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, t2, a7, a5)
 
 # test arm64: mv_a_4276() = 0xec208c18b31c670e
 global _mv_a_4276
 _mv_a_4276:
-    mvA4(wa4, a2, a7, t6)
+    mvA4(t0, a1, wa2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t4, wa2, a7, wa6)
 
 # test arm64: mv_a_4301() = 0x98da3c57a81a6d85
 global _mv_a_4301
 _mv_a_4301:
-    mvA4(t4, t3, t0, wa1)
+    mvA4(t0, a1, wa2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa4, t3, t0, a1)
 
 # test arm64: mv_a_4302() = 0x5f97fc551c0caaea
 global _mv_a_4302
 _mv_a_4302:
-    mvA4(a4, a3, r0, a2)
+    mvA4(wa0, wa1, a2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa4, t3, wa0, a2)
 
 # test arm64: mv_a_4305() = 0x8dd9a2d177e36319
 global _mv_a_4305
 _mv_a_4305:
-    mvA4(t4, wa3, t0, wa5)
+    mvA4(r0, r1, t2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, t4, a3, r0, wa5)
 
 # test arm64: mv_a_4306() = 0x549984eeebd5a07e
 global _mv_a_4306
 _mv_a_4306:
-    mvA4(a4, wa3, a0, a6)
+    mvA4(r0, r1, wa2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa4, a3, r0, a6)
 
 # test arm64: mv_a_4307() = 0x1959670e5fc7dde3
 global _mv_a_4307
 _mv_a_4307:
-    mvA4(t4, wa3, t0, a7)
+    mvA4(t0, a1, wa2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa4, a3, t0, a7)
 
 # test arm64: mv_a_4310() = 0x10342539aaf07d31
 global _mv_a_4310
 _mv_a_4310:
-    mvA4(a4, a3, a1, t0)
+    mvA4(t0, t1, t2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa4, wa3, t1, t0)
 
 # test arm64: mv_a_4312() = 0x9bb3c77692d4f7fb
 global _mv_a_4312
 _mv_a_4312:
-    mvA4(t4, a3, wa1, wa2)
+    mvA4(r0, a1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, t3, a1, wa2)
 
 # test arm64: mv_a_4315() = 0xc9f56df2eeabb02a
 global _mv_a_4315
 _mv_a_4315:
-    mvA4(a4, a3, t1, a5)
+    mvA4(t0, r1, wa2, t3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, t4, t3, r1, a5)
 
 # test arm64: mv_a_4316() = 0x90b55010629ded8f
 global _mv_a_4316
 _mv_a_4316:
-    mvA4(t4, a3, t1, wa6)
+    mvA4(t0, wa1, a2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a4, t3, wa1, t6)
 
 # test arm64: mv_a_4317() = 0x5575322fd6902af4
 global _mv_a_4317
 _mv_a_4317:
-    mvA4(a4, a3, wa1, a7)
+    mvA4(a0, r1, wa2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a4, a3, r1, t7)
 
 # test arm64: mv_a_4320() = 0x4dd44ea121b8ca42
 global _mv_a_4320
 _mv_a_4320:
-    mvA4(wa4, t3, wa2, a0)
+    mvA4(a0, t1, t2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa4, wa3, t2, a0)
 
 # test arm64: mv_a_4321() = 0x129630e095ab07a7
 global _mv_a_4321
 _mv_a_4321:
-    mvA4(wa4, wa3, t2, r1)
+    mvA4(wa0, a1, a2, t3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa4, t3, a2, a1)
 
 # test arm64: mv_a_4325() = 0x795975a6573fd3b
 global _mv_a_4325
 _mv_a_4325:
-    mvA4(wa4, wa3, wa2, t5)
+    mvA4(a0, a1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a4, wa3, t2, wa5)
 
 # test arm64: mv_a_4326() = 0xce557977d9663aa0
 global _mv_a_4326
 _mv_a_4326:
-    mvA4(a4, t3, a2, wa6)
+    mvA4(r0, r1, a2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, a3, a2, t6)
 
 # test arm64: mv_a_4327() = 0x93155b974d587805
 global _mv_a_4327
 _mv_a_4327:
-    mvA4(a4, wa3, a2, a7)
+    mvA4(t0, r1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, t4, wa3, a2, wa7)
 
 # test arm64: mv_a_4350() = 0xe9ac284b8611b175
 global _mv_a_4350
 _mv_a_4350:
-    mvA4(t4, t3, a5, a0)
+    mvA4(a0, r1, t2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a4, wa3, t5, a0)
 
 # test arm64: mv_a_4351() = 0xae6e0a8afa03eeda
 global _mv_a_4351
 _mv_a_4351:
-    mvA4(wa4, wa3, wa5, r1)
+    mvA4(wa0, r1, a2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa4, t3, a5, r1)
 
 # test arm64: mv_a_4352() = 0x752bca886df62c3f
 global _mv_a_4352
 _mv_a_4352:
-    mvA4(a4, a3, wa5, a2)
+    mvA4(t0, a1, a2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a4, t3, a5, a2)
 
 # test arm64: mv_a_4356() = 0x6a2d53223dbf21d3
 global _mv_a_4356
 _mv_a_4356:
-    mvA4(t4, a3, wa5, wa6)
+    mvA4(a0, r1, t2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t4, t3, a5, a6)
 
 # test arm64: mv_a_4357() = 0x2eed3541b1b15f38
 global _mv_a_4357
 _mv_a_4357:
-    mvA4(t4, a3, t5, a7)
+    mvA4(r0, r1, t2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa4, t3, wa5, t7)
 
 # test arm64: mv_a_4360() = 0x274df352fcd9fe86
 global _mv_a_4360
 _mv_a_4360:
-    mvA4(a4, wa3, wa6, a0)
+    mvA4(t0, a1, t2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, t4, wa3, wa6, t0)
 
 # test arm64: mv_a_4361() = 0xec0fd59270cc3beb
 global _mv_a_4361
 _mv_a_4361:
-    mvA4(wa4, a3, a6, r1)
+    mvA4(a0, t1, wa2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a4, t3, a6, t1)
 
 # test arm64: mv_a_4362() = 0xb2cd958fe4be7950
 global _mv_a_4362
 _mv_a_4362:
-    mvA4(wa4, a3, t6, wa2)
+    mvA4(wa0, t1, wa2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, wa3, a6, wa2)
 
 # test arm64: mv_a_4365() = 0xe10f3c0c4095317f
 global _mv_a_4365
 _mv_a_4365:
-    mvA4(t4, wa3, a6, t5)
+    mvA4(r0, wa1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa4, wa3, t6, wa5)
 
 # test arm64: mv_a_4367() = 0x6c8f00492879ac49
 global _mv_a_4367
 _mv_a_4367:
-    mvA4(t4, t3, a6, wa7)
+    mvA4(wa0, t1, wa2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a4, wa3, t6, t7)
 
 # test arm64: mv_a_4370() = 0x636836d473a24b97
 global _mv_a_4370
 _mv_a_4370:
-    mvA4(t4, wa3, t7, t0)
+    mvA4(r0, t1, a2, t3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t4, t3, a7, r0)
 
 # test arm64: mv_a_4371() = 0x282a1913e79488fc
 global _mv_a_4371
 _mv_a_4371:
-    mvA4(t4, t3, t7, wa1)
+    mvA4(t0, wa1, wa2, a3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, a3, t7, wa1)
 
 # test arm64: mv_a_4372() = 0xeee7d9115b86c661
 global _mv_a_4372
 _mv_a_4372:
-    mvA4(a4, a3, t7, wa2)
+    mvA4(t0, a1, a2, t3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a4, t3, a7, a2)
 
 # test arm64: mv_a_4375() = 0x1d297f8db75d7e90
 global _mv_a_4375
 _mv_a_4375:
-    mvA4(a4, a3, wa7, t5)
+    mvA4(a0, t1, t2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t4, a3, a7, wa5)
 
 # test arm64: mv_a_4376() = 0xe3e961ab2b4fbbf5
 global _mv_a_4376
 _mv_a_4376:
-    mvA4(wa4, t3, t7, t6)
+    mvA4(r0, t1, t2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t4, t3, t7, wa6)
 
 # test arm64: mv_a_4501() = 0x73b45a0698811753
 global _mv_a_4501
 _mv_a_4501:
-    mvA4(a4, a5, t0, a1)
+    mvA4(r0, a1, a2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t4, a5, r0, a1)
 
 # test arm64: mv_a_4502() = 0x3a721a040c7354b8
 global _mv_a_4502
 _mv_a_4502:
-    mvA4(t4, wa5, t0, t2)
+    mvA4(r0, wa1, wa2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, t5, r0, wa2)
 
 # test arm64: mv_a_4503() = 0xff341e438065921d
 global _mv_a_4503
 _mv_a_4503:
-    mvA4(t4, wa5, wa0, wa3)
+    mvA4(t0, wa1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, t5, t0, t3)
 
 # test arm64: mv_a_4506() = 0x2f73a29ddc3c4a4c
 global _mv_a_4506
 _mv_a_4506:
-    mvA4(wa4, a5, wa0, a6)
+    mvA4(a0, a1, a2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, wa4, t5, a0, t6)
 
 # test arm64: mv_a_4507() = 0xf43384bd502e87b1
 global _mv_a_4507
 _mv_a_4507:
-    mvA4(a4, wa5, r0, a7)
+    mvA4(wa0, r1, t2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa4, wa5, wa0, t7)
 
 # test arm64: mv_a_4510() = 0xeb0e42e89b5726ff
 global _mv_a_4510
 _mv_a_4510:
-    mvA4(wa4, wa5, r1, a0)
+    mvA4(a0, a1, a2, t3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t4, t5, a1, a0)
 
 # test arm64: mv_a_4512() = 0x768de525833ba1c9
 global _mv_a_4512
 _mv_a_4512:
-    mvA4(t4, wa5, t1, t2)
+    mvA4(t0, a1, wa2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, a4, t5, a1, wa2)
 
 # test arm64: mv_a_4513() = 0x3b4fe964f72ddf2e
 global _mv_a_4513
 _mv_a_4513:
-    mvA4(a4, a5, a1, a3)
+    mvA4(a0, wa1, t2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a4, a5, wa1, t3)
 
 # test arm64: mv_a_4516() = 0x6b8f6dbf5304975d
 global _mv_a_4516
 _mv_a_4516:
-    mvA4(t4, a5, t1, a6)
+    mvA4(a0, r1, t2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa4, t5, r1, wa6)
 
 # test arm64: mv_a_4517() = 0x304f4fdec6f6d4c2
 global _mv_a_4517
 _mv_a_4517:
-    mvA4(t4, t5, a1, wa7)
+    mvA4(wa0, a1, wa2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t4, a5, a1, wa7)
 
 # test arm64: mv_a_4520() = 0x28ae6c50121f7410
 global _mv_a_4520
 _mv_a_4520:
-    mvA4(wa4, a5, t2, t0)
+    mvA4(r0, wa1, wa2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, a4, wa5, wa2, r0)
 
 # test arm64: mv_a_4521() = 0xed704e8f8611b175
 global _mv_a_4521
 _mv_a_4521:
-    mvA4(a4, a5, t2, t1)
+    mvA4(a0, r1, a2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t4, wa5, a2, r1)
 
 # test arm64: mv_a_4523() = 0x78f012cc6df62c3f
 global _mv_a_4523
 _mv_a_4523:
-    mvA4(wa4, wa5, t2, a3)
+    mvA4(t0, a1, wa2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t4, wa5, wa2, a3)
 
 # test arm64: mv_a_4526() = 0xa92f9726c9cce46e
 global _mv_a_4526
 _mv_a_4526:
-    mvA4(t4, t5, a2, wa6)
+    mvA4(a0, a1, t2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa4, t5, t2, wa6)
 
 # test arm64: mv_a_4527() = 0x6def79463dbf21d3
 global _mv_a_4527
 _mv_a_4527:
-    mvA4(a4, t5, wa2, wa7)
+    mvA4(a0, a1, wa2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a4, t5, wa2, a7)
 
 # test arm64: mv_a_4530() = 0x64ca517188e7c121
 global _mv_a_4530
 _mv_a_4530:
-    mvA4(wa4, a5, wa3, a0)
+    mvA4(a0, wa1, wa2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a4, a5, a3, a0)
 
 # test arm64: mv_a_4531() = 0x298c33b0fcd9fe86
 global _mv_a_4531
 _mv_a_4531:
-    mvA4(wa4, wa5, wa3, t1)
+    mvA4(wa0, t1, wa2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a4, a5, a3, t1)
 
 # test arm64: mv_a_4532() = 0xf049f3ae70cc3beb
 global _mv_a_4532
 _mv_a_4532:
-    mvA4(t4, wa5, wa3, a2)
+    mvA4(wa0, t1, t2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a4, a5, a3, t2)
 
 # test arm64: mv_a_4536() = 0xe54b7c484095317f
 global _mv_a_4536
 _mv_a_4536:
-    mvA4(a4, wa5, t3, wa6)
+    mvA4(r0, r1, t2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, wa4, a5, a3, t6)
 
 # test arm64: mv_a_4537() = 0xaa0b5e67b4876ee4
 global _mv_a_4537
 _mv_a_4537:
-    mvA4(t4, t5, t3, t7)
+    mvA4(wa0, t1, a2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t4, wa5, t3, a7)
 
 # test arm64: mv_a_4560() = 0x2281101ed40a854
 global _mv_a_4560
 _mv_a_4560:
-    mvA4(wa4, a5, a6, r0)
+    mvA4(r0, t1, t2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, a5, wa6, r0)
 
 # test arm64: mv_a_4561() = 0xc6e9f3416132e5b9
 global _mv_a_4561
 _mv_a_4561:
-    mvA4(t4, wa5, wa6, t1)
+    mvA4(a0, t1, t2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa4, t5, wa6, t1)
 
 # test arm64: mv_a_4562() = 0x8da7b33ed525231e
 global _mv_a_4562
 _mv_a_4562:
-    mvA4(t4, wa5, t6, a2)
+    mvA4(wa0, r1, t2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, t4, a5, wa6, t2)
 
 # test arm64: mv_a_4563() = 0x5269b77e49176083
 global _mv_a_4563
 _mv_a_4563:
-    mvA4(a4, a5, t6, wa3)
+    mvA4(t0, wa1, a2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa4, wa5, wa6, wa3)
 
 # test arm64: mv_a_4567() = 0x47691df818e05617
 global _mv_a_4567
 _mv_a_4567:
-    mvA4(a4, t5, wa6, t7)
+    mvA4(t0, a1, t2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa4, wa5, wa6, a7)
 
 # test arm64: mv_a_4570() = 0x3e4254836408f565
 global _mv_a_4570
 _mv_a_4570:
-    mvA4(wa4, wa5, a7, r0)
+    mvA4(t0, t1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, t5, a7, t0)
 
 # test arm64: mv_a_4571() = 0x30436c2d7fb32ca
 global _mv_a_4571
 _mv_a_4571:
-    mvA4(wa4, wa5, a7, a1)
+    mvA4(a0, a1, wa2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, a4, t5, wa7, a1)
 
 # test arm64: mv_a_4572() = 0xc9c1f6c04bed702f
 global _mv_a_4572
 _mv_a_4572:
-    mvA4(t4, a5, wa7, t2)
+    mvA4(r0, a1, t2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, t4, a5, wa7, t2)
 
 # test arm64: mv_a_4573() = 0x8e83faffbfdfad94
 global _mv_a_4573
 _mv_a_4573:
-    mvA4(a4, a5, wa7, t3)
+    mvA4(t0, r1, a2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa4, a5, t7, t3)
 
 # test arm64: mv_a_4576() = 0xbec37f5a1bb665c3
 global _mv_a_4576
 _mv_a_4576:
-    mvA4(t4, t5, wa7, a6)
+    mvA4(a0, t1, t2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a4, a5, a7, a6)
 
 # test arm64: mv_a_4601() = 0x6cc7198310b46c3a
 global _mv_a_4601
 _mv_a_4601:
-    mvA4(t4, t6, a0, wa1)
+    mvA4(a0, r1, a2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, a6, a0, r1)
 
 # test arm64: mv_a_4602() = 0x3384d98084a6a99f
 global _mv_a_4602
 _mv_a_4602:
-    mvA4(t4, t6, wa0, wa2)
+    mvA4(wa0, a1, t2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a4, a6, wa0, t2)
 
 # test arm64: mv_a_4603() = 0xf846ddbff898e704
 global _mv_a_4603
 _mv_a_4603:
-    mvA4(wa4, wa6, wa0, t3)
+    mvA4(t0, wa1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a4, wa6, t0, wa3)
 
 # test arm64: mv_a_4605() = 0x61c67ffce07d61ce
 global _mv_a_4605
 _mv_a_4605:
-    mvA4(a4, a6, t0, t5)
+    mvA4(a0, t1, t2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, t4, a6, a0, wa5)
 
 # test arm64: mv_a_4607() = 0xed464439c861dc98
 global _mv_a_4607
 _mv_a_4607:
-    mvA4(wa4, t6, t0, wa7)
+    mvA4(a0, a1, wa2, wa3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, t6, a0, a7)
 
 # test arm64: mv_a_4610() = 0xe4210265138a7be6
 global _mv_a_4610
 _mv_a_4610:
-    mvA4(wa4, a6, t1, r0)
+    mvA4(a0, wa1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t4, t6, wa1, a0)
 
 # test arm64: mv_a_4612() = 0x6fa0a4a1fb6ef6b0
 global _mv_a_4612
 _mv_a_4612:
-    mvA4(a4, t6, a1, t2)
+    mvA4(t0, wa1, wa2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa4, wa6, wa1, wa2)
 
 # test arm64: mv_a_4613() = 0x3462a8e16f613415
 global _mv_a_4613
 _mv_a_4613:
-    mvA4(a4, wa6, t1, wa3)
+    mvA4(t0, a1, a2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa4, t6, a1, t3)
 
 # test arm64: mv_a_4615() = 0x9de24b1e5745aedf
 global _mv_a_4615
 _mv_a_4615:
-    mvA4(t4, wa6, r1, a5)
+    mvA4(wa0, t1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa4, wa6, t1, t5)
 
 # test arm64: mv_a_4617() = 0x29620f5b3f2a29a9
 global _mv_a_4617
 _mv_a_4617:
-    mvA4(wa4, t6, r1, t7)
+    mvA4(a0, a1, t2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, t4, wa6, a1, a7)
 
 # test arm64: mv_a_4620() = 0x21c12bcc8a52c8f7
 global _mv_a_4620
 _mv_a_4620:
-    mvA4(wa4, t6, t2, a0)
+    mvA4(wa0, r1, wa2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a4, a6, wa2, wa0)
 
 # test arm64: mv_a_4621() = 0xe6830e0bfe45065c
 global _mv_a_4621
 _mv_a_4621:
-    mvA4(t4, t6, wa2, r1)
+    mvA4(a0, t1, wa2, wa3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a4, a6, wa2, t1)
 
 # test arm64: mv_a_4623() = 0x7202d248e6298126
 global _mv_a_4623
 _mv_a_4623:
-    mvA4(wa4, a6, t2, a3)
+    mvA4(a0, r1, t2, t3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a4, wa6, t2, t3)
 
 # test arm64: mv_a_4625() = 0xdb827485ce0dfbf0
 global _mv_a_4625
 _mv_a_4625:
-    mvA4(wa4, a6, t2, wa5)
+    mvA4(r0, r1, wa2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa4, wa6, wa2, t5)
 
 # test arm64: mv_a_4627() = 0x670238c2b5f276ba
 global _mv_a_4627
 _mv_a_4627:
-    mvA4(a4, a6, wa2, t7)
+    mvA4(a0, a1, t2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t4, t6, t2, wa7)
 
 # test arm64: mv_a_4630() = 0x5ddd10ee011b1608
 global _mv_a_4630
 _mv_a_4630:
-    mvA4(a4, t6, t3, t0)
+    mvA4(a0, t1, t2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t4, t6, t3, a0)
 
 # test arm64: mv_a_4631() = 0x229ef32d750d536d
 global _mv_a_4631
 _mv_a_4631:
-    mvA4(t4, a6, t3, a1)
+    mvA4(a0, r1, t2, wa3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t4, t6, wa3, r1)
 
 # test arm64: mv_a_4632() = 0xe95cb32ae8ff90d2
 global _mv_a_4632
 _mv_a_4632:
-    mvA4(t4, t6, wa3, wa2)
+    mvA4(t0, a1, wa2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, wa4, t6, a3, wa2)
 
 # test arm64: mv_a_4635() = 0x179e59a744d64901
 global _mv_a_4635
 _mv_a_4635:
-    mvA4(wa4, wa6, a3, t5)
+    mvA4(a0, t1, a2, wa3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa4, t6, wa3, wa5)
 
 # test arm64: mv_a_4637() = 0xa31e1de42cbac3cb
 global _mv_a_4637
 _mv_a_4637:
-    mvA4(t4, t6, a3, t7)
+    mvA4(r0, r1, t2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t4, t6, t3, wa7)
 
 # test arm64: mv_a_4650() = 0xbd990576eeabb02a
 global _mv_a_4650
 _mv_a_4650:
-    mvA4(a4, t6, a5, wa0)
+    mvA4(t0, a1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t4, wa6, a5, t0)
 
 # test arm64: mv_a_4651() = 0x825ae7b6629ded8f
 global _mv_a_4651
 _mv_a_4651:
-    mvA4(wa4, t6, t5, a1)
+    mvA4(a0, t1, wa2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, wa4, t6, a5, t1)
 
 # test arm64: mv_a_4652() = 0x4918a7b3d6902af4
 global _mv_a_4652
 _mv_a_4652:
-    mvA4(a4, a6, wa5, t2)
+    mvA4(a0, wa1, t2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a4, a6, t5, t2)
 
 # test arm64: mv_a_4653() = 0xddaabf34a826859
 global _mv_a_4653
 _mv_a_4653:
-    mvA4(t4, a6, t5, a3)
+    mvA4(a0, wa1, a2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, wa6, a5, t3)
 
 # test arm64: mv_a_4657() = 0x2da126d1a4b5ded
 global _mv_a_4657
 _mv_a_4657:
-    mvA4(wa4, t6, a5, wa7)
+    mvA4(r0, t1, a2, a3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a4, a6, a5, t7)
 
 # test arm64: mv_a_4670() = 0x375513ffdc3c4a4c
 global _mv_a_4670
 _mv_a_4670:
-    mvA4(t4, t6, wa7, wa0)
+    mvA4(r0, a1, a2, a3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t4, t6, t7, r0)
 
 # test arm64: mv_a_4671() = 0xfc16f63f502e87b1
 global _mv_a_4671
 _mv_a_4671:
-    mvA4(a4, a6, t7, wa1)
+    mvA4(r0, a1, a2, wa3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a4, a6, a7, a1)
 
 # test arm64: mv_a_4672() = 0xc2d4b63cc420c516
 global _mv_a_4672
 _mv_a_4672:
-    mvA4(a4, t6, t7, t2)
+    mvA4(a0, a1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa4, a6, wa7, a2)
 
 # test arm64: mv_a_4673() = 0x8796ba7c3813027b
 global _mv_a_4673
 _mv_a_4673:
-    mvA4(wa4, t6, wa7, a3)
+    mvA4(r0, wa1, wa2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, wa6, a7, a3)
 
 # test arm64: mv_a_4675() = 0xf1165cb91ff77d45
 global _mv_a_4675
 _mv_a_4675:
-    mvA4(wa4, t6, a7, a5)
+    mvA4(t0, wa1, a2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t4, wa6, wa7, t5)
 
 # test arm64: mv_a_4701() = 0x648e8db588e7c121
 global _mv_a_4701
 _mv_a_4701:
-    mvA4(wa4, a7, wa0, wa1)
+    mvA4(wa0, r1, a2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa4, wa7, wa0, r1)
 
 # test arm64: mv_a_4702() = 0x2b4c4db2fcd9fe86
 global _mv_a_4702
 _mv_a_4702:
-    mvA4(a4, a7, r0, a2)
+    mvA4(t0, r1, wa2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a4, wa7, t0, wa2)
 
 # test arm64: mv_a_4703() = 0xf00e51f270cc3beb
 global _mv_a_4703
 _mv_a_4703:
-    mvA4(t4, t7, t0, t3)
+    mvA4(wa0, r1, wa2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t4, t7, wa0, a3)
 
 # test arm64: mv_a_4705() = 0x598df42f58b0b6b5
 global _mv_a_4705
 _mv_a_4705:
-    mvA4(a4, wa7, r0, t5)
+    mvA4(wa0, r1, a2, t3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, t7, wa0, t5)
 
 # test arm64: mv_a_4706() = 0x204dd64ccca2f41a
 global _mv_a_4706
 _mv_a_4706:
-    mvA4(wa4, a7, r0, a6)
+    mvA4(t0, wa1, t2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, wa4, wa7, t0, t6)
 
 # test arm64: mv_a_4710() = 0xdbe876978bbdd0cd
 global _mv_a_4710
 _mv_a_4710:
-    mvA4(t4, a7, r1, wa0)
+    mvA4(t0, wa1, wa2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, wa4, a7, wa1, t0)
 
 # test arm64: mv_a_4712() = 0x676818d473a24b97
 global _mv_a_4712
 _mv_a_4712:
-    mvA4(a4, t7, r1, t2)
+    mvA4(a0, r1, wa2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a4, a7, r1, wa2)
 
 # test arm64: mv_a_4713() = 0x2c2a1d13e79488fc
 global _mv_a_4713
 _mv_a_4713:
-    mvA4(t4, wa7, wa1, t3)
+    mvA4(r0, a1, wa2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a4, wa7, a1, t3)
 
 # test arm64: mv_a_4715() = 0x95a9bf50cf7903c6
 global _mv_a_4715
 _mv_a_4715:
-    mvA4(t4, t7, wa1, t5)
+    mvA4(r0, a1, t2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t4, a7, a1, t5)
 
 # test arm64: mv_a_4716() = 0x5c69a16e436b412b
 global _mv_a_4716
 _mv_a_4716:
-    mvA4(t4, a7, t1, t6)
+    mvA4(wa0, r1, t2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, a4, a7, r1, t6)
 
 # test arm64: mv_a_4720() = 0x19889fff02861dde
 global _mv_a_4720
 _mv_a_4720:
-    mvA4(t4, a7, a2, a0)
+    mvA4(a0, t1, t2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa4, t7, t2, a0)
 
 # test arm64: mv_a_4721() = 0xde4a823e76785b43
 global _mv_a_4721
 _mv_a_4721:
-    mvA4(wa4, a7, t2, r1)
+    mvA4(a0, r1, t2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa4, a7, t2, r1)
 
 # test arm64: mv_a_4723() = 0x69ca467b5e5cd60d
 global _mv_a_4723
 _mv_a_4723:
-    mvA4(wa4, a7, wa2, wa3)
+    mvA4(a0, a1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa4, t7, a2, t3)
 
 # test arm64: mv_a_4725() = 0xd349e8b8464150d7
 global _mv_a_4725
 _mv_a_4725:
-    mvA4(a4, wa7, t2, wa5)
+    mvA4(wa0, a1, wa2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t4, t7, wa2, t5)
 
 # test arm64: mv_a_4726() = 0x9a09cad5ba338e3c
 global _mv_a_4726
 _mv_a_4726:
-    mvA4(t4, t7, t2, a6)
+    mvA4(a0, a1, a2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a4, a7, a2, a6)
 
 # test arm64: mv_a_4730() = 0x55a48520794e6aef
 global _mv_a_4730
 _mv_a_4730:
-    mvA4(a4, wa7, a3, a0)
+    mvA4(a0, r1, a2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t4, wa7, t3, a0)
 
 # test arm64: mv_a_4731() = 0x1a66675fed40a854
 global _mv_a_4731
 _mv_a_4731:
-    mvA4(wa4, wa7, a3, a1)
+    mvA4(t0, wa1, wa2, t3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t4, a7, t3, wa1)
 
 # test arm64: mv_a_4732() = 0xe124275d6132e5b9
 global _mv_a_4732
 _mv_a_4732:
-    mvA4(t4, a7, wa3, t2)
+    mvA4(t0, r1, wa2, a3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t4, t7, a3, wa2)
 
 # test arm64: mv_a_4735() = 0xf65cdd9bd099de8
 global _mv_a_4735
 _mv_a_4735:
-    mvA4(t4, wa7, t3, a5)
+    mvA4(a0, wa1, a2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t4, t7, a3, t5)
 
 # test arm64: mv_a_4736() = 0xd625aff730fbdb4d
 global _mv_a_4736
 _mv_a_4736:
-    mvA4(wa4, t7, t3, a6)
+    mvA4(t0, t1, wa2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, t4, a5, a6, wa7, t4, wa7, t3, a6)
 
 # test arm64: mv_a_4750() = 0xb56079a966df0511
 global _mv_a_4750
 _mv_a_4750:
-    mvA4(wa4, t7, t5, r0)
+    mvA4(t0, a1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t4, a7, a5, t0)
 
 # test arm64: mv_a_4751() = 0x7a225be8dad14276
 global _mv_a_4751
 _mv_a_4751:
-    mvA4(t4, a7, wa5, wa1)
+    mvA4(a0, t1, a2, wa3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa4, a7, a5, t1)
 
 # test arm64: mv_a_4752() = 0x40e01be64ec37fdb
 global _mv_a_4752
 _mv_a_4752:
-    mvA4(a4, wa7, t5, wa2)
+    mvA4(wa0, t1, a2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a4, wa7, t5, a2)
 
 # test arm64: mv_a_4753() = 0x5a22025c2b5bd40
 global _mv_a_4753
 _mv_a_4753:
-    mvA4(wa4, t7, wa5, t3)
+    mvA4(a0, wa1, wa2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, a4, wa7, wa5, a3)
 
 # test arm64: mv_a_4756() = 0x35e1a4801e8c756f
 global _mv_a_4756
 _mv_a_4756:
-    mvA4(t4, t7, a5, a6)
+    mvA4(t0, wa1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, a4, t7, wa5, wa6)
 
 # test arm64: mv_a_4760() = 0xf30244b0dda75222
 global _mv_a_4760
 _mv_a_4760:
-    mvA4(t4, t7, wa6, wa0)
+    mvA4(a0, a1, t2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t4, t7, wa6, a0)
 
 # test arm64: mv_a_4761() = 0xb7c426f051998f87
 global _mv_a_4761
 _mv_a_4761:
-    mvA4(wa4, t7, a6, wa1)
+    mvA4(a0, wa1, t2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa4, a7, a6, wa1)
 
 # test arm64: mv_a_4762() = 0x7e81e6edc58bccec
 global _mv_a_4762
 _mv_a_4762:
-    mvA4(a4, wa7, a6, wa2)
+    mvA4(t0, t1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, t4, a7, a6, wa2)
 
 # test arm64: mv_a_4763() = 0x4343eb2d397e0a51
 global _mv_a_4763
 _mv_a_4763:
-    mvA4(wa4, wa7, t6, t3)
+    mvA4(a0, a1, a2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t4, t7, a6, t3)
 
 # test arm64: mv_a_4765() = 0xacc38d6a2162851b
 global _mv_a_4765
 _mv_a_4765:
-    mvA4(t4, a7, a6, t5)
+    mvA4(t0, t1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa4, wa7, a6, t5)
 
 # test arm64: mv_a_5012() = 0x22329ca9a5445dd9
 global _mv_a_5012
 _mv_a_5012:
-    mvA4(a5, r0, t1, t2)
+    mvA4(wa0, wa1, wa2, t3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t5, wa0, wa1, wa2)
 
 # test arm64: mv_a_5013() = 0xe6f4a0e919369b3e
 global _mv_a_5013
 _mv_a_5013:
-    mvA4(wa5, wa0, wa1, t3)
+    mvA4(wa0, wa1, wa2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa5, wa0, wa1, t3)
 
 # test arm64: mv_a_5014() = 0x8bb480e68d28d8a3
 global _mv_a_5014
 _mv_a_5014:
-    mvA4(a5, wa0, a1, a4)
+    mvA4(r0, t1, t2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, r0, t1, a4)
 
 # test arm64: mv_a_5016() = 0x17342543750d536d
 global _mv_a_5016
 _mv_a_5016:
-    mvA4(t5, t0, wa1, wa6)
+    mvA4(r0, r1, a2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t5, r0, r1, wa6)
 
 # test arm64: mv_a_5017() = 0xdbf40762e8ff90d2
 global _mv_a_5017
 _mv_a_5017:
-    mvA4(t5, wa0, r1, wa7)
+    mvA4(t0, a1, wa2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a5, t0, a1, wa7)
 
 # test arm64: mv_a_5021() = 0x99150613a81a6d85
 global _mv_a_5021
 _mv_a_5021:
-    mvA4(t5, t0, wa2, a1)
+    mvA4(t0, r1, t2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, t0, t2, r1)
 
 # test arm64: mv_a_5023() = 0x2494ca508ffee84f
 global _mv_a_5023
 _mv_a_5023:
-    mvA4(a5, a0, t2, wa3)
+    mvA4(r0, r1, wa2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t5, r0, wa2, t3)
 
 # test arm64: mv_a_5024() = 0xc954aa4e03f125b4
 global _mv_a_5024
 _mv_a_5024:
-    mvA4(t5, a0, wa2, a4)
+    mvA4(wa0, wa1, wa2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa5, wa0, wa2, a4)
 
 # test arm64: mv_a_5026() = 0x54d44eaaebd5a07e
 global _mv_a_5026
 _mv_a_5026:
-    mvA4(t5, wa0, a2, wa6)
+    mvA4(a0, r1, a2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, a0, a2, t6)
 
 # test arm64: mv_a_5027() = 0x199430ca5fc7dde3
 global _mv_a_5027
 _mv_a_5027:
-    mvA4(a5, a0, a2, wa7)
+    mvA4(a0, wa1, wa2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a5, a0, wa2, t7)
 
 # test arm64: mv_a_5031() = 0xd530eb351ee2ba96
 global _mv_a_5031
 _mv_a_5031:
-    mvA4(t5, a0, t3, wa1)
+    mvA4(t0, wa1, wa2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, t0, t3, wa1)
 
 # test arm64: mv_a_5032() = 0x9beeab3292d4f7fb
 global _mv_a_5032
 _mv_a_5032:
-    mvA4(a5, t0, a3, a2)
+    mvA4(wa0, t1, wa2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a5, wa0, t3, wa2)
 
 # test arm64: mv_a_5034() = 0x5708f6f7ab972c5
 global _mv_a_5034
 _mv_a_5034:
-    mvA4(t5, a0, t3, a4)
+    mvA4(r0, wa1, t2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, a5, r0, wa3, wa4)
 
 # test arm64: mv_a_5036() = 0x90f033cc629ded8f
 global _mv_a_5036
 _mv_a_5036:
-    mvA4(a5, a0, t3, t6)
+    mvA4(a0, r1, wa2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa5, a0, t3, wa6)
 
 # test arm64: mv_a_5037() = 0x55b015ebd6902af4
 global _mv_a_5037
 _mv_a_5037:
-    mvA4(t5, t0, wa3, t7)
+    mvA4(r0, r1, wa2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa5, r0, a3, wa7)
 
 # test arm64: mv_a_5041() = 0xf8d2b49c95ab07a7
 global _mv_a_5041
 _mv_a_5041:
-    mvA4(a5, t0, a4, a1)
+    mvA4(t0, wa1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa5, t0, a4, wa1)
 
 # test arm64: mv_a_5042() = 0xbf90749a099d450c
 global _mv_a_5042
 _mv_a_5042:
-    mvA4(wa5, r0, wa4, t2)
+    mvA4(wa0, a1, a2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa5, wa0, t4, a2)
 
 # test arm64: mv_a_5043() = 0x845278d97d8f8271
 global _mv_a_5043
 _mv_a_5043:
-    mvA4(a5, t0, t4, t3)
+    mvA4(t0, wa1, wa2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a5, t0, t4, t3)
 
 # test arm64: mv_a_5046() = 0xb491fd33d9663aa0
 global _mv_a_5046
 _mv_a_5046:
-    mvA4(a5, a0, t4, wa6)
+    mvA4(a0, t1, wa2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t5, a0, a4, a6)
 
 # test arm64: mv_a_5047() = 0x7951df534d587805
 global _mv_a_5047
 _mv_a_5047:
-    mvA4(wa5, wa0, wa4, wa7)
+    mvA4(wa0, wa1, a2, t3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, wa0, t4, t7)
 
 # test arm64: mv_a_5061() = 0x728eaac5833ba1c9
 global _mv_a_5061
 _mv_a_5061:
-    mvA4(wa5, wa0, t6, a1)
+    mvA4(wa0, a1, t2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa5, wa0, a6, a1)
 
 # test arm64: mv_a_5062() = 0x394c6ac2f72ddf2e
 global _mv_a_5062
 _mv_a_5062:
-    mvA4(a5, t0, a6, a2)
+    mvA4(a0, r1, t2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa5, a0, a6, t2)
 
 # test arm64: mv_a_5063() = 0xfe0e6f026b201c93
 global _mv_a_5063
 _mv_a_5063:
-    mvA4(t5, a0, a6, t3)
+    mvA4(wa0, r1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa5, wa0, t6, t3)
 
 # test arm64: mv_a_5064() = 0xa2ce4effdf1259f8
 global _mv_a_5064
 _mv_a_5064:
-    mvA4(a5, t0, t6, a4)
+    mvA4(a0, t1, a2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa5, a0, a6, t4)
 
 # test arm64: mv_a_5067() = 0xf30dd57c3ae91227
 global _mv_a_5067
 _mv_a_5067:
-    mvA4(t5, r0, wa6, t7)
+    mvA4(a0, t1, wa2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a5, a0, t6, t7)
 
 # test arm64: mv_a_5071() = 0xaea8ee46fa03eeda
 global _mv_a_5071
 _mv_a_5071:
-    mvA4(wa5, a0, t7, wa1)
+    mvA4(t0, wa1, wa2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa5, t0, wa7, wa1)
 
 # test arm64: mv_a_5072() = 0x7566ae446df62c3f
 global _mv_a_5072
 _mv_a_5072:
-    mvA4(a5, t0, a7, wa2)
+    mvA4(wa0, r1, a2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t5, wa0, wa7, a2)
 
 # test arm64: mv_a_5073() = 0x3a28b283e1e869a4
 global _mv_a_5073
 _mv_a_5073:
-    mvA4(t5, wa0, wa7, wa3)
+    mvA4(r0, a1, wa2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t5, r0, a7, t3)
 
 # test arm64: mv_a_5074() = 0xdee8928155daa709
 global _mv_a_5074
 _mv_a_5074:
-    mvA4(t5, t0, wa7, a4)
+    mvA4(t0, a1, t2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa5, t0, a7, wa4)
 
 # test arm64: mv_a_5076() = 0x6a6836de3dbf21d3
 global _mv_a_5076
 _mv_a_5076:
-    mvA4(a5, r0, t7, wa6)
+    mvA4(t0, wa1, a2, t3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t5, t0, wa7, wa6)
 
 # test arm64: mv_a_5102() = 0xdddf911aa6af65af
 global _mv_a_5102
 _mv_a_5102:
-    mvA4(a5, r1, r0, t2)
+    mvA4(r0, r1, t2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, r1, r0, t2)
 
 # test arm64: mv_a_5103() = 0xa2a1955a1aa1a314
 global _mv_a_5103
 _mv_a_5103:
-    mvA4(wa5, wa1, a0, a3)
+    mvA4(a0, a1, wa2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a5, a1, a0, a3)
 
 # test arm64: mv_a_5104() = 0x476175578e93e079
 global _mv_a_5104
 _mv_a_5104:
-    mvA4(t5, a1, a0, a4)
+    mvA4(wa0, t1, wa2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa5, t1, wa0, a4)
 
 # test arm64: mv_a_5106() = 0xd2e119b476785b43
 global _mv_a_5106
 _mv_a_5106:
-    mvA4(t5, a1, r0, t6)
+    mvA4(a0, a1, t2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, a1, a0, a6)
 
 # test arm64: mv_a_5107() = 0x97a0fbd3ea6a98a8
 global _mv_a_5107
 _mv_a_5107:
-    mvA4(a5, a1, r0, a7)
+    mvA4(wa0, a1, wa2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t5, a1, wa0, t7)
 
 # test arm64: mv_a_5120() = 0xcc1be366ac5b8507
 global _mv_a_5120
 _mv_a_5120:
-    mvA4(a5, wa1, a2, wa0)
+    mvA4(t0, a1, t2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t5, a1, t2, t0)
 
 # test arm64: mv_a_5123() = 0x1c5d89e308323d36
 global _mv_a_5123
 _mv_a_5123:
-    mvA4(a5, r1, t2, t3)
+    mvA4(t0, r1, t2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t5, r1, t2, t3)
 
 # test arm64: mv_a_5124() = 0xc11d69e07c247a9b
 global _mv_a_5124
 _mv_a_5124:
-    mvA4(wa5, a1, a2, a4)
+    mvA4(r0, r1, a2, t3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, wa5, r1, a2, a4)
 
 # test arm64: mv_a_5126() = 0x4c9d0e3d6408f565
 global _mv_a_5126
 _mv_a_5126:
-    mvA4(a5, r1, wa2, a6)
+    mvA4(t0, wa1, t2, wa3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t5, wa1, t2, t6)
 
 # test arm64: mv_a_5127() = 0x115cf05cd7fb32ca
 global _mv_a_5127
 _mv_a_5127:
-    mvA4(t5, t1, a2, a7)
+    mvA4(r0, a1, t2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, a1, t2, wa7)
 
 # test arm64: mv_a_5130() = 0x837c8882323d218
 global _mv_a_5130
 _mv_a_5130:
-    mvA4(t5, t1, a3, wa0)
+    mvA4(wa0, r1, t2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t5, r1, a3, wa0)
 
 # test arm64: mv_a_5132() = 0x93b76ac50b084ce2
 global _mv_a_5132
 _mv_a_5132:
-    mvA4(wa5, wa1, a3, t2)
+    mvA4(wa0, t1, wa2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, t1, wa3, wa2)
 
 # test arm64: mv_a_5134() = 0xfd394f01f2ecc7ac
 global _mv_a_5134
 _mv_a_5134:
-    mvA4(t5, t1, wa3, wa4)
+    mvA4(a0, r1, a2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, r1, t3, t4)
 
 # test arm64: mv_a_5136() = 0x88b8f35edad14276
 global _mv_a_5136
 _mv_a_5136:
-    mvA4(t5, t1, t3, a6)
+    mvA4(wa0, r1, wa2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a5, r1, a3, wa6)
 
 # test arm64: mv_a_5137() = 0x4d78d57e4ec37fdb
 global _mv_a_5137
 _mv_a_5137:
-    mvA4(t5, t1, a3, t7)
+    mvA4(t0, r1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa5, r1, wa3, wa7)
 
 # test arm64: mv_a_5140() = 0x2bd991ef99ec1f29
 global _mv_a_5140
 _mv_a_5140:
-    mvA4(wa5, a1, wa4, a0)
+    mvA4(t0, t1, t2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t1, t4, t0)
 
 # test arm64: mv_a_5142() = 0xb759342c81d099f3
 global _mv_a_5142
 _mv_a_5142:
-    mvA4(a5, wa1, a4, t2)
+    mvA4(r0, wa1, a2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a5, wa1, t4, a2)
 
 # test arm64: mv_a_5143() = 0x7c1b386bf5c2d758
 global _mv_a_5143
 _mv_a_5143:
-    mvA4(t5, a1, t4, a3)
+    mvA4(r0, t1, a2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, t1, t4, t3)
 
 # test arm64: mv_a_5146() = 0xac5abcc651998f87
 global _mv_a_5146
 _mv_a_5146:
-    mvA4(a5, wa1, t4, a6)
+    mvA4(t0, wa1, wa2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa5, wa1, a4, t6)
 
 # test arm64: mv_a_5147() = 0x711a9ee5c58bccec
 global _mv_a_5147
 _mv_a_5147:
-    mvA4(t5, r1, a4, t7)
+    mvA4(wa0, t1, t2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a5, t1, t4, a7)
 
 # test arm64: mv_a_5160() = 0xa5958818877cb94b
 global _mv_a_5160
 _mv_a_5160:
-    mvA4(t5, t1, a6, a0)
+    mvA4(t0, wa1, t2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, t5, wa1, a6, t0)
 
 # test arm64: mv_a_5162() = 0x31152a556f613415
 global _mv_a_5162
 _mv_a_5162:
-    mvA4(wa5, t1, a6, t2)
+    mvA4(r0, r1, a2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t5, r1, t6, a2)
 
 # test arm64: mv_a_5163() = 0xf5d72e94e353717a
 global _mv_a_5163
 _mv_a_5163:
-    mvA4(a5, a1, a6, wa3)
+    mvA4(r0, t1, wa2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t5, t1, t6, wa3)
 
 # test arm64: mv_a_5164() = 0x9a970e925745aedf
 global _mv_a_5164
 _mv_a_5164:
-    mvA4(t5, r1, a6, t4)
+    mvA4(wa0, wa1, a2, wa3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa5, wa1, t6, wa4)
 
 # test arm64: mv_a_5167() = 0xead6950eb31c670e
 global _mv_a_5167
 _mv_a_5167:
-    mvA4(a5, t1, a6, t7)
+    mvA4(a0, r1, a2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t5, r1, wa6, t7)
 
 # test arm64: mv_a_5170() = 0xe1afcb99fe45065c
 global _mv_a_5170
 _mv_a_5170:
-    mvA4(wa5, a1, t7, a0)
+    mvA4(t0, wa1, a2, t3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, wa5, wa1, a7, t0)
 
 # test arm64: mv_a_5172() = 0x6d2f6dd6e6298126
 global _mv_a_5172
 _mv_a_5172:
-    mvA4(t5, t1, t7, a2)
+    mvA4(a0, wa1, a2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, t5, wa1, wa7, a2)
 
 # test arm64: mv_a_5173() = 0x31f172165a1bbe8b
 global _mv_a_5173
 _mv_a_5173:
-    mvA4(wa5, wa1, t7, wa3)
+    mvA4(wa0, a1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a5, a1, t7, wa3)
 
 # test arm64: mv_a_5174() = 0xd6b15213ce0dfbf0
 global _mv_a_5174
 _mv_a_5174:
-    mvA4(a5, a1, wa7, t4)
+    mvA4(r0, wa1, a2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t5, wa1, wa7, wa4)
 
 # test arm64: mv_a_5176() = 0x6230f670b5f276ba
 global _mv_a_5176
 _mv_a_5176:
-    mvA4(t5, t1, a7, wa6)
+    mvA4(wa0, a1, t2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a5, a1, t7, a6)
 
 # test arm64: mv_a_5201() = 0x10332f39aaf07d31
 global _mv_a_5201
 _mv_a_5201:
-    mvA4(t5, t2, wa0, r1)
+    mvA4(wa0, wa1, a2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t5, a2, wa0, wa1)
 
 # test arm64: mv_a_5203() = 0x9bb2f37692d4f7fb
 global _mv_a_5203
 _mv_a_5203:
-    mvA4(t5, wa2, t0, a3)
+    mvA4(a0, r1, a2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, a2, a0, a3)
 
 # test arm64: mv_a_5204() = 0x4072d37406c73560
 global _mv_a_5204
 _mv_a_5204:
-    mvA4(a5, t2, r0, t4)
+    mvA4(r0, t1, a2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t5, a2, r0, wa4)
 
 # test arm64: mv_a_5206() = 0xcbf277d0eeabb02a
 global _mv_a_5206
 _mv_a_5206:
-    mvA4(wa5, t2, wa0, wa6)
+    mvA4(a0, r1, a2, t3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa5, a2, a0, t6)
 
 # test arm64: mv_a_5207() = 0x90b259f0629ded8f
 global _mv_a_5207
 _mv_a_5207:
-    mvA4(wa5, t2, r0, a7)
+    mvA4(wa0, a1, a2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa5, a2, wa0, t7)
 
 # test arm64: mv_a_5210() = 0x878d181badc68cdd
 global _mv_a_5210
 _mv_a_5210:
-    mvA4(wa5, wa2, r1, t0)
+    mvA4(t0, wa1, a2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa5, a2, wa1, t0)
 
 # test arm64: mv_a_5213() = 0xd7cebe98099d450c
 global _mv_a_5213
 _mv_a_5213:
-    mvA4(t5, t2, t1, t3)
+    mvA4(r0, r1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, a5, t2, r1, a3)
 
 # test arm64: mv_a_5214() = 0x7c8e9e957d8f8271
 global _mv_a_5214
 _mv_a_5214:
-    mvA4(t5, wa2, t1, t4)
+    mvA4(r0, a1, wa2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t5, wa2, a1, a4)
 
 # test arm64: mv_a_5216() = 0x80e42f26573fd3b
 global _mv_a_5216
 _mv_a_5216:
-    mvA4(wa5, a2, a1, wa6)
+    mvA4(a0, r1, t2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa5, t2, r1, wa6)
 
 # test arm64: mv_a_5217() = 0xccce2511d9663aa0
 global _mv_a_5217
 _mv_a_5217:
-    mvA4(t5, wa2, wa1, a7)
+    mvA4(t0, t1, t2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, t5, t2, t1, wa7)
 
 # test arm64: mv_a_5230() = 0x14926a49b5726ff
 global _mv_a_5230
 _mv_a_5230:
-    mvA4(t5, a2, wa3, t0)
+    mvA4(r0, wa1, a2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, a2, t3, r0)
 
 # test arm64: mv_a_5231() = 0xc60b08e40f496464
 global _mv_a_5231
 _mv_a_5231:
-    mvA4(t5, a2, t3, a1)
+    mvA4(wa0, t1, a2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t5, a2, a3, t1)
 
 # test arm64: mv_a_5234() = 0xf64aad1e6b201c93
 global _mv_a_5234
 _mv_a_5234:
-    mvA4(wa5, a2, wa3, wa4)
+    mvA4(a0, r1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa5, a2, a3, t4)
 
 # test arm64: mv_a_5236() = 0x81ca517b5304975d
 global _mv_a_5236
 _mv_a_5236:
-    mvA4(a5, wa2, wa3, t6)
+    mvA4(r0, t1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a5, wa2, wa3, wa6)
 
 # test arm64: mv_a_5237() = 0x468a339ac6f6d4c2
 global _mv_a_5237
 _mv_a_5237:
-    mvA4(t5, wa2, t3, t7)
+    mvA4(a0, r1, wa2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa5, wa2, a3, wa7)
 
 # test arm64: mv_a_5240() = 0x24eaf00c121f7410
 global _mv_a_5240
 _mv_a_5240:
-    mvA4(wa5, wa2, t4, a0)
+    mvA4(t0, t1, a2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa5, a2, t4, t0)
 
 # test arm64: mv_a_5241() = 0xe9acd24b8611b175
 global _mv_a_5241
 _mv_a_5241:
-    mvA4(a5, t2, wa4, r1)
+    mvA4(t0, wa1, t2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, t2, wa4, wa1)
 
 # test arm64: mv_a_5243() = 0x752c96886df62c3f
 global _mv_a_5243
 _mv_a_5243:
-    mvA4(t5, t2, a4, wa3)
+    mvA4(wa0, a1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a5, a2, t4, wa3)
 
 # test arm64: mv_a_5246() = 0xa56c1ae2c9cce46e
 global _mv_a_5246
 _mv_a_5246:
-    mvA4(t5, a2, wa4, a6)
+    mvA4(t0, r1, wa2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa5, wa2, a4, wa6)
 
 # test arm64: mv_a_5247() = 0x6a2bfd023dbf21d3
 global _mv_a_5247
 _mv_a_5247:
-    mvA4(wa5, t2, wa4, t7)
+    mvA4(wa0, wa1, t2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, t2, a4, wa7)
 
 # test arm64: mv_a_5260() = 0x9ea6e634ffb00e32
 global _mv_a_5260
 _mv_a_5260:
-    mvA4(a5, a2, t6, a0)
+    mvA4(t0, r1, a2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, a2, a6, t0)
 
 # test arm64: mv_a_5261() = 0x6368c87473a24b97
 global _mv_a_5261
 _mv_a_5261:
-    mvA4(a5, a2, wa6, wa1)
+    mvA4(t0, r1, a2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, t5, a2, wa6, r1)
 
 # test arm64: mv_a_5263() = 0xeee88cb15b86c661
 global _mv_a_5263
 _mv_a_5263:
-    mvA4(t5, a2, a6, wa3)
+    mvA4(t0, wa1, t2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa5, t2, wa6, wa3)
 
 # test arm64: mv_a_5264() = 0x93a86caecf7903c6
 global _mv_a_5264
 _mv_a_5264:
-    mvA4(a5, a2, wa6, t4)
+    mvA4(a0, t1, wa2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, wa2, a6, t4)
 
 # test arm64: mv_a_5267() = 0xe3e7f32b2b4fbbf5
 global _mv_a_5267
 _mv_a_5267:
-    mvA4(wa5, wa2, a6, t7)
+    mvA4(a0, wa1, t2, wa3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t5, t2, a6, t7)
 
 # test arm64: mv_a_5270() = 0xdac129b676785b43
 global _mv_a_5270
 _mv_a_5270:
-    mvA4(a5, t2, a7, t0)
+    mvA4(t0, a1, a2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, a5, a2, wa7, t0)
 
 # test arm64: mv_a_5271() = 0x9f830bf5ea6a98a8
 global _mv_a_5271
 _mv_a_5271:
-    mvA4(wa5, t2, t7, wa1)
+    mvA4(r0, r1, wa2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa5, wa2, t7, r1)
 
 # test arm64: mv_a_5273() = 0x2b02d032d24f1372
 global _mv_a_5273
 _mv_a_5273:
-    mvA4(a5, wa2, t7, wa3)
+    mvA4(r0, wa1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, a2, wa7, a3)
 
 # test arm64: mv_a_5274() = 0xcfc2b030464150d7
 global _mv_a_5274
 _mv_a_5274:
-    mvA4(wa5, t2, wa7, wa4)
+    mvA4(r0, r1, wa2, t3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a5, wa2, a7, t4)
 
 # test arm64: mv_a_5276() = 0x5b42548d2e25cba1
 global _mv_a_5276
 _mv_a_5276:
-    mvA4(a5, wa2, a7, wa6)
+    mvA4(wa0, wa1, wa2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t5, wa2, a7, wa6)
 
 # test arm64: mv_a_5301() = 0x7fc04cc2323d218
 global _mv_a_5301
 _mv_a_5301:
-    mvA4(a5, wa3, wa0, a1)
+    mvA4(t0, r1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t5, a3, t0, r1)
 
 # test arm64: mv_a_5302() = 0xceb9c4c997160f7d
 global _mv_a_5302
 _mv_a_5302:
-    mvA4(wa5, a3, wa0, a2)
+    mvA4(a0, wa1, a2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, t3, a0, a2)
 
 # test arm64: mv_a_5304() = 0x383ba9067efa8a47
 global _mv_a_5304
 _mv_a_5304:
-    mvA4(t5, t3, a0, wa4)
+    mvA4(a0, t1, t2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa5, t3, a0, wa4)
 
 # test arm64: mv_a_5306() = 0xc3bb4d6366df0511
 global _mv_a_5306
 _mv_a_5306:
-    mvA4(t5, t3, wa0, wa6)
+    mvA4(a0, a1, wa2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a5, wa3, a0, t6)
 
 # test arm64: mv_a_5307() = 0x887b2f82dad14276
 global _mv_a_5307
 _mv_a_5307:
-    mvA4(wa5, a3, a0, a7)
+    mvA4(r0, a1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa5, t3, r0, a7)
 
 # test arm64: mv_a_5310() = 0x7f55edae25f9e1c4
 global _mv_a_5310
 _mv_a_5310:
-    mvA4(t5, a3, a1, r0)
+    mvA4(t0, r1, t2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a5, a3, r1, t0)
 
 # test arm64: mv_a_5312() = 0xad58feb0dde5c8e
 global _mv_a_5312
 _mv_a_5312:
-    mvA4(t5, a3, a1, a2)
+    mvA4(t0, r1, a2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a5, wa3, r1, a2)
 
 # test arm64: mv_a_5314() = 0x74577427f5c2d758
 global _mv_a_5314
 _mv_a_5314:
-    mvA4(t5, wa3, r1, a4)
+    mvA4(a0, a1, t2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa5, wa3, a1, t4)
 
 # test arm64: mv_a_5316() = 0xffd71884dda75222
 global _mv_a_5316
 _mv_a_5316:
-    mvA4(t5, a3, a1, t6)
+    mvA4(t0, t1, t2, a3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, a5, a3, t1, wa6)
 
 # test arm64: mv_a_5317() = 0xc496faa451998f87
 global _mv_a_5317
 _mv_a_5317:
-    mvA4(wa5, t3, t1, t7)
+    mvA4(a0, t1, t2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa5, a3, t1, a7)
 
 # test arm64: mv_a_5320() = 0xbcf617159cc22ed5
 global _mv_a_5320
 _mv_a_5320:
-    mvA4(t5, wa3, wa2, a0)
+    mvA4(wa0, a1, wa2, t3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, a5, t3, wa2, wa0)
 
 # test arm64: mv_a_5321() = 0x81b7f95510b46c3a
 global _mv_a_5321
 _mv_a_5321:
-    mvA4(wa5, wa3, t2, a1)
+    mvA4(t0, a1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, wa5, wa3, wa2, a1)
 
 # test arm64: mv_a_5324() = 0xb1f79d8f6c8b2469
 global _mv_a_5324
 _mv_a_5324:
-    mvA4(wa5, wa3, t2, wa4)
+    mvA4(t0, r1, a2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, a5, t3, a2, wa4)
 
 # test arm64: mv_a_5326() = 0x3d7741ec546f9f33
 global _mv_a_5326
 _mv_a_5326:
-    mvA4(t5, t3, t2, t6)
+    mvA4(t0, wa1, a2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, wa3, a2, a6)
 
 # test arm64: mv_a_5327() = 0x237240bc861dc98
 global _mv_a_5327
 _mv_a_5327:
-    mvA4(a5, wa3, t2, t7)
+    mvA4(wa0, wa1, a2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t5, wa3, a2, t7)
 
 # test arm64: mv_a_5340() = 0x1cb3c59e8a52c8f7
 global _mv_a_5340
 _mv_a_5340:
-    mvA4(t5, a3, a4, r0)
+    mvA4(r0, t1, a2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, a5, t3, t4, r0)
 
 # test arm64: mv_a_5341() = 0xe175a7ddfe45065c
 global _mv_a_5341
 _mv_a_5341:
-    mvA4(a5, a3, wa4, t1)
+    mvA4(a0, a1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a5, t3, wa4, a1)
 
 # test arm64: mv_a_5342() = 0xa83367db723743c1
 global _mv_a_5342
 _mv_a_5342:
-    mvA4(t5, wa3, wa4, t2)
+    mvA4(t0, a1, t2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa5, a3, t4, t2)
 
 # test arm64: mv_a_5346() = 0x9d34f07542003955
 global _mv_a_5346
 _mv_a_5346:
-    mvA4(a5, a3, wa4, a6)
+    mvA4(wa0, r1, t2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa5, t3, t4, wa6)
 
 # test arm64: mv_a_5347() = 0x61f4d294b5f276ba
 global _mv_a_5347
 _mv_a_5347:
-    mvA4(t5, wa3, t4, wa7)
+    mvA4(a0, r1, t2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a5, a3, t4, a7)
 
 # test arm64: mv_a_5360() = 0x966fbbc777e36319
 global _mv_a_5360
 _mv_a_5360:
-    mvA4(a5, wa3, wa6, a0)
+    mvA4(t0, r1, t2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa5, a3, t6, t0)
 
 # test arm64: mv_a_5361() = 0x5b319e06ebd5a07e
 global _mv_a_5361
 _mv_a_5361:
-    mvA4(a5, t3, wa6, a1)
+    mvA4(t0, t1, t2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, wa5, t3, t6, t1)
 
 # test arm64: mv_a_5362() = 0x21ef5e045fc7dde3
 global _mv_a_5362
 _mv_a_5362:
-    mvA4(a5, wa3, a6, wa2)
+    mvA4(a0, a1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa5, wa3, wa6, wa2)
 
 # test arm64: mv_a_5364() = 0x8b71424147ac58ad
 global _mv_a_5364
 _mv_a_5364:
-    mvA4(wa5, wa3, a6, wa4)
+    mvA4(t0, r1, t2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, wa5, a3, a6, t4)
 
 # test arm64: mv_a_5367() = 0xdbb0c8bda38310dc
 global _mv_a_5367
 _mv_a_5367:
-    mvA4(t5, t3, a6, t7)
+    mvA4(wa0, t1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t5, wa3, t6, a7)
 
 # test arm64: mv_a_5370() = 0xd289ff48eeabb02a
 global _mv_a_5370
 _mv_a_5370:
-    mvA4(wa5, wa3, wa7, t0)
+    mvA4(a0, t1, wa2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, a3, t7, a0)
 
 # test arm64: mv_a_5371() = 0x974be188629ded8f
 global _mv_a_5371
 _mv_a_5371:
-    mvA4(t5, wa3, a7, r1)
+    mvA4(a0, r1, a2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa5, t3, t7, r1)
 
 # test arm64: mv_a_5372() = 0x5e09a185d6902af4
 global _mv_a_5372
 _mv_a_5372:
-    mvA4(wa5, t3, wa7, t2)
+    mvA4(r0, wa1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t3, t7, wa2)
 
 # test arm64: mv_a_5374() = 0xc78b85c2be74a5be
 global _mv_a_5374
 _mv_a_5374:
-    mvA4(a5, a3, wa7, a4)
+    mvA4(a0, t1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t5, t3, wa7, wa4)
 
 # test arm64: mv_a_5376() = 0x530b2a1fa6592088
 global _mv_a_5376
 _mv_a_5376:
-    mvA4(t5, wa3, t7, a6)
+    mvA4(a0, r1, wa2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a5, wa3, a7, wa6)
 
 # test arm64: mv_a_5401() = 0xeb0ec2e89b5726ff
 global _mv_a_5401
 _mv_a_5401:
-    mvA4(wa5, t4, wa0, r1)
+    mvA4(t0, wa1, wa2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, t4, t0, wa1)
 
 # test arm64: mv_a_5402() = 0xb1cc82e60f496464
 global _mv_a_5402
 _mv_a_5402:
-    mvA4(t5, a4, t0, wa2)
+    mvA4(a0, a1, wa2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, a5, t4, a0, wa2)
 
 # test arm64: mv_a_5403() = 0x768e8725833ba1c9
 global _mv_a_5403
 _mv_a_5403:
-    mvA4(a5, wa4, wa0, t3)
+    mvA4(wa0, a1, t2, t3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa5, a4, wa0, t3)
 
 # test arm64: mv_a_5406() = 0xa6ce0b7fdf1259f8
 global _mv_a_5406
 _mv_a_5406:
-    mvA4(t5, wa4, wa0, a6)
+    mvA4(wa0, t1, t2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa5, wa4, wa0, a6)
 
 # test arm64: mv_a_5407() = 0x6b8ded9f5304975d
 global _mv_a_5407
 _mv_a_5407:
-    mvA4(t5, a4, r0, t7)
+    mvA4(t0, a1, a2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa5, t4, t0, t7)
 
 # test arm64: mv_a_5410() = 0x6268abca9e2d36ab
 global _mv_a_5410
 _mv_a_5410:
-    mvA4(wa5, wa4, r1, wa0)
+    mvA4(r0, t1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, t5, t4, t1, r0)
 
 # test arm64: mv_a_5412() = 0xede84e078611b175
 global _mv_a_5412
 _mv_a_5412:
-    mvA4(t5, a4, wa1, wa2)
+    mvA4(wa0, r1, t2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, t4, r1, t2)
 
 # test arm64: mv_a_5413() = 0xb2aa5246fa03eeda
 global _mv_a_5413
 _mv_a_5413:
-    mvA4(wa5, t4, t1, t3)
+    mvA4(a0, t1, t2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t5, wa4, t1, wa3)
 
 # test arm64: mv_a_5416() = 0xe2e9d6a155daa709
 global _mv_a_5416
 _mv_a_5416:
-    mvA4(t5, a4, r1, t6)
+    mvA4(t0, wa1, a2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, a4, wa1, a6)
 
 # test arm64: mv_a_5417() = 0xa7a9b8c0c9cce46e
 global _mv_a_5417
 _mv_a_5417:
-    mvA4(t5, t4, r1, a7)
+    mvA4(r0, wa1, wa2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, a4, wa1, wa7)
 
 # test arm64: mv_a_5420() = 0xa008d53214f583bc
 global _mv_a_5420
 _mv_a_5420:
-    mvA4(a5, a4, a2, wa0)
+    mvA4(t0, a1, wa2, t3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, t4, wa2, t0)
 
 # test arm64: mv_a_5421() = 0x64cab77188e7c121
 global _mv_a_5421
 _mv_a_5421:
-    mvA4(a5, t4, a2, r1)
+    mvA4(wa0, a1, a2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a5, t4, a2, a1)
 
 # test arm64: mv_a_5423() = 0xf04a7bae70cc3beb
 global _mv_a_5423
 _mv_a_5423:
-    mvA4(t5, a4, t2, a3)
+    mvA4(t0, a1, t2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a5, t4, t2, t3)
 
 # test arm64: mv_a_5426() = 0x208a0008cca2f41a
 global _mv_a_5426
 _mv_a_5426:
-    mvA4(t5, a4, a2, wa6)
+    mvA4(a0, r1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a5, a4, a2, wa6)
 
 # test arm64: mv_a_5427() = 0xe549e2284095317f
 global _mv_a_5427
 _mv_a_5427:
-    mvA4(t5, a4, a2, t7)
+    mvA4(a0, wa1, t2, wa3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa5, t4, t2, wa7)
 
 # test arm64: mv_a_5430() = 0xdc24ba538bbdd0cd
 global _mv_a_5430
 _mv_a_5430:
-    mvA4(t5, t4, a3, wa0)
+    mvA4(r0, a1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t5, a4, wa3, r0)
 
 # test arm64: mv_a_5431() = 0xa0e69c92ffb00e32
 global _mv_a_5431
 _mv_a_5431:
-    mvA4(wa5, wa4, wa3, t1)
+    mvA4(r0, t1, a2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t5, t4, t3, t1)
 
 # test arm64: mv_a_5432() = 0x67a45c9073a24b97
 global _mv_a_5432
 _mv_a_5432:
-    mvA4(wa5, t4, a3, t2)
+    mvA4(wa0, r1, a2, wa3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t5, t4, wa3, a2)
 
 # test arm64: mv_a_5436() = 0x5ca5e52a436b412b
 global _mv_a_5436
 _mv_a_5436:
-    mvA4(a5, wa4, t3, a6)
+    mvA4(wa0, t1, t2, t3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a5, t4, t3, wa6)
 
 # test arm64: mv_a_5437() = 0x2165c749b75d7e90
 global _mv_a_5437
 _mv_a_5437:
-    mvA4(wa5, wa4, wa3, a7)
+    mvA4(wa0, a1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t5, a4, t3, wa7)
 
 # test arm64: mv_a_5460() = 0x798279e3f016b800
 global _mv_a_5460
 _mv_a_5460:
-    mvA4(wa5, a4, wa6, r0)
+    mvA4(wa0, wa1, t2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa5, a4, wa6, wa0)
 
 # test arm64: mv_a_5461() = 0x3e445c236408f565
 global _mv_a_5461
 _mv_a_5461:
-    mvA4(a5, t4, t6, wa1)
+    mvA4(r0, r1, t2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t4, a6, r1)
 
 # test arm64: mv_a_5462() = 0x5021c20d7fb32ca
 global _mv_a_5462
 _mv_a_5462:
-    mvA4(a5, t4, a6, a2)
+    mvA4(a0, a1, wa2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t4, a6, wa2)
 
 # test arm64: mv_a_5463() = 0xc9c420604bed702f
 global _mv_a_5463
 _mv_a_5463:
-    mvA4(t5, t4, a6, a3)
+    mvA4(t0, t1, wa2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, t4, a6, wa3)
 
 # test arm64: mv_a_5467() = 0xbec386da1bb665c3
 global _mv_a_5467
 _mv_a_5467:
-    mvA4(t5, t4, wa6, wa7)
+    mvA4(a0, r1, t2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa5, t4, wa6, wa7)
 
 # test arm64: mv_a_5470() = 0xb59cbd6566df0511
 global _mv_a_5470
 _mv_a_5470:
-    mvA4(a5, a4, t7, t0)
+    mvA4(t0, t1, t2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, t5, t4, wa7, t0)
 
 # test arm64: mv_a_5471() = 0x7a5e9fa4dad14276
 global _mv_a_5471
 _mv_a_5471:
-    mvA4(t5, wa4, t7, a1)
+    mvA4(r0, r1, wa2, wa3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, wa5, a4, a7, r1)
 
 # test arm64: mv_a_5472() = 0x411c5fa24ec37fdb
 global _mv_a_5472
 _mv_a_5472:
-    mvA4(a5, wa4, wa7, wa2)
+    mvA4(a0, t1, a2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t5, t4, t7, a2)
 
 # test arm64: mv_a_5473() = 0x5de63e1c2b5bd40
 global _mv_a_5473
 _mv_a_5473:
-    mvA4(wa5, a4, t7, t3)
+    mvA4(t0, wa1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, a5, t4, t7, t3)
 
 # test arm64: mv_a_5476() = 0x361de83c1e8c756f
 global _mv_a_5476
 _mv_a_5476:
-    mvA4(wa5, wa4, wa7, wa6)
+    mvA4(t0, r1, t2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa5, wa4, t7, wa6)
 
 # test arm64: mv_a_5601() = 0xdbe8e1f78bbdd0cd
 global _mv_a_5601
 _mv_a_5601:
-    mvA4(a5, t6, r0, t1)
+    mvA4(r0, wa1, t2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a5, a6, r0, wa1)
 
 # test arm64: mv_a_5602() = 0xa2a6a1f4ffb00e32
 global _mv_a_5602
 _mv_a_5602:
-    mvA4(t5, a6, t0, wa2)
+    mvA4(r0, wa1, a2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t5, wa6, r0, a2)
 
 # test arm64: mv_a_5603() = 0x6768a63473a24b97
 global _mv_a_5603
 _mv_a_5603:
-    mvA4(t5, t6, r0, a3)
+    mvA4(t0, a1, t2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, wa5, t6, t0, a3)
 
 # test arm64: mv_a_5604() = 0xc288631e79488fc
 global _mv_a_5604
 _mv_a_5604:
-    mvA4(a5, a6, a0, wa4)
+    mvA4(a0, wa1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, wa6, a0, a4)
 
 # test arm64: mv_a_5607() = 0x5c680cae436b412b
 global _mv_a_5607
 _mv_a_5607:
-    mvA4(t5, t6, a0, a7)
+    mvA4(a0, r1, a2, wa3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, a5, t6, a0, t7)
 
 # test arm64: mv_a_5610() = 0x5342cad98e93e079
 global _mv_a_5610
 _mv_a_5610:
-    mvA4(t5, t6, a1, wa0)
+    mvA4(a0, a1, a2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a5, wa6, a1, a0)
 
 # test arm64: mv_a_5612() = 0xdec26d1676785b43
 global _mv_a_5612
 _mv_a_5612:
-    mvA4(a5, t6, wa1, a2)
+    mvA4(t0, wa1, a2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa5, a6, wa1, a2)
 
 # test arm64: mv_a_5613() = 0xa3847155ea6a98a8
 global _mv_a_5613
 _mv_a_5613:
-    mvA4(t5, wa6, a1, a3)
+    mvA4(a0, a1, a2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa5, wa6, a1, wa3)
 
 # test arm64: mv_a_5614() = 0x484451535e5cd60d
 global _mv_a_5614
 _mv_a_5614:
-    mvA4(t5, t6, a1, a4)
+    mvA4(wa0, r1, a2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, t5, wa6, r1, a4)
 
 # test arm64: mv_a_5617() = 0x9883d7cfba338e3c
 global _mv_a_5617
 _mv_a_5617:
-    mvA4(t5, a6, wa1, t7)
+    mvA4(r0, t1, a2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a5, t6, t1, a7)
 
 # test arm64: mv_a_5620() = 0x90e2f441055c2d8a
 global _mv_a_5620
 _mv_a_5620:
-    mvA4(t5, a6, a2, wa0)
+    mvA4(wa0, wa1, wa2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, t5, wa6, wa2, wa0)
 
 # test arm64: mv_a_5621() = 0x55a4d680794e6aef
 global _mv_a_5621
 _mv_a_5621:
-    mvA4(a5, t6, t2, r1)
+    mvA4(a0, r1, a2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, a6, a2, r1)
 
 # test arm64: mv_a_5623() = 0xe1249abd6132e5b9
 global _mv_a_5623
 _mv_a_5623:
-    mvA4(t5, a6, a2, a3)
+    mvA4(a0, r1, wa2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, t6, wa2, wa3)
 
 # test arm64: mv_a_5624() = 0x85e47abad525231e
 global _mv_a_5624
 _mv_a_5624:
-    mvA4(t5, a6, wa2, wa4)
+    mvA4(r0, r1, a2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t5, a6, a2, t4)
 
 # test arm64: mv_a_5627() = 0xd624013730fbdb4d
 global _mv_a_5627
 _mv_a_5627:
-    mvA4(a5, a6, a2, wa7)
+    mvA4(wa0, wa1, a2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, wa5, a6, a2, a7)
 
 # test arm64: mv_a_5630() = 0xccfed9627c247a9b
 global _mv_a_5630
 _mv_a_5630:
-    mvA4(wa5, a6, a3, t0)
+    mvA4(r0, wa1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa5, t6, wa3, r0)
 
 # test arm64: mv_a_5631() = 0x91c0bba1f016b800
 global _mv_a_5631
 _mv_a_5631:
-    mvA4(a5, wa6, a3, wa1)
+    mvA4(t0, wa1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, wa5, a6, t3, wa1)
 
 # test arm64: mv_a_5632() = 0x587e7b9f6408f565
 global _mv_a_5632
 _mv_a_5632:
-    mvA4(wa5, wa6, a3, t2)
+    mvA4(t0, a1, wa2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, wa6, a3, wa2)
 
 # test arm64: mv_a_5634() = 0xc2005fdc4bed702f
 global _mv_a_5634
 _mv_a_5634:
-    mvA4(wa5, a6, a3, a4)
+    mvA4(t0, r1, wa2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, wa6, a3, t4)
 
 # test arm64: mv_a_5637() = 0x123fe658a7c4285e
 global _mv_a_5637
 _mv_a_5637:
-    mvA4(t5, wa6, a3, a7)
+    mvA4(r0, t1, t2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, a6, t3, wa7)
 
 # test arm64: mv_a_5640() = 0xf0a0a2c9f2ecc7ac
 global _mv_a_5640
 _mv_a_5640:
-    mvA4(wa5, t6, t4, a0)
+    mvA4(wa0, a1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a5, a6, wa4, wa0)
 
 # test arm64: mv_a_5641() = 0xb562850966df0511
 global _mv_a_5641
 _mv_a_5641:
-    mvA4(t5, a6, t4, r1)
+    mvA4(a0, a1, t2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa5, t6, t4, a1)
 
 # test arm64: mv_a_5642() = 0x7c204506dad14276
 global _mv_a_5642
 _mv_a_5642:
-    mvA4(t5, wa6, a4, wa2)
+    mvA4(r0, wa1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, wa6, a4, t2)
 
 # test arm64: mv_a_5643() = 0x40e249464ec37fdb
 global _mv_a_5643
 _mv_a_5643:
-    mvA4(wa5, a6, t4, t3)
+    mvA4(r0, r1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, wa5, t6, t4, a3)
 
 # test arm64: mv_a_5647() = 0x35e1afc01e8c756f
 global _mv_a_5647
 _mv_a_5647:
-    mvA4(t5, t6, a4, wa7)
+    mvA4(r0, wa1, wa2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, t5, a6, wa4, a7)
 
 # test arm64: mv_a_5670() = 0xa676dc745745aedf
 global _mv_a_5670
 _mv_a_5670:
-    mvA4(wa5, wa6, wa7, r0)
+    mvA4(t0, a1, wa2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, a6, wa7, t0)
 
 # test arm64: mv_a_5671() = 0x6b38beb3cb37ec44
 global _mv_a_5671
 _mv_a_5671:
-    mvA4(a5, t6, t7, a1)
+    mvA4(t0, wa1, t2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, t5, a6, wa7, wa1)
 
 # test arm64: mv_a_5672() = 0x31f67eb13f2a29a9
 global _mv_a_5672
 _mv_a_5672:
-    mvA4(a5, wa6, t7, a2)
+    mvA4(t0, wa1, a2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, wa6, t7, a2)
 
 # test arm64: mv_a_5673() = 0xf6b882f0b31c670e
 global _mv_a_5673
 _mv_a_5673:
-    mvA4(a5, wa6, wa7, a3)
+    mvA4(a0, r1, wa2, t3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, wa6, t7, t3)
 
 # test arm64: mv_a_5674() = 0x9b7862ee270ea473
 global _mv_a_5674
 _mv_a_5674:
-    mvA4(t5, wa6, a7, t4)
+    mvA4(wa0, a1, t2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa5, a6, wa7, t4)
 
 # test arm64: mv_a_5701() = 0xd3b0562a03f125b4
 global _mv_a_5701
 _mv_a_5701:
-    mvA4(wa5, wa7, a0, r1)
+    mvA4(wa0, a1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, t7, wa0, a1)
 
 # test arm64: mv_a_5702() = 0x9a6e162777e36319
 global _mv_a_5702
 _mv_a_5702:
-    mvA4(t5, a7, r0, wa2)
+    mvA4(t0, t1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t5, wa7, t0, a2)
 
 # test arm64: mv_a_5703() = 0x5f301a66ebd5a07e
 global _mv_a_5703
 _mv_a_5703:
-    mvA4(a5, t7, a0, t3)
+    mvA4(wa0, t1, wa2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, t5, a7, wa0, t3)
 
 # test arm64: mv_a_5704() = 0x3effa645fc7dde3
 global _mv_a_5704
 _mv_a_5704:
-    mvA4(wa5, a7, wa0, wa4)
+    mvA4(wa0, wa1, a2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, t5, wa7, wa0, a4)
 
 # test arm64: mv_a_5706() = 0x8f6f9ec147ac58ad
 global _mv_a_5706
 _mv_a_5706:
-    mvA4(wa5, wa7, t0, t6)
+    mvA4(t0, r1, a2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, wa5, t7, t0, a6)
 
 # test arm64: mv_a_5710() = 0x4b0a3f0c06c73560
 global _mv_a_5710
 _mv_a_5710:
-    mvA4(wa5, a7, a1, r0)
+    mvA4(a0, r1, t2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t5, t7, r1, a0)
 
 # test arm64: mv_a_5712() = 0xd689e148eeabb02a
 global _mv_a_5712
 _mv_a_5712:
-    mvA4(t5, wa7, a1, a2)
+    mvA4(t0, a1, wa2, wa3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a5, t7, a1, wa2)
 
 # test arm64: mv_a_5713() = 0x9b4be588629ded8f
 global _mv_a_5713
 _mv_a_5713:
-    mvA4(t5, wa7, wa1, t3)
+    mvA4(a0, r1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, wa5, t7, r1, t3)
 
 # test arm64: mv_a_5714() = 0x400bc585d6902af4
 global _mv_a_5714
 _mv_a_5714:
-    mvA4(wa5, t7, t1, wa4)
+    mvA4(wa0, wa1, wa2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa5, wa7, wa1, t4)
 
 # test arm64: mv_a_5716() = 0xcb8b69e2be74a5be
 global _mv_a_5716
 _mv_a_5716:
-    mvA4(wa5, t7, a1, t6)
+    mvA4(t0, wa1, wa2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a5, a7, wa1, wa6)
 
 # test arm64: mv_a_5720() = 0x88aa68737d8f8271
 global _mv_a_5720
 _mv_a_5720:
-    mvA4(wa5, wa7, wa2, a0)
+    mvA4(wa0, r1, t2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa5, t7, t2, wa0)
 
 # test arm64: mv_a_5721() = 0x4d6c4ab2f181bfd6
 global _mv_a_5721
 _mv_a_5721:
-    mvA4(a5, a7, a2, wa1)
+    mvA4(wa0, a1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a5, t7, wa2, a1)
 
 # test arm64: mv_a_5723() = 0xd8ec0eefd9663aa0
 global _mv_a_5723
 _mv_a_5723:
-    mvA4(t5, wa7, t2, wa3)
+    mvA4(t0, a1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, wa7, a2, a3)
 
 # test arm64: mv_a_5724() = 0x7dabeeed4d587805
 global _mv_a_5724
 _mv_a_5724:
-    mvA4(wa5, a7, t2, t4)
+    mvA4(r0, wa1, wa2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa5, a7, wa2, t4)
 
 # test arm64: mv_a_5726() = 0x92b934a353cf2cf
 global _mv_a_5726
 _mv_a_5726:
-    mvA4(a5, wa7, t2, a6)
+    mvA4(wa0, wa1, wa2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t5, a7, wa2, t6)
 
 # test arm64: mv_a_5730() = 0xc4c64d94f457cf82
 global _mv_a_5730
 _mv_a_5730:
-    mvA4(a5, t7, a3, t0)
+    mvA4(r0, r1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t5, a7, t3, r0)
 
 # test arm64: mv_a_5731() = 0x89882fd4684a0ce7
 global _mv_a_5731
 _mv_a_5731:
-    mvA4(t5, a7, a3, t1)
+    mvA4(t0, t1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, t5, a7, t3, t1)
 
 # test arm64: mv_a_5732() = 0x5045efd1dc3c4a4c
 global _mv_a_5732
 _mv_a_5732:
-    mvA4(t5, t7, a3, a2)
+    mvA4(wa0, r1, wa2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, a7, wa3, wa2)
 
 # test arm64: mv_a_5734() = 0xb9c7d40ec420c516
 global _mv_a_5734
 _mv_a_5734:
-    mvA4(wa5, a7, t3, a4)
+    mvA4(r0, r1, t2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t5, t7, a3, t4)
 
 # test arm64: mv_a_5736() = 0x4547786bac053fe0
 global _mv_a_5736
 _mv_a_5736:
-    mvA4(t5, t7, a3, t6)
+    mvA4(a0, r1, wa2, wa3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa5, wa7, wa3, a6)
 
 # test arm64: mv_a_5740() = 0xe86816fc6b201c93
 global _mv_a_5740
 _mv_a_5740:
-    mvA4(t5, wa7, wa4, t0)
+    mvA4(r0, r1, a2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t5, t7, a4, r0)
 
 # test arm64: mv_a_5741() = 0xad29f93bdf1259f8
 global _mv_a_5741
 _mv_a_5741:
-    mvA4(wa5, wa7, t4, wa1)
+    mvA4(t0, wa1, a2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa5, wa7, t4, wa1)
 
 # test arm64: mv_a_5742() = 0x73e7b9395304975d
 global _mv_a_5742
 _mv_a_5742:
-    mvA4(wa5, t7, t4, t2)
+    mvA4(r0, r1, t2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, a5, wa7, wa4, t2)
 
 # test arm64: mv_a_5743() = 0x38a9bd78c6f6d4c2
 global _mv_a_5743
 _mv_a_5743:
-    mvA4(a5, a7, a4, a3)
+    mvA4(a0, wa1, a2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, wa5, t7, t4, a3)
 
 # test arm64: mv_a_5746() = 0x68e941d322cd8cf1
 global _mv_a_5746
 _mv_a_5746:
-    mvA4(wa5, t7, wa4, wa6)
+    mvA4(wa0, a1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa5, wa7, a4, wa6)
 
 # test arm64: mv_a_5760() = 0x62240d2558b0b6b5
 global _mv_a_5760
 _mv_a_5760:
-    mvA4(a5, t7, wa6, r0)
+    mvA4(wa0, r1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa5, wa7, a6, wa0)
 
 # test arm64: mv_a_5761() = 0x26e5ef64cca2f41a
 global _mv_a_5761
 _mv_a_5761:
-    mvA4(t5, wa7, t6, wa1)
+    mvA4(a0, a1, t2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a5, a7, t6, a1)
 
 # test arm64: mv_a_5762() = 0xeda3af624095317f
 global _mv_a_5762
 _mv_a_5762:
-    mvA4(t5, t7, a6, t2)
+    mvA4(a0, t1, wa2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, wa5, t7, a6, wa2)
 
 # test arm64: mv_a_5763() = 0xb265b3a1b4876ee4
 global _mv_a_5763
 _mv_a_5763:
-    mvA4(t5, a7, wa6, t3)
+    mvA4(wa0, a1, t2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a5, t7, wa6, wa3)
 
 # test arm64: mv_a_5764() = 0x5725939f2879ac49
 global _mv_a_5764
 _mv_a_5764:
-    mvA4(t5, a7, a6, t4)
+    mvA4(a0, t1, a2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t5, t7, a6, wa4)
 
 # test arm64: mv_a_6012() = 0x92274510204dc26c
 global _mv_a_6012
 _mv_a_6012:
-    mvA4(a6, r0, a1, a2)
+    mvA4(r0, wa1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a6, r0, wa1, wa2)
 
 # test arm64: mv_a_6013() = 0x56e9494f943fffd1
 global _mv_a_6013
 _mv_a_6013:
-    mvA4(a6, r0, t1, wa3)
+    mvA4(t0, r1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t6, t0, r1, wa3)
 
 # test arm64: mv_a_6014() = 0xfba9294d08323d36
 global _mv_a_6014
 _mv_a_6014:
-    mvA4(t6, a0, t1, t4)
+    mvA4(wa0, t1, wa2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa6, wa0, t1, wa4)
 
 # test arm64: mv_a_6015() = 0xc068eb8c7c247a9b
 global _mv_a_6015
 _mv_a_6015:
-    mvA4(a6, a0, a1, t5)
+    mvA4(wa0, t1, wa2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a6, wa0, t1, wa5)
 
 # test arm64: mv_a_6017() = 0x4be8afc96408f565
 global _mv_a_6017
 _mv_a_6017:
-    mvA4(wa6, r0, t1, t7)
+    mvA4(t0, a1, t2, t3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa6, t0, a1, a7)
 
 # test arm64: mv_a_6021() = 0x909ae7a2323d218
 global _mv_a_6021
 _mv_a_6021:
-    mvA4(a6, a0, wa2, wa1)
+    mvA4(t0, wa1, wa2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t6, t0, wa2, wa1)
 
 # test arm64: mv_a_6023() = 0x948972b70b084ce2
 global _mv_a_6023
 _mv_a_6023:
-    mvA4(a6, wa0, a2, wa3)
+    mvA4(t0, a1, wa2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a6, t0, wa2, a3)
 
 # test arm64: mv_a_6024() = 0x394952b47efa8a47
 global _mv_a_6024
 _mv_a_6024:
-    mvA4(t6, r0, t2, a4)
+    mvA4(wa0, wa1, a2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa6, wa0, a2, t4)
 
 # test arm64: mv_a_6025() = 0xfe0914f3f2ecc7ac
 global _mv_a_6025
 _mv_a_6025:
-    mvA4(t6, a0, t2, t5)
+    mvA4(a0, r1, wa2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa6, a0, wa2, a5)
 
 # test arm64: mv_a_6027() = 0x8988d930dad14276
 global _mv_a_6027
 _mv_a_6027:
-    mvA4(wa6, a0, wa2, t7)
+    mvA4(a0, r1, wa2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a6, a0, wa2, t7)
 
 # test arm64: mv_a_6031() = 0x4525939b99ec1f29
 global _mv_a_6031
 _mv_a_6031:
-    mvA4(a6, t0, a3, a1)
+    mvA4(t0, r1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a6, t0, t3, r1)
 
 # test arm64: mv_a_6032() = 0xbe353990dde5c8e
 global _mv_a_6032
 _mv_a_6032:
-    mvA4(t6, wa0, wa3, t2)
+    mvA4(a0, a1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t6, a0, a3, a2)
 
 # test arm64: mv_a_6034() = 0x756537d5f5c2d758
 global _mv_a_6034
 _mv_a_6034:
-    mvA4(wa6, r0, a3, wa4)
+    mvA4(t0, a1, t2, a3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a6, t0, a3, t4)
 
 # test arm64: mv_a_6035() = 0x3a24fa1569b514bd
 global _mv_a_6035
 _mv_a_6035:
-    mvA4(a6, a0, wa3, wa5)
+    mvA4(t0, wa1, a2, a3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa6, t0, a3, t5)
 
 # test arm64: mv_a_6037() = 0xc5a4be5251998f87
 global _mv_a_6037
 _mv_a_6037:
-    mvA4(a6, wa0, wa3, t7)
+    mvA4(wa0, t1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa6, wa0, t3, a7)
 
 # test arm64: mv_a_6041() = 0x68c75d0310b46c3a
 global _mv_a_6041
 _mv_a_6041:
-    mvA4(a6, a0, t4, r1)
+    mvA4(wa0, r1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, a6, wa0, wa4, r1)
 
 # test arm64: mv_a_6042() = 0x2f851d0084a6a99f
 global _mv_a_6042
 _mv_a_6042:
-    mvA4(a6, r0, wa4, a2)
+    mvA4(r0, r1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa6, r0, a4, t2)
 
 # test arm64: mv_a_6043() = 0xf447213ff898e704
 global _mv_a_6043
 _mv_a_6043:
-    mvA4(t6, t0, a4, a3)
+    mvA4(t0, t1, a2, t3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a6, t0, t4, t3)
 
 # test arm64: mv_a_6045() = 0x5dc6c37ce07d61ce
 global _mv_a_6045
 _mv_a_6045:
-    mvA4(t6, t0, t4, wa5)
+    mvA4(r0, wa1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, r0, wa4, t5)
 
 # test arm64: mv_a_6047() = 0xe94687b9c861dc98
 global _mv_a_6047
 _mv_a_6047:
-    mvA4(a6, wa0, t4, t7)
+    mvA4(wa0, a1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, wa6, wa0, t4, t7)
 
 # test arm64: mv_a_6051() = 0xa4e18824877cb94b
 global _mv_a_6051
 _mv_a_6051:
-    mvA4(t6, r0, wa5, r1)
+    mvA4(r0, t1, a2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a6, r0, wa5, t1)
 
 # test arm64: mv_a_6052() = 0x6b9f4821fb6ef6b0
 global _mv_a_6052
 _mv_a_6052:
-    mvA4(wa6, wa0, t5, wa2)
+    mvA4(a0, r1, t2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa6, a0, t5, t2)
 
 # test arm64: mv_a_6053() = 0x30614c616f613415
 global _mv_a_6053
 _mv_a_6053:
-    mvA4(t6, t0, t5, wa3)
+    mvA4(a0, wa1, t2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, a6, a0, a5, t3)
 
 # test arm64: mv_a_6054() = 0xd5212c5ee353717a
 global _mv_a_6054
 _mv_a_6054:
-    mvA4(a6, r0, wa5, a4)
+    mvA4(wa0, r1, wa2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a6, wa0, t5, wa4)
 
 # test arm64: mv_a_6057() = 0x2560b2db3f2a29a9
 global _mv_a_6057
 _mv_a_6057:
-    mvA4(wa6, r0, wa5, t7)
+    mvA4(t0, a1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t6, t0, a5, wa7)
 
 # test arm64: mv_a_6071() = 0x1e9d96ad750d536d
 global _mv_a_6071
 _mv_a_6071:
-    mvA4(wa6, t0, wa7, wa1)
+    mvA4(t0, t1, wa2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t6, t0, t7, t1)
 
 # test arm64: mv_a_6072() = 0xe55b56aae8ff90d2
 global _mv_a_6072
 _mv_a_6072:
-    mvA4(a6, r0, a7, wa2)
+    mvA4(r0, t1, a2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, r0, wa7, a2)
 
 # test arm64: mv_a_6073() = 0xaa1d5aea5cf1ce37
 global _mv_a_6073
 _mv_a_6073:
-    mvA4(a6, r0, wa7, t3)
+    mvA4(a0, r1, wa2, wa3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, a6, a0, t7, wa3)
 
 # test arm64: mv_a_6074() = 0x4edd3ae7d0e40b9c
 global _mv_a_6074
 _mv_a_6074:
-    mvA4(wa6, a0, wa7, wa4)
+    mvA4(a0, wa1, a2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa6, a0, a7, a4)
 
 # test arm64: mv_a_6075() = 0x139cfd2744d64901
 global _mv_a_6075
 _mv_a_6075:
-    mvA4(a6, a0, a7, a5)
+    mvA4(t0, wa1, wa2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, t0, t7, a5)
 
 # test arm64: mv_a_6102() = 0x4dd4398121b8ca42
 global _mv_a_6102
 _mv_a_6102:
-    mvA4(wa6, wa1, a0, t2)
+    mvA4(wa0, a1, wa2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, a6, a1, wa0, wa2)
 
 # test arm64: mv_a_6103() = 0x12963dc095ab07a7
 global _mv_a_6103
 _mv_a_6103:
-    mvA4(wa6, a1, r0, t3)
+    mvA4(r0, wa1, a2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa6, wa1, r0, wa3)
 
 # test arm64: mv_a_6104() = 0xb7561dbe099d450c
 global _mv_a_6104
 _mv_a_6104:
-    mvA4(wa6, t1, r0, a4)
+    mvA4(wa0, t1, wa2, wa3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a6, t1, wa0, t4)
 
 # test arm64: mv_a_6105() = 0x7c15dffd7d8f8271
 global _mv_a_6105
 _mv_a_6105:
-    mvA4(a6, wa1, a0, a5)
+    mvA4(t0, t1, a2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, t1, t0, a5)
 
 # test arm64: mv_a_6107() = 0x795a43a6573fd3b
 global _mv_a_6107
 _mv_a_6107:
-    mvA4(wa6, a1, a0, t7)
+    mvA4(wa0, t1, a2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a6, t1, wa0, a7)
 
 # test arm64: mv_a_6120() = 0x3c108bcd2764e99a
 global _mv_a_6120
 _mv_a_6120:
-    mvA4(wa6, r1, t2, t0)
+    mvA4(wa0, t1, t2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, a6, t1, t2, wa0)
 
 # test arm64: mv_a_6123() = 0x8c523249833ba1c9
 global _mv_a_6123
 _mv_a_6123:
-    mvA4(wa6, t1, a2, t3)
+    mvA4(t0, a1, wa2, wa3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, a6, a1, wa2, wa3)
 
 # test arm64: mv_a_6124() = 0x31121246f72ddf2e
 global _mv_a_6124
 _mv_a_6124:
-    mvA4(t6, r1, wa2, t4)
+    mvA4(a0, wa1, t2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa6, wa1, t2, t4)
 
 # test arm64: mv_a_6125() = 0xf5d1d4866b201c93
 global _mv_a_6125
 _mv_a_6125:
-    mvA4(a6, wa1, a2, t5)
+    mvA4(a0, a1, wa2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa6, a1, wa2, a5)
 
 # test arm64: mv_a_6127() = 0x815198c35304975d
 global _mv_a_6127
 _mv_a_6127:
-    mvA4(wa6, t1, wa2, t7)
+    mvA4(t0, r1, a2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, r1, a2, wa7)
 
 # test arm64: mv_a_6130() = 0x782c70ee9e2d36ab
 global _mv_a_6130
 _mv_a_6130:
-    mvA4(t6, t1, wa3, wa0)
+    mvA4(a0, t1, wa2, wa3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, t6, t1, wa3, a0)
 
 # test arm64: mv_a_6132() = 0x3ac132b8611b175
 global _mv_a_6132
 _mv_a_6132:
-    mvA4(a6, a1, t3, a2)
+    mvA4(t0, r1, a2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa6, r1, t3, a2)
 
 # test arm64: mv_a_6134() = 0x6d2df7686df62c3f
 global _mv_a_6134
 _mv_a_6134:
-    mvA4(t6, r1, wa3, t4)
+    mvA4(r0, r1, t2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, r1, t3, a4)
 
 # test arm64: mv_a_6135() = 0x31edb9a7e1e869a4
 global _mv_a_6135
 _mv_a_6135:
-    mvA4(wa6, wa1, a3, t5)
+    mvA4(t0, t1, a2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t6, t1, t3, a5)
 
 # test arm64: mv_a_6137() = 0xbd6d7de4c9cce46e
 global _mv_a_6137
 _mv_a_6137:
-    mvA4(wa6, t1, a3, a7)
+    mvA4(t0, a1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, a6, a1, t3, t7)
 
 # test arm64: mv_a_6140() = 0x9bce3a5614f583bc
 global _mv_a_6140
 _mv_a_6140:
-    mvA4(wa6, wa1, a4, wa0)
+    mvA4(t0, a1, t2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa6, a1, wa4, t0)
 
 # test arm64: mv_a_6142() = 0x274ddc92fcd9fe86
 global _mv_a_6142
 _mv_a_6142:
-    mvA4(t6, r1, wa4, wa2)
+    mvA4(t0, wa1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a6, wa1, a4, t2)
 
 # test arm64: mv_a_6143() = 0xec0fe0d270cc3beb
 global _mv_a_6143
 _mv_a_6143:
-    mvA4(t6, wa1, wa4, a3)
+    mvA4(wa0, a1, t2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa6, a1, a4, wa3)
 
 # test arm64: mv_a_6145() = 0x558f830f58b0b6b5
 global _mv_a_6145
 _mv_a_6145:
-    mvA4(wa6, r1, t4, t5)
+    mvA4(t0, wa1, t2, a3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, t6, wa1, wa4, wa5)
 
 # test arm64: mv_a_6147() = 0xe10f474c4095317f
 global _mv_a_6147
 _mv_a_6147:
-    mvA4(t6, r1, a4, a7)
+    mvA4(r0, wa1, a2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa6, wa1, wa4, wa7)
 
 # test arm64: mv_a_6150() = 0xd7e865778bbdd0cd
 global _mv_a_6150
 _mv_a_6150:
-    mvA4(a6, wa1, wa5, a0)
+    mvA4(a0, wa1, wa2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa6, wa1, wa5, a0)
 
 # test arm64: mv_a_6152() = 0x636807b473a24b97
 global _mv_a_6152
 _mv_a_6152:
-    mvA4(t6, a1, a5, wa2)
+    mvA4(wa0, t1, wa2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, t6, t1, wa5, wa2)
 
 # test arm64: mv_a_6153() = 0x282a0bf3e79488fc
 global _mv_a_6153
 _mv_a_6153:
-    mvA4(a6, r1, a5, wa3)
+    mvA4(t0, wa1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, wa1, t5, a3)
 
 # test arm64: mv_a_6154() = 0xcce9ebf15b86c661
 global _mv_a_6154
 _mv_a_6154:
-    mvA4(a6, a1, a5, wa4)
+    mvA4(t0, r1, wa2, t3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa6, r1, t5, t4)
 
 # test arm64: mv_a_6157() = 0x1d29726db75d7e90
 global _mv_a_6157
 _mv_a_6157:
-    mvA4(wa6, wa1, t5, a7)
+    mvA4(r0, t1, wa2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, wa6, t1, t5, t7)
 
 # test arm64: mv_a_6170() = 0x51a47400794e6aef
 global _mv_a_6170
 _mv_a_6170:
-    mvA4(t6, r1, t7, t0)
+    mvA4(a0, t1, t2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t6, t1, t7, a0)
 
 # test arm64: mv_a_6172() = 0xdd24163d6132e5b9
 global _mv_a_6172
 _mv_a_6172:
-    mvA4(wa6, t1, t7, wa2)
+    mvA4(a0, wa1, a2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa6, wa1, a7, a2)
 
 # test arm64: mv_a_6173() = 0xa1e61a7cd525231e
 global _mv_a_6173
 _mv_a_6173:
-    mvA4(a6, r1, wa7, wa3)
+    mvA4(t0, a1, a2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa6, a1, wa7, wa3)
 
 # test arm64: mv_a_6174() = 0x46a5fa7a49176083
 global _mv_a_6174
 _mv_a_6174:
-    mvA4(a6, r1, wa7, wa4)
+    mvA4(wa0, wa1, a2, a3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t6, wa1, a7, t4)
 
 # test arm64: mv_a_6175() = 0xb65bcb9bd099de8
 global _mv_a_6175
 _mv_a_6175:
-    mvA4(a6, t1, a7, wa5)
+    mvA4(wa0, t1, a2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa6, t1, wa7, a5)
 
 # test arm64: mv_a_6201() = 0x8027d7a025f9e1c4
 global _mv_a_6201
 _mv_a_6201:
-    mvA4(a6, t2, r0, t1)
+    mvA4(a0, wa1, t2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t6, t2, a0, wa1)
 
 # test arm64: mv_a_6203() = 0xba79bdd0dde5c8e
 global _mv_a_6203
 _mv_a_6203:
-    mvA4(t6, a2, a0, t3)
+    mvA4(r0, wa1, wa2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a6, wa2, r0, a3)
 
 # test arm64: mv_a_6204() = 0xb0677bda81d099f3
 global _mv_a_6204
 _mv_a_6204:
-    mvA4(wa6, wa2, t0, a4)
+    mvA4(wa0, t1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t6, t2, wa0, t4)
 
 # test arm64: mv_a_6205() = 0x75273e19f5c2d758
 global _mv_a_6205
 _mv_a_6205:
-    mvA4(wa6, wa2, a0, wa5)
+    mvA4(r0, wa1, a2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, t4, t5, a6, wa7, a6, a2, r0, t5)
 
 # test arm64: mv_a_6207() = 0xa70256dda75222
 global _mv_a_6207
 _mv_a_6207:
-    mvA4(wa6, t2, a0, a7)
+    mvA4(a0, r1, wa2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa6, wa2, a0, t7)
 
 # test arm64: mv_a_6210() = 0xf781c08228cff170
 global _mv_a_6210
 _mv_a_6210:
-    mvA4(wa6, t2, r1, a0)
+    mvA4(a0, r1, wa2, a3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa6, wa2, r1, a0)
 
 # test arm64: mv_a_6213() = 0x47c366fe84a6a99f
 global _mv_a_6213
 _mv_a_6213:
-    mvA4(wa6, a2, wa1, t3)
+    mvA4(r0, t1, wa2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa6, wa2, t1, a3)
 
 # test arm64: mv_a_6214() = 0xec8346fbf898e704
 global _mv_a_6214
 _mv_a_6214:
-    mvA4(a6, wa2, r1, wa4)
+    mvA4(wa0, wa1, t2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, wa6, t2, wa1, a4)
 
 # test arm64: mv_a_6215() = 0xb143093b6c8b2469
 global _mv_a_6215
 _mv_a_6215:
-    mvA4(a6, a2, t1, wa5)
+    mvA4(a0, a1, wa2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa6, wa2, a1, wa5)
 
 # test arm64: mv_a_6217() = 0x3cc2cd78546f9f33
 global _mv_a_6217
 _mv_a_6217:
-    mvA4(t6, wa2, wa1, t7)
+    mvA4(wa0, r1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a6, a2, r1, wa7)
 
 # test arm64: mv_a_6230() = 0x713dcf0b16608b92
 global _mv_a_6230
 _mv_a_6230:
-    mvA4(t6, t2, wa3, a0)
+    mvA4(t0, a1, wa2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t6, wa2, wa3, t0)
 
 # test arm64: mv_a_6231() = 0x35ffb14a8a52c8f7
 global _mv_a_6231
 _mv_a_6231:
-    mvA4(a6, a2, t3, t1)
+    mvA4(t0, r1, a2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t6, a2, wa3, r1)
 
 # test arm64: mv_a_6234() = 0x663f5584e6298126
 global _mv_a_6234
 _mv_a_6234:
-    mvA4(t6, t2, wa3, t4)
+    mvA4(a0, r1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa6, wa2, wa3, wa4)
 
 # test arm64: mv_a_6235() = 0x2aff17c45a1bbe8b
 global _mv_a_6235
 _mv_a_6235:
-    mvA4(wa6, t2, a3, t5)
+    mvA4(wa0, a1, wa2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, wa2, wa3, a5)
 
 # test arm64: mv_a_6237() = 0xb67edc0142003955
 global _mv_a_6237
 _mv_a_6237:
-    mvA4(t6, wa2, a3, a7)
+    mvA4(a0, a1, a2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, a2, t3, wa7)
 
 # test arm64: mv_a_6240() = 0x94df98728d28d8a3
 global _mv_a_6240
 _mv_a_6240:
-    mvA4(t6, wa2, t4, t0)
+    mvA4(r0, wa1, t2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa6, t2, a4, r0)
 
 # test arm64: mv_a_6241() = 0x59a17ab2011b1608
 global _mv_a_6241
 _mv_a_6241:
-    mvA4(t6, t2, a4, a1)
+    mvA4(wa0, wa1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, t6, a2, wa4, wa1)
 
 # test arm64: mv_a_6243() = 0xe5213eeee8ff90d2
 global _mv_a_6243
 _mv_a_6243:
-    mvA4(a6, a2, a4, a3)
+    mvA4(wa0, t1, wa2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, wa6, wa2, a4, a3)
 
 # test arm64: mv_a_6245() = 0x4ea0e12bd0e40b9c
 global _mv_a_6245
 _mv_a_6245:
-    mvA4(t6, t2, t4, t5)
+    mvA4(wa0, r1, t2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a6, t2, a4, t5)
 
 # test arm64: mv_a_6247() = 0xda20a568b8c88666
 global _mv_a_6247
 _mv_a_6247:
-    mvA4(t6, t2, a4, wa7)
+    mvA4(wa0, t1, a2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t6, a2, a4, t7)
 
 # test arm64: mv_a_6250() = 0xd0f9c39403f125b4
 global _mv_a_6250
 _mv_a_6250:
-    mvA4(a6, wa2, t5, a0)
+    mvA4(wa0, t1, t2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa6, t2, t5, wa0)
 
 # test arm64: mv_a_6251() = 0x95bba5d377e36319
 global _mv_a_6251
 _mv_a_6251:
-    mvA4(a6, wa2, a5, a1)
+    mvA4(t0, wa1, t2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa6, t2, wa5, wa1)
 
 # test arm64: mv_a_6253() = 0x213b6a105fc7dde3
 global _mv_a_6253
 _mv_a_6253:
-    mvA4(wa6, a2, t5, t3)
+    mvA4(a0, t1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa6, wa2, wa5, wa3)
 
 # test arm64: mv_a_6254() = 0xc5fb4a0dd3ba1b48
 global _mv_a_6254
 _mv_a_6254:
-    mvA4(a6, a2, a5, a4)
+    mvA4(t0, wa1, wa2, t3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, a6, wa2, a5, wa4)
 
 # test arm64: mv_a_6257() = 0x163ad08a2f90d377
 global _mv_a_6257
 _mv_a_6257:
-    mvA4(a6, t2, t5, t7)
+    mvA4(wa0, a1, t2, a3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, t6, t2, wa5, a7)
 
 # test arm64: mv_a_6270() = 0x4ab5d21cf181bfd6
 global _mv_a_6270
 _mv_a_6270:
-    mvA4(wa6, t2, wa7, wa0)
+    mvA4(t0, a1, a2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa6, a2, t7, t0)
 
 # test arm64: mv_a_6271() = 0xf77b45c6573fd3b
 global _mv_a_6271
 _mv_a_6271:
-    mvA4(a6, a2, t7, t1)
+    mvA4(r0, wa1, a2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a6, a2, t7, wa1)
 
 # test arm64: mv_a_6273() = 0x9af778994d587805
 global _mv_a_6273
 _mv_a_6273:
-    mvA4(t6, wa2, wa7, a3)
+    mvA4(t0, wa1, wa2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a6, wa2, t7, a3)
 
 # test arm64: mv_a_6274() = 0x3fb75896c14ab56a
 global _mv_a_6274
 _mv_a_6274:
-    mvA4(t6, wa2, t7, wa4)
+    mvA4(a0, a1, a2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, wa6, a2, t7, t4)
 
 # test arm64: mv_a_6275() = 0x4771ad6353cf2cf
 global _mv_a_6275
 _mv_a_6275:
-    mvA4(a6, a2, wa7, t5)
+    mvA4(r0, wa1, a2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa6, a2, wa7, wa5)
 
 # test arm64: mv_a_6301() = 0x77f0ad329e2d36ab
 global _mv_a_6301
 _mv_a_6301:
-    mvA4(a6, t3, r0, a1)
+    mvA4(a0, a1, a2, wa3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, wa3, a0, a1)
 
 # test arm64: mv_a_6302() = 0x3eae6d30121f7410
 global _mv_a_6302
 _mv_a_6302:
-    mvA4(wa6, t3, wa0, t2)
+    mvA4(t0, r1, a2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, a6, t3, t0, a2)
 
 # test arm64: mv_a_6304() = 0xa830516cfa03eeda
 global _mv_a_6304
 _mv_a_6304:
-    mvA4(t6, wa3, wa0, t4)
+    mvA4(r0, r1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a6, wa3, r0, a4)
 
 # test arm64: mv_a_6305() = 0x6cf013ac6df62c3f
 global _mv_a_6305
 _mv_a_6305:
-    mvA4(wa6, a3, a0, t5)
+    mvA4(wa0, t1, t2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t6, a3, wa0, a5)
 
 # test arm64: mv_a_6307() = 0xf86fd7e955daa709
 global _mv_a_6307
 _mv_a_6307:
-    mvA4(a6, t3, r0, a7)
+    mvA4(wa0, a1, a2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t6, a3, wa0, t7)
 
 # test arm64: mv_a_6310() = 0xef4a9614a1034657
 global _mv_a_6310
 _mv_a_6310:
-    mvA4(wa6, wa3, a1, a0)
+    mvA4(r0, r1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa6, t3, r1, r0)
 
 # test arm64: mv_a_6312() = 0x7aca385188e7c121
 global _mv_a_6312
 _mv_a_6312:
-    mvA4(wa6, wa3, a1, a2)
+    mvA4(a0, wa1, a2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, wa6, wa3, wa1, a2)
 
 # test arm64: mv_a_6314() = 0xe44c1c8e70cc3beb
 global _mv_a_6314
 _mv_a_6314:
-    mvA4(t6, t3, wa1, wa4)
+    mvA4(wa0, r1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, t6, wa3, r1, a4)
 
 # test arm64: mv_a_6315() = 0xa90bdecde4be7950
 global _mv_a_6315
 _mv_a_6315:
-    mvA4(a6, t3, wa1, wa5)
+    mvA4(t0, a1, wa2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, a3, a1, a5)
 
 # test arm64: mv_a_6317() = 0x348ba30acca2f41a
 global _mv_a_6317
 _mv_a_6317:
-    mvA4(wa6, t3, a1, t7)
+    mvA4(a0, a1, a2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t6, wa3, a1, wa7)
 
 # test arm64: mv_a_6320() = 0x2ceabf7c17cb9368
 global _mv_a_6320
 _mv_a_6320:
-    mvA4(a6, t3, t2, a0)
+    mvA4(wa0, wa1, wa2, wa3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a6, wa3, wa2, wa0)
 
 # test arm64: mv_a_6321() = 0xf1aca1bb8bbdd0cd
 global _mv_a_6321
 _mv_a_6321:
-    mvA4(a6, t3, t2, a1)
+    mvA4(a0, wa1, a2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t6, wa3, a2, wa1)
 
 # test arm64: mv_a_6324() = 0x21ec45f5e79488fc
 global _mv_a_6324
 _mv_a_6324:
-    mvA4(t6, t3, wa2, wa4)
+    mvA4(wa0, t1, wa2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t6, t3, wa2, a4)
 
 # test arm64: mv_a_6325() = 0xe6ac08355b86c661
 global _mv_a_6325
 _mv_a_6325:
-    mvA4(a6, t3, t2, a5)
+    mvA4(r0, wa1, wa2, wa3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t6, wa3, wa2, t5)
 
 # test arm64: mv_a_6327() = 0x722bcc72436b412b
 global _mv_a_6327
 _mv_a_6327:
-    mvA4(wa6, a3, a2, t7)
+    mvA4(t0, t1, wa2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, a6, wa3, wa2, t7)
 
 # test arm64: mv_a_6340() = 0x8ca86e05055c2d8a
 global _mv_a_6340
 _mv_a_6340:
-    mvA4(a6, a3, a4, a0)
+    mvA4(a0, r1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a6, a3, t4, a0)
 
 # test arm64: mv_a_6341() = 0x516a5044794e6aef
 global _mv_a_6341
 _mv_a_6341:
-    mvA4(a6, a3, a4, r1)
+    mvA4(wa0, wa1, t2, t3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa6, t3, a4, wa1)
 
 # test arm64: mv_a_6342() = 0x18281041ed40a854
 global _mv_a_6342
 _mv_a_6342:
-    mvA4(t6, t3, wa4, a2)
+    mvA4(r0, r1, a2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa6, t3, wa4, a2)
 
 # test arm64: mv_a_6345() = 0x4669b6be49176083
 global _mv_a_6345
 _mv_a_6345:
-    mvA4(t6, a3, wa4, wa5)
+    mvA4(wa0, r1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t6, wa3, t4, t5)
 
 # test arm64: mv_a_6347() = 0xd1e97afb30fbdb4d
 global _mv_a_6347
 _mv_a_6347:
-    mvA4(wa6, wa3, a4, wa7)
+    mvA4(wa0, a1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, wa3, wa4, t7)
 
 # test arm64: mv_a_6350() = 0xc8c299267c247a9b
 global _mv_a_6350
 _mv_a_6350:
-    mvA4(a6, t3, t5, a0)
+    mvA4(wa0, wa1, t2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t6, t3, a5, wa0)
 
 # test arm64: mv_a_6351() = 0x8d847b65f016b800
 global _mv_a_6351
 _mv_a_6351:
-    mvA4(t6, t3, t5, a1)
+    mvA4(a0, a1, wa2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, a6, t3, wa5, a1)
 
 # test arm64: mv_a_6352() = 0x54423b636408f565
 global _mv_a_6352
 _mv_a_6352:
-    mvA4(wa6, a3, a5, a2)
+    mvA4(wa0, t1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, wa3, a5, a2)
 
 # test arm64: mv_a_6354() = 0xbdc41fa04bed702f
 global _mv_a_6354
 _mv_a_6354:
-    mvA4(wa6, t3, wa5, a4)
+    mvA4(wa0, r1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, wa6, a3, a5, wa4)
 
 # test arm64: mv_a_6357() = 0xe03a61ca7c4285e
 global _mv_a_6357
 _mv_a_6357:
-    mvA4(t6, wa3, t5, wa7)
+    mvA4(t0, wa1, t2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t6, t3, t5, wa7)
 
 # test arm64: mv_a_6370() = 0x427ea7af69b514bd
 global _mv_a_6370
 _mv_a_6370:
-    mvA4(a6, wa3, wa7, r0)
+    mvA4(wa0, t1, t2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, wa6, t3, t7, wa0)
 
 # test arm64: mv_a_6371() = 0x74089eedda75222
 global _mv_a_6371
 _mv_a_6371:
-    mvA4(wa6, wa3, t7, r1)
+    mvA4(a0, r1, t2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, wa6, wa3, t7, r1)
 
 # test arm64: mv_a_6372() = 0xcdfe49ec51998f87
 global _mv_a_6372
 _mv_a_6372:
-    mvA4(t6, wa3, wa7, a2)
+    mvA4(wa0, wa1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, a6, wa3, a7, a2)
 
 # test arm64: mv_a_6374() = 0x37802e29397e0a51
 global _mv_a_6374
 _mv_a_6374:
-    mvA4(wa6, a3, a7, t4)
+    mvA4(t0, r1, a2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, a6, t3, a7, wa4)
 
 # test arm64: mv_a_6375() = 0xfc3ff068ad7047b6
 global _mv_a_6375
 _mv_a_6375:
-    mvA4(a6, a3, wa7, a5)
+    mvA4(a0, wa1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a6, a3, a7, wa5)
 
 # test arm64: mv_a_6401() = 0x5b036b4f16608b92
 global _mv_a_6401
 _mv_a_6401:
-    mvA4(a6, wa4, t0, wa1)
+    mvA4(wa0, t1, a2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t6, wa4, wa0, t1)
 
 # test arm64: mv_a_6402() = 0x21c12b4c8a52c8f7
 global _mv_a_6402
 _mv_a_6402:
-    mvA4(wa6, t4, r0, a2)
+    mvA4(r0, wa1, t2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a6, t4, r0, t2)
 
 # test arm64: mv_a_6403() = 0xe6832f8bfe45065c
 global _mv_a_6403
 _mv_a_6403:
-    mvA4(t6, t4, wa0, t3)
+    mvA4(t0, t1, a2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a6, a4, t0, wa3)
 
 # test arm64: mv_a_6405() = 0x5002d1c8e6298126
 global _mv_a_6405
 _mv_a_6405:
-    mvA4(a6, a4, a0, wa5)
+    mvA4(wa0, r1, wa2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a6, t4, wa0, t5)
 
 # test arm64: mv_a_6407() = 0xdb829605ce0dfbf0
 global _mv_a_6407
 _mv_a_6407:
-    mvA4(t6, wa4, t0, t7)
+    mvA4(wa0, t1, t2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa6, wa4, wa0, a7)
 
 # test arm64: mv_a_6410() = 0xd25d543119369b3e
 global _mv_a_6410
 _mv_a_6410:
-    mvA4(a6, wa4, a1, t0)
+    mvA4(wa0, t1, t2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, a4, t1, wa0)
 
 # test arm64: mv_a_6412() = 0x5ddcf66e011b1608
 global _mv_a_6412
 _mv_a_6412:
-    mvA4(t6, a4, a1, wa2)
+    mvA4(t0, t1, a2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, t6, t4, t1, a2)
 
 # test arm64: mv_a_6413() = 0x229efaad750d536d
 global _mv_a_6413
 _mv_a_6413:
-    mvA4(a6, wa4, r1, t3)
+    mvA4(r0, a1, wa2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, t6, t4, a1, a3)
 
 # test arm64: mv_a_6415() = 0x8c1e9cea5cf1ce37
 global _mv_a_6415
 _mv_a_6415:
-    mvA4(t6, a4, t1, a5)
+    mvA4(a0, t1, wa2, wa3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t6, a4, t1, wa5)
 
 # test arm64: mv_a_6417() = 0x179e612744d64901
 global _mv_a_6417
 _mv_a_6417:
-    mvA4(wa6, wa4, r1, wa7)
+    mvA4(r0, t1, t2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a6, a4, t1, wa7)
 
 # test arm64: mv_a_6420() = 0xffd7d988ffee84f
 global _mv_a_6420
 _mv_a_6420:
-    mvA4(a6, wa4, wa2, a0)
+    mvA4(t0, t1, a2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t6, a4, a2, t0)
 
 # test arm64: mv_a_6421() = 0xd4bf5fd803f125b4
 global _mv_a_6421
 _mv_a_6421:
-    mvA4(wa6, wa4, wa2, wa1)
+    mvA4(r0, a1, a2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa6, t4, a2, a1)
 
 # test arm64: mv_a_6423() = 0x603f2414ebd5a07e
 global _mv_a_6423
 _mv_a_6423:
-    mvA4(t6, wa4, wa2, t3)
+    mvA4(t0, r1, wa2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t6, wa4, wa2, wa3)
 
 # test arm64: mv_a_6425() = 0xc9bec651d3ba1b48
 global _mv_a_6425
 _mv_a_6425:
-    mvA4(wa6, wa4, t2, t5)
+    mvA4(r0, a1, wa2, a3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa6, wa4, wa2, wa5)
 
 # test arm64: mv_a_6427() = 0x553e8a8ebb9e9612
 global _mv_a_6427
 _mv_a_6427:
-    mvA4(t6, a4, wa2, wa7)
+    mvA4(a0, a1, t2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, t6, t4, t2, a7)
 
 # test arm64: mv_a_6430() = 0x4c1962ba06c73560
 global _mv_a_6430
 _mv_a_6430:
-    mvA4(wa6, t4, a3, r0)
+    mvA4(wa0, wa1, wa2, t3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, wa6, wa4, t3, wa0)
 
 # test arm64: mv_a_6431() = 0x10db44f97ab972c5
 global _mv_a_6431
 _mv_a_6431:
-    mvA4(a6, wa4, t3, a1)
+    mvA4(t0, t1, wa2, wa3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, a6, wa4, wa3, t1)
 
 # test arm64: mv_a_6432() = 0xd79904f6eeabb02a
 global _mv_a_6432
 _mv_a_6432:
-    mvA4(t6, wa4, wa3, wa2)
+    mvA4(t0, wa1, t2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t6, wa4, wa3, t2)
 
 # test arm64: mv_a_6435() = 0x5daab734a826859
 global _mv_a_6435
 _mv_a_6435:
-    mvA4(t6, wa4, a3, t5)
+    mvA4(a0, a1, a2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, t6, wa4, a3, a5)
 
 # test arm64: mv_a_6437() = 0x915a6fb03266e323
 global _mv_a_6437
 _mv_a_6437:
-    mvA4(a6, a4, wa3, a7)
+    mvA4(a0, wa1, t2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, wa6, wa4, a3, a7)
 
 # test arm64: mv_a_6450() = 0xabd55742f457cf82
 global _mv_a_6450
 _mv_a_6450:
-    mvA4(wa6, wa4, wa5, wa0)
+    mvA4(r0, a1, wa2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, wa4, t5, r0)
 
 # test arm64: mv_a_6451() = 0x70973982684a0ce7
 global _mv_a_6451
 _mv_a_6451:
-    mvA4(t6, wa4, t5, a1)
+    mvA4(t0, wa1, t2, wa3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, t6, t4, t5, wa1)
 
 # test arm64: mv_a_6452() = 0x3754f97fdc3c4a4c
 global _mv_a_6452
 _mv_a_6452:
-    mvA4(wa6, a4, a5, t2)
+    mvA4(t0, a1, a2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a6, wa4, t5, a2)
 
 # test arm64: mv_a_6453() = 0xfc16fdbf502e87b1
 global _mv_a_6453
 _mv_a_6453:
-    mvA4(t6, wa4, wa5, a3)
+    mvA4(t0, a1, wa2, t3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, wa4, a5, t3)
 
 # test arm64: mv_a_6457() = 0xf11664391ff77d45
 global _mv_a_6457
 _mv_a_6457:
-    mvA4(t6, a4, a5, a7)
+    mvA4(a0, t1, wa2, wa3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, wa6, t4, t5, t7)
 
 # test arm64: mv_a_6470() = 0x259165cbe1e869a4
 global _mv_a_6470
 _mv_a_6470:
-    mvA4(t6, t4, wa7, r0)
+    mvA4(r0, a1, wa2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t6, a4, wa7, r0)
 
 # test arm64: mv_a_6471() = 0xea53480b55daa709
 global _mv_a_6471
 _mv_a_6471:
-    mvA4(a6, a4, t7, t1)
+    mvA4(r0, t1, wa2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, t6, wa4, wa7, t1)
 
 # test arm64: mv_a_6472() = 0xb1110808c9cce46e
 global _mv_a_6472
 _mv_a_6472:
-    mvA4(t6, wa4, wa7, t2)
+    mvA4(a0, r1, a2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, wa6, a4, t7, a2)
 
 # test arm64: mv_a_6473() = 0x75d30c483dbf21d3
 global _mv_a_6473
 _mv_a_6473:
-    mvA4(wa6, a4, t7, wa3)
+    mvA4(t0, a1, t2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, a4, wa7, a3)
 
 # test arm64: mv_a_6475() = 0xdf52ae8525a39c9d
 global _mv_a_6475
 _mv_a_6475:
-    mvA4(a6, wa4, wa7, t5)
+    mvA4(a0, r1, a2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, a6, t4, t7, wa5)
 
 # test arm64: mv_a_6501() = 0x52cacae18e93e079
 global _mv_a_6501
 _mv_a_6501:
-    mvA4(wa6, a5, a0, wa1)
+    mvA4(wa0, r1, a2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t6, wa5, wa0, r1)
 
 # test arm64: mv_a_6502() = 0x19888adf02861dde
 global _mv_a_6502
 _mv_a_6502:
-    mvA4(t6, a5, a0, t2)
+    mvA4(wa0, wa1, a2, t3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a6, wa5, wa0, a2)
 
 # test arm64: mv_a_6503() = 0xde4a8f1e76785b43
 global _mv_a_6503
 _mv_a_6503:
-    mvA4(a6, a5, r0, a3)
+    mvA4(a0, a1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, wa6, a5, a0, t3)
 
 # test arm64: mv_a_6504() = 0x830a6f1bea6a98a8
 global _mv_a_6504
 _mv_a_6504:
-    mvA4(t6, a5, a0, t4)
+    mvA4(wa0, wa1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, t5, wa0, wa4)
 
 # test arm64: mv_a_6507() = 0xd349f598464150d7
 global _mv_a_6507
 _mv_a_6507:
-    mvA4(a6, t5, r0, wa7)
+    mvA4(a0, t1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a6, a5, a0, a7)
 
 # test arm64: mv_a_6510() = 0xca24b3c39169f025
 global _mv_a_6510
 _mv_a_6510:
-    mvA4(t6, t5, a1, a0)
+    mvA4(t0, t1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a6, t5, t1, t0)
 
 # test arm64: mv_a_6512() = 0x55a45600794e6aef
 global _mv_a_6512
 _mv_a_6512:
-    mvA4(t6, t5, t1, t2)
+    mvA4(t0, wa1, wa2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, wa4, a5, t6, wa7, t6, a5, wa1, wa2)
 
 # test arm64: mv_a_6513() = 0x1a665a3fed40a854
 global _mv_a_6513
 _mv_a_6513:
-    mvA4(wa6, wa5, wa1, a3)
+    mvA4(t0, r1, t2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, t6, t5, r1, t3)
 
 # test arm64: mv_a_6514() = 0xbf263a3d6132e5b9
 global _mv_a_6514
 _mv_a_6514:
-    mvA4(a6, a5, a1, a4)
+    mvA4(wa0, a1, t2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t6, t5, a1, t4)
 
 # test arm64: mv_a_6517() = 0xf65c0b9bd099de8
 global _mv_a_6517
 _mv_a_6517:
-    mvA4(a6, t5, a1, t7)
+    mvA4(t0, t1, t2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, wa6, t5, t1, wa7)
 
 # test arm64: mv_a_6520() = 0x7c4dd2b08323d36
 global _mv_a_6520
 _mv_a_6520:
-    mvA4(wa6, a5, a2, t0)
+    mvA4(r0, r1, a2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, a5, a2, r0)
 
 # test arm64: mv_a_6521() = 0xcc86bf6a7c247a9b
 global _mv_a_6521
 _mv_a_6521:
-    mvA4(t6, wa5, wa2, wa1)
+    mvA4(wa0, r1, t2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, a6, wa5, t2, r1)
 
 # test arm64: mv_a_6523() = 0x580683a76408f565
 global _mv_a_6523
 _mv_a_6523:
-    mvA4(wa6, a5, wa2, wa3)
+    mvA4(r0, t1, wa2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa6, wa5, wa2, t3)
 
 # test arm64: mv_a_6524() = 0xfcc663a4d7fb32ca
 global _mv_a_6524
 _mv_a_6524:
-    mvA4(wa6, t5, a2, wa4)
+    mvA4(wa0, a1, wa2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa6, wa5, wa2, a4)
 
 # test arm64: mv_a_6527() = 0x4d05ea2133d1eaf9
 global _mv_a_6527
 _mv_a_6527:
-    mvA4(t6, a5, wa2, t7)
+    mvA4(a0, t1, a2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa6, a5, a2, wa7)
 
 # test arm64: mv_a_6530() = 0x43e0c24c7efa8a47
 global _mv_a_6530
 _mv_a_6530:
-    mvA4(wa6, t5, t3, wa0)
+    mvA4(t0, wa1, t2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, wa6, a5, wa3, t0)
 
 # test arm64: mv_a_6531() = 0x8a2a48bf2ecc7ac
 global _mv_a_6531
 _mv_a_6531:
-    mvA4(wa6, wa5, wa3, a1)
+    mvA4(t0, r1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t6, wa5, t3, r1)
 
 # test arm64: mv_a_6532() = 0xcf60648966df0511
 global _mv_a_6532
 _mv_a_6532:
-    mvA4(wa6, a5, wa3, wa2)
+    mvA4(t0, t1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, t6, t5, t3, wa2)
 
 # test arm64: mv_a_6534() = 0x38e248c64ec37fdb
 global _mv_a_6534
 _mv_a_6534:
-    mvA4(wa6, t5, wa3, wa4)
+    mvA4(t0, t1, wa2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, wa6, wa5, a3, t4)
 
 # test arm64: mv_a_6537() = 0x8921cf42aa9a380a
 global _mv_a_6537
 _mv_a_6537:
-    mvA4(a6, wa5, a3, a7)
+    mvA4(a0, t1, t2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, wa6, wa5, wa3, t7)
 
 # test arm64: mv_a_6540() = 0x67828bb3f5c2d758
 global _mv_a_6540
 _mv_a_6540:
-    mvA4(a6, t5, t4, wa0)
+    mvA4(a0, wa1, wa2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a6, t5, wa4, a0)
 
 # test arm64: mv_a_6541() = 0x2c446df369b514bd
 global _mv_a_6541
 _mv_a_6541:
-    mvA4(a6, t5, t4, t1)
+    mvA4(wa0, r1, t2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, wa4, wa5, t6, wa7, t6, wa5, wa4, r1)
 
 # test arm64: mv_a_6542() = 0xf3022df0dda75222
 global _mv_a_6542
 _mv_a_6542:
-    mvA4(wa6, t5, t4, a2)
+    mvA4(r0, t1, t2, t3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa6, a5, wa4, t2)
 
 # test arm64: mv_a_6543() = 0xb7c4323051998f87
 global _mv_a_6543
 _mv_a_6543:
-    mvA4(wa6, t5, t4, a3)
+    mvA4(wa0, wa1, t2, t3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t6, t5, t4, t3)
 
 # test arm64: mv_a_6547() = 0xacc398aa2162851b
 global _mv_a_6547
 _mv_a_6547:
-    mvA4(t6, t5, wa4, t7)
+    mvA4(r0, r1, a2, wa3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t6, t5, t4, t7)
 
 # test arm64: mv_a_6570() = 0x1d58c55e5a1bbe8b
 global _mv_a_6570
 _mv_a_6570:
-    mvA4(wa6, a5, wa7, r0)
+    mvA4(r0, t1, a2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, a6, t5, t7, r0)
 
 # test arm64: mv_a_6571() = 0xe21aa79dce0dfbf0
 global _mv_a_6571
 _mv_a_6571:
-    mvA4(wa6, wa5, a7, t1)
+    mvA4(wa0, a1, a2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, a6, wa5, wa7, a1)
 
 # test arm64: mv_a_6572() = 0xa8d8679b42003955
 global _mv_a_6572
 _mv_a_6572:
-    mvA4(t6, wa5, a7, a2)
+    mvA4(wa0, t1, wa2, a3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa6, t5, wa7, wa2)
 
 # test arm64: mv_a_6573() = 0x6d9a6bdab5f276ba
 global _mv_a_6573
 _mv_a_6573:
-    mvA4(wa6, a5, wa7, t3)
+    mvA4(t0, r1, a2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t6, a5, a7, t3)
 
 # test arm64: mv_a_6574() = 0x125a4bd829e4b41f
 global _mv_a_6574
 _mv_a_6574:
-    mvA4(a6, a5, wa7, wa4)
+    mvA4(a0, wa1, wa2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, wa6, wa5, a7, a4)
 
 # test arm64: mv_a_6701() = 0x43a4fe907efa8a47
 global _mv_a_6701
 _mv_a_6701:
-    mvA4(a6, wa7, wa0, r1)
+    mvA4(a0, a1, t2, wa3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, t6, a7, a0, a1)
 
 # test arm64: mv_a_6702() = 0xa62be8df2ecc7ac
 global _mv_a_6702
 _mv_a_6702:
-    mvA4(a6, t7, t0, t2)
+    mvA4(a0, a1, t2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, wa6, a7, a0, t2)
 
 # test arm64: mv_a_6703() = 0xcf24c2cd66df0511
 global _mv_a_6703
 _mv_a_6703:
-    mvA4(t6, a7, t0, a3)
+    mvA4(a0, wa1, a2, wa3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, t6, a7, a0, wa3)
 
 # test arm64: mv_a_6704() = 0x73e4a2cadad14276
 global _mv_a_6704
 _mv_a_6704:
-    mvA4(wa6, a7, wa0, wa4)
+    mvA4(r0, t1, wa2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, wa6, a7, r0, a4)
 
 # test arm64: mv_a_6705() = 0x38a4650a4ec37fdb
 global _mv_a_6705
 _mv_a_6705:
-    mvA4(t6, wa7, t0, a5)
+    mvA4(wa0, t1, t2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, wa7, wa0, a5)
 
 # test arm64: mv_a_6710() = 0xbafee77281d099f3
 global _mv_a_6710
 _mv_a_6710:
-    mvA4(a6, a7, a1, t0)
+    mvA4(a0, r1, a2, wa3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, a7, r1, a0)
 
 # test arm64: mv_a_6712() = 0x467e89af69b514bd
 global _mv_a_6712
 _mv_a_6712:
-    mvA4(wa6, wa7, wa1, t2)
+    mvA4(r0, t1, t2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, wa6, t7, t1, t2)
 
 # test arm64: mv_a_6713() = 0xb408deedda75222
 global _mv_a_6713
 _mv_a_6713:
-    mvA4(wa6, t7, a1, wa3)
+    mvA4(t0, wa1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a6, a7, wa1, a3)
 
 # test arm64: mv_a_6714() = 0xb0006dec51998f87
 global _mv_a_6714
 _mv_a_6714:
-    mvA4(a6, a7, wa1, wa4)
+    mvA4(t0, a1, t2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a6, wa7, a1, a4)
 
 # test arm64: mv_a_6715() = 0x74c0302bc58bccec
 global _mv_a_6715
 _mv_a_6715:
-    mvA4(a6, a7, a1, t5)
+    mvA4(a0, wa1, t2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t6, a7, wa1, a5)
 
 # test arm64: mv_a_6720() = 0xf89f10d9f898e704
 global _mv_a_6720
 _mv_a_6720:
-    mvA4(a6, t7, a2, r0)
+    mvA4(t0, wa1, wa2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa6, wa7, wa2, t0)
 
 # test arm64: mv_a_6721() = 0xbd60f3196c8b2469
 global _mv_a_6721
 _mv_a_6721:
-    mvA4(wa6, a7, wa2, r1)
+    mvA4(t0, wa1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, a6, wa7, a2, wa1)
 
 # test arm64: mv_a_6723() = 0x48e0b756546f9f33
 global _mv_a_6723
 _mv_a_6723:
-    mvA4(a6, wa7, wa2, a3)
+    mvA4(wa0, a1, t2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t6, t7, t2, a3)
 
 # test arm64: mv_a_6724() = 0xeda09753c861dc98
 global _mv_a_6724
 _mv_a_6724:
-    mvA4(a6, wa7, t2, a4)
+    mvA4(t0, wa1, a2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t6, t7, a2, wa4)
 
 # test arm64: mv_a_6725() = 0xb26059933c5419fd
 global _mv_a_6725
 _mv_a_6725:
-    mvA4(a6, wa7, t2, t5)
+    mvA4(wa0, t1, a2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa6, wa7, a2, wa5)
 
 # test arm64: mv_a_6730() = 0x34baf5fb6f613415
 global _mv_a_6730
 _mv_a_6730:
-    mvA4(a6, a7, a3, wa0)
+    mvA4(wa0, wa1, a2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t6, t7, t3, wa0)
 
 # test arm64: mv_a_6731() = 0xf97cd83ae353717a
 global _mv_a_6731
 _mv_a_6731:
-    mvA4(a6, wa7, a3, a1)
+    mvA4(t0, r1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, wa4, t5, wa6, wa7, wa6, wa7, t3, r1)
 
 # test arm64: mv_a_6732() = 0xc03a98385745aedf
 global _mv_a_6732
 _mv_a_6732:
-    mvA4(t6, t7, a3, t2)
+    mvA4(r0, t1, wa2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa6, wa7, a3, wa2)
 
 # test arm64: mv_a_6734() = 0x29bc7c753f2a29a9
 global _mv_a_6734
 _mv_a_6734:
-    mvA4(a6, t7, t3, t4)
+    mvA4(wa0, r1, a2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, t6, a7, wa3, t4)
 
 # test arm64: mv_a_6735() = 0xee7c3eb4b31c670e
 global _mv_a_6735
 _mv_a_6735:
-    mvA4(t6, a7, t3, wa5)
+    mvA4(a0, t1, t2, wa3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a6, t7, wa3, t5)
 
 # test arm64: mv_a_6740() = 0x585cbf62e6298126
 global _mv_a_6740
 _mv_a_6740:
-    mvA4(a6, t7, t4, r0)
+    mvA4(a0, a1, a2, a3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t6, t7, t4, a0)
 
 # test arm64: mv_a_6741() = 0x1d1ea1a25a1bbe8b
 global _mv_a_6741
 _mv_a_6741:
-    mvA4(a6, a7, wa4, wa1)
+    mvA4(t0, r1, a2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, t6, wa7, a4, r1)
 
 # test arm64: mv_a_6742() = 0xe3dc619fce0dfbf0
 global _mv_a_6742
 _mv_a_6742:
-    mvA4(wa6, a7, t4, t2)
+    mvA4(a0, a1, wa2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t6, wa7, a4, wa2)
 
 # test arm64: mv_a_6743() = 0xa89e65df42003955
 global _mv_a_6743
 _mv_a_6743:
-    mvA4(wa6, a7, a4, wa3)
+    mvA4(r0, wa1, t2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa6, t7, a4, wa3)
 
 # test arm64: mv_a_6745() = 0x121e081c29e4b41f
 global _mv_a_6745
 _mv_a_6745:
-    mvA4(a6, t7, a4, wa5)
+    mvA4(r0, wa1, t2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, a7, a4, t5)
 
 # test arm64: mv_a_6750() = 0x9476ea845cf1ce37
 global _mv_a_6750
 _mv_a_6750:
-    mvA4(t6, a7, wa5, t0)
+    mvA4(wa0, a1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, t4, a5, wa6, wa7, wa6, wa7, a5, wa0)
 
 # test arm64: mv_a_6751() = 0x5938ccc3d0e40b9c
 global _mv_a_6751
 _mv_a_6751:
-    mvA4(t6, t7, a5, t1)
+    mvA4(t0, a1, t2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a6, a7, a5, a1)
 
 # test arm64: mv_a_6752() = 0x1ff68cc144d64901
 global _mv_a_6752
 _mv_a_6752:
-    mvA4(t6, wa7, a5, a2)
+    mvA4(r0, t1, t2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a6, a7, t5, t2)
 
 # test arm64: mv_a_6753() = 0xe4b89100b8c88666
 global _mv_a_6753
 _mv_a_6753:
-    mvA4(wa6, t7, t5, wa3)
+    mvA4(r0, a1, t2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, wa6, t7, wa5, t3)
 
 # test arm64: mv_a_6754() = 0x897870fe2cbac3cb
 global _mv_a_6754
 _mv_a_6754:
-    mvA4(t6, t7, wa5, a4)
+    mvA4(a0, r1, t2, wa3, a4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, t6, a7, wa5, a4)
 
 # test arm64: mv_a_7012() = 0x1491aa49b5726ff
 global _mv_a_7012
 _mv_a_7012:
-    mvA4(t7, r0, r1, wa2)
+    mvA4(r0, wa1, wa2, wa3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, r0, wa1, wa2)
 
 # test arm64: mv_a_7013() = 0xc60b1ee40f496464
 global _mv_a_7013
 _mv_a_7013:
-    mvA4(a7, a0, t1, wa3)
+    mvA4(t0, a1, a2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t7, t0, a1, t3)
 
 # test arm64: mv_a_7014() = 0x6acafee1833ba1c9
 global _mv_a_7014
 _mv_a_7014:
-    mvA4(t7, r0, t1, wa4)
+    mvA4(r0, wa1, wa2, t3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t7, r0, wa1, t4)
 
 # test arm64: mv_a_7015() = 0x2f8ac120f72ddf2e
 global _mv_a_7015
 _mv_a_7015:
-    mvA4(t7, wa0, t1, wa5)
+    mvA4(a0, a1, t2, wa3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t7, a0, a1, wa5)
 
 # test arm64: mv_a_7016() = 0xf64aa33e6b201c93
 global _mv_a_7016
 _mv_a_7016:
-    mvA4(wa7, wa0, t1, a6)
+    mvA4(a0, t1, a2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t7, a0, t1, t6)
 
 # test arm64: mv_a_7021() = 0x782b840e9e2d36ab
 global _mv_a_7021
 _mv_a_7021:
-    mvA4(t7, a0, wa2, a1)
+    mvA4(wa0, a1, a2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a7, wa0, a2, a1)
 
 # test arm64: mv_a_7023() = 0x3ab484b8611b175
 global _mv_a_7023
 _mv_a_7023:
-    mvA4(a7, a0, a2, t3)
+    mvA4(a0, a1, a2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a7, a0, a2, a3)
 
 # test arm64: mv_a_7024() = 0xa86b2848fa03eeda
 global _mv_a_7024
 _mv_a_7024:
-    mvA4(t7, a0, wa2, wa4)
+    mvA4(wa0, r1, t2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa7, wa0, t2, wa4)
 
 # test arm64: mv_a_7025() = 0x6d2aea886df62c3f
 global _mv_a_7025
 _mv_a_7025:
-    mvA4(a7, t0, t2, a5)
+    mvA4(r0, a1, wa2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, r0, wa2, wa5)
 
 # test arm64: mv_a_7026() = 0x33eacca5e1e869a4
 global _mv_a_7026
 _mv_a_7026:
-    mvA4(wa7, wa0, wa2, t6)
+    mvA4(t0, a1, a2, wa3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, t0, a2, wa6)
 
 # test arm64: mv_a_7031() = 0xb447693014f583bc
 global _mv_a_7031
 _mv_a_7031:
-    mvA4(a7, a0, t3, a1)
+    mvA4(wa0, t1, t2, t3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, t7, wa0, t3, t1)
 
 # test arm64: mv_a_7032() = 0x7b05292d88e7c121
 global _mv_a_7032
 _mv_a_7032:
-    mvA4(a7, r0, wa3, a2)
+    mvA4(r0, wa1, wa2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t7, r0, t3, wa2)
 
 # test arm64: mv_a_7034() = 0xe4870d6a70cc3beb
 global _mv_a_7034
 _mv_a_7034:
-    mvA4(wa7, wa0, t3, t4)
+    mvA4(a0, a1, t2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, a0, t3, a4)
 
 # test arm64: mv_a_7035() = 0xa946cfa9e4be7950
 global _mv_a_7035
 _mv_a_7035:
-    mvA4(a7, t0, wa3, wa5)
+    mvA4(r0, wa1, t2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t7, r0, wa3, a5)
 
 # test arm64: mv_a_7036() = 0x7006b1c758b0b6b5
 global _mv_a_7036
 _mv_a_7036:
-    mvA4(a7, a0, t3, wa6)
+    mvA4(t0, r1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t7, t0, t3, wa6)
 
 # test arm64: mv_a_7041() = 0xd7e932978bbdd0cd
 global _mv_a_7041
 _mv_a_7041:
-    mvA4(t7, r0, wa4, a1)
+    mvA4(a0, wa1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, a7, a0, wa4, wa1)
 
 # test arm64: mv_a_7042() = 0x9ea6f294ffb00e32
 global _mv_a_7042
 _mv_a_7042:
-    mvA4(t7, r0, t4, t2)
+    mvA4(a0, wa1, t2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa7, a0, t4, t2)
 
 # test arm64: mv_a_7043() = 0x6368f6d473a24b97
 global _mv_a_7043
 _mv_a_7043:
-    mvA4(t7, wa0, t4, wa3)
+    mvA4(wa0, t1, t2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa7, wa0, t4, wa3)
 
 # test arm64: mv_a_7045() = 0xcce899115b86c661
 global _mv_a_7045
 _mv_a_7045:
-    mvA4(a7, a0, t4, a5)
+    mvA4(r0, wa1, a2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa7, r0, wa4, wa5)
 
 # test arm64: mv_a_7046() = 0x93a87b2ecf7903c6
 global _mv_a_7046
 _mv_a_7046:
-    mvA4(a7, wa0, t4, a6)
+    mvA4(a0, r1, t2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa7, a0, a4, wa6)
 
 # test arm64: mv_a_7051() = 0x14035db902861dde
 global _mv_a_7051
 _mv_a_7051:
-    mvA4(t7, wa0, a5, a1)
+    mvA4(r0, r1, a2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa7, r0, t5, r1)
 
 # test arm64: mv_a_7052() = 0xdac11db676785b43
 global _mv_a_7052
 _mv_a_7052:
-    mvA4(a7, t0, a5, a2)
+    mvA4(a0, t1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, a0, wa5, a2)
 
 # test arm64: mv_a_7053() = 0x9f8321f5ea6a98a8
 global _mv_a_7053
 _mv_a_7053:
-    mvA4(wa7, t0, a5, wa3)
+    mvA4(wa0, a1, wa2, wa3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t7, wa0, t5, wa3)
 
 # test arm64: mv_a_7054() = 0x444301f35e5cd60d
 global _mv_a_7054
 _mv_a_7054:
-    mvA4(a7, wa0, a5, t4)
+    mvA4(r0, a1, t2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a7, r0, t5, a4)
 
 # test arm64: mv_a_7056() = 0xcfc2a650464150d7
 global _mv_a_7056
 _mv_a_7056:
-    mvA4(a7, a0, a5, a6)
+    mvA4(r0, r1, a2, a3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, r0, a5, t6)
 
 # test arm64: mv_a_7061() = 0x51a528c0794e6aef
 global _mv_a_7061
 _mv_a_7061:
-    mvA4(wa7, wa0, wa6, a1)
+    mvA4(r0, t1, wa2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a7, r0, t6, t1)
 
 # test arm64: mv_a_7062() = 0x1862e8bded40a854
 global _mv_a_7062
 _mv_a_7062:
-    mvA4(t7, t0, wa6, t2)
+    mvA4(wa0, t1, a2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, wa0, t6, a2)
 
 # test arm64: mv_a_7063() = 0xdd24ecfd6132e5b9
 global _mv_a_7063
 _mv_a_7063:
-    mvA4(wa7, t0, a6, t3)
+    mvA4(wa0, a1, wa2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa7, wa0, a6, wa3)
 
 # test arm64: mv_a_7064() = 0x81e4ccfad525231e
 global _mv_a_7064
 _mv_a_7064:
-    mvA4(wa7, wa0, t6, t4)
+    mvA4(t0, wa1, a2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a7, t0, a6, wa4)
 
 # test arm64: mv_a_7065() = 0x46a48f3a49176083
 global _mv_a_7065
 _mv_a_7065:
-    mvA4(t7, t0, wa6, t5)
+    mvA4(wa0, r1, a2, t3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a7, wa0, a6, a5)
 
 # test arm64: mv_a_7102() = 0xbcf60f159cc22ed5
 global _mv_a_7102
 _mv_a_7102:
-    mvA4(wa7, r1, a0, a2)
+    mvA4(a0, wa1, a2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a7, wa1, a0, a2)
 
 # test arm64: mv_a_7103() = 0x81b8135510b46c3a
 global _mv_a_7103
 _mv_a_7103:
-    mvA4(wa7, wa1, r0, a3)
+    mvA4(r0, t1, a2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a7, t1, r0, a3)
 
 # test arm64: mv_a_7104() = 0x2677f35284a6a99f
 global _mv_a_7104
 _mv_a_7104:
-    mvA4(wa7, wa1, a0, wa4)
+    mvA4(a0, t1, t2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa7, t1, a0, a4)
 
 # test arm64: mv_a_7105() = 0xeb37b591f898e704
 global _mv_a_7105
 _mv_a_7105:
-    mvA4(wa7, r1, wa0, a5)
+    mvA4(t0, t1, a2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, a7, t1, t0, a5)
 
 # test arm64: mv_a_7106() = 0xb1f797af6c8b2469
 global _mv_a_7106
 _mv_a_7106:
-    mvA4(a7, r1, a0, wa6)
+    mvA4(wa0, a1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t7, a1, wa0, a6)
 
 # test arm64: mv_a_7120() = 0xab326161a26e4e2d
 global _mv_a_7120
 _mv_a_7120:
-    mvA4(t7, r1, a2, r0)
+    mvA4(r0, r1, wa2, t3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa7, r1, wa2, r0)
 
 # test arm64: mv_a_7123() = 0xfb7407ddfe45065c
 global _mv_a_7123
 _mv_a_7123:
-    mvA4(t7, wa1, wa2, a3)
+    mvA4(t0, t1, t2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, t1, t2, wa3)
 
 # test arm64: mv_a_7124() = 0xa033e7db723743c1
 global _mv_a_7124
 _mv_a_7124:
-    mvA4(t7, wa1, a2, a4)
+    mvA4(a0, a1, wa2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa7, a1, wa2, t4)
 
 # test arm64: mv_a_7125() = 0x64f3aa1ae6298126
 global _mv_a_7125
 _mv_a_7125:
-    mvA4(wa7, a1, a2, t5)
+    mvA4(t0, r1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t7, r1, wa2, t5)
 
 # test arm64: mv_a_7126() = 0x2bb38c385a1bbe8b
 global _mv_a_7126
 _mv_a_7126:
-    mvA4(t7, a1, t2, a6)
+    mvA4(r0, t1, t2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, t7, t1, t2, wa6)
 
 # test arm64: mv_a_7130() = 0xe74e468319369b3e
 global _mv_a_7130
 _mv_a_7130:
-    mvA4(wa7, wa1, wa3, a0)
+    mvA4(a0, t1, wa2, a3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa7, t1, a3, a0)
 
 # test arm64: mv_a_7132() = 0x72cde8c0011b1608
 global _mv_a_7132
 _mv_a_7132:
-    mvA4(t7, r1, a3, wa2)
+    mvA4(t0, a1, t2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, a1, a3, t2)
 
 # test arm64: mv_a_7134() = 0xdc4fccfce8ff90d2
 global _mv_a_7134
 _mv_a_7134:
-    mvA4(t7, a1, wa3, t4)
+    mvA4(a0, wa1, a2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t7, wa1, t3, a4)
 
 # test arm64: mv_a_7135() = 0xa10f8f3c5cf1ce37
 global _mv_a_7135
 _mv_a_7135:
-    mvA4(a7, r1, a3, a5)
+    mvA4(t0, wa1, t2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a7, wa1, t3, t5)
 
 # test arm64: mv_a_7136() = 0x67cf7159d0e40b9c
 global _mv_a_7136
 _mv_a_7136:
-    mvA4(wa7, wa1, a3, t6)
+    mvA4(a0, a1, a2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t7, a1, wa3, wa6)
 
 # test arm64: mv_a_7140() = 0xaf00fea8ffee84f
 global _mv_a_7140
 _mv_a_7140:
-    mvA4(t7, wa1, a4, a0)
+    mvA4(a0, t1, a2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, t4, t5, wa6, t7, t7, t1, t4, a0)
 
 # test arm64: mv_a_7142() = 0x966fb22777e36319
 global _mv_a_7142
 _mv_a_7142:
-    mvA4(t7, r1, a4, t2)
+    mvA4(t0, t1, wa2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t7, t1, wa4, wa2)
 
 # test arm64: mv_a_7143() = 0x5b31b666ebd5a07e
 global _mv_a_7143
 _mv_a_7143:
-    mvA4(a7, r1, wa4, a3)
+    mvA4(t0, t1, t2, a3, wa4, a5, a6, a7, a0, a1, a2, a3, wa4, a5, a6, a7, a7, t1, wa4, a3)
 
 # test arm64: mv_a_7145() = 0xc4b158a3d3ba1b48
 global _mv_a_7145
 _mv_a_7145:
-    mvA4(t7, wa1, wa4, t5)
+    mvA4(r0, a1, t2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, a7, a1, wa4, wa5)
 
 # test arm64: mv_a_7146() = 0x8b713ac147ac58ad
 global _mv_a_7146
 _mv_a_7146:
-    mvA4(a7, wa1, a4, a6)
+    mvA4(wa0, a1, t2, t3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa7, a1, a4, t6)
 
 # test arm64: mv_a_7150() = 0x470a3b0c06c73560
 global _mv_a_7150
 _mv_a_7150:
-    mvA4(t7, wa1, t5, t0)
+    mvA4(t0, r1, a2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, wa4, t5, a6, a7, a7, r1, t5, t0)
 
 # test arm64: mv_a_7152() = 0xd289dd48eeabb02a
 global _mv_a_7152
 _mv_a_7152:
-    mvA4(a7, wa1, t5, t2)
+    mvA4(r0, wa1, wa2, a3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a7, wa1, t5, wa2)
 
 # test arm64: mv_a_7153() = 0x974be188629ded8f
 global _mv_a_7153
 _mv_a_7153:
-    mvA4(wa7, r1, a5, wa3)
+    mvA4(a0, t1, t2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, wa4, a5, wa6, t7, t7, t1, a5, wa3)
 
 # test arm64: mv_a_7154() = 0x3c0bc185d6902af4
 global _mv_a_7154
 _mv_a_7154:
-    mvA4(wa7, a1, wa5, t4)
+    mvA4(r0, r1, t2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, r1, a5, a4)
 
 # test arm64: mv_a_7156() = 0xc78b65e2be74a5be
 global _mv_a_7156
 _mv_a_7156:
-    mvA4(t7, t1, wa5, wa6)
+    mvA4(r0, t1, t2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a7, t1, wa5, a6)
 
 # test arm64: mv_a_7160() = 0x84ac06137d8f8271
 global _mv_a_7160
 _mv_a_7160:
-    mvA4(a7, r1, wa6, r0)
+    mvA4(t0, a1, a2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, a1, wa6, t0)
 
 # test arm64: mv_a_7162() = 0x102ba8506573fd3b
 global _mv_a_7162
 _mv_a_7162:
-    mvA4(wa7, wa1, t6, t2)
+    mvA4(wa0, wa1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa7, wa1, t6, wa2)
 
 # test arm64: mv_a_7163() = 0xd4edac8fd9663aa0
 global _mv_a_7163
 _mv_a_7163:
-    mvA4(a7, t1, t6, a3)
+    mvA4(r0, r1, wa2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, a7, r1, wa6, a3)
 
 # test arm64: mv_a_7164() = 0x79ad8c8d4d587805
 global _mv_a_7164
 _mv_a_7164:
-    mvA4(t7, t1, t6, t4)
+    mvA4(t0, wa1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, wa1, a6, a4)
 
 # test arm64: mv_a_7165() = 0x3e6d4eccc14ab56a
 global _mv_a_7165
 _mv_a_7165:
-    mvA4(t7, wa1, t6, wa5)
+    mvA4(t0, a1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, a1, a6, a5)
 
 # test arm64: mv_a_7201() = 0xef49ad34a1034657
 global _mv_a_7201
 _mv_a_7201:
-    mvA4(a7, t2, wa0, a1)
+    mvA4(a0, wa1, t2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa7, t2, a0, wa1)
 
 # test arm64: mv_a_7203() = 0x7ac9717188e7c121
 global _mv_a_7203
 _mv_a_7203:
-    mvA4(a7, wa2, r0, t3)
+    mvA4(t0, a1, t2, a3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, wa5, wa6, t7, t7, t2, t0, a3)
 
 # test arm64: mv_a_7204() = 0x1f89516efcd9fe86
 global _mv_a_7204
 _mv_a_7204:
-    mvA4(a7, t2, wa0, wa4)
+    mvA4(t0, t1, t2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, t2, t0, a4)
 
 # test arm64: mv_a_7205() = 0xe44913ae70cc3beb
 global _mv_a_7205
 _mv_a_7205:
-    mvA4(wa7, wa2, r0, t5)
+    mvA4(a0, t1, t2, a3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a7, t2, a0, wa5)
 
 # test arm64: mv_a_7206() = 0xab08f5cbe4be7950
 global _mv_a_7206
 _mv_a_7206:
-    mvA4(wa7, wa2, r0, t6)
+    mvA4(wa0, a1, t2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, wa7, t2, wa0, a6)
 
 # test arm64: mv_a_7210() = 0x66a39616a3d95603
 global _mv_a_7210
 _mv_a_7210:
-    mvA4(a7, a2, t1, r0)
+    mvA4(t0, wa1, a2, t3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a7, a2, wa1, t0)
 
 # test arm64: mv_a_7213() = 0xb6e53c92ffb00e32
 global _mv_a_7213
 _mv_a_7213:
-    mvA4(a7, t2, r1, a3)
+    mvA4(t0, a1, t2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t7, t2, a1, wa3)
 
 # test arm64: mv_a_7214() = 0x5ba51c9073a24b97
 global _mv_a_7214
 _mv_a_7214:
-    mvA4(t7, a2, wa1, a4)
+    mvA4(a0, t1, t2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa7, t2, t1, a4)
 
 # test arm64: mv_a_7215() = 0x2064decfe79488fc
 global _mv_a_7215
 _mv_a_7215:
-    mvA4(t7, a2, t1, t5)
+    mvA4(t0, a1, wa2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa7, wa2, a1, wa5)
 
 # test arm64: mv_a_7216() = 0xe724c0ed5b86c661
 global _mv_a_7216
 _mv_a_7216:
-    mvA4(t7, wa2, t1, wa6)
+    mvA4(t0, t1, wa2, t3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a7, wa2, t1, a6)
 
 # test arm64: mv_a_7230() = 0xe05fa49f9169f025
 global _mv_a_7230
 _mv_a_7230:
-    mvA4(a7, t2, a3, t0)
+    mvA4(a0, t1, a2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t7, a2, a3, a0)
 
 # test arm64: mv_a_7231() = 0xa52186df055c2d8a
 global _mv_a_7231
 _mv_a_7231:
-    mvA4(a7, a2, wa3, a1)
+    mvA4(r0, wa1, t2, a3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t7, t2, a3, wa1)
 
 # test arm64: mv_a_7234() = 0xd5612b196132e5b9
 global _mv_a_7234
 _mv_a_7234:
-    mvA4(a7, t2, t3, t4)
+    mvA4(r0, wa1, t2, wa3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a7, t2, wa3, t4)
 
 # test arm64: mv_a_7235() = 0x9a20ed58d525231e
 global _mv_a_7235
 _mv_a_7235:
-    mvA4(t7, wa2, t3, wa5)
+    mvA4(t0, t1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, t4, t5, wa6, a7, a7, t2, t3, t5)
 
 # test arm64: mv_a_7236() = 0x60e0cf7649176083
 global _mv_a_7236
 _mv_a_7236:
-    mvA4(a7, wa2, a3, a6)
+    mvA4(a0, wa1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, a7, t2, a3, wa6)
 
 # test arm64: mv_a_7240() = 0x4016e0708323d36
 global _mv_a_7240
 _mv_a_7240:
-    mvA4(t7, wa2, a4, r0)
+    mvA4(t0, r1, a2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, a7, a2, wa4, t0)
 
 # test arm64: mv_a_7241() = 0xc8c350467c247a9b
 global _mv_a_7241
 _mv_a_7241:
-    mvA4(wa7, wa2, wa4, a1)
+    mvA4(r0, a1, a2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a2, a4, a1)
 
 # test arm64: mv_a_7243() = 0x544314836408f565
 global _mv_a_7243
 _mv_a_7243:
-    mvA4(wa7, t2, t4, t3)
+    mvA4(wa0, t1, a2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a2, a4, t3)
 
 # test arm64: mv_a_7245() = 0xbdc2b6c04bed702f
 global _mv_a_7245
 _mv_a_7245:
-    mvA4(t7, a2, a4, a5)
+    mvA4(wa0, wa1, t2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa7, t2, t4, t5)
 
 # test arm64: mv_a_7246() = 0x848298ddbfdfad94
 global _mv_a_7246
 _mv_a_7246:
-    mvA4(a7, t2, a4, t6)
+    mvA4(r0, wa1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, a2, t4, a6)
 
 # test arm64: mv_a_7250() = 0x401b99287efa8a47
 global _mv_a_7250
 _mv_a_7250:
-    mvA4(t7, a2, a5, t0)
+    mvA4(wa0, wa1, t2, t3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, a7, t2, t5, wa0)
 
 # test arm64: mv_a_7251() = 0x4dd7b67f2ecc7ac
 global _mv_a_7251
 _mv_a_7251:
-    mvA4(wa7, a2, wa5, a1)
+    mvA4(a0, r1, a2, wa3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t7, a2, a5, r1)
 
 # test arm64: mv_a_7253() = 0x905d3fa4dad14276
 global _mv_a_7253
 _mv_a_7253:
-    mvA4(t7, t2, wa5, a3)
+    mvA4(t0, t1, a2, a3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa7, a2, t5, a3)
 
 # test arm64: mv_a_7254() = 0x351d1fa24ec37fdb
 global _mv_a_7254
 _mv_a_7254:
-    mvA4(wa7, a2, wa5, t4)
+    mvA4(r0, r1, t2, t3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t7, t2, a5, a4)
 
 # test arm64: mv_a_7256() = 0xc09cc3ff36a7faa5
 global _mv_a_7256
 _mv_a_7256:
-    mvA4(wa7, wa2, a5, t6)
+    mvA4(t0, a1, t2, a3, t4, t5, t6, t7, a0, a1, a2, a3, t4, t5, t6, t7, t7, t2, t5, t6)
 
 # test arm64: mv_a_7260() = 0x7dbd642ff5c2d758
 global _mv_a_7260
 _mv_a_7260:
-    mvA4(wa7, t2, a6, r0)
+    mvA4(a0, r1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, a7, wa2, wa6, a0)
 
 # test arm64: mv_a_7261() = 0x427f466f69b514bd
 global _mv_a_7261
 _mv_a_7261:
-    mvA4(a7, a2, t6, wa1)
+    mvA4(t0, a1, wa2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t7, wa2, wa6, a1)
 
 # test arm64: mv_a_7263() = 0xcdff0aac51998f87
 global _mv_a_7263
 _mv_a_7263:
-    mvA4(a7, wa2, wa6, t3)
+    mvA4(t0, t1, t2, wa3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa7, t2, t6, wa3)
 
 # test arm64: mv_a_7264() = 0x72beeaa9c58bccec
 global _mv_a_7264
 _mv_a_7264:
-    mvA4(t7, wa2, a6, a4)
+    mvA4(r0, t1, t2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t7, t2, t6, a4)
 
 # test arm64: mv_a_7265() = 0x377eace9397e0a51
 global _mv_a_7265
 _mv_a_7265:
-    mvA4(t7, wa2, wa6, wa5)
+    mvA4(t0, a1, t2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a7, t2, t6, a5)
 
 # test arm64: mv_a_7301() = 0xe71282c719369b3e
 global _mv_a_7301
 _mv_a_7301:
-    mvA4(t7, a3, r0, a1)
+    mvA4(a0, a1, t2, t3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t7, t3, a0, a1)
 
 # test arm64: mv_a_7302() = 0xadd042c48d28d8a3
 global _mv_a_7302
 _mv_a_7302:
-    mvA4(wa7, wa3, r0, t2)
+    mvA4(r0, a1, wa2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a7, wa3, r0, wa2)
 
 # test arm64: mv_a_7304() = 0x17522701750d536d
 global _mv_a_7304
 _mv_a_7304:
-    mvA4(a7, t3, r0, wa4)
+    mvA4(wa0, a1, t2, a3, wa4, t5, t6, t7, a0, a1, a2, a3, wa4, t5, t6, t7, t7, a3, wa0, wa4)
 
 # test arm64: mv_a_7305() = 0xdc11e940e8ff90d2
 global _mv_a_7305
 _mv_a_7305:
-    mvA4(a7, a3, r0, wa5)
+    mvA4(a0, t1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, t3, a0, a5)
 
 # test arm64: mv_a_7306() = 0xa2d1cb5e5cf1ce37
 global _mv_a_7306
 _mv_a_7306:
-    mvA4(t7, a3, t0, wa6)
+    mvA4(r0, t1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a7, t3, r0, t6)
 
 # test arm64: mv_a_7310() = 0x5e6c6ba91c0caaea
 global _mv_a_7310
 _mv_a_7310:
-    mvA4(t7, a3, wa1, wa0)
+    mvA4(t0, t1, a2, a3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa7, a3, t1, t0)
 
 # test arm64: mv_a_7312() = 0xe9ec0de603f125b4
 global _mv_a_7312
 _mv_a_7312:
-    mvA4(a7, t3, a1, wa2)
+    mvA4(wa0, t1, t2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa7, wa3, t1, t2)
 
 # test arm64: mv_a_7314() = 0x536df222ebd5a07e
 global _mv_a_7314
 _mv_a_7314:
-    mvA4(wa7, a3, a1, a4)
+    mvA4(a0, t1, a2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, t3, t1, t4)
 
 # test arm64: mv_a_7315() = 0x182db4625fc7dde3
 global _mv_a_7315
 _mv_a_7315:
-    mvA4(a7, a3, wa1, a5)
+    mvA4(t0, a1, t2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t7, a3, a1, t5)
 
 # test arm64: mv_a_7316() = 0xdeed967fd3ba1b48
 global _mv_a_7316
 _mv_a_7316:
-    mvA4(wa7, a3, wa1, t6)
+    mvA4(r0, r1, a2, a3, t4, a5, a6, t7, a0, a1, a2, a3, t4, a5, a6, t7, t7, a3, r1, a6)
 
 # test arm64: mv_a_7320() = 0x9c0c951092d4f7fb
 global _mv_a_7320
 _mv_a_7320:
-    mvA4(a7, t3, a2, wa0)
+    mvA4(r0, wa1, wa2, t3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, t7, t3, wa2, r0)
 
 # test arm64: mv_a_7321() = 0x60ce775006c73560
 global _mv_a_7321
 _mv_a_7321:
-    mvA4(t7, a3, wa2, wa1)
+    mvA4(a0, r1, a2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, wa4, t5, wa6, t7, t7, wa3, a2, r1)
 
 # test arm64: mv_a_7324() = 0x910e1b8a629ded8f
 global _mv_a_7324
 _mv_a_7324:
-    mvA4(wa7, a3, t2, wa4)
+    mvA4(a0, t1, a2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, a3, a2, a4)
 
 # test arm64: mv_a_7325() = 0x55cdddc9d6902af4
 global _mv_a_7325
 _mv_a_7325:
-    mvA4(t7, wa3, wa2, a5)
+    mvA4(t0, wa1, a2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa7, t3, a2, t5)
 
 # test arm64: mv_a_7326() = 0x1c8dbfe74a826859
 global _mv_a_7326
 _mv_a_7326:
-    mvA4(a7, wa3, wa2, a6)
+    mvA4(a0, a1, wa2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa7, t3, wa2, a6)
 
 # test arm64: mv_a_7340() = 0xfbca43998065921d
 global _mv_a_7340
 _mv_a_7340:
-    mvA4(a7, t3, a4, r0)
+    mvA4(a0, wa1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t7, a3, a4, a0)
 
 # test arm64: mv_a_7341() = 0xc08c25d8f457cf82
 global _mv_a_7341
 _mv_a_7341:
-    mvA4(a7, a3, a4, t1)
+    mvA4(a0, a1, wa2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t7, t3, wa4, a1)
 
 # test arm64: mv_a_7342() = 0x8749e5d6684a0ce7
 global _mv_a_7342
 _mv_a_7342:
-    mvA4(t7, a3, wa4, a2)
+    mvA4(t0, t1, a2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, wa7, a3, t4, a2)
 
 # test arm64: mv_a_7345() = 0xb58b8c52c420c516
 global _mv_a_7345
 _mv_a_7345:
-    mvA4(wa7, a3, t4, t5)
+    mvA4(r0, r1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t7, a3, a4, t5)
 
 # test arm64: mv_a_7346() = 0x7c4b6e703813027b
 global _mv_a_7346
 _mv_a_7346:
-    mvA4(t7, t3, t4, wa6)
+    mvA4(wa0, r1, a2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, wa7, a3, a4, wa6)
 
 # test arm64: mv_a_7350() = 0x37e46ebaf72ddf2e
 global _mv_a_7350
 _mv_a_7350:
-    mvA4(wa7, wa3, a5, r0)
+    mvA4(wa0, a1, t2, a3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a7, a3, a5, wa0)
 
 # test arm64: mv_a_7351() = 0xfca650fa6b201c93
 global _mv_a_7351
 _mv_a_7351:
-    mvA4(wa7, a3, a5, r1)
+    mvA4(t0, a1, a2, t3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a7, t3, a5, a1)
 
 # test arm64: mv_a_7352() = 0xc36410f7df1259f8
 global _mv_a_7352
 _mv_a_7352:
-    mvA4(t7, t3, t5, wa2)
+    mvA4(r0, t1, t2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, a7, a3, wa5, t2)
 
 # test arm64: mv_a_7354() = 0x2ce5f534c6f6d4c2
 global _mv_a_7354
 _mv_a_7354:
-    mvA4(wa7, wa3, wa5, a4)
+    mvA4(wa0, r1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, a3, a5, t4)
 
 # test arm64: mv_a_7356() = 0xb8659991aedb4f8c
 global _mv_a_7356
 _mv_a_7356:
-    mvA4(a7, t3, a5, wa6)
+    mvA4(a0, wa1, wa2, wa3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa7, wa3, a5, wa6)
 
 # test arm64: mv_a_7360() = 0x758639c26df62c3f
 global _mv_a_7360
 _mv_a_7360:
-    mvA4(wa7, wa3, wa6, r0)
+    mvA4(t0, a1, t2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t7, a3, t6, t0)
 
 # test arm64: mv_a_7361() = 0x3a481c01e1e869a4
 global _mv_a_7361
 _mv_a_7361:
-    mvA4(a7, wa3, wa6, a1)
+    mvA4(a0, t1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t7, t3, wa6, t1)
 
 # test arm64: mv_a_7362() = 0x105dbff55daa709
 global _mv_a_7362
 _mv_a_7362:
-    mvA4(wa7, t3, wa6, a2)
+    mvA4(t0, t1, t2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, wa3, t6, t2)
 
 # test arm64: mv_a_7364() = 0x6a87c03c3dbf21d3
 global _mv_a_7364
 _mv_a_7364:
-    mvA4(a7, t3, t6, a4)
+    mvA4(a0, a1, a2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa7, a3, wa6, a4)
 
 # test arm64: mv_a_7365() = 0x2f47827bb1b15f38
 global _mv_a_7365
 _mv_a_7365:
-    mvA4(t7, wa3, wa6, t5)
+    mvA4(a0, r1, wa2, wa3, t4, a5, wa6, t7, a0, a1, a2, a3, t4, a5, wa6, t7, t7, wa3, wa6, a5)
 
 # test arm64: mv_a_7401() = 0xca2540e39169f025
 global _mv_a_7401
 _mv_a_7401:
-    mvA4(wa7, wa4, r0, wa1)
+    mvA4(wa0, wa1, t2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, wa4, a5, wa6, wa7, wa7, wa4, wa0, wa1)
 
 # test arm64: mv_a_7402() = 0x90e300e1055c2d8a
 global _mv_a_7402
 _mv_a_7402:
-    mvA4(a7, t4, wa0, a2)
+    mvA4(t0, t1, wa2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t7, t4, t0, wa2)
 
 # test arm64: mv_a_7403() = 0x55a50520794e6aef
 global _mv_a_7403
 _mv_a_7403:
-    mvA4(a7, t4, t0, a3)
+    mvA4(r0, t1, t2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, t4, r0, wa3)
 
 # test arm64: mv_a_7405() = 0xbf24a75d6132e5b9
 global _mv_a_7405
 _mv_a_7405:
-    mvA4(wa7, a4, wa0, wa5)
+    mvA4(t0, r1, t2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, a4, t0, t5)
 
 # test arm64: mv_a_7406() = 0x85e4897ad525231e
 global _mv_a_7406
 _mv_a_7406:
-    mvA4(a7, wa4, r0, a6)
+    mvA4(t0, a1, t2, a3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, a7, wa4, t0, wa6)
 
 # test arm64: mv_a_7410() = 0x417f29c5943fffd1
 global _mv_a_7410
 _mv_a_7410:
-    mvA4(a7, a4, a1, t0)
+    mvA4(wa0, wa1, a2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa7, t4, wa1, wa0)
 
 # test arm64: mv_a_7412() = 0xccfecc027c247a9b
 global _mv_a_7412
 _mv_a_7412:
-    mvA4(t7, a4, wa1, wa2)
+    mvA4(r0, wa1, a2, wa3, t4, wa5, wa6, t7, a0, a1, a2, a3, t4, wa5, wa6, t7, t7, t4, wa1, a2)
 
 # test arm64: mv_a_7413() = 0x91c0d041f016b800
 global _mv_a_7413
 _mv_a_7413:
-    mvA4(t7, a4, a1, wa3)
+    mvA4(t0, wa1, a2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t7, t4, wa1, a3)
 
 # test arm64: mv_a_7415() = 0xfb40727ed7fb32ca
 global _mv_a_7415
 _mv_a_7415:
-    mvA4(t7, wa4, wa1, wa5)
+    mvA4(r0, t1, a2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, t4, t5, t6, wa7, wa7, t4, t1, t5)
 
 # test arm64: mv_a_7416() = 0xc200549c4bed702f
 global _mv_a_7416
 _mv_a_7416:
-    mvA4(a7, t4, wa1, a6)
+    mvA4(r0, t1, a2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a7, a4, t1, a6)
 
 # test arm64: mv_a_7420() = 0x7f1f532d0b084ce2
 global _mv_a_7420
 _mv_a_7420:
-    mvA4(wa7, a4, a2, wa0)
+    mvA4(r0, wa1, a2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t7, wa4, a2, r0)
 
 # test arm64: mv_a_7421() = 0x43e1356c7efa8a47
 global _mv_a_7421
 _mv_a_7421:
-    mvA4(wa7, wa4, wa2, a1)
+    mvA4(t0, wa1, a2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t7, t4, a2, wa1)
 
 # test arm64: mv_a_7423() = 0xcf60f9a966df0511
 global _mv_a_7423
 _mv_a_7423:
-    mvA4(wa7, a4, wa2, a3)
+    mvA4(r0, wa1, a2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, a4, a2, wa3)
 
 # test arm64: mv_a_7425() = 0x38e09be64ec37fdb
 global _mv_a_7425
 _mv_a_7425:
-    mvA4(t7, t4, t2, wa5)
+    mvA4(wa0, wa1, a2, a3, t4, t5, a6, t7, a0, a1, a2, a3, t4, t5, a6, t7, t7, t4, a2, t5)
 
 # test arm64: mv_a_7426() = 0xffa07e03c2b5bd40
 global _mv_a_7426
 _mv_a_7426:
-    mvA4(a7, wa4, a2, wa6)
+    mvA4(r0, r1, a2, wa3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, wa4, a2, a6)
 
 # test arm64: mv_a_7430() = 0xbb3b384e81d099f3
 global _mv_a_7430
 _mv_a_7430:
-    mvA4(t7, wa4, wa3, r0)
+    mvA4(a0, wa1, wa2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, a4, t3, a0)
 
 # test arm64: mv_a_7431() = 0x7ffd1a8df5c2d758
 global _mv_a_7431
 _mv_a_7431:
-    mvA4(t7, a4, t3, wa1)
+    mvA4(wa0, t1, t2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa7, a4, a3, t1)
 
 # test arm64: mv_a_7432() = 0x46bada8b69b514bd
 global _mv_a_7432
 _mv_a_7432:
-    mvA4(t7, wa4, wa3, t2)
+    mvA4(t0, r1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, wa4, t3, wa2)
 
 # test arm64: mv_a_7435() = 0x74fc8107c58bccec
 global _mv_a_7435
 _mv_a_7435:
-    mvA4(a7, wa4, t3, a5)
+    mvA4(r0, r1, a2, t3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, a7, t4, t3, t5)
 
 # test arm64: mv_a_7436() = 0x3bbc6325397e0a51
 global _mv_a_7436
 _mv_a_7436:
-    mvA4(a7, t4, t3, wa6)
+    mvA4(t0, a1, wa2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa7, t4, t3, t6)
 
 # test arm64: mv_a_7450() = 0x1af72cd76f613415
 global _mv_a_7450
 _mv_a_7450:
-    mvA4(a7, t4, t5, a0)
+    mvA4(wa0, a1, a2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, a7, wa4, t5, wa0)
 
 # test arm64: mv_a_7451() = 0xdfb90f16e353717a
 global _mv_a_7451
 _mv_a_7451:
-    mvA4(a7, a4, a5, wa1)
+    mvA4(t0, t1, a2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, a7, wa4, wa5, t1)
 
 # test arm64: mv_a_7452() = 0xa676cf145745aedf
 global _mv_a_7452
 _mv_a_7452:
-    mvA4(a7, wa4, wa5, wa2)
+    mvA4(t0, wa1, t2, t3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, a4, wa5, t2)
 
 # test arm64: mv_a_7453() = 0x6b38d353cb37ec44
 global _mv_a_7453
 _mv_a_7453:
-    mvA4(wa7, a4, t5, a3)
+    mvA4(t0, r1, a2, wa3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa7, t4, wa5, wa3)
 
 # test arm64: mv_a_7456() = 0x9b7857ae270ea473
 global _mv_a_7456
 _mv_a_7456:
-    mvA4(t7, a4, wa5, wa6)
+    mvA4(r0, a1, a2, wa3, t4, wa5, a6, t7, a0, a1, a2, a3, t4, wa5, a6, t7, t7, t4, wa5, a6)
 
 # test arm64: mv_a_7460() = 0x5898f7dee6298126
 global _mv_a_7460
 _mv_a_7460:
-    mvA4(a7, wa4, a6, a0)
+    mvA4(t0, t1, t2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, wa4, t5, wa6, a7, a7, wa4, wa6, t0)
 
 # test arm64: mv_a_7461() = 0x1d5ada1e5a1bbe8b
 global _mv_a_7461
 _mv_a_7461:
-    mvA4(t7, a4, wa6, t1)
+    mvA4(wa0, wa1, a2, t3, t4, wa5, t6, a7, a0, a1, a2, a3, t4, wa5, t6, a7, a7, t4, t6, wa1)
 
 # test arm64: mv_a_7462() = 0xe4189a1bce0dfbf0
 global _mv_a_7462
 _mv_a_7462:
-    mvA4(wa7, wa4, a6, wa2)
+    mvA4(a0, a1, wa2, a3, a4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, a7, a4, wa6, wa2)
 
 # test arm64: mv_a_7463() = 0xa8da9e5b42003955
 global _mv_a_7463
 _mv_a_7463:
-    mvA4(wa7, wa4, a6, t3)
+    mvA4(wa0, a1, t2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, wa4, a6, a3)
 
 # test arm64: mv_a_7465() = 0x125a409829e4b41f
 global _mv_a_7465
 _mv_a_7465:
-    mvA4(t7, wa4, wa6, a5)
+    mvA4(r0, r1, wa2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, wa4, a5, t6, a7, a7, wa4, t6, a5)
 
 # test arm64: mv_a_7501() = 0xc1eca076099d450c
 global _mv_a_7501
 _mv_a_7501:
-    mvA4(a7, t5, a0, r1)
+    mvA4(t0, t1, a2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, t4, a5, t6, a7, a7, a5, t0, t1)
 
 # test arm64: mv_a_7502() = 0x88aa60737d8f8271
 global _mv_a_7502
 _mv_a_7502:
-    mvA4(a7, t5, r0, a2)
+    mvA4(a0, wa1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, t4, wa5, a6, wa7, wa7, wa5, a0, a2)
 
 # test arm64: mv_a_7503() = 0x4d6c64b2f181bfd6
 global _mv_a_7503
 _mv_a_7503:
-    mvA4(a7, t5, t0, t3)
+    mvA4(t0, r1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a7, a5, t0, t3)
 
 # test arm64: mv_a_7504() = 0xf22c44b06573fd3b
 global _mv_a_7504
 _mv_a_7504:
-    mvA4(t7, a5, wa0, a4)
+    mvA4(r0, wa1, a2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa7, t5, r0, t4)
 
 # test arm64: mv_a_7506() = 0x7dabe90d4d587805
 global _mv_a_7506
 _mv_a_7506:
-    mvA4(t7, a5, r0, a6)
+    mvA4(a0, r1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t7, wa5, a0, t6)
 
 # test arm64: mv_a_7510() = 0x394689580c7354b8
 global _mv_a_7510
 _mv_a_7510:
-    mvA4(a7, wa5, r1, a0)
+    mvA4(wa0, r1, wa2, a3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, a5, r1, wa0)
 
 # test arm64: mv_a_7512() = 0xc4c62b94f457cf82
 global _mv_a_7512
 _mv_a_7512:
-    mvA4(wa7, a5, a1, wa2)
+    mvA4(r0, r1, a2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, t5, r1, a2)
 
 # test arm64: mv_a_7513() = 0x89882fd4684a0ce7
 global _mv_a_7513
 _mv_a_7513:
-    mvA4(a7, a5, wa1, t3)
+    mvA4(a0, r1, a2, a3, wa4, wa5, wa6, t7, a0, a1, a2, a3, wa4, wa5, wa6, t7, t7, wa5, r1, a3)
 
 # test arm64: mv_a_7514() = 0x2e480fd1dc3c4a4c
 global _mv_a_7514
 _mv_a_7514:
-    mvA4(t7, wa5, a1, t4)
+    mvA4(wa0, t1, a2, t3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a7, wa5, t1, a4)
 
 # test arm64: mv_a_7516() = 0xb9c7b42ec420c516
 global _mv_a_7516
 _mv_a_7516:
-    mvA4(a7, a5, t1, t6)
+    mvA4(wa0, wa1, a2, t3, t4, a5, t6, t7, a0, a1, a2, a3, t4, a5, t6, t7, t7, a5, wa1, t6)
 
 # test arm64: mv_a_7520() = 0x76e6b2bf833ba1c9
 global _mv_a_7520
 _mv_a_7520:
-    mvA4(a7, a5, t2, a0)
+    mvA4(a0, a1, t2, t3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t7, a5, t2, a0)
 
 # test arm64: mv_a_7521() = 0x3ba894fef72ddf2e
 global _mv_a_7521
 _mv_a_7521:
-    mvA4(wa7, a5, wa2, a1)
+    mvA4(a0, r1, a2, a3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t7, t5, a2, r1)
 
 # test arm64: mv_a_7523() = 0xc728593bdf1259f8
 global _mv_a_7523
 _mv_a_7523:
-    mvA4(a7, a5, t2, a3)
+    mvA4(wa0, t1, t2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, wa4, wa5, wa6, wa7, wa7, wa5, t2, t3)
 
 # test arm64: mv_a_7524() = 0x6be839395304975d
 global _mv_a_7524
 _mv_a_7524:
-    mvA4(t7, a5, a2, t4)
+    mvA4(t0, wa1, a2, a3, t4, t5, t6, a7, a0, a1, a2, a3, t4, t5, t6, a7, a7, t5, a2, t4)
 
 # test arm64: mv_a_7526() = 0xf767dd963ae91227
 global _mv_a_7526
 _mv_a_7526:
-    mvA4(wa7, a5, wa2, a6)
+    mvA4(t0, r1, t2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, t4, t5, wa6, wa7, wa7, t5, t2, wa6)
 
 # test arm64: mv_a_7530() = 0xb30297e0fa03eeda
 global _mv_a_7530
 _mv_a_7530:
-    mvA4(a7, a5, wa3, t0)
+    mvA4(wa0, a1, a2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, a5, wa3, wa0)
 
 # test arm64: mv_a_7531() = 0x77c47a206df62c3f
 global _mv_a_7531
 _mv_a_7531:
-    mvA4(a7, t5, t3, wa1)
+    mvA4(r0, t1, t2, wa3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, a5, wa3, t1)
 
 # test arm64: mv_a_7532() = 0x3e823a1de1e869a4
 global _mv_a_7532
 _mv_a_7532:
-    mvA4(wa7, wa5, wa3, a2)
+    mvA4(a0, a1, t2, t3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, wa7, t5, t3, t2)
 
 # test arm64: mv_a_7534() = 0xa8041e5ac9cce46e
 global _mv_a_7534
 _mv_a_7534:
-    mvA4(wa7, wa5, wa3, a4)
+    mvA4(a0, r1, a2, t3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa7, wa5, t3, t4)
 
 # test arm64: mv_a_7536() = 0x3383c2b7b1b15f38
 global _mv_a_7536
 _mv_a_7536:
-    mvA4(t7, wa5, wa3, a6)
+    mvA4(t0, a1, wa2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, a5, t3, t6)
 
 # test arm64: mv_a_7540() = 0xd6a4614870cc3beb
 global _mv_a_7540
 _mv_a_7540:
-    mvA4(wa7, a5, wa4, r0)
+    mvA4(a0, a1, a2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t7, wa5, t4, a0)
 
 # test arm64: mv_a_7541() = 0x9b664387e4be7950
 global _mv_a_7541
 _mv_a_7541:
-    mvA4(wa7, wa5, a4, t1)
+    mvA4(r0, t1, wa2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t7, a5, wa4, t1)
 
 # test arm64: mv_a_7542() = 0x6224038558b0b6b5
 global _mv_a_7542
 _mv_a_7542:
-    mvA4(wa7, t5, a4, wa2)
+    mvA4(wa0, r1, t2, wa3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a7, a5, a4, t2)
 
 # test arm64: mv_a_7543() = 0x26e607c4cca2f41a
 global _mv_a_7543
 _mv_a_7543:
-    mvA4(a7, a5, a4, t3)
+    mvA4(a0, t1, a2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, a5, wa4, t3)
 
 # test arm64: mv_a_7546() = 0x57258c1f2879ac49
 global _mv_a_7546
 _mv_a_7546:
-    mvA4(a7, wa5, t4, a6)
+    mvA4(r0, t1, a2, a3, t4, wa5, t6, wa7, a0, a1, a2, a3, t4, wa5, t6, wa7, wa7, wa5, t4, t6)
 
 # test arm64: mv_a_7560() = 0x506057715e5cd60d
 global _mv_a_7560
 _mv_a_7560:
-    mvA4(wa7, wa5, wa6, t0)
+    mvA4(wa0, wa1, a2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, t4, wa5, t6, t7, t7, wa5, t6, wa0)
 
 # test arm64: mv_a_7561() = 0x152239b0d24f1372
 global _mv_a_7561
 _mv_a_7561:
-    mvA4(a7, t5, t6, wa1)
+    mvA4(t0, r1, wa2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, wa4, wa5, t6, t7, t7, wa5, t6, r1)
 
 # test arm64: mv_a_7562() = 0xdbdff9ae464150d7
 global _mv_a_7562
 _mv_a_7562:
-    mvA4(t7, t5, wa6, wa2)
+    mvA4(wa0, a1, wa2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, wa7, wa5, a6, wa2)
 
 # test arm64: mv_a_7563() = 0xa0a1fdedba338e3c
 global _mv_a_7563
 _mv_a_7563:
-    mvA4(t7, wa5, wa6, t3)
+    mvA4(a0, t1, wa2, wa3, wa4, a5, wa6, a7, a0, a1, a2, a3, wa4, a5, wa6, a7, a7, a5, wa6, wa3)
 
 # test arm64: mv_a_7564() = 0x4561ddeb2e25cba1
 global _mv_a_7564
 _mv_a_7564:
-    mvA4(a7, wa5, a6, t4)
+    mvA4(a0, t1, t2, wa3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a7, t5, a6, t4)
 
 # test arm64: mv_a_7601() = 0xbaff5ff281d099f3
 global _mv_a_7601
 _mv_a_7601:
-    mvA4(a7, a6, wa0, a1)
+    mvA4(r0, wa1, a2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, wa6, r0, wa1)
 
 # test arm64: mv_a_7602() = 0x81bd1feff5c2d758
 global _mv_a_7602
 _mv_a_7602:
-    mvA4(a7, a6, a0, t2)
+    mvA4(a0, a1, a2, a3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa7, a6, a0, a2)
 
 # test arm64: mv_a_7603() = 0x467f242f69b514bd
 global _mv_a_7603
 _mv_a_7603:
-    mvA4(t7, t6, r0, wa3)
+    mvA4(wa0, wa1, t2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, wa4, t5, t6, a7, a7, t6, wa0, a3)
 
 # test arm64: mv_a_7604() = 0xeb3f042cdda75222
 global _mv_a_7604
 _mv_a_7604:
-    mvA4(t7, a6, a0, wa4)
+    mvA4(t0, t1, t2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t7, t6, t0, a4)
 
 # test arm64: mv_a_7605() = 0xaffec66c51998f87
 global _mv_a_7605
 _mv_a_7605:
-    mvA4(wa7, wa6, wa0, t5)
+    mvA4(t0, t1, t2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, t4, wa5, a6, a7, a7, a6, t0, wa5)
 
 # test arm64: mv_a_7610() = 0x325948d484a6a99f
 global _mv_a_7610
 _mv_a_7610:
-    mvA4(wa7, a6, a1, wa0)
+    mvA4(t0, t1, t2, t3, t4, wa5, wa6, wa7, a0, a1, a2, a3, t4, wa5, wa6, wa7, wa7, wa6, t1, t0)
 
 # test arm64: mv_a_7612() = 0xbdd8eb116c8b2469
 global _mv_a_7612
 _mv_a_7612:
-    mvA4(wa7, wa6, a1, a2)
+    mvA4(a0, t1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a6, t1, wa2)
 
 # test arm64: mv_a_7613() = 0x829aef50e07d61ce
 global _mv_a_7613
 _mv_a_7613:
-    mvA4(a7, a6, a1, a3)
+    mvA4(r0, wa1, wa2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t7, wa6, wa1, t3)
 
 # test arm64: mv_a_7614() = 0x275acf4e546f9f33
 global _mv_a_7614
 _mv_a_7614:
-    mvA4(a7, wa6, r1, a4)
+    mvA4(a0, a1, t2, t3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa7, t6, a1, a4)
 
 # test arm64: mv_a_7615() = 0xec1a918dc861dc98
 global _mv_a_7615
 _mv_a_7615:
-    mvA4(t7, t6, t1, t5)
+    mvA4(wa0, t1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a7, a6, t1, t5)
 
 # test arm64: mv_a_7620() = 0x6ff9723bfb6ef6b0
 global _mv_a_7620
 _mv_a_7620:
-    mvA4(wa7, a6, t2, t0)
+    mvA4(r0, a1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, a7, t6, wa2, r0)
 
 # test arm64: mv_a_7621() = 0x34bb547b6f613415
 global _mv_a_7621
 _mv_a_7621:
-    mvA4(wa7, t6, a2, a1)
+    mvA4(r0, t1, wa2, wa3, wa4, a5, a6, wa7, a0, a1, a2, a3, wa4, a5, a6, wa7, wa7, a6, wa2, t1)
 
 # test arm64: mv_a_7623() = 0xc03b18b85745aedf
 global _mv_a_7623
 _mv_a_7623:
-    mvA4(wa7, wa6, a2, wa3)
+    mvA4(t0, r1, wa2, wa3, wa4, a5, t6, t7, a0, a1, a2, a3, wa4, a5, t6, t7, t7, t6, wa2, wa3)
 
 # test arm64: mv_a_7624() = 0x64faf8b5cb37ec44
 global _mv_a_7624
 _mv_a_7624:
-    mvA4(wa7, a6, a2, a4)
+    mvA4(wa0, r1, a2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a6, a2, a4)
 
 # test arm64: mv_a_7625() = 0x29babaf53f2a29a9
 global _mv_a_7625
 _mv_a_7625:
-    mvA4(t7, wa6, wa2, t5)
+    mvA4(wa0, a1, wa2, t3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, wa7, wa6, wa2, a5)
 
 # test arm64: mv_a_7630() = 0xac15575d723743c1
 global _mv_a_7630
 _mv_a_7630:
-    mvA4(wa7, wa6, wa3, wa0)
+    mvA4(r0, r1, wa2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, wa4, wa5, a6, a7, a7, a6, wa3, r0)
 
 # test arm64: mv_a_7631() = 0x70d7399ce6298126
 global _mv_a_7631
 _mv_a_7631:
-    mvA4(wa7, t6, t3, t1)
+    mvA4(t0, r1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, t4, a5, a6, a7, a7, a6, t3, r1)
 
 # test arm64: mv_a_7632() = 0x3794f99a5a1bbe8b
 global _mv_a_7632
 _mv_a_7632:
-    mvA4(t7, wa6, a3, wa2)
+    mvA4(t0, a1, wa2, wa3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa7, wa6, wa3, wa2)
 
 # test arm64: mv_a_7634() = 0xa116ddd742003955
 global _mv_a_7634
 _mv_a_7634:
-    mvA4(t7, wa6, wa3, a4)
+    mvA4(wa0, a1, t2, a3, wa4, t5, a6, wa7, a0, a1, a2, a3, wa4, t5, a6, wa7, wa7, a6, a3, wa4)
 
 # test arm64: mv_a_7635() = 0x65d6a016b5f276ba
 global _mv_a_7635
 _mv_a_7635:
-    mvA4(wa7, t6, t3, t5)
+    mvA4(r0, a1, t2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a6, t3, wa5)
 
 # test arm64: mv_a_7640() = 0xcfb720c4e8ff90d2
 global _mv_a_7640
 _mv_a_7640:
-    mvA4(wa7, a6, wa4, wa0)
+    mvA4(a0, t1, wa2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, wa7, t6, wa4, a0)
 
 # test arm64: mv_a_7641() = 0x947903045cf1ce37
 global _mv_a_7641
 _mv_a_7641:
-    mvA4(wa7, wa6, t4, r1)
+    mvA4(r0, r1, wa2, t3, t4, a5, wa6, a7, a0, a1, a2, a3, t4, a5, wa6, a7, a7, wa6, t4, r1)
 
 # test arm64: mv_a_7642() = 0x5b36c301d0e40b9c
 global _mv_a_7642
 _mv_a_7642:
-    mvA4(a7, t6, a4, wa2)
+    mvA4(wa0, wa1, a2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, wa6, a4, a2)
 
 # test arm64: mv_a_7643() = 0x1ff8c74144d64901
 global _mv_a_7643
 _mv_a_7643:
-    mvA4(t7, a6, a4, a3)
+    mvA4(a0, wa1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t7, a6, a4, wa3)
 
 # test arm64: mv_a_7645() = 0x8978697e2cbac3cb
 global _mv_a_7645
 _mv_a_7645:
-    mvA4(t7, a6, wa4, a5)
+    mvA4(wa0, r1, t2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, t4, wa5, wa6, a7, a7, wa6, t4, wa5)
 
 # test arm64: mv_a_7650() = 0xbd14be65fc7dde3
 global _mv_a_7650
 _mv_a_7650:
-    mvA4(t7, wa6, wa5, wa0)
+    mvA4(wa0, a1, wa2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, wa4, t5, a6, t7, t7, a6, t5, wa0)
 
 # test arm64: mv_a_7651() = 0xd0932e25d3ba1b48
 global _mv_a_7651
 _mv_a_7651:
-    mvA4(t7, a6, t5, t1)
+    mvA4(r0, wa1, t2, t3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a7, a6, t5, wa1)
 
 # test arm64: mv_a_7652() = 0x9750ee2347ac58ad
 global _mv_a_7652
 _mv_a_7652:
-    mvA4(a7, t6, wa5, t2)
+    mvA4(r0, a1, wa2, wa3, wa4, a5, a6, t7, a0, a1, a2, a3, wa4, a5, a6, t7, t7, a6, a5, wa2)
 
 # test arm64: mv_a_7653() = 0x5c12f262bb9e9612
 global _mv_a_7653
 _mv_a_7653:
-    mvA4(a7, t6, a5, wa3)
+    mvA4(wa0, a1, wa2, a3, wa4, wa5, t6, a7, a0, a1, a2, a3, wa4, wa5, t6, a7, a7, t6, wa5, a3)
 
 # test arm64: mv_a_7654() = 0xd2d2602f90d377
 global _mv_a_7654
 _mv_a_7654:
-    mvA4(t7, t6, t5, t4)
+    mvA4(t0, r1, wa2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t7, wa6, t5, a4)
 
 # test arm64: mv_a_01234() = 0xfd0df378a1034657
 global _mv_a_01234
 _mv_a_01234:
-    mvA5(t0, r1, a2, a3, t4)
+    mvA5(a0, t1, wa2, t3, a4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a0, t1, wa2, t3, a4)
 
 # test arm64: mv_a_43210() = 0xfd0b8b2cb8e316b
 global _mv_a_43210
 _mv_a_43210:
-    mvA5(a4, wa3, wa2, r1, t0)
+    mvA5(r0, a1, a2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, a4, t3, a2, a1, r0)
 
 # test arm64: mv_a_12340() = 0x435846fab4ddb40b
 global _mv_a_12340
 _mv_a_12340:
-    mvA5(a1, a2, t3, t4, t0)
+    mvA5(r0, r1, wa2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, r1, wa2, a3, a4, r0)
 
 # test arm64: mv_a_40123() = 0xcdc1e8ecb7b3c3b7
 global _mv_a_40123
 _mv_a_40123:
-    mvA5(a4, r0, wa1, a2, wa3)
+    mvA5(a0, r1, t2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t4, a0, r1, t2, a3)
 
 # test arm64: mv_a_34567() = 0x8bf969d927eb2d4
 global _mv_a_34567
 _mv_a_34567:
-    mvA5(wa3, wa4, t5, wa6, wa7)
+    mvA5(a0, a1, wa2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, a3, wa4, wa5, a6, t7)
 
-# test arm64: mv_a_36075() = 0x94642a81bfdfad94
-global _mv_a_36075
-_mv_a_36075:
-    mvA5(t3, a6, r0, t7, wa5)
+# test arm64: mv_a_40532() = 0x62e6dc6f943fffd1
+global _mv_a_40532
+_mv_a_40532:
+    mvA5(t0, t1, wa2, wa3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a4, t0, wa5, wa3, wa2)
 
-# test arm64: mv_a_17426() = 0xd81c46ba4bed702f
-global _mv_a_17426
-_mv_a_17426:
-    mvA5(wa1, a7, t4, a2, wa6)
+# test arm64: mv_a_34251() = 0x8f0323910b084ce2
+global _mv_a_34251
+_mv_a_34251:
+    mvA5(wa0, r1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t3, t4, t2, t5, r1)
 
-# test arm64: mv_a_60153() = 0xdb1a0044099d450c
-global _mv_a_60153
-_mv_a_60153:
-    mvA5(wa6, wa0, wa1, a5, a3)
+# test arm64: mv_a_06127() = 0xdce7039166df0511
+global _mv_a_06127
+_mv_a_06127:
+    mvA5(t0, a1, wa2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, t0, t6, a1, wa2, wa7)
 
-# test arm64: mv_a_76125() = 0xc6eb78dfdf1259f8
-global _mv_a_76125
-_mv_a_76125:
-    mvA5(wa7, a6, t1, wa2, wa5)
+# test arm64: mv_a_10246() = 0x2d8937cefcd9fe86
+global _mv_a_10246
+_mv_a_10246:
+    mvA5(r0, t1, wa2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, a4, wa5, wa6, a7, t1, r0, wa2, wa4, wa6)
 
-# test arm64: mv_a_15243() = 0xf755e1fffe45065c
-global _mv_a_15243
-_mv_a_15243:
-    mvA5(t1, a5, wa2, wa4, wa3)
+# test arm64: mv_a_17642() = 0xb894a6925745aedf
+global _mv_a_17642
+_mv_a_17642:
+    mvA5(wa0, wa1, t2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, wa1, a7, wa6, t4, t2)
 
-# test arm64: mv_a_76412() = 0xa61503ed77e36319
-global _mv_a_76412
-_mv_a_76412:
-    mvA5(wa7, t6, a4, t1, a2)
+# test arm64: mv_a_40265() = 0xeec51404e353717a
+global _mv_a_40265
+_mv_a_40265:
+    mvA5(wa0, r1, a2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, a4, wa0, a2, a6, wa5)
 
-# test arm64: mv_a_67201() = 0xfeee867aa1034657
-global _mv_a_67201
-_mv_a_67201:
-    mvA5(a6, a7, t2, wa0, r1)
+# test arm64: mv_a_57310() = 0x86c2b7a69e2d36ab
+global _mv_a_57310
+_mv_a_57310:
+    mvA5(a0, wa1, a2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, t5, a7, t3, wa1, a0)
 
-# test arm64: mv_a_14056() = 0x4442b6e36408f565
-global _mv_a_14056
-_mv_a_14056:
-    mvA5(r1, a4, a0, a5, t6)
+# test arm64: mv_a_74251() = 0x3f301186f72ddf2e
+global _mv_a_74251
+_mv_a_74251:
+    mvA5(t0, t1, t2, a3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t7, a4, t2, a5, t1)
 
-# test arm64: mv_a_32541() = 0x8b3fa74d0b084ce2
-global _mv_a_32541
-_mv_a_32541:
-    mvA5(t3, a2, a5, a4, t1)
+# test arm64: mv_a_67415() = 0x26312f70cca2f41a
+global _mv_a_67415
+_mv_a_67415:
+    mvA5(t0, r1, t2, wa3, wa4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, a6, t7, wa4, r1, t5)
 
-# test arm64: mv_a_67531() = 0xeb0806a16132e5b9
-global _mv_a_67531
-_mv_a_67531:
-    mvA5(wa6, wa7, a5, a3, r1)
+# test arm64: mv_a_02347() = 0xf46f43995b86c661
+global _mv_a_02347
+_mv_a_02347:
+    mvA5(r0, wa1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, r0, a2, t3, wa4, wa7)
 
-# test arm64: mv_a_10342() = 0x66dfa262a985755b
-global _mv_a_10342
-_mv_a_10342:
-    mvA5(wa1, t0, t3, t4, wa2)
+# test arm64: mv_a_04372() = 0x13b231c86b201c93
+global _mv_a_04372
+_mv_a_04372:
+    mvA5(r0, a1, wa2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, r0, t4, a3, wa7, wa2)
 
-# test arm64: mv_a_21075() = 0x607a6332ebd5a07e
-global _mv_a_21075
-_mv_a_21075:
-    mvA5(a2, wa1, a0, a7, wa5)
+# test arm64: mv_a_52417() = 0x720ff30dda75222
+global _mv_a_52417
+_mv_a_52417:
+    mvA5(wa0, wa1, a2, t3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa5, a2, a4, wa1, wa7)
 
-# test arm64: mv_a_15734() = 0x4d78d57e4ec37fdb
-global _mv_a_15734
-_mv_a_15734:
-    mvA5(wa1, wa5, a7, t3, a4)
+# test arm64: mv_a_14730() = 0x52ebfdbe0c7354b8
+global _mv_a_14730
+_mv_a_14730:
+    mvA5(r0, r1, a2, a3, t4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, r1, t4, t7, a3, r0)
 
-# test arm64: mv_a_45012() = 0x85505aefb372ac35
-global _mv_a_45012
-_mv_a_45012:
-    mvA5(wa4, wa5, r0, wa1, a2)
+# test arm64: mv_a_62315() = 0x3f123f18fcd9fe86
+global _mv_a_62315
+_mv_a_62315:
+    mvA5(r0, r1, a2, a3, t4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, wa6, a2, a3, r1, wa5)
 
-# test arm64: mv_a_61350() = 0x2f28417a17cb9368
-global _mv_a_61350
-_mv_a_61350:
-    mvA5(a6, t1, t3, a5, r0)
+# test arm64: mv_a_24360() = 0x19a7468d08323d36
+global _mv_a_24360
+_mv_a_24360:
+    mvA5(t0, t1, a2, a3, a4, wa5, a6, wa7, a0, a1, a2, a3, a4, wa5, a6, wa7, a2, a4, a3, a6, t0)
 
-# test arm64: mv_a_45736() = 0xa2e57676a4ee18b2
-global _mv_a_45736
-_mv_a_45736:
-    mvA5(a4, wa5, a7, t3, t6)
+# test arm64: mv_a_01324() = 0x7467d45aa3d95603
+global _mv_a_01324
+_mv_a_01324:
+    mvA5(r0, wa1, t2, a3, t4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, r0, wa1, a3, t2, t4)
 
-# test arm64: mv_a_12046() = 0xa4a760f4ffb00e32
-global _mv_a_12046
-_mv_a_12046:
-    mvA5(wa1, t2, r0, t4, wa6)
+# test arm64: mv_a_41260() = 0xdab5cd9b1ee2ba96
+global _mv_a_41260
+_mv_a_41260:
+    mvA5(r0, t1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, t4, t1, a2, a6, r0)
 
-# test arm64: mv_a_30516() = 0x7837eb39fb6ef6b0
-global _mv_a_30516
-_mv_a_30516:
-    mvA5(wa3, wa0, t5, a1, t6)
+# test arm64: mv_a_52160() = 0x548cac49b5726ff
+global _mv_a_52160
+_mv_a_52160:
+    mvA5(r0, r1, wa2, t3, t4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a5, wa2, r1, wa6, r0)
 
-# test arm64: mv_a_40721() = 0xc945b709b5726ff
-global _mv_a_40721
-_mv_a_40721:
-    mvA5(wa4, wa0, wa7, wa2, r1)
+# test arm64: mv_a_43571() = 0x353caae25a1bbe8b
+global _mv_a_43571
+_mv_a_43571:
+    mvA5(t0, r1, a2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t4, wa3, a5, wa7, r1)
 
-# test arm64: mv_a_54607() = 0x96f6a6c947ac58ad
-global _mv_a_54607
-_mv_a_54607:
-    mvA5(wa5, a4, wa6, a0, a7)
+# test arm64: mv_a_54021() = 0xb81bf886b7b3c3b7
+global _mv_a_54021
+_mv_a_54021:
+    mvA5(t0, r1, t2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, wa4, t0, t2, r1)
 
-# test arm64: mv_a_23574() = 0x5dd5d746bb9e9612
-global _mv_a_23574
-_mv_a_23574:
-    mvA5(t2, wa3, t5, wa7, t4)
+# test arm64: mv_a_72163() = 0x1d5d5a4e8ff90d2
+global _mv_a_72163
+_mv_a_72163:
+    mvA5(t0, a1, wa2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, wa2, a1, wa6, wa3)
 
-# test arm64: mv_a_60742() = 0x60793bd0ebd5a07e
-global _mv_a_60742
-_mv_a_60742:
-    mvA5(wa6, r0, t7, t4, t2)
+# test arm64: mv_a_41250() = 0x13f5eb7daaf07d31
+global _mv_a_41250
+_mv_a_41250:
+    mvA5(wa0, r1, a2, a3, t4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, t4, r1, a2, wa5, wa0)
 
-# test arm64: mv_a_46271() = 0x6d51ae635e5cd60d
-global _mv_a_46271
-_mv_a_46271:
-    mvA5(t4, a6, t2, t7, wa1)
+# test arm64: mv_a_64351() = 0xc2a2113f2ecc7ac
+global _mv_a_64351
+_mv_a_64351:
+    mvA5(r0, t1, a2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t6, a4, a3, t5, t1)
 
-# test arm64: mv_a_54027() = 0xcf40afcb66df0511
-global _mv_a_54027
-_mv_a_54027:
-    mvA5(wa5, t4, t0, t2, wa7)
+# test arm64: mv_a_04516() = 0xf5b476286b201c93
+global _mv_a_04516
+_mv_a_04516:
+    mvA5(r0, wa1, wa2, a3, a4, wa5, wa6, wa7, a0, a1, a2, a3, a4, wa5, wa6, wa7, r0, a4, wa5, wa1, wa6)
 
-# test arm64: mv_a_03741() = 0xae8b64f8ffb00e32
-global _mv_a_03741
-_mv_a_03741:
-    mvA5(wa0, a3, wa7, t4, wa1)
+# test arm64: mv_a_42713() = 0x4b125838fcd9fe86
+global _mv_a_42713
+_mv_a_42713:
+    mvA5(a0, t1, a2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, a4, a2, t7, t1, wa3)
 
-# test arm64: mv_a_34021() = 0xe705888bc1a0fa91
-global _mv_a_34021
-_mv_a_34021:
-    mvA5(t3, wa4, t0, a2, t1)
+# test arm64: mv_a_50471() = 0x7fa154f3f5c2d758
+global _mv_a_50471
+_mv_a_50471:
+    mvA5(a0, t1, wa2, wa3, a4, t5, t6, t7, a0, a1, a2, a3, a4, t5, t6, t7, t5, a0, a4, t7, t1)
 
-# test arm64: mv_a_56014() = 0xdbe8e1f78bbdd0cd
-global _mv_a_56014
-_mv_a_56014:
-    mvA5(a5, t6, r0, wa1, wa4)
+# test arm64: mv_a_21076() = 0x6bc950db5e5cd60d
+global _mv_a_21076
+_mv_a_21076:
+    mvA5(a0, t1, a2, t3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a2, t1, a0, a7, wa6)
 
-# test arm64: mv_a_53276() = 0x16989f82ad7047b6
-global _mv_a_53276
-_mv_a_53276:
-    mvA5(wa5, t3, a2, t7, t6)
+# test arm64: mv_a_17205() = 0xe190084c03f125b4
+global _mv_a_17205
+_mv_a_17205:
+    mvA5(a0, wa1, t2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa1, t7, t2, a0, a5)
 
-# test arm64: mv_a_35047() = 0x5f73839fd0e40b9c
-global _mv_a_35047
-_mv_a_35047:
-    mvA5(wa3, wa5, wa0, a4, a7)
+# test arm64: mv_a_71502() = 0x58a63bf521b8ca42
+global _mv_a_71502
+_mv_a_71502:
+    mvA5(t0, a1, wa2, a3, t4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t7, a1, wa5, t0, wa2)
 
-# test arm64: mv_a_21064() = 0x92a7f345055c2d8a
-global _mv_a_21064
-_mv_a_21064:
-    mvA5(a2, t1, wa0, wa6, a4)
+# test arm64: mv_a_60217() = 0x267ddb5f7ab972c5
+global _mv_a_60217
+_mv_a_60217:
+    mvA5(r0, wa1, a2, wa3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, t6, r0, a2, wa1, wa7)
 
-# test arm64: mv_a_12635() = 0x47ce2c89e1e869a4
-global _mv_a_12635
-_mv_a_12635:
-    mvA5(t1, wa2, t6, wa3, a5)
+# test arm64: mv_a_26714() = 0x2aff98445a1bbe8b
+global _mv_a_26714
+_mv_a_26714:
+    mvA5(wa0, t1, wa2, t3, t4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, wa2, t6, wa7, t1, t4)
 
-# test arm64: mv_a_10756() = 0x7dce241c2b5bd40
-global _mv_a_10756
-_mv_a_10756:
-    mvA5(r1, wa0, a7, t5, a6)
+# test arm64: mv_a_06457() = 0xa88681fe270ea473
+global _mv_a_06457
+_mv_a_06457:
+    mvA5(a0, a1, a2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, t5, t6, wa7, a0, t6, a4, t5, wa7)
 
-# test arm64: mv_a_73425() = 0x905c73a4dad14276
-global _mv_a_73425
-_mv_a_73425:
-    mvA5(wa7, t3, a4, wa2, t5)
+# test arm64: mv_a_70314() = 0xb447693014f583bc
+global _mv_a_70314
+_mv_a_70314:
+    mvA5(a0, r1, a2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, t5, wa6, a7, a7, a0, wa3, r1, wa4)
 
-# test arm64: mv_a_27534() = 0x348ac22acca2f41a
-global _mv_a_27534
-_mv_a_27534:
-    mvA5(a2, a7, a5, a3, a4)
+# test arm64: mv_a_06374() = 0xf2f04fee4095317f
+global _mv_a_06374
+_mv_a_06374:
+    mvA5(wa0, t1, t2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, a4, wa5, t6, a7, wa0, t6, t3, a7, wa4)
 
-# test arm64: mv_a_10624() = 0x891f7ccd0b084ce2
-global _mv_a_10624
-_mv_a_10624:
-    mvA5(t1, a0, a6, wa2, t4)
+# test arm64: mv_a_03761() = 0x3a0b0955e79488fc
+global _mv_a_03761
+_mv_a_03761:
+    mvA5(t0, wa1, a2, a3, a4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t0, a3, a7, t6, wa1)
 
 # test arm64: mv_a_012345() = 0xfd0df378a1034657
 global _mv_a_012345
 _mv_a_012345:
-    mvA6(a0, r1, a2, t3, wa4, t5)
+    mvA6(a0, wa1, wa2, wa3, wa4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a0, wa1, wa2, wa3, wa4, t5)
 
 # test arm64: mv_a_543210() = 0xbdee51aeed96ed7b
 global _mv_a_543210
 _mv_a_543210:
-    mvA6(a5, wa4, t3, wa2, r1, r0)
+    mvA6(wa0, wa1, t2, a3, wa4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a5, wa4, a3, t2, wa1, wa0)
 
 # test arm64: mv_a_123450() = 0x9f2acc74c30c0267
 global _mv_a_123450
 _mv_a_123450:
-    mvA6(a1, a2, t3, a4, t5, r0)
+    mvA6(t0, r1, a2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, r1, a2, t3, a4, t5, t0)
 
 # test arm64: mv_a_501234() = 0xab2b8c74c30c0267
 global _mv_a_501234
 _mv_a_501234:
-    mvA6(wa5, a0, t1, a2, a3, a4)
+    mvA6(r0, wa1, t2, a3, t4, wa5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa5, r0, wa1, t2, a3, t4)
 
 # test arm64: mv_a_234567() = 0xd0c2b82a2162851b
 global _mv_a_234567
 _mv_a_234567:
-    mvA6(wa2, wa3, a4, wa5, t6, t7)
+    mvA6(a0, r1, a2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a2, wa3, wa4, a5, wa6, t7)
 
-# test arm64: mv_a_067143() = 0x53c4017e84a6a99f
-global _mv_a_067143
-_mv_a_067143:
-    mvA6(r0, t6, t7, a1, t4, t3)
+# test arm64: mv_a_306254() = 0xdf9063aa03f125b4
+global _mv_a_306254
+_mv_a_306254:
+    mvA6(r0, r1, t2, t3, wa4, t5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t3, r0, a6, t2, t5, wa4)
 
-# test arm64: mv_a_753201() = 0x1d72465a5906fbdc
-global _mv_a_753201
-_mv_a_753201:
-    mvA6(wa7, t5, t3, wa2, r0, a1)
+# test arm64: mv_a_254617() = 0x644ab22049176083
+global _mv_a_254617
+_mv_a_254617:
+    mvA6(wa0, a1, wa2, a3, wa4, t5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa2, t5, wa4, t6, a1, a7)
 
-# test arm64: mv_a_701235() = 0x1bfa2f5c28cff170
-global _mv_a_701235
-_mv_a_701235:
-    mvA6(wa7, a0, a1, wa2, t3, wa5)
+# test arm64: mv_a_457612() = 0x3b329b43750d536d
+global _mv_a_457612
+_mv_a_457612:
+    mvA6(t0, t1, wa2, wa3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a4, t5, wa7, wa6, t1, wa2)
 
-# test arm64: mv_a_053124() = 0xf94241b7bbf4db39
-global _mv_a_053124
-_mv_a_053124:
-    mvA6(a0, t5, wa3, t1, t2, wa4)
+# test arm64: mv_a_460521() = 0x551805503caa5f24
+global _mv_a_460521
+_mv_a_460521:
+    mvA6(r0, a1, wa2, t3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a4, a6, r0, wa5, wa2, a1)
 
-# test arm64: mv_a_021537() = 0x62d533ecf72ddf2e
-global _mv_a_021537
-_mv_a_021537:
-    mvA6(t0, t2, t1, a5, t3, a7)
+# test arm64: mv_a_105472() = 0x4893693084a6a99f
+global _mv_a_105472
+_mv_a_105472:
+    mvA6(a0, wa1, wa2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, wa1, a0, wa5, a4, t7, wa2)
 
-# test arm64: mv_a_745236() = 0x5594e88a546f9f33
-global _mv_a_745236
-_mv_a_745236:
-    mvA6(wa7, t4, t5, a2, a3, a6)
+# test arm64: mv_a_407623() = 0x14bd4887fe45065c
+global _mv_a_407623
+_mv_a_407623:
+    mvA6(r0, a1, wa2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, t4, r0, t7, t6, wa2, t3)
 
-# test arm64: mv_a_275401() = 0xb83aae64b7b3c3b7
-global _mv_a_275401
-_mv_a_275401:
-    mvA6(t2, a7, t5, t4, wa0, a1)
+# test arm64: mv_a_624071() = 0x940949c225f9e1c4
+global _mv_a_624071
+_mv_a_624071:
+    mvA6(wa0, r1, a2, t3, t4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa6, a2, t4, wa0, t7, r1)
 
-# test arm64: mv_a_032165() = 0x76c9de618e93e079
-global _mv_a_032165
-_mv_a_032165:
-    mvA6(r0, t3, a2, wa1, a6, a5)
+# test arm64: mv_a_062345() = 0xc1d50452fa03eeda
+global _mv_a_062345
+_mv_a_062345:
+    mvA6(a0, t1, a2, wa3, t4, wa5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, a0, t6, a2, wa3, t4, wa5)
 
-# test arm64: mv_a_635142() = 0x3a421aea1034657
-global _mv_a_635142
-_mv_a_635142:
-    mvA6(wa6, t3, t5, r1, wa4, a2)
+# test arm64: mv_a_760142() = 0x311f063b32bd284a
+global _mv_a_760142
+_mv_a_760142:
+    mvA6(wa0, wa1, t2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, wa7, t6, wa0, wa1, wa4, t2)
 
-# test arm64: mv_a_067245() = 0x12a6e846d7fb32ca
-global _mv_a_067245
-_mv_a_067245:
-    mvA6(r0, a6, t7, wa2, t4, wa5)
+# test arm64: mv_a_357614() = 0xd1662887d9663aa0
+global _mv_a_357614
+_mv_a_357614:
+    mvA6(wa0, t1, wa2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, wa3, a5, t7, wa6, t1, wa4)
 
-# test arm64: mv_a_273160() = 0xadab0459adc68cdd
-global _mv_a_273160
-_mv_a_273160:
-    mvA6(t2, t7, wa3, a1, a6, r0)
+# test arm64: mv_a_405126() = 0x6bd41cf11c0caaea
+global _mv_a_405126
+_mv_a_405126:
+    mvA6(a0, t1, wa2, a3, t4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t4, a0, a5, t1, wa2, a6)
 
-# test arm64: mv_a_032154() = 0xd9c2cbccac5b8507
-global _mv_a_032154
-_mv_a_032154:
-    mvA6(wa0, t3, t2, r1, t5, wa4)
+# test arm64: mv_a_561274() = 0x6a7e750f5e5cd60d
+global _mv_a_561274
+_mv_a_561274:
+    mvA6(r0, a1, a2, wa3, wa4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a5, a6, a1, a2, a7, wa4)
 
-# test arm64: mv_a_356402() = 0x88f1e1028cff170
-global _mv_a_356402
-_mv_a_356402:
-    mvA6(t3, a5, a6, t4, r0, wa2)
+# test arm64: mv_a_675403() = 0x8e8dd205833ba1c9
+global _mv_a_675403
+_mv_a_675403:
+    mvA6(wa0, wa1, t2, t3, t4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a6, t7, a5, t4, wa0, t3)
 
-# test arm64: mv_a_623504() = 0x96817aaa204dc26c
-global _mv_a_623504
-_mv_a_623504:
-    mvA6(a6, wa2, a3, wa5, t0, t4)
+# test arm64: mv_a_521307() = 0xfb2e9b351ee2ba96
+global _mv_a_521307
+_mv_a_521307:
+    mvA6(r0, a1, wa2, wa3, t4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, t5, wa2, a1, wa3, r0, a7)
 
-# test arm64: mv_a_041572() = 0x906e3147833ba1c9
-global _mv_a_041572
-_mv_a_041572:
-    mvA6(t0, t4, a1, wa5, a7, wa2)
+# test arm64: mv_a_265314() = 0xb15a9eac8d28d8a3
+global _mv_a_265314
+_mv_a_265314:
+    mvA6(t0, t1, a2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a2, t6, a5, a3, t1, wa4)
 
-# test arm64: mv_a_264031() = 0xacce157c5084ccd8
-global _mv_a_264031
-_mv_a_264031:
-    mvA6(wa2, wa6, t4, t0, t3, wa1)
+# test arm64: mv_a_425136() = 0x65c34e6e7efa8a47
+global _mv_a_425136
+_mv_a_425136:
+    mvA6(wa0, r1, a2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, wa4, a2, t5, r1, t3, t6)
 
-# test arm64: mv_a_236504() = 0x7b7a40f710b46c3a
-global _mv_a_236504
-_mv_a_236504:
-    mvA6(wa2, t3, t6, a5, t0, a4)
+# test arm64: mv_a_301254() = 0xc8769590b207a45f
+global _mv_a_301254
+_mv_a_301254:
+    mvA6(wa0, wa1, t2, t3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t3, wa0, wa1, t2, wa5, a4)
 
-# test arm64: mv_a_451063() = 0x74a9794a1034657
-global _mv_a_451063
-_mv_a_451063:
-    mvA6(a4, a5, t1, r0, t6, a3)
+# test arm64: mv_a_305761() = 0xda6c9a5af457cf82
+global _mv_a_305761
+_mv_a_305761:
+    mvA6(a0, wa1, t2, a3, wa4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a3, a0, wa5, t7, t6, wa1)
 
-# test arm64: mv_a_675234() = 0xa8ef7c8c629ded8f
-global _mv_a_675234
-_mv_a_675234:
-    mvA6(wa6, wa7, t5, t2, wa3, t4)
+# test arm64: mv_a_301426() = 0x60a7169321b8ca42
+global _mv_a_301426
+_mv_a_301426:
+    mvA6(r0, r1, t2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a3, r0, r1, a4, t2, wa6)
 
-# test arm64: mv_a_625014() = 0x459114483caa5f24
-global _mv_a_625014
-_mv_a_625014:
-    mvA6(t6, t2, wa5, wa0, t1, wa4)
+# test arm64: mv_a_527401() = 0xaeb2bc6cbd5fe30f
+global _mv_a_527401
+_mv_a_527401:
+    mvA6(wa0, t1, t2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t5, t2, wa7, a4, wa0, t1)
 
-# test arm64: mv_a_672154() = 0x34bb5bfb6f613415
-global _mv_a_672154
-_mv_a_672154:
-    mvA6(t6, t7, a2, r1, wa5, wa4)
+# test arm64: mv_a_702415() = 0xaeba9de9a26e4e2d
+global _mv_a_702415
+_mv_a_702415:
+    mvA6(t0, wa1, wa2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, t7, t0, wa2, t4, wa1, a5)
 
-# test arm64: mv_a_507241() = 0x571c32aeaf3194b3
-global _mv_a_507241
-_mv_a_507241:
-    mvA6(a5, wa0, wa7, a2, wa4, t1)
+# test arm64: mv_a_615427() = 0x4ab41a555daa709
+global _mv_a_615427
+_mv_a_615427:
+    mvA6(r0, r1, t2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a6, r1, a5, a4, t2, wa7)
 
-# test arm64: mv_a_751064() = 0xbbefdfe281d099f3
-global _mv_a_751064
-_mv_a_751064:
-    mvA6(wa7, a5, r1, t0, t6, a4)
+# test arm64: mv_a_561374() = 0x2f40794ed24f1372
+global _mv_a_561374
+_mv_a_561374:
+    mvA6(wa0, a1, t2, wa3, t4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t5, t6, a1, wa3, wa7, t4)
 
-# test arm64: mv_a_401327() = 0xaf942e2898811753
-global _mv_a_401327
-_mv_a_401327:
-    mvA6(wa4, a0, r1, a3, t2, t7)
+# test arm64: mv_a_520173() = 0x358235542323d218
+global _mv_a_520173
+_mv_a_520173:
+    mvA6(r0, wa1, wa2, t3, wa4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t5, wa2, r0, wa1, wa7, t3)
 
-# test arm64: mv_a_461725() = 0x3afe10445a1bbe8b
-global _mv_a_461725
-_mv_a_461725:
-    mvA6(a4, wa6, a1, t7, wa2, t5)
+# test arm64: mv_a_034561() = 0xad3c77ce8d28d8a3
+global _mv_a_034561
+_mv_a_034561:
+    mvA6(a0, wa1, t2, wa3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a0, wa3, a4, t5, wa6, wa1)
 
-# test arm64: mv_a_640127() = 0x92c4c10310b46c3a
-global _mv_a_640127
-_mv_a_640127:
-    mvA6(a6, t4, r0, wa1, wa2, t7)
+# test arm64: mv_a_056134() = 0x9fb5151692d4f7fb
+global _mv_a_056134
+_mv_a_056134:
+    mvA6(wa0, a1, wa2, wa3, t4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa0, a5, t6, a1, wa3, t4)
 
-# test arm64: mv_a_712306() = 0x8d1b946ea3d95603
-global _mv_a_712306
-_mv_a_712306:
-    mvA6(wa7, wa1, wa2, wa3, t0, a6)
+# test arm64: mv_a_314206() = 0x77ea50c231522074
+global _mv_a_314206
+_mv_a_314206:
+    mvA6(t0, a1, wa2, a3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, a3, a1, wa4, wa2, t0, wa6)
 
-# test arm64: mv_a_512470() = 0x2e8c1643a5445dd9
-global _mv_a_512470
-_mv_a_512470:
-    mvA6(t5, wa1, t2, a4, wa7, t0)
+# test arm64: mv_a_643720() = 0xf2f0f0171ee2ba96
+global _mv_a_643720
+_mv_a_643720:
+    mvA6(wa0, wa1, a2, t3, wa4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a6, wa4, t3, t7, a2, wa0)
 
-# test arm64: mv_a_256407() = 0x4972161ddc3c4a4c
-global _mv_a_256407
-_mv_a_256407:
-    mvA6(t2, wa5, t6, wa4, a0, wa7)
+# test arm64: mv_a_103572() = 0xad9736e70b084ce2
+global _mv_a_103572
+_mv_a_103572:
+    mvA6(a0, r1, wa2, wa3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, r1, a0, wa3, wa5, t7, wa2)
 
-# test arm64: mv_a_312407() = 0x1366d6829b5726ff
-global _mv_a_312407
-_mv_a_312407:
-    mvA6(t3, a1, t2, t4, wa0, t7)
+# test arm64: mv_a_562071() = 0x900ca5909e2d36ab
+global _mv_a_562071
+_mv_a_562071:
+    mvA6(a0, a1, t2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t5, t6, t2, a0, wa7, a1)
 
-# test arm64: mv_a_172645() = 0x58fea55449176083
-global _mv_a_172645
-_mv_a_172645:
-    mvA6(a1, t7, t2, t6, t4, t5)
+# test arm64: mv_a_367540() = 0xdf1c34b076785b43
+global _mv_a_367540
+_mv_a_367540:
+    mvA6(a0, r1, a2, t3, t4, t5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t3, t6, a7, t5, t4, a0)
 
-# test arm64: mv_a_360742() = 0x17142fbfe45065c
-global _mv_a_360742
-_mv_a_360742:
-    mvA6(a3, a6, a0, wa7, a4, a2)
+# test arm64: mv_a_516074() = 0x315190116f613415
+global _mv_a_516074
+_mv_a_516074:
+    mvA6(t0, r1, a2, a3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, a5, r1, t6, t0, t7, a4)
 
-# test arm64: mv_a_650147() = 0x78f01fac6df62c3f
-global _mv_a_650147
-_mv_a_650147:
-    mvA6(a6, t5, a0, a1, a4, wa7)
+# test arm64: mv_a_562701() = 0xb5140d73a81a6d85
+global _mv_a_562701
+_mv_a_562701:
+    mvA6(a0, t1, a2, wa3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, a5, wa6, a2, wa7, a0, t1)
 
-# test arm64: mv_a_506731() = 0xef746e9e099d450c
-global _mv_a_506731
-_mv_a_506731:
-    mvA6(wa5, wa0, a6, t7, wa3, r1)
+# test arm64: mv_a_457162() = 0x8d8558826df62c3f
+global _mv_a_457162
+_mv_a_457162:
+    mvA6(a0, a1, t2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, wa4, wa5, a7, a1, t6, t2)
 
-# test arm64: mv_a_603142() = 0xbb4539e44ad8ad80
-global _mv_a_603142
-_mv_a_603142:
-    mvA6(t6, t0, t3, wa1, a4, t2)
+# test arm64: mv_a_534102() = 0x54cfd5f8e514be77
+global _mv_a_534102
+_mv_a_534102:
+    mvA6(t0, a1, wa2, t3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t5, t3, a4, a1, t0, wa2)
 
 # test arm64: mv_a_0123456() = 0xfd0df378a1034657
 global _mv_a_0123456
 _mv_a_0123456:
-    mvA7(wa0, t1, a2, wa3, a4, t5, t6)
+    mvA7(wa0, t1, wa2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa0, t1, wa2, t3, wa4, wa5, t6)
 
 # test arm64: mv_a_6543210() = 0xa2b1d7d929263697
 global _mv_a_6543210
 _mv_a_6543210:
-    mvA7(t6, t5, wa4, t3, t2, r1, r0)
+    mvA7(a0, a1, a2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa6, t5, a4, a3, a2, a1, a0)
 
 # test arm64: mv_a_1234560() = 0xdb39720adc928f73
 global _mv_a_1234560
 _mv_a_1234560:
-    mvA7(r1, wa2, wa3, wa4, t5, wa6, t0)
+    mvA7(r0, t1, wa2, a3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t1, wa2, a3, a4, wa5, a6, r0)
 
 # test arm64: mv_a_6012345() = 0xb9060d7bd2a55899
 global _mv_a_6012345
 _mv_a_6012345:
-    mvA7(t6, r0, a1, wa2, t3, a4, t5)
+    mvA7(r0, t1, a2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa6, r0, t1, a2, wa3, a4, a5)
 
 # test arm64: mv_a_1234567() = 0x424e0faecca2f41a
 global _mv_a_1234567
 _mv_a_1234567:
-    mvA7(t1, t2, t3, t4, a5, t6, a7)
+    mvA7(r0, wa1, a2, t3, t4, a5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa1, a2, t3, t4, a5, t6, a7)
 
-# test arm64: mv_a_5206317() = 0x2709ceec28cff170
-global _mv_a_5206317
-_mv_a_5206317:
-    mvA7(wa5, wa2, t0, t6, a3, a1, a7)
+# test arm64: mv_a_4316205() = 0x9031a917e3a9b6a1
+global _mv_a_4316205
+_mv_a_4316205:
+    mvA7(a0, r1, a2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a4, t3, r1, t6, a2, a0, wa5)
 
-# test arm64: mv_a_4506327() = 0x1ef51b978611b175
-global _mv_a_4506327
-_mv_a_4506327:
-    mvA7(wa4, wa5, wa0, wa6, t3, a2, t7)
+# test arm64: mv_a_1047253() = 0xf1dc1f8e39d44f78
+global _mv_a_1047253
+_mv_a_1047253:
+    mvA7(a0, t1, a2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t1, a0, a4, wa7, a2, a5, a3)
 
-# test arm64: mv_a_2401576() = 0xda0d7f127c247a9b
-global _mv_a_2401576
-_mv_a_2401576:
-    mvA7(a2, t4, wa0, a1, a5, a7, a6)
+# test arm64: mv_a_4256071() = 0xec14a21bc1a0fa91
+global _mv_a_4256071
+_mv_a_4256071:
+    mvA7(wa0, r1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a4, a2, a5, wa6, wa0, a7, r1)
 
-# test arm64: mv_a_4571362() = 0x6a891be72764e99a
-global _mv_a_4571362
-_mv_a_4571362:
-    mvA7(wa4, wa5, a7, wa1, a3, a6, wa2)
+# test arm64: mv_a_2513746() = 0xf5f49362e8ff90d2
+global _mv_a_2513746
+_mv_a_2513746:
+    mvA7(r0, a1, t2, wa3, t4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t2, wa5, a1, wa3, t7, t4, t6)
 
-# test arm64: mv_a_5341027() = 0xb38093f25084ccd8
-global _mv_a_5341027
-_mv_a_5341027:
-    mvA7(t5, t3, wa4, t1, r0, t2, a7)
+# test arm64: mv_a_2604317() = 0x2706b6ddb09c9c89
+global _mv_a_2604317
+_mv_a_2604317:
+    mvA7(r0, a1, a2, wa3, t4, wa5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a2, wa6, r0, t4, wa3, a1, a7)
 
-# test arm64: mv_a_6403517() = 0x2ffbffbe1d77b2c0
-global _mv_a_6403517
-_mv_a_6403517:
-    mvA7(a6, wa4, t0, a3, t5, t1, a7)
+# test arm64: mv_a_6340571() = 0x1230988d3e1566fa
+global _mv_a_6340571
+_mv_a_6340571:
+    mvA7(r0, r1, wa2, a3, wa4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t6, a3, wa4, r0, a5, wa7, r1)
 
-# test arm64: mv_a_4352671() = 0x602e2b919369b3e
-global _mv_a_4352671
-_mv_a_4352671:
-    mvA7(t4, a3, wa5, t2, wa6, t7, r1)
+# test arm64: mv_a_1526307() = 0x3180c3d42323d218
+global _mv_a_1526307
+_mv_a_1526307:
+    mvA7(wa0, r1, a2, t3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, r1, t5, a2, wa6, t3, wa0, wa7)
 
-# test arm64: mv_a_2740631() = 0x1abb8d27e67fc64d
-global _mv_a_2740631
-_mv_a_2740631:
-    mvA7(t2, t7, t4, r0, t6, t3, r1)
+# test arm64: mv_a_2746153() = 0x461abe4c17cb9368
+global _mv_a_2746153
+_mv_a_2746153:
+    mvA7(a0, r1, t2, wa3, wa4, wa5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t2, wa7, wa4, wa6, r1, wa5, wa3)
 
-# test arm64: mv_a_6105342() = 0xbd759b76ed96ed7b
-global _mv_a_6105342
-_mv_a_6105342:
-    mvA7(a6, wa1, t0, t5, t3, t4, wa2)
+# test arm64: mv_a_4352016() = 0x541bd6c4e514be77
+global _mv_a_4352016
+_mv_a_4352016:
+    mvA7(a0, wa1, a2, t3, t4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t4, t3, wa5, a2, a0, wa1, a6)
 
-# test arm64: mv_a_2731560() = 0xde6abc4754c5e45a
-global _mv_a_2731560
-_mv_a_2731560:
-    mvA7(t2, wa7, wa3, wa1, t5, wa6, t0)
+# test arm64: mv_a_3701462() = 0x4f6db69bcfcf48ed
+global _mv_a_3701462
+_mv_a_3701462:
+    mvA7(a0, a1, t2, t3, wa4, wa5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t3, t7, a0, a1, wa4, wa6, t2)
 
-# test arm64: mv_a_3241567() = 0x14c6b2d6dda75222
-global _mv_a_3241567
-_mv_a_3241567:
-    mvA7(a3, a2, wa4, wa1, wa5, t6, t7)
+# test arm64: mv_a_4732165() = 0x19c67a5d0dde5c8e
+global _mv_a_4732165
+_mv_a_4732165:
+    mvA7(t0, wa1, t2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa4, a7, a3, t2, wa1, a6, wa5)
 
-# test arm64: mv_a_5037142() = 0x82ae324e61892ae0
-global _mv_a_5037142
-_mv_a_5037142:
-    mvA7(wa5, t0, t3, a7, a1, t4, wa2)
+# test arm64: mv_a_0537621() = 0xdaaefa20452c8e28
+global _mv_a_0537621
+_mv_a_0537621:
+    mvA7(t0, r1, wa2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t0, a5, a3, wa7, a6, wa2, r1)
 
-# test arm64: mv_a_4317025() = 0x66b538eb51efd4ae
-global _mv_a_4317025
-_mv_a_4317025:
-    mvA7(wa4, t3, r1, a7, t0, wa2, a5)
+# test arm64: mv_a_7364150() = 0x6873563261892ae0
+global _mv_a_7364150
+_mv_a_7364150:
+    mvA7(a0, r1, a2, t3, wa4, a5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a7, t3, t6, wa4, r1, a5, a0)
 
-# test arm64: mv_a_0671453() = 0x6304559121b8ca42
-global _mv_a_0671453
-_mv_a_0671453:
-    mvA7(r0, t6, wa7, wa1, t4, a5, wa3)
+# test arm64: mv_a_1034267() = 0x59fd651a84a6a99f
+global _mv_a_1034267
+_mv_a_1034267:
+    mvA7(a0, r1, a2, t3, t4, wa5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, r1, a0, t3, t4, a2, a6, wa7)
 
-# test arm64: mv_a_2760314() = 0x5d86d0dedf689f1f
-global _mv_a_2760314
-_mv_a_2760314:
-    mvA7(a2, a7, wa6, t0, wa3, a1, a4)
+# test arm64: mv_a_3524706() = 0x2929f7a68ffee84f
+global _mv_a_3524706
+_mv_a_3524706:
+    mvA7(a0, a1, wa2, a3, t4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a3, t5, wa2, t4, wa7, a0, wa6)
 
-# test arm64: mv_a_2760143() = 0xad9d64b1ddfd9749
-global _mv_a_2760143
-_mv_a_2760143:
-    mvA7(wa2, a7, wa6, a0, r1, a4, a3)
+# test arm64: mv_a_5346127() = 0x7854ca5806c73560
+global _mv_a_5346127
+_mv_a_5346127:
+    mvA7(t0, a1, t2, wa3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a5, wa3, a4, a6, a1, t2, t7)
 
-# test arm64: mv_a_1564237() = 0x2e460a11f2ecc7ac
-global _mv_a_1564237
-_mv_a_1564237:
-    mvA7(wa1, wa5, wa6, a4, t2, wa3, wa7)
+# test arm64: mv_a_0327654() = 0x367e5a1f6f613415
+global _mv_a_0327654
+_mv_a_0327654:
+    mvA7(t0, wa1, wa2, t3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t0, t3, wa2, t7, t6, wa5, a4)
 
-# test arm64: mv_a_2710645() = 0x2b6047c79f983e81
-global _mv_a_2710645
-_mv_a_2710645:
-    mvA7(t2, a7, r1, t0, wa6, wa4, t5)
+# test arm64: mv_a_4701523() = 0xfadbef146a0b59e4
+global _mv_a_4701523
+_mv_a_4701523:
+    mvA7(r0, t1, wa2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a4, wa7, r0, t1, t5, wa2, wa3)
 
-# test arm64: mv_a_4521673() = 0x3f124c1908323d36
-global _mv_a_4521673
-_mv_a_4521673:
-    mvA7(wa4, t5, wa2, r1, t6, t7, t3)
+# test arm64: mv_a_2350461() = 0x35216fde67fc64d
+global _mv_a_2350461
+_mv_a_2350461:
+    mvA7(t0, a1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a2, t3, t5, t0, t4, a6, a1)
 
-# test arm64: mv_a_1540763() = 0x105d5443138a7be6
-global _mv_a_1540763
-_mv_a_1540763:
-    mvA7(r1, wa5, a4, t0, wa7, wa6, a3)
+# test arm64: mv_a_5716203() = 0x443d179168a0520e
+global _mv_a_5716203
+_mv_a_5716203:
+    mvA7(r0, wa1, t2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t5, a7, wa1, t6, t2, r0, wa3)
 
-# test arm64: mv_a_2640175() = 0x7ac21f669e2d36ab
-global _mv_a_2640175
-_mv_a_2640175:
-    mvA7(wa2, t6, wa4, t0, wa1, a7, wa5)
+# test arm64: mv_a_5406721() = 0x90b2269cce644117
+global _mv_a_5406721
+_mv_a_5406721:
+    mvA7(a0, a1, t2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t5, wa4, a0, a6, a7, t2, a1)
 
-# test arm64: mv_a_0514276() = 0x67a35120794e6aef
-global _mv_a_0514276
-_mv_a_0514276:
-    mvA7(t0, wa5, wa1, t4, wa2, t7, wa6)
+# test arm64: mv_a_3025176() = 0xe972c6fe099d450c
+global _mv_a_3025176
+_mv_a_3025176:
+    mvA7(wa0, a1, a2, wa3, t4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa3, wa0, a2, a5, a1, a7, a6)
 
-# test arm64: mv_a_1725036() = 0x9754243e2ba6011c
-global _mv_a_1725036
-_mv_a_1725036:
-    mvA7(wa1, t7, t2, t5, a0, t3, a6)
+# test arm64: mv_a_4235760() = 0xf565f8e2a6af65af
+global _mv_a_4235760
+_mv_a_4235760:
+    mvA7(wa0, t1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t4, wa2, t3, wa5, a7, a6, wa0)
 
-# test arm64: mv_a_0651437() = 0x38b8b0ef02861dde
-global _mv_a_0651437
-_mv_a_0651437:
-    mvA7(a0, a6, a5, wa1, wa4, a3, t7)
+# test arm64: mv_a_5314207() = 0x349eb2884daebd2c
+global _mv_a_5314207
+_mv_a_5314207:
+    mvA7(a0, r1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa5, a3, r1, a4, t2, a0, t7)
 
-# test arm64: mv_a_4512076() = 0x99edc1c298811753
-global _mv_a_4512076
-_mv_a_4512076:
-    mvA7(t4, a5, a1, a2, a0, a7, a6)
+# test arm64: mv_a_4216305() = 0xa17de753ddfd9749
+global _mv_a_4216305
+_mv_a_4216305:
+    mvA7(t0, t1, t2, t3, a4, t5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, a4, t2, t1, t6, t3, t0, t5)
 
-# test arm64: mv_a_7362501() = 0xb063313a80bbd744
-global _mv_a_7362501
-_mv_a_7362501:
-    mvA7(t7, wa3, wa6, wa2, wa5, t0, a1)
+# test arm64: mv_a_3201754() = 0x9bc63d2b359337f6
+global _mv_a_3201754
+_mv_a_3201754:
+    mvA7(a0, r1, wa2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a3, wa2, a0, r1, wa7, t5, wa4)
 
-# test arm64: mv_a_0167324() = 0x9b8d0aabb372ac35
-global _mv_a_0167324
-_mv_a_0167324:
-    mvA7(a0, a1, a6, wa7, t3, wa2, wa4)
+# test arm64: mv_a_6701523() = 0xd9f25fef601e230a
+global _mv_a_6701523
+_mv_a_6701523:
+    mvA7(r0, r1, wa2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa6, t7, r0, r1, t5, wa2, a3)
 
-# test arm64: mv_a_6501273() = 0xa1a74ddd469795fe
-global _mv_a_6501273
-_mv_a_6501273:
-    mvA7(wa6, t5, a0, wa1, t2, wa7, t3)
+# test arm64: mv_a_0215367() = 0x2fcda1d9f2ecc7ac
+global _mv_a_0215367
+_mv_a_0215367:
+    mvA7(t0, wa1, a2, wa3, wa4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t0, a2, wa1, t5, wa3, wa6, wa7)
 
-# test arm64: mv_a_4157023() = 0xc8885cf565ca4262
-global _mv_a_4157023
-_mv_a_4157023:
-    mvA7(a4, a1, wa5, t7, a0, wa2, a3)
+# test arm64: mv_a_7316042() = 0x2d6c513ec2be5a5
+global _mv_a_7316042
+_mv_a_7316042:
+    mvA7(wa0, r1, t2, t3, t4, a5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t7, t3, r1, t6, wa0, t4, t2)
 
-# test arm64: mv_a_1760234() = 0xaa34a54d13a50c3
-global _mv_a_1760234
-_mv_a_1760234:
-    mvA7(a1, a7, wa6, r0, wa2, t3, t4)
+# test arm64: mv_a_3574621() = 0xb2209d25359337f6
+global _mv_a_3574621
+_mv_a_3574621:
+    mvA7(r0, a1, wa2, wa3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa3, a5, t7, a4, wa6, wa2, a1)
 
-# test arm64: mv_a_5043761() = 0x8c83f26c2ba6011c
-global _mv_a_5043761
-_mv_a_5043761:
-    mvA7(wa5, a0, t4, t3, a7, wa6, a1)
+# test arm64: mv_a_1072346() = 0x4e32b0199f983e81
+global _mv_a_1072346
+_mv_a_1072346:
+    mvA7(a0, a1, wa2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a1, a0, wa7, wa2, t3, a4, a6)
 
-# test arm64: mv_a_4372560() = 0x84038bf3b91ecb8d
-global _mv_a_4372560
-_mv_a_4372560:
-    mvA7(wa4, t3, t7, wa2, a5, wa6, a0)
+# test arm64: mv_a_7146520() = 0x23f8f2de67fc64d
+global _mv_a_7146520
+_mv_a_7146520:
+    mvA7(wa0, t1, wa2, wa3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a7, t1, a4, wa6, t5, wa2, wa0)
 
-# test arm64: mv_a_0371564() = 0x54b12eb206c73560
-global _mv_a_0371564
-_mv_a_0371564:
-    mvA7(r0, wa3, t7, r1, a5, t6, wa4)
+# test arm64: mv_a_0465137() = 0x80cf3902011b1608
+global _mv_a_0465137
+_mv_a_0465137:
+    mvA7(wa0, a1, wa2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa0, a4, a6, a5, a1, a3, wa7)
 
-# test arm64: mv_a_3570164() = 0xb63f78632a3af946
-global _mv_a_3570164
-_mv_a_3570164:
-    mvA7(a3, wa5, t7, wa0, a1, a6, a4)
+# test arm64: mv_a_4651723() = 0x2d09e82c28cff170
+global _mv_a_4651723
+_mv_a_4651723:
+    mvA7(wa0, t1, wa2, a3, wa4, wa5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa4, t6, wa5, t1, wa7, wa2, a3)
 
-# test arm64: mv_a_3612574() = 0x7c1930bbfb6ef6b0
-global _mv_a_3612574
-_mv_a_3612574:
-    mvA7(a3, a6, wa1, a2, wa5, t7, wa4)
+# test arm64: mv_a_0341675() = 0x9a92ba55f016b800
+global _mv_a_0341675
+_mv_a_0341675:
+    mvA7(wa0, wa1, a2, wa3, wa4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa0, wa3, wa4, wa1, t6, wa7, a5)
 
 # test arm64: mv_a_01234567() = 0xfd0df378a1034657
 global _mv_a_01234567
 _mv_a_01234567:
-    mvA8(wa0, a1, a2, a3, t4, a5, a6, t7)
+    mvA8(t0, wa1, wa2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t0, wa1, wa2, a3, wa4, t5, a6, a7)
 
 # test arm64: mv_a_76543210() = 0xa5e69f8e6ea2b68d
 global _mv_a_76543210
 _mv_a_76543210:
-    mvA8(a7, t6, a5, wa4, t3, wa2, a1, a0)
+    mvA8(r0, t1, a2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, wa7, wa6, t5, t4, wa3, a2, t1, r0)
 
 # test arm64: mv_a_12345670() = 0x40d9ede67fc64d
 global _mv_a_12345670
 _mv_a_12345670:
-    mvA8(wa1, wa2, a3, wa4, a5, wa6, t7, r0)
+    mvA8(r0, r1, t2, a3, wa4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r1, t2, a3, wa4, wa5, a6, a7, r0)
 
 # test arm64: mv_a_70123456() = 0x852455c7e3a9b6a1
 global _mv_a_70123456
 _mv_a_70123456:
-    mvA8(wa7, r0, wa1, a2, a3, t4, wa5, a6)
+    mvA8(r0, r1, t2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, wa7, r0, r1, t2, wa3, t4, t5, a6)
 
-# test arm64: mv_a_21063547() = 0xec8e5903bbf4db39
-global _mv_a_21063547
-_mv_a_21063547:
-    mvA8(a2, r1, r0, a6, a3, t5, t4, t7)
+# test arm64: mv_a_32461750() = 0x5ca3183309f38a33
+global _mv_a_32461750
+_mv_a_32461750:
+    mvA8(r0, wa1, a2, a3, t4, wa5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, a3, a2, t4, a6, wa1, wa7, wa5, r0)
 
-# test arm64: mv_a_51762034() = 0xee3290c4220f0f69
-global _mv_a_51762034
-_mv_a_51762034:
-    mvA8(t5, wa1, t7, t6, a2, t0, t3, a4)
+# test arm64: mv_a_64702351() = 0x3de815f235e97d1d
+global _mv_a_64702351
+_mv_a_64702351:
+    mvA8(a0, wa1, wa2, a3, t4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, a6, t4, wa7, a0, wa2, a3, a5, wa1)
 
-# test arm64: mv_a_67042351() = 0x8c3b52f12ed255ef
-global _mv_a_67042351
-_mv_a_67042351:
-    mvA8(a6, t7, t0, t4, t2, a3, a5, wa1)
+# test arm64: mv_a_54320167() = 0x469468cceac0ddcf
+global _mv_a_54320167
+_mv_a_54320167:
+    mvA8(r0, a1, a2, a3, t4, wa5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa5, t4, a3, a2, r0, a1, t6, a7)
 
-# test arm64: mv_a_32057416() = 0x7324e857e955d5f9
-global _mv_a_32057416
-_mv_a_32057416:
-    mvA8(wa3, a2, a0, a5, t7, t4, wa1, a6)
+# test arm64: mv_a_16542370() = 0xa7a9c8c60e34a1b5
+global _mv_a_16542370
+_mv_a_16542370:
+    mvA8(t0, wa1, t2, wa3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, wa1, t6, wa5, a4, t2, wa3, t7, t0)
 
-# test arm64: mv_a_15427603() = 0x2704a728110ab161
-global _mv_a_15427603
-_mv_a_15427603:
-    mvA8(wa1, t5, a4, a2, a7, wa6, a0, wa3)
+# test arm64: mv_a_30741652() = 0x4e13c1f7fa5a3401
+global _mv_a_30741652
+_mv_a_30741652:
+    mvA8(wa0, wa1, t2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, a3, wa0, t7, a4, wa1, a6, wa5, t2)
 
-# test arm64: mv_a_31572064() = 0x5104c717f4ae14a9
-global _mv_a_31572064
-_mv_a_31572064:
-    mvA8(wa3, wa1, a5, a7, a2, a0, t6, a4)
+# test arm64: mv_a_76410253() = 0x505fc75a303d5dc5
+global _mv_a_76410253
+_mv_a_76410253:
+    mvA8(t0, t1, wa2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a7, wa6, wa4, t1, t0, wa2, wa5, a3)
 
-# test arm64: mv_a_03452176() = 0x66242df1c4770a3d
-global _mv_a_03452176
-_mv_a_03452176:
-    mvA8(wa0, t3, t4, a5, a2, a1, wa7, t6)
+# test arm64: mv_a_12507364() = 0xe9771ff6d6e6701b
+global _mv_a_12507364
+_mv_a_12507364:
+    mvA8(r0, r1, t2, t3, wa4, t5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, r1, t2, t5, r0, t7, t3, t6, wa4)
 
-# test arm64: mv_a_14250637() = 0x525fe9cdcfcf48ed
-global _mv_a_14250637
-_mv_a_14250637:
-    mvA8(t1, t4, wa2, wa5, t0, wa6, t3, wa7)
+# test arm64: mv_a_52640731() = 0x2f1d73fb265026eb
+global _mv_a_52640731
+_mv_a_52640731:
+    mvA8(t0, a1, wa2, a3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t5, wa2, wa6, a4, t0, t7, a3, a1)
 
-# test arm64: mv_a_75312046() = 0x758cbe46198ce065
-global _mv_a_75312046
-_mv_a_75312046:
-    mvA8(a7, wa5, wa3, wa1, wa2, r0, a4, a6)
+# test arm64: mv_a_35476012() = 0x2e040f9e3b959c75
+global _mv_a_35476012
+_mv_a_35476012:
+    mvA8(a0, wa1, t2, a3, a4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a3, a5, a4, a7, a6, a0, wa1, t2)
 
-# test arm64: mv_a_51763402() = 0xea6553033d00a44b
-global _mv_a_51763402
-_mv_a_51763402:
-    mvA8(t5, a1, a7, t6, t3, t4, t0, a2)
+# test arm64: mv_a_50273416() = 0x55d9db3bfa5a3401
+global _mv_a_50273416
+_mv_a_50273416:
+    mvA8(t0, wa1, t2, wa3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, t5, t0, t2, wa7, wa3, a4, wa1, a6)
 
-# test arm64: mv_a_30624157() = 0xe7d157d2d6e6701b
-global _mv_a_30624157
-_mv_a_30624157:
-    mvA8(wa3, a0, a6, wa2, wa4, wa1, a5, a7)
+# test arm64: mv_a_56127430() = 0x3f8c6c9635e97d1d
+global _mv_a_56127430
+_mv_a_56127430:
+    mvA8(wa0, wa1, a2, a3, wa4, t5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t5, a6, wa1, a2, t7, wa4, a3, wa0)
 
-# test arm64: mv_a_71064235() = 0xf585ab0d071d7a87
-global _mv_a_71064235
-_mv_a_71064235:
-    mvA8(a7, t1, t0, t6, a4, a2, t3, t5)
+# test arm64: mv_a_73012546() = 0x94e0476ef3430cd3
+global _mv_a_73012546
+_mv_a_73012546:
+    mvA8(t0, r1, wa2, wa3, wa4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, wa3, t0, r1, wa2, a5, wa4, wa6)
 
-# test arm64: mv_a_73160542() = 0x22fcbbcb20a40793
-global _mv_a_73160542
-_mv_a_73160542:
-    mvA8(a7, a3, wa1, wa6, t0, t5, a4, a2)
+# test arm64: mv_a_65024137() = 0x12593c9101715b2f
+global _mv_a_65024137
+_mv_a_65024137:
+    mvA8(a0, t1, a2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, a6, wa5, a0, a2, t4, t1, a3, t7)
 
-# test arm64: mv_a_13602547() = 0x37141fc1cfcf48ed
-global _mv_a_13602547
-_mv_a_13602547:
-    mvA8(a1, wa3, wa6, t0, a2, wa5, t4, wa7)
+# test arm64: mv_a_36471250() = 0x3d12fe8e303d5dc5
+global _mv_a_36471250
+_mv_a_36471250:
+    mvA8(r0, t1, a2, wa3, t4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, wa3, wa6, t4, wa7, t1, a2, a5, r0)
 
-# test arm64: mv_a_06172534() = 0xb53b5c3aed96ed7b
-global _mv_a_06172534
-_mv_a_06172534:
-    mvA8(t0, a6, r1, wa7, t2, t5, a3, wa4)
+# test arm64: mv_a_46012735() = 0x71f6dc4bf4ae14a9
+global _mv_a_46012735
+_mv_a_46012735:
+    mvA8(wa0, t1, a2, wa3, t4, wa5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, t4, t6, wa0, t1, a2, wa7, wa3, wa5)
 
-# test arm64: mv_a_74512306() = 0x4dc87c42303d5dc5
-global _mv_a_74512306
-_mv_a_74512306:
-    mvA8(wa7, wa4, t5, t1, wa2, wa3, t0, wa6)
+# test arm64: mv_a_74156032() = 0x7e56e72d3a2a949f
+global _mv_a_74156032
+_mv_a_74156032:
+    mvA8(t0, a1, t2, t3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, a4, a1, a5, wa6, t0, t3, t2)
 
-# test arm64: mv_a_76250134() = 0x3315e11e35e97d1d
-global _mv_a_76250134
-_mv_a_76250134:
-    mvA8(t7, a6, a2, a5, a0, a1, wa3, wa4)
+# test arm64: mv_a_46201735() = 0x1ba4634cfbc53bd7
+global _mv_a_46201735
+_mv_a_46201735:
+    mvA8(wa0, t1, wa2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa4, wa6, wa2, wa0, t1, a7, wa3, wa5)
 
-# test arm64: mv_a_70352146() = 0x38ca18bc00065359
-global _mv_a_70352146
-_mv_a_70352146:
-    mvA8(t7, a0, wa3, a5, t2, wa1, t4, a6)
+# test arm64: mv_a_24715360() = 0x905aa7816b6d0b9
+global _mv_a_24715360
+_mv_a_24715360:
+    mvA8(t0, t1, wa2, t3, t4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, wa2, t4, t7, t1, a5, t3, a6, t0)
 
-# test arm64: mv_a_46512703() = 0x5c5f1b5a303d5dc5
-global _mv_a_46512703
-_mv_a_46512703:
-    mvA8(wa4, a6, wa5, t1, a2, wa7, r0, a3)
+# test arm64: mv_a_34127560() = 0xf838d53101715b2f
+global _mv_a_34127560
+_mv_a_34127560:
+    mvA8(a0, t1, t2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, a3, wa4, t1, t2, wa7, a5, a6, a0)
 
-# test arm64: mv_a_21650374() = 0x9633b607ddfd9749
-global _mv_a_21650374
-_mv_a_21650374:
-    mvA8(t2, t1, a6, a5, wa0, a3, wa7, t4)
+# test arm64: mv_a_76534120() = 0xb4220cba68f69735
+global _mv_a_76534120
+_mv_a_76534120:
+    mvA8(t0, a1, t2, a3, t4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, wa6, t5, a3, t4, a1, t2, t0)
 
-# test arm64: mv_a_50627413() = 0xc5ff78451dcdf7e7
-global _mv_a_50627413
-_mv_a_50627413:
-    mvA8(t5, a0, wa6, t2, a7, t4, r1, wa3)
+# test arm64: mv_a_03564127() = 0x541bd544e514be77
+global _mv_a_03564127
+_mv_a_03564127:
+    mvA8(r0, a1, t2, t3, t4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r0, t3, t5, wa6, t4, a1, t2, a7)
 
-# test arm64: mv_a_60735241() = 0xc97edd702d674e19
-global _mv_a_60735241
-_mv_a_60735241:
-    mvA8(a6, t0, t7, t3, wa5, t2, t4, wa1)
+# test arm64: mv_a_07452361() = 0xfd4aa0d1071d7a87
+global _mv_a_07452361
+_mv_a_07452361:
+    mvA8(wa0, r1, t2, a3, t4, t5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, wa0, t7, t4, t5, t2, a3, t6, r1)
 
-# test arm64: mv_a_06247153() = 0xae4b2bdaf3430cd3
-global _mv_a_06247153
-_mv_a_06247153:
-    mvA8(a0, wa6, t2, a4, t7, r1, t5, t3)
+# test arm64: mv_a_40716523() = 0xb6f62a920e34a1b5
+global _mv_a_40716523
+_mv_a_40716523:
+    mvA8(r0, t1, t2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, a4, r0, wa7, t1, t6, a5, t2, wa3)
 
-# test arm64: mv_a_51470362() = 0x7dcf4c5f09f38a33
-global _mv_a_51470362
-_mv_a_51470362:
-    mvA8(wa5, t1, a4, t7, t0, t3, wa6, a2)
+# test arm64: mv_a_62730541() = 0x38614eda303d5dc5
+global _mv_a_62730541
+_mv_a_62730541:
+    mvA8(r0, a1, t2, wa3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa6, t2, a7, wa3, r0, a5, a4, a1)
 
-# test arm64: mv_a_23765401() = 0xe2c28a4f375484f3
-global _mv_a_23765401
-_mv_a_23765401:
-    mvA8(a2, wa3, a7, wa6, wa5, a4, r0, r1)
+# test arm64: mv_a_07614325() = 0x7e2b3dab04476adb
+global _mv_a_07614325
+_mv_a_07614325:
+    mvA8(r0, wa1, t2, wa3, t4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, r0, wa7, wa6, wa1, t4, wa3, t2, t5)
 
-# test arm64: mv_a_57410263() = 0xcb2ae4f11dcdf7e7
-global _mv_a_57410263
-_mv_a_57410263:
-    mvA8(wa5, a7, t4, t1, r0, wa2, t6, a3)
+# test arm64: mv_a_31604725() = 0x695e7863ef01f551
+global _mv_a_31604725
+_mv_a_31604725:
+    mvA8(r0, wa1, t2, wa3, wa4, t5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, wa3, wa1, t6, r0, wa4, t7, t2, t5)
 
-# test arm64: mv_a_42160735() = 0x89bac42fe955d5f9
-global _mv_a_42160735
-_mv_a_42160735:
-    mvA8(t4, a2, t1, a6, wa0, wa7, wa3, wa5)
+# test arm64: mv_a_64321750() = 0x5fe6724224e51f15
+global _mv_a_64321750
+_mv_a_64321750:
+    mvA8(a0, wa1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a6, t4, t3, a2, wa1, a7, t5, a0)
 
-# test arm64: mv_a_40732156() = 0xb93ababaed96ed7b
-global _mv_a_40732156
-_mv_a_40732156:
-    mvA8(t4, wa0, wa7, wa3, t2, a1, a5, wa6)
+# test arm64: mv_a_42675013() = 0xceca3d8c33136d71
+global _mv_a_42675013
+_mv_a_42675013:
+    mvA8(r0, wa1, t2, a3, wa4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa4, t2, a6, a7, t5, r0, wa1, a3)
 
-# test arm64: mv_a_54063172() = 0x984af0d071d7a87
-global _mv_a_54063172
-_mv_a_54063172:
-    mvA8(t5, wa4, t0, t6, wa3, r1, t7, t2)
+# test arm64: mv_a_53401627() = 0x6fd70babf4ae14a9
+global _mv_a_53401627
+_mv_a_53401627:
+    mvA8(r0, a1, t2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t5, t3, a4, r0, a1, wa6, t2, t7)
 
-# test arm64: mv_a_53124706() = 0x859377c2fe9b4b83
-global _mv_a_53124706
-_mv_a_53124706:
-    mvA8(t5, wa3, wa1, a2, a4, t7, a0, t6)
+# test arm64: mv_a_74562031() = 0x752402c4551c2981
+global _mv_a_74562031
+_mv_a_74562031:
+    mvA8(a0, r1, a2, a3, t4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, t4, a5, wa6, a2, a0, a3, r1)
 
-# test arm64: mv_a_07465132() = 0x531c375b1af7e83b
-global _mv_a_07465132
-_mv_a_07465132:
-    mvA8(a0, wa7, t4, wa6, t5, wa1, t3, t2)
+# test arm64: mv_a_20163754() = 0xc9072d9bc74d19e9
+global _mv_a_20163754
+_mv_a_20163754:
+    mvA8(t0, r1, t2, t3, wa4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, t2, t0, r1, wa6, t3, wa7, t5, wa4)
 
-# test arm64: mv_a_25673401() = 0x57e0cd853fd6b3f7
-global _mv_a_25673401
-_mv_a_25673401:
-    mvA8(wa2, a5, t6, t7, wa3, a4, r0, wa1)
+# test arm64: mv_a_07635142() = 0xc4b2cce91821d88f
+global _mv_a_07635142
+_mv_a_07635142:
+    mvA8(t0, r1, t2, wa3, a4, t5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, t0, wa7, t6, wa3, t5, r1, a4, t2)
 
-# test arm64: mv_a_05164237() = 0x489c7359d57b6845
-global _mv_a_05164237
-_mv_a_05164237:
-    mvA8(t0, wa5, a1, wa6, wa4, wa2, t3, a7)
+# test arm64: mv_a_14723056() = 0xf67d5139ec2be5a5
+global _mv_a_14723056
+_mv_a_14723056:
+    mvA8(a0, r1, wa2, t3, wa4, wa5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r1, wa4, a7, wa2, t3, a0, wa5, t6)
 
-# test arm64: mv_a_02673451() = 0x4c712293fa5a3401
-global _mv_a_02673451
-_mv_a_02673451:
-    mvA8(t0, wa2, t6, wa7, wa3, t4, a5, t1)
+# test arm64: mv_a_76042531() = 0x74f02fc53a2a949f
+global _mv_a_76042531
+_mv_a_76042531:
+    mvA8(wa0, wa1, a2, t3, t4, t5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, wa6, wa0, t4, a2, t5, t3, wa1)
 
-# test arm64: mv_a_14502637() = 0x48d7f3d5d57b6845
-global _mv_a_14502637
-_mv_a_14502637:
-    mvA8(wa1, a4, a5, r0, wa2, t6, wa3, wa7)
+# test arm64: mv_a_74052361() = 0x39957ee320a40793
+global _mv_a_74052361
+_mv_a_74052361:
+    mvA8(r0, r1, t2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t7, a4, r0, wa5, t2, a3, t6, r1)
 
-# test arm64: mv_a_05276314() = 0x439e349000065359
-global _mv_a_05276314
-_mv_a_05276314:
-    mvA8(a0, t5, t2, a7, a6, a3, a1, a4)
+# test arm64: mv_a_61754032() = 0x7a1ab5f13a2a949f
+global _mv_a_61754032
+_mv_a_61754032:
+    mvA8(a0, a1, a2, a3, a4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, wa6, a1, wa7, a5, a4, a0, a3, a2)
 
-# test arm64: mv_a_mix0() = 0xfb816661bf9e780
+# test arm64: mv_a_mix0() = 0x64f4ede2a03ed6f4
 global _mv_a_mix0
 _mv_a_mix0:
-    mvA8(r1, 0, -4096, a3, 0xffffffffffffffff, a0, 0xffffffff, -0x8000000000000000)
+    mvA6(t0, wa1, a2, wa3, a4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, 0x123456789abcdef0, t6, a4, a4, 0x7fffffff, wa1)
 
-# test arm64: mv_a_mix1() = 0x5b0a007f973ccddd
+# test arm64: mv_a_mix1() = 0x6541fa09943fffd1
 global _mv_a_mix1
 _mv_a_mix1:
-    mvA4(-4096, a7, t8, t0)
+    mvA2(wa0, wa1, a2, t3, a4, a5, wa6, a7, a0, a1, a2, t3, a4, a5, wa6, a7, wa1, a2)
 
-# test arm64: mv_a_mix2() = 0x32e1634f94e0b957
+# test arm64: mv_a_mix2() = 0xc907b6a00384e6d2
 global _mv_a_mix2
 _mv_a_mix2:
-    mvA1(t8)
+    mvA5(a0, a1, a2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a0, -0x80000001, 0xffff0000, a4, 0xffffffff)
 
-# test arm64: mv_a_mix3() = 0x44474b58ff11a365
+# test arm64: mv_a_mix3() = 0xf0dde86c64b57f96
 global _mv_a_mix3
 _mv_a_mix3:
-    mvA6(-0x8000000000000000, 1, t8, t8, a6, 0x7fffffffffffffff)
+    mvA7(a0, r1, a2, a3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, r1, a2, a3, a7, r1, a0, 0x7fffffffffffffff)
 
-# test arm64: mv_a_mix4() = 0x614f5b801ab4d3d6
+# test arm64: mv_a_mix4() = 0xe5e2ff49138a7be6
 global _mv_a_mix4
 _mv_a_mix4:
-    mvA2(-0x80000001, t8)
+    mvA4(r0, r1, t2, wa3, t4, a5, t6, wa7, a0, a1, a2, a3, t4, a5, t6, wa7, r0, t2, r0, a5)
 
-# test arm64: mv_a_mix5() = 0x955c0f12402b4870
+# test arm64: mv_a_mix5() = 0x8c523249833ba1c9
 global _mv_a_mix5
 _mv_a_mix5:
-    mvA6(t9, 0x7fffffff, 0xffff0000, 0xffffffffffffffff, 42, 0xffff0000)
+    mvA1(wa0, r1, wa2, a3, t4, a5, a6, a7, a0, r1, wa2, a3, t4, a5, a6, a7, a6)
 
-# test arm64: mv_a_mix6() = 0x5df371d4ff5568fa
+# test arm64: mv_a_mix6() = 0x36140e8aa542c43d
 global _mv_a_mix6
 _mv_a_mix6:
-    mvA2(a7, t9)
+    mvA3(wa0, a1, wa2, t3, a4, a5, wa6, t7, a0, a1, a2, t3, a4, a5, wa6, t7, t8, t8, -0x8000000000000000)
 
-# test arm64: mv_a_mix7() = 0xe4ea7218dc2910d9
+# test arm64: mv_a_mix7() = 0x482b48225f2e1c4
 global _mv_a_mix7
 _mv_a_mix7:
-    mvA6(t7, wa5, t9, t7, 0, a2)
+    mvA1(r0, wa1, t2, wa3, t4, t5, t6, wa7, a0, wa1, t2, wa3, t4, t5, t6, wa7, 0xffff0000)
 
-# test arm64: mv_a_mix8() = 0x44061519ec4bbe6a
+# test arm64: mv_a_mix8() = 0x79bb34c29f983e81
 global _mv_a_mix8
 _mv_a_mix8:
-    mvA3(r1, t6, 0x123456789abcdef0)
+    mvA5(t0, a1, t2, t3, t4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, t4, t3, t3, wa5, 0)
 
-# test arm64: mv_a_mix9() = 0xfce0673a3a119a2d
+# test arm64: mv_a_mix9() = 0xdf0e8ea6d6e222d0
 global _mv_a_mix9
 _mv_a_mix9:
-    mvA5(0x123456789abcdef0, t8, t9, wa5, 0xffff0000)
+    mvA8(wa0, t1, a2, a3, t4, a5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t9, t1, t8, t9, t9, t8, 0xffffffffffffffff, a3)
 
-# test arm64: mv_a_mix10() = 0xdf598009e25ada55
+# test arm64: mv_a_mix10() = 0xdc0dcc30120c5f3b
 global _mv_a_mix10
 _mv_a_mix10:
-    mvA7(0x123456789abcdef0, -0x8000000000000000, t8, 1, t8, t3, 1)
+    mvA6(wa0, t1, t2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, wa4, wa3, wa4, 42, t8, 0xffff0000)
 
-# test arm64: mv_a_mix11() = 0xc0a1552af2ecc7a1
+# test arm64: mv_a_mix11() = 0xb5f9aa4f11243989
 global _mv_a_mix11
 _mv_a_mix11:
-    mvA4(a5, -1, wa6, t3)
+    mvA5(wa0, r1, wa2, t3, a4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, t8, r1, a5, t9, a5)
 
-# test arm64: mv_a_mix12() = 0x32e1634f94e0b957
+# test arm64: mv_a_mix12() = 0x4b8bffb5dc37f468
 global _mv_a_mix12
 _mv_a_mix12:
-    mvA1(t8)
+    mvA7(t0, wa1, t2, wa3, a4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t0, t0, t9, a6, a6, t8, 0xffff0000)
 
-# test arm64: mv_a_mix13() = 0x515284d851912d23
+# test arm64: mv_a_mix13() = 0x16483b50cb0ae86e
 global _mv_a_mix13
 _mv_a_mix13:
-    mvA8(-1, a2, a3, 0xffff0000, 1, a5, t8, wa7)
+    mvA5(r0, wa1, t2, a3, wa4, a5, t6, a7, a0, a1, a2, a3, a4, a5, t6, a7, 0x100000000, 0x100000000, t6, t9, t8)
 
-# test arm64: mv_a_mix14() = 0x995ba4556b7661ba
+# test arm64: mv_a_mix14() = 0x9ad23b37e0370682
 global _mv_a_mix14
 _mv_a_mix14:
-    mvA7(a3, wa0, a4, wa4, t3, t4, a2)
+    mvA8(wa0, wa1, a2, wa3, wa4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t9, t9, wa3, t9, a7, t8, a2, 0xffffffff)
 
-# test arm64: mv_a_mix15() = 0x4dd98475957ef4cf
+# test arm64: mv_a_mix15() = 0x23cbff561ff31d27
 global _mv_a_mix15
 _mv_a_mix15:
-    mvA6(0xffffffffffffffff, t8, t8, t0, a4, t9)
+    mvA5(t0, t1, a2, wa3, t4, a5, t6, t7, a0, a1, a2, a3, a4, a5, t6, t7, wa3, t9, 0xffffffff, a2, t6)
 
-# test arm64: mv_a_mix16() = 0x482df67d222f2230
+# test arm64: mv_a_mix16() = 0x1ea9a2b1a787dc16
 global _mv_a_mix16
 _mv_a_mix16:
-    mvA6(t8, a2, 0, a7, t4, t8)
+    mvA4(t0, a1, t2, a3, a4, t5, wa6, wa7, a0, a1, a2, a3, a4, t5, wa6, wa7, 0xffff0000, t9, wa6, t9)
 
-# test arm64: mv_a_mix17() = 0x4ed89a1776ef6
+# test arm64: mv_a_mix17() = 0xa813c0f086da6629
 global _mv_a_mix17
 _mv_a_mix17:
-    mvA8(a6, t8, t3, t0, wa6, r1, 0x7fffffffffffffff, t9)
+    mvA2(r0, wa1, t2, wa3, a4, t5, t6, wa7, a0, a1, t2, wa3, a4, t5, t6, wa7, wa3, t8)
 
-# test arm64: mv_a_mix18() = 0xce2c107dbad8e554
+# test arm64: mv_a_mix18() = 0xb58a5e4fc4d64057
 global _mv_a_mix18
 _mv_a_mix18:
-    mvA7(wa6, r1, 0x100000000, a5, a5, t9, r1)
+    mvA3(a0, r1, a2, t3, wa4, wa5, wa6, wa7, a0, a1, a2, t3, wa4, wa5, wa6, wa7, a2, t8, t9)
 
-# test arm64: mv_a_mix19() = 0x912d80ec887f7fb6
+# test arm64: mv_a_mix19() = 0x27b00c1347df9d5f
 global _mv_a_mix19
 _mv_a_mix19:
-    mvA8(a2, t8, t9, 0xffffffffffffffff, 0x7fffffffffffffff, t4, 0x7fffffff, -1)
+    mvA8(r0, wa1, wa2, a3, t4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t9, 0x100000000, t8, a3, t8, a3, 0x123456789abcdef0, 0)
 
-# test arm64: mv_a_mix20() = 0xbeaafad63e5f484
+# test arm64: mv_a_mix20() = 0x6dc81efdb617cfaa
 global _mv_a_mix20
 _mv_a_mix20:
-    mvA6(t3, -0x80000001, t8, a3, t9, -4096)
+    mvA4(a0, t1, a2, a3, a4, wa5, t6, t7, a0, a1, a2, a3, a4, wa5, t6, t7, a3, a0, a3, t9)
 
-# test arm64: mv_a_mix21() = 0x42c663ae8b084cd7
+# test arm64: mv_a_mix21() = 0xd0a557d881d099f3
 global _mv_a_mix21
 _mv_a_mix21:
-    mvA3(t2, -0x80000001, a5)
+    mvA3(r0, wa1, t2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, wa4, wa5, a6, wa7, a6, r0, a3)
 
-# test arm64: mv_a_mix22() = 0x475178808bbdd0cd
+# test arm64: mv_a_mix22() = 0x482b47b25f9e1cb
 global _mv_a_mix22
 _mv_a_mix22:
-    mvA3(t2, t6, -0x8000000000000000)
+    mvA1(t0, r1, t2, t3, a4, a5, wa6, wa7, a0, r1, t2, t3, a4, a5, wa6, wa7, 1)
 
-# test arm64: mv_a_mix23() = 0x3cd6f74c2ffd57f
+# test arm64: mv_a_mix23() = 0x45d623266b658c44
 global _mv_a_mix23
 _mv_a_mix23:
-    mvA7(t3, wa0, 0xffffffffffffffff, t8, t8, 1, -0x80000001)
+    mvA8(wa0, a1, t2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, 1, wa0, wa7, 0, 0x7fffffff, t8, t9, wa4)
 
-# test arm64: mv_a_mix24() = 0x581f8c6154738955
+# test arm64: mv_a_mix24() = 0x7ce06d0ca6c351e1
 global _mv_a_mix24
 _mv_a_mix24:
-    mvA5(a5, 42, 0x7fffffffffffffff, a2, t8)
+    mvA6(t0, a1, a2, t3, wa4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t9, t8, t8, -0x80000001, t9, 0x100000000)
 
-# test arm64: mv_a_mix25() = 0xbf54becded5c0444
+# test arm64: mv_a_mix25() = 0x6216081e723743c1
 global _mv_a_mix25
 _mv_a_mix25:
-    mvA7(a3, t6, t8, t1, 0xffff0000, -4096, t8)
+    mvA3(a0, t1, a2, wa3, a4, wa5, t6, a7, a0, a1, a2, wa3, a4, wa5, t6, a7, a7, 0, wa5)
 
-# test arm64: mv_a_mix26() = 0x23cc6d6b09bc813d
+# test arm64: mv_a_mix26() = 0x59327c52b2f9c955
 global _mv_a_mix26
 _mv_a_mix26:
-    mvA7(a6, 0x123456789abcdef0, wa0, r0, wa1, 0xffffffffffffffff, -4096)
+    mvA8(r0, t1, a2, a3, wa4, wa5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, a3, t8, t9, a2, 0x123456789abcdef0, r0, a2, t1)
 
-# test arm64: mv_a_mix27() = 0xe74761c67d03aed0
+# test arm64: mv_a_mix27() = 0xb0ae50ae8a9ea7a3
 global _mv_a_mix27
 _mv_a_mix27:
-    mvA5(t5, t8, 0x7fffffffffffffff, t3, t9)
+    mvA7(t0, a1, t2, a3, wa4, a5, wa6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa6, a5, 0x7fffffffffffffff, t8, t8, t9, a5)
 
-# test arm64: mv_a_mix28() = 0x42cb58b4e2b697ab
+# test arm64: mv_a_mix28() = 0xeebd21ef21dff89b
 global _mv_a_mix28
 _mv_a_mix28:
-    mvA7(t2, wa7, t9, 0x80000000, t7, t8, -0x8000000000000000)
+    mvA3(t0, a1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, t3, wa4, a5, a6, wa7, 0xffffffffffffffff, a1, t8)
 
-# test arm64: mv_a_mix29() = 0x862d7feedeea560f
+# test arm64: mv_a_mix29() = 0x9a0f56f6761db60b
 global _mv_a_mix29
 _mv_a_mix29:
-    mvA4(t8, a5, t9, 0x7fffffff)
+    mvA3(a0, a1, a2, a3, t4, t5, a6, a7, a0, a1, a2, a3, t4, t5, a6, a7, a7, t9, a3)
 
-# test arm64: mv_a_mix30() = 0x32e1634f94e0b957
+# test arm64: mv_a_mix30() = 0x9b2df5bcb19d7d2e
 global _mv_a_mix30
 _mv_a_mix30:
-    mvA1(t8)
+    mvA7(wa0, wa1, a2, t3, t4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, wa0, a7, a7, t4, t9, t8, a7)
 
-# test arm64: mv_a_mix31() = 0xbdd54892fa03eeda
+# test arm64: mv_a_mix31() = 0x8880d4775eb31cf1
 global _mv_a_mix31
 _mv_a_mix31:
-    mvA3(a2, a0, t6)
+    mvA4(t0, wa1, t2, t3, wa4, wa5, wa6, a7, a0, a1, a2, a3, wa4, wa5, wa6, a7, wa6, 42, 0, -1)
 
-# test arm64: mv_a_mix32() = 0xbcef8bd63890caf0
+# test arm64: mv_a_mix32() = 0x9e2404569c6789b0
 global _mv_a_mix32
 _mv_a_mix32:
-    mvA7(a4, t9, t1, a0, 0x7fffffffffffffff, t8, 0xffffffffffffffff)
+    mvA5(r0, wa1, t2, t3, a4, t5, a6, t7, a0, a1, a2, a3, a4, t5, a6, t7, t3, t9, t7, a4, 1)
 
-# test arm64: mv_a_mix33() = 0xa5c230ad99d1424e
+# test arm64: mv_a_mix33() = 0x83f111c76123fa54
 global _mv_a_mix33
 _mv_a_mix33:
-    mvA8(t3, 0xffffffff, 42, t8, a6, t2, -4096, 0xffffffff)
+    mvA1(t0, r1, t2, a3, t4, wa5, t6, t7, a0, r1, t2, a3, t4, wa5, t6, t7, 0x123456789abcdef0)
 
-# test arm64: mv_a_mix34() = 0x6f41f46530f2e18c
+# test arm64: mv_a_mix34() = 0x438fda98274f2575
 global _mv_a_mix34
 _mv_a_mix34:
-    mvA6(a2, t2, 0x7fffffff, wa0, wa4, 0x7fffffffffffffff)
+    mvA5(t0, wa1, a2, a3, a4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, t9, a2, t8, 0xffffffffffffffff, 0)
 
-# test arm64: mv_a_mix35() = 0x90227ac565e24edc
+# test arm64: mv_a_mix35() = 0x91a39facb7b3c68e
 global _mv_a_mix35
 _mv_a_mix35:
-    mvA6(t9, a6, t9, wa7, wa6, wa7)
+    mvA4(t0, a1, a2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, a6, a4, 1, 42)
 
-# test arm64: mv_a_mix36() = 0x552fdda1537ced97
+# test arm64: mv_a_mix36() = 0x69ca467b5e5cd60d
 global _mv_a_mix36
 _mv_a_mix36:
-    mvA7(t9, 0x100000000, t8, wa0, t5, -4096, 0xffff0000)
+    mvA2(wa0, a1, t2, a3, a4, t5, wa6, wa7, a0, a1, t2, a3, a4, t5, wa6, wa7, a4, wa7)
 
-# test arm64: mv_a_mix37() = 0x30979704ee7ac3f3
+# test arm64: mv_a_mix37() = 0xcdd884a067948052
 global _mv_a_mix37
 _mv_a_mix37:
-    mvA4(wa4, wa5, t6, t9)
+    mvA7(r0, wa1, a2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa1, t8, t9, a2, a3, a6, a5)
 
-# test arm64: mv_a_mix38() = 0x471fc4fc32bc184a
+# test arm64: mv_a_mix38() = 0x482b47b25f971c4
 global _mv_a_mix38
 _mv_a_mix38:
-    mvA4(wa3, a3, wa2, -4096)
+    mvA1(t0, t1, t2, t3, a4, t5, t6, a7, a0, t1, t2, t3, a4, t5, t6, a7, -4096)
 
-# test arm64: mv_a_mix39() = 0x5d60c6c2c74c69dc
+# test arm64: mv_a_mix39() = 0x373b8454c9df1b88
 global _mv_a_mix39
 _mv_a_mix39:
-    mvA3(a1, -4096, 0xffffffff)
+    mvA5(t0, t1, a2, t3, t4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t9, t4, a2, t8, a2)
 
-# test arm64: mv_a_mix40() = 0x115b5a57bc9300d6
+# test arm64: mv_a_mix40() = 0x482b48225f9e1bd
 global _mv_a_mix40
 _mv_a_mix40:
-    mvA7(a2, 42, t2, t9, 0x7fffffffffffffff, wa3, t9)
+    mvA1(wa0, t1, a2, wa3, wa4, t5, t6, t7, a0, t1, a2, wa3, wa4, t5, t6, t7, 0xffffffff)
 
-# test arm64: mv_a_mix41() = 0x772bf9f260118a48
+# test arm64: mv_a_mix41() = 0x1c5d89e308323d36
 global _mv_a_mix41
 _mv_a_mix41:
-    mvA8(t8, 0x80000000, wa0, r1, wa7, 0x123456789abcdef0, t9, t8)
+    mvA1(t0, t1, t2, a3, wa4, t5, wa6, wa7, a0, t1, t2, a3, wa4, t5, wa6, wa7, t5)
 
-# test arm64: mv_a_mix42() = 0x29a0e448f66c3217
+# test arm64: mv_a_mix42() = 0x57849fe2b802d776
 global _mv_a_mix42
 _mv_a_mix42:
-    mvA7(wa7, 0x100000000, wa6, t8, t8, 42, 0xffffffff)
+    mvA7(wa0, r1, wa2, t3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, a5, 42, r1, wa2, a5, t9, t3)
 
-# test arm64: mv_a_mix43() = 0x805fd95917160f76
+# test arm64: mv_a_mix43() = 0x3fadb1f9379b69d
 global _mv_a_mix43
 _mv_a_mix43:
-    mvA5(0xffffffffffffffff, t1, t7, wa6, 0x80000000)
+    mvA6(t0, r1, t2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t2, -4096, t0, t8, -1, a4)
 
-# test arm64: mv_a_mix44() = 0x482b47b25f9e1bd
+# test arm64: mv_a_mix44() = 0x3b2135c7361efa36
 global _mv_a_mix44
 _mv_a_mix44:
-    mvA1(-1)
+    mvA7(wa0, a1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, t7, t9, t8, a5, -0x8000000000000000, a5, wa0, t4)
 
-# test arm64: mv_a_mix45() = 0x449d3bee1d452ced
+# test arm64: mv_a_mix45() = 0xae56866decb0b6c9
 global _mv_a_mix45
 _mv_a_mix45:
-    mvA5(t8, t8, r1, t9, wa6)
+    mvA5(a0, a1, wa2, t3, t4, wa5, a6, a7, a0, a1, a2, a3, a4, wa5, a6, a7, t9, 0x7fffffffffffffff, t9, t3, t9)
 
-# test arm64: mv_a_mix46() = 0xeafa8a67db40da33
+# test arm64: mv_a_mix46() = 0x5397d7dcc24815c5
 global _mv_a_mix46
 _mv_a_mix46:
-    mvA7(t9, t4, 0x80000000, a3, wa0, a0, 0x7fffffff)
+    mvA8(wa0, t1, wa2, t3, wa4, wa5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, a7, t8, t8, t9, t8, t9, wa0, wa4, wa0)
 
-# test arm64: mv_a_mix47() = 0x26ee8a09a6af65af
+# test arm64: mv_a_mix47() = 0xb2b836829ee2ba89
 global _mv_a_mix47
 _mv_a_mix47:
-    mvA2(wa2, -0x8000000000000000)
+    mvA3(r0, wa1, a2, wa3, a4, a5, t6, t7, a0, a1, a2, wa3, a4, a5, t6, t7, t6, wa1, 0x7fffffff)
 
-# test arm64: mv_a_mix48() = 0x5ce26d02dc5a2de1
+# test arm64: mv_a_mix48() = 0x83f111c76123fa54
 global _mv_a_mix48
 _mv_a_mix48:
-    mvA8(t5, t8, a6, a1, r1, t5, wa7, t9)
+    mvA1(wa0, r1, t2, t3, t4, t5, wa6, a7, a0, r1, t2, t3, t4, t5, wa6, a7, 0x123456789abcdef0)
 
-# test arm64: mv_a_mix49() = 0x32e1634f94e0b957
+# test arm64: mv_a_mix49() = 0x9022afb80f7432a1
 global _mv_a_mix49
 _mv_a_mix49:
-    mvA1(t8)
+    mvA5(r0, a1, wa2, a3, t4, t5, t6, a7, a0, a1, a2, a3, a4, t5, t6, a7, t9, t9, a7, t5, t8)
 
-# test arm64: mv_a_mix50() = 0x1301924896608b87
+# test arm64: mv_a_mix50() = 0xf7a87429ede161da
 global _mv_a_mix50
 _mv_a_mix50:
-    mvA4(t4, -0x80000001, wa4, a2)
+    mvA2(a0, a1, t2, t3, t4, wa5, t6, a7, a0, a1, t2, t3, t4, wa5, t6, a7, t8, t6)
 
-# test arm64: mv_a_mix51() = 0xefe7da7d6f068edd
+# test arm64: mv_a_mix51() = 0x17342543750d536d
 global _mv_a_mix51
 _mv_a_mix51:
-    mvA5(t7, t9, wa2, t1, a7)
+    mvA4(a0, a1, t2, wa3, a4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, a5, a0, a1, t6)
 
-# test arm64: mv_a_mix52() = 0x7d7f5d3af93e55b9
+# test arm64: mv_a_mix52() = 0x7779f864e7487b12
 global _mv_a_mix52
 _mv_a_mix52:
-    mvA6(a4, t3, wa4, t8, a0, t0)
+    mvA6(r0, r1, t2, a3, wa4, wa5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa4, t8, r0, 1, -0x8000000000000000, wa7)
 
-# test arm64: mv_a_mix53() = 0x9b431975be2ebeac
+# test arm64: mv_a_mix53() = 0x5a9a79cb31420b31
 global _mv_a_mix53
 _mv_a_mix53:
-    mvA8(t9, a4, a5, t2, r1, 0x7fffffff, a7, 42)
+    mvA7(a0, t1, a2, a3, wa4, a5, t6, t7, a0, a1, a2, a3, a4, a5, a6, t7, wa4, wa4, -0x80000001, t8, a3, wa4, a0)
 
-# test arm64: mv_a_mix54() = 0x79e877cc0581c24e
+# test arm64: mv_a_mix54() = 0x7bc041d64977dfe7
 global _mv_a_mix54
 _mv_a_mix54:
-    mvA3(t8, t8, t8)
+    mvA8(wa0, t1, t2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, a3, a4, a5, a6, a7, 0x100000000, t8, 0xffffffff, t2, 42, t2, t1, wa5)
 
-# test arm64: mv_a_mix55() = 0x4b4719e8121f7410
+# test arm64: mv_a_mix55() = 0x176af1c86bcf3cdf
 global _mv_a_mix55
 _mv_a_mix55:
-    mvA1(a3)
+    mvA8(a0, t1, wa2, wa3, wa4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t6, -4096, t9, wa2, t9, t6, 0xffffffffffffffff, 0x100000000)
 
-# test arm64: mv_a_mix56() = 0x8bcb95a7a263b2a
+# test arm64: mv_a_mix56() = 0x7b94a7b5b1b5478e
 global _mv_a_mix56
 _mv_a_mix56:
-    mvA3(t9, wa4, t7)
+    mvA5(r0, r1, t2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t2, 0x7fffffffffffffff, wa7, r0, t8)
 
-# test arm64: mv_a_mix57() = 0xe7e6e02f76b757ce
+# test arm64: mv_a_mix57() = 0x60ce775006c73560
 global _mv_a_mix57
 _mv_a_mix57:
-    mvA7(t6, wa7, wa4, t8, 0xffffffff, t9, 0x7fffffff)
+    mvA4(a0, wa1, wa2, t3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, t3, wa2, wa1)
 
-# test arm64: mv_a_mix58() = 0x9b5d41ffe15f21b9
+# test arm64: mv_a_mix58() = 0xa813c0f086da6629
 global _mv_a_mix58
 _mv_a_mix58:
-    mvA8(r1, 0x123456789abcdef0, t9, -4096, t9, wa6, a2, t7)
+    mvA2(r0, wa1, t2, t3, wa4, a5, t6, a7, a0, a1, t2, t3, wa4, a5, t6, a7, t3, t8)
 
-# test arm64: mv_a_mix59() = 0xdbcc24e90c4beb14
+# test arm64: mv_a_mix59() = 0x56724871ca7e0841
 global _mv_a_mix59
 _mv_a_mix59:
-    mvA7(0x7fffffff, wa2, a4, t4, wa2, -4096, 0xffff0000)
+    mvA6(r0, r1, a2, t3, a4, t5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, -1, t9, t5, a7, t3, 0x80000000)
 
-# test arm64: mv_a_mix60() = 0x571c58ea92c9f7fb
+# test arm64: mv_a_mix60() = 0x23c8a02a00b2f51d
 global _mv_a_mix60
 _mv_a_mix60:
-    mvA2(t6, 0xffff0000)
+    mvA5(a0, a1, wa2, t3, wa4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t9, a1, t8, 0x7fffffffffffffff, t8)
 
-# test arm64: mv_a_mix61() = 0xb0da4a184e050235
+# test arm64: mv_a_mix61() = 0xfdab89e5a47a0f7e
 global _mv_a_mix61
 _mv_a_mix61:
-    mvA7(wa4, wa0, 0xffffffff, -1, wa2, wa5, a2)
+    mvA2(a0, t1, t2, a3, t4, t5, a6, a7, a0, a1, t2, a3, t4, t5, a6, a7, t8, 0xffffffffffffffff)
 
-# test arm64: mv_a_mix62() = 0xec4e3b8ceeabb02a
+# test arm64: mv_a_mix62() = 0xcbe62eefee9876ac
 global _mv_a_mix62
 _mv_a_mix62:
-    mvA2(a7, t3)
+    mvA3(r0, a1, t2, a3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, -0x8000000000000000, 0xffffffff, t9)
 
-# test arm64: mv_a_mix63() = 0xc475e2bc2a0ea31
+# test arm64: mv_a_mix63() = 0xf76ebcb7645f3a8c
 global _mv_a_mix63
 _mv_a_mix63:
-    mvA3(t8, t8, t9)
+    mvA6(wa0, wa1, t2, wa3, wa4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t2, a7, a6, wa0, t2, -0x8000000000000000)
 
-# test arm64: mv_a_mix64() = 0x2451b7f988e75116
+# test arm64: mv_a_mix64() = 0x8482b47b25f9e1bd
 global _mv_a_mix64
 _mv_a_mix64:
-    mvA5(-4096, 0x7fffffffffffffff, t7, wa4, t3)
+    mvA1(wa0, t1, a2, a3, t4, t5, wa6, t7, a0, t1, a2, a3, t4, t5, wa6, t7, 0x7fffffffffffffff)
 
 # test arm64: mv_a_mix65() = 0xfd0df378a1034657
 global _mv_a_mix65
 _mv_a_mix65:
-    mvA1(a0)
+    mvA1(r0, r1, a2, wa3, wa4, t5, wa6, a7, a0, r1, a2, wa3, wa4, t5, wa6, a7, r0)
 
-# test arm64: mv_a_mix66() = 0x1f95c23a5a1bbe8b
+# test arm64: mv_a_mix66() = 0xdc5c00991ed86b71
 global _mv_a_mix66
 _mv_a_mix66:
-    mvA4(a1, t2, t7, a4)
+    mvA7(t0, t1, wa2, t3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, 0xffffffff, t9, wa2, 0x123456789abcdef0, a5, t9)
 
-# test arm64: mv_a_mix67() = 0xed4629ecb979aa40
+# test arm64: mv_a_mix67() = 0xe39b7249600f8323
 global _mv_a_mix67
 _mv_a_mix67:
-    mvA3(0x80000000, t9, r0)
+    mvA3(t0, a1, wa2, wa3, wa4, wa5, wa6, t7, a0, a1, a2, wa3, wa4, wa5, wa6, t7, 0x80000000, t9, t9)
 
-# test arm64: mv_a_mix68() = 0x5554a8962aff9ba9
+# test arm64: mv_a_mix68() = 0xe6a11cf7f2dfc7ac
 global _mv_a_mix68
 _mv_a_mix68:
-    mvA6(t8, t3, t6, t9, -1, -4096)
+    mvA3(t0, t1, t2, t3, wa4, t5, t6, a7, a0, a1, a2, t3, wa4, t5, t6, a7, a7, t6, 0xffff0000)
 
-# test arm64: mv_a_mix69() = 0x72f2199d4a205360
+# test arm64: mv_a_mix69() = 0x482b47b25f9e1bd
 global _mv_a_mix69
 _mv_a_mix69:
-    mvA5(0x123456789abcdef0, t8, t4, t8, a4)
+    mvA1(r0, r1, a2, t3, t4, a5, wa6, a7, a0, r1, a2, t3, t4, a5, wa6, a7, 0xffffffffffffffff)
 
-# test arm64: mv_a_mix70() = 0xcff01d810b9a820d
+# test arm64: mv_a_mix70() = 0xc5cd8f805426c988
 global _mv_a_mix70
 _mv_a_mix70:
-    mvA6(a2, -0x8000000000000000, t9, t8, 0, 0x7fffffffffffffff)
+    mvA6(t0, wa1, t2, wa3, wa4, wa5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t8, -4096, t0, 0xffffffffffffffff, 0x100000000, t8)
 
-# test arm64: mv_a_mix71() = 0xf9cb42767eae7c39
+# test arm64: mv_a_mix71() = 0xfd9412979e2d36a4
 global _mv_a_mix71
 _mv_a_mix71:
-    mvA5(wa1, t8, wa0, wa1, -1)
+    mvA2(t0, t1, t2, t3, t4, a5, t6, t7, a0, a1, t2, t3, t4, a5, t6, t7, 0xffffffffffffffff, t2)
 
-# test arm64: mv_a_mix72() = 0x6c309bed1c0caaea
+# test arm64: mv_a_mix72() = 0x9017d13d56ba30d9
 global _mv_a_mix72
 _mv_a_mix72:
-    mvA1(wa1)
+    mvA2(a0, a1, a2, a3, wa4, t5, t6, wa7, a0, a1, a2, a3, wa4, t5, t6, wa7, a0, 0x123456789abcdef0)
 
-# test arm64: mv_a_mix73() = 0x48dd9ac7ba43ddb9
+# test arm64: mv_a_mix73() = 0x32e1634f94e0b957
 global _mv_a_mix73
 _mv_a_mix73:
-    mvA7(0x100000000, t7, t9, t9, a6, a6, -4096)
+    mvA2(r0, r1, wa2, t3, t4, wa5, wa6, a7, a0, a1, wa2, t3, t4, wa5, wa6, a7, t8, r1)
 
-# test arm64: mv_a_mix74() = 0x4f414e6ca33702e1
+# test arm64: mv_a_mix74() = 0xbcd784fc3372ad5b
 global _mv_a_mix74
 _mv_a_mix74:
-    mvA3(t1, t8, a0)
+    mvA5(a0, wa1, t2, a3, t4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, 42, 0x80000000, a6, 0, wa5)
 
-# test arm64: mv_a_mix75() = 0x41113987f72ddf2e
+# test arm64: mv_a_mix75() = 0xbcf8c92345239450
 global _mv_a_mix75
 _mv_a_mix75:
-    mvA2(-0x8000000000000000, wa7)
+    mvA8(a0, wa1, a2, wa3, t4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t5, 0x7fffffffffffffff, t5, a0, -1, a0, 0x7fffffff, a7)
 
-# test arm64: mv_a_mix76() = 0x3c1a9a7a349cde0c
+# test arm64: mv_a_mix76() = 0x3120a6ce4f10072b
 global _mv_a_mix76
 _mv_a_mix76:
-    mvA8(t5, r1, 0x123456789abcdef0, t7, a7, -4096, wa6, a5)
+    mvA5(wa0, a1, wa2, t3, wa4, t5, a6, a7, a0, a1, a2, a3, a4, t5, a6, a7, a6, 0x100000000, t8, t9, wa2)
 
-# test arm64: mv_a_mix77() = 0xbdd1c0c3c6cb23bc
+# test arm64: mv_a_mix77() = 0x4711b889f53785a6
 global _mv_a_mix77
 _mv_a_mix77:
-    mvA8(wa1, t9, wa3, a0, 1, t9, t9, t8)
+    mvA7(a0, t1, wa2, wa3, t4, t5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, -0x8000000000000000, t8, t8, t4, t4, t9, -0x80000001)
 
-# test arm64: mv_a_mix78() = 0xdeb0375f6733da38
+# test arm64: mv_a_mix78() = 0x1aff26eefe2ca03d
 global _mv_a_mix78
 _mv_a_mix78:
-    mvA7(a1, a5, t3, a1, wa6, -4096, wa5)
+    mvA8(r0, r1, t2, wa3, t4, wa5, t6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t4, -0x80000001, 42, 0x123456789abcdef0, 0x7fffffffffffffff, 0xffffffffffffffff, 0x7fffffff, r0)
 
-# test arm64: mv_a_mix79() = 0x81bb4952c0b31dbe
+# test arm64: mv_a_mix79() = 0x13200699763b68c4
 global _mv_a_mix79
 _mv_a_mix79:
-    mvA2(t9, t9)
+    mvA5(t0, t1, a2, a3, a4, wa5, a6, t7, a0, a1, a2, a3, a4, wa5, a6, t7, t9, -1, t1, wa5, t0)
 
-# test arm64: mv_a_mix80() = 0xd1621ded13b1aa46
+# test arm64: mv_a_mix80() = 0x73fc6d531e5696fa
 global _mv_a_mix80
 _mv_a_mix80:
-    mvA3(a5, 0, t8)
+    mvA5(wa0, t1, wa2, t3, wa4, a5, wa6, a7, a0, a1, a2, a3, a4, a5, wa6, a7, 42, t8, t8, 0xffff0000, a7)
 
-# test arm64: mv_a_mix81() = 0xfcbb98b1e9b514b2
+# test arm64: mv_a_mix81() = 0xfb7407ddfe45065c
 global _mv_a_mix81
 _mv_a_mix81:
-    mvA3(wa5, 0x7fffffff, wa7)
+    mvA1(a0, t1, wa2, a3, t4, a5, t6, t7, a0, t1, wa2, a3, t4, a5, t6, t7, t7)
 
-# test arm64: mv_a_mix82() = 0xceb373c6b80a0bf5
+# test arm64: mv_a_mix82() = 0x6c5ae30ebc9a2d5c
 global _mv_a_mix82
 _mv_a_mix82:
-    mvA6(-0x80000001, 0x80000000, r0, t2, 42, t3)
+    mvA8(wa0, wa1, a2, a3, a4, a5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t9, t8, wa1, 0x7fffffff, a5, 42, t9, a2)
 
-# test arm64: mv_a_mix83() = 0x1c80301aaadd43a4
+# test arm64: mv_a_mix83() = 0x5d60c6c0c74219e9
 global _mv_a_mix83
 _mv_a_mix83:
-    mvA5(0xffffffffffffffff, a3, t9, r1, 0xffffffff)
+    mvA3(a0, r1, a2, a3, wa4, wa5, a6, t7, a0, a1, a2, a3, wa4, wa5, a6, t7, r1, 0xffff0000, 0)
 
-# test arm64: mv_a_mix84() = 0x413cca72927a52c3
+# test arm64: mv_a_mix84() = 0xb1ab86890fdb99a6
 global _mv_a_mix84
 _mv_a_mix84:
-    mvA3(wa5, t9, a1)
+    mvA8(t0, a1, wa2, t3, t4, wa5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t0, t7, t9, t8, t3, t4, wa2, wa2)
 
-# test arm64: mv_a_mix85() = 0x11fdbd4d76e54994
+# test arm64: mv_a_mix85() = 0x1f3bdf5bbfa2bb20
 global _mv_a_mix85
 _mv_a_mix85:
-    mvA7(-4096, r0, t8, t8, t6, r0, 0x80000000)
+    mvA1(t0, a1, a2, wa3, wa4, wa5, wa6, a7, a0, a1, a2, wa3, wa4, wa5, wa6, a7, t9)
 
-# test arm64: mv_a_mix86() = 0xe91ed951f7f693e2
+# test arm64: mv_a_mix86() = 0x91c575b9aa36991e
 global _mv_a_mix86
 _mv_a_mix86:
-    mvA2(wa6, t8)
+    mvA6(wa0, t1, t2, a3, t4, a5, t6, wa7, a0, a1, a2, a3, a4, a5, t6, wa7, t2, t9, t1, t2, t2, -0x80000001)
 
-# test arm64: mv_a_mix87() = 0xfdab89f0a47a0f7e
+# test arm64: mv_a_mix87() = 0x664e683a21b8ca42
 global _mv_a_mix87
 _mv_a_mix87:
-    mvA2(t8, 0xffffffff)
+    mvA4(t0, wa1, t2, a3, a4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, wa6, t7, a3, a4, a3, 0)
 
-# test arm64: mv_a_mix88() = 0xdc24637397160f7d
+# test arm64: mv_a_mix88() = 0x3c8a3b254e1b330c
 global _mv_a_mix88
 _mv_a_mix88:
-    mvA1(t2)
+    mvA7(a0, t1, t2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa4, t9, a6, wa7, t2, t2, t8)
 
-# test arm64: mv_a_mix89() = 0x1defafab63afea9c
+# test arm64: mv_a_mix89() = 0x440c67e5a03f2285
 global _mv_a_mix89
 _mv_a_mix89:
-    mvA5(t8, 0xffff0000, t8, t3, -4096)
+    mvA4(r0, r1, t2, a3, a4, wa5, t6, wa7, a0, a1, a2, a3, a4, wa5, t6, wa7, wa7, t9, t9, wa5)
 
-# test arm64: mv_a_mix90() = 0xbbc6d179319764c2
+# test arm64: mv_a_mix90() = 0xd3e0becdf69db5ed
 global _mv_a_mix90
 _mv_a_mix90:
-    mvA3(t8, t9, -4096)
+    mvA5(wa0, t1, wa2, a3, a4, t5, a6, wa7, a0, a1, a2, a3, a4, t5, a6, wa7, 0x7fffffff, 42, 0xffffffffffffffff, t9, a4)
 
-# test arm64: mv_a_mix91() = 0x1ef4fa53becaeae9
+# test arm64: mv_a_mix91() = 0xae8e1082d2a55899
 global _mv_a_mix91
 _mv_a_mix91:
-    mvA6(t5, t7, t5, wa6, -1, 1)
+    mvA8(t0, r1, a2, t3, t4, t5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t5, t3, a6, t3, t5, -0x8000000000000000, t5, a6)
 
-# test arm64: mv_a_mix92() = 0xa541f28b5b852cc5
+# test arm64: mv_a_mix92() = 0x48a1721a4daebd2c
 global _mv_a_mix92
 _mv_a_mix92:
-    mvA3(t8, t8, t7)
+    mvA6(wa0, r1, wa2, a3, wa4, t5, wa6, wa7, a0, a1, a2, a3, a4, a5, wa6, wa7, t5, wa4, t5, wa4, 0x100000000, r1)
 
-# test arm64: mv_a_mix93() = 0x73b2a1b020e7c215
+# test arm64: mv_a_mix93() = 0x482b47ea5f9e1c4
 global _mv_a_mix93
 _mv_a_mix93:
-    mvA8(0xffffffff, 1, a5, t9, a6, t9, a3, t8)
+    mvA1(r0, wa1, a2, t3, t4, t5, t6, wa7, a0, wa1, a2, t3, t4, t5, t6, wa7, 0x80000000)
 
-# test arm64: mv_a_mix94() = 0x5d0acf9c0c7354b8
+# test arm64: mv_a_mix94() = 0xfeb168f979b2cffd
 global _mv_a_mix94
 _mv_a_mix94:
-    mvA2(r1, t3)
+    mvA5(wa0, a1, wa2, wa3, a4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, t8, 0x123456789abcdef0, wa2, t8, a1)
 
-# test arm64: mv_a_mix95() = 0x8c285234e8f0a56d
+# test arm64: mv_a_mix95() = 0xb8071241413d606d
 global _mv_a_mix95
 _mv_a_mix95:
-    mvA2(0x123456789abcdef0, wa0)
+    mvA7(r0, t1, wa2, wa3, a4, t5, t6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t5, t9, a4, -1, t1, 0x100000000, 42)
 
-# test arm64: mv_a_mix96() = 0xc949c55c7ef38a47
+# test arm64: mv_a_mix96() = 0xaccc1a5aa2c92ef1
 global _mv_a_mix96
 _mv_a_mix96:
-    mvA2(0xffff0000, wa6)
+    mvA5(a0, r1, a2, a3, wa4, a5, a6, wa7, a0, a1, a2, a3, a4, a5, a6, wa7, wa7, t9, 42, 0x7fffffff, wa7)
 
-# test arm64: mv_a_mix97() = 0x482b47ea5f9e1bd
+# test arm64: mv_a_mix97() = 0xe25b43692cd1a2ec
 global _mv_a_mix97
 _mv_a_mix97:
-    mvA1(0x7fffffff)
+    mvA3(r0, a1, t2, t3, t4, t5, a6, wa7, a0, a1, a2, t3, t4, t5, a6, wa7, 0xffffffffffffffff, 0x80000000, 0x123456789abcdef0)
 
-# test arm64: mv_a_mix98() = 0x2027d165b9f9a855
+# test arm64: mv_a_mix98() = 0x8fa71e5a3aac1fb3
 global _mv_a_mix98
 _mv_a_mix98:
-    mvA8(t4, wa1, a3, t9, -0x80000001, -0x8000000000000000, t7, a7)
+    mvA4(wa0, wa1, wa2, t3, a4, t5, wa6, t7, a0, a1, a2, a3, a4, t5, wa6, t7, t9, wa2, t3, wa2)
 
-# test arm64: mv_a_mix99() = 0xfc1927717fd642e3
+# test arm64: mv_a_mix99() = 0x51d51eaee1f8fc1e
 global _mv_a_mix99
 _mv_a_mix99:
-    mvA8(t9, wa2, t4, t4, t8, t0, wa6, t7)
+    mvA8(r0, t1, wa2, t3, t4, a5, a6, a7, a0, a1, a2, a3, a4, a5, a6, a7, t3, wa2, r0, wa2, wa2, 0xffffffffffffffff, t9, 0)
 
 # test arm64: mv_a_fan_a1() = 0x425fedaa11b73baf
 global _mv_a_fan_a1
 _mv_a_fan_a1:
-    mvA8(wa1, r1, a1, t1, a1, a1, t1, a1)
+    mvA8(wa0, wa1, t2, wa3, a4, wa5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, wa1, wa1, wa1, wa1, wa1, wa1, wa1, wa1)
 
 # test arm64: mv_a_fan_x1() = 0xf5e392a3c3224deb
 global _mv_a_fan_x1
 _mv_a_fan_x1:
-    mvA8(t9, t9, t9, t9, t9, t9, t9, t9)
+    mvA8(a0, r1, wa2, a3, a4, t5, a6, t7, a0, a1, a2, a3, a4, a5, a6, a7, t9, t9, t9, t9, t9, t9, t9, t9)
 
 # test arm64: mv_a_imm_all() = 0x26f5fbfa666dd953
 global _mv_a_imm_all
 _mv_a_imm_all:
-    mvA8(0, 42, 0xffffffff, -0x80000001, 0xffffffffffffffff, 0, 42, 0xffffffff)
+    mvA8(r0, a1, a2, t3, t4, a5, wa6, t7, a0, a1, a2, a3, a4, a5, a6, a7, 0, 42, 0xffffffff, -0x80000001, 0xffffffffffffffff, 0, 42, 0xffffffff)
 
 end

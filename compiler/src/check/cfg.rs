@@ -17,6 +17,8 @@ pub struct Block {
     pub start: usize,
     pub end: usize,
     pub succs: Vec<usize>,
+    /// The successors reached by a branch or jump (not by falling through).
+    pub jumps: Vec<usize>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -88,7 +90,7 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
     let mut blocks: Vec<Block> = Vec::new();
     for k in 0..items.len() {
         if leader[k] {
-            blocks.push(Block { start: k, end: k, succs: Vec::new() });
+            blocks.push(Block { start: k, end: k, succs: Vec::new(), jumps: Vec::new() });
         }
         if let Some(b) = blocks.last_mut() {
             b.end = k + 1;
@@ -120,11 +122,15 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
                 falls = !fx.contains(Effects::TERMINATOR);
             }
         }
+        let mut jumps = succs.clone();
+        jumps.sort_unstable();
+        jumps.dedup();
         if falls && end < items.len() {
             succs.push(block_of[end]);
         }
         succs.sort_unstable();
         succs.dedup();
+        blocks[b].jumps = jumps;
         for &s in &succs {
             has_pred[s] = true;
         }
@@ -140,24 +146,70 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
             roots[b] = Some(Root::Unknown);
         }
     }
-    // An exported label starts a C-ABI function when the file itself never
-    // enters it (no jump or fall-through to it) and a `ret` is reachable
-    // from it in its own code: an offlineasm program also exports its
-    // interpreter's handlers, which are entered by indirect jumps and end
-    // in one. A directive overrides the guess either way.
-    let returns: Vec<bool> = blocks
-        .iter()
-        .map(|b| items[b.start..b.end].iter().any(|it| matches!(it, Item::Instr(i) if i.def().effects.contains(Effects::RETURN))))
-        .collect();
-    let mut budget = 8 * blocks.len() + 10_000;
+    // An exported label starts a C-ABI function when a `ret` is reachable
+    // from it in its own code, and no code outside C-ABI functions jumps to
+    // it: an offlineasm program also exports its interpreter's handlers and
+    // shared exits, which are entered by jumps from handlers and never
+    // return to C. A directive overrides the guess either way.
+    // Per block: it returns (1), tail-jumps to an exported label (2), or
+    // jumps indirectly (4).
+    let mut ends = vec![0u8; blocks.len()];
+    let mut exported = vec![false; blocks.len()];
     for name in &prog.exports {
         if let Some(&k) = label_at.get(&**name) {
-            let b = block_of[k];
-            if !has_pred[b] && roots[b] != Some(Root::Unknown) || directives.contains_key(&k) {
-                if reaches_return(&blocks, &roots, &returns, b, &mut budget) {
-                    roots[b] = Some(Root::CAbi(k as Site));
+            exported[block_of[k]] = true;
+        }
+    }
+    for (b, block) in blocks.iter().enumerate() {
+        for it in &items[block.start..block.end] {
+            if let Item::Instr(i) = it {
+                let fx = i.def().effects;
+                if fx.contains(Effects::RETURN) {
+                    ends[b] |= 1;
+                }
+                // `jmp`: to an external symbol it is a tail call out of the
+                // file; through a register or memory, an indirect jump.
+                if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
+                    match i.operands.first() {
+                        Some(Value::Label { name, .. }) if !label_at.contains_key(&**name) => ends[b] |= 2,
+                        Some(Value::Label { .. }) => {}
+                        _ => ends[b] |= 4,
+                    }
                 }
             }
+        }
+        if block.jumps.iter().any(|&s| exported[s]) {
+            ends[b] |= 2;
+        }
+    }
+    let mut candidate = vec![false; blocks.len()];
+    let mut budget = 8 * blocks.len() + 10_000;
+    for b in 0..blocks.len() {
+        if exported[b] {
+            let e = function_ends(&blocks, &exported, &ends, b, &mut budget);
+            candidate[b] = e & 3 != 0 && e & 4 == 0;
+        }
+    }
+    // Code reached from a non-function root; a jump from there into a
+    // candidate makes it (and what it reaches) interpreter code too.
+    let mut in_vm_code = vec![false; blocks.len()];
+    let mut stack: Vec<usize> = (0..blocks.len()).filter(|&b| roots[b] == Some(Root::Unknown) && !candidate[b]).collect();
+    for &b in &stack {
+        in_vm_code[b] = true;
+    }
+    while let Some(b) = stack.pop() {
+        for &s in &blocks[b].succs {
+            if in_vm_code[s] || (candidate[s] && !blocks[b].jumps.contains(&s)) {
+                continue;
+            }
+            in_vm_code[s] = true;
+            candidate[s] = false;
+            stack.push(s);
+        }
+    }
+    for (b, &c) in candidate.iter().enumerate() {
+        if c {
+            roots[b] = Some(Root::CAbi(blocks[b].start as Site));
         }
     }
     for (&k, d) in directives {
@@ -169,26 +221,29 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
     Cfg { blocks, roots }
 }
 
-/// Whether a `ret` is reachable from block `from` without entering another
-/// root (another function, code reached indirectly). `budget` bounds the
-/// work over all calls; when it runs out the answer is no.
-fn reaches_return(blocks: &[Block], roots: &[Option<Root>], returns: &[bool], from: usize, budget: &mut usize) -> bool {
+/// What the code of the function at block `from` does at its ends (the
+/// union of [`build`]'s `ends` bits over the blocks reachable without
+/// entering another exported label). `budget` bounds the work over all
+/// calls; when it runs out the answer is "jumps indirectly".
+fn function_ends(blocks: &[Block], exported: &[bool], ends: &[u8], from: usize, budget: &mut usize) -> u8 {
     let mut seen = rustc_hash::FxHashSet::default();
     let mut stack = vec![from];
     seen.insert(from);
+    let mut all = 0;
     while let Some(b) = stack.pop() {
         if *budget == 0 {
-            return false;
+            return 4;
         }
         *budget -= 1;
-        if returns[b] {
-            return true;
+        all |= ends[b];
+        if all & 4 != 0 {
+            return all;
         }
         for &s in &blocks[b].succs {
-            if roots[s].is_none() && seen.insert(s) {
+            if !exported[s] && seen.insert(s) {
                 stack.push(s);
             }
         }
     }
-    false
+    all
 }

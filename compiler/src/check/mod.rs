@@ -63,7 +63,7 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
     if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
         eprintln!("facts {t1:?} directives {t2:?} total {:?}", t0.elapsed());
     }
-    let reporter = report::Reporter { prog: program, facts: &facts, target };
+    let reporter = report::Reporter { prog: program, facts: &facts, target, map };
     // A finding inside a macro is found once per expansion: report each
     // source-level problem once.
     let mut seen = HashSet::default();
@@ -224,7 +224,9 @@ impl<'a> Analysis<'a> {
             run_block(&mut m, self.prog, block, &mut st);
             for &s in &block.succs {
                 if let Some(Root::CAbi(label)) = graph.roots[s] {
-                    m.leave(&st, last_site(block), Some(label));
+                    if let Item::Label { name, .. } = &self.prog.items[label as usize] {
+                        m.leave(&st, last_site(block), Some(name.clone()));
+                    }
                 }
             }
         }

@@ -3,19 +3,21 @@
 //! that destroyed the value and the write that produced it.
 
 use crate::diag::Diagnostic;
-use crate::source::Span;
+use crate::front::ast::Name;
+use crate::source::{SourceMap, Span};
 use crate::target::regs::Reg;
 use crate::target::{RegMap, Target};
 use crate::valid::{Item, Program};
 
 use super::facts::{map_name, relation_on, Facts};
 use super::state::{Content, Def, DefKind, Site, NO_SITE};
-use super::transfer::{Finding, SHADOW_SPACE};
+use super::transfer::{Finding, ReadKind, SHADOW_SPACE};
 
 pub struct Reporter<'a> {
     pub prog: &'a Program,
     pub facts: &'a Facts,
     pub target: &'a Target,
+    pub map: &'a SourceMap,
 }
 
 impl Reporter<'_> {
@@ -30,6 +32,12 @@ impl Reporter<'_> {
             Item::Instr(i) => i.chain.clone(),
             Item::Label { .. } => None,
         }
+    }
+    /// "in expansion of `m` called at file:line:col" for a secondary site
+    /// (secondary labels cannot carry their own expansion chain).
+    fn origin(&self, site: Site) -> Option<String> {
+        let chain = self.chain(site)?;
+        Some(format!("in expansion of `{}` called at {}", chain.name, self.map.location(chain.call)))
     }
     fn mnemonic(&self, site: Site) -> String {
         match &self.prog.items[site as usize] {
@@ -70,28 +78,37 @@ impl Reporter<'_> {
     }
     fn hint(&self, reg: Reg, d: &Def) -> String {
         let arg = |r: Reg| Facts::arg_index(r).is_some();
-        if d.kind == DefKind::Implicit && (d.name == Reg::R0 || d.name == Reg::R1) {
-            "`r1` is `t2` on System V but `t1` on Windows x64 (and `r0` is `t0`): keep no other value in `t1` or `t2` across x86 division or `cdqi`/`cqoq`".into()
+        let r1 = |r: Reg| r == Reg::R1;
+        if d.kind == DefKind::Implicit && (r1(d.name) || r1(reg)) {
+            "`r1` is `t2` on System V but `t1` on Windows x64 and ARM64: keep no other value in `t1` or `t2` across x86 division or `cdqi`/`cqoq`, and read the remainder as `r1`".into()
+        } else if d.kind == DefKind::Implicit && d.name == Reg::R0 {
+            format!("`{}` writes the quotient to `r0` implicitly; read it as `r0` (or `t0`), since `{}` is another register on some targets", self.mnemonic(d.site), reg.name())
         } else if d.kind == DefKind::CallResult {
             format!("read the call's result as `{}`, and keep values that must survive the call in callee-saved registers (csrN)", d.name.name())
-        } else if arg(reg) || arg(d.name) {
+        } else if arg(d.name) {
             "set up C arguments with one `moveargs` (a parallel move that cannot destroy its own sources), or keep the value in a callee-saved register (csrN) while arguments are set up".into()
+        } else if arg(reg) {
+            format!("use `{}` only after the last read of `{}` (or copy the argument to another register first): on some targets they are one register", d.name.name(), reg.name())
         } else {
-            "use one name for the value from its write to its read, or a register that no other name shares on any target".into()
+            format!("use one name for the value from its write to its read: `{}` and `{}` are one register here but two elsewhere", reg.name(), d.name.name())
         }
     }
-
     pub fn diagnostic(&self, f: &Finding) -> Diagnostic {
         match f {
-            Finding::AliasClobber { read, reg, def, at_call } => self.alias(*read, *reg, def, *at_call),
+            Finding::AliasClobber { read, reg, def, how } => self.alias(*read, *reg, def, *how),
             Finding::CallClobber { read, reg, def } => self.call_clobber(*read, *reg, def),
-            Finding::MisalignedCall { call, align, entry } => {
+            Finding::MisalignedCall { call, align, delta, entry } => {
+                let at = match delta {
+                    Some(d) if *d <= 0 => format!("`sp` is the entry value − {}, which is {align} modulo 16", -d),
+                    Some(d) => format!("`sp` is the entry value + {d}, which is {align} modulo 16"),
+                    None => format!("`sp` is {align} modulo 16 here"),
+                };
                 let mut d = Diagnostic::error(
                     "misaligned-call",
                     self.span(*call),
                     format!("`sp` is not 16-byte aligned at this call on {}", self.on()),
                 )
-                .with_label(format!("`sp` is {align} modulo 16 here; the C ABI requires 0 at a call"));
+                .with_label(format!("{at}; the C ABI requires 0 at a call"));
                 if *entry != NO_SITE {
                     let at_entry = if self.facts.x86 { "8 modulo 16 (the caller's `call` pushed the return address)" } else { "16-byte aligned" };
                     d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` {at_entry}", self.label_name(*entry)));
@@ -114,43 +131,52 @@ impl Reporter<'_> {
                 )
                 .with_label("called without reserving the shadow space");
                 if slot.site != NO_SITE {
-                    d = d.with_secondary(self.span(slot.site), format!("stored here; at the call it is at `{off}[sp]`, inside the shadow space"));
+                    d = d.with_secondary(self.span(slot.site), format!("`{}` stores it here; at the call it is at `{off}[sp]`, inside the shadow space", self.mnemonic(slot.site)));
+                    if let Some(o) = self.origin(slot.site) {
+                        d = d.with_note(format!("the `{}` is {o}", self.mnemonic(slot.site)));
+                    }
                 }
                 d.with_note("a Windows x64 callee may write its four register arguments into [sp, sp + 32) (the shadow space); reserve it with `subp 32, sp` before the call and `addp 32, sp` after, or use the prelude's cCall2/cCall4")
                     .with_chain(self.chain(*call))
             }
-            Finding::CalleeSavedClobbered { at, phys, content, entry, into } => self.callee_saved(*at, *phys, *content, *entry, *into),
+            Finding::CalleeSavedClobbered { at, phys, content, writer, entry, into } => self.callee_saved(*at, *phys, *content, writer.as_ref(), *entry, into.as_ref()),
             Finding::UnbalancedStack { at, delta, entry, into } => {
                 let (n, dir) = if *delta < 0 { (-delta, "below") } else { (*delta, "above") };
                 let what = match into {
                     None => "at this `ret`".to_string(),
-                    Some(l) => format!("at this jump to the C-ABI function `{}`", self.label_name(*l)),
+                    Some(l) => format!("at this tail jump to `{l}`"),
                 };
                 Diagnostic::error("unbalanced-stack", self.span(*at), format!("`sp` is {n} bytes {dir} its value at the function's entry {what} on {}", self.on()))
-                    .with_label(format!("`sp` is entry {}{}", if *delta < 0 { "− " } else { "+ " }, n))
+                    .with_label(format!("`sp` is the entry value {}{}", if *delta < 0 { "− " } else { "+ " }, n))
                     .with_secondary(self.span(*entry), format!("`{}` starts here", self.label_name(*entry)))
-                    .with_note("every `push` needs its `pop` and every `subp …, sp` its `addp …, sp` before the function returns")
+                    .with_note("every `push` needs its `pop` and every `subp …, sp` its `addp …, sp` before the function returns or tail-jumps to another function")
                     .with_chain(self.chain(*at))
             }
         }
     }
 
-    fn alias(&self, read: Site, reg: Reg, def: &Def, at_call: bool) -> Diagnostic {
+    fn alias(&self, read: Site, reg: Reg, def: &Def, how: ReadKind) -> Diagnostic {
         let phys = self.phys_of(reg);
-        let (message, label) = if at_call {
-            (
+        let (message, label) = match how {
+            ReadKind::CallArgument => (
                 format!("argument `{}` is destroyed before this call on {}: `{}` is written after it, and both are `{phys}` there", reg.name(), self.on(), def.name.name()),
                 format!("`{}` is passed here", reg.name()),
-            )
-        } else {
-            (
+            ),
+            ReadKind::Implicit => (
+                format!("`{}` reads `{}` implicitly here, but on {} it holds the value written to `{}` (both are `{phys}` there)", self.mnemonic(read), reg.name(), self.on(), def.name.name()),
+                format!("`{}` reads `{}` here", self.mnemonic(read), reg.name()),
+            ),
+            ReadKind::Operand => (
                 format!("`{}` is read here, but on {} it holds the value written to `{}` (both are `{phys}` there)", reg.name(), self.on(), def.name.name()),
                 format!("`{}` read here", reg.name()),
-            )
+            ),
         };
         let mut d = Diagnostic::error("alias-clobber", self.span(read), message)
             .with_label(label)
             .with_secondary(self.span(def.site), format!("{}: this destroys `{}` on {}", self.write_what(def), reg.name(), self.target.triple));
+        if let Some(o) = self.origin(def.site).filter(|_| self.chain(def.site).map(|c| c.call) != self.chain(read).map(|c| c.call)) {
+            d = d.with_note(format!("the write to `{}` is {o}", def.name.name()));
+        }
         if def.victim != NO_SITE && def.victim_name == Some(reg) && def.victim != read {
             d = d.with_secondary(self.span(def.victim), format!("`{}` written here", reg.name()));
         }
@@ -171,8 +197,11 @@ impl Reporter<'_> {
         .with_secondary(self.span(def.site), format!("this call may change `{phys}`"));
         if def.victim != NO_SITE && def.victim != read {
             d = d.with_secondary(self.span(def.victim), format!("`{}` written here, before the call", def.victim_name.unwrap_or(reg).name()));
-        } else if def.victim == NO_SITE {
+        } else if def.victim == NO_SITE && reg != Reg::R1 {
             d = d.with_note(format!("`{}` held its value from the function's entry", reg.name()));
+        }
+        if let Some(o) = self.origin(def.site).filter(|_| self.chain(def.site).map(|c| c.call) != self.chain(read).map(|c| c.call)) {
+            d = d.with_note(format!("the call is {o}"));
         }
         let result_elsewhere: Vec<&str> = RegMap::ALL
             .into_iter()
@@ -191,13 +220,15 @@ impl Reporter<'_> {
             .with_chain(self.chain(read))
     }
 
-    fn callee_saved(&self, at: Site, phys: u8, content: Content, entry: Site, into: Option<Site>) -> Diagnostic {
+    fn callee_saved(&self, at: Site, phys: u8, content: Content, writer: Option<&Def>, entry: Site, into: Option<&Name>) -> Diagnostic {
         let names: Vec<String> = self.facts.names_of(phys).iter().map(|r| format!("`{}`", r.name())).collect();
         let pname = self.facts.phys_name[phys as usize];
         let is_lr = Some(phys) == self.facts.lr;
+        let is_cfr = self.facts.phys(Reg::CFR) == Some(phys);
+        let fpr = self.facts.names_of(phys).first().is_some_and(|r| r.class() == crate::target::RegClass::Fpr);
         let what = match into {
             None => "this `ret`".to_string(),
-            Some(l) => format!("this jump to the C-ABI function `{}`", self.label_name(l)),
+            Some(l) => format!("this tail jump to `{l}`"),
         };
         let message = if is_lr {
             format!("the return address in `lr` (`{pname}`) was overwritten before {what} on {}", self.on())
@@ -205,21 +236,39 @@ impl Reporter<'_> {
             format!("{} (`{pname}`) does not hold its entry value at {what} on {}", names.join("/"), self.on())
         };
         let mut d = Diagnostic::error("callee-saved-clobbered", self.span(at), message).with_label(if into.is_some() { "jumps here" } else { "returns here" });
-        match content {
-            Content::Other(s) if s != NO_SITE => {
-                let why = if is_lr { format!("`{}` writes `lr`", self.mnemonic(s)) } else { format!("written here by `{}`", self.mnemonic(s)) };
-                d = d.with_secondary(self.span(s), why);
+        match (writer, content) {
+            (Some(w), _) if w.site != NO_SITE => {
+                let why = if is_lr { format!("`{}` writes `lr`", self.mnemonic(w.site)) } else { format!("`{}` written here by `{}`", w.name.name(), self.mnemonic(w.site)) };
+                d = d.with_secondary(self.span(w.site), why);
+                if let Some(o) = self.origin(w.site) {
+                    d = d.with_note(format!("the write is {o}"));
+                }
             }
-            Content::Entry(q) => {
-                let qn: Vec<String> = self.facts.names_of(q).iter().map(|r| format!("`{}`", r.name())).collect();
-                d = d.with_note(format!("it holds the entry value of {} (`{}`) instead: are pushes and pops in matching (reverse) order?", qn.join("/"), self.facts.phys_name[q as usize]));
+            (_, Content::Other(s)) if s != NO_SITE => {
+                d = d.with_secondary(self.span(s), format!("written here by `{}`", self.mnemonic(s)));
             }
             _ => {}
+        }
+        if let Content::Entry(q) = content {
+            let qn: Vec<String> = self.facts.names_of(q).iter().map(|r| format!("`{}`", r.name())).collect();
+            let pops = self.facts.callee_saved.contains(&q) && matches!(writer, Some(w) if w.site != NO_SITE && self.mnemonic(w.site) == "pop");
+            let mut n = format!("it holds the value {} (`{}`) had at the function's entry instead", qn.join("/"), self.facts.phys_name[q as usize]);
+            if pops {
+                n.push_str(": are the pops in the reverse order of the pushes?");
+            }
+            d = d.with_note(n);
         }
         d = d.with_secondary(self.span(entry), format!("`{}` starts here", self.label_name(entry)));
         let note = if is_lr {
             "a `call` writes `lr` on ARM64: save it first (`push cfr, lr`, the prelude's functionPrologue) and restore it before returning".to_string()
+        } else if is_cfr {
+            format!("restore `cfr` before leaving (`pop cfr` on x86-64, `pop lr, cfr` on ARM64: the prelude's functionEpilogue); the C ABI of {} requires `{pname}` to be preserved", self.target.triple)
         } else {
+            let how = if fpr {
+                "save it on the stack before changing it (e.g. `subp 16, sp` + `stored`, then `loadd` + `addp 16, sp`)"
+            } else {
+                "save it before changing it (push/pop, or the prelude's pushCalleeSaves/popCalleeSaves for csr0–csr3)"
+            };
             let temps: Vec<String> = RegMap::ALL
                 .into_iter()
                 .filter(|&m| m != self.facts.map)
@@ -228,7 +277,7 @@ impl Reporter<'_> {
                     (!others.is_empty()).then(|| format!("{} on {}", others.join("/"), map_name(m)))
                 })
                 .collect();
-            let mut n = format!("the C ABI of {} requires `{pname}` to be preserved: save it before changing it (push/pop, or the prelude's pushCalleeSaves/popCalleeSaves)", self.target.triple);
+            let mut n = format!("the C ABI of {} requires `{pname}` to be preserved: {how}", self.target.triple);
             if !temps.is_empty() {
                 n.push_str(&format!("; it is a caller-saved temporary elsewhere ({})", temps.join(", ")));
             }

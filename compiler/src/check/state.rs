@@ -44,11 +44,14 @@ pub struct Def {
     /// The write this one replaced (for messages: "the value was written here").
     pub victim: Site,
     pub victim_name: Option<Reg>,
+    /// A second name the value was copied to (a copy between two names of
+    /// one register): reads through it are right too.
+    pub also: Option<Reg>,
 }
 
 impl Def {
     pub fn new(kind: DefKind, name: Reg, site: Site) -> Def {
-        Def { kind, name, site, victim: NO_SITE, victim_name: None }
+        Def { kind, name, site, victim: NO_SITE, victim_name: None, also: None }
     }
     fn same_class(&self, o: &Def) -> bool {
         self.kind == o.kind && (self.name == o.name || matches!(self.kind, DefKind::CallClobber | DefKind::Entry | DefKind::Unknown))

@@ -5,6 +5,7 @@
 
 use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
+use crate::front::ast::Name;
 use crate::valid::{Instr, MemAddr, Value};
 
 use super::facts::{Facts, Phys};
@@ -18,18 +19,28 @@ pub const SHADOW_SPACE: i64 = 32;
 #[derive(Clone, Debug)]
 pub enum Finding {
     /// `reg` is read at `read` but the reaching write `def` went through
-    /// another name that is the same register here only. `at_call`: the read
-    /// is the argument register `reg` being passed to the call at `read`.
-    AliasClobber { read: Site, reg: Reg, def: Def, at_call: bool },
+    /// another name that is the same register here only.
+    AliasClobber { read: Site, reg: Reg, def: Def, how: ReadKind },
     /// `reg` is read at `read` after the call `def.site` destroyed it.
     CallClobber { read: Site, reg: Reg, def: Def },
-    MisalignedCall { call: Site, align: u8, entry: Site },
+    MisalignedCall { call: Site, align: u8, delta: Option<i64>, entry: Site },
     /// Live data in `slot` lies inside the callee's shadow space.
     MissingShadowSpace { call: Site, slot: Slot, sp_delta: i64 },
     /// At a return (or a jump into another C-ABI function, `into`), `phys`
     /// does not hold its entry value.
-    CalleeSavedClobbered { at: Site, phys: Phys, content: Content, entry: Site, into: Option<Site> },
-    UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Site> },
+    /// `writer`: the last write of the register itself, when known.
+    CalleeSavedClobbered { at: Site, phys: Phys, content: Content, writer: Option<Def>, entry: Site, into: Option<Name> },
+    UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Name> },
+}
+
+/// How a register is read.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReadKind {
+    Operand,
+    /// An implicit read of the instruction (`r0`/`r1` of x86 division).
+    Implicit,
+    /// The argument register `aN`, set up earlier, passed to a call.
+    CallArgument,
 }
 
 pub struct Machine<'a, 'p> {
@@ -59,11 +70,15 @@ impl Machine<'_, '_> {
     }
 
     fn read(&mut self, st: &State, r: Reg, site: Site) {
+        self.read_as(st, r, site, ReadKind::Operand)
+    }
+
+    fn read_as(&mut self, st: &State, r: Reg, site: Site, how: ReadKind) {
         let Some(p) = self.facts().phys(r) else { return };
         for d in st.regs[p as usize].defs.iter() {
             match d.kind {
-                DefKind::Named | DefKind::Implicit | DefKind::CallResult if self.facts().hazard(r, d.name) => {
-                    self.report(Finding::AliasClobber { read: site, reg: r, def: *d, at_call: false });
+                DefKind::Named | DefKind::Implicit | DefKind::CallResult if d.also != Some(r) && self.facts().hazard(r, d.name) => {
+                    self.report(Finding::AliasClobber { read: site, reg: r, def: *d, how });
                 }
                 DefKind::CallClobber if d.victim_name.is_some() => {
                     self.report(Finding::CallClobber { read: site, reg: r, def: *d });
@@ -249,6 +264,18 @@ impl Machine<'_, '_> {
             for d in r.defs.iter() {
                 if d.kind == DefKind::Entry {
                     defs.join(&before.regs[p].defs);
+                } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.is_some() {
+                    // It destroyed the value the register had when called: the caller's.
+                    let mut d = *d;
+                    match before.regs[p].defs.victim() {
+                        Some(v) if v.kind != DefKind::Entry => {
+                            d.victim = v.site;
+                            d.victim_name = Some(v.name);
+                        }
+                        Some(_) => {}
+                        None => d.victim_name = None,
+                    }
+                    defs.join(&DefSet::one(d));
                 } else {
                     defs.join(&DefSet::one(*d));
                 }
@@ -289,15 +316,15 @@ impl Machine<'_, '_> {
             let Some(&a) = f.args.get(n) else { continue };
             let Some(p) = f.phys(a) else { continue };
             for d in st.regs[p as usize].defs.iter() {
-                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && f.hazard(a, d.name) {
-                    self.report(Finding::AliasClobber { read: site, reg: a, def: *d, at_call: true });
+                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && d.also != Some(a) && f.hazard(a, d.name) {
+                    self.report(Finding::AliasClobber { read: site, reg: a, def: *d, how: ReadKind::CallArgument });
                 }
             }
         }
         let sp = st.sp_content(f.sp);
-        if let Content::Stack { align: Some(a), .. } = sp {
+        if let Content::Stack { align: Some(a), delta } = sp {
             if a != 0 {
-                self.report(Finding::MisalignedCall { call: site, align: a, entry: st.entry });
+                self.report(Finding::MisalignedCall { call: site, align: a, delta, entry: st.entry });
             }
         }
         if f.map == crate::target::RegMap::Win64 {
@@ -331,14 +358,14 @@ impl Machine<'_, '_> {
     }
 
     /// A return from, or a jump (`into`) out of, a C-ABI function.
-    pub fn leave(&mut self, st: &State, site: Site, into: Option<Site>) {
+    pub fn leave(&mut self, st: &State, site: Site, into: Option<Name>) {
         if st.entry == NO_SITE {
             return;
         }
         let f = self.an.facts;
         if let Some(d) = st.sp_content(f.sp).stack_delta() {
             if d != 0 {
-                self.report(Finding::UnbalancedStack { at: site, delta: d, entry: st.entry, into });
+                self.report(Finding::UnbalancedStack { at: site, delta: d, entry: st.entry, into: into.clone() });
             }
         }
         let lr = if into.is_none() { f.lr } else { None };
@@ -348,7 +375,8 @@ impl Machine<'_, '_> {
             }
             let c = st.regs[p as usize].content;
             if c != Content::Entry(p) && c != Content::Unknown {
-                self.report(Finding::CalleeSavedClobbered { at: site, phys: p, content: c, entry: st.entry, into });
+                let writer = st.regs[p as usize].defs.iter().find(|d| matches!(d.kind, DefKind::Named | DefKind::Implicit)).copied();
+                self.report(Finding::CalleeSavedClobbered { at: site, phys: p, content: c, writer, entry: st.entry, into: into.clone() });
             }
         }
     }
@@ -368,10 +396,10 @@ impl Machine<'_, '_> {
             }
         }
         if fx.contains(Effects::READS_R0) {
-            self.read(st, Reg::R0, site);
+            self.read_as(st, Reg::R0, site, ReadKind::Implicit);
         }
         if fx.contains(Effects::READS_R1) {
-            self.read(st, Reg::R1, site);
+            self.read_as(st, Reg::R1, site, ReadKind::Implicit);
         }
         if fx.contains(Effects::OPAQUE) {
             let entry = st.entry;
@@ -392,6 +420,14 @@ impl Machine<'_, '_> {
                 None => self.at_return = Some(st.clone()),
             }
             return;
+        }
+        if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
+            // A jump to an external symbol leaves the function: a tail call.
+            if let Some(Value::Label { name, local: false, .. }) = i.operands.first() {
+                if !self.an.label_at.contains_key(&**name) {
+                    self.leave(st, site, Some(name.clone()));
+                }
+            }
         }
         if fx.contains(Effects::PUSHES) {
             self.push(st, i, site);
@@ -448,6 +484,20 @@ impl Machine<'_, '_> {
         for (k, v) in i.operands.iter().enumerate() {
             let (Some(r), Some(spec)) = (reg(v), form.operand(k)) else { continue };
             if spec.access.writes() {
+                // A copy between two names of one register (`move t0, a0` on
+                // ARM64) leaves the value readable through both names.
+                if let (Op::Move, Some(Value::Reg(src))) = (def.op, i.operands.first()) {
+                    if k == 1 && self.facts().phys(*src).is_some() && self.facts().phys(*src) == self.facts().phys(r) {
+                        let c = self.content(st, &i.operands[0], site);
+                        self.write(st, r, DefKind::Named, site, c);
+                        if let Some(p) = self.facts().phys(r) {
+                            let mut d = *st.regs[p as usize].defs.iter().next().expect("just written");
+                            d.also = Some(*src);
+                            st.regs[p as usize].defs = DefSet::one(d);
+                        }
+                        continue;
+                    }
+                }
                 let c = if def.op == Op::LoadPair {
                     match &i.operands[0] {
                         Value::Addr(m) => {
