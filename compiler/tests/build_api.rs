@@ -454,7 +454,8 @@ fn prelude_c_calls_write_only_argument_registers() {
     for t in ALL_TARGETS {
         let mut o = common::opts(t);
         o.include_dirs = vec![lib_asm()];
-        let text = "include prelude\n_g:\n    cCall4(_f, t1, 7, a0, csr1)\n    cCall2(csr0, a1, a0)\n".to_string();
+        // (The second call passes no register the first call may change.)
+        let text = "include prelude\n_g:\n    cCall4(_f, t1, 7, a0, csr1)\n    cCall2(csr0, csr2, r0)\n".to_string();
         let out = driver::check(Input::Text { path: Path::new("t.asm"), text }, &o).unwrap();
         assert!(out.ok(), "{t}:\n{}", out.render_short());
         for item in &out.program.unwrap().items {

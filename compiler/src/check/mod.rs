@@ -43,9 +43,7 @@ pub const HAZARD_CODES: &[&str] = &[
 /// Checks the validated program of `target` and pushes one diagnostic per
 /// finding (`map`: the sources, for label directives).
 pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
-    let t0 = std::time::Instant::now();
     let facts = facts::Facts::new(target);
-    let t1 = t0.elapsed();
     let mut directives = HashMap::default();
     for (k, it) in program.items.iter().enumerate() {
         if let Item::Label { span, .. } = it {
@@ -58,11 +56,7 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
             }
         }
     }
-    let t2 = t0.elapsed();
-    let findings = analyse(program, &facts, &directives);
-    if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
-        eprintln!("facts {t1:?} directives {t2:?} total {:?}", t0.elapsed());
-    }
+    let (findings, _) = analyse(program, &facts, &directives);
     let reporter = report::Reporter { prog: program, facts: &facts, target, map };
     // A finding inside a macro is found once per expansion: report each
     // source-level problem once.
@@ -76,13 +70,18 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
     }
 }
 
-/// The findings of one target, in program order.
-pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> Vec<Finding> {
-    let t0 = std::time::Instant::now();
+/// The work an analysis did: blocks of the program and block visits of
+/// the main run (each block is run once more to report). Tests use it to
+/// show the analysis is linear without timing it.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Stats {
+    pub blocks: usize,
+    pub visits: usize,
+}
+
+/// The findings of one target, in program order, and the work it took.
+pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> (Vec<Finding>, Stats) {
     let graph = cfg::build(program, directives);
-    if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
-        eprintln!("cfg {:?}", t0.elapsed());
-    }
     let an = Analysis::new(program, facts, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
@@ -99,7 +98,13 @@ pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usi
             ))
         })
         .collect();
-    an.run(roots, true).findings
+    let r = an.run(roots, true);
+    (r.findings, Stats { blocks: graph.blocks.len(), visits: r.visits })
+}
+
+/// [`analyse`] for a program alone (no label directives): the work it takes.
+pub fn stats(program: &Program, target: &Target) -> Stats {
+    analyse(program, &facts::Facts::new(target), &HashMap::default()).1
 }
 
 /// The program-wide facts one analysis run needs, and the summaries of
@@ -121,6 +126,7 @@ pub struct Analysis<'a> {
 
 pub struct RunResult {
     pub findings: Vec<Finding>,
+    pub visits: usize,
     /// The join of the states at every `ret` reached.
     pub at_return: Option<State>,
 }
@@ -179,14 +185,13 @@ impl<'a> Analysis<'a> {
         }
         let mut m = Machine { an: self, findings: None, at_return: None };
         let mut visits = 0usize;
-        let t_run = std::time::Instant::now();
         while let Some(b) = work.pop_front() {
             visits += 1;
             queued.remove(&b);
             if !main {
                 let left = self.budget.get();
                 if left == 0 {
-                    return RunResult { findings: Vec::new(), at_return: None };
+                    return RunResult { findings: Vec::new(), visits, at_return: None };
                 }
                 self.budget.set(left - 1);
             }
@@ -210,10 +215,7 @@ impl<'a> Analysis<'a> {
             }
         }
         if !main {
-            return RunResult { findings: Vec::new(), at_return: m.at_return };
-        }
-        if std::env::var_os("OFFASM_CHECK_STATS").is_some() {
-            eprintln!("check run: main={main} blocks={n} visits={visits} summaries={} fixpoint {:?}", self.summaries.borrow().len(), t_run.elapsed());
+            return RunResult { findings: Vec::new(), visits, at_return: m.at_return };
         }
         // The fixed point reached, every block is run once more to report.
         m.findings = Some(Vec::new());
@@ -230,7 +232,7 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        RunResult { findings: m.findings.unwrap_or_default(), at_return: None }
+        RunResult { findings: m.findings.unwrap_or_default(), visits, at_return: None }
     }
 }
 /// The state at each block's entry.

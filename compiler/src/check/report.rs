@@ -85,6 +85,8 @@ impl Reporter<'_> {
             format!("`{}` writes the quotient to `r0` implicitly; read it as `r0` (or `t0`), since `{}` is another register on some targets", self.mnemonic(d.site), reg.name())
         } else if d.kind == DefKind::CallResult {
             format!("read the call's result as `{}`, and keep values that must survive the call in callee-saved registers (csrN)", d.name.name())
+        } else if arg(d.name) && d.kind == DefKind::Implicit {
+            format!("`{}` sets up the argument registers all at once: a value still needed after it (such as the function to call) must not be in a register that is an argument register on some target; keep it in a callee-saved register (csrN)", self.mnemonic(d.site))
         } else if arg(d.name) {
             "set up C arguments with one `moveargs` (a parallel move that cannot destroy its own sources), or keep the value in a callee-saved register (csrN) while arguments are set up".into()
         } else if arg(reg) {
@@ -99,7 +101,8 @@ impl Reporter<'_> {
             Finding::CallClobber { read, reg, def } => self.call_clobber(*read, *reg, def),
             Finding::MisalignedCall { call, align, delta, entry } => {
                 let at = match delta {
-                    Some(d) if *d <= 0 => format!("`sp` is the entry value − {}, which is {align} modulo 16", -d),
+                    Some(0) => format!("`sp` is its entry value, which is {align} modulo 16"),
+                    Some(d) if *d < 0 => format!("`sp` is the entry value − {}, which is {align} modulo 16", -d),
                     Some(d) => format!("`sp` is the entry value + {d}, which is {align} modulo 16"),
                     None => format!("`sp` is {align} modulo 16 here"),
                 };
