@@ -153,7 +153,10 @@ _llint_op_add:
 ";
     assert_eq!(lines(&expanded(src, LINUX)), lines(expected));
     let out = check_text(src, LINUX);
-    assert!(out.ok() && out.diags.list.is_empty(), "{}", out.render_short());
+    // Only the expansion is under test: the handler's `subp 16, sp` … `ret`
+    // is (rightly) an unbalanced stack for the cross-target checks.
+    let front_end: Vec<_> = out.diags.list.iter().filter(|d| !offasm::check::HAZARD_CODES.contains(&d.code)).collect();
+    assert!(front_end.is_empty(), "{}", out.render_short());
 }
 
 /// §9.2/§9.4: a helper defined in a body and reached dynamically by a closure

@@ -974,13 +974,16 @@ fn compile(text: &str, triple: &str) -> Outcome {
 #[test]
 fn corpus_is_valid() {
     for (i, p) in CORPUS.iter().enumerate() {
+        // Valid for the front end: the seeds need not follow the C ABI (the
+        // cross-target checks may report them).
+        let valid = |o: &Outcome| o.diags.list.iter().all(|d| !d.is_error() || offasm::check::HAZARD_CODES.contains(&d.code));
         for t in TARGETS {
             let out = compile(p, t);
-            assert!(out.ok(), "corpus program {i} on {t}:\n{}", out.render_short());
+            assert!(valid(&out), "corpus program {i} on {t}:\n{}", out.render_short());
             // The crude tokenizer must not change the meaning of a valid program.
             let round = untokenize(&tokenize(p));
             let out2 = compile(&round, t);
-            assert!(out2.ok(), "re-tokenized corpus program {i} on {t}:\n{round}\n{}", out2.render_short());
+            assert!(valid(&out2), "re-tokenized corpus program {i} on {t}:\n{round}\n{}", out2.render_short());
         }
     }
 }
