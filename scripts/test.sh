@@ -66,10 +66,12 @@ command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 
 # Snapshots and golden files change only when asked to (BLESS=1 / INSTA_UPDATE=always).
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
-rm -f target/tmp/differential-summary.txt
+rm -f target/tmp/differential-summary.txt target/tmp/check-oracle-summary.txt
 cargo test --workspace --locked "$@"
 # The differential run's figures (programs, executors, set aside, disagreements).
 cat target/tmp/differential-summary.txt 2>/dev/null || true
+# The checker oracle's figures (misses, known gaps, false-positive rate).
+cat target/tmp/check-oracle-summary.txt 2>/dev/null || true
 if [ -n "$ARM64_RUST" ]; then
     cargo test -p hello --target "$ARM64_RUST" --locked "$@"
 fi
