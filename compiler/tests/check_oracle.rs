@@ -237,74 +237,11 @@ struct Known {
     applies: fn(&Program, &MapRun) -> bool,
 }
 
-const KNOWN: &[Known] = &[
-    Known {
-        id: "arm64-misaligned-sp-access",
-        what: "on ARM64, `sp` moved by a multiple of 8 that is not a multiple of 16 and then used as a base \
-               address (a load or store at `off[sp]`, a push or pop) with no call in between: the hardware \
-               faults (TARGETS.md §2.3: `sp` 16-byte aligned at every instruction on ARM64), but the checker \
-               has no rule for it, only `misaligned-call` at calls",
-        applies: |_, run| {
-            run.map == RegMap::Arm64
-                && matches!(&run.sim, Err((c, m)) if *c == "sim-abi" && m.contains("is not 16-byte aligned (an ARM64 stack access faults)"))
-        },
-    },
-    Known {
-        id: "r1-after-call",
-        what: "`r1` read after a call on System V or ARM64: the checker keeps `r1` as a second result register of every \
-               C call (facts.rs `results`), but a C function returning one word leaves rdx/x1 unspecified, and the \
-               simulator's external functions return one word",
-        applies: |_, run| {
-            matches!(run.map, RegMap::SysV | RegMap::Arm64)
-                && matches!(&run.sim, Err((c, m)) if *c == "sim-unspecified-value" && m.contains("reads `r1` (") && m.contains("after the call to"))
-        },
-    },
-    Known {
-        id: "clobbered-twice",
-        what: "a register destroyed by a call and again by a later call, with no write in between, is read after the \
-               second call: the second call's CallClobber def has no victim (DefSet::victim skips CallClobber defs) \
-               and `read` reports only clobbers with a victim",
-        applies: clobbered_twice,
-    },
-];
-
-/// The line numbers in `oracle.asm:L:C` at the start of `s` or after `note: `.
-fn line_of(s: &str) -> Option<u32> {
-    let rest = s.trim_start().strip_prefix("oracle.asm:")?;
-    rest.split(':').next()?.parse().ok()
-}
-
-/// The physical register of a write on `map`.
-fn phys(map: RegMap, r: &str) -> Option<&'static str> {
-    map.phys(offasm::target::reg_by_name(r)?).map(|p| p.name)
-}
-
-/// [`KNOWN`] `clobbered-twice`: the simulator reports reading register X
-/// after call C2, and X was not written between the call before it (C1)
-/// and C2, nor between C2 and the read.
-fn clobbered_twice(p: &Program, run: &MapRun) -> bool {
-    let Err((code, msg)) = &run.sim else { return false };
-    if *code != "sim-unspecified-value" || !msg.contains("after the call to") {
-        return false;
-    }
-    let Some(read) = line_of(msg) else { return false };
-    let Some(call2) = msg.lines().find(|l| l.contains("left unspecified here")).and_then(|l| line_of(l.trim_start().strip_prefix("note: ")?)) else {
-        return false;
-    };
-    // `reads `a2` (x2), …`: the physical register.
-    let Some(x) = msg.split_once("` (").and_then(|(_, r)| r.split_once(')')).map(|(x, _)| x) else { return false };
-    let placed: Vec<gen::Placed> = p.render().1.into_iter().filter(|pl| pl.maps.contains(&run.map)).collect();
-    if !placed.iter().any(|pl| pl.line == call2 && matches!(pl.op, gen::Op::Call(_))) {
-        return false;
-    }
-    let Some(call1) = placed.iter().filter(|pl| pl.line < call2 && matches!(pl.op, gen::Op::Call(_))).map(|pl| pl.line).max() else {
-        return false;
-    };
-    let written = |from: u32, to: u32| {
-        placed.iter().filter(|pl| pl.line > from && pl.line < to).any(|pl| pl.op.writes(run.map).iter().any(|w| phys(run.map, w) == Some(x)))
-    };
-    !written(call1, call2) && !written(call2, read)
-}
+/// Empty: the three gaps the oracle found first (r1 read after a call on
+/// System V and ARM64, a register destroyed by two calls in a row, a
+/// misaligned `sp` used as a base address on ARM64) are fixed; their
+/// reproducers are the `known_*` tests below.
+const KNOWN: &[Known] = &[];
 
 fn known(p: &Program, run: &MapRun) -> Option<&'static str> {
     KNOWN.iter().find(|k| (k.applies)(p, run)).map(|k| k.id)
@@ -988,7 +925,6 @@ _repro:
 
 /// KNOWN r1-after-call. On Windows the checker reports it (r1 is no result there).
 #[test]
-#[ignore = "known checker gap r1-after-call (System V, ARM64)"]
 fn known_r1_after_call() {
     assert_gap_closed(R1_AFTER_CALL, &[RegMap::SysV, RegMap::Arm64], "reads `r1`");
 }
@@ -1020,7 +956,6 @@ _repro:
 /// call; read after the second, it is not reported. After one call it is.
 /// (On ARM64 `a1` is `r1`, a result register: reported as alias-clobber.)
 #[test]
-#[ignore = "known checker gap clobbered-twice (System V, Windows)"]
 fn known_clobbered_twice() {
     assert_gap_closed(CLOBBERED_TWICE, &[RegMap::SysV, RegMap::Win64], "after the call");
 }
@@ -1039,7 +974,6 @@ fn clobbered_once_is_reported() {
 /// KNOWN arm64-misaligned-sp-access: a store through a misaligned `sp` on
 /// ARM64, no call. (x86-64 allows it: the program is right there.)
 #[test]
-#[ignore = "known checker gap arm64-misaligned-sp-access"]
 fn known_arm64_misaligned_sp_access() {
     let text = "global _repro
 _repro:
@@ -1056,7 +990,6 @@ _repro:
 /// (`move a0, t0` is a no-op on ARM64, `t0` = `a0` = x0), then a read of
 /// the first name: nothing was destroyed, the checker reports alias-clobber.
 #[test]
-#[ignore = "known false positive: value-preserving write through an alias (ARM64)"]
 fn fp_self_copy_through_alias() {
     let text = "global _repro
 _repro:
@@ -1070,7 +1003,6 @@ _repro:
 /// FP: the same value written through two names of one register: on
 /// Windows and ARM64 `r1` is `a1`, which already holds `csr0`'s value.
 #[test]
-#[ignore = "known false positive: the same value written through two aliases (Windows, ARM64)"]
 fn fp_same_value_through_two_aliases() {
     let text = "include prelude
 global _repro
@@ -1093,7 +1025,7 @@ _repro:
 /// register on Windows and ARM64), and `_co_f1` takes only `a0`. The
 /// checker counts every `aN` written since the last call as passed.
 #[test]
-#[ignore = "known false positive: argument register clobbered before a call that does not take it (Windows, ARM64)"]
+#[ignore = "known false positive (docs/checks.md): an argument register set up and then overwritten before a call that does not take it (Windows, ARM64); the checks cannot see how many arguments a C function takes"]
 fn fp_unused_argument_clobbered() {
     let text = "include prelude
 global _repro
@@ -1117,7 +1049,6 @@ _repro:
 /// FP: an argument overwritten through an alias with the value it already
 /// holds (`r1` is `a1` on Windows and ARM64): the call gets what it should.
 #[test]
-#[ignore = "known false positive: argument rewritten with its own value through an alias (Windows, ARM64)"]
 fn fp_argument_rewritten_with_same_value() {
     let text = "include prelude
 global _repro

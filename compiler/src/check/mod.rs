@@ -35,6 +35,7 @@ pub const HAZARD_CODES: &[&str] = &[
     "alias-clobber",
     "call-clobber",
     "misaligned-call",
+    "misaligned-stack",
     "missing-shadow-space",
     "callee-saved-clobbered",
     "unbalanced-stack",

@@ -124,6 +124,25 @@ impl Reporter<'_> {
                 d.with_note(format!("count the bytes pushed or subtracted from `sp` since the function's entry; {how}"))
                     .with_chain(self.chain(*call))
             }
+            Finding::MisalignedStack { at, align, delta, entry } => {
+                let at_sp = match delta {
+                    Some(0) => "`sp` is its entry value".to_string(),
+                    Some(d) if *d < 0 => format!("`sp` is the entry value − {}", -d),
+                    Some(d) => format!("`sp` is the entry value + {d}"),
+                    None => "`sp`".to_string(),
+                };
+                let mut d = Diagnostic::error(
+                    "misaligned-stack",
+                    self.span(*at),
+                    format!("`sp` is not 16-byte aligned where `{}` uses it as a base address on {}: the processor faults", self.mnemonic(*at), self.on()),
+                )
+                .with_label(format!("{at_sp}, which is {align} modulo 16"));
+                if *entry != NO_SITE {
+                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` 16-byte aligned", self.label_name(*entry)));
+                }
+                d.with_note("ARM64 requires `sp` to be a multiple of 16 whenever it is used to address memory; x86-64 does not, so this code runs there: move `sp` only in steps of 16")
+                    .with_chain(self.chain(*at))
+            }
             Finding::MissingShadowSpace { call, slot, sp_delta } => {
                 let off = slot.delta - sp_delta;
                 let what = if slot.site == NO_SITE { "the return address".to_string() } else { "data".to_string() };
@@ -206,20 +225,18 @@ impl Reporter<'_> {
         if let Some(o) = self.origin(def.site).filter(|_| self.chain(def.site).map(|c| c.call) != self.chain(read).map(|c| c.call)) {
             d = d.with_note(format!("the call is {o}"));
         }
-        let result_elsewhere: Vec<&str> = RegMap::ALL
+        let saved_elsewhere: Vec<&str> = RegMap::ALL
             .into_iter()
-            .filter(|&m| m != self.facts.map && m.phys(reg).is_some())
-            .filter(|&m| (reg == Reg::R1 && m != RegMap::Win64) || m.is_callee_saved(reg))
+            .filter(|&m| m != self.facts.map && m.phys(reg).is_some() && m.is_callee_saved(reg))
             .map(map_name)
             .collect();
-        if !result_elsewhere.is_empty() {
-            let why = if reg == Reg::R1 { "a result register of the call" } else { "preserved by calls" };
-            d = d.with_note(format!("on {} `{}` is {why}, so this code is only wrong on {}", result_elsewhere.join(" and "), reg.name(), self.target.triple));
+        if !saved_elsewhere.is_empty() {
+            d = d.with_note(format!("on {} `{}` is preserved by calls, so this code is only wrong on {}", saved_elsewhere.join(" and "), reg.name(), self.target.triple));
         }
-        if reg == Reg::R1 && self.facts.map == RegMap::Win64 {
-            d = d.with_note("Windows x64 returns one register (`r0`); results wider than 8 bytes come back through memory");
+        if reg == Reg::R1 {
+            d = d.with_note("`r1` holds a second result only when the C function returns a two-word value on System V or ARM64, and never on Windows x64 (wider results come back through memory): offasm cannot see the callee's type, so it treats `r1` as changed");
         }
-        d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0`, `fr` (and `r1` outside Windows x64) hold results")
+        d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0` and `fr` hold a call's result")
             .with_chain(self.chain(read))
     }
 

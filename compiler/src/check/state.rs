@@ -147,6 +147,8 @@ pub enum Content {
     /// The address of the code label at item `site` (`leap`, `pcrtoaddr`):
     /// a `call` through it is a call of known code.
     Code(Site),
+    /// A constant (`move 5, t0`).
+    Imm(i64),
 }
 
 impl Content {
@@ -174,6 +176,10 @@ impl Content {
             }),
             _ => None,
         }
+    }
+    /// Whether two registers holding `self` hold the same value.
+    pub fn is_known(self) -> bool {
+        !matches!(self, Content::Unknown | Content::Other(NO_SITE) | Content::Stack { delta: None, .. })
     }
     pub fn stack_delta(self) -> Option<i64> {
         match self {

@@ -24,6 +24,9 @@ pub enum Finding {
     /// `reg` is read at `read` after the call `def.site` destroyed it.
     CallClobber { read: Site, reg: Reg, def: Def },
     MisalignedCall { call: Site, align: u8, delta: Option<i64>, entry: Site },
+    /// ARM64: `sp` is used as a base address (a load, store, push or pop)
+    /// while it is not 16-byte aligned; the hardware faults.
+    MisalignedStack { at: Site, align: u8, delta: Option<i64>, entry: Site },
     /// Live data in `slot` lies inside the callee's shadow space.
     MissingShadowSpace { call: Site, slot: Slot, sp_delta: i64 },
     /// At a return (or a jump into another C-ABI function, `into`), `phys`
@@ -122,6 +125,11 @@ impl Machine<'_, '_> {
         if let Some(v) = old.victim() {
             d.victim = v.site;
             d.victim_name = Some(if v.kind == DefKind::Entry { r } else { v.name });
+            // Writing the value the register already holds destroys nothing:
+            // it stays readable through the name it was written through.
+            if content.is_known() && content == st.regs[p as usize].content && matches!(v.kind, DefKind::Named | DefKind::Implicit) {
+                d.also = Some(v.name);
+            }
         }
         st.regs[p as usize].defs = DefSet::one(d);
         st.regs[p as usize].content = content;
@@ -156,6 +164,7 @@ impl Machine<'_, '_> {
         match (def.op, ops.len()) {
             (Op::Move, 2) if dest == 1 => match &ops[0] {
                 Value::Reg(_) => self.content(st, &ops[0], site),
+                Value::Imm(v) => i64::try_from(*v).map_or(other, Content::Imm),
                 Value::Addr(m) => self.load_slot(st, m, 64, site),
                 _ => other,
             },
@@ -347,6 +356,10 @@ impl Machine<'_, '_> {
                     if let Some(v) = r.defs.victim() {
                         d.victim = v.site;
                         d.victim_name = Some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
+                    } else if let Some(c) = r.defs.iter().find(|c| c.kind == DefKind::CallClobber && c.victim_name.is_some()) {
+                        // Destroyed by an earlier call already: the value is still the one lost.
+                        d.victim = c.victim;
+                        d.victim_name = c.victim_name;
                     }
                     d
                 }
@@ -355,6 +368,21 @@ impl Machine<'_, '_> {
             r.content = Content::Other(site);
         }
         st.args_set = 0;
+    }
+
+    /// ARM64 faults when a misaligned `sp` is the base of a memory access.
+    fn check_sp_base(&mut self, st: &State, i: &Instr, site: Site) {
+        let f = self.an.facts;
+        let fx = i.def().effects;
+        let uses_sp = fx.contains(Effects::PUSHES)
+            || fx.contains(Effects::POPS)
+            || fx.contains(Effects::READS_SP)
+            || i.operands.iter().any(|v| matches!(v, Value::Addr(m) if m.base.and_then(|b| f.phys(b)) == Some(f.sp)));
+        if let (true, Content::Stack { align: Some(a), delta }) = (uses_sp, st.sp_content(f.sp)) {
+            if a != 0 {
+                self.report(Finding::MisalignedStack { at: site, align: a, delta, entry: st.entry });
+            }
+        }
     }
 
     /// A return from, or a jump (`into`) out of, a C-ABI function.
@@ -394,6 +422,9 @@ impl Machine<'_, '_> {
                 Value::Addr(m) => self.read_addr(st, m, site),
                 _ => {}
             }
+        }
+        if !self.facts().x86 {
+            self.check_sp_base(st, i, site);
         }
         if fx.contains(Effects::READS_R0) {
             self.read_as(st, Reg::R0, site, ReadKind::Implicit);

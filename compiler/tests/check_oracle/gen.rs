@@ -457,31 +457,6 @@ impl Renderer<'_> {
     }
 }
 
-impl Op {
-    /// The registers this op writes on `map` (macros expanded; `sp` left out).
-    pub fn writes(&self, map: RegMap) -> Vec<R> {
-        let x86 = map != RegMap::Arm64;
-        match self {
-            Op::Prologue => vec!["cfr"],
-            Op::Epilogue => {
-                if x86 {
-                    vec!["cfr"]
-                } else {
-                    vec!["cfr", "lr"]
-                }
-            }
-            Op::PopCalleeSaves => vec!["csr0", "csr1", "csr2", "csr3"],
-            Op::Move(_, d) | Op::Alu(_, _, d) | Op::Load(_, d) => vec![d],
-            Op::Pop(a, b) => vec![a, b],
-            Op::Call(_) => vec!["r0"],
-            Op::Cqo => vec!["r1"],
-            Op::XDiv { .. } => vec!["r0", "r1"],
-            Op::ADiv { .. } => vec!["t0"],
-            _ => vec![],
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The intent
 
