@@ -161,9 +161,8 @@ impl Content {
                 delta: if d1 == d2 { d1 } else { None },
                 align: if a1 == a2 { a1 } else { None },
             },
-            (Other(a), Other(b)) => Other(a.min(b)),
-            (Other(a), _) | (_, Other(a)) => Other(a),
-            // Different entry values, or an entry value and a stack pointer.
+            // Different values on the two paths: some value, but not one of
+            // them (two registers holding it need not be equal).
             _ => Other(NO_SITE),
         }
     }
@@ -333,7 +332,8 @@ mod tests {
         }
         assert_eq!(d.iter().count(), MAX_DEFS);
         assert_eq!(Content::Stack { delta: Some(0), align: Some(8) }.offset(-8), Some(Content::Stack { delta: Some(-8), align: Some(0) }));
-        assert_eq!(Content::Entry(3).join(Content::Other(7)), Content::Other(7));
+        assert_eq!(Content::Entry(3).join(Content::Other(7)), Content::Other(NO_SITE));
+        assert!(!Content::Other(5).join(Content::Other(7)).is_known(), "a join of two values is neither");
         assert_eq!(Content::Entry(3).join(Content::Unknown), Content::Unknown);
     }
 }
