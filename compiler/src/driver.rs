@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Levels};
 use crate::expand::{self, settings::Settings, Expanded, ItemKind};
 use crate::front::ast::{Addr, Expr, ExprKind, OperandKind, Stmt};
 use crate::front::Loader;
@@ -24,6 +24,10 @@ pub struct Options {
     pub undefined_settings_false: bool,
     /// Emit `.file`/`.loc` line information (`-g`).
     pub debug_info: bool,
+    /// Run the cross-target checks (`crate::check`) after validation.
+    pub hazard_checks: bool,
+    /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
+    pub levels: Levels,
 }
 
 impl Options {
@@ -36,6 +40,8 @@ impl Options {
             max_depth: expand::DEFAULT_MAX_DEPTH,
             undefined_settings_false: false,
             debug_info: false,
+            hazard_checks: true,
+            levels: Levels::new(),
         }
     }
 }
@@ -74,11 +80,46 @@ pub enum Input<'a> {
 
 /// Phases 1–4. `Err` is a command-line problem (bad `-D`), not a diagnostic.
 pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = expand_phases(input, opts)?;
+    opts.levels.apply(&mut out.diags);
+    Ok(out)
+}
+
+/// Phases 1–7 and the cross-target checks: the validated program.
+pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = check_phases(input, opts)?;
+    opts.levels.apply(&mut out.diags);
+    Ok(out)
+}
+
+/// Phases 1–8: assembly text for the target, if there were no errors.
+pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = check(input, opts)?;
+    emit(&mut out, opts);
+    Ok(out)
+}
+
+/// Phase 8 for a checked outcome without errors (levels applied).
+fn emit(out: &mut Outcome, opts: &Options) {
+    if out.ok() {
+        if let Some(p) = &out.program {
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
+            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
+        }
+    }
+}
+
+fn settings(opts: &Options) -> Result<Settings, String> {
     let mut settings = Settings::new(opts.target.clone());
     settings.undefined_false = opts.undefined_settings_false;
     for d in &opts.defines {
         settings.define(d)?;
     }
+    Ok(settings)
+}
+
+fn expand_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let settings = settings(opts)?;
     let mut out = Outcome::default();
     let mut loader = Loader::new(&mut out.map, &opts.include_dirs, &mut out.diags);
     let tree: Option<Vec<Stmt>> = match input {
@@ -99,9 +140,8 @@ pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
     Ok(out)
 }
 
-/// Phases 1–7: the validated program.
-pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let mut out = expand(input, opts)?;
+fn check_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = expand_phases(input, opts)?;
     let errors_before = out.diags.error_count();
     let layout = load_layouts(opts, &mut out);
     if out.diags.error_count() > errors_before {
@@ -109,21 +149,19 @@ pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
         return Ok(out);
     }
     if let Some(x) = &out.expanded {
-        out.program = Some(valid::validate(x, &opts.target, &layout, &mut out.diags));
+        let program = valid::validate(x, &opts.target, &layout, &mut out.diags);
+        hazard_checks(&program, &opts.target, opts, &mut out.diags);
+        out.program = Some(program);
     }
     Ok(out)
 }
 
-/// Phases 1–8: assembly text for the target, if there were no errors.
-pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let mut out = check(input, opts)?;
-    if out.ok() {
-        if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
-            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
-        }
+/// The cross-target checks, on a program without errors, unless they are
+/// turned off or every code they report is allowed.
+fn hazard_checks(program: &Program, target: &Target, opts: &Options, diags: &mut Diagnostics) {
+    if opts.hazard_checks && !diags.has_errors() && !opts.levels.allows_all(crate::check::HAZARD_CODES) {
+        crate::check::check(program, target, diags);
     }
-    Ok(out)
 }
 
 fn load_layouts(opts: &Options, out: &mut Outcome) -> Layout {

@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use offasm::diag::{Level, Levels};
 use offasm::driver::{self, Input, Options, Outcome};
 use offasm::target::Target;
 
@@ -88,6 +89,25 @@ struct Common {
     /// Show at most this many diagnostics (0: all).
     #[arg(long, default_value_t = 100, value_name = "N")]
     error_limit: usize,
+    /// Drop the diagnostics with this code, or of a group: `hazards`,
+    /// `warnings` (repeatable). Codes that are always errors cannot be allowed.
+    #[arg(long = "allow", value_name = "CODE", value_delimiter = ',')]
+    allow: Vec<String>,
+    /// Report diagnostics with this code (or group) as warnings (repeatable).
+    #[arg(long = "warn", value_name = "CODE", value_delimiter = ',')]
+    warn: Vec<String>,
+    /// Report diagnostics with this code (or group) as errors (repeatable).
+    /// A level given for a code beats one given for its group; otherwise
+    /// the last one given wins.
+    #[arg(long = "deny", value_name = "CODE", value_delimiter = ',')]
+    deny: Vec<String>,
+    /// Do not run the cross-target checks (the `hazards` codes) at all.
+    #[arg(long)]
+    no_hazard_checks: bool,
+    /// The levels of `--allow`/`--warn`/`--deny` in command-line order
+    /// (filled in from the argument matches, not by clap).
+    #[arg(skip)]
+    levels: Levels,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -99,21 +119,45 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    let parsed = Cli::command().try_get_matches().and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
+    let (mut cli, matches) = match parsed {
+        Ok(x) => x,
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors; every real error exits with 1.
             return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };
-    match run(cli) {
+    let result = match &mut cli.command {
+        Command::Check(c) | Command::Expand(c) | Command::Compile { common: c, .. } | Command::Sim { common: c, .. } => {
+            levels_in_order(c, &matches)
+        }
+        Command::Targets => Ok(()),
+    }
+    .and_then(|()| run(cli));
+    match result {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("error: {msg}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Fills `c.levels` from `--allow`/`--warn`/`--deny` in command-line order
+/// (clap keeps each switch's values apart; their positions give the order).
+fn levels_in_order(c: &mut Common, matches: &ArgMatches) -> Result<(), String> {
+    let Some((_, sub)) = matches.subcommand() else { return Ok(()) };
+    let mut given: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [("allow", Level::Allow), ("warn", Level::Warn), ("deny", Level::Deny)] {
+        let (Some(values), Some(indices)) = (sub.get_many::<String>(id), sub.indices_of(id)) else { continue };
+        given.extend(indices.zip(values).map(|(i, v)| (i, level, v.clone())));
+    }
+    given.sort_by_key(|g| g.0);
+    for (_, level, name) in given {
+        c.levels.set(&name, level)?;
+    }
+    Ok(())
 }
 
 fn options(c: &Common) -> Result<Options, String> {
@@ -127,6 +171,8 @@ fn options(c: &Common) -> Result<Options, String> {
     o.layouts = c.layout.clone();
     o.max_depth = c.max_expansion_depth;
     o.undefined_settings_false = c.undefined_settings_false;
+    o.hazard_checks = !c.no_hazard_checks;
+    o.levels = c.levels.clone();
     Ok(o)
 }
 

@@ -165,6 +165,74 @@ fn warnings_are_collected_one_line_each() {
     assert_eq!(g.asm_files.len(), 1, "warnings do not stop the output");
 }
 
+/// A dispatch table of seven rows written with `emit`: one `emit-opaque` warning each.
+fn dispatch_table() -> String {
+    let mut s = String::from("global _api_table\n_api_table:\n");
+    for i in 0..7 {
+        s.push_str(&format!("    emit \".quad {i}\"\n"));
+    }
+    s
+}
+
+#[test]
+fn emit_warnings_are_one_line_each_and_can_be_allowed() {
+    let src = tree(&[("table.asm", &dispatch_table())]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("table.asm");
+    let g = build(SYSV, out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 7, "{:?}", g.warnings);
+    for w in &g.warnings {
+        assert!(!w.contains('\n') && w.contains("warning[emit-opaque]") && w.contains("(the checkers assume"), "{w}");
+    }
+    let g = build(SYSV, out.path()).file(&f).allow("emit-opaque").try_generate().unwrap();
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    assert_eq!(g.asm_files.len(), 1);
+    let g = build(SYSV, out.path()).file(&f).allow("warnings").try_generate().unwrap();
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    // Denied, they fail the build.
+    let e = build(SYSV, out.path()).file(&f).deny("emit-opaque").try_generate().unwrap_err();
+    assert!(e.to_string().contains("7 errors in"), "{e}");
+    let e = build(SYSV, out.path()).file(&f).warn("hazards").deny("warnings").warn("emit-opaque").try_generate();
+    assert_eq!(e.unwrap().warnings.len(), 7, "the code's own level beats its group's");
+    // Codes that cannot be re-levelled are a configuration error.
+    for bad in ["parse", "no-such-code"] {
+        let e = build(SYSV, out.path()).file(&f).allow(bad).try_generate().unwrap_err();
+        assert!(matches!(&e, Error::Config(m) if m.contains(bad) && m.contains("hazards:")), "{e:?}");
+    }
+}
+
+/// The `cargo:` lines a build prints: the test re-runs itself in a child
+/// process (`OFFASM_CARGO_LINES_CHILD`) with metadata on and reads its output.
+#[test]
+fn one_cargo_warning_line_per_warning() {
+    if let Some(dir) = std::env::var_os("OFFASM_CARGO_LINES_CHILD") {
+        let dir = PathBuf::from(dir);
+        let mut b = build(SYSV, &dir);
+        b.cargo_metadata(true).file(dir.join("table.asm"));
+        if std::env::var_os("OFFASM_ALLOW").is_some() {
+            b.allow("emit-opaque");
+        }
+        b.try_generate().unwrap();
+        return;
+    }
+    let src = tree(&[("table.asm", &dispatch_table())]);
+    let run = |allow: bool| {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args(["--exact", "one_cargo_warning_line_per_warning", "--nocapture", "--test-threads", "1"])
+            .env("OFFASM_CARGO_LINES_CHILD", src.path());
+        if allow {
+            c.env("OFFASM_ALLOW", "1");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("cargo:warning=")).map(String::from).collect::<Vec<_>>()
+    };
+    let lines = run(false);
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    assert!(lines.iter().all(|l| l.contains("table.asm:") && l.contains("warning[emit-opaque]")), "{lines:#?}");
+    assert!(run(true).is_empty());
+}
+
 // ---- errors ---------------------------------------------------------------
 
 #[test]

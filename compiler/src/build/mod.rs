@@ -20,7 +20,10 @@
 //!
 //! Diagnostics are rendered without color on the build script's standard
 //! error, which Cargo shows when the build fails; warnings are also passed to
-//! Cargo as `cargo:warning=` lines so that a successful build shows them. Any
+//! Cargo as `cargo:warning=` lines (one per warning, notes in parentheses) so
+//! that a successful build shows them. [`Build::allow`], [`Build::warn`] and
+//! [`Build::deny`] re-level warnings and the cross-target checks as
+//! `--allow`/`--warn`/`--deny` do on the command line. Any
 //! error fails the build with the panic message `offasm: N errors in FILE`.
 //! [`Build::try_compile`] returns the same information as a [`Result`]
 //! instead of panicking; [`Build::try_generate`] stops after writing the `.S`
@@ -34,6 +37,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::diag::{Level, Levels};
 use crate::driver::{self, Input, Options};
 use crate::target::{ObjFormat, Target};
 
@@ -51,6 +55,10 @@ pub struct Build {
     cargo_metadata: bool,
     max_expansion_depth: Option<usize>,
     undefined_settings_false: bool,
+    hazard_checks: bool,
+    levels: Levels,
+    /// The first bad `.allow`/`.warn`/`.deny` name, reported by the build.
+    level_error: Option<String>,
 }
 
 impl Default for Build {
@@ -66,8 +74,8 @@ pub struct Generated {
     pub asm_files: Vec<PathBuf>,
     /// Every file read (sources, includes, layout tables), without repetitions.
     pub files_read: Vec<PathBuf>,
-    /// The warnings, one `file:line:col: warning[code]: message` line each
-    /// (notes on the following indented lines).
+    /// The warnings, one line each: `file:line:col: warning[code]: message`
+    /// with the notes in parentheses (as passed to Cargo in `cargo:warning=`).
     pub warnings: Vec<String>,
     /// The target the files were compiled for (normalised triple).
     pub target: String,
@@ -162,6 +170,9 @@ impl Build {
             cargo_metadata: true,
             max_expansion_depth: None,
             undefined_settings_false: false,
+            hazard_checks: true,
+            levels: Levels::new(),
+            level_error: None,
         }
     }
 
@@ -244,6 +255,37 @@ impl Build {
         self
     }
 
+    /// Drops the diagnostics with this code (`--allow CODE`), or of a whole
+    /// group (`"hazards"`, `"warnings"`). A code that is always an error, or
+    /// an unknown one, makes the build fail with [`Error::Config`].
+    pub fn allow(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Allow)
+    }
+
+    /// Reports diagnostics with this code (or group) as warnings (`--warn CODE`).
+    pub fn warn(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Warn)
+    }
+
+    /// Reports diagnostics with this code (or group) as errors (`--deny CODE`).
+    pub fn deny(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Deny)
+    }
+
+    fn level(&mut self, code: &str, level: Level) -> &mut Build {
+        if let Err(e) = self.levels.set(code, level) {
+            self.level_error.get_or_insert(e);
+        }
+        self
+    }
+
+    /// Whether to run the cross-target checks (the `hazards` codes) at all.
+    /// Default: true.
+    pub fn hazard_checks(&mut self, on: bool) -> &mut Build {
+        self.hazard_checks = on;
+        self
+    }
+
     /// Compiles, assembles and links `lib<name>.a`; panics with a readable
     /// message (`offasm: N errors in FILE`) on any failure, which fails the
     /// build. For use in `build.rs`.
@@ -277,6 +319,9 @@ impl Build {
             }
         }
         let r = self.resolve()?;
+        if let Some(e) = &self.level_error {
+            return Err(Error::Config(e.clone()));
+        }
         if self.files.is_empty() {
             return Err(Error::Config("no source files (call `.file(…)`)".into()));
         }
@@ -288,6 +333,8 @@ impl Build {
         opts.layouts = self.layouts.clone();
         opts.debug_info = r.debug_info;
         opts.undefined_settings_false = self.undefined_settings_false;
+        opts.hazard_checks = self.hazard_checks;
+        opts.levels = self.levels.clone();
         if let Some(d) = self.max_expansion_depth {
             opts.max_depth = d;
         }
@@ -310,11 +357,9 @@ impl Build {
                 // Cargo shows a failing build script's stderr (eprint!: captured by tests).
                 eprint!("{rendered}");
                 for d in outcome.diags.list.iter().filter(|d| !d.is_error()) {
-                    let short = d.render_short(&outcome.map);
-                    for line in short.lines() {
-                        self.cargo_line(&format!("warning={line}"));
-                    }
-                    gen.warnings.push(short.trim_end().to_string());
+                    let line = d.render_line(&outcome.map);
+                    self.cargo_line(&format!("warning={line}"));
+                    gen.warnings.push(line);
                 }
                 let errors = outcome.diags.error_count();
                 if errors > 0 {
