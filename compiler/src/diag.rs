@@ -7,7 +7,7 @@ use ariadne::{Config, IndexType, Label, Report, ReportKind};
 
 use crate::source::{SourceMap, Span};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -181,6 +181,60 @@ impl Diagnostic {
         notes.extend(self.notes.iter().cloned());
         notes.extend(self.chain_notes(map));
         notes
+    }
+}
+
+/// A [`Diagnostic`] that can be sent to another thread: its expansion chain
+/// as a list of (macro name, call span), innermost first.
+#[derive(Debug, Clone)]
+pub struct PortableDiagnostic {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    span: Span,
+    label: Option<String>,
+    secondary: Vec<(Span, String)>,
+    notes: Vec<String>,
+    chain: Vec<(Box<str>, Span)>,
+}
+
+impl Diagnostic {
+    pub fn to_portable(&self) -> PortableDiagnostic {
+        let mut chain = Vec::new();
+        let mut f = self.chain.as_deref();
+        while let Some(fr) = f {
+            chain.push((Box::from(&*fr.name), fr.call));
+            f = fr.parent.as_deref();
+        }
+        PortableDiagnostic {
+            severity: self.severity,
+            code: self.code,
+            message: self.message.clone(),
+            span: self.span,
+            label: self.label.clone(),
+            secondary: self.secondary.clone(),
+            notes: self.notes.clone(),
+            chain,
+        }
+    }
+}
+
+impl PortableDiagnostic {
+    pub fn into_diagnostic(self) -> Diagnostic {
+        let mut chain = None;
+        for (name, call) in self.chain.into_iter().rev() {
+            chain = Some(Rc::new(Frame { name: Rc::from(name), call, parent: chain }));
+        }
+        Diagnostic {
+            severity: self.severity,
+            code: self.code,
+            message: self.message,
+            span: self.span,
+            label: self.label,
+            secondary: self.secondary,
+            notes: self.notes,
+            chain,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use offasm::diag::{Level, Levels};
+use offasm::driver::all::Style;
 use offasm::driver::{self, Input, Options, Outcome};
 use offasm::target::Target;
 
@@ -19,8 +20,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse, expand and validate a program; report diagnostics only.
-    Check(Common),
+    /// Parse, expand, validate and check a program; report diagnostics only.
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Check for every supported target at once; diagnostics are grouped
+        /// under a header naming the targets that report them.
+        #[arg(long, conflicts_with = "target")]
+        all_targets: bool,
+        /// With --all-targets: threads to use (default: one per core, at most one per target).
+        #[arg(long, value_name = "N", requires = "all_targets")]
+        jobs: Option<usize>,
+    },
     /// Print the macro-expanded program in the dialect's own syntax.
     Expand(Common),
     /// Compile a program (with --print-layout-keys: print the layout skeleton).
@@ -129,7 +140,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match &mut cli.command {
-        Command::Check(c) | Command::Expand(c) | Command::Compile { common: c, .. } | Command::Sim { common: c, .. } => {
+        Command::Check { common: c, .. } | Command::Expand(c) | Command::Compile { common: c, .. } | Command::Sim { common: c, .. } => {
             levels_in_order(c, &matches)
         }
         Command::Targets => Ok(()),
@@ -165,6 +176,10 @@ fn options(c: &Common) -> Result<Options, String> {
         Some(t) => Target::from_triple(t).map_err(|e| e.to_string())?,
         None => Target::host().map_err(|e| format!("{e}\n(pass --target to choose a supported target)"))?,
     };
+    options_for(c, target)
+}
+
+fn options_for(c: &Common, target: Target) -> Result<Options, String> {
     let mut o = Options::new(target);
     o.include_dirs = c.include.clone();
     o.defines = c.define.clone();
@@ -253,7 +268,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Check(c) => {
+        Command::Check { common: c, all_targets: true, jobs } => {
+            let targets = Target::all_supported();
+            // The targets to check are given; `opts.target` is not used.
+            let mut opts = options_for(&c, targets[0].clone())?;
+            opts.jobs = jobs.unwrap_or(0);
+            let out = driver::check_targets(Input::File(&c.file), &opts, &targets, false)?;
+            let style = match c.diagnostic_format {
+                Format::Human => Style::Human(std::io::stderr().is_terminal()),
+                Format::Short => Style::Short,
+            };
+            let mut text = out.render(style, c.error_limit);
+            if let Some(summary) = out.error_summary() {
+                text.push_str(&summary);
+                text.push('\n');
+            }
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            Ok(if out.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Check { common: c, all_targets: false, .. } => {
             let out = driver::check(Input::File(&c.file), &options(&c)?)?;
             Ok(finish(&out, &c, None))
         }

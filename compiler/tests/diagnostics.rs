@@ -7,9 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::options_for;
 use offasm::diag::{Level, Severity};
-use offasm::driver::{self, Input, Options};
-use offasm::target::Target;
+use offasm::driver::{self, Input};
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new("tests/diagnostics");
@@ -20,38 +22,6 @@ fn cases() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn options_for(src: &str) -> Options {
-    let mut target = "x86_64-unknown-linux-gnu".to_string();
-    let mut defines = Vec::new();
-    let mut flags = Vec::new();
-    for line in src.lines().take_while(|l| l.starts_with('#')) {
-        if let Some(t) = line.strip_prefix("# target:") {
-            target = t.trim().to_string();
-        }
-        if let Some(a) = line.strip_prefix("# args:") {
-            let mut it = a.split_whitespace();
-            while let Some(w) = it.next() {
-                match w {
-                    "-D" => defines.push(it.next().expect("-D value").to_string()),
-                    other => flags.push(other.to_string()),
-                }
-            }
-        }
-    }
-    let mut o = Options::new(Target::from_triple(&target).unwrap());
-    o.defines = defines;
-    o.include_dirs = vec![PathBuf::from("tests/diagnostics/include")];
-    for f in flags {
-        match f.as_str() {
-            "--undefined-settings-false" => o.undefined_settings_false = true,
-            f if f.starts_with("--max-expansion-depth=") => o.max_depth = f[22..].parse().unwrap(),
-            f if f.starts_with("--layout=") => o.layouts.push(PathBuf::from(&f[9..])),
-            other => panic!("unknown flag {other}"),
-        }
-    }
-    o
 }
 
 /// Some notes (the include chain) name files by absolute path: make the

@@ -1,5 +1,10 @@
-//! Runs the pipeline: load → settings → expand → (layout, fold, validate).
-//! Used by the CLI, tests, benchmarks and (later) build scripts.
+//! Runs the pipeline: load → settings → expand → (layout, fold, validate)
+//! → cross-target checks → emission. Used by the CLI, tests, benchmarks and
+//! build scripts. [`all`] runs it for several targets at once.
+
+pub mod all;
+
+pub use all::{check_targets, MultiOutcome, TargetOutcome};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +33,9 @@ pub struct Options {
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
     pub levels: Levels,
+    /// Threads for a run over several targets ([`check_targets`]); 0: one
+    /// per core (at most one per target).
+    pub jobs: usize,
 }
 
 impl Options {
@@ -42,6 +50,7 @@ impl Options {
             debug_info: false,
             hazard_checks: true,
             levels: Levels::new(),
+            jobs: 0,
         }
     }
 }
@@ -109,8 +118,8 @@ fn emit(out: &mut Outcome, opts: &Options) {
     }
 }
 
-fn settings(opts: &Options) -> Result<Settings, String> {
-    let mut settings = Settings::new(opts.target.clone());
+fn settings(opts: &Options, target: &Target) -> Result<Settings, String> {
+    let mut settings = Settings::new(target.clone());
     settings.undefined_false = opts.undefined_settings_false;
     for d in &opts.defines {
         settings.define(d)?;
@@ -119,7 +128,7 @@ fn settings(opts: &Options) -> Result<Settings, String> {
 }
 
 fn expand_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let settings = settings(opts)?;
+    let settings = settings(opts, &opts.target)?;
     let mut out = Outcome::default();
     let mut loader = Loader::new(&mut out.map, &opts.include_dirs, &mut out.diags);
     let tree: Option<Vec<Stmt>> = match input {
