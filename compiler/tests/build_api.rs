@@ -322,6 +322,95 @@ fn configuration_mistakes() {
     assert!(matches!(e, Error::Config(_)), "{e:?}");
 }
 
+// ---- every target is checked ----------------------------------------------
+
+const WINDOWS_ONLY_ERROR: &str = "if X86_64_WIN\n    error\nend\nglobal _api_w\n_api_w:\n    ret\n";
+
+#[test]
+fn a_windows_only_error_stops_a_linux_build() {
+    let src = tree(&[("w.asm", WINDOWS_ONLY_ERROR)]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("w.asm");
+    let e = build(SYSV, out.path()).file(&f).try_generate().unwrap_err();
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert_eq!((files[0].errors, files[0].built_target_ok), (1, true));
+    assert_eq!(files[0].targets, ["x86_64-pc-windows-msvc"]);
+    // The rendered diagnostics and the message name the target.
+    let r = &files[0].rendered;
+    assert!(r.starts_with("=== x86_64-pc-windows-msvc (x86-64 Windows x64, COFF) ===\n") && r.contains("error-reached"), "{r}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "offasm: 1 error in {} on x86_64-pc-windows-msvc (every supported target is checked; see `Build::check_all_targets`)",
+            f.display()
+        )
+    );
+    assert!(!out.path().join("w.S").exists());
+    // Turned off, only the target built is checked.
+    let g = build(SYSV, out.path()).file(&f).check_all_targets(false).try_generate().unwrap();
+    assert_eq!(g.checked_targets, [SYSV]);
+    assert!(out.path().join("w.S").is_file());
+    // Building for Windows: the error is the build's own.
+    let e = build("x86_64-pc-windows-msvc", out.path()).file(&f).try_generate().unwrap_err();
+    assert_eq!(e.to_string(), format!("offasm: 1 error in {} on x86_64-pc-windows-msvc", f.display()));
+    let e = build("x86_64-pc-windows-msvc", out.path()).file(&f).check_all_targets(false).try_generate().unwrap_err();
+    assert_eq!(e.to_string(), format!("offasm: 1 error in {}", f.display()));
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert!(!files[0].rendered.contains("==="), "one target: no headers\n{}", files[0].rendered);
+}
+
+#[test]
+fn the_target_built_comes_first_and_others_are_checked() {
+    let src = tree(&[("add.asm", ADD)]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("add.asm");
+    let g = build(SYSV, out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.checked_targets, ALL_TARGETS);
+    let g = build("aarch64-apple-ios", out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.checked_targets[0], "aarch64-apple-ios");
+    assert_eq!(g.checked_targets.len(), 5, "aarch64-apple-darwin is the same target: {:?}", g.checked_targets);
+    // Code is generated for the target built only.
+    let written = std::fs::read_to_string(&g.asm_files[0]).unwrap();
+    let direct = driver::compile(Input::File(&f), &common::opts("aarch64-apple-ios")).unwrap();
+    assert_eq!(Some(written), direct.asm);
+}
+
+#[test]
+fn warnings_of_some_targets_name_them() {
+    let src = tree(&[("w.asm", "global _api_w\n_api_w:\nif ARM64\n    emit \"nop\"\nend\n    move 08, r0\n    ret\n")]);
+    let out = tempfile::tempdir().unwrap();
+    let g = build(SYSV, out.path()).file(src.path().join("w.asm")).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 2, "{:#?}", g.warnings);
+    assert!(g.warnings[0].contains("warning[leading-zero-decimal]") && !g.warnings[0].contains("[on "), "{:#?}", g.warnings);
+    assert!(
+        g.warnings[1].contains("warning[emit-opaque]") && g.warnings[1].ends_with(" [on aarch64-unknown-linux-gnu, aarch64-apple-darwin]"),
+        "{:#?}",
+        g.warnings
+    );
+    let g = build(SYSV, out.path()).file(src.path().join("w.asm")).check_all_targets(false).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 1, "{:#?}", g.warnings);
+}
+
+#[test]
+fn a_layout_table_for_the_target_built_serves_the_others() {
+    let src = tree(&[
+        ("l.asm", "global _api_l\n_api_l:\n    loadq S::f[a0], r0\n    ret\n"),
+        ("layout.json", r#"{ "schema": "oasm-layout-1", "target": "x86_64-unknown-linux-gnu", "offsets": { "S::f": 8 } }"#),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let b = |t: &str| {
+        let mut b = build(t, out.path());
+        b.file(src.path().join("l.asm")).layout(src.path().join("layout.json"));
+        b
+    };
+    b(SYSV).try_generate().unwrap();
+    // The table must still name the target built.
+    let e = b("aarch64-unknown-linux-gnu").try_generate().unwrap_err();
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert!(files[0].rendered.contains("layout-target-mismatch"), "{}", files[0].rendered);
+    assert_eq!(files[0].targets, ["aarch64-unknown-linux-gnu"]);
+}
+
 // ---- assembling -----------------------------------------------------------
 
 #[test]

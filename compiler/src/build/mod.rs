@@ -12,7 +12,9 @@
 //!     .compile("vm");
 //! ```
 //!
-//! [`Build::compile`] compiles every file for Cargo's `TARGET` into
+//! [`Build::compile`] checks every file for every supported target (so that
+//! a Linux build stops on a Windows-only error; [`Build::check_all_targets`]
+//! turns that off), compiles it for Cargo's `TARGET` into
 //! `OUT_DIR/<stem>.S`, tells Cargo to rerun the build script when any file it
 //! read changes (includes and layout tables too), assembles the `.S` files
 //! with the `cc` crate into the static library `lib<name>.a` and links it into
@@ -38,6 +40,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Level, Levels};
+use crate::driver::all::Style;
 use crate::driver::{self, Input, Options};
 use crate::target::{ObjFormat, Target};
 
@@ -59,6 +62,7 @@ pub struct Build {
     levels: Levels,
     /// The first bad `.allow`/`.warn`/`.deny` name, reported by the build.
     level_error: Option<String>,
+    check_all_targets: bool,
 }
 
 impl Default for Build {
@@ -75,10 +79,15 @@ pub struct Generated {
     /// Every file read (sources, includes, layout tables), without repetitions.
     pub files_read: Vec<PathBuf>,
     /// The warnings, one line each: `file:line:col: warning[code]: message`
-    /// with the notes in parentheses (as passed to Cargo in `cargo:warning=`).
+    /// with the notes in parentheses and, for a warning that only some of the
+    /// targets checked report, ` [on TRIPLE, …]` (as passed to Cargo in
+    /// `cargo:warning=`).
     pub warnings: Vec<String>,
     /// The target the files were compiled for (normalised triple).
     pub target: String,
+    /// Every target the files were checked for: the target built first, then
+    /// the other supported targets (unless [`Build::check_all_targets`] is off).
+    pub checked_targets: Vec<String>,
 }
 
 /// What [`Build::try_compile`] produced.
@@ -93,9 +102,25 @@ pub struct Artifacts {
 #[derive(Clone, Debug)]
 pub struct FileErrors {
     pub file: PathBuf,
+    /// Distinct errors (one reported for several targets counts once).
     pub errors: usize,
-    /// All of the file's diagnostics (errors and warnings), rendered without color.
+    /// The targets with errors (normalised triples).
+    pub targets: Vec<String>,
+    /// The target being built has none of them (only other targets do).
+    pub built_target_ok: bool,
+    /// Every target checked has errors.
+    pub all_failing: bool,
+    /// All of the file's diagnostics (errors and warnings), rendered without
+    /// color; with several targets, grouped under headers naming them.
     pub rendered: String,
+}
+
+fn all_bits(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1 << n) - 1
+    }
 }
 
 /// Why a build failed.
@@ -121,7 +146,16 @@ impl fmt::Display for Error {
             Error::Source(files) => {
                 let parts: Vec<String> = files
                     .iter()
-                    .map(|e| format!("{} error{} in {}", e.errors, plural(e.errors), e.file.display()))
+                    .map(|e| {
+                        let mut s = format!("{} error{} in {}", e.errors, plural(e.errors), e.file.display());
+                        if !e.all_failing {
+                            s.push_str(&format!(" on {}", e.targets.join(", ")));
+                        }
+                        if e.built_target_ok {
+                            s.push_str(" (every supported target is checked; see `Build::check_all_targets`)");
+                        }
+                        s
+                    })
                     .collect();
                 write!(f, "offasm: {}", parts.join("; "))
             }
@@ -173,6 +207,7 @@ impl Build {
             hazard_checks: true,
             levels: Levels::new(),
             level_error: None,
+            check_all_targets: true,
         }
     }
 
@@ -286,6 +321,15 @@ impl Build {
         self
     }
 
+    /// Whether to check the sources for every supported target, not only the
+    /// one being built: a Linux build then stops on an error that only a
+    /// Windows or ARM64 build would hit. Code is generated for the build's
+    /// target only. Default: true.
+    pub fn check_all_targets(&mut self, on: bool) -> &mut Build {
+        self.check_all_targets = on;
+        self
+    }
+
     /// Compiles, assembles and links `lib<name>.a`; panics with a readable
     /// message (`offasm: N errors in FILE`) on any failure, which fails the
     /// build. For use in `build.rs`.
@@ -339,11 +383,20 @@ impl Build {
             opts.max_depth = d;
         }
 
-        let mut gen = Generated { target: r.target.triple.clone(), ..Generated::default() };
+        // The target built comes first; the others are only checked.
+        let mut targets = vec![r.target.clone()];
+        if self.check_all_targets {
+            targets.extend(Target::all_supported().into_iter().filter(|t| !t.same_as(&r.target)));
+        }
+        let mut gen = Generated {
+            target: r.target.triple.clone(),
+            checked_targets: targets.iter().map(|t| t.triple.clone()).collect(),
+            ..Generated::default()
+        };
         let mut seen = HashSet::new();
         let mut failures = Vec::new();
         for (file, out_path) in self.files.iter().zip(&outputs) {
-            let outcome = driver::compile(Input::File(file), &opts).map_err(Error::Config)?;
+            let mut outcome = driver::check_targets(Input::File(file), &opts, &targets, true).map_err(Error::Config)?;
             for p in &outcome.files_read {
                 if announced.insert(p.clone()) {
                     self.cargo_line(&format!("rerun-if-changed={}", p.display()));
@@ -352,22 +405,30 @@ impl Build {
                     gen.files_read.push(p.clone());
                 }
             }
-            if !outcome.diags.list.is_empty() {
-                let rendered = outcome.render(false);
+            let distinct = outcome.distinct();
+            if !distinct.is_empty() {
+                // Grouped under headers naming the targets when several are checked.
+                let rendered = outcome.render(Style::Human(false), 0);
                 // Cargo shows a failing build script's stderr (eprint!: captured by tests).
                 eprint!("{rendered}");
-                for d in outcome.diags.list.iter().filter(|d| !d.is_error()) {
-                    let line = d.render_line(&outcome.map);
+                let all = distinct.iter().fold(0u64, |m, (_, t)| m | t);
+                for (d, on) in distinct.iter().filter(|(d, _)| !d.is_error()) {
+                    let mut line = d.render_line(&outcome.map);
+                    if *on != all && targets.len() > 1 {
+                        line.push_str(&format!(" [on {}]", outcome.target_names(*on).join(", ")));
+                    }
                     self.cargo_line(&format!("warning={line}"));
                     gen.warnings.push(line);
                 }
-                let errors = outcome.diags.error_count();
+                let errors = outcome.error_count();
                 if errors > 0 {
-                    failures.push(FileErrors { file: file.clone(), errors, rendered });
+                    let failing = outcome.failing();
+                    let failing_targets = outcome.target_names(failing).iter().map(|t| t.to_string()).collect();
+                    failures.push(FileErrors { file: file.clone(), errors, targets: failing_targets, built_target_ok: failing & 1 == 0, all_failing: failing == all_bits(targets.len()), rendered });
                     continue;
                 }
             }
-            let Some(asm) = &outcome.asm else {
+            let Some(asm) = outcome.asm.take() else {
                 // Not expected: the driver generates code whenever there is no error.
                 return Err(Error::Config(format!("no code was generated for `{}`", file.display())));
             };
