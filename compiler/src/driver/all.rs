@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use rustc_hash::FxHasher;
@@ -97,21 +98,24 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
         n => n,
     };
     let executors = cores.min(targets.len()).max(1);
-    // Workers start at once (they parse while the main thread does), send
-    // their results as soon as they have them and free their trees after
-    // that, while the main thread goes on.
+    // Workers start at once (they parse while the main thread does). Groups
+    // are claimed in order, the first one by the main thread: whoever is
+    // free takes the next, so a worker that gets no core does not hold the
+    // main thread up. A worker sends its results as soon as it has them and
+    // frees its trees after that.
     let (tx, rx) = mpsc::channel::<WorkerResult>();
+    let claims = Arc::new(AtomicUsize::new(1));
     let mut workers = Vec::new();
     if executors > 1 {
         let shared = Arc::new((src.clone(), opts.clone(), targets.to_vec(), settings.clone()));
         for k in 1..executors {
-            let (shared, tx) = (Arc::clone(&shared), tx.clone());
+            let (shared, tx, claims) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims));
             let spawned = std::thread::Builder::new().name(format!("offasm-check-{k}")).spawn(move || {
                 let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
                 let job = Job { opts, targets, settings, compile_first };
-                worker(src, &job, k, executors, &tx);
+                worker(src, &job, &claims, &tx);
             });
-            // Without the thread its groups are run here.
+            // Without the thread, the main thread claims its groups.
             workers.extend(spawned.ok());
         }
     }
@@ -134,27 +138,29 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
             Vec::new()
         }
     };
-    for (gi, g) in groups.iter().enumerate() {
-        if gi % executors == 0 {
-            run_group(&job, &front, g, gi == 0 && compile_first, &mut per_target, &mut out);
-        }
+    if let Some(g) = groups.first() {
+        run_group(&job, &front, g, compile_first, &mut per_target, &mut out);
     }
-    if groups.len() > 1 {
+    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
+        run_group(&job, &front, g, false, &mut per_target, &mut out);
+    }
+    if per_target.iter().any(Option::is_none) {
         let fingerprint = fingerprint(&front.map);
-        // One result per worker (an error: every worker that is left has gone).
-        for w in (0..out.workers.len()).map_while(|_| rx.recv().ok()) {
+        // Until the workers' groups are in (an error: every worker has gone).
+        while per_target.iter().any(Option::is_none) {
+            let Ok(w) = rx.recv() else { break };
             if w.fingerprint != fingerprint {
-                // It read different text (a file changed meanwhile): redo its part here.
+                // It read different text (a file changed meanwhile): its groups are redone here.
                 continue;
             }
             for (t, list) in w.results {
                 per_target[t].get_or_insert_with(|| Diagnostics { list: list.into_iter().map(PortableDiagnostic::into_diagnostic).collect() });
             }
         }
-    }
-    for (gi, g) in groups.iter().enumerate() {
-        if g.iter().any(|&t| per_target[t].is_none()) {
-            run_group(&job, &front, g, gi == 0 && compile_first, &mut per_target, &mut out);
+        for g in &groups {
+            if g.iter().any(|&t| per_target[t].is_none()) {
+                run_group(&job, &front, g, false, &mut per_target, &mut out);
+            }
         }
     }
     out.targets = targets.iter().zip(per_target).map(|(t, d)| TargetOutcome { target: t.clone(), diags: d.unwrap_or_default() }).collect();
@@ -361,22 +367,21 @@ struct WorkerResult {
     results: Vec<(usize, Vec<PortableDiagnostic>)>,
 }
 
-/// Executor `k` of `n`: parses the sources itself, runs every group `g` with
-/// `g % n == k` and sends the diagnostics (before freeing anything).
-fn worker(src: &Source, job: &Job, k: usize, n: usize, tx: &mpsc::Sender<WorkerResult>) {
+/// A worker: parses the sources itself, runs the groups it claims and sends
+/// their diagnostics (before freeing anything).
+fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<WorkerResult>) {
     let front = front(src, job.opts);
     let mut result = WorkerResult { fingerprint: fingerprint(&front.map), results: Vec::new() };
     let Some(tree) = &front.tree else {
         let _ = tx.send(result);
         return;
     };
+    let groups = groups(tree, job.settings);
     let mut per_target: Vec<Option<Diagnostics>> = (0..job.targets.len()).map(|_| None).collect();
-    let mut unused = MultiOutcome::default();
     // Freed after the result is sent.
-    for (gi, g) in groups(tree, job.settings).iter().enumerate() {
-        if gi % n == k {
-            run_group(job, &front, g, false, &mut per_target, &mut unused);
-        }
+    let mut unused = MultiOutcome::default();
+    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
+        run_group(job, &front, g, false, &mut per_target, &mut unused);
     }
     for (t, d) in per_target.into_iter().enumerate() {
         if let Some(d) = d {
