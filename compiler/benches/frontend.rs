@@ -769,6 +769,7 @@ fn all_targets(root: &Path, opts: &Options, layout_any: &Path, warmup: usize, it
         assert!(out.ok(), "errors on some target:\n{}", out.render(offasm::driver::all::Style::Short, 40));
         d
     };
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let (mut one, mut all1, mut all2) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..warmup + iters {
         let times = (end_to_end(root, opts), time_all(1), time_all(0));
@@ -792,7 +793,14 @@ fn all_targets(root: &Path, opts: &Options, layout_any: &Path, warmup: usize, it
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!();
-    println!("  all {} targets vs one target ({iters} alternating iterations, {cores} cores available); ms:", targets.len());
+    let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = |s: &str| s.split_whitespace().next().unwrap_or("n/a").to_string();
+    println!(
+        "  all {} targets vs one target ({iters} alternating iterations, {cores} cores available, load average {} → {}); ms:",
+        targets.len(),
+        load(&load_before),
+        load(&load_after)
+    );
     println!("  {:<42} {:>9} {:>9} {:>9}", "", "min", "median", "max");
     let row = |name: &str, v: &[Duration]| {
         let (lo, med, hi) = stats(v.to_vec());
