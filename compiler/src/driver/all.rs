@@ -20,8 +20,8 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
 use rustc_hash::FxHasher;
 
@@ -65,15 +65,21 @@ pub struct MultiOutcome {
     /// The other expansions and programs: freed with the outcome, like a
     /// single-target [`super::Outcome`]'s, not while checking.
     retained: Vec<Box<dyn std::any::Any>>,
-    /// Worker threads still freeing their trees (joined on drop, so that no
-    /// work outlives the outcome).
-    workers: Vec<std::thread::JoinHandle<()>>,
+    /// The run's tasks on pool threads: whether each has started, and its
+    /// end (awaited on drop, so that no work of the run outlives the outcome).
+    workers: Vec<(Arc<AtomicBool>, mpsc::Receiver<()>)>,
+    /// Set when the run needs no more work from the pool.
+    finished: Arc<AtomicBool>,
 }
 
 impl Drop for MultiOutcome {
     fn drop(&mut self) {
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        self.finished.store(true, Ordering::SeqCst);
+        for (started, done) in self.workers.drain(..) {
+            // A task that has not started will see `finished` and do nothing.
+            if started.load(Ordering::SeqCst) {
+                let _ = done.recv();
+            }
         }
     }
 }
@@ -98,25 +104,38 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
         n => n,
     };
     let executors = cores.min(targets.len()).max(1);
-    // Workers start at once (they parse while the main thread does). Groups
-    // are claimed in order, the first one by the main thread: whoever is
-    // free takes the next, so a worker that gets no core does not hold the
-    // main thread up. A worker sends its results as soon as it has them and
-    // frees its trees after that.
+    // Workers (tasks on long-lived pool threads, whose memory stays warm
+    // from one run to the next) start at once: they parse while the main
+    // thread does. Groups are claimed in order, the first one by the main
+    // thread: whoever is free takes the next, so a worker that gets no core
+    // (or a pool thread busy with another run) does not hold the main thread
+    // up. A worker sends its results as soon as it has them and frees its
+    // trees after that.
     let (tx, rx) = mpsc::channel::<WorkerResult>();
     let claims = Arc::new(AtomicUsize::new(1));
+    let finished = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
     if executors > 1 {
         let shared = Arc::new((src.clone(), opts.clone(), targets.to_vec(), settings.clone()));
-        for k in 1..executors {
-            let (shared, tx, claims) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims));
-            let spawned = std::thread::Builder::new().name(format!("offasm-check-{k}")).spawn(move || {
-                let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
-                let job = Job { opts, targets, settings, compile_first };
-                worker(src, &job, &claims, &tx);
+        for _ in 1..executors {
+            let (shared, tx, claims, finished) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims), Arc::clone(&finished));
+            let started = Arc::new(AtomicBool::new(false));
+            let (done_tx, done_rx) = mpsc::channel::<()>();
+            let task_started = Arc::clone(&started);
+            let task: Task = Box::new(move || {
+                task_started.store(true, Ordering::SeqCst);
+                if !finished.load(Ordering::SeqCst) {
+                    let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
+                    let job = Job { opts, targets, settings, compile_first };
+                    worker(src, &job, &claims, &tx);
+                }
+                drop((shared, tx));
+                let _ = done_tx.send(());
             });
-            // Without the thread, the main thread claims its groups.
-            workers.extend(spawned.ok());
+            // Without a pool thread, the main thread claims every group.
+            if pool_run(task, executors - 1) {
+                workers.push((started, done_rx));
+            }
         }
     }
     drop(tx);
@@ -125,6 +144,7 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     let mut out = MultiOutcome::default();
     out.files_read = front.files_read.clone();
     out.workers = workers;
+    out.finished = Arc::clone(&finished);
     let mut per_target: Vec<Option<Diagnostics>> = (0..targets.len()).map(|_| None).collect();
     let groups = match &front.tree {
         Some(tree) => groups(tree, &settings),
@@ -163,6 +183,8 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
             }
         }
     }
+    // Tasks that have not started yet need not.
+    finished.store(true, Ordering::SeqCst);
     out.targets = targets.iter().zip(per_target).map(|(t, d)| TargetOutcome { target: t.clone(), diags: d.unwrap_or_default() }).collect();
     if compile_first && out.targets.first().is_some_and(TargetOutcome::ok) {
         if let Some(p) = &out.program {
@@ -173,6 +195,49 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     out.map = front.map;
     out.retained.push(Box::new(front.tree));
     Ok(out)
+}
+
+type Task = Box<dyn FnOnce() + Send>;
+
+/// Long-lived worker threads shared by every run of the process: their
+/// memory (allocator arenas) stays warm from one run to the next, where a
+/// new thread per run would fault in every page again.
+struct Pool {
+    tasks: mpsc::Sender<Task>,
+    queue: Arc<Mutex<mpsc::Receiver<Task>>>,
+    threads: usize,
+}
+
+static POOL: Mutex<Option<Pool>> = Mutex::new(None);
+
+/// Queues `task` for the pool, grown to `threads` threads if need be.
+/// `false`: no thread could be started.
+fn pool_run(task: Task, threads: usize) -> bool {
+    let Ok(mut guard) = POOL.lock() else { return false };
+    let pool = guard.get_or_insert_with(|| {
+        let (tasks, queue) = mpsc::channel::<Task>();
+        Pool { tasks, queue: Arc::new(Mutex::new(queue)), threads: 0 }
+    });
+    while pool.threads < threads {
+        let queue = Arc::clone(&pool.queue);
+        let spawned = std::thread::Builder::new().name(format!("offasm-check-{}", pool.threads + 1)).spawn(move || loop {
+            let task = match queue.lock() {
+                Ok(q) => q.recv(),
+                Err(_) => return,
+            };
+            match task {
+                // A panic ends the task, not the thread (the task's channels
+                // close, which its run notices).
+                Ok(t) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(t))),
+                Err(_) => return,
+            }
+        });
+        if spawned.is_err() {
+            break;
+        }
+        pool.threads += 1;
+    }
+    pool.threads > 0 && pool.tasks.send(task).is_ok()
 }
 
 /// The root source, owned so that workers can read it too.
