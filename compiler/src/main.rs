@@ -284,11 +284,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 text.push('\n');
             }
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
-            Ok(if out.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            let code = if out.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+            // The process ends now: freeing the trees (and waiting for the
+            // worker threads to free theirs) would only delay that.
+            std::mem::forget(out);
+            Ok(code)
         }
         Command::Check { common: c, all_targets: false, .. } => {
             let out = driver::check(Input::File(&c.file), &options(&c)?)?;
-            Ok(finish(&out, &c, None))
+            let code = finish(&out, &c, None);
+            // As above: the process ends now.
+            std::mem::forget(out);
+            Ok(code)
         }
         Command::Expand(c) => {
             let out = driver::expand(Input::File(&c.file), &options(&c)?)?;
