@@ -4,18 +4,19 @@
 //! The work is shared as far as the targets allow:
 //! - the sources (and layout tables) are read and parsed once;
 //! - targets whose settings choose the same branches of every `if`
-//!   ([`settings::choices`]) share one settings resolution and expansion;
+//!   ([`crate::expand::settings::choices`]) share one settings resolution and expansion;
 //! - within such a group, a target that answers every question validation
 //!   asked about the first one the same way ([`valid::Asked`]) and uses the
 //!   same layout tables shares its validation;
-//! - groups run on worker threads when there are several cores. The syntax
-//!   tree is not `Send` (`Rc`), so every worker reads and parses the sources
-//!   itself, at the same time as the main thread; its diagnostics come back
-//!   as [`PortableDiagnostic`]s and are used only if it read the same text.
+//! - groups run on worker threads (long-lived pool threads) when there are
+//!   several cores. The syntax tree is not `Send` (`Rc`), so every worker
+//!   reads and parses the sources itself, at the same time as the main
+//!   thread; its diagnostics come back as [`PortableDiagnostic`]s and are
+//!   used only if it read the same text.
 //!
-//! Every target gets its full list of diagnostics; [`MultiOutcome::grouped`]
-//! prints a diagnostic reported identically (code, span, message) on several
-//! targets once, under a header naming those targets.
+//! Every target gets its full list of diagnostics; [`MultiOutcome::render`]
+//! prints a diagnostic reported identically on several targets once, under a
+//! header naming those targets.
 
 use std::collections::HashMap;
 use std::hash::Hasher;
