@@ -389,6 +389,11 @@ fn warnings_of_some_targets_name_them() {
     );
     let g = build(SYSV, out.path()).file(src.path().join("w.asm")).check_all_targets(false).try_generate().unwrap();
     assert_eq!(g.warnings.len(), 1, "{:#?}", g.warnings);
+    // The only warning, on some targets only, still names them.
+    let src = tree(&[("x.asm", "global _api_x\n_api_x:\nif X86_64 or X86_64_WIN\n    emit \"nop\"\nend\n    ret\n")]);
+    let g = build(SYSV, out.path()).file(src.path().join("x.asm")).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 1, "{:#?}", g.warnings);
+    assert!(g.warnings[0].ends_with(" [on x86_64-unknown-linux-gnu, x86_64-apple-darwin, x86_64-pc-windows-msvc]"), "{:#?}", g.warnings);
 }
 
 #[test]

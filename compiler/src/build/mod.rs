@@ -115,13 +115,7 @@ pub struct FileErrors {
     pub rendered: String,
 }
 
-fn all_bits(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1 << n) - 1
-    }
-}
+
 
 /// Why a build failed.
 #[derive(Debug)]
@@ -411,7 +405,7 @@ impl Build {
                 let rendered = outcome.render(Style::Human(false), 0);
                 // Cargo shows a failing build script's stderr (eprint!: captured by tests).
                 eprint!("{rendered}");
-                let all = distinct.iter().fold(0u64, |m, (_, t)| m | t);
+                let all = outcome.all_mask();
                 for (d, on) in distinct.iter().filter(|(d, _)| !d.is_error()) {
                     let mut line = d.render_line(&outcome.map);
                     if *on != all && targets.len() > 1 {
@@ -422,9 +416,16 @@ impl Build {
                 }
                 let errors = outcome.error_count();
                 if errors > 0 {
+                    // Bit i: targets[i]; the target built is bit 0.
                     let failing = outcome.failing();
-                    let failing_targets = outcome.target_names(failing).iter().map(|t| t.to_string()).collect();
-                    failures.push(FileErrors { file: file.clone(), errors, targets: failing_targets, built_target_ok: failing & 1 == 0, all_failing: failing == all_bits(targets.len()), rendered });
+                    failures.push(FileErrors {
+                        file: file.clone(),
+                        errors,
+                        targets: outcome.target_names(failing).iter().map(|t| t.to_string()).collect(),
+                        built_target_ok: failing & 1 == 0,
+                        all_failing: failing == all,
+                        rendered,
+                    });
                     continue;
                 }
             }

@@ -557,7 +557,8 @@ impl MultiOutcome {
         groups
     }
 
-    fn all_mask(&self) -> u64 {
+    /// The set of every target of the run.
+    pub fn all_mask(&self) -> u64 {
         if self.targets.len() >= 64 {
             u64::MAX
         } else {
