@@ -10,10 +10,14 @@
 //! taskset -c 0 cargo bench -p offasm --bench frontend           # pin to one core
 //! ```
 //!
-//! The compiler is single-threaded, so every phase runs on one core. Without
-//! `--bench` on the command line (e.g. `cargo test --benches`) one iteration is
-//! run as a smoke test. The program must compile for `x86_64-unknown-linux-gnu`
-//! without a single error; the benchmark panics otherwise.
+//! A single-target compilation runs on one core. The second table compares,
+//! in the same run and alternating iterations, `driver::check` for one target
+//! with `driver::check_targets` for all five supported targets (what `offasm
+//! check --all-targets` does), single-threaded and with a thread per core,
+//! and prints the ratio. Without `--bench` on the command line (e.g. `cargo
+//! test --benches`) one iteration is run as a smoke test. The program must
+//! check without a single error for every target; the benchmark panics
+//! otherwise.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -56,7 +60,7 @@ const DEFS: &str = r#"# defs.asm — register aliases, value encoding and frame 
 # so macros defined anywhere may use these names.
 
 # Interpreter registers.
-if X86_64
+if X86_64 or X86_64_WIN
     const PB = csr3
     const PC = csr4
     const tagTypeNumber = csr1
@@ -411,7 +415,7 @@ end)
     {m1} a, b
     {m2} {shift}, b
     {m1} 0x{mask:x}, b
-    if X86_64
+    if X86_64 or X86_64_WIN
         andq 0xffffffff, b
     elsif ARM64
         andq 0xffffffff, b
@@ -752,4 +756,73 @@ fn main() {
     if std::env::var_os("BENCH_KEEP").is_some() {
         println!("  sources kept in {}", dir.display());
     }
+    // For single-target checks on other targets: the same table without its `target`.
+    let layout_any = dir.join("layout-any.json");
+    std::fs::write(&layout_any, program.layout.replace(&format!("  \"target\": \"{TRIPLE}\",\n"), "")).unwrap();
+    all_targets(&root, &opts, &layout_any, warmup, iters);
+}
+
+/// `driver::check` for one target against `driver::check_targets` for all of
+/// them, alternating so that both see the same machine load.
+fn all_targets(root: &Path, opts: &Options, layout_any: &Path, warmup: usize, iters: usize) {
+    let targets = Target::all_supported();
+    let time_all = |jobs: usize| {
+        let mut o = opts.clone();
+        o.jobs = jobs;
+        let s = Instant::now();
+        let out = driver::check_targets(Input::File(root), &o, &targets, false).unwrap();
+        let d = s.elapsed();
+        assert!(out.ok(), "errors on some target:\n{}", out.render(offasm::driver::all::Style::Short, 40));
+        d
+    };
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let (mut one, mut all1, mut all2) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..warmup + iters {
+        let times = (end_to_end(root, opts), time_all(1), time_all(0));
+        if i >= warmup {
+            one.push(times.0);
+            all1.push(times.1);
+            all2.push(times.2);
+        }
+    }
+    // Each target alone, for reference (what five separate runs would cost).
+    let mut alone = Duration::ZERO;
+    let mut per_target = Vec::new();
+    for t in &targets {
+        let mut o = opts.clone();
+        o.target = t.clone();
+        o.layouts = vec![layout_any.to_path_buf()];
+        let mut v: Vec<Duration> = (0..iters.clamp(1, 5)).map(|_| end_to_end(root, &o)).collect();
+        v.sort();
+        alone += v[v.len() / 2];
+        per_target.push((t.triple.clone(), v[v.len() / 2]));
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!();
+    let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = |s: &str| s.split_whitespace().next().unwrap_or("n/a").to_string();
+    println!(
+        "  all {} targets vs one target ({iters} alternating iterations, {cores} cores available, load average {} → {}); ms:",
+        targets.len(),
+        load(&load_before),
+        load(&load_after)
+    );
+    println!("  {:<42} {:>9} {:>9} {:>9}", "", "min", "median", "max");
+    let row = |name: &str, v: &[Duration]| {
+        let (lo, med, hi) = stats(v.to_vec());
+        println!("  {:<42} {:>9.2} {:>9.2} {:>9.2}", name, ms(lo), ms(med), ms(hi));
+        med
+    };
+    let m1 = row(&format!("driver::check, {TRIPLE}"), &one);
+    let ma1 = row("driver::check_targets, all, 1 thread", &all1);
+    let ma2 = row(&format!("driver::check_targets, all, {} threads", cores.min(targets.len())), &all2);
+    for (t, d) in &per_target {
+        println!("  {:<42} {:>9} {:>9.2}", format!("  driver::check, {t}"), "", ms(*d));
+    }
+    println!("  {:<42} {:>9} {:>9.2}", "  sum of the five single-target checks", "", ms(alone));
+    println!(
+        "  ratio all targets / one target (medians): {:.2} with 1 thread, {:.2} with a thread per core (goal: < 1.25)",
+        ms(ma1) / ms(m1),
+        ms(ma2) / ms(m1)
+    );
 }

@@ -78,6 +78,15 @@ impl Layout {
     }
 }
 
+/// The target a layout table names (its `target` field, normalised), if it
+/// names one that offasm supports. Anything else is left to [`Layout::load_str`]
+/// to report.
+pub fn declared_target(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let t = v.as_object()?.get("target")?.as_str()?;
+    crate::target::Target::from_triple(t).ok().map(|t| t.triple)
+}
+
 fn parse_value(v: &serde_json::Value) -> Option<i128> {
     let n: i128 = match v {
         serde_json::Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))?,

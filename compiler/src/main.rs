@@ -4,8 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use offasm::diag::{Level, Levels};
+use offasm::driver::all::Style;
 use offasm::driver::{self, Input, Options, Outcome};
 use offasm::target::Target;
 
@@ -18,8 +20,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Parse, expand and validate a program; report diagnostics only.
-    Check(Common),
+    /// Parse, expand, validate and check a program; report diagnostics only.
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Check for every supported target at once; diagnostics are grouped
+        /// under a header naming the targets that report them.
+        #[arg(long, conflicts_with = "target")]
+        all_targets: bool,
+        /// With --all-targets: threads to use (default: one per core, at most one per target).
+        #[arg(long, value_name = "N", requires = "all_targets")]
+        jobs: Option<usize>,
+    },
     /// Print the macro-expanded program in the dialect's own syntax.
     Expand(Common),
     /// Compile a program (with --print-layout-keys: print the layout skeleton).
@@ -89,6 +101,25 @@ struct Common {
     /// Show at most this many diagnostics (0: all).
     #[arg(long, default_value_t = 100, value_name = "N")]
     error_limit: usize,
+    /// Drop the diagnostics with this code, or of a group: `hazards`,
+    /// `warnings` (repeatable). Codes that are always errors cannot be allowed.
+    #[arg(long = "allow", value_name = "CODE", value_delimiter = ',')]
+    allow: Vec<String>,
+    /// Report diagnostics with this code (or group) as warnings (repeatable).
+    #[arg(long = "warn", value_name = "CODE", value_delimiter = ',')]
+    warn: Vec<String>,
+    /// Report diagnostics with this code (or group) as errors (repeatable).
+    /// A level given for a code beats one given for its group; otherwise
+    /// the last one given wins.
+    #[arg(long = "deny", value_name = "CODE", value_delimiter = ',')]
+    deny: Vec<String>,
+    /// Do not run the cross-target checks (the `hazards` codes) at all.
+    #[arg(long)]
+    no_hazard_checks: bool,
+    /// The levels of `--allow`/`--warn`/`--deny` in command-line order
+    /// (filled in from the argument matches, not by clap).
+    #[arg(skip)]
+    levels: Levels,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -100,15 +131,23 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    let parsed = Cli::command().try_get_matches().and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
+    let (mut cli, matches) = match parsed {
+        Ok(x) => x,
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors; every real error exits with 1.
             return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
         }
     };
-    match run(cli) {
+    let result = match &mut cli.command {
+        Command::Check { common: c, .. } | Command::Expand(c) | Command::Compile { common: c, .. } | Command::Sim { common: c, .. } => {
+            levels_in_order(c, &matches)
+        }
+        Command::Targets => Ok(()),
+    }
+    .and_then(|()| run(cli));
+    match result {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -117,17 +156,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Fills `c.levels` from `--allow`/`--warn`/`--deny` in command-line order
+/// (clap keeps each switch's values apart; their positions give the order).
+fn levels_in_order(c: &mut Common, matches: &ArgMatches) -> Result<(), String> {
+    let Some((_, sub)) = matches.subcommand() else { return Ok(()) };
+    let mut given: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [("allow", Level::Allow), ("warn", Level::Warn), ("deny", Level::Deny)] {
+        let (Some(values), Some(indices)) = (sub.get_many::<String>(id), sub.indices_of(id)) else { continue };
+        given.extend(indices.zip(values).map(|(i, v)| (i, level, v.clone())));
+    }
+    given.sort_by_key(|g| g.0);
+    for (_, level, name) in given {
+        c.levels.set(&name, level)?;
+    }
+    Ok(())
+}
+
 fn options(c: &Common) -> Result<Options, String> {
     let target = match &c.target {
         Some(t) => Target::from_triple(t).map_err(|e| e.to_string())?,
         None => Target::host().map_err(|e| format!("{e}\n(pass --target to choose a supported target)"))?,
     };
+    options_for(c, target)
+}
+
+fn options_for(c: &Common, target: Target) -> Result<Options, String> {
     let mut o = Options::new(target);
     o.include_dirs = c.include.clone();
     o.defines = c.define.clone();
     o.layouts = c.layout.clone();
     o.max_depth = c.max_expansion_depth;
     o.undefined_settings_false = c.undefined_settings_false;
+    o.hazard_checks = !c.no_hazard_checks;
+    o.levels = c.levels.clone();
     Ok(o)
 }
 
@@ -208,9 +269,34 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Check(c) => {
+        Command::Check { common: c, all_targets: true, jobs } => {
+            let targets = Target::all_supported();
+            // The targets to check are given; `opts.target` is not used.
+            let mut opts = options_for(&c, targets[0].clone())?;
+            opts.jobs = jobs.unwrap_or(0);
+            let out = driver::check_targets(Input::File(&c.file), &opts, &targets, false)?;
+            let style = match c.diagnostic_format {
+                Format::Human => Style::Human(std::io::stderr().is_terminal()),
+                Format::Short => Style::Short,
+            };
+            let mut text = out.render(style, c.error_limit);
+            if let Some(summary) = out.error_summary() {
+                text.push_str(&summary);
+                text.push('\n');
+            }
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            let code = if out.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+            // The process ends now: freeing the trees (and waiting for the
+            // worker threads to free theirs) would only delay that.
+            std::mem::forget(out);
+            Ok(code)
+        }
+        Command::Check { common: c, all_targets: false, .. } => {
             let out = driver::check(Input::File(&c.file), &options(&c)?)?;
-            Ok(finish(&out, &c, None))
+            let code = finish(&out, &c, None);
+            // As above: the process ends now.
+            std::mem::forget(out);
+            Ok(code)
         }
         Command::Expand(c) => {
             let out = driver::expand(Input::File(&c.file), &options(&c)?)?;

@@ -209,6 +209,74 @@ fn warnings_are_collected_one_line_each() {
     assert_eq!(g.asm_files.len(), 1, "warnings do not stop the output");
 }
 
+/// A dispatch table of seven rows written with `emit`: one `emit-opaque` warning each.
+fn dispatch_table() -> String {
+    let mut s = String::from("global _api_table\n_api_table:\n");
+    for i in 0..7 {
+        s.push_str(&format!("    emit \".quad {i}\"\n"));
+    }
+    s
+}
+
+#[test]
+fn emit_warnings_are_one_line_each_and_can_be_allowed() {
+    let src = tree(&[("table.asm", &dispatch_table())]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("table.asm");
+    let g = build(SYSV, out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 7, "{:?}", g.warnings);
+    for w in &g.warnings {
+        assert!(!w.contains('\n') && w.contains("warning[emit-opaque]") && w.contains("(the checkers assume"), "{w}");
+    }
+    let g = build(SYSV, out.path()).file(&f).allow("emit-opaque").try_generate().unwrap();
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    assert_eq!(g.asm_files.len(), 1);
+    let g = build(SYSV, out.path()).file(&f).allow("warnings").try_generate().unwrap();
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    // Denied, they fail the build.
+    let e = build(SYSV, out.path()).file(&f).deny("emit-opaque").try_generate().unwrap_err();
+    assert!(e.to_string().contains("7 errors in"), "{e}");
+    let e = build(SYSV, out.path()).file(&f).warn("hazards").deny("warnings").warn("emit-opaque").try_generate();
+    assert_eq!(e.unwrap().warnings.len(), 7, "the code's own level beats its group's");
+    // Codes that cannot be re-levelled are a configuration error.
+    for bad in ["parse", "no-such-code"] {
+        let e = build(SYSV, out.path()).file(&f).allow(bad).try_generate().unwrap_err();
+        assert!(matches!(&e, Error::Config(m) if m.contains(bad) && m.contains("hazards:")), "{e:?}");
+    }
+}
+
+/// The `cargo:` lines a build prints: the test re-runs itself in a child
+/// process (`OFFASM_CARGO_LINES_CHILD`) with metadata on and reads its output.
+#[test]
+fn one_cargo_warning_line_per_warning() {
+    if let Some(dir) = std::env::var_os("OFFASM_CARGO_LINES_CHILD") {
+        let dir = PathBuf::from(dir);
+        let mut b = build(SYSV, &dir);
+        b.cargo_metadata(true).file(dir.join("table.asm"));
+        if std::env::var_os("OFFASM_ALLOW").is_some() {
+            b.allow("emit-opaque");
+        }
+        b.try_generate().unwrap();
+        return;
+    }
+    let src = tree(&[("table.asm", &dispatch_table())]);
+    let run = |allow: bool| {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args(["--exact", "one_cargo_warning_line_per_warning", "--nocapture", "--test-threads", "1"])
+            .env("OFFASM_CARGO_LINES_CHILD", src.path());
+        if allow {
+            c.env("OFFASM_ALLOW", "1");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("cargo:warning=")).map(String::from).collect::<Vec<_>>()
+    };
+    let lines = run(false);
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    assert!(lines.iter().all(|l| l.contains("table.asm:") && l.contains("warning[emit-opaque]")), "{lines:#?}");
+    assert!(run(true).is_empty());
+}
+
 // ---- errors ---------------------------------------------------------------
 
 #[test]
@@ -296,6 +364,100 @@ fn configuration_mistakes() {
     assert!(e.to_string().contains("x.S"), "{e}");
     let e = build(SYSV, out.path()).file(src.path().join("a/x.asm")).try_compile("a/b").unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e:?}");
+}
+
+// ---- every target is checked ----------------------------------------------
+
+const WINDOWS_ONLY_ERROR: &str = "if X86_64_WIN\n    error\nend\nglobal _api_w\n_api_w:\n    ret\n";
+
+#[test]
+fn a_windows_only_error_stops_a_linux_build() {
+    let src = tree(&[("w.asm", WINDOWS_ONLY_ERROR)]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("w.asm");
+    let e = build(SYSV, out.path()).file(&f).try_generate().unwrap_err();
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert_eq!((files[0].errors, files[0].built_target_ok), (1, true));
+    assert_eq!(files[0].targets, ["x86_64-pc-windows-msvc"]);
+    // The rendered diagnostics and the message name the target.
+    let r = &files[0].rendered;
+    assert!(r.starts_with("=== x86_64-pc-windows-msvc (x86-64 Windows x64, COFF) ===\n") && r.contains("error-reached"), "{r}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "offasm: 1 error in {} on x86_64-pc-windows-msvc (every supported target is checked; see `Build::check_all_targets`)",
+            f.display()
+        )
+    );
+    assert!(!out.path().join("w.S").exists());
+    // Turned off, only the target built is checked.
+    let g = build(SYSV, out.path()).file(&f).check_all_targets(false).try_generate().unwrap();
+    assert_eq!(g.checked_targets, [SYSV]);
+    assert!(out.path().join("w.S").is_file());
+    // Building for Windows: the error is the build's own.
+    let e = build("x86_64-pc-windows-msvc", out.path()).file(&f).try_generate().unwrap_err();
+    assert_eq!(e.to_string(), format!("offasm: 1 error in {} on x86_64-pc-windows-msvc", f.display()));
+    let e = build("x86_64-pc-windows-msvc", out.path()).file(&f).check_all_targets(false).try_generate().unwrap_err();
+    assert_eq!(e.to_string(), format!("offasm: 1 error in {}", f.display()));
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert!(!files[0].rendered.contains("==="), "one target: no headers\n{}", files[0].rendered);
+}
+
+#[test]
+fn the_target_built_comes_first_and_others_are_checked() {
+    let src = tree(&[("add.asm", ADD)]);
+    let out = tempfile::tempdir().unwrap();
+    let f = src.path().join("add.asm");
+    let g = build(SYSV, out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.checked_targets, ALL_TARGETS);
+    let g = build("aarch64-apple-ios", out.path()).file(&f).try_generate().unwrap();
+    assert_eq!(g.checked_targets[0], "aarch64-apple-ios");
+    assert_eq!(g.checked_targets.len(), 5, "aarch64-apple-darwin is the same target: {:?}", g.checked_targets);
+    // Code is generated for the target built only.
+    let written = std::fs::read_to_string(&g.asm_files[0]).unwrap();
+    let direct = driver::compile(Input::File(&f), &common::opts("aarch64-apple-ios")).unwrap();
+    assert_eq!(Some(written), direct.asm);
+}
+
+#[test]
+fn warnings_of_some_targets_name_them() {
+    let src = tree(&[("w.asm", "global _api_w\n_api_w:\nif ARM64\n    emit \"nop\"\nend\n    move 08, r0\n    ret\n")]);
+    let out = tempfile::tempdir().unwrap();
+    let g = build(SYSV, out.path()).file(src.path().join("w.asm")).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 2, "{:#?}", g.warnings);
+    assert!(g.warnings[0].contains("warning[leading-zero-decimal]") && !g.warnings[0].contains("[on "), "{:#?}", g.warnings);
+    assert!(
+        g.warnings[1].contains("warning[emit-opaque]") && g.warnings[1].ends_with(" [on aarch64-unknown-linux-gnu, aarch64-apple-darwin]"),
+        "{:#?}",
+        g.warnings
+    );
+    let g = build(SYSV, out.path()).file(src.path().join("w.asm")).check_all_targets(false).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 1, "{:#?}", g.warnings);
+    // The only warning, on some targets only, still names them.
+    let src = tree(&[("x.asm", "global _api_x\n_api_x:\nif X86_64 or X86_64_WIN\n    emit \"nop\"\nend\n    ret\n")]);
+    let g = build(SYSV, out.path()).file(src.path().join("x.asm")).try_generate().unwrap();
+    assert_eq!(g.warnings.len(), 1, "{:#?}", g.warnings);
+    assert!(g.warnings[0].ends_with(" [on x86_64-unknown-linux-gnu, x86_64-apple-darwin, x86_64-pc-windows-msvc]"), "{:#?}", g.warnings);
+}
+
+#[test]
+fn a_layout_table_for_the_target_built_serves_the_others() {
+    let src = tree(&[
+        ("l.asm", "global _api_l\n_api_l:\n    loadq S::f[a0], r0\n    ret\n"),
+        ("layout.json", r#"{ "schema": "oasm-layout-1", "target": "x86_64-unknown-linux-gnu", "offsets": { "S::f": 8 } }"#),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let b = |t: &str| {
+        let mut b = build(t, out.path());
+        b.file(src.path().join("l.asm")).layout(src.path().join("layout.json"));
+        b
+    };
+    b(SYSV).try_generate().unwrap();
+    // The table must still name the target built.
+    let e = b("aarch64-unknown-linux-gnu").try_generate().unwrap_err();
+    let Error::Source(files) = &e else { panic!("{e:?}") };
+    assert!(files[0].rendered.contains("layout-target-mismatch"), "{}", files[0].rendered);
+    assert_eq!(files[0].targets, ["aarch64-unknown-linux-gnu"]);
 }
 
 // ---- assembling -----------------------------------------------------------

@@ -214,3 +214,94 @@ fn expand_output_parses_and_expands_to_itself() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), first);
 }
+
+/// A dispatch table written with `emit` (one `emit-opaque` warning per row)
+/// and a `global` that is never defined (`global-undefined`).
+const TABLE: &str = "global _table\n_table:\n    emit \".quad 1\"\n    emit \".quad 2\"\n    emit \".quad 3\"\nglobal _missing\n";
+
+fn table_file(dir: &tempfile::TempDir) -> String {
+    let f = dir.path().join("table.asm");
+    std::fs::write(&f, TABLE).unwrap();
+    f.to_str().unwrap().to_string()
+}
+
+fn check_with(file: &str, extra: &[&str]) -> Output {
+    let mut a = vec!["check", file, "--target", "x86_64-unknown-linux-gnu", "--diagnostic-format", "short"];
+    a.extend_from_slice(extra);
+    offasm(&a)
+}
+
+#[test]
+fn allow_warn_and_deny_relevel_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = table_file(&dir);
+    let o = check_with(&f, &[]);
+    assert!(o.status.success());
+    let e = text(&o.stderr);
+    assert_eq!((e.matches("warning[emit-opaque]").count(), e.matches("warning[global-undefined]").count()), (3, 1), "{e}");
+
+    let o = check_with(&f, &["--allow", "emit-opaque"]);
+    assert!(o.status.success());
+    let e = text(&o.stderr);
+    assert!(!e.contains("emit-opaque") && e.contains("warning[global-undefined]"), "{e}");
+
+    let o = check_with(&f, &["--deny", "global-undefined"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("error[global-undefined]") && e.contains("warning[emit-opaque]") && e.contains("1 error found"), "{e}");
+
+    // A group, comma-separated names, and a code's own level beating its group's.
+    let o = check_with(&f, &["--deny", "warnings", "--warn", "emit-opaque"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("error[global-undefined]") && e.matches("warning[emit-opaque]").count() == 3, "{e}");
+    let o = check_with(&f, &["--warn", "emit-opaque", "--deny", "warnings"]);
+    assert_eq!(text(&o.stderr), e, "a code's own level wins regardless of order");
+    let o = check_with(&f, &["--allow", "emit-opaque,global-undefined"]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o.stderr));
+    // The last level given for one name wins.
+    let o = check_with(&f, &["--deny", "emit-opaque", "--allow", "emit-opaque"]);
+    assert!(o.status.success() && !text(&o.stderr).contains("emit-opaque"));
+    let o = check_with(&f, &["--allow", "emit-opaque", "--deny", "emit-opaque"]);
+    assert_eq!(o.status.code(), Some(1));
+    // Warnings turned into errors stop `compile` from writing anything.
+    let out = dir.path().join("t.S");
+    let o = offasm(&["compile", &f, "--target", "x86_64-unknown-linux-gnu", "--deny", "warnings", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+}
+
+#[test]
+fn hazard_switches_are_accepted_on_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = table_file(&dir);
+    for sub in ["check", "expand", "compile"] {
+        for args in [&["--allow", "hazards"][..], &["--deny", "hazards"], &["--warn", "alias-clobber"], &["--no-hazard-checks"]] {
+            let mut a = vec![sub, f.as_str(), "--target", "x86_64-pc-windows-msvc"];
+            a.extend_from_slice(args);
+            let o = offasm(&a);
+            assert!(o.status.success(), "{a:?}: {}", text(&o.stderr));
+        }
+    }
+    let o = offasm(&["sim", TOUR, "--target", "x86_64-unknown-linux-gnu", "--allow", "hazards", "--call", "_sum_values", "--", "0", "0"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn unknown_and_hard_error_codes_are_rejected() {
+    for (args, why) in [
+        (&["--allow", "parse"][..], "`parse` is always an error"),
+        (&["--warn", "operand-kind"], "`operand-kind` is always an error"),
+        (&["--deny", "no-such-code"], "unknown diagnostic code `no-such-code`"),
+        (&["--allow", "emit-opaque,bogus"], "unknown diagnostic code `bogus`"),
+    ] {
+        let mut a = vec!["check", TOUR];
+        a.extend_from_slice(args);
+        let o = offasm(&a);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = text(&o.stderr);
+        assert!(e.contains(why), "{args:?}: {e}");
+        // The message lists what can be re-levelled.
+        assert!(e.contains("hazards: alias-clobber") && e.contains("warnings: duplicate-parameter"), "{e}");
+    }
+}

@@ -12,7 +12,9 @@
 //!     .compile("vm");
 //! ```
 //!
-//! [`Build::compile`] compiles every file for Cargo's `TARGET` into
+//! [`Build::compile`] checks every file for every supported target (so that
+//! a Linux build stops on a Windows-only error; [`Build::check_all_targets`]
+//! turns that off), compiles it for Cargo's `TARGET` into
 //! `OUT_DIR/<stem>.S`, tells Cargo to rerun the build script when any file it
 //! read changes (includes and layout tables too), assembles the `.S` files
 //! with the `cc` crate into the static library `lib<name>.a` and links it into
@@ -20,7 +22,10 @@
 //!
 //! Diagnostics are rendered without color on the build script's standard
 //! error, which Cargo shows when the build fails; warnings are also passed to
-//! Cargo as `cargo:warning=` lines so that a successful build shows them. Any
+//! Cargo as `cargo:warning=` lines (one per warning, notes in parentheses) so
+//! that a successful build shows them. [`Build::allow`], [`Build::warn`] and
+//! [`Build::deny`] re-level warnings and the cross-target checks as
+//! `--allow`/`--warn`/`--deny` do on the command line. Any
 //! error fails the build with the panic message `offasm: N errors in FILE`.
 //! [`Build::try_compile`] returns the same information as a [`Result`]
 //! instead of panicking; [`Build::try_generate`] stops after writing the `.S`
@@ -34,6 +39,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::diag::{Level, Levels};
+use crate::driver::all::Style;
 use crate::driver::{self, Input, Options};
 use crate::target::{ObjFormat, Target};
 
@@ -51,6 +58,11 @@ pub struct Build {
     cargo_metadata: bool,
     max_expansion_depth: Option<usize>,
     undefined_settings_false: bool,
+    hazard_checks: bool,
+    levels: Levels,
+    /// The first bad `.allow`/`.warn`/`.deny` name, reported by the build.
+    level_error: Option<String>,
+    check_all_targets: bool,
 }
 
 impl Default for Build {
@@ -66,11 +78,16 @@ pub struct Generated {
     pub asm_files: Vec<PathBuf>,
     /// Every file read (sources, includes, layout tables), without repetitions.
     pub files_read: Vec<PathBuf>,
-    /// The warnings, one `file:line:col: warning[code]: message` line each
-    /// (notes on the following indented lines).
+    /// The warnings, one line each: `file:line:col: warning[code]: message`
+    /// with the notes in parentheses and, for a warning that only some of the
+    /// targets checked report, ` [on TRIPLE, …]` (as passed to Cargo in
+    /// `cargo:warning=`).
     pub warnings: Vec<String>,
     /// The target the files were compiled for (normalised triple).
     pub target: String,
+    /// Every target the files were checked for: the target built first, then
+    /// the other supported targets (unless [`Build::check_all_targets`] is off).
+    pub checked_targets: Vec<String>,
 }
 
 /// What [`Build::try_compile`] produced.
@@ -85,10 +102,20 @@ pub struct Artifacts {
 #[derive(Clone, Debug)]
 pub struct FileErrors {
     pub file: PathBuf,
+    /// Distinct errors (one reported for several targets counts once).
     pub errors: usize,
-    /// All of the file's diagnostics (errors and warnings), rendered without color.
+    /// The targets with errors (normalised triples).
+    pub targets: Vec<String>,
+    /// The target being built has none of them (only other targets do).
+    pub built_target_ok: bool,
+    /// Every target checked has errors.
+    pub all_failing: bool,
+    /// All of the file's diagnostics (errors and warnings), rendered without
+    /// color; with several targets, grouped under headers naming them.
     pub rendered: String,
 }
+
+
 
 /// Why a build failed.
 #[derive(Debug)]
@@ -113,7 +140,16 @@ impl fmt::Display for Error {
             Error::Source(files) => {
                 let parts: Vec<String> = files
                     .iter()
-                    .map(|e| format!("{} error{} in {}", e.errors, plural(e.errors), e.file.display()))
+                    .map(|e| {
+                        let mut s = format!("{} error{} in {}", e.errors, plural(e.errors), e.file.display());
+                        if !e.all_failing {
+                            s.push_str(&format!(" on {}", e.targets.join(", ")));
+                        }
+                        if e.built_target_ok {
+                            s.push_str(" (every supported target is checked; see `Build::check_all_targets`)");
+                        }
+                        s
+                    })
                     .collect();
                 write!(f, "offasm: {}", parts.join("; "))
             }
@@ -162,6 +198,10 @@ impl Build {
             cargo_metadata: true,
             max_expansion_depth: None,
             undefined_settings_false: false,
+            hazard_checks: true,
+            levels: Levels::new(),
+            level_error: None,
+            check_all_targets: true,
         }
     }
 
@@ -246,6 +286,46 @@ impl Build {
         self
     }
 
+    /// Drops the diagnostics with this code (`--allow CODE`), or of a whole
+    /// group (`"hazards"`, `"warnings"`). A code that is always an error, or
+    /// an unknown one, makes the build fail with [`Error::Config`].
+    pub fn allow(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Allow)
+    }
+
+    /// Reports diagnostics with this code (or group) as warnings (`--warn CODE`).
+    pub fn warn(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Warn)
+    }
+
+    /// Reports diagnostics with this code (or group) as errors (`--deny CODE`).
+    pub fn deny(&mut self, code: &str) -> &mut Build {
+        self.level(code, Level::Deny)
+    }
+
+    fn level(&mut self, code: &str, level: Level) -> &mut Build {
+        if let Err(e) = self.levels.set(code, level) {
+            self.level_error.get_or_insert(e);
+        }
+        self
+    }
+
+    /// Whether to run the cross-target checks (the `hazards` codes) at all.
+    /// Default: true.
+    pub fn hazard_checks(&mut self, on: bool) -> &mut Build {
+        self.hazard_checks = on;
+        self
+    }
+
+    /// Whether to check the sources for every supported target, not only the
+    /// one being built: a Linux build then stops on an error that only a
+    /// Windows or ARM64 build would hit. Code is generated for the build's
+    /// target only. Default: true.
+    pub fn check_all_targets(&mut self, on: bool) -> &mut Build {
+        self.check_all_targets = on;
+        self
+    }
+
     /// Compiles, assembles and links `lib<name>.a`; panics with a readable
     /// message (`offasm: N errors in FILE`) on any failure, which fails the
     /// build. For use in `build.rs`.
@@ -279,6 +359,9 @@ impl Build {
             }
         }
         let r = self.resolve()?;
+        if let Some(e) = &self.level_error {
+            return Err(Error::Config(e.clone()));
+        }
         if self.files.is_empty() {
             return Err(Error::Config("no source files (call `.file(…)`)".into()));
         }
@@ -290,15 +373,26 @@ impl Build {
         opts.layouts = self.layouts.clone();
         opts.debug_info = r.debug_info;
         opts.undefined_settings_false = self.undefined_settings_false;
+        opts.hazard_checks = self.hazard_checks;
+        opts.levels = self.levels.clone();
         if let Some(d) = self.max_expansion_depth {
             opts.max_depth = d;
         }
 
-        let mut gen = Generated { target: r.target.triple.clone(), ..Generated::default() };
+        // The target built comes first; the others are only checked.
+        let mut targets = vec![r.target.clone()];
+        if self.check_all_targets {
+            targets.extend(Target::all_supported().into_iter().filter(|t| !t.same_as(&r.target)));
+        }
+        let mut gen = Generated {
+            target: r.target.triple.clone(),
+            checked_targets: targets.iter().map(|t| t.triple.clone()).collect(),
+            ..Generated::default()
+        };
         let mut seen = HashSet::new();
         let mut failures = Vec::new();
         for (file, out_path) in self.files.iter().zip(&outputs) {
-            let outcome = driver::compile(Input::File(file), &opts).map_err(Error::Config)?;
+            let mut outcome = driver::check_targets(Input::File(file), &opts, &targets, true).map_err(Error::Config)?;
             for p in &outcome.files_read {
                 if announced.insert(p.clone()) {
                     self.cargo_line(&format!("rerun-if-changed={}", p.display()));
@@ -307,24 +401,37 @@ impl Build {
                     gen.files_read.push(p.clone());
                 }
             }
-            if !outcome.diags.list.is_empty() {
-                let rendered = outcome.render(false);
+            let distinct = outcome.distinct();
+            if !distinct.is_empty() {
+                // Grouped under headers naming the targets when several are checked.
+                let rendered = outcome.render(Style::Human(false), 0);
                 // Cargo shows a failing build script's stderr (eprint!: captured by tests).
                 eprint!("{rendered}");
-                for d in outcome.diags.list.iter().filter(|d| !d.is_error()) {
-                    let short = d.render_short(&outcome.map);
-                    for line in short.lines() {
-                        self.cargo_line(&format!("warning={line}"));
+                let all = outcome.all_mask();
+                for (d, on) in distinct.iter().filter(|(d, _)| !d.is_error()) {
+                    let mut line = d.render_line(&outcome.map);
+                    if *on != all && targets.len() > 1 {
+                        line.push_str(&format!(" [on {}]", outcome.target_names(*on).join(", ")));
                     }
-                    gen.warnings.push(short.trim_end().to_string());
+                    self.cargo_line(&format!("warning={line}"));
+                    gen.warnings.push(line);
                 }
-                let errors = outcome.diags.error_count();
+                let errors = outcome.error_count();
                 if errors > 0 {
-                    failures.push(FileErrors { file: file.clone(), errors, rendered });
+                    // Bit i: targets[i]; the target built is bit 0.
+                    let failing = outcome.failing();
+                    failures.push(FileErrors {
+                        file: file.clone(),
+                        errors,
+                        targets: outcome.target_names(failing).iter().map(|t| t.to_string()).collect(),
+                        built_target_ok: failing & 1 == 0,
+                        all_failing: failing == all,
+                        rendered,
+                    });
                     continue;
                 }
             }
-            let Some(asm) = &outcome.asm else {
+            let Some(asm) = outcome.asm.take() else {
                 // Not expected: the driver generates code whenever there is no error.
                 return Err(Error::Config(format!("no code was generated for `{}`", file.display())));
             };

@@ -11,6 +11,7 @@ use crate::source::Span;
 use crate::target::Target;
 
 /// The boolean settings of one compilation: target-derived plus `-D`.
+#[derive(Clone)]
 pub struct Settings {
     target: Target,
     user: HashMap<String, bool>,
@@ -84,6 +85,24 @@ pub fn resolve(stmts: Vec<Stmt>, settings: &Settings, diags: &mut Diagnostics) -
     out
 }
 
+/// Which branch every `if` takes, in resolution order, and the unknown
+/// settings met on the way. Two targets with equal choices resolve a tree to
+/// the same statements with the same diagnostics, so they can share its
+/// expansion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choices {
+    arms: Vec<u32>,
+    unknown: Vec<(Rc<str>, Span)>,
+}
+
+/// The choices [`resolve`] would make, without building the resolved tree.
+pub fn choices(stmts: &[Stmt], settings: &Settings) -> Choices {
+    let mut r = Resolver { settings, unknown: Vec::new() };
+    let mut arms = Vec::new();
+    r.walk(stmts, &mut arms);
+    Choices { arms, unknown: r.unknown }
+}
+
 struct Resolver<'a> {
     settings: &'a Settings,
     /// Unknown settings with their first use, in order of first use.
@@ -126,6 +145,36 @@ impl Resolver<'_> {
                 out.push(Stmt::Call(c));
             }
             other => out.push(other),
+        }
+    }
+
+    /// Visits the statements in the order of `list`/`stmt`, recording the
+    /// arm each `if` takes (`u32::MAX`: none, or `else`).
+    fn walk(&mut self, stmts: &[Stmt], arms: &mut Vec<u32>) {
+        for s in stmts {
+            match s {
+                Stmt::If(i) => {
+                    let chosen = i.arms.iter().position(|(pred, _)| self.eval(pred));
+                    arms.push(chosen.map_or(u32::MAX, |k| k as u32));
+                    match chosen {
+                        Some(k) => self.walk(&i.arms[k].1, arms),
+                        None => {
+                            if let Some(b) = &i.else_body {
+                                self.walk(b, arms);
+                            }
+                        }
+                    }
+                }
+                Stmt::Macro(def) => self.walk(&def.body, arms),
+                Stmt::Call(c) => {
+                    for a in &c.args {
+                        if let Arg::Macro(m) = a {
+                            self.walk(&m.body, arms);
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

@@ -253,6 +253,23 @@ impl Target {
     pub fn supported() -> &'static [SupportedTarget] {
         SUPPORTED
     }
+
+    /// One target of each row of [`Target::supported`], in table order.
+    pub fn all_supported() -> Vec<Target> {
+        SUPPORTED.iter().filter_map(|st| Target::from_triple(st.triple).ok()).collect()
+    }
+
+    /// Whether two targets differ only in the spelling of their triple
+    /// (e.g. `x86_64-unknown-linux-musl` and `x86_64-unknown-linux-gnu`):
+    /// offasm treats them identically.
+    pub fn same_as(&self, other: &Target) -> bool {
+        (self.arch, self.os, self.obj) == (other.arch, other.os, other.obj)
+    }
+
+    /// The description of the supported target this is (`x86-64 System V, ELF`).
+    pub fn description(&self) -> Option<&'static str> {
+        SUPPORTED.iter().find(|st| Target::from_triple(st.triple).is_ok_and(|t| t.same_as(self))).map(|st| st.description)
+    }
 }
 
 impl FromStr for Target {

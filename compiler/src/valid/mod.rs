@@ -74,7 +74,59 @@ pub struct Program {
 }
 
 pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> Program {
-    let mut v = Validator { target, layout, diags, prev_sets_flags: false, vias: Vec::new(), spans: Vec::new() };
+    validate_recording(x, target, layout, diags).0
+}
+
+/// What a validation asked about its target. Validation depends on the
+/// target only through these questions (and the layout table), so another
+/// target that answers every one of them the same way gets the same program
+/// and the same diagnostics ([`Asked::same_on`]).
+#[derive(Clone, Debug, Default)]
+pub struct Asked {
+    /// Availability classes of the instructions met (bit per `isa::Avail`).
+    avail: u8,
+    /// Registers whose availability was checked.
+    regs: u128,
+    /// Registers compared with `rax`.
+    rax: u128,
+    /// Pairs of registers compared for being the same physical register.
+    pairs: HashSet<(Reg, Reg)>,
+    /// A diagnostic names the target or lists its registers.
+    target_text: bool,
+}
+
+// Register sets are bit masks.
+const _: () = assert!(crate::target::REGISTER_NAMES.len() <= 128);
+
+const AVAILS: [isa::Avail; 5] = [isa::Avail::All, isa::Avail::X86, isa::Avail::Arm64, isa::Avail::Apple, isa::Avail::Reserved];
+
+impl Asked {
+    /// Whether validating for `b` gives what validating for `a` gave.
+    pub fn same_on(&self, a: &Target, b: &Target) -> bool {
+        if a.arch != b.arch || self.target_text {
+            return false;
+        }
+        let (ma, mb) = (a.regmap(), b.regmap());
+        let phys = |m: crate::target::RegMap, r: Reg| m.phys(r).map(|p| p.name);
+        let regs = |bits: u128| Reg::all().filter(move |r| bits & (1u128 << r.0) != 0);
+        AVAILS.iter().enumerate().all(|(i, av)| self.avail & (1 << i) == 0 || av.on(a.arch, a.is_apple()) == av.on(b.arch, b.is_apple()))
+            && regs(self.regs).all(|r| phys(ma, r).is_some() == phys(mb, r).is_some())
+            && regs(self.rax).all(|r| (phys(ma, r) == Some("rax")) == (phys(mb, r) == Some("rax")))
+            && self.pairs.iter().all(|&(p, q)| (phys(ma, p) == phys(ma, q)) == (phys(mb, p) == phys(mb, q)))
+    }
+}
+
+/// [`validate`], also returning what it asked about the target.
+pub fn validate_recording(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> (Program, Asked) {
+    let mut v = Validator {
+        target,
+        layout,
+        diags,
+        prev_sets_flags: false,
+        vias: Vec::new(),
+        spans: Vec::new(),
+        asked: Asked::default(),
+    };
     let mut prog = Program::default();
     let mut first_def: HashMap<Name, Span> = HashMap::default();
     for item in &x.items {
@@ -127,7 +179,7 @@ pub fn validate(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diag
             }
         }
     }
-    prog
+    (prog, v.asked)
 }
 
 struct Validator<'a> {
@@ -140,6 +192,7 @@ struct Validator<'a> {
     vias: Vec<Option<Rc<Via>>>,
     /// Operand spans of the current instruction (a reused buffer).
     spans: Vec<Span>,
+    asked: Asked,
 }
 
 fn kind_name(k: Kinds) -> String {
@@ -219,7 +272,9 @@ impl Validator<'_> {
         let def = isa::isa().get(id);
         let mnemonic: &str = &def.name;
         let sets_flags = std::mem::replace(&mut self.prev_sets_flags, def.effects.contains(Effects::SETS_FLAGS));
+        self.asked.avail |= 1 << AVAILS.iter().position(|a| *a == def.avail).unwrap_or(0);
         if !def.avail.on(self.target.arch, self.target.is_apple()) {
+            self.asked.target_text = true;
             let where_ = match def.avail {
                 isa::Avail::X86 => "it exists only on x86-64 targets",
                 isa::Avail::Arm64 => "it exists only on ARM64 targets",
@@ -413,7 +468,11 @@ impl Validator<'_> {
             }
             Rule::Distinct(a, b) => {
                 let (Some(x), Some(y)) = (vals.get(*a), vals.get(*b)) else { return true };
-                let same_phys = |p: Reg, q: Reg| map.phys(p).map(|x| x.name) == map.phys(q).map(|x| x.name);
+                let pairs = &mut self.asked.pairs;
+                let mut same_phys = |p: Reg, q: Reg| {
+                    pairs.insert((p, q));
+                    map.phys(p).map(|x| x.name) == map.phys(q).map(|x| x.name)
+                };
                 let clash = match (x, y) {
                     (Value::Reg(p), Value::Reg(q)) => same_phys(*p, *q),
                     (Value::Reg(p), Value::Addr(ad)) | (Value::Addr(ad), Value::Reg(p)) => {
@@ -428,6 +487,8 @@ impl Validator<'_> {
             }
             Rule::NotR0R1(i) => {
                 let Some(p) = reg(*i) else { return true };
+                self.asked.pairs.insert((p, Reg::R0));
+                self.asked.pairs.insert((p, Reg::R1));
                 let ph = map.phys(p).map(|x| x.name);
                 if ph != map.phys(Reg::R0).map(|x| x.name) && ph != map.phys(Reg::R1).map(|x| x.name) {
                     return true;
@@ -439,6 +500,7 @@ impl Validator<'_> {
                     return true;
                 }
                 let Some(p) = reg(*i) else { return true };
+                self.asked.rax |= 1u128 << p.0;
                 if map.phys(p).map(|x| x.name) == Some("rax") {
                     return true;
                 }
@@ -636,9 +698,11 @@ impl Validator<'_> {
 
     fn check_reg(&mut self, r: Reg, e: &Expr, chain: &Option<Rc<Frame>>) -> bool {
         let map = self.target.regmap();
+        self.asked.regs |= 1u128 << r.0;
         if map.phys(r).is_some() {
             return true;
         }
+        self.asked.target_text = true;
         let class = r.class();
         let mut d = Diagnostic::error("register-unavailable", e.span, format!("register `{}` is not available on {}", r.name(), self.target.triple))
             .with_label("no physical register on this target")

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use offasm::driver::{self, Input, Options, Outcome};
 use offasm::target::Target;
@@ -32,4 +32,40 @@ pub fn codes(out: &Outcome) -> Vec<&'static str> {
 /// Whitespace-insensitive comparison of instruction listings.
 pub fn lines(s: &str) -> Vec<String> {
     s.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect()
+}
+
+/// Options for a case file of `tests/diagnostics`: its target (first lines
+/// `# target: TRIPLE`, default x86-64 Linux) and arguments (`# args: -D NAME
+/// --undefined-settings-false --max-expansion-depth=N --layout=FILE`).
+/// Relative paths are relative to the crate directory.
+pub fn options_for(src: &str) -> Options {
+    let mut target = "x86_64-unknown-linux-gnu".to_string();
+    let mut defines = Vec::new();
+    let mut flags = Vec::new();
+    for line in src.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(t) = line.strip_prefix("# target:") {
+            target = t.trim().to_string();
+        }
+        if let Some(a) = line.strip_prefix("# args:") {
+            let mut it = a.split_whitespace();
+            while let Some(w) = it.next() {
+                match w {
+                    "-D" => defines.push(it.next().expect("-D value").to_string()),
+                    other => flags.push(other.to_string()),
+                }
+            }
+        }
+    }
+    let mut o = Options::new(Target::from_triple(&target).unwrap());
+    o.defines = defines;
+    o.include_dirs = vec![PathBuf::from("tests/diagnostics/include")];
+    for f in flags {
+        match f.as_str() {
+            "--undefined-settings-false" => o.undefined_settings_false = true,
+            f if f.starts_with("--max-expansion-depth=") => o.max_depth = f[22..].parse().unwrap(),
+            f if f.starts_with("--layout=") => o.layouts.push(PathBuf::from(&f[9..])),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    o
 }

@@ -1,10 +1,15 @@
-//! Runs the pipeline: load → settings → expand → (layout, fold, validate).
-//! Used by the CLI, tests, benchmarks and (later) build scripts.
+//! Runs the pipeline: load → settings → expand → (layout, fold, validate)
+//! → cross-target checks → emission. Used by the CLI, tests, benchmarks and
+//! build scripts. [`all`] runs it for several targets at once.
+
+pub mod all;
+
+pub use all::{check_targets, MultiOutcome, TargetOutcome};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Levels};
 use crate::expand::{self, settings::Settings, Expanded, ItemKind};
 use crate::front::ast::{Addr, Expr, ExprKind, OperandKind, Stmt};
 use crate::front::Loader;
@@ -24,6 +29,13 @@ pub struct Options {
     pub undefined_settings_false: bool,
     /// Emit `.file`/`.loc` line information (`-g`).
     pub debug_info: bool,
+    /// Run the cross-target checks (`crate::check`) after validation.
+    pub hazard_checks: bool,
+    /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
+    pub levels: Levels,
+    /// Threads for a run over several targets ([`check_targets`]); 0: one
+    /// per core (at most one per target).
+    pub jobs: usize,
 }
 
 impl Options {
@@ -36,6 +48,9 @@ impl Options {
             max_depth: expand::DEFAULT_MAX_DEPTH,
             undefined_settings_false: false,
             debug_info: false,
+            hazard_checks: true,
+            levels: Levels::new(),
+            jobs: 0,
         }
     }
 }
@@ -74,11 +89,46 @@ pub enum Input<'a> {
 
 /// Phases 1–4. `Err` is a command-line problem (bad `-D`), not a diagnostic.
 pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let mut settings = Settings::new(opts.target.clone());
+    let mut out = expand_phases(input, opts)?;
+    opts.levels.apply(&mut out.diags);
+    Ok(out)
+}
+
+/// Phases 1–7 and the cross-target checks: the validated program.
+pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = check_phases(input, opts)?;
+    opts.levels.apply(&mut out.diags);
+    Ok(out)
+}
+
+/// Phases 1–8: assembly text for the target, if there were no errors.
+pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = check(input, opts)?;
+    emit(&mut out, opts);
+    Ok(out)
+}
+
+/// Phase 8 for a checked outcome without errors (levels applied).
+fn emit(out: &mut Outcome, opts: &Options) {
+    if out.ok() {
+        if let Some(p) = &out.program {
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
+            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
+        }
+    }
+}
+
+fn settings(opts: &Options, target: &Target) -> Result<Settings, String> {
+    let mut settings = Settings::new(target.clone());
     settings.undefined_false = opts.undefined_settings_false;
     for d in &opts.defines {
         settings.define(d)?;
     }
+    Ok(settings)
+}
+
+fn expand_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let settings = settings(opts, &opts.target)?;
     let mut out = Outcome::default();
     let mut loader = Loader::new(&mut out.map, &opts.include_dirs, &mut out.diags);
     let tree: Option<Vec<Stmt>> = match input {
@@ -99,9 +149,8 @@ pub fn expand(input: Input, opts: &Options) -> Result<Outcome, String> {
     Ok(out)
 }
 
-/// Phases 1–7: the validated program.
-pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let mut out = expand(input, opts)?;
+fn check_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
+    let mut out = expand_phases(input, opts)?;
     let errors_before = out.diags.error_count();
     let layout = load_layouts(opts, &mut out);
     if out.diags.error_count() > errors_before {
@@ -110,25 +159,18 @@ pub fn check(input: Input, opts: &Options) -> Result<Outcome, String> {
     }
     if let Some(x) = &out.expanded {
         let program = valid::validate(x, &opts.target, &layout, &mut out.diags);
-        // The checks assume a valid program.
-        if !out.diags.has_errors() {
-            crate::check::check(&program, &opts.target, &out.map, &mut out.diags);
-        }
+        hazard_checks(&program, &opts.target, opts, &out.map, &mut out.diags);
         out.program = Some(program);
     }
     Ok(out)
 }
 
-/// Phases 1–8: assembly text for the target, if there were no errors.
-pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
-    let mut out = check(input, opts)?;
-    if out.ok() {
-        if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
-            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
-        }
+/// The cross-target checks, on a program without errors, unless they are
+/// turned off or every code they report is allowed.
+fn hazard_checks(program: &Program, target: &Target, opts: &Options, map: &SourceMap, diags: &mut Diagnostics) {
+    if opts.hazard_checks && !diags.has_errors() && !opts.levels.allows_all(crate::check::HAZARD_CODES) {
+        crate::check::check(program, target, map, diags);
     }
-    Ok(out)
 }
 
 fn load_layouts(opts: &Options, out: &mut Outcome) -> Layout {

@@ -1,0 +1,647 @@
+//! One program checked for several targets in one run (`offasm check
+//! --all-targets`, the build API).
+//!
+//! The work is shared as far as the targets allow:
+//! - the sources (and layout tables) are read and parsed once;
+//! - targets whose settings choose the same branches of every `if`
+//!   ([`crate::expand::settings::choices`]) share one settings resolution and expansion;
+//! - within such a group, a target that answers every question validation
+//!   asked about the first one the same way ([`valid::Asked`]) and uses the
+//!   same layout tables shares its validation;
+//! - groups run on worker threads (long-lived pool threads) when there are
+//!   several cores. The syntax tree is not `Send` (`Rc`), so every worker
+//!   reads and parses the sources itself, at the same time as the main
+//!   thread; its diagnostics come back as [`PortableDiagnostic`]s and are
+//!   used only if it read the same text.
+//!
+//! Every target gets its full list of diagnostics; [`MultiOutcome::render`]
+//! prints a diagnostic reported identically on several targets once, under a
+//! header naming those targets.
+
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use rustc_hash::FxHasher;
+
+use super::{hazard_checks, settings, Input, Options};
+use crate::diag::{Diagnostic, Diagnostics, PortableDiagnostic, Severity};
+use crate::expand::settings::{choices, resolve, Settings};
+use crate::expand::{self, Expanded};
+use crate::front::ast::Stmt;
+use crate::front::Loader;
+use crate::layout::{declared_target, Layout};
+use crate::source::{FileId, SourceMap, Span};
+use crate::target::Target;
+use crate::valid::{self, Asked, Program};
+
+/// One target's result.
+pub struct TargetOutcome {
+    pub target: Target,
+    /// All of this target's diagnostics (those of reading and parsing too), levels applied.
+    pub diags: Diagnostics,
+}
+
+impl TargetOutcome {
+    pub fn ok(&self) -> bool {
+        !self.diags.has_errors()
+    }
+}
+
+/// What [`check_targets`] produced.
+#[derive(Default)]
+pub struct MultiOutcome {
+    /// The sources and layout tables (shared by every target's diagnostics).
+    pub map: SourceMap,
+    pub files_read: Vec<PathBuf>,
+    /// One per target, in the order given.
+    pub targets: Vec<TargetOutcome>,
+    /// With `compile_first`: the first target's expansion, validated program
+    /// and (when it had no error) assembly.
+    pub expanded: Option<Expanded>,
+    pub program: Option<Program>,
+    pub asm: Option<String>,
+    /// The other expansions and programs: freed with the outcome, like a
+    /// single-target [`super::Outcome`]'s, not while checking.
+    retained: Vec<Box<dyn std::any::Any>>,
+    /// The run's tasks on pool threads: whether each has started, and its
+    /// end (awaited on drop, so that no work of the run outlives the outcome).
+    workers: Vec<(Arc<AtomicBool>, mpsc::Receiver<()>)>,
+    /// Set when the run needs no more work from the pool.
+    finished: Arc<AtomicBool>,
+}
+
+impl Drop for MultiOutcome {
+    fn drop(&mut self) {
+        self.finished.store(true, Ordering::SeqCst);
+        for (started, done) in self.workers.drain(..) {
+            // A task that has not started will see `finished` and do nothing.
+            if started.load(Ordering::SeqCst) {
+                let _ = done.recv();
+            }
+        }
+    }
+}
+
+/// Checks the program for every target of `targets` (`opts.target` is not
+/// used). With `compile_first`, the first target is also compiled as
+/// [`super::compile`] would, and its layout tables must name it (or no
+/// target); for the other targets a table that names another target is used
+/// when no table names theirs (the tables of the first target named stand in).
+/// `Err` is a command-line problem (a bad `-D`), as for [`super::check`].
+pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_first: bool) -> Result<MultiOutcome, String> {
+    if targets.len() > 64 {
+        return Err("at most 64 targets can be checked in one run".into());
+    }
+    let settings = targets.iter().map(|t| settings(opts, t)).collect::<Result<Vec<_>, _>>()?;
+    let src = match input {
+        Input::File(p) => Source::File(p.to_path_buf()),
+        Input::Text { path, text } => Source::Text { path: path.to_path_buf(), text },
+    };
+    let cores = match opts.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let executors = cores.min(targets.len()).max(1);
+    // Workers (tasks on long-lived pool threads, whose memory stays warm
+    // from one run to the next) start at once: they parse while the main
+    // thread does. Groups are claimed in order, the first one by the main
+    // thread: whoever is free takes the next, so a worker that gets no core
+    // (or a pool thread busy with another run) does not hold the main thread
+    // up. A worker sends its results as soon as it has them and frees its
+    // trees after that.
+    let (tx, rx) = mpsc::channel::<WorkerResult>();
+    let claims = Arc::new(AtomicUsize::new(1));
+    let finished = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    if executors > 1 {
+        let shared = Arc::new((src.clone(), opts.clone(), targets.to_vec(), settings.clone()));
+        for _ in 1..executors {
+            let (shared, tx, claims, finished) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims), Arc::clone(&finished));
+            let started = Arc::new(AtomicBool::new(false));
+            let (done_tx, done_rx) = mpsc::channel::<()>();
+            let task_started = Arc::clone(&started);
+            let task: Task = Box::new(move || {
+                task_started.store(true, Ordering::SeqCst);
+                if !finished.load(Ordering::SeqCst) {
+                    let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
+                    let job = Job { opts, targets, settings, compile_first };
+                    worker(src, &job, &claims, &tx);
+                }
+                drop((shared, tx));
+                let _ = done_tx.send(());
+            });
+            // Without a pool thread, the main thread claims every group.
+            if pool_run(task, executors - 1) {
+                workers.push((started, done_rx));
+            }
+        }
+    }
+    drop(tx);
+    let job = Job { opts, targets, settings: &settings, compile_first };
+    let front = front(&src, opts);
+    let mut out = MultiOutcome::default();
+    out.files_read = front.files_read.clone();
+    out.workers = workers;
+    out.finished = Arc::clone(&finished);
+    let mut per_target: Vec<Option<Diagnostics>> = (0..targets.len()).map(|_| None).collect();
+    let groups = match &front.tree {
+        Some(tree) => groups(tree, &settings),
+        None => {
+            // Nothing to expand: the diagnostics of reading and parsing, for every target.
+            for d in per_target.iter_mut() {
+                let mut list = Diagnostics { list: front.diags.list.clone() };
+                opts.levels.apply(&mut list);
+                *d = Some(list);
+            }
+            Vec::new()
+        }
+    };
+    if let Some(g) = groups.first() {
+        run_group(&job, &front, g, compile_first, &mut per_target, &mut out);
+    }
+    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
+        run_group(&job, &front, g, false, &mut per_target, &mut out);
+    }
+    if per_target.iter().any(Option::is_none) {
+        let fingerprint = fingerprint(&front.map);
+        // Until the workers' groups are in (an error: every worker has gone).
+        while per_target.iter().any(Option::is_none) {
+            let Ok(w) = rx.recv() else { break };
+            if w.fingerprint != fingerprint {
+                // It read different text (a file changed meanwhile): its groups are redone here.
+                continue;
+            }
+            for (t, list) in w.results {
+                per_target[t].get_or_insert_with(|| Diagnostics { list: list.into_iter().map(PortableDiagnostic::into_diagnostic).collect() });
+            }
+        }
+        for g in &groups {
+            if g.iter().any(|&t| per_target[t].is_none()) {
+                run_group(&job, &front, g, false, &mut per_target, &mut out);
+            }
+        }
+    }
+    // Tasks that have not started yet need not.
+    finished.store(true, Ordering::SeqCst);
+    out.targets = targets.iter().zip(per_target).map(|(t, d)| TargetOutcome { target: t.clone(), diags: d.unwrap_or_default() }).collect();
+    if compile_first && out.targets.first().is_some_and(TargetOutcome::ok) {
+        if let Some(p) = &out.program {
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
+            out.asm = Some(crate::back::emit(p, &targets[0], &front.map, &eo));
+        }
+    }
+    out.map = front.map;
+    out.retained.push(Box::new(front.tree));
+    Ok(out)
+}
+
+type Task = Box<dyn FnOnce() + Send>;
+
+/// Long-lived worker threads shared by every run of the process: their
+/// memory (allocator arenas) stays warm from one run to the next, where a
+/// new thread per run would fault in every page again.
+struct Pool {
+    tasks: mpsc::Sender<Task>,
+    queue: Arc<Mutex<mpsc::Receiver<Task>>>,
+    threads: usize,
+}
+
+static POOL: Mutex<Option<Pool>> = Mutex::new(None);
+
+/// Queues `task` for the pool, grown to `threads` threads if need be.
+/// `false`: no thread could be started.
+fn pool_run(task: Task, threads: usize) -> bool {
+    let Ok(mut guard) = POOL.lock() else { return false };
+    let pool = guard.get_or_insert_with(|| {
+        let (tasks, queue) = mpsc::channel::<Task>();
+        Pool { tasks, queue: Arc::new(Mutex::new(queue)), threads: 0 }
+    });
+    while pool.threads < threads {
+        let queue = Arc::clone(&pool.queue);
+        let spawned = std::thread::Builder::new().name(format!("offasm-check-{}", pool.threads + 1)).spawn(move || loop {
+            let task = match queue.lock() {
+                Ok(q) => q.recv(),
+                Err(_) => return,
+            };
+            match task {
+                // A panic ends the task, not the thread (the task's channels
+                // close, which its run notices).
+                Ok(t) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(t))),
+                Err(_) => return,
+            }
+        });
+        if spawned.is_err() {
+            break;
+        }
+        pool.threads += 1;
+    }
+    pool.threads > 0 && pool.tasks.send(task).is_ok()
+}
+
+/// The root source, owned so that workers can read it too.
+#[derive(Clone)]
+enum Source {
+    File(PathBuf),
+    Text { path: PathBuf, text: String },
+}
+
+struct Job<'a> {
+    opts: &'a Options,
+    targets: &'a [Target],
+    settings: &'a [Settings],
+    compile_first: bool,
+}
+
+/// The sources, parsed once for every target.
+struct Front {
+    map: SourceMap,
+    diags: Diagnostics,
+    files_read: Vec<PathBuf>,
+    /// `None`: nothing to expand (unreadable root, or errors while reading and parsing).
+    tree: Option<Vec<Stmt>>,
+    layouts: Vec<LayoutFile>,
+}
+
+struct LayoutFile {
+    path: PathBuf,
+    file: FileId,
+    /// Why it cannot be read.
+    unreadable: Option<String>,
+    /// The target it names, if any.
+    declared: Option<Target>,
+}
+
+fn front(src: &Source, opts: &Options) -> Front {
+    let mut map = SourceMap::new();
+    let mut diags = Diagnostics::default();
+    let mut loader = Loader::new(&mut map, &opts.include_dirs, &mut diags);
+    let tree = match src {
+        Source::File(p) => loader.load_root(p),
+        Source::Text { path, text } => Some(loader.load_text(path, &path.display().to_string(), text.clone())),
+    };
+    let mut files_read = std::mem::take(&mut loader.files_read);
+    // A file that does not parse is not expanded: its tree is incomplete.
+    let tree = tree.filter(|_| !diags.has_errors());
+    // Layout tables are read once and registered in the source map, so that
+    // their diagnostics point at one file whatever the target.
+    let mut layouts = Vec::new();
+    for path in &opts.layouts {
+        let (text, unreadable) = match std::fs::read_to_string(path) {
+            Ok(t) => (t, None),
+            Err(e) => (String::new(), Some(format!("cannot read layout `{}`: {e}", path.display()))),
+        };
+        let declared = declared_target(&text).and_then(|t| Target::from_triple(&t).ok());
+        let file = map.add(path, path.display().to_string(), text);
+        layouts.push(LayoutFile { path: path.clone(), file, unreadable, declared });
+        files_read.push(path.clone());
+    }
+    Front { map, diags, files_read, tree, layouts }
+}
+
+/// Targets whose settings choose the same branches, in order of their first
+/// target (the first group holds the first target).
+fn groups(tree: &[Stmt], settings: &[Settings]) -> Vec<Vec<usize>> {
+    let mut keys: Vec<crate::expand::settings::Choices> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, s) in settings.iter().enumerate() {
+        let c = choices(tree, s);
+        match keys.iter().position(|k| *k == c) {
+            Some(g) => groups[g].push(i),
+            None => {
+                keys.push(c);
+                groups.push(vec![i]);
+            }
+        }
+    }
+    groups
+}
+
+/// The layout tables a target uses, each with the triple its `target` field
+/// is checked against (`None`: the table names no target).
+fn layout_selection(front: &Front, target: &Target, strict: bool) -> Vec<(usize, Option<String>)> {
+    if strict {
+        return (0..front.layouts.len()).map(|i| (i, Some(target.triple.clone()))).collect();
+    }
+    let named_here = front.layouts.iter().any(|l| l.declared.as_ref().is_some_and(|d| d.same_as(target)));
+    let stand_in = if named_here { None } else { front.layouts.iter().find_map(|l| l.declared.clone()) };
+    let mut sel = Vec::new();
+    for (i, l) in front.layouts.iter().enumerate() {
+        match &l.declared {
+            None => sel.push((i, None)),
+            Some(d) if d.same_as(target) || stand_in.as_ref().is_some_and(|s| s.same_as(d)) => sel.push((i, Some(d.triple.clone()))),
+            Some(_) => {}
+        }
+    }
+    sel
+}
+
+fn load_layout(front: &Front, target: &Target, sel: &[(usize, Option<String>)], diags: &mut Diagnostics) -> Layout {
+    let mut layout = Layout::default();
+    for (i, triple) in sel {
+        let l = &front.layouts[*i];
+        let result = match &l.unreadable {
+            Some(msg) => Err(("io", msg.clone())),
+            None => {
+                let triple = triple.as_deref().unwrap_or(&target.triple);
+                layout.load_str(&front.map.file(l.file).text, &l.path.display().to_string(), triple)
+            }
+        };
+        if let Err((code, msg)) = result {
+            diags.push(Diagnostic::error(code, Span::new(l.file, 0, 0), msg).with_label("in this layout table"));
+        }
+    }
+    layout
+}
+
+/// A validation that later targets of the group may share.
+struct Validated {
+    target: usize,
+    layouts: Vec<(usize, Option<String>)>,
+    program: Program,
+    asked: Asked,
+    diags: Diagnostics,
+}
+
+/// Settings, expansion, layout, validation and the cross-target checks for
+/// one group of targets; fills `per_target` (levels applied).
+fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_target: &mut [Option<Diagnostics>], out: &mut MultiOutcome) {
+    let opts = job.opts;
+    let Some(tree) = &front.tree else { return };
+    let mut shared = Diagnostics { list: front.diags.list.clone() };
+    let resolved = resolve(tree.clone(), &job.settings[group[0]], &mut shared);
+    let x = (!shared.has_errors()).then(|| expand::expand(&resolved, opts.max_depth, &mut shared));
+    drop(resolved);
+    let mut validated: Vec<Validated> = Vec::new();
+    for &ti in group {
+        let t = &job.targets[ti];
+        let mut diags = Diagnostics { list: shared.list.clone() };
+        if let Some(x) = &x {
+            let sel = layout_selection(front, t, ti == 0 && job.compile_first);
+            let errors_before = diags.error_count();
+            let layout = load_layout(front, t, &sel, &mut diags);
+            // With a broken table every key would be reported missing: stop there.
+            if diags.error_count() == errors_before {
+                let reuse = validated.iter().position(|v| v.layouts == sel && v.asked.same_on(&job.targets[v.target], t));
+                let v = match reuse {
+                    Some(i) => &validated[i],
+                    None => {
+                        let mut vd = Diagnostics::default();
+                        let (program, asked) = valid::validate_recording(x, t, &layout, &mut vd);
+                        validated.push(Validated { target: ti, layouts: sel, program, asked, diags: vd });
+                        &validated[validated.len() - 1]
+                    }
+                };
+                diags.extend(v.diags.list.iter().cloned());
+                hazard_checks(&v.program, t, opts, &front.map, &mut diags);
+            }
+        }
+        opts.levels.apply(&mut diags);
+        if job.targets.len() > 1 {
+            neutral_messages(&mut diags, t);
+        }
+        per_target[ti] = Some(diags);
+    }
+    if keep_first {
+        if let Some(i) = validated.iter().position(|v| v.target == 0) {
+            out.program = Some(validated.swap_remove(i).program);
+        }
+        out.expanded = x;
+    } else {
+        out.retained.push(Box::new(x));
+    }
+    out.retained.push(Box::new(validated));
+}
+
+/// Messages that name the target (`… is not available on x86_64-…`) say
+/// "this target" instead: the header above them names the targets, and the
+/// same problem on several targets is then printed once.
+fn neutral_messages(diags: &mut Diagnostics, target: &Target) {
+    let named = format!("on {}", target.triple);
+    for d in &mut diags.list {
+        if d.message.contains(&named) {
+            d.message = d.message.replace(&named, "on this target");
+        }
+    }
+}
+
+/// What a worker thread sends back.
+struct WorkerResult {
+    fingerprint: u64,
+    results: Vec<(usize, Vec<PortableDiagnostic>)>,
+}
+
+/// A worker: parses the sources itself, runs the groups it claims and sends
+/// their diagnostics (before freeing anything).
+fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<WorkerResult>) {
+    let front = front(src, job.opts);
+    let mut result = WorkerResult { fingerprint: fingerprint(&front.map), results: Vec::new() };
+    let Some(tree) = &front.tree else {
+        let _ = tx.send(result);
+        return;
+    };
+    let groups = groups(tree, job.settings);
+    let mut per_target: Vec<Option<Diagnostics>> = (0..job.targets.len()).map(|_| None).collect();
+    // Freed after the result is sent.
+    let mut unused = MultiOutcome::default();
+    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
+        run_group(job, &front, g, false, &mut per_target, &mut unused);
+    }
+    for (t, d) in per_target.into_iter().enumerate() {
+        if let Some(d) = d {
+            result.results.push((t, d.list.iter().map(Diagnostic::to_portable).collect()));
+        }
+    }
+    // The main thread may be waiting; the trees are freed after this.
+    let _ = tx.send(result);
+}
+
+/// Identifies the text a run read (names and contents of every file).
+fn fingerprint(map: &SourceMap) -> u64 {
+    let mut h = FxHasher::default();
+    for (_, f) in map.files() {
+        h.write(f.name.as_bytes());
+        h.write_u8(0);
+        h.write(f.text.as_bytes());
+        h.write_usize(f.text.len());
+    }
+    h.finish()
+}
+
+// ---------------------------------------------------------------------------
+// Reporting
+
+#[derive(PartialEq, Eq, Hash)]
+struct DedupKey<'a> {
+    severity: Severity,
+    code: &'a str,
+    span: Span,
+    message: &'a str,
+    label: Option<&'a str>,
+    secondary: &'a [(Span, String)],
+    notes: &'a [String],
+    chain: Vec<(&'a str, Span)>,
+}
+
+impl<'a> DedupKey<'a> {
+    fn of(d: &'a Diagnostic) -> DedupKey<'a> {
+        let mut chain = Vec::new();
+        let mut f = d.chain.as_deref();
+        while let Some(fr) = f {
+            chain.push((&*fr.name, fr.call));
+            f = fr.parent.as_deref();
+        }
+        DedupKey {
+            severity: d.severity,
+            code: d.code,
+            span: d.span,
+            message: &d.message,
+            label: d.label.as_deref(),
+            secondary: &d.secondary,
+            notes: &d.notes,
+            chain,
+        }
+    }
+}
+
+/// How [`MultiOutcome::render`] prints diagnostics.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Source excerpts (ariadne); `true`: with color.
+    Human(bool),
+    /// One `file:line:col: error[code]: message` line per diagnostic, notes indented.
+    Short,
+}
+
+impl MultiOutcome {
+    /// No target has an error.
+    pub fn ok(&self) -> bool {
+        self.targets.iter().all(TargetOutcome::ok)
+    }
+
+    /// Every distinct diagnostic with the set of targets that reported it
+    /// (bit `i`: `targets[i]`), in the order first seen. Two diagnostics are
+    /// the same when everything printed about them is: severity, code, span,
+    /// message, labels, notes and expansion chain.
+    pub fn distinct(&self) -> Vec<(&Diagnostic, u64)> {
+        let mut index: HashMap<DedupKey, usize> = HashMap::new();
+        let mut out: Vec<(&Diagnostic, u64)> = Vec::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            for d in &t.diags.list {
+                match index.entry(DedupKey::of(d)) {
+                    std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].1 |= 1 << i,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(out.len());
+                        out.push((d, 1 << i));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The distinct diagnostics grouped by the targets that reported them:
+    /// those of every target first, then by first target (larger sets first).
+    pub fn grouped(&self) -> Vec<(u64, Vec<&Diagnostic>)> {
+        let mut groups: Vec<(u64, Vec<&Diagnostic>)> = Vec::new();
+        for (d, mask) in self.distinct() {
+            match groups.iter_mut().find(|(m, _)| *m == mask) {
+                Some((_, list)) => list.push(d),
+                None => groups.push((mask, vec![d])),
+            }
+        }
+        let all = self.all_mask();
+        groups.sort_by_key(|(m, _)| (*m != all, m.trailing_zeros(), std::cmp::Reverse(m.count_ones()), *m));
+        groups
+    }
+
+    /// The set of every target of the run.
+    pub fn all_mask(&self) -> u64 {
+        if self.targets.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.targets.len()) - 1
+        }
+    }
+
+    /// The targets of a set, as a list of triples.
+    pub fn target_names(&self, mask: u64) -> Vec<&str> {
+        self.targets.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, t)| t.target.triple.as_str()).collect()
+    }
+
+    /// The header line of a group of diagnostics: `=== all 5 targets ===`,
+    /// `=== x86_64-pc-windows-msvc (x86-64 Windows x64, COFF) ===` or
+    /// `=== x86_64-unknown-linux-gnu, x86_64-apple-darwin ===`.
+    pub fn header(&self, mask: u64) -> String {
+        if mask == self.all_mask() {
+            return format!("=== all {} targets ===", self.targets.len());
+        }
+        let names = self.target_names(mask);
+        if let [one] = names[..] {
+            let i = mask.trailing_zeros() as usize;
+            if let Some(desc) = self.targets[i].target.description() {
+                return format!("=== {one} ({desc}) ===");
+            }
+        }
+        format!("=== {} ===", names.join(", "))
+    }
+
+    /// Distinct errors over all targets.
+    pub fn error_count(&self) -> usize {
+        self.distinct().iter().filter(|(d, _)| d.is_error()).count()
+    }
+
+    /// The set of targets with an error.
+    pub fn failing(&self) -> u64 {
+        self.targets.iter().enumerate().filter(|(_, t)| !t.ok()).fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    /// All diagnostics, grouped under target headers (no headers for a
+    /// single target); at most `limit` (0: all) diagnostics, then a note
+    /// with the number left out.
+    pub fn render(&self, style: Style, limit: usize) -> String {
+        let groups = self.grouped();
+        let total: usize = groups.iter().map(|(_, l)| l.len()).sum();
+        let mut left = if limit == 0 { total } else { limit.min(total) };
+        let mut s = String::new();
+        for (mask, list) in &groups {
+            if left == 0 {
+                break;
+            }
+            let shown: Vec<Diagnostic> = list.iter().take(left).map(|d| (*d).clone()).collect();
+            left -= shown.len();
+            if self.targets.len() > 1 {
+                s.push_str(&self.header(*mask));
+                s.push('\n');
+            }
+            match style {
+                Style::Human(color) => s.push_str(&crate::diag::render_all(&shown, &self.map, color)),
+                Style::Short => s.extend(shown.iter().map(|d| d.render_short(&self.map))),
+            }
+        }
+        let shown = if limit == 0 { total } else { limit.min(total) };
+        if shown < total {
+            s.push_str(&format!("note: {} more diagnostics not shown (--error-limit 0 shows all)\n", total - shown));
+        }
+        s
+    }
+
+    /// `error: N errors found on …`, or `None` without errors.
+    pub fn error_summary(&self) -> Option<String> {
+        let n = self.error_count();
+        if n == 0 {
+            return None;
+        }
+        let failing = self.failing();
+        let on = if self.targets.len() == 1 {
+            String::new()
+        } else if failing == self.all_mask() {
+            format!(" (on all {} targets)", self.targets.len())
+        } else {
+            format!(" (on {})", self.target_names(failing).join(", "))
+        };
+        Some(format!("error: {n} error{} found{on}", if n == 1 { "" } else { "s" }))
+    }
+}
