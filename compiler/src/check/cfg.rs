@@ -213,10 +213,11 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
         }
     }
     for (&k, d) in directives {
-        roots[block_of[k]] = Some(match d {
-            Directive::CFunction => Root::CAbi(k as Site),
-            Directive::NotCFunction => Root::Unknown,
-        });
+        match d {
+            Directive::CFunction => roots[block_of[k]] = Some(Root::CAbi(k as Site)),
+            Directive::NotCFunction => roots[block_of[k]] = Some(Root::Unknown),
+            Directive::ReturnsPair => {}
+        }
     }
     Cfg { blocks, roots }
 }

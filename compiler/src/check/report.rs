@@ -234,7 +234,7 @@ impl Reporter<'_> {
             d = d.with_note(format!("on {} `{}` is preserved by calls, so this code is only wrong on {}", saved_elsewhere.join(" and "), reg.name(), self.target.triple));
         }
         if reg == Reg::R1 {
-            d = d.with_note("`r1` holds a second result only when the C function returns a two-word value on System V or ARM64, and never on Windows x64 (wider results come back through memory): offasm cannot see the callee's type, so it treats `r1` as changed");
+            d = d.with_note("`r1` holds a call's second result only when the C function returns two words on System V or ARM64 (mark such a call `# offasm: returns-pair`); on Windows x64 two-word results come back through memory");
         }
         d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0` and `fr` hold a call's result")
             .with_chain(self.chain(read))

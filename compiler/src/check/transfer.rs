@@ -348,7 +348,8 @@ impl Machine<'_, '_> {
         }
         for &p in &f.caller_saved {
             let r = &mut st.regs[p as usize];
-            let result = f.results.iter().find(|&&x| f.phys(x) == Some(p));
+            let pair = f.map != crate::target::RegMap::Win64 && self.an.pair_calls.contains(&site) && f.phys(Reg::R1) == Some(p);
+            let result = if pair { Some(&Reg::R1) } else { f.results.iter().find(|&&x| f.phys(x) == Some(p)) };
             let d = match result {
                 Some(&name) => Def::new(DefKind::CallResult, name, site),
                 None => {
@@ -546,14 +547,18 @@ impl Machine<'_, '_> {
                 }
             }
         }
+        // `Other(site)` names the one value an instruction computes; one that
+        // writes several registers computes several values.
+        let implicit = usize::from(fx.contains(Effects::WRITES_R0)) + usize::from(fx.contains(Effects::WRITES_R1));
+        let several = |c: Content| if nw + implicit > 1 && c == Content::Other(site) { Content::Other(NO_SITE) } else { c };
         for &(r, c) in &writes[..nw] {
-            self.write(st, r, DefKind::Named, site, c);
+            self.write(st, r, DefKind::Named, site, several(c));
         }
         if fx.contains(Effects::WRITES_R0) {
-            self.write(st, Reg::R0, DefKind::Implicit, site, Content::Other(site));
+            self.write(st, Reg::R0, DefKind::Implicit, site, several(Content::Other(site)));
         }
         if fx.contains(Effects::WRITES_R1) {
-            self.write(st, Reg::R1, DefKind::Implicit, site, Content::Other(site));
+            self.write(st, Reg::R1, DefKind::Implicit, site, several(Content::Other(site)));
         }
     }
 

@@ -26,7 +26,7 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use rustc_hash::FxHasher;
 
-use super::{hazard_checks, settings, Input, Options};
+use super::{hazard_checks, settings_for, Input, Options};
 use crate::diag::{Diagnostic, Diagnostics, PortableDiagnostic, Severity};
 use crate::expand::settings::{choices, resolve, Settings};
 use crate::expand::{self, Expanded};
@@ -95,7 +95,26 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     if targets.len() > 64 {
         return Err("at most 64 targets can be checked in one run".into());
     }
-    let settings = targets.iter().map(|t| settings(opts, t)).collect::<Result<Vec<_>, _>>()?;
+    // The `-D` list is written for the compiled target (or, for
+    // `--all-targets`, for any of them): restated target-derived settings
+    // apply to the targets they agree with.
+    let settings = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| settings_for(opts, t, !(compile_first && i == 0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // A target-derived setting that no target of the run has is a mistake.
+    for d in &opts.defines {
+        let (name, value) = d.split_once('=').map_or((d.as_str(), "1"), |(n, v)| (n, v));
+        let value = matches!(value, "1" | "true");
+        if targets.iter().all(|t| t.derived_setting(name).is_some_and(|fixed| fixed != value)) && !targets.is_empty() {
+            return Err(format!(
+                "[setting-is-derived] -D {d}: `{name}` is fixed by every target of the run to {} ({}); a target-derived setting can only restate a target's value",
+                u8::from(!value),
+                !value
+            ));
+        }
+    }
     let src = match input {
         Input::File(p) => Source::File(p.to_path_buf()),
         Input::Text { path, text } => Source::Text { path: path.to_path_buf(), text },
@@ -420,9 +439,21 @@ fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_ta
 /// same problem on several targets is then printed once.
 fn neutral_messages(diags: &mut Diagnostics, target: &Target) {
     let named = format!("on {}", target.triple);
+    let neutral = |t: &mut String| {
+        if t.contains(&named) {
+            *t = t.replace(&named, "on this target");
+        }
+    };
     for d in &mut diags.list {
-        if d.message.contains(&named) {
-            d.message = d.message.replace(&named, "on this target");
+        neutral(&mut d.message);
+        if let Some(l) = &mut d.label {
+            neutral(l);
+        }
+        for (_, t) in &mut d.secondary {
+            neutral(t);
+        }
+        for n in &mut d.notes {
+            neutral(n);
         }
     }
 }

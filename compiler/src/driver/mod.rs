@@ -119,9 +119,23 @@ fn emit(out: &mut Outcome, opts: &Options) {
 }
 
 fn settings(opts: &Options, target: &Target) -> Result<Settings, String> {
+    settings_for(opts, target, false)
+}
+
+/// The settings of `target`; `other`: a target checked besides the one the
+/// `-D` list was written for, where a target-derived setting it contradicts
+/// (`-D OS_LINUX` while checking macOS) is left out instead of refused.
+fn settings_for(opts: &Options, target: &Target, other: bool) -> Result<Settings, String> {
     let mut settings = Settings::new(target.clone());
     settings.undefined_false = opts.undefined_settings_false;
     for d in &opts.defines {
+        if other {
+            let (name, value) = d.split_once('=').map_or((d.as_str(), "1"), |(n, v)| (n, v));
+            let value = matches!(value, "1" | "true");
+            if target.derived_setting(name).is_some_and(|fixed| fixed != value) {
+                continue;
+            }
+        }
         settings.define(d)?;
     }
     Ok(settings)

@@ -93,6 +93,8 @@ pub struct Asked {
     pairs: HashSet<(Reg, Reg)>,
     /// A diagnostic names the target or lists its registers.
     target_text: bool,
+    /// The number of integer argument registers (`moveargs`).
+    arg_count: bool,
 }
 
 // Register sets are bit masks.
@@ -113,6 +115,7 @@ impl Asked {
             && regs(self.regs).all(|r| phys(ma, r).is_some() == phys(mb, r).is_some())
             && regs(self.rax).all(|r| (phys(ma, r) == Some("rax")) == (phys(mb, r) == Some("rax")))
             && self.pairs.iter().all(|&(p, q)| (phys(ma, p) == phys(ma, q)) == (phys(mb, p) == phys(mb, q)))
+            && (!self.arg_count || ma.int_arg_count() == mb.int_arg_count())
     }
 }
 
@@ -527,10 +530,13 @@ impl Validator<'_> {
                 ("operand-count", span, format!("`{m}` needs an even number of registers on ARM64 (sp stays 16-byte aligned), got {}", vals.len()))
             }
             Rule::MaxArgRegs => {
+                self.asked.arg_count = true;
                 let max = map.int_arg_count();
                 if vals.len() <= max {
                     return true;
                 }
+                // The message names the target.
+                self.asked.target_text = true;
                 (
                     "operand-count",
                     span,

@@ -7,7 +7,7 @@
 #
 # expect sysv: none
 # expect win64: none
-# expect arm64: misaligned-call
+# expect arm64: misaligned-call, misaligned-stack, misaligned-stack
 
 # u64 vm_call_with_spill(u64 x, u64 y)
 global _vm_call_with_spill
