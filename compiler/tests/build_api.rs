@@ -172,8 +172,10 @@ end
 ")]);
     let out = tempfile::tempdir().unwrap();
     let f = src.path().join("f.asm");
+    // The sources reach `error` on the other targets on purpose: check only this one.
     let g = build(SYSV, out.path())
         .file(&f)
+        .check_all_targets(false)
         .define("X86_64", true)
         .define("JSVALUE64", true)
         .define("ARM64", false)
@@ -191,6 +193,7 @@ end
 ")]);
     let g = build("aarch64-unknown-linux-gnu", out.path())
         .file(src.path().join("g.asm"))
+        .check_all_targets(false)
         .define("X86_64", false)
         .define("JSVALUE64", true)
         .try_generate()

@@ -382,6 +382,30 @@ struct Validated {
     program: Program,
     asked: Asked,
     diags: Diagnostics,
+    /// The cross-target checks of this program for a register map: the
+    /// target they ran for and their diagnostics.
+    checked: Vec<(crate::target::RegMap, usize, Vec<crate::diag::Diagnostic>)>,
+}
+
+/// `d` as found for the target `from`, reported for `to`.
+fn retarget(d: &crate::diag::Diagnostic, from: &str, to: &str) -> crate::diag::Diagnostic {
+    let mut d = d.clone();
+    let fix = |t: &mut String| {
+        if t.contains(from) {
+            *t = t.replace(from, to);
+        }
+    };
+    fix(&mut d.message);
+    if let Some(l) = &mut d.label {
+        fix(l);
+    }
+    for (_, t) in &mut d.secondary {
+        fix(t);
+    }
+    for n in &mut d.notes {
+        fix(n);
+    }
+    d
 }
 
 /// Settings, expansion, layout, validation and the cross-target checks for
@@ -404,17 +428,32 @@ fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_ta
             // With a broken table every key would be reported missing: stop there.
             if diags.error_count() == errors_before {
                 let reuse = validated.iter().position(|v| v.layouts == sel && v.asked.same_on(&job.targets[v.target], t));
-                let v = match reuse {
-                    Some(i) => &validated[i],
+                let vi = match reuse {
+                    Some(i) => i,
                     None => {
                         let mut vd = Diagnostics::default();
                         let (program, asked) = valid::validate_recording(x, t, &layout, &mut vd);
-                        validated.push(Validated { target: ti, layouts: sel, program, asked, diags: vd });
-                        &validated[validated.len() - 1]
+                        validated.push(Validated { target: ti, layouts: sel, program, asked, diags: vd, checked: Vec::new() });
+                        validated.len() - 1
                     }
                 };
+                let v = &mut validated[vi];
                 diags.extend(v.diags.list.iter().cloned());
-                hazard_checks(&v.program, t, opts, &front.map, &mut diags);
+                // The checks depend on the program and the register map only:
+                // a target sharing both (Linux and macOS) gets the same
+                // findings, which name it instead.
+                let map = t.regmap();
+                match v.checked.iter().find(|(m, _, _)| *m == map) {
+                    Some((_, first, found)) if !diags.has_errors() => {
+                        let (from, to) = (&job.targets[*first].triple, &t.triple);
+                        diags.extend(found.iter().map(|d| retarget(d, from, to)));
+                    }
+                    _ => {
+                        let before = diags.list.len();
+                        hazard_checks(&v.program, t, opts, &front.map, &mut diags);
+                        v.checked.push((map, ti, diags.list[before..].to_vec()));
+                    }
+                }
             }
         }
         opts.levels.apply(&mut diags);
