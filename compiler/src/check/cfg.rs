@@ -213,11 +213,10 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
         }
     }
     for (&k, d) in directives {
-        match d {
-            Directive::CFunction => roots[block_of[k]] = Some(Root::CAbi(k as Site)),
-            Directive::NotCFunction => roots[block_of[k]] = Some(Root::Unknown),
-            Directive::ReturnsPair => {}
-        }
+        roots[block_of[k]] = Some(match d {
+            Directive::CFunction => Root::CAbi(k as Site),
+            Directive::NotCFunction => Root::Unknown,
+        });
     }
     Cfg { blocks, roots }
 }

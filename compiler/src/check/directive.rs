@@ -10,9 +10,7 @@
 //! ```
 //!
 //! A directive sits on the label's line or alone on the line right above
-//! it; written in a macro body it applies to every expansion. On a `call`'s
-//! line, `# offasm: returns-pair` says the C function returns two words
-//! (`r0`, `r1`).
+//! it; written in a macro body it applies to every expansion.
 
 use crate::diag::Diagnostic;
 use crate::source::{SourceMap, Span};
@@ -24,16 +22,12 @@ pub enum Directive {
     /// Not a C-ABI function, even if exported: code entered by a jump (an
     /// interpreter's handler); the checks start it from an unknown state.
     NotCFunction,
-    /// On a `call`: the C function returns a two-word value, so `r1` holds
-    /// its second word afterwards (System V, ARM64; Windows x64 has no such
-    /// return).
-    ReturnsPair,
 }
 
 const PREFIX: &str = "offasm:";
 
-/// The directive of the label defined (or the `call` written) at `span`, or
-/// a diagnostic for one that is misspelt.
+/// The directive of the label defined at `span`, or a diagnostic for one
+/// that is misspelt.
 pub fn of_label(map: &SourceMap, span: Span) -> Result<Option<Directive>, Diagnostic> {
     let file = map.file(span.file);
     let text = &file.text;
@@ -64,13 +58,12 @@ fn parse_comment(label: Span, line: &str, at: usize) -> Result<Option<Directive>
     match word {
         "c-function" => Ok(Some(Directive::CFunction)),
         "not-c-function" => Ok(Some(Directive::NotCFunction)),
-        "returns-pair" => Ok(Some(Directive::ReturnsPair)),
         _ => {
             let s = at + hash;
             let span = Span::new(label.file, s, at + line.trim_end().len());
             Err(Diagnostic::error("bad-directive", span, format!("unknown offasm directive `{word}`"))
                 .with_label("not a directive offasm knows")
-                .with_note("the directives are `# offasm: c-function` and `# offasm: not-c-function` on a label, `# offasm: returns-pair` on a `call` (docs/checks.md)"))
+                .with_note("label directives are `# offasm: c-function` and `# offasm: not-c-function` (docs/checks.md)"))
         }
     }
 }

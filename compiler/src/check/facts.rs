@@ -35,7 +35,8 @@ pub struct Facts {
     /// Physical registers a call may change (every named register that is
     /// not callee-saved), with lr on ARM64.
     pub caller_saved: Vec<Phys>,
-    /// The result registers of a C call: `r0` and `fr`.
+    /// The result registers of a C call: `r0`, `fr`, and `r1` where the ABI
+    /// returns a second word in it (not on Windows x64).
     pub results: Vec<Reg>,
     /// `aN` for every N available here, in order.
     pub args: Vec<Reg>,
@@ -74,10 +75,13 @@ impl Facts {
             }
         }
         let reg = |n: &str| crate::target::reg_by_name(n).expect("register name");
-        // `r1` is a second result only of C functions returning two words
-        // (System V, ARM64), which a call does not show: after a call it is
-        // unspecified like any other caller-saved register.
-        let results = vec![Reg::R0, reg("fr")];
+        // TARGETS.md §7 rule 2: after a call everything caller-saved is dead
+        // except the documented results, `r1` among them where the ABI
+        // returns a second word in it (System V rdx, ARM64 x1; not Windows).
+        let mut results = vec![Reg::R0, reg("fr")];
+        if map != RegMap::Win64 {
+            results.push(Reg::R1);
+        }
         let args = (0..8).map(|n| reg(&format!("a{n}"))).filter(|&r| phys[r.0 as usize].is_some()).collect();
         let n = REGISTER_NAMES.len();
         let mut distinct_somewhere = vec![vec![false; n]; n];
@@ -181,7 +185,7 @@ mod tests {
             assert!(!f.hazard(r("t1"), r("a1")) && !f.hazard(r("ft0"), r("fr")) && !f.hazard(r("t0"), r("r0")));
         }
         assert_eq!(win.results, vec![Reg::R0, r("fr")]);
-        assert_eq!(sysv.results, win.results, "r1 is not known to hold a result");
+        assert_eq!(sysv.results, vec![Reg::R0, r("fr"), Reg::R1]);
         assert_eq!(arm.args.len(), 8);
         assert_eq!(Facts::arg_index(r("wa3")), Some(3));
         assert_eq!(Facts::arg_index(r("t3")), None);

@@ -47,27 +47,14 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
     let facts = facts::Facts::new(target);
     let mut directives = HashMap::default();
     for (k, it) in program.items.iter().enumerate() {
-        let (span, call) = match it {
-            Item::Label { span, .. } => (*span, false),
-            Item::Instr(i) if i.def().effects.contains(crate::isa::Effects::CALL) => (i.span, true),
-            Item::Instr(_) => continue,
-        };
-        match directive::of_label(map, span) {
-            Ok(Some(d)) if call != (d == directive::Directive::ReturnsPair) => {
-                let what = if call { "a `call`" } else { "a label" };
-                let spelling = match d {
-                    directive::Directive::CFunction => "c-function",
-                    directive::Directive::NotCFunction => "not-c-function",
-                    directive::Directive::ReturnsPair => "returns-pair",
-                };
-                diags.push(crate::diag::Diagnostic::error("bad-directive", span, format!("`# offasm: {spelling}` is not a directive for {what}"))
-                    .with_note("`# offasm: c-function` and `# offasm: not-c-function` go on a label, `# offasm: returns-pair` on a `call` (docs/checks.md)"));
+        if let Item::Label { span, .. } = it {
+            match directive::of_label(map, *span) {
+                Ok(Some(d)) => {
+                    directives.insert(k, d);
+                }
+                Ok(None) => {}
+                Err(d) => diags.push(d),
             }
-            Ok(Some(d)) => {
-                directives.insert(k, d);
-            }
-            Ok(None) => {}
-            Err(d) => diags.push(d),
         }
     }
     let (findings, _) = analyse(program, &facts, &directives);
@@ -96,8 +83,7 @@ pub struct Stats {
 /// The findings of one target, in program order, and the work it took.
 pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> (Vec<Finding>, Stats) {
     let graph = cfg::build(program, directives);
-    let mut an = Analysis::new(program, facts, &graph);
-    an.pair_calls = directives.iter().filter(|(_, d)| **d == directive::Directive::ReturnsPair).map(|(&k, _)| k as Site).collect();
+    let an = Analysis::new(program, facts, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
         .roots
@@ -137,8 +123,6 @@ pub struct Analysis<'a> {
     summaries: RefCell<HashMap<usize, Option<Rc<State>>>>,
     /// Block visits left for summaries (keeps the whole check linear-ish).
     budget: Cell<usize>,
-    /// Calls marked `# offasm: returns-pair`.
-    pub pair_calls: HashSet<Site>,
 }
 
 pub struct RunResult {
@@ -168,7 +152,6 @@ impl<'a> Analysis<'a> {
             block_of,
             summaries: RefCell::new(HashMap::default()),
             budget: Cell::new(4 * graph.blocks.len() + 100_000),
-            pair_calls: HashSet::default(),
         }
     }
 

@@ -233,10 +233,10 @@ impl Reporter<'_> {
         if !saved_elsewhere.is_empty() {
             d = d.with_note(format!("on {} `{}` is preserved by calls, so this code is only wrong on {}", saved_elsewhere.join(" and "), reg.name(), self.target.triple));
         }
-        if reg == Reg::R1 {
-            d = d.with_note("`r1` holds a call's second result only when the C function returns two words on System V or ARM64 (mark such a call `# offasm: returns-pair`); on Windows x64 two-word results come back through memory");
+        if reg == Reg::R1 && self.facts.map == RegMap::Win64 {
+            d = d.with_note("on x86-64 System V and ARM64 `r1` holds a C function's second result word, but Windows x64 returns one register (`r0`): wider results come back through memory, so this code is only wrong on Windows x64");
         }
-        d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0` and `fr` hold a call's result")
+        d.with_note("help: keep values that must survive a call in callee-saved registers (csrN) or on the stack; only `r0`, `fr` (and `r1` outside Windows x64) hold a call's result")
             .with_chain(self.chain(read))
     }
 

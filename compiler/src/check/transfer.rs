@@ -348,8 +348,7 @@ impl Machine<'_, '_> {
         }
         for &p in &f.caller_saved {
             let r = &mut st.regs[p as usize];
-            let pair = f.map != crate::target::RegMap::Win64 && self.an.pair_calls.contains(&site) && f.phys(Reg::R1) == Some(p);
-            let result = if pair { Some(&Reg::R1) } else { f.results.iter().find(|&&x| f.phys(x) == Some(p)) };
+            let result = f.results.iter().find(|&&x| f.phys(x) == Some(p));
             let d = match result {
                 Some(&name) => Def::new(DefKind::CallResult, name, site),
                 None => {

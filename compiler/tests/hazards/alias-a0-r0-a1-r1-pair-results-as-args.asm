@@ -24,7 +24,7 @@ _vm_slow_path_traced:
         move csr0, a1
         subp 48, sp
         leap 32[sp], a0
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         loadp 8[r0], r1
         loadp [r0], r0
         move csr0, a0
@@ -33,7 +33,7 @@ _vm_slow_path_traced:
         call _trace_hook                    # the shadow space is still reserved
         addp 48, sp
     else
-        call _slow_path                     # offasm: returns-pair (a0 = vm, a1 = pc; result in r0:r1)
+        call _slow_path                     # a0 = vm, a1 = pc; result in r0:r1
         move csr0, a0                       # ARM64: x0 = r0, the pc
         move r0, a1                         # ARM64: x1 = r1, the frame
         move r1, a2

@@ -27,12 +27,12 @@ _vm_run_slow_path:
         move csr0, a1
         subp 48, sp                         # shadow space + the result buffer
         leap 32[sp], a0
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         loadp 8[r0], r1
         loadp [r0], r0
         addp 48, sp
     else
-        call _slow_path                     # offasm: returns-pair (a0 = vm, a1 = pc; result in r0:r1)
+        call _slow_path                     # a0 = vm, a1 = pc; result in r0:r1
     end
     loadp VM_metadataOffset[csr0], t1       # Windows, ARM64: t1 = r1, the frame
     storep r1, [csr1]

@@ -2,8 +2,7 @@
 # call, on every target. x86-64 System V (rdx) and ARM64 (x1) return such a
 # pair in r0:r1; Windows x64 returns it through memory and r1 (rdx) is just a
 # caller-saved register that the call destroyed.
-# r1 read after a call declared `# offasm: returns-pair`: a result on System V
-# and ARM64, not on Windows.
+# r1 read after a call: a result on System V and ARM64, not on Windows.
 #
 # expect sysv: none
 # expect win64: call-clobber
@@ -17,10 +16,10 @@ _vm_frame_of:
     functionPrologue()
     if X86_64_WIN
         subp 32, sp
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         addp 32, sp
     else
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
     end
     move r1, r0                             # Windows: rdx was not returned
     functionEpilogue()

@@ -18,10 +18,10 @@ _vm_frame_after_slow_path:
     functionPrologue()
     if X86_64_WIN
         subp 32, sp
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         addp 32, sp
     else
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
     end
     move t1, r0                             # meant: r1, the second result
     functionEpilogue()

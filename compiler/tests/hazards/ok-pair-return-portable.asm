@@ -21,12 +21,12 @@ _vm_slow_path_pair:
         move csr0, a1
         subp 48, sp
         leap 32[sp], a0
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         loadp 8[r0], csr2
         loadp [r0], csr3
         addp 48, sp
     else
-        call _slow_path                     # offasm: returns-pair
+        call _slow_path
         move r1, csr2
         move r0, csr3
     end
