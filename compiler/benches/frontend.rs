@@ -224,7 +224,11 @@ macro callSlowPath(slowPath)
     move PC, a1
     call slowPath
     restoreState()
-    btpnz r1, .continue
+    if X86_64_WIN
+        btpnz r0, .continue             # Windows x64 returns one register
+    else
+        btpnz r1, .continue             # the second word of the result pair
+    end
     jmp _llint_throw_from_slow_path
 .continue:
 end
@@ -495,12 +499,14 @@ end)
             let _ = writeln!(out, "    subp 4 * PtrSize, sp");
             let _ = writeln!(out, "    storeq a0, -8[cfr]");
             let _ = writeln!(out, "    storeq a1, -16[cfr]");
+            // t0 is a0 on ARM64: keep the argument in the saved csr0.
+            let _ = writeln!(out, "    move a0, csr0");
             let _ = writeln!(out, "    move 0, t0");
             let _ = writeln!(out, ".rt{i}_loop:");
             let n = 24 + rng.next() % 12;
             for k in 0..n {
                 let line = match rng.next() % 12 {
-                    0 => format!("loadp {}[a0], t1", (k % 16) * 8),
+                    0 => format!("loadp {}[csr0], t1", (k % 16) * 8),
                     1 => "addq t1, t0".to_string(),
                     2 => format!("storei t0, {}[a1, t2, 4]", k * 4),
                     3 => format!("bqeq t0, {}, .rt{i}_done", k + 1),

@@ -185,6 +185,12 @@ impl<'a> Analysis<'a> {
             work.push_back(b);
         }
         let mut m = Machine { an: self, findings: None, at_return: None };
+        // One working state, refilled at every visit (no allocation).
+        let mut st = State::unknown(self.facts.num_phys);
+        // The findings of each block's latest visit: the last visit of a
+        // block is made with its final entry state (any change re-queues
+        // it), so no extra pass is needed to report.
+        let mut per_block: Vec<Vec<Finding>> = if main { vec![Vec::new(); n] } else { Vec::new() };
         let mut visits = 0usize;
         while let Some(b) = work.pop_front() {
             visits += 1;
@@ -196,12 +202,23 @@ impl<'a> Analysis<'a> {
                 }
                 self.budget.set(left - 1);
             }
-            let Some(mut st) = states.entry(b).clone() else { continue };
-            run_block(&mut m, self.prog, &graph.blocks[b], &mut st);
-            for &s in &graph.blocks[b].succs {
-                // A C-ABI entry starts from its own state, whoever jumps there.
-                if main && matches!(graph.roots[s], Some(Root::CAbi(_))) {
-                    continue;
+            let Some(entry) = states.entry(b) else { continue };
+            st.clone_from(entry);
+            if main {
+                m.findings = Some(Vec::new());
+            }
+            let block = &graph.blocks[b];
+            run_block(&mut m, self.prog, block, &mut st);
+            for &s in &block.succs {
+                // A C-ABI entry starts from its own state, whoever jumps
+                // there; the jump leaves this function (a tail call).
+                if main {
+                    if let Some(Root::CAbi(label)) = graph.roots[s] {
+                        if let Item::Label { name, .. } = &self.prog.items[label as usize] {
+                            m.leave(&st, last_site(block), Some(name.clone()));
+                        }
+                        continue;
+                    }
                 }
                 let changed = match states.entry(s) {
                     Some(old) => old.join(&st),
@@ -214,28 +231,17 @@ impl<'a> Analysis<'a> {
                     work.push_back(s);
                 }
             }
+            if main {
+                per_block[b] = m.findings.take().unwrap_or_default();
+            }
         }
         if !main {
             return RunResult { findings: Vec::new(), visits, at_return: m.at_return };
         }
-        // The fixed point reached, every block is run once more to report.
-        m.findings = Some(Vec::new());
-        let BlockMap::Dense(states) = states else { unreachable!("the main run is dense") };
-        for (b, state) in states.iter().enumerate() {
-            let Some(mut st) = state.clone() else { continue };
-            let block = &graph.blocks[b];
-            run_block(&mut m, self.prog, block, &mut st);
-            for &s in &block.succs {
-                if let Some(Root::CAbi(label)) = graph.roots[s] {
-                    if let Item::Label { name, .. } = &self.prog.items[label as usize] {
-                        m.leave(&st, last_site(block), Some(name.clone()));
-                    }
-                }
-            }
-        }
-        RunResult { findings: m.findings.unwrap_or_default(), visits, at_return: None }
+        RunResult { findings: per_block.into_iter().flatten().collect(), visits, at_return: None }
     }
 }
+
 /// The state at each block's entry.
 enum BlockMap {
     Dense(Vec<Option<State>>),

@@ -203,7 +203,7 @@ pub struct Slot {
     pub site: Site,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct State {
     pub regs: Vec<RegState>,
     /// Live slots, sorted by `delta` (a may-set: present on some path).
@@ -212,6 +212,19 @@ pub struct State {
     pub args_set: u8,
     /// The exported label whose C-ABI entry state this derives from.
     pub entry: Site,
+}
+
+impl Clone for State {
+    fn clone(&self) -> State {
+        State { regs: self.regs.clone(), slots: self.slots.clone(), args_set: self.args_set, entry: self.entry }
+    }
+    /// Reuses `self`'s buffers (the analysis refills one state per visit).
+    fn clone_from(&mut self, o: &State) {
+        self.regs.clone_from(&o.regs);
+        self.slots.clone_from(&o.slots);
+        self.args_set = o.args_set;
+        self.entry = o.entry;
+    }
 }
 
 impl State {
