@@ -146,12 +146,13 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
             roots[b] = Some(Root::Unknown);
         }
     }
-    // An exported label starts a C-ABI function when a `ret` is reachable
-    // from it in its own code, and no code outside C-ABI functions jumps to
-    // it: an offlineasm program also exports its interpreter's handlers and
-    // shared exits, which are entered by jumps from handlers and never
-    // return to C. A directive overrides the guess either way.
-    // Per block: it returns (1), tail-jumps to an exported label (2), or
+    // An exported label starts a C-ABI function when its own code reaches a
+    // `ret` or a tail jump and no indirect jump, and no code outside C-ABI
+    // functions jumps to it: an offlineasm program also exports its
+    // interpreter's handlers (which dispatch by indirect jumps) and shared
+    // exits (entered by jumps from handlers). A directive overrides the
+    // guess either way (docs/checks.md).
+    // Per block: it returns (1), tail-jumps out of the function (2), or
     // jumps indirectly (4).
     let mut ends = vec![0u8; blocks.len()];
     let mut exported = vec![false; blocks.len()];
