@@ -395,6 +395,10 @@ fn minimise(p: &Program, fails: impl Fn(&Program) -> bool) -> Program {
 
 // ---- the run ------------------------------------------------------------------
 
+/// Findings of one false-positive kind: how many, how many of them about masked bugs or
+/// untaken paths, and a first example (program, map index).
+type FpKind = (usize, usize, Option<(Program, usize)>);
+
 #[derive(Default)]
 struct Stats {
     programs: usize,
@@ -425,7 +429,7 @@ struct Stats {
     miss_list: Vec<(Program, usize, String, String)>,
     /// False-positive findings by kind: (on a map right per the simulator,
     /// of them masked, the first unmasked one in a program right everywhere).
-    fp_kinds: BTreeMap<String, (usize, usize, Option<(Program, usize)>)>,
+    fp_kinds: BTreeMap<String, FpKind>,
     /// Target FPs where a value read differs from the intent (gen.rs
     /// `diverges`) without reaching the result: real bugs the run does not show.
     target_fp_masked: [usize; 3],
@@ -781,7 +785,7 @@ fn false_positives(st: &Stats, repro: usize) -> String {
         "false-positive findings by kind (on a map where the simulator shows the program right; of them about masked bugs or untaken paths):"
     );
     let mut shown = 0;
-    let mut kinds: Vec<(&String, &(usize, usize, Option<(Program, usize)>))> = st.fp_kinds.iter().collect();
+    let mut kinds: Vec<(&String, &FpKind)> = st.fp_kinds.iter().collect();
     kinds.sort_by_key(|(_, (n, _, _))| std::cmp::Reverse(*n));
     for (k, (n, clean, ex)) in kinds {
         let _ = writeln!(s, "  {n:>5} {clean:>5}  {k}");

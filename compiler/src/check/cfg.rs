@@ -100,8 +100,8 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
     let mut has_pred = vec![false; blocks.len()];
     let mut roots: Vec<Option<Root>> = vec![None; blocks.len()];
     let mut unknown_labels: Vec<Name> = Vec::new();
-    for b in 0..blocks.len() {
-        let (start, end) = (blocks[b].start, blocks[b].end);
+    for block in blocks.iter_mut() {
+        let (start, end) = (block.start, block.end);
         let mut succs = Vec::new();
         let mut falls = true;
         for it in &items[start..end] {
@@ -130,11 +130,11 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
         }
         succs.sort_unstable();
         succs.dedup();
-        blocks[b].jumps = jumps;
+        block.jumps = jumps;
         for &s in &succs {
             has_pred[s] = true;
         }
-        blocks[b].succs = succs;
+        block.succs = succs;
     }
     for name in &unknown_labels {
         if let Some(&k) = label_at.get(&**name) {

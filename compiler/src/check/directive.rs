@@ -28,7 +28,7 @@ const PREFIX: &str = "offasm:";
 
 /// The directive of the label defined at `span`, or a diagnostic for one
 /// that is misspelt.
-pub fn of_label(map: &SourceMap, span: Span) -> Result<Option<Directive>, Diagnostic> {
+pub fn of_label(map: &SourceMap, span: Span) -> Result<Option<Directive>, Box<Diagnostic>> {
     let file = map.file(span.file);
     let text = &file.text;
     let start = span.start as usize;
@@ -50,7 +50,7 @@ pub fn of_label(map: &SourceMap, span: Span) -> Result<Option<Directive>, Diagno
     Ok(None)
 }
 
-fn parse_comment(label: Span, line: &str, at: usize) -> Result<Option<Directive>, Diagnostic> {
+fn parse_comment(label: Span, line: &str, at: usize) -> Result<Option<Directive>, Box<Diagnostic>> {
     let Some(hash) = line.find('#') else { return Ok(None) };
     let comment = line[hash + 1..].trim();
     let Some(rest) = comment.strip_prefix(PREFIX) else { return Ok(None) };
@@ -61,9 +61,9 @@ fn parse_comment(label: Span, line: &str, at: usize) -> Result<Option<Directive>
         _ => {
             let s = at + hash;
             let span = Span::new(label.file, s, at + line.trim_end().len());
-            Err(Diagnostic::error("bad-directive", span, format!("unknown offasm directive `{word}`"))
+            Err(Box::new(Diagnostic::error("bad-directive", span, format!("unknown offasm directive `{word}`"))
                 .with_label("not a directive offasm knows")
-                .with_note("label directives are `# offasm: c-function` and `# offasm: not-c-function` (docs/checks.md)"))
+                .with_note("label directives are `# offasm: c-function` and `# offasm: not-c-function` (docs/checks.md)")))
         }
     }
 }

@@ -53,7 +53,7 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
                     directives.insert(k, d);
                 }
                 Ok(None) => {}
-                Err(d) => diags.push(d),
+                Err(d) => diags.push(*d),
             }
         }
     }
@@ -72,7 +72,7 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
 }
 
 /// The work an analysis did: blocks of the program and block visits of
-/// the main run (each block is run once more to report). Tests use it to
+/// the main run (findings are those of each block's last visit). Tests use it to
 /// show the analysis is linear without timing it.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct Stats {

@@ -3,9 +3,9 @@
 //! for stack-pointer arithmetic and stack slots), and the findings it
 //! produces on the way.
 
+use crate::front::ast::Name;
 use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
-use crate::front::ast::Name;
 use crate::valid::{Instr, MemAddr, Value};
 
 use super::facts::{Facts, Phys};
@@ -29,9 +29,8 @@ pub enum Finding {
     MisalignedStack { at: Site, align: u8, delta: Option<i64>, entry: Site },
     /// Live data in `slot` lies inside the callee's shadow space.
     MissingShadowSpace { call: Site, slot: Slot, sp_delta: i64 },
-    /// At a return (or a jump into another C-ABI function, `into`), `phys`
-    /// does not hold its entry value.
-    /// `writer`: the last write of the register itself, when known.
+    /// At a return (or a tail jump to `into`), `phys` does not hold its
+    /// entry value; `writer` is the last write of the register, when known.
     CalleeSavedClobbered { at: Site, phys: Phys, content: Content, writer: Option<Def>, entry: Site, into: Option<Name> },
     UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Name> },
 }
@@ -48,7 +47,7 @@ pub enum ReadKind {
 
 pub struct Machine<'a, 'p> {
     pub an: &'a Analysis<'p>,
-    /// Findings are collected only in the final pass (after the fixed point).
+    /// Where findings go (`None`: not collected, as for callee summaries).
     pub findings: Option<Vec<Finding>>,
     /// The join of the states at the `ret`s run so far (for summaries).
     pub at_return: Option<State>,

@@ -58,6 +58,9 @@ use std::sync::OnceLock;
 
 use offasm::target::{reg_by_name, Reg, RegClass, RegMap};
 
+/// One arm of an `if`: its predicate per map and its ops.
+type Branch<'a> = (Vec<(&'a str, RegMap)>, &'a Vec<Op>);
+
 pub type R = &'static str;
 
 /// SplitMix64: small, fast, reproducible.
@@ -341,7 +344,7 @@ impl Program {
     /// included).
     pub fn render(&self) -> (String, Vec<Placed>) {
         let mut r = Renderer { s: String::new(), line: 1, labels: 0, name: &self.name, placed: Vec::new() };
-        r.line(format!("include prelude"));
+        r.line("include prelude".to_string());
         r.line(String::new());
         r.line(format!("global _{n}", n = self.name));
         r.line(format!("_{n}:", n = self.name));
@@ -421,7 +424,7 @@ impl Renderer<'_> {
                         continue;
                     }
                     // Identical bodies share a branch; empty ones are left out.
-                    let mut branches: Vec<(Vec<(&str, RegMap)>, &Vec<Op>)> = Vec::new();
+                    let mut branches: Vec<Branch> = Vec::new();
                     for (setting, map, body) in
                         [("X86_64", RegMap::SysV, sysv), ("X86_64_WIN", RegMap::Win64, win), ("ARM64", RegMap::Arm64, arm)]
                     {
@@ -1595,7 +1598,7 @@ impl Gen {
                     })
                     .collect();
                 let (dst, src) = match *st {
-                    Step::Direct(i) => (ARGS[i], srcs[i].clone()),
+                    Step::Direct(i) => (ARGS[i], srcs[i]),
                     Step::Stage(i) => {
                         let mut avoid = protect.clone();
                         avoid.extend(later.iter().copied());
@@ -1610,7 +1613,7 @@ impl Gen {
                         }
                         let t = self.r.pick(&cands);
                         temps[i] = Some(t);
-                        (t, srcs[i].clone())
+                        (t, srcs[i])
                     }
                     Step::Commit(i) => (ARGS[i], ArgSrc::Reg(temps[i].unwrap())),
                 };
