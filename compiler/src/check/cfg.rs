@@ -30,10 +30,14 @@ pub enum Root {
     Unknown,
 }
 
-pub struct Cfg {
+pub struct Cfg<'p> {
     pub blocks: Vec<Block>,
     /// Per block: how the analysis starts there, if it is a root.
     pub roots: Vec<Option<Root>>,
+    /// Label name → its item.
+    pub label_at: HashMap<&'p str, usize>,
+    /// Item → its block.
+    pub block_of: Vec<usize>,
 }
 
 /// The label operand of a control transfer, if it is one defined here.
@@ -64,9 +68,9 @@ fn address_taken(i: &Instr, out: &mut Vec<Name>) {
     }
 }
 
-pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
+pub fn build<'p>(prog: &'p Program, directives: &HashMap<usize, Directive>) -> Cfg<'p> {
     let items = &prog.items;
-    let mut label_at: HashMap<&str, usize> = HashMap::default();
+    let mut label_at: HashMap<&'p str, usize> = HashMap::default();
     for (k, it) in items.iter().enumerate() {
         if let Item::Label { name, .. } = it {
             label_at.entry(name).or_insert(k);
@@ -219,7 +223,7 @@ pub fn build(prog: &Program, directives: &HashMap<usize, Directive>) -> Cfg {
             Directive::NotCFunction => Root::Unknown,
         });
     }
-    Cfg { blocks, roots }
+    Cfg { blocks, roots, label_at, block_of }
 }
 
 /// What the code of the function at block `from` does at its ends (the

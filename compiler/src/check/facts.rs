@@ -43,8 +43,6 @@ pub struct Facts {
     pub sp: Phys,
     pub lr: Option<Phys>,
     pub x86: bool,
-    /// [x][y]: on some target both `x` and `y` exist and are different registers.
-    distinct_somewhere: Vec<Vec<bool>>,
 }
 
 impl Facts {
@@ -83,19 +81,6 @@ impl Facts {
             results.push(Reg::R1);
         }
         let args = (0..8).map(|n| reg(&format!("a{n}"))).filter(|&r| phys[r.0 as usize].is_some()).collect();
-        let n = REGISTER_NAMES.len();
-        let mut distinct_somewhere = vec![vec![false; n]; n];
-        for m in RegMap::ALL {
-            for x in Reg::all() {
-                for y in Reg::all() {
-                    if let (Some(px), Some(py)) = (hw(m, x), hw(m, y)) {
-                        if px != py {
-                            distinct_somewhere[x.0 as usize][y.0 as usize] = true;
-                        }
-                    }
-                }
-            }
-        }
         Facts {
             map,
             sp: phys[Reg::SP.0 as usize].expect("sp exists everywhere"),
@@ -109,7 +94,6 @@ impl Facts {
             results,
             args,
             x86: map != RegMap::Arm64,
-            distinct_somewhere,
         }
     }
 
@@ -121,7 +105,7 @@ impl Facts {
     /// another target: code that writes one and reads the other is right on
     /// one target only (TARGETS.md §7).
     pub fn hazard(&self, x: Reg, y: Reg) -> bool {
-        x != y && self.phys(x).is_some() && self.phys(x) == self.phys(y) && self.distinct_somewhere[x.0 as usize][y.0 as usize]
+        x != y && self.phys(x).is_some() && self.phys(x) == self.phys(y) && distinct_somewhere()[x.0 as usize][y.0 as usize]
     }
 
     /// The logical names of physical register `p` on this target, in table order.
@@ -143,6 +127,28 @@ impl Facts {
         });
         table[r.0 as usize].map(usize::from)
     }
+}
+
+/// [x][y]: on some register map both `x` and `y` exist and are different
+/// registers (the same for every target, so computed once).
+fn distinct_somewhere() -> &'static Vec<Vec<bool>> {
+    static TABLE: std::sync::OnceLock<Vec<Vec<bool>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let n = REGISTER_NAMES.len();
+        let mut t = vec![vec![false; n]; n];
+        for m in RegMap::ALL {
+            for x in Reg::all() {
+                for y in Reg::all() {
+                    if let (Some(px), Some(py)) = (hw(m, x), hw(m, y)) {
+                        if px != py {
+                            t[x.0 as usize][y.0 as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+        t
+    })
 }
 
 /// How `x` and `y` relate on the register map `m`, in words, for notes.

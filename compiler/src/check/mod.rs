@@ -113,11 +113,7 @@ pub fn stats(program: &Program, target: &Target) -> Stats {
 pub struct Analysis<'a> {
     pub prog: &'a Program,
     pub facts: &'a facts::Facts,
-    pub cfg: &'a cfg::Cfg,
-    /// Label name → item index.
-    pub label_at: HashMap<&'a str, usize>,
-    /// Item index → block.
-    block_of: Vec<usize>,
+    pub cfg: &'a cfg::Cfg<'a>,
     /// Callee label item → the joined state at its returns (None: not
     /// summarisable — recursion, no return, over budget).
     summaries: RefCell<HashMap<usize, Option<Rc<State>>>>,
@@ -133,23 +129,11 @@ pub struct RunResult {
 }
 
 impl<'a> Analysis<'a> {
-    fn new(prog: &'a Program, facts: &'a facts::Facts, graph: &'a cfg::Cfg) -> Analysis<'a> {
-        let mut label_at = HashMap::default();
-        for (k, it) in prog.items.iter().enumerate() {
-            if let Item::Label { name, .. } = it {
-                label_at.entry(&**name).or_insert(k);
-            }
-        }
-        let mut block_of = vec![usize::MAX; prog.items.len()];
-        for (b, block) in graph.blocks.iter().enumerate() {
-            block_of[block.start..block.end].fill(b);
-        }
+    fn new(prog: &'a Program, facts: &'a facts::Facts, graph: &'a cfg::Cfg<'a>) -> Analysis<'a> {
         Analysis {
             prog,
             facts,
             cfg: graph,
-            label_at,
-            block_of,
             summaries: RefCell::new(HashMap::default()),
             budget: Cell::new(4 * graph.blocks.len() + 100_000),
         }
@@ -163,7 +147,7 @@ impl<'a> Analysis<'a> {
         }
         // Recursion: while it is being computed, the callee is unknown.
         self.summaries.borrow_mut().insert(k, None);
-        let root = (self.block_of[k], State::callee(self.facts.num_phys, self.facts.sp));
+        let root = (self.cfg.block_of[k], State::callee(self.facts.num_phys, self.facts.sp));
         let r = self.run(vec![root], false).at_return.map(Rc::new);
         self.summaries.borrow_mut().insert(k, r.clone());
         r

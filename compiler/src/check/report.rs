@@ -39,16 +39,20 @@ impl Reporter<'_> {
         let chain = self.chain(site)?;
         Some(format!("in expansion of `{}` called at {}", chain.name, self.map.location(chain.call)))
     }
-    fn mnemonic(&self, site: Site) -> String {
+    /// The mnemonic of an instruction, the name of a label.
+    fn item_name(&self, site: Site) -> String {
         match &self.prog.items[site as usize] {
             Item::Instr(i) => i.def().name.clone(),
             Item::Label { name, .. } => name.to_string(),
         }
     }
-    fn label_name(&self, site: Site) -> String {
-        match &self.prog.items[site as usize] {
-            Item::Label { name, .. } => name.to_string(),
-            Item::Instr(i) => i.def().name.clone(),
+    /// Where `sp` is, for labels: "`sp` is the entry value − 8, which is 8 modulo 16".
+    fn sp_position(delta: Option<i64>, align: u8) -> String {
+        match delta {
+            Some(0) => format!("`sp` is its entry value, which is {align} modulo 16"),
+            Some(d) if d < 0 => format!("`sp` is the entry value − {}, which is {align} modulo 16", -d),
+            Some(d) => format!("`sp` is the entry value + {d}, which is {align} modulo 16"),
+            None => format!("`sp` is {align} modulo 16 here"),
         }
     }
     /// `x86_64-pc-windows-msvc (Windows x64)`.
@@ -71,7 +75,7 @@ impl Reporter<'_> {
     }
     fn write_what(&self, d: &Def) -> String {
         match d.kind {
-            DefKind::Implicit => format!("`{}` writes `{}` implicitly", self.mnemonic(d.site), d.name.name()),
+            DefKind::Implicit => format!("`{}` writes `{}` implicitly", self.item_name(d.site), d.name.name()),
             DefKind::CallResult => format!("this call returns its result in `{}`", d.name.name()),
             _ => format!("`{}` written here", d.name.name()),
         }
@@ -82,11 +86,11 @@ impl Reporter<'_> {
         if d.kind == DefKind::Implicit && (r1(d.name) || r1(reg)) {
             "`r1` is `t2` on System V but `t1` on Windows x64 and ARM64: keep no other value in `t1` or `t2` across x86 division or `cdqi`/`cqoq`, and read the remainder as `r1`".into()
         } else if d.kind == DefKind::Implicit && d.name == Reg::R0 {
-            format!("`{}` writes the quotient to `r0` implicitly; read it as `r0` (or `t0`), since `{}` is another register on some targets", self.mnemonic(d.site), reg.name())
+            format!("`{}` writes the quotient to `r0` implicitly; read it as `r0` (or `t0`), since `{}` is another register on some targets", self.item_name(d.site), reg.name())
         } else if d.kind == DefKind::CallResult {
             format!("read the call's result as `{}`, and keep values that must survive the call in callee-saved registers (csrN)", d.name.name())
         } else if arg(d.name) && d.kind == DefKind::Implicit {
-            format!("`{}` sets up the argument registers all at once: a value still needed after it (such as the function to call) must not be in a register that is an argument register on some target; keep it in a callee-saved register (csrN)", self.mnemonic(d.site))
+            format!("`{}` sets up the argument registers all at once: a value still needed after it (such as the function to call) must not be in a register that is an argument register on some target; keep it in a callee-saved register (csrN)", self.item_name(d.site))
         } else if arg(d.name) {
             "set up C arguments with one `moveargs` (a parallel move that cannot destroy its own sources), or keep the value in a callee-saved register (csrN) while arguments are set up".into()
         } else if arg(reg) {
@@ -100,12 +104,7 @@ impl Reporter<'_> {
             Finding::AliasClobber { read, reg, def, how } => self.alias(*read, *reg, def, *how),
             Finding::CallClobber { read, reg, def } => self.call_clobber(*read, *reg, def),
             Finding::MisalignedCall { call, align, delta, entry } => {
-                let at = match delta {
-                    Some(0) => format!("`sp` is its entry value, which is {align} modulo 16"),
-                    Some(d) if *d < 0 => format!("`sp` is the entry value − {}, which is {align} modulo 16", -d),
-                    Some(d) => format!("`sp` is the entry value + {d}, which is {align} modulo 16"),
-                    None => format!("`sp` is {align} modulo 16 here"),
-                };
+                let at = Self::sp_position(*delta, *align);
                 let mut d = Diagnostic::error(
                     "misaligned-call",
                     self.span(*call),
@@ -114,7 +113,7 @@ impl Reporter<'_> {
                 .with_label(format!("{at}; the C ABI requires 0 at a call"));
                 if *entry != NO_SITE {
                     let at_entry = if self.facts.x86 { "8 modulo 16 (the caller's `call` pushed the return address)" } else { "16-byte aligned" };
-                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` {at_entry}", self.label_name(*entry)));
+                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` {at_entry}", self.item_name(*entry)));
                 }
                 let how = if self.facts.x86 {
                     "on x86-64 `sp` is 8 modulo 16 at a function's entry, so it needs an odd number of 8-byte pushes (or `subp 8`, `subp 24`, …) before a call"
@@ -125,20 +124,15 @@ impl Reporter<'_> {
                     .with_chain(self.chain(*call))
             }
             Finding::MisalignedStack { at, align, delta, entry } => {
-                let at_sp = match delta {
-                    Some(0) => "`sp` is its entry value".to_string(),
-                    Some(d) if *d < 0 => format!("`sp` is the entry value − {}", -d),
-                    Some(d) => format!("`sp` is the entry value + {d}"),
-                    None => "`sp`".to_string(),
-                };
+                let at_sp = Self::sp_position(*delta, *align);
                 let mut d = Diagnostic::error(
                     "misaligned-stack",
                     self.span(*at),
-                    format!("`sp` is not 16-byte aligned where `{}` uses it as a base address on {}: the processor faults", self.mnemonic(*at), self.on()),
+                    format!("`sp` is not 16-byte aligned where `{}` uses it as a base address on {}: the processor faults", self.item_name(*at), self.on()),
                 )
-                .with_label(format!("{at_sp}, which is {align} modulo 16"));
+                .with_label(at_sp);
                 if *entry != NO_SITE {
-                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` 16-byte aligned", self.label_name(*entry)));
+                    d = d.with_secondary(self.span(*entry), format!("`{}` is entered with `sp` 16-byte aligned", self.item_name(*entry)));
                 }
                 d.with_note("ARM64 requires `sp` to be a multiple of 16 whenever it is used to address memory; x86-64 does not, so this code runs there: move `sp` only in steps of 16")
                     .with_chain(self.chain(*at))
@@ -153,9 +147,9 @@ impl Reporter<'_> {
                 )
                 .with_label("called without reserving the shadow space");
                 if slot.site != NO_SITE {
-                    d = d.with_secondary(self.span(slot.site), format!("`{}` stores it here; at the call it is at `{off}[sp]`, inside the shadow space", self.mnemonic(slot.site)));
+                    d = d.with_secondary(self.span(slot.site), format!("`{}` stores it here; at the call it is at `{off}[sp]`, inside the shadow space", self.item_name(slot.site)));
                     if let Some(o) = self.origin(slot.site) {
-                        d = d.with_note(format!("the `{}` is {o}", self.mnemonic(slot.site)));
+                        d = d.with_note(format!("the `{}` is {o}", self.item_name(slot.site)));
                     }
                 }
                 d.with_note("a Windows x64 callee may write its four register arguments into [sp, sp + 32) (the shadow space); reserve it with `subp 32, sp` before the call and `addp 32, sp` after, or use the prelude's cCall2/cCall4")
@@ -170,7 +164,7 @@ impl Reporter<'_> {
                 };
                 Diagnostic::error("unbalanced-stack", self.span(*at), format!("`sp` is {n} bytes {dir} its value at the function's entry {what} on {}", self.on()))
                     .with_label(format!("`sp` is the entry value {}{}", if *delta < 0 { "− " } else { "+ " }, n))
-                    .with_secondary(self.span(*entry), format!("`{}` starts here", self.label_name(*entry)))
+                    .with_secondary(self.span(*entry), format!("`{}` starts here", self.item_name(*entry)))
                     .with_note("every `push` needs its `pop` and every `subp …, sp` its `addp …, sp` before the function returns or tail-jumps to another function")
                     .with_chain(self.chain(*at))
             }
@@ -185,8 +179,8 @@ impl Reporter<'_> {
                 format!("`{}` is passed here", reg.name()),
             ),
             ReadKind::Implicit => (
-                format!("`{}` reads `{}` implicitly here, but on {} it holds the value written to `{}` (both are `{phys}` there)", self.mnemonic(read), reg.name(), self.on(), def.name.name()),
-                format!("`{}` reads `{}` here", self.mnemonic(read), reg.name()),
+                format!("`{}` reads `{}` implicitly here, but on {} it holds the value written to `{}` (both are `{phys}` there)", self.item_name(read), reg.name(), self.on(), def.name.name()),
+                format!("`{}` reads `{}` here", self.item_name(read), reg.name()),
             ),
             ReadKind::Operand => (
                 format!("`{}` is read here, but on {} it holds the value written to `{}` (both are `{phys}` there)", reg.name(), self.on(), def.name.name()),
@@ -258,27 +252,27 @@ impl Reporter<'_> {
         let mut d = Diagnostic::error("callee-saved-clobbered", self.span(at), message).with_label(if into.is_some() { "jumps here" } else { "returns here" });
         match (writer, content) {
             (Some(w), _) if w.site != NO_SITE => {
-                let why = if is_lr { format!("`{}` writes `lr`", self.mnemonic(w.site)) } else { format!("`{}` written here by `{}`", w.name.name(), self.mnemonic(w.site)) };
+                let why = if is_lr { format!("`{}` writes `lr`", self.item_name(w.site)) } else { format!("`{}` written here by `{}`", w.name.name(), self.item_name(w.site)) };
                 d = d.with_secondary(self.span(w.site), why);
                 if let Some(o) = self.origin(w.site) {
                     d = d.with_note(format!("the write is {o}"));
                 }
             }
             (_, Content::Other(s)) if s != NO_SITE => {
-                d = d.with_secondary(self.span(s), format!("written here by `{}`", self.mnemonic(s)));
+                d = d.with_secondary(self.span(s), format!("written here by `{}`", self.item_name(s)));
             }
             _ => {}
         }
         if let Content::Entry(q) = content {
             let qn: Vec<String> = self.facts.names_of(q).iter().map(|r| format!("`{}`", r.name())).collect();
-            let pops = self.facts.callee_saved.contains(&q) && matches!(writer, Some(w) if w.site != NO_SITE && self.mnemonic(w.site) == "pop");
+            let pops = self.facts.callee_saved.contains(&q) && matches!(writer, Some(w) if w.site != NO_SITE && self.item_name(w.site) == "pop");
             let mut n = format!("it holds the value {} (`{}`) had at the function's entry instead", qn.join("/"), self.facts.phys_name[q as usize]);
             if pops {
                 n.push_str(": are the pops in the reverse order of the pushes?");
             }
             d = d.with_note(n);
         }
-        d = d.with_secondary(self.span(entry), format!("`{}` starts here", self.label_name(entry)));
+        d = d.with_secondary(self.span(entry), format!("`{}` starts here", self.item_name(entry)));
         let note = if is_lr {
             "a `call` writes `lr` on ARM64: save it first (`push cfr, lr`, the prelude's functionPrologue) and restore it before returning".to_string()
         } else if is_cfr {

@@ -196,7 +196,7 @@ impl Machine<'_, '_> {
                 _ => other,
             },
             (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(&ops[0], Value::Label { offset: 0, .. }) => match &ops[0] {
-                Value::Label { name, .. } => self.an.label_at.get(&**name).map_or(other, |&k| Content::Code(k as Site)),
+                Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).map_or(other, |&k| Content::Code(k as Site)),
                 _ => other,
             },
             (Op::Lea, 2) if q => match &ops[0] {
@@ -235,7 +235,7 @@ impl Machine<'_, '_> {
     /// The label item a `call` goes to, when it is known.
     fn call_target(&self, st: &State, i: &Instr) -> Option<usize> {
         match i.operands.first()? {
-            Value::Label { name, .. } => self.an.label_at.get(&**name).copied(),
+            Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).copied(),
             v @ Value::Reg(_) => match self.content(st, v, 0) {
                 Content::Code(k) => Some(k as usize),
                 _ => None,
@@ -454,7 +454,7 @@ impl Machine<'_, '_> {
         if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
             // A jump to an external symbol leaves the function: a tail call.
             if let Some(Value::Label { name, local: false, .. }) = i.operands.first() {
-                if !self.an.label_at.contains_key(&**name) {
+                if !self.an.cfg.label_at.contains_key(&**name) {
                     self.leave(st, site, Some(name.clone()));
                 }
             }

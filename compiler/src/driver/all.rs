@@ -26,7 +26,7 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use rustc_hash::FxHasher;
 
-use super::{hazard_checks, settings_for, Input, Options};
+use super::{contradicts, hazard_checks, settings_for, Input, Options};
 use crate::diag::{Diagnostic, Diagnostics, PortableDiagnostic, Severity};
 use crate::expand::settings::{choices, resolve, Settings};
 use crate::expand::{self, Expanded};
@@ -105,13 +105,9 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
         .collect::<Result<Vec<_>, _>>()?;
     // A target-derived setting that no target of the run has is a mistake.
     for d in &opts.defines {
-        let (name, value) = d.split_once('=').map_or((d.as_str(), "1"), |(n, v)| (n, v));
-        let value = matches!(value, "1" | "true");
-        if targets.iter().all(|t| t.derived_setting(name).is_some_and(|fixed| fixed != value)) && !targets.is_empty() {
+        if !targets.is_empty() && targets.iter().all(|t| contradicts(d, t)) {
             return Err(format!(
-                "[setting-is-derived] -D {d}: `{name}` is fixed by every target of the run to {} ({}); a target-derived setting can only restate a target's value",
-                u8::from(!value),
-                !value
+                "[setting-is-derived] -D {d}: every target of the run fixes this setting to the other value; a target-derived setting can only restate a target's value"
             ));
         }
     }
@@ -387,9 +383,8 @@ struct Validated {
     checked: Vec<(crate::target::RegMap, usize, Vec<crate::diag::Diagnostic>)>,
 }
 
-/// `d` as found for the target `from`, reported for `to`.
-fn retarget(d: &crate::diag::Diagnostic, from: &str, to: &str) -> crate::diag::Diagnostic {
-    let mut d = d.clone();
+/// Replaces `from` by `to` in every text of `d` (message, labels, notes).
+fn replace_in_texts(d: &mut crate::diag::Diagnostic, from: &str, to: &str) {
     let fix = |t: &mut String| {
         if t.contains(from) {
             *t = t.replace(from, to);
@@ -405,7 +400,6 @@ fn retarget(d: &crate::diag::Diagnostic, from: &str, to: &str) -> crate::diag::D
     for n in &mut d.notes {
         fix(n);
     }
-    d
 }
 
 /// Settings, expansion, layout, validation and the cross-target checks for
@@ -446,7 +440,11 @@ fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_ta
                 match v.checked.iter().find(|(m, _, _)| *m == map) {
                     Some((_, first, found)) if !diags.has_errors() => {
                         let (from, to) = (&job.targets[*first].triple, &t.triple);
-                        diags.extend(found.iter().map(|d| retarget(d, from, to)));
+                        diags.extend(found.iter().map(|d| {
+                            let mut d = d.clone();
+                            replace_in_texts(&mut d, from, to);
+                            d
+                        }));
                     }
                     _ => {
                         let before = diags.list.len();
@@ -478,22 +476,8 @@ fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_ta
 /// same problem on several targets is then printed once.
 fn neutral_messages(diags: &mut Diagnostics, target: &Target) {
     let named = format!("on {}", target.triple);
-    let neutral = |t: &mut String| {
-        if t.contains(&named) {
-            *t = t.replace(&named, "on this target");
-        }
-    };
     for d in &mut diags.list {
-        neutral(&mut d.message);
-        if let Some(l) = &mut d.label {
-            neutral(l);
-        }
-        for (_, t) in &mut d.secondary {
-            neutral(t);
-        }
-        for n in &mut d.notes {
-            neutral(n);
-        }
+        replace_in_texts(d, &named, "on this target");
     }
 }
 

@@ -129,16 +129,17 @@ fn settings_for(opts: &Options, target: &Target, other: bool) -> Result<Settings
     let mut settings = Settings::new(target.clone());
     settings.undefined_false = opts.undefined_settings_false;
     for d in &opts.defines {
-        if other {
-            let (name, value) = d.split_once('=').map_or((d.as_str(), "1"), |(n, v)| (n, v));
-            let value = matches!(value, "1" | "true");
-            if target.derived_setting(name).is_some_and(|fixed| fixed != value) {
-                continue;
-            }
+        if other && contradicts(d, target) {
+            continue;
         }
         settings.define(d)?;
     }
     Ok(settings)
+}
+
+/// `-D spec` sets a target-derived setting to the opposite of `target`'s value.
+fn contradicts(spec: &str, target: &Target) -> bool {
+    expand::settings::parse_define(spec).is_ok_and(|(name, value)| target.derived_setting(name).is_some_and(|fixed| fixed != value))
 }
 
 fn expand_phases(input: Input, opts: &Options) -> Result<Outcome, String> {

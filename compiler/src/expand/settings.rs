@@ -10,6 +10,16 @@ use crate::front::ast::{Arg, MacroDef, Pred, PredKind, Stmt};
 use crate::source::Span;
 use crate::target::Target;
 
+/// A `-D` spec: `NAME` (true), `NAME=1|true`, `NAME=0|false`.
+pub fn parse_define(spec: &str) -> Result<(&str, bool), String> {
+    match spec.split_once('=') {
+        None => Ok((spec, true)),
+        Some((n, "1" | "true")) => Ok((n, true)),
+        Some((n, "0" | "false")) => Ok((n, false)),
+        Some((n, v)) => Err(format!("-D {n}={v}: a setting is 0, 1, true or false")),
+    }
+}
+
 /// The boolean settings of one compilation: target-derived plus `-D`.
 #[derive(Clone)]
 pub struct Settings {
@@ -27,12 +37,7 @@ impl Settings {
     /// A target-derived setting is accepted when it agrees with the target
     /// (and changes nothing) and is `setting-is-derived` when it contradicts it.
     pub fn define(&mut self, spec: &str) -> Result<(), String> {
-        let (name, value) = match spec.split_once('=') {
-            None => (spec, true),
-            Some((n, "1" | "true")) => (n, true),
-            Some((n, "0" | "false")) => (n, false),
-            Some((n, v)) => return Err(format!("-D {n}={v}: a setting is 0, 1, true or false")),
-        };
+        let (name, value) = parse_define(spec)?;
         let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         if !valid {
