@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -28,8 +29,10 @@ use rustc_hash::FxHasher;
 
 use super::{contradicts, hazard_checks, settings_for, Input, Options};
 use crate::diag::{Diagnostic, Diagnostics, PortableDiagnostic, Severity};
-use crate::expand::settings::{choices, resolve, Settings};
+use crate::expand::groups::GroupedExpansion;
+use crate::expand::settings::{choices, resolve_groups, Settings};
 use crate::expand::{self, Expanded};
+use crate::front::ast::GroupMask;
 use crate::front::ast::Stmt;
 use crate::front::Loader;
 use crate::layout::{declared_target, Layout};
@@ -98,11 +101,7 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     // The `-D` list is written for the compiled target (or, for
     // `--all-targets`, for any of them): restated target-derived settings
     // apply to the targets they agree with.
-    let settings = targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| settings_for(opts, t, !(compile_first && i == 0)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let settings = targets.iter().enumerate().map(|(i, t)| settings_for(opts, t, !(compile_first && i == 0))).collect::<Result<Vec<_>, _>>()?;
     // A target-derived setting that no target of the run has is a mistake.
     for d in &opts.defines {
         if !targets.is_empty() && targets.iter().all(|t| contradicts(d, t)) {
@@ -142,7 +141,7 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
                 task_started.store(true, Ordering::SeqCst);
                 if !finished.load(Ordering::SeqCst) {
                     let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
-                    let job = Job { opts, targets, settings, compile_first };
+                    let job = Job { opts, threads: executors, targets, settings, compile_first };
                     worker(src, &job, &claims, &tx);
                 }
                 drop((shared, tx));
@@ -155,15 +154,15 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
         }
     }
     drop(tx);
-    let job = Job { opts, targets, settings: &settings, compile_first };
+    let job = Job { opts, threads: executors, targets, settings: &settings, compile_first };
     let front = front(&src, opts);
     let mut out = MultiOutcome::default();
     out.files_read = front.files_read.clone();
     out.workers = workers;
     out.finished = Arc::clone(&finished);
     let mut per_target: Vec<Option<Diagnostics>> = (0..targets.len()).map(|_| None).collect();
-    let groups = match &front.tree {
-        Some(tree) => groups(tree, &settings),
+    let plan = match &front.tree {
+        Some(tree) => Plan::new(tree, &settings, targets, executors),
         None => {
             // Nothing to expand: the diagnostics of reading and parsing, for every target.
             for d in per_target.iter_mut() {
@@ -171,31 +170,34 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
                 opts.levels.apply(&mut list);
                 *d = Some(list);
             }
-            Vec::new()
+            Plan::default()
         }
     };
-    if let Some(g) = groups.first() {
-        run_group(&job, &front, g, compile_first, &mut per_target, &mut out);
+    if !plan.parts.is_empty() {
+        run_part(&job, &front, &plan, 0, compile_first, &mut per_target, &mut out);
     }
-    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
-        run_group(&job, &front, g, false, &mut per_target, &mut out);
+    while claims.load(Ordering::Relaxed) < plan.parts.len() {
+        let p = claims.fetch_add(1, Ordering::Relaxed);
+        if p < plan.parts.len() {
+            run_part(&job, &front, &plan, p, false, &mut per_target, &mut out);
+        }
     }
     if per_target.iter().any(Option::is_none) {
         let fingerprint = fingerprint(&front.map);
-        // Until the workers' groups are in (an error: every worker has gone).
+        // Until the workers' units are in (an error: every worker has gone).
         while per_target.iter().any(Option::is_none) {
             let Ok(w) = rx.recv() else { break };
             if w.fingerprint != fingerprint {
-                // It read different text (a file changed meanwhile): its groups are redone here.
+                // It read different text (a file changed meanwhile): its units are redone here.
                 continue;
             }
             for (t, list) in w.results {
                 per_target[t].get_or_insert_with(|| Diagnostics { list: list.into_iter().map(PortableDiagnostic::into_diagnostic).collect() });
             }
         }
-        for g in &groups {
-            if g.iter().any(|&t| per_target[t].is_none()) {
-                run_group(&job, &front, g, false, &mut per_target, &mut out);
+        for p in 0..plan.parts.len() {
+            if plan.parts[p].units.iter().flat_map(|&u| &plan.units[u]).any(|&t| per_target[t].is_none()) {
+                run_part(&job, &front, &plan, p, false, &mut per_target, &mut out);
             }
         }
     }
@@ -229,7 +231,9 @@ static POOL: Mutex<Option<Pool>> = Mutex::new(None);
 /// Queues `task` for the pool, grown to `threads` threads if need be.
 /// `false`: no thread could be started.
 fn pool_run(task: Task, threads: usize) -> bool {
-    let Ok(mut guard) = POOL.lock() else { return false };
+    let Ok(mut guard) = POOL.lock() else {
+        return false;
+    };
     let pool = guard.get_or_insert_with(|| {
         let (tasks, queue) = mpsc::channel::<Task>();
         Pool { tasks, queue: Arc::new(Mutex::new(queue)), threads: 0 }
@@ -265,6 +269,8 @@ enum Source {
 
 struct Job<'a> {
     opts: &'a Options,
+    /// The threads of the run (the main one included).
+    threads: usize,
     targets: &'a [Target],
     settings: &'a [Settings],
     compile_first: bool,
@@ -316,22 +322,129 @@ fn front(src: &Source, opts: &Options) -> Front {
     Front { map, diags, files_read, tree, layouts }
 }
 
-/// Targets whose settings choose the same branches, in order of their first
-/// target (the first group holds the first target).
-fn groups(tree: &[Stmt], settings: &[Settings]) -> Vec<Vec<usize>> {
-    let mut keys: Vec<crate::expand::settings::Choices> = Vec::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, s) in settings.iter().enumerate() {
-        let c = choices(tree, s);
-        match keys.iter().position(|k| *k == c) {
-            Some(g) => groups[g].push(i),
-            None => {
+/// How the targets of a run share work:
+/// - groups: targets whose settings choose the same branches of every `if`;
+/// - units: the targets of a group with the same architecture (they often
+///   share their validation, and their checks when the register maps agree);
+/// - parts, claimed by the threads: units whose groups one thread expands
+///   together (a several-group expansion costs little more than one when the
+///   groups' programs mostly agree, as they do for one architecture).
+#[derive(Default)]
+struct Plan {
+    /// Per target: its group.
+    group_of: Vec<usize>,
+    /// Per group: its first target (whose settings resolve the tree).
+    first_of_group: Vec<usize>,
+    /// The first holds the first target.
+    units: Vec<Vec<usize>>,
+    /// The first holds the first unit.
+    parts: Vec<Part>,
+}
+
+struct Part {
+    units: Vec<usize>,
+    groups: GroupMask,
+}
+
+impl Plan {
+    fn new(tree: &[Stmt], settings: &[Settings], targets: &[Target], threads: usize) -> Plan {
+        let mut keys: Vec<crate::expand::settings::Choices> = Vec::new();
+        let mut plan = Plan::default();
+        for (i, s) in settings.iter().enumerate() {
+            let c = choices(tree, s);
+            let g = keys.iter().position(|k| *k == c).unwrap_or_else(|| {
                 keys.push(c);
-                groups.push(vec![i]);
+                plan.first_of_group.push(i);
+                keys.len() - 1
+            });
+            plan.group_of.push(g);
+        }
+        let mut unit_keys: Vec<(usize, crate::target::Arch)> = Vec::new();
+        for (i, t) in targets.iter().enumerate() {
+            let key = (plan.group_of[i], t.arch);
+            match unit_keys.iter().position(|k| *k == key) {
+                Some(u) => plan.units[u].push(i),
+                None => {
+                    unit_keys.push(key);
+                    plan.units.push(vec![i]);
+                }
             }
         }
+        // One part per unit when every unit gets a thread; otherwise one per
+        // architecture (or a single part for a single thread).
+        let mut parts: Vec<(Option<crate::target::Arch>, Vec<usize>)> = Vec::new();
+        for (u, &(_, arch)) in unit_keys.iter().enumerate() {
+            let key = match threads {
+                1 => None,
+                n if n >= unit_keys.len() => {
+                    parts.push((Some(arch), vec![u]));
+                    continue;
+                }
+                _ => Some(arch),
+            };
+            match parts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, units)) => units.push(u),
+                None => parts.push((key, vec![u])),
+            }
+        }
+        plan.parts = parts
+            .into_iter()
+            .map(|(_, units)| {
+                let groups = units.iter().fold(0, |m, &u| m | 1 << unit_keys[u].0);
+                Part { units, groups }
+            })
+            .collect();
+        plan
     }
-    groups
+}
+
+/// One thread's expansion of every group (each thread has its own: the
+/// syntax trees are not `Send`), and the per-group programs it took from it.
+struct Expansion {
+    /// Per group: the diagnostics of resolving its settings.
+    resolved: Vec<Vec<Diagnostic>>,
+    /// `None`: no group gets to expansion.
+    grouped: Option<GroupedExpansion>,
+    /// Per group, once a unit needed it: its expansion and diagnostics.
+    per_group: HashMap<usize, (Rc<Expanded>, Vec<Diagnostic>)>,
+}
+
+impl Expansion {
+    /// Expands the groups of `groups`.
+    fn new(job: &Job, front: &Front, plan: &Plan, groups: GroupMask) -> Expansion {
+        let Some(tree) = &front.tree else {
+            return Expansion { resolved: Vec::new(), grouped: None, per_group: HashMap::new() };
+        };
+        let firsts: Vec<Settings> = plan.first_of_group.iter().map(|&t| job.settings[t].clone()).collect();
+        let (resolved_tree, resolved) = resolve_groups(tree.clone(), &firsts);
+        // A group whose settings are in error is not expanded (as in a single-target run).
+        let ok: GroupMask = resolved
+            .iter()
+            .enumerate()
+            .filter(|(g, d)| groups & 1 << g != 0 && !d.iter().any(|d| d.severity == Severity::Error))
+            .fold(0, |m, (g, _)| m | 1 << g);
+        let grouped = (ok != 0).then(|| expand::expand_groups(&resolved_tree, ok, job.opts.max_depth));
+        Expansion { resolved, grouped, per_group: HashMap::new() }
+    }
+
+    /// Group `g`'s diagnostics so far (reading, settings, expansion) and its
+    /// expansion, if it got that far.
+    fn group(&mut self, front: &Front, g: usize) -> (Diagnostics, Option<Rc<Expanded>>) {
+        let mut diags = Diagnostics { list: front.diags.list.clone() };
+        diags.list.extend(self.resolved.get(g).into_iter().flatten().cloned());
+        if diags.has_errors() {
+            return (diags, None);
+        }
+        let Some(grouped) = &self.grouped else {
+            return (diags, None);
+        };
+        let (x, found) = self.per_group.entry(g).or_insert_with(|| {
+            let (x, found) = grouped.for_group(g);
+            (Rc::new(x), found)
+        });
+        diags.list.extend(found.iter().cloned());
+        (diags, Some(x.clone()))
+    }
 }
 
 /// The layout tables a target uses, each with the triple its `target` field
@@ -402,19 +515,35 @@ fn replace_in_texts(d: &mut crate::diag::Diagnostic, from: &str, to: &str) {
     }
 }
 
-/// Settings, expansion, layout, validation and the cross-target checks for
-/// one group of targets; fills `per_target` (levels applied).
-fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_target: &mut [Option<Diagnostics>], out: &mut MultiOutcome) {
+/// Expansion, layout, validation and the cross-target checks for the
+/// targets of part `p`; fills `per_target` (levels applied).
+fn run_part(job: &Job, front: &Front, plan: &Plan, p: usize, keep_first: bool, per_target: &mut [Option<Diagnostics>], out: &mut MultiOutcome) {
+    let part = &plan.parts[p];
+    let mut exp = Expansion::new(job, front, plan, part.groups);
+    for (k, &u) in part.units.iter().enumerate() {
+        run_unit(job, front, plan, &mut exp, &plan.units[u], keep_first && k == 0, per_target, out);
+    }
+    out.retained.push(Box::new(exp));
+}
+
+/// Layout, validation and the cross-target checks for the targets of one
+/// unit; fills `per_target` (levels applied).
+#[allow(clippy::too_many_arguments)]
+fn run_unit(
+    job: &Job,
+    front: &Front,
+    plan: &Plan,
+    exp: &mut Expansion,
+    unit: &[usize],
+    keep_first: bool,
+    per_target: &mut [Option<Diagnostics>],
+    out: &mut MultiOutcome,
+) {
     let opts = job.opts;
-    let Some(tree) = &front.tree else { return };
-    let mut shared = Diagnostics { list: front.diags.list.clone() };
-    let resolved = resolve(tree.clone(), &job.settings[group[0]], &mut shared);
-    let x = (!shared.has_errors()).then(|| expand::expand(&resolved, opts.max_depth, &mut shared));
-    drop(resolved);
     let mut validated: Vec<Validated> = Vec::new();
-    for &ti in group {
+    for &ti in unit {
         let t = &job.targets[ti];
-        let mut diags = Diagnostics { list: shared.list.clone() };
+        let (mut diags, x) = exp.group(front, plan.group_of[ti]);
         if let Some(x) = &x {
             let sel = layout_selection(front, t, ti == 0 && job.compile_first);
             let errors_before = diags.error_count();
@@ -464,9 +593,8 @@ fn run_group(job: &Job, front: &Front, group: &[usize], keep_first: bool, per_ta
         if let Some(i) = validated.iter().position(|v| v.target == 0) {
             out.program = Some(validated.swap_remove(i).program);
         }
-        out.expanded = x;
-    } else {
-        out.retained.push(Box::new(x));
+        // Only this thread's table holds it now.
+        out.expanded = exp.per_group.remove(&plan.group_of[0]).and_then(|(x, _)| Rc::try_unwrap(x).ok());
     }
     out.retained.push(Box::new(validated));
 }
@@ -496,12 +624,15 @@ fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<Worke
         let _ = tx.send(result);
         return;
     };
-    let groups = groups(tree, job.settings);
+    let plan = Plan::new(tree, job.settings, job.targets, job.threads);
     let mut per_target: Vec<Option<Diagnostics>> = (0..job.targets.len()).map(|_| None).collect();
     // Freed after the result is sent.
     let mut unused = MultiOutcome::default();
-    while let Some(g) = groups.get(claims.fetch_add(1, Ordering::Relaxed)) {
-        run_group(job, &front, g, false, &mut per_target, &mut unused);
+    while claims.load(Ordering::Relaxed) < plan.parts.len() {
+        let p = claims.fetch_add(1, Ordering::Relaxed);
+        if p < plan.parts.len() {
+            run_part(job, &front, &plan, p, false, &mut per_target, &mut unused);
+        }
     }
     for (t, d) in per_target.into_iter().enumerate() {
         if let Some(d) = d {

@@ -225,7 +225,7 @@ pub fn layout_keys(x: &Expanded) -> BTreeMap<(KeyKind, String), ()> {
     let mut keys = BTreeMap::new();
     for item in &x.items {
         if let ItemKind::Instr { operands, .. } = &item.kind {
-            for o in operands {
+            for o in operands.iter() {
                 match &o.kind {
                     OperandKind::Expr(e) => walk(e, &mut keys),
                     OperandKind::Addr(a) => {

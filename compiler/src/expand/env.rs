@@ -2,10 +2,10 @@
 //! parameter bindings, body constants and local-label frames. Closures keep a
 //! handle to the list as it was where they were written (LANGUAGE.md §9.3).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::front::ast::{MacroDef, Name, Operand};
+use crate::front::ast::{GroupMask, MacroDef, Name, Operand};
 
 /// A macro as a value: its definition plus the lexical environment it closes over.
 pub struct MacroValue {
@@ -17,9 +17,13 @@ pub struct MacroValue {
 /// Facts about a macro body computed once per definition.
 pub struct BodyInfo {
     /// Local labels defined directly in the body (§9.5).
-    pub labels: HashSet<Name>,
+    /// With the groups whose statements define them (all, outside `Variants`).
+    pub labels: HashMap<Name, GroupMask>,
     /// Named macros defined directly in the body, in order (§9.4).
     pub macros: Vec<Rc<MacroDef>>,
+    /// Macros or constants are defined inside `Variants`: the body is
+    /// expanded per set of groups that takes the same branches.
+    pub variant_defs: bool,
 }
 
 #[derive(Clone)]
@@ -29,10 +33,21 @@ pub enum Binding {
 }
 
 pub enum Node {
-    Param { name: Name, binding: Binding, macro_name: Name },
-    Const { name: Name, value: Operand },
+    Param {
+        name: Name,
+        binding: Binding,
+        macro_name: Name,
+    },
+    Const {
+        name: Name,
+        value: Operand,
+    },
     /// The local labels of one body expansion: `.x` → `oa<n>_<macro>_x`.
-    Labels { expansion: u32, macro_name: Name, info: Rc<BodyInfo> },
+    Labels {
+        expansion: u32,
+        macro_name: Name,
+        info: Rc<BodyInfo>,
+    },
 }
 
 pub struct Link {
@@ -94,14 +109,22 @@ impl Env {
     }
 
     /// Output name for a local-label reference: the innermost lexically
-    /// enclosing body that defines it (§9.5). `None`: not defined in any body.
-    pub fn local_label(&self, label: &str) -> Option<String> {
-        self.iter().find_map(|n| match n {
-            Node::Labels { expansion, macro_name, info } if info.labels.contains(label) => {
-                Some(expansion_label(*expansion, macro_name, label))
+    /// enclosing body that defines it (§9.5) for the groups of `groups`.
+    /// `Ok(None)`: not defined in any body; `Err(part)`: the body defines it
+    /// for the groups of `part` only.
+    pub fn local_label(&self, label: &str, groups: GroupMask) -> Result<Option<String>, GroupMask> {
+        for n in self.iter() {
+            if let Node::Labels { expansion, macro_name, info } = n {
+                let defined = info.labels.get(label).map_or(0, |m| m & groups);
+                if defined == groups {
+                    return Ok(Some(expansion_label(*expansion, macro_name, label)));
+                }
+                if defined != 0 {
+                    return Err(defined);
+                }
             }
-            _ => None,
-        })
+        }
+        Ok(None)
     }
 
     /// Output name for a local label defined in the innermost body.

@@ -4,9 +4,11 @@
 //! result is a flat list of labels and instructions, each with its origin.
 
 pub mod env;
+pub mod groups;
 pub mod settings;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
+use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, Frame};
@@ -14,6 +16,7 @@ use crate::front::ast::*;
 use crate::source::Span;
 use crate::target::regs::reg_by_name;
 use env::{file_label, Binding, BodyInfo, Env, Found, MacroValue, Node};
+use groups::{groups_of, ByGroup, GroupedExpansion};
 
 pub const DEFAULT_MAX_DEPTH: usize = 512;
 /// Statements one compilation may expand to (the reference interpreter needs ~50,000).
@@ -48,83 +51,140 @@ pub enum ItemKind {
     /// `local`: the unique output name of a local label (`oa<n>_…`, no prefix);
     /// otherwise the global label as spelled (`_name`).
     Label { name: Name, local: bool },
-    Instr { mnemonic: Mnemonic, operands: Vec<Operand> },
+    /// Operands are shared: a several-group expansion hands each group its items.
+    Instr { mnemonic: Mnemonic, operands: Rc<[Operand]> },
 }
 
 pub fn expand(file: &[Stmt], max_depth: usize, diags: &mut Diagnostics) -> Expanded {
+    let (x, found) = expand_groups(file, 1, max_depth).into_single();
+    diags.list.extend(found);
+    x
+}
+
+/// Expands a tree resolved for several groups of targets
+/// ([`settings::resolve_groups`]) once for the groups of `groups` (bit `g`:
+/// group `g`).
+pub fn expand_groups(file: &[Stmt], groups: GroupMask, max_depth: usize) -> GroupedExpansion {
     let mut x = Expander {
-        diags,
         max_depth,
         counter: 0,
-        aborted: false,
+        aborted: 0,
         infos: HashMap::default(),
+        infos_log: Vec::new(),
         file_consts: HashMap::default(),
-        file_labels: HashSet::default(),
-        out: Expanded::default(),
+        file_labels: HashMap::default(),
+        out: GroupedExpansion::default(),
         quiet: false,
         chain: None,
-        reported: HashSet::default(),
+        reported: HashMap::default(),
+        reported_log: Vec::new(),
+        mask: groups,
+        split: Cell::new(0),
+        overflowed: false,
+        several: groups.count_ones() > 1,
+        split_hints: HashMap::default(),
     };
     let mut scope = Scope { macros: HashMap::default(), parent: None };
     x.collect_macros(file, &Env::default(), &mut scope, true);
-    let mut first: HashMap<Name, Span> = HashMap::default();
-    for s in file {
-        if let Stmt::Label(l) = s {
-            if !l.local {
-                continue;
-            }
-            x.file_labels.insert(l.name.clone());
-            if let Some(f) = first.insert(l.name.clone(), l.span) {
-                x.diags.push(
-                    Diagnostic::error("duplicate-label", l.span, format!("local label `{}` is defined twice at file level", l.name))
-                        .with_secondary(f, "first definition"),
-                );
-            }
-        }
-    }
+    x.file_local_labels(file, &mut HashMap::default());
     x.list(file, Env::default(), &scope, &None, 0, true);
+    debug_assert_eq!(x.split.get(), 0, "every split is caught by its statement");
     x.out
 }
 
 /// The dynamic macro environment (§9.4): one scope per expansion in progress.
 struct Scope<'p> {
     /// Inserted in order, so the last definition in one list wins (§9.4).
-    macros: HashMap<Name, Rc<MacroValue>>,
+    /// Only the file level has definitions for some groups only.
+    macros: HashMap<Name, ByGroup<Rc<MacroValue>>>,
     parent: Option<&'p Scope<'p>>,
 }
 
 impl Scope<'_> {
-    fn lookup(&self, name: &str) -> Option<Rc<MacroValue>> {
+    /// The macro `name` for the groups of `groups` (`Err(part)`: it differs among them).
+    fn lookup(&self, name: &str, groups: GroupMask) -> Result<Option<Rc<MacroValue>>, GroupMask> {
         let mut s = Some(self);
         while let Some(sc) = s {
             if let Some(m) = sc.macros.get(name) {
-                return Some(m.clone());
+                return m.pick(groups).map(|m| m.cloned());
             }
             s = sc.parent;
         }
-        None
+        Ok(None)
     }
 }
 
-struct Expander<'d> {
-    diags: &'d mut Diagnostics,
+/// A body's facts, with the groups whose warnings about it were given.
+type KnownBody = (Rc<BodyInfo>, GroupMask);
+
+/// The definitions of names seen so far in one scope, in order, each with
+/// the groups it is for.
+type Definitions = HashMap<Name, Vec<(Span, GroupMask)>>;
+
+/// Records a definition of `name` at `span` for `groups`; returns, for the
+/// groups that had one already, where their first one is.
+fn define_again(seen: &mut Definitions, name: &Name, span: Span, groups: GroupMask) -> Vec<(Span, GroupMask)> {
+    let defs = seen.entry(name.clone()).or_default();
+    let mut earlier = Vec::new();
+    let mut covered = 0;
+    for &(first, m) in defs.iter() {
+        let twice = m & groups & !covered;
+        if twice != 0 {
+            earlier.push((first, twice));
+            covered |= twice;
+        }
+    }
+    defs.push((span, groups));
+    earlier
+}
+
+/// Where the expander is in its output, to undo a statement that must be
+/// expanded again for parts of its groups.
+struct Checkpoint {
+    items: usize,
+    globals: usize,
+    diags: usize,
+    reported: usize,
+    infos: usize,
+    aborted: GroupMask,
+}
+
+struct Expander {
     max_depth: usize,
     counter: u32,
-    aborted: bool,
-    infos: HashMap<*const MacroDef, Rc<BodyInfo>>,
+    /// Groups whose top-level statement stopped (a runaway expansion).
+    aborted: GroupMask,
+    /// Body facts per definition, with the groups whose warnings were given.
+    infos: HashMap<*const MacroDef, KnownBody>,
+    infos_log: Vec<(*const MacroDef, Option<KnownBody>)>,
     /// File-level constants as of the statement being expanded (§8 rule 2).
-    file_consts: HashMap<Name, Operand>,
-    file_labels: HashSet<Name>,
-    out: Expanded,
+    file_consts: HashMap<Name, ByGroup<Operand>>,
+    /// File-level local labels and the groups that define them.
+    file_labels: HashMap<Name, GroupMask>,
+    out: GroupedExpansion,
     /// Suppresses diagnostics (used when pre-computing closure environments).
     quiet: bool,
     /// The expansion chain of the statement being expanded.
     chain: Option<Rc<Frame>>,
-    /// Definition-level warnings already given (a body is expanded many times).
-    reported: HashSet<(&'static str, Span)>,
+    /// Definition-level warnings already given (a body is expanded many
+    /// times), with the groups they were given for; the log undoes them.
+    reported: HashMap<(&'static str, Span), GroupMask>,
+    reported_log: Vec<((&'static str, Span), GroupMask)>,
+    /// The groups the statement being expanded is for.
+    mask: GroupMask,
+    /// Set by a lookup that found different definitions for the groups of
+    /// `mask`: a part of them that sees one definition. The statement is
+    /// then expanded again, for that part and for the rest.
+    split: Cell<GroupMask>,
+    /// The expansion produced too many statements: nothing more is expanded.
+    overflowed: bool,
+    /// More than one group: statements may split.
+    several: bool,
+    /// Statements that split, with the part they split off.
+    split_hints: HashMap<*const Stmt, GroupMask>,
 }
 
-impl Expander<'_> {
+impl Expander {
     fn error(&mut self, mut d: Diagnostic) {
         if self.quiet {
             return;
@@ -132,48 +192,99 @@ impl Expander<'_> {
         if d.chain.is_none() {
             d.chain = self.chain.clone();
         }
-        self.diags.push(d);
+        self.out.diags.push((d, self.mask));
     }
 
-    /// A diagnostic about a definition: reported once, not once per expansion.
+    /// A diagnostic about a definition: reported once per group, not once per expansion.
     fn once(&mut self, d: Diagnostic) {
-        if self.reported.insert((d.code, d.span)) {
-            self.error(d.with_chain(None));
+        if self.quiet {
+            return;
+        }
+        let key = (d.code, d.span);
+        let before = self.reported.get(&key).copied().unwrap_or(0);
+        let new = self.mask & !before;
+        if new != 0 {
+            self.reported.insert(key, before | new);
+            self.reported_log.push((key, before));
+            self.out.diags.push((d.with_chain(None), new));
         }
     }
 
-    fn info(&mut self, def: &Rc<MacroDef>) -> Rc<BodyInfo> {
-        if let Some(i) = self.infos.get(&Rc::as_ptr(def)) {
-            return i.clone();
+    /// Records a lookup's split (see `split`).
+    fn diverged(&self, part: GroupMask) {
+        if self.split.get() == 0 {
+            self.split.set(part);
         }
-        let mut labels: HashMap<Name, Span> = HashMap::default();
-        let mut macros = Vec::new();
-        for s in &def.body {
-            match s {
-                Stmt::Label(l) if l.local && labels.contains_key(&l.name) => {
-                    let first = labels[&l.name];
-                    self.once(
-                        Diagnostic::error(
-                            "duplicate-label",
-                            l.span,
-                            format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
-                        )
-                        .with_secondary(first, "first definition"),
-                    );
-                }
-                Stmt::Label(l) if l.local => {
-                    labels.insert(l.name.clone(), l.span);
-                }
-                Stmt::Macro(m) => macros.push(m.clone()),
-                _ => {}
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            items: self.out.items.len(),
+            globals: self.out.globals.len(),
+            diags: self.out.diags.len(),
+            reported: self.reported_log.len(),
+            infos: self.infos_log.len(),
+            aborted: self.aborted,
+        }
+    }
+
+    fn rollback(&mut self, cp: &Checkpoint) {
+        self.out.items.truncate(cp.items);
+        self.out.masks.truncate(cp.items);
+        self.out.globals.truncate(cp.globals);
+        self.out.diags.truncate(cp.diags);
+        for (key, before) in self.reported_log.drain(cp.reported..).rev() {
+            if before == 0 {
+                self.reported.remove(&key);
+            } else {
+                self.reported.insert(key, before);
             }
         }
+        for (key, before) in self.infos_log.drain(cp.infos..).rev() {
+            match before {
+                Some(b) => self.infos.insert(key, b),
+                None => self.infos.remove(&key),
+            };
+        }
+        self.aborted = cp.aborted;
+    }
+
+    fn push_item(&mut self, item: Item) {
+        self.out.items.push(item);
+        self.out.masks.push(self.mask);
+    }
+
+    /// The facts of a definition's body, computed once; its warnings are
+    /// given for every group that expands it (an undone statement undoes them).
+    fn info(&mut self, def: &Rc<MacroDef>) -> Rc<BodyInfo> {
+        let key = Rc::as_ptr(def);
+        let known = self.infos.get(&key).cloned();
+        if let Some((info, groups)) = &known {
+            if self.mask & !groups == 0 {
+                return info.clone();
+            }
+        }
+        let info = Rc::new(self.body_info(def, &def.body));
+        let groups = known.as_ref().map_or(0, |k| k.1) | self.mask;
+        self.infos_log.push((key, known));
+        self.infos.insert(key, (info.clone(), groups));
+        info
+    }
+
+    /// The facts of `body` (the body of `def`, or its statements for some groups).
+    fn body_info(&mut self, def: &MacroDef, body: &[Stmt]) -> BodyInfo {
+        let mut labels = Definitions::default();
+        let mut macros = Vec::new();
+        let mut variant_defs = false;
+        self.body_labels(def, body, GroupMask::MAX, &mut labels, &mut macros, &mut variant_defs, true);
         let mut seen: HashMap<&str, Span> = HashMap::default();
         for p in &def.params {
             // Only a use makes the duplicate ambiguous: `macro (unused, unused, x)`
             // is a common way of ignoring arguments and gets no warning.
-            let Some(first) = seen.insert(&p.name, p.span) else { continue };
-            if let Some(used) = body_use(&def.body, &p.name) {
+            let Some(first) = seen.insert(&p.name, p.span) else {
+                continue;
+            };
+            if let Some(used) = body_use(body, &p.name) {
                 self.once(
                     Diagnostic::warning("duplicate-parameter", p.span, format!("parameter `{}` is declared twice", p.name))
                         .with_secondary(first, "first declared here")
@@ -182,31 +293,117 @@ impl Expander<'_> {
                 );
             }
         }
-        let info = Rc::new(BodyInfo { labels: labels.into_keys().collect(), macros });
-        self.infos.insert(Rc::as_ptr(def), info.clone());
-        info
+        let labels = labels.into_iter().map(|(name, defs)| (name, defs.iter().fold(0, |m, d| m | d.1))).collect();
+        BodyInfo { labels, macros, variant_defs }
+    }
+
+    /// Local labels and named macros of a body, also inside the arms of
+    /// its `Variants` (whose definitions make `variant_defs` true).
+    #[allow(clippy::too_many_arguments)]
+    fn body_labels(
+        &mut self,
+        def: &MacroDef,
+        body: &[Stmt],
+        groups: GroupMask,
+        labels: &mut Definitions,
+        macros: &mut Vec<Rc<MacroDef>>,
+        variant_defs: &mut bool,
+        direct: bool,
+    ) {
+        for s in body {
+            match s {
+                Stmt::Label(l) if l.local => {
+                    for (first, twice) in define_again(labels, &l.name, l.span, groups) {
+                        // Reported for the groups being expanded (a later
+                        // expansion for other groups computes the facts again).
+                        if twice & self.mask == 0 {
+                            continue;
+                        }
+                        let reported = twice & self.mask;
+                        let outer = std::mem::replace(&mut self.mask, reported);
+                        self.once(
+                            Diagnostic::error(
+                                "duplicate-label",
+                                l.span,
+                                format!("local label `{}` is defined twice in the body of `{}`", l.name, def.display_name()),
+                            )
+                            .with_secondary(first, "first definition"),
+                        );
+                        self.mask = outer;
+                    }
+                }
+                Stmt::Macro(m) if direct => macros.push(m.clone()),
+                Stmt::Macro(_) | Stmt::Const(_) if !direct => *variant_defs = true,
+                Stmt::Variants(v) => {
+                    for (m, arm) in &v.arms {
+                        self.body_labels(def, arm, groups & m, labels, macros, variant_defs, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The file-level local labels (also those of `Variants` arms), each
+    /// with the groups that define it; a label defined twice for a group is
+    /// an error.
+    fn file_local_labels(&mut self, list: &[Stmt], seen: &mut Definitions) {
+        for s in list {
+            match s {
+                Stmt::Label(l) if l.local => {
+                    *self.file_labels.entry(l.name.clone()).or_insert(0) |= self.mask;
+                    for (first, twice) in define_again(seen, &l.name, l.span, self.mask) {
+                        let outer = std::mem::replace(&mut self.mask, twice);
+                        self.error(
+                            Diagnostic::error("duplicate-label", l.span, format!("local label `{}` is defined twice at file level", l.name))
+                                .with_secondary(first, "first definition"),
+                        );
+                        self.mask = outer;
+                    }
+                }
+                Stmt::Variants(v) => {
+                    let outer = self.mask;
+                    for (m, arm) in &v.arms {
+                        self.mask = outer & m;
+                        self.file_local_labels(arm, seen);
+                    }
+                    self.mask = outer;
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Registers the named macros defined directly in `list`, each closing
     /// over the lexical environment at its position.
     fn collect_macros(&mut self, list: &[Stmt], env: &Env, scope: &mut Scope, file_level: bool) {
+        self.collect_macros_in(list, env, scope, file_level, &mut HashMap::default());
+    }
+
+    /// `seen`: the names defined so far in this scope, with the groups
+    /// that define them (a name defined in two arms of an `if` is not a duplicate).
+    fn collect_macros_in(&mut self, list: &[Stmt], env: &Env, scope: &mut Scope, file_level: bool, seen: &mut Definitions) {
         let mut env = env.clone();
-        let mut seen: HashMap<Name, Span> = HashMap::default();
         let was_quiet = self.quiet;
         for s in list {
             match s {
                 Stmt::Macro(def) => {
                     let name = def.name.as_ref().map(|n| n.name.clone()).unwrap_or_else(|| "anon".into());
                     let span = def.name.as_ref().map(|n| n.span).unwrap_or(def.header);
-                    if let Some(first) = seen.insert(name.clone(), span) {
+                    for (first, twice) in define_again(seen, &name, span, self.mask) {
+                        let outer = std::mem::replace(&mut self.mask, twice);
                         self.once(
                             Diagnostic::warning("duplicate-macro", span, format!("macro `{name}` is defined twice in the same scope"))
                                 .with_secondary(first, "first definition")
                                 .with_note("the last definition is used for every call in this scope"),
                         );
+                        self.mask = outer;
                     }
                     let info = self.info(def);
-                    scope.macros.insert(name, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info }));
+                    // Only file-level lists have `Variants` with definitions
+                    // (a body with such is expanded per group, flattened).
+                    let groups = if file_level { self.mask } else { GroupMask::MAX };
+                    scope.macros.entry(name).or_default().define(groups, Rc::new(MacroValue { def: def.clone(), env: env.clone(), info }));
                 }
                 // Body constants before a nested definition are visible in it (§8 rule 1).
                 Stmt::Const(c) if !file_level => {
@@ -215,6 +412,14 @@ impl Expander<'_> {
                     let v = self.subst_operand(value, &env);
                     self.quiet = was_quiet;
                     env = env.push(Node::Const { name: name.name.clone(), value: v });
+                }
+                Stmt::Variants(v) if file_level => {
+                    let outer = self.mask;
+                    for (m, arm) in &v.arms {
+                        self.mask = outer & m;
+                        self.collect_macros_in(arm, &env, scope, file_level, seen);
+                    }
+                    self.mask = outer;
                 }
                 _ => {}
             }
@@ -228,79 +433,137 @@ impl Expander<'_> {
     }
 
     fn list_items(&mut self, list: &[Stmt], env: &mut Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
-        for s in list {
-            if self.aborted {
-                if !file_level {
-                    return;
-                }
-                // A runaway expansion stops its own top-level statement only.
-                self.aborted = false;
+        let entry_mask = self.mask;
+        self.list_items_for_live_groups(list, env, scope, chain, depth, file_level);
+        self.mask = entry_mask;
+    }
+
+    fn list_items_for_live_groups(&mut self, list: &[Stmt], env: &mut Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
+        for (k, s) in list.iter().enumerate() {
+            if self.overflowed {
+                return;
             }
-            match s {
-                Stmt::Const(c) => {
-                    let (name, value) = (&c.name, &c.value);
-                    let v = self.subst_operand(value, env);
-                    if file_level {
-                        let v = self.resolve_file_consts(v);
-                        self.file_consts.insert(name.name.clone(), v);
-                    } else {
-                        *env = env.push(Node::Const { name: name.name.clone(), value: v });
-                    }
-                }
-                Stmt::Macro(_) | Stmt::Include { .. } | Stmt::If(_) => {}
-                Stmt::Call(c) => {
-                    if self.out.items.len() > MAX_EXPANDED_ITEMS {
-                        self.error(
-                            Diagnostic::error("expansion-depth", c.span, format!("expansion produced more than {MAX_EXPANDED_ITEMS} statements"))
-                                .with_note("macros that call several others at every level grow exponentially")
-                                .with_chain(chain.clone()),
-                        );
-                        self.aborted = true;
-                        self.out.items.clear();
+            if self.aborted & self.mask != 0 {
+                if file_level {
+                    // A runaway expansion stops its own top-level statement only.
+                    self.aborted = 0;
+                } else {
+                    // The other groups go on.
+                    self.mask &= !self.aborted;
+                    if self.mask == 0 {
                         return;
                     }
-                    self.call(c, env, scope, chain, depth)
                 }
-                Stmt::Global { label, span } => {
-                    let name = self.concat(&label.name, label.span, env);
-                    if self.check_concat_done(&name, label.span, chain) && !self.out.globals.iter().any(|(g, _)| *g == name) {
-                        self.out.globals.push((name, *span));
+            }
+            // A body constant changes what the rest of the body sees: when
+            // it is expanded per part, so is the rest.
+            let rest = if matches!(s, Stmt::Const(_)) && !file_level { &list[k..] } else { std::slice::from_ref(s) };
+            let whole = self.mask;
+            // A statement that split before most likely splits again: it is
+            // expanded per part at once (if the parts turn out to agree,
+            // the output is the same statements twice, for disjoint groups).
+            let hint = if self.several { self.split_hints.get(&(s as *const Stmt)).map_or(0, |p| p & whole) } else { 0 };
+            let part = if hint != 0 && hint != whole {
+                hint
+            } else {
+                let cp = self.checkpoint();
+                self.stmt(s, env, scope, chain, depth, file_level);
+                let part = self.split.replace(0);
+                if part == 0 {
+                    continue;
+                }
+                // Its groups see different definitions: undone, and expanded
+                // again for each part (a part may split again).
+                self.rollback(&cp);
+                self.split_hints.insert(s as *const Stmt, part);
+                part
+            };
+            for groups in [part, whole & !part] {
+                self.mask = groups;
+                let mut env = env.clone();
+                self.list_items(rest, &mut env, scope, chain, depth, file_level);
+            }
+            self.mask = whole;
+            if rest.len() > 1 {
+                return;
+            }
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, env: &mut Env, scope: &Scope, chain: &Option<Rc<Frame>>, depth: usize, file_level: bool) {
+        match s {
+            Stmt::Const(c) => {
+                let (name, value) = (&c.name, &c.value);
+                let v = self.subst_operand(value, env);
+                if file_level {
+                    let v = self.resolve_file_consts(v);
+                    if self.split.get() == 0 {
+                        self.file_consts.entry(name.name.clone()).or_default().define(self.mask, v);
+                    }
+                } else {
+                    *env = env.push(Node::Const { name: name.name.clone(), value: v });
+                }
+            }
+            Stmt::Macro(_) | Stmt::Include { .. } | Stmt::If(_) => {}
+            Stmt::Variants(v) => {
+                let whole = self.mask;
+                for (m, arm) in &v.arms {
+                    if m & whole != 0 {
+                        self.mask = m & whole;
+                        self.list_items(arm, env, scope, chain, depth, file_level);
                     }
                 }
-                Stmt::Label(l) => {
-                    let name: Name = if l.local {
-                        if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }.into()
-                    } else {
-                        let n = self.concat(&l.name, l.span, env);
-                        if !self.check_concat_done(&n, l.span, chain) {
-                            continue;
-                        }
-                        n
-                    };
-                    self.out.items.push(Item { kind: ItemKind::Label { name, local: l.local }, span: l.span, chain: chain.clone() });
-                }
-                Stmt::Error(span) => {
+                self.mask = whole;
+            }
+            Stmt::Call(c) => {
+                if self.out.items.len() > MAX_EXPANDED_ITEMS {
                     self.error(
-                        Diagnostic::error("error-reached", *span, "`error` statement reached")
-                            .with_label("this branch was selected for the target and settings")
+                        Diagnostic::error("expansion-depth", c.span, format!("expansion produced more than {MAX_EXPANDED_ITEMS} statements"))
+                            .with_note("macros that call several others at every level grow exponentially")
                             .with_chain(chain.clone()),
                     );
+                    self.overflowed = true;
+                    self.out.items.clear();
+                    self.out.masks.clear();
+                    return;
                 }
-                Stmt::Instr(i) => {
-                    let operands: Vec<Operand> = i
-                        .operands
-                        .iter()
-                        .map(|o| {
-                            let o = self.subst_instr_operand(o, env, chain);
-                            self.resolve_file_consts(o)
-                        })
-                        .collect();
-                    self.out.items.push(Item {
-                        kind: ItemKind::Instr { mnemonic: i.mnemonic, operands },
-                        span: i.span,
-                        chain: chain.clone(),
-                    });
+                self.call(c, env, scope, chain, depth)
+            }
+            Stmt::Global { label, span } => {
+                let name = self.concat(&label.name, label.span, env);
+                if self.check_concat_done(&name, label.span, chain) {
+                    self.out.globals.push((name, *span, self.mask));
                 }
+            }
+            Stmt::Label(l) => {
+                let name: Name = if l.local {
+                    if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }.into()
+                } else {
+                    let n = self.concat(&l.name, l.span, env);
+                    if !self.check_concat_done(&n, l.span, chain) {
+                        return;
+                    }
+                    n
+                };
+                self.push_item(Item { kind: ItemKind::Label { name, local: l.local }, span: l.span, chain: chain.clone() });
+            }
+            Stmt::Error(span) => {
+                self.error(
+                    Diagnostic::error("error-reached", *span, "`error` statement reached")
+                        .with_label("this branch was selected for the target and settings")
+                        .with_chain(chain.clone()),
+                );
+            }
+            Stmt::Instr(i) => {
+                let operands: Rc<[Operand]> = i
+                    .operands
+                    .iter()
+                    .map(|o| {
+                        let o = self.subst_instr_operand(o, env, chain);
+                        self.resolve_file_consts(o)
+                    })
+                    .collect();
+                self.push_item(Item { kind: ItemKind::Instr { mnemonic: i.mnemonic, operands }, span: i.span, chain: chain.clone() });
             }
         }
     }
@@ -316,9 +579,13 @@ impl Expander<'_> {
                 self.error(d);
                 return;
             }
-            None => match scope.lookup(&c.callee.name) {
-                Some(m) => m,
-                None => {
+            None => match scope.lookup(&c.callee.name, self.mask) {
+                Ok(Some(m)) => m,
+                Err(part) => {
+                    self.diverged(part);
+                    return;
+                }
+                Ok(None) => {
                     self.error(
                         Diagnostic::error("undefined-macro", c.callee.span, format!("no macro `{}` is visible here", c.callee.name))
                             .with_label("called here")
@@ -347,7 +614,10 @@ impl Expander<'_> {
                     ),
                 )
                 .with_label("wrong number of arguments")
-                .with_secondary(def_span, if def.name.is_some() { format!("`{}` defined here", def.display_name()) } else { "anonymous macro written here".to_string() })
+                .with_secondary(
+                    def_span,
+                    if def.name.is_some() { format!("`{}` defined here", def.display_name()) } else { "anonymous macro written here".to_string() },
+                )
                 .with_chain(chain.clone()),
             );
             return;
@@ -359,15 +629,52 @@ impl Expander<'_> {
                     .with_note("a macro that calls itself (directly or through others) never stops expanding; raise the limit with --max-expansion-depth")
                     .with_chain(chain.clone()),
             );
-            self.aborted = true;
+            self.aborted |= self.mask;
             return;
         }
         let bindings: Vec<Binding> = c.args.iter().map(|a| self.bind_arg(a, env, scope, chain)).collect();
+        if self.split.get() != 0 {
+            return;
+        }
+        if !callee.info.variant_defs {
+            self.expand_body(&callee, &callee.def.body, callee.info.clone(), bindings, c.span, chain, scope, depth);
+            return;
+        }
+        // Macros or constants defined inside an `if` whose branch differs
+        // among the groups: the body is expanded for each set of groups
+        // that sees the same statements.
+        let whole = self.mask;
+        for (groups, body) in flatten_for_groups(&def.body, whole) {
+            self.mask = groups;
+            let info = Rc::new(self.body_info(&def, &body));
+            self.expand_body(&callee, &body, info, bindings.clone(), c.span, chain, scope, depth);
+            if self.split.get() != 0 {
+                break;
+            }
+        }
+        self.mask = whole;
+    }
+
+    /// One expansion of a macro body (`body`: the definition's, or its
+    /// statements for the groups being expanded).
+    #[allow(clippy::too_many_arguments)]
+    fn expand_body(
+        &mut self,
+        callee: &MacroValue,
+        body: &[Stmt],
+        info: Rc<BodyInfo>,
+        bindings: Vec<Binding>,
+        call: Span,
+        chain: &Option<Rc<Frame>>,
+        scope: &Scope,
+        depth: usize,
+    ) {
+        let def = &callee.def;
         self.counter += 1;
         let n = self.counter;
         let name = def.display_name();
-        let frame = Some(Rc::new(Frame { name: name.clone(), call: c.span, parent: chain.clone() }));
-        let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: callee.info.clone() });
+        let frame = Some(Rc::new(Frame { name: name.clone(), call, parent: chain.clone() }));
+        let mut body_env = callee.env.push(Node::Labels { expansion: n, macro_name: name.clone(), info: info.clone() });
         // Parameters are lexical only (§9.4): macro-valued ones are reached
         // through `body_env` (`lookup_param`) by the body's own text, never
         // through the dynamic scope, where they would capture same-named
@@ -376,15 +683,18 @@ impl Expander<'_> {
             body_env = body_env.push(Node::Param { name: p.name.clone(), binding: b, macro_name: name.clone() });
         }
         let mut body_scope = Scope { macros: HashMap::default(), parent: Some(scope) };
-        if !callee.info.macros.is_empty() {
-            self.collect_macros(&def.body, &body_env, &mut body_scope, false);
+        if !info.macros.is_empty() {
+            self.collect_macros(body, &body_env, &mut body_scope, false);
+            if self.split.get() != 0 {
+                return;
+            }
         }
         // An expansion that adds no macro names reuses the caller's scope, so
         // lookups walk only the scopes that define something (not the whole
         // recursion, which can be thousands deep).
         let scope = if body_scope.macros.is_empty() { scope } else { &body_scope };
         // Deep (but legal) nesting must not overflow the thread's stack.
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.list(&def.body, body_env, scope, &frame, depth + 1, false));
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.list(body, body_env, scope, &frame, depth + 1, false));
     }
 
     fn bind_arg(&mut self, a: &Arg, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>) -> Binding {
@@ -400,11 +710,14 @@ impl Expander<'_> {
                             Some(Found::Param { binding, .. }) => return binding.clone(),
                             // The value, but `%p%` still spells the name that was written (§9.6).
                             Some(Found::Const(v)) => return Binding::Operand(Operand { spelling: Some(name.clone()), ..v.clone() }),
-                            None => {
-                                if let Some(m) = scope.lookup(name) {
-                                    return Binding::Macro(m);
+                            None => match scope.lookup(name, self.mask) {
+                                Ok(Some(m)) => return Binding::Macro(m),
+                                Ok(None) => {}
+                                Err(part) => {
+                                    self.diverged(part);
+                                    return Binding::Operand(poisoned(op.span));
                                 }
-                            }
+                            },
                         }
                     }
                 }
@@ -416,7 +729,7 @@ impl Expander<'_> {
                             .with_note("a recursive macro that passes a growing expression never stops expanding")
                             .with_chain(chain.clone()),
                     );
-                    self.aborted = true;
+                    self.aborted |= self.mask;
                     return Binding::Operand(poisoned(op.span));
                 }
                 Binding::Operand(o)
@@ -506,10 +819,20 @@ impl Expander<'_> {
             ExprKind::Sizeof(p) if p.contains('%') => ExprKind::Sizeof(self.concat(p, e.span, env)),
             ExprKind::Constexpr(p) if p.contains('%') => ExprKind::Constexpr(self.concat(p, e.span, env)),
             ExprKind::GlobalLabel(p) if p.contains('%') => reclassify(self.concat(p, e.span, env)),
-            ExprKind::LocalLabel(l) => match env.local_label(l) {
-                Some(n) => ExprKind::ResolvedLocal(n.into()),
-                None if self.file_labels.contains(l) => ExprKind::ResolvedLocal(file_label(l).into()),
-                None => {
+            ExprKind::LocalLabel(l) => match env.local_label(l, self.mask) {
+                Ok(Some(n)) => ExprKind::ResolvedLocal(n.into()),
+                Err(part) => {
+                    self.diverged(part);
+                    return e.clone();
+                }
+                Ok(None) if self.file_labels.get(l).is_some_and(|m| m & self.mask != 0) => {
+                    let defined = self.file_labels[l] & self.mask;
+                    if defined != self.mask {
+                        self.diverged(defined);
+                    }
+                    ExprKind::ResolvedLocal(file_label(l).into())
+                }
+                Ok(None) => {
                     self.error(
                         Diagnostic::error("undefined-local-label", e.span, format!("local label `{l}` is not defined"))
                             .with_label("no enclosing macro body and no file-level statement defines it"),
@@ -519,9 +842,7 @@ impl Expander<'_> {
             },
             ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.subst_expr_at(a, env, depth))),
             ExprKind::Not(a) => ExprKind::Not(Rc::new(self.subst_expr_at(a, env, depth))),
-            ExprKind::Bin(op, a, b) => {
-                ExprKind::Bin(*op, Rc::new(self.subst_expr_at(a, env, depth)), Rc::new(self.subst_expr_at(b, env, depth)))
-            }
+            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.subst_expr_at(a, env, depth)), Rc::new(self.subst_expr_at(b, env, depth))),
             _ => return e.clone(),
         };
         Expr { kind, span: e.span, via: e.via.clone() }
@@ -555,9 +876,9 @@ impl Expander<'_> {
             rest = &after[len + 1..];
         }
         out.push_str(rest);
-        if out.len() > MAX_NAME_LEN && !self.aborted {
+        if out.len() > MAX_NAME_LEN && self.aborted & self.mask == 0 {
             self.error(Diagnostic::error("expression-size", span, format!("a concatenated name grew beyond {MAX_NAME_LEN} characters")));
-            self.aborted = true;
+            self.aborted |= self.mask;
             return POISON.into();
         }
         out.into()
@@ -575,7 +896,7 @@ impl Expander<'_> {
             }
             Some(Found::Param { binding: Binding::Operand(v), macro_name }) => (v.clone(), Some(macro_name.clone())),
             Some(Found::Const(v)) => (v.clone(), None),
-            None => match self.file_consts.get(name) {
+            None => match self.file_const(name) {
                 Some(v) => (v.clone(), None),
                 None => return Ok(format!("%{name}%")),
             },
@@ -583,13 +904,10 @@ impl Expander<'_> {
         match value.spelling.clone().map(|s| s.to_string()).or_else(|| spelling(&value)) {
             Some(s) => Ok(s),
             None if what.is_some() => {
-                let d = Diagnostic::error(
-                    "bad-concatenation",
-                    value.span,
-                    format!("`%{name}%` needs an identifier, register or global label, not this argument"),
-                )
-                .with_label("bound here")
-                .with_secondary(span, "concatenated here");
+                let d =
+                    Diagnostic::error("bad-concatenation", value.span, format!("`%{name}%` needs an identifier, register or global label, not this argument"))
+                        .with_label("bound here")
+                        .with_secondary(span, "concatenated here");
                 self.error(d);
                 Err(())
             }
@@ -604,8 +922,7 @@ impl Expander<'_> {
         }
         if let Some(frag) = unresolved_fragment(name) {
             self.error(
-                Diagnostic::error("unresolved-concatenation", span, format!("`%{frag}%` in `{name}` names no parameter or constant"))
-                    .with_chain(chain.clone()),
+                Diagnostic::error("unresolved-concatenation", span, format!("`%{frag}%` in `{name}` names no parameter or constant")).with_chain(chain.clone()),
             );
             return false;
         }
@@ -620,8 +937,8 @@ impl Expander<'_> {
             return o;
         }
         match o.kind {
-            OperandKind::Expr(Expr { kind: ExprKind::Var(ref name), ref via, span }) if self.file_consts.contains_key(name) => {
-                let mut v = self.file_consts[name].clone();
+            OperandKind::Expr(Expr { kind: ExprKind::Var(ref name), ref via, span }) if self.file_const(name).is_some() => {
+                let mut v = self.file_const(name).cloned().unwrap_or_else(|| poisoned(span));
                 if let OperandKind::Expr(ve) = &mut v.kind {
                     ve.via = via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: span })));
                 }
@@ -632,6 +949,18 @@ impl Expander<'_> {
                 let f = |e: &Option<Expr>| e.as_ref().map(|e| self.resolve_expr(e));
                 let addr = Addr { offset: f(&a.offset), base: f(&a.base), index: f(&a.index), scale: f(&a.scale) };
                 Operand { kind: OperandKind::Addr(Rc::new(addr)), span: o.span, spelling: None }
+            }
+        }
+    }
+
+    /// The file-level constant `name` for the groups being expanded (`None`
+    /// also when it differs among them: the statement is then expanded again).
+    fn file_const(&self, name: &str) -> Option<&Operand> {
+        match self.file_consts.get(name)?.pick(self.mask) {
+            Ok(v) => v,
+            Err(part) => {
+                self.diverged(part);
+                None
             }
         }
     }
@@ -652,7 +981,7 @@ impl Expander<'_> {
 
     fn resolve_expr_node(&self, e: &Expr, depth: u32) -> Expr {
         let kind = match &e.kind {
-            ExprKind::Var(name) => match self.file_consts.get(name) {
+            ExprKind::Var(name) => match self.file_const(name) {
                 Some(v) => {
                     let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
                     let mut x = operand_as_expr(v, None);
@@ -670,6 +999,50 @@ impl Expander<'_> {
     }
 }
 
+/// The statements of `body` for each set of groups of `groups` that sees
+/// the same ones: the arms of its `Variants` those groups take, spliced in.
+fn flatten_for_groups(body: &[Stmt], groups: GroupMask) -> Vec<(GroupMask, Vec<Stmt>)> {
+    fn choices(body: &[Stmt], g: GroupMask, out: &mut Vec<usize>) {
+        for s in body {
+            if let Stmt::Variants(v) = s {
+                let arm = v.arms.iter().position(|(m, _)| m & g != 0);
+                out.push(arm.unwrap_or(usize::MAX));
+                if let Some(k) = arm {
+                    choices(&v.arms[k].1, g, out);
+                }
+            }
+        }
+    }
+    fn flatten(body: &[Stmt], g: GroupMask, out: &mut Vec<Stmt>) {
+        for s in body {
+            match s {
+                Stmt::Variants(v) => {
+                    if let Some((_, arm)) = v.arms.iter().find(|(m, _)| m & g != 0) {
+                        flatten(arm, g, out);
+                    }
+                }
+                other => out.push(other.clone()),
+            }
+        }
+    }
+    let mut classes: Vec<(Vec<usize>, GroupMask)> = Vec::new();
+    for g in groups_of(groups) {
+        let mut key = Vec::new();
+        choices(body, 1 << g, &mut key);
+        match classes.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, m)) => *m |= 1 << g,
+            None => classes.push((key, 1 << g)),
+        }
+    }
+    classes
+        .into_iter()
+        .map(|(_, m)| {
+            let mut out = Vec::new();
+            flatten(body, m & m.wrapping_neg(), &mut out);
+            (m, out)
+        })
+        .collect()
+}
 
 /// The first place where the text of `body` refers to the parameter `name`
 /// (§9.2): as an operand or part of one (address parts, expressions, constant
@@ -693,6 +1066,7 @@ fn body_use(body: &[Stmt], name: &str) -> Option<Span> {
         }),
         // Settings are resolved before expansion; kept for completeness.
         Stmt::If(i) => i.arms.iter().map(|(_, b)| b).chain(&i.else_body).find_map(|b| body_use(b, name)),
+        Stmt::Variants(v) => v.arms.iter().find_map(|(_, b)| body_use(b, name)),
         Stmt::Global { label, .. } => has_fragment(&label.name, name).then_some(label.span),
         Stmt::Label(l) => has_fragment(&l.name, name).then_some(l.span),
         Stmt::Instr(i) => i.operands.iter().find_map(|o| operand_use(o, name)),
@@ -710,9 +1084,7 @@ fn operand_use(o: &Operand, name: &str) -> Option<Span> {
 fn expr_use(e: &Expr, name: &str) -> Option<Span> {
     match &e.kind {
         ExprKind::Var(v) => (&**v == name || has_fragment(v, name)).then_some(e.span),
-        ExprKind::Path(n) | ExprKind::Sizeof(n) | ExprKind::Constexpr(n) | ExprKind::GlobalLabel(n) => {
-            has_fragment(n, name).then_some(e.span)
-        }
+        ExprKind::Path(n) | ExprKind::Sizeof(n) | ExprKind::Constexpr(n) | ExprKind::GlobalLabel(n) => has_fragment(n, name).then_some(e.span),
         ExprKind::Neg(a) | ExprKind::Not(a) => expr_use(a, name),
         ExprKind::Bin(_, a, b) => expr_use(a, name).or_else(|| expr_use(b, name)),
         _ => None,
@@ -724,7 +1096,9 @@ fn has_fragment(s: &str, name: &str) -> bool {
     let mut rest = s;
     while let Some(start) = rest.find('%') {
         let after = &rest[start + 1..];
-        let Some(len) = after.find('%') else { return false };
+        let Some(len) = after.find('%') else {
+            return false;
+        };
         if &after[..len] == name {
             return true;
         }
@@ -847,4 +1221,3 @@ pub fn unresolved_fragment(s: &str) -> Option<&str> {
         None => rest,
     })
 }
-

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::groups::groups_of;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::front::ast::{Arg, MacroDef, Pred, PredKind, Stmt};
+use crate::front::ast::{Arg, GroupMask, MacroDef, Pred, PredKind, Stmt, Variants};
 use crate::source::Span;
 use crate::target::Target;
 
@@ -38,8 +39,7 @@ impl Settings {
     /// (and changes nothing) and is `setting-is-derived` when it contradicts it.
     pub fn define(&mut self, spec: &str) -> Result<(), String> {
         let (name, value) = parse_define(spec)?;
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         if !valid {
             return Err(format!("-D {name}: not a valid setting name"));
         }
@@ -71,23 +71,34 @@ impl Settings {
 }
 
 pub fn resolve(stmts: Vec<Stmt>, settings: &Settings, diags: &mut Diagnostics) -> Vec<Stmt> {
-    let mut r = Resolver { settings, unknown: Vec::new() };
+    let (tree, mut per_group) = resolve_groups(stmts, std::slice::from_ref(settings));
+    diags.list.append(&mut per_group[0]);
+    tree
+}
+
+/// Resolves the tree for several groups of settings at once (group `g` is
+/// bit `g` of a [`GroupMask`]): an `if` on which the groups agree is
+/// replaced by its branch, one on which they differ by a
+/// [`Stmt::Variants`] holding each branch taken. Returns the tree and each
+/// group's diagnostics (unknown settings it reached).
+pub fn resolve_groups(stmts: Vec<Stmt>, settings: &[Settings]) -> (Vec<Stmt>, Vec<Vec<Diagnostic>>) {
+    assert!((1..=64).contains(&settings.len()), "1 to 64 groups");
+    let all = GroupMask::MAX >> (64 - settings.len());
+    let mut r = Resolver { settings, mask: all, unknown: vec![Vec::new(); settings.len()] };
     let out = r.list(stmts);
-    for (name, span) in r.unknown {
-        if settings.undefined_false {
-            diags.push(
-                Diagnostic::warning("unknown-setting", span, format!("unknown setting `{name}` treated as false"))
-                    .with_label("neither target-derived nor given with -D"),
-            );
-        } else {
-            diags.push(
-                Diagnostic::error("unknown-setting", span, format!("unknown setting `{name}`"))
-                    .with_label("neither target-derived nor given with -D")
-                    .with_note(format!("set it with `-D {name}` or `-D {name}=0`, or pass --undefined-settings-false")),
-            );
-        }
+    let diags = settings.iter().zip(r.unknown).map(|(s, unknown)| unknown.into_iter().map(|(name, span)| unknown_setting(s, &name, span)).collect()).collect();
+    (out, diags)
+}
+
+fn unknown_setting(settings: &Settings, name: &str, span: Span) -> Diagnostic {
+    if settings.undefined_false {
+        Diagnostic::warning("unknown-setting", span, format!("unknown setting `{name}` treated as false"))
+            .with_label("neither target-derived nor given with -D")
+    } else {
+        Diagnostic::error("unknown-setting", span, format!("unknown setting `{name}`"))
+            .with_label("neither target-derived nor given with -D")
+            .with_note(format!("set it with `-D {name}` or `-D {name}=0`, or pass --undefined-settings-false"))
     }
-    out
 }
 
 /// Which branch every `if` takes, in resolution order, and the unknown
@@ -102,16 +113,19 @@ pub struct Choices {
 
 /// The choices [`resolve`] would make, without building the resolved tree.
 pub fn choices(stmts: &[Stmt], settings: &Settings) -> Choices {
-    let mut r = Resolver { settings, unknown: Vec::new() };
+    let mut r = Resolver { settings: std::slice::from_ref(settings), mask: 1, unknown: vec![Vec::new()] };
     let mut arms = Vec::new();
     r.walk(stmts, &mut arms);
-    Choices { arms, unknown: r.unknown }
+    Choices { arms, unknown: r.unknown.pop().unwrap_or_default() }
 }
 
 struct Resolver<'a> {
-    settings: &'a Settings,
-    /// Unknown settings with their first use, in order of first use.
-    unknown: Vec<(Rc<str>, Span)>,
+    /// One per group.
+    settings: &'a [Settings],
+    /// The groups the statements being resolved are for.
+    mask: GroupMask,
+    /// Per group: unknown settings with their first use, in order of first use.
+    unknown: Vec<Vec<(Rc<str>, Span)>>,
 }
 
 impl Resolver<'_> {
@@ -129,15 +143,38 @@ impl Resolver<'_> {
     fn stmt(&mut self, s: Stmt, out: &mut Vec<Stmt>) {
         match s {
             Stmt::If(i) => {
-                let mut chosen = i.else_body;
-                for (pred, body) in i.arms {
-                    if self.eval(&pred) {
-                        chosen = Some(body);
-                        break;
+                // The branch of each group (`arms.len()`: the else branch).
+                let mut taken: Vec<(usize, GroupMask)> = Vec::new();
+                for g in groups_of(self.mask) {
+                    let k = i.arms.iter().position(|(pred, _)| self.eval(pred, g)).unwrap_or(i.arms.len());
+                    match taken.iter_mut().find(|(b, _)| *b == k) {
+                        Some((_, m)) => *m |= 1 << g,
+                        None => taken.push((k, 1 << g)),
                     }
                 }
-                for s in chosen.unwrap_or_default() {
-                    self.stmt(s, out);
+                let mut branches: Vec<Option<Vec<Stmt>>> = i.arms.into_iter().map(|(_, b)| Some(b)).collect();
+                branches.push(i.else_body);
+                if let [(k, _)] = taken[..] {
+                    for s in branches[k].take().unwrap_or_default() {
+                        self.stmt(s, out);
+                    }
+                    return;
+                }
+                let outer = self.mask;
+                let mut arms = Vec::new();
+                for (k, m) in taken {
+                    self.mask = m;
+                    let mut body = Vec::new();
+                    for s in branches[k].take().unwrap_or_default() {
+                        self.stmt(s, &mut body);
+                    }
+                    if !body.is_empty() {
+                        arms.push((m, body));
+                    }
+                }
+                self.mask = outer;
+                if !arms.is_empty() {
+                    out.push(Stmt::Variants(Rc::new(Variants { arms })));
                 }
             }
             Stmt::Macro(def) => out.push(Stmt::Macro(self.macro_def(def))),
@@ -154,12 +191,12 @@ impl Resolver<'_> {
     }
 
     /// Visits the statements in the order of `list`/`stmt`, recording the
-    /// arm each `if` takes (`u32::MAX`: none, or `else`).
+    /// arm each `if` takes (`u32::MAX`: none, or `else`). One group only.
     fn walk(&mut self, stmts: &[Stmt], arms: &mut Vec<u32>) {
         for s in stmts {
             match s {
                 Stmt::If(i) => {
-                    let chosen = i.arms.iter().position(|(pred, _)| self.eval(pred));
+                    let chosen = i.arms.iter().position(|(pred, _)| self.eval(pred, 0));
                     arms.push(chosen.map_or(u32::MAX, |k| k as u32));
                     match chosen {
                         Some(k) => self.walk(&i.arms[k].1, arms),
@@ -189,18 +226,19 @@ impl Resolver<'_> {
         Rc::new(def)
     }
 
-    /// Short-circuit evaluation (§5.4): an unknown name is only reported if reached.
-    fn eval(&mut self, p: &Pred) -> bool {
+    /// Short-circuit evaluation for group `g` (§5.4): an unknown name is only reported if reached.
+    fn eval(&mut self, p: &Pred, g: usize) -> bool {
         match &p.kind {
             PredKind::Const(b) => *b,
-            PredKind::Not(p) => !self.eval(p),
-            PredKind::And(a, b) => self.eval(a) && self.eval(b),
-            PredKind::Or(a, b) => self.eval(a) || self.eval(b),
-            PredKind::Setting(id) => match self.settings.get(&id.name) {
+            PredKind::Not(p) => !self.eval(p, g),
+            PredKind::And(a, b) => self.eval(a, g) && self.eval(b, g),
+            PredKind::Or(a, b) => self.eval(a, g) || self.eval(b, g),
+            PredKind::Setting(id) => match self.settings[g].get(&id.name) {
                 Some(v) => v,
                 None => {
-                    if !self.unknown.iter().any(|(n, _)| *n == id.name) {
-                        self.unknown.push((id.name.clone(), id.span));
+                    let unknown = &mut self.unknown[g];
+                    if !unknown.iter().any(|(n, _)| *n == id.name) {
+                        unknown.push((id.name.clone(), id.span));
                     }
                     false
                 }

@@ -26,6 +26,21 @@ pub enum Stmt {
     Label(LabelDef),
     Error(Span),
     Instr(Instr),
+    /// Only in a tree resolved for several groups of targets at once
+    /// ([`crate::expand::settings::resolve_groups`]): an `if` whose groups
+    /// chose different branches, one arm per branch taken.
+    Variants(Rc<Variants>),
+}
+
+/// Bit `g` stands for group `g` of a several-target expansion (at most 64).
+pub type GroupMask = u64;
+
+/// The branches an `if` took in different groups: each arm holds the
+/// resolved statements of one branch and the groups that chose it (the
+/// masks are disjoint; a group that took an empty branch has no arm).
+#[derive(Clone, Debug)]
+pub struct Variants {
+    pub arms: Vec<(GroupMask, Vec<Stmt>)>,
 }
 
 /// `const NAME = operand` (boxed: it is the largest statement).
