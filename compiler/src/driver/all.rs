@@ -2,17 +2,21 @@
 //! --all-targets`, the build API).
 //!
 //! The work is shared as far as the targets allow:
-//! - the sources (and layout tables) are read and parsed once;
+//! - the sources (and layout tables) are read and parsed once per thread;
 //! - targets whose settings choose the same branches of every `if`
-//!   ([`crate::expand::settings::choices`]) share one settings resolution and expansion;
-//! - within such a group, a target that answers every question validation
+//!   ([`crate::expand::settings::choices`]) form a group; one expansion
+//!   serves several groups ([`expand::expand_groups`]): what their programs
+//!   share is expanded once;
+//! - within a group, a target that answers every question validation
 //!   asked about the first one the same way ([`valid::Asked`]) and uses the
-//!   same layout tables shares its validation;
-//! - groups run on worker threads (long-lived pool threads) when there are
-//!   several cores. The syntax tree is not `Send` (`Rc`), so every worker
-//!   reads and parses the sources itself, at the same time as the main
-//!   thread; its diagnostics come back as [`PortableDiagnostic`]s and are
-//!   used only if it read the same text.
+//!   same layout tables shares its validation, and one with the same register
+//!   map its cross-target checks;
+//! - parts of the run (the groups of one architecture, see [`Plan`]) run on
+//!   worker threads (long-lived pool threads) when there are several cores.
+//!   The syntax tree is not `Send` (`Rc`), so every worker reads and parses
+//!   the sources itself, at the same time as the main thread; its
+//!   diagnostics come back as [`PortableDiagnostic`]s and are used only if it
+//!   read the same text.
 //!
 //! Every target gets its full list of diagnostics; [`MultiOutcome::render`]
 //! prints a diagnostic reported identically on several targets once, under a
