@@ -11,7 +11,7 @@
 //!   asked about the first one the same way ([`valid::Asked`]) and uses the
 //!   same layout tables shares its validation, and one with the same register
 //!   map its cross-target checks;
-//! - parts of the run (the groups of one architecture, see [`Plan`]) run on
+//! - parts of the run (the groups of one architecture) run on
 //!   worker threads (long-lived pool threads) when there are several cores.
 //!   The syntax tree is not `Send` (`Rc`), so every worker reads and parses
 //!   the sources itself, at the same time as the main thread; its
