@@ -30,10 +30,7 @@ fn fail(d: Diagnostic) -> FoldResult {
 }
 
 pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
-    match int_value(e, layout) {
-        Some(v) => Ok(Folded::Int(v)),
-        None => fold_at(e, layout, 0),
-    }
+    fold_at(e, layout, 0)
 }
 
 /// Nesting beyond which [`int_value`] leaves a tree to the general fold
@@ -42,9 +39,9 @@ const INT_FAST_DEPTH: u32 = 32;
 
 /// The value of an expression that folds to an integer without a
 /// diagnostic, computed without building [`Folded`] values; `None` for
-/// anything else (labels, registers, errors, deep trees), which the
-/// general fold then handles and reports. Most operands and address
-/// offsets are numbers, constants and layout keys.
+/// anything else (labels, registers, errors, deep trees), which [`fold`]
+/// then handles and reports. Most operands and address offsets are
+/// numbers, constants and layout keys.
 #[inline]
 pub fn int_value(e: &Expr, layout: &Layout) -> Option<i128> {
     match e.kind {
@@ -57,7 +54,10 @@ fn int_value_at(e: &Expr, layout: &Layout, depth: u32) -> Option<i128> {
     if depth > INT_FAST_DEPTH {
         return None;
     }
-    let sub = |a: &Expr| int_value_at(a, layout, depth + 1);
+    let sub = |a: &Expr| match a.kind {
+        ExprKind::Int(v) => Some(v as i128),
+        _ => int_value_at(a, layout, depth + 1),
+    };
     match &e.kind {
         ExprKind::Int(v) => Some(*v as i128),
         ExprKind::Path(k) => layout_int(layout, KeyKind::Offset, k),

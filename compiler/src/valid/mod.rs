@@ -130,7 +130,7 @@ pub fn validate_recording(x: &Expanded, target: &Target, layout: &Layout, diags:
         ops: &[],
         asked: Asked::default(),
     };
-    let mut prog = Program::default();
+    let mut prog = Program { items: Vec::with_capacity(x.items.len()), ..Program::default() };
     let mut first_def: HashMap<Name, Span> = HashMap::default();
     for item in &x.items {
         match &item.kind {
@@ -322,6 +322,7 @@ impl<'a> Validator<'a> {
 
     /// Chooses the form the operands match and checks its rules.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn match_form(
         &mut self,
         id: InstrId,
@@ -333,72 +334,15 @@ impl<'a> Validator<'a> {
         sets_flags: bool,
         chain: &Option<Rc<Frame>>,
     ) -> Option<Instr> {
-
-        let candidates = || def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len()));
-        if candidates().next().is_none() {
-            let mut counts: Vec<String> = def
-                .forms
-                .iter()
-                .map(|f| if f.variadic { format!("{} or more", f.operands.len()) } else { f.operands.len().to_string() })
-                .collect();
-            counts.dedup();
-            self.err(
-                Diagnostic::error(
-                    "operand-count",
-                    span,
-                    format!("`{mnemonic}` takes {} operand{}, got {}", counts.join(" or "), if counts == ["1"] { "" } else { "s" }, values.len()),
-                )
-                .with_label("wrong number of operands"),
-                chain,
-            );
-            return None;
-        }
-        // The first form whose operand kinds all match; otherwise report
-        // against the form that matched the longest prefix.
-        let mut best: Option<(usize, usize, &Form)> = None;
-        let mut chosen = None;
-        for (fi, f) in candidates() {
-            let mismatch = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v));
-            match mismatch {
-                None => {
-                    chosen = Some((fi, f));
-                    break;
-                }
-                Some(k) => {
-                    if best.is_none_or(|(bk, _, _)| k > bk) {
-                        best = Some((k, fi, f));
-                    }
-                }
-            }
-        }
-        let ops = self.ops;
-        let Some((fi, form)) = chosen else {
-            let (k, _, f) = best?;
-            let spec = f.operand(k)?;
-            if let Value::Str(_) = values[k] {
-                let d = Diagnostic::error("string-operand", ops[k].span, format!("a string can only be an operand of `emit`, not of `{mnemonic}`"));
-                self.operand_err(k, d, chain);
-                return None;
-            }
-            if let Value::LabelDiff { .. } = values[k] {
-                let d = Diagnostic::error("label-arith", ops[k].span, "a label difference is only allowed on x86-64, as a `move` source or an address offset")
-                    .with_note("use `leap` or `pcrtoaddr` to get a label's address");
-                self.operand_err(k, d, chain);
-                return None;
-            }
-            self.operand_err(
-                k,
-                Diagnostic::error(
-                    "operand-kind",
-                    ops[k].span,
-                    format!("operand {} of `{mnemonic}` must be {}, found {}", k + 1, article(&kind_name(spec.kinds)), describe_value(&values[k])),
-                )
-                .with_label(format!("expected {}", kind_name(spec.kinds)))
-                .with_note(format!("forms of `{mnemonic}`: {}", forms_summary(mnemonic, def))),
-                chain,
-            );
+        // The first form whose operand count and kinds all match.
+        let n = values.len();
+        let chosen = def.forms.iter().position(|f| f.accepts_count(n) && values.iter().enumerate().all(|(i, v)| self.kind_ok(f, i, v)));
+        let Some(fi) = chosen else {
+            self.no_form(def, mnemonic, &values, span, chain);
             return None;
         };
+        let form = &def.forms[fi];
+        let ops = self.ops;
         let mut ok = true;
         for (i, v) in values.iter().enumerate() {
             let spec = form.operand(i)?;
@@ -424,6 +368,64 @@ impl<'a> Validator<'a> {
         ok.then(|| Instr { id, form: fi, operands: values, span, chain: chain.clone() })
     }
 
+    /// Reports why no form matches: the operand count, or the first
+    /// mismatching operand of the form that matched the longest prefix.
+    #[cold]
+    fn no_form(&mut self, def: &'static InstrDef, mnemonic: &str, values: &[Value], span: Span, chain: &Option<Rc<Frame>>) {
+        let candidates = || def.forms.iter().filter(|f| f.accepts_count(values.len()));
+        if candidates().next().is_none() {
+            let mut counts: Vec<String> = def
+                .forms
+                .iter()
+                .map(|f| if f.variadic { format!("{} or more", f.operands.len()) } else { f.operands.len().to_string() })
+                .collect();
+            counts.dedup();
+            self.err(
+                Diagnostic::error(
+                    "operand-count",
+                    span,
+                    format!("`{mnemonic}` takes {} operand{}, got {}", counts.join(" or "), if counts == ["1"] { "" } else { "s" }, values.len()),
+                )
+                .with_label("wrong number of operands"),
+                chain,
+            );
+            return;
+        }
+        // The earliest form with the longest matching prefix.
+        let mut best: Option<(usize, &Form)> = None;
+        for f in candidates() {
+            let k = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v)).unwrap_or(values.len());
+            if best.is_none_or(|(bk, _)| k > bk) {
+                best = Some((k, f));
+            }
+        }
+        let Some((k, f)) = best else { return };
+        let Some(spec) = f.operand(k) else { return };
+        let ops = self.ops;
+        if let Value::Str(_) = values[k] {
+            let d = Diagnostic::error("string-operand", ops[k].span, format!("a string can only be an operand of `emit`, not of `{mnemonic}`"));
+            self.operand_err(k, d, chain);
+            return;
+        }
+        if let Value::LabelDiff { .. } = values[k] {
+            let d = Diagnostic::error("label-arith", ops[k].span, "a label difference is only allowed on x86-64, as a `move` source or an address offset")
+                .with_note("use `leap` or `pcrtoaddr` to get a label's address");
+            self.operand_err(k, d, chain);
+            return;
+        }
+        self.operand_err(
+            k,
+            Diagnostic::error(
+                "operand-kind",
+                ops[k].span,
+                format!("operand {} of `{mnemonic}` must be {}, found {}", k + 1, article(&kind_name(spec.kinds)), describe_value(&values[k])),
+            )
+            .with_label(format!("expected {}", kind_name(spec.kinds)))
+            .with_note(format!("forms of `{mnemonic}`: {}", forms_summary(mnemonic, def))),
+            chain,
+        );
+    }
+
     fn kind_ok(&self, f: &Form, i: usize, v: &Value) -> bool {
         let Some(spec) = f.operand(i) else { return false };
         if let Value::LabelDiff { .. } = v {
@@ -433,21 +435,26 @@ impl<'a> Validator<'a> {
     }
 
     /// Immediate ranges at the operand's width (§10.1).
+    #[inline]
     fn ranges(&mut self, m: &str, i: usize, v: &Value, w: Width, span: Span, chain: &Option<Rc<Frame>>) -> bool {
-        if let Value::Imm(n) = v {
-            if let Some((lo, hi)) = width_range(w) {
-                if *n < lo || *n > hi {
-                    self.operand_err(
-                        i,
-                        Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
-                            .with_label(format!("must lie in [{lo}, {hi}]")),
-                        chain,
-                    );
-                    return false;
-                }
+        let Value::Imm(n) = *v else { return true };
+        match width_range(w) {
+            Some((lo, hi)) if n < lo || n > hi => {
+                self.imm_range_err(m, i, n, (lo, hi), span, chain);
+                false
             }
+            _ => true,
         }
-        true
+    }
+
+    #[cold]
+    fn imm_range_err(&mut self, m: &str, i: usize, n: i128, (lo, hi): (i128, i128), span: Span, chain: &Option<Rc<Frame>>) {
+        self.operand_err(
+            i,
+            Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
+                .with_label(format!("must lie in [{lo}, {hi}]")),
+            chain,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
