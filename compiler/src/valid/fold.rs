@@ -33,6 +33,62 @@ pub fn fold(e: &Expr, layout: &Layout) -> FoldResult {
     fold_at(e, layout, 0)
 }
 
+/// Nesting beyond which [`int_value`] leaves a tree to the general fold
+/// (which looks after the stack).
+const INT_FAST_DEPTH: u32 = 32;
+
+/// The value of an expression that folds to an integer without a
+/// diagnostic, computed without building [`Folded`] values; `None` for
+/// anything else (labels, registers, errors, deep trees), which [`fold`]
+/// then handles and reports. Most operands and address offsets are
+/// numbers, constants and layout keys.
+#[inline]
+pub fn int_value(e: &Expr, layout: &Layout) -> Option<i128> {
+    match e.kind {
+        ExprKind::Int(v) => Some(v as i128),
+        _ => int_value_at(e, layout, 0),
+    }
+}
+
+fn int_value_at(e: &Expr, layout: &Layout, depth: u32) -> Option<i128> {
+    if depth > INT_FAST_DEPTH {
+        return None;
+    }
+    let sub = |a: &Expr| match a.kind {
+        ExprKind::Int(v) => Some(v as i128),
+        _ => int_value_at(a, layout, depth + 1),
+    };
+    match &e.kind {
+        ExprKind::Int(v) => Some(*v as i128),
+        ExprKind::Path(k) => layout_int(layout, KeyKind::Offset, k),
+        ExprKind::Sizeof(k) => layout_int(layout, KeyKind::Size, k),
+        ExprKind::Constexpr(k) => layout_int(layout, KeyKind::Constexpr, k),
+        ExprKind::Neg(a) => sub(a)?.checked_neg(),
+        ExprKind::Not(a) => Some(!sub(a)?),
+        ExprKind::Bin(op, a, b) => {
+            let (x, y) = (sub(a)?, sub(b)?);
+            match op {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                BinOp::Mul => x.checked_mul(y),
+                BinOp::And => Some(x & y),
+                BinOp::Or => Some(x | y),
+                BinOp::Xor => Some(x ^ y),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A layout key's value, if the key is complete and in the table (a key
+/// with a `%` fragment or poison is left to [`layout_value`]).
+fn layout_int(layout: &Layout, kind: KeyKind, key: &str) -> Option<i128> {
+    if key.contains('%') {
+        return None;
+    }
+    layout.get(kind, key)
+}
+
 fn fold_at(e: &Expr, layout: &Layout, depth: u32) -> FoldResult {
     use crate::expand::STACK_CHECK_STRIDE as S;
     if depth % S == S - 1 {

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics, Frame};
 use crate::expand::{Expanded, ItemKind};
-use crate::front::ast::{Expr, Mnemonic, Name, Operand, OperandKind, Via};
+use crate::front::ast::{Expr, ExprKind, Mnemonic, Name, Operand, OperandKind};
 use crate::isa::{self, Effects, Form, InstrDef, InstrId, Kinds, Rule, Width};
 use crate::layout::Layout;
 use crate::source::Span;
@@ -123,14 +123,14 @@ impl Asked {
 pub fn validate_recording(x: &Expanded, target: &Target, layout: &Layout, diags: &mut Diagnostics) -> (Program, Asked) {
     let mut v = Validator {
         target,
+        available: available_regs(target),
         layout,
         diags,
         prev_sets_flags: false,
-        vias: Vec::new(),
-        spans: Vec::new(),
+        ops: &[],
         asked: Asked::default(),
     };
-    let mut prog = Program::default();
+    let mut prog = Program { items: Vec::with_capacity(x.items.len()), ..Program::default() };
     let mut first_def: HashMap<Name, Span> = HashMap::default();
     for item in &x.items {
         match &item.kind {
@@ -187,15 +187,21 @@ pub fn validate_recording(x: &Expanded, target: &Target, layout: &Layout, diags:
 
 struct Validator<'a> {
     target: &'a Target,
+    /// The registers the target has (bit per `Reg`): asked once, not per operand.
+    available: u128,
     layout: &'a Layout,
     diags: &'a mut Diagnostics,
     /// The previous item was `addis`/`addps`/`subis`/`oris` (§9.3).
     prev_sets_flags: bool,
-    /// Where each operand of the current instruction came from.
-    vias: Vec<Option<Rc<Via>>>,
-    /// Operand spans of the current instruction (a reused buffer).
-    spans: Vec<Span>,
+    /// The operands of the instruction being matched: their spans and where
+    /// their values came from, for diagnostics.
+    ops: &'a [Operand],
     asked: Asked,
+}
+
+fn available_regs(target: &Target) -> u128 {
+    let map = target.regmap();
+    Reg::all().filter(|&r| map.phys(r).is_some()).fold(0, |bits, r| bits | 1u128 << r.0)
 }
 
 fn kind_name(k: Kinds) -> String {
@@ -259,18 +265,21 @@ fn width_range(w: Width) -> Option<(i128, i128)> {
     Some((-(1i128 << (bits - 1)), (1i128 << bits) - 1))
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
     fn err(&mut self, d: Diagnostic, chain: &Option<Rc<Frame>>) {
         self.diags.push(d.with_chain(chain.clone()));
     }
 
     /// An error about operand `i`, with where its value came from.
     fn operand_err(&mut self, i: usize, d: Diagnostic, chain: &Option<Rc<Frame>>) {
-        let via = self.vias.get(i).cloned().flatten();
-        self.err(fold::annotate(d, &via), chain);
+        let d = match self.ops.get(i).map(|o| &o.kind) {
+            Some(OperandKind::Expr(e)) => fold::annotate(d, &e.via),
+            _ => d,
+        };
+        self.err(d, chain);
     }
 
-    fn instr(&mut self, m: Mnemonic, ops: &[Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
+    fn instr(&mut self, m: Mnemonic, ops: &'a [Operand], span: Span, chain: &Option<Rc<Frame>>) -> Option<Instr> {
         let (id, mspan) = (m.id, m.span);
         let def = isa::isa().get(id);
         let mnemonic: &str = &def.name;
@@ -307,21 +316,13 @@ impl Validator<'_> {
         if !all_ok {
             return None;
         }
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        spans.extend(ops.iter().map(|o| o.span));
-        self.vias.clear();
-        self.vias.extend(ops.iter().map(|o| match &o.kind {
-            OperandKind::Expr(e) => e.via.clone(),
-            OperandKind::Addr(_) => None,
-        }));
-        let result = self.match_form(id, def, mnemonic, mspan, values, &spans, span, sets_flags, chain);
-        self.spans = spans;
-        result
+        self.ops = ops;
+        self.match_form(id, def, mnemonic, mspan, values, span, sets_flags, chain)
     }
 
     /// Chooses the form the operands match and checks its rules.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn match_form(
         &mut self,
         id: InstrId,
@@ -329,13 +330,49 @@ impl Validator<'_> {
         mnemonic: &str,
         mspan: Span,
         values: Vec<Value>,
-        spans: &[Span],
         span: Span,
         sets_flags: bool,
         chain: &Option<Rc<Frame>>,
     ) -> Option<Instr> {
+        // The first form whose operand count and kinds all match.
+        let n = values.len();
+        let chosen = def.forms.iter().position(|f| f.accepts_count(n) && values.iter().enumerate().all(|(i, v)| self.kind_ok(f, i, v)));
+        let Some(fi) = chosen else {
+            self.no_form(def, mnemonic, &values, span, chain);
+            return None;
+        };
+        let form = &def.forms[fi];
+        let ops = self.ops;
+        let mut ok = true;
+        for (i, v) in values.iter().enumerate() {
+            let spec = form.operand(i)?;
+            ok &= self.ranges(mnemonic, i, v, spec.width, ops[i].span, chain);
+        }
+        for r in &form.rules {
+            ok &= self.rule(r, mnemonic, &values, span, sets_flags, chain);
+        }
+        if def.effects.contains(Effects::WARN_MOVE_FROM_MEMORY) && matches!(values.first(), Some(Value::Addr(_))) {
+            self.diags.push(
+                Diagnostic::warning("move-from-memory", ops[0].span, "`move` from memory is a 64-bit load")
+                    .with_note("write `loadq` (or `loadp`) to say so")
+                    .with_chain(chain.clone()),
+            );
+        }
+        if def.effects.contains(Effects::OPAQUE) {
+            self.diags.push(
+                Diagnostic::warning("emit-opaque", mspan, "`emit` text is not checked by offasm")
+                    .with_note("the checkers assume it clobbers every register")
+                    .with_chain(chain.clone()),
+            );
+        }
+        ok.then(|| Instr { id, form: fi, operands: values, span, chain: chain.clone() })
+    }
 
-        let candidates = || def.forms.iter().enumerate().filter(|(_, f)| f.accepts_count(values.len()));
+    /// Reports why no form matches: the operand count, or the first
+    /// mismatching operand of the form that matched the longest prefix.
+    #[cold]
+    fn no_form(&mut self, def: &'static InstrDef, mnemonic: &str, values: &[Value], span: Span, chain: &Option<Rc<Frame>>) {
+        let candidates = || def.forms.iter().filter(|f| f.accepts_count(values.len()));
         if candidates().next().is_none() {
             let mut counts: Vec<String> = def
                 .forms
@@ -352,76 +389,41 @@ impl Validator<'_> {
                 .with_label("wrong number of operands"),
                 chain,
             );
-            return None;
+            return;
         }
-        // The first form whose operand kinds all match; otherwise report
-        // against the form that matched the longest prefix.
-        let mut best: Option<(usize, usize, &Form)> = None;
-        let mut chosen = None;
-        for (fi, f) in candidates() {
-            let mismatch = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v));
-            match mismatch {
-                None => {
-                    chosen = Some((fi, f));
-                    break;
-                }
-                Some(k) => {
-                    if best.is_none_or(|(bk, _, _)| k > bk) {
-                        best = Some((k, fi, f));
-                    }
-                }
+        // The earliest form with the longest matching prefix.
+        let mut best: Option<(usize, &Form)> = None;
+        for f in candidates() {
+            let k = values.iter().enumerate().position(|(i, v)| !self.kind_ok(f, i, v)).unwrap_or(values.len());
+            if best.is_none_or(|(bk, _)| k > bk) {
+                best = Some((k, f));
             }
         }
-        let Some((fi, form)) = chosen else {
-            let (k, _, f) = best?;
-            let spec = f.operand(k)?;
-            if let Value::Str(_) = values[k] {
-                let d = Diagnostic::error("string-operand", spans[k], format!("a string can only be an operand of `emit`, not of `{mnemonic}`"));
-                self.operand_err(k, d, chain);
-                return None;
-            }
-            if let Value::LabelDiff { .. } = values[k] {
-                let d = Diagnostic::error("label-arith", spans[k], "a label difference is only allowed on x86-64, as a `move` source or an address offset")
-                    .with_note("use `leap` or `pcrtoaddr` to get a label's address");
-                self.operand_err(k, d, chain);
-                return None;
-            }
-            self.operand_err(
-                k,
-                Diagnostic::error(
-                    "operand-kind",
-                    spans[k],
-                    format!("operand {} of `{mnemonic}` must be {}, found {}", k + 1, article(&kind_name(spec.kinds)), describe_value(&values[k])),
-                )
-                .with_label(format!("expected {}", kind_name(spec.kinds)))
-                .with_note(format!("forms of `{mnemonic}`: {}", forms_summary(mnemonic, def))),
-                chain,
-            );
-            return None;
-        };
-        let mut ok = true;
-        for (i, v) in values.iter().enumerate() {
-            let spec = form.operand(i)?;
-            ok &= self.ranges(mnemonic, i, v, spec.width, spans[i], chain);
+        let Some((k, f)) = best else { return };
+        let Some(spec) = f.operand(k) else { return };
+        let ops = self.ops;
+        if let Value::Str(_) = values[k] {
+            let d = Diagnostic::error("string-operand", ops[k].span, format!("a string can only be an operand of `emit`, not of `{mnemonic}`"));
+            self.operand_err(k, d, chain);
+            return;
         }
-        for r in &form.rules {
-            ok &= self.rule(r, mnemonic, &values, spans, span, sets_flags, chain);
+        if let Value::LabelDiff { .. } = values[k] {
+            let d = Diagnostic::error("label-arith", ops[k].span, "a label difference is only allowed on x86-64, as a `move` source or an address offset")
+                .with_note("use `leap` or `pcrtoaddr` to get a label's address");
+            self.operand_err(k, d, chain);
+            return;
         }
-        if def.effects.contains(Effects::WARN_MOVE_FROM_MEMORY) && matches!(values.first(), Some(Value::Addr(_))) {
-            self.diags.push(
-                Diagnostic::warning("move-from-memory", spans[0], "`move` from memory is a 64-bit load")
-                    .with_note("write `loadq` (or `loadp`) to say so")
-                    .with_chain(chain.clone()),
-            );
-        }
-        if def.effects.contains(Effects::OPAQUE) {
-            self.diags.push(
-                Diagnostic::warning("emit-opaque", mspan, "`emit` text is not checked by offasm")
-                    .with_note("the checkers assume it clobbers every register")
-                    .with_chain(chain.clone()),
-            );
-        }
-        ok.then(|| Instr { id, form: fi, operands: values, span, chain: chain.clone() })
+        self.operand_err(
+            k,
+            Diagnostic::error(
+                "operand-kind",
+                ops[k].span,
+                format!("operand {} of `{mnemonic}` must be {}, found {}", k + 1, article(&kind_name(spec.kinds)), describe_value(&values[k])),
+            )
+            .with_label(format!("expected {}", kind_name(spec.kinds)))
+            .with_note(format!("forms of `{mnemonic}`: {}", forms_summary(mnemonic, def))),
+            chain,
+        );
     }
 
     fn kind_ok(&self, f: &Form, i: usize, v: &Value) -> bool {
@@ -433,25 +435,32 @@ impl Validator<'_> {
     }
 
     /// Immediate ranges at the operand's width (§10.1).
+    #[inline]
     fn ranges(&mut self, m: &str, i: usize, v: &Value, w: Width, span: Span, chain: &Option<Rc<Frame>>) -> bool {
-        if let Value::Imm(n) = v {
-            if let Some((lo, hi)) = width_range(w) {
-                if *n < lo || *n > hi {
-                    self.operand_err(
-                        i,
-                        Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
-                            .with_label(format!("must lie in [{lo}, {hi}]")),
-                        chain,
-                    );
-                    return false;
-                }
+        let Value::Imm(n) = *v else { return true };
+        match width_range(w) {
+            Some((lo, hi)) if n < lo || n > hi => {
+                self.imm_range_err(m, i, n, (lo, hi), span, chain);
+                false
             }
+            _ => true,
         }
-        true
+    }
+
+    #[cold]
+    fn imm_range_err(&mut self, m: &str, i: usize, n: i128, (lo, hi): (i128, i128), span: Span, chain: &Option<Rc<Frame>>) {
+        self.operand_err(
+            i,
+            Diagnostic::error("imm-range", span, format!("immediate {n} does not fit operand {} of `{m}`", i + 1))
+                .with_label(format!("must lie in [{lo}, {hi}]")),
+            chain,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn rule(&mut self, r: &Rule, m: &str, vals: &[Value], spans: &[Span], span: Span, flags: bool, chain: &Option<Rc<Frame>>) -> bool {
+    fn rule(&mut self, r: &Rule, m: &str, vals: &[Value], span: Span, flags: bool, chain: &Option<Rc<Frame>>) -> bool {
+        let ops = self.ops;
+        let at_op = |i: usize| ops[i].span;
         let reg = |i: usize| match vals.get(i) {
             Some(Value::Reg(r)) => Some(*r),
             _ => None,
@@ -461,7 +470,7 @@ impl Validator<'_> {
             Rule::AtMostOneAddr => {
                 let mut addrs = (0..vals.len()).filter(|&i| matches!(vals[i], Value::Addr(_)));
                 let (Some(_), Some(second)) = (addrs.next(), addrs.next()) else { return true };
-                ("operand-kind", spans[second], format!("`{m}` takes at most one memory operand"))
+                ("operand-kind", at_op(second), format!("`{m}` takes at most one memory operand"))
             }
             Rule::NotBothImm(a, b) => {
                 if !(matches!(vals.get(*a), Some(Value::Imm(_))) && matches!(vals.get(*b), Some(Value::Imm(_)))) {
@@ -486,7 +495,7 @@ impl Validator<'_> {
                 if !clash {
                     return true;
                 }
-                ("operand-kind", spans[*b], format!("operands {} and {} of `{m}` must be different registers on this target", a + 1, b + 1))
+                ("operand-kind", at_op(*b), format!("operands {} and {} of `{m}` must be different registers on this target", a + 1, b + 1))
             }
             Rule::NotR0R1(i) => {
                 let Some(p) = reg(*i) else { return true };
@@ -496,7 +505,7 @@ impl Validator<'_> {
                 if ph != map.phys(Reg::R0).map(|x| x.name) && ph != map.phys(Reg::R1).map(|x| x.name) {
                     return true;
                 }
-                ("operand-kind", spans[*i], format!("the divisor of `{m}` cannot be `r0` or `r1` (here `{}` is one of them)", p.name()))
+                ("operand-kind", at_op(*i), format!("the divisor of `{m}` cannot be `r0` or `r1` (here `{}` is one of them)", p.name()))
             }
             Rule::RaxOnX86(i) => {
                 if self.target.arch != Arch::X86_64 {
@@ -507,21 +516,21 @@ impl Validator<'_> {
                 if map.phys(p).map(|x| x.name) == Some("rax") {
                     return true;
                 }
-                ("operand-kind", spans[*i], format!("on x86-64 operand {} of `{m}` must be `t0` (it lives in rax)", i + 1))
+                ("operand-kind", at_op(*i), format!("on x86-64 operand {} of `{m}` must be `t0` (it lives in rax)", i + 1))
             }
             Rule::ImmRange(i, lo, hi) => {
                 let Some(Value::Imm(n)) = vals.get(*i) else { return true };
                 if (*lo..=*hi).contains(n) {
                     return true;
                 }
-                ("imm-range", spans[*i], format!("operand {} of `{m}` must lie in [{lo}, {hi}], got {n}", i + 1))
+                ("imm-range", at_op(*i), format!("operand {} of `{m}` must lie in [{lo}, {hi}], got {n}", i + 1))
             }
             Rule::ZeroOffset(i) => {
                 let Some(Value::Addr(a)) = vals.get(*i) else { return true };
                 if a.offset == 0 && a.diff.is_none() {
                     return true;
                 }
-                ("operand-kind", spans[*i], format!("the address of `{m}` must have offset 0"))
+                ("operand-kind", at_op(*i), format!("the address of `{m}` must have offset 0"))
             }
             Rule::EvenCountOnArm64 => {
                 if self.target.arch != Arch::Arm64 || vals.len().is_multiple_of(2) {
@@ -553,7 +562,7 @@ impl Validator<'_> {
                 if *w >= 1 && *w <= 64 - *lsb {
                     return true;
                 }
-                ("imm-range", spans[2], format!("`{m}` width must lie in [1, {}] for lsb {lsb}, got {w}", 64 - lsb))
+                ("imm-range", at_op(2), format!("`{m}` width must lie in [1, {}] for lsb {lsb}, got {w}", 64 - lsb))
             }
             Rule::FollowsFlagSetter => {
                 if flags {
@@ -563,11 +572,11 @@ impl Validator<'_> {
             }
             Rule::GlobalLabelOnly(i) => {
                 let Some(Value::Label { local: true, .. }) = vals.get(*i) else { return true };
-                ("operand-kind", spans[*i], format!("operand {} of `{m}` must be a global label", i + 1))
+                ("operand-kind", at_op(*i), format!("operand {} of `{m}` must be a global label", i + 1))
             }
             Rule::LocalLabelOnly(i) => {
                 let Some(Value::Label { local: false, .. }) = vals.get(*i) else { return true };
-                ("operand-kind", spans[*i], format!("operand {} of `{m}` must be a local label", i + 1))
+                ("operand-kind", at_op(*i), format!("operand {} of `{m}` must be a local label", i + 1))
             }
             Rule::LabelDefinedInOutput(_) | Rule::AllowsLabelDifference(_) => return true,
         };
@@ -579,7 +588,7 @@ impl Validator<'_> {
             let max = map.int_arg_count();
             d = d.with_label(format!("operand {} would go to a{max}, which this target does not have", max + 1)).with_note("integer argument registers: a0..a5 on x86-64 System V, a0..a3 on Windows x64, a0..a7 on ARM64");
         }
-        match spans.iter().position(|s| *s == at) {
+        match ops.iter().position(|o| o.span == at) {
             Some(i) => self.operand_err(i, d, chain),
             None => self.err(d, chain),
         }
@@ -589,6 +598,13 @@ impl Validator<'_> {
     fn operand(&mut self, o: &Operand, chain: &Option<Rc<Frame>>) -> Option<Value> {
         match &o.kind {
             OperandKind::Expr(e) => {
+                // Registers and numbers, most operands, need no general fold.
+                if let ExprKind::Reg(r) = e.kind {
+                    return self.check_reg(r, e, chain).then_some(Value::Reg(r));
+                }
+                if let Some(v) = fold::int_value(e, self.layout) {
+                    return Some(Value::Imm(v));
+                }
                 let f = self.fold(e, chain)?;
                 match f {
                     Folded::Int(v) => Some(Value::Imm(v)),
@@ -622,7 +638,7 @@ impl Validator<'_> {
                 }
                 let scale = match &a.scale {
                     None => Some(1u8),
-                    Some(e) => match self.fold(e, chain)? {
+                    Some(e) => match fold::int_value(e, self.layout).map(Folded::Int).or_else(|| self.fold(e, chain))? {
                         Folded::Int(s @ (1 | 2 | 4 | 8)) => Some(s as u8),
                         Folded::Int(s) => {
                             let d = Diagnostic::error("bad-scale", e.span, format!("scale must be 1, 2, 4 or 8, got {s}"));
@@ -637,7 +653,7 @@ impl Validator<'_> {
                 };
                 let (offset, diff) = match &a.offset {
                     None => (0, None),
-                    Some(e) => match self.fold(e, chain)? {
+                    Some(e) => match fold::int_value(e, self.layout).map(Folded::Int).or_else(|| self.fold(e, chain))? {
                         Folded::Int(v) => (self.offset(v, e, chain)?, None),
                         Folded::Diff { plus, minus, offset } if self.target.arch == Arch::X86_64 => {
                             (self.offset(offset, e, chain)?, Some((plus, minus)))
@@ -670,6 +686,7 @@ impl Validator<'_> {
         }
     }
 
+    #[inline]
     fn fold(&mut self, e: &Expr, chain: &Option<Rc<Frame>>) -> Option<Folded> {
         match fold(e, self.layout) {
             Ok(v) => Some(v),
@@ -693,7 +710,11 @@ impl Validator<'_> {
     }
 
     fn addr_reg(&mut self, e: &Expr, what: &str, chain: &Option<Rc<Frame>>) -> Option<Option<Reg>> {
-        match self.fold(e, chain)? {
+        let folded = match e.kind {
+            ExprKind::Reg(r) => Folded::Reg(r),
+            _ => self.fold(e, chain)?,
+        };
+        match folded {
             Folded::Reg(r) if r.class() == RegClass::Gpr => self.check_reg(r, e, chain).then_some(Some(r)),
             _ => {
                 self.err(Diagnostic::error("operand-kind", e.span, format!("the {what} of an address must be a general-purpose register")), chain);
@@ -702,12 +723,15 @@ impl Validator<'_> {
         }
     }
 
+    #[inline]
     fn check_reg(&mut self, r: Reg, e: &Expr, chain: &Option<Rc<Frame>>) -> bool {
-        let map = self.target.regmap();
         self.asked.regs |= 1u128 << r.0;
-        if map.phys(r).is_some() {
-            return true;
-        }
+        self.available & (1u128 << r.0) != 0 || self.unavailable_reg(r, e, chain)
+    }
+
+    #[cold]
+    fn unavailable_reg(&mut self, r: Reg, e: &Expr, chain: &Option<Rc<Frame>>) -> bool {
+        let map = self.target.regmap();
         self.asked.target_text = true;
         let class = r.class();
         let mut d = Diagnostic::error("register-unavailable", e.span, format!("register `{}` is not available on {}", r.name(), self.target.triple))
