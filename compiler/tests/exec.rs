@@ -26,6 +26,13 @@
 //! otherwise. Environment: `OFFASM_EXEC_FILTER=<substring>` selects corpus
 //! files; `OFFASM_EXEC_KEEP=1` keeps the build directories.
 //!
+//! The page-boundary oracle (`page_edge_*`, exec/edge.rs) runs every
+//! memory-operand form of the instruction table, at every width, with the
+//! operand at the very end of a page followed by an inaccessible page and at
+//! the start of a page preceded by one, on the three executors that run
+//! code, with the simulator (mapping only the operand's bytes) computing the
+//! expected values: an access wider than its operand faults and is reported.
+//!
 //! Further tests: the corpus executes every instruction available on x86
 //! and on ARM64 (`corpus_covers_every_*_instruction`), test lines are well
 //! formed and name exported functions, generated corpus files are up to
@@ -37,6 +44,8 @@
 mod cdriver;
 #[path = "exec/corpus.rs"]
 mod corpus;
+#[path = "exec/edge.rs"]
+mod edge;
 #[path = "exec/random.rs"]
 mod random;
 #[path = "exec/run.rs"]
@@ -49,7 +58,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use cdriver::Abi;
-use corpus::{CorpusFile, Expect, Family, Only, TestCase};
+use corpus::{CorpusFile, Edge, Expect, Family, Only, TestCase};
 use offasm::driver::{self, Input, Options};
 use offasm::target::{Arch, Target};
 use offasm::valid::Item;
@@ -189,6 +198,18 @@ fn keep(dir: tempfile::TempDir) -> Option<PathBuf> {
 /// Builds and runs the driver for `tests` against the assembly `asm`.
 /// Returns the events, or Err for a build failure.
 fn execute(spec: &Spec, dir: &Path, asm: &str, tests: &[&TestCase], hang: u32) -> Result<Vec<Event>, String> {
+    execute_restarts(spec, dir, asm, tests, hang, 60)
+}
+
+/// `execute`, restarting the driver after at most `restarts` crashes.
+fn execute_restarts(
+    spec: &Spec,
+    dir: &Path,
+    asm: &str,
+    tests: &[&TestCase],
+    hang: u32,
+    restarts: usize,
+) -> Result<Vec<Event>, String> {
     let abi = spec.abi();
     std::fs::write(dir.join("test.S"), asm).unwrap();
     std::fs::write(dir.join("tramp.S"), cdriver::trampoline(abi)).unwrap();
@@ -198,7 +219,7 @@ fn execute(spec: &Spec, dir: &Path, asm: &str, tests: &[&TestCase], hang: u32) -
         args.insert(0, "-static");
     }
     run::build(spec.compiler(), &args, dir)?;
-    Ok(run::run_driver(&spec.launcher(&dir.join(spec.exe_name())), dir, tests.len()))
+    Ok(run::run_driver_restarts(&spec.launcher(&dir.join(spec.exe_name())), dir, tests.len(), restarts))
 }
 
 // ---------------------------------------------------------------------------
@@ -569,7 +590,7 @@ fn sim_random(sim: &offasm::sim::Simulator, p: &random::RandomProgram) -> Result
 }
 
 fn random_test_case(p: &random::RandomProgram, expect: u64) -> TestCase {
-    TestCase { func: p.name.clone(), args: p.args(), expect: Expect::Exact(expect), only: None, line: 0, buffer: true }
+    TestCase { func: p.name.clone(), args: p.args(), expect: Expect::Exact(expect), only: None, line: 0, buffer: true, edge: None }
 }
 
 /// Runs `programs` (all valid) on the simulator under every runner's map and
@@ -874,6 +895,197 @@ fn differential_random_programs() {
         ran * 100 >= count as usize * percent,
         "only {ran} of {count} programs had a defined result: {set_aside_total:?}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The page-boundary oracle (exec/edge.rs): every memory-operand form, at
+// every width, with its operand next to an inaccessible page.
+
+/// Where the simulator maps the page-edge operand (only its own bytes).
+const EDGE_SIM_BASE: u64 = 0x0000_6200_0000_0000;
+
+/// A function that reads 8 bytes at a0: run with a 1-byte operand at the end
+/// of the page it must fault (the guard page is there), with an 8-byte one not.
+const EDGE_CANARY: &str = "
+global _pe_canary
+_pe_canary:
+    move a0, t4
+    loadq [t4], t0
+    ret
+";
+
+/// What a page-edge function computes on the simulator: `r0 ^ fnv1a64(span)`,
+/// with only the operand's `width` bytes mapped (any other access faults).
+fn sim_edge(sim: &offasm::sim::Simulator, func: &str, width: u32, at_end: bool, args: &[u64; 3]) -> Result<u64, String> {
+    let mut span = edge::span(at_end, width);
+    let o = edge::operand_offset(at_end, width);
+    let w = width as usize;
+    let mut env = offasm::sim::Env::new();
+    let base = EDGE_SIM_BASE + o as u64;
+    env.memory.add("edge", base, span[o..o + w].to_vec());
+    let r = sim
+        .call(&mut env, &format!("_{func}"), &[base, args[0], args[1], args[2]])
+        .map_err(|e| format!("{}: {}", e.code, e.message))?;
+    if r.nan.is_some() {
+        return Err("the result is an unspecified NaN".into());
+    }
+    span[o..o + w].copy_from_slice(&env.memory.region("edge").unwrap().bytes);
+    Ok(r.r0 ^ offasm::sim::fnv1a64(&span))
+}
+
+fn place(at_end: bool) -> &'static str {
+    if at_end {
+        "at the end of a page (next page inaccessible)"
+    } else {
+        "at the start of a page (previous page inaccessible)"
+    }
+}
+
+/// Runs the page-edge suite for `spec` (the simulator computes the expected
+/// values, under `spec`'s register map, and is itself held to the exact
+/// bytes); every fault, wrong value or clobbered register is a failure
+/// naming the instruction, the placement and the target.
+fn page_edge(spec: Spec) {
+    let target = Target::from_triple(spec.triple).unwrap();
+    let (text, fns) = edge::generate(target.arch);
+    let text = format!("{text}{EDGE_CANARY}");
+    let out = driver::check(Input::Text { path: Path::new("page_edge.asm"), text: text.clone() }, &options(spec.triple))
+        .unwrap();
+    assert!(out.ok(), "the page-edge program does not check for {}:\n{}", spec.triple, out.render_short());
+    let program = out.program.unwrap();
+    let sim = offasm::sim::Simulator::new(&program, &target);
+    let mut problems = Vec::new();
+    // (description of the call) per test.
+    let mut what: Vec<String> = Vec::new();
+    let mut tests: Vec<TestCase> = Vec::new();
+    let mut case = |func: &str, width: u32, at_end: bool, a: [u64; 3], expect: u64, desc: String| {
+        tests.push(TestCase {
+            func: func.to_string(),
+            args: vec![0, a[0], a[1], a[2]],
+            expect: Expect::Exact(expect),
+            only: None,
+            buffer: false,
+            edge: Some(Edge { at_end, width }),
+            line: 0,
+        });
+        what.push(desc);
+    };
+    for f in &fns {
+        for at_end in [true, false] {
+            for a in &f.args {
+                let desc = format!("`{}` ({} bytes) {}, a1..a3 = {:#x}, {:#x}, {:#x}", f.instr, f.width, place(at_end), a[0], a[1], a[2]);
+                match sim_edge(&sim, &f.name, f.width, at_end, a) {
+                    Ok(v) => case(&f.name, f.width, at_end, *a, v, desc),
+                    Err(e) => problems.push(format!("{desc}: simulator: {e}")),
+                }
+            }
+        }
+    }
+    // The guard is there: the simulator and the executor fault on the canary.
+    match sim_edge(&sim, "pe_canary", 1, true, &[0; 3]) {
+        Err(e) if e.starts_with("sim-memory") => {}
+        other => problems.push(format!("the simulator's guard does not work: an 8-byte read of a 1-byte operand gave {other:?}")),
+    }
+    let fine = sim_edge(&sim, "pe_canary", 8, true, &[0; 3]).expect("canary on the simulator");
+    case("pe_canary", 1, true, [0; 3], 0, "canary: an 8-byte read of a 1-byte operand at the end of a page".into());
+    case("pe_canary", 8, true, [0; 3], fine, "canary: an 8-byte read of an 8-byte operand at the end of a page".into());
+    let canary = tests.len() - 2;
+    if !require_tools(&format!("page-edge oracle for {}", spec.triple), &spec.tools()) {
+        // The simulator's part still runs.
+        assert!(problems.is_empty(), "page-edge oracle, simulator under {}:\n{}", spec.triple, problems.join("\n"));
+        return;
+    }
+
+    let asm = compile_text(&text, spec.triple).unwrap_or_else(|e| panic!("{}: {e}", spec.triple));
+    let dir = work_dir();
+    let refs: Vec<&TestCase> = tests.iter().collect();
+    let events = execute_restarts(&spec, dir.path(), &asm, &refs, HANG_SECONDS, 100_000)
+        .unwrap_or_else(|e| panic!("{}: building the page-edge suite failed: {e}", spec.triple));
+    let mut canary_crashed = false;
+    let mut failing_instrs = BTreeSet::new();
+    for e in &events {
+        let (index, msg) = match e {
+            Event::Wrong { index, got } => {
+                (*index, format!("= {:#x} (simulator), got {got:#x}", tests[*index].expect_value()))
+            }
+            Event::Clobber { index, slot, value } => {
+                (*index, format!("clobbered {} ({value:#x})", cdriver::slots(spec.abi())[*slot].name))
+            }
+            Event::Crash { index, code } => (*index, format!("FAULTED (signal/exception {code})")),
+            Event::Hang { index } => (*index, "hangs".to_string()),
+            Event::Died { index, detail } => (*index, format!("died ({detail})")),
+            Event::Broken { detail } => {
+                problems.push(format!("the driver run broke: {detail}"));
+                continue;
+            }
+        };
+        if index == canary && matches!(e, Event::Crash { .. }) {
+            canary_crashed = true;
+            continue;
+        }
+        if index < canary {
+            let mnemonic = what[index].split('`').nth(1).and_then(|i| i.split_whitespace().next());
+            failing_instrs.insert(mnemonic.unwrap_or("").to_string());
+        }
+        problems.push(format!("{}: {} {msg}", spec.triple, what[index]));
+    }
+    if !canary_crashed {
+        problems.push(format!("{}: the guard page does not work: the canary did not fault", spec.triple));
+    }
+    let generated = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("page-edge-{}.asm", spec.triple));
+    let _ = std::fs::write(&generated, &text);
+    let _ = std::fs::write(generated.with_extension("S"), &asm);
+    let _ = keep(dir);
+    eprintln!(
+        "page-edge {}: {} functions for {} memory-operand forms, {} runs, {} problem(s)",
+        spec.triple,
+        fns.len(),
+        edge::memory_forms(target.arch).len(),
+        tests.len(),
+        problems.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "page-edge oracle, {}: {} problem(s); failing instructions ({}): {failing_instrs:?}\n{}\n(program: {}; assembly: {})",
+        spec.triple,
+        problems.len(),
+        failing_instrs.len(),
+        problems.iter().take(300).cloned().collect::<Vec<_>>().join("\n"),
+        generated.display(),
+        generated.with_extension("S").display()
+    );
+}
+
+#[test]
+fn page_edge_x86_64_linux() {
+    page_edge(LINUX_X86);
+}
+
+#[test]
+fn page_edge_x86_64_windows() {
+    page_edge(WINDOWS_X86);
+}
+
+#[test]
+fn page_edge_aarch64_linux() {
+    page_edge(LINUX_ARM64);
+}
+
+/// The table has memory-operand forms at every width, and the generator
+/// makes a function of each (reads, writes, read-modify-writes).
+#[test]
+fn page_edge_covers_the_memory_forms() {
+    for arch in [Arch::X86_64, Arch::Arm64] {
+        let forms = edge::memory_forms(arch);
+        let (_, fns) = edge::generate(arch);
+        let names: BTreeSet<String> = forms.iter().map(|(d, _, _)| d.name.clone()).collect();
+        for must in ["loadb", "storeh", "bbeq", "orh", "atomicxchgaddb", "atomicweakcash", "addi", "btqz", "jmp"] {
+            assert!(names.contains(must), "{arch:?}: {must} has no memory-operand form in the generator");
+        }
+        assert!(fns.len() >= forms.len(), "{arch:?}: {} functions for {} forms", fns.len(), forms.len());
+        let widths: BTreeSet<u32> = fns.iter().map(|f| f.width).collect();
+        assert!(widths.is_superset(&[1, 2, 4, 8, 16].into()), "{arch:?}: widths {widths:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------

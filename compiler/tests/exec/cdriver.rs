@@ -257,6 +257,7 @@ pub fn driver(abi: Abi, tests: &[&TestCase], hang_seconds: u32) -> String {
 #include <windows.h>
 #else
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #endif
 
@@ -284,7 +285,7 @@ extern uint64_t oa_checked_call(oa_fn fn, const uint64_t *args, uint64_t *saved)
                 .unwrap();
         }
     }
-    writeln!(w, "\nstruct oa_test {{ oa_fn fn; uint64_t args[4]; int kind; uint64_t expect; int buf; }};").unwrap();
+    writeln!(w, "\nstruct oa_test {{ oa_fn fn; uint64_t args[4]; int kind; uint64_t expect; int buf; int edge; int ew; }};").unwrap();
     writeln!(w, "static const struct oa_test oa_tests[] = {{").unwrap();
     for t in tests {
         let mut a = [0u64; 4];
@@ -295,15 +296,19 @@ extern uint64_t oa_checked_call(oa_fn fn, const uint64_t *args, uint64_t *saved)
             Expect::Nan32 => (2, 0),
         };
         let id = ids[t.func.as_str()];
+        let (edge, ew) = match t.edge {
+            None => (0, 0),
+            Some(e) => (if e.at_end { 1 } else { 2 }, e.width),
+        };
         writeln!(
             w,
-            "  {{ oa_f{id}, {{ {:#x}ULL, {:#x}ULL, {:#x}ULL, {:#x}ULL }}, {kind}, {v:#x}ULL, {} }},",
+            "  {{ oa_f{id}, {{ {:#x}ULL, {:#x}ULL, {:#x}ULL, {:#x}ULL }}, {kind}, {v:#x}ULL, {}, {edge}, {ew} }},",
             a[0], a[1], a[2], a[3], t.buffer as u8
         )
         .unwrap();
     }
     if tests.is_empty() {
-        writeln!(w, "  {{ 0, {{ 0, 0, 0, 0 }}, 0, 0, 0 }}").unwrap();
+        writeln!(w, "  {{ 0, {{ 0, 0, 0, 0 }}, 0, 0, 0, 0, 0 }}").unwrap();
     }
     writeln!(w, "}};\n#define OA_NTESTS {}\n#define OA_NSAVED {}", tests.len(), slots.len()).unwrap();
     writeln!(
@@ -333,6 +338,54 @@ static uint64_t oa_buf_fnv(void) {
     return h;
 }
 static volatile unsigned long oa_progress = 0;
+
+/* Page-edge tests (exec/edge.rs): one accessible page between two
+   inaccessible ones. An operand of `ew` bytes is placed at the very end of
+   the page (edge 1) or at its start (edge 2); the OA_EDGE_SPAN bytes next to
+   the guard are filled with byte i = (73 (i - o) + 0xa9) mod 256, o being
+   the operand's offset in the span, and hashed after the call. */
+#define OA_EDGE_SPAN 64
+static unsigned char *oa_page;
+static unsigned long oa_pagesize;
+static void oa_edge_setup(void) {
+    unsigned char *p;
+#ifdef _WIN32
+    SYSTEM_INFO si;
+    DWORD old;
+    GetSystemInfo(&si);
+    oa_pagesize = si.dwPageSize;
+    p = (unsigned char *)VirtualAlloc(NULL, 3 * oa_pagesize, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!p || !VirtualProtect(p, oa_pagesize, PAGE_NOACCESS, &old)
+        || !VirtualProtect(p + 2 * oa_pagesize, oa_pagesize, PAGE_NOACCESS, &old)) {
+        printf("BROKEN guard pages\n");
+        exit(73);
+    }
+#else
+    oa_pagesize = (unsigned long)sysconf(_SC_PAGESIZE);
+    p = (unsigned char *)mmap(NULL, 3 * oa_pagesize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == (unsigned char *)MAP_FAILED || mprotect(p, oa_pagesize, PROT_NONE) != 0
+        || mprotect(p + 2 * oa_pagesize, oa_pagesize, PROT_NONE) != 0) {
+        printf("BROKEN guard pages\n");
+        exit(73);
+    }
+#endif
+    oa_page = p + oa_pagesize;
+}
+/* Fills the span for test t; returns the operand's address. */
+static unsigned char *oa_edge_fill(const struct oa_test *t, unsigned char **span) {
+    unsigned char *s = t->edge == 1 ? oa_page + oa_pagesize - OA_EDGE_SPAN : oa_page;
+    int o = t->edge == 1 ? OA_EDGE_SPAN - t->ew : 0;
+    int i;
+    for (i = 0; i < OA_EDGE_SPAN; i++) s[i] = (unsigned char)((i - o) * 73 + 0xa9);
+    *span = s;
+    return s + o;
+}
+static uint64_t oa_fnv(const unsigned char *p, int n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    int i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
 
 static int oa_ok(int kind, uint64_t expect, uint64_t got) {
     switch (kind) {
@@ -443,6 +496,7 @@ int main(int argc, char **argv) {
     int trace = argc > 2 && strcmp(argv[2], "trace") == 0;
     long i;
     oa_install();
+    oa_edge_setup();
     for (i = start; i < OA_NTESTS; i++) {
         const struct oa_test *t = &oa_tests[i];
         uint64_t saved[OA_NSAVED];
@@ -450,7 +504,13 @@ int main(int argc, char **argv) {
         int k;
         if (trace) { printf("RUN %ld\n", i); fflush(stdout); }
         oa_current = i;
-        if (t->buf) {
+        if (t->edge) {
+            uint64_t args[4];
+            unsigned char *span;
+            memcpy(args, t->args, sizeof args);
+            args[0] = (uint64_t)(uintptr_t)oa_edge_fill(t, &span);
+            got = oa_checked_call(t->fn, args, saved) ^ oa_fnv(span, OA_EDGE_SPAN);
+        } else if (t->buf) {
             uint64_t args[4];
             memcpy(args, t->args, sizeof args);
             oa_buf_fill();

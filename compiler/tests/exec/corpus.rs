@@ -101,7 +101,22 @@ pub struct TestCase {
     /// buffer (`offasm::sim::test_buffer`); the value compared is
     /// `r0 ^ fnv1a64(buffer afterwards)`.
     pub buffer: bool,
+    /// The first argument points into a guarded page (exec/edge.rs): an
+    /// operand of `Edge::width` bytes at the very end of a page followed by
+    /// an inaccessible page, or at the start of one preceded by one; the
+    /// value compared is `r0 ^ fnv1a64(the EDGE_SPAN bytes next to the guard)`.
+    pub edge: Option<Edge>,
     pub line: usize,
+}
+
+/// Where the memory operand of a page-edge test lies.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    /// true: ends the page (the next page is inaccessible); false: starts
+    /// the page (the previous page is inaccessible).
+    pub at_end: bool,
+    /// Bytes of the operand.
+    pub width: u32,
 }
 
 impl TestCase {
@@ -214,7 +229,7 @@ struct Parsed(String, Vec<u64>, Expect, bool);
 
 impl Parsed {
     fn with(self, only: Option<Only>, line: usize) -> TestCase {
-        TestCase { func: self.0, args: self.1, expect: self.2, only, line, buffer: self.3 }
+        TestCase { func: self.0, args: self.1, expect: self.2, only, line, buffer: self.3, edge: None }
     }
 }
 

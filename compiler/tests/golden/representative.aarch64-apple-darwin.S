@@ -88,6 +88,34 @@ _rep_compare:
 Loa0_nonzero:
 	ret
 
+	.globl	_rep_subword_memory
+	.private_extern	_rep_subword_memory
+	.p2align 2
+_rep_subword_memory:
+	mov x4, x0
+	mov x0, #0
+	ldrb w16, [x4]
+	cmp w16, #7
+	b.eq Loa0_seven
+	sxtb w16, w1
+	ldrb w13, [x4, #1]
+	cmp w16, w13, sxtb
+	cset w0, gt
+	ldrb w16, [x4]
+	cmp w16, w1, uxtb
+	cset w2, lo
+	ldrh w16, [x4, #2]
+	orr w16, w16, #0x3
+	strh w16, [x4, #2]
+	uxtb w16, w1
+	ldrb w13, [x4]
+	cmp w16, w13, uxtb
+	b.hs Loa0_seven
+	ret
+Loa0_seven:
+	movz x0, #0x7, lsl #0
+	ret
+
 	.globl	_rep_moveargs
 	.private_extern	_rep_moveargs
 	.p2align 2

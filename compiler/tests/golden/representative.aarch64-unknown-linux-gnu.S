@@ -99,6 +99,36 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.globl	rep_subword_memory
+	.hidden	rep_subword_memory
+	.type	rep_subword_memory, %function
+	.p2align 2
+rep_subword_memory:
+.Loa_g_rep_subword_memory:
+	mov x4, x0
+	mov x0, #0
+	ldrb w16, [x4]
+	cmp w16, #7
+	b.eq .Loa0_seven
+	sxtb w16, w1
+	ldrb w13, [x4, #1]
+	cmp w16, w13, sxtb
+	cset w0, gt
+	ldrb w16, [x4]
+	cmp w16, w1, uxtb
+	cset w2, lo
+	ldrh w16, [x4, #2]
+	orr w16, w16, #0x3
+	strh w16, [x4, #2]
+	uxtb w16, w1
+	ldrb w13, [x4]
+	cmp w16, w13, uxtb
+	b.hs .Loa0_seven
+	ret
+.Loa0_seven:
+	movz x0, #0x7, lsl #0
+	ret
+	.size	rep_subword_memory, . - rep_subword_memory
 	.globl	rep_moveargs
 	.hidden	rep_moveargs
 	.type	rep_moveargs, %function

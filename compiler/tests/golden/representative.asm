@@ -86,6 +86,23 @@ _rep_compare:
 .nonzero:
     ret
 
+# Sub-word memory operands are accessed at exactly their width (a byte
+# compare reads one byte, `orh` reads and writes two): see the page-edge
+# oracle in compiler/tests/exec.rs.
+global _rep_subword_memory
+_rep_subword_memory:
+    move a0, t4
+    move 0, t0
+    bbeq [t4], 7, .seven
+    cbgt t1, 1[t4], t0
+    cbb [t4], t1, t2
+    orh 3, 2[t4]
+    bbaeq t1, [t4], .seven
+    ret
+.seven:
+    move 7, t0
+    ret
+
 # moveargs: a swap through the scratch register, a cycle broken by its
 # fan-out copy, an immediate loaded last.
 global _rep_moveargs

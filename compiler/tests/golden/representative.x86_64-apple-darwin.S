@@ -85,6 +85,27 @@ _rep_compare:
 	movabsq $281474976710655, %rax
 Loa0_nonzero:
 	ret
+	.globl	_rep_subword_memory
+	.private_extern	_rep_subword_memory
+	.p2align 4
+_rep_subword_memory:
+	movq %rdi, %r8
+	movq $0, %rax
+	cmpb $7, (%r8)
+	je Loa0_seven
+	cmpb 1(%r8), %sil
+	setg %r11b
+	movzbl %r11b, %eax
+	cmpb %sil, (%r8)
+	setb %r11b
+	movzbl %r11b, %edx
+	orw $3, 2(%r8)
+	cmpb (%r8), %sil
+	jae Loa0_seven
+	ret
+Loa0_seven:
+	movq $7, %rax
+	ret
 	.globl	_rep_moveargs
 	.private_extern	_rep_moveargs
 	.p2align 4

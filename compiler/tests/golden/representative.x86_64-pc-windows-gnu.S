@@ -95,6 +95,28 @@ rep_compare:
 	movabsq $281474976710655, %rax
 .Loa0_nonzero:
 	ret
+	.globl	rep_subword_memory
+	.def	rep_subword_memory; .scl 2; .type 32; .endef
+	.p2align 4
+rep_subword_memory:
+.Loa_g_rep_subword_memory:
+	movq %rcx, %r10
+	movq $0, %rax
+	cmpb $7, (%r10)
+	je .Loa0_seven
+	cmpb 1(%r10), %dl
+	setg %r11b
+	movzbl %r11b, %eax
+	cmpb %dl, (%r10)
+	setb %r11b
+	movzbl %r11b, %r8d
+	orw $3, 2(%r10)
+	cmpb (%r10), %dl
+	jae .Loa0_seven
+	ret
+.Loa0_seven:
+	movq $7, %rax
+	ret
 	.globl	rep_moveargs
 	.def	rep_moveargs; .scl 2; .type 32; .endef
 	.p2align 4

@@ -102,6 +102,30 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.globl	rep_subword_memory
+	.hidden	rep_subword_memory
+	.type	rep_subword_memory, @function
+	.p2align 4
+rep_subword_memory:
+.Loa_g_rep_subword_memory:
+	movq %rdi, %r8
+	movq $0, %rax
+	cmpb $7, (%r8)
+	je .Loa0_seven
+	cmpb 1(%r8), %sil
+	setg %r11b
+	movzbl %r11b, %eax
+	cmpb %sil, (%r8)
+	setb %r11b
+	movzbl %r11b, %edx
+	orw $3, 2(%r8)
+	cmpb (%r8), %sil
+	jae .Loa0_seven
+	ret
+.Loa0_seven:
+	movq $7, %rax
+	ret
+	.size	rep_subword_memory, . - rep_subword_memory
 	.globl	rep_moveargs
 	.hidden	rep_moveargs
 	.type	rep_moveargs, @function

@@ -212,7 +212,10 @@ impl Lower<'_> {
     }
 
     /// An integer operand in a register: registers as they are, immediates
-    /// in the immediate scratch, memory loaded into the value scratch.
+    /// in the immediate scratch, memory loaded into the value scratch with
+    /// an access of exactly `w`'s bytes (`ldrb`/`ldrh`/`ldr w`/`ldr x`).
+    /// The register view of a B, H or I operand is 32-bit: pass the
+    /// operand's own width, never a wider one, when it may be in memory.
     fn in_reg(&mut self, v: &Value, w: Width, scratch: &str) -> String {
         let wd = wide(w);
         match v {
@@ -862,7 +865,9 @@ impl Lower<'_> {
             _ => (a, b, false),
         };
         let _ = swapped;
-        let an = self.in_reg(a, if w == Width::H { Width::I } else { w }, VAL);
+        // `a` at the operation's width: a 16-bit memory operand is loaded
+        // with `ldrh` (exactly its two bytes); the register view is 32-bit.
+        let an = self.in_reg(a, w, VAL);
         let bn = if op == Op::Mul { self.in_reg(b, w, IMM) } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
         match dst {
             Value::Reg(r) => {
@@ -980,10 +985,20 @@ impl Lower<'_> {
         };
         let wd = wide(w);
         if w == Width::B {
-            // Low 8 bits, signed or unsigned as the condition says.
+            // Low 8 bits, signed or unsigned as the condition says. A memory
+            // operand is loaded as exactly one byte, already extended.
             let ext = if c.is_signed() { "sxtb" } else { "uxtb" };
-            let ln = self.in_reg(l, Width::I, VAL);
-            self.ins(format!("{ext} w{VAL}, {ln}"));
+            match l {
+                Value::Addr(a) => {
+                    let m = self.mem(a, 1);
+                    let ld = if c.is_signed() { "ldrsb" } else { "ldrb" };
+                    self.ins(format!("{ld} w{VAL}, {m}"));
+                }
+                _ => {
+                    let ln = self.in_reg(l, Width::B, VAL);
+                    self.ins(format!("{ext} w{VAL}, {ln}"));
+                }
+            }
             match r {
                 Value::Imm(i) => {
                     let x = Self::imm_value(*i, 8);
@@ -991,7 +1006,8 @@ impl Lower<'_> {
                     self.cmp_imm(&format!("w{VAL}"), x, false);
                 }
                 _ => {
-                    let rn = self.in_reg(r, Width::I, IMM);
+                    // A register's low byte, or exactly the byte in memory (`ldrb`).
+                    let rn = self.in_reg(r, Width::B, IMM);
                     self.ins(format!("cmp w{VAL}, {rn}, {ext}"));
                 }
             }
