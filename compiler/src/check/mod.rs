@@ -9,6 +9,7 @@
 
 pub mod cfg;
 pub mod directive;
+pub mod effect;
 pub mod facts;
 pub mod report;
 pub mod state;
@@ -82,8 +83,9 @@ pub struct Stats {
 
 /// The findings of one target, in program order, and the work it took.
 pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> (Vec<Finding>, Stats) {
-    let graph = cfg::build(program, directives);
-    let an = Analysis::new(program, facts, &graph);
+    let code = effect::ProgramEffects::new(program);
+    let graph = cfg::build(program, &code, directives);
+    let an = Analysis::new(program, facts, &code, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
         .roots
@@ -100,7 +102,7 @@ pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usi
         })
         .collect();
     let r = an.run(roots, true);
-    (r.findings, Stats { blocks: graph.blocks.len(), visits: r.visits })
+    (r.findings, Stats { blocks: graph.len(), visits: r.visits })
 }
 
 /// [`analyse`] for a program alone (no label directives): the work it takes.
@@ -113,7 +115,8 @@ pub fn stats(program: &Program, target: &Target) -> Stats {
 pub struct Analysis<'a> {
     pub prog: &'a Program,
     pub facts: &'a facts::Facts,
-    pub cfg: &'a cfg::Cfg<'a>,
+    pub code: &'a effect::ProgramEffects<'a>,
+    pub cfg: &'a cfg::Cfg,
     /// Callee label item → the joined state at its returns (None: not
     /// summarisable — recursion, no return, over budget).
     summaries: RefCell<HashMap<usize, Option<Rc<State>>>>,
@@ -129,13 +132,14 @@ pub struct RunResult {
 }
 
 impl<'a> Analysis<'a> {
-    fn new(prog: &'a Program, facts: &'a facts::Facts, graph: &'a cfg::Cfg<'a>) -> Analysis<'a> {
+    fn new(prog: &'a Program, facts: &'a facts::Facts, code: &'a effect::ProgramEffects<'a>, graph: &'a cfg::Cfg) -> Analysis<'a> {
         Analysis {
             prog,
             facts,
+            code,
             cfg: graph,
             summaries: RefCell::new(HashMap::default()),
-            budget: Cell::new(4 * graph.blocks.len() + 100_000),
+            budget: Cell::new(4 * graph.len() + 100_000),
         }
     }
 
@@ -147,7 +151,7 @@ impl<'a> Analysis<'a> {
         }
         // Recursion: while it is being computed, the callee is unknown.
         self.summaries.borrow_mut().insert(k, None);
-        let root = (self.cfg.block_of[k], State::callee(self.facts.num_phys, self.facts.sp));
+        let root = (self.cfg.block_of[k] as usize, State::callee(self.facts.num_phys, self.facts.sp));
         let r = self.run(vec![root], false).at_return.map(Rc::new);
         self.summaries.borrow_mut().insert(k, r.clone());
         r
@@ -158,10 +162,10 @@ impl<'a> Analysis<'a> {
     /// rather than one callee's summary.
     fn run(&self, roots: Vec<(usize, State)>, main: bool) -> RunResult {
         let graph = self.cfg;
-        let n = graph.blocks.len();
+        let n = graph.len();
         // Dense for the whole program, sparse for one callee's code.
         let mut states = if main { BlockMap::Dense(vec![None; n]) } else { BlockMap::Sparse(HashMap::default()) };
-        let mut queued: HashSet<usize> = HashSet::default();
+        let mut queued = if main { BlockSet::Dense(vec![false; n]) } else { BlockSet::Sparse(HashSet::default()) };
         let mut work = VecDeque::new();
         for (b, st) in roots {
             *states.entry(b) = Some(st);
@@ -178,7 +182,7 @@ impl<'a> Analysis<'a> {
         let mut visits = 0usize;
         while let Some(b) = work.pop_front() {
             visits += 1;
-            queued.remove(&b);
+            queued.remove(b);
             if !main {
                 let left = self.budget.get();
                 if left == 0 {
@@ -191,15 +195,18 @@ impl<'a> Analysis<'a> {
             if main {
                 m.findings = Some(Vec::new());
             }
-            let block = &graph.blocks[b];
-            run_block(&mut m, self.prog, block, &mut st);
-            for &s in &block.succs {
+            let block = graph.blocks[b];
+            for i in self.code.instrs_in(block.start as usize, block.end as usize) {
+                m.step(&mut st, i, self.code.operands(i));
+            }
+            for e in graph.edges(b) {
+                let s = e.to as usize;
                 // A C-ABI entry starts from its own state, whoever jumps
                 // there; the jump leaves this function (a tail call).
                 if main {
                     if let Some(Root::CAbi(label)) = graph.roots[s] {
                         if let Item::Label { name, .. } = &self.prog.items[label as usize] {
-                            m.leave(&st, last_site(block), Some(name.clone()));
+                            m.leave(&st, (block.end - 1) as Site, Some(name.clone()));
                         }
                         continue;
                     }
@@ -241,14 +248,26 @@ impl BlockMap {
     }
 }
 
-fn last_site(b: &cfg::Block) -> Site {
-    (b.end - 1) as Site
+/// The blocks waiting in the work list.
+enum BlockSet {
+    Dense(Vec<bool>),
+    Sparse(HashSet<usize>),
 }
 
-fn run_block(m: &mut Machine, program: &Program, block: &cfg::Block, st: &mut State) {
-    for site in block.start..block.end {
-        if let Item::Instr(i) = &program.items[site] {
-            m.step(st, i, site as Site);
+impl BlockSet {
+    /// True if `b` was not in the set.
+    fn insert(&mut self, b: usize) -> bool {
+        match self {
+            BlockSet::Dense(v) => !std::mem::replace(&mut v[b], true),
+            BlockSet::Sparse(s) => s.insert(b),
+        }
+    }
+    fn remove(&mut self, b: usize) {
+        match self {
+            BlockSet::Dense(v) => v[b] = false,
+            BlockSet::Sparse(s) => {
+                s.remove(&b);
+            }
         }
     }
 }

@@ -6,8 +6,9 @@
 use crate::front::ast::Name;
 use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
-use crate::valid::{Instr, MemAddr, Value};
+use crate::valid::{Item, Value};
 
+use super::effect::{InstrEffect, Mem, Operand, Slot as OperandSlot};
 use super::facts::{Facts, Phys};
 use super::Analysis;
 use super::state::{Content, Def, DefKind, DefSet, Site, Slot, State, NO_SITE};
@@ -53,9 +54,16 @@ pub struct Machine<'a, 'p> {
     pub at_return: Option<State>,
 }
 
-fn reg(v: &Value) -> Option<Reg> {
-    match v {
-        Value::Reg(r) => Some(*r),
+fn reg(v: &OperandSlot) -> Option<Reg> {
+    match v.value {
+        Operand::Reg(r) => Some(r),
+        _ => None,
+    }
+}
+
+fn imm(v: &OperandSlot) -> Option<i64> {
+    match v.value {
+        Operand::Imm(k) => k,
         _ => None,
     }
 }
@@ -90,30 +98,30 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn read_addr(&mut self, st: &State, m: &MemAddr, site: Site) {
+    fn read_addr(&mut self, st: &State, m: &Mem, site: Site) {
         for r in [m.base, m.index].into_iter().flatten() {
             self.read(st, r, site);
         }
     }
 
-    fn content(&self, st: &State, v: &Value, site: Site) -> Content {
-        match v {
-            Value::Reg(r) => self.facts().phys(*r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
+    fn content(&self, st: &State, v: &OperandSlot, site: Site) -> Content {
+        match v.value {
+            Operand::Reg(r) => self.facts().phys(r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
             _ => Content::Other(site),
         }
     }
 
     /// The entry-relative address of a stack operand `m` (plus `extra`
     /// bytes), if known.
-    fn stack_addr_at(&self, st: &State, m: &MemAddr, extra: i64) -> Option<i64> {
-        if m.index.is_some() || m.diff.is_some() {
+    fn stack_addr_at(&self, st: &State, m: &Mem, extra: i64) -> Option<i64> {
+        if !m.plain {
             return None;
         }
         let p = self.facts().phys(m.base?)?;
         st.regs[p as usize].content.stack_delta()?.checked_add(m.offset)?.checked_add(extra)
     }
 
-    fn stack_addr(&self, st: &State, m: &MemAddr) -> Option<i64> {
+    fn stack_addr(&self, st: &State, m: &Mem) -> Option<i64> {
         self.stack_addr_at(st, m, 0)
     }
 
@@ -151,24 +159,18 @@ impl Machine<'_, '_> {
     }
 
     /// The new content of a register written by `i` (before the write).
-    fn result(&self, st: &State, i: &Instr, dest: usize, site: Site) -> Content {
-        let def = i.def();
-        let ops = &i.operands;
-        let q = def.width.normalize() == Width::Q;
-        let imm = |v: &Value| match v {
-            Value::Imm(k) => i64::try_from(*k).ok(),
-            _ => None,
-        };
+    fn result(&self, st: &State, i: &InstrEffect, ops: &[OperandSlot], dest: usize, site: Site) -> Content {
+        let q = i.width.normalize() == Width::Q;
         let other = Content::Other(site);
-        match (def.op, ops.len()) {
-            (Op::Move, 2) if dest == 1 => match &ops[0] {
-                Value::Reg(_) => self.content(st, &ops[0], site),
-                Value::Imm(v) => i64::try_from(*v).map_or(other, Content::Imm),
-                Value::Addr(m) => self.load_slot(st, m, 64, site),
+        match (i.op, ops.len()) {
+            (Op::Move, 2) if dest == 1 => match ops[0].value {
+                Operand::Reg(_) => self.content(st, &ops[0], site),
+                Operand::Imm(v) => v.map_or(other, Content::Imm),
+                Operand::Mem(m) => self.load_slot(st, &m, 64, site),
                 _ => other,
             },
-            (Op::Load { .. }, 2) => match &ops[0] {
-                Value::Addr(m) => self.load_slot(st, m, def.width.bits().unwrap_or(0), site),
+            (Op::Load { .. }, 2) => match ops[0].value {
+                Operand::Mem(m) => self.load_slot(st, &m, i.width.bits().unwrap_or(0), site),
                 _ => other,
             },
             (Op::Peek, 2) => {
@@ -176,7 +178,7 @@ impl Machine<'_, '_> {
                 at.and_then(|a| st.slot(a)).map_or(Content::Unknown, |s| s.content)
             }
             (Op::Add | Op::Sub, 2) if q => {
-                let sign = if def.op == Op::Sub { -1 } else { 1 };
+                let sign = if i.op == Op::Sub { -1 } else { 1 };
                 imm(&ops[0]).and_then(|k| self.content(st, &ops[1], site).offset(k.checked_mul(sign)?)).unwrap_or(other)
             }
             (Op::Add, 3) if q => match (imm(&ops[0]), imm(&ops[1])) {
@@ -195,12 +197,12 @@ impl Machine<'_, '_> {
                 }
                 _ => other,
             },
-            (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(&ops[0], Value::Label { offset: 0, .. }) => match &ops[0] {
-                Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).map_or(other, |&k| Content::Code(k as Site)),
+            (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(ops[0].value, Operand::Label { offset_zero: true, .. }) => match ops[0].value {
+                Operand::Label { item: Some(k), .. } => Content::Code(k as Site),
                 _ => other,
             },
-            (Op::Lea, 2) if q => match &ops[0] {
-                Value::Addr(m) if m.index.is_none() && m.diff.is_none() => m
+            (Op::Lea, 2) if q => match ops[0].value {
+                Operand::Mem(m) if m.plain => m
                     .base
                     .and_then(|b| self.facts().phys(b))
                     .and_then(|p| st.regs[p as usize].content.offset(m.offset))
@@ -211,36 +213,37 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn load_slot(&self, st: &State, m: &MemAddr, bits: u32, site: Site) -> Content {
+    fn load_slot(&self, st: &State, m: &Mem, bits: u32, site: Site) -> Content {
         self.load_slot_at(st, m, 0, bits, site)
     }
 
-    fn load_slot_at(&self, st: &State, m: &MemAddr, extra: i64, bits: u32, site: Site) -> Content {
+    fn load_slot_at(&self, st: &State, m: &Mem, extra: i64, bits: u32, site: Site) -> Content {
         match self.stack_addr_at(st, m, extra) {
             Some(a) if bits == 64 => st.slot(a).map_or(Content::Other(site), |s| s.content),
             _ => Content::Other(site),
         }
     }
 
-    fn store_slot(&self, st: &mut State, m: &MemAddr, content: Content, bits: u32, site: Site) {
+    fn store_slot(&self, st: &mut State, m: &Mem, content: Content, bits: u32, site: Site) {
         self.store_slot_at(st, m, 0, content, bits, site)
     }
 
-    fn store_slot_at(&self, st: &mut State, m: &MemAddr, extra: i64, content: Content, bits: u32, site: Site) {
+    fn store_slot_at(&self, st: &mut State, m: &Mem, extra: i64, content: Content, bits: u32, site: Site) {
         if let Some(a) = self.stack_addr_at(st, m, extra) {
             st.set_slot(a, if bits == 64 { content } else { Content::Other(site) }, site);
         }
     }
 
     /// The label item a `call` goes to, when it is known.
-    fn call_target(&self, st: &State, i: &Instr) -> Option<usize> {
-        match i.operands.first()? {
-            Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).copied(),
-            v @ Value::Reg(_) => match self.content(st, v, 0) {
+    fn call_target(&self, st: &State, ops: &[OperandSlot]) -> Option<usize> {
+        let first = ops.first()?;
+        match first.value {
+            Operand::Label { item, .. } => item.map(|k| k as usize),
+            Operand::Reg(_) => match self.content(st, first, 0) {
                 Content::Code(k) => Some(k as usize),
                 _ => None,
             },
-            Value::Addr(m) => match self.stack_addr(st, m).and_then(|a| st.slot(a)) {
+            Operand::Mem(m) => match self.stack_addr(st, &m).and_then(|a| st.slot(a)) {
                 Some(Slot { content: Content::Code(k), .. }) => Some(*k as usize),
                 _ => None,
             },
@@ -309,8 +312,8 @@ impl Machine<'_, '_> {
     }
 
     /// Checks at a `call`, then the call's effects.
-    fn call(&mut self, st: &mut State, i: &Instr, site: Site) {
-        if let Some(k) = self.call_target(st, i) {
+    fn call(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        if let Some(k) = self.call_target(st, ops) {
             if let Some(ret) = self.an.summary(k) {
                 self.call_known(st, &ret, site);
                 return;
@@ -370,13 +373,13 @@ impl Machine<'_, '_> {
     }
 
     /// ARM64 faults when a misaligned `sp` is the base of a memory access.
-    fn check_sp_base(&mut self, st: &State, i: &Instr, site: Site) {
+    fn check_sp_base(&mut self, st: &State, i: &InstrEffect, ops: &[OperandSlot], site: Site) {
         let f = self.an.facts;
-        let fx = i.def().effects;
+        let fx = i.fx;
         let uses_sp = fx.contains(Effects::PUSHES)
             || fx.contains(Effects::POPS)
             || fx.contains(Effects::READS_SP)
-            || i.operands.iter().any(|v| matches!(v, Value::Addr(m) if m.base.and_then(|b| f.phys(b)) == Some(f.sp)));
+            || ops.iter().any(|v| matches!(v.value, Operand::Mem(m) if m.base.and_then(|b| f.phys(b)) == Some(f.sp)));
         if let (true, Content::Stack { align: Some(a), delta }) = (uses_sp, st.sp_content(f.sp)) {
             if a != 0 {
                 self.report(Finding::MisalignedStack { at: site, align: a, delta, entry: st.entry });
@@ -408,22 +411,21 @@ impl Machine<'_, '_> {
         }
     }
 
-    /// Applies instruction `i` (item `site`) to `st`.
-    pub fn step(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let def = i.def();
-        let fx = def.effects;
-        let form = &def.forms[i.form];
+    /// Applies instruction `i` (its operands `ops`) to `st`.
+    pub fn step(&mut self, st: &mut State, i: &InstrEffect, ops: &[OperandSlot]) {
+        let site = i.site;
+        let fx = i.fx;
         // Reads happen before writes.
-        for (k, v) in i.operands.iter().enumerate() {
-            let Some(spec) = form.operand(k) else { continue };
-            match v {
-                Value::Reg(r) if spec.access.reads() => self.read(st, *r, site),
-                Value::Addr(m) => self.read_addr(st, m, site),
+        for v in ops {
+            let Some(access) = v.access else { continue };
+            match v.value {
+                Operand::Reg(r) if access.reads() => self.read(st, r, site),
+                Operand::Mem(m) => self.read_addr(st, &m, site),
                 _ => {}
             }
         }
         if !self.facts().x86 {
-            self.check_sp_base(st, i, site);
+            self.check_sp_base(st, i, ops, site);
         }
         if fx.contains(Effects::READS_R0) {
             self.read_as(st, Reg::R0, site, ReadKind::Implicit);
@@ -438,7 +440,7 @@ impl Machine<'_, '_> {
             return;
         }
         if fx.contains(Effects::CALL) {
-            self.call(st, i, site);
+            self.call(st, ops, site);
             return;
         }
         if fx.contains(Effects::RETURN) {
@@ -453,22 +455,21 @@ impl Machine<'_, '_> {
         }
         if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
             // A jump to an external symbol leaves the function: a tail call.
-            if let Some(Value::Label { name, local: false, .. }) = i.operands.first() {
-                if !self.an.cfg.label_at.contains_key(&**name) {
-                    self.leave(st, site, Some(name.clone()));
-                }
+            if let Some(Operand::Label { item: None, local: false, .. }) = ops.first().map(|v| v.value) {
+                let name = self.external_target(site);
+                self.leave(st, site, name);
             }
         }
         if fx.contains(Effects::PUSHES) {
-            self.push(st, i, site);
+            self.push(st, ops, site);
             return;
         }
         if fx.contains(Effects::POPS) {
-            self.pop(st, i, site);
+            self.pop(st, ops, site);
             return;
         }
         if fx.contains(Effects::WRITES_ARGS) {
-            let contents: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+            let contents: Vec<Content> = ops.iter().map(|v| self.content(st, v, site)).collect();
             for (n, c) in contents.into_iter().enumerate() {
                 if let Some(&a) = self.facts().args.get(n) {
                     self.write(st, a, DefKind::Implicit, site, c);
@@ -476,32 +477,32 @@ impl Machine<'_, '_> {
             }
         }
         // Memory written at a known stack address.
-        match def.op {
+        match i.op {
             Op::Store | Op::StorePair => {
-                let bits = def.width.bits().unwrap_or(0);
-                let (srcs, m) = i.operands.split_at(i.operands.len() - 1);
-                if let Value::Addr(m) = &m[0] {
+                let bits = i.width.bits().unwrap_or(0);
+                let (srcs, m) = ops.split_at(ops.len() - 1);
+                if let Operand::Mem(m) = m[0].value {
                     for (k, s) in srcs.iter().enumerate() {
                         let c = self.content(st, s, site);
-                        self.store_slot_at(st, m, k as i64 * (bits as i64 / 8), c, bits, site);
+                        self.store_slot_at(st, &m, k as i64 * (bits as i64 / 8), c, bits, site);
                     }
                 }
             }
             Op::Poke => {
-                let at = match (&i.operands[1], st.sp_content(self.facts().sp).stack_delta()) {
-                    (Value::Imm(n), Some(d)) => i64::try_from(*n).ok().and_then(|n| d.checked_add(n.checked_mul(8)?)),
+                let at = match (imm(&ops[1]), st.sp_content(self.facts().sp).stack_delta()) {
+                    (Some(n), Some(d)) => n.checked_mul(8).and_then(|n| d.checked_add(n)),
                     _ => None,
                 };
                 if let Some(a) = at {
-                    let c = self.content(st, &i.operands[0], site);
+                    let c = self.content(st, &ops[0], site);
                     st.set_slot(a, c, site);
                 }
             }
             _ => {
-                for (k, v) in i.operands.iter().enumerate() {
-                    if let (Value::Addr(m), Some(spec)) = (v, form.operand(k)) {
-                        if spec.access.writes() {
-                            self.store_slot(st, m, Content::Other(site), 0, site);
+                for v in ops {
+                    if let (Operand::Mem(m), Some(access)) = (v.value, v.access) {
+                        if access.writes() {
+                            self.store_slot(st, &m, Content::Other(site), 0, site);
                         }
                     }
                 }
@@ -511,33 +512,33 @@ impl Machine<'_, '_> {
         // At most three registers are written by one instruction.
         let mut writes = [(Reg(0), Content::Unknown); 4];
         let mut nw = 0;
-        for (k, v) in i.operands.iter().enumerate() {
-            let (Some(r), Some(spec)) = (reg(v), form.operand(k)) else { continue };
-            if spec.access.writes() {
+        for (k, v) in ops.iter().enumerate() {
+            let (Some(r), Some(access)) = (reg(v), v.access) else { continue };
+            if access.writes() {
                 // A copy between two names of one register (`move t0, a0` on
                 // ARM64) leaves the value readable through both names.
-                if let (Op::Move, Some(Value::Reg(src))) = (def.op, i.operands.first()) {
-                    if k == 1 && self.facts().phys(*src).is_some() && self.facts().phys(*src) == self.facts().phys(r) {
-                        let c = self.content(st, &i.operands[0], site);
+                if let (Op::Move, Some(Operand::Reg(src))) = (i.op, ops.first().map(|v| v.value)) {
+                    if k == 1 && self.facts().phys(src).is_some() && self.facts().phys(src) == self.facts().phys(r) {
+                        let c = self.content(st, &ops[0], site);
                         self.write(st, r, DefKind::Named, site, c);
                         if let Some(p) = self.facts().phys(r) {
                             let mut d = *st.regs[p as usize].defs.iter().next().expect("just written");
-                            d.also = Some(*src);
+                            d.also = Some(src);
                             st.regs[p as usize].defs = DefSet::one(d);
                         }
                         continue;
                     }
                 }
-                let c = if def.op == Op::LoadPair {
-                    match &i.operands[0] {
-                        Value::Addr(m) => {
-                            let bits = def.width.bits().unwrap_or(0);
-                            self.load_slot_at(st, m, (k as i64 - 1) * (bits as i64 / 8), if r.class() == RegClass::Gpr { bits } else { 0 }, site)
+                let c = if i.op == Op::LoadPair {
+                    match ops[0].value {
+                        Operand::Mem(m) => {
+                            let bits = i.width.bits().unwrap_or(0);
+                            self.load_slot_at(st, &m, (k as i64 - 1) * (bits as i64 / 8), if r.class() == RegClass::Gpr { bits } else { 0 }, site)
                         }
                         _ => Content::Other(site),
                     }
                 } else {
-                    self.result(st, i, k, site)
+                    self.result(st, i, ops, k, site)
                 };
                 if nw < writes.len() {
                     writes[nw] = (r, c);
@@ -560,10 +561,21 @@ impl Machine<'_, '_> {
         }
     }
 
+    /// The external symbol a tail jump at `site` goes to (for messages).
+    fn external_target(&self, site: Site) -> Option<Name> {
+        match &self.an.prog.items[site as usize] {
+            Item::Instr(i) => match i.operands.first() {
+                Some(Value::Label { name, .. }) => Some(name.clone()),
+                _ => None,
+            },
+            Item::Label { .. } => None,
+        }
+    }
+
     /// `push`: x86-64 pushes one register at a time; ARM64 stores pairs with
     /// the first register at the lower address (INSTRUCTIONS.md §2.1).
-    fn push(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let values: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+    fn push(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        let values: Vec<Content> = ops.iter().map(|v| self.content(st, v, site)).collect();
         let mut sp = st.sp_content(self.facts().sp);
         let put = |st: &mut State, sp: Content, off: i64, c: Content| {
             if let Some(d) = sp.stack_delta() {
@@ -588,8 +600,8 @@ impl Machine<'_, '_> {
     }
 
     /// `pop`: the mirror image of [`Machine::push`].
-    fn pop(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let regs: Vec<Reg> = i.operands.iter().filter_map(reg).collect();
+    fn pop(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        let regs: Vec<Reg> = ops.iter().filter_map(reg).collect();
         let mut sp = st.sp_content(self.facts().sp);
         let get = |st: &State, sp: Content, off: i64| sp.stack_delta().and_then(|d| st.slot(d + off)).map_or(Content::Unknown, |s| s.content);
         let mut writes = Vec::new();

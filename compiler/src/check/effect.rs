@@ -1,0 +1,148 @@
+//! What each instruction of the program does, read from the instruction
+//! table once per check: a compact record per instruction (its implicit
+//! effects, semantic `Op`, width and operands with their access), so the
+//! data-flow step never goes back to the table or to the validated
+//! program's heap-allocated operands.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::isa::{Access, Effects, Kinds, Op, Width};
+use crate::target::regs::Reg;
+use crate::valid::{Item, Program, Value};
+
+use super::state::Site;
+
+/// A memory operand `offset[base, index]`.
+#[derive(Copy, Clone, Debug)]
+pub struct Mem {
+    pub base: Option<Reg>,
+    pub index: Option<Reg>,
+    pub offset: i64,
+    /// No index register and no label difference: `offset[base]`, the only
+    /// form whose stack address is followed.
+    pub plain: bool,
+}
+
+/// An operand's value, as far as the checks look at it.
+#[derive(Copy, Clone, Debug)]
+pub enum Operand {
+    Reg(Reg),
+    /// An immediate (`None`: it does not fit in 64 bits).
+    Imm(Option<i64>),
+    Mem(Mem),
+    /// A label: its item when defined in this program; `offset_zero`: the
+    /// label itself (not label ± k); `local`: a local label.
+    Label { item: Option<u32>, offset_zero: bool, local: bool },
+    /// Anything else (strings, label differences).
+    Other,
+}
+
+/// One operand position of an instruction.
+#[derive(Copy, Clone, Debug)]
+pub struct Slot {
+    pub value: Operand,
+    /// The access of the form's operand spec (`None`: no spec here).
+    pub access: Option<Access>,
+    /// The spec takes a code label: a branch, jump or call target.
+    pub code_label: bool,
+}
+
+/// One instruction.
+#[derive(Copy, Clone, Debug)]
+pub struct InstrEffect {
+    /// Its item in the program.
+    pub site: Site,
+    pub fx: Effects,
+    pub op: Op,
+    pub width: Width,
+    /// Its operands: `ProgramEffects::slots[first..first + count]`.
+    first: u32,
+    count: u32,
+}
+
+/// The records of a whole program, and its labels.
+pub struct ProgramEffects<'p> {
+    pub instrs: Vec<InstrEffect>,
+    slots: Vec<Slot>,
+    /// Item → number of instructions before it (one more entry for the end).
+    instrs_before: Vec<u32>,
+    /// Label name → its item (the first definition).
+    pub label_at: HashMap<&'p str, usize>,
+    /// Labels whose address escapes or that are called: code may be entered
+    /// there in ways the analysis does not follow (their items).
+    pub entered_unseen: Vec<usize>,
+}
+
+impl<'p> ProgramEffects<'p> {
+    pub fn new(prog: &'p Program) -> ProgramEffects<'p> {
+        let items = &prog.items;
+        let mut label_at: HashMap<&'p str, usize> = HashMap::default();
+        for (k, it) in items.iter().enumerate() {
+            if let Item::Label { name, .. } = it {
+                label_at.entry(name).or_insert(k);
+            }
+        }
+        let item_of = |name: &str| label_at.get(name).copied();
+        let mut instrs = Vec::with_capacity(items.len());
+        let mut slots = Vec::with_capacity(2 * items.len());
+        let mut instrs_before = Vec::with_capacity(items.len() + 1);
+        let mut entered_unseen = Vec::new();
+        for (k, it) in items.iter().enumerate() {
+            instrs_before.push(instrs.len() as u32);
+            let Item::Instr(i) = it else { continue };
+            let def = i.def();
+            let form = &def.forms[i.form];
+            let transfers = def.effects.contains(Effects::BRANCH) || def.effects.contains(Effects::CALL);
+            let first = slots.len() as u32;
+            for (n, v) in i.operands.iter().enumerate() {
+                let spec = form.operand(n);
+                let code_label = spec.is_some_and(|s| s.kinds.contains(Kinds::LABEL));
+                let value = match v {
+                    Value::Reg(r) => Operand::Reg(*r),
+                    Value::Imm(x) => Operand::Imm(i64::try_from(*x).ok()),
+                    Value::Addr(m) => {
+                        if let Some((a, b)) = &m.diff {
+                            entered_unseen.extend([item_of(a), item_of(b)].into_iter().flatten());
+                        }
+                        Operand::Mem(Mem { base: m.base, index: m.index, offset: m.offset, plain: m.index.is_none() && m.diff.is_none() })
+                    }
+                    Value::Label { name, local, offset } => {
+                        let item = item_of(name);
+                        // An address taken (`leap`, label loads), or a callee
+                        // whose own conventions are unknown.
+                        let called = def.effects.contains(Effects::CALL) && code_label;
+                        if !transfers || called {
+                            entered_unseen.extend(item);
+                        }
+                        Operand::Label { item: item.map(|k| k as u32), offset_zero: *offset == 0, local: *local }
+                    }
+                    Value::LabelDiff { plus, minus, .. } => {
+                        entered_unseen.extend([item_of(plus), item_of(minus)].into_iter().flatten());
+                        Operand::Other
+                    }
+                    Value::Str(_) => Operand::Other,
+                };
+                slots.push(Slot { value, access: spec.map(|s| s.access), code_label });
+            }
+            instrs.push(InstrEffect {
+                site: k as Site,
+                fx: def.effects,
+                op: def.op,
+                width: def.width,
+                first,
+                count: slots.len() as u32 - first,
+            });
+        }
+        instrs_before.push(instrs.len() as u32);
+        ProgramEffects { instrs, slots, instrs_before, label_at, entered_unseen }
+    }
+
+    pub fn operands(&self, i: &InstrEffect) -> &[Slot] {
+        &self.slots[i.first as usize..(i.first + i.count) as usize]
+    }
+
+    /// The instructions among items `start..end`.
+    pub fn instrs_in(&self, start: usize, end: usize) -> &[InstrEffect] {
+        &self.instrs[self.instrs_before[start] as usize..self.instrs_before[end] as usize]
+    }
+}
