@@ -14,6 +14,7 @@ pub mod facts;
 pub mod report;
 pub mod state;
 pub mod transfer;
+mod worklist;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -29,6 +30,7 @@ use crate::valid::{Item, Program};
 use cfg::Root;
 use state::{Site, State};
 use transfer::{Finding, Machine};
+use worklist::{BlockMap, BlockSet, Retirement, StatePool};
 
 /// The diagnostic codes of this pass (the group `hazards`). All are errors by
 /// default and can be re-levelled with `--warn`/`--allow`/`--deny`.
@@ -47,9 +49,18 @@ pub const HAZARD_CODES: &[&str] = &[
 pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
     let facts = facts::Facts::new(target);
     let mut directives = HashMap::default();
+    // A label in a macro has one span for all its expansions: read its
+    // source line once.
+    let mut of_span = HashMap::default();
     for (k, it) in program.items.iter().enumerate() {
         if let Item::Label { span, .. } = it {
-            match directive::of_label(map, *span) {
+            let found = match of_span.get(span) {
+                Some(&d) => Ok(d),
+                None => directive::of_label(map, *span).inspect(|&d| {
+                    of_span.insert(*span, d);
+                }),
+            };
+            match found {
                 Ok(Some(d)) => {
                     directives.insert(k, d);
                 }
@@ -166,6 +177,10 @@ impl<'a> Analysis<'a> {
         // Dense for the whole program, sparse for one callee's code.
         let mut states = if main { BlockMap::Dense(vec![None; n]) } else { BlockMap::Sparse(HashMap::default()) };
         let mut queued = if main { BlockSet::Dense(vec![false; n]) } else { BlockSet::Sparse(HashSet::default()) };
+        // The whole program's entry states are let go once no block can
+        // change them any more (a callee's few are kept).
+        let mut retirement = main.then(|| Retirement::new(graph));
+        let mut pool = StatePool::default();
         let mut work = VecDeque::new();
         for (b, st) in roots {
             *states.entry(b) = Some(st);
@@ -214,13 +229,16 @@ impl<'a> Analysis<'a> {
                 let changed = match states.entry(s) {
                     Some(old) => old.join(&st),
                     slot @ None => {
-                        *slot = Some(st.clone());
+                        *slot = Some(pool.copy_of(&st));
                         true
                     }
                 };
                 if changed && queued.insert(s) {
                     work.push_back(s);
                 }
+            }
+            if let Some(r) = &mut retirement {
+                r.visited(b, graph, &queued, &mut states, &mut pool);
             }
             if main {
                 per_block[b] = m.findings.take().unwrap_or_default();
@@ -230,44 +248,5 @@ impl<'a> Analysis<'a> {
             return RunResult { findings: Vec::new(), visits, at_return: m.at_return };
         }
         RunResult { findings: per_block.into_iter().flatten().collect(), visits, at_return: None }
-    }
-}
-
-/// The state at each block's entry.
-enum BlockMap {
-    Dense(Vec<Option<State>>),
-    Sparse(HashMap<usize, Option<State>>),
-}
-
-impl BlockMap {
-    fn entry(&mut self, b: usize) -> &mut Option<State> {
-        match self {
-            BlockMap::Dense(v) => &mut v[b],
-            BlockMap::Sparse(m) => m.entry(b).or_default(),
-        }
-    }
-}
-
-/// The blocks waiting in the work list.
-enum BlockSet {
-    Dense(Vec<bool>),
-    Sparse(HashSet<usize>),
-}
-
-impl BlockSet {
-    /// True if `b` was not in the set.
-    fn insert(&mut self, b: usize) -> bool {
-        match self {
-            BlockSet::Dense(v) => !std::mem::replace(&mut v[b], true),
-            BlockSet::Sparse(s) => s.insert(b),
-        }
-    }
-    fn remove(&mut self, b: usize) {
-        match self {
-            BlockSet::Dense(v) => v[b] = false,
-            BlockSet::Sparse(s) => {
-                s.remove(&b);
-            }
-        }
     }
 }
