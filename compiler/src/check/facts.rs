@@ -44,6 +44,9 @@ pub struct Facts {
     /// The result registers of a C call: `r0`, `fr`, and `r1` where the ABI
     /// returns a second word in it (not on Windows x64).
     pub results: Vec<Reg>,
+    /// Physical register → the result register it is, if any (the first
+    /// of `results` there).
+    pub result_in: Vec<Option<Reg>>,
     /// `aN` for every N available here, in order.
     pub args: Vec<Reg>,
     pub sp: Phys,
@@ -95,7 +98,9 @@ impl Facts {
                     .fold(0u128, |bits, y| bits | 1 << y.0)
             })
             .collect();
+        let result_in = (0..phys_name.len()).map(|p| results.iter().copied().find(|&x| phys[x.0 as usize] == Some(p as Phys))).collect();
         Facts {
+            result_in,
             hazards,
             map,
             sp: phys[Reg::SP.0 as usize].expect("sp exists everywhere"),

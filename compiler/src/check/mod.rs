@@ -187,7 +187,7 @@ impl<'a> Analysis<'a> {
             queued.insert(b);
             work.push_back(b);
         }
-        let mut m = Machine { an: self, findings: None, at_return: None };
+        let mut m = Machine { an: self, findings: None, at_return: None, saved_regs: Vec::new() };
         // One working state, refilled at every visit (no allocation).
         let mut st = State::unknown(self.facts.num_phys);
         // The findings of each block's latest visit: the last visit of a

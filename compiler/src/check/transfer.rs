@@ -11,7 +11,7 @@ use crate::valid::{Item, Value};
 use super::effect::{InstrEffect, Mem, Operand, Slot as OperandSlot};
 use super::facts::{Facts, Phys};
 use super::Analysis;
-use super::state::{Content, Def, DefKind, DefSet, Site, Slot, State, NO_SITE};
+use super::state::{Content, Def, DefKind, DefSet, MaybeReg, RegState, Site, Slot, State, NO_SITE};
 
 /// Windows x64: the callee owns this many bytes above `sp` at a call.
 pub const SHADOW_SPACE: i64 = 32;
@@ -52,6 +52,8 @@ pub struct Machine<'a, 'p> {
     pub findings: Option<Vec<Finding>>,
     /// The join of the states at the `ret`s run so far (for summaries).
     pub at_return: Option<State>,
+    /// Scratch: the registers before an internal call.
+    pub saved_regs: Vec<RegState>,
 }
 
 fn reg(v: &OperandSlot) -> Option<Reg> {
@@ -87,10 +89,10 @@ impl Machine<'_, '_> {
         let Some(p) = self.facts().phys(r) else { return };
         for d in st.regs[p as usize].defs.iter() {
             match d.kind {
-                DefKind::Named | DefKind::Implicit | DefKind::CallResult if d.also != Some(r) && self.facts().hazard(r, d.name) => {
+                DefKind::Named | DefKind::Implicit | DefKind::CallResult if d.also.get() != Some(r) && self.facts().hazard(r, d.name) => {
                     self.report(Finding::AliasClobber { read: site, reg: r, def: *d, how });
                 }
-                DefKind::CallClobber if d.victim_name.is_some() => {
+                DefKind::CallClobber if d.victim_name.get().is_some() => {
                     self.report(Finding::CallClobber { read: site, reg: r, def: *d });
                 }
                 _ => {}
@@ -131,11 +133,11 @@ impl Machine<'_, '_> {
         let mut d = Def::new(kind, r, site);
         if let Some(v) = old.victim() {
             d.victim = v.site;
-            d.victim_name = Some(if v.kind == DefKind::Entry { r } else { v.name });
+            d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { r } else { v.name });
             // Writing the value the register already holds destroys nothing:
             // it stays readable through the name it was written through.
             if content.is_known() && content == st.regs[p as usize].content && matches!(v.kind, DefKind::Named | DefKind::Implicit) {
-                d.also = Some(v.name);
+                d.also = MaybeReg::some(v.name);
             }
         }
         st.regs[p as usize].defs = DefSet::one(d);
@@ -255,13 +257,15 @@ impl Machine<'_, '_> {
     /// instead of the C convention.
     fn call_known(&mut self, st: &mut State, ret: &State, site: Site) {
         let f = self.an.facts;
-        let before = st.clone();
-        let caller_sp = before.sp_content(f.sp);
+        // The caller's registers, kept in a buffer reused across calls.
+        let mut before = std::mem::take(&mut self.saved_regs);
+        before.clone_from(&st.regs);
+        let caller_sp = before[f.sp as usize].content;
         // The callee's stack offsets are relative to its entry sp, which is
         // the caller's sp minus the return address on x86-64.
         let callee_base = if f.x86 { caller_sp.offset(-8) } else { Some(caller_sp) };
         let map_content = |c: Content| match c {
-            Content::Entry(q) => before.regs[q as usize].content,
+            Content::Entry(q) => before[q as usize].content,
             Content::Stack { delta: Some(d), .. } => callee_base.and_then(|b| b.offset(d)).unwrap_or(Content::Unknown),
             Content::Stack { .. } => Content::Unknown,
             c => c,
@@ -274,17 +278,17 @@ impl Machine<'_, '_> {
             let mut defs = DefSet::default();
             for d in r.defs.iter() {
                 if d.kind == DefKind::Entry {
-                    defs.join(&before.regs[p].defs);
-                } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.is_some() {
+                    defs.join(&before[p].defs);
+                } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.get().is_some() {
                     // It destroyed the value the register had when called: the caller's.
                     let mut d = *d;
-                    match before.regs[p].defs.victim() {
+                    match before[p].defs.victim() {
                         Some(v) if v.kind != DefKind::Entry => {
                             d.victim = v.site;
-                            d.victim_name = Some(v.name);
+                            d.victim_name = MaybeReg::some(v.name);
                         }
                         Some(_) => {}
-                        None => d.victim_name = None,
+                        None => d.victim_name = MaybeReg::NONE,
                     }
                     defs.join(&DefSet::one(d));
                 } else {
@@ -302,13 +306,14 @@ impl Machine<'_, '_> {
         self.set_sp(st, sp);
         if let Some(lr) = f.lr {
             let mut d = Def::new(DefKind::CallClobber, Reg::LR, site);
-            if let Some(v) = before.regs[lr as usize].defs.victim() {
+            if let Some(v) = before[lr as usize].defs.victim() {
                 d.victim = v.site;
-                d.victim_name = Some(if v.kind == DefKind::Entry { Reg::LR } else { v.name });
+                d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { Reg::LR } else { v.name });
             }
             st.regs[lr as usize].defs = DefSet::one(d);
             st.regs[lr as usize].content = Content::Other(site);
         }
+        self.saved_regs = before;
     }
 
     /// Checks at a `call`, then the call's effects.
@@ -327,7 +332,7 @@ impl Machine<'_, '_> {
             let Some(&a) = f.args.get(n) else { continue };
             let Some(p) = f.phys(a) else { continue };
             for d in st.regs[p as usize].defs.iter() {
-                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && d.also != Some(a) && f.hazard(a, d.name) {
+                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && d.also.get() != Some(a) && f.hazard(a, d.name) {
                     self.report(Finding::AliasClobber { read: site, reg: a, def: *d, how: ReadKind::CallArgument });
                 }
             }
@@ -350,15 +355,14 @@ impl Machine<'_, '_> {
         }
         for &p in &f.caller_saved {
             let r = &mut st.regs[p as usize];
-            let result = f.results.iter().find(|&&x| f.phys(x) == Some(p));
-            let d = match result {
-                Some(&name) => Def::new(DefKind::CallResult, name, site),
+            let d = match f.result_in[p as usize] {
+                Some(name) => Def::new(DefKind::CallResult, name, site),
                 None => {
                     let mut d = Def::new(DefKind::CallClobber, Reg(0), site);
                     if let Some(v) = r.defs.victim() {
                         d.victim = v.site;
-                        d.victim_name = Some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
-                    } else if let Some(c) = r.defs.iter().find(|c| c.kind == DefKind::CallClobber && c.victim_name.is_some()) {
+                        d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
+                    } else if let Some(c) = r.defs.iter().find(|c| c.kind == DefKind::CallClobber && c.victim_name.get().is_some()) {
                         // Destroyed by an earlier call already: the value is still the one lost.
                         d.victim = c.victim;
                         d.victim_name = c.victim_name;
@@ -523,7 +527,7 @@ impl Machine<'_, '_> {
                         self.write(st, r, DefKind::Named, site, c);
                         if let Some(p) = self.facts().phys(r) {
                             let mut d = *st.regs[p as usize].defs.iter().next().expect("just written");
-                            d.also = Some(src);
+                            d.also = MaybeReg::some(src);
                             st.regs[p as usize].defs = DefSet::one(d);
                         }
                         continue;
