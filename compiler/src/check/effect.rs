@@ -55,15 +55,24 @@ pub struct InstrEffect {
     pub fx: Effects,
     pub op: Op,
     pub width: Width,
+    /// Some operand writes a register / memory (most instructions do
+    /// neither or one: the step skips what cannot apply).
+    pub writes_reg: bool,
+    pub writes_mem: bool,
     /// Its operands: `ProgramEffects::slots[first..first + count]`.
     first: u32,
     count: u32,
+    /// The registers its operands read, in operand order (an address's base
+    /// before its index): `ProgramEffects::reads[reads_first..][..reads_count]`.
+    reads_first: u32,
+    reads_count: u32,
 }
 
 /// The records of a whole program, and its labels.
 pub struct ProgramEffects<'p> {
     pub instrs: Vec<InstrEffect>,
     slots: Vec<Slot>,
+    reads: Vec<Reg>,
     /// Item → number of instructions before it (one more entry for the end).
     instrs_before: Vec<u32>,
     /// Label name → its item (the first definition).
@@ -76,7 +85,7 @@ pub struct ProgramEffects<'p> {
 impl<'p> ProgramEffects<'p> {
     pub fn new(prog: &'p Program) -> ProgramEffects<'p> {
         let items = &prog.items;
-        let mut label_at: HashMap<&'p str, usize> = HashMap::default();
+        let mut label_at: HashMap<&'p str, usize> = HashMap::with_capacity_and_hasher(items.len() / 4, Default::default());
         for (k, it) in items.iter().enumerate() {
             if let Item::Label { name, .. } = it {
                 label_at.entry(name).or_insert(k);
@@ -85,6 +94,7 @@ impl<'p> ProgramEffects<'p> {
         let item_of = |name: &str| label_at.get(name).copied();
         let mut instrs = Vec::with_capacity(items.len());
         let mut slots = Vec::with_capacity(2 * items.len());
+        let mut reads = Vec::with_capacity(items.len());
         let mut instrs_before = Vec::with_capacity(items.len() + 1);
         let mut entered_unseen = Vec::new();
         for (k, it) in items.iter().enumerate() {
@@ -92,26 +102,42 @@ impl<'p> ProgramEffects<'p> {
             let Item::Instr(i) = it else { continue };
             let def = i.def();
             let form = &def.forms[i.form];
-            let transfers = def.effects.contains(Effects::BRANCH) || def.effects.contains(Effects::CALL);
+            let calls = def.effects.contains(Effects::CALL);
+            let transfers = calls || def.effects.contains(Effects::BRANCH);
             let first = slots.len() as u32;
+            let reads_first = reads.len() as u32;
+            let (mut writes_reg, mut writes_mem) = (false, false);
             for (n, v) in i.operands.iter().enumerate() {
                 let spec = form.operand(n);
-                let code_label = spec.is_some_and(|s| s.kinds.contains(Kinds::LABEL));
+                let access = spec.map(|s| s.access);
+                let writes = access.is_some_and(Access::writes);
+                let mut code_label = false;
                 let value = match v {
-                    Value::Reg(r) => Operand::Reg(*r),
+                    Value::Reg(r) => {
+                        if access.is_some_and(Access::reads) {
+                            reads.push(*r);
+                        }
+                        writes_reg |= writes;
+                        Operand::Reg(*r)
+                    }
                     Value::Imm(x) => Operand::Imm(i64::try_from(*x).ok()),
                     Value::Addr(m) => {
                         if let Some((a, b)) = &m.diff {
                             entered_unseen.extend([item_of(a), item_of(b)].into_iter().flatten());
                         }
+                        if access.is_some() {
+                            reads.extend(m.base);
+                            reads.extend(m.index);
+                        }
+                        writes_mem |= writes;
                         Operand::Mem(Mem { base: m.base, index: m.index, offset: m.offset, plain: m.index.is_none() && m.diff.is_none() })
                     }
                     Value::Label { name, local, offset } => {
                         let item = item_of(name);
+                        code_label = spec.is_some_and(|s| s.kinds.contains(Kinds::LABEL));
                         // An address taken (`leap`, label loads), or a callee
                         // whose own conventions are unknown.
-                        let called = def.effects.contains(Effects::CALL) && code_label;
-                        if !transfers || called {
+                        if !transfers || (calls && code_label) {
                             entered_unseen.extend(item);
                         }
                         Operand::Label { item: item.map(|k| k as u32), offset_zero: *offset == 0, local: *local }
@@ -122,23 +148,31 @@ impl<'p> ProgramEffects<'p> {
                     }
                     Value::Str(_) => Operand::Other,
                 };
-                slots.push(Slot { value, access: spec.map(|s| s.access), code_label });
+                slots.push(Slot { value, access, code_label });
             }
             instrs.push(InstrEffect {
                 site: k as Site,
                 fx: def.effects,
                 op: def.op,
                 width: def.width,
+                writes_reg,
+                writes_mem,
                 first,
                 count: slots.len() as u32 - first,
+                reads_first,
+                reads_count: reads.len() as u32 - reads_first,
             });
         }
         instrs_before.push(instrs.len() as u32);
-        ProgramEffects { instrs, slots, instrs_before, label_at, entered_unseen }
+        ProgramEffects { instrs, slots, reads, instrs_before, label_at, entered_unseen }
     }
 
     pub fn operands(&self, i: &InstrEffect) -> &[Slot] {
         &self.slots[i.first as usize..(i.first + i.count) as usize]
+    }
+
+    pub fn reads(&self, i: &InstrEffect) -> &[Reg] {
+        &self.reads[i.reads_first as usize..(i.reads_first + i.reads_count) as usize]
     }
 
     /// The instructions among items `start..end`.

@@ -212,7 +212,7 @@ impl<'a> Analysis<'a> {
             }
             let block = graph.blocks[b];
             for i in self.code.instrs_in(block.start as usize, block.end as usize) {
-                m.step(&mut st, i, self.code.operands(i));
+                m.step(&mut st, i);
             }
             for e in graph.edges(b) {
                 let s = e.to as usize;

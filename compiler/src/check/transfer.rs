@@ -100,12 +100,6 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn read_addr(&mut self, st: &State, m: &Mem, site: Site) {
-        for r in [m.base, m.index].into_iter().flatten() {
-            self.read(st, r, site);
-        }
-    }
-
     fn content(&self, st: &State, v: &OperandSlot, site: Site) -> Content {
         match v.value {
             Operand::Reg(r) => self.facts().phys(r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
@@ -415,18 +409,15 @@ impl Machine<'_, '_> {
         }
     }
 
-    /// Applies instruction `i` (its operands `ops`) to `st`.
-    pub fn step(&mut self, st: &mut State, i: &InstrEffect, ops: &[OperandSlot]) {
+    /// Applies instruction `i` to `st`.
+    pub fn step(&mut self, st: &mut State, i: &InstrEffect) {
+        let code = self.an.code;
+        let ops = code.operands(i);
         let site = i.site;
         let fx = i.fx;
         // Reads happen before writes.
-        for v in ops {
-            let Some(access) = v.access else { continue };
-            match v.value {
-                Operand::Reg(r) if access.reads() => self.read(st, r, site),
-                Operand::Mem(m) => self.read_addr(st, &m, site),
-                _ => {}
-            }
+        for &r in code.reads(i) {
+            self.read(st, r, site);
         }
         if !self.facts().x86 {
             self.check_sp_base(st, i, ops, site);
@@ -502,7 +493,7 @@ impl Machine<'_, '_> {
                     st.set_slot(a, c, site);
                 }
             }
-            _ => {
+            _ if i.writes_mem => {
                 for v in ops {
                     if let (Operand::Mem(m), Some(access)) = (v.value, v.access) {
                         if access.writes() {
@@ -511,12 +502,13 @@ impl Machine<'_, '_> {
                     }
                 }
             }
+            _ => {}
         }
         // Registers written: contents first (they may read each other).
         // At most three registers are written by one instruction.
         let mut writes = [(Reg(0), Content::Unknown); 4];
         let mut nw = 0;
-        for (k, v) in ops.iter().enumerate() {
+        for (k, v) in ops.iter().enumerate().filter(|_| i.writes_reg) {
             let (Some(r), Some(access)) = (reg(v), v.access) else { continue };
             if access.writes() {
                 // A copy between two names of one register (`move t0, a0` on
