@@ -206,7 +206,13 @@ impl<'a> Analysis<'a> {
                 self.budget.set(left - 1);
             }
             let Some(entry) = states.entry(b) else { continue };
-            st.clone_from(entry);
+            // The last visit of a block nothing can change any more takes
+            // its entry state instead of copying it.
+            if retirement.as_ref().is_some_and(|r| r.is_last_visit(b)) {
+                std::mem::swap(entry, &mut st);
+            } else {
+                st.clone_from(entry);
+            }
             if main {
                 m.findings = Some(Vec::new());
             }
@@ -214,7 +220,8 @@ impl<'a> Analysis<'a> {
             for i in self.code.instrs_in(block.start as usize, block.end as usize) {
                 m.step(&mut st, i);
             }
-            for e in graph.edges(b) {
+            let edges = graph.edges(b);
+            for (n, e) in edges.iter().enumerate() {
                 let s = e.to as usize;
                 // A C-ABI entry starts from its own state, whoever jumps
                 // there; the jump leaves this function (a tail call).
@@ -228,6 +235,12 @@ impl<'a> Analysis<'a> {
                 }
                 let changed = match states.entry(s) {
                     Some(old) => old.join(&st),
+                    // The last successor may take the working state: the
+                    // next visit refills it.
+                    slot @ None if n + 1 == edges.len() => {
+                        *slot = Some(std::mem::replace(&mut st, pool.take(self.facts.num_phys)));
+                        true
+                    }
                     slot @ None => {
                         *slot = Some(pool.copy_of(&st));
                         true

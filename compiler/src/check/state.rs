@@ -56,7 +56,7 @@ const _: () = assert!(crate::target::regs::REGISTER_NAMES.len() < u8::MAX as usi
 
 /// One way a register may have been written last (12 bytes, all integers:
 /// compared at every join).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Eq)]
 #[repr(C)]
 pub struct Def {
     pub site: Site,
@@ -70,7 +70,19 @@ pub struct Def {
     pub also: MaybeReg,
 }
 
+/// Field by field, as two words (the fields are laid out in this order).
+impl PartialEq for Def {
+    fn eq(&self, o: &Def) -> bool {
+        self.words() == o.words()
+    }
+}
+
 impl Def {
+    fn words(&self) -> (u64, u32) {
+        let sites = self.site as u64 | (self.victim as u64) << 32;
+        let names = u32::from_le_bytes([self.kind as u8, self.name.0, self.victim_name.0, self.also.0]);
+        (sites, names)
+    }
     pub fn new(kind: DefKind, name: Reg, site: Site) -> Def {
         Def { kind, name, site, victim: NO_SITE, victim_name: MaybeReg::NONE, also: MaybeReg::NONE }
     }

@@ -59,6 +59,10 @@ impl BlockSet {
 pub struct StatePool(Vec<State>);
 
 impl StatePool {
+    /// Some state (its contents are to be overwritten).
+    pub fn take(&mut self, num_phys: usize) -> State {
+        self.0.pop().unwrap_or_else(|| State::unknown(num_phys))
+    }
     pub fn copy_of(&mut self, st: &State) -> State {
         match self.0.pop() {
             Some(mut s) => {
@@ -90,6 +94,12 @@ impl Retirement {
             }
         }
         Retirement { waiting, visited: vec![false; graph.len()], cascade: Vec::new() }
+    }
+
+    /// Whether the visit of `b` about to be made is its last: its
+    /// predecessors are retired (after it, nothing joins into it).
+    pub fn is_last_visit(&self, b: usize) -> bool {
+        self.waiting[b] == 0
     }
 
     /// Block `b` has just been visited (and its successors updated).
