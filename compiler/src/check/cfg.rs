@@ -59,16 +59,16 @@ impl Cfg {
 
 pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, Directive>) -> Cfg {
     let n_items = prog.items.len();
-    // Leaders: the first item, every label, the item after a branch or terminator.
+    // Leaders: the first item, every label (items that are no
+    // instruction), the item after a branch or terminator.
     let mut leader = vec![true; n_items + 1];
-    for k in 0..n_items {
-        leader[k] = code.instrs_in(k, k + 1).is_empty();
-    }
-    leader[0] = true;
+    let mut after_transfer = 0;
     for i in &code.instrs {
+        let k = i.site as usize;
+        leader[k] = k == after_transfer;
         let fx = i.fx;
         if fx.contains(Effects::BRANCH) || fx.contains(Effects::TERMINATOR) || fx.contains(Effects::RETURN) {
-            leader[i.site as usize + 1] = true;
+            after_transfer = k + 1;
         }
     }
     let mut block_of = vec![u32::MAX; n_items + 1];
@@ -106,7 +106,9 @@ pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, 
         }
         // Sorted by target, one edge per target (a jump if any is).
         let list = &mut edges[first..];
-        list.sort_unstable_by_key(|e| (e.to, !e.jump));
+        if list.len() > 1 {
+            list.sort_unstable_by_key(|e| (e.to, !e.jump));
+        }
         let mut kept = first;
         for j in first..edges.len() {
             if kept == first || edges[kept - 1].to != edges[j].to {

@@ -27,8 +27,9 @@ pub struct Mem {
 #[derive(Copy, Clone, Debug)]
 pub enum Operand {
     Reg(Reg),
-    /// An immediate (`None`: it does not fit in 64 bits).
-    Imm(Option<i64>),
+    /// An immediate (`fits`: it fits in 64 bits; an `Option` would double
+    /// the size of every operand).
+    Imm { value: i64, fits: bool },
     Mem(Mem),
     /// A label: its item when defined in this program; `offset_zero`: the
     /// label itself (not label ± k); `local`: a local label.
@@ -86,12 +87,11 @@ impl<'p> ProgramEffects<'p> {
     pub fn new(prog: &'p Program) -> ProgramEffects<'p> {
         let items = &prog.items;
         let mut label_at: HashMap<&'p str, usize> = HashMap::with_capacity_and_hasher(items.len() / 4, Default::default());
-        for (k, it) in items.iter().enumerate() {
-            if let Item::Label { name, .. } = it {
-                label_at.entry(name).or_insert(k);
-            }
-        }
-        let item_of = |name: &str| label_at.get(name).copied();
+        // Labels are resolved after the pass (a label may be used before it
+        // is defined): label operands (their slot, name, whether the label
+        // escapes) and other escaping names.
+        let mut label_uses: Vec<(usize, &'p str, bool)> = Vec::new();
+        let mut escaping: Vec<&'p str> = Vec::new();
         let mut instrs = Vec::with_capacity(items.len());
         let mut slots = Vec::with_capacity(2 * items.len());
         let mut reads = Vec::with_capacity(items.len());
@@ -99,7 +99,13 @@ impl<'p> ProgramEffects<'p> {
         let mut entered_unseen = Vec::new();
         for (k, it) in items.iter().enumerate() {
             instrs_before.push(instrs.len() as u32);
-            let Item::Instr(i) = it else { continue };
+            let i = match it {
+                Item::Instr(i) => i,
+                Item::Label { name, .. } => {
+                    label_at.entry(name).or_insert(k);
+                    continue;
+                }
+            };
             let def = i.def();
             let form = &def.forms[i.form];
             let calls = def.effects.contains(Effects::CALL);
@@ -120,10 +126,13 @@ impl<'p> ProgramEffects<'p> {
                         writes_reg |= writes;
                         Operand::Reg(*r)
                     }
-                    Value::Imm(x) => Operand::Imm(i64::try_from(*x).ok()),
+                    Value::Imm(x) => match i64::try_from(*x) {
+                        Ok(value) => Operand::Imm { value, fits: true },
+                        Err(_) => Operand::Imm { value: 0, fits: false },
+                    },
                     Value::Addr(m) => {
                         if let Some((a, b)) = &m.diff {
-                            entered_unseen.extend([item_of(a), item_of(b)].into_iter().flatten());
+                            escaping.extend([&**a, &**b]);
                         }
                         if access.is_some() {
                             reads.extend(m.base);
@@ -133,17 +142,14 @@ impl<'p> ProgramEffects<'p> {
                         Operand::Mem(Mem { base: m.base, index: m.index, offset: m.offset, plain: m.index.is_none() && m.diff.is_none() })
                     }
                     Value::Label { name, local, offset } => {
-                        let item = item_of(name);
                         code_label = spec.is_some_and(|s| s.kinds.contains(Kinds::LABEL));
                         // An address taken (`leap`, label loads), or a callee
                         // whose own conventions are unknown.
-                        if !transfers || (calls && code_label) {
-                            entered_unseen.extend(item);
-                        }
-                        Operand::Label { item: item.map(|k| k as u32), offset_zero: *offset == 0, local: *local }
+                        label_uses.push((slots.len(), &**name, !transfers || (calls && code_label)));
+                        Operand::Label { item: None, offset_zero: *offset == 0, local: *local }
                     }
                     Value::LabelDiff { plus, minus, .. } => {
-                        entered_unseen.extend([item_of(plus), item_of(minus)].into_iter().flatten());
+                        escaping.extend([&**plus, &**minus]);
                         Operand::Other
                     }
                     Value::Str(_) => Operand::Other,
@@ -164,6 +170,16 @@ impl<'p> ProgramEffects<'p> {
             });
         }
         instrs_before.push(instrs.len() as u32);
+        for (at, name, escapes) in label_uses {
+            let item = label_at.get(name).copied();
+            if let Operand::Label { item: slot_item, .. } = &mut slots[at].value {
+                *slot_item = item.map(|k| k as u32);
+            }
+            if escapes {
+                entered_unseen.extend(item);
+            }
+        }
+        entered_unseen.extend(escaping.iter().filter_map(|name| label_at.get(name).copied()));
         ProgramEffects { instrs, slots, reads, instrs_before, label_at, entered_unseen }
     }
 

@@ -65,7 +65,7 @@ fn reg(v: &OperandSlot) -> Option<Reg> {
 
 fn imm(v: &OperandSlot) -> Option<i64> {
     match v.value {
-        Operand::Imm(k) => k,
+        Operand::Imm { value, fits: true } => Some(value),
         _ => None,
     }
 }
@@ -161,7 +161,8 @@ impl Machine<'_, '_> {
         match (i.op, ops.len()) {
             (Op::Move, 2) if dest == 1 => match ops[0].value {
                 Operand::Reg(_) => self.content(st, &ops[0], site),
-                Operand::Imm(v) => v.map_or(other, Content::Imm),
+                Operand::Imm { value, fits: true } => Content::Imm(value),
+                Operand::Imm { .. } => other,
                 Operand::Mem(m) => self.load_slot(st, &m, 64, site),
                 _ => other,
             },
