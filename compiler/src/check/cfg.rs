@@ -52,7 +52,7 @@ impl Cfg {
     pub fn edges(&self, b: usize) -> &[Edge] {
         &self.edges[self.edge_start[b] as usize..self.edge_start[b + 1] as usize]
     }
-    pub fn len(&self) -> usize {
+    pub fn num_blocks(&self) -> usize {
         self.blocks.len()
     }
 }
@@ -148,7 +148,7 @@ pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, 
 /// exits (entered by jumps from handlers). A directive overrides the
 /// guess either way (docs/checks.md).
 fn find_c_functions(prog: &Program, code: &ProgramEffects, graph: &mut Cfg) {
-    let nb = graph.len();
+    let nb = graph.num_blocks();
     // Per block: it returns (1), tail-jumps out of the function (2), or
     // jumps indirectly (4).
     let mut ends = vec![0u8; nb];

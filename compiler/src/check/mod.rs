@@ -113,7 +113,7 @@ pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usi
         })
         .collect();
     let r = an.run(roots, true);
-    (r.findings, Stats { blocks: graph.len(), visits: r.visits })
+    (r.findings, Stats { blocks: graph.num_blocks(), visits: r.visits })
 }
 
 /// [`analyse`] for a program alone (no label directives): the work it takes.
@@ -150,7 +150,7 @@ impl<'a> Analysis<'a> {
             code,
             cfg: graph,
             summaries: RefCell::new(HashMap::default()),
-            budget: Cell::new(4 * graph.len() + 100_000),
+            budget: Cell::new(4 * graph.num_blocks() + 100_000),
         }
     }
 
@@ -173,7 +173,7 @@ impl<'a> Analysis<'a> {
     /// rather than one callee's summary.
     fn run(&self, roots: Vec<(usize, State)>, main: bool) -> RunResult {
         let graph = self.cfg;
-        let n = graph.len();
+        let n = graph.num_blocks();
         // Dense for the whole program, sparse for one callee's code.
         let mut states = if main { BlockMap::Dense(vec![None; n]) } else { BlockMap::Sparse(HashMap::default()) };
         let mut queued = if main { BlockSet::Dense(vec![false; n]) } else { BlockSet::Sparse(HashSet::default()) };

@@ -265,7 +265,7 @@ impl Machine<'_, '_> {
             Content::Stack { .. } => Content::Unknown,
             c => c,
         };
-        for p in 0..st.regs.len() {
+        for (p, saved) in before.iter().enumerate() {
             let r = &ret.regs[p];
             if r.content == Content::Entry(p as Phys) || p == f.sp as usize {
                 continue;
@@ -273,11 +273,11 @@ impl Machine<'_, '_> {
             let mut defs = DefSet::default();
             for d in r.defs.iter() {
                 if d.kind == DefKind::Entry {
-                    defs.join(&before[p].defs);
+                    defs.join(&saved.defs);
                 } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.get().is_some() {
                     // It destroyed the value the register had when called: the caller's.
                     let mut d = *d;
-                    match before[p].defs.victim() {
+                    match saved.defs.victim() {
                         Some(v) if v.kind != DefKind::Entry => {
                             d.victim = v.site;
                             d.victim_name = MaybeReg::some(v.name);

@@ -87,13 +87,13 @@ pub struct Retirement {
 
 impl Retirement {
     pub fn new(graph: &Cfg) -> Retirement {
-        let mut waiting = vec![0u32; graph.len()];
-        for b in 0..graph.len() {
+        let mut waiting = vec![0u32; graph.num_blocks()];
+        for b in 0..graph.num_blocks() {
             for e in graph.edges(b) {
                 waiting[e.to as usize] += 1;
             }
         }
-        Retirement { waiting, visited: vec![false; graph.len()], cascade: Vec::new() }
+        Retirement { waiting, visited: vec![false; graph.num_blocks()], cascade: Vec::new() }
     }
 
     /// Whether the visit of `b` about to be made is its last: its
