@@ -5,20 +5,26 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::front::ast::Name;
-use crate::isa::{Effects, Kinds};
-use crate::valid::{Instr, Item, Program, Value};
+use crate::isa::Effects;
+use crate::valid::Program;
 
 use super::directive::Directive;
+use super::effect::{Operand, ProgramEffects};
 use super::state::Site;
 
+/// The item range `[start, end)` of a basic block.
+#[derive(Copy, Clone, Debug)]
 pub struct Block {
-    /// Item range `[start, end)`.
-    pub start: usize,
-    pub end: usize,
-    pub succs: Vec<usize>,
-    /// The successors reached by a branch or jump (not by falling through).
-    pub jumps: Vec<usize>,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// An edge to block `to`; `jump`: reached by a branch or jump (not only by
+/// falling through).
+#[derive(Copy, Clone, Debug)]
+pub struct Edge {
+    pub to: u32,
+    pub jump: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -30,181 +36,167 @@ pub enum Root {
     Unknown,
 }
 
-pub struct Cfg<'p> {
+pub struct Cfg {
     pub blocks: Vec<Block>,
+    /// The edges of block `b`: `edges[edge_start[b]..edge_start[b + 1]]`,
+    /// sorted by target (flat, one allocation for the whole graph).
+    edge_start: Vec<u32>,
+    edges: Vec<Edge>,
     /// Per block: how the analysis starts there, if it is a root.
     pub roots: Vec<Option<Root>>,
-    /// Label name → its item.
-    pub label_at: HashMap<&'p str, usize>,
     /// Item → its block.
-    pub block_of: Vec<usize>,
+    pub block_of: Vec<u32>,
 }
 
-/// The label operand of a control transfer, if it is one defined here.
-fn label_target(i: &Instr) -> impl Iterator<Item = &Name> {
-    let form = &i.def().forms[i.form];
-    i.operands.iter().enumerate().filter_map(move |(k, v)| match v {
-        Value::Label { name, .. } if form.operand(k).is_some_and(|s| s.kinds.contains(Kinds::LABEL)) => Some(name),
-        _ => None,
-    })
-}
-
-/// Labels whose address escapes (`leap`, label loads, `emit`, label
-/// differences): code may be entered there by an indirect jump.
-fn address_taken(i: &Instr, out: &mut Vec<Name>) {
-    let fx = i.def().effects;
-    let transfers = fx.contains(Effects::BRANCH) || fx.contains(Effects::CALL);
-    for v in &i.operands {
-        match v {
-            Value::Label { name, .. } if !transfers => out.push(name.clone()),
-            Value::LabelDiff { plus, minus, .. } => out.extend([plus.clone(), minus.clone()]),
-            Value::Addr(m) => {
-                if let Some((a, b)) = &m.diff {
-                    out.extend([a.clone(), b.clone()]);
-                }
-            }
-            _ => {}
-        }
+impl Cfg {
+    pub fn edges(&self, b: usize) -> &[Edge] {
+        &self.edges[self.edge_start[b] as usize..self.edge_start[b + 1] as usize]
+    }
+    pub fn num_blocks(&self) -> usize {
+        self.blocks.len()
     }
 }
 
-pub fn build<'p>(prog: &'p Program, directives: &HashMap<usize, Directive>) -> Cfg<'p> {
-    let items = &prog.items;
-    let mut label_at: HashMap<&'p str, usize> = HashMap::default();
-    for (k, it) in items.iter().enumerate() {
-        if let Item::Label { name, .. } = it {
-            label_at.entry(name).or_insert(k);
+pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, Directive>) -> Cfg {
+    let n_items = prog.items.len();
+    // Leaders: the first item, every label (items that are no
+    // instruction), the item after a branch or terminator.
+    let mut leader = vec![true; n_items + 1];
+    let mut after_transfer = 0;
+    for i in &code.instrs {
+        let k = i.site as usize;
+        leader[k] = k == after_transfer;
+        let fx = i.fx;
+        if fx.contains(Effects::BRANCH) || fx.contains(Effects::TERMINATOR) || fx.contains(Effects::RETURN) {
+            after_transfer = k + 1;
         }
     }
-    // Leaders: the first item, every label, the item after a branch or terminator.
-    let mut leader = vec![false; items.len() + 1];
-    leader[0] = true;
-    for (k, it) in items.iter().enumerate() {
-        match it {
-            Item::Label { .. } => leader[k] = true,
-            Item::Instr(i) => {
-                let fx = i.def().effects;
-                if fx.contains(Effects::BRANCH) || fx.contains(Effects::TERMINATOR) || fx.contains(Effects::RETURN) {
-                    leader[k + 1] = true;
-                }
-            }
-        }
-    }
-    let mut block_of = vec![usize::MAX; items.len() + 1];
+    let mut block_of = vec![u32::MAX; n_items + 1];
     let mut blocks: Vec<Block> = Vec::new();
-    for k in 0..items.len() {
+    for k in 0..n_items {
         if leader[k] {
-            blocks.push(Block { start: k, end: k, succs: Vec::new(), jumps: Vec::new() });
+            blocks.push(Block { start: k as u32, end: k as u32 });
         }
         if let Some(b) = blocks.last_mut() {
-            b.end = k + 1;
-            block_of[k] = blocks.len() - 1;
+            b.end = k as u32 + 1;
+            block_of[k] = blocks.len() as u32 - 1;
         }
     }
-    let mut has_pred = vec![false; blocks.len()];
-    let mut roots: Vec<Option<Root>> = vec![None; blocks.len()];
-    let mut unknown_labels: Vec<Name> = Vec::new();
-    for block in blocks.iter_mut() {
-        let (start, end) = (block.start, block.end);
-        let mut succs = Vec::new();
+    let nb = blocks.len();
+    let mut has_pred = vec![false; nb];
+    let mut edge_start = Vec::with_capacity(nb + 1);
+    let mut edges: Vec<Edge> = Vec::with_capacity(2 * nb);
+    for block in &blocks {
+        let (start, end) = (block.start as usize, block.end as usize);
+        let first = edges.len();
+        edge_start.push(first as u32);
         let mut falls = true;
-        for it in &items[start..end] {
-            if let Item::Instr(i) = it {
-                let fx = i.def().effects;
-                address_taken(i, &mut unknown_labels);
-                if fx.contains(Effects::BRANCH) {
-                    for name in label_target(i) {
-                        if let Some(&k) = label_at.get(&**name) {
-                            succs.push(block_of[k]);
-                        }
+        for i in code.instrs_in(start, end) {
+            if i.fx.contains(Effects::BRANCH) {
+                for s in code.operands(i) {
+                    if let (Operand::Label { item: Some(k), .. }, true) = (s.value, s.code_label) {
+                        edges.push(Edge { to: block_of[k as usize], jump: true });
                     }
                 }
-                if fx.contains(Effects::CALL) {
-                    // The callee's own conventions are unknown: start it from nothing.
-                    unknown_labels.extend(label_target(i).cloned());
-                }
-                falls = !fx.contains(Effects::TERMINATOR);
+            }
+            falls = !i.fx.contains(Effects::TERMINATOR);
+        }
+        if falls && end < n_items {
+            edges.push(Edge { to: block_of[end], jump: false });
+        }
+        // Sorted by target, one edge per target (a jump if any is).
+        let list = &mut edges[first..];
+        if list.len() > 1 {
+            list.sort_unstable_by_key(|e| (e.to, !e.jump));
+        }
+        let mut kept = first;
+        for j in first..edges.len() {
+            if kept == first || edges[kept - 1].to != edges[j].to {
+                edges[kept] = edges[j];
+                kept += 1;
             }
         }
-        let mut jumps = succs.clone();
-        jumps.sort_unstable();
-        jumps.dedup();
-        if falls && end < items.len() {
-            succs.push(block_of[end]);
+        edges.truncate(kept);
+        for e in &edges[first..] {
+            has_pred[e.to as usize] = true;
         }
-        succs.sort_unstable();
-        succs.dedup();
-        block.jumps = jumps;
-        for &s in &succs {
-            has_pred[s] = true;
-        }
-        block.succs = succs;
     }
-    for name in &unknown_labels {
-        if let Some(&k) = label_at.get(&**name) {
-            roots[block_of[k]] = Some(Root::Unknown);
-        }
+    edge_start.push(edges.len() as u32);
+    let mut graph = Cfg { blocks, edge_start, edges, roots: vec![None; nb], block_of };
+    for &k in &code.entered_unseen {
+        graph.roots[graph.block_of[k] as usize] = Some(Root::Unknown);
     }
     for (b, has) in has_pred.iter().enumerate() {
         if !has {
-            roots[b] = Some(Root::Unknown);
+            graph.roots[b] = Some(Root::Unknown);
         }
     }
-    // An exported label starts a C-ABI function when its own code reaches a
-    // `ret` or a tail jump and no indirect jump, and no code outside C-ABI
-    // functions jumps to it: an offlineasm program also exports its
-    // interpreter's handlers (which dispatch by indirect jumps) and shared
-    // exits (entered by jumps from handlers). A directive overrides the
-    // guess either way (docs/checks.md).
+    find_c_functions(prog, code, &mut graph);
+    for (&k, d) in directives {
+        graph.roots[graph.block_of[k] as usize] = Some(match d {
+            Directive::CFunction => Root::CAbi(k as Site),
+            Directive::NotCFunction => Root::Unknown,
+        });
+    }
+    graph
+}
+
+/// An exported label starts a C-ABI function when its own code reaches a
+/// `ret` or a tail jump and no indirect jump, and no code outside C-ABI
+/// functions jumps to it: an offlineasm program also exports its
+/// interpreter's handlers (which dispatch by indirect jumps) and shared
+/// exits (entered by jumps from handlers). A directive overrides the
+/// guess either way (docs/checks.md).
+fn find_c_functions(prog: &Program, code: &ProgramEffects, graph: &mut Cfg) {
+    let nb = graph.num_blocks();
     // Per block: it returns (1), tail-jumps out of the function (2), or
     // jumps indirectly (4).
-    let mut ends = vec![0u8; blocks.len()];
-    let mut exported = vec![false; blocks.len()];
+    let mut ends = vec![0u8; nb];
+    let mut exported = vec![false; nb];
     for name in &prog.exports {
-        if let Some(&k) = label_at.get(&**name) {
-            exported[block_of[k]] = true;
+        if let Some(&k) = code.label_at.get(&**name) {
+            exported[graph.block_of[k] as usize] = true;
         }
     }
-    for (b, block) in blocks.iter().enumerate() {
-        for it in &items[block.start..block.end] {
-            if let Item::Instr(i) = it {
-                let fx = i.def().effects;
-                if fx.contains(Effects::RETURN) {
-                    ends[b] |= 1;
-                }
-                // `jmp`: to an external symbol it is a tail call out of the
-                // file; through a register or memory, an indirect jump.
-                if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
-                    match i.operands.first() {
-                        Some(Value::Label { name, .. }) if !label_at.contains_key(&**name) => ends[b] |= 2,
-                        Some(Value::Label { .. }) => {}
-                        _ => ends[b] |= 4,
-                    }
+    for (b, block) in graph.blocks.iter().enumerate() {
+        for i in code.instrs_in(block.start as usize, block.end as usize) {
+            let fx = i.fx;
+            if fx.contains(Effects::RETURN) {
+                ends[b] |= 1;
+            }
+            // `jmp`: to an external symbol it is a tail call out of the
+            // file; through a register or memory, an indirect jump.
+            if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
+                match code.operands(i).first().map(|s| s.value) {
+                    Some(Operand::Label { item: None, .. }) => ends[b] |= 2,
+                    Some(Operand::Label { .. }) => {}
+                    _ => ends[b] |= 4,
                 }
             }
         }
-        if block.jumps.iter().any(|&s| exported[s]) {
+        if graph.edges(b).iter().any(|e| e.jump && exported[e.to as usize]) {
             ends[b] |= 2;
         }
     }
-    let mut candidate = vec![false; blocks.len()];
-    let mut budget = 8 * blocks.len() + 10_000;
-    for b in 0..blocks.len() {
+    let mut candidate = vec![false; nb];
+    let mut walk = Walk { seen_by: vec![u32::MAX; nb], stack: Vec::new(), budget: 8 * nb + 10_000 };
+    for b in 0..nb {
         if exported[b] {
-            let e = function_ends(&blocks, &exported, &ends, b, &mut budget);
+            let e = walk.function_ends(graph, &exported, &ends, b);
             candidate[b] = e & 3 != 0 && e & 4 == 0;
         }
     }
     // Code reached from a non-function root; a jump from there into a
     // candidate makes it (and what it reaches) interpreter code too.
-    let mut in_vm_code = vec![false; blocks.len()];
-    let mut stack: Vec<usize> = (0..blocks.len()).filter(|&b| roots[b] == Some(Root::Unknown) && !candidate[b]).collect();
+    let mut in_vm_code = vec![false; nb];
+    let mut stack: Vec<usize> = (0..nb).filter(|&b| graph.roots[b] == Some(Root::Unknown) && !candidate[b]).collect();
     for &b in &stack {
         in_vm_code[b] = true;
     }
     while let Some(b) = stack.pop() {
-        for &s in &blocks[b].succs {
-            if in_vm_code[s] || (candidate[s] && !blocks[b].jumps.contains(&s)) {
+        for e in graph.edges(b) {
+            let s = e.to as usize;
+            if in_vm_code[s] || (candidate[s] && !e.jump) {
                 continue;
             }
             in_vm_code[s] = true;
@@ -214,41 +206,48 @@ pub fn build<'p>(prog: &'p Program, directives: &HashMap<usize, Directive>) -> C
     }
     for (b, &c) in candidate.iter().enumerate() {
         if c {
-            roots[b] = Some(Root::CAbi(blocks[b].start as Site));
+            graph.roots[b] = Some(Root::CAbi(graph.blocks[b].start as Site));
         }
     }
-    for (&k, d) in directives {
-        roots[block_of[k]] = Some(match d {
-            Directive::CFunction => Root::CAbi(k as Site),
-            Directive::NotCFunction => Root::Unknown,
-        });
-    }
-    Cfg { blocks, roots, label_at, block_of }
 }
 
-/// What the code of the function at block `from` does at its ends (the
-/// union of [`build`]'s `ends` bits over the blocks reachable without
-/// entering another exported label). `budget` bounds the work over all
-/// calls; when it runs out the answer is "jumps indirectly".
-fn function_ends(blocks: &[Block], exported: &[bool], ends: &[u8], from: usize, budget: &mut usize) -> u8 {
-    let mut seen = rustc_hash::FxHashSet::default();
-    let mut stack = vec![from];
-    seen.insert(from);
-    let mut all = 0;
-    while let Some(b) = stack.pop() {
-        if *budget == 0 {
-            return 4;
-        }
-        *budget -= 1;
-        all |= ends[b];
-        if all & 4 != 0 {
-            return all;
-        }
-        for &s in &blocks[b].succs {
-            if !exported[s] && seen.insert(s) {
-                stack.push(s);
+/// The walks of [`find_c_functions`], sharing their buffers and one budget.
+struct Walk {
+    /// Block → the walk that saw it last (its start block).
+    seen_by: Vec<u32>,
+    stack: Vec<usize>,
+    /// Bounds the work over all walks; when it runs out the answer is
+    /// "jumps indirectly".
+    budget: usize,
+}
+
+impl Walk {
+    /// What the code of the function at block `from` does at its ends (the
+    /// union of the `ends` bits over the blocks reachable without entering
+    /// another exported label).
+    fn function_ends(&mut self, graph: &Cfg, exported: &[bool], ends: &[u8], from: usize) -> u8 {
+        let mark = from as u32;
+        self.stack.clear();
+        self.stack.push(from);
+        self.seen_by[from] = mark;
+        let mut all = 0;
+        while let Some(b) = self.stack.pop() {
+            if self.budget == 0 {
+                return 4;
+            }
+            self.budget -= 1;
+            all |= ends[b];
+            if all & 4 != 0 {
+                return all;
+            }
+            for e in graph.edges(b) {
+                let s = e.to as usize;
+                if !exported[s] && self.seen_by[s] != mark {
+                    self.seen_by[s] = mark;
+                    self.stack.push(s);
+                }
             }
         }
+        all
     }
-    all
 }

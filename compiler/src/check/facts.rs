@@ -11,6 +11,9 @@ pub type Phys = u8;
 /// Upper bound of physical registers (GPR and FPR encodings).
 const MAX_PHYS: usize = 64;
 
+// `Facts::hazards` holds one bit per logical register.
+const _: () = assert!(REGISTER_NAMES.len() <= 128);
+
 /// The hardware number of `r` on `map`: GPR encodings 0..32, FPR 32..64.
 fn hw(map: RegMap, r: Reg) -> Option<usize> {
     let p = map.phys(r)?;
@@ -25,6 +28,9 @@ pub struct Facts {
     pub map: RegMap,
     /// Logical register → physical register (None: not available).
     phys: Vec<Option<Phys>>,
+    /// Logical register x → bit y set when [`Facts::hazard`]`(x, y)`
+    /// (read at every register read, so a table).
+    hazards: Vec<u128>,
     /// Physical register → its first logical name here (in table order).
     pub first_name: Vec<Reg>,
     /// Physical register → its hardware name (`rcx`, `x0`, `xmm3`).
@@ -38,6 +44,9 @@ pub struct Facts {
     /// The result registers of a C call: `r0`, `fr`, and `r1` where the ABI
     /// returns a second word in it (not on Windows x64).
     pub results: Vec<Reg>,
+    /// Physical register → the result register it is, if any (the first
+    /// of `results` there).
+    pub result_in: Vec<Option<Reg>>,
     /// `aN` for every N available here, in order.
     pub args: Vec<Reg>,
     pub sp: Phys,
@@ -81,7 +90,18 @@ impl Facts {
             results.push(Reg::R1);
         }
         let args = (0..8).map(|n| reg(&format!("a{n}"))).filter(|&r| phys[r.0 as usize].is_some()).collect();
+        let distinct = distinct_somewhere();
+        let hazards = Reg::all()
+            .map(|x| {
+                Reg::all()
+                    .filter(|&y| x != y && phys[x.0 as usize].is_some() && phys[x.0 as usize] == phys[y.0 as usize] && distinct[x.0 as usize][y.0 as usize])
+                    .fold(0u128, |bits, y| bits | 1 << y.0)
+            })
+            .collect();
+        let result_in = (0..phys_name.len()).map(|p| results.iter().copied().find(|&x| phys[x.0 as usize] == Some(p as Phys))).collect();
         Facts {
+            result_in,
+            hazards,
             map,
             sp: phys[Reg::SP.0 as usize].expect("sp exists everywhere"),
             lr: phys[Reg::LR.0 as usize],
@@ -105,7 +125,7 @@ impl Facts {
     /// another target: code that writes one and reads the other is right on
     /// one target only (TARGETS.md §7).
     pub fn hazard(&self, x: Reg, y: Reg) -> bool {
-        x != y && self.phys(x).is_some() && self.phys(x) == self.phys(y) && distinct_somewhere()[x.0 as usize][y.0 as usize]
+        self.hazards[x.0 as usize] >> y.0 & 1 != 0
     }
 
     /// The logical names of physical register `p` on this target, in table order.

@@ -9,10 +9,12 @@
 
 pub mod cfg;
 pub mod directive;
+pub mod effect;
 pub mod facts;
 pub mod report;
 pub mod state;
 pub mod transfer;
+mod worklist;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -28,6 +30,7 @@ use crate::valid::{Item, Program};
 use cfg::Root;
 use state::{Site, State};
 use transfer::{Finding, Machine};
+use worklist::{BlockMap, BlockSet, Retirement, StatePool};
 
 /// The diagnostic codes of this pass (the group `hazards`). All are errors by
 /// default and can be re-levelled with `--warn`/`--allow`/`--deny`.
@@ -46,9 +49,18 @@ pub const HAZARD_CODES: &[&str] = &[
 pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
     let facts = facts::Facts::new(target);
     let mut directives = HashMap::default();
+    // A label in a macro has one span for all its expansions: read its
+    // source line once.
+    let mut of_span = HashMap::default();
     for (k, it) in program.items.iter().enumerate() {
         if let Item::Label { span, .. } = it {
-            match directive::of_label(map, *span) {
+            let found = match of_span.get(span) {
+                Some(&d) => Ok(d),
+                None => directive::of_label(map, *span).inspect(|&d| {
+                    of_span.insert(*span, d);
+                }),
+            };
+            match found {
                 Ok(Some(d)) => {
                     directives.insert(k, d);
                 }
@@ -82,8 +94,9 @@ pub struct Stats {
 
 /// The findings of one target, in program order, and the work it took.
 pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> (Vec<Finding>, Stats) {
-    let graph = cfg::build(program, directives);
-    let an = Analysis::new(program, facts, &graph);
+    let code = effect::ProgramEffects::new(program);
+    let graph = cfg::build(program, &code, directives);
+    let an = Analysis::new(program, facts, &code, &graph);
     let entry_align = if facts.x86 { 8 } else { 0 };
     let roots: Vec<(usize, State)> = graph
         .roots
@@ -100,7 +113,7 @@ pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usi
         })
         .collect();
     let r = an.run(roots, true);
-    (r.findings, Stats { blocks: graph.blocks.len(), visits: r.visits })
+    (r.findings, Stats { blocks: graph.num_blocks(), visits: r.visits })
 }
 
 /// [`analyse`] for a program alone (no label directives): the work it takes.
@@ -113,7 +126,8 @@ pub fn stats(program: &Program, target: &Target) -> Stats {
 pub struct Analysis<'a> {
     pub prog: &'a Program,
     pub facts: &'a facts::Facts,
-    pub cfg: &'a cfg::Cfg<'a>,
+    pub code: &'a effect::ProgramEffects<'a>,
+    pub cfg: &'a cfg::Cfg,
     /// Callee label item → the joined state at its returns (None: not
     /// summarisable — recursion, no return, over budget).
     summaries: RefCell<HashMap<usize, Option<Rc<State>>>>,
@@ -129,13 +143,14 @@ pub struct RunResult {
 }
 
 impl<'a> Analysis<'a> {
-    fn new(prog: &'a Program, facts: &'a facts::Facts, graph: &'a cfg::Cfg<'a>) -> Analysis<'a> {
+    fn new(prog: &'a Program, facts: &'a facts::Facts, code: &'a effect::ProgramEffects<'a>, graph: &'a cfg::Cfg) -> Analysis<'a> {
         Analysis {
             prog,
             facts,
+            code,
             cfg: graph,
             summaries: RefCell::new(HashMap::default()),
-            budget: Cell::new(4 * graph.blocks.len() + 100_000),
+            budget: Cell::new(4 * graph.num_blocks() + 100_000),
         }
     }
 
@@ -147,7 +162,7 @@ impl<'a> Analysis<'a> {
         }
         // Recursion: while it is being computed, the callee is unknown.
         self.summaries.borrow_mut().insert(k, None);
-        let root = (self.cfg.block_of[k], State::callee(self.facts.num_phys, self.facts.sp));
+        let root = (self.cfg.block_of[k] as usize, State::callee(self.facts.num_phys, self.facts.sp));
         let r = self.run(vec![root], false).at_return.map(Rc::new);
         self.summaries.borrow_mut().insert(k, r.clone());
         r
@@ -158,17 +173,21 @@ impl<'a> Analysis<'a> {
     /// rather than one callee's summary.
     fn run(&self, roots: Vec<(usize, State)>, main: bool) -> RunResult {
         let graph = self.cfg;
-        let n = graph.blocks.len();
+        let n = graph.num_blocks();
         // Dense for the whole program, sparse for one callee's code.
         let mut states = if main { BlockMap::Dense(vec![None; n]) } else { BlockMap::Sparse(HashMap::default()) };
-        let mut queued: HashSet<usize> = HashSet::default();
+        let mut queued = if main { BlockSet::Dense(vec![false; n]) } else { BlockSet::Sparse(HashSet::default()) };
+        // The whole program's entry states are let go once no block can
+        // change them any more (a callee's few are kept).
+        let mut retirement = main.then(|| Retirement::new(graph));
+        let mut pool = StatePool::default();
         let mut work = VecDeque::new();
         for (b, st) in roots {
             *states.entry(b) = Some(st);
             queued.insert(b);
             work.push_back(b);
         }
-        let mut m = Machine { an: self, findings: None, at_return: None };
+        let mut m = Machine { an: self, findings: None, at_return: None, saved_regs: Vec::new() };
         // One working state, refilled at every visit (no allocation).
         let mut st = State::unknown(self.facts.num_phys);
         // The findings of each block's latest visit: the last visit of a
@@ -178,7 +197,7 @@ impl<'a> Analysis<'a> {
         let mut visits = 0usize;
         while let Some(b) = work.pop_front() {
             visits += 1;
-            queued.remove(&b);
+            queued.remove(b);
             if !main {
                 let left = self.budget.get();
                 if left == 0 {
@@ -187,33 +206,52 @@ impl<'a> Analysis<'a> {
                 self.budget.set(left - 1);
             }
             let Some(entry) = states.entry(b) else { continue };
-            st.clone_from(entry);
+            // The last visit of a block nothing can change any more takes
+            // its entry state instead of copying it.
+            if retirement.as_ref().is_some_and(|r| r.is_last_visit(b)) {
+                std::mem::swap(entry, &mut st);
+            } else {
+                st.clone_from(entry);
+            }
             if main {
                 m.findings = Some(Vec::new());
             }
-            let block = &graph.blocks[b];
-            run_block(&mut m, self.prog, block, &mut st);
-            for &s in &block.succs {
+            let block = graph.blocks[b];
+            for i in self.code.instrs_in(block.start as usize, block.end as usize) {
+                m.step(&mut st, i);
+            }
+            let edges = graph.edges(b);
+            for (n, e) in edges.iter().enumerate() {
+                let s = e.to as usize;
                 // A C-ABI entry starts from its own state, whoever jumps
                 // there; the jump leaves this function (a tail call).
                 if main {
                     if let Some(Root::CAbi(label)) = graph.roots[s] {
                         if let Item::Label { name, .. } = &self.prog.items[label as usize] {
-                            m.leave(&st, last_site(block), Some(name.clone()));
+                            m.leave(&st, (block.end - 1) as Site, Some(name.clone()));
                         }
                         continue;
                     }
                 }
                 let changed = match states.entry(s) {
                     Some(old) => old.join(&st),
+                    // The last successor may take the working state: the
+                    // next visit refills it.
+                    slot @ None if n + 1 == edges.len() => {
+                        *slot = Some(std::mem::replace(&mut st, pool.take(self.facts.num_phys)));
+                        true
+                    }
                     slot @ None => {
-                        *slot = Some(st.clone());
+                        *slot = Some(pool.copy_of(&st));
                         true
                     }
                 };
                 if changed && queued.insert(s) {
                     work.push_back(s);
                 }
+            }
+            if let Some(r) = &mut retirement {
+                r.visited(b, graph, &queued, &mut states, &mut pool);
             }
             if main {
                 per_block[b] = m.findings.take().unwrap_or_default();
@@ -223,32 +261,5 @@ impl<'a> Analysis<'a> {
             return RunResult { findings: Vec::new(), visits, at_return: m.at_return };
         }
         RunResult { findings: per_block.into_iter().flatten().collect(), visits, at_return: None }
-    }
-}
-
-/// The state at each block's entry.
-enum BlockMap {
-    Dense(Vec<Option<State>>),
-    Sparse(HashMap<usize, Option<State>>),
-}
-
-impl BlockMap {
-    fn entry(&mut self, b: usize) -> &mut Option<State> {
-        match self {
-            BlockMap::Dense(v) => &mut v[b],
-            BlockMap::Sparse(m) => m.entry(b).or_default(),
-        }
-    }
-}
-
-fn last_site(b: &cfg::Block) -> Site {
-    (b.end - 1) as Site
-}
-
-fn run_block(m: &mut Machine, program: &Program, block: &cfg::Block, st: &mut State) {
-    for site in block.start..block.end {
-        if let Item::Instr(i) = &program.items[site] {
-            m.step(st, i, site as Site);
-        }
     }
 }

@@ -193,7 +193,7 @@ impl Reporter<'_> {
         if let Some(o) = self.origin(def.site).filter(|_| self.chain(def.site).map(|c| c.call) != self.chain(read).map(|c| c.call)) {
             d = d.with_note(format!("the write to `{}` is {o}", def.name.name()));
         }
-        if def.victim != NO_SITE && def.victim_name == Some(reg) && def.victim != read {
+        if def.victim != NO_SITE && def.victim_name.get() == Some(reg) && def.victim != read {
             d = d.with_secondary(self.span(def.victim), format!("`{}` written here", reg.name()));
         }
         if let Some(n) = self.elsewhere(reg, def.name) {
@@ -212,7 +212,7 @@ impl Reporter<'_> {
         .with_label(format!("`{}` read here", reg.name()))
         .with_secondary(self.span(def.site), format!("this call may change `{phys}`"));
         if def.victim != NO_SITE && def.victim != read {
-            d = d.with_secondary(self.span(def.victim), format!("`{}` written here, before the call", def.victim_name.unwrap_or(reg).name()));
+            d = d.with_secondary(self.span(def.victim), format!("`{}` written here, before the call", def.victim_name.get().unwrap_or(reg).name()));
         } else if def.victim == NO_SITE && reg != Reg::R1 {
             d = d.with_note(format!("`{}` held its value from the function's entry", reg.name()));
         }

@@ -17,6 +17,7 @@ pub type Site = u32;
 pub const NO_SITE: Site = u32::MAX;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum DefKind {
     /// Written through the logical name `name` (an operand).
     Named,
@@ -35,23 +36,55 @@ pub enum DefKind {
     Unknown,
 }
 
-/// One way a register may have been written last.
+/// A register name or none, in one byte (an `Option<Reg>` takes two, and
+/// defs are compared at every register of every join).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct MaybeReg(u8);
+
+impl MaybeReg {
+    pub const NONE: MaybeReg = MaybeReg(u8::MAX);
+    pub fn some(r: Reg) -> MaybeReg {
+        MaybeReg(r.0)
+    }
+    pub fn get(self) -> Option<Reg> {
+        (self != MaybeReg::NONE).then_some(Reg(self.0))
+    }
+}
+
+// `MaybeReg::NONE` is no register's number.
+const _: () = assert!(crate::target::regs::REGISTER_NAMES.len() < u8::MAX as usize);
+
+/// One way a register may have been written last (12 bytes, all integers:
+/// compared at every join).
+#[derive(Copy, Clone, Debug, Eq)]
+#[repr(C)]
 pub struct Def {
-    pub kind: DefKind,
-    pub name: Reg,
     pub site: Site,
     /// The write this one replaced (for messages: "the value was written here").
     pub victim: Site,
-    pub victim_name: Option<Reg>,
+    pub kind: DefKind,
+    pub name: Reg,
+    pub victim_name: MaybeReg,
     /// A second name the value was copied to (a copy between two names of
     /// one register): reads through it are right too.
-    pub also: Option<Reg>,
+    pub also: MaybeReg,
+}
+
+/// Field by field, as two words (the fields are laid out in this order).
+impl PartialEq for Def {
+    fn eq(&self, o: &Def) -> bool {
+        self.words() == o.words()
+    }
 }
 
 impl Def {
+    fn words(&self) -> (u64, u32) {
+        let sites = self.site as u64 | (self.victim as u64) << 32;
+        let names = u32::from_le_bytes([self.kind as u8, self.name.0, self.victim_name.0, self.also.0]);
+        (sites, names)
+    }
     pub fn new(kind: DefKind, name: Reg, site: Site) -> Def {
-        Def { kind, name, site, victim: NO_SITE, victim_name: None, also: None }
+        Def { kind, name, site, victim: NO_SITE, victim_name: MaybeReg::NONE, also: MaybeReg::NONE }
     }
     fn same_class(&self, o: &Def) -> bool {
         self.kind == o.kind && (self.name == o.name || matches!(self.kind, DefKind::CallClobber | DefKind::Entry | DefKind::Unknown))
@@ -61,7 +94,7 @@ impl Def {
     fn rank(&self) -> u8 {
         match self.kind {
             DefKind::Entry | DefKind::Unknown => 0,
-            DefKind::CallClobber if self.victim_name.is_none() => 0,
+            DefKind::CallClobber if self.victim_name.get().is_none() => 0,
             _ => 1,
         }
     }
@@ -72,10 +105,18 @@ impl Def {
 const MAX_DEFS: usize = 2;
 
 /// A small inline set (no allocation: states are copied at every block).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Eq)]
 pub struct DefSet {
     defs: [Def; MAX_DEFS],
     len: u8,
+}
+
+/// Compared at every register of every join: element by element, inline
+/// (the places past `len` always hold the default def).
+impl PartialEq for DefSet {
+    fn eq(&self, o: &DefSet) -> bool {
+        self.len == o.len && self.defs[0] == o.defs[0] && self.defs[1] == o.defs[1]
+    }
 }
 
 impl Default for DefSet {
@@ -99,7 +140,7 @@ impl DefSet {
         let n = self.len as usize;
         if let Some(i) = self.defs[..n].iter().position(|o| o.same_class(&d)) {
             // A clobber that destroyed a known value is more informative.
-            if d.kind == DefKind::CallClobber && self.defs[i].victim_name.is_none() && d.victim_name.is_some() {
+            if d.kind == DefKind::CallClobber && self.defs[i].victim_name.get().is_none() && d.victim_name.get().is_some() {
                 self.defs[i] = d;
                 return true;
             }

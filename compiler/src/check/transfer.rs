@@ -6,11 +6,12 @@
 use crate::front::ast::Name;
 use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
-use crate::valid::{Instr, MemAddr, Value};
+use crate::valid::{Item, Value};
 
+use super::effect::{InstrEffect, Mem, Operand, Slot as OperandSlot};
 use super::facts::{Facts, Phys};
 use super::Analysis;
-use super::state::{Content, Def, DefKind, DefSet, Site, Slot, State, NO_SITE};
+use super::state::{Content, Def, DefKind, DefSet, MaybeReg, RegState, Site, Slot, State, NO_SITE};
 
 /// Windows x64: the callee owns this many bytes above `sp` at a call.
 pub const SHADOW_SPACE: i64 = 32;
@@ -51,11 +52,20 @@ pub struct Machine<'a, 'p> {
     pub findings: Option<Vec<Finding>>,
     /// The join of the states at the `ret`s run so far (for summaries).
     pub at_return: Option<State>,
+    /// Scratch: the registers before an internal call.
+    pub saved_regs: Vec<RegState>,
 }
 
-fn reg(v: &Value) -> Option<Reg> {
-    match v {
-        Value::Reg(r) => Some(*r),
+fn reg(v: &OperandSlot) -> Option<Reg> {
+    match v.value {
+        Operand::Reg(r) => Some(r),
+        _ => None,
+    }
+}
+
+fn imm(v: &OperandSlot) -> Option<i64> {
+    match v.value {
+        Operand::Imm { value, fits: true } => Some(value),
         _ => None,
     }
 }
@@ -79,10 +89,10 @@ impl Machine<'_, '_> {
         let Some(p) = self.facts().phys(r) else { return };
         for d in st.regs[p as usize].defs.iter() {
             match d.kind {
-                DefKind::Named | DefKind::Implicit | DefKind::CallResult if d.also != Some(r) && self.facts().hazard(r, d.name) => {
+                DefKind::Named | DefKind::Implicit | DefKind::CallResult if d.also.get() != Some(r) && self.facts().hazard(r, d.name) => {
                     self.report(Finding::AliasClobber { read: site, reg: r, def: *d, how });
                 }
-                DefKind::CallClobber if d.victim_name.is_some() => {
+                DefKind::CallClobber if d.victim_name.get().is_some() => {
                     self.report(Finding::CallClobber { read: site, reg: r, def: *d });
                 }
                 _ => {}
@@ -90,30 +100,24 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn read_addr(&mut self, st: &State, m: &MemAddr, site: Site) {
-        for r in [m.base, m.index].into_iter().flatten() {
-            self.read(st, r, site);
-        }
-    }
-
-    fn content(&self, st: &State, v: &Value, site: Site) -> Content {
-        match v {
-            Value::Reg(r) => self.facts().phys(*r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
+    fn content(&self, st: &State, v: &OperandSlot, site: Site) -> Content {
+        match v.value {
+            Operand::Reg(r) => self.facts().phys(r).map_or(Content::Unknown, |p| st.regs[p as usize].content),
             _ => Content::Other(site),
         }
     }
 
     /// The entry-relative address of a stack operand `m` (plus `extra`
     /// bytes), if known.
-    fn stack_addr_at(&self, st: &State, m: &MemAddr, extra: i64) -> Option<i64> {
-        if m.index.is_some() || m.diff.is_some() {
+    fn stack_addr_at(&self, st: &State, m: &Mem, extra: i64) -> Option<i64> {
+        if !m.plain {
             return None;
         }
         let p = self.facts().phys(m.base?)?;
         st.regs[p as usize].content.stack_delta()?.checked_add(m.offset)?.checked_add(extra)
     }
 
-    fn stack_addr(&self, st: &State, m: &MemAddr) -> Option<i64> {
+    fn stack_addr(&self, st: &State, m: &Mem) -> Option<i64> {
         self.stack_addr_at(st, m, 0)
     }
 
@@ -123,11 +127,11 @@ impl Machine<'_, '_> {
         let mut d = Def::new(kind, r, site);
         if let Some(v) = old.victim() {
             d.victim = v.site;
-            d.victim_name = Some(if v.kind == DefKind::Entry { r } else { v.name });
+            d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { r } else { v.name });
             // Writing the value the register already holds destroys nothing:
             // it stays readable through the name it was written through.
             if content.is_known() && content == st.regs[p as usize].content && matches!(v.kind, DefKind::Named | DefKind::Implicit) {
-                d.also = Some(v.name);
+                d.also = MaybeReg::some(v.name);
             }
         }
         st.regs[p as usize].defs = DefSet::one(d);
@@ -151,24 +155,19 @@ impl Machine<'_, '_> {
     }
 
     /// The new content of a register written by `i` (before the write).
-    fn result(&self, st: &State, i: &Instr, dest: usize, site: Site) -> Content {
-        let def = i.def();
-        let ops = &i.operands;
-        let q = def.width.normalize() == Width::Q;
-        let imm = |v: &Value| match v {
-            Value::Imm(k) => i64::try_from(*k).ok(),
-            _ => None,
-        };
+    fn result(&self, st: &State, i: &InstrEffect, ops: &[OperandSlot], dest: usize, site: Site) -> Content {
+        let q = i.width.normalize() == Width::Q;
         let other = Content::Other(site);
-        match (def.op, ops.len()) {
-            (Op::Move, 2) if dest == 1 => match &ops[0] {
-                Value::Reg(_) => self.content(st, &ops[0], site),
-                Value::Imm(v) => i64::try_from(*v).map_or(other, Content::Imm),
-                Value::Addr(m) => self.load_slot(st, m, 64, site),
+        match (i.op, ops.len()) {
+            (Op::Move, 2) if dest == 1 => match ops[0].value {
+                Operand::Reg(_) => self.content(st, &ops[0], site),
+                Operand::Imm { value, fits: true } => Content::Imm(value),
+                Operand::Imm { .. } => other,
+                Operand::Mem(m) => self.load_slot(st, &m, 64, site),
                 _ => other,
             },
-            (Op::Load { .. }, 2) => match &ops[0] {
-                Value::Addr(m) => self.load_slot(st, m, def.width.bits().unwrap_or(0), site),
+            (Op::Load { .. }, 2) => match ops[0].value {
+                Operand::Mem(m) => self.load_slot(st, &m, i.width.bits().unwrap_or(0), site),
                 _ => other,
             },
             (Op::Peek, 2) => {
@@ -176,7 +175,7 @@ impl Machine<'_, '_> {
                 at.and_then(|a| st.slot(a)).map_or(Content::Unknown, |s| s.content)
             }
             (Op::Add | Op::Sub, 2) if q => {
-                let sign = if def.op == Op::Sub { -1 } else { 1 };
+                let sign = if i.op == Op::Sub { -1 } else { 1 };
                 imm(&ops[0]).and_then(|k| self.content(st, &ops[1], site).offset(k.checked_mul(sign)?)).unwrap_or(other)
             }
             (Op::Add, 3) if q => match (imm(&ops[0]), imm(&ops[1])) {
@@ -195,12 +194,12 @@ impl Machine<'_, '_> {
                 }
                 _ => other,
             },
-            (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(&ops[0], Value::Label { offset: 0, .. }) => match &ops[0] {
-                Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).map_or(other, |&k| Content::Code(k as Site)),
+            (Op::Lea | Op::PcRelAddr | Op::GlobalAddr, 2) if matches!(ops[0].value, Operand::Label { offset_zero: true, .. }) => match ops[0].value {
+                Operand::Label { item: Some(k), .. } => Content::Code(k as Site),
                 _ => other,
             },
-            (Op::Lea, 2) if q => match &ops[0] {
-                Value::Addr(m) if m.index.is_none() && m.diff.is_none() => m
+            (Op::Lea, 2) if q => match ops[0].value {
+                Operand::Mem(m) if m.plain => m
                     .base
                     .and_then(|b| self.facts().phys(b))
                     .and_then(|p| st.regs[p as usize].content.offset(m.offset))
@@ -211,36 +210,37 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn load_slot(&self, st: &State, m: &MemAddr, bits: u32, site: Site) -> Content {
+    fn load_slot(&self, st: &State, m: &Mem, bits: u32, site: Site) -> Content {
         self.load_slot_at(st, m, 0, bits, site)
     }
 
-    fn load_slot_at(&self, st: &State, m: &MemAddr, extra: i64, bits: u32, site: Site) -> Content {
+    fn load_slot_at(&self, st: &State, m: &Mem, extra: i64, bits: u32, site: Site) -> Content {
         match self.stack_addr_at(st, m, extra) {
             Some(a) if bits == 64 => st.slot(a).map_or(Content::Other(site), |s| s.content),
             _ => Content::Other(site),
         }
     }
 
-    fn store_slot(&self, st: &mut State, m: &MemAddr, content: Content, bits: u32, site: Site) {
+    fn store_slot(&self, st: &mut State, m: &Mem, content: Content, bits: u32, site: Site) {
         self.store_slot_at(st, m, 0, content, bits, site)
     }
 
-    fn store_slot_at(&self, st: &mut State, m: &MemAddr, extra: i64, content: Content, bits: u32, site: Site) {
+    fn store_slot_at(&self, st: &mut State, m: &Mem, extra: i64, content: Content, bits: u32, site: Site) {
         if let Some(a) = self.stack_addr_at(st, m, extra) {
             st.set_slot(a, if bits == 64 { content } else { Content::Other(site) }, site);
         }
     }
 
     /// The label item a `call` goes to, when it is known.
-    fn call_target(&self, st: &State, i: &Instr) -> Option<usize> {
-        match i.operands.first()? {
-            Value::Label { name, .. } => self.an.cfg.label_at.get(&**name).copied(),
-            v @ Value::Reg(_) => match self.content(st, v, 0) {
+    fn call_target(&self, st: &State, ops: &[OperandSlot]) -> Option<usize> {
+        let first = ops.first()?;
+        match first.value {
+            Operand::Label { item, .. } => item.map(|k| k as usize),
+            Operand::Reg(_) => match self.content(st, first, 0) {
                 Content::Code(k) => Some(k as usize),
                 _ => None,
             },
-            Value::Addr(m) => match self.stack_addr(st, m).and_then(|a| st.slot(a)) {
+            Operand::Mem(m) => match self.stack_addr(st, &m).and_then(|a| st.slot(a)) {
                 Some(Slot { content: Content::Code(k), .. }) => Some(*k as usize),
                 _ => None,
             },
@@ -252,18 +252,20 @@ impl Machine<'_, '_> {
     /// instead of the C convention.
     fn call_known(&mut self, st: &mut State, ret: &State, site: Site) {
         let f = self.an.facts;
-        let before = st.clone();
-        let caller_sp = before.sp_content(f.sp);
+        // The caller's registers, kept in a buffer reused across calls.
+        let mut before = std::mem::take(&mut self.saved_regs);
+        before.clone_from(&st.regs);
+        let caller_sp = before[f.sp as usize].content;
         // The callee's stack offsets are relative to its entry sp, which is
         // the caller's sp minus the return address on x86-64.
         let callee_base = if f.x86 { caller_sp.offset(-8) } else { Some(caller_sp) };
         let map_content = |c: Content| match c {
-            Content::Entry(q) => before.regs[q as usize].content,
+            Content::Entry(q) => before[q as usize].content,
             Content::Stack { delta: Some(d), .. } => callee_base.and_then(|b| b.offset(d)).unwrap_or(Content::Unknown),
             Content::Stack { .. } => Content::Unknown,
             c => c,
         };
-        for p in 0..st.regs.len() {
+        for (p, saved) in before.iter().enumerate() {
             let r = &ret.regs[p];
             if r.content == Content::Entry(p as Phys) || p == f.sp as usize {
                 continue;
@@ -271,17 +273,17 @@ impl Machine<'_, '_> {
             let mut defs = DefSet::default();
             for d in r.defs.iter() {
                 if d.kind == DefKind::Entry {
-                    defs.join(&before.regs[p].defs);
-                } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.is_some() {
+                    defs.join(&saved.defs);
+                } else if d.kind == DefKind::CallClobber && d.victim == NO_SITE && d.victim_name.get().is_some() {
                     // It destroyed the value the register had when called: the caller's.
                     let mut d = *d;
-                    match before.regs[p].defs.victim() {
+                    match saved.defs.victim() {
                         Some(v) if v.kind != DefKind::Entry => {
                             d.victim = v.site;
-                            d.victim_name = Some(v.name);
+                            d.victim_name = MaybeReg::some(v.name);
                         }
                         Some(_) => {}
-                        None => d.victim_name = None,
+                        None => d.victim_name = MaybeReg::NONE,
                     }
                     defs.join(&DefSet::one(d));
                 } else {
@@ -299,18 +301,19 @@ impl Machine<'_, '_> {
         self.set_sp(st, sp);
         if let Some(lr) = f.lr {
             let mut d = Def::new(DefKind::CallClobber, Reg::LR, site);
-            if let Some(v) = before.regs[lr as usize].defs.victim() {
+            if let Some(v) = before[lr as usize].defs.victim() {
                 d.victim = v.site;
-                d.victim_name = Some(if v.kind == DefKind::Entry { Reg::LR } else { v.name });
+                d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { Reg::LR } else { v.name });
             }
             st.regs[lr as usize].defs = DefSet::one(d);
             st.regs[lr as usize].content = Content::Other(site);
         }
+        self.saved_regs = before;
     }
 
     /// Checks at a `call`, then the call's effects.
-    fn call(&mut self, st: &mut State, i: &Instr, site: Site) {
-        if let Some(k) = self.call_target(st, i) {
+    fn call(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        if let Some(k) = self.call_target(st, ops) {
             if let Some(ret) = self.an.summary(k) {
                 self.call_known(st, &ret, site);
                 return;
@@ -324,7 +327,7 @@ impl Machine<'_, '_> {
             let Some(&a) = f.args.get(n) else { continue };
             let Some(p) = f.phys(a) else { continue };
             for d in st.regs[p as usize].defs.iter() {
-                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && d.also != Some(a) && f.hazard(a, d.name) {
+                if matches!(d.kind, DefKind::Named | DefKind::Implicit | DefKind::CallResult) && d.also.get() != Some(a) && f.hazard(a, d.name) {
                     self.report(Finding::AliasClobber { read: site, reg: a, def: *d, how: ReadKind::CallArgument });
                 }
             }
@@ -347,15 +350,14 @@ impl Machine<'_, '_> {
         }
         for &p in &f.caller_saved {
             let r = &mut st.regs[p as usize];
-            let result = f.results.iter().find(|&&x| f.phys(x) == Some(p));
-            let d = match result {
-                Some(&name) => Def::new(DefKind::CallResult, name, site),
+            let d = match f.result_in[p as usize] {
+                Some(name) => Def::new(DefKind::CallResult, name, site),
                 None => {
                     let mut d = Def::new(DefKind::CallClobber, Reg(0), site);
                     if let Some(v) = r.defs.victim() {
                         d.victim = v.site;
-                        d.victim_name = Some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
-                    } else if let Some(c) = r.defs.iter().find(|c| c.kind == DefKind::CallClobber && c.victim_name.is_some()) {
+                        d.victim_name = MaybeReg::some(if v.kind == DefKind::Entry { f.first_name[p as usize] } else { v.name });
+                    } else if let Some(c) = r.defs.iter().find(|c| c.kind == DefKind::CallClobber && c.victim_name.get().is_some()) {
                         // Destroyed by an earlier call already: the value is still the one lost.
                         d.victim = c.victim;
                         d.victim_name = c.victim_name;
@@ -370,13 +372,13 @@ impl Machine<'_, '_> {
     }
 
     /// ARM64 faults when a misaligned `sp` is the base of a memory access.
-    fn check_sp_base(&mut self, st: &State, i: &Instr, site: Site) {
+    fn check_sp_base(&mut self, st: &State, i: &InstrEffect, ops: &[OperandSlot], site: Site) {
         let f = self.an.facts;
-        let fx = i.def().effects;
+        let fx = i.fx;
         let uses_sp = fx.contains(Effects::PUSHES)
             || fx.contains(Effects::POPS)
             || fx.contains(Effects::READS_SP)
-            || i.operands.iter().any(|v| matches!(v, Value::Addr(m) if m.base.and_then(|b| f.phys(b)) == Some(f.sp)));
+            || ops.iter().any(|v| matches!(v.value, Operand::Mem(m) if m.base.and_then(|b| f.phys(b)) == Some(f.sp)));
         if let (true, Content::Stack { align: Some(a), delta }) = (uses_sp, st.sp_content(f.sp)) {
             if a != 0 {
                 self.report(Finding::MisalignedStack { at: site, align: a, delta, entry: st.entry });
@@ -408,22 +410,18 @@ impl Machine<'_, '_> {
         }
     }
 
-    /// Applies instruction `i` (item `site`) to `st`.
-    pub fn step(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let def = i.def();
-        let fx = def.effects;
-        let form = &def.forms[i.form];
+    /// Applies instruction `i` to `st`.
+    pub fn step(&mut self, st: &mut State, i: &InstrEffect) {
+        let code = self.an.code;
+        let ops = code.operands(i);
+        let site = i.site;
+        let fx = i.fx;
         // Reads happen before writes.
-        for (k, v) in i.operands.iter().enumerate() {
-            let Some(spec) = form.operand(k) else { continue };
-            match v {
-                Value::Reg(r) if spec.access.reads() => self.read(st, *r, site),
-                Value::Addr(m) => self.read_addr(st, m, site),
-                _ => {}
-            }
+        for &r in code.reads(i) {
+            self.read(st, r, site);
         }
         if !self.facts().x86 {
-            self.check_sp_base(st, i, site);
+            self.check_sp_base(st, i, ops, site);
         }
         if fx.contains(Effects::READS_R0) {
             self.read_as(st, Reg::R0, site, ReadKind::Implicit);
@@ -438,7 +436,7 @@ impl Machine<'_, '_> {
             return;
         }
         if fx.contains(Effects::CALL) {
-            self.call(st, i, site);
+            self.call(st, ops, site);
             return;
         }
         if fx.contains(Effects::RETURN) {
@@ -453,22 +451,21 @@ impl Machine<'_, '_> {
         }
         if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
             // A jump to an external symbol leaves the function: a tail call.
-            if let Some(Value::Label { name, local: false, .. }) = i.operands.first() {
-                if !self.an.cfg.label_at.contains_key(&**name) {
-                    self.leave(st, site, Some(name.clone()));
-                }
+            if let Some(Operand::Label { item: None, local: false, .. }) = ops.first().map(|v| v.value) {
+                let name = self.external_target(site);
+                self.leave(st, site, name);
             }
         }
         if fx.contains(Effects::PUSHES) {
-            self.push(st, i, site);
+            self.push(st, ops, site);
             return;
         }
         if fx.contains(Effects::POPS) {
-            self.pop(st, i, site);
+            self.pop(st, ops, site);
             return;
         }
         if fx.contains(Effects::WRITES_ARGS) {
-            let contents: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+            let contents: Vec<Content> = ops.iter().map(|v| self.content(st, v, site)).collect();
             for (n, c) in contents.into_iter().enumerate() {
                 if let Some(&a) = self.facts().args.get(n) {
                     self.write(st, a, DefKind::Implicit, site, c);
@@ -476,68 +473,69 @@ impl Machine<'_, '_> {
             }
         }
         // Memory written at a known stack address.
-        match def.op {
+        match i.op {
             Op::Store | Op::StorePair => {
-                let bits = def.width.bits().unwrap_or(0);
-                let (srcs, m) = i.operands.split_at(i.operands.len() - 1);
-                if let Value::Addr(m) = &m[0] {
+                let bits = i.width.bits().unwrap_or(0);
+                let (srcs, m) = ops.split_at(ops.len() - 1);
+                if let Operand::Mem(m) = m[0].value {
                     for (k, s) in srcs.iter().enumerate() {
                         let c = self.content(st, s, site);
-                        self.store_slot_at(st, m, k as i64 * (bits as i64 / 8), c, bits, site);
+                        self.store_slot_at(st, &m, k as i64 * (bits as i64 / 8), c, bits, site);
                     }
                 }
             }
             Op::Poke => {
-                let at = match (&i.operands[1], st.sp_content(self.facts().sp).stack_delta()) {
-                    (Value::Imm(n), Some(d)) => i64::try_from(*n).ok().and_then(|n| d.checked_add(n.checked_mul(8)?)),
+                let at = match (imm(&ops[1]), st.sp_content(self.facts().sp).stack_delta()) {
+                    (Some(n), Some(d)) => n.checked_mul(8).and_then(|n| d.checked_add(n)),
                     _ => None,
                 };
                 if let Some(a) = at {
-                    let c = self.content(st, &i.operands[0], site);
+                    let c = self.content(st, &ops[0], site);
                     st.set_slot(a, c, site);
                 }
             }
-            _ => {
-                for (k, v) in i.operands.iter().enumerate() {
-                    if let (Value::Addr(m), Some(spec)) = (v, form.operand(k)) {
-                        if spec.access.writes() {
-                            self.store_slot(st, m, Content::Other(site), 0, site);
+            _ if i.writes_mem => {
+                for v in ops {
+                    if let (Operand::Mem(m), Some(access)) = (v.value, v.access) {
+                        if access.writes() {
+                            self.store_slot(st, &m, Content::Other(site), 0, site);
                         }
                     }
                 }
             }
+            _ => {}
         }
         // Registers written: contents first (they may read each other).
         // At most three registers are written by one instruction.
         let mut writes = [(Reg(0), Content::Unknown); 4];
         let mut nw = 0;
-        for (k, v) in i.operands.iter().enumerate() {
-            let (Some(r), Some(spec)) = (reg(v), form.operand(k)) else { continue };
-            if spec.access.writes() {
+        for (k, v) in ops.iter().enumerate().filter(|_| i.writes_reg) {
+            let (Some(r), Some(access)) = (reg(v), v.access) else { continue };
+            if access.writes() {
                 // A copy between two names of one register (`move t0, a0` on
                 // ARM64) leaves the value readable through both names.
-                if let (Op::Move, Some(Value::Reg(src))) = (def.op, i.operands.first()) {
-                    if k == 1 && self.facts().phys(*src).is_some() && self.facts().phys(*src) == self.facts().phys(r) {
-                        let c = self.content(st, &i.operands[0], site);
+                if let (Op::Move, Some(Operand::Reg(src))) = (i.op, ops.first().map(|v| v.value)) {
+                    if k == 1 && self.facts().phys(src).is_some() && self.facts().phys(src) == self.facts().phys(r) {
+                        let c = self.content(st, &ops[0], site);
                         self.write(st, r, DefKind::Named, site, c);
                         if let Some(p) = self.facts().phys(r) {
                             let mut d = *st.regs[p as usize].defs.iter().next().expect("just written");
-                            d.also = Some(*src);
+                            d.also = MaybeReg::some(src);
                             st.regs[p as usize].defs = DefSet::one(d);
                         }
                         continue;
                     }
                 }
-                let c = if def.op == Op::LoadPair {
-                    match &i.operands[0] {
-                        Value::Addr(m) => {
-                            let bits = def.width.bits().unwrap_or(0);
-                            self.load_slot_at(st, m, (k as i64 - 1) * (bits as i64 / 8), if r.class() == RegClass::Gpr { bits } else { 0 }, site)
+                let c = if i.op == Op::LoadPair {
+                    match ops[0].value {
+                        Operand::Mem(m) => {
+                            let bits = i.width.bits().unwrap_or(0);
+                            self.load_slot_at(st, &m, (k as i64 - 1) * (bits as i64 / 8), if r.class() == RegClass::Gpr { bits } else { 0 }, site)
                         }
                         _ => Content::Other(site),
                     }
                 } else {
-                    self.result(st, i, k, site)
+                    self.result(st, i, ops, k, site)
                 };
                 if nw < writes.len() {
                     writes[nw] = (r, c);
@@ -560,10 +558,21 @@ impl Machine<'_, '_> {
         }
     }
 
+    /// The external symbol a tail jump at `site` goes to (for messages).
+    fn external_target(&self, site: Site) -> Option<Name> {
+        match &self.an.prog.items[site as usize] {
+            Item::Instr(i) => match i.operands.first() {
+                Some(Value::Label { name, .. }) => Some(name.clone()),
+                _ => None,
+            },
+            Item::Label { .. } => None,
+        }
+    }
+
     /// `push`: x86-64 pushes one register at a time; ARM64 stores pairs with
     /// the first register at the lower address (INSTRUCTIONS.md §2.1).
-    fn push(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let values: Vec<Content> = i.operands.iter().map(|v| self.content(st, v, site)).collect();
+    fn push(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        let values: Vec<Content> = ops.iter().map(|v| self.content(st, v, site)).collect();
         let mut sp = st.sp_content(self.facts().sp);
         let put = |st: &mut State, sp: Content, off: i64, c: Content| {
             if let Some(d) = sp.stack_delta() {
@@ -588,8 +597,8 @@ impl Machine<'_, '_> {
     }
 
     /// `pop`: the mirror image of [`Machine::push`].
-    fn pop(&mut self, st: &mut State, i: &Instr, site: Site) {
-        let regs: Vec<Reg> = i.operands.iter().filter_map(reg).collect();
+    fn pop(&mut self, st: &mut State, ops: &[OperandSlot], site: Site) {
+        let regs: Vec<Reg> = ops.iter().filter_map(reg).collect();
         let mut sp = st.sp_content(self.facts().sp);
         let get = |st: &State, sp: Content, off: i64| sp.stack_delta().and_then(|d| st.slot(d + off)).map_or(Content::Unknown, |s| s.content);
         let mut writes = Vec::new();
