@@ -168,12 +168,8 @@ fn programs() -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "asm"))
         .collect();
-    for ex in ["examples/tour/tour.asm"] {
-        let p = root.join(ex);
-        if p.exists() {
-            files.push(p);
-        }
-    }
+    // The hello example needs its build script's layout: only the tour compiles alone.
+    files.push(root.join("examples/tour/tour.asm"));
     files.sort();
     files
 }
