@@ -24,11 +24,9 @@ Loa0_done:
 	.p2align 4
 _rep_shift:
 	movq %rdi, %rax
-	movq %rax, %r11
 	xchgq %rsi, %rcx
-	shlq %cl, %r11
+	shlq %cl, %rax
 	xchgq %rsi, %rcx
-	movq %r11, %rax
 	shrl %cl, %eax
 	rolq $3, %rax
 	ret

@@ -26,16 +26,12 @@ rep_sum:
 rep_shift:
 .Loa_g_rep_shift:
 	movq %rcx, %rax
-	movq %rax, %r11
 	xchgq %rdx, %rcx
-	shlq %cl, %r11
+	shlq %cl, %rax
 	xchgq %rdx, %rcx
-	movq %r11, %rax
-	movl %eax, %r11d
 	xchgq %r9, %rcx
-	shrl %cl, %r11d
+	shrl %cl, %eax
 	xchgq %r9, %rcx
-	movl %r11d, %eax
 	rolq $3, %rax
 	ret
 	.def	rep_helper; .scl 3; .type 32; .endef

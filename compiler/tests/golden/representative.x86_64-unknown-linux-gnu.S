@@ -29,11 +29,9 @@ rep_sum:
 rep_shift:
 .Loa_g_rep_shift:
 	movq %rdi, %rax
-	movq %rax, %r11
 	xchgq %rsi, %rcx
-	shlq %cl, %r11
+	shlq %cl, %rax
 	xchgq %rsi, %rcx
-	movq %r11, %rax
 	shrl %cl, %eax
 	rolq $3, %rax
 	ret

@@ -7,7 +7,7 @@ use crate::back::obj::Obj;
 use crate::back::parallel_move::{Loc, Step};
 use crate::back::{addr, arg_move_steps, imm, reg};
 use crate::back::Asm;
-use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
+use crate::isa::{ArithOp, AtomicOp, Cond, Effects, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
 use crate::target::RegMap;
 use crate::target::ObjFormat;
@@ -251,6 +251,11 @@ impl Lower<'_> {
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor if w.is_float() => self.fp_arith(def.op, w, ops),
             Op::FDiv => self.fp_arith(def.op, w, ops),
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor => {
+                // Only the §9.2 twins (`addis`, …) promise flags to a following branch.
+                let flags_used = def.effects.contains(Effects::SETS_FLAGS);
+                if !flags_used && self.identity(def.op, ops, size) {
+                    return;
+                }
                 let op = match def.op {
                     Op::Add => ArithOp::Add,
                     Op::Sub => ArithOp::Sub,
@@ -265,7 +270,7 @@ impl Lower<'_> {
                         return;
                     }
                 };
-                self.arith(op, ops, size, false);
+                self.arith(op, ops, size, false, flags_used);
             }
             Op::Neg if w.is_float() => self.fp_sign(false, w, ops),
             Op::Neg | Op::Not => {
@@ -273,7 +278,11 @@ impl Lower<'_> {
                 let d = self.src(&ops[0], size);
                 self.ins(format!("{m}{} {d}", size.suffix()));
             }
-            Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate => self.shift(def.op, ops, size),
+            Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate => {
+                if !self.identity(def.op, ops, size) {
+                    self.shift(def.op, ops, size)
+                }
+            }
             Op::Lzcnt | Op::Tzcnt => self.bitcount(def.op == Op::Lzcnt, ops, size),
             Op::SignExtendR0IntoR1 => self.ins(if size == Size::L { "cltd" } else { "cqto" }),
             Op::X86Div { signed } => {
@@ -307,7 +316,7 @@ impl Lower<'_> {
             Op::ArithBranch { op, cond } => {
                 let n = ops.len();
                 let needs_test = op == ArithOp::Mul && cond != FlagCond::O;
-                self.arith(op, &ops[..n - 1], size, needs_test);
+                self.arith(op, &ops[..n - 1], size, needs_test, true);
                 if op == ArithOp::Or && cond == FlagCond::O {
                     return; // `or` never overflows (§9.1)
                 }
@@ -651,15 +660,24 @@ impl Lower<'_> {
     }
 
     /// add/sub/mul/or in 2- or 3-operand form; flags reflect the result
-    /// when `set_flags` is requested (imul leaves SF/ZF undefined).
-    fn arith(&mut self, op: ArithOp, ops: &[Value], size: Size, set_flags: bool) {
+    /// when `set_flags` is requested (imul leaves SF/ZF undefined), and must
+    /// be those of the x86 operation itself when `flags_used`.
+    fn arith(&mut self, op: ArithOp, ops: &[Value], size: Size, set_flags: bool, flags_used: bool) {
         let (m, comm) = match op {
             ArithOp::Add => ("add", true),
             ArithOp::Sub => ("sub", false),
             ArithOp::Mul => ("imul", true),
             ArithOp::Or => ("or", true),
         };
-        self.int_op(m, comm, ops, size);
+        let short = match op {
+            ArithOp::Add | ArithOp::Sub if !flags_used => self.add_sub_without_flags(op, ops, size),
+            // The three-operand imul sets OF/CF exactly as the two-operand one.
+            ArithOp::Mul => self.imul_imm3(ops, size),
+            _ => false,
+        };
+        if !short {
+            self.int_op(m, comm, ops, size);
+        }
         if set_flags {
             let d = ops.last().unwrap_or(&ops[0]);
             match d {
@@ -674,6 +692,101 @@ impl Lower<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// `x + 0`, `x - 0`, `x | 0`, `x ^ 0`, a shift or rotate by 0: the result
+    /// is the unchanged source, so at most a copy remains (at 32 bits a
+    /// `movl`, which keeps the zero-extension of §1.5). Register destinations
+    /// only; the caller knows that no flags are consumed. Returns false when
+    /// the operation is not such an identity.
+    fn identity(&mut self, op: Op, ops: &[Value], size: Size) -> bool {
+        let zero = |v: &Value| matches!(v, Value::Imm(i) if imm_value(*i, size) == 0);
+        let commutative = matches!(op, Op::Add | Op::Or | Op::Xor);
+        let right_identity_zero = matches!(
+            op,
+            Op::Add | Op::Sub | Op::Or | Op::Xor | Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate
+        );
+        if !right_identity_zero || !matches!(size, Size::L | Size::Q) {
+            return false;
+        }
+        // Two operands: `op s, d` is `d OP s`; three: `op a, b, d` is `a OP b`.
+        let (src, d) = match ops {
+            [s, Value::Reg(d)] if zero(s) => (*d, *d),
+            [Value::Reg(a), b, Value::Reg(d)] if zero(b) => (*a, *d),
+            [a, Value::Reg(b), Value::Reg(d)] if zero(a) && commutative => (*b, *d),
+            _ => return false,
+        };
+        if !(size == Size::Q && self.same(src, d)) {
+            self.ins(format!("mov{} {}, {}", size.suffix(), self.reg(src, size), self.reg(d, size)));
+        }
+        true
+    }
+
+    /// Three-operand add/sub without flags, into a destination distinct from
+    /// the register sources: `lea` (`leal` zero-extends as the 32-bit add
+    /// does); `d := a - d` as `neg d ; add a, d`. Returns false when neither applies.
+    fn add_sub_without_flags(&mut self, op: ArithOp, ops: &[Value], size: Size) -> bool {
+        let [a, b, Value::Reg(d)] = ops else { return false };
+        let d = *d;
+        let is_d = |v: &Value| matches!(v, Value::Reg(r) if self.same(*r, d));
+        match (op, a, b) {
+            (ArithOp::Sub, _, _) if is_d(b) && !is_d(a) => {
+                let dr = self.reg(d, size);
+                self.ins(format!("neg{} {dr}", size.suffix()));
+                let src = self.src(a, size);
+                self.ins(format!("add{} {src}, {dr}", size.suffix()));
+                true
+            }
+            _ if is_d(a) || is_d(b) => false,
+            (ArithOp::Add, Value::Reg(x), y) | (ArithOp::Add, y, Value::Reg(x)) => self.lea_add(*x, y, d, size),
+            (ArithOp::Sub, Value::Reg(x), Value::Imm(i)) => {
+                let minus = -(imm_value(*i, size) as i128);
+                self.lea_add(*x, &Value::Imm(minus), d, size)
+            }
+            _ => false,
+        }
+    }
+
+    /// `d := base + plus` (a register or an immediate that fits a
+    /// displacement) in one `lea`; false when it cannot be encoded.
+    fn lea_add(&mut self, base: Reg, plus: &Value, d: Reg, size: Size) -> bool {
+        let is_rsp = |r: Reg| phys(self.map, r) == "rsp";
+        let addr = match plus {
+            Value::Imm(i) => {
+                let x = imm_value(*i, size);
+                if !fits_i32(x) {
+                    return false;
+                }
+                format!("{x}({})", self.reg(base, Size::Q))
+            }
+            Value::Reg(r) => {
+                // rsp can be a base but never an index.
+                let (b, i) = if is_rsp(*r) { (*r, base) } else { (base, *r) };
+                if is_rsp(i) {
+                    return false;
+                }
+                format!("({}, {})", self.reg(b, Size::Q), self.reg(i, Size::Q))
+            }
+            _ => return false,
+        };
+        self.ins(format!("lea{} {addr}, {}", size.suffix(), self.reg(d, size)));
+        true
+    }
+
+    /// `mul imm, a, d` / `mul a, imm, d` as one `imul $imm, a, d`.
+    fn imul_imm3(&mut self, ops: &[Value], size: Size) -> bool {
+        let (x, a, d) = match ops {
+            [Value::Imm(i), Value::Reg(a), Value::Reg(d)] | [Value::Reg(a), Value::Imm(i), Value::Reg(d)] => {
+                (imm_value(*i, size), *a, *d)
+            }
+            _ => return false,
+        };
+        if !fits_i32(x) {
+            return false;
+        }
+        let sz = size.suffix();
+        self.ins(format!("imul{sz} ${x}, {}, {}", self.reg(a, size), self.reg(d, size)));
+        true
     }
 
     fn shift(&mut self, op: Op, ops: &[Value], size: Size) {
@@ -696,6 +809,15 @@ impl Lower<'_> {
                 self.load_into(v, d, size);
                 let dst = self.reg(d, size);
                 self.ins(format!("{m}{sz} %cl, {dst}"));
+            }
+            Value::Reg(cr) if !self.is_rcx(d) && !self.same(*cr, d) => {
+                // Neither rcx nor the count is written: swap the count into
+                // rcx around a shift of d itself.
+                let cr = self.reg(*cr, Size::Q);
+                self.load_into(v, d, size);
+                self.ins(format!("xchgq {cr}, %rcx"));
+                self.ins(format!("{m}{sz} %cl, {}", self.reg(d, size)));
+                self.ins(format!("xchgq {cr}, %rcx"));
             }
             Value::Reg(cr) => {
                 // The count must be in %cl: compute in the scratch and swap
@@ -944,6 +1066,18 @@ impl Lower<'_> {
         let u = format!("ucomis{}", fsuf(w));
         let s = scratch(Size::L);
         let sb = scratch(Size::B);
+        if a == b {
+            match self_compare(cond, unordered) {
+                SelfCompare::Always => self.ins(format!("movl $1, {d}")),
+                SelfCompare::Never => self.ins(format!("movl $0, {d}")),
+                SelfCompare::IfNaN(nan) => {
+                    self.ins(format!("{u} {a}, {a}"));
+                    self.ins(format!("set{} {sb}", if nan { "p" } else { "np" }));
+                    self.ins(format!("movzbl {sb}, {d}"));
+                }
+            }
+            return;
+        }
         let skip = self.asm.fresh_label();
         match (cond, unordered) {
             (FCond::Eq, false) | (FCond::Neq, false) => {
@@ -987,6 +1121,17 @@ impl Lower<'_> {
         let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         let l = self.target(&ops[2]);
         let u = format!("ucomis{}", fsuf(w));
+        if a == b {
+            match self_compare(cond, unordered) {
+                SelfCompare::Always => self.ins(format!("jmp {l}")),
+                SelfCompare::Never => {}
+                SelfCompare::IfNaN(nan) => {
+                    self.ins(format!("{u} {a}, {a}"));
+                    self.ins(format!("j{} {l}", if nan { "p" } else { "np" }));
+                }
+            }
+            return;
+        }
         match (cond, unordered) {
             (FCond::Eq, false) => {
                 let skip = self.asm.fresh_label();
@@ -1060,6 +1205,25 @@ impl Lower<'_> {
             }
             _ => unreachable!("ARM64-only atomic (validated)"),
         }
+    }
+}
+
+/// The outcome of comparing a floating-point register with itself: equal
+/// unless it holds a NaN, which is unordered.
+enum SelfCompare {
+    Always,
+    Never,
+    /// True exactly when the value is (`true`) / is not (`false`) a NaN.
+    IfNaN(bool),
+}
+
+fn self_compare(cond: FCond, unordered: bool) -> SelfCompare {
+    let when_equal = matches!(cond, FCond::Eq | FCond::Gteq | FCond::Lteq);
+    match (when_equal, unordered) {
+        (true, true) => SelfCompare::Always,
+        (false, false) => SelfCompare::Never,
+        (true, false) => SelfCompare::IfNaN(false),
+        (false, true) => SelfCompare::IfNaN(true),
     }
 }
 
