@@ -843,20 +843,22 @@ impl Lower<'_> {
         let sz = size.suffix();
         let skip = self.asm.fresh_label();
         let bits = size.bits();
+        // bsr/bsf write d only for a non-zero source (zero-extending at 32
+        // bits); for a zero source d is set explicitly.
+        let (rs, rd) = (self.reg(s, size), self.reg(d, size));
         if leading {
-            // lzcnt = (bits - 1) - bsr(s); bsr of 0 leaves no result: use -1.
-            self.ins(format!("bsr{sz} {}, {}", self.reg(s, size), scratch(size)));
+            // lzcnt = (bits - 1) - bsr(s) = bsr(s) ^ (bits - 1), as the index
+            // is below `bits`; a zero source takes (2 * bits - 1) ^ (bits - 1) = bits.
+            self.ins(format!("bsr{sz} {rs}, {rd}"));
             self.ins(format!("jnz {skip}"));
-            self.ins(format!("mov{sz} $-1, {}", scratch(size)));
+            self.ins(format!("mov{sz} ${}, {rd}", 2 * bits - 1));
             self.asm.label(&skip);
-            self.ins(format!("mov{sz} ${}, {}", bits - 1, self.reg(d, size)));
-            self.ins(format!("sub{sz} {}, {}", scratch(size), self.reg(d, size)));
+            self.ins(format!("xor{sz} ${}, {rd}", bits - 1));
         } else {
-            self.ins(format!("bsf{sz} {}, {}", self.reg(s, size), scratch(size)));
+            self.ins(format!("bsf{sz} {rs}, {rd}"));
             self.ins(format!("jnz {skip}"));
-            self.ins(format!("mov{sz} ${bits}, {}", scratch(size)));
+            self.ins(format!("mov{sz} ${bits}, {rd}"));
             self.asm.label(&skip);
-            self.ins(format!("mov{sz} {}, {}", scratch(size), self.reg(d, size)));
         }
     }
 
@@ -931,18 +933,17 @@ impl Lower<'_> {
 
     fn fp_sign(&mut self, abs: bool, w: Width, ops: &[Value]) {
         let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-        let fs = self.fscratch.clone();
+        // The mask goes into d when d is not the source (d := mask OP s),
+        // into the FP scratch otherwise.
+        let mask_reg = if s != d { d.clone() } else { self.fscratch.clone() };
         if w == Width::F {
             let mask: u32 = if abs { 0x7fff_ffff } else { 0x8000_0000 };
             self.ins(format!("movl ${}, {}", mask as i32, scratch(Size::L)));
-            self.ins(format!("movd {}, {fs}", scratch(Size::L)));
+            self.ins(format!("movd {}, {mask_reg}", scratch(Size::L)));
         } else {
             let mask: u64 = if abs { 0x7fff_ffff_ffff_ffff } else { 0x8000_0000_0000_0000 };
             self.ins(format!("movabsq ${}, {}", mask as i64, scratch(Size::Q)));
-            self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
-        }
-        if s != d {
-            self.ins(format!("movaps {s}, {d}"));
+            self.ins(format!("movq {}, {mask_reg}", scratch(Size::Q)));
         }
         let m = match (abs, w) {
             (true, Width::F) => "andps",
@@ -950,7 +951,8 @@ impl Lower<'_> {
             (false, Width::F) => "xorps",
             (false, _) => "xorpd",
         };
-        self.ins(format!("{m} {fs}, {d}"));
+        let other = if s != d { s } else { mask_reg };
+        self.ins(format!("{m} {other}, {d}"));
     }
 
     fn int_to_fp(&mut self, from: Width, signed: bool, to: Width, ops: &[Value]) {
@@ -1181,9 +1183,36 @@ impl Lower<'_> {
 
     fn atomic_rmw(&mut self, aop: AtomicOp, ops: &[Value], size: Size) {
         let sz = size.suffix();
-        let (v, m) = (reg(&ops[0]), self.mem(addr(&ops[1])));
+        let (v, a) = (reg(&ops[0]), addr(&ops[1]));
+        let m = self.mem(a);
         let out = if ops.len() == 3 { reg(&ops[2]) } else { v };
+        let in_address = |r: Reg| [a.base, a.index].into_iter().flatten().any(|x| self.same(x, r));
+        // Work in the result register itself unless writing it before the
+        // access (the copy of v, the negation) would move the address.
+        let direct = if self.same(out, v) { aop != AtomicOp::Sub || !in_address(v) } else { !in_address(out) };
         match aop {
+            AtomicOp::Add | AtomicOp::Sub | AtomicOp::Xchg if direct => {
+                let wide = op_size(size);
+                if !self.same(out, v) {
+                    self.ins(format!("mov{} {}, {}", wide.suffix(), self.reg(v, wide), self.reg(out, wide)));
+                }
+                let o = self.reg(out, size);
+                if aop == AtomicOp::Sub {
+                    self.ins(format!("neg{sz} {o}"));
+                }
+                if aop == AtomicOp::Xchg {
+                    self.ins(format!("xchg{sz} {o}, {m}"));
+                } else {
+                    self.ins(format!("lock xadd{sz} {o}, {m}"));
+                }
+                // 8- and 16-bit results leave the rest of the register as it was.
+                let ext = match size {
+                    Size::B => "movzbl",
+                    Size::W => "movzwl",
+                    _ => return,
+                };
+                self.ins(format!("{ext} {o}, {}", self.reg(out, Size::L)));
+            }
             AtomicOp::Add | AtomicOp::Sub | AtomicOp::Xchg => {
                 let s = scratch(size);
                 self.ins(format!("mov{} {}, {}", op_size(size).suffix(), self.reg(v, op_size(size)), scratch(op_size(size))));
