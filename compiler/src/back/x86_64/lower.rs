@@ -1001,10 +1001,13 @@ impl Lower<'_> {
             (_, true) => self.ins(format!("{cvt} {s}, {}", self.reg(d, Size::Q))),
             (_, false) => {
                 // Values at or above 2^63 convert as (x - 2^63) with bit 63 set.
+                // The result is built in d (a Gpr, so never the source); the
+                // scratch only carries the constant.
                 let done = self.asm.fresh_label();
                 let fs = self.fscratch.clone();
-                self.ins(format!("{cvt} {s}, {}", scratch(Size::Q)));
-                self.ins(format!("testq {}, {}", scratch(Size::Q), scratch(Size::Q)));
+                let rd = self.reg(d, Size::Q);
+                self.ins(format!("{cvt} {s}, {rd}"));
+                self.ins(format!("testq {rd}, {rd}"));
                 self.ins(format!("jns {done}"));
                 if from == Width::F {
                     self.ins(format!("movl ${}, {}", 0xdf00_0000u32 as i32, scratch(Size::L)));
@@ -1015,10 +1018,9 @@ impl Lower<'_> {
                     self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
                     self.ins(format!("addsd {s}, {fs}"));
                 }
-                self.ins(format!("{cvt} {fs}, {}", scratch(Size::Q)));
-                self.ins(format!("btsq $63, {}", scratch(Size::Q)));
+                self.ins(format!("{cvt} {fs}, {rd}"));
+                self.ins(format!("btsq $63, {rd}"));
                 self.asm.label(&done);
-                self.ins(format!("movq {}, {}", scratch(Size::Q), self.reg(d, Size::Q)));
             }
         }
     }
