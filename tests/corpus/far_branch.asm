@@ -302,3 +302,45 @@ _far_back_bib:
     bib t0, t1, .far_back_bib_yes
     move 0, t0
     ret
+
+# ---- between the reach of tbz/tbnz (±32 KiB) and of b.cond/cbz (±1 MiB) ----
+# 16384 instructions: 64 KiB of code on ARM64, with no global label between
+# branch and target (so the back end measures the distance). A bit test must
+# take its far form here although a b.cond or cbz over the same span would not.
+
+# test: mid_btqnz_bit(8) = 1
+# test: mid_btqnz_bit(7) = 0
+# test: mid_btqnz_bit(0x100000000) = 2
+# test: mid_btqnz_bit(0x80000000) = 3
+# test: mid_btqnz_bit(0x8000000000000000) = 4
+# test: mid_btqnz_bit(0x100000001) = 5
+global _mid_btqnz_bit
+_mid_btqnz_bit:
+    move a0, t0
+    btqnz t0, 8, .mid_btqnz_bit_yes
+    btis t0, .mid_btis_yes
+    bqlt t0, 0, .mid_bqlt_zero_yes
+    btpnz t0, 0x100000000, .mid_back_start
+    move 0, t0
+    ret
+.mid_back_yes:
+    move 2, t0
+    ret
+    pad4k()
+    pad4k()
+    pad4k()
+    pad4k()
+.mid_btqnz_bit_yes:
+    move 1, t0
+    ret
+.mid_btis_yes:
+    move 3, t0
+    ret
+.mid_bqlt_zero_yes:
+    move 4, t0
+    ret
+.mid_back_start:
+    btbz t0, 1, .mid_back_yes
+    move 5, t0
+    ret
+

@@ -40,14 +40,12 @@ _rep_calls:
 	stp x29, x30, [sp, #-16]!
 	mov x29, sp
 	bl _rep_helper
-	adrp x17, _rep_table@PAGE
-	add x17, x17, _rep_table@PAGEOFF
-	mov x1, x17
+	adrp x1, _rep_table@PAGE
+	add x1, x1, _rep_table@PAGEOFF
 	ldr x2, [x1, #8]
 	add x0, x0, x2
-	adrp x17, _rep_external_data@GOTPAGE
-	ldr x17, [x17, _rep_external_data@GOTPAGEOFF]
-	mov x2, x17
+	adrp x2, _rep_external_data@GOTPAGE
+	ldr x2, [x2, _rep_external_data@GOTPAGEOFF]
 	ldp x29, x30, [sp], #16
 	ret
 
@@ -82,8 +80,7 @@ _rep_compare:
 	cset w5, lt
 	add w5, w5, w4
 	mov x0, x5
-	tst w0, w0
-	b.ne Loa0_nonzero
+	cbnz w0, Loa0_nonzero
 	movn x0, #0xffff, lsl #48
 Loa0_nonzero:
 	ret

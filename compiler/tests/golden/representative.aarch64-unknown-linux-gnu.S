@@ -47,14 +47,12 @@ rep_calls:
 	stp x29, x30, [sp, #-16]!
 	mov x29, sp
 	bl rep_helper
-	adrp x17, .Loa_g_rep_table
-	add x17, x17, :lo12:.Loa_g_rep_table
-	mov x1, x17
+	adrp x1, .Loa_g_rep_table
+	add x1, x1, :lo12:.Loa_g_rep_table
 	ldr x2, [x1, #8]
 	add x0, x0, x2
-	adrp x17, :got:rep_external_data
-	ldr x17, [x17, :got_lo12:rep_external_data]
-	mov x2, x17
+	adrp x2, :got:rep_external_data
+	ldr x2, [x2, :got_lo12:rep_external_data]
 	ldp x29, x30, [sp], #16
 	ret
 	.size	rep_calls, . - rep_calls
@@ -93,8 +91,7 @@ rep_compare:
 	cset w5, lt
 	add w5, w5, w4
 	mov x0, x5
-	tst w0, w0
-	b.ne .Loa0_nonzero
+	cbnz w0, .Loa0_nonzero
 	movn x0, #0xffff, lsl #48
 .Loa0_nonzero:
 	ret

@@ -24,6 +24,16 @@ pub enum Line {
     CondBranch { cond: &'static str, target: String },
     /// cbz/cbnz (`nz` selects cbnz) on a register.
     CmpZeroBranch { nz: bool, reg: String, target: String },
+    /// tbz/tbnz (`nz` selects tbnz) on bit `bit` of a register.
+    TestBitBranch { nz: bool, reg: String, bit: u32, target: String },
+}
+
+/// A branch decided by one register alone: zero or not (cbz/cbnz), or one
+/// of its bits clear or set (tbz/tbnz).
+#[derive(Clone, Copy)]
+enum ZeroTest {
+    Zero { nz: bool },
+    Bit { nz: bool, bit: u32 },
 }
 
 pub struct Lower<'a> {
@@ -105,6 +115,14 @@ pub fn logical_imm(v: u64, size: u32) -> bool {
         let rot = if r == 0 { elem } else { ((elem >> r) | (elem << (e - r))) & m };
         rot == (1u64 << ones) - 1
     })
+}
+
+/// Does `off` fit the immediate of a `size`-byte `ldr`/`str`: scaled
+/// unsigned 12 bits, or unscaled signed 9 bits (`ldur`/`stur`, chosen by
+/// `fix_unscaled`)?
+fn offset_fits(off: i64, size: u32) -> bool {
+    let scaled = size > 0 && off >= 0 && off % size as i64 == 0 && off / (size as i64) < 4096;
+    scaled || (-256..256).contains(&off)
 }
 
 fn add_imm(v: i64) -> bool {
@@ -257,10 +275,9 @@ impl Lower<'_> {
         match (a.base, a.index) {
             (Some(b), None) => {
                 let base = self.x(b);
-                let scaled = size > 0 && off >= 0 && off % size as i64 == 0 && off / (size as i64) < 4096;
                 if off == 0 {
                     format!("[{base}]")
-                } else if scaled || (-256..256).contains(&off) {
+                } else if offset_fits(off, size) {
                     format!("[{base}, #{off}]")
                 } else {
                     self.add_offset(&format!("x{ADR}"), &base, off);
@@ -278,11 +295,16 @@ impl Lower<'_> {
                     }
                 } else {
                     self.ins(format!("add x{ADR}, {base}, {index}, lsl #{sh}"));
-                    if off != 0 {
+                    if off == 0 {
+                        format!("[x{ADR}]")
+                    } else if offset_fits(off, size) {
+                        // The offset rides in the access itself (ldr/ldur).
+                        format!("[x{ADR}, #{off}]")
+                    } else {
                         let t = format!("x{ADR}");
                         self.add_offset(&t, &t, off);
+                        format!("[x{ADR}]")
                     }
-                    format!("[x{ADR}]")
                 }
             }
             _ => {
@@ -292,39 +314,103 @@ impl Lower<'_> {
         }
     }
 
-    /// dst := src + off (any 64-bit off).
+    /// A memory operand for `ldp`/`stp` of two `size`-byte registers: the
+    /// offset in the instruction when it fits their scaled signed 7 bits,
+    /// else the address (or base plus index) in x17.
+    fn pair_mem(&mut self, a: &MemAddr, size: u32) -> String {
+        let size = size as i64;
+        let fits = a.offset % size == 0 && (-64..64).contains(&(a.offset / size));
+        let t = format!("x{ADR}");
+        let base = match (a.base, a.index) {
+            (Some(b), None) if fits => self.x(b),
+            (Some(b), Some(i)) if fits => {
+                let (base, index) = (self.x(b), self.x(i));
+                self.ins(format!("add {t}, {base}, {index}, lsl #{}", a.scale.trailing_zeros()));
+                t
+            }
+            _ => {
+                self.address_into(a, &t);
+                return format!("[{t}]");
+            }
+        };
+        if a.offset == 0 {
+            format!("[{base}]")
+        } else {
+            format!("[{base}, #{}]", a.offset)
+        }
+    }
+
+    /// `[base]` for an access that takes no offset (exclusive, acquire/
+    /// release and atomic ones): a plain base register as it is, unless
+    /// the instruction writes it (`avoid`), else the address in x17.
+    fn base_only(&mut self, a: &MemAddr, avoid: &[Reg]) -> String {
+        match (a.base, a.index, a.offset) {
+            (Some(b), None, 0) if !avoid.contains(&b) => format!("[{}]", self.x(b)),
+            _ => {
+                let t = format!("x{ADR}");
+                self.address_into(a, &t);
+                format!("[{t}]")
+            }
+        }
+    }
+
+    /// dst := src + off (any 64-bit off), at 64 bits.
     fn add_offset(&mut self, dst: &str, src: &str, off: i64) {
+        self.add_offset_w(dst, src, off, true);
+    }
+
+    /// dst := src + off in the `x` (`wd`) or `w` views named by dst/src.
+    fn add_offset_w(&mut self, dst: &str, src: &str, off: i64, wd: bool) {
         if add_imm(off) {
             self.ins(format!("add {dst}, {src}, #{off}"));
         } else if add_imm(-off) {
             self.ins(format!("sub {dst}, {src}, #{}", -off));
         } else {
-            let t = format!("x{IMM}");
-            self.mov_imm_to(&t, off as u64, true);
+            let t = Self::s(IMM, wd);
+            self.mov_imm_to(&t, off as u64, wd);
             self.ins(format!("add {dst}, {src}, {t}"));
         }
     }
 
     /// The full address of an Addr into register `dst` (64-bit).
     fn address_into(&mut self, a: &MemAddr, dst: &str) {
+        self.address_into_w(a, dst, true);
+    }
+
+    /// The address of an Addr into `dst`, named in the view `wd` selects
+    /// (the 32-bit view computes it modulo 2^32). `dst` is written first
+    /// and only itself is read after that, so it may be the base or index.
+    fn address_into_w(&mut self, a: &MemAddr, dst: &str, wd: bool) {
         match (a.base, a.index) {
             (Some(b), None) => {
-                let base = self.x(b);
+                let base = self.r(b, wd);
                 if a.offset == 0 {
                     self.ins(format!("mov {dst}, {base}"));
                 } else {
-                    self.add_offset(dst, &base, a.offset);
+                    self.add_offset_w(dst, &base, a.offset, wd);
                 }
             }
             (Some(b), Some(i)) => {
-                let (base, index) = (self.x(b), self.x(i));
+                let (base, index) = (self.r(b, wd), self.r(i, wd));
                 self.ins(format!("add {dst}, {base}, {index}, lsl #{}", a.scale.trailing_zeros()));
                 if a.offset != 0 {
-                    self.add_offset(dst, dst, a.offset);
+                    self.add_offset_w(dst, dst, a.offset, wd);
                 }
             }
-            _ => self.mov_imm_to(dst, a.offset as u64, true),
+            _ => self.mov_imm_to(dst, a.offset as u64, wd),
         }
+    }
+
+    /// Can `lea` compute its address straight into `d`? Not into `sp`
+    /// (`adrp` and shifted-register `add` cannot write it), not a label at
+    /// 32 bits, and not from `wsp` (kept on the proven 64-bit path).
+    fn lea_direct(&self, src: &Value, d: Reg, wd: bool) -> bool {
+        d != Reg::SP
+            && match src {
+                Value::Addr(a) => wd || a.base != Some(Reg::SP),
+                Value::Label { .. } => wd,
+                _ => false,
+            }
     }
 
     /// The address of a label into `dst` (PC-relative when defined here,
@@ -420,6 +506,14 @@ impl Lower<'_> {
                 let (s, d) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), false));
                 self.ins(format!("mov {d}, {s}"));
             }
+            Op::Lea if self.lea_direct(&ops[0], reg(&ops[1]), wd) => {
+                let dn = self.r(reg(&ops[1]), wd);
+                match &ops[0] {
+                    Value::Addr(a) => self.address_into_w(a, &dn, wd),
+                    Value::Label { name, local, offset } => self.label_address(name, *local, *offset, &dn, false),
+                    _ => unreachable!(),
+                }
+            }
             Op::Lea => {
                 let d = reg(&ops[1]);
                 let t = format!("x{ADR}");
@@ -513,31 +607,32 @@ impl Lower<'_> {
             }
             Op::LoadPair => {
                 let a = addr(&ops[0]);
-                let t = format!("x{ADR}");
-                self.address_into(a, &t);
                 let (d1, d2) = (reg(&ops[1]), reg(&ops[2]));
                 let (n1, n2) = match w {
                     Width::D => (self.f(d1, w), self.f(d2, w)),
                     Width::I => (self.r(d1, false), self.r(d2, false)),
                     _ => (self.x(d1), self.x(d2)),
                 };
+                let size = bits(w) / 8;
                 if n1 == n2 {
                     // load2ia into one register: the second word wins.
-                    self.ins(format!("ldr {n1}, [{t}, #{}]", bits(w) / 8));
+                    let second = MemAddr { offset: a.offset + size as i64, ..a.clone() };
+                    let m = self.mem(&second, size);
+                    self.ins(format!("ldr {n1}, {m}"));
                 } else {
-                    self.ins(format!("ldp {n1}, {n2}, [{t}]"));
+                    let m = self.pair_mem(a, size);
+                    self.ins(format!("ldp {n1}, {n2}, {m}"));
                 }
             }
             Op::StorePair => {
                 let a = addr(&ops[2]);
-                let t = format!("x{ADR}");
-                self.address_into(a, &t);
                 let (n1, n2) = match w {
                     Width::D => (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w)),
                     Width::I => (self.in_reg(&ops[0], Width::I, VAL), self.in_reg(&ops[1], Width::I, IMM)),
                     _ => (self.in_reg(&ops[0], Width::Q, VAL), self.in_reg(&ops[1], Width::Q, IMM)),
                 };
-                self.ins(format!("stp {n1}, {n2}, [{t}]"));
+                let m = self.pair_mem(a, bits(w) / 8);
+                self.ins(format!("stp {n1}, {n2}, {m}"));
             }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor | Op::FDiv if w.is_float() => self.fp_arith(def.op, w, ops),
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor => {
@@ -586,6 +681,11 @@ impl Lower<'_> {
                 let d = self.r(reg(&ops[2]), false);
                 self.ins(format!("cset {d}, {c}"));
             }
+            Op::CompareBranch(c) if compare_zero(c, w, &ops[0], &ops[1]).is_some() => {
+                let (z, v) = compare_zero(c, w, &ops[0], &ops[1]).unwrap_or((ZeroTest::Zero { nz: false }, &ops[0]));
+                let l = self.target(&ops[2]);
+                self.zero_branch(z, w, v, l);
+            }
             Op::CompareBranch(c) => {
                 let c = self.compare(c, w, &ops[0], &ops[1]);
                 let l = self.target(&ops[2]);
@@ -596,6 +696,12 @@ impl Lower<'_> {
                 let c = self.test(t, w, &ops[0], m);
                 let d = self.r(reg(ops.last().unwrap_or(&ops[0])), false);
                 self.ins(format!("cset {d}, {c}"));
+            }
+            Op::TestBranch(t) if test_zero(t, w, &ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None }).is_some() => {
+                let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
+                let z = test_zero(t, w, &ops[0], m).unwrap_or(ZeroTest::Zero { nz: false });
+                let l = self.target(ops.last().unwrap_or(&ops[0]));
+                self.zero_branch(z, w, &ops[0], l);
             }
             Op::TestBranch(t) => {
                 let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
@@ -715,8 +821,7 @@ impl Lower<'_> {
             Op::AtomicRmw(aop) => self.atomic_rmw(aop, w, ops),
             Op::AtomicCas { branch } => {
                 let (e, n) = (reg(&ops[0]), reg(&ops[1]));
-                let t = format!("x{ADR}");
-                self.address_into(addr(&ops[2]), &t);
+                let m = self.base_only(addr(&ops[2]), &[e]);
                 let (en, nn) = (self.r(e, wd), self.r(n, wd));
                 let sfx = atomic_suffix(w);
                 let v = Self::s(VAL, wd);
@@ -725,7 +830,7 @@ impl Lower<'_> {
                     Width::H => self.ins(format!("and w{VAL}, {en}, #0xffff")),
                     _ => self.ins(format!("mov {v}, {en}")),
                 }
-                self.ins(format!("casal{sfx} {en}, {nn}, [{t}]"));
+                self.ins(format!("casal{sfx} {en}, {nn}, {m}"));
                 if branch {
                     self.ins(format!("cmp {en}, {v}"));
                     let l = self.target(&ops[3]);
@@ -733,22 +838,20 @@ impl Lower<'_> {
                 }
             }
             Op::AtomicLoad => {
-                let t = format!("x{ADR}");
-                self.address_into(addr(&ops[0]), &t);
+                let m = self.base_only(addr(&ops[0]), &[]);
                 let d = self.r(reg(&ops[1]), wd);
-                self.ins(format!("ldar{} {d}, [{t}]", atomic_suffix(w)));
+                self.ins(format!("ldar{} {d}, {m}", atomic_suffix(w)));
             }
             Op::LoadLinkAcq => {
-                let t = format!("x{ADR}");
-                self.address_into(addr(&ops[0]), &t);
+                let m = self.base_only(addr(&ops[0]), &[]);
                 let d = self.r(reg(&ops[1]), wd);
-                self.ins(format!("ldaxr{} {d}, [{t}]", atomic_suffix(w)));
+                self.ins(format!("ldaxr{} {d}, {m}", atomic_suffix(w)));
             }
             Op::StoreCondRel => {
-                let t = format!("x{ADR}");
-                self.address_into(addr(&ops[2]), &t);
+                // The status register must not be the base (unpredictable).
+                let m = self.base_only(addr(&ops[2]), &[reg(&ops[0])]);
                 let (st, v) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), wd));
-                self.ins(format!("stlxr{} {st}, {v}, [{t}]", atomic_suffix(w)));
+                self.ins(format!("stlxr{} {st}, {v}, {m}", atomic_suffix(w)));
             }
             Op::Emit => {
                 let mut line = String::new();
@@ -867,7 +970,14 @@ impl Lower<'_> {
         let _ = swapped;
         // `a` at the operation's width: a 16-bit memory operand is loaded
         // with `ldrh` (exactly its two bytes); the register view is 32-bit.
-        let an = self.in_reg(a, w, VAL);
+        // `add`/`sub` (and `adds`/`subs` not writing `sp`) with an encodable
+        // immediate read `sp` directly: no copy into x16.
+        let sp_direct = wd
+            && matches!(op, Op::Add | Op::Sub)
+            && matches!(a, Value::Reg(r) if *r == Reg::SP)
+            && matches!(b, Value::Imm(i) if add_imm(Self::imm_value(*i, 64) as i64))
+            && !(flags && matches!(dst, Value::Reg(r) if *r == Reg::SP));
+        let an = if sp_direct { "sp".to_string() } else { self.in_reg(a, w, VAL) };
         let bn = if op == Op::Mul { self.in_reg(b, w, IMM) } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
         match dst {
             Value::Reg(r) => {
@@ -977,6 +1087,20 @@ impl Lower<'_> {
         }
     }
 
+    /// Branches to `target` on `v` (a register, or memory loaded with an
+    /// access of exactly `w`'s bytes) as `z` says, in one instruction.
+    fn zero_branch(&mut self, z: ZeroTest, w: Width, v: &Value, target: String) {
+        let vn = self.in_reg(v, w, VAL);
+        match z {
+            ZeroTest::Zero { nz } => self.lines.push(Line::CmpZeroBranch { nz, reg: vn, target }),
+            ZeroTest::Bit { nz, bit } => {
+                // Bits 0–31 are named on the `w` view (tbz encodes b5 = 0).
+                let reg = if bit < 32 { vn.replacen('x', "w", 1) } else { vn };
+                self.lines.push(Line::TestBitBranch { nz, reg, bit, target });
+            }
+        }
+    }
+
     /// Compares `l` with `r` at width `w`; returns the condition code.
     fn compare(&mut self, c: Cond, w: Width, l: &Value, r: &Value) -> &'static str {
         let (l, r, c) = match l {
@@ -1043,25 +1167,14 @@ impl Lower<'_> {
     fn test(&mut self, t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> &'static str {
         let wd = wide(w);
         let vn = self.in_reg(v, w, VAL);
-        let (vn, wd) = if w == Width::B { (vn.replace('x', "w"), false) } else { (vn, wd) };
-        let mask_bits = bits(w);
+        if w == Width::B {
+            return self.test_byte(t, &vn, m);
+        }
         match m {
-            None if w != Width::B => self.ins(format!("tst {vn}, {vn}")),
-            None => self.ins(format!("and w{VAL}, {vn}, #0xff")),
+            None => self.ins(format!("tst {vn}, {vn}")),
             Some(Value::Imm(i)) => {
-                let x = Self::imm_value(*i, mask_bits);
-                if w == Width::B {
-                    if x == 0 {
-                        self.ins(format!("mov w{VAL}, #0"));
-                    } else if logical_imm(x, 32) {
-                        self.ins(format!("and w{VAL}, {vn}, #{:#x}", x));
-                    } else {
-                        // Not every byte is a logical immediate (0xbd is not).
-                        let s = Self::s(IMM, false);
-                        self.mov_imm_to(&s, x, false);
-                        self.ins(format!("and w{VAL}, {vn}, {s}"));
-                    }
-                } else if logical_imm(x, if wd { 64 } else { 32 }) {
+                let x = Self::imm_value(*i, bits(w));
+                if logical_imm(x, if wd { 64 } else { 32 }) {
                     self.ins(format!("tst {vn}, #{x:#x}"));
                 } else {
                     let s = Self::s(IMM, wd);
@@ -1071,27 +1184,44 @@ impl Lower<'_> {
             }
             Some(mr) => {
                 let mn = self.in_reg(mr, w, IMM);
-                if w == Width::B {
-                    let mn = mn.replace('x', "w");
-                    self.ins(format!("and w{VAL}, {vn}, {mn}"));
-                    self.ins(format!("and w{VAL}, w{VAL}, #0xff"));
-                } else {
-                    self.ins(format!("tst {vn}, {mn}"));
-                }
+                self.ins(format!("tst {vn}, {mn}"));
             }
-        }
-        if w == Width::B {
-            // The masked byte is in w16: test its bit 7 or its value.
-            match t {
-                TestCond::S => self.ins(format!("tst w{VAL}, #0x80")),
-                _ => self.ins(format!("tst w{VAL}, #0xff")),
-            }
-            return if t == TestCond::S { "ne" } else if t == TestCond::Z { "eq" } else { "ne" };
         }
         match t {
             TestCond::S => "mi",
             TestCond::Z => "eq",
             TestCond::Nz => "ne",
+        }
+    }
+
+    /// A byte test of the low byte of `vn` (32-bit view): one `tst` whose
+    /// mask stays inside the byte (bit 7 for the sign), since the bits
+    /// above it are not part of the operand.
+    fn test_byte(&mut self, t: TestCond, vn: &str, m: Option<&Value>) -> &'static str {
+        let tested: u64 = if t == TestCond::S { 0x80 } else { 0xff };
+        match m {
+            None => self.ins(format!("tst {vn}, #{tested:#x}")),
+            Some(Value::Imm(i)) => match Self::imm_value(*i, 8) & tested {
+                // Nothing tested survives the mask: Z set, as by `tst` of 0.
+                0 => self.ins("tst wzr, wzr"),
+                x if logical_imm(x, 32) => self.ins(format!("tst {vn}, #{x:#x}")),
+                x => {
+                    // Not every byte is a logical immediate (0xbd is not).
+                    let s = Self::s(IMM, false);
+                    self.mov_imm_to(&s, x, false);
+                    self.ins(format!("tst {vn}, {s}"));
+                }
+            },
+            Some(mr) => {
+                let mn = self.in_reg(mr, Width::B, IMM);
+                self.ins(format!("and w{VAL}, {vn}, {mn}"));
+                self.ins(format!("tst w{VAL}, #{tested:#x}"));
+            }
+        }
+        if t == TestCond::Z {
+            "eq"
+        } else {
+            "ne"
         }
     }
 
@@ -1145,11 +1275,10 @@ impl Lower<'_> {
         let wd = wide(w);
         let v = reg(&ops[0]);
         let out = if ops.len() == 3 { reg(&ops[2]) } else { v };
-        let t = format!("x{ADR}");
-        self.address_into(addr(&ops[1]), &t);
+        let m = self.base_only(addr(&ops[1]), &[out]);
         let (vn, on) = (self.r(v, wd), self.r(out, wd));
         let sfx = atomic_suffix(w);
-        let m = match aop {
+        let mn = match aop {
             AtomicOp::Add | AtomicOp::Sub => "ldaddal",
             AtomicOp::Clear => "ldclral",
             AtomicOp::Or => "ldsetal",
@@ -1163,7 +1292,65 @@ impl Lower<'_> {
         } else {
             vn
         };
-        self.ins(format!("{m}{sfx} {src}, {on}, [{t}]"));
+        self.ins(format!("{mn}{sfx} {src}, {on}, {m}"));
+    }
+}
+
+/// Is `v` a register or memory operand (not an immediate)?
+fn reg_or_mem(v: &Value) -> bool {
+    matches!(v, Value::Reg(_) | Value::Addr(_))
+}
+
+/// All ones at `w`'s width.
+fn all_ones(w: Width) -> u64 {
+    u64::MAX >> (64 - bits(w))
+}
+
+/// A compare with zero that one register decides (cbz/cbnz, or tbz/tbnz
+/// on the sign bit), and the operand compared. Byte compares are left to
+/// `compare` (their register operand's upper bits are not part of it).
+fn compare_zero<'v>(c: Cond, w: Width, l: &'v Value, r: &'v Value) -> Option<(ZeroTest, &'v Value)> {
+    let (v, zero, c) = match (l, r) {
+        (Value::Imm(z), v) if reg_or_mem(v) => (v, *z, c.mirror()),
+        (v, Value::Imm(z)) if reg_or_mem(v) => (v, *z, c),
+        _ => return None,
+    };
+    if w == Width::B || Lower::imm_value(zero, bits(w)) != 0 {
+        return None;
+    }
+    let sign = bits(w) - 1;
+    Some((
+        match c {
+            Cond::Eq | Cond::Beq => ZeroTest::Zero { nz: false },
+            Cond::Neq | Cond::A => ZeroTest::Zero { nz: true },
+            Cond::Lt => ZeroTest::Bit { nz: true, bit: sign },
+            Cond::Gteq => ZeroTest::Bit { nz: false, bit: sign },
+            _ => return None,
+        },
+        v,
+    ))
+}
+
+/// A test that one register decides: no mask (or an all-ones one) is a
+/// zero test, a single-bit mask a bit test, and the sign of a mask that
+/// keeps the sign bit a test of that bit. A byte in a register is not
+/// zero-extended, so its zero test is left to `test`.
+fn test_zero(t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> Option<ZeroTest> {
+    if !reg_or_mem(v) {
+        return None;
+    }
+    let mask = match m {
+        None => all_ones(w),
+        Some(Value::Imm(i)) => Lower::imm_value(*i, bits(w)),
+        _ => return None,
+    };
+    let sign = bits(w) - 1;
+    match t {
+        TestCond::S if mask >> sign & 1 == 1 => Some(ZeroTest::Bit { nz: true, bit: sign }),
+        TestCond::S => None,
+        _ if mask.count_ones() == 1 => Some(ZeroTest::Bit { nz: t == TestCond::Nz, bit: mask.trailing_zeros() }),
+        _ if mask == all_ones(w) && (w != Width::B || matches!(v, Value::Addr(_))) => Some(ZeroTest::Zero { nz: t == TestCond::Nz }),
+        _ => None,
     }
 }
 

@@ -73,34 +73,75 @@ pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -
     out
 }
 
-/// Writes the lines, choosing for every conditional branch the short form
-/// when its target is surely in range and `b.inv skip; b target; skip:`
-/// otherwise (TARGETS.md §8.5).
-fn write_lines(out: &mut String, lines: &[Line], obj: Obj, next_label: &mut u32) {
-    // Byte position of every line; an opaque line makes positions after it
-    // unknown relative to positions before it (tracked by a segment number).
-    let mut pos: Vec<(u32, i64)> = Vec::with_capacity(lines.len());
-    let mut labels: HashMap<&str, (u32, i64)> = HashMap::new();
+/// Reach of `tbz`/`tbnz` (±32 KiB), with a margin; the distances it is
+/// compared with are upper bounds (see `write_lines`).
+const TEST_BIT_RANGE: i64 = (1 << 15) - 1024;
+
+/// A byte position: (segment, offset in it).
+type Pos = (u32, i64);
+
+/// Byte position of every line and of every label, under the size each
+/// line is given; an opaque line makes positions after it unknown relative
+/// to positions before it (tracked by a segment number).
+fn layout(lines: &[Line], size: impl Fn(usize, &Line) -> i64) -> (Vec<Pos>, HashMap<&str, Pos>) {
+    let mut pos: Vec<Pos> = Vec::with_capacity(lines.len());
+    let mut labels: HashMap<&str, Pos> = HashMap::new();
     let (mut seg, mut at) = (0u32, 0i64);
-    for l in lines {
+    for (k, l) in lines.iter().enumerate() {
         pos.push((seg, at));
         match l {
-            Line::Ins(_) | Line::CmpZeroBranch { .. } => at += 4,
-            Line::CondBranch { .. } => at += 4,
             Line::Label(name) => {
                 labels.insert(name, (seg, at));
             }
-            Line::Directive(_) => {}
             Line::Opaque(_) => {
                 seg += 1;
                 at = 0;
             }
+            _ => at += size(k, l),
         }
     }
-    let near = |from: (u32, i64), target: &str| match labels.get(target) {
-        Some(&(s, a)) => s == from.0 && (a - from.1).abs() < COND_RANGE,
+    (pos, labels)
+}
+
+/// Writes the lines, choosing for every conditional branch the short form
+/// when its target is surely in range and `b.inv skip; b target; skip:`
+/// otherwise (TARGETS.md §8.5).
+fn write_lines(out: &mut String, lines: &[Line], obj: Obj, next_label: &mut u32) {
+    let within = |labels: &HashMap<&str, Pos>, from: Pos, target: &str, range: i64| match labels.get(target) {
+        Some(&(s, a)) => s == from.0 && (a - from.1).abs() < range,
         None => false,
     };
+    // b.cond and cbz/cbnz: every instruction 4 bytes (tbz/tbnz at most 8),
+    // the margin of COND_RANGE covering far forms.
+    let (pos, labels) = layout(lines, |_, l| match l {
+        Line::TestBitBranch { .. } => 8,
+        Line::Ins(_) | Line::CmpZeroBranch { .. } | Line::CondBranch { .. } => 4,
+        _ => 0,
+    });
+    let near: Vec<bool> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| match l {
+            Line::CondBranch { target, .. } | Line::CmpZeroBranch { target, .. } => within(&labels, pos[k], target, COND_RANGE),
+            _ => false,
+        })
+        .collect();
+    // tbz/tbnz: again with those branches at their chosen size and every
+    // tbz/tbnz at its far size, so that each distance is an upper bound.
+    let (pos, labels) = layout(lines, |k, l| match l {
+        Line::CondBranch { .. } | Line::CmpZeroBranch { .. } if !near[k] => 8,
+        Line::TestBitBranch { .. } => 8,
+        Line::Directive(_) => 0,
+        _ => 4,
+    });
+    let near: Vec<bool> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| match l {
+            Line::TestBitBranch { target, .. } => within(&labels, pos[k], target, TEST_BIT_RANGE),
+            _ => near[k],
+        })
+        .collect();
     for (k, l) in lines.iter().enumerate() {
         match l {
             Line::Ins(s) => {
@@ -113,7 +154,7 @@ fn write_lines(out: &mut String, lines: &[Line], obj: Obj, next_label: &mut u32)
                 let _ = writeln!(out, "{s}");
             }
             Line::CondBranch { cond, target } => {
-                if near(pos[k], target) {
+                if near[k] {
                     let _ = writeln!(out, "\tb.{cond} {target}");
                 } else {
                     *next_label += 1;
@@ -123,13 +164,23 @@ fn write_lines(out: &mut String, lines: &[Line], obj: Obj, next_label: &mut u32)
             }
             Line::CmpZeroBranch { nz, reg, target } => {
                 let m = if *nz { "cbnz" } else { "cbz" };
-                if near(pos[k], target) {
+                if near[k] {
                     let _ = writeln!(out, "\t{m} {reg}, {target}");
                 } else {
                     *next_label += 1;
                     let skip = format!("{}oat{}", obj.local_prefix(), next_label);
                     let inv = if *nz { "cbz" } else { "cbnz" };
                     let _ = writeln!(out, "\t{inv} {reg}, {skip}\n\tb {target}\n{skip}:");
+                }
+            }
+            Line::TestBitBranch { nz, reg, bit, target } => {
+                let (m, inv) = if *nz { ("tbnz", "tbz") } else { ("tbz", "tbnz") };
+                if near[k] {
+                    let _ = writeln!(out, "\t{m} {reg}, #{bit}, {target}");
+                } else {
+                    *next_label += 1;
+                    let skip = format!("{}oat{}", obj.local_prefix(), next_label);
+                    let _ = writeln!(out, "\t{inv} {reg}, #{bit}, {skip}\n\tb {target}\n{skip}:");
                 }
             }
         }
