@@ -594,6 +594,8 @@ struct Times {
     validate: Duration,
     checks: Duration,
     total: Duration,
+    /// Lowering and emission (one pass today), after the checks.
+    emit: Duration,
 }
 
 struct Sizes {
@@ -601,6 +603,8 @@ struct Sizes {
     instructions: usize,
     labels: usize,
     expanded_items: usize,
+    /// The emitted assembly, for the assembler comparison.
+    asm: String,
 }
 
 /// One compilation, phase by phase (the same steps as `driver::check`).
@@ -639,16 +643,49 @@ fn phases(root: &Path, layout_path: &Path, target: &Target) -> (Times, Sizes) {
     t.checks = s.elapsed();
     t.total = start.elapsed();
 
+    let s = Instant::now();
+    let asm = offasm::back::emit(&prog, target, &map, &offasm::back::EmitOptions::default());
+    t.emit = s.elapsed();
+
     if diags.has_errors() {
         let out = driver::Outcome { map, diags, ..Default::default() };
         panic!("the generated program has errors:\n{}", out.render_short().lines().take(40).collect::<Vec<_>>().join("\n"));
     }
     let instructions = prog.items.iter().filter(|i| matches!(i, valid::Item::Instr(_))).count();
     let max_depth = x.items.iter().map(|i| offasm::diag::Frame::depth(&i.chain)).max().unwrap_or(0);
-    let sizes = Sizes { max_depth, instructions, labels: prog.items.len() - instructions, expanded_items: x.items.len() };
+    let sizes = Sizes { max_depth, instructions, labels: prog.items.len() - instructions, expanded_items: x.items.len(), asm };
     // Dropping the trees is part of the cost a caller pays, but not of any phase.
     drop((tree, x, prog, map, diags));
     (t, sizes)
+}
+
+/// GNU `as` on offasm's output, next to offasm's compile of the source
+/// (issue 10: offasm should be no slower than the assembler that reads its output).
+fn assembler_comparison(dir: &Path, asm: &str, compile_min: Duration) {
+    let path = dir.join("emitted.s");
+    std::fs::write(&path, asm).unwrap();
+    let out = dir.join("emitted.o");
+    let mut best: Option<Duration> = None;
+    for _ in 0..5 {
+        let s = Instant::now();
+        let status = std::process::Command::new("as").arg("-o").arg(&out).arg(&path).status();
+        let d = s.elapsed();
+        match status {
+            Ok(st) if st.success() => best = Some(best.map_or(d, |b| b.min(d))),
+            _ => {
+                println!("  assembler comparison: `as` could not assemble the output (is binutils installed?)");
+                return;
+            }
+        }
+    }
+    let best = best.unwrap_or_default();
+    let lines = asm.lines().count();
+    println!(
+        "  GNU as on the output ({lines} lines): min {:.2} ms; offasm compile min {:.2} ms: offasm / as = {:.2} (goal ≤ 1)",
+        ms(best),
+        ms(compile_min),
+        ms(compile_min) / ms(best)
+    );
 }
 
 /// The public entry point, end to end.
@@ -747,6 +784,9 @@ fn main() {
     row("validate (layout + check)", runs.iter().map(|t| t.validate).collect());
     row("cross-target checks", runs.iter().map(|t| t.checks).collect());
     row("total (sum of phases)", runs.iter().map(|t| t.total).collect());
+    row("lower + emit (one pass)", runs.iter().map(|t| t.emit).collect());
+    row("compile (all of the above)", runs.iter().map(|t| t.total + t.emit).collect());
+    assembler_comparison(&dir, &sizes.asm, runs.iter().map(|t| t.total + t.emit).min().unwrap_or_default());
     row("driver::check end to end", e2e.clone());
     let (_, med, _) = stats(e2e);
     println!(
