@@ -65,11 +65,11 @@ impl Lower<'_> {
         self.asm.ins(s);
     }
 
-    fn reg(&self, r: Reg, size: Size) -> String {
+    fn reg(&self, r: Reg, size: Size) -> &'static str {
         gpr(self.map, r, size)
     }
 
-    fn xmm(&self, r: Reg) -> String {
+    fn xmm(&self, r: Reg) -> &'static str {
         xmm(self.map, r)
     }
 
@@ -117,7 +117,7 @@ impl Lower<'_> {
         }
         disp.push('(');
         if let Some(b) = a.base {
-            disp.push_str(&self.reg(b, Size::Q));
+            disp.push_str(self.reg(b, Size::Q));
         }
         if let Some(i) = a.index {
             disp.push_str(&format!(", {}, {}", self.reg(i, Size::Q), a.scale));
@@ -143,12 +143,12 @@ impl Lower<'_> {
     /// fit a sign-extended 32-bit field is first placed in the scratch.
     fn src(&mut self, v: &Value, size: Size) -> String {
         match v {
-            Value::Reg(r) => self.reg(*r, size),
+            Value::Reg(r) => self.reg(*r, size).to_string(),
             Value::Imm(i) => {
                 let x = imm_value(*i, size);
                 if size == Size::Q && !fits_i32(x) {
                     self.mov_imm(*i, SCRATCH, Size::Q);
-                    scratch(Size::Q)
+                    scratch(Size::Q).to_string()
                 } else {
                     format!("${x}")
                 }
@@ -615,7 +615,7 @@ impl Lower<'_> {
         }
         let src = self.src(s, size);
         let dst = match d {
-            Value::Reg(r) => self.reg(*r, size),
+            Value::Reg(r) => self.reg(*r, size).to_string(),
             Value::Addr(a) => self.mem(a),
             _ => unreachable!(),
         };
@@ -871,7 +871,7 @@ impl Lower<'_> {
         };
         let rs = self.src(r, size);
         let ls = match l {
-            Value::Reg(x) => self.reg(*x, size),
+            Value::Reg(x) => self.reg(*x, size).to_string(),
             Value::Addr(a) => self.mem(a),
             _ => unreachable!("validated: not both immediates"),
         };
@@ -882,7 +882,7 @@ impl Lower<'_> {
     fn test(&mut self, v: &Value, m: Option<&Value>, size: Size) {
         let sz = size.suffix();
         let vs = match v {
-            Value::Reg(r) => self.reg(*r, size),
+            Value::Reg(r) => self.reg(*r, size).to_string(),
             Value::Addr(a) => self.mem(a),
             _ => unreachable!(),
         };
@@ -935,7 +935,7 @@ impl Lower<'_> {
         let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         // The mask goes into d when d is not the source (d := mask OP s),
         // into the FP scratch otherwise.
-        let mask_reg = if s != d { d.clone() } else { self.fscratch.clone() };
+        let mask_reg = if s != d { d.to_string() } else { self.fscratch.clone() };
         if w == Width::F {
             let mask: u32 = if abs { 0x7fff_ffff } else { 0x8000_0000 };
             self.ins(format!("movl ${}, {}", mask as i32, scratch(Size::L)));
@@ -951,7 +951,7 @@ impl Lower<'_> {
             (false, Width::F) => "xorps",
             (false, _) => "xorpd",
         };
-        let other = if s != d { s } else { mask_reg };
+        let other = if s != d { s } else { mask_reg.as_str() };
         self.ins(format!("{m} {other}, {d}"));
     }
 
