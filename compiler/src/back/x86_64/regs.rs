@@ -61,7 +61,8 @@ const XMM_NAMES: [&str; 16] = [
 ];
 
 /// `%rax`-style name of a 64-bit register at `size` (a table: this is on
-/// the path of every operand).
+/// the path of every operand). An XMM register keeps its one name (`movq`
+/// between a GPR and an XMM register names both with their 64-bit names).
 pub fn sized(name64: &str, size: Size) -> &'static str {
     let column = match size {
         Size::Q => 1,
@@ -69,7 +70,14 @@ pub fn sized(name64: &str, size: Size) -> &'static str {
         Size::W => 3,
         Size::B => 4,
     };
-    GPR_NAMES.iter().find(|n| n[0] == name64).map_or("%<unknown>", |n| n[column])
+    match GPR_NAMES.iter().find(|n| n[0] == name64) {
+        Some(n) => n[column],
+        None => xmm_name(name64),
+    }
+}
+
+fn xmm_name(name: &str) -> &'static str {
+    name.strip_prefix("xmm").and_then(|n| n.parse::<usize>().ok()).and_then(|n| XMM_NAMES.get(n).copied()).unwrap_or("%<unknown>")
 }
 
 /// The physical 64-bit name of a logical GPR (validated to exist).
@@ -82,8 +90,7 @@ pub fn gpr(map: RegMap, r: Reg, size: Size) -> &'static str {
 }
 
 pub fn xmm(map: RegMap, r: Reg) -> &'static str {
-    let name = phys(map, r);
-    name.strip_prefix("xmm").and_then(|n| n.parse::<usize>().ok()).and_then(|n| XMM_NAMES.get(n).copied()).unwrap_or("%<unknown>")
+    xmm_name(phys(map, r))
 }
 
 pub fn scratch(size: Size) -> &'static str {
