@@ -2,10 +2,11 @@
 //! files so that a change in code size shows in review (issue 10):
 //!
 //! - `golden/form-costs.txt`: every instruction form of the table, in a few
-//!   operand shapes (registers, a small and a large immediate, a memory
+//!   operand shapes (registers, the immediate 0, a small and a large immediate, a memory
 //!   operand `8[base]` and an indexed one `8[base, index, 8]`, and for
 //!   three-operand forms the destination equal to a source), lowered alone:
-//!   the machine instructions it becomes on System V, Windows and ARM64.
+//!   the machine instructions it becomes on System V, Windows and ARM64
+//!   (`imm0`: the immediate 0, where identities and zero tests apply).
 //! - `golden/code-size.txt`: the instruction totals of the execution corpus
 //!   (`tests/corpus/*.asm`) and of the examples, per target and per file.
 //!
@@ -52,6 +53,7 @@ const FDST: [&str; 2] = ["ft2", "ft3"];
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
     Regs,
+    ZeroImm,
     SmallImm,
     LargeImm,
     Mem,
@@ -64,6 +66,7 @@ impl Shape {
     fn name(self) -> &'static str {
         match self {
             Shape::Regs => "regs",
+            Shape::ZeroImm => "imm0",
             Shape::SmallImm => "imm8",
             Shape::LargeImm => "imm32",
             Shape::Mem => "mem",
@@ -95,9 +98,13 @@ fn operands(form: &Form, shape: Shape) -> Option<Vec<String>> {
         } else if matches!(shape, Shape::Mem | Shape::IndexedMem) && Some(j) == first_mem {
             used_shape = true;
             if shape == Shape::Mem { "8[t4]".to_string() } else { "8[t4, t5, 8]".to_string() }
-        } else if matches!(shape, Shape::SmallImm | Shape::LargeImm) && Some(j) == first_imm {
+        } else if matches!(shape, Shape::ZeroImm | Shape::SmallImm | Shape::LargeImm) && Some(j) == first_imm {
             used_shape = true;
-            if shape == Shape::SmallImm { "7".to_string() } else { "0x12345678".to_string() }
+            match shape {
+                Shape::ZeroImm => "0".to_string(),
+                Shape::SmallImm => "7".to_string(),
+                _ => "0x12345678".to_string(),
+            }
         } else if s.kinds.contains(Kinds::FPR) {
             let r = if s.access == Access::Write { fdst.next() } else { fsrc.next() };
             r?.to_string()
@@ -126,7 +133,7 @@ const COLUMNS: [(&str, &str); 3] =
 /// `instr | shape | sysv | win64 | arm64` for every form and shape.
 fn form_table() -> String {
     let mut rows = BTreeMap::new();
-    let shapes = [Shape::Regs, Shape::SmallImm, Shape::LargeImm, Shape::Mem, Shape::IndexedMem, Shape::DestIsSource];
+    let shapes = [Shape::Regs, Shape::ZeroImm, Shape::SmallImm, Shape::LargeImm, Shape::Mem, Shape::IndexedMem, Shape::DestIsSource];
     for (_, def) in isa().iter() {
         for form in &def.forms {
             for shape in shapes {

@@ -1112,6 +1112,14 @@ impl Lower<'_> {
             // Low 8 bits, signed or unsigned as the condition says. A memory
             // operand is loaded as exactly one byte, already extended.
             let ext = if c.is_signed() { "sxtb" } else { "uxtb" };
+            // A register's low byte against 0 for (in)equality: one `tst`.
+            if let (Value::Reg(_), Value::Imm(i), Cond::Eq | Cond::Neq) = (l, r, c) {
+                if Self::imm_value(*i, 8) == 0 {
+                    let ln = self.in_reg(l, Width::B, VAL);
+                    self.ins(format!("tst {ln}, #0xff"));
+                    return cc(c);
+                }
+            }
             match l {
                 Value::Addr(a) => {
                     let m = self.mem(a, 1);
