@@ -968,6 +968,20 @@ impl Lower<'_> {
             _ => (a, b, false),
         };
         let _ = swapped;
+        // `a + 0`, `a - 0`, `a | 0`, `a ^ 0` into a register, no flags
+        // consumed: a copy (a 32-bit one still clears the upper half), or
+        // nothing when it is the same 64-bit register.
+        if let (false, Op::Add | Op::Sub | Op::Or | Op::Xor, Value::Imm(0), Value::Reg(d), Value::Reg(s), Width::I | Width::P | Width::Q) =
+            (flags, op, b, dst, a, w)
+        {
+            if *d != Reg::SP && *s != Reg::SP {
+                if d != s || !wd {
+                    let (dn, sn) = (self.r(*d, wd), self.r(*s, wd));
+                    self.ins(format!("mov {dn}, {sn}"));
+                }
+                return;
+            }
+        }
         // `a` at the operation's width: a 16-bit memory operand is loaded
         // with `ldrh` (exactly its two bytes); the register view is 32-bit.
         // `add`/`sub` (and `adds`/`subs` not writing `sp`) with an encodable
