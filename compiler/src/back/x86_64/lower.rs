@@ -1193,45 +1193,30 @@ impl Lower<'_> {
         // access (the copy of v, the negation) would move the address.
         let direct = if self.same(out, v) { aop != AtomicOp::Sub || !in_address(v) } else { !in_address(out) };
         match aop {
-            AtomicOp::Add | AtomicOp::Sub | AtomicOp::Xchg if direct => {
-                let wide = op_size(size);
-                if !self.same(out, v) {
-                    self.ins(format!("mov{} {}, {}", wide.suffix(), self.reg(v, wide), self.reg(out, wide)));
-                }
-                let o = self.reg(out, size);
-                if aop == AtomicOp::Sub {
-                    self.ins(format!("neg{sz} {o}"));
-                }
-                if aop == AtomicOp::Xchg {
-                    self.ins(format!("xchg{sz} {o}, {m}"));
-                } else {
-                    self.ins(format!("lock xadd{sz} {o}, {m}"));
-                }
-                // 8- and 16-bit results leave the rest of the register as it was.
-                let ext = match size {
-                    Size::B => "movzbl",
-                    Size::W => "movzwl",
-                    _ => return,
-                };
-                self.ins(format!("{ext} {o}, {}", self.reg(out, Size::L)));
-            }
             AtomicOp::Add | AtomicOp::Sub | AtomicOp::Xchg => {
-                let s = scratch(size);
-                self.ins(format!("mov{} {}, {}", op_size(size).suffix(), self.reg(v, op_size(size)), scratch(op_size(size))));
+                // The register the value goes through: the result itself, or the scratch.
+                let wide = op_size(size);
+                let (work, work_wide) = if direct { (self.reg(out, size), self.reg(out, wide)) } else { (scratch(size), scratch(wide)) };
+                if !(direct && self.same(out, v)) {
+                    self.ins(format!("mov{} {}, {work_wide}", wide.suffix(), self.reg(v, wide)));
+                }
                 if aop == AtomicOp::Sub {
-                    self.ins(format!("neg{sz} {s}"));
+                    self.ins(format!("neg{sz} {work}"));
                 }
                 if aop == AtomicOp::Xchg {
-                    self.ins(format!("xchg{sz} {s}, {m}"));
+                    self.ins(format!("xchg{sz} {work}, {m}"));
                 } else {
-                    self.ins(format!("lock xadd{sz} {s}, {m}"));
+                    self.ins(format!("lock xadd{sz} {work}, {m}"));
                 }
+                // 8- and 16-bit results leave the rest of the register as it
+                // was: zero-extend (from the scratch, also copy out).
                 let o = self.reg(out, Size::L);
                 match size {
-                    Size::B => self.ins(format!("movzbl {s}, {o}")),
-                    Size::W => self.ins(format!("movzwl {s}, {o}")),
-                    Size::L => self.ins(format!("movl {s}, {o}")),
-                    Size::Q => self.ins(format!("movq {s}, {}", self.reg(out, Size::Q))),
+                    Size::B => self.ins(format!("movzbl {work}, {o}")),
+                    Size::W => self.ins(format!("movzwl {work}, {o}")),
+                    _ if direct => {}
+                    Size::L => self.ins(format!("movl {work}, {o}")),
+                    Size::Q => self.ins(format!("movq {work}, {}", self.reg(out, Size::Q))),
                 }
             }
             _ => unreachable!("ARM64-only atomic (validated)"),
