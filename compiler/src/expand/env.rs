@@ -112,7 +112,7 @@ impl Env {
     /// enclosing body that defines it (§9.5) for the groups of `groups`.
     /// `Ok(None)`: not defined in any body; `Err(part)`: the body defines it
     /// for the groups of `part` only.
-    pub fn local_label(&self, label: &str, groups: GroupMask) -> Result<Option<String>, GroupMask> {
+    pub fn local_label(&self, label: &str, groups: GroupMask) -> Result<Option<Name>, GroupMask> {
         for n in self.iter() {
             if let Node::Labels { expansion, macro_name, info } = n {
                 let defined = info.labels.get(label).map_or(0, |m| m & groups);
@@ -128,7 +128,7 @@ impl Env {
     }
 
     /// Output name for a local label defined in the innermost body.
-    pub fn own_label(&self, label: &str) -> Option<String> {
+    pub fn own_label(&self, label: &str) -> Option<Name> {
         self.iter().find_map(|n| match n {
             Node::Labels { expansion, macro_name, .. } => Some(expansion_label(*expansion, macro_name, label)),
             _ => None,
@@ -137,12 +137,39 @@ impl Env {
 }
 
 /// `.x` at file level → `oa0_x` (TARGETS.md §8.3, without the assembler prefix).
-pub fn file_label(label: &str) -> String {
-    format!("oa0_{}", &label[1..])
+pub fn file_label(label: &str) -> Name {
+    with_buffer(|b| {
+        b.push_str("oa0_");
+        b.push_str(&label[1..]);
+    })
 }
 
 /// `.x` in the n-th expansion of macro `m` → `oa<n>_<m>_x`.
-pub fn expansion_label(n: u32, macro_name: &str, label: &str) -> String {
-    let m: String = macro_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    format!("oa{n}_{m}_{}", &label[1..])
+pub fn expansion_label(n: u32, macro_name: &str, label: &str) -> Name {
+    with_buffer(|b| {
+        use std::fmt::Write;
+        b.push_str("oa");
+        let _ = write!(b, "{n}");
+        b.push('_');
+        if macro_name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            b.push_str(macro_name);
+        } else {
+            b.extend(macro_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }));
+        }
+        b.push('_');
+        b.push_str(&label[1..]);
+    })
+}
+
+/// A name written into a reused buffer: one allocation per name (labels are
+/// made for every expansion of every body that defines or uses one).
+fn with_buffer(write: impl FnOnce(&mut String)) -> Name {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with_borrow_mut(|b| {
+        b.clear();
+        write(b);
+        Name::from(b.as_str())
+    })
 }

@@ -537,7 +537,7 @@ impl Expander {
             }
             Stmt::Label(l) => {
                 let name: Name = if l.local {
-                    if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }.into()
+                    if file_level { file_label(&l.name) } else { env.own_label(&l.name).unwrap_or_else(|| file_label(&l.name)) }
                 } else {
                     let n = self.concat(&l.name, l.span, env);
                     if !self.check_concat_done(&n, l.span, chain) {
@@ -762,8 +762,7 @@ impl Expander {
                     if !name.contains('%') {
                         match env.lookup(name) {
                             Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
-                                let via = Rc::new(Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
-                                return with_via(v.clone(), via);
+                                return with_via(v.clone(), || Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
                             }
                             Some(Found::Const(v)) => return v.clone(),
                             _ => {}
@@ -808,10 +807,9 @@ impl Expander {
             }
             ExprKind::Var(name) => match env.lookup(name) {
                 Some(Found::Param { binding: Binding::Operand(v), macro_name }) => {
-                    let via = Rc::new(Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span });
-                    return operand_as_expr(v, Some(via));
+                    return operand_as_expr(v, || Some(Via::Param { param: name.clone(), macro_name: macro_name.clone(), use_span: e.span }));
                 }
-                Some(Found::Const(v)) => return operand_as_expr(v, None),
+                Some(Found::Const(v)) => return operand_as_expr(v, || None),
                 // A macro-valued name inside an expression stays symbolic; validation reports it.
                 _ => return e.clone(),
             },
@@ -820,7 +818,7 @@ impl Expander {
             ExprKind::Constexpr(p) if p.contains('%') => ExprKind::Constexpr(self.concat(p, e.span, env)),
             ExprKind::GlobalLabel(p) if p.contains('%') => reclassify(self.concat(p, e.span, env)),
             ExprKind::LocalLabel(l) => match env.local_label(l, self.mask) {
-                Ok(Some(n)) => ExprKind::ResolvedLocal(n.into()),
+                Ok(Some(n)) => ExprKind::ResolvedLocal(n),
                 Err(part) => {
                     self.diverged(part);
                     return e.clone();
@@ -830,7 +828,7 @@ impl Expander {
                     if defined != self.mask {
                         self.diverged(defined);
                     }
-                    ExprKind::ResolvedLocal(file_label(l).into())
+                    ExprKind::ResolvedLocal(file_label(l))
                 }
                 Ok(None) => {
                     self.error(
@@ -984,7 +982,7 @@ impl Expander {
             ExprKind::Var(name) => match self.file_const(name) {
                 Some(v) => {
                     let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
-                    let mut x = operand_as_expr(v, None);
+                    let mut x = operand_as_expr(v, || None);
                     x.via = via;
                     return x;
                 }
@@ -1156,9 +1154,12 @@ fn has_var(o: &Operand) -> bool {
     }
 }
 
-fn with_via(mut o: Operand, via: Rc<Via>) -> Operand {
+/// `o` marked as coming through `via`, unless an outer substitution already
+/// marked it (the outermost origin is the one reported; `via` is only built
+/// when used: most arguments pass through several macros).
+fn with_via(mut o: Operand, via: impl FnOnce() -> Via) -> Operand {
     if let OperandKind::Expr(e) = &mut o.kind {
-        e.via.get_or_insert(via);
+        e.via.get_or_insert_with(|| Rc::new(via()));
     }
     o
 }
@@ -1166,16 +1167,16 @@ fn with_via(mut o: Operand, via: Rc<Via>) -> Operand {
 /// A bound operand used inside an expression or address part. An address
 /// cannot be part of an expression: it is kept as a `Var` carrying the
 /// parameter name, and validation reports the misuse.
-fn operand_as_expr(v: &Operand, via: Option<Rc<Via>>) -> Expr {
+fn operand_as_expr(v: &Operand, via: impl FnOnce() -> Option<Via>) -> Expr {
     match &v.kind {
         OperandKind::Expr(e) => {
             let mut e = e.clone();
             if e.via.is_none() {
-                e.via = via;
+                e.via = via().map(Rc::new);
             }
             e
         }
-        OperandKind::Addr(_) => Expr { kind: ExprKind::Var(ADDRESS_IN_EXPR.into()), span: v.span, via },
+        OperandKind::Addr(_) => Expr { kind: ExprKind::Var(ADDRESS_IN_EXPR.into()), span: v.span, via: via().map(Rc::new) },
     }
 }
 
