@@ -9,7 +9,7 @@ use crate::isa::Effects;
 use crate::valid::Program;
 
 use super::directive::Directive;
-use super::effect::{Operand, ProgramEffects};
+use super::effect::{LabelItems, Operand, ProgramEffects};
 use super::state::Site;
 
 /// The item range `[start, end)` of a basic block.
@@ -57,7 +57,7 @@ impl Cfg {
     }
 }
 
-pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, Directive>) -> Cfg {
+pub fn build(prog: &Program, code: &ProgramEffects, labels: &LabelItems, directives: &HashMap<usize, Directive>) -> Cfg {
     let n_items = prog.items.len();
     // Leaders: the first item, every label (items that are no
     // instruction), the item after a branch or terminator.
@@ -131,7 +131,7 @@ pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, 
             graph.roots[b] = Some(Root::Unknown);
         }
     }
-    find_c_functions(prog, code, &mut graph);
+    find_c_functions(prog, code, labels, &mut graph);
     for (&k, d) in directives {
         graph.roots[graph.block_of[k] as usize] = Some(match d {
             Directive::CFunction => Root::CAbi(k as Site),
@@ -147,14 +147,14 @@ pub fn build(prog: &Program, code: &ProgramEffects, directives: &HashMap<usize, 
 /// interpreter's handlers (which dispatch by indirect jumps) and shared
 /// exits (entered by jumps from handlers). A directive overrides the
 /// guess either way (docs/checks.md).
-fn find_c_functions(prog: &Program, code: &ProgramEffects, graph: &mut Cfg) {
+fn find_c_functions(prog: &Program, code: &ProgramEffects, labels: &LabelItems, graph: &mut Cfg) {
     let nb = graph.num_blocks();
     // Per block: it returns (1), tail-jumps out of the function (2), or
     // jumps indirectly (4).
     let mut ends = vec![0u8; nb];
     let mut exported = vec![false; nb];
     for name in &prog.exports {
-        if let Some(&k) = code.label_at.get(&**name) {
+        if let Some(&k) = labels.get(&**name) {
             exported[graph.block_of[k] as usize] = true;
         }
     }

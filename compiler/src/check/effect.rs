@@ -69,29 +69,32 @@ pub struct InstrEffect {
     reads_count: u32,
 }
 
-/// The records of a whole program, and its labels.
-pub struct ProgramEffects<'p> {
+/// The records of a whole program. Owned and `Send`: the analysis may run
+/// on another thread than the one holding the program.
+pub struct ProgramEffects {
     pub instrs: Vec<InstrEffect>,
     slots: Vec<Slot>,
     reads: Vec<Reg>,
     /// Item → number of instructions before it (one more entry for the end).
     instrs_before: Vec<u32>,
-    /// Label name → its item (the first definition).
-    pub label_at: HashMap<&'p str, usize>,
     /// Labels whose address escapes or that are called: code may be entered
     /// there in ways the analysis does not follow (their items).
     pub entered_unseen: Vec<usize>,
 }
 
-impl<'p> ProgramEffects<'p> {
-    pub fn new(prog: &'p Program) -> ProgramEffects<'p> {
+/// Label name → its item (the first definition).
+pub type LabelItems<'p> = HashMap<&'p str, usize>;
+
+impl ProgramEffects {
+    /// The records, and where each label is.
+    pub fn new(prog: &Program) -> (ProgramEffects, LabelItems<'_>) {
         let items = &prog.items;
-        let mut label_at: HashMap<&'p str, usize> = HashMap::with_capacity_and_hasher(items.len() / 4, Default::default());
+        let mut label_at: LabelItems = HashMap::with_capacity_and_hasher(items.len() / 4, Default::default());
         // Labels are resolved after the pass (a label may be used before it
         // is defined): label operands (their slot, name, whether the label
         // escapes) and other escaping names.
-        let mut label_uses: Vec<(usize, &'p str, bool)> = Vec::new();
-        let mut escaping: Vec<&'p str> = Vec::new();
+        let mut label_uses: Vec<(usize, &str, bool)> = Vec::new();
+        let mut escaping: Vec<&str> = Vec::new();
         let mut instrs = Vec::with_capacity(items.len());
         let mut slots = Vec::with_capacity(2 * items.len());
         let mut reads = Vec::with_capacity(items.len());
@@ -180,7 +183,7 @@ impl<'p> ProgramEffects<'p> {
             }
         }
         entered_unseen.extend(escaping.iter().filter_map(|name| label_at.get(name).copied()));
-        ProgramEffects { instrs, slots, reads, instrs_before, label_at, entered_unseen }
+        (ProgramEffects { instrs, slots, reads, instrs_before, entered_unseen }, label_at)
     }
 
     pub fn operands(&self, i: &InstrEffect) -> &[Slot] {

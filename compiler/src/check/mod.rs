@@ -47,6 +47,23 @@ pub const HAZARD_CODES: &[&str] = &[
 /// Checks the validated program of `target` and pushes one diagnostic per
 /// finding (`map`: the sources, for label directives).
 pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
+    let prepared = prepare(program, target, map, diags);
+    let (findings, _) = prepared.analyse();
+    report(program, target, map, &findings, diags);
+}
+
+/// What the analysis of one target needs, read from its program: owned and
+/// `Send`, so that the analysis can run on another thread than the one
+/// holding the program (`--all-targets` shares the work this way).
+pub struct Prepared {
+    facts: facts::Facts,
+    code: effect::ProgramEffects,
+    graph: cfg::Cfg,
+}
+
+/// Reads the program's effects, control flow graph and label directives
+/// (a malformed directive is reported here).
+pub fn prepare(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) -> Prepared {
     let facts = facts::Facts::new(target);
     let mut directives = HashMap::default();
     // A label in a macro has one span for all its expansions: read its
@@ -69,12 +86,22 @@ pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Di
             }
         }
     }
-    let (findings, _) = analyse(program, &facts, &directives);
+    prepare_with(program, facts, &directives)
+}
+
+fn prepare_with(program: &Program, facts: facts::Facts, directives: &HashMap<usize, directive::Directive>) -> Prepared {
+    let (code, labels) = effect::ProgramEffects::new(program);
+    let graph = cfg::build(program, &code, &labels, directives);
+    Prepared { facts, code, graph }
+}
+
+/// One diagnostic per finding, each source-level problem once (a finding
+/// inside a macro is found once per expansion).
+pub fn report(program: &Program, target: &Target, map: &SourceMap, findings: &[Finding], diags: &mut Diagnostics) {
+    let facts = facts::Facts::new(target);
     let reporter = report::Reporter { prog: program, facts: &facts, target, map };
-    // A finding inside a macro is found once per expansion: report each
-    // source-level problem once.
     let mut seen = HashSet::default();
-    for f in &findings {
+    for f in findings {
         let d = reporter.diagnostic(f);
         let key = (d.code, d.span, d.message.clone());
         if seen.insert(key) {
@@ -92,41 +119,41 @@ pub struct Stats {
     pub visits: usize,
 }
 
-/// The findings of one target, in program order, and the work it took.
-pub fn analyse(program: &Program, facts: &facts::Facts, directives: &HashMap<usize, directive::Directive>) -> (Vec<Finding>, Stats) {
-    let code = effect::ProgramEffects::new(program);
-    let graph = cfg::build(program, &code, directives);
-    let an = Analysis::new(program, facts, &code, &graph);
-    let entry_align = if facts.x86 { 8 } else { 0 };
-    let roots: Vec<(usize, State)> = graph
-        .roots
-        .iter()
-        .enumerate()
-        .filter_map(|(b, root)| {
-            Some((
-                b,
-                match (*root)? {
-                    Root::CAbi(site) => State::c_entry(facts.num_phys, site, facts.sp, entry_align, facts.x86),
-                    Root::Unknown => State::unknown(facts.num_phys),
-                },
-            ))
-        })
-        .collect();
-    let r = an.run(roots, true);
-    (r.findings, Stats { blocks: graph.num_blocks(), visits: r.visits })
+impl Prepared {
+    /// The findings, in program order, and the work it took.
+    pub fn analyse(&self) -> (Vec<Finding>, Stats) {
+        let (facts, graph) = (&self.facts, &self.graph);
+        let an = Analysis::new(facts, &self.code, graph);
+        let entry_align = if facts.x86 { 8 } else { 0 };
+        let roots: Vec<(usize, State)> = graph
+            .roots
+            .iter()
+            .enumerate()
+            .filter_map(|(b, root)| {
+                Some((
+                    b,
+                    match (*root)? {
+                        Root::CAbi(site) => State::c_entry(facts.num_phys, site, facts.sp, entry_align, facts.x86),
+                        Root::Unknown => State::unknown(facts.num_phys),
+                    },
+                ))
+            })
+            .collect();
+        let r = an.run(roots, true);
+        (r.findings, Stats { blocks: graph.num_blocks(), visits: r.visits })
+    }
 }
 
-/// [`analyse`] for a program alone (no label directives): the work it takes.
+/// The analysis of a program alone (no label directives): the work it takes.
 pub fn stats(program: &Program, target: &Target) -> Stats {
-    analyse(program, &facts::Facts::new(target), &HashMap::default()).1
+    prepare_with(program, facts::Facts::new(target), &HashMap::default()).analyse().1
 }
 
 /// The program-wide facts one analysis run needs, and the summaries of
 /// called code (computed on demand, shared by every run).
 pub struct Analysis<'a> {
-    pub prog: &'a Program,
     pub facts: &'a facts::Facts,
-    pub code: &'a effect::ProgramEffects<'a>,
+    pub code: &'a effect::ProgramEffects,
     pub cfg: &'a cfg::Cfg,
     /// Callee label item → the joined state at its returns (None: not
     /// summarisable — recursion, no return, over budget).
@@ -143,9 +170,8 @@ pub struct RunResult {
 }
 
 impl<'a> Analysis<'a> {
-    fn new(prog: &'a Program, facts: &'a facts::Facts, code: &'a effect::ProgramEffects<'a>, graph: &'a cfg::Cfg) -> Analysis<'a> {
+    fn new(facts: &'a facts::Facts, code: &'a effect::ProgramEffects, graph: &'a cfg::Cfg) -> Analysis<'a> {
         Analysis {
-            prog,
             facts,
             code,
             cfg: graph,
@@ -227,9 +253,7 @@ impl<'a> Analysis<'a> {
                 // there; the jump leaves this function (a tail call).
                 if main {
                     if let Some(Root::CAbi(label)) = graph.roots[s] {
-                        if let Item::Label { name, .. } = &self.prog.items[label as usize] {
-                            m.leave(&st, (block.end - 1) as Site, Some(name.clone()));
-                        }
+                        m.leave(&st, (block.end - 1) as Site, Some(label));
                         continue;
                     }
                 }

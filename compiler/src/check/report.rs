@@ -46,6 +46,17 @@ impl Reporter<'_> {
             Item::Label { name, .. } => name.to_string(),
         }
     }
+    /// The target of a jump out of a function ([`Finding`]'s `into`): a
+    /// label item, or a jump naming an external symbol.
+    fn exit_name(&self, site: Site) -> Name {
+        match &self.prog.items[site as usize] {
+            Item::Label { name, .. } => name.clone(),
+            Item::Instr(i) => match i.operands.first() {
+                Some(crate::valid::Value::Label { name, .. }) => name.clone(),
+                _ => "?".into(),
+            },
+        }
+    }
     /// Where `sp` is, for labels: "`sp` is the entry value − 8, which is 8 modulo 16".
     fn sp_position(delta: Option<i64>, align: u8) -> String {
         match delta {
@@ -155,12 +166,14 @@ impl Reporter<'_> {
                 d.with_note("a Windows x64 callee may write its four register arguments into [sp, sp + 32) (the shadow space); reserve it with `subp 32, sp` before the call and `addp 32, sp` after, or use the prelude's cCall2/cCall4")
                     .with_chain(self.chain(*call))
             }
-            Finding::CalleeSavedClobbered { at, phys, content, writer, entry, into } => self.callee_saved(*at, *phys, *content, writer.as_ref(), *entry, into.as_ref()),
+            Finding::CalleeSavedClobbered { at, phys, content, writer, entry, into } => {
+                self.callee_saved(*at, *phys, *content, writer.as_ref(), *entry, into.map(|s| self.exit_name(s)).as_ref())
+            }
             Finding::UnbalancedStack { at, delta, entry, into } => {
                 let (n, dir) = if *delta < 0 { (-delta, "below") } else { (*delta, "above") };
                 let what = match into {
                     None => "at this `ret`".to_string(),
-                    Some(l) => format!("at this tail jump to `{l}`"),
+                    Some(s) => format!("at this tail jump to `{}`", self.exit_name(*s)),
                 };
                 Diagnostic::error("unbalanced-stack", self.span(*at), format!("`sp` is {n} bytes {dir} its value at the function's entry {what} on {}", self.on()))
                     .with_label(format!("`sp` is the entry value {}{}", if *delta < 0 { "− " } else { "+ " }, n))

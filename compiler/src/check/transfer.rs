@@ -3,10 +3,8 @@
 //! for stack-pointer arithmetic and stack slots), and the findings it
 //! produces on the way.
 
-use crate::front::ast::Name;
 use crate::isa::{Effects, Op, Width};
 use crate::target::regs::{Reg, RegClass};
-use crate::valid::{Item, Value};
 
 use super::effect::{InstrEffect, Mem, Operand, Slot as OperandSlot};
 use super::facts::{Facts, Phys};
@@ -30,10 +28,10 @@ pub enum Finding {
     MisalignedStack { at: Site, align: u8, delta: Option<i64>, entry: Site },
     /// Live data in `slot` lies inside the callee's shadow space.
     MissingShadowSpace { call: Site, slot: Slot, sp_delta: i64 },
-    /// At a return (or a tail jump to `into`), `phys` does not hold its
+    /// At a return (or a tail jump, `into`), `phys` does not hold its
     /// entry value; `writer` is the last write of the register, when known.
-    CalleeSavedClobbered { at: Site, phys: Phys, content: Content, writer: Option<Def>, entry: Site, into: Option<Name> },
-    UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Name> },
+    CalleeSavedClobbered { at: Site, phys: Phys, content: Content, writer: Option<Def>, entry: Site, into: Option<Site> },
+    UnbalancedStack { at: Site, delta: i64, entry: Site, into: Option<Site> },
 }
 
 /// How a register is read.
@@ -46,8 +44,8 @@ pub enum ReadKind {
     CallArgument,
 }
 
-pub struct Machine<'a, 'p> {
-    pub an: &'a Analysis<'p>,
+pub struct Machine<'a> {
+    pub an: &'a Analysis<'a>,
     /// Where findings go (`None`: not collected, as for callee summaries).
     pub findings: Option<Vec<Finding>>,
     /// The join of the states at the `ret`s run so far (for summaries).
@@ -70,7 +68,7 @@ fn imm(v: &OperandSlot) -> Option<i64> {
     }
 }
 
-impl Machine<'_, '_> {
+impl Machine<'_> {
     fn facts(&self) -> &Facts {
         self.an.facts
     }
@@ -386,15 +384,17 @@ impl Machine<'_, '_> {
         }
     }
 
-    /// A return from, or a jump (`into`) out of, a C-ABI function.
-    pub fn leave(&mut self, st: &State, site: Site, into: Option<Name>) {
+    /// A return from, or a jump out of, a C-ABI function; `into` names the
+    /// jump's target: the label item of a C-ABI entry jumped to, or the jump
+    /// itself when it goes to an external symbol (the report reads the name).
+    pub fn leave(&mut self, st: &State, site: Site, into: Option<Site>) {
         if st.entry == NO_SITE {
             return;
         }
         let f = self.an.facts;
         if let Some(d) = st.sp_content(f.sp).stack_delta() {
             if d != 0 {
-                self.report(Finding::UnbalancedStack { at: site, delta: d, entry: st.entry, into: into.clone() });
+                self.report(Finding::UnbalancedStack { at: site, delta: d, entry: st.entry, into });
             }
         }
         let lr = if into.is_none() { f.lr } else { None };
@@ -405,7 +405,7 @@ impl Machine<'_, '_> {
             let c = st.regs[p as usize].content;
             if c != Content::Entry(p) && c != Content::Unknown {
                 let writer = st.regs[p as usize].defs.iter().find(|d| matches!(d.kind, DefKind::Named | DefKind::Implicit)).copied();
-                self.report(Finding::CalleeSavedClobbered { at: site, phys: p, content: c, writer, entry: st.entry, into: into.clone() });
+                self.report(Finding::CalleeSavedClobbered { at: site, phys: p, content: c, writer, entry: st.entry, into });
             }
         }
     }
@@ -452,8 +452,7 @@ impl Machine<'_, '_> {
         if fx.contains(Effects::TERMINATOR) && fx.contains(Effects::BRANCH) {
             // A jump to an external symbol leaves the function: a tail call.
             if let Some(Operand::Label { item: None, local: false, .. }) = ops.first().map(|v| v.value) {
-                let name = self.external_target(site);
-                self.leave(st, site, name);
+                self.leave(st, site, Some(site));
             }
         }
         if fx.contains(Effects::PUSHES) {
@@ -555,17 +554,6 @@ impl Machine<'_, '_> {
         }
         if fx.contains(Effects::WRITES_R1) {
             self.write(st, Reg::R1, DefKind::Implicit, site, several(Content::Other(site)));
-        }
-    }
-
-    /// The external symbol a tail jump at `site` goes to (for messages).
-    fn external_target(&self, site: Site) -> Option<Name> {
-        match &self.an.prog.items[site as usize] {
-            Item::Instr(i) => match i.operands.first() {
-                Some(Value::Label { name, .. }) => Some(name.clone()),
-                _ => None,
-            },
-            Item::Label { .. } => None,
         }
     }
 
