@@ -27,11 +27,12 @@ use std::hash::Hasher;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use rustc_hash::FxHasher;
 
-use super::{contradicts, hazard_checks, settings_for, Input, Options};
+use super::{contradicts, settings_for, Input, Options};
+use crate::check::transfer::Finding;
 use crate::diag::{Diagnostic, Diagnostics, PortableDiagnostic, Severity};
 use crate::expand::groups::GroupedExpansion;
 use crate::expand::settings::{choices, resolve_groups, Settings};
@@ -132,12 +133,13 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     // trees after that.
     let (tx, rx) = mpsc::channel::<WorkerResult>();
     let claims = Arc::new(AtomicUsize::new(1));
+    let board = Arc::new(Board::default());
     let finished = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
     if executors > 1 {
         let shared = Arc::new((src.clone(), opts.clone(), targets.to_vec(), settings.clone()));
         for _ in 1..executors {
-            let (shared, tx, claims, finished) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims), Arc::clone(&finished));
+            let (shared, tx, claims, finished, board) = (Arc::clone(&shared), tx.clone(), Arc::clone(&claims), Arc::clone(&finished), Arc::clone(&board));
             let started = Arc::new(AtomicBool::new(false));
             let (done_tx, done_rx) = mpsc::channel::<()>();
             let task_started = Arc::clone(&started);
@@ -145,9 +147,11 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
                 task_started.store(true, Ordering::SeqCst);
                 if !finished.load(Ordering::SeqCst) {
                     let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
-                    let job = Job { opts, threads: executors, targets, settings, compile_first };
+                    let job = Job { opts, threads: executors, targets, settings, compile_first, board: Some(&board) };
                     worker(src, &job, &claims, &tx);
                 }
+                // Analyses the main thread offers after this worker's parts are done.
+                board.help_until_closed();
                 drop((shared, tx));
                 let _ = done_tx.send(());
             });
@@ -158,7 +162,9 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
         }
     }
     drop(tx);
-    let job = Job { opts, threads: executors, targets, settings: &settings, compile_first };
+    // Closed however this function ends, so that helping workers stop.
+    let _close = CloseOnDrop(&board);
+    let job = Job { opts, threads: executors, targets, settings: &settings, compile_first, board: (executors > 1).then_some(&*board) };
     let front = front(&src, opts);
     let mut out = MultiOutcome::default();
     out.files_read = front.files_read.clone();
@@ -278,6 +284,8 @@ struct Job<'a> {
     targets: &'a [Target],
     settings: &'a [Settings],
     compile_first: bool,
+    /// Where check analyses are offered to other threads (several threads only).
+    board: Option<&'a Board>,
 }
 
 /// The sources, parsed once for every target.
@@ -495,9 +503,8 @@ struct Validated {
     program: Program,
     asked: Asked,
     diags: Diagnostics,
-    /// The cross-target checks of this program for a register map: the
-    /// target they ran for and their diagnostics.
-    checked: Vec<(crate::target::RegMap, usize, Vec<crate::diag::Diagnostic>)>,
+    /// The cross-target checks of this program, per register map.
+    checked: Vec<Checked>,
 }
 
 /// Replaces `from` by `to` in every text of `d` (message, labels, notes).
@@ -524,27 +531,85 @@ fn replace_in_texts(d: &mut crate::diag::Diagnostic, from: &str, to: &str) {
 fn run_part(job: &Job, front: &Front, plan: &Plan, p: usize, keep_first: bool, per_target: &mut [Option<Diagnostics>], out: &mut MultiOutcome) {
     let part = &plan.parts[p];
     let mut exp = Expansion::new(job, front, plan, part.groups);
-    for (k, &u) in part.units.iter().enumerate() {
-        run_unit(job, front, plan, &mut exp, &plan.units[u], keep_first && k == 0, per_target, out);
+    let mut units = Vec::new();
+    for &u in &part.units {
+        units.push(run_unit(job, front, plan, &mut exp, &plan.units[u], per_target));
     }
+    // The analyses offered meanwhile: those no thread took are run here
+    // first, then the findings of the others are awaited.
+    for unit in &mut units {
+        for v in &mut unit.validated {
+            for c in &mut v.checked {
+                c.run_if_untaken(job, &v.program, &front.map);
+            }
+        }
+    }
+    for unit in &mut units {
+        for w in std::mem::take(&mut unit.waiting) {
+            let v = &mut unit.validated[w.validated];
+            let found = v.checked[w.check].found(job, &v.program, &front.map);
+            let Waiting { target: ti, mut diags, from, .. } = w;
+            let t = &job.targets[ti];
+            match from {
+                Some(first) => {
+                    let (from, to) = (&job.targets[first].triple, &t.triple);
+                    diags.extend(found.iter().map(|d| {
+                        let mut d = d.clone();
+                        replace_in_texts(&mut d, from, to);
+                        d
+                    }));
+                }
+                None => diags.extend(found.iter().cloned()),
+            }
+            finish_target(job, t, ti, diags, per_target);
+        }
+    }
+    if keep_first {
+        if let Some(v) = units.first_mut().and_then(|u| u.validated.iter().position(|v| v.target == 0).map(|i| u.validated.swap_remove(i))) {
+            out.program = Some(v.program);
+        }
+        // Only this thread's table holds it now.
+        out.expanded = exp.per_group.remove(&plan.group_of[0]).and_then(|(x, _)| Rc::try_unwrap(x).ok());
+    }
+    out.retained.push(Box::new(units));
     out.retained.push(Box::new(exp));
 }
 
+/// Levels applied, target-neutral messages: a target's final list.
+fn finish_target(job: &Job, t: &Target, ti: usize, mut diags: Diagnostics, per_target: &mut [Option<Diagnostics>]) {
+    job.opts.levels.apply(&mut diags);
+    if job.targets.len() > 1 {
+        neutral_messages(&mut diags, t);
+    }
+    per_target[ti] = Some(diags);
+}
+
+/// What a unit left: its validations, and its targets whose checks are
+/// still running.
+struct Unit {
+    validated: Vec<Validated>,
+    waiting: Vec<Waiting>,
+}
+
+/// A target whose diagnostics lack the findings of check `check` of
+/// validation `validated` (`from`: the target the checks ran for, when it
+/// is another one, whose name the findings give).
+struct Waiting {
+    target: usize,
+    diags: Diagnostics,
+    validated: usize,
+    check: usize,
+    from: Option<usize>,
+}
+
 /// Layout, validation and the cross-target checks for the targets of one
-/// unit; fills `per_target` (levels applied).
-#[allow(clippy::too_many_arguments)]
-fn run_unit(
-    job: &Job,
-    front: &Front,
-    plan: &Plan,
-    exp: &mut Expansion,
-    unit: &[usize],
-    keep_first: bool,
-    per_target: &mut [Option<Diagnostics>],
-    out: &mut MultiOutcome,
-) {
+/// unit. A target whose checks ran here gets its final diagnostics in
+/// `per_target` at once (levels applied); with several threads, the
+/// analyses are offered to any free thread and the targets wait.
+fn run_unit(job: &Job, front: &Front, plan: &Plan, exp: &mut Expansion, unit: &[usize], per_target: &mut [Option<Diagnostics>]) -> Unit {
     let opts = job.opts;
     let mut validated: Vec<Validated> = Vec::new();
+    let mut waiting = Vec::new();
     for &ti in unit {
         let t = &job.targets[ti];
         let (mut diags, x) = exp.group(front, plan.group_of[ti]);
@@ -570,37 +635,211 @@ fn run_unit(
                 // a target sharing both (Linux and macOS) gets the same
                 // findings, which name it instead.
                 let map = t.regmap();
-                match v.checked.iter().find(|(m, _, _)| *m == map) {
-                    Some((_, first, found)) if !diags.has_errors() => {
-                        let (from, to) = (&job.targets[*first].triple, &t.triple);
-                        diags.extend(found.iter().map(|d| {
-                            let mut d = d.clone();
-                            replace_in_texts(&mut d, from, to);
-                            d
-                        }));
-                    }
-                    _ => {
-                        let before = diags.list.len();
-                        hazard_checks(&v.program, t, opts, &front.map, &mut diags);
-                        v.checked.push((map, ti, diags.list[before..].to_vec()));
+                let runs = opts.hazard_checks && !diags.has_errors() && !opts.levels.allows_all(crate::check::HAZARD_CODES);
+                if runs {
+                    let (ci, from) = match v.checked.iter().position(|c| c.map == map) {
+                        Some(ci) => (ci, Some(v.checked[ci].target)),
+                        None => {
+                            v.checked.push(Checked::start(job, &v.program, ti, map, front));
+                            (v.checked.len() - 1, None)
+                        }
+                    };
+                    if v.checked[ci].is_done() {
+                        let found = v.checked[ci].found(job, &v.program, &front.map);
+                        match from {
+                            Some(first) => {
+                                let (from, to) = (&job.targets[first].triple, &t.triple);
+                                diags.extend(found.iter().map(|d| {
+                                    let mut d = d.clone();
+                                    replace_in_texts(&mut d, from, to);
+                                    d
+                                }));
+                            }
+                            None => diags.extend(found.iter().cloned()),
+                        }
+                    } else {
+                        waiting.push(Waiting { target: ti, diags, validated: vi, check: ci, from });
+                        continue;
                     }
                 }
             }
         }
-        opts.levels.apply(&mut diags);
-        if job.targets.len() > 1 {
-            neutral_messages(&mut diags, t);
-        }
-        per_target[ti] = Some(diags);
+        finish_target(job, t, ti, diags, per_target);
     }
-    if keep_first {
-        if let Some(i) = validated.iter().position(|v| v.target == 0) {
-            out.program = Some(validated.swap_remove(i).program);
-        }
-        // Only this thread's table holds it now.
-        out.expanded = exp.per_group.remove(&plan.group_of[0]).and_then(|(x, _)| Rc::try_unwrap(x).ok());
+    Unit { validated, waiting }
+}
+
+/// The cross-target checks of one validated program for one register map.
+struct Checked {
+    map: crate::target::RegMap,
+    /// The target they run for (whose triple the findings give).
+    target: usize,
+    /// The diagnostics of preparing (label directives), then, once known,
+    /// those of the findings.
+    found: Vec<Diagnostic>,
+    /// The analysis offered on the board, until its findings are in.
+    offered: Option<u64>,
+}
+
+impl Checked {
+    /// Prepares the analysis; runs it here with one thread, offers it otherwise.
+    fn start(job: &Job, program: &Program, ti: usize, map: crate::target::RegMap, front: &Front) -> Checked {
+        let t = &job.targets[ti];
+        let mut diags = Diagnostics::default();
+        let prepared = crate::check::prepare(program, t, &front.map, &mut diags);
+        let offered = match job.board {
+            Some(board) => Some(board.offer(prepared)),
+            None => {
+                let (findings, _) = prepared.analyse();
+                crate::check::report(program, t, &front.map, &findings, &mut diags);
+                None
+            }
+        };
+        Checked { map, target: ti, found: diags.list, offered }
     }
-    out.retained.push(Box::new(validated));
+
+    fn is_done(&self) -> bool {
+        self.offered.is_none()
+    }
+
+    /// Runs the analysis here if it is still on the board.
+    fn run_if_untaken(&mut self, job: &Job, program: &Program, map: &SourceMap) {
+        if let (Some(id), Some(board)) = (self.offered, job.board) {
+            if let Some(p) = board.take(id) {
+                self.offered = None;
+                let (findings, _) = p.analyse();
+                let mut diags = Diagnostics { list: std::mem::take(&mut self.found) };
+                crate::check::report(program, &job.targets[self.target], map, &findings, &mut diags);
+                self.found = diags.list;
+            }
+        }
+    }
+
+    /// The diagnostics, waiting for the analysis if it was offered.
+    fn found(&mut self, job: &Job, program: &Program, map: &SourceMap) -> &[Diagnostic] {
+        if let (Some(id), Some(board)) = (self.offered.take(), job.board) {
+            let t = &job.targets[self.target];
+            let mut diags = Diagnostics { list: std::mem::take(&mut self.found) };
+            match board.findings(id) {
+                Some(findings) => crate::check::report(program, t, map, &findings, &mut diags),
+                // The thread that took it failed: run it here.
+                None => {
+                    let mut again = Diagnostics::default();
+                    let (findings, _) = crate::check::prepare(program, t, map, &mut again).analyse();
+                    crate::check::report(program, t, map, &findings, &mut diags);
+                }
+            }
+            self.found = diags.list;
+        }
+        &self.found
+    }
+}
+
+/// Check analyses offered by the threads of one run to whichever thread
+/// is free: a thread whose own work is done takes the others' (the
+/// analysis owns its data, [`crate::check::Prepared`]); a thread that
+/// needs findings it offered takes its analysis back if no one has.
+#[derive(Default)]
+struct Board {
+    state: Mutex<BoardState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct BoardState {
+    next_id: u64,
+    offered: Vec<(u64, crate::check::Prepared)>,
+    /// Findings of analyses run by another thread than the one that offered
+    /// them (`None`: the thread running it failed).
+    done: HashMap<u64, Option<Vec<Finding>>>,
+    /// Taken by a thread and not done yet.
+    running: usize,
+    /// No more offers will come (the run is over).
+    closed: bool,
+}
+
+impl Board {
+    fn offer(&self, p: crate::check::Prepared) -> u64 {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let id = st.next_id;
+        st.next_id += 1;
+        st.offered.push((id, p));
+        self.changed.notify_all();
+        id
+    }
+
+    /// Analysis `id`, if no thread has taken it.
+    fn take(&self, id: u64) -> Option<crate::check::Prepared> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let at = st.offered.iter().position(|(i, _)| *i == id)?;
+        Some(st.offered.remove(at).1)
+    }
+
+    /// The findings of analysis `id`: run here if still on the board, or
+    /// awaited. `None`: the thread that
+    /// took it failed.
+    fn findings(&self, id: u64) -> Option<Vec<Finding>> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(at) = st.offered.iter().position(|(i, _)| *i == id) {
+                let (_, p) = st.offered.remove(at);
+                drop(st);
+                return Some(p.analyse().0);
+            }
+            if let Some(f) = st.done.remove(&id) {
+                return f;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Runs offered analyses until the run is over.
+    fn help_until_closed(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some((id, p)) = st.offered.pop() {
+                st.running += 1;
+                drop(st);
+                // Recorded as failed if the analysis panics.
+                let mut result = FailedUnlessSet { board: self, id, findings: None };
+                result.findings = Some(p.analyse().0);
+                drop(result);
+                st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            if st.closed {
+                return;
+            }
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Posts an analysis's findings (or its failure) when dropped.
+struct FailedUnlessSet<'a> {
+    board: &'a Board,
+    id: u64,
+    findings: Option<Vec<Finding>>,
+}
+
+impl Drop for FailedUnlessSet<'_> {
+    fn drop(&mut self) {
+        let mut st = self.board.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.running -= 1;
+        st.done.insert(self.id, self.findings.take());
+        self.board.changed.notify_all();
+    }
+}
+
+/// Closes the board when the run ends, however it ends.
+struct CloseOnDrop<'a>(&'a Board);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.closed = true;
+        self.0.changed.notify_all();
+    }
 }
 
 /// Messages that name the target (`… is not available on x86_64-…`) say
@@ -832,5 +1071,67 @@ impl MultiOutcome {
             format!(" (on {})", self.target_names(failing).join(", "))
         };
         Some(format!("error: {n} error{} found{on}", if n == 1 { "" } else { "s" }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// A Windows-only alias clobber: `t5` is `a0`'s register there.
+    const CLOBBER: &str = "global _f\n_f:\n    move 1, t5\n    move 2, a0\n    addp t5, a0\n    ret\n";
+
+    fn prepared(text: &str, triple: &str) -> (Program, Target, SourceMap, crate::check::Prepared) {
+        let target: Target = triple.parse().unwrap();
+        let mut opts = Options::new(target.clone());
+        opts.hazard_checks = false;
+        let out = super::super::check(Input::Text { path: Path::new("t.asm"), text: text.into() }, &opts).unwrap();
+        let program = out.program.unwrap();
+        let prepared = crate::check::prepare(&program, &target, &out.map, &mut Diagnostics::default());
+        (program, target, out.map, prepared)
+    }
+
+    #[test]
+    fn an_analysis_taken_by_another_thread_gives_the_findings_it_gives_here() {
+        let (_, _, _, here) = prepared(CLOBBER, "x86_64-pc-windows-msvc");
+        let want = format!("{:?}", here.analyse().0);
+        assert!(want.contains("AliasClobber"), "{want}");
+        let (_, _, _, offered) = prepared(CLOBBER, "x86_64-pc-windows-msvc");
+        let board = Arc::new(Board::default());
+        let id = board.offer(offered);
+        let helper = {
+            let board = Arc::clone(&board);
+            std::thread::spawn(move || board.help_until_closed())
+        };
+        // Until the helper has taken it (or the board is otherwise empty).
+        while board.state.lock().unwrap().offered.iter().any(|(i, _)| *i == id) {
+            std::thread::yield_now();
+        }
+        let got = board.findings(id).expect("the helper ran it");
+        drop(CloseOnDrop(&board));
+        helper.join().unwrap();
+        assert_eq!(format!("{got:?}"), want);
+    }
+
+    #[test]
+    fn an_analysis_no_thread_took_is_run_by_the_thread_that_needs_it() {
+        let (_, _, _, offered) = prepared(CLOBBER, "x86_64-pc-windows-msvc");
+        let board = Board::default();
+        let id = board.offer(offered);
+        let got = board.findings(id).unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+    }
+
+    #[test]
+    fn a_failed_helper_is_reported_as_failed_not_awaited_forever() {
+        let board = Board::default();
+        {
+            let mut st = board.state.lock().unwrap();
+            st.running += 1;
+        }
+        // What the guard of a panicking analysis posts.
+        drop(FailedUnlessSet { board: &board, id: 7, findings: None });
+        assert!(board.findings(7).is_none());
     }
 }
