@@ -942,10 +942,20 @@ impl Expander {
                 }
                 v
             }
-            OperandKind::Expr(ref e) => Operand { kind: OperandKind::Expr(self.resolve_expr(e)), span: o.span, spelling: None },
+            // Most names left are labels, not constants: the operand is
+            // rebuilt only where a constant was replaced.
+            OperandKind::Expr(ref e) => match self.resolve_expr(e) {
+                Some(e) => Operand { kind: OperandKind::Expr(e), span: o.span, spelling: None },
+                None => o,
+            },
             OperandKind::Addr(ref a) => {
-                let f = |e: &Option<Expr>| e.as_ref().map(|e| self.resolve_expr(e));
-                let addr = Addr { offset: f(&a.offset), base: f(&a.base), index: f(&a.index), scale: f(&a.scale) };
+                let parts = [&a.offset, &a.base, &a.index, &a.scale].map(|e| e.as_ref().and_then(|e| self.resolve_expr(e)));
+                if parts.iter().all(Option::is_none) {
+                    return o;
+                }
+                let [offset, base, index, scale] = parts;
+                let pick = |new: Option<Expr>, old: &Option<Expr>| new.or_else(|| old.clone());
+                let addr = Addr { offset: pick(offset, &a.offset), base: pick(base, &a.base), index: pick(index, &a.index), scale: pick(scale, &a.scale) };
                 Operand { kind: OperandKind::Addr(Rc::new(addr)), span: o.span, spelling: None }
             }
         }
@@ -963,13 +973,14 @@ impl Expander {
         }
     }
 
-    fn resolve_expr(&self, e: &Expr) -> Expr {
+    /// `e` with file-level constants replaced; `None`: it has none.
+    fn resolve_expr(&self, e: &Expr) -> Option<Expr> {
         self.resolve_expr_at(e, 0)
     }
 
-    fn resolve_expr_at(&self, e: &Expr, depth: u32) -> Expr {
+    fn resolve_expr_at(&self, e: &Expr, depth: u32) -> Option<Expr> {
         if !expr_has_var(e) {
-            return e.clone();
+            return None;
         }
         if depth % STACK_CHECK_STRIDE == STACK_CHECK_STRIDE - 1 {
             return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.resolve_expr_node(e, depth + 1));
@@ -977,23 +988,29 @@ impl Expander {
         self.resolve_expr_node(e, depth + 1)
     }
 
-    fn resolve_expr_node(&self, e: &Expr, depth: u32) -> Expr {
+    fn resolve_expr_node(&self, e: &Expr, depth: u32) -> Option<Expr> {
         let kind = match &e.kind {
-            ExprKind::Var(name) => match self.file_const(name) {
-                Some(v) => {
-                    let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
-                    let mut x = operand_as_expr(v, || None);
-                    x.via = via;
-                    return x;
+            ExprKind::Var(name) => {
+                let v = self.file_const(name)?;
+                let via = e.via.clone().or_else(|| Some(Rc::new(Via::Const { name: name.clone(), use_span: e.span })));
+                let mut x = operand_as_expr(v, || None);
+                x.via = via;
+                return Some(x);
+            }
+            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.resolve_expr_at(a, depth)?)),
+            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.resolve_expr_at(a, depth)?)),
+            ExprKind::Bin(op, a, b) => {
+                let (na, nb) = (self.resolve_expr_at(a, depth), self.resolve_expr_at(b, depth));
+                if na.is_none() && nb.is_none() {
+                    return None;
                 }
-                None => return e.clone(),
-            },
-            ExprKind::Neg(a) => ExprKind::Neg(Rc::new(self.resolve_expr_at(a, depth))),
-            ExprKind::Not(a) => ExprKind::Not(Rc::new(self.resolve_expr_at(a, depth))),
-            ExprKind::Bin(op, a, b) => ExprKind::Bin(*op, Rc::new(self.resolve_expr_at(a, depth)), Rc::new(self.resolve_expr_at(b, depth))),
-            _ => return e.clone(),
+                let na = na.map_or_else(|| a.clone(), Rc::new);
+                let nb = nb.map_or_else(|| b.clone(), Rc::new);
+                ExprKind::Bin(*op, na, nb)
+            }
+            _ => return None,
         };
-        Expr { kind, span: e.span, via: e.via.clone() }
+        Some(Expr { kind, span: e.span, via: e.via.clone() })
     }
 }
 
