@@ -32,6 +32,12 @@ use offasm::source::SourceMap;
 use offasm::target::Target;
 use offasm::valid;
 
+// The allocator of the `offasm` command line (src/main.rs), so that the
+// figures are those of the CLI.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 const DEFINES: &[&str] = &["ASSERT_ENABLED=1", "TRACING=0", "JIT"];
 

@@ -11,6 +11,11 @@ use offasm::driver::all::Style;
 use offasm::driver::{self, Input, Options, Outcome};
 use offasm::target::Target;
 
+// See the `mimalloc` feature in Cargo.toml.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "offasm", version, about = "Compiler for the offlineasm portable assembly dialect")]
 struct Cli {
