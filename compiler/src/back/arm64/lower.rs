@@ -1567,16 +1567,14 @@ impl Lower<'_> {
         let d = self.r(reg(&ops[1]), false);
         let l = self.target(&ops[2]);
         if exact {
-            // Branch unless the round trip is equal (not for NaN) and the
-            // bits are not those of -0.0 (INT64_MIN: `cmp x, #1` overflows):
-            // the second compare runs only if the first is equal, else the
-            // flags are set to V.
+            // The round trip has the bits of the double exactly when it is an
+            // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
+            // give other bits): compare them as integers.
             self.ins(format!("fcvtzs {d}, {s}"));
             self.ins(format!("scvtf d{FS}, {d}"));
-            self.ins(format!("fmov x{VAL}, {s}"));
-            self.ins(format!("fcmp d{FS}, {s}"));
-            self.ins(format!("ccmp x{VAL}, #1, #1, eq"));
-            self.bcond("vs", l);
+            self.ins(format!("cmeq d{FS}, d{FS}, {s}"));
+            self.ins(format!("fmov x{VAL}, d{FS}"));
+            self.lines.push(Line::CmpZeroBranch { nz: false, reg: format!("x{VAL}"), target: l });
         } else {
             // In range: the 64-bit truncation is its sign-extended low word;
             // then NaN (truncated to 0) shows as unordered (V).

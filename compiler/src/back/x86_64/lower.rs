@@ -1212,17 +1212,15 @@ impl Lower<'_> {
         let fs = self.fscratch.clone();
         let (d32, d64) = (self.reg(d, Size::L), self.reg(d, Size::Q));
         if exact {
-            // Inexact or NaN: the round trip differs (or is unordered). The
-            // one exact value to reject is -0.0, whose bits are INT64_MIN:
-            // the only value whose negation overflows.
+            // The round trip has the bits of the double exactly when it is an
+            // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
+            // give other bits): compare them as integers.
             self.ins(format!("cvttsd2si {s}, {d32}"));
             self.ins(format!("cvtsi2sdl {d32}, {fs}"));
-            self.ins(format!("ucomisd {fs}, {s}"));
-            self.ins(format!("jp {l}"));
-            self.ins(format!("jne {l}"));
-            self.ins(format!("movq {s}, {}", scratch(Size::Q)));
-            self.ins(format!("negq {}", scratch(Size::Q)));
-            self.ins(format!("jo {l}"));
+            self.ins(format!("pcmpeqq {s}, {fs}"));
+            self.ins(format!("movq {fs}, {}", scratch(Size::Q)));
+            self.ins(format!("incq {}", scratch(Size::Q)));
+            self.ins(format!("jnz {l}"));
         } else {
             // The 64-bit truncation (INT64_MIN for NaN and beyond ±2^63) is in
             // range exactly when it is its own low word sign-extended.
