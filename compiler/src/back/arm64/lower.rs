@@ -449,13 +449,13 @@ impl Lower<'_> {
                 Value::Imm(v) => {
                     let d = self.x_or_scratch(reg(&ops[1]));
                     self.mov_imm_to(&d, Self::imm_value(*v, 64), true);
-                    self.to_sp(reg(&ops[1]));
+                    self.copy_scratch_into_sp(reg(&ops[1]));
                 }
                 Value::Addr(a) => {
                     let m = self.mem(a, 8);
                     let d = self.x_or_scratch(reg(&ops[1]));
                     self.ins(format!("ldr {d}, {m}"));
-                    self.to_sp(reg(&ops[1]));
+                    self.copy_scratch_into_sp(reg(&ops[1]));
                 }
                 Value::Reg(s) if s.class() == crate::target::regs::RegClass::Fpr => {
                     // moved
@@ -1004,7 +1004,7 @@ impl Lower<'_> {
     }
 
     /// The 64-bit name of `d`, or x16 when `d` is sp and the instruction
-    /// writing it cannot name sp (then `to_sp` copies x16 into sp).
+    /// writing it cannot name sp (then `copy_scratch_into_sp` copies x16 into sp).
     fn x_or_scratch(&self, d: Reg) -> String {
         if d == Reg::SP {
             format!("x{VAL}")
@@ -1013,7 +1013,7 @@ impl Lower<'_> {
         }
     }
 
-    fn to_sp(&mut self, d: Reg) {
+    fn copy_scratch_into_sp(&mut self, d: Reg) {
         if d == Reg::SP {
             self.ins(format!("mov sp, x{VAL}"));
         }
