@@ -282,6 +282,49 @@ _sp_sub_add:
     move t1, t0
     ret
 
+# sp as the destination and as a source of 64-bit arithmetic, moves,
+# addresses and loads, in the shapes where ARM64 can name sp directly (add/sub
+# immediates of either sign, add/sub of a register, sp first) and where it
+# cannot (logical operations of a register, flag-setting ones, loads into sp,
+# sp subtracted from a constant): every step keeps sp 16-byte aligned, and sp
+# is back at its entry value before returning. The result is independent of
+# where the stack is: t1 holds the entry sp.
+# test: sp_arith_forms(3) = 67
+# test: sp_arith_forms(0) = 64
+global _sp_arith_forms
+_sp_arith_forms:
+    move a0, t0
+    move sp, t1
+    addp -16, sp
+    subp t1, sp, t2
+    addp t2, sp
+    subp 32, sp
+    addp sp, t2
+    subp t1, t2
+    subp 16, sp, t3
+    addp t1, t3
+    addp t3, t2
+    move -1, t3
+    andp t3, sp
+    andp -8, sp
+    leap 32[sp], t3
+    subp t1, t3
+    orp t3, sp
+    orp t3, t2
+    subp -32, sp
+    subp sp, t1, t3
+    addp t3, t2
+    addps -16, sp
+    subp 16, sp, t3
+    addp t1, t3
+    addp t3, t2
+    storeq t1, [sp]
+    loadq [sp], sp
+    subp t1, sp, t3
+    addp t3, t2
+    addp t2, t0
+    ret
+
 # The C caller keeps sp 16-byte aligned before its call: after x86's return
 # address push sp is 8 mod 16 at entry; ARM64 keeps it aligned.
 # test x86: sp_mod16_at_entry(0) = 8

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::source::{FileId, SourceMap};
 use crate::target::regs::{PhysReg, Reg};
+use crate::isa::{ArithOp, Cond, FlagCond, TestCond, Width};
 use crate::valid::{MemAddr, Value};
 use crate::target::{Arch, RegMap, Target};
 use crate::valid::Program;
@@ -110,4 +111,112 @@ pub fn arg_move_steps(map: RegMap, ops: &[Value]) -> Vec<parallel_move::Step<Phy
         })
         .collect();
     parallel_move::schedule(&moves)
+}
+
+/// The value of an immediate at `bits` bits (two's complement, as stored).
+pub fn imm_bits(v: i128, bits: u32) -> u64 {
+    let u = v as u128 as u64;
+    if bits >= 64 {
+        u
+    } else {
+        u & ((1u64 << bits) - 1)
+    }
+}
+
+fn width_bits(w: Width) -> u32 {
+    w.bits().unwrap_or(64)
+}
+
+fn is_zero(v: &Value, w: Width) -> bool {
+    matches!(v, Value::Imm(i) if imm_bits(*i, width_bits(w)) == 0)
+}
+
+/// The outcome of a compare that does not depend on the values compared:
+/// unsigned `x < 0` is never true and `x >= 0` always (in either operand
+/// order), and a register compared with itself is equal to itself.
+pub fn constant_compare(c: Cond, w: Width, l: &Value, r: &Value) -> Option<bool> {
+    let (c, zero_right) = if is_zero(r, w) {
+        (c, true)
+    } else if is_zero(l, w) {
+        (c.mirror(), true)
+    } else {
+        (c, false)
+    };
+    if zero_right {
+        return match c {
+            Cond::B => Some(false),
+            Cond::Aeq => Some(true),
+            _ => None,
+        };
+    }
+    match (l, r) {
+        (Value::Reg(a), Value::Reg(b)) if a == b => {
+            Some(matches!(c, Cond::Eq | Cond::Aeq | Cond::Beq | Cond::Gteq | Cond::Lteq))
+        }
+        _ => None,
+    }
+}
+
+/// The outcome of a test whose constant mask decides it: nothing of the
+/// mask survives (`z` true, `nz` false), or the mask clears the sign bit
+/// (`s` false).
+pub fn constant_test(t: TestCond, w: Width, m: Option<&Value>) -> Option<bool> {
+    let Some(Value::Imm(i)) = m else { return None };
+    let bits = width_bits(w);
+    let mask = imm_bits(*i, bits);
+    match t {
+        TestCond::S if mask >> (bits - 1) & 1 == 0 => Some(false),
+        TestCond::Z if mask == 0 => Some(true),
+        TestCond::Nz if mask == 0 => Some(false),
+        _ => None,
+    }
+}
+
+/// A test of the sign bit alone: `s` without a mask or with a constant mask
+/// that keeps the sign bit.
+pub fn sign_test(t: TestCond, w: Width, m: Option<&Value>) -> bool {
+    let bits = width_bits(w);
+    t == TestCond::S
+        && match m {
+            None => true,
+            Some(Value::Imm(i)) => imm_bits(*i, bits) >> (bits - 1) & 1 == 1,
+            _ => false,
+        }
+}
+
+/// The branch of an operation-and-branch (§9.1) when it does not depend on
+/// the operands: `x ± 0` and `x | y` never overflow, `x - x` and `x * 0` are
+/// 0, `x | c` for a constant `c != 0` is never 0 (and always negative when
+/// `c` is). `ops` are the operation's operands without the label.
+pub fn constant_flag_branch(op: ArithOp, cond: FlagCond, w: Width, ops: &[Value]) -> Option<bool> {
+    // The operand pair: `d OP s` (two operands), `a OP b` (three).
+    let (x, y) = if ops.len() == 2 { (&ops[1], &ops[0]) } else { (&ops[0], &ops[1]) };
+    let zero_result = match op {
+        ArithOp::Sub => matches!((x, y), (Value::Reg(a), Value::Reg(b)) if a == b),
+        ArithOp::Mul => is_zero(x, w) || is_zero(y, w),
+        _ => false,
+    };
+    if zero_result {
+        return Some(cond == FlagCond::Z);
+    }
+    match (op, cond) {
+        (ArithOp::Or, FlagCond::O) => Some(false),
+        (ArithOp::Add, FlagCond::O) if is_zero(x, w) || is_zero(y, w) => Some(false),
+        (ArithOp::Sub, FlagCond::O) if is_zero(y, w) => Some(false),
+        (ArithOp::Or, _) => {
+            let bits = width_bits(w);
+            let c = [x, y].into_iter().find_map(|v| match v {
+                Value::Imm(i) => Some(imm_bits(*i, bits)),
+                _ => None,
+            })?;
+            match cond {
+                _ if c == 0 => None,
+                FlagCond::Z => Some(false),
+                FlagCond::Nz => Some(true),
+                _ if c >> (bits - 1) & 1 == 1 => Some(true),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::back::obj::Obj;
 use crate::back::parallel_move::{Loc, Step};
-use crate::back::{addr, arg_move_steps, imm, reg};
+use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
 use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
 use crate::target::{ObjFormat, RegMap};
@@ -134,13 +134,6 @@ impl Lower<'_> {
         let s = s.into();
         let s = if s.starts_with("ldr") || s.starts_with("str") { fix_unscaled(s) } else { s };
         self.lines.push(Line::Ins(s));
-    }
-    fn label(&mut self, s: String) {
-        self.lines.push(Line::Label(s));
-    }
-    fn fresh(&mut self) -> String {
-        *self.next_label += 1;
-        format!("{}oat{}", self.obj.local_prefix(), self.next_label)
     }
     fn bcond(&mut self, cond: &'static str, target: String) {
         self.lines.push(Line::CondBranch { cond, target });
@@ -405,12 +398,15 @@ impl Lower<'_> {
     /// (`adrp` and shifted-register `add` cannot write it), not a label at
     /// 32 bits, and not from `wsp` (kept on the proven 64-bit path).
     fn lea_direct(&self, src: &Value, d: Reg, wd: bool) -> bool {
-        d != Reg::SP
-            && match src {
-                Value::Addr(a) => wd || a.base != Some(Reg::SP),
-                Value::Label { .. } => wd,
-                _ => false,
-            }
+        match src {
+            // sp can be written by add (immediate and extended register) and
+            // mov from a register: any address from a base register.
+            Value::Addr(a) if d == Reg::SP => wd && a.base.is_some() && a.base != Some(Reg::SP),
+            _ if d == Reg::SP => false,
+            Value::Addr(a) => wd || a.base != Some(Reg::SP),
+            Value::Label { .. } => wd,
+            _ => false,
+        }
     }
 
     /// The address of a label into `dst` (PC-relative when defined here,
@@ -451,13 +447,15 @@ impl Lower<'_> {
         match def.op {
             Op::Move => match &ops[0] {
                 Value::Imm(v) => {
-                    let d = self.x(reg(&ops[1]));
+                    let d = self.x_or_scratch(reg(&ops[1]));
                     self.mov_imm_to(&d, Self::imm_value(*v, 64), true);
+                    self.copy_scratch_into_sp(reg(&ops[1]));
                 }
                 Value::Addr(a) => {
                     let m = self.mem(a, 8);
-                    let d = self.x(reg(&ops[1]));
+                    let d = self.x_or_scratch(reg(&ops[1]));
                     self.ins(format!("ldr {d}, {m}"));
+                    self.copy_scratch_into_sp(reg(&ops[1]));
                 }
                 Value::Reg(s) if s.class() == crate::target::regs::RegClass::Fpr => {
                     // moved
@@ -560,8 +558,49 @@ impl Lower<'_> {
                     self.ins(format!("ldp {b}, {a}, [sp], #16"));
                 }
             }
+            Op::Load { signed, ext_to } if d_is_sp(ops) && !w.is_float() => {
+                // ldr cannot write sp: load into x16 (at 64 bits: the value as
+                // the load extends it), then copy.
+                let m = self.mem(addr(&ops[0]), bits(w) / 8);
+                let ld = match (w, signed) {
+                    (Width::B, false) => "ldrb w",
+                    (Width::B, true) => if ext_to == Width::I { "ldrsb w" } else { "ldrsb x" },
+                    (Width::H, false) => "ldrh w",
+                    (Width::H, true) => if ext_to == Width::I { "ldrsh w" } else { "ldrsh x" },
+                    (Width::I, false) => "ldr w",
+                    (Width::I, true) => "ldrsw x",
+                    _ => "ldr x",
+                };
+                self.ins(format!("{ld}{VAL}, {m}"));
+                self.ins(format!("mov sp, x{VAL}"));
+            }
             Op::Load { signed, ext_to } => {
                 let d = reg(&ops[1]);
+                // A byte of a symbol defined here: its page, and the low 12
+                // bits in the load (wider loads would need the symbol aligned).
+                if let (Value::Label { name, local, offset }, Width::B) = (&ops[0], w) {
+                    let defined = *local || self.prog.defined.contains(name);
+                    if defined && (*offset == 0 || self.obj.format != ObjFormat::MachO) {
+                        let l = match *offset {
+                            0 => self.label_name(name, *local),
+                            o => format!("{}{o:+}", self.label_name(name, *local)),
+                        };
+                        let t = format!("x{ADR}");
+                        let (page, lo12) = if self.obj.format == ObjFormat::MachO {
+                            (format!("{l}@PAGE"), format!("{l}@PAGEOFF"))
+                        } else {
+                            (l.clone(), format!(":lo12:{l}"))
+                        };
+                        self.ins(format!("adrp {t}, {page}"));
+                        let text = match (signed, ext_to) {
+                            (false, _) => format!("ldrb {}, [{t}, {lo12}]", self.r(d, false)),
+                            (true, Width::I) => format!("ldrsb {}, [{t}, {lo12}]", self.r(d, false)),
+                            (true, _) => format!("ldrsb {}, [{t}, {lo12}]", self.x(d)),
+                        };
+                        self.ins(text);
+                        return;
+                    }
+                }
                 let m = match &ops[0] {
                     Value::Addr(a) => self.mem(a, bits(w) / 8),
                     Value::Label { name, local, offset } => {
@@ -635,6 +674,11 @@ impl Lower<'_> {
                 self.ins(format!("stp {n1}, {n2}, {m}"));
             }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor | Op::FDiv if w.is_float() => self.fp_arith(def.op, w, ops),
+            Op::Or if w == Width::H && matches!(ops[1], Value::Reg(_)) && (matches!(ops[0], Value::Imm(0)) || ops[0] == ops[1]) => {
+                // zx(lo16(d) | 0) = zx(lo16(d) | lo16(d)) = zx(lo16(d)).
+                let d = self.r(reg(&ops[1]), false);
+                self.ins(format!("and {d}, {d}, #0xffff"));
+            }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor => {
                 let flags = def.effects.contains(crate::isa::Effects::SETS_FLAGS);
                 self.int_op(def.op, w, ops, flags);
@@ -677,9 +721,27 @@ impl Lower<'_> {
                 self.ins(format!("{} {d}, {a}, {b}", if signed { "smull" } else { "umull" }));
             }
             Op::CompareSet(c) => {
-                let c = self.compare(c, w, &ops[0], &ops[1]);
                 let d = self.r(reg(&ops[2]), false);
+                if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
+                    self.ins(format!("mov {d}, #{}", b as u8));
+                    return;
+                }
+                // `x < 0` (or `0 > x`) of a register: its sign bit, shifted down.
+                let zero = |v: &Value| matches!(v, Value::Imm(i) if Self::imm_value(*i, bits(w)) == 0);
+                if let (Cond::Lt, Value::Reg(r), z) | (Cond::Gt, z, Value::Reg(r)) = (c, &ops[0], &ops[1]) {
+                    if zero(z) && *r != Reg::SP {
+                        self.sign_bit_reg(*r, w, &d);
+                        return;
+                    }
+                }
+                let c = self.compare(c, w, &ops[0], &ops[1]);
                 self.ins(format!("cset {d}, {c}"));
+            }
+            Op::CompareBranch(c) if constant_compare(c, w, &ops[0], &ops[1]).is_some() => {
+                if constant_compare(c, w, &ops[0], &ops[1]) == Some(true) {
+                    let l = self.target(&ops[2]);
+                    self.ins(format!("b {l}"));
+                }
             }
             Op::CompareBranch(c) if compare_zero(c, w, &ops[0], &ops[1]).is_some() => {
                 let (z, v) = compare_zero(c, w, &ops[0], &ops[1]).unwrap_or((ZeroTest::Zero { nz: false }, &ops[0]));
@@ -693,9 +755,39 @@ impl Lower<'_> {
             }
             Op::TestSet(t) => {
                 let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
-                let c = self.test(t, w, &ops[0], m);
                 let d = self.r(reg(ops.last().unwrap_or(&ops[0])), false);
+                if let Some(b) = constant_test(t, w, m) {
+                    self.ins(format!("mov {d}, #{}", b as u8));
+                    return;
+                }
+                if sign_test(t, w, m) {
+                    // The sign bit, shifted down (memory: loaded first, a byte zero-extended).
+                    match &ops[0] {
+                        Value::Reg(r) if *r != Reg::SP => self.sign_bit_reg(*r, w, &d),
+                        v => {
+                            let vn = self.in_reg(v, w, VAL);
+                            let dn = if wide(w) { d.replacen('w', "x", 1) } else { d.clone() };
+                            self.ins(format!("lsr {dn}, {vn}, #{}", bits(w) - 1));
+                        }
+                    }
+                    return;
+                }
+                if let (Width::B, TestCond::S, Some(mr @ Value::Reg(_))) = (w, t, m) {
+                    // Bit 7 of `v & m`.
+                    let vn = self.in_reg(&ops[0], w, VAL);
+                    let mn = self.in_reg(mr, w, IMM);
+                    self.ins(format!("and w{VAL}, {vn}, {mn}"));
+                    self.ins(format!("ubfx {d}, w{VAL}, #7, #1"));
+                    return;
+                }
+                let c = self.test(t, w, &ops[0], m);
                 self.ins(format!("cset {d}, {c}"));
+            }
+            Op::TestBranch(t) if constant_test(t, w, if ops.len() == 3 { Some(&ops[1]) } else { None }).is_some() => {
+                if constant_test(t, w, if ops.len() == 3 { Some(&ops[1]) } else { None }) == Some(true) {
+                    let l = self.target(ops.last().unwrap_or(&ops[0]));
+                    self.ins(format!("b {l}"));
+                }
             }
             Op::TestBranch(t) if test_zero(t, w, &ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None }).is_some() => {
                 let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
@@ -705,17 +797,22 @@ impl Lower<'_> {
             }
             Op::TestBranch(t) => {
                 let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
-                let c = self.test(t, w, &ops[0], m);
                 let l = self.target(ops.last().unwrap_or(&ops[0]));
+                if let (Width::B, TestCond::S, Some(mr @ Value::Reg(_))) = (w, t, m) {
+                    // Bit 7 of `v & m`.
+                    let vn = self.in_reg(&ops[0], w, VAL);
+                    let mn = self.in_reg(mr, w, IMM);
+                    self.ins(format!("and w{VAL}, {vn}, {mn}"));
+                    self.zero_branch_reg(ZeroTest::Bit { nz: true, bit: 7 }, format!("w{VAL}"), l);
+                    return;
+                }
+                let c = self.test(t, w, &ops[0], m);
                 self.bcond(c, l);
             }
             Op::ArithBranch { op, cond } => {
                 let n = ops.len();
-                let c = self.arith_flags(op, cond, w, &ops[..n - 1]);
-                if let Some(c) = c {
-                    let l = self.target(&ops[n - 1]);
-                    self.bcond(c, l);
-                }
+                let l = self.target(&ops[n - 1]);
+                self.arith_branch(op, cond, w, &ops[..n - 1], l);
             }
             Op::FlagBranch(c) => {
                 let l = self.target(&ops[0]);
@@ -760,16 +857,18 @@ impl Lower<'_> {
                 self.ins(text);
             }
             Op::FpFromIntPair => {
-                let (lo, hi, d) = (self.r(reg(&ops[0]), false), self.x(reg(&ops[1])), self.f(reg(&ops[2]), Width::D));
-                self.ins(format!("mov w{VAL}, {lo}"));
-                self.ins(format!("orr x{VAL}, x{VAL}, {hi}, lsl #32"));
-                self.ins(format!("fmov {d}, x{VAL}"));
+                let (lo, hi, d) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), false), reg(&ops[2]));
+                // The low word (clearing the rest), then lane 1.
+                let (s, v) = (self.f(d, Width::F), fnum(self.map, d));
+                self.ins(format!("fmov {s}, {lo}"));
+                self.ins(format!("mov v{v}.s[1], {hi}"));
             }
             Op::FpToIntPair => {
-                let (s, lo, hi) = (self.f(reg(&ops[0]), Width::D), self.r(reg(&ops[1]), false), self.x(reg(&ops[2])));
-                self.ins(format!("fmov x{VAL}, {s}"));
-                self.ins(format!("mov {lo}, w{VAL}"));
-                self.ins(format!("lsr {hi}, x{VAL}, #32"));
+                let (s, lo, hi) = (reg(&ops[0]), self.r(reg(&ops[1]), false), self.r(reg(&ops[2]), false));
+                // Lane 0 and lane 1 of the 64 bits, each zero-extended.
+                let (sf, v) = (self.f(s, Width::F), fnum(self.map, s));
+                self.ins(format!("fmov {lo}, {sf}"));
+                self.ins(format!("mov {hi}, v{v}.s[1]"));
             }
             Op::FCompareSet { cond, unordered } => {
                 let (a, b) = (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w));
@@ -777,6 +876,11 @@ impl Lower<'_> {
                 self.ins(format!("fcmp {a}, {b}"));
                 match fp_cond(cond, unordered) {
                     (c, None) => self.ins(format!("cset {d}, {c}")),
+                    // Ordered ≠: less (mi), else 1 when greater (not le).
+                    ("mi", Some("gt")) => {
+                        self.ins(format!("cset {d}, mi"));
+                        self.ins(format!("csinc {d}, {d}, wzr, le"));
+                    }
                     (c1, Some(c2)) => {
                         self.ins(format!("cset w{VAL}, {c1}"));
                         self.ins(format!("cset {d}, {c2}"));
@@ -825,10 +929,13 @@ impl Lower<'_> {
                 let (en, nn) = (self.r(e, wd), self.r(n, wd));
                 let sfx = atomic_suffix(w);
                 let v = Self::s(VAL, wd);
-                match w {
-                    Width::B => self.ins(format!("and w{VAL}, {en}, #0xff")),
-                    Width::H => self.ins(format!("and w{VAL}, {en}, #0xffff")),
-                    _ => self.ins(format!("mov {v}, {en}")),
+                if branch {
+                    // Keep the expected value to tell a swap (old = expected).
+                    match w {
+                        Width::B => self.ins(format!("and w{VAL}, {en}, #0xff")),
+                        Width::H => self.ins(format!("and w{VAL}, {en}, #0xffff")),
+                        _ => self.ins(format!("mov {v}, {en}")),
+                    }
                 }
                 self.ins(format!("casal{sfx} {en}, {nn}, {m}"));
                 if branch {
@@ -896,6 +1003,40 @@ impl Lower<'_> {
         }
     }
 
+    /// The 64-bit name of `d`, or x16 when `d` is sp and the instruction
+    /// writing it cannot name sp (then `copy_scratch_into_sp` copies x16 into sp).
+    fn x_or_scratch(&self, d: Reg) -> String {
+        if d == Reg::SP {
+            format!("x{VAL}")
+        } else {
+            self.x(d)
+        }
+    }
+
+    fn copy_scratch_into_sp(&mut self, d: Reg) {
+        if d == Reg::SP {
+            self.ins(format!("mov sp, x{VAL}"));
+        }
+    }
+
+    /// `d := ` the sign bit of register `r` at width `w` (`d` named as `wN`).
+    fn sign_bit_reg(&mut self, r: Reg, w: Width, d: &str) {
+        match w {
+            Width::B => {
+                let rn = self.r(r, false);
+                self.ins(format!("ubfx {d}, {rn}, #7, #1"));
+            }
+            _ if wide(w) => {
+                let (rn, dn) = (self.x(r), d.replacen('w', "x", 1));
+                self.ins(format!("lsr {dn}, {rn}, #63"));
+            }
+            _ => {
+                let rn = self.r(r, false);
+                self.ins(format!("lsr {d}, {rn}, #31"));
+            }
+        }
+    }
+
     /// `neg`/`mvn` on a register or memory.
     fn unary_rmw(&mut self, m: &str, w: Width, d: &Value) {
         let wd = wide(w);
@@ -960,20 +1101,25 @@ impl Lower<'_> {
     /// adds/subs when `flags` (and by an explicit test for or).
     fn int_op(&mut self, op: Op, w: Width, ops: &[Value], flags: bool) {
         let wd = wide(w);
-        let m = Self::int_mnemonic(op, flags);
         let (a, b, dst): (&Value, &Value, &Value) = if ops.len() == 2 { (&ops[1], &ops[0], &ops[1]) } else { (&ops[0], &ops[1], &ops[2]) };
-        // a OP b into dst.
-        let (a, b, swapped) = match (a, op) {
-            (Value::Imm(_), Op::Add | Op::Mul | Op::And | Op::Or | Op::Xor) => (b, a, true),
-            _ => (a, b, false),
+        let is_sp = |v: &Value| matches!(v, Value::Reg(r) if *r == Reg::SP);
+        // a OP b into dst; an immediate (or, for add, sp) goes second/first
+        // where the operation commutes.
+        let (a, b) = match (a, b, op) {
+            (Value::Imm(_), _, Op::Add | Op::Mul | Op::And | Op::Or | Op::Xor) => (b, a),
+            (_, Value::Reg(Reg::SP), Op::Add) if !is_sp(a) => (b, a),
+            _ => (a, b),
         };
-        let _ = swapped;
-        // `a + 0`, `a - 0`, `a | 0`, `a ^ 0` into a register, no flags
-        // consumed: a copy (a 32-bit one still clears the upper half), or
-        // nothing when it is the same 64-bit register.
-        if let (false, Op::Add | Op::Sub | Op::Or | Op::Xor, Value::Imm(0), Value::Reg(d), Value::Reg(s), Width::I | Width::P | Width::Q) =
-            (flags, op, b, dst, a, w)
-        {
+        // `a + 0`, `a - 0`, `a | 0`, `a ^ 0`, `a & a`, `a | a` into a
+        // register, no flags consumed: a copy (a 32-bit one still clears the
+        // upper half), or nothing when it is the same 64-bit register.
+        let same_regs = matches!((a, b), (Value::Reg(x), Value::Reg(y)) if x == y);
+        let identity = match (op, b) {
+            (Op::Add | Op::Sub | Op::Or | Op::Xor, Value::Imm(i)) => Self::imm_value(*i, bits(w)) == 0,
+            (Op::And | Op::Or, _) => same_regs,
+            _ => false,
+        };
+        if let (false, true, Value::Reg(d), Value::Reg(s), Width::I | Width::P | Width::Q) = (flags, identity, dst, a, w) {
             if *d != Reg::SP && *s != Reg::SP {
                 if d != s || !wd {
                     let (dn, sn) = (self.r(*d, wd), self.r(*s, wd));
@@ -982,90 +1128,201 @@ impl Lower<'_> {
                 return;
             }
         }
-        // `a` at the operation's width: a 16-bit memory operand is loaded
-        // with `ldrh` (exactly its two bytes); the register view is 32-bit.
-        // `add`/`sub` (and `adds`/`subs` not writing `sp`) with an encodable
-        // immediate read `sp` directly: no copy into x16.
-        let sp_direct = wd
-            && matches!(op, Op::Add | Op::Sub)
-            && matches!(a, Value::Reg(r) if *r == Reg::SP)
-            && matches!(b, Value::Imm(i) if add_imm(Self::imm_value(*i, 64) as i64))
-            && !(flags && matches!(dst, Value::Reg(r) if *r == Reg::SP));
-        let an = if sp_direct { "sp".to_string() } else { self.in_reg(a, w, VAL) };
-        let bn = if op == Op::Mul { self.in_reg(b, w, IMM) } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
-        match dst {
-            Value::Reg(r) => {
-                let d = self.r(*r, wd);
-                self.ins(format!("{m} {d}, {an}, {bn}"));
-                if w == Width::H {
-                    self.ins(format!("and {d}, {d}, #0xffff"));
-                }
-                if flags && op == Op::Or {
-                    self.ins(format!("tst {d}, {d}"));
-                }
+        // `oris`: `a | 0` and `a | a` are a, whose flags `ands a, a` sets
+        // (V clear, as `or` never overflows).
+        if let (true, Op::Or, true, Value::Reg(d), Value::Reg(s), Width::I) = (flags, op, identity, dst, a, w) {
+            if *d != Reg::SP && *s != Reg::SP {
+                let (dn, sn) = (self.r(*d, false), self.r(*s, false));
+                self.ins(format!("ands {dn}, {sn}, {sn}"));
+                return;
             }
+        }
+        // add/sub of a negative immediate that the other one encodes (the
+        // same result, the same N, Z and V).
+        let neg_imm = match (op, b) {
+            (Op::Add | Op::Sub, Value::Imm(i)) => {
+                let x = Self::imm_value(*i, bits(w).max(32));
+                let neg = if wd { (x as i64).wrapping_neg() } else { (x as u32 as i32 as i64).wrapping_neg() };
+                (!add_imm(if wd { x as i64 } else { x as u32 as i64 }) && neg > 0 && add_imm(neg)).then_some(neg)
+            }
+            _ => None,
+        };
+        let (op, b) = match neg_imm {
+            Some(n) => (if op == Op::Add { Op::Sub } else { Op::Add }, Value::Imm(n as i128)),
+            None => (op, b.clone()),
+        };
+        let b = &b;
+        let m = Self::int_mnemonic(op, flags);
+        // c - sp: sp - c, negated (sp can be the first source only).
+        if let (Op::Sub, false, true, Value::Imm(i), Value::Reg(d)) = (op, flags, wd, a, dst) {
+            let c = Self::imm_value(*i, 64) as i64;
+            if is_sp(b) && *d != Reg::SP && add_imm(c) {
+                let dn = self.x(*d);
+                self.ins(format!("sub {dn}, sp, #{c}"));
+                self.ins(format!("neg {dn}, {dn}"));
+                return;
+            }
+        }
+        // Read-modify-write of memory: the address once, for the load and the store.
+        let rmw = match dst {
             Value::Addr(am) => {
-                // Read-modify-write: `an` already holds the loaded value.
-                let v = Self::s(VAL, wd);
-                self.ins(format!("{m} {v}, {an}, {bn}"));
-                if flags && op == Op::Or {
-                    self.ins(format!("tst {v}, {v}"));
-                }
                 let mm = self.mem(am, bits(w) / 8);
-                let st = match w {
-                    Width::H => "strh",
-                    _ => "str",
-                };
-                self.ins(fix_unscaled(format!("{st} {v}, {mm}")));
+                let v = Self::s(VAL, wd);
+                let ld = if w == Width::H { "ldrh" } else { "ldr" };
+                self.ins(format!("{ld} {v}, {mm}"));
+                Some((mm, v))
             }
+            _ => None,
+        };
+        // `add`/`sub`/`adds`/`subs` read sp as their first source when the
+        // second one is a register or an encodable immediate.
+        let sp_first = wd
+            && matches!(op, Op::Add | Op::Sub)
+            && is_sp(a)
+            && match b {
+                Value::Imm(i) => add_imm(Self::imm_value(*i, 64) as i64),
+                Value::Reg(r) => *r != Reg::SP,
+                _ => false,
+            };
+        let an = match &rmw {
+            Some((_, v)) => v.clone(),
+            None if sp_first => "sp".to_string(),
+            None => self.in_reg(a, w, VAL),
+        };
+        // A multiply by ±2^k, 2^k + 1 or 1 - 2^k: one shifted add/sub/neg.
+        if let (Op::Mul, Value::Imm(i)) = (op, b) {
+            if let (Some((mn, text)), false) = (mul_by_constant(Self::imm_value(*i, bits(w)), bits(w), &an), an == "sp") {
+                let dn = match (dst, &rmw) {
+                    (_, Some((_, v))) => v.clone(),
+                    (Value::Reg(r), None) if *r != Reg::SP => self.r(*r, wd),
+                    _ => Self::s(VAL, wd),
+                };
+                self.ins(format!("{mn} {dn}, {text}"));
+                self.finish_int_op(dst, &dn, &rmw, w, false, false);
+                return;
+            }
+        }
+        let bn = if op == Op::Mul { self.in_reg(b, w, IMM) } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
+        // The result register: the destination, unless it is sp and the
+        // instruction cannot write sp (only add/sub and the logical
+        // immediates can, from a real register): then x16, moved into sp.
+        let dn = match (dst, &rmw) {
+            (_, Some((_, v))) => v.clone(),
+            (Value::Reg(r), None) if *r == Reg::SP => {
+                let real_first = an != "xzr" && an != "wzr";
+                let writes_sp = real_first
+                    && !flags
+                    && match op {
+                        Op::Add | Op::Sub => true,
+                        Op::And | Op::Or | Op::Xor => bn.starts_with('#') && an != "sp",
+                        _ => false,
+                    };
+                match (writes_sp, wd) {
+                    (true, true) => "sp".to_string(),
+                    (true, false) => "wsp".to_string(),
+                    (false, _) => Self::s(VAL, wd),
+                }
+            }
+            (Value::Reg(r), None) => self.r(*r, wd),
             _ => unreachable!(),
+        };
+        self.ins(format!("{m} {dn}, {an}, {bn}"));
+        self.finish_int_op(dst, &dn, &rmw, w, flags && op == Op::Or, w == Width::H);
+    }
+
+    /// After an integer operation computed into `dn`: the 16-bit
+    /// truncation, the flags of `or` (`tst`), the store of a
+    /// read-modify-write, the copy into sp.
+    fn finish_int_op(&mut self, dst: &Value, dn: &str, rmw: &Option<(String, String)>, w: Width, or_flags: bool, h: bool) {
+        if h && rmw.is_none() {
+            self.ins(format!("and {dn}, {dn}, #0xffff"));
+        }
+        if or_flags {
+            self.ins(format!("tst {dn}, {dn}"));
+        }
+        if let Some((mm, v)) = rmw {
+            let st = if w == Width::H { "strh" } else { "str" };
+            self.ins(format!("{st} {v}, {mm}"));
+        } else if matches!(dst, Value::Reg(r) if *r == Reg::SP) && dn != "sp" && dn != "wsp" {
+            self.ins(format!("mov sp, x{VAL}"));
         }
     }
 
-    /// Arithmetic for `bOP…` branches: performs the operation and returns
-    /// the condition to branch on (None: never branches).
-    fn arith_flags(&mut self, op: ArithOp, cond: FlagCond, w: Width, ops: &[Value]) -> Option<&'static str> {
-        let wd = wide(w);
-        match op {
-            ArithOp::Add | ArithOp::Sub => {
-                let o = if op == ArithOp::Add { Op::Add } else { Op::Sub };
-                self.int_op(o, w, ops, true);
-                Some(flag_cc(cond))
+    /// The register an operation-and-branch left its (w-bit) result in.
+    fn result_reg(&self, dst: &Value, w: Width) -> String {
+        match dst {
+            Value::Reg(r) => self.r(*r, wide(w)),
+            _ => Self::s(VAL, wide(w)),
+        }
+    }
+
+    /// An operation-and-branch (§9.1).
+    fn arith_branch(&mut self, op: ArithOp, cond: FlagCond, w: Width, ops: &[Value], target: String) {
+        let plain = match op {
+            ArithOp::Add => Op::Add,
+            ArithOp::Sub => Op::Sub,
+            ArithOp::Mul => Op::Mul,
+            ArithOp::Or => Op::Or,
+        };
+        let dst = ops.last().unwrap_or(&ops[0]);
+        if let Some(taken) = constant_flag_branch(op, cond, w, ops) {
+            // The operation alone, then the branch that is known.
+            self.int_op(plain, w, ops, false);
+            if taken {
+                self.ins(format!("b {target}"));
             }
-            ArithOp::Or => {
-                self.int_op(Op::Or, w, ops, true);
-                if cond == FlagCond::O {
-                    None
-                } else {
-                    Some(flag_cc(cond))
-                }
+            return;
+        }
+        // The sources: `s` of `op s, d`, `a` and `b` of `op a, b, d`.
+        let zero_operand = ops[..ops.len() - 1].iter().any(|v| matches!(v, Value::Imm(i) if Self::imm_value(*i, bits(w)) == 0));
+        let sign = ZeroTest::Bit { nz: true, bit: bits(w) - 1 };
+        let on_result = match cond {
+            FlagCond::Z => Some(ZeroTest::Zero { nz: false }),
+            FlagCond::Nz => Some(ZeroTest::Zero { nz: true }),
+            FlagCond::S => Some(sign),
+            FlagCond::O => None,
+        };
+        // or and mul (no flags on A64), and add/sub of 0 (an identity):
+        // the value, then cbz/cbnz/tbnz on it.
+        if let Some(z) = on_result {
+            if matches!(op, ArithOp::Or | ArithOp::Mul) || zero_operand {
+                self.int_op(plain, w, ops, false);
+                let r = self.result_reg(dst, w);
+                self.zero_branch_reg(z, r, target);
+                return;
+            }
+        }
+        match op {
+            ArithOp::Add | ArithOp::Sub | ArithOp::Or => {
+                self.int_op(plain, w, ops, true);
+                self.bcond(flag_cc(cond), target);
             }
             ArithOp::Mul => {
-                // 32-bit: the full signed product decides overflow.
-                let (a, b, dst): (&Value, &Value, &Value) =
-                    if ops.len() == 2 { (&ops[1], &ops[0], &ops[1]) } else { (&ops[0], &ops[1], &ops[2]) };
-                let an = self.in_reg(a, Width::I, VAL);
+                // 32-bit overflow: the full signed product is not its low word.
+                let (a, b): (&Value, &Value) = if ops.len() == 2 { (&ops[1], &ops[0]) } else { (&ops[0], &ops[1]) };
+                let mm = match dst {
+                    Value::Addr(am) => Some(self.mem(am, 4)),
+                    _ => None,
+                };
+                let an = match (&mm, a) {
+                    (Some(m), Value::Addr(_)) => {
+                        self.ins(format!("ldr w{VAL}, {m}"));
+                        format!("w{VAL}")
+                    }
+                    _ => self.in_reg(a, Width::I, VAL),
+                };
                 let bn = self.in_reg(b, Width::I, IMM);
                 self.ins(format!("smull x{VAL}, {an}, {bn}"));
-                let d = match dst {
-                    Value::Reg(r) => self.r(*r, wd),
-                    _ => format!("w{VAL}"),
-                };
-                if cond == FlagCond::O {
-                    self.ins(format!("cmp x{VAL}, w{VAL}, sxtw"));
+                self.ins(format!("cmp x{VAL}, w{VAL}, sxtw"));
+                match (dst, mm) {
+                    (_, Some(m)) => self.ins(format!("str w{VAL}, {m}")),
+                    (Value::Reg(r), None) => {
+                        let d = self.r(*r, false);
+                        self.ins(format!("mov {d}, w{VAL}"));
+                    }
+                    _ => unreachable!(),
                 }
-                if let Value::Addr(am) = dst {
-                    let mm = self.mem(am, 4);
-                    self.ins(fix_unscaled(format!("str w{VAL}, {mm}")));
-                } else {
-                    self.ins(format!("mov {d}, w{VAL}"));
-                }
-                if cond == FlagCond::O {
-                    Some("ne")
-                } else {
-                    self.ins(format!("tst w{VAL}, w{VAL}"));
-                    Some(flag_cc(cond))
-                }
+                self.bcond("ne", target);
             }
         }
     }
@@ -1085,7 +1342,14 @@ impl Lower<'_> {
             Value::Imm(n) => {
                 let n = *n as u32 % bits(w);
                 let n = if op == Op::LRotate { (bits(w) - n) % bits(w) } else { n };
-                self.ins(format!("{m} {dn}, {vn}, #{n}"));
+                if n == 0 {
+                    // A copy; a 32-bit one still clears the upper half.
+                    if !(wd && vn == dn) {
+                        self.ins(format!("mov {dn}, {vn}"));
+                    }
+                } else {
+                    self.ins(format!("{m} {dn}, {vn}, #{n}"));
+                }
             }
             Value::Reg(r) => {
                 let cn = self.r(*r, wd);
@@ -1105,6 +1369,11 @@ impl Lower<'_> {
     /// access of exactly `w`'s bytes) as `z` says, in one instruction.
     fn zero_branch(&mut self, z: ZeroTest, w: Width, v: &Value, target: String) {
         let vn = self.in_reg(v, w, VAL);
+        self.zero_branch_reg(z, vn, target);
+    }
+
+    /// The same on the register named `vn`.
+    fn zero_branch_reg(&mut self, z: ZeroTest, vn: String, target: String) {
         match z {
             ZeroTest::Zero { nz } => self.lines.push(Line::CmpZeroBranch { nz, reg: vn, target }),
             ZeroTest::Bit { nz, bit } => {
@@ -1126,12 +1395,25 @@ impl Lower<'_> {
             // Low 8 bits, signed or unsigned as the condition says. A memory
             // operand is loaded as exactly one byte, already extended.
             let ext = if c.is_signed() { "sxtb" } else { "uxtb" };
-            // A register's low byte against 0 for (in)equality: one `tst`.
-            if let (Value::Reg(_), Value::Imm(i), Cond::Eq | Cond::Neq) = (l, r, c) {
+            // A register's low byte against 0: one `tst` of the byte (zero)
+            // or of bit 7 (sign), or for > and <= the byte moved to the top
+            // (`cmn wzr, x, lsl #24`: N and Z of the byte, V clear).
+            if let (Value::Reg(_), Value::Imm(i)) = (l, r) {
                 if Self::imm_value(*i, 8) == 0 {
                     let ln = self.in_reg(l, Width::B, VAL);
-                    self.ins(format!("tst {ln}, #0xff"));
-                    return cc(c);
+                    let (text, cond) = match c {
+                        Cond::Eq | Cond::Beq => (format!("tst {ln}, #0xff"), "eq"),
+                        Cond::Neq | Cond::A => (format!("tst {ln}, #0xff"), "ne"),
+                        Cond::Lt => (format!("tst {ln}, #0x80"), "ne"),
+                        Cond::Gteq => (format!("tst {ln}, #0x80"), "eq"),
+                        Cond::Gt => (format!("cmn wzr, {ln}, lsl #24"), "gt"),
+                        Cond::Lteq => (format!("cmn wzr, {ln}, lsl #24"), "le"),
+                        // Constant outcomes, decided before a compare is emitted.
+                        Cond::B => ("tst wzr, wzr".to_string(), "ne"),
+                        Cond::Aeq => ("tst wzr, wzr".to_string(), "eq"),
+                    };
+                    self.ins(text);
+                    return cond;
                 }
             }
             match l {
@@ -1190,7 +1472,7 @@ impl Lower<'_> {
         let wd = wide(w);
         let vn = self.in_reg(v, w, VAL);
         if w == Width::B {
-            return self.test_byte(t, &vn, m);
+            return self.test_byte(t, &vn, m, matches!(v, Value::Addr(_)));
         }
         match m {
             None => self.ins(format!("tst {vn}, {vn}")),
@@ -1218,8 +1500,9 @@ impl Lower<'_> {
 
     /// A byte test of the low byte of `vn` (32-bit view): one `tst` whose
     /// mask stays inside the byte (bit 7 for the sign), since the bits
-    /// above it are not part of the operand.
-    fn test_byte(&mut self, t: TestCond, vn: &str, m: Option<&Value>) -> &'static str {
+    /// above it are not part of the operand — unless `vn` holds a loaded,
+    /// zero-extended byte (`loaded`).
+    fn test_byte(&mut self, t: TestCond, vn: &str, m: Option<&Value>, loaded: bool) -> &'static str {
         let tested: u64 = if t == TestCond::S { 0x80 } else { 0xff };
         match m {
             None => self.ins(format!("tst {vn}, #{tested:#x}")),
@@ -1234,6 +1517,10 @@ impl Lower<'_> {
                     self.ins(format!("tst {vn}, {s}"));
                 }
             },
+            Some(mr) if loaded && t != TestCond::S => {
+                let mn = self.in_reg(mr, Width::B, IMM);
+                self.ins(format!("tst {vn}, {mn}"));
+            }
             Some(mr) => {
                 let mn = self.in_reg(mr, Width::B, IMM);
                 self.ins(format!("and w{VAL}, {vn}, {mn}"));
@@ -1250,6 +1537,13 @@ impl Lower<'_> {
     fn fp_arith(&mut self, op: Op, w: Width, ops: &[Value]) {
         let (a, b, d) = if ops.len() == 2 { (reg(&ops[1]), reg(&ops[0]), reg(&ops[1])) } else { (reg(&ops[0]), reg(&ops[1]), reg(&ops[2])) };
         match op {
+            // `x & x` and `x | x` are x: a copy, or nothing.
+            Op::And | Op::Or if a == b => {
+                let (an, dn) = (self.f(a, Width::D), self.f(d, Width::D));
+                if an != dn {
+                    self.ins(format!("fmov {dn}, {an}"));
+                }
+            }
             Op::And | Op::Or => {
                 let m = if op == Op::And { "and" } else { "orr" };
                 let (an, bn, dn) = (self.v8b(a), self.v8b(b), self.v8b(d));
@@ -1273,23 +1567,22 @@ impl Lower<'_> {
         let d = self.r(reg(&ops[1]), false);
         let l = self.target(&ops[2]);
         if exact {
-            let ok = self.fresh();
+            // The round trip has the bits of the double exactly when it is an
+            // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
+            // give other bits): compare them as integers.
             self.ins(format!("fcvtzs {d}, {s}"));
             self.ins(format!("scvtf d{FS}, {d}"));
-            self.ins(format!("fcmp d{FS}, {s}"));
-            self.bcond("ne", l.clone());
-            self.lines.push(Line::CmpZeroBranch { nz: true, reg: d.clone(), target: ok.clone() });
-            self.ins(format!("fmov x{VAL}, {s}"));
-            self.ins(format!("tst x{VAL}, #0x8000000000000000"));
-            self.bcond("ne", l);
-            self.label(ok);
+            self.ins(format!("cmeq d{FS}, d{FS}, {s}"));
+            self.ins(format!("fmov x{VAL}, d{FS}"));
+            self.lines.push(Line::CmpZeroBranch { nz: false, reg: format!("x{VAL}"), target: l });
         } else {
-            self.ins(format!("fcmp {s}, {s}"));
-            self.bcond("vs", l.clone());
+            // In range: the 64-bit truncation is its sign-extended low word;
+            // then NaN (truncated to 0) shows as unordered (V).
             self.ins(format!("fcvtzs x{VAL}, {s}"));
             self.ins(format!("cmp x{VAL}, w{VAL}, sxtw"));
             self.ins(format!("mov {d}, w{VAL}"));
-            self.bcond("ne", l);
+            self.ins(format!("fccmp {s}, {s}, #1, eq"));
+            self.bcond("vs", l);
         }
     }
 
@@ -1318,9 +1611,32 @@ impl Lower<'_> {
     }
 }
 
+/// Is the destination (the last operand) the stack pointer?
+fn d_is_sp(ops: &[Value]) -> bool {
+    matches!(ops.last(), Some(Value::Reg(r)) if *r == Reg::SP)
+}
+
 /// Is `v` a register or memory operand (not an immediate)?
 fn reg_or_mem(v: &Value) -> bool {
     matches!(v, Value::Reg(_) | Value::Addr(_))
+}
+
+/// A multiply of the register `an` by the constant `c` (at `bits` bits) as
+/// one shifted add, sub or neg: c = 2^k + 1, 1 - 2^k, 2^k or -2^k (k > 0).
+/// Returns the mnemonic and the operands after the destination.
+fn mul_by_constant(c: u64, bits: u32, an: &str) -> Option<(&'static str, String)> {
+    let mask = u64::MAX >> (64 - bits);
+    let neg = c.wrapping_neg() & mask;
+    let pow = |x: u64| (x.is_power_of_two() && x > 1).then(|| x.trailing_zeros());
+    if let Some(k) = pow(c.wrapping_sub(1) & mask) {
+        Some(("add", format!("{an}, {an}, lsl #{k}")))
+    } else if let Some(k) = pow(neg.wrapping_add(1) & mask) {
+        Some(("sub", format!("{an}, {an}, lsl #{k}")))
+    } else if let Some(k) = pow(c) {
+        Some(("lsl", format!("{an}, #{k}")))
+    } else {
+        pow(neg).map(|k| ("neg", format!("{an}, lsl #{k}")))
+    }
 }
 
 /// All ones at `w`'s width.
@@ -1329,18 +1645,32 @@ fn all_ones(w: Width) -> u64 {
 }
 
 /// A compare with zero that one register decides (cbz/cbnz, or tbz/tbnz
-/// on the sign bit), and the operand compared. Byte compares are left to
-/// `compare` (their register operand's upper bits are not part of it).
+/// on the sign bit), and the operand compared. A byte register's zero
+/// tests are left to `compare` (its upper bits are not part of it).
 fn compare_zero<'v>(c: Cond, w: Width, l: &'v Value, r: &'v Value) -> Option<(ZeroTest, &'v Value)> {
     let (v, zero, c) = match (l, r) {
         (Value::Imm(z), v) if reg_or_mem(v) => (v, *z, c.mirror()),
         (v, Value::Imm(z)) if reg_or_mem(v) => (v, *z, c),
         _ => return None,
     };
-    if w == Width::B || Lower::imm_value(zero, bits(w)) != 0 {
+    if Lower::imm_value(zero, bits(w)) != 0 {
         return None;
     }
     let sign = bits(w) - 1;
+    if w == Width::B {
+        // A byte's sign is bit 7 of the register; its zero test needs the
+        // byte alone, which only a load (`ldrb`) gives.
+        return Some((
+            match (c, v) {
+                (Cond::Lt, _) => ZeroTest::Bit { nz: true, bit: 7 },
+                (Cond::Gteq, _) => ZeroTest::Bit { nz: false, bit: 7 },
+                (Cond::Eq | Cond::Beq, Value::Addr(_)) => ZeroTest::Zero { nz: false },
+                (Cond::Neq | Cond::A, Value::Addr(_)) => ZeroTest::Zero { nz: true },
+                _ => return None,
+            },
+            v,
+        ));
+    }
     Some((
         match c {
             Cond::Eq | Cond::Beq => ZeroTest::Zero { nz: false },

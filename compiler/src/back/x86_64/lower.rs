@@ -5,7 +5,7 @@
 
 use crate::back::obj::Obj;
 use crate::back::parallel_move::{Loc, Step};
-use crate::back::{addr, arg_move_steps, imm, reg};
+use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
 use crate::back::Asm;
 use crate::isa::{ArithOp, AtomicOp, Cond, Effects, FCond, FlagCond, Op, TestCond, Width};
 use crate::target::regs::Reg;
@@ -232,9 +232,17 @@ impl Lower<'_> {
                 let (m, d1, d2) = (addr(&ops[0]), reg(&ops[1]), reg(&ops[2]));
                 let lo = self.mem(m);
                 let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
+                let in_address = |r: Reg| [m.base, m.index].into_iter().flatten().any(|x| self.same(x, r));
                 if self.same(d1, d2) {
                     // One register written twice: the second word wins (§3).
                     self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                } else if !in_address(d1) {
+                    // The first write leaves the address intact: in order.
+                    self.ins(format!("movl {lo}, {}", self.reg(d1, Size::L)));
+                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                } else if !in_address(d2) {
+                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                    self.ins(format!("movl {lo}, {}", self.reg(d1, Size::L)));
                 } else {
                     self.ins(format!("movl {lo}, {}", scratch(Size::L)));
                     self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
@@ -290,18 +298,58 @@ impl Lower<'_> {
                 self.ins(format!("{}{} {s}", if signed { "idiv" } else { "div" }, size.suffix()));
             }
             Op::CompareSet(c) => {
+                if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
+                    self.set_constant(reg(&ops[2]), b);
+                    return;
+                }
+                // `x < 0` (or `0 > x`): the sign bit, shifted down.
+                let zero = |v: &Value| matches!(v, Value::Imm(0));
+                let sign_of = match (c, &ops[0], &ops[1]) {
+                    (Cond::Lt, v, z) | (Cond::Gt, z, v) if zero(z) && !matches!(v, Value::Imm(_)) => Some(v),
+                    _ => None,
+                };
+                if let Some(v) = sign_of {
+                    self.sign_bit(v, reg(&ops[2]), w);
+                    return;
+                }
                 let c = self.compare(c, &ops[0], &ops[1], size);
                 let d = self.reg(reg(&ops[2]), Size::L);
                 self.ins(format!("set{} {}", cc(c), scratch(Size::B)));
                 self.ins(format!("movzbl {}, {d}", scratch(Size::B)));
             }
             Op::CompareBranch(c) => {
+                if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
+                    if b {
+                        let l = self.target(&ops[2]);
+                        self.ins(format!("jmp {l}"));
+                    }
+                    return;
+                }
                 let c = self.compare(c, &ops[0], &ops[1], size);
                 let l = self.target(&ops[2]);
                 self.ins(format!("j{} {l}", cc(c)));
             }
             Op::TestSet(t) => {
                 let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
+                let d = reg(ops.last().unwrap_or(v));
+                if let Some(b) = constant_test(t, w, m) {
+                    self.set_constant(d, b);
+                    return;
+                }
+                if sign_test(t, w, m) {
+                    self.sign_bit(v, d, w);
+                    return;
+                }
+                // The sign of `v & m` into `d` when d is one of them: and, shift.
+                if let (TestCond::S, Some(Value::Reg(mr)), Value::Reg(vr), Size::L | Size::Q) = (t, m, v, size) {
+                    let other = if self.same(*vr, d) { Some(*mr) } else if self.same(*mr, d) { Some(*vr) } else { None };
+                    if let Some(o) = other {
+                        let sz = size.suffix();
+                        self.ins(format!("and{sz} {}, {}", self.reg(o, size), self.reg(d, size)));
+                        self.ins(format!("shr{sz} ${}, {}", size.bits() - 1, self.reg(d, size)));
+                        return;
+                    }
+                }
                 self.test(v, m, size);
                 let d = self.reg(reg(ops.last().unwrap_or(v)), Size::L);
                 self.ins(format!("set{} {}", test_cc(t), scratch(Size::B)));
@@ -309,12 +357,49 @@ impl Lower<'_> {
             }
             Op::TestBranch(t) => {
                 let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
+                if let Some(b) = constant_test(t, w, m) {
+                    if b {
+                        let l = self.target(ops.last().unwrap_or(v));
+                        self.ins(format!("jmp {l}"));
+                    }
+                    return;
+                }
                 self.test(v, m, size);
                 let l = self.target(ops.last().unwrap_or(v));
                 self.ins(format!("j{} {l}", test_cc(t)));
             }
             Op::ArithBranch { op, cond } => {
                 let n = ops.len();
+                if let Some(b) = constant_flag_branch(op, cond, w, &ops[..n - 1]) {
+                    // The operation alone (no flags needed), then the known branch.
+                    let plain = match op {
+                        ArithOp::Add => Op::Add,
+                        ArithOp::Sub => Op::Sub,
+                        ArithOp::Mul => Op::Mul,
+                        ArithOp::Or => Op::Or,
+                    };
+                    if !self.identity(plain, &ops[..n - 1], size) {
+                        self.arith(op, &ops[..n - 1], size, false, false);
+                    }
+                    if b {
+                        let l = self.target(&ops[n - 1]);
+                        self.ins(format!("jmp {l}"));
+                    }
+                    return;
+                }
+                // d := a - d with the sign/zero of the result only: neg, add
+                // (the overflow of that add is not the subtraction's).
+                if let (ArithOp::Sub, [a, Value::Reg(b), Value::Reg(d), _]) = (op, ops.as_slice()) {
+                    if cond != FlagCond::O && self.same(*b, *d) && !matches!(a, Value::Reg(x) if self.same(*x, *d)) {
+                        let dr = self.reg(*d, size);
+                        self.ins(format!("neg{} {dr}", size.suffix()));
+                        let src = self.src(a, size);
+                        self.ins(format!("add{} {src}, {dr}", size.suffix()));
+                        let l = self.target(&ops[n - 1]);
+                        self.ins(format!("j{} {l}", flag_cc(cond)));
+                        return;
+                    }
+                }
                 let needs_test = op == ArithOp::Mul && cond != FlagCond::O;
                 self.arith(op, &ops[..n - 1], size, needs_test, true);
                 if op == ArithOp::Or && cond == FlagCond::O {
@@ -361,17 +446,16 @@ impl Lower<'_> {
             }
             Op::FpFromIntPair => {
                 let (lo, hi, d) = (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]));
-                let (d, fs) = (self.xmm(d), self.fscratch.clone());
+                // SSE4.1 (TARGETS.md §2.4): the high word goes into lane 1.
+                let d = self.xmm(d);
                 self.ins(format!("movd {}, {d}", self.reg(lo, Size::L)));
-                self.ins(format!("movd {}, {fs}", self.reg(hi, Size::L)));
-                self.ins(format!("punpckldq {fs}, {d}"));
+                self.ins(format!("pinsrd $1, {}, {d}", self.reg(hi, Size::L)));
             }
             Op::FpToIntPair => {
                 let (s, lo, hi) = (self.xmm(reg(&ops[0])), reg(&ops[1]), reg(&ops[2]));
-                self.ins(format!("movq {s}, {}", scratch(Size::Q)));
-                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(lo, Size::L)));
-                self.ins(format!("shrq $32, {}", scratch(Size::Q)));
-                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(hi, Size::L)));
+                // SSE4.1 (TARGETS.md §2.4): lane 1 is the high word.
+                self.ins(format!("movd {s}, {}", self.reg(lo, Size::L)));
+                self.ins(format!("pextrd $1, {s}, {}", self.reg(hi, Size::L)));
             }
             Op::FCompareSet { cond, unordered } => self.fp_compare_set(cond, unordered, w, ops),
             Op::FBranch { cond, unordered } => self.fp_branch(cond, unordered, w, ops),
@@ -438,6 +522,35 @@ impl Lower<'_> {
             | Op::GlobalAddr
             | Op::Reserved => unreachable!("`{}` is not available on x86-64 (validated)", def.name),
         }
+    }
+
+    /// `d := 0` or `d := 1`.
+    fn set_constant(&mut self, d: Reg, b: bool) {
+        let d = self.reg(d, Size::L);
+        if b {
+            self.ins(format!("movl $1, {d}"));
+        } else {
+            self.ins(format!("xorl {d}, {d}"));
+        }
+    }
+
+    /// `d := ` the sign bit of `v` (a register or memory) at width `w`.
+    fn sign_bit(&mut self, v: &Value, d: Reg, w: Width) {
+        let size = size_of(w);
+        let dr = self.reg(d, op_size(size));
+        let sz = op_size(size).suffix();
+        match (size, v) {
+            (Size::B, _) => {
+                let s = self.src(v, Size::B);
+                self.ins(format!("movzbl {s}, {dr}"));
+            }
+            (_, Value::Reg(r)) if self.same(*r, d) => {}
+            _ => {
+                let s = self.src(v, size);
+                self.ins(format!("mov{sz} {s}, {dr}"));
+            }
+        }
+        self.ins(format!("shr{sz} ${}, {dr}", size.bits() - 1));
     }
 
     fn tls_slot(&self, v: &Value) -> String {
@@ -643,6 +756,10 @@ impl Lower<'_> {
                 // No memory destination for imul: multiply in the scratch.
                 let m = self.mem(a);
                 match s {
+                    Value::Imm(i) if size == Size::L || fits_i32(imm_value(*i, size)) => {
+                        let x = imm_value(*i, size);
+                        self.ins(format!("imul{} ${x}, {m}, {}", size.suffix(), scratch(size)));
+                    }
                     Value::Imm(i) => {
                         self.mov_imm(*i, SCRATCH, size);
                         self.ins(format!("imul{} {m}, {}", size.suffix(), scratch(size)));
@@ -701,6 +818,37 @@ impl Lower<'_> {
     /// the operation is not such an identity.
     fn identity(&mut self, op: Op, ops: &[Value], size: Size) -> bool {
         let zero = |v: &Value| matches!(v, Value::Imm(i) if imm_value(*i, size) == 0);
+        // 16-bit or into a register: `d | 0` and `d | d` are zx(lo16(d)).
+        if size == Size::W {
+            if let (Op::Or, [s, Value::Reg(d)]) = (op, ops) {
+                if zero(s) || matches!(s, Value::Reg(r) if self.same(*r, *d)) {
+                    self.ins(format!("movzwl {}, {}", self.reg(*d, Size::W), self.reg(*d, Size::L)));
+                    return true;
+                }
+            }
+            return false;
+        }
+        if matches!(size, Size::L | Size::Q) && matches!(op, Op::And | Op::Or) {
+            let n = ops.len();
+            let Value::Reg(d) = ops[n - 1] else { return false };
+            // `x & 0` is 0.
+            if op == Op::And && ops[..n - 1].iter().any(zero) {
+                let dr = self.reg(d, Size::L);
+                self.ins(format!("xorl {dr}, {dr}"));
+                return true;
+            }
+            // `x & x` and `x | x` are x.
+            let same_src = match ops {
+                [Value::Reg(a), Value::Reg(b)] | [Value::Reg(a), Value::Reg(b), _] if self.same(*a, *b) => Some(*b),
+                _ => None,
+            };
+            if let Some(x) = same_src {
+                if !(size == Size::Q && self.same(x, d)) {
+                    self.ins(format!("mov{} {}, {}", size.suffix(), self.reg(x, size), self.reg(d, size)));
+                }
+                return true;
+            }
+        }
         let commutative = matches!(op, Op::Add | Op::Or | Op::Xor);
         let right_identity_zero = matches!(
             op,
@@ -805,34 +953,50 @@ impl Lower<'_> {
                 let dst = self.reg(d, size);
                 self.ins(format!("{m}{sz} ${n}, {dst}"));
             }
-            Value::Reg(cr) if self.is_rcx(*cr) && !self.is_rcx(d) => {
-                self.load_into(v, d, size);
-                let dst = self.reg(d, size);
-                self.ins(format!("{m}{sz} %cl, {dst}"));
-            }
-            Value::Reg(cr) if !self.is_rcx(d) && !self.same(*cr, d) => {
-                // Neither rcx nor the count is written: swap the count into
-                // rcx around a shift of d itself.
-                let cr = self.reg(*cr, Size::Q);
-                self.load_into(v, d, size);
-                self.ins(format!("xchgq {cr}, %rcx"));
-                self.ins(format!("{m}{sz} %cl, {}", self.reg(d, size)));
-                self.ins(format!("xchgq {cr}, %rcx"));
-            }
             Value::Reg(cr) => {
-                // The count must be in %cl: compute in the scratch and swap
-                // the count into rcx around the shift, so no operand is clobbered.
                 let cr = *cr;
-                self.load_scratch(v, size);
-                let swap = !self.is_rcx(cr);
-                if swap {
-                    self.ins(format!("xchgq {}, %rcx", self.reg(cr, Size::Q)));
+                // Two operands, or three with the value in d: shift d itself.
+                let in_place = matches!(v, Value::Reg(r) if self.same(*r, d));
+                let dst = self.reg(d, size);
+                if self.is_rcx(cr) && (in_place || !self.is_rcx(d)) {
+                    self.load_into(v, d, size);
+                    self.ins(format!("{m}{sz} %cl, {dst}"));
+                } else if in_place && (self.is_rcx(d) || self.same(cr, d)) {
+                    // d is rcx, or d is the count: swap the count into rcx and
+                    // the value into the count's register (or leave it in rcx
+                    // when it is the count), shift, swap back.
+                    let crq = self.reg(cr, Size::Q);
+                    let shifted = if self.is_rcx(d) { self.reg(cr, size) } else { sized("rcx", size) };
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                    self.ins(format!("{m}{sz} %cl, {shifted}"));
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                } else if !self.is_rcx(d) && !self.same(cr, d) {
+                    // Neither rcx nor the count is written: swap the count into
+                    // rcx around a shift of d itself.
+                    let crq = self.reg(cr, Size::Q);
+                    self.load_into(v, d, size);
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                    self.ins(format!("{m}{sz} %cl, {dst}"));
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                } else if self.is_rcx(d) {
+                    // d is rcx (not the count) and the value elsewhere: rcx is
+                    // free to take the count; the value is shifted in the scratch.
+                    self.load_scratch(v, size);
+                    if !self.is_rcx(cr) {
+                        self.ins(format!("movl {}, %ecx", self.reg(cr, Size::L)));
+                    }
+                    self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
+                    self.ins(format!("mov{} {}, {}", op_size(size).suffix(), scratch(op_size(size)), self.reg(d, op_size(size))));
+                } else {
+                    // d is the count (not rcx) and the value elsewhere: compute
+                    // in the scratch with the count swapped into rcx.
+                    let crq = self.reg(cr, Size::Q);
+                    self.load_scratch(v, size);
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                    self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
+                    self.ins(format!("xchgq {crq}, %rcx"));
+                    self.ins(format!("mov{sz} {}, {dst}", scratch(size)));
                 }
-                self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
-                if swap {
-                    self.ins(format!("xchgq {}, %rcx", self.reg(cr, Size::Q)));
-                }
-                self.ins(format!("mov{sz} {}, {}", scratch(size), self.reg(d, size)));
             }
             _ => unreachable!(),
         }
@@ -909,14 +1073,22 @@ impl Lower<'_> {
             (Op::Or, Width::F) => ("orps".into(), true),
             _ => ("orpd".into(), true),
         };
+        // `x & x` and `x | x` are x.
+        let idempotent = matches!(op, Op::And | Op::Or) && self.same(reg(&ops[0]), reg(&ops[1]));
         if ops.len() == 2 {
             let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-            self.ins(format!("{m} {s}, {d}"));
+            if !idempotent {
+                self.ins(format!("{m} {s}, {d}"));
+            }
             return;
         }
         let (a, b, d) = (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]));
         let (xa, xb, xd) = (self.xmm(a), self.xmm(b), self.xmm(d));
-        if self.same(a, d) {
+        if idempotent {
+            if !self.same(a, d) {
+                self.ins(format!("movaps {xa}, {xd}"));
+            }
+        } else if self.same(a, d) {
             self.ins(format!("{m} {xb}, {xd}"));
         } else if self.same(b, d) && comm {
             self.ins(format!("{m} {xa}, {xd}"));
@@ -933,6 +1105,13 @@ impl Lower<'_> {
 
     fn fp_sign(&mut self, abs: bool, w: Width, ops: &[Value]) {
         let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
+        if abs && s == d {
+            // Clear the sign bit in place: shift it out and back in as 0.
+            let l = if w == Width::F { 'd' } else { 'q' };
+            self.ins(format!("psll{l} $1, {d}"));
+            self.ins(format!("psrl{l} $1, {d}"));
+            return;
+        }
         // The mask goes into d when d is not the source (d := mask OP s),
         // into the FP scratch otherwise.
         let mask_reg = if s != d { d.to_string() } else { self.fscratch.clone() };
@@ -967,15 +1146,14 @@ impl Lower<'_> {
             }
             (_, true) => self.ins(format!("{cvt}q {}, {d}", self.reg(s, Size::Q))),
             (_, false) => {
-                // Unsigned 64-bit: halve (keeping the lowest bit sticky for
+                // Unsigned 64-bit: convert as signed, which is right below
+                // 2^63; above it, halve (keeping the lowest bit sticky for
                 // correct rounding), convert, double.
-                let (big, odd, done) = (self.asm.fresh_label(), self.asm.fresh_label(), self.asm.fresh_label());
+                let (odd, done) = (self.asm.fresh_label(), self.asm.fresh_label());
                 let rs = self.reg(s, Size::Q);
-                self.ins(format!("testq {rs}, {rs}"));
-                self.ins(format!("js {big}"));
                 self.ins(format!("{cvt}q {rs}, {d}"));
-                self.ins(format!("jmp {done}"));
-                self.asm.label(&big);
+                self.ins(format!("testq {rs}, {rs}"));
+                self.ins(format!("jns {done}"));
                 self.ins(format!("movq {rs}, {}", scratch(Size::Q)));
                 self.ins(format!("shrq $1, {}", scratch(Size::Q)));
                 self.ins(format!("jnc {odd}"));
@@ -1029,37 +1207,29 @@ impl Lower<'_> {
     /// than -0.0) and `btd2i` (branch if NaN or the truncation is out of range).
     fn checked_d2i(&mut self, exact: bool, ops: &[Value]) {
         let s = self.xmm(reg(&ops[0]));
-        let d = self.reg(reg(&ops[1]), Size::L);
+        let d = reg(&ops[1]);
         let l = self.target(&ops[2]);
         let fs = self.fscratch.clone();
-        let ok = self.asm.fresh_label();
-        self.ins(format!("cvttsd2si {s}, {d}"));
+        let (d32, d64) = (self.reg(d, Size::L), self.reg(d, Size::Q));
         if exact {
-            self.ins(format!("cvtsi2sdl {d}, {fs}"));
-            self.ins(format!("ucomisd {fs}, {s}"));
-            self.ins(format!("jp {l}"));
-            self.ins(format!("jne {l}"));
-            self.ins(format!("testl {d}, {d}"));
-            self.ins(format!("jnz {ok}"));
-            self.ins(format!("movmskpd {s}, {}", scratch(Size::L)));
-            self.ins(format!("testl $1, {}", scratch(Size::L)));
+            // The round trip has the bits of the double exactly when it is an
+            // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
+            // give other bits): compare them as integers.
+            self.ins(format!("cvttsd2si {s}, {d32}"));
+            self.ins(format!("cvtsi2sdl {d32}, {fs}"));
+            self.ins(format!("pcmpeqq {s}, {fs}"));
+            self.ins(format!("movq {fs}, {}", scratch(Size::Q)));
+            self.ins(format!("incq {}", scratch(Size::Q)));
             self.ins(format!("jnz {l}"));
         } else {
-            self.ins(format!("ucomisd {s}, {s}"));
-            self.ins(format!("jp {l}"));
-            self.ins(format!("cmpl $-2147483648, {d}"));
-            self.ins(format!("jne {ok}"));
-            // INT32_MIN is also the "invalid" result: in range only for
-            // -2^31 - 1 < s < 0.
-            self.ins(format!("movmskpd {s}, {}", scratch(Size::L)));
-            self.ins(format!("testl $1, {}", scratch(Size::L)));
-            self.ins(format!("jz {l}"));
-            self.ins(format!("movabsq ${}, {}", (-2147483649.0f64).to_bits() as i64, scratch(Size::Q)));
-            self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
-            self.ins(format!("ucomisd {fs}, {s}"));
-            self.ins(format!("jbe {l}"));
+            // The 64-bit truncation (INT64_MIN for NaN and beyond ±2^63) is in
+            // range exactly when it is its own low word sign-extended.
+            self.ins(format!("cvttsd2siq {s}, {}", scratch(Size::Q)));
+            self.ins(format!("movslq {}, {d64}", scratch(Size::L)));
+            self.ins(format!("cmpq {}, {d64}", scratch(Size::Q)));
+            self.ins(format!("movl {d32}, {d32}"));
+            self.ins(format!("jne {l}"));
         }
-        self.asm.label(&ok);
     }
 
     /// Emits `ucomis` so that "a OP b (ordered)" is `ja`/`jae`/`je`-style;
@@ -1068,7 +1238,6 @@ impl Lower<'_> {
         let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         let d = self.reg(reg(&ops[2]), Size::L);
         let u = format!("ucomis{}", fsuf(w));
-        let s = scratch(Size::L);
         let sb = scratch(Size::B);
         if a == b {
             match self_compare(cond, unordered) {
@@ -1082,19 +1251,29 @@ impl Lower<'_> {
             }
             return;
         }
-        let skip = self.asm.fresh_label();
         match (cond, unordered) {
-            (FCond::Eq, false) | (FCond::Neq, false) => {
-                self.ins(format!("xorl {s}, {s}"));
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jp {skip}"));
-                self.ins(format!("set{} {sb}", if cond == FCond::Eq { "e" } else { "ne" }));
+            (FCond::Eq, false) | (FCond::Neq, true) => {
+                // cmpeq/cmpneq on a copy of a whose other lanes are 0: the
+                // mask's sign is the result (movmsk).
+                let fs = self.fscratch.clone();
+                let (pred, sfx) = (if cond == FCond::Eq { "eq" } else { "neq" }, fsuf(w));
+                if w == Width::F {
+                    self.ins(format!("insertps $0x0e, {a}, {fs}"));
+                } else {
+                    self.ins(format!("movq {a}, {fs}"));
+                }
+                self.ins(format!("cmp{pred}s{sfx} {b}, {fs}"));
+                self.ins(format!("movmskp{sfx} {fs}, {d}"));
+                return;
             }
-            (FCond::Neq, true) | (FCond::Eq, true) => {
-                self.ins(format!("movl $1, {s}"));
+            (FCond::Neq, false) | (FCond::Eq, true) => {
+                // Unordered sets ZF: ordered "not equal" and "equal or
+                // unordered" are ZF alone.
+                let set = if cond == FCond::Neq { "ne" } else { "e" };
+                self.ins(format!("xorl {d}, {d}"));
                 self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jp {skip}"));
-                self.ins(format!("set{} {sb}", if cond == FCond::Eq { "e" } else { "ne" }));
+                self.ins(format!("set{set} {}", self.reg(reg(&ops[2]), Size::B)));
+                return;
             }
             (c, false) => {
                 let (x, y, set) = match c {
@@ -1117,7 +1296,6 @@ impl Lower<'_> {
                 self.ins(format!("set{set} {sb}"));
             }
         }
-        self.asm.label(&skip);
         self.ins(format!("movzbl {sb}, {d}"));
     }
 
@@ -1145,11 +1323,9 @@ impl Lower<'_> {
                 self.asm.label(&skip);
             }
             (FCond::Neq, false) => {
-                let skip = self.asm.fresh_label();
+                // Unordered sets ZF: jne is taken for ordered operands only.
                 self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jp {skip}"));
                 self.ins(format!("jne {l}"));
-                self.asm.label(&skip);
             }
             (FCond::Eq, true) => {
                 self.ins(format!("{u} {b}, {a}"));
