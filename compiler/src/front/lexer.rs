@@ -5,6 +5,9 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use logos::Logos;
 
@@ -244,15 +247,61 @@ pub fn is_reserved(w: &str) -> bool {
     keyword(w).is_some() || reg_by_name(w).is_some() || crate::isa::isa().is_mnemonic(w)
 }
 
-fn classify_word(w: &str) -> Tok {
-    if let Some(k) = keyword(w) {
-        k
-    } else if let Some(r) = reg_by_name(w) {
-        Tok::Reg(r)
-    } else if let Some(id) = crate::isa::isa().lookup(w) {
-        Tok::Mnemonic(id)
-    } else {
-        Tok::Ident(w.into())
+/// What a reserved word is. A word that is several things is the first of
+/// keyword, register, mnemonic.
+#[derive(Copy, Clone)]
+enum Reserved {
+    Keyword,
+    Reg(Reg),
+    Mnemonic(crate::isa::InstrId),
+}
+
+/// Every reserved word, so that classifying a word takes one lookup.
+fn reserved_words() -> &'static FxHashMap<&'static str, Reserved> {
+    static WORDS: OnceLock<FxHashMap<&'static str, Reserved>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut m = FxHashMap::default();
+        for (id, def) in crate::isa::isa().iter() {
+            m.insert(def.name.as_str(), Reserved::Mnemonic(id));
+        }
+        for r in Reg::all() {
+            m.insert(r.name(), Reserved::Reg(r));
+        }
+        for k in KEYWORDS {
+            m.insert(*k, Reserved::Keyword);
+        }
+        m
+    })
+}
+
+const KEYWORDS: &[&str] = &[
+    "true", "false", "if", "then", "else", "elsif", "end", "and", "or", "not", "global", "macro", "const", "constexpr",
+    "sizeof", "error", "include",
+];
+
+/// Shares the text of names: every occurrence of a name is one `Rc`.
+#[derive(Default)]
+pub struct Interner {
+    names: FxHashSet<Name>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> Name {
+        if let Some(n) = self.names.get(s) {
+            return n.clone();
+        }
+        let n: Name = s.into();
+        self.names.insert(n.clone());
+        n
+    }
+}
+
+fn classify_word(w: &str, names: &mut Interner) -> Tok {
+    match reserved_words().get(w) {
+        Some(Reserved::Keyword) => keyword(w).expect("a keyword"),
+        Some(Reserved::Reg(r)) => Tok::Reg(*r),
+        Some(Reserved::Mnemonic(id)) => Tok::Mnemonic(*id),
+        None => Tok::Ident(names.intern(w)),
     }
 }
 
@@ -265,6 +314,11 @@ pub type Spanned = (usize, Tok, usize);
 
 /// Lexes a whole file into significant tokens, plus lexical diagnostics.
 pub fn lex(file: FileId, text: &str) -> (Vec<Spanned>, Vec<Diagnostic>) {
+    lex_interned(file, text, &mut Interner::default())
+}
+
+/// [`lex`], with the names of identifiers and labels taken from `names`.
+pub fn lex_interned(file: FileId, text: &str, names: &mut Interner) -> (Vec<Spanned>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut raw: Vec<Spanned> = Vec::new();
     let mut lx = Raw::lexer(text);
@@ -289,9 +343,9 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Spanned>, Vec<Diagnostic>) {
                 continue;
             }
             Ok(Raw::Nl) => Tok::Nl,
-            Ok(Raw::Word) => classify_word(s),
-            Ok(Raw::GlobalLabel) => Tok::GlobalLabel(s.into()),
-            Ok(Raw::LocalLabel) => Tok::LocalLabel(s.into()),
+            Ok(Raw::Word) => classify_word(s, names),
+            Ok(Raw::GlobalLabel) => Tok::GlobalLabel(names.intern(s)),
+            Ok(Raw::LocalLabel) => Tok::LocalLabel(names.intern(s)),
             Ok(Raw::Hex) => match u64::from_str_radix(&s[2..], 16) {
                 Ok(v) => Tok::Int(v),
                 Err(_) => {
@@ -474,4 +528,59 @@ fn fold_constexpr(
     }
     out.push((open, Tok::ConstexprText(canon.into()), end));
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The single table lookup classifies every word as keyword, register,
+    /// mnemonic (in that order of precedence) or identifier.
+    #[test]
+    fn one_lookup_classifies_words() {
+        let isa = crate::isa::isa();
+        let words = KEYWORDS
+            .iter()
+            .copied()
+            .chain(Reg::all().map(Reg::name))
+            .chain(isa.iter().map(|(_, d)| d.name.as_str()))
+            .chain(["foo", "t0x", "loadpx", "End", "IF"]);
+        let mut names = Interner::default();
+        for w in words {
+            let want = if let Some(k) = keyword(w) {
+                k
+            } else if let Some(r) = reg_by_name(w) {
+                Tok::Reg(r)
+            } else if let Some(id) = isa.lookup(w) {
+                Tok::Mnemonic(id)
+            } else {
+                Tok::Ident(w.into())
+            };
+            assert_eq!(classify_word(w, &mut names), want, "{w}");
+        }
+        let keyword_toks = [
+            Tok::True, Tok::False, Tok::If, Tok::Then, Tok::Else, Tok::Elsif, Tok::End, Tok::And, Tok::Or, Tok::Not,
+            Tok::Global, Tok::Macro, Tok::Const, Tok::Constexpr, Tok::Sizeof, Tok::Error, Tok::Include,
+        ];
+        assert_eq!(keyword_toks.len(), KEYWORDS.len());
+        for t in keyword_toks {
+            assert!(KEYWORDS.contains(&t.spelling()), "{t}");
+            assert_eq!(keyword(t.spelling()), Some(t.clone()));
+        }
+    }
+
+    #[test]
+    fn interned_names_share_their_text() {
+        let mut names = Interner::default();
+        let (toks, _) = lex_interned(FileId(0), "foo(bar, foo)\n_g: .l: jmp _g, .l\n", &mut names);
+        let idents: Vec<&Name> = toks.iter().filter_map(|t| match &t.1 {
+            Tok::Ident(n) | Tok::GlobalLabel(n) | Tok::LocalLabel(n) => Some(n),
+            _ => None,
+        }).collect();
+        assert_eq!(idents.len(), 7);
+        assert!(Rc::ptr_eq(idents[0], idents[2]));
+        assert!(Rc::ptr_eq(idents[3], idents[5]));
+        assert!(Rc::ptr_eq(idents[4], idents[6]));
+        assert_eq!(&**idents[1], "bar");
+    }
 }
