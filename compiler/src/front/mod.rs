@@ -26,10 +26,16 @@ pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt
 
 /// [`parse_text`], sharing identifier spellings through `names`.
 fn parse_interned(file: FileId, text: &str, diags: &mut Diagnostics, names: &mut lexer::Interner) -> Vec<Stmt> {
-    let (tokens, lex_diags) = lexer::lex_interned(file, text, names);
-    diags.extend(lex_diags);
+    let mut tokens = lexer::Tokens::new(file, text, names);
     let mut recovered = Vec::new();
-    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens.into_iter().map(Ok::<_, LexError>));
+    let result = grammar::FileParser::new().parse(file, &mut recovered, (&mut tokens).map(Ok::<_, LexError>));
+    let (lex_diags, complete) = tokens.finish();
+    diags.extend(lex_diags);
+    if !complete {
+        // Beyond a limit of the lexer: the file is not parsed (the parser
+        // saw only its beginning; what it made of that is dropped).
+        return Vec::new();
+    }
     if recovered.is_empty() && result.is_ok() {
         return result.unwrap_or_default();
     }
