@@ -28,7 +28,9 @@ pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt
 fn parse_interned(file: FileId, text: &str, diags: &mut Diagnostics, names: &mut lexer::Interner) -> Vec<Stmt> {
     let mut tokens = lexer::Tokens::new(file, text, names);
     let mut recovered = Vec::new();
-    let result = grammar::FileParser::new().parse(file, &mut recovered, (&mut tokens).map(Ok::<_, LexError>));
+    // The grammar's locations are u32 like those of spans (a smaller parser stack).
+    let located = (&mut tokens).map(|(l, t, r)| Ok::<_, LexError>((l as u32, t, r as u32)));
+    let result = grammar::FileParser::new().parse(file, &mut recovered, located);
     let (lex_diags, complete) = tokens.finish();
     diags.extend(lex_diags);
     if !complete {
@@ -42,12 +44,12 @@ fn parse_interned(file: FileId, text: &str, diags: &mut Diagnostics, names: &mut
     // Error messages look at the tokens around the error: lex again (errors are rare).
     let (tokens, _) = lexer::lex(file, text);
     for r in recovered {
-        diags.push(parse_error(file, text, &tokens, r.error));
+        diags.push(parse_error(file, text, &tokens, r.error.map_location(|l| l as usize)));
     }
     match result {
         Ok(stmts) => stmts,
         Err(e) => {
-            diags.push(parse_error(file, text, &tokens, e));
+            diags.push(parse_error(file, text, &tokens, e.map_location(|l| l as usize)));
             Vec::new()
         }
     }
