@@ -8,7 +8,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 
 use logos::Logos;
@@ -281,30 +281,143 @@ const KEYWORDS: &[&str] = &[
     "sizeof", "error", "include",
 ];
 
-/// Shares the text of names: every occurrence of a name is one `Rc`.
-#[derive(Default)]
+/// Classifies words and shares the text of names (every occurrence of a
+/// name is one `Rc`). The tables hold the reserved words and the names seen
+/// so far, so that a word takes one lookup; words of up to 8 bytes (most of
+/// them) are keyed by their bytes as an integer.
 pub struct Interner {
-    names: FxHashSet<Name>,
+    /// Words of at most 8 bytes, keyed by [`short_key`].
+    short: FxHashMap<u64, Word>,
+    /// Longer words.
+    long: FxHashMap<WordKey, Word>,
+}
+
+#[derive(Clone)]
+enum Word {
+    Reserved(Reserved),
+    Name(Name),
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let reserved = reserved_words();
+        let mut short = FxHashMap::with_capacity_and_hasher(reserved.len() + 256, Default::default());
+        let mut long = FxHashMap::default();
+        for (w, r) in reserved {
+            match short_key(w.as_bytes()) {
+                Some(k) => short.insert(k, Word::Reserved(*r)),
+                None => long.insert(WordKey::Reserved(w), Word::Reserved(*r)),
+            };
+        }
+        Interner { short, long }
+    }
 }
 
 impl Interner {
+    /// The shared text of the name `s` (a new one for a reserved word).
     pub fn intern(&mut self, s: &str) -> Name {
-        if let Some(n) = self.names.get(s) {
-            return n.clone();
+        match self.lookup(s, short_key(s.as_bytes())) {
+            Some(Word::Name(n)) => n.clone(),
+            Some(Word::Reserved(_)) => s.into(),
+            None => self.add_name(s, short_key(s.as_bytes())),
         }
+    }
+
+    /// The token of the word `w`, whose [`short_key`] is `key`.
+    #[inline]
+    fn classify(&mut self, w: &str, key: Option<u64>) -> Tok {
+        match self.lookup(w, key) {
+            Some(Word::Reserved(Reserved::Keyword)) => keyword(w).expect("a keyword"),
+            Some(Word::Reserved(Reserved::Reg(r))) => Tok::Reg(*r),
+            Some(Word::Reserved(Reserved::Mnemonic(id))) => Tok::Mnemonic(*id),
+            Some(Word::Name(n)) => Tok::Ident(n.clone()),
+            None => Tok::Ident(self.add_name(w, key)),
+        }
+    }
+
+    #[inline]
+    fn lookup(&self, w: &str, key: Option<u64>) -> Option<&Word> {
+        match key {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(w),
+        }
+    }
+
+    #[inline(never)]
+    fn add_name(&mut self, s: &str, key: Option<u64>) -> Name {
         let n: Name = s.into();
-        self.names.insert(n.clone());
+        match key {
+            Some(k) => self.short.insert(k, Word::Name(n.clone())),
+            None => self.long.insert(WordKey::Name(n.clone()), Word::Name(n.clone())),
+        };
         n
     }
 }
 
-fn classify_word(w: &str, names: &mut Interner) -> Tok {
-    match reserved_words().get(w) {
-        Some(Reserved::Keyword) => keyword(w).expect("a keyword"),
-        Some(Reserved::Reg(r)) => Tok::Reg(*r),
-        Some(Reserved::Mnemonic(id)) => Tok::Mnemonic(*id),
-        None => Tok::Ident(names.intern(w)),
+/// A word of at most 8 bytes as an integer: its bytes, little-endian, padded
+/// with zeros (no word contains a NUL byte, so this is one-to-one).
+#[inline]
+fn short_key(w: &[u8]) -> Option<u64> {
+    if w.len() > 8 {
+        return None;
     }
+    let mut buf = [0u8; 8];
+    buf[..w.len()].copy_from_slice(w);
+    Some(u64::from_le_bytes(buf))
+}
+
+/// [`short_key`] of `text[start..start + len]`, reading 8 bytes at once
+/// where the text is long enough.
+#[inline]
+fn short_key_at(text: &str, start: usize, len: usize) -> Option<u64> {
+    let b = text.as_bytes();
+    match b.get(start..start + 8) {
+        Some(chunk) if (1..=8).contains(&len) => {
+            let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            Some(v & (u64::MAX >> (64 - 8 * len)))
+        }
+        _ => short_key(&b[start..start + len]),
+    }
+}
+
+/// A key of [`Interner`]'s table of long words, hashed and compared as its text.
+enum WordKey {
+    Reserved(&'static str),
+    Name(Name),
+}
+
+impl WordKey {
+    fn text(&self) -> &str {
+        match self {
+            WordKey::Reserved(w) => w,
+            WordKey::Name(n) => n,
+        }
+    }
+}
+
+impl std::borrow::Borrow<str> for WordKey {
+    fn borrow(&self) -> &str {
+        self.text()
+    }
+}
+
+impl std::hash::Hash for WordKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.text().hash(h)
+    }
+}
+
+impl PartialEq for WordKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for WordKey {}
+
+#[cfg(test)]
+fn classify_word(w: &str, names: &mut Interner) -> Tok {
+    names.classify(w, short_key(w.as_bytes()))
 }
 
 /// The lexer error handed to the parser; the diagnostic itself is recorded
@@ -363,14 +476,17 @@ impl<'t, 'n> Tokens<'t, 'n> {
 
     /// The next token of the input, newlines included; `None` at its end.
     /// Characters that start no token are reported and skipped.
-    #[inline]
+    #[inline(always)]
     fn raw(&mut self) -> Option<Spanned> {
         loop {
             let r = self.lx.next()?;
             let span = self.lx.span();
             let tok = match r {
                 Ok(Raw::Nl) => Tok::Nl,
-                Ok(Raw::Word) => classify_word(self.lx.slice(), self.names),
+                Ok(Raw::Word) => {
+                    let key = short_key_at(self.text, span.start, span.len());
+                    self.names.classify(self.lx.slice(), key)
+                }
                 Ok(Raw::GlobalLabel) => Tok::GlobalLabel(self.names.intern(self.lx.slice())),
                 Ok(Raw::LocalLabel) => Tok::LocalLabel(self.names.intern(self.lx.slice())),
                 Ok(kind @ (Raw::Hex | Raw::Digits | Raw::Str(_))) => self.literal(kind, span.clone()),
@@ -626,7 +742,7 @@ impl Filter {
     }
 
     /// A token outside `constexpr ( … )`: the token it produces, if any.
-    #[inline]
+    #[inline(always)]
     fn step(&mut self, s: usize, tok: Tok, e: usize) -> Option<Spanned> {
         if self.failed {
             return None;
@@ -724,7 +840,7 @@ mod tests {
             .copied()
             .chain(Reg::all().map(Reg::name))
             .chain(isa.iter().map(|(_, d)| d.name.as_str()))
-            .chain(["foo", "t0x", "loadpx", "End", "IF"]);
+            .chain(["foo", "t0x", "loadpx", "End", "IF", "abcdefgh", "abcdefghi", "getOperandNarrow", "loadpairqx"]);
         let mut names = Interner::default();
         for w in words {
             let want = if let Some(k) = keyword(w) {
@@ -752,12 +868,14 @@ mod tests {
     #[test]
     fn interned_names_share_their_text() {
         let mut names = Interner::default();
-        let (toks, _) = lex_interned(FileId(0), "foo(bar, foo)\n_g: .l: jmp _g, .l\n", &mut names);
+        let (toks, _) = lex_interned(FileId(0), "foo(bar, foo)\n_g: .l: jmp _g, .l\ngetOperandNarrow(getOperandNarrow)", &mut names);
         let idents: Vec<&Name> = toks.iter().filter_map(|t| match &t.1 {
             Tok::Ident(n) | Tok::GlobalLabel(n) | Tok::LocalLabel(n) => Some(n),
             _ => None,
         }).collect();
-        assert_eq!(idents.len(), 7);
+        assert_eq!(idents.len(), 9);
+        assert!(Rc::ptr_eq(idents[7], idents[8]));
+        assert_eq!(&**idents[7], "getOperandNarrow");
         assert!(Rc::ptr_eq(idents[0], idents[2]));
         assert!(Rc::ptr_eq(idents[3], idents[5]));
         assert!(Rc::ptr_eq(idents[4], idents[6]));
