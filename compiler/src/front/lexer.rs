@@ -566,23 +566,35 @@ impl Iterator for Tokens<'_, '_> {
 
     #[inline]
     fn next(&mut self) -> Option<Spanned> {
+        // The common case: a token in, at most one out.
+        while self.filter.plain {
+            match self.raw() {
+                Some((s, tok, e)) => {
+                    if let Some(t) = self.filter.step(s, tok, e) {
+                        return Some(t);
+                    }
+                }
+                None => self.filter.finish(),
+            }
+        }
+        self.next_queued()
+    }
+}
+
+impl Tokens<'_, '_> {
+    /// [`Iterator::next`] around `constexpr`, a limit or the end of the input.
+    #[inline(never)]
+    fn next_queued(&mut self) -> Option<Spanned> {
         loop {
-            if !self.filter.ready.is_empty() {
-                return self.filter.ready.pop_front();
+            if let Some(t) = self.filter.ready.pop_front() {
+                self.filter.update_plain();
+                return Some(t);
             }
             if self.filter.failed || self.filter.finished {
                 return None;
             }
             match self.raw() {
-                Some((s, tok, e)) => {
-                    if let Mode::Normal = self.filter.mode {
-                        if let Some(t) = self.filter.step(s, tok, e) {
-                            return Some(t);
-                        }
-                    } else {
-                        self.filter.push(self.text, s, tok, e);
-                    }
-                }
+                Some((s, tok, e)) => self.filter.push(self.text, s, tok, e),
                 None => self.filter.finish(),
             }
         }
@@ -659,6 +671,8 @@ struct Filter {
     failed: bool,
     /// The input has ended.
     finished: bool,
+    /// Normal mode, nothing queued, not failed, not finished.
+    plain: bool,
 }
 
 impl Filter {
@@ -675,6 +689,7 @@ impl Filter {
             diags: Vec::new(),
             failed: false,
             finished: false,
+            plain: true,
         }
     }
 
@@ -726,6 +741,7 @@ impl Filter {
             return;
         }
         self.finished = true;
+        self.plain = false;
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {}
             Mode::AfterConstexpr { s, e, newlines } => {
@@ -744,9 +760,6 @@ impl Filter {
     /// A token outside `constexpr ( … )`: the token it produces, if any.
     #[inline(always)]
     fn step(&mut self, s: usize, tok: Tok, e: usize) -> Option<Spanned> {
-        if self.failed {
-            return None;
-        }
         if self.stack.len() > MAX_NESTING {
             self.fail(Diagnostic::error("parse", Span::new(self.file, s, e), format!("nesting deeper than {MAX_NESTING} levels")));
             return None;
@@ -777,6 +790,7 @@ impl Filter {
             }
             Tok::Constexpr => {
                 self.mode = Mode::AfterConstexpr { s, e, newlines: Vec::new() };
+                self.plain = false;
                 return None;
             }
             _ => {}
@@ -787,9 +801,17 @@ impl Filter {
 
     /// [`Filter::step`], queueing the token.
     fn step_queued(&mut self, s: usize, tok: Tok, e: usize) {
+        if self.failed {
+            return;
+        }
         if let Some(t) = self.step(s, tok, e) {
             self.ready.push_back(t);
+            self.plain = false;
         }
+    }
+
+    fn update_plain(&mut self) {
+        self.plain = self.ready.is_empty() && matches!(self.mode, Mode::Normal) && !self.failed && !self.finished;
     }
 
     #[inline]
@@ -803,11 +825,13 @@ impl Filter {
     fn emit(&mut self, s: usize, tok: Tok, e: usize) {
         self.produced(&tok);
         self.ready.push_back((s, tok, e));
+        self.plain = false;
     }
 
     fn fail(&mut self, d: Diagnostic) {
         self.diags.push(d);
         self.failed = true;
+        self.plain = false;
         self.ready.clear();
     }
 
