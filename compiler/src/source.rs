@@ -2,6 +2,7 @@
 //! into a [`SourceMap`] through a [`Span`].
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct FileId(pub u32);
@@ -36,17 +37,24 @@ pub struct SourceFile {
     /// The name shown in diagnostics.
     pub name: String,
     pub text: String,
-    line_starts: Vec<u32>,
+    /// Offsets of the line starts, built on first use (only diagnostics and
+    /// debug information need them, not a clean compilation).
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     /// 1-based line and column (columns count bytes, LANGUAGE.md §2.1).
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let line = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts.get_or_init(|| {
+            let mut v = vec![0u32];
+            v.extend(self.text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
+            v
+        });
+        let line = match line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        (line as u32 + 1, offset - self.line_starts[line] + 1)
+        (line as u32 + 1, offset - line_starts[line] + 1)
     }
 }
 
@@ -63,10 +71,11 @@ impl SourceMap {
     /// Adds a file. Carriage returns are replaced by spaces so that CRLF input
     /// lexes like LF input while byte offsets stay those of the file on disk.
     pub fn add(&mut self, path: &Path, name: String, text: String) -> FileId {
-        let text = if text.contains('\r') { text.replace('\r', " ") } else { text };
-        let mut line_starts = vec![0u32];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
-        self.files.push(SourceFile { path: path.to_path_buf(), name, text, line_starts });
+        // Scanned without an early exit, which the compiler vectorises (most
+        // files have no carriage return, so the whole text is read anyway).
+        let has_cr = text.bytes().fold(false, |cr, b| cr | (b == b'\r'));
+        let text = if has_cr { text.replace('\r', " ") } else { text };
+        self.files.push(SourceFile { path: path.to_path_buf(), name, text, line_starts: OnceLock::new() });
         FileId(self.files.len() as u32 - 1)
     }
 

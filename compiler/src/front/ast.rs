@@ -233,6 +233,27 @@ impl Expr {
 }
 
 /// Builds a binary expression node (used by the grammar).
-pub fn bin(file: crate::source::FileId, l: usize, r: usize, op: BinOp, a: Expr, b: Expr) -> Expr {
-    Expr::new(ExprKind::Bin(op, Rc::new(a), Rc::new(b)), Span::new(file, l, r))
+pub fn bin(file: crate::source::FileId, l: u32, r: u32, op: BinOp, a: Expr, b: Expr) -> Expr {
+    Expr::new(ExprKind::Bin(op, Rc::new(a), Rc::new(b)), sp(file, l, r))
+}
+
+/// Builds an instruction node (used by the grammar). The mnemonic's span is
+/// its spelling, which is the instruction's name.
+pub(crate) fn instr(file: crate::source::FileId, l: u32, id: crate::isa::InstrId, operands: Vec<Operand>) -> Instr {
+    let mnemonic = Mnemonic { id, span: sp(file, l, l + crate::isa::isa().get(id).name.len() as u32) };
+    let end = operands.last().map_or(mnemonic.span.end, |o| o.span.end);
+    Instr { mnemonic, operands, span: sp(file, l, end) }
+}
+
+/// The span `l..r` of `file` (used by the grammar).
+#[inline]
+pub(crate) fn sp(file: crate::source::FileId, l: u32, r: u32) -> Span {
+    Span { file, start: l, end: r }
+}
+
+/// A list of one element, with room for a few more (used by the grammar).
+pub(crate) fn first<T>(t: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(4);
+    v.push(t);
+    v
 }

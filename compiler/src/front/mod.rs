@@ -21,22 +21,35 @@ lalrpop_mod!(
 
 /// Parses one file's text (no include processing).
 pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt> {
-    let (tokens, lex_diags) = lexer::lex(file, text);
-    diags.extend(lex_diags);
+    parse_interned(file, text, diags, &mut lexer::Interner::default())
+}
+
+/// [`parse_text`], sharing identifier spellings through `names`.
+fn parse_interned(file: FileId, text: &str, diags: &mut Diagnostics, names: &mut lexer::Interner) -> Vec<Stmt> {
+    let mut tokens = lexer::Tokens::new(file, text, names);
     let mut recovered = Vec::new();
-    let result = grammar::FileParser::new().parse(file, &mut recovered, tokens.into_iter().map(Ok::<_, LexError>));
+    // The grammar's locations are u32 like those of spans (a smaller parser stack).
+    let located = (&mut tokens).map(|(l, t, r)| Ok::<_, LexError>((l as u32, t, r as u32)));
+    let result = grammar::FileParser::new().parse(file, &mut recovered, located);
+    let (lex_diags, complete) = tokens.finish();
+    diags.extend(lex_diags);
+    if !complete {
+        // Beyond a limit of the lexer: the file is not parsed (the parser
+        // saw only its beginning; what it made of that is dropped).
+        return Vec::new();
+    }
     if recovered.is_empty() && result.is_ok() {
         return result.unwrap_or_default();
     }
     // Error messages look at the tokens around the error: lex again (errors are rare).
     let (tokens, _) = lexer::lex(file, text);
     for r in recovered {
-        diags.push(parse_error(file, text, &tokens, r.error));
+        diags.push(parse_error(file, text, &tokens, r.error.map_location(|l| l as usize)));
     }
     match result {
         Ok(stmts) => stmts,
         Err(e) => {
-            diags.push(parse_error(file, text, &tokens, e));
+            diags.push(parse_error(file, text, &tokens, e.map_location(|l| l as usize)));
             Vec::new()
         }
     }
@@ -125,17 +138,19 @@ pub struct Loader<'a> {
     /// Every file read, in order (for `cargo:rerun-if-changed`).
     pub files_read: Vec<PathBuf>,
     stack: Vec<PathBuf>,
+    /// One spelling per distinct name across every file read.
+    names: lexer::Interner,
 }
 
 impl<'a> Loader<'a> {
     pub fn new(map: &'a mut SourceMap, include_dirs: &'a [PathBuf], diags: &'a mut Diagnostics) -> Self {
-        Loader { map, include_dirs, diags, files_read: Vec::new(), stack: Vec::new() }
+        Loader { map, include_dirs, diags, files_read: Vec::new(), stack: Vec::new(), names: lexer::Interner::default() }
     }
 
     /// Loads the root file from disk.
     pub fn load_root(&mut self, path: &Path) -> Option<Vec<Stmt>> {
         let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => text_of(bytes),
             Err(e) => {
                 self.diags.push(io_error(self.map, path, &e));
                 return None;
@@ -155,8 +170,7 @@ impl<'a> Loader<'a> {
     }
 
     fn parse_and_splice(&mut self, id: FileId) -> Vec<Stmt> {
-        let text = self.map.file(id).text.clone();
-        let stmts = parse_text(id, &text, self.diags);
+        let stmts = parse_interned(id, &self.map.file(id).text, self.diags, &mut self.names);
         let dir = self.map.file(id).path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.splice(stmts, &dir)
     }
@@ -241,7 +255,7 @@ impl<'a> Loader<'a> {
             return Vec::new();
         }
         let text = match std::fs::read(&path) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) => text_of(b),
             Err(e) => {
                 self.diags.push(Diagnostic::error("include-not-found", span, format!("cannot read `{}`: {e}", path.display())));
                 return Vec::new();
@@ -254,6 +268,12 @@ impl<'a> Loader<'a> {
         self.stack.pop();
         stmts
     }
+}
+
+/// A file's bytes as text: invalid UTF-8 sequences become U+FFFD (copied
+/// only then).
+fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn canonical(p: &Path) -> PathBuf {
