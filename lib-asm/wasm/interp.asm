@@ -1,0 +1,602 @@
+# interp.asm — the WebAssembly interpreter's execution core.
+#
+# Compiled by runtime/build.rs (offasm::build) with `-I lib-asm -I lib-asm/wasm`.
+# The design is described in docs/interpreter.md; the internal code it runs is
+# produced by runtime/src/translate.rs. Every handler is an exported label
+# `_wasm_<op>[_<operand kinds>]` whose address Rust stores in the internal code
+# (runtime/src/abi.rs lists them). Operand kinds: `s` a frame slot, `i` an
+# immediate field.
+
+include prelude
+include abi
+include vm
+
+# ---- entry and exit -----------------------------------------------------------
+
+# u64 wasm_enter(struct Ctx *ctx)
+#   Runs internal code from ctx->pc with frame ctx->fp until something needs
+#   Rust: returns a Status_* and leaves pc/fp in the Ctx. Re-entering with the
+#   same Ctx resumes (Rust sets ctx->pc first for call-outs).
+global _wasm_enter
+_wasm_enter:
+    functionPrologue()
+    saveVmRegisters()
+    move a0, vmCtx
+    loadp Ctx_pc[vmCtx], vmPC
+    loadp Ctx_fp[vmCtx], vmFP
+    loadp Ctx_memBase[vmCtx], vmMem
+    loadp Ctx_memSize[vmCtx], vmSize
+    jmp [vmPC]
+
+# The way out, status in t0: reached by jumps from handlers only. sp is where
+# the entry left it (handlers never move sp).
+_vm_exit:                          # offasm: not-c-function
+    storep vmPC, Ctx_pc[vmCtx]
+    storep vmFP, Ctx_fp[vmCtx]
+    restoreVmRegisters()
+    functionEpilogue()
+    ret
+
+# Traps: vmPC still addresses the trapping instruction, which is how Rust finds
+# the function and the wasm code offset.
+macro defineTrap(name, kind)
+_vm_trap_%name%:                   # offasm: not-c-function
+    move kind, t0
+    jmp _vm_trap_common
+end
+
+defineTrap(unreachable, Trap_Unreachable)
+defineTrap(div_zero, Trap_DivideByZero)
+defineTrap(overflow, Trap_IntegerOverflow)
+defineTrap(oob, Trap_MemoryOutOfBounds)
+defineTrap(stack, Trap_StackExhausted)
+
+_vm_trap_common:                   # offasm: not-c-function
+    storep t0, Ctx_trap[vmCtx]
+    move Status_Trap, t0
+    jmp _vm_exit
+
+# ---- handler definition helpers --------------------------------------------------
+
+# The families below define handlers through these macros so that every
+# handler is exported and marked as entered by jumps (not a C function).
+macro handler(name, body)
+    global _wasm_%name%
+_wasm_%name%:                        # offasm: not-c-function
+    body()
+end
+
+# Binary operations, fields (a, b, d), 24 bytes. `op(rhs, lhs)` computes
+# lhs := lhs OP rhs in registers (t0 = lhs, t1 = rhs; t2, t3 free).
+# get/imm fetch an operand of the input type, put stores the result type.
+macro binaryFamily(name, get, imm, put, op)
+    handler(%name%_ss, macro ()
+        get(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_si, macro ()
+        get(0, t0)
+        imm(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_is, macro ()
+        imm(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+end
+
+macro binaryI32(name, op)
+    binaryFamily(name, slotI32, immI32, putI32, op)
+end
+
+macro binaryI64(name, op)
+    binaryFamily(name, slotI64, immI64, putI64, op)
+end
+
+macro compareI64(name, op)
+    binaryFamily(name, slotI64, immI64, putI32, op)
+end
+
+# Unary operations, fields (a, d), 16 bytes; `op(x)` works in place on t0
+# (t1..t3 free).
+macro unaryFamily(name, get, put, op)
+    handler(name, macro ()
+        get(0, t0)
+        op(t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+# Fused compare-and-branch, fields (target:64, a, b), 24 bytes: jumps to the
+# target when `a CC b` (br(a, b, label) emits the compare-branch).
+macro branchFamily(name, get, imm, br)
+    handler(br_%name%_ss, macro ()
+        get(2, t0)
+        get(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_si, macro ()
+        get(2, t0)
+        imm(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+end
+
+# ---- integer arithmetic --------------------------------------------------------
+
+binaryI32(i32_add, macro (r, l) addi r, l end)
+binaryI32(i32_sub, macro (r, l) subi r, l end)
+binaryI32(i32_mul, macro (r, l) muli r, l end)
+binaryI32(i32_and, macro (r, l) andi r, l end)
+binaryI32(i32_or, macro (r, l) ori r, l end)
+binaryI32(i32_xor, macro (r, l) xori r, l end)
+binaryI32(i32_shl, macro (r, l) lshifti r, l end)
+binaryI32(i32_shr_s, macro (r, l) rshifti r, l end)
+binaryI32(i32_shr_u, macro (r, l) urshifti r, l end)
+binaryI32(i32_rotl, macro (r, l) lrotatei r, l end)
+binaryI32(i32_rotr, macro (r, l) rrotatei r, l end)
+
+binaryI64(i64_add, macro (r, l) addq r, l end)
+binaryI64(i64_sub, macro (r, l) subq r, l end)
+binaryI64(i64_mul, macro (r, l) mulq r, l end)
+binaryI64(i64_and, macro (r, l) andq r, l end)
+binaryI64(i64_or, macro (r, l) orq r, l end)
+binaryI64(i64_xor, macro (r, l) xorq r, l end)
+binaryI64(i64_shl, macro (r, l) lshiftq r, l end)
+binaryI64(i64_shr_s, macro (r, l) rshiftq r, l end)
+binaryI64(i64_shr_u, macro (r, l) urshiftq r, l end)
+binaryI64(i64_rotl, macro (r, l) lrotateq r, l end)
+binaryI64(i64_rotr, macro (r, l) rrotateq r, l end)
+
+# Division. The operands arrive as l = t0 (the dividend, already r0 on every
+# target) and r = t1 (the divisor). x86-64 divides r1:r0 by a register that is
+# neither r0 nor r1, and r1 is t2 on System V but t1 on Windows, so the divisor
+# moves to t3 first; ARM64 has three-operand division (divisor first) and no
+# remainder instruction. Division by zero and the one overflowing quotient
+# trap; the overflowing remainder (MIN rem -1) is 0, which x86 `idiv` would
+# fault on, so it is answered before dividing.
+macro divide32(r, l, signed, wantRemainder)
+    btiz r, _vm_trap_div_zero
+    if X86_64 or X86_64_WIN
+        move r, t3
+        signed(macro ()
+            cdqi
+            idivi t3
+        end, macro ()
+            move 0, r1
+            udivi t3
+        end)
+        wantRemainder(macro () move r1, l end, macro () end)
+    elsif ARM64
+        wantRemainder(macro ()
+            signed(macro () divis r, l, t2 end, macro () divi r, l, t2 end)
+            muli r, t2
+            subi t2, l
+        end, macro ()
+            signed(macro () divis r, l, l end, macro () divi r, l, l end)
+        end)
+    else
+        error
+    end
+end
+
+macro divide64(r, l, signed, wantRemainder)
+    btqz r, _vm_trap_div_zero
+    if X86_64 or X86_64_WIN
+        move r, t3
+        signed(macro ()
+            cqoq
+            idivq t3
+        end, macro ()
+            move 0, r1
+            udivq t3
+        end)
+        wantRemainder(macro () move r1, l end, macro () end)
+    elsif ARM64
+        wantRemainder(macro ()
+            signed(macro () divqs r, l, t2 end, macro () divq r, l, t2 end)
+            mulq r, t2
+            subq t2, l
+        end, macro ()
+            signed(macro () divqs r, l, l end, macro () divq r, l, l end)
+        end)
+    else
+        error
+    end
+end
+
+# Selectors passed as `signed` / `wantRemainder`: call the first or the second.
+macro first(a, b)
+    a()
+end
+macro second(a, b)
+    b()
+end
+
+binaryI32(i32_div_s, macro (r, l)
+    bineq r, -1, .divide
+    bieq l, 0x80000000, _vm_trap_overflow
+.divide:
+    divide32(r, l, first, second)
+end)
+binaryI32(i32_div_u, macro (r, l) divide32(r, l, second, second) end)
+binaryI32(i32_rem_s, macro (r, l)
+    bineq r, -1, .divide
+    move 0, l                        # MIN rem -1 (and x rem -1) is 0
+    jmp .done
+.divide:
+    divide32(r, l, first, first)
+.done:
+end)
+binaryI32(i32_rem_u, macro (r, l) divide32(r, l, second, first) end)
+
+binaryI64(i64_div_s, macro (r, l)
+    bqneq r, -1, .divide
+    bqeq l, 0x8000000000000000, _vm_trap_overflow
+.divide:
+    divide64(r, l, first, second)
+end)
+binaryI64(i64_div_u, macro (r, l) divide64(r, l, second, second) end)
+binaryI64(i64_rem_s, macro (r, l)
+    bqneq r, -1, .divide
+    move 0, l
+    jmp .done
+.divide:
+    divide64(r, l, first, first)
+.done:
+end)
+binaryI64(i64_rem_u, macro (r, l) divide64(r, l, second, first) end)
+
+# Comparisons: 0 or 1 as an i32. `cmp(a, b, d)` is the dialect's compare-and-set.
+binaryI32(i32_eq, macro (r, l) cieq l, r, l end)
+binaryI32(i32_ne, macro (r, l) cineq l, r, l end)
+binaryI32(i32_lt_s, macro (r, l) cilt l, r, l end)
+binaryI32(i32_lt_u, macro (r, l) cib l, r, l end)
+binaryI32(i32_gt_s, macro (r, l) cigt l, r, l end)
+binaryI32(i32_gt_u, macro (r, l) cia l, r, l end)
+binaryI32(i32_le_s, macro (r, l) cilteq l, r, l end)
+binaryI32(i32_le_u, macro (r, l) cibeq l, r, l end)
+binaryI32(i32_ge_s, macro (r, l) cigteq l, r, l end)
+binaryI32(i32_ge_u, macro (r, l) ciaeq l, r, l end)
+
+compareI64(i64_eq, macro (r, l) cqeq l, r, l end)
+compareI64(i64_ne, macro (r, l) cqneq l, r, l end)
+compareI64(i64_lt_s, macro (r, l) cqlt l, r, l end)
+compareI64(i64_lt_u, macro (r, l) cqb l, r, l end)
+compareI64(i64_gt_s, macro (r, l) cqgt l, r, l end)
+compareI64(i64_gt_u, macro (r, l) cqa l, r, l end)
+compareI64(i64_le_s, macro (r, l) cqlteq l, r, l end)
+compareI64(i64_le_u, macro (r, l) cqbeq l, r, l end)
+compareI64(i64_ge_s, macro (r, l) cqgteq l, r, l end)
+compareI64(i64_ge_u, macro (r, l) cqaeq l, r, l end)
+
+# Unary operations.
+unaryFamily(i32_eqz, slotI32, putI32, macro (x) cieq x, 0, x end)
+unaryFamily(i64_eqz, slotI64, putI32, macro (x) cqeq x, 0, x end)
+unaryFamily(i32_clz, slotI32, putI32, macro (x) lzcnti x, x end)
+unaryFamily(i64_clz, slotI64, putI64, macro (x) lzcntq x, x end)
+unaryFamily(i32_ctz, slotI32, putI32, macro (x) tzcnti x, x end)
+unaryFamily(i64_ctz, slotI64, putI64, macro (x) tzcntq x, x end)
+unaryFamily(i64_extend_i32_s, slotI32, putI64, macro (x) sxi2q x, x end)
+unaryFamily(i64_extend_i32_u, slotI32, putI64, macro (x) end)   # loadi zero-extends
+
+# Population count without a popcnt instruction (not in the x86-64 baseline):
+# the classic SWAR sum of bit fields.
+macro popcount(x, andW, subW, addW, shrW, mulW, m1, m2, m4, h01, top)
+    move x, t1
+    shrW(1, t1)
+    andW(m1, t1)
+    subW(t1, x)                      # pairs
+    move x, t1
+    shrW(2, t1)
+    andW(m2, t1)
+    andW(m2, x)
+    addW(t1, x)                      # nibbles
+    move x, t1
+    shrW(4, t1)
+    addW(t1, x)
+    andW(m4, x)                      # bytes
+    mulW(h01, x)
+    shrW(top, x)                     # the sum of the bytes is in the top byte
+end
+
+unaryFamily(i32_popcnt, slotI32, putI32, macro (x)
+    popcount(x, macro (s, d) andi s, d end, macro (s, d) subi s, d end,
+        macro (s, d) addi s, d end, macro (s, d) urshifti s, d end,
+        macro (s, d) muli s, d end,
+        0x55555555, 0x33333333, 0x0f0f0f0f, 0x01010101, 24)
+end)
+unaryFamily(i64_popcnt, slotI64, putI64, macro (x)
+    popcount(x, macro (s, d) andq s, d end, macro (s, d) subq s, d end,
+        macro (s, d) addq s, d end, macro (s, d) urshiftq s, d end,
+        macro (s, d) mulq s, d end,
+        0x5555555555555555, 0x3333333333333333, 0x0f0f0f0f0f0f0f0f, 0x0101010101010101, 56)
+end)
+
+# ---- moves and constants ------------------------------------------------------
+
+# copy: fields (src, d), 16 bytes; the whole 8-byte slot (any value type).
+handler(copy, macro ()
+    slotI64(0, t0)
+    putI64(1, t0, t1)
+    dispatch(16)
+end)
+
+# const32: fields (d, imm), 16 bytes. const64: fields (imm:64, d), 24 bytes.
+handler(const32, macro ()
+    immI32(1, t0)
+    putI32(0, t0, t1)
+    dispatch(16)
+end)
+
+handler(const64, macro ()
+    loadq Insn_fields[vmPC], t0
+    putI64(2, t0, t1)
+    dispatch(24)
+end)
+
+# select: fields (cond, a, b, d), 24 bytes: d := cond ? a : b.
+handler(select, macro ()
+    slotI32(0, t0)
+    btiz t0, .second
+    slotI64(1, t1)
+    putI64(3, t1, t2)
+    dispatch(24)
+.second:
+    slotI64(2, t1)
+    putI64(3, t1, t2)
+    dispatch(24)
+end)
+
+# global.get: fields (address:64, d), 24 bytes. global.set: fields (address:64, src).
+handler(global_get, macro ()
+    loadp Insn_fields[vmPC], t0
+    loadq [t0], t0
+    putI64(2, t0, t1)
+    dispatch(24)
+end)
+
+handler(global_set, macro ()
+    slotI64(2, t0)
+    loadp Insn_fields[vmPC], t1
+    storeq t0, [t1]
+    dispatch(24)
+end)
+
+# ---- control flow ---------------------------------------------------------------
+
+handler(unreachable, macro ()
+    jmp _vm_trap_unreachable
+end)
+
+# br: fields (target:64), 16 bytes.
+handler(br, macro ()
+    jumpToField(Insn_fields)
+end)
+
+# br_nz / br_z: fields (target:64, cond), 24 bytes.
+handler(br_nz, macro ()
+    slotI32(2, t0)
+    btinz t0, .taken
+    dispatch(24)
+.taken:
+    jumpToField(Insn_fields)
+end)
+
+handler(br_z, macro ()
+    slotI32(2, t0)
+    btiz t0, .taken
+    dispatch(24)
+.taken:
+    jumpToField(Insn_fields)
+end)
+
+# br_table: fields (index, count), then count + 1 targets of 64 bits from byte
+# 16 (the last is the default).
+handler(br_table, macro ()
+    slotI32(0, t0)
+    immI32(1, t1)
+    bib t0, t1, .inRange
+    move t1, t0
+.inRange:
+    loadp 16[vmPC, t0, 8], vmPC
+    jmp [vmPC]
+end)
+
+macro branchI32(name, br)
+    branchFamily(name, slotI32, immI32, br)
+end
+macro branchI64(name, br)
+    branchFamily(name, slotI64, immI64, br)
+end
+
+branchI32(i32_eq, macro (a, b, l) bieq a, b, l end)
+branchI32(i32_ne, macro (a, b, l) bineq a, b, l end)
+branchI32(i32_lt_s, macro (a, b, l) bilt a, b, l end)
+branchI32(i32_lt_u, macro (a, b, l) bib a, b, l end)
+branchI32(i32_gt_s, macro (a, b, l) bigt a, b, l end)
+branchI32(i32_gt_u, macro (a, b, l) bia a, b, l end)
+branchI32(i32_le_s, macro (a, b, l) bilteq a, b, l end)
+branchI32(i32_le_u, macro (a, b, l) bibeq a, b, l end)
+branchI32(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
+branchI32(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+branchI32(i32_and, macro (a, b, l) btinz a, b, l end)    # (a & b) != 0
+branchI32(i32_nand, macro (a, b, l) btiz a, b, l end)    # (a & b) == 0
+
+branchI64(i64_eq, macro (a, b, l) bqeq a, b, l end)
+branchI64(i64_ne, macro (a, b, l) bqneq a, b, l end)
+branchI64(i64_lt_s, macro (a, b, l) bqlt a, b, l end)
+branchI64(i64_lt_u, macro (a, b, l) bqb a, b, l end)
+branchI64(i64_gt_s, macro (a, b, l) bqgt a, b, l end)
+branchI64(i64_gt_u, macro (a, b, l) bqa a, b, l end)
+branchI64(i64_le_s, macro (a, b, l) bqlteq a, b, l end)
+branchI64(i64_le_u, macro (a, b, l) bqbeq a, b, l end)
+branchI64(i64_ge_s, macro (a, b, l) bqgteq a, b, l end)
+branchI64(i64_ge_u, macro (a, b, l) bqaeq a, b, l end)
+
+# ---- calls -------------------------------------------------------------------------
+
+# call_direct: fields (callee:64 = struct FuncInfo *, args), 24 bytes. `args` is the
+# byte offset of the first argument slot: the callee's frame starts there, so
+# its parameters are the caller's argument slots (overlapped frames) and its
+# results land where the caller expects them. The caller's resume pc and frame
+# go on the return stack; nothing recurses on the machine stack. Both stacks
+# are checked before anything changes, so a trap leaves the caller intact.
+handler(call_direct, macro ()
+    loadp Insn_fields[vmPC], t2      # FuncInfo
+    loadi 16[vmPC], t1
+    addp vmFP, t1                    # the callee's frame base
+    loadp Func_frameBytes[t2], t3
+    addp t1, t3
+    bpa t3, Ctx_stackEnd[vmCtx], _vm_trap_stack
+    loadp Ctx_retSp[vmCtx], t0
+    bpaeq t0, Ctx_retLimit[vmCtx], _vm_trap_stack
+    leap 24[vmPC], t3
+    storep t3, Ret_pc[t0]
+    storep vmFP, Ret_fp[t0]
+    addp Ret_size, t0
+    storep t0, Ctx_retSp[vmCtx]
+    move t1, vmFP
+    loadp Func_localsBytes[t2], t0   # zero the non-parameter locals
+    btpz t0, .run
+    loadp Func_localsStart[t2], t3
+    addp vmFP, t3
+.zero:
+    subp 8, t0
+    storeq 0, [t3, t0]
+    btpnz t0, .zero
+.run:
+    loadp Func_code[t2], vmPC
+    jmp [vmPC]
+end)
+
+# return: no fields. The results are already in the frame's first slots.
+handler(return, macro ()
+    loadp Ctx_retSp[vmCtx], t0
+    subp Ret_size, t0
+    storep t0, Ctx_retSp[vmCtx]
+    loadp Ret_pc[t0], vmPC
+    loadp Ret_fp[t0], vmFP
+    jmp [vmPC]
+end)
+
+# exit: the return address Rust puts under the function it enters.
+handler(exit, macro ()
+    move Status_Return, t0
+    jmp _vm_exit
+end)
+
+# host_call: fields (import index), 16 bytes; the host function's stub is
+# `host_call n; return`. The arguments are at vmFP (the callee's frame, set up
+# by `call`), and so are the results when Rust resumes at the `return`.
+handler(host_call, macro ()
+    immI32(0, t0)
+    storep t0, Ctx_arg0[vmCtx]
+    addp 16, vmPC
+    move Status_HostCall, t0
+    jmp _vm_exit
+end)
+
+# ---- linear memory ---------------------------------------------------------------
+
+# Loads: fields (address slot, offset + width, d), 24 bytes. The effective end
+# address (u32 address + static offset + access width) is computed in 64 bits,
+# so it cannot wrap, and must not pass the memory size. The translator turns
+# an access whose offset + width does not fit 32 bits into a trap.
+macro loadHandler(name, width, load, put)
+    handler(name, macro ()
+        slotI32(0, t0)
+        immI32(1, t1)
+        addp t1, t0
+        bpa t0, vmSize, _vm_trap_oob
+        load(-width[vmMem, t0], t1)
+        put(2, t1, t2)
+        dispatch(24)
+    end)
+end
+
+loadHandler(i32_load, 4, macro (m, d) loadi m, d end, putI32)
+loadHandler(i32_load8_s, 1, macro (m, d) loadbsi m, d end, putI32)
+loadHandler(i32_load8_u, 1, macro (m, d) loadb m, d end, putI32)
+loadHandler(i32_load16_s, 2, macro (m, d) loadhsi m, d end, putI32)
+loadHandler(i32_load16_u, 2, macro (m, d) loadh m, d end, putI32)
+loadHandler(i64_load, 8, macro (m, d) loadq m, d end, putI64)
+loadHandler(i64_load8_s, 1, macro (m, d) loadbsq m, d end, putI64)
+loadHandler(i64_load8_u, 1, macro (m, d) loadb m, d end, putI64)
+loadHandler(i64_load16_s, 2, macro (m, d) loadhsq m, d end, putI64)
+loadHandler(i64_load16_u, 2, macro (m, d) loadh m, d end, putI64)
+loadHandler(i64_load32_s, 4, macro (m, d) loadis m, d end, putI64)
+loadHandler(i64_load32_u, 4, macro (m, d) loadi m, d end, putI64)
+
+# Stores: fields (address slot, offset + width, value), 24 bytes; the value is
+# a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores).
+macro storeHandlers(name, width, get, imm, store)
+    handler(%name%_s, macro ()
+        get(2, t1)
+        slotI32(0, t0)
+        immI32(1, t2)
+        addp t2, t0
+        bpa t0, vmSize, _vm_trap_oob
+        store(t1, -width[vmMem, t0])
+        dispatch(24)
+    end)
+    handler(%name%_i, macro ()
+        imm(2, t1)
+        slotI32(0, t0)
+        immI32(1, t2)
+        addp t2, t0
+        bpa t0, vmSize, _vm_trap_oob
+        store(t1, -width[vmMem, t0])
+        dispatch(24)
+    end)
+end
+
+storeHandlers(i32_store, 4, slotI32, immI32, macro (v, m) storei v, m end)
+storeHandlers(i32_store8, 1, slotI32, immI32, macro (v, m) storeb v, m end)
+storeHandlers(i32_store16, 2, slotI32, immI32, macro (v, m) storeh v, m end)
+storeHandlers(i64_store, 8, slotI64, immI64, macro (v, m) storeq v, m end)
+storeHandlers(i64_store8, 1, slotI64, immI64, macro (v, m) storeb v, m end)
+storeHandlers(i64_store16, 2, slotI64, immI64, macro (v, m) storeh v, m end)
+storeHandlers(i64_store32, 4, slotI64, immI64, macro (v, m) storei v, m end)
+
+# trap_oob: an access whose static offset alone is past any memory.
+handler(trap_oob, macro ()
+    jmp _vm_trap_oob
+end)
+
+# memory.size: fields (d), 16 bytes: the size in 64 KiB pages.
+handler(memory_size, macro ()
+    move vmSize, t0
+    urshiftq 16, t0
+    putI32(0, t0, t1)
+    dispatch(16)
+end)
+
+# memory.grow: fields (delta slot, d), 16 bytes. Rust grows the memory (it
+# may move), writes the old size or -1 to the slot at Ctx_arg1 and resumes
+# after this instruction; the entry reloads vmMem and vmSize.
+handler(memory_grow, macro ()
+    slotI32(0, t0)
+    storep t0, Ctx_arg0[vmCtx]
+    immI32(1, t0)
+    addp vmFP, t0
+    storep t0, Ctx_arg1[vmCtx]
+    addp 16, vmPC
+    move Status_MemoryGrow, t0
+    jmp _vm_exit
+end)
