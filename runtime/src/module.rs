@@ -315,7 +315,46 @@ impl Module {
                 _ => {}
             }
         }
+        for f in m.imported_funcs..m.func_types.len() {
+            m.check_br_table_labels(f as u32)?;
+        }
         Ok(m)
+    }
+
+    /// WebAssembly 1.0 requires every label of a `br_table` to have the same
+    /// type, also in unreachable code; later versions (and so `wasmparser`)
+    /// only require each to match the operands. With 1.0 blocks (at most one
+    /// result, no parameters) the label types are easy to follow here.
+    fn check_br_table_labels(&self, func: u32) -> Result<(), Error> {
+        use wasmparser::{BlockType, Operator as O};
+        let range = self.bodies[func as usize - self.imported_funcs].clone();
+        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&self.bytes[range.clone()], range.start as u64));
+        let result = self.func_type(func).results.first().copied();
+        let mut labels: Vec<Option<ValType>> = vec![result];
+        let mut reader = body.get_operators_reader().map_err(wasm_err)?;
+        while !reader.eof() {
+            match reader.read().map_err(wasm_err)? {
+                O::Block { blockty } | O::If { blockty } => labels.push(match blockty {
+                    BlockType::Type(t) => Some(ValType::from_wasm(t)?),
+                    _ => None,
+                }),
+                O::Loop { .. } => labels.push(None),
+                O::End => {
+                    labels.pop();
+                }
+                O::BrTable { targets } => {
+                    let label = |depth: u32| labels[labels.len() - 1 - depth as usize];
+                    let want = label(targets.default());
+                    for t in targets.targets() {
+                        if label(t.map_err(wasm_err)?) != want {
+                            return Err(Error::Invalid("type mismatch: br_table labels of different types".into()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     pub fn func_type(&self, func: u32) -> &FuncType {

@@ -137,6 +137,20 @@ fn match_result(actual: Value, expected: &WastRet<'_>) -> Result<bool, String> {
     })
 }
 
+/// A module of a valid-module command that the `wast` crate cannot encode.
+/// The scripts are from 2020 and a few of their modules use text syntax that
+/// later versions of the text format gave another meaning (`(data $mem …)`
+/// naming the memory is now the segment's own name); those are listed as
+/// skipped with the parser's message, not counted as the engine's failures.
+fn text_error(e: wast::Error) -> Outcome {
+    let message = e.message();
+    if message.starts_with("duplicate data identifier") || message.starts_with("duplicate elem identifier") {
+        Outcome::Skip(format!("the wast crate reads this 1.0 text differently: {message}"))
+    } else {
+        Outcome::Fail(format!("module does not parse: {e}"))
+    }
+}
+
 fn show(values: &[Value]) -> String {
     values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")
 }
@@ -147,7 +161,7 @@ impl Runner<'_> {
     }
 
     fn instantiate(&mut self, wat: &mut QuoteWat<'_>) -> Result<Instance, Outcome> {
-        let bytes = wat.encode().map_err(|e| Outcome::Fail(format!("module does not parse: {e}")))?;
+        let bytes = wat.encode().map_err(text_error)?;
         let module = Module::new(&bytes).map_err(|e| match e {
             Error::Unsupported(m) => Outcome::Skip(m),
             other => Outcome::Fail(other.to_string()),
@@ -197,7 +211,7 @@ impl Runner<'_> {
                 }
             }
             WastExecute::Wat(wat) => {
-                let bytes = wat.encode().map_err(|e| Outcome::Fail(format!("module does not parse: {e}")))?;
+                let bytes = wat.encode().map_err(text_error)?;
                 let module = Module::new(&bytes).map_err(|e| match e {
                     Error::Unsupported(m) => Outcome::Skip(m),
                     other => Outcome::Fail(other.to_string()),
@@ -338,7 +352,10 @@ impl Runner<'_> {
 
 /// Runs the script `text` (named `name` in the summary).
 pub fn run_wast(name: &str, text: &str) -> Result<Summary, String> {
-    let buf = ParseBuffer::new(text).map_err(|e| format!("{name}: {e}"))?;
+    // The spec scripts test names made of confusable characters on purpose.
+    let mut lexer = wast::lexer::Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buf = ParseBuffer::new_with_lexer(lexer).map_err(|e| format!("{name}: {e}"))?;
     let wast: Wast<'_> = parser::parse(&buf).map_err(|mut e| {
         e.set_text(text);
         format!("{name}: {e}")
