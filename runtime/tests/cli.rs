@@ -3,8 +3,18 @@
 
 use std::process::Command;
 
+/// The runner binary; under an emulator (`TEST_RUNNER`, set by
+/// .cargo/config.toml for ARM64 Linux) through it.
 fn runner() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_offasm-wasm"))
+    let bin = env!("CARGO_BIN_EXE_offasm-wasm");
+    match std::env::var("TEST_RUNNER") {
+        Ok(emulator) if !emulator.is_empty() => {
+            let mut c = Command::new(emulator);
+            c.arg(bin);
+            c
+        }
+        _ => Command::new(bin),
+    }
 }
 
 fn bench(name: &str) -> String {
