@@ -42,6 +42,16 @@ const Trap_DivideByZero = 2
 const Trap_IntegerOverflow = 3
 const Trap_MemoryOutOfBounds = 4
 const Trap_StackExhausted = 5
+const Trap_UndefinedElement = 6
+const Trap_UninitializedElement = 7
+const Trap_IndirectCallTypeMismatch = 8
+
+# One table element (struct TableEntry): the callee's FuncInfo (0: none) and
+# the canonical id of its type.
+const Elem_func = 0
+const Elem_sig = 8
+const Elem_size = 16
+const Elem_shift = 4             # log2(Elem_size)
 
 # The internal code: every instruction starts with the 8-byte address of its
 # handler, followed by 32-bit fields (field k at byte 8 + 4k) and padded to a

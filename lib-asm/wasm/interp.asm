@@ -50,6 +50,9 @@ defineTrap(div_zero, Trap_DivideByZero)
 defineTrap(overflow, Trap_IntegerOverflow)
 defineTrap(oob, Trap_MemoryOutOfBounds)
 defineTrap(stack, Trap_StackExhausted)
+defineTrap(undefined_element, Trap_UndefinedElement)
+defineTrap(uninitialized_element, Trap_UninitializedElement)
+defineTrap(signature, Trap_IndirectCallTypeMismatch)
 
 _vm_trap_common:                   # offasm: not-c-function
     storep t0, Ctx_trap[vmCtx]
@@ -451,22 +454,21 @@ branchI64(i64_ge_u, macro (a, b, l) bqaeq a, b, l end)
 
 # ---- calls -------------------------------------------------------------------------
 
-# call_direct: fields (callee:64 = struct FuncInfo *, args), 24 bytes. `args` is the
-# byte offset of the first argument slot: the callee's frame starts there, so
-# its parameters are the caller's argument slots (overlapped frames) and its
-# results land where the caller expects them. The caller's resume pc and frame
-# go on the return stack; nothing recurses on the machine stack. Both stacks
-# are checked before anything changes, so a trap leaves the caller intact.
-handler(call_direct, macro ()
-    loadp Insn_fields[vmPC], t2      # FuncInfo
-    loadi 16[vmPC], t1
-    addp vmFP, t1                    # the callee's frame base
+# enterFunction(info, size): the call sequence shared by the call handlers.
+# `info` (t2) holds the callee's FuncInfo, t1 the callee's frame base (the
+# caller's first argument slot, so the callee's parameters are the caller's
+# argument slots: overlapped frames, and the results land where the caller
+# expects them), `size` is the call instruction's size. The caller's resume pc
+# and frame go on the return stack; nothing recurses on the machine stack.
+# Both stacks are checked before anything changes, so a trap leaves the
+# caller intact (vmPC still at the call).
+macro enterFunction(size)
     loadp Func_frameBytes[t2], t3
     addp t1, t3
     bpa t3, Ctx_stackEnd[vmCtx], _vm_trap_stack
     loadp Ctx_retSp[vmCtx], t0
     bpaeq t0, Ctx_retLimit[vmCtx], _vm_trap_stack
-    leap 24[vmPC], t3
+    leap size[vmPC], t3
     storep t3, Ret_pc[t0]
     storep vmFP, Ret_fp[t0]
     addp Ret_size, t0
@@ -483,6 +485,35 @@ handler(call_direct, macro ()
 .run:
     loadp Func_code[t2], vmPC
     jmp [vmPC]
+end
+
+# call_direct: fields (callee:64 = struct FuncInfo *, args), 24 bytes; `args`
+# is the byte offset of the first argument slot.
+handler(call_direct, macro ()
+    loadp Insn_fields[vmPC], t2
+    loadi 16[vmPC], t1
+    addp vmFP, t1
+    enterFunction(24)
+end)
+
+# call_indirect: fields (table:64, length, type id, index slot, args), 32
+# bytes. The table is an array of struct TableEntry; the element must exist,
+# be set, and have the expected (canonical) type.
+handler(call_indirect, macro ()
+    slotI32(4, t0)
+    immI32(2, t1)
+    biaeq t0, t1, _vm_trap_undefined_element
+    loadp Insn_fields[vmPC], t1
+    lshiftp Elem_shift, t0
+    addp t0, t1                      # the element
+    loadp Elem_func[t1], t2
+    btpz t2, _vm_trap_uninitialized_element
+    loadi Elem_sig[t1], t3
+    immI32(3, t0)
+    bineq t3, t0, _vm_trap_signature
+    loadi 28[vmPC], t1
+    addp vmFP, t1
+    enterFunction(32)
 end)
 
 # return: no fields. The results are already in the frame's first slots.

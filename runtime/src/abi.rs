@@ -71,6 +71,23 @@ const _: () = {
     assert!(offset_of!(FuncInfo, locals_bytes) == Func_localsBytes);
 };
 
+/// One table element (struct TableEntry of abi.asm).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableEntry {
+    /// The function's FuncInfo, 0 for none.
+    pub func: u64,
+    /// The canonical id of its type.
+    pub sig: u64,
+}
+
+const _: () = {
+    assert!(offset_of!(TableEntry, func) == Elem_func);
+    assert!(offset_of!(TableEntry, sig) == Elem_sig);
+    assert!(std::mem::size_of::<TableEntry>() == Elem_size);
+    assert!(1 << Elem_shift == Elem_size);
+};
+
 extern "C" {
     /// Runs internal code from `ctx.pc` until something needs Rust; returns a `Status_*`.
     pub fn wasm_enter(ctx: *mut Ctx) -> u64;
@@ -171,7 +188,7 @@ family!(Single {
     Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select",
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
-    Call = "call_direct", Return = "return", Exit = "exit", HostCall = "host_call",
+    Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",
     TrapOob = "trap_oob", MemorySize = "memory_size", MemoryGrow = "memory_grow",
 }, h = "");
 

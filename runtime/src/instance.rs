@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::abi::{self, Ctx, FuncInfo, RetEntry, Single};
+use crate::abi::{self, Ctx, FuncInfo, RetEntry, Single, TableEntry};
 use crate::module::{ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType};
 use crate::translate::{self, CodeBuf, Env, FuncCode};
 use crate::{Error, Trap, TrapKind, Value};
@@ -111,24 +111,30 @@ impl Memory {
     }
 }
 
-/// A table of function references (only sized and filled for now: the
-/// interpreter has no call_indirect yet).
+/// A table of function references. The interpreter reads its elements in
+/// place (WebAssembly 1.0 tables never grow, so they never move). Elements
+/// point at FuncInfos of the instance that owns the table; sharing a table
+/// between instances is not supported yet.
 #[derive(Clone, Debug)]
 pub struct Table(Rc<RefCell<TableData>>);
 
 #[derive(Debug)]
 struct TableData {
-    elems: Vec<Option<u32>>,
+    elems: Vec<TableEntry>,
     max: Option<u32>,
 }
 
 impl Table {
     pub fn new(limits: Limits) -> Table {
-        Table(Rc::new(RefCell::new(TableData { elems: vec![None; limits.min as usize], max: limits.max })))
+        Table(Rc::new(RefCell::new(TableData { elems: vec![TableEntry::default(); limits.min as usize], max: limits.max })))
     }
     fn limits(&self) -> Limits {
         let t = self.0.borrow();
         Limits { min: t.elems.len() as u32, max: t.max }
+    }
+    fn raw(&self) -> (u64, u32) {
+        let mut t = self.0.borrow_mut();
+        (t.elems.as_mut_ptr() as u64, t.elems.len() as u32)
     }
 }
 
@@ -257,7 +263,13 @@ impl Instance {
         let func_info = move |f: u32| info_base + f as u64 * std::mem::size_of::<FuncInfo>() as u64;
         let global_addrs: Vec<u64> = globals.iter().map(Global::addr).collect();
         let global_addr = |g: u32| global_addrs[g as usize];
-        let env = Env { module, func_info: &func_info, global_addr: &global_addr };
+        let table = match tables.first() {
+            None => Err("call_indirect without a table".to_string()),
+            Some(_) if module.imported_tables > 0 => Err("call_indirect through an imported table".to_string()),
+            Some(t) => Ok(t.raw()),
+        };
+        let sig_id = |t: u32| canonical_sig(module, t);
+        let env = Env { module, func_info: &func_info, global_addr: &global_addr, table, sig_id: &sig_id };
         let mut buf = CodeBuf::default();
         let mut kinds = Vec::with_capacity(nfuncs);
         let mut entries = Vec::with_capacity(nfuncs);
@@ -332,6 +344,9 @@ impl Instance {
 
         // Segments: all bounds are checked before anything is written (WebAssembly 1.0).
         let mut elem_writes = Vec::new();
+        if !module.elems.is_empty() && module.imported_tables > 0 {
+            return Err(Error::Unsupported("element segments for an imported table".into()));
+        }
         for seg in &module.elems {
             let offset = eval_const(seg.offset, &instance.globals) as u32 as usize;
             let table = instance.tables.get(seg.table as usize).ok_or_else(|| Error::Link("unknown table".into()))?;
@@ -353,7 +368,8 @@ impl Instance {
         for (t, offset, funcs) in elem_writes {
             let mut table = instance.tables[t].0.borrow_mut();
             for (k, f) in funcs.into_iter().enumerate() {
-                table.elems[offset + k] = Some(f);
+                let sig = canonical_sig(module, module.func_types[f as usize]) as u64;
+                table.elems[offset + k] = TableEntry { func: func_info(f), sig };
             }
         }
         for (offset, range) in data_writes {
@@ -505,6 +521,12 @@ impl Instance {
 
 fn list(items: impl Iterator<Item = String>) -> String {
     items.collect::<Vec<_>>().join(", ")
+}
+
+/// The first type index with the same signature as type `t`.
+fn canonical_sig(module: &Module, t: u32) -> u32 {
+    let ty = &module.types[t as usize];
+    module.types.iter().position(|x| x == ty).expect("a type equals itself") as u32
 }
 
 fn eval_const(expr: ConstExpr, globals: &[Global]) -> u64 {

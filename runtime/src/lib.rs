@@ -24,7 +24,7 @@ mod translate;
 pub mod wast_runner;
 
 pub use instance::{Extern, Global, HostFunc, Imports, Instance, Memory, Table};
-pub use module::{ExportKind, FuncType, GlobalType, Limits, Module, ValType};
+pub use module::{ExportKind, FuncType, GlobalType, Import, ImportKind, Limits, Module, ValType};
 
 use std::fmt;
 
@@ -116,6 +116,9 @@ pub enum TrapKind {
     IntegerOverflow,
     MemoryOutOfBounds,
     CallStackExhausted,
+    UndefinedElement,
+    UninitializedElement,
+    IndirectCallTypeMismatch,
     /// A host function failed.
     Host,
     /// A trap code the interpreter does not define (a bug).
@@ -130,6 +133,9 @@ impl TrapKind {
             abi::Trap_IntegerOverflow => TrapKind::IntegerOverflow,
             abi::Trap_MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
             abi::Trap_StackExhausted => TrapKind::CallStackExhausted,
+            abi::Trap_UndefinedElement => TrapKind::UndefinedElement,
+            abi::Trap_UninitializedElement => TrapKind::UninitializedElement,
+            abi::Trap_IndirectCallTypeMismatch => TrapKind::IndirectCallTypeMismatch,
             other => TrapKind::Unknown(other),
         }
     }
@@ -142,6 +148,9 @@ impl TrapKind {
             TrapKind::IntegerOverflow => "integer overflow",
             TrapKind::MemoryOutOfBounds => "out of bounds memory access",
             TrapKind::CallStackExhausted => "call stack exhausted",
+            TrapKind::UndefinedElement => "undefined element",
+            TrapKind::UninitializedElement => "uninitialized element",
+            TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
             TrapKind::Host => "host function failed",
             TrapKind::Unknown(_) => "unknown trap",
         }

@@ -55,6 +55,11 @@ pub struct Env<'a> {
     pub func_info: &'a dyn Fn(u32) -> u64,
     /// Address of each global's 8-byte cell.
     pub global_addr: &'a dyn Fn(u32) -> u64,
+    /// The table call_indirect uses: its elements' address and length, or
+    /// why it cannot be used yet.
+    pub table: Result<(u64, u32), String>,
+    /// The canonical id of each type (equal types, equal ids).
+    pub sig_id: &'a dyn Fn(u32) -> u32,
 }
 
 /// A translated function's place in the code and its frame.
@@ -721,7 +726,7 @@ impl Tr<'_> {
                 self.reachable = false;
             }
             O::Call { function_index } => self.call(function_index),
-            O::CallIndirect { .. } => return Err(unsupported("call_indirect")),
+            O::CallIndirect { type_index, .. } => self.call_indirect(type_index)?,
             O::Drop => {
                 self.pop();
             }
@@ -1044,6 +1049,34 @@ impl Tr<'_> {
         for _ in 0..nresults {
             self.push_temp();
         }
+    }
+}
+
+impl Tr<'_> {
+    fn call_indirect(&mut self, type_index: u32) -> Result<(), Error> {
+        let (table, len) = self.env.table.clone().map_err(Error::Unsupported)?;
+        let ty = &self.env.module.types[type_index as usize];
+        let (nparams, nresults) = (ty.params.len(), ty.results.len());
+        let iindex = self.stack.len() - 1;
+        let index = self.slot(iindex);
+        let base = iindex - nparams;
+        for idx in base..iindex {
+            self.materialize(idx);
+        }
+        let args = self.temp_off(base);
+        let sig = (self.env.sig_id)(type_index);
+        self.begin(Single::CallIndirect.h());
+        self.code.field64(table);
+        self.code.field(len);
+        self.code.field(sig);
+        self.code.field(index);
+        self.code.field(args);
+        self.code.end();
+        self.stack.truncate(base);
+        for _ in 0..nresults {
+            self.push_temp();
+        }
+        Ok(())
     }
 }
 

@@ -98,6 +98,8 @@ struct Runner<'a> {
     skipped_names: HashMap<String, String>,
     instances: Vec<Slot>,
     named: HashMap<String, usize>,
+    /// Registered names, with the instance they name.
+    registered: HashMap<String, usize>,
     current: Option<usize>,
 }
 
@@ -167,7 +169,29 @@ impl Runner<'_> {
             other => Outcome::Fail(other.to_string()),
         })?;
         let module = Arc::new(module);
-        Instance::new(&module, &self.imports).map_err(|e| self.instantiate_error(&module, e))
+        Instance::new(&module, &self.imports).map_err(|e| {
+            let outcome = self.instantiate_error(&module, e);
+            if let Outcome::Skip(reason) = &outcome {
+                self.taint_exporters(&module, reason);
+            }
+            outcome
+        })
+    }
+
+    /// A skipped module may have changed what it imported (elements into a
+    /// table, data into a memory, a global set by its start function): the
+    /// instances that exported those are no longer in the state the script
+    /// expects, so later commands on them are skipped too.
+    fn taint_exporters(&mut self, module: &Module, reason: &str) {
+        for import in &module.imports {
+            let shared = !matches!(import.kind, crate::module::ImportKind::Func(_));
+            if let (true, Some(&index)) = (shared, self.registered.get(&import.module)) {
+                if matches!(self.instances[index], Slot::Ready(_)) {
+                    self.instances[index] =
+                        Slot::Skipped(format!("state shared with a skipped module ({reason})"));
+                }
+            }
+        }
     }
 
     fn instantiate_error(&self, module: &Module, e: Error) -> Outcome {
@@ -220,7 +244,13 @@ impl Runner<'_> {
                 match Instance::new(&module, &self.imports) {
                     Ok(_) => Ok(Ok(vec![])),
                     Err(e @ Error::Trap(_)) => Ok(Err(e)),
-                    Err(e) => Err(self.instantiate_error(&module, e)),
+                    Err(e) => {
+                        let outcome = self.instantiate_error(&module, e);
+                        if let Outcome::Skip(reason) = &outcome {
+                            self.taint_exporters(&module, reason);
+                        }
+                        Err(outcome)
+                    }
                 }
             }
         }
@@ -259,6 +289,11 @@ impl Runner<'_> {
                     for (field, item) in exports {
                         self.imports.define(name, &field, item);
                     }
+                    let index = match module {
+                        Some(id) => self.named[id.name()],
+                        None => self.current.expect("an instance was found"),
+                    };
+                    self.registered.insert(name.to_string(), index);
                     Outcome::Pass
                 }
                 Err(Outcome::Skip(reason)) => {
@@ -367,6 +402,7 @@ pub fn run_wast(name: &str, text: &str) -> Result<Summary, String> {
         skipped_names: HashMap::new(),
         instances: Vec::new(),
         named: HashMap::new(),
+        registered: HashMap::new(),
         current: None,
     };
     for directive in wast.directives {

@@ -264,3 +264,29 @@ fn loads_read_what_stores_wrote_little_endian() {
     assert_eq!(inst.invoke("grow", &[Value::I32(65535)]).unwrap(), vec![Value::I32(-1)]);
     assert_eq!(inst.invoke("size", &[]).unwrap(), vec![Value::I32(2)]);
 }
+
+#[test]
+fn call_indirect_traps() {
+    let bytes = wat(r#"(module
+      (type $ii (func (param i32) (result i32)))
+      (type $v (func (result i32)))
+      (table 4 funcref)
+      (elem (i32.const 0) $double $seven)
+      (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+      (func $seven (type $v) (i32.const 7))
+      (func (export "call_ii") (param i32 i32) (result i32)
+        (call_indirect (type $ii) (local.get 1) (local.get 0)))
+      (func (export "call_v") (param i32) (result i32)
+        (call_indirect (type $v) (local.get 0))))"#);
+    let mut inst = instance(&bytes, &Imports::new());
+    let at2 = offset_of(&bytes, 2, |o| matches!(o, Operator::CallIndirect { .. }));
+    let at3 = offset_of(&bytes, 3, |o| matches!(o, Operator::CallIndirect { .. }));
+    assert_eq!(inst.invoke("call_ii", &[Value::I32(0), Value::I32(21)]).unwrap(), vec![Value::I32(42)]);
+    assert_eq!(inst.invoke("call_v", &[Value::I32(1)]).unwrap(), vec![Value::I32(7)]);
+    expect_trap(inst.invoke("call_ii", &[Value::I32(1), Value::I32(0)]), TrapKind::IndirectCallTypeMismatch, 2, at2);
+    expect_trap(inst.invoke("call_v", &[Value::I32(0)]), TrapKind::IndirectCallTypeMismatch, 3, at3);
+    expect_trap(inst.invoke("call_v", &[Value::I32(2)]), TrapKind::UninitializedElement, 3, at3);
+    expect_trap(inst.invoke("call_v", &[Value::I32(4)]), TrapKind::UndefinedElement, 3, at3);
+    expect_trap(inst.invoke("call_v", &[Value::I32(-1)]), TrapKind::UndefinedElement, 3, at3);
+    assert_eq!(inst.invoke("call_ii", &[Value::I32(0), Value::I32(-5)]).unwrap(), vec![Value::I32(-10)]);
+}
