@@ -45,6 +45,7 @@ const Trap_StackExhausted = 5
 const Trap_UndefinedElement = 6
 const Trap_UninitializedElement = 7
 const Trap_IndirectCallTypeMismatch = 8
+const Trap_InvalidConversion = 9
 
 # One table element (struct TableEntry): the callee's FuncInfo (0: none) and
 # the canonical id of its type.

@@ -53,6 +53,7 @@ defineTrap(stack, Trap_StackExhausted)
 defineTrap(undefined_element, Trap_UndefinedElement)
 defineTrap(uninitialized_element, Trap_UninitializedElement)
 defineTrap(signature, Trap_IndirectCallTypeMismatch)
+defineTrap(conversion, Trap_InvalidConversion)
 
 _vm_trap_common:                   # offasm: not-c-function
     storep t0, Ctx_trap[vmCtx]
@@ -631,3 +632,222 @@ handler(memory_grow, macro ()
     move Status_MemoryGrow, t0
     jmp _vm_exit
 end)
+
+# ---- floating point ------------------------------------------------------------
+# Floats live in their slots as raw bits (f32 in the low 4 bytes). Handlers
+# use ft0..ft2 (Windows has ft0..ft4). Operands are always slots: the
+# translator materialises float constants. Sign operations (abs, neg,
+# copysign) work on the bits in integer registers, so NaN payloads pass
+# through unchanged, as WebAssembly requires.
+
+macro slotF32(k, tmp, f)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    loadf [vmFP, tmp], f
+end
+
+macro slotF64(k, tmp, f)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    loadd [vmFP, tmp], f
+end
+
+macro putF32(k, f, tmp)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    storef f, [vmFP, tmp]
+end
+
+macro putF64(k, f, tmp)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    stored f, [vmFP, tmp]
+end
+
+# Two float operands, fields (a, b, d), 24 bytes: op(rhs, lhs) computes
+# lhs := lhs OP rhs in ft0 (lhs) and ft1 (rhs); put stores ft0.
+macro floatBinary(name, get, put, op)
+    handler(%name%_ss, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        op(ft1, ft0)
+        put(2, ft0, t0)
+        dispatch(24)
+    end)
+end
+
+# Float comparisons, fields (a, b, d): cmp(a, b, d) sets the i32 d.
+macro floatCompare(name, get, cmp)
+    handler(%name%_ss, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        cmp(ft0, ft1, t1)
+        putI32(2, t1, t0)
+        dispatch(24)
+    end)
+end
+
+# One float operand, fields (a, d), 16 bytes, in place on ft0.
+macro floatUnary(name, get, put, op)
+    handler(name, macro ()
+        get(0, t0, ft0)
+        op(ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
+end
+
+floatBinary(f32_add, slotF32, putF32, macro (r, l) addf r, l end)
+floatBinary(f32_sub, slotF32, putF32, macro (r, l) subf r, l end)
+floatBinary(f32_mul, slotF32, putF32, macro (r, l) mulf r, l end)
+floatBinary(f32_div, slotF32, putF32, macro (r, l) divf r, l end)
+floatBinary(f64_add, slotF64, putF64, macro (r, l) addd r, l end)
+floatBinary(f64_sub, slotF64, putF64, macro (r, l) subd r, l end)
+floatBinary(f64_mul, slotF64, putF64, macro (r, l) muld r, l end)
+floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
+
+# min/max: a NaN operand gives a NaN (the sum propagates it, quieted); equal
+# operands (+0 and -0 included) combine their bits: or for min (-0 wins),
+# and for max (+0 wins).
+macro minMax(r, l, isNumber, less, add, combine, copy)
+    isNumber(l, .lNumber)
+    jmp .nan
+.lNumber:
+    isNumber(r, .numbers)
+.nan:
+    add(r, l)
+    jmp .done
+.numbers:
+    less(l, r, .done)                # l is the result
+    less(r, l, .takeR)
+    combine(r, l)
+    jmp .done
+.takeR:
+    copy(r, l)
+.done:
+end
+
+floatBinary(f32_min, slotF32, putF32, macro (r, l)
+    minMax(r, l, macro (x, L) bfeq x, x, L end, macro (a, b, L) bflt a, b, L end,
+        macro (s, d) addf s, d end, macro (s, d) orf s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f32_max, slotF32, putF32, macro (r, l)
+    minMax(r, l, macro (x, L) bfeq x, x, L end, macro (a, b, L) bfgt a, b, L end,
+        macro (s, d) addf s, d end, macro (s, d) andf s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f64_min, slotF64, putF64, macro (r, l)
+    minMax(r, l, macro (x, L) bdeq x, x, L end, macro (a, b, L) bdlt a, b, L end,
+        macro (s, d) addd s, d end, macro (s, d) ord s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f64_max, slotF64, putF64, macro (r, l)
+    minMax(r, l, macro (x, L) bdeq x, x, L end, macro (a, b, L) bdgt a, b, L end,
+        macro (s, d) addd s, d end, macro (s, d) andd s, d end, macro (s, d) moved s, d end)
+end)
+
+# copysign, abs, neg: bit operations in integer registers.
+binaryFamily(f32_copysign, slotI32, immI32, putI32, macro (r, l)
+    andi 0x80000000, r
+    andi 0x7fffffff, l
+    ori r, l
+end)
+binaryFamily(f64_copysign, slotI64, immI64, putI64, macro (r, l)
+    andq 0x8000000000000000, r
+    andq 0x7fffffffffffffff, l
+    orq r, l
+end)
+unaryFamily(f32_abs, slotI32, putI32, macro (x) andi 0x7fffffff, x end)
+unaryFamily(f32_neg, slotI32, putI32, macro (x) xori 0x80000000, x end)
+unaryFamily(f64_abs, slotI64, putI64, macro (x) andq 0x7fffffffffffffff, x end)
+unaryFamily(f64_neg, slotI64, putI64, macro (x) xorq 0x8000000000000000, x end)
+
+floatUnary(f32_sqrt, slotF32, putF32, macro (x) sqrtf x, x end)
+floatUnary(f32_ceil, slotF32, putF32, macro (x) ceilf x, x end)
+floatUnary(f32_floor, slotF32, putF32, macro (x) floorf x, x end)
+floatUnary(f32_trunc, slotF32, putF32, macro (x) truncatef x, x end)
+floatUnary(f32_nearest, slotF32, putF32, macro (x) roundf x, x end)
+floatUnary(f64_sqrt, slotF64, putF64, macro (x) sqrtd x, x end)
+floatUnary(f64_ceil, slotF64, putF64, macro (x) ceild x, x end)
+floatUnary(f64_floor, slotF64, putF64, macro (x) floord x, x end)
+floatUnary(f64_trunc, slotF64, putF64, macro (x) truncated x, x end)
+floatUnary(f64_nearest, slotF64, putF64, macro (x) roundd x, x end)
+floatUnary(f32_demote_f64, slotF64, putF32, macro (x) cd2f x, x end)
+floatUnary(f64_promote_f32, slotF32, putF64, macro (x) cf2d x, x end)
+
+floatCompare(f32_eq, slotF32, macro (a, b, d) cfeq a, b, d end)
+floatCompare(f32_ne, slotF32, macro (a, b, d) cfnequn a, b, d end)
+floatCompare(f32_lt, slotF32, macro (a, b, d) cflt a, b, d end)
+floatCompare(f32_gt, slotF32, macro (a, b, d) cfgt a, b, d end)
+floatCompare(f32_le, slotF32, macro (a, b, d) cflteq a, b, d end)
+floatCompare(f32_ge, slotF32, macro (a, b, d) cfgteq a, b, d end)
+floatCompare(f64_eq, slotF64, macro (a, b, d) cdeq a, b, d end)
+floatCompare(f64_ne, slotF64, macro (a, b, d) cdnequn a, b, d end)
+floatCompare(f64_lt, slotF64, macro (a, b, d) cdlt a, b, d end)
+floatCompare(f64_gt, slotF64, macro (a, b, d) cdgt a, b, d end)
+floatCompare(f64_le, slotF64, macro (a, b, d) cdlteq a, b, d end)
+floatCompare(f64_ge, slotF64, macro (a, b, d) cdgteq a, b, d end)
+
+# Integer to float, fields (a, d): convert(gpr, fpr).
+macro convertFromInt(name, get, put, convert)
+    handler(name, macro ()
+        get(0, t0)
+        convert(t0, ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
+end
+
+convertFromInt(f32_convert_i32_s, slotI32, putF32, macro (s, d) ci2fs s, d end)
+convertFromInt(f32_convert_i32_u, slotI32, putF32, macro (s, d) ci2f s, d end)
+convertFromInt(f32_convert_i64_s, slotI64, putF32, macro (s, d) cq2fs s, d end)
+convertFromInt(f32_convert_i64_u, slotI64, putF32, macro (s, d) cq2f s, d end)
+convertFromInt(f64_convert_i32_s, slotI32, putF64, macro (s, d) ci2ds s, d end)
+convertFromInt(f64_convert_i32_u, slotI32, putF64, macro (s, d) ci2d s, d end)
+convertFromInt(f64_convert_i64_s, slotI64, putF64, macro (s, d) cq2ds s, d end)
+convertFromInt(f64_convert_i64_u, slotI64, putF64, macro (s, d) cq2d s, d end)
+
+# Float to integer, trapping: NaN is an invalid conversion, a value whose
+# truncation does not fit is an overflow. The bounds are exclusive floats
+# given as bit patterns (lo < x < hi passes), loaded through t1 into ft1/ft2.
+macro truncF32(name, put, loBits, hiBits, truncate)
+    handler(name, macro ()
+        slotF32(0, t0, ft0)
+        bfeq ft0, ft0, .number
+        jmp _vm_trap_conversion
+    .number:
+        move loBits, t1
+        fi2f t1, ft1
+        bfltequn ft0, ft1, _vm_trap_overflow
+        move hiBits, t1
+        fi2f t1, ft2
+        bfgtequn ft0, ft2, _vm_trap_overflow
+        truncate(ft0, t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+macro truncF64(name, put, loBits, hiBits, truncate)
+    handler(name, macro ()
+        slotF64(0, t0, ft0)
+        bdeq ft0, ft0, .number
+        jmp _vm_trap_conversion
+    .number:
+        move loBits, t1
+        fq2d t1, ft1
+        bdltequn ft0, ft1, _vm_trap_overflow
+        move hiBits, t1
+        fq2d t1, ft2
+        bdgtequn ft0, ft2, _vm_trap_overflow
+        truncate(ft0, t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+# Exclusive bounds: f32 -2^31 - 2^8 (the float below -2^31) and 2^31;
+# -1 and 2^32 (unsigned); f32 -2^63 - 2^40 and 2^63; -1 and 2^64.
+truncF32(i32_trunc_f32_s, putI32, 0xcf000001, 0x4f000000, macro (f, d) truncatef2is f, d end)
+truncF32(i32_trunc_f32_u, putI32, 0xbf800000, 0x4f800000, macro (f, d) truncatef2i f, d end)
+truncF32(i64_trunc_f32_s, putI64, 0xdf000001, 0x5f000000, macro (f, d) truncatef2qs f, d end)
+truncF32(i64_trunc_f32_u, putI64, 0xbf800000, 0x5f800000, macro (f, d) truncatef2q f, d end)
+# f64: -2^31 - 1 and 2^31; -1 and 2^32; the double below -2^63 and 2^63; -1 and 2^64.
+truncF64(i32_trunc_f64_s, putI32, 0xc1e0000000200000, 0x41e0000000000000, macro (f, d) truncated2is f, d end)
+truncF64(i32_trunc_f64_u, putI32, 0xbff0000000000000, 0x41f0000000000000, macro (f, d) truncated2i f, d end)
+truncF64(i64_trunc_f64_s, putI64, 0xc3e0000000000001, 0x43e0000000000000, macro (f, d) truncated2qs f, d end)
+truncF64(i64_trunc_f64_u, putI64, 0xbff0000000000000, 0x43f0000000000000, macro (f, d) truncated2q f, d end)

@@ -162,7 +162,29 @@ family!(Unary {
     I32Eqz = "i32_eqz", I64Eqz = "i64_eqz", I32Clz = "i32_clz", I64Clz = "i64_clz",
     I32Ctz = "i32_ctz", I64Ctz = "i64_ctz", I32Popcnt = "i32_popcnt", I64Popcnt = "i64_popcnt",
     I64ExtendI32S = "i64_extend_i32_s", I64ExtendI32U = "i64_extend_i32_u",
+    F32Abs = "f32_abs", F32Neg = "f32_neg", F64Abs = "f64_abs", F64Neg = "f64_neg",
+    F32Sqrt = "f32_sqrt", F32Ceil = "f32_ceil", F32Floor = "f32_floor", F32Trunc = "f32_trunc",
+    F32Nearest = "f32_nearest", F64Sqrt = "f64_sqrt", F64Ceil = "f64_ceil", F64Floor = "f64_floor",
+    F64Trunc = "f64_trunc", F64Nearest = "f64_nearest",
+    F32DemoteF64 = "f32_demote_f64", F64PromoteF32 = "f64_promote_f32",
+    F32ConvertI32S = "f32_convert_i32_s", F32ConvertI32U = "f32_convert_i32_u",
+    F32ConvertI64S = "f32_convert_i64_s", F32ConvertI64U = "f32_convert_i64_u",
+    F64ConvertI32S = "f64_convert_i32_s", F64ConvertI32U = "f64_convert_i32_u",
+    F64ConvertI64S = "f64_convert_i64_s", F64ConvertI64U = "f64_convert_i64_u",
+    I32TruncF32S = "i32_trunc_f32_s", I32TruncF32U = "i32_trunc_f32_u",
+    I64TruncF32S = "i64_trunc_f32_s", I64TruncF32U = "i64_trunc_f32_u",
+    I32TruncF64S = "i32_trunc_f64_s", I32TruncF64U = "i32_trunc_f64_u",
+    I64TruncF64S = "i64_trunc_f64_s", I64TruncF64U = "i64_trunc_f64_u",
 }, h = "");
+
+family!(FloatBinary {
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
+    F32Min = "f32_min", F32Max = "f32_max", F32Copysign = "f32_copysign",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
+    F64Min = "f64_min", F64Max = "f64_max", F64Copysign = "f64_copysign",
+    F32Eq = "f32_eq", F32Ne = "f32_ne", F32Lt = "f32_lt", F32Gt = "f32_gt", F32Le = "f32_le", F32Ge = "f32_ge",
+    F64Eq = "f64_eq", F64Ne = "f64_ne", F64Lt = "f64_lt", F64Gt = "f64_gt", F64Le = "f64_le", F64Ge = "f64_ge",
+}, ss = "_ss");
 
 family!(Branch {
     I32Eq = "br_i32_eq", I32Ne = "br_i32_ne", I32LtS = "br_i32_lt_s", I32LtU = "br_i32_lt_u",

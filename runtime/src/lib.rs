@@ -28,8 +28,8 @@ pub use module::{ExportKind, FuncType, GlobalType, Import, ImportKind, Limits, M
 
 use std::fmt;
 
-/// A WebAssembly value. Floats are kept as their bit patterns (the
-/// interpreter moves them but has no float arithmetic yet).
+/// A WebAssembly value. Floats are kept as their bit patterns, so NaN
+/// payloads survive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value {
     I32(i32),
@@ -119,6 +119,7 @@ pub enum TrapKind {
     UndefinedElement,
     UninitializedElement,
     IndirectCallTypeMismatch,
+    InvalidConversionToInteger,
     /// A host function failed.
     Host,
     /// A trap code the interpreter does not define (a bug).
@@ -136,6 +137,7 @@ impl TrapKind {
             abi::Trap_UndefinedElement => TrapKind::UndefinedElement,
             abi::Trap_UninitializedElement => TrapKind::UninitializedElement,
             abi::Trap_IndirectCallTypeMismatch => TrapKind::IndirectCallTypeMismatch,
+            abi::Trap_InvalidConversion => TrapKind::InvalidConversionToInteger,
             other => TrapKind::Unknown(other),
         }
     }
@@ -151,6 +153,7 @@ impl TrapKind {
             TrapKind::UndefinedElement => "undefined element",
             TrapKind::UninitializedElement => "uninitialized element",
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
             TrapKind::Host => "host function failed",
             TrapKind::Unknown(_) => "unknown trap",
         }

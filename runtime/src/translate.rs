@@ -11,7 +11,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, Kinds, Load, Single, Store, Unary};
+use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, Single, Store, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -422,6 +422,23 @@ impl Tr<'_> {
             (a, b) => Cmp { cond, a: a.raw(), b },
         });
         self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp });
+    }
+
+    /// A two-operand float operation: operands always in slots.
+    fn float_binary(&mut self, op: FloatBinary) {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let a = self.slot(ia);
+        let b = self.slot(ib);
+        let dest = self.temp_off(ia);
+        let at = self.begin(op.ss());
+        self.code.field(a);
+        self.code.field(b);
+        self.code.field(dest);
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp: None });
     }
 
     fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
@@ -906,6 +923,65 @@ impl Tr<'_> {
             O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {}
             O::I64ExtendI32S => self.unary(Unary::I64ExtendI32S, None),
             O::I64ExtendI32U => self.unary(Unary::I64ExtendI32U, None),
+
+            O::F32Add => self.float_binary(FloatBinary::F32Add),
+            O::F32Sub => self.float_binary(FloatBinary::F32Sub),
+            O::F32Mul => self.float_binary(FloatBinary::F32Mul),
+            O::F32Div => self.float_binary(FloatBinary::F32Div),
+            O::F32Min => self.float_binary(FloatBinary::F32Min),
+            O::F32Max => self.float_binary(FloatBinary::F32Max),
+            O::F32Copysign => self.float_binary(FloatBinary::F32Copysign),
+            O::F64Add => self.float_binary(FloatBinary::F64Add),
+            O::F64Sub => self.float_binary(FloatBinary::F64Sub),
+            O::F64Mul => self.float_binary(FloatBinary::F64Mul),
+            O::F64Div => self.float_binary(FloatBinary::F64Div),
+            O::F64Min => self.float_binary(FloatBinary::F64Min),
+            O::F64Max => self.float_binary(FloatBinary::F64Max),
+            O::F64Copysign => self.float_binary(FloatBinary::F64Copysign),
+            O::F32Eq => self.float_binary(FloatBinary::F32Eq),
+            O::F32Ne => self.float_binary(FloatBinary::F32Ne),
+            O::F32Lt => self.float_binary(FloatBinary::F32Lt),
+            O::F32Gt => self.float_binary(FloatBinary::F32Gt),
+            O::F32Le => self.float_binary(FloatBinary::F32Le),
+            O::F32Ge => self.float_binary(FloatBinary::F32Ge),
+            O::F64Eq => self.float_binary(FloatBinary::F64Eq),
+            O::F64Ne => self.float_binary(FloatBinary::F64Ne),
+            O::F64Lt => self.float_binary(FloatBinary::F64Lt),
+            O::F64Gt => self.float_binary(FloatBinary::F64Gt),
+            O::F64Le => self.float_binary(FloatBinary::F64Le),
+            O::F64Ge => self.float_binary(FloatBinary::F64Ge),
+            O::F32Abs => self.unary(Unary::F32Abs, None),
+            O::F32Neg => self.unary(Unary::F32Neg, None),
+            O::F64Abs => self.unary(Unary::F64Abs, None),
+            O::F64Neg => self.unary(Unary::F64Neg, None),
+            O::F32Sqrt => self.unary(Unary::F32Sqrt, None),
+            O::F32Ceil => self.unary(Unary::F32Ceil, None),
+            O::F32Floor => self.unary(Unary::F32Floor, None),
+            O::F32Trunc => self.unary(Unary::F32Trunc, None),
+            O::F32Nearest => self.unary(Unary::F32Nearest, None),
+            O::F64Sqrt => self.unary(Unary::F64Sqrt, None),
+            O::F64Ceil => self.unary(Unary::F64Ceil, None),
+            O::F64Floor => self.unary(Unary::F64Floor, None),
+            O::F64Trunc => self.unary(Unary::F64Trunc, None),
+            O::F64Nearest => self.unary(Unary::F64Nearest, None),
+            O::F32DemoteF64 => self.unary(Unary::F32DemoteF64, None),
+            O::F64PromoteF32 => self.unary(Unary::F64PromoteF32, None),
+            O::F32ConvertI32S => self.unary(Unary::F32ConvertI32S, None),
+            O::F32ConvertI32U => self.unary(Unary::F32ConvertI32U, None),
+            O::F32ConvertI64S => self.unary(Unary::F32ConvertI64S, None),
+            O::F32ConvertI64U => self.unary(Unary::F32ConvertI64U, None),
+            O::F64ConvertI32S => self.unary(Unary::F64ConvertI32S, None),
+            O::F64ConvertI32U => self.unary(Unary::F64ConvertI32U, None),
+            O::F64ConvertI64S => self.unary(Unary::F64ConvertI64S, None),
+            O::F64ConvertI64U => self.unary(Unary::F64ConvertI64U, None),
+            O::I32TruncF32S => self.unary(Unary::I32TruncF32S, None),
+            O::I32TruncF32U => self.unary(Unary::I32TruncF32U, None),
+            O::I64TruncF32S => self.unary(Unary::I64TruncF32S, None),
+            O::I64TruncF32U => self.unary(Unary::I64TruncF32U, None),
+            O::I32TruncF64S => self.unary(Unary::I32TruncF64S, None),
+            O::I32TruncF64U => self.unary(Unary::I32TruncF64U, None),
+            O::I64TruncF64S => self.unary(Unary::I64TruncF64S, None),
+            O::I64TruncF64U => self.unary(Unary::I64TruncF64U, None),
 
             other => return Err(Error::Unsupported(format!("instruction {}", op_name(&other)))),
         }

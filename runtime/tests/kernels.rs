@@ -1,7 +1,5 @@
 //! The public benchmark kernels (../shared/bench/wasm) at their full size give
-//! the checksums of kernels.tsv. A kernel that needs what the interpreter does
-//! not have yet (nbody: f64 arithmetic) must be refused as unsupported, never
-//! give a wrong answer; it is listed when the test runs.
+//! the checksums of kernels.tsv.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,7 +52,6 @@ fn kernels_give_their_checksums() {
         }
         ran += 1;
     }
-    println!("kernels run: {ran}; not supported yet: {unsupported:?}");
-    assert!(ran >= 5, "fib, sieve, matmul, sha256 and qsort need only integers");
-    assert!(unsupported.iter().all(|u| u.starts_with("nbody")), "only nbody may be unsupported: {unsupported:?}");
+    assert!(unsupported.is_empty(), "kernels not supported: {unsupported:?}");
+    assert!(ran >= 6, "the six public kernels");
 }

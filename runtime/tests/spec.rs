@@ -27,15 +27,12 @@ fn scripts() -> Vec<PathBuf> {
     files
 }
 
-/// Scripts the integer subset runs to the last command.
-const COMPLETE: &[&str] = &[
-    "address", "align", "binary", "binary-leb128", "br", "br_table", "break-drop", "comments", "const",
-    "custom", "endianness", "exports", "fac", "float_literals", "float_memory", "forward", "i32", "i64",
-    "inline-module", "int_exprs", "int_literals", "labels", "memory_redundancy", "memory_size",
-    "memory_trap", "names", "return", "skip-stack-guard-page", "start", "store", "switch", "table",
-    "token", "type", "unreachable", "unreached-invalid", "unwind", "utf8-custom-section-id",
-    "utf8-import-field", "utf8-import-module", "utf8-invalid-encoding",
-];
+/// Scripts that must not run completely yet, each for a reason the wast
+/// runner prints: functions imported from another instance, and tables shared
+/// between instances (imports.wast, linking.wast, elem.wast), and two modules
+/// whose 1.0 text the wast crate reads with a later meaning (data.wast,
+/// elem.wast). Every other script must run every command.
+const INCOMPLETE: &[&str] = &["data", "elem", "imports", "linking"];
 
 #[test]
 fn spec_scripts_have_no_failures() {
@@ -64,7 +61,7 @@ fn spec_scripts_have_no_failures() {
         skipped += summary.skipped.len();
         failures.extend(summary.failed.iter().cloned());
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-        if COMPLETE.contains(&stem.as_str()) && (!summary.skipped.is_empty() || summary.passed == 0) {
+        if !INCOMPLETE.contains(&stem.as_str()) && (!summary.skipped.is_empty() || summary.passed == 0) {
             incomplete.push(format!("{stem}: {:?}", summary.skipped));
         }
     }

@@ -290,3 +290,31 @@ fn call_indirect_traps() {
     expect_trap(inst.invoke("call_v", &[Value::I32(-1)]), TrapKind::UndefinedElement, 3, at3);
     assert_eq!(inst.invoke("call_ii", &[Value::I32(0), Value::I32(-5)]).unwrap(), vec![Value::I32(-10)]);
 }
+
+#[test]
+fn float_to_integer_conversion_traps() {
+    let bytes = wat(r#"(module
+      (func (export "i32.trunc_f32_s") (param f32) (result i32) (i32.trunc_f32_s (local.get 0)))
+      (func (export "i32.trunc_f64_u") (param f64) (result i32) (i32.trunc_f64_u (local.get 0)))
+      (func (export "i64.trunc_f64_s") (param f64) (result i64) (i64.trunc_f64_s (local.get 0)))
+      (func (export "i64.trunc_f32_u") (param f32) (result i64) (i64.trunc_f32_u (local.get 0))))"#);
+    let mut inst = instance(&bytes, &Imports::new());
+    let f32v = |x: f32| [Value::F32(x.to_bits())];
+    let f64v = |x: f64| [Value::F64(x.to_bits())];
+    let at = |f: usize| offset_of(&bytes, f, |o| !matches!(o, Operator::LocalGet { .. }));
+    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(f32::NAN)), TrapKind::InvalidConversionToInteger, 0, at(0));
+    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(2147483648.0)), TrapKind::IntegerOverflow, 0, at(0));
+    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(-2147483904.0)), TrapKind::IntegerOverflow, 0, at(0));
+    assert_eq!(inst.invoke("i32.trunc_f32_s", &f32v(-2147483648.0)).unwrap(), vec![Value::I32(i32::MIN)]);
+    assert_eq!(inst.invoke("i32.trunc_f32_s", &f32v(-1.9)).unwrap(), vec![Value::I32(-1)]);
+    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(-1.0)), TrapKind::IntegerOverflow, 1, at(1));
+    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(4294967296.0)), TrapKind::IntegerOverflow, 1, at(1));
+    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(f64::NEG_INFINITY)), TrapKind::IntegerOverflow, 1, at(1));
+    assert_eq!(inst.invoke("i32.trunc_f64_u", &f64v(-0.99)).unwrap(), vec![Value::I32(0)]);
+    assert_eq!(inst.invoke("i32.trunc_f64_u", &f64v(4294967295.9)).unwrap(), vec![Value::I32(-1)]);
+    expect_trap(inst.invoke("i64.trunc_f64_s", &f64v(-f64::NAN)), TrapKind::InvalidConversionToInteger, 2, at(2));
+    expect_trap(inst.invoke("i64.trunc_f64_s", &f64v(9223372036854775808.0)), TrapKind::IntegerOverflow, 2, at(2));
+    assert_eq!(inst.invoke("i64.trunc_f64_s", &f64v(-9223372036854775808.0)).unwrap(), vec![Value::I64(i64::MIN)]);
+    expect_trap(inst.invoke("i64.trunc_f32_u", &f32v(18446744073709551616.0)), TrapKind::IntegerOverflow, 3, at(3));
+    assert_eq!(inst.invoke("i64.trunc_f32_u", &f32v(18446742974197923840.0)).unwrap(), vec![Value::I64(-1099511627776)]);
+}
