@@ -9,14 +9,20 @@
 # entry and stores pc/fp back on exit.
 const Ctx_pc = 0                 # next internal instruction (on a trap: the trapping one)
 const Ctx_fp = 8                 # frame base: slot 0 of the current function
-const Ctx_memBase = 16           # linear memory base address
-const Ctx_memSize = 24           # linear memory size in bytes
+const Ctx_memDesc = 16           # struct MemDesc of the running instance's memory
+const Ctx_memSp = 24             # memory stack: next free entry (callers' MemDescs)
 const Ctx_retSp = 32             # return stack: next free entry
 const Ctx_retLimit = 40          # return stack: end (a call finding retSp here traps)
 const Ctx_stackEnd = 48          # value stack: end (a frame reaching past it traps)
 const Ctx_trap = 56              # trap kind, when the status is Status_Trap
 const Ctx_arg0 = 64              # operands of a call-out (host call, memory.grow)
 const Ctx_arg1 = 72
+const Ctx_memLimit = 80          # memory stack: end
+
+# struct MemDesc: where a linear memory is now (Rust updates it when the
+# memory grows; the entry and the instance switches load vmMem/vmSize from it).
+const Mem_base = 0
+const Mem_size = 8
 
 # One return-stack entry: the caller's resume pc and frame base.
 const Ret_pc = 0
@@ -33,8 +39,8 @@ const Func_localsBytes = 24      # bytes of non-parameter locals
 # Why the assembly loop returned to Rust (the entry function's result).
 const Status_Return = 0          # the entered function returned: results in its slots
 const Status_Trap = 1            # Ctx_trap says which; Ctx_pc is the trapping instruction
-const Status_HostCall = 2        # call host function Ctx_arg0 with args at Ctx_fp; resume at Ctx_pc
-const Status_MemoryGrow = 3      # grow by Ctx_arg0 pages; result to the slot at address Ctx_arg1; resume
+const Status_HostCall = 2        # call the host function record at Ctx_arg0 with args at Ctx_fp; resume at Ctx_pc
+const Status_MemoryGrow = 3      # grow memory Ctx_memDesc by Ctx_arg0 pages; result to the slot at address Ctx_arg1; resume
 
 # Trap kinds (Ctx_trap).
 const Trap_Unreachable = 1

@@ -24,8 +24,9 @@ _wasm_enter:
     move a0, vmCtx
     loadp Ctx_pc[vmCtx], vmPC
     loadp Ctx_fp[vmCtx], vmFP
-    loadp Ctx_memBase[vmCtx], vmMem
-    loadp Ctx_memSize[vmCtx], vmSize
+    loadp Ctx_memDesc[vmCtx], t0
+    loadp Mem_base[t0], vmMem
+    loadp Mem_size[t0], vmSize
     jmp [vmPC]
 
 # The way out, status in t0: reached by jumps from handlers only. sp is where
@@ -533,15 +534,46 @@ handler(exit, macro ()
     jmp _vm_exit
 end)
 
-# host_call: fields (import index), 16 bytes; the host function's stub is
-# `host_call n; return`. The arguments are at vmFP (the callee's frame, set up
-# by `call`), and so are the results when Rust resumes at the `return`.
+# host_call: fields (host function record:64), 16 bytes; a host function's
+# stub is `host_call h; return`. The arguments are at vmFP (the callee's
+# frame, set up by the call), and so are the results when Rust resumes at the
+# `return`.
 handler(host_call, macro ()
-    immI32(0, t0)
+    loadp Insn_fields[vmPC], t0
     storep t0, Ctx_arg0[vmCtx]
     addp 16, vmPC
     move Status_HostCall, t0
     jmp _vm_exit
+end)
+
+# Calls into another instance go through a stub of the callee's instance,
+# `memory_enter desc; call_direct f; memory_leave; return`: the callee runs
+# on the same stacks with its own memory. memory_enter: fields (MemDesc:64),
+# 16 bytes; pushes the current MemDesc on the memory stack and switches.
+handler(memory_enter, macro ()
+    loadp Ctx_memSp[vmCtx], t0
+    bpaeq t0, Ctx_memLimit[vmCtx], _vm_trap_stack
+    loadp Ctx_memDesc[vmCtx], t1
+    storep t1, [t0]
+    addp 8, t0
+    storep t0, Ctx_memSp[vmCtx]
+    loadp Insn_fields[vmPC], t1
+    storep t1, Ctx_memDesc[vmCtx]
+    loadp Mem_base[t1], vmMem
+    loadp Mem_size[t1], vmSize
+    dispatch(16)
+end)
+
+# memory_leave: no fields; back to the memory memory_enter saved.
+handler(memory_leave, macro ()
+    loadp Ctx_memSp[vmCtx], t0
+    subp 8, t0
+    storep t0, Ctx_memSp[vmCtx]
+    loadp [t0], t1
+    storep t1, Ctx_memDesc[vmCtx]
+    loadp Mem_base[t1], vmMem
+    loadp Mem_size[t1], vmSize
+    dispatch(8)
 end)
 
 # ---- linear memory ---------------------------------------------------------------
@@ -619,9 +651,10 @@ handler(memory_size, macro ()
     dispatch(16)
 end)
 
-# memory.grow: fields (delta slot, d), 16 bytes. Rust grows the memory (it
-# may move), writes the old size or -1 to the slot at Ctx_arg1 and resumes
-# after this instruction; the entry reloads vmMem and vmSize.
+# memory.grow: fields (delta slot, d), 16 bytes. Rust grows the current
+# memory (Ctx_memDesc; it may move), writes the old size or -1 to the slot at
+# Ctx_arg1 and resumes after this instruction; the entry reloads vmMem and
+# vmSize from the MemDesc.
 handler(memory_grow, macro ()
     slotI32(0, t0)
     storep t0, Ctx_arg0[vmCtx]

@@ -17,27 +17,44 @@ pub use consts::*;
 pub struct Ctx {
     pub pc: u64,
     pub fp: u64,
-    pub mem_base: u64,
-    pub mem_size: u64,
+    pub mem_desc: u64,
+    pub mem_sp: u64,
     pub ret_sp: u64,
     pub ret_limit: u64,
     pub stack_end: u64,
     pub trap: u64,
     pub arg0: u64,
     pub arg1: u64,
+    pub mem_limit: u64,
 }
 
 const _: () = {
     assert!(offset_of!(Ctx, pc) == Ctx_pc);
     assert!(offset_of!(Ctx, fp) == Ctx_fp);
-    assert!(offset_of!(Ctx, mem_base) == Ctx_memBase);
-    assert!(offset_of!(Ctx, mem_size) == Ctx_memSize);
+    assert!(offset_of!(Ctx, mem_desc) == Ctx_memDesc);
+    assert!(offset_of!(Ctx, mem_sp) == Ctx_memSp);
+    assert!(offset_of!(Ctx, mem_limit) == Ctx_memLimit);
     assert!(offset_of!(Ctx, ret_sp) == Ctx_retSp);
     assert!(offset_of!(Ctx, ret_limit) == Ctx_retLimit);
     assert!(offset_of!(Ctx, stack_end) == Ctx_stackEnd);
     assert!(offset_of!(Ctx, trap) == Ctx_trap);
     assert!(offset_of!(Ctx, arg0) == Ctx_arg0);
     assert!(offset_of!(Ctx, arg1) == Ctx_arg1);
+};
+
+/// Where a linear memory is now (struct MemDesc of abi.asm), plus, for Rust
+/// only, the memory it describes (to grow it on a call-out).
+#[repr(C)]
+#[derive(Debug)]
+pub struct MemDesc {
+    pub base: u64,
+    pub size: u64,
+    pub owner: *const std::cell::RefCell<crate::instance::MemoryData>,
+}
+
+const _: () = {
+    assert!(offset_of!(MemDesc, base) == Mem_base);
+    assert!(offset_of!(MemDesc, size) == Mem_size);
 };
 
 /// One return-stack entry.
@@ -211,6 +228,7 @@ family!(Single {
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
     Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",
+    MemoryEnter = "memory_enter", MemoryLeave = "memory_leave",
     TrapOob = "trap_oob", MemorySize = "memory_size", MemoryGrow = "memory_grow",
 }, h = "");
 

@@ -4,9 +4,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::abi::{self, Ctx, FuncInfo, RetEntry, Single, TableEntry};
+use crate::abi::{self, Ctx, FuncInfo, MemDesc, RetEntry, Single, TableEntry};
 use crate::module::{ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType};
 use crate::translate::{self, CodeBuf, Env, FuncCode};
 use crate::{Error, Trap, TrapKind, Value};
@@ -63,9 +63,31 @@ impl Global {
 pub struct Memory(Rc<RefCell<MemoryData>>);
 
 #[derive(Debug)]
-struct MemoryData {
+pub(crate) struct MemoryData {
     bytes: Vec<u8>,
     max: Option<u32>,
+    /// Where the memory is now, for the interpreter (a stable address).
+    desc: Box<MemDesc>,
+}
+
+impl MemoryData {
+    fn update_desc(&mut self) {
+        self.desc.base = self.bytes.as_mut_ptr() as u64;
+        self.desc.size = self.bytes.len() as u64;
+    }
+
+    /// Grows by `delta` pages; the old size in pages, or None past the limit.
+    fn grow(&mut self, delta: u32) -> Option<u32> {
+        let old = (self.bytes.len() / 65536) as u32;
+        let new = old as u64 + delta as u64;
+        let max = self.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        if new > max as u64 {
+            return None;
+        }
+        self.bytes.resize(new as usize * 65536, 0);
+        self.update_desc();
+        Some(old)
+    }
 }
 
 impl Memory {
@@ -74,7 +96,14 @@ impl Memory {
             return Err(Error::Instantiate("memory size must be at most 65536 pages (4GiB)".into()));
         }
         let bytes = vec![0u8; limits.min as usize * 65536];
-        Ok(Memory(Rc::new(RefCell::new(MemoryData { bytes, max: limits.max }))))
+        let desc = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
+        let memory = Memory(Rc::new(RefCell::new(MemoryData { bytes, max: limits.max, desc })));
+        {
+            let mut data = memory.0.borrow_mut();
+            data.desc.owner = Rc::as_ptr(&memory.0);
+            data.update_desc();
+        }
+        Ok(memory)
     }
     pub fn pages(&self) -> u32 {
         (self.0.borrow().bytes.len() / 65536) as u32
@@ -84,15 +113,7 @@ impl Memory {
     }
     /// Grows by `delta` pages; the old size in pages, or None past the limit.
     pub fn grow(&self, delta: u32) -> Option<u32> {
-        let mut data = self.0.borrow_mut();
-        let old = (data.bytes.len() / 65536) as u32;
-        let new = old as u64 + delta as u64;
-        let max = data.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
-        if new > max as u64 {
-            return None;
-        }
-        data.bytes.resize(new as usize * 65536, 0);
-        Some(old)
+        self.0.borrow_mut().grow(delta)
     }
     /// A copy of `len` bytes at `offset`.
     pub fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
@@ -105,9 +126,8 @@ impl Memory {
         data.bytes.get_mut(offset..end)?.copy_from_slice(bytes);
         Some(())
     }
-    fn raw(&self) -> (u64, u64) {
-        let mut data = self.0.borrow_mut();
-        (data.bytes.as_mut_ptr() as u64, data.bytes.len() as u64)
+    fn desc(&self) -> u64 {
+        &*self.0.borrow().desc as *const MemDesc as u64
     }
 }
 
@@ -122,11 +142,19 @@ pub struct Table(Rc<RefCell<TableData>>);
 struct TableData {
     elems: Vec<TableEntry>,
     max: Option<u32>,
+    /// The instances whose code the elements of a shared table point into
+    /// (kept alive by the table; an instance that shares a table with
+    /// itself in here is never freed, a leak accepted for now).
+    owners: Vec<Rc<Shared>>,
 }
 
 impl Table {
     pub fn new(limits: Limits) -> Table {
-        Table(Rc::new(RefCell::new(TableData { elems: vec![TableEntry::default(); limits.min as usize], max: limits.max })))
+        Table(Rc::new(RefCell::new(TableData {
+            elems: vec![TableEntry::default(); limits.min as usize],
+            max: limits.max,
+            owners: Vec::new(),
+        })))
     }
     fn limits(&self) -> Limits {
         let t = self.0.borrow();
@@ -138,12 +166,27 @@ impl Table {
     }
 }
 
+/// A function exported by an instance, importable by another one.
+#[derive(Clone)]
+pub struct WasmFunc {
+    ty: FuncType,
+    owner: Rc<Shared>,
+    index: u32,
+}
+
+impl WasmFunc {
+    /// The FuncInfo a caller in another instance calls: a stub that switches
+    /// to the owner's memory (or the host stub itself).
+    fn entry(&self) -> u64 {
+        self.owner.external_entry(self.index)
+    }
+}
+
 /// Something an instance can import.
 #[derive(Clone)]
 pub enum Extern {
     Func(HostFunc),
-    /// A function exported by an instance (importing it is not supported yet).
-    WasmFunc(FuncType),
+    WasmFunc(WasmFunc),
     Global(Global),
     Memory(Memory),
     Table(Table),
@@ -169,24 +212,91 @@ impl Imports {
 
 enum FuncKind {
     Wasm(FuncCode),
-    Host(HostFunc),
+    /// A host function; the record the `host_call` stub names.
+    Host(Box<HostFunc>),
+    /// A function of another instance.
+    Imported(WasmFunc),
 }
 
-/// An instantiated module.
-pub struct Instance {
+/// What an instance's code refers to by address, shared with the instances
+/// that import its functions (and kept alive by them).
+pub(crate) struct Shared {
+    // (Debug by hand below: the code and tables are large and cyclic.)
     module: Arc<Module>,
     code: Box<[u64]>,
-    /// FuncInfo of every function (the asm reads them by address; kept alive here).
-    #[allow(dead_code)]
+    /// FuncInfo of every function, then of every function's external entry
+    /// (the asm reads them by address).
     funcs: Box<[FuncInfo]>,
     kinds: Vec<FuncKind>,
     /// Code position of each function's entry trampoline (`call f; exit`).
     trampolines: Vec<usize>,
     globals: Vec<Global>,
     memory: Option<Memory>,
+    /// The MemDesc of an instance without memory.
+    no_memory: Box<MemDesc>,
     tables: Vec<Table>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Shared {{ {} functions, {} code words }}", self.kinds.len(), self.code.len())
+    }
+}
+
+impl Shared {
+    fn external_entry(&self, func: u32) -> u64 {
+        let n = self.kinds.len();
+        &self.funcs[n + func as usize] as *const FuncInfo as u64
+    }
+
+    fn mem_desc(&self) -> u64 {
+        match &self.memory {
+            Some(m) => m.desc(),
+            None => &*self.no_memory as *const MemDesc as u64,
+        }
+    }
+
+    /// The function containing code address `pc`, and the wasm offset of its
+    /// instruction there.
+    fn locate(&self, pc: u64) -> Option<(u32, Option<u32>)> {
+        let base = self.code.as_ptr() as u64;
+        if pc < base || pc >= base + self.code.len() as u64 * 8 {
+            return None;
+        }
+        let pos = ((pc - base) / 4) as usize;
+        for (f, k) in self.kinds.iter().enumerate() {
+            if let FuncKind::Wasm(c) = k {
+                if (c.start..c.end).contains(&pos) {
+                    let i = c.offsets.partition_point(|&(w, _)| w as usize <= pos);
+                    return Some((f as u32, i.checked_sub(1).map(|i| c.offsets[i].1)));
+                }
+            }
+        }
+        None
+    }
+}
+
+thread_local! {
+    /// Every live instance's code, to say where a trap happened even when
+    /// it happened in another instance than the one called.
+    static CODE: RefCell<Vec<std::rc::Weak<Shared>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Canonical type ids, equal for equal function types of any module (tables
+/// may be shared, so call_indirect compares types across instances).
+fn sig_id(ty: &FuncType) -> u32 {
+    static IDS: OnceLock<Mutex<HashMap<FuncType, u32>>> = OnceLock::new();
+    let mut ids = IDS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let next = ids.len() as u32;
+    *ids.entry(ty.clone()).or_insert(next)
+}
+
+/// An instantiated module.
+pub struct Instance {
+    shared: Rc<Shared>,
     stack: Vec<u64>,
     rets: Vec<RetEntry>,
+    mems: Vec<u64>,
     ctx: Box<Ctx>,
 }
 
@@ -202,7 +312,7 @@ impl Instance {
     /// Links `module` against `imports`, builds its code and memory, and runs
     /// its start function.
     pub fn new(module: &Arc<Module>, imports: &Imports) -> Result<Instance, Error> {
-        let mut host: Vec<HostFunc> = Vec::new();
+        let mut funcs_in: Vec<Extern> = Vec::new();
         let mut globals: Vec<Global> = Vec::new();
         let mut memory: Option<Memory> = None;
         let mut tables: Vec<Table> = Vec::new();
@@ -212,17 +322,11 @@ impl Instance {
                 .ok_or_else(|| Error::Link(format!("unknown import {}.{}", import.module, import.name)))?;
             let incompatible = || Error::Link(format!("incompatible import type for {}.{}", import.module, import.name));
             match (&import.kind, item) {
-                (ImportKind::Func(t), Extern::Func(f)) => {
-                    if module.types[*t as usize] != f.ty {
-                        return Err(incompatible());
-                    }
-                    host.push(f.clone());
-                }
-                (ImportKind::Func(t), Extern::WasmFunc(ty)) => {
+                (ImportKind::Func(t), Extern::Func(HostFunc { ty, .. }) | Extern::WasmFunc(WasmFunc { ty, .. })) => {
                     if &module.types[*t as usize] != ty {
                         return Err(incompatible());
                     }
-                    return Err(Error::Unsupported("importing a function of another instance".into()));
+                    funcs_in.push(item.clone());
                 }
                 (ImportKind::Global(t), Extern::Global(g)) => {
                     if g.ty() != *t {
@@ -255,37 +359,72 @@ impl Instance {
         for limits in &module.tables[module.imported_tables..] {
             tables.push(Table::new(*limits));
         }
+        let no_memory = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
+        let mem_desc = match &memory {
+            Some(m) => m.desc(),
+            None => &*no_memory as *const MemDesc as u64,
+        };
 
-        // Code: the defined functions, a stub per host function, a trampoline per function.
+        // Code: a stub per host function, the defined functions, an external
+        // entry and a trampoline per function.
         let nfuncs = module.func_types.len();
-        let mut funcs: Box<[FuncInfo]> = vec![FuncInfo::default(); nfuncs].into_boxed_slice();
+        let mut funcs: Box<[FuncInfo]> = vec![FuncInfo::default(); 2 * nfuncs].into_boxed_slice();
         let info_base = funcs.as_ptr() as u64;
-        let func_info = move |f: u32| info_base + f as u64 * std::mem::size_of::<FuncInfo>() as u64;
+        let own_info = move |f: u32| info_base + f as u64 * std::mem::size_of::<FuncInfo>() as u64;
+        let ext_info = move |f: u32| own_info(nfuncs as u32 + f);
+        let mut kinds: Vec<FuncKind> = Vec::with_capacity(nfuncs);
+        for item in funcs_in {
+            kinds.push(match item {
+                Extern::Func(h) => FuncKind::Host(Box::new(h)),
+                Extern::WasmFunc(w) => FuncKind::Imported(w),
+                _ => unreachable!("only functions were collected"),
+            });
+        }
+        // What a call of function f names: its own FuncInfo, or for a function
+        // of another instance, that instance's external entry.
+        let call_targets: Vec<u64> = (0..nfuncs)
+            .map(|f| match kinds.get(f) {
+                Some(FuncKind::Imported(w)) => w.entry(),
+                _ => own_info(f as u32),
+            })
+            .collect();
+        let func_info = |f: u32| call_targets[f as usize];
         let global_addrs: Vec<u64> = globals.iter().map(Global::addr).collect();
         let global_addr = |g: u32| global_addrs[g as usize];
-        let table = match tables.first() {
-            None => Err("call_indirect without a table".to_string()),
-            Some(_) if module.imported_tables > 0 => Err("call_indirect through an imported table".to_string()),
-            Some(t) => Ok(t.raw()),
-        };
-        let sig_id = |t: u32| canonical_sig(module, t);
-        let env = Env { module, func_info: &func_info, global_addr: &global_addr, table, sig_id: &sig_id };
+        let table = tables.first().map(|t| t.raw()).ok_or_else(|| "call_indirect without a table".to_string());
+        let sig = |t: u32| sig_id(&module.types[t as usize]);
+        let env = Env { module, func_info: &func_info, global_addr: &global_addr, table, sig_id: &sig };
         let mut buf = CodeBuf::default();
-        let mut kinds = Vec::with_capacity(nfuncs);
-        let mut entries = Vec::with_capacity(nfuncs);
-        for (i, h) in host.iter().enumerate() {
-            let at = buf.begin(Single::HostCall.h());
-            buf.field(i as u32);
-            buf.end();
-            buf.begin(Single::Return.h());
-            buf.end();
-            entries.push(at);
-            kinds.push(FuncKind::Host(h.clone()));
+        let mut entries = vec![0usize; nfuncs];
+        for (f, kind) in kinds.iter().enumerate() {
+            if let FuncKind::Host(h) = kind {
+                entries[f] = buf.begin(Single::HostCall.h());
+                buf.field64(&**h as *const HostFunc as u64);
+                buf.end();
+                buf.begin(Single::Return.h());
+                buf.end();
+            }
         }
         for f in module.imported_funcs..nfuncs {
             let code = translate::translate(&env, f as u32, &mut buf)?;
-            entries.push(code.start);
+            entries[f] = code.start;
             kinds.push(FuncKind::Wasm(code));
+        }
+        let mut ext_entries = vec![None; nfuncs];
+        for (f, kind) in kinds.iter().enumerate() {
+            if let FuncKind::Wasm(_) = kind {
+                ext_entries[f] = Some(buf.begin(Single::MemoryEnter.h()));
+                buf.field64(mem_desc);
+                buf.end();
+                buf.begin(Single::Call.h());
+                buf.field64(own_info(f as u32));
+                buf.field(0);
+                buf.end();
+                buf.begin(Single::MemoryLeave.h());
+                buf.end();
+                buf.begin(Single::Return.h());
+                buf.end();
+            }
         }
         let mut trampolines = Vec::with_capacity(nfuncs);
         for f in 0..nfuncs {
@@ -302,54 +441,48 @@ impl Instance {
             code[at / 2] = code_base + target as u64 * 4;
         }
         for (f, kind) in kinds.iter().enumerate() {
-            let info = &mut funcs[f];
-            info.code = code_base + entries[f] as u64 * 4;
+            let (info, ext) = (f, nfuncs + f);
             match kind {
                 FuncKind::Wasm(c) => {
-                    info.frame_bytes = c.frame_slots as u64 * 8;
-                    info.locals_start = c.params as u64 * 8;
-                    info.locals_bytes = c.locals as u64 * 8;
+                    funcs[info] = FuncInfo {
+                        code: code_base + entries[f] as u64 * 4,
+                        frame_bytes: c.frame_slots as u64 * 8,
+                        locals_start: c.params as u64 * 8,
+                        locals_bytes: c.locals as u64 * 8,
+                    };
+                    let ty = module.func_type(f as u32);
+                    funcs[ext] = FuncInfo {
+                        code: code_base + ext_entries[f].unwrap() as u64 * 4,
+                        frame_bytes: ty.params.len().max(ty.results.len()).max(1) as u64 * 8,
+                        locals_start: 0,
+                        locals_bytes: 0,
+                    };
                 }
                 FuncKind::Host(h) => {
-                    info.frame_bytes = h.ty.params.len().max(h.ty.results.len()).max(1) as u64 * 8;
+                    funcs[info] = FuncInfo {
+                        code: code_base + entries[f] as u64 * 4,
+                        frame_bytes: h.ty.params.len().max(h.ty.results.len()).max(1) as u64 * 8,
+                        locals_start: 0,
+                        locals_bytes: 0,
+                    };
+                    funcs[ext] = funcs[info];
+                }
+                FuncKind::Imported(w) => {
+                    // Re-exported: callers go straight to the owner's entry.
+                    // SAFETY: `w.owner` is alive (held by this kind) and its FuncInfos never move.
+                    let entry = unsafe { *(w.entry() as *const FuncInfo) };
+                    funcs[info] = entry;
+                    funcs[ext] = entry;
                 }
             }
         }
         debug_assert_eq!(funcs.as_ptr() as u64, info_base);
 
-        let mut instance = Instance {
-            module: module.clone(),
-            code,
-            funcs,
-            kinds,
-            trampolines,
-            globals,
-            memory,
-            tables,
-            stack: vec![0u64; STACK_SLOTS],
-            rets: vec![RetEntry::default(); MAX_CALL_DEPTH],
-            ctx: Box::new(Ctx {
-                pc: 0,
-                fp: 0,
-                mem_base: 0,
-                mem_size: 0,
-                ret_sp: 0,
-                ret_limit: 0,
-                stack_end: 0,
-                trap: 0,
-                arg0: 0,
-                arg1: 0,
-            }),
-        };
-
         // Segments: all bounds are checked before anything is written (WebAssembly 1.0).
         let mut elem_writes = Vec::new();
-        if !module.elems.is_empty() && module.imported_tables > 0 {
-            return Err(Error::Unsupported("element segments for an imported table".into()));
-        }
         for seg in &module.elems {
-            let offset = eval_const(seg.offset, &instance.globals) as u32 as usize;
-            let table = instance.tables.get(seg.table as usize).ok_or_else(|| Error::Link("unknown table".into()))?;
+            let offset = eval_const(seg.offset, &globals) as u32 as usize;
+            let table = tables.get(seg.table as usize).ok_or_else(|| Error::Link("unknown table".into()))?;
             if offset + seg.funcs.len() > table.0.borrow().elems.len() {
                 return Err(Error::Instantiate("out of bounds table access (elements segment does not fit)".into()));
             }
@@ -357,25 +490,73 @@ impl Instance {
         }
         let mut data_writes = Vec::new();
         for seg in &module.data {
-            let offset = eval_const(seg.offset, &instance.globals) as u32 as usize;
-            let mem = instance.memory.as_ref().ok_or_else(|| Error::Link("unknown memory".into()))?;
-            let len = seg.bytes.len();
-            if offset + len > mem.pages() as usize * 65536 {
+            let offset = eval_const(seg.offset, &globals) as u32 as usize;
+            let mem = memory.as_ref().ok_or_else(|| Error::Link("unknown memory".into()))?;
+            if offset + seg.bytes.len() > mem.pages() as usize * 65536 {
                 return Err(Error::Instantiate("out of bounds memory access (data segment does not fit)".into()));
             }
             data_writes.push((offset, seg.bytes.clone()));
         }
-        for (t, offset, funcs) in elem_writes {
-            let mut table = instance.tables[t].0.borrow_mut();
-            for (k, f) in funcs.into_iter().enumerate() {
-                let sig = canonical_sig(module, module.func_types[f as usize]) as u64;
-                table.elems[offset + k] = TableEntry { func: func_info(f), sig };
+        // A table another instance can reach (imported or exported) gets
+        // external entries, which switch to this instance's memory.
+        let shared_table = module.imported_tables > 0 || module.exports.iter().any(|e| e.kind == ExportKind::Table);
+        let written: Vec<usize> = elem_writes.iter().map(|w| w.0).collect();
+        for (t, offset, fs) in elem_writes {
+            let mut table = tables[t].0.borrow_mut();
+            for (k, f) in fs.into_iter().enumerate() {
+                let func = if shared_table { ext_info(f) } else { func_info(f) };
+                let func = match kinds.get(f as usize) {
+                    Some(FuncKind::Imported(w)) => w.entry(),
+                    _ => func,
+                };
+                let sig = sig_id(module.func_type(f)) as u64;
+                table.elems[offset + k] = TableEntry { func, sig };
             }
         }
         for (offset, range) in data_writes {
-            let bytes = module.bytes[range].to_vec();
-            instance.memory.as_ref().unwrap().write(offset, &bytes).expect("checked above");
+            memory.as_ref().unwrap().write(offset, &module.bytes[range]).expect("checked above");
         }
+
+        let shared = Rc::new(Shared {
+            module: module.clone(),
+            code,
+            funcs,
+            kinds,
+            trampolines,
+            globals,
+            memory,
+            no_memory,
+            tables,
+        });
+        if shared_table {
+            for t in written {
+                shared.tables[t].0.borrow_mut().owners.push(shared.clone());
+            }
+        }
+        CODE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|w| w.strong_count() > 0);
+            c.push(Rc::downgrade(&shared));
+        });
+        let mut instance = Instance {
+            shared,
+            stack: vec![0u64; STACK_SLOTS],
+            rets: vec![RetEntry::default(); MAX_CALL_DEPTH],
+            mems: vec![0u64; MAX_CALL_DEPTH],
+            ctx: Box::new(Ctx {
+                pc: 0,
+                fp: 0,
+                mem_desc: 0,
+                mem_sp: 0,
+                ret_sp: 0,
+                ret_limit: 0,
+                stack_end: 0,
+                trap: 0,
+                arg0: 0,
+                arg1: 0,
+                mem_limit: 0,
+            }),
+        };
         if let Some(start) = module.start {
             instance.call(start, &[])?;
         }
@@ -383,12 +564,12 @@ impl Instance {
     }
 
     pub fn module(&self) -> &Module {
-        &self.module
+        &self.shared.module
     }
 
     /// Calls the exported function `name`.
     pub fn invoke(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
-        let export = self.module.export(name).ok_or_else(|| Error::Runtime(format!("no export named `{name}`")))?;
+        let export = self.shared.module.export(name).ok_or_else(|| Error::Runtime(format!("no export named `{name}`")))?;
         if export.kind != ExportKind::Func {
             return Err(Error::Runtime(format!("export `{name}` is not a function")));
         }
@@ -398,43 +579,48 @@ impl Instance {
 
     /// The type of the exported function `name`.
     pub fn func_type(&self, name: &str) -> Option<&FuncType> {
-        let e = self.module.export(name)?;
-        (e.kind == ExportKind::Func).then(|| self.module.func_type(e.index))
+        let e = self.shared.module.export(name)?;
+        (e.kind == ExportKind::Func).then(|| self.shared.module.func_type(e.index))
     }
 
     /// The value of the exported global `name`.
     pub fn global(&self, name: &str) -> Option<Value> {
-        let e = self.module.export(name)?;
-        (e.kind == ExportKind::Global).then(|| self.globals[e.index as usize].get())
+        let e = self.shared.module.export(name)?;
+        (e.kind == ExportKind::Global).then(|| self.shared.globals[e.index as usize].get())
     }
 
-    /// The exported memory `name` (or the instance's memory with `None`).
+    /// The instance's memory, if it has one.
     pub fn memory(&self) -> Option<&Memory> {
-        self.memory.as_ref()
+        self.shared.memory.as_ref()
     }
 
     /// The export `name` as something another instance can import.
     pub fn export(&self, name: &str) -> Option<Extern> {
-        let e = self.module.export(name)?;
+        let e = self.shared.module.export(name)?;
         Some(match e.kind {
-            ExportKind::Func => match &self.kinds[e.index as usize] {
-                FuncKind::Host(h) => Extern::Func(h.clone()),
-                FuncKind::Wasm(_) => Extern::WasmFunc(self.module.func_type(e.index).clone()),
+            ExportKind::Func => match &self.shared.kinds[e.index as usize] {
+                FuncKind::Host(h) => Extern::Func((**h).clone()),
+                FuncKind::Imported(w) => Extern::WasmFunc(w.clone()),
+                FuncKind::Wasm(_) => Extern::WasmFunc(WasmFunc {
+                    ty: self.shared.module.func_type(e.index).clone(),
+                    owner: self.shared.clone(),
+                    index: e.index,
+                }),
             },
-            ExportKind::Global => Extern::Global(self.globals[e.index as usize].clone()),
-            ExportKind::Memory => Extern::Memory(self.memory.clone()?),
-            ExportKind::Table => Extern::Table(self.tables.get(e.index as usize)?.clone()),
+            ExportKind::Global => Extern::Global(self.shared.globals[e.index as usize].clone()),
+            ExportKind::Memory => Extern::Memory(self.shared.memory.clone()?),
+            ExportKind::Table => Extern::Table(self.shared.tables.get(e.index as usize)?.clone()),
         })
     }
 
     /// Every export, by name.
     pub fn exports(&self) -> Vec<(String, Extern)> {
-        self.module.exports.iter().filter_map(|e| Some((e.name.clone(), self.export(&e.name)?))).collect()
+        self.shared.module.exports.iter().filter_map(|e| Some((e.name.clone(), self.export(&e.name)?))).collect()
     }
 
     /// Calls function `func` (function index space) with `args`.
     pub fn call(&mut self, func: u32, args: &[Value]) -> Result<Vec<Value>, Error> {
-        let ty = self.module.func_type(func).clone();
+        let ty = self.shared.module.func_type(func).clone();
         if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, &t)| a.ty() != t) {
             return Err(Error::Runtime(format!(
                 "function {func} takes ({}), given ({})",
@@ -447,35 +633,32 @@ impl Instance {
         }
         let stack_base = self.stack.as_mut_ptr() as u64;
         let rets_base = self.rets.as_mut_ptr() as u64;
-        let code_base = self.code.as_ptr() as u64;
+        let mems_base = self.mems.as_mut_ptr() as u64;
+        let code_base = self.shared.code.as_ptr() as u64;
         let ctx = &mut *self.ctx;
-        ctx.pc = code_base + self.trampolines[func as usize] as u64 * 4;
+        ctx.pc = code_base + self.shared.trampolines[func as usize] as u64 * 4;
         ctx.fp = stack_base;
+        ctx.mem_desc = self.shared.mem_desc();
+        ctx.mem_sp = mems_base;
+        ctx.mem_limit = mems_base + (self.mems.len() * 8) as u64;
         ctx.ret_sp = rets_base;
         ctx.ret_limit = rets_base + (self.rets.len() * std::mem::size_of::<RetEntry>()) as u64;
         ctx.stack_end = stack_base + (self.stack.len() * 8) as u64;
         loop {
-            let (base, size) = match &self.memory {
-                Some(m) => m.raw(),
-                None => (0, 0),
-            };
-            self.ctx.mem_base = base;
-            self.ctx.mem_size = size;
-            // SAFETY: the code, FuncInfos, globals, stacks and memory the
-            // internal code addresses are owned by this instance (or by the
-            // Rc'd imports it holds) and do not move while it runs; every
-            // memory access is bounds-checked against mem_size, every frame
-            // against stack_end and every call against ret_limit.
+            // SAFETY: everything the internal code addresses (code, FuncInfos,
+            // globals, tables, memories, host records, of this instance and
+            // of the instances it links to, which it keeps alive) stays where
+            // it is while it runs; stacks and memories are bounds-checked by
+            // the handlers (stack_end, ret_limit, mem_limit, MemDesc.size).
             let status = unsafe { abi::wasm_enter(&mut *self.ctx) } as usize;
             match status {
                 abi::Status_Return => {
                     return Ok(ty.results.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[k])).collect());
                 }
-                abi::Status_Trap => return Err(Error::Trap(self.trap_at(self.ctx.trap, self.ctx.pc))),
+                abi::Status_Trap => return Err(Error::Trap(trap_at(self.ctx.trap, self.ctx.pc))),
                 abi::Status_HostCall => {
-                    let index = self.ctx.arg0 as usize;
-                    let FuncKind::Host(h) = &self.kinds[index] else { unreachable!("host_call names a host function") };
-                    let h = h.clone();
+                    // SAFETY: host_call names a HostFunc boxed in a live instance's kinds.
+                    let h = unsafe { &*(self.ctx.arg0 as *const HostFunc) }.clone();
                     let fp = ((self.ctx.fp - stack_base) / 8) as usize;
                     let args: Vec<Value> =
                         h.ty.params.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[fp + k])).collect();
@@ -489,9 +672,13 @@ impl Instance {
                 }
                 abi::Status_MemoryGrow => {
                     let delta = self.ctx.arg0 as u32;
-                    let result = match &self.memory {
-                        Some(m) => m.grow(delta).map_or(-1i32, |old| old as i32),
-                        None => -1,
+                    // SAFETY: Ctx_memDesc is the MemDesc of a live memory (or an instance's empty one).
+                    let owner = unsafe { (*(self.ctx.mem_desc as *const MemDesc)).owner };
+                    let result = if owner.is_null() {
+                        -1
+                    } else {
+                        // SAFETY: a MemDesc's owner is the memory that holds it.
+                        unsafe { &*owner }.borrow_mut().grow(delta).map_or(-1i32, |old| old as i32)
                     };
                     let slot = ((self.ctx.arg1 - stack_base) / 8) as usize;
                     self.stack[slot] = result as u32 as u64;
@@ -500,33 +687,21 @@ impl Instance {
             }
         }
     }
+}
 
-    /// Where a trap happened: the function whose code holds `pc` and the wasm
-    /// byte offset of the instruction it was translated from.
-    fn trap_at(&self, kind: u64, pc: u64) -> Trap {
-        let kind = TrapKind::from_code(kind as usize);
-        let pos = ((pc - self.code.as_ptr() as u64) / 4) as usize;
-        for (f, k) in self.kinds.iter().enumerate() {
-            if let FuncKind::Wasm(c) = k {
-                if (c.start..c.end).contains(&pos) {
-                    let i = c.offsets.partition_point(|&(w, _)| w as usize <= pos);
-                    let offset = i.checked_sub(1).map(|i| c.offsets[i].1);
-                    return Trap { kind, func: Some(f as u32), offset };
-                }
-            }
-        }
-        Trap { kind, func: None, offset: None }
+/// Where a trap happened: the function whose code holds `pc` (in whichever
+/// instance) and the wasm byte offset of the instruction it was translated from.
+fn trap_at(kind: u64, pc: u64) -> Trap {
+    let kind = TrapKind::from_code(kind as usize);
+    let found = CODE.with(|c| c.borrow().iter().filter_map(|w| w.upgrade()).find_map(|s| s.locate(pc)));
+    match found {
+        Some((func, offset)) => Trap { kind, func: Some(func), offset },
+        None => Trap { kind, func: None, offset: None },
     }
 }
 
 fn list(items: impl Iterator<Item = String>) -> String {
     items.collect::<Vec<_>>().join(", ")
-}
-
-/// The first type index with the same signature as type `t`.
-fn canonical_sig(module: &Module, t: u32) -> u32 {
-    let ty = &module.types[t as usize];
-    module.types.iter().position(|x| x == ty).expect("a type equals itself") as u32
 }
 
 fn eval_const(expr: ConstExpr, globals: &[Global]) -> u64 {

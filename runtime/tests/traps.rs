@@ -318,3 +318,40 @@ fn float_to_integer_conversion_traps() {
     expect_trap(inst.invoke("i64.trunc_f32_u", &f32v(18446744073709551616.0)), TrapKind::IntegerOverflow, 3, at(3));
     assert_eq!(inst.invoke("i64.trunc_f32_u", &f32v(18446742974197923840.0)).unwrap(), vec![Value::I64(-1099511627776)]);
 }
+
+#[test]
+fn traps_in_another_instance_name_the_callee() {
+    let a_bytes = wat(r#"(module
+      (memory (export "mem") 1)
+      (func $pad)
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#);
+    let mut a = instance(&a_bytes, &Imports::new());
+    let mut imports = Imports::new();
+    for (name, item) in a.exports() {
+        imports.define("a", &name, item);
+    }
+    let b_bytes = wat(r#"(module
+      (import "a" "load" (func $load (param i32) (result i32)))
+      (import "a" "grow" (func $grow (param i32) (result i32)))
+      (memory 1)
+      (func (export "store_own") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+      (func (export "load_own") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "load_a") (param i32) (result i32)
+        (i32.add (call $load (local.get 0)) (i32.load (local.get 0))))
+      (func (export "grow_a") (param i32) (result i32) (call $grow (local.get 0))))"#);
+    let mut b = instance(&b_bytes, &imports);
+    // b's memory and a's are different: the call switches and switches back.
+    b.invoke("store_own", &[Value::I32(8), Value::I32(5)]).unwrap();
+    a.memory().unwrap().write(8, &40i32.to_le_bytes()).unwrap();
+    assert_eq!(b.invoke("load_a", &[Value::I32(8)]).unwrap(), vec![Value::I32(45)]);
+    // A trap inside a's function, called from b, names a's function.
+    let at = offset_of(&a_bytes, 1, |o| matches!(o, Operator::I32Load { .. }));
+    expect_trap(b.invoke("load_a", &[Value::I32(65536)]), TrapKind::MemoryOutOfBounds, 1, at);
+    // Growing a's memory from b grows a's (not b's), and b's own stays bounded.
+    assert_eq!(b.invoke("grow_a", &[Value::I32(1)]).unwrap(), vec![Value::I32(1)]);
+    assert_eq!(a.invoke("load", &[Value::I32(65536)]).unwrap(), vec![Value::I32(0)]);
+    let at = offset_of(&b_bytes, 1, |o| matches!(o, Operator::I32Load { .. })); // defined function 1 = index 3
+    expect_trap(b.invoke("load_own", &[Value::I32(65536)]), TrapKind::MemoryOutOfBounds, 3, at);
+    assert_eq!(b.invoke("load_own", &[Value::I32(8)]).unwrap(), vec![Value::I32(5)]);
+}
