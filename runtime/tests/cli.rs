@@ -89,3 +89,13 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The README's embedding example is examples/embed.rs, verbatim (cargo test
+/// builds the example; this keeps the README from drifting).
+#[test]
+fn readme_shows_the_embedding_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("examples/embed.rs")).unwrap();
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    assert!(readme.contains(&format!("```rust\n{example}```")), "README.md must show runtime/examples/embed.rs verbatim");
+}
