@@ -74,6 +74,8 @@ cat target/tmp/differential-summary.txt 2>/dev/null || true
 cat target/tmp/check-oracle-summary.txt 2>/dev/null || true
 if [ -n "$ARM64_RUST" ]; then
     cargo test -p hello --target "$ARM64_RUST" --locked "$@"
+    # The WebAssembly interpreter's suite (spec scripts, kernels, traps) under qemu-aarch64.
+    cargo test -p offasm-wasm --target "$ARM64_RUST" --locked "$@"
 fi
 # The benchmark is not run here (speed is measured in release mode by hand),
 # but it must keep compiling.

@@ -1,0 +1,886 @@
+# interp.asm — the WebAssembly interpreter's execution core.
+#
+# Compiled by runtime/build.rs (offasm::build) with `-I lib-asm -I lib-asm/wasm`.
+# The design is described in docs/interpreter.md; the internal code it runs is
+# produced by runtime/src/translate.rs. Every handler is an exported label
+# `_wasm_<op>[_<operand kinds>]` whose address Rust stores in the internal code
+# (runtime/src/abi.rs lists them). Operand kinds: `s` a frame slot, `i` an
+# immediate field.
+
+include prelude
+include abi
+include vm
+
+# ---- entry and exit -----------------------------------------------------------
+
+# u64 wasm_enter(struct Ctx *ctx)
+#   Runs internal code from ctx->pc with frame ctx->fp until something needs
+#   Rust: returns a Status_* and leaves pc/fp in the Ctx. Re-entering with the
+#   same Ctx resumes (Rust sets ctx->pc first for call-outs).
+global _wasm_enter
+_wasm_enter:
+    functionPrologue()
+    saveVmRegisters()
+    move a0, vmCtx
+    loadp Ctx_pc[vmCtx], vmPC
+    loadp Ctx_fp[vmCtx], vmFP
+    loadp Ctx_memDesc[vmCtx], t0
+    loadp Mem_base[t0], vmMem
+    loadp Mem_size[t0], vmSize
+    jmp [vmPC]
+
+# The way out, status in t0: reached by jumps from handlers only. sp is where
+# the entry left it (handlers never move sp).
+_vm_exit:                          # offasm: not-c-function
+    storep vmPC, Ctx_pc[vmCtx]
+    storep vmFP, Ctx_fp[vmCtx]
+    restoreVmRegisters()
+    functionEpilogue()
+    ret
+
+# Traps: vmPC still addresses the trapping instruction, which is how Rust finds
+# the function and the wasm code offset.
+macro defineTrap(name, kind)
+_vm_trap_%name%:                   # offasm: not-c-function
+    move kind, t0
+    jmp _vm_trap_common
+end
+
+defineTrap(unreachable, Trap_Unreachable)
+defineTrap(div_zero, Trap_DivideByZero)
+defineTrap(overflow, Trap_IntegerOverflow)
+defineTrap(oob, Trap_MemoryOutOfBounds)
+defineTrap(stack, Trap_StackExhausted)
+defineTrap(undefined_element, Trap_UndefinedElement)
+defineTrap(uninitialized_element, Trap_UninitializedElement)
+defineTrap(signature, Trap_IndirectCallTypeMismatch)
+defineTrap(conversion, Trap_InvalidConversion)
+
+_vm_trap_common:                   # offasm: not-c-function
+    storep t0, Ctx_trap[vmCtx]
+    move Status_Trap, t0
+    jmp _vm_exit
+
+# ---- handler definition helpers --------------------------------------------------
+
+# The families below define handlers through these macros so that every
+# handler is exported and marked as entered by jumps (not a C function).
+macro handler(name, body)
+    global _wasm_%name%
+_wasm_%name%:                        # offasm: not-c-function
+    body()
+end
+
+# Binary operations, fields (a, b, d), 24 bytes. `op(rhs, lhs)` computes
+# lhs := lhs OP rhs in registers (t0 = lhs, t1 = rhs; t2, t3 free).
+# get/imm fetch an operand of the input type, put stores the result type.
+macro binaryFamily(name, get, imm, put, op)
+    handler(%name%_ss, macro ()
+        get(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_si, macro ()
+        get(0, t0)
+        imm(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_is, macro ()
+        imm(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+end
+
+macro binaryI32(name, op)
+    binaryFamily(name, slotI32, immI32, putI32, op)
+end
+
+macro binaryI64(name, op)
+    binaryFamily(name, slotI64, immI64, putI64, op)
+end
+
+macro compareI64(name, op)
+    binaryFamily(name, slotI64, immI64, putI32, op)
+end
+
+# Unary operations, fields (a, d), 16 bytes; `op(x)` works in place on t0
+# (t1..t3 free).
+macro unaryFamily(name, get, put, op)
+    handler(name, macro ()
+        get(0, t0)
+        op(t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+# Fused compare-and-branch, fields (target:64, a, b), 24 bytes: jumps to the
+# target when `a CC b` (br(a, b, label) emits the compare-branch).
+macro branchFamily(name, get, imm, br)
+    handler(br_%name%_ss, macro ()
+        get(2, t0)
+        get(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_si, macro ()
+        get(2, t0)
+        imm(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+end
+
+# ---- integer arithmetic --------------------------------------------------------
+
+binaryI32(i32_add, macro (r, l) addi r, l end)
+binaryI32(i32_sub, macro (r, l) subi r, l end)
+binaryI32(i32_mul, macro (r, l) muli r, l end)
+binaryI32(i32_and, macro (r, l) andi r, l end)
+binaryI32(i32_or, macro (r, l) ori r, l end)
+binaryI32(i32_xor, macro (r, l) xori r, l end)
+binaryI32(i32_shl, macro (r, l) lshifti r, l end)
+binaryI32(i32_shr_s, macro (r, l) rshifti r, l end)
+binaryI32(i32_shr_u, macro (r, l) urshifti r, l end)
+binaryI32(i32_rotl, macro (r, l) lrotatei r, l end)
+binaryI32(i32_rotr, macro (r, l) rrotatei r, l end)
+
+binaryI64(i64_add, macro (r, l) addq r, l end)
+binaryI64(i64_sub, macro (r, l) subq r, l end)
+binaryI64(i64_mul, macro (r, l) mulq r, l end)
+binaryI64(i64_and, macro (r, l) andq r, l end)
+binaryI64(i64_or, macro (r, l) orq r, l end)
+binaryI64(i64_xor, macro (r, l) xorq r, l end)
+binaryI64(i64_shl, macro (r, l) lshiftq r, l end)
+binaryI64(i64_shr_s, macro (r, l) rshiftq r, l end)
+binaryI64(i64_shr_u, macro (r, l) urshiftq r, l end)
+binaryI64(i64_rotl, macro (r, l) lrotateq r, l end)
+binaryI64(i64_rotr, macro (r, l) rrotateq r, l end)
+
+# Division. The operands arrive as l = t0 (the dividend, already r0 on every
+# target) and r = t1 (the divisor). x86-64 divides r1:r0 by a register that is
+# neither r0 nor r1, and r1 is t2 on System V but t1 on Windows, so the divisor
+# moves to t3 first; ARM64 has three-operand division (divisor first) and no
+# remainder instruction. Division by zero and the one overflowing quotient
+# trap; the overflowing remainder (MIN rem -1) is 0, which x86 `idiv` would
+# fault on, so it is answered before dividing.
+macro divide32(r, l, signed, wantRemainder)
+    btiz r, _vm_trap_div_zero
+    if X86_64 or X86_64_WIN
+        move r, t3
+        signed(macro ()
+            cdqi
+            idivi t3
+        end, macro ()
+            move 0, r1
+            udivi t3
+        end)
+        wantRemainder(macro () move r1, l end, macro () end)
+    elsif ARM64
+        wantRemainder(macro ()
+            signed(macro () divis r, l, t2 end, macro () divi r, l, t2 end)
+            muli r, t2
+            subi t2, l
+        end, macro ()
+            signed(macro () divis r, l, l end, macro () divi r, l, l end)
+        end)
+    else
+        error
+    end
+end
+
+macro divide64(r, l, signed, wantRemainder)
+    btqz r, _vm_trap_div_zero
+    if X86_64 or X86_64_WIN
+        move r, t3
+        signed(macro ()
+            cqoq
+            idivq t3
+        end, macro ()
+            move 0, r1
+            udivq t3
+        end)
+        wantRemainder(macro () move r1, l end, macro () end)
+    elsif ARM64
+        wantRemainder(macro ()
+            signed(macro () divqs r, l, t2 end, macro () divq r, l, t2 end)
+            mulq r, t2
+            subq t2, l
+        end, macro ()
+            signed(macro () divqs r, l, l end, macro () divq r, l, l end)
+        end)
+    else
+        error
+    end
+end
+
+# Selectors passed as `signed` / `wantRemainder`: call the first or the second.
+macro first(a, b)
+    a()
+end
+macro second(a, b)
+    b()
+end
+
+binaryI32(i32_div_s, macro (r, l)
+    bineq r, -1, .divide
+    bieq l, 0x80000000, _vm_trap_overflow
+.divide:
+    divide32(r, l, first, second)
+end)
+binaryI32(i32_div_u, macro (r, l) divide32(r, l, second, second) end)
+binaryI32(i32_rem_s, macro (r, l)
+    bineq r, -1, .divide
+    move 0, l                        # MIN rem -1 (and x rem -1) is 0
+    jmp .done
+.divide:
+    divide32(r, l, first, first)
+.done:
+end)
+binaryI32(i32_rem_u, macro (r, l) divide32(r, l, second, first) end)
+
+binaryI64(i64_div_s, macro (r, l)
+    bqneq r, -1, .divide
+    bqeq l, 0x8000000000000000, _vm_trap_overflow
+.divide:
+    divide64(r, l, first, second)
+end)
+binaryI64(i64_div_u, macro (r, l) divide64(r, l, second, second) end)
+binaryI64(i64_rem_s, macro (r, l)
+    bqneq r, -1, .divide
+    move 0, l
+    jmp .done
+.divide:
+    divide64(r, l, first, first)
+.done:
+end)
+binaryI64(i64_rem_u, macro (r, l) divide64(r, l, second, first) end)
+
+# Comparisons: 0 or 1 as an i32. `cmp(a, b, d)` is the dialect's compare-and-set.
+binaryI32(i32_eq, macro (r, l) cieq l, r, l end)
+binaryI32(i32_ne, macro (r, l) cineq l, r, l end)
+binaryI32(i32_lt_s, macro (r, l) cilt l, r, l end)
+binaryI32(i32_lt_u, macro (r, l) cib l, r, l end)
+binaryI32(i32_gt_s, macro (r, l) cigt l, r, l end)
+binaryI32(i32_gt_u, macro (r, l) cia l, r, l end)
+binaryI32(i32_le_s, macro (r, l) cilteq l, r, l end)
+binaryI32(i32_le_u, macro (r, l) cibeq l, r, l end)
+binaryI32(i32_ge_s, macro (r, l) cigteq l, r, l end)
+binaryI32(i32_ge_u, macro (r, l) ciaeq l, r, l end)
+
+compareI64(i64_eq, macro (r, l) cqeq l, r, l end)
+compareI64(i64_ne, macro (r, l) cqneq l, r, l end)
+compareI64(i64_lt_s, macro (r, l) cqlt l, r, l end)
+compareI64(i64_lt_u, macro (r, l) cqb l, r, l end)
+compareI64(i64_gt_s, macro (r, l) cqgt l, r, l end)
+compareI64(i64_gt_u, macro (r, l) cqa l, r, l end)
+compareI64(i64_le_s, macro (r, l) cqlteq l, r, l end)
+compareI64(i64_le_u, macro (r, l) cqbeq l, r, l end)
+compareI64(i64_ge_s, macro (r, l) cqgteq l, r, l end)
+compareI64(i64_ge_u, macro (r, l) cqaeq l, r, l end)
+
+# Unary operations.
+unaryFamily(i32_eqz, slotI32, putI32, macro (x) cieq x, 0, x end)
+unaryFamily(i64_eqz, slotI64, putI32, macro (x) cqeq x, 0, x end)
+unaryFamily(i32_clz, slotI32, putI32, macro (x) lzcnti x, x end)
+unaryFamily(i64_clz, slotI64, putI64, macro (x) lzcntq x, x end)
+unaryFamily(i32_ctz, slotI32, putI32, macro (x) tzcnti x, x end)
+unaryFamily(i64_ctz, slotI64, putI64, macro (x) tzcntq x, x end)
+unaryFamily(i64_extend_i32_s, slotI32, putI64, macro (x) sxi2q x, x end)
+unaryFamily(i64_extend_i32_u, slotI32, putI64, macro (x) end)   # loadi zero-extends
+
+# Population count without a popcnt instruction (not in the x86-64 baseline):
+# the classic SWAR sum of bit fields.
+macro popcount(x, andW, subW, addW, shrW, mulW, m1, m2, m4, h01, top)
+    move x, t1
+    shrW(1, t1)
+    andW(m1, t1)
+    subW(t1, x)                      # pairs
+    move x, t1
+    shrW(2, t1)
+    andW(m2, t1)
+    andW(m2, x)
+    addW(t1, x)                      # nibbles
+    move x, t1
+    shrW(4, t1)
+    addW(t1, x)
+    andW(m4, x)                      # bytes
+    mulW(h01, x)
+    shrW(top, x)                     # the sum of the bytes is in the top byte
+end
+
+unaryFamily(i32_popcnt, slotI32, putI32, macro (x)
+    popcount(x, macro (s, d) andi s, d end, macro (s, d) subi s, d end,
+        macro (s, d) addi s, d end, macro (s, d) urshifti s, d end,
+        macro (s, d) muli s, d end,
+        0x55555555, 0x33333333, 0x0f0f0f0f, 0x01010101, 24)
+end)
+unaryFamily(i64_popcnt, slotI64, putI64, macro (x)
+    popcount(x, macro (s, d) andq s, d end, macro (s, d) subq s, d end,
+        macro (s, d) addq s, d end, macro (s, d) urshiftq s, d end,
+        macro (s, d) mulq s, d end,
+        0x5555555555555555, 0x3333333333333333, 0x0f0f0f0f0f0f0f0f, 0x0101010101010101, 56)
+end)
+
+# ---- moves and constants ------------------------------------------------------
+
+# copy: fields (src, d), 16 bytes; the whole 8-byte slot (any value type).
+handler(copy, macro ()
+    slotI64(0, t0)
+    putI64(1, t0, t1)
+    dispatch(16)
+end)
+
+# const32: fields (d, imm), 16 bytes. const64: fields (imm:64, d), 24 bytes.
+handler(const32, macro ()
+    immI32(1, t0)
+    putI32(0, t0, t1)
+    dispatch(16)
+end)
+
+handler(const64, macro ()
+    loadq Insn_fields[vmPC], t0
+    putI64(2, t0, t1)
+    dispatch(24)
+end)
+
+# select: fields (cond, a, b, d), 24 bytes: d := cond ? a : b.
+handler(select, macro ()
+    slotI32(0, t0)
+    btiz t0, .second
+    slotI64(1, t1)
+    putI64(3, t1, t2)
+    dispatch(24)
+.second:
+    slotI64(2, t1)
+    putI64(3, t1, t2)
+    dispatch(24)
+end)
+
+# global.get: fields (address:64, d), 24 bytes. global.set: fields (address:64, src).
+handler(global_get, macro ()
+    loadp Insn_fields[vmPC], t0
+    loadq [t0], t0
+    putI64(2, t0, t1)
+    dispatch(24)
+end)
+
+handler(global_set, macro ()
+    slotI64(2, t0)
+    loadp Insn_fields[vmPC], t1
+    storeq t0, [t1]
+    dispatch(24)
+end)
+
+# ---- control flow ---------------------------------------------------------------
+
+handler(unreachable, macro ()
+    jmp _vm_trap_unreachable
+end)
+
+# br: fields (target:64), 16 bytes.
+handler(br, macro ()
+    jumpToField(Insn_fields)
+end)
+
+# br_nz / br_z: fields (target:64, cond), 24 bytes.
+handler(br_nz, macro ()
+    slotI32(2, t0)
+    btinz t0, .taken
+    dispatch(24)
+.taken:
+    jumpToField(Insn_fields)
+end)
+
+handler(br_z, macro ()
+    slotI32(2, t0)
+    btiz t0, .taken
+    dispatch(24)
+.taken:
+    jumpToField(Insn_fields)
+end)
+
+# br_table: fields (index, count), then count + 1 targets of 64 bits from byte
+# 16 (the last is the default).
+handler(br_table, macro ()
+    slotI32(0, t0)
+    immI32(1, t1)
+    bib t0, t1, .inRange
+    move t1, t0
+.inRange:
+    loadp 16[vmPC, t0, 8], vmPC
+    jmp [vmPC]
+end)
+
+macro branchI32(name, br)
+    branchFamily(name, slotI32, immI32, br)
+end
+macro branchI64(name, br)
+    branchFamily(name, slotI64, immI64, br)
+end
+
+branchI32(i32_eq, macro (a, b, l) bieq a, b, l end)
+branchI32(i32_ne, macro (a, b, l) bineq a, b, l end)
+branchI32(i32_lt_s, macro (a, b, l) bilt a, b, l end)
+branchI32(i32_lt_u, macro (a, b, l) bib a, b, l end)
+branchI32(i32_gt_s, macro (a, b, l) bigt a, b, l end)
+branchI32(i32_gt_u, macro (a, b, l) bia a, b, l end)
+branchI32(i32_le_s, macro (a, b, l) bilteq a, b, l end)
+branchI32(i32_le_u, macro (a, b, l) bibeq a, b, l end)
+branchI32(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
+branchI32(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+branchI32(i32_and, macro (a, b, l) btinz a, b, l end)    # (a & b) != 0
+branchI32(i32_nand, macro (a, b, l) btiz a, b, l end)    # (a & b) == 0
+
+branchI64(i64_eq, macro (a, b, l) bqeq a, b, l end)
+branchI64(i64_ne, macro (a, b, l) bqneq a, b, l end)
+branchI64(i64_lt_s, macro (a, b, l) bqlt a, b, l end)
+branchI64(i64_lt_u, macro (a, b, l) bqb a, b, l end)
+branchI64(i64_gt_s, macro (a, b, l) bqgt a, b, l end)
+branchI64(i64_gt_u, macro (a, b, l) bqa a, b, l end)
+branchI64(i64_le_s, macro (a, b, l) bqlteq a, b, l end)
+branchI64(i64_le_u, macro (a, b, l) bqbeq a, b, l end)
+branchI64(i64_ge_s, macro (a, b, l) bqgteq a, b, l end)
+branchI64(i64_ge_u, macro (a, b, l) bqaeq a, b, l end)
+
+# ---- calls -------------------------------------------------------------------------
+
+# enterFunction(info, size): the call sequence shared by the call handlers.
+# `info` (t2) holds the callee's FuncInfo, t1 the callee's frame base (the
+# caller's first argument slot, so the callee's parameters are the caller's
+# argument slots: overlapped frames, and the results land where the caller
+# expects them), `size` is the call instruction's size. The caller's resume pc
+# and frame go on the return stack; nothing recurses on the machine stack.
+# Both stacks are checked before anything changes, so a trap leaves the
+# caller intact (vmPC still at the call).
+macro enterFunction(size)
+    loadp Func_frameBytes[t2], t3
+    addp t1, t3
+    bpa t3, Ctx_stackEnd[vmCtx], _vm_trap_stack
+    loadp Ctx_retSp[vmCtx], t0
+    bpaeq t0, Ctx_retLimit[vmCtx], _vm_trap_stack
+    leap size[vmPC], t3
+    storep t3, Ret_pc[t0]
+    storep vmFP, Ret_fp[t0]
+    addp Ret_size, t0
+    storep t0, Ctx_retSp[vmCtx]
+    move t1, vmFP
+    loadp Func_localsBytes[t2], t0   # zero the non-parameter locals
+    btpz t0, .run
+    loadp Func_localsStart[t2], t3
+    addp vmFP, t3
+.zero:
+    subp 8, t0
+    storeq 0, [t3, t0]
+    btpnz t0, .zero
+.run:
+    loadp Func_code[t2], vmPC
+    jmp [vmPC]
+end
+
+# call_direct: fields (callee:64 = struct FuncInfo *, args), 24 bytes; `args`
+# is the byte offset of the first argument slot.
+handler(call_direct, macro ()
+    loadp Insn_fields[vmPC], t2
+    loadi 16[vmPC], t1
+    addp vmFP, t1
+    enterFunction(24)
+end)
+
+# call_indirect: fields (table:64, length, type id, index slot, args), 32
+# bytes. The table is an array of struct TableEntry; the element must exist,
+# be set, and have the expected (canonical) type.
+handler(call_indirect, macro ()
+    slotI32(4, t0)
+    immI32(2, t1)
+    biaeq t0, t1, _vm_trap_undefined_element
+    loadp Insn_fields[vmPC], t1
+    lshiftp Elem_shift, t0
+    addp t0, t1                      # the element
+    loadp Elem_func[t1], t2
+    btpz t2, _vm_trap_uninitialized_element
+    loadi Elem_sig[t1], t3
+    immI32(3, t0)
+    bineq t3, t0, _vm_trap_signature
+    loadi 28[vmPC], t1
+    addp vmFP, t1
+    enterFunction(32)
+end)
+
+# return: no fields. The results are already in the frame's first slots.
+handler(return, macro ()
+    loadp Ctx_retSp[vmCtx], t0
+    subp Ret_size, t0
+    storep t0, Ctx_retSp[vmCtx]
+    loadp Ret_pc[t0], vmPC
+    loadp Ret_fp[t0], vmFP
+    jmp [vmPC]
+end)
+
+# exit: the return address Rust puts under the function it enters.
+handler(exit, macro ()
+    move Status_Return, t0
+    jmp _vm_exit
+end)
+
+# host_call: fields (host function record:64), 16 bytes; a host function's
+# stub is `host_call h; return`. The arguments are at vmFP (the callee's
+# frame, set up by the call), and so are the results when Rust resumes at the
+# `return`.
+handler(host_call, macro ()
+    loadp Insn_fields[vmPC], t0
+    storep t0, Ctx_arg0[vmCtx]
+    addp 16, vmPC
+    move Status_HostCall, t0
+    jmp _vm_exit
+end)
+
+# Calls into another instance go through a stub of the callee's instance,
+# `memory_enter desc; call_direct f; memory_leave; return`: the callee runs
+# on the same stacks with its own memory. memory_enter: fields (MemDesc:64),
+# 16 bytes; pushes the current MemDesc on the memory stack and switches.
+handler(memory_enter, macro ()
+    loadp Ctx_memSp[vmCtx], t0
+    bpaeq t0, Ctx_memLimit[vmCtx], _vm_trap_stack
+    loadp Ctx_memDesc[vmCtx], t1
+    storep t1, [t0]
+    addp 8, t0
+    storep t0, Ctx_memSp[vmCtx]
+    loadp Insn_fields[vmPC], t1
+    storep t1, Ctx_memDesc[vmCtx]
+    loadp Mem_base[t1], vmMem
+    loadp Mem_size[t1], vmSize
+    dispatch(16)
+end)
+
+# memory_leave: no fields; back to the memory memory_enter saved.
+handler(memory_leave, macro ()
+    loadp Ctx_memSp[vmCtx], t0
+    subp 8, t0
+    storep t0, Ctx_memSp[vmCtx]
+    loadp [t0], t1
+    storep t1, Ctx_memDesc[vmCtx]
+    loadp Mem_base[t1], vmMem
+    loadp Mem_size[t1], vmSize
+    dispatch(8)
+end)
+
+# ---- linear memory ---------------------------------------------------------------
+
+# Loads: fields (address slot, offset + width, d), 24 bytes. The effective end
+# address (u32 address + static offset + access width) is computed in 64 bits,
+# so it cannot wrap, and must not pass the memory size. The translator turns
+# an access whose offset + width does not fit 32 bits into a trap.
+macro loadHandler(name, width, load, put)
+    handler(name, macro ()
+        slotI32(0, t0)
+        immI32(1, t1)
+        addp t1, t0
+        bpa t0, vmSize, _vm_trap_oob
+        load(-width[vmMem, t0], t1)
+        put(2, t1, t2)
+        dispatch(24)
+    end)
+end
+
+loadHandler(i32_load, 4, macro (m, d) loadi m, d end, putI32)
+loadHandler(i32_load8_s, 1, macro (m, d) loadbsi m, d end, putI32)
+loadHandler(i32_load8_u, 1, macro (m, d) loadb m, d end, putI32)
+loadHandler(i32_load16_s, 2, macro (m, d) loadhsi m, d end, putI32)
+loadHandler(i32_load16_u, 2, macro (m, d) loadh m, d end, putI32)
+loadHandler(i64_load, 8, macro (m, d) loadq m, d end, putI64)
+loadHandler(i64_load8_s, 1, macro (m, d) loadbsq m, d end, putI64)
+loadHandler(i64_load8_u, 1, macro (m, d) loadb m, d end, putI64)
+loadHandler(i64_load16_s, 2, macro (m, d) loadhsq m, d end, putI64)
+loadHandler(i64_load16_u, 2, macro (m, d) loadh m, d end, putI64)
+loadHandler(i64_load32_s, 4, macro (m, d) loadis m, d end, putI64)
+loadHandler(i64_load32_u, 4, macro (m, d) loadi m, d end, putI64)
+
+# Stores: fields (address slot, offset + width, value), 24 bytes; the value is
+# a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores).
+macro storeHandlers(name, width, get, imm, store)
+    handler(%name%_s, macro ()
+        get(2, t1)
+        slotI32(0, t0)
+        immI32(1, t2)
+        addp t2, t0
+        bpa t0, vmSize, _vm_trap_oob
+        store(t1, -width[vmMem, t0])
+        dispatch(24)
+    end)
+    handler(%name%_i, macro ()
+        imm(2, t1)
+        slotI32(0, t0)
+        immI32(1, t2)
+        addp t2, t0
+        bpa t0, vmSize, _vm_trap_oob
+        store(t1, -width[vmMem, t0])
+        dispatch(24)
+    end)
+end
+
+storeHandlers(i32_store, 4, slotI32, immI32, macro (v, m) storei v, m end)
+storeHandlers(i32_store8, 1, slotI32, immI32, macro (v, m) storeb v, m end)
+storeHandlers(i32_store16, 2, slotI32, immI32, macro (v, m) storeh v, m end)
+storeHandlers(i64_store, 8, slotI64, immI64, macro (v, m) storeq v, m end)
+storeHandlers(i64_store8, 1, slotI64, immI64, macro (v, m) storeb v, m end)
+storeHandlers(i64_store16, 2, slotI64, immI64, macro (v, m) storeh v, m end)
+storeHandlers(i64_store32, 4, slotI64, immI64, macro (v, m) storei v, m end)
+
+# trap_oob: an access whose static offset alone is past any memory.
+handler(trap_oob, macro ()
+    jmp _vm_trap_oob
+end)
+
+# memory.size: fields (d), 16 bytes: the size in 64 KiB pages.
+handler(memory_size, macro ()
+    move vmSize, t0
+    urshiftq 16, t0
+    putI32(0, t0, t1)
+    dispatch(16)
+end)
+
+# memory.grow: fields (delta slot, d), 16 bytes. Rust grows the current
+# memory (Ctx_memDesc; it may move), writes the old size or -1 to the slot at
+# Ctx_arg1 and resumes after this instruction; the entry reloads vmMem and
+# vmSize from the MemDesc.
+handler(memory_grow, macro ()
+    slotI32(0, t0)
+    storep t0, Ctx_arg0[vmCtx]
+    immI32(1, t0)
+    addp vmFP, t0
+    storep t0, Ctx_arg1[vmCtx]
+    addp 16, vmPC
+    move Status_MemoryGrow, t0
+    jmp _vm_exit
+end)
+
+# ---- floating point ------------------------------------------------------------
+# Floats live in their slots as raw bits (f32 in the low 4 bytes). Handlers
+# use ft0..ft2 (Windows has ft0..ft4). Operands are always slots: the
+# translator materialises float constants. Sign operations (abs, neg,
+# copysign) work on the bits in integer registers, so NaN payloads pass
+# through unchanged, as WebAssembly requires.
+
+macro slotF32(k, tmp, f)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    loadf [vmFP, tmp], f
+end
+
+macro slotF64(k, tmp, f)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    loadd [vmFP, tmp], f
+end
+
+macro putF32(k, f, tmp)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    storef f, [vmFP, tmp]
+end
+
+macro putF64(k, f, tmp)
+    loadi (Insn_fields + 4 * k)[vmPC], tmp
+    stored f, [vmFP, tmp]
+end
+
+# Two float operands, fields (a, b, d), 24 bytes: op(rhs, lhs) computes
+# lhs := lhs OP rhs in ft0 (lhs) and ft1 (rhs); put stores ft0.
+macro floatBinary(name, get, put, op)
+    handler(%name%_ss, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        op(ft1, ft0)
+        put(2, ft0, t0)
+        dispatch(24)
+    end)
+end
+
+# Float comparisons, fields (a, b, d): cmp(a, b, d) sets the i32 d.
+macro floatCompare(name, get, cmp)
+    handler(%name%_ss, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        cmp(ft0, ft1, t1)
+        putI32(2, t1, t0)
+        dispatch(24)
+    end)
+end
+
+# One float operand, fields (a, d), 16 bytes, in place on ft0.
+macro floatUnary(name, get, put, op)
+    handler(name, macro ()
+        get(0, t0, ft0)
+        op(ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
+end
+
+floatBinary(f32_add, slotF32, putF32, macro (r, l) addf r, l end)
+floatBinary(f32_sub, slotF32, putF32, macro (r, l) subf r, l end)
+floatBinary(f32_mul, slotF32, putF32, macro (r, l) mulf r, l end)
+floatBinary(f32_div, slotF32, putF32, macro (r, l) divf r, l end)
+floatBinary(f64_add, slotF64, putF64, macro (r, l) addd r, l end)
+floatBinary(f64_sub, slotF64, putF64, macro (r, l) subd r, l end)
+floatBinary(f64_mul, slotF64, putF64, macro (r, l) muld r, l end)
+floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
+
+# min/max: a NaN operand gives a NaN (the sum propagates it, quieted); equal
+# operands (+0 and -0 included) combine their bits: or for min (-0 wins),
+# and for max (+0 wins).
+macro minMax(r, l, isNumber, less, add, combine, copy)
+    isNumber(l, .lNumber)
+    jmp .nan
+.lNumber:
+    isNumber(r, .numbers)
+.nan:
+    add(r, l)
+    jmp .done
+.numbers:
+    less(l, r, .done)                # l is the result
+    less(r, l, .takeR)
+    combine(r, l)
+    jmp .done
+.takeR:
+    copy(r, l)
+.done:
+end
+
+floatBinary(f32_min, slotF32, putF32, macro (r, l)
+    minMax(r, l, macro (x, L) bfeq x, x, L end, macro (a, b, L) bflt a, b, L end,
+        macro (s, d) addf s, d end, macro (s, d) orf s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f32_max, slotF32, putF32, macro (r, l)
+    minMax(r, l, macro (x, L) bfeq x, x, L end, macro (a, b, L) bfgt a, b, L end,
+        macro (s, d) addf s, d end, macro (s, d) andf s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f64_min, slotF64, putF64, macro (r, l)
+    minMax(r, l, macro (x, L) bdeq x, x, L end, macro (a, b, L) bdlt a, b, L end,
+        macro (s, d) addd s, d end, macro (s, d) ord s, d end, macro (s, d) moved s, d end)
+end)
+floatBinary(f64_max, slotF64, putF64, macro (r, l)
+    minMax(r, l, macro (x, L) bdeq x, x, L end, macro (a, b, L) bdgt a, b, L end,
+        macro (s, d) addd s, d end, macro (s, d) andd s, d end, macro (s, d) moved s, d end)
+end)
+
+# copysign, abs, neg: bit operations in integer registers.
+binaryFamily(f32_copysign, slotI32, immI32, putI32, macro (r, l)
+    andi 0x80000000, r
+    andi 0x7fffffff, l
+    ori r, l
+end)
+binaryFamily(f64_copysign, slotI64, immI64, putI64, macro (r, l)
+    andq 0x8000000000000000, r
+    andq 0x7fffffffffffffff, l
+    orq r, l
+end)
+unaryFamily(f32_abs, slotI32, putI32, macro (x) andi 0x7fffffff, x end)
+unaryFamily(f32_neg, slotI32, putI32, macro (x) xori 0x80000000, x end)
+unaryFamily(f64_abs, slotI64, putI64, macro (x) andq 0x7fffffffffffffff, x end)
+unaryFamily(f64_neg, slotI64, putI64, macro (x) xorq 0x8000000000000000, x end)
+
+floatUnary(f32_sqrt, slotF32, putF32, macro (x) sqrtf x, x end)
+floatUnary(f32_ceil, slotF32, putF32, macro (x) ceilf x, x end)
+floatUnary(f32_floor, slotF32, putF32, macro (x) floorf x, x end)
+floatUnary(f32_trunc, slotF32, putF32, macro (x) truncatef x, x end)
+floatUnary(f32_nearest, slotF32, putF32, macro (x) roundf x, x end)
+floatUnary(f64_sqrt, slotF64, putF64, macro (x) sqrtd x, x end)
+floatUnary(f64_ceil, slotF64, putF64, macro (x) ceild x, x end)
+floatUnary(f64_floor, slotF64, putF64, macro (x) floord x, x end)
+floatUnary(f64_trunc, slotF64, putF64, macro (x) truncated x, x end)
+floatUnary(f64_nearest, slotF64, putF64, macro (x) roundd x, x end)
+floatUnary(f32_demote_f64, slotF64, putF32, macro (x) cd2f x, x end)
+floatUnary(f64_promote_f32, slotF32, putF64, macro (x) cf2d x, x end)
+
+floatCompare(f32_eq, slotF32, macro (a, b, d) cfeq a, b, d end)
+floatCompare(f32_ne, slotF32, macro (a, b, d) cfnequn a, b, d end)
+floatCompare(f32_lt, slotF32, macro (a, b, d) cflt a, b, d end)
+floatCompare(f32_gt, slotF32, macro (a, b, d) cfgt a, b, d end)
+floatCompare(f32_le, slotF32, macro (a, b, d) cflteq a, b, d end)
+floatCompare(f32_ge, slotF32, macro (a, b, d) cfgteq a, b, d end)
+floatCompare(f64_eq, slotF64, macro (a, b, d) cdeq a, b, d end)
+floatCompare(f64_ne, slotF64, macro (a, b, d) cdnequn a, b, d end)
+floatCompare(f64_lt, slotF64, macro (a, b, d) cdlt a, b, d end)
+floatCompare(f64_gt, slotF64, macro (a, b, d) cdgt a, b, d end)
+floatCompare(f64_le, slotF64, macro (a, b, d) cdlteq a, b, d end)
+floatCompare(f64_ge, slotF64, macro (a, b, d) cdgteq a, b, d end)
+
+# Integer to float, fields (a, d): convert(gpr, fpr).
+macro convertFromInt(name, get, put, convert)
+    handler(name, macro ()
+        get(0, t0)
+        convert(t0, ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
+end
+
+convertFromInt(f32_convert_i32_s, slotI32, putF32, macro (s, d) ci2fs s, d end)
+convertFromInt(f32_convert_i32_u, slotI32, putF32, macro (s, d) ci2f s, d end)
+convertFromInt(f32_convert_i64_s, slotI64, putF32, macro (s, d) cq2fs s, d end)
+convertFromInt(f32_convert_i64_u, slotI64, putF32, macro (s, d) cq2f s, d end)
+convertFromInt(f64_convert_i32_s, slotI32, putF64, macro (s, d) ci2ds s, d end)
+convertFromInt(f64_convert_i32_u, slotI32, putF64, macro (s, d) ci2d s, d end)
+convertFromInt(f64_convert_i64_s, slotI64, putF64, macro (s, d) cq2ds s, d end)
+convertFromInt(f64_convert_i64_u, slotI64, putF64, macro (s, d) cq2d s, d end)
+
+# Float to integer, trapping: NaN is an invalid conversion, a value whose
+# truncation does not fit is an overflow. The bounds are exclusive floats
+# given as bit patterns (lo < x < hi passes), loaded through t1 into ft1/ft2.
+macro truncF32(name, put, loBits, hiBits, truncate)
+    handler(name, macro ()
+        slotF32(0, t0, ft0)
+        bfeq ft0, ft0, .number
+        jmp _vm_trap_conversion
+    .number:
+        move loBits, t1
+        fi2f t1, ft1
+        bfltequn ft0, ft1, _vm_trap_overflow
+        move hiBits, t1
+        fi2f t1, ft2
+        bfgtequn ft0, ft2, _vm_trap_overflow
+        truncate(ft0, t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+macro truncF64(name, put, loBits, hiBits, truncate)
+    handler(name, macro ()
+        slotF64(0, t0, ft0)
+        bdeq ft0, ft0, .number
+        jmp _vm_trap_conversion
+    .number:
+        move loBits, t1
+        fq2d t1, ft1
+        bdltequn ft0, ft1, _vm_trap_overflow
+        move hiBits, t1
+        fq2d t1, ft2
+        bdgtequn ft0, ft2, _vm_trap_overflow
+        truncate(ft0, t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+end
+
+# Exclusive bounds: f32 -2^31 - 2^8 (the float below -2^31) and 2^31;
+# -1 and 2^32 (unsigned); f32 -2^63 - 2^40 and 2^63; -1 and 2^64.
+truncF32(i32_trunc_f32_s, putI32, 0xcf000001, 0x4f000000, macro (f, d) truncatef2is f, d end)
+truncF32(i32_trunc_f32_u, putI32, 0xbf800000, 0x4f800000, macro (f, d) truncatef2i f, d end)
+truncF32(i64_trunc_f32_s, putI64, 0xdf000001, 0x5f000000, macro (f, d) truncatef2qs f, d end)
+truncF32(i64_trunc_f32_u, putI64, 0xbf800000, 0x5f800000, macro (f, d) truncatef2q f, d end)
+# f64: -2^31 - 1 and 2^31; -1 and 2^32; the double below -2^63 and 2^63; -1 and 2^64.
+truncF64(i32_trunc_f64_s, putI32, 0xc1e0000000200000, 0x41e0000000000000, macro (f, d) truncated2is f, d end)
+truncF64(i32_trunc_f64_u, putI32, 0xbff0000000000000, 0x41f0000000000000, macro (f, d) truncated2i f, d end)
+truncF64(i64_trunc_f64_s, putI64, 0xc3e0000000000001, 0x43e0000000000000, macro (f, d) truncated2qs f, d end)
+truncF64(i64_trunc_f64_u, putI64, 0xbff0000000000000, 0x43f0000000000000, macro (f, d) truncated2q f, d end)

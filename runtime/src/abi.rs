@@ -1,0 +1,259 @@
+//! The interface to the assembly core (lib-asm/wasm/interp.asm): the context
+//! and function-descriptor structs it reads, the constants of
+//! lib-asm/wasm/abi.asm, and the addresses of its handlers.
+
+#![allow(non_upper_case_globals, dead_code)]
+
+use std::mem::offset_of;
+
+mod consts {
+    include!(concat!(env!("OUT_DIR"), "/abi_consts.rs"));
+}
+pub use consts::*;
+
+/// The interpreter's state between runs (struct Ctx of abi.asm).
+#[repr(C)]
+#[derive(Debug)]
+pub struct Ctx {
+    pub pc: u64,
+    pub fp: u64,
+    pub mem_desc: u64,
+    pub mem_sp: u64,
+    pub ret_sp: u64,
+    pub ret_limit: u64,
+    pub stack_end: u64,
+    pub trap: u64,
+    pub arg0: u64,
+    pub arg1: u64,
+    pub mem_limit: u64,
+}
+
+const _: () = {
+    assert!(offset_of!(Ctx, pc) == Ctx_pc);
+    assert!(offset_of!(Ctx, fp) == Ctx_fp);
+    assert!(offset_of!(Ctx, mem_desc) == Ctx_memDesc);
+    assert!(offset_of!(Ctx, mem_sp) == Ctx_memSp);
+    assert!(offset_of!(Ctx, mem_limit) == Ctx_memLimit);
+    assert!(offset_of!(Ctx, ret_sp) == Ctx_retSp);
+    assert!(offset_of!(Ctx, ret_limit) == Ctx_retLimit);
+    assert!(offset_of!(Ctx, stack_end) == Ctx_stackEnd);
+    assert!(offset_of!(Ctx, trap) == Ctx_trap);
+    assert!(offset_of!(Ctx, arg0) == Ctx_arg0);
+    assert!(offset_of!(Ctx, arg1) == Ctx_arg1);
+};
+
+/// Where a linear memory is now (struct MemDesc of abi.asm), plus, for Rust
+/// only, the memory it describes (to grow it on a call-out).
+#[repr(C)]
+#[derive(Debug)]
+pub struct MemDesc {
+    pub base: u64,
+    pub size: u64,
+    pub owner: *const std::cell::RefCell<crate::instance::MemoryData>,
+}
+
+const _: () = {
+    assert!(offset_of!(MemDesc, base) == Mem_base);
+    assert!(offset_of!(MemDesc, size) == Mem_size);
+};
+
+/// One return-stack entry.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RetEntry {
+    pub pc: u64,
+    pub fp: u64,
+}
+
+const _: () = {
+    assert!(offset_of!(RetEntry, pc) == Ret_pc);
+    assert!(offset_of!(RetEntry, fp) == Ret_fp);
+    assert!(std::mem::size_of::<RetEntry>() == Ret_size);
+};
+
+/// What a call needs to know about its callee (struct FuncInfo of abi.asm).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FuncInfo {
+    pub code: u64,
+    pub frame_bytes: u64,
+    pub locals_start: u64,
+    pub locals_bytes: u64,
+}
+
+const _: () = {
+    assert!(offset_of!(FuncInfo, code) == Func_code);
+    assert!(offset_of!(FuncInfo, frame_bytes) == Func_frameBytes);
+    assert!(offset_of!(FuncInfo, locals_start) == Func_localsStart);
+    assert!(offset_of!(FuncInfo, locals_bytes) == Func_localsBytes);
+};
+
+/// One table element (struct TableEntry of abi.asm).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableEntry {
+    /// The function's FuncInfo, 0 for none.
+    pub func: u64,
+    /// The canonical id of its type.
+    pub sig: u64,
+}
+
+const _: () = {
+    assert!(offset_of!(TableEntry, func) == Elem_func);
+    assert!(offset_of!(TableEntry, sig) == Elem_sig);
+    assert!(std::mem::size_of::<TableEntry>() == Elem_size);
+    assert!(1 << Elem_shift == Elem_size);
+};
+
+extern "C" {
+    /// Runs internal code from `ctx.pc` until something needs Rust; returns a `Status_*`.
+    pub fn wasm_enter(ctx: *mut Ctx) -> u64;
+}
+
+/// Operand kinds of a two-operand handler: slot or immediate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kinds {
+    SS,
+    SI,
+    IS,
+}
+
+/// Declares a family of handlers: an enum with one variant per operation, and
+/// for each of the listed suffixes a method returning the address of the
+/// handler `wasm_<name><suffix>`. (One symbol module per suffix, because
+/// macro_rules cannot nest a repetition over the suffixes in the one over the
+/// operations.)
+macro_rules! family {
+    ($enum:ident $variants:tt, $($suffix:ident = $sfx:literal),+) => {
+        family!(@enum $enum $variants);
+        $( family!(@suffix $enum, $suffix, $sfx, $variants); )+
+    };
+    (@enum $enum:ident { $($v:ident = $name:literal),* $(,)? }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $enum { $($v),* }
+    };
+    (@suffix $enum:ident, $suffix:ident, $sfx:literal, { $($v:ident = $name:literal),* $(,)? }) => {
+        impl $enum {
+            pub fn $suffix(self) -> u64 {
+                #[allow(non_snake_case, non_upper_case_globals)]
+                mod syms {
+                    extern "C" {
+                        $(
+                            #[link_name = concat!("wasm_", $name, $sfx)]
+                            pub fn $v();
+                        )*
+                    }
+                }
+                match self { $($enum::$v => syms::$v as unsafe extern "C" fn() as usize as u64),* }
+            }
+        }
+    };
+}
+
+family!(Binary {
+    I32Add = "i32_add", I32Sub = "i32_sub", I32Mul = "i32_mul",
+    I32DivS = "i32_div_s", I32DivU = "i32_div_u", I32RemS = "i32_rem_s", I32RemU = "i32_rem_u",
+    I32And = "i32_and", I32Or = "i32_or", I32Xor = "i32_xor",
+    I32Shl = "i32_shl", I32ShrS = "i32_shr_s", I32ShrU = "i32_shr_u", I32Rotl = "i32_rotl", I32Rotr = "i32_rotr",
+    I32Eq = "i32_eq", I32Ne = "i32_ne", I32LtS = "i32_lt_s", I32LtU = "i32_lt_u", I32GtS = "i32_gt_s",
+    I32GtU = "i32_gt_u", I32LeS = "i32_le_s", I32LeU = "i32_le_u", I32GeS = "i32_ge_s", I32GeU = "i32_ge_u",
+    I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul",
+    I64DivS = "i64_div_s", I64DivU = "i64_div_u", I64RemS = "i64_rem_s", I64RemU = "i64_rem_u",
+    I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
+    I64Shl = "i64_shl", I64ShrS = "i64_shr_s", I64ShrU = "i64_shr_u", I64Rotl = "i64_rotl", I64Rotr = "i64_rotr",
+    I64Eq = "i64_eq", I64Ne = "i64_ne", I64LtS = "i64_lt_s", I64LtU = "i64_lt_u", I64GtS = "i64_gt_s",
+    I64GtU = "i64_gt_u", I64LeS = "i64_le_s", I64LeU = "i64_le_u", I64GeS = "i64_ge_s", I64GeU = "i64_ge_u",
+}, ss = "_ss", si = "_si", is = "_is");
+
+impl Binary {
+    pub fn handler(self, kinds: Kinds) -> u64 {
+        match kinds {
+            Kinds::SS => self.ss(),
+            Kinds::SI => self.si(),
+            Kinds::IS => self.is(),
+        }
+    }
+}
+
+family!(Unary {
+    I32Eqz = "i32_eqz", I64Eqz = "i64_eqz", I32Clz = "i32_clz", I64Clz = "i64_clz",
+    I32Ctz = "i32_ctz", I64Ctz = "i64_ctz", I32Popcnt = "i32_popcnt", I64Popcnt = "i64_popcnt",
+    I64ExtendI32S = "i64_extend_i32_s", I64ExtendI32U = "i64_extend_i32_u",
+    F32Abs = "f32_abs", F32Neg = "f32_neg", F64Abs = "f64_abs", F64Neg = "f64_neg",
+    F32Sqrt = "f32_sqrt", F32Ceil = "f32_ceil", F32Floor = "f32_floor", F32Trunc = "f32_trunc",
+    F32Nearest = "f32_nearest", F64Sqrt = "f64_sqrt", F64Ceil = "f64_ceil", F64Floor = "f64_floor",
+    F64Trunc = "f64_trunc", F64Nearest = "f64_nearest",
+    F32DemoteF64 = "f32_demote_f64", F64PromoteF32 = "f64_promote_f32",
+    F32ConvertI32S = "f32_convert_i32_s", F32ConvertI32U = "f32_convert_i32_u",
+    F32ConvertI64S = "f32_convert_i64_s", F32ConvertI64U = "f32_convert_i64_u",
+    F64ConvertI32S = "f64_convert_i32_s", F64ConvertI32U = "f64_convert_i32_u",
+    F64ConvertI64S = "f64_convert_i64_s", F64ConvertI64U = "f64_convert_i64_u",
+    I32TruncF32S = "i32_trunc_f32_s", I32TruncF32U = "i32_trunc_f32_u",
+    I64TruncF32S = "i64_trunc_f32_s", I64TruncF32U = "i64_trunc_f32_u",
+    I32TruncF64S = "i32_trunc_f64_s", I32TruncF64U = "i32_trunc_f64_u",
+    I64TruncF64S = "i64_trunc_f64_s", I64TruncF64U = "i64_trunc_f64_u",
+}, h = "");
+
+family!(FloatBinary {
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
+    F32Min = "f32_min", F32Max = "f32_max", F32Copysign = "f32_copysign",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
+    F64Min = "f64_min", F64Max = "f64_max", F64Copysign = "f64_copysign",
+    F32Eq = "f32_eq", F32Ne = "f32_ne", F32Lt = "f32_lt", F32Gt = "f32_gt", F32Le = "f32_le", F32Ge = "f32_ge",
+    F64Eq = "f64_eq", F64Ne = "f64_ne", F64Lt = "f64_lt", F64Gt = "f64_gt", F64Le = "f64_le", F64Ge = "f64_ge",
+}, ss = "_ss");
+
+family!(Branch {
+    I32Eq = "br_i32_eq", I32Ne = "br_i32_ne", I32LtS = "br_i32_lt_s", I32LtU = "br_i32_lt_u",
+    I32GtS = "br_i32_gt_s", I32GtU = "br_i32_gt_u", I32LeS = "br_i32_le_s", I32LeU = "br_i32_le_u",
+    I32GeS = "br_i32_ge_s", I32GeU = "br_i32_ge_u", I32And = "br_i32_and", I32Nand = "br_i32_nand",
+    I64Eq = "br_i64_eq", I64Ne = "br_i64_ne", I64LtS = "br_i64_lt_s", I64LtU = "br_i64_lt_u",
+    I64GtS = "br_i64_gt_s", I64GtU = "br_i64_gt_u", I64LeS = "br_i64_le_s", I64LeU = "br_i64_le_u",
+    I64GeS = "br_i64_ge_s", I64GeU = "br_i64_ge_u",
+}, ss = "_ss", si = "_si");
+
+family!(Load {
+    I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
+    I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
+    I64_16S = "i64_load16_s", I64_16U = "i64_load16_u", I64_32S = "i64_load32_s", I64_32U = "i64_load32_u",
+}, h = "");
+
+family!(Store {
+    I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",
+    I64 = "i64_store", I64_8 = "i64_store8", I64_16 = "i64_store16", I64_32 = "i64_store32",
+}, s = "_s", i = "_i");
+
+family!(Single {
+    Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select",
+    GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
+    Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
+    Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",
+    MemoryEnter = "memory_enter", MemoryLeave = "memory_leave",
+    TrapOob = "trap_oob", MemorySize = "memory_size", MemoryGrow = "memory_grow",
+}, h = "");
+
+impl Load {
+    /// Bytes the access reads.
+    pub fn width(self) -> u32 {
+        match self {
+            Load::I32 | Load::I64_32S | Load::I64_32U => 4,
+            Load::I64 => 8,
+            Load::I32_8S | Load::I32_8U | Load::I64_8S | Load::I64_8U => 1,
+            Load::I32_16S | Load::I32_16U | Load::I64_16S | Load::I64_16U => 2,
+        }
+    }
+}
+
+impl Store {
+    pub fn width(self) -> u32 {
+        match self {
+            Store::I32 | Store::I64_32 => 4,
+            Store::I64 => 8,
+            Store::I32_8 | Store::I64_8 => 1,
+            Store::I32_16 | Store::I64_16 => 2,
+        }
+    }
+    pub fn is64(self) -> bool {
+        matches!(self, Store::I64 | Store::I64_8 | Store::I64_16 | Store::I64_32)
+    }
+}

@@ -1,0 +1,712 @@
+//! Instantiation and invocation: linking imports, building the internal code,
+//! and the loop that runs the assembly core and serves its exits.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::abi::{self, Ctx, FuncInfo, MemDesc, RetEntry, Single, TableEntry};
+use crate::module::{ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType};
+use crate::translate::{self, CodeBuf, Env, FuncCode};
+use crate::{Error, Trap, TrapKind, Value};
+
+/// Largest memory, in 64 KiB pages (4 GiB).
+pub const MAX_PAGES: u32 = 65536;
+/// Value-stack slots available to one invocation (8 MiB).
+pub const STACK_SLOTS: usize = 1 << 20;
+/// Nested calls available to one invocation.
+pub const MAX_CALL_DEPTH: usize = 1 << 16;
+
+/// A host function: called with the arguments, returns the results.
+pub type HostFn = dyn Fn(&[Value]) -> Result<Vec<Value>, Trap>;
+
+#[derive(Clone)]
+pub struct HostFunc {
+    pub ty: FuncType,
+    pub f: Rc<HostFn>,
+}
+
+impl HostFunc {
+    pub fn new(params: Vec<ValType>, results: Vec<ValType>, f: impl Fn(&[Value]) -> Result<Vec<Value>, Trap> + 'static) -> HostFunc {
+        HostFunc { ty: FuncType { params, results }, f: Rc::new(f) }
+    }
+}
+
+/// A global variable (shared by the instances that import it).
+#[derive(Clone, Debug)]
+pub struct Global(Rc<GlobalCell>);
+
+#[derive(Debug)]
+struct GlobalCell {
+    ty: GlobalType,
+    bits: Cell<u64>,
+}
+
+impl Global {
+    pub fn new(value: Value, mutable: bool) -> Global {
+        Global(Rc::new(GlobalCell { ty: GlobalType { ty: value.ty(), mutable }, bits: Cell::new(value.to_bits()) }))
+    }
+    pub fn get(&self) -> Value {
+        Value::from_bits(self.0.ty.ty, self.0.bits.get())
+    }
+    pub fn ty(&self) -> GlobalType {
+        self.0.ty
+    }
+    fn addr(&self) -> u64 {
+        self.0.bits.as_ptr() as u64
+    }
+}
+
+/// A linear memory (shared by the instances that import it).
+#[derive(Clone, Debug)]
+pub struct Memory(Rc<RefCell<MemoryData>>);
+
+#[derive(Debug)]
+pub(crate) struct MemoryData {
+    bytes: Vec<u8>,
+    max: Option<u32>,
+    /// Where the memory is now, for the interpreter (a stable address).
+    desc: Box<MemDesc>,
+}
+
+impl MemoryData {
+    fn update_desc(&mut self) {
+        self.desc.base = self.bytes.as_mut_ptr() as u64;
+        self.desc.size = self.bytes.len() as u64;
+    }
+
+    /// Grows by `delta` pages; the old size in pages, or None past the limit.
+    fn grow(&mut self, delta: u32) -> Option<u32> {
+        let old = (self.bytes.len() / 65536) as u32;
+        let new = old as u64 + delta as u64;
+        let max = self.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        if new > max as u64 {
+            return None;
+        }
+        self.bytes.resize(new as usize * 65536, 0);
+        self.update_desc();
+        Some(old)
+    }
+}
+
+impl Memory {
+    pub fn new(limits: Limits) -> Result<Memory, Error> {
+        if limits.min > MAX_PAGES {
+            return Err(Error::Instantiate("memory size must be at most 65536 pages (4GiB)".into()));
+        }
+        let bytes = vec![0u8; limits.min as usize * 65536];
+        let desc = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
+        let memory = Memory(Rc::new(RefCell::new(MemoryData { bytes, max: limits.max, desc })));
+        {
+            let mut data = memory.0.borrow_mut();
+            data.desc.owner = Rc::as_ptr(&memory.0);
+            data.update_desc();
+        }
+        Ok(memory)
+    }
+    pub fn pages(&self) -> u32 {
+        (self.0.borrow().bytes.len() / 65536) as u32
+    }
+    fn limits(&self) -> Limits {
+        Limits { min: self.pages(), max: self.0.borrow().max }
+    }
+    /// Grows by `delta` pages; the old size in pages, or None past the limit.
+    pub fn grow(&self, delta: u32) -> Option<u32> {
+        self.0.borrow_mut().grow(delta)
+    }
+    /// A copy of `len` bytes at `offset`.
+    pub fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
+        let data = self.0.borrow();
+        data.bytes.get(offset..offset.checked_add(len)?).map(|s| s.to_vec())
+    }
+    pub fn write(&self, offset: usize, bytes: &[u8]) -> Option<()> {
+        let mut data = self.0.borrow_mut();
+        let end = offset.checked_add(bytes.len())?;
+        data.bytes.get_mut(offset..end)?.copy_from_slice(bytes);
+        Some(())
+    }
+    fn desc(&self) -> u64 {
+        &*self.0.borrow().desc as *const MemDesc as u64
+    }
+}
+
+/// A table of function references. The interpreter reads its elements in
+/// place (WebAssembly 1.0 tables never grow, so they never move). Elements
+/// point at FuncInfos of the instance that owns the table; sharing a table
+/// between instances is not supported yet.
+#[derive(Clone, Debug)]
+pub struct Table(Rc<RefCell<TableData>>);
+
+#[derive(Debug)]
+struct TableData {
+    elems: Vec<TableEntry>,
+    max: Option<u32>,
+    /// The instances whose code the elements of a shared table point into
+    /// (kept alive by the table; an instance that shares a table with
+    /// itself in here is never freed, a leak accepted for now).
+    owners: Vec<Rc<Shared>>,
+}
+
+impl Table {
+    pub fn new(limits: Limits) -> Table {
+        Table(Rc::new(RefCell::new(TableData {
+            elems: vec![TableEntry::default(); limits.min as usize],
+            max: limits.max,
+            owners: Vec::new(),
+        })))
+    }
+    fn limits(&self) -> Limits {
+        let t = self.0.borrow();
+        Limits { min: t.elems.len() as u32, max: t.max }
+    }
+    fn raw(&self) -> (u64, u32) {
+        let mut t = self.0.borrow_mut();
+        (t.elems.as_mut_ptr() as u64, t.elems.len() as u32)
+    }
+}
+
+/// A function exported by an instance, importable by another one.
+#[derive(Clone)]
+pub struct WasmFunc {
+    ty: FuncType,
+    owner: Rc<Shared>,
+    index: u32,
+}
+
+impl WasmFunc {
+    /// The FuncInfo a caller in another instance calls: a stub that switches
+    /// to the owner's memory (or the host stub itself).
+    fn entry(&self) -> u64 {
+        self.owner.external_entry(self.index)
+    }
+}
+
+/// Something an instance can import.
+#[derive(Clone)]
+pub enum Extern {
+    Func(HostFunc),
+    WasmFunc(WasmFunc),
+    Global(Global),
+    Memory(Memory),
+    Table(Table),
+}
+
+/// Named imports: `(module, name) -> Extern`.
+#[derive(Clone, Default)]
+pub struct Imports {
+    map: HashMap<(String, String), Extern>,
+}
+
+impl Imports {
+    pub fn new() -> Imports {
+        Imports::default()
+    }
+    pub fn define(&mut self, module: &str, name: &str, item: Extern) {
+        self.map.insert((module.to_string(), name.to_string()), item);
+    }
+    pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
+        self.map.get(&(module.to_string(), name.to_string()))
+    }
+}
+
+enum FuncKind {
+    Wasm(FuncCode),
+    /// A host function; the record the `host_call` stub names.
+    Host(Box<HostFunc>),
+    /// A function of another instance.
+    Imported(WasmFunc),
+}
+
+/// What an instance's code refers to by address, shared with the instances
+/// that import its functions (and kept alive by them).
+pub(crate) struct Shared {
+    // (Debug by hand below: the code and tables are large and cyclic.)
+    module: Arc<Module>,
+    code: Box<[u64]>,
+    /// FuncInfo of every function, then of every function's external entry
+    /// (the asm reads them by address).
+    funcs: Box<[FuncInfo]>,
+    kinds: Vec<FuncKind>,
+    /// Code position of each function's entry trampoline (`call f; exit`).
+    trampolines: Vec<usize>,
+    globals: Vec<Global>,
+    memory: Option<Memory>,
+    /// The MemDesc of an instance without memory.
+    no_memory: Box<MemDesc>,
+    tables: Vec<Table>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Shared {{ {} functions, {} code words }}", self.kinds.len(), self.code.len())
+    }
+}
+
+impl Shared {
+    fn external_entry(&self, func: u32) -> u64 {
+        let n = self.kinds.len();
+        &self.funcs[n + func as usize] as *const FuncInfo as u64
+    }
+
+    fn mem_desc(&self) -> u64 {
+        match &self.memory {
+            Some(m) => m.desc(),
+            None => &*self.no_memory as *const MemDesc as u64,
+        }
+    }
+
+    /// The function containing code address `pc`, and the wasm offset of its
+    /// instruction there.
+    fn locate(&self, pc: u64) -> Option<(u32, Option<u32>)> {
+        let base = self.code.as_ptr() as u64;
+        if pc < base || pc >= base + self.code.len() as u64 * 8 {
+            return None;
+        }
+        let pos = ((pc - base) / 4) as usize;
+        for (f, k) in self.kinds.iter().enumerate() {
+            if let FuncKind::Wasm(c) = k {
+                if (c.start..c.end).contains(&pos) {
+                    let i = c.offsets.partition_point(|&(w, _)| w as usize <= pos);
+                    return Some((f as u32, i.checked_sub(1).map(|i| c.offsets[i].1)));
+                }
+            }
+        }
+        None
+    }
+}
+
+thread_local! {
+    /// Every live instance's code, to say where a trap happened even when
+    /// it happened in another instance than the one called.
+    static CODE: RefCell<Vec<std::rc::Weak<Shared>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Canonical type ids, equal for equal function types of any module (tables
+/// may be shared, so call_indirect compares types across instances).
+fn sig_id(ty: &FuncType) -> u32 {
+    static IDS: OnceLock<Mutex<HashMap<FuncType, u32>>> = OnceLock::new();
+    let mut ids = IDS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let next = ids.len() as u32;
+    *ids.entry(ty.clone()).or_insert(next)
+}
+
+/// An instantiated module.
+pub struct Instance {
+    shared: Rc<Shared>,
+    stack: Vec<u64>,
+    rets: Vec<RetEntry>,
+    mems: Vec<u64>,
+    ctx: Box<Ctx>,
+}
+
+fn match_limits(actual: Limits, wanted: Limits) -> bool {
+    actual.min >= wanted.min
+        && match wanted.max {
+            None => true,
+            Some(wmax) => actual.max.is_some_and(|amax| amax <= wmax),
+        }
+}
+
+impl Instance {
+    /// Links `module` against `imports`, builds its code and memory, and runs
+    /// its start function.
+    pub fn new(module: &Arc<Module>, imports: &Imports) -> Result<Instance, Error> {
+        let mut funcs_in: Vec<Extern> = Vec::new();
+        let mut globals: Vec<Global> = Vec::new();
+        let mut memory: Option<Memory> = None;
+        let mut tables: Vec<Table> = Vec::new();
+        for import in &module.imports {
+            let item = imports
+                .get(&import.module, &import.name)
+                .ok_or_else(|| Error::Link(format!("unknown import {}.{}", import.module, import.name)))?;
+            let incompatible = || Error::Link(format!("incompatible import type for {}.{}", import.module, import.name));
+            match (&import.kind, item) {
+                (ImportKind::Func(t), Extern::Func(HostFunc { ty, .. }) | Extern::WasmFunc(WasmFunc { ty, .. })) => {
+                    if &module.types[*t as usize] != ty {
+                        return Err(incompatible());
+                    }
+                    funcs_in.push(item.clone());
+                }
+                (ImportKind::Global(t), Extern::Global(g)) => {
+                    if g.ty() != *t {
+                        return Err(incompatible());
+                    }
+                    globals.push(g.clone());
+                }
+                (ImportKind::Memory(l), Extern::Memory(m)) => {
+                    if !match_limits(m.limits(), *l) {
+                        return Err(incompatible());
+                    }
+                    memory = Some(m.clone());
+                }
+                (ImportKind::Table(l), Extern::Table(t)) => {
+                    if !match_limits(t.limits(), *l) {
+                        return Err(incompatible());
+                    }
+                    tables.push(t.clone());
+                }
+                _ => return Err(incompatible()),
+            }
+        }
+        for (ty, init) in module.globals[module.imported_globals..].iter().zip(&module.global_inits) {
+            let bits = eval_const(*init, &globals);
+            globals.push(Global(Rc::new(GlobalCell { ty: *ty, bits: Cell::new(bits) })));
+        }
+        for limits in &module.memories[module.imported_memories..] {
+            memory = Some(Memory::new(*limits)?);
+        }
+        for limits in &module.tables[module.imported_tables..] {
+            tables.push(Table::new(*limits));
+        }
+        let no_memory = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
+        let mem_desc = match &memory {
+            Some(m) => m.desc(),
+            None => &*no_memory as *const MemDesc as u64,
+        };
+
+        // Code: a stub per host function, the defined functions, an external
+        // entry and a trampoline per function.
+        let nfuncs = module.func_types.len();
+        let mut funcs: Box<[FuncInfo]> = vec![FuncInfo::default(); 2 * nfuncs].into_boxed_slice();
+        let info_base = funcs.as_ptr() as u64;
+        let own_info = move |f: u32| info_base + f as u64 * std::mem::size_of::<FuncInfo>() as u64;
+        let ext_info = move |f: u32| own_info(nfuncs as u32 + f);
+        let mut kinds: Vec<FuncKind> = Vec::with_capacity(nfuncs);
+        for item in funcs_in {
+            kinds.push(match item {
+                Extern::Func(h) => FuncKind::Host(Box::new(h)),
+                Extern::WasmFunc(w) => FuncKind::Imported(w),
+                _ => unreachable!("only functions were collected"),
+            });
+        }
+        // What a call of function f names: its own FuncInfo, or for a function
+        // of another instance, that instance's external entry.
+        let call_targets: Vec<u64> = (0..nfuncs)
+            .map(|f| match kinds.get(f) {
+                Some(FuncKind::Imported(w)) => w.entry(),
+                _ => own_info(f as u32),
+            })
+            .collect();
+        let func_info = |f: u32| call_targets[f as usize];
+        let global_addrs: Vec<u64> = globals.iter().map(Global::addr).collect();
+        let global_addr = |g: u32| global_addrs[g as usize];
+        let table = tables.first().map(|t| t.raw()).ok_or_else(|| "call_indirect without a table".to_string());
+        let sig = |t: u32| sig_id(&module.types[t as usize]);
+        let env = Env { module, func_info: &func_info, global_addr: &global_addr, table, sig_id: &sig };
+        let mut buf = CodeBuf::default();
+        let mut entries = vec![0usize; nfuncs];
+        for (f, kind) in kinds.iter().enumerate() {
+            if let FuncKind::Host(h) = kind {
+                entries[f] = buf.begin(Single::HostCall.h());
+                buf.field64(&**h as *const HostFunc as u64);
+                buf.end();
+                buf.begin(Single::Return.h());
+                buf.end();
+            }
+        }
+        for f in module.imported_funcs..nfuncs {
+            let code = translate::translate(&env, f as u32, &mut buf)?;
+            entries[f] = code.start;
+            kinds.push(FuncKind::Wasm(code));
+        }
+        let mut ext_entries = vec![None; nfuncs];
+        for (f, kind) in kinds.iter().enumerate() {
+            if let FuncKind::Wasm(_) = kind {
+                ext_entries[f] = Some(buf.begin(Single::MemoryEnter.h()));
+                buf.field64(mem_desc);
+                buf.end();
+                buf.begin(Single::Call.h());
+                buf.field64(own_info(f as u32));
+                buf.field(0);
+                buf.end();
+                buf.begin(Single::MemoryLeave.h());
+                buf.end();
+                buf.begin(Single::Return.h());
+                buf.end();
+            }
+        }
+        let mut trampolines = Vec::with_capacity(nfuncs);
+        for f in 0..nfuncs {
+            trampolines.push(buf.begin(Single::Call.h()));
+            buf.field64(func_info(f as u32));
+            buf.field(0);
+            buf.end();
+            buf.begin(Single::Exit.h());
+            buf.end();
+        }
+        let mut code: Box<[u64]> = buf.words.chunks(2).map(|w| w[0] as u64 | (w[1] as u64) << 32).collect();
+        let code_base = code.as_ptr() as u64;
+        for &(at, target) in &buf.code_relocs {
+            code[at / 2] = code_base + target as u64 * 4;
+        }
+        for (f, kind) in kinds.iter().enumerate() {
+            let (info, ext) = (f, nfuncs + f);
+            match kind {
+                FuncKind::Wasm(c) => {
+                    funcs[info] = FuncInfo {
+                        code: code_base + entries[f] as u64 * 4,
+                        frame_bytes: c.frame_slots as u64 * 8,
+                        locals_start: c.params as u64 * 8,
+                        locals_bytes: c.locals as u64 * 8,
+                    };
+                    let ty = module.func_type(f as u32);
+                    funcs[ext] = FuncInfo {
+                        code: code_base + ext_entries[f].unwrap() as u64 * 4,
+                        frame_bytes: ty.params.len().max(ty.results.len()).max(1) as u64 * 8,
+                        locals_start: 0,
+                        locals_bytes: 0,
+                    };
+                }
+                FuncKind::Host(h) => {
+                    funcs[info] = FuncInfo {
+                        code: code_base + entries[f] as u64 * 4,
+                        frame_bytes: h.ty.params.len().max(h.ty.results.len()).max(1) as u64 * 8,
+                        locals_start: 0,
+                        locals_bytes: 0,
+                    };
+                    funcs[ext] = funcs[info];
+                }
+                FuncKind::Imported(w) => {
+                    // Re-exported: callers go straight to the owner's entry.
+                    // SAFETY: `w.owner` is alive (held by this kind) and its FuncInfos never move.
+                    let entry = unsafe { *(w.entry() as *const FuncInfo) };
+                    funcs[info] = entry;
+                    funcs[ext] = entry;
+                }
+            }
+        }
+        debug_assert_eq!(funcs.as_ptr() as u64, info_base);
+
+        // Segments: all bounds are checked before anything is written (WebAssembly 1.0).
+        let mut elem_writes = Vec::new();
+        for seg in &module.elems {
+            let offset = eval_const(seg.offset, &globals) as u32 as usize;
+            let table = tables.get(seg.table as usize).ok_or_else(|| Error::Link("unknown table".into()))?;
+            if offset + seg.funcs.len() > table.0.borrow().elems.len() {
+                return Err(Error::Instantiate("out of bounds table access (elements segment does not fit)".into()));
+            }
+            elem_writes.push((seg.table as usize, offset, seg.funcs.clone()));
+        }
+        let mut data_writes = Vec::new();
+        for seg in &module.data {
+            let offset = eval_const(seg.offset, &globals) as u32 as usize;
+            let mem = memory.as_ref().ok_or_else(|| Error::Link("unknown memory".into()))?;
+            if offset + seg.bytes.len() > mem.pages() as usize * 65536 {
+                return Err(Error::Instantiate("out of bounds memory access (data segment does not fit)".into()));
+            }
+            data_writes.push((offset, seg.bytes.clone()));
+        }
+        // A table another instance can reach (imported or exported) gets
+        // external entries, which switch to this instance's memory.
+        let shared_table = module.imported_tables > 0 || module.exports.iter().any(|e| e.kind == ExportKind::Table);
+        let written: Vec<usize> = elem_writes.iter().map(|w| w.0).collect();
+        for (t, offset, fs) in elem_writes {
+            let mut table = tables[t].0.borrow_mut();
+            for (k, f) in fs.into_iter().enumerate() {
+                let func = if shared_table { ext_info(f) } else { func_info(f) };
+                let func = match kinds.get(f as usize) {
+                    Some(FuncKind::Imported(w)) => w.entry(),
+                    _ => func,
+                };
+                let sig = sig_id(module.func_type(f)) as u64;
+                table.elems[offset + k] = TableEntry { func, sig };
+            }
+        }
+        for (offset, range) in data_writes {
+            memory.as_ref().unwrap().write(offset, &module.bytes[range]).expect("checked above");
+        }
+
+        let shared = Rc::new(Shared {
+            module: module.clone(),
+            code,
+            funcs,
+            kinds,
+            trampolines,
+            globals,
+            memory,
+            no_memory,
+            tables,
+        });
+        if shared_table {
+            for t in written {
+                shared.tables[t].0.borrow_mut().owners.push(shared.clone());
+            }
+        }
+        CODE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|w| w.strong_count() > 0);
+            c.push(Rc::downgrade(&shared));
+        });
+        let mut instance = Instance {
+            shared,
+            stack: vec![0u64; STACK_SLOTS],
+            rets: vec![RetEntry::default(); MAX_CALL_DEPTH],
+            mems: vec![0u64; MAX_CALL_DEPTH],
+            ctx: Box::new(Ctx {
+                pc: 0,
+                fp: 0,
+                mem_desc: 0,
+                mem_sp: 0,
+                ret_sp: 0,
+                ret_limit: 0,
+                stack_end: 0,
+                trap: 0,
+                arg0: 0,
+                arg1: 0,
+                mem_limit: 0,
+            }),
+        };
+        if let Some(start) = module.start {
+            instance.call(start, &[])?;
+        }
+        Ok(instance)
+    }
+
+    pub fn module(&self) -> &Module {
+        &self.shared.module
+    }
+
+    /// Calls the exported function `name`.
+    pub fn invoke(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
+        let export = self.shared.module.export(name).ok_or_else(|| Error::Runtime(format!("no export named `{name}`")))?;
+        if export.kind != ExportKind::Func {
+            return Err(Error::Runtime(format!("export `{name}` is not a function")));
+        }
+        let index = export.index;
+        self.call(index, args)
+    }
+
+    /// The type of the exported function `name`.
+    pub fn func_type(&self, name: &str) -> Option<&FuncType> {
+        let e = self.shared.module.export(name)?;
+        (e.kind == ExportKind::Func).then(|| self.shared.module.func_type(e.index))
+    }
+
+    /// The value of the exported global `name`.
+    pub fn global(&self, name: &str) -> Option<Value> {
+        let e = self.shared.module.export(name)?;
+        (e.kind == ExportKind::Global).then(|| self.shared.globals[e.index as usize].get())
+    }
+
+    /// The instance's memory, if it has one.
+    pub fn memory(&self) -> Option<&Memory> {
+        self.shared.memory.as_ref()
+    }
+
+    /// The export `name` as something another instance can import.
+    pub fn export(&self, name: &str) -> Option<Extern> {
+        let e = self.shared.module.export(name)?;
+        Some(match e.kind {
+            ExportKind::Func => match &self.shared.kinds[e.index as usize] {
+                FuncKind::Host(h) => Extern::Func((**h).clone()),
+                FuncKind::Imported(w) => Extern::WasmFunc(w.clone()),
+                FuncKind::Wasm(_) => Extern::WasmFunc(WasmFunc {
+                    ty: self.shared.module.func_type(e.index).clone(),
+                    owner: self.shared.clone(),
+                    index: e.index,
+                }),
+            },
+            ExportKind::Global => Extern::Global(self.shared.globals[e.index as usize].clone()),
+            ExportKind::Memory => Extern::Memory(self.shared.memory.clone()?),
+            ExportKind::Table => Extern::Table(self.shared.tables.get(e.index as usize)?.clone()),
+        })
+    }
+
+    /// Every export, by name.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        self.shared.module.exports.iter().filter_map(|e| Some((e.name.clone(), self.export(&e.name)?))).collect()
+    }
+
+    /// Calls function `func` (function index space) with `args`.
+    pub fn call(&mut self, func: u32, args: &[Value]) -> Result<Vec<Value>, Error> {
+        let ty = self.shared.module.func_type(func).clone();
+        if args.len() != ty.params.len() || args.iter().zip(&ty.params).any(|(a, &t)| a.ty() != t) {
+            return Err(Error::Runtime(format!(
+                "function {func} takes ({}), given ({})",
+                list(ty.params.iter().map(|t| t.to_string())),
+                list(args.iter().map(|a| a.ty().to_string()))
+            )));
+        }
+        for (slot, a) in self.stack.iter_mut().zip(args) {
+            *slot = a.to_bits();
+        }
+        let stack_base = self.stack.as_mut_ptr() as u64;
+        let rets_base = self.rets.as_mut_ptr() as u64;
+        let mems_base = self.mems.as_mut_ptr() as u64;
+        let code_base = self.shared.code.as_ptr() as u64;
+        let ctx = &mut *self.ctx;
+        ctx.pc = code_base + self.shared.trampolines[func as usize] as u64 * 4;
+        ctx.fp = stack_base;
+        ctx.mem_desc = self.shared.mem_desc();
+        ctx.mem_sp = mems_base;
+        ctx.mem_limit = mems_base + (self.mems.len() * 8) as u64;
+        ctx.ret_sp = rets_base;
+        ctx.ret_limit = rets_base + (self.rets.len() * std::mem::size_of::<RetEntry>()) as u64;
+        ctx.stack_end = stack_base + (self.stack.len() * 8) as u64;
+        loop {
+            // SAFETY: everything the internal code addresses (code, FuncInfos,
+            // globals, tables, memories, host records, of this instance and
+            // of the instances it links to, which it keeps alive) stays where
+            // it is while it runs; stacks and memories are bounds-checked by
+            // the handlers (stack_end, ret_limit, mem_limit, MemDesc.size).
+            let status = unsafe { abi::wasm_enter(&mut *self.ctx) } as usize;
+            match status {
+                abi::Status_Return => {
+                    return Ok(ty.results.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[k])).collect());
+                }
+                abi::Status_Trap => return Err(Error::Trap(trap_at(self.ctx.trap, self.ctx.pc))),
+                abi::Status_HostCall => {
+                    // SAFETY: host_call names a HostFunc boxed in a live instance's kinds.
+                    let h = unsafe { &*(self.ctx.arg0 as *const HostFunc) }.clone();
+                    let fp = ((self.ctx.fp - stack_base) / 8) as usize;
+                    let args: Vec<Value> =
+                        h.ty.params.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[fp + k])).collect();
+                    let results = (h.f)(&args).map_err(Error::Trap)?;
+                    if results.len() != h.ty.results.len() || results.iter().zip(&h.ty.results).any(|(r, &t)| r.ty() != t) {
+                        return Err(Error::Runtime("host function returned results of the wrong type".into()));
+                    }
+                    for (k, r) in results.iter().enumerate() {
+                        self.stack[fp + k] = r.to_bits();
+                    }
+                }
+                abi::Status_MemoryGrow => {
+                    let delta = self.ctx.arg0 as u32;
+                    // SAFETY: Ctx_memDesc is the MemDesc of a live memory (or an instance's empty one).
+                    let owner = unsafe { (*(self.ctx.mem_desc as *const MemDesc)).owner };
+                    let result = if owner.is_null() {
+                        -1
+                    } else {
+                        // SAFETY: a MemDesc's owner is the memory that holds it.
+                        unsafe { &*owner }.borrow_mut().grow(delta).map_or(-1i32, |old| old as i32)
+                    };
+                    let slot = ((self.ctx.arg1 - stack_base) / 8) as usize;
+                    self.stack[slot] = result as u32 as u64;
+                }
+                other => return Err(Error::Runtime(format!("the interpreter returned unknown status {other}"))),
+            }
+        }
+    }
+}
+
+/// Where a trap happened: the function whose code holds `pc` (in whichever
+/// instance) and the wasm byte offset of the instruction it was translated from.
+fn trap_at(kind: u64, pc: u64) -> Trap {
+    let kind = TrapKind::from_code(kind as usize);
+    let found = CODE.with(|c| c.borrow().iter().filter_map(|w| w.upgrade()).find_map(|s| s.locate(pc)));
+    match found {
+        Some((func, offset)) => Trap { kind, func: Some(func), offset },
+        None => Trap { kind, func: None, offset: None },
+    }
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+fn eval_const(expr: ConstExpr, globals: &[Global]) -> u64 {
+    match expr {
+        ConstExpr::Value(_, bits) => bits,
+        ConstExpr::GlobalGet(g) => globals[g as usize].0.bits.get(),
+    }
+}

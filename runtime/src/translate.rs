@@ -1,0 +1,1172 @@
+//! Translation of one function body into the interpreter's internal code.
+//!
+//! The internal code is register-style: every instruction names frame slots
+//! (byte offsets from the frame base) or immediates, so `local.get`,
+//! constants and most `local.set`s cost no instruction of their own. A frame
+//! is `[params][locals][operand slots]`; the wasm value at operand-stack
+//! height h, once it needs a slot, lives in operand slot h. While translating,
+//! each operand-stack entry is either in its own slot (`Temp`), still a local
+//! (`Local`), or a constant not yet materialised (`C32`/`C64`).
+//! docs/interpreter.md describes the whole design.
+
+use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
+
+use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, Single, Store, Unary};
+use crate::module::{Module, ValType};
+use crate::Error;
+
+/// The code of one instance, as 32-bit units (handler addresses and 64-bit
+/// fields take two, at even positions). Absolute addresses are filled in by
+/// the instance once the code has its final place.
+#[derive(Default)]
+pub struct CodeBuf {
+    pub words: Vec<u32>,
+    /// (field position, code position): the field gets the code's address.
+    pub code_relocs: Vec<(usize, usize)>,
+}
+
+impl CodeBuf {
+    pub fn begin(&mut self, handler: u64) -> usize {
+        debug_assert!(self.words.len() % 2 == 0);
+        let at = self.words.len();
+        self.words.push(handler as u32);
+        self.words.push((handler >> 32) as u32);
+        at
+    }
+    pub fn field(&mut self, v: u32) {
+        self.words.push(v);
+    }
+    pub fn field64(&mut self, v: u64) {
+        debug_assert!(self.words.len() % 2 == 0);
+        self.words.push(v as u32);
+        self.words.push((v >> 32) as u32);
+    }
+    pub fn end(&mut self) {
+        if self.words.len() % 2 == 1 {
+            self.words.push(0);
+        }
+    }
+}
+
+/// What translation needs to know about the instance.
+pub struct Env<'a> {
+    pub module: &'a Module,
+    /// Address of each function's FuncInfo.
+    pub func_info: &'a dyn Fn(u32) -> u64,
+    /// Address of each global's 8-byte cell.
+    pub global_addr: &'a dyn Fn(u32) -> u64,
+    /// The table call_indirect uses: its elements' address and length, or
+    /// why it cannot be used yet.
+    pub table: Result<(u64, u32), String>,
+    /// The canonical id of each type (equal types, equal ids).
+    pub sig_id: &'a dyn Fn(u32) -> u32,
+}
+
+/// A translated function's place in the code and its frame.
+#[derive(Clone, Debug, Default)]
+pub struct FuncCode {
+    pub start: usize,
+    pub end: usize,
+    /// (code position, wasm byte offset) of every instruction, in order.
+    pub offsets: Vec<(u32, u32)>,
+    pub frame_slots: u32,
+    pub params: u32,
+    pub locals: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opd {
+    Temp,
+    Local(u32),
+    C32(u32),
+    C64(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Slot(u32),
+    Imm(u32),
+}
+
+impl Field {
+    fn raw(self) -> u32 {
+        match self {
+            Field::Slot(v) | Field::Imm(v) => v,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CtrlKind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+struct Ctrl {
+    kind: CtrlKind,
+    height: usize,
+    results: usize,
+    label: usize,
+    else_label: Option<usize>,
+    unreachable_entry: bool,
+    branched: bool,
+}
+
+/// A compare just emitted, whose result a branch may consume instead.
+#[derive(Clone, Copy)]
+struct Cmp {
+    cond: Branch,
+    a: u32,
+    b: Field,
+}
+
+/// The last instruction, if it produced the top of the operand stack into its
+/// slot: `local.set` may redirect its destination, a branch may fuse with it.
+#[derive(Clone, Copy)]
+struct Last {
+    start: usize,
+    dest_word: usize,
+    height: usize,
+    cmp: Option<Cmp>,
+}
+
+struct Tr<'a> {
+    env: &'a Env<'a>,
+    code: &'a mut CodeBuf,
+    offsets: Vec<(u32, u32)>,
+    offset: u32,
+    stack: Vec<Opd>,
+    ctrl: Vec<Ctrl>,
+    labels: Vec<Option<usize>>,
+    label_uses: Vec<(usize, usize)>,
+    reachable: bool,
+    temp_base: u32,
+    max_height: usize,
+    last: Option<Last>,
+    results: usize,
+    ret_label: usize,
+}
+
+fn unsupported(what: &str) -> Error {
+    Error::Unsupported(what.to_string())
+}
+
+impl Branch {
+    /// The condition that holds exactly when this one does not.
+    fn negate(self) -> Branch {
+        use Branch::*;
+        match self {
+            I32Eq => I32Ne,
+            I32Ne => I32Eq,
+            I32LtS => I32GeS,
+            I32GeS => I32LtS,
+            I32LtU => I32GeU,
+            I32GeU => I32LtU,
+            I32GtS => I32LeS,
+            I32LeS => I32GtS,
+            I32GtU => I32LeU,
+            I32LeU => I32GtU,
+            I32And => I32Nand,
+            I32Nand => I32And,
+            I64Eq => I64Ne,
+            I64Ne => I64Eq,
+            I64LtS => I64GeS,
+            I64GeS => I64LtS,
+            I64LtU => I64GeU,
+            I64GeU => I64LtU,
+            I64GtS => I64LeS,
+            I64LeS => I64GtS,
+            I64GtU => I64LeU,
+            I64LeU => I64GtU,
+        }
+    }
+
+    /// The condition on swapped operands (a < b is b > a).
+    fn swap(self) -> Branch {
+        use Branch::*;
+        match self {
+            I32LtS => I32GtS,
+            I32GtS => I32LtS,
+            I32LtU => I32GtU,
+            I32GtU => I32LtU,
+            I32LeS => I32GeS,
+            I32GeS => I32LeS,
+            I32LeU => I32GeU,
+            I32GeU => I32LeU,
+            I64LtS => I64GtS,
+            I64GtS => I64LtS,
+            I64LtU => I64GtU,
+            I64GtU => I64LtU,
+            I64LeS => I64GeS,
+            I64GeS => I64LeS,
+            I64LeU => I64GeU,
+            I64GeU => I64LeU,
+            other => other,
+        }
+    }
+}
+
+/// Translates defined function `index` (in the function index space) into `code`.
+pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCode, Error> {
+    let module = env.module;
+    let ty = module.func_type(index);
+    let body_range = module.bodies[index as usize - module.imported_funcs].clone();
+    let bytes = &module.bytes[body_range.clone()];
+    let body = FunctionBody::new(BinaryReader::new(bytes, body_range.start as u64));
+    let mut locals: u32 = 0;
+    let locals_reader = body.get_locals_reader().map_err(|e| Error::Invalid(e.to_string()))?;
+    for local in locals_reader {
+        let (count, _ty) = local.map_err(|e| Error::Invalid(e.to_string()))?;
+        locals = locals.checked_add(count).ok_or_else(|| unsupported("more than 2^32 locals"))?;
+    }
+    let params = ty.params.len() as u32;
+    let temp_base = params.checked_add(locals).filter(|&n| n < (1 << 26)).ok_or_else(|| unsupported("frame too large"))?;
+    let start = code.words.len();
+    let mut tr = Tr {
+        env,
+        code,
+        offsets: Vec::new(),
+        offset: body_range.start as u32,
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        labels: Vec::new(),
+        label_uses: Vec::new(),
+        reachable: true,
+        temp_base,
+        max_height: 0,
+        last: None,
+        results: ty.results.len(),
+        ret_label: 0,
+    };
+    tr.ret_label = tr.new_label();
+    let func_label = tr.ret_label;
+    tr.ctrl.push(Ctrl {
+        kind: CtrlKind::Func,
+        height: 0,
+        results: ty.results.len(),
+        label: func_label,
+        else_label: None,
+        unreachable_entry: false,
+        branched: false,
+    });
+    let mut reader = body.get_operators_reader().map_err(|e| Error::Invalid(e.to_string()))?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset().map_err(|e| Error::Invalid(e.to_string()))?;
+        tr.offset = offset as u32;
+        tr.op(op)?;
+    }
+    for &(at, label) in &tr.label_uses {
+        let target = tr.labels[label].expect("every used label is bound");
+        tr.code.code_relocs.push((at, target));
+    }
+    let frame_slots = (temp_base as usize + tr.max_height).max(tr.results).max(1);
+    let frame_slots = u32::try_from(frame_slots).map_err(|_| unsupported("frame too large"))?;
+    Ok(FuncCode {
+        start,
+        end: tr.code.words.len(),
+        offsets: tr.offsets,
+        frame_slots,
+        params,
+        locals,
+    })
+}
+
+impl Tr<'_> {
+    fn new_label(&mut self) -> usize {
+        self.labels.push(None);
+        self.labels.len() - 1
+    }
+
+    fn bind(&mut self, label: usize) {
+        self.labels[label] = Some(self.code.words.len());
+        self.last = None;
+    }
+
+    fn begin(&mut self, handler: u64) -> usize {
+        self.last = None;
+        let at = self.code.begin(handler);
+        self.offsets.push((at as u32, self.offset));
+        at
+    }
+
+    fn label_field(&mut self, label: usize) {
+        self.label_uses.push((self.code.words.len(), label));
+        self.code.field64(0);
+    }
+
+    fn temp_off(&self, height: usize) -> u32 {
+        (self.temp_base + height as u32) * 8
+    }
+
+    fn push(&mut self, opd: Opd) {
+        self.stack.push(opd);
+        self.max_height = self.max_height.max(self.stack.len());
+    }
+
+    fn push_temp(&mut self) {
+        self.push(Opd::Temp);
+    }
+
+    fn pop(&mut self) -> Opd {
+        self.stack.pop().expect("validated: operand stack not empty")
+    }
+
+    /// Emits the instruction that writes `opd` into the slot at byte `dest`
+    /// (nothing when it is already there).
+    fn write_opd(&mut self, opd: Opd, from_height: usize, dest: u32) {
+        match opd {
+            Opd::Temp => {
+                let src = self.temp_off(from_height);
+                if src != dest {
+                    self.copy(src, dest);
+                }
+            }
+            Opd::Local(i) => {
+                if i * 8 != dest {
+                    self.copy(i * 8, dest);
+                }
+            }
+            Opd::C32(v) => {
+                let at = self.begin(Single::Const32.h());
+                self.code.field(dest);
+                self.code.field(v);
+                self.code.end();
+                self.last = Some(Last { start: at, dest_word: at + 2, height: usize::MAX, cmp: None });
+            }
+            Opd::C64(v) => {
+                let at = self.begin(Single::Const64.h());
+                self.code.field64(v);
+                self.code.field(dest);
+                self.code.end();
+                self.last = Some(Last { start: at, dest_word: at + 4, height: usize::MAX, cmp: None });
+            }
+        }
+    }
+
+    fn copy(&mut self, src: u32, dest: u32) {
+        let at = self.begin(Single::Copy.h());
+        self.code.field(src);
+        self.code.field(dest);
+        self.code.end();
+        self.last = Some(Last { start: at, dest_word: at + 3, height: usize::MAX, cmp: None });
+    }
+
+    /// Puts the entry at `idx` into its own slot.
+    fn materialize(&mut self, idx: usize) {
+        let opd = self.stack[idx];
+        if opd != Opd::Temp {
+            let dest = self.temp_off(idx);
+            self.write_opd(opd, idx, dest);
+            self.stack[idx] = Opd::Temp;
+        }
+    }
+
+    /// Every entry that still names a local gets its own slot (at the start of
+    /// a block, so that all paths into its end agree on where values are).
+    fn materialize_locals(&mut self) {
+        for idx in 0..self.stack.len() {
+            if matches!(self.stack[idx], Opd::Local(_)) {
+                self.materialize(idx);
+            }
+        }
+    }
+
+    /// The slot holding entry `idx` (constants are materialised).
+    fn slot(&mut self, idx: usize) -> u32 {
+        match self.stack[idx] {
+            Opd::Temp => self.temp_off(idx),
+            Opd::Local(i) => i * 8,
+            _ => {
+                self.materialize(idx);
+                self.temp_off(idx)
+            }
+        }
+    }
+
+    /// Entry `idx` as an operand field: a slot or a 32-bit immediate (64-bit
+    /// constants only when they sign-extend from 32 bits).
+    fn field(&mut self, idx: usize) -> Field {
+        match self.stack[idx] {
+            Opd::C32(v) => Field::Imm(v),
+            Opd::C64(v) if v as i64 == v as i32 as i64 => Field::Imm(v as u32),
+            _ => Field::Slot(self.slot(idx)),
+        }
+    }
+
+    fn binary(&mut self, op: Binary, cmp: Option<Branch>) {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let mut fa = self.field(ia);
+        let fb = self.field(ib);
+        if let (Field::Imm(_), Field::Imm(_)) = (fa, fb) {
+            fa = Field::Slot(self.slot(ia));
+        }
+        let kinds = match (fa, fb) {
+            (Field::Slot(_), Field::Slot(_)) => Kinds::SS,
+            (Field::Slot(_), Field::Imm(_)) => Kinds::SI,
+            _ => Kinds::IS,
+        };
+        let dest = self.temp_off(ia);
+        let at = self.begin(op.handler(kinds));
+        self.code.field(fa.raw());
+        self.code.field(fb.raw());
+        self.code.field(dest);
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        let cmp = cmp.map(|cond| match (fa, fb) {
+            (Field::Imm(a), Field::Slot(b)) => Cmp { cond: cond.swap(), a: b, b: Field::Imm(a) },
+            (a, b) => Cmp { cond, a: a.raw(), b },
+        });
+        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp });
+    }
+
+    /// A two-operand float operation: operands always in slots.
+    fn float_binary(&mut self, op: FloatBinary) {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let a = self.slot(ia);
+        let b = self.slot(ib);
+        let dest = self.temp_off(ia);
+        let at = self.begin(op.ss());
+        self.code.field(a);
+        self.code.field(b);
+        self.code.field(dest);
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp: None });
+    }
+
+    fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
+        let ia = self.stack.len() - 1;
+        let src = self.slot(ia);
+        let dest = self.temp_off(ia);
+        let at = self.begin(op.h());
+        self.code.field(src);
+        self.code.field(dest);
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        let cmp = cmp.map(|c| Cmp { a: src, ..c });
+        self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp });
+    }
+
+    /// The condition for a branch on the popped top entry: a compare just
+    /// emitted for it is taken back and fused into the branch.
+    fn take_condition(&mut self) -> Result<Cmp, Opd> {
+        let idx = self.stack.len() - 1;
+        let opd = self.pop();
+        if opd == Opd::Temp {
+            if let Some(last) = self.last {
+                if last.height == idx {
+                    if let Some(cmp) = last.cmp {
+                        self.code.words.truncate(last.start);
+                        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= last.start) {
+                            self.offsets.pop();
+                        }
+                        self.last = None;
+                        return Ok(cmp);
+                    }
+                }
+            }
+            return Ok(Cmp { cond: Branch::I32Ne, a: self.temp_off(idx), b: Field::Imm(0) });
+        }
+        match opd {
+            Opd::Local(i) => Ok(Cmp { cond: Branch::I32Ne, a: i * 8, b: Field::Imm(0) }),
+            other => Err(other),
+        }
+    }
+
+    /// Branches to `label` when `cond` holds (or does not, with `negate`).
+    fn cond_branch(&mut self, cond: Result<Cmp, Opd>, negate: bool, label: usize) {
+        match cond {
+            Ok(mut c) => {
+                if negate {
+                    c.cond = c.cond.negate();
+                }
+                let handler = match (c.cond, c.b) {
+                    (Branch::I32Ne, Field::Imm(0)) => Some(Single::BrNz.h()),
+                    (Branch::I32Eq, Field::Imm(0)) => Some(Single::BrZ.h()),
+                    _ => None,
+                };
+                if let Some(h) = handler {
+                    self.begin(h);
+                    self.label_field(label);
+                    self.code.field(c.a);
+                    self.code.end();
+                } else {
+                    let h = match c.b {
+                        Field::Slot(_) => c.cond.ss(),
+                        Field::Imm(_) => c.cond.si(),
+                    };
+                    self.begin(h);
+                    self.label_field(label);
+                    self.code.field(c.a);
+                    self.code.field(c.b.raw());
+                    self.code.end();
+                }
+            }
+            Err(constant) => {
+                let nonzero = match constant {
+                    Opd::C32(v) => v != 0,
+                    Opd::C64(v) => v != 0,
+                    _ => unreachable!("conditions are slots or constants"),
+                };
+                if nonzero != negate {
+                    self.br(label);
+                }
+            }
+        }
+    }
+
+    fn br(&mut self, label: usize) {
+        self.begin(Single::Br.h());
+        self.label_field(label);
+        self.code.end();
+    }
+
+    fn emit_return(&mut self) {
+        self.begin(Single::Return.h());
+        self.code.end();
+    }
+
+    /// Copies the top `arity` values (without popping them) to the result
+    /// slots of the frame `depth` levels out, then jumps there (or returns).
+    fn branch_out(&mut self, depth: u32) {
+        let target_idx = self.ctrl.len() - 1 - depth as usize;
+        let (kind, height, results, label) = {
+            let t = &self.ctrl[target_idx];
+            (t.kind, t.height, t.results, t.label)
+        };
+        let arity = if kind == CtrlKind::Loop { 0 } else { results };
+        let n = self.stack.len();
+        if kind == CtrlKind::Func {
+            for k in 0..arity {
+                let idx = n - arity + k;
+                let opd = self.stack[idx];
+                self.write_opd(opd, idx, k as u32 * 8);
+            }
+            self.emit_return();
+            return;
+        }
+        for k in 0..arity {
+            let idx = n - arity + k;
+            let opd = self.stack[idx];
+            let dest = self.temp_off(height + k);
+            self.write_opd(opd, idx, dest);
+        }
+        self.ctrl[target_idx].branched = true;
+        self.br(label);
+    }
+
+    /// The label a branch with no values to move may jump to directly.
+    fn direct_label(&mut self, depth: u32) -> Option<usize> {
+        let target_idx = self.ctrl.len() - 1 - depth as usize;
+        let t = &mut self.ctrl[target_idx];
+        let arity = if t.kind == CtrlKind::Loop { 0 } else { t.results };
+        if arity != 0 {
+            return None;
+        }
+        t.branched = true;
+        Some(t.label)
+    }
+
+    fn block_results(&self, ty: BlockType) -> Result<usize, Error> {
+        match ty {
+            BlockType::Empty => Ok(0),
+            BlockType::Type(_) => Ok(1),
+            BlockType::FuncType(idx) => {
+                let ft = &self.env.module.types[idx as usize];
+                if !ft.params.is_empty() {
+                    return Err(unsupported("block parameters"));
+                }
+                Ok(ft.results.len())
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: CtrlKind, results: usize, label: usize, else_label: Option<usize>) {
+        let unreachable_entry = !self.reachable;
+        self.ctrl.push(Ctrl {
+            kind,
+            height: self.stack.len(),
+            results,
+            label,
+            else_label,
+            unreachable_entry,
+            branched: false,
+        });
+    }
+
+    fn load(&mut self, op: Load, memarg: MemArg) {
+        let ia = self.stack.len() - 1;
+        let addr = self.slot(ia);
+        let end = memarg.offset + op.width() as u64;
+        self.stack.truncate(ia);
+        if end > u32::MAX as u64 {
+            self.begin(Single::TrapOob.h());
+            self.code.end();
+            self.reachable = false;
+            self.push_temp();
+            return;
+        }
+        let dest = self.temp_off(ia);
+        let at = self.begin(op.h());
+        self.code.field(addr);
+        self.code.field(end as u32);
+        self.code.field(dest);
+        self.code.end();
+        self.push_temp();
+        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp: None });
+    }
+
+    fn store(&mut self, op: Store, memarg: MemArg) {
+        let n = self.stack.len();
+        let (ia, iv) = (n - 2, n - 1);
+        let addr = self.slot(ia);
+        let value = match self.stack[iv] {
+            Opd::C32(v) if !op.is64() => Field::Imm(v),
+            Opd::C64(v) if op.is64() && v as i64 == v as i32 as i64 => Field::Imm(v as u32),
+            _ => Field::Slot(self.slot(iv)),
+        };
+        self.stack.truncate(ia);
+        let end = memarg.offset + op.width() as u64;
+        if end > u32::MAX as u64 {
+            self.begin(Single::TrapOob.h());
+            self.code.end();
+            self.reachable = false;
+            return;
+        }
+        let h = match value {
+            Field::Slot(_) => op.s(),
+            Field::Imm(_) => op.i(),
+        };
+        self.begin(h);
+        self.code.field(addr);
+        self.code.field(end as u32);
+        self.code.field(value.raw());
+        self.code.end();
+    }
+
+    /// `local.set` / `local.tee` of the popped value `opd` (which was at `height`).
+    fn set_local(&mut self, local: u32, opd: Opd, height: usize) {
+        // Entries still naming this local keep its old value in their own slot.
+        let mut preserved = false;
+        for idx in 0..self.stack.len() {
+            if self.stack[idx] == Opd::Local(local) {
+                self.materialize(idx);
+                preserved = true;
+            }
+        }
+        if opd == Opd::Temp && !preserved {
+            if let Some(last) = self.last {
+                if last.height == height {
+                    // The instruction that produced the value writes the local directly.
+                    self.code.words[last.dest_word] = local * 8;
+                    self.last = None;
+                    return;
+                }
+            }
+        }
+        self.write_opd(opd, height, local * 8);
+    }
+
+    fn op(&mut self, op: O<'_>) -> Result<(), Error> {
+        if !self.reachable {
+            return self.unreachable_op(op);
+        }
+        use Binary as B;
+        use Branch as C;
+        match op {
+            O::Unreachable => {
+                self.begin(Single::Unreachable.h());
+                self.code.end();
+                self.reachable = false;
+            }
+            O::Nop => {}
+            O::Block { blockty } => {
+                let results = self.block_results(blockty)?;
+                self.materialize_locals();
+                let label = self.new_label();
+                self.push_ctrl(CtrlKind::Block, results, label, None);
+            }
+            O::Loop { blockty } => {
+                let results = self.block_results(blockty)?;
+                self.materialize_locals();
+                let label = self.new_label();
+                self.bind(label);
+                self.push_ctrl(CtrlKind::Loop, results, label, None);
+            }
+            O::If { blockty } => {
+                let results = self.block_results(blockty)?;
+                let cond = self.take_condition();
+                self.materialize_locals();
+                let label = self.new_label();
+                let else_label = self.new_label();
+                self.cond_branch(cond, true, else_label);
+                self.push_ctrl(CtrlKind::If, results, label, Some(else_label));
+            }
+            O::Else => self.else_op(),
+            O::End => self.end_op(),
+            O::Br { relative_depth } => {
+                self.branch_out(relative_depth);
+                self.reachable = false;
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.take_condition();
+                if let Some(label) = self.direct_label(relative_depth) {
+                    self.cond_branch(cond, false, label);
+                } else {
+                    let skip = self.new_label();
+                    self.cond_branch(cond, true, skip);
+                    self.branch_out(relative_depth);
+                    self.bind(skip);
+                }
+            }
+            O::BrTable { targets } => {
+                let default = targets.default();
+                let mut depths = Vec::new();
+                for t in targets.targets() {
+                    depths.push(t.map_err(|e| Error::Invalid(e.to_string()))?);
+                }
+                depths.push(default);
+                self.br_table(&depths);
+                self.reachable = false;
+            }
+            O::Return => {
+                let depth = self.ctrl.len() as u32 - 1;
+                self.branch_out(depth);
+                self.reachable = false;
+            }
+            O::Call { function_index } => self.call(function_index),
+            O::CallIndirect { type_index, .. } => self.call_indirect(type_index)?,
+            O::Drop => {
+                self.pop();
+            }
+            O::Select => {
+                let n = self.stack.len();
+                let (ia, ib, ic) = (n - 3, n - 2, n - 1);
+                let c = self.slot(ic);
+                let a = self.slot(ia);
+                let b = self.slot(ib);
+                let dest = self.temp_off(ia);
+                let at = self.begin(Single::Select.h());
+                for f in [c, a, b, dest] {
+                    self.code.field(f);
+                }
+                self.code.end();
+                self.stack.truncate(ia);
+                self.push_temp();
+                self.last = Some(Last { start: at, dest_word: at + 5, height: ia, cmp: None });
+            }
+            O::LocalGet { local_index } => self.push(Opd::Local(local_index)),
+            O::LocalSet { local_index } => {
+                let height = self.stack.len() - 1;
+                let opd = self.pop();
+                self.set_local(local_index, opd, height);
+            }
+            O::LocalTee { local_index } => {
+                let height = self.stack.len() - 1;
+                let opd = self.pop();
+                self.set_local(local_index, opd, height);
+                self.push(match opd {
+                    Opd::C32(_) | Opd::C64(_) => opd,
+                    _ => Opd::Local(local_index),
+                });
+            }
+            O::GlobalGet { global_index } => {
+                let addr = (self.env.global_addr)(global_index);
+                let height = self.stack.len();
+                let dest = self.temp_off(height);
+                let at = self.begin(Single::GlobalGet.h());
+                self.code.field64(addr);
+                self.code.field(dest);
+                self.code.end();
+                self.push_temp();
+                self.last = Some(Last { start: at, dest_word: at + 4, height, cmp: None });
+            }
+            O::GlobalSet { global_index } => {
+                let addr = (self.env.global_addr)(global_index);
+                let ia = self.stack.len() - 1;
+                let src = self.slot(ia);
+                self.stack.truncate(ia);
+                self.begin(Single::GlobalSet.h());
+                self.code.field64(addr);
+                self.code.field(src);
+                self.code.end();
+            }
+
+            O::I32Load { memarg } => self.load(Load::I32, memarg),
+            O::I64Load { memarg } => self.load(Load::I64, memarg),
+            O::F32Load { memarg } => self.load(Load::I32, memarg),
+            O::F64Load { memarg } => self.load(Load::I64, memarg),
+            O::I32Load8S { memarg } => self.load(Load::I32_8S, memarg),
+            O::I32Load8U { memarg } => self.load(Load::I32_8U, memarg),
+            O::I32Load16S { memarg } => self.load(Load::I32_16S, memarg),
+            O::I32Load16U { memarg } => self.load(Load::I32_16U, memarg),
+            O::I64Load8S { memarg } => self.load(Load::I64_8S, memarg),
+            O::I64Load8U { memarg } => self.load(Load::I64_8U, memarg),
+            O::I64Load16S { memarg } => self.load(Load::I64_16S, memarg),
+            O::I64Load16U { memarg } => self.load(Load::I64_16U, memarg),
+            O::I64Load32S { memarg } => self.load(Load::I64_32S, memarg),
+            O::I64Load32U { memarg } => self.load(Load::I64_32U, memarg),
+            O::I32Store { memarg } => self.store(Store::I32, memarg),
+            O::I64Store { memarg } => self.store(Store::I64, memarg),
+            O::F32Store { memarg } => self.store(Store::I32, memarg),
+            O::F64Store { memarg } => self.store(Store::I64, memarg),
+            O::I32Store8 { memarg } => self.store(Store::I32_8, memarg),
+            O::I32Store16 { memarg } => self.store(Store::I32_16, memarg),
+            O::I64Store8 { memarg } => self.store(Store::I64_8, memarg),
+            O::I64Store16 { memarg } => self.store(Store::I64_16, memarg),
+            O::I64Store32 { memarg } => self.store(Store::I64_32, memarg),
+            O::MemorySize { .. } => {
+                let height = self.stack.len();
+                let dest = self.temp_off(height);
+                let at = self.begin(Single::MemorySize.h());
+                self.code.field(dest);
+                self.code.end();
+                self.push_temp();
+                self.last = Some(Last { start: at, dest_word: at + 2, height, cmp: None });
+            }
+            O::MemoryGrow { .. } => {
+                let ia = self.stack.len() - 1;
+                let delta = self.slot(ia);
+                let dest = self.temp_off(ia);
+                self.begin(Single::MemoryGrow.h());
+                self.code.field(delta);
+                self.code.field(dest);
+                self.code.end();
+                self.stack.truncate(ia);
+                self.push_temp();
+            }
+
+            O::I32Const { value } => self.push(Opd::C32(value as u32)),
+            O::I64Const { value } => self.push(Opd::C64(value as u64)),
+            O::F32Const { value } => self.push(Opd::C32(value.bits())),
+            O::F64Const { value } => self.push(Opd::C64(value.bits())),
+
+            O::I32Eqz => {
+                self.unary(Unary::I32Eqz, Some(Cmp { cond: C::I32Eq, a: 0, b: Field::Imm(0) }));
+            }
+            O::I64Eqz => {
+                self.unary(Unary::I64Eqz, Some(Cmp { cond: C::I64Eq, a: 0, b: Field::Imm(0) }));
+            }
+            O::I32Eq => self.binary(B::I32Eq, Some(C::I32Eq)),
+            O::I32Ne => self.binary(B::I32Ne, Some(C::I32Ne)),
+            O::I32LtS => self.binary(B::I32LtS, Some(C::I32LtS)),
+            O::I32LtU => self.binary(B::I32LtU, Some(C::I32LtU)),
+            O::I32GtS => self.binary(B::I32GtS, Some(C::I32GtS)),
+            O::I32GtU => self.binary(B::I32GtU, Some(C::I32GtU)),
+            O::I32LeS => self.binary(B::I32LeS, Some(C::I32LeS)),
+            O::I32LeU => self.binary(B::I32LeU, Some(C::I32LeU)),
+            O::I32GeS => self.binary(B::I32GeS, Some(C::I32GeS)),
+            O::I32GeU => self.binary(B::I32GeU, Some(C::I32GeU)),
+            O::I64Eq => self.binary(B::I64Eq, Some(C::I64Eq)),
+            O::I64Ne => self.binary(B::I64Ne, Some(C::I64Ne)),
+            O::I64LtS => self.binary(B::I64LtS, Some(C::I64LtS)),
+            O::I64LtU => self.binary(B::I64LtU, Some(C::I64LtU)),
+            O::I64GtS => self.binary(B::I64GtS, Some(C::I64GtS)),
+            O::I64GtU => self.binary(B::I64GtU, Some(C::I64GtU)),
+            O::I64LeS => self.binary(B::I64LeS, Some(C::I64LeS)),
+            O::I64LeU => self.binary(B::I64LeU, Some(C::I64LeU)),
+            O::I64GeS => self.binary(B::I64GeS, Some(C::I64GeS)),
+            O::I64GeU => self.binary(B::I64GeU, Some(C::I64GeU)),
+
+            O::I32Clz => self.unary(Unary::I32Clz, None),
+            O::I32Ctz => self.unary(Unary::I32Ctz, None),
+            O::I32Popcnt => self.unary(Unary::I32Popcnt, None),
+            O::I64Clz => self.unary(Unary::I64Clz, None),
+            O::I64Ctz => self.unary(Unary::I64Ctz, None),
+            O::I64Popcnt => self.unary(Unary::I64Popcnt, None),
+            O::I32Add => self.binary(B::I32Add, None),
+            O::I32Sub => self.binary(B::I32Sub, None),
+            O::I32Mul => self.binary(B::I32Mul, None),
+            O::I32DivS => self.binary(B::I32DivS, None),
+            O::I32DivU => self.binary(B::I32DivU, None),
+            O::I32RemS => self.binary(B::I32RemS, None),
+            O::I32RemU => self.binary(B::I32RemU, None),
+            O::I32And => self.binary(B::I32And, None),
+            O::I32Or => self.binary(B::I32Or, None),
+            O::I32Xor => self.binary(B::I32Xor, None),
+            O::I32Shl => self.binary(B::I32Shl, None),
+            O::I32ShrS => self.binary(B::I32ShrS, None),
+            O::I32ShrU => self.binary(B::I32ShrU, None),
+            O::I32Rotl => self.binary(B::I32Rotl, None),
+            O::I32Rotr => self.binary(B::I32Rotr, None),
+            O::I64Add => self.binary(B::I64Add, None),
+            O::I64Sub => self.binary(B::I64Sub, None),
+            O::I64Mul => self.binary(B::I64Mul, None),
+            O::I64DivS => self.binary(B::I64DivS, None),
+            O::I64DivU => self.binary(B::I64DivU, None),
+            O::I64RemS => self.binary(B::I64RemS, None),
+            O::I64RemU => self.binary(B::I64RemU, None),
+            O::I64And => self.binary(B::I64And, None),
+            O::I64Or => self.binary(B::I64Or, None),
+            O::I64Xor => self.binary(B::I64Xor, None),
+            O::I64Shl => self.binary(B::I64Shl, None),
+            O::I64ShrS => self.binary(B::I64ShrS, None),
+            O::I64ShrU => self.binary(B::I64ShrU, None),
+            O::I64Rotl => self.binary(B::I64Rotl, None),
+            O::I64Rotr => self.binary(B::I64Rotr, None),
+
+            // Reinterpretations and the wrap only change how the bits are read:
+            // an i32 is the low half of its slot.
+            O::I32WrapI64 => {
+                if let Some(Opd::C64(v)) = self.stack.last().copied() {
+                    *self.stack.last_mut().unwrap() = Opd::C32(v as u32);
+                }
+            }
+            O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {}
+            O::I64ExtendI32S => self.unary(Unary::I64ExtendI32S, None),
+            O::I64ExtendI32U => self.unary(Unary::I64ExtendI32U, None),
+
+            O::F32Add => self.float_binary(FloatBinary::F32Add),
+            O::F32Sub => self.float_binary(FloatBinary::F32Sub),
+            O::F32Mul => self.float_binary(FloatBinary::F32Mul),
+            O::F32Div => self.float_binary(FloatBinary::F32Div),
+            O::F32Min => self.float_binary(FloatBinary::F32Min),
+            O::F32Max => self.float_binary(FloatBinary::F32Max),
+            O::F32Copysign => self.float_binary(FloatBinary::F32Copysign),
+            O::F64Add => self.float_binary(FloatBinary::F64Add),
+            O::F64Sub => self.float_binary(FloatBinary::F64Sub),
+            O::F64Mul => self.float_binary(FloatBinary::F64Mul),
+            O::F64Div => self.float_binary(FloatBinary::F64Div),
+            O::F64Min => self.float_binary(FloatBinary::F64Min),
+            O::F64Max => self.float_binary(FloatBinary::F64Max),
+            O::F64Copysign => self.float_binary(FloatBinary::F64Copysign),
+            O::F32Eq => self.float_binary(FloatBinary::F32Eq),
+            O::F32Ne => self.float_binary(FloatBinary::F32Ne),
+            O::F32Lt => self.float_binary(FloatBinary::F32Lt),
+            O::F32Gt => self.float_binary(FloatBinary::F32Gt),
+            O::F32Le => self.float_binary(FloatBinary::F32Le),
+            O::F32Ge => self.float_binary(FloatBinary::F32Ge),
+            O::F64Eq => self.float_binary(FloatBinary::F64Eq),
+            O::F64Ne => self.float_binary(FloatBinary::F64Ne),
+            O::F64Lt => self.float_binary(FloatBinary::F64Lt),
+            O::F64Gt => self.float_binary(FloatBinary::F64Gt),
+            O::F64Le => self.float_binary(FloatBinary::F64Le),
+            O::F64Ge => self.float_binary(FloatBinary::F64Ge),
+            O::F32Abs => self.unary(Unary::F32Abs, None),
+            O::F32Neg => self.unary(Unary::F32Neg, None),
+            O::F64Abs => self.unary(Unary::F64Abs, None),
+            O::F64Neg => self.unary(Unary::F64Neg, None),
+            O::F32Sqrt => self.unary(Unary::F32Sqrt, None),
+            O::F32Ceil => self.unary(Unary::F32Ceil, None),
+            O::F32Floor => self.unary(Unary::F32Floor, None),
+            O::F32Trunc => self.unary(Unary::F32Trunc, None),
+            O::F32Nearest => self.unary(Unary::F32Nearest, None),
+            O::F64Sqrt => self.unary(Unary::F64Sqrt, None),
+            O::F64Ceil => self.unary(Unary::F64Ceil, None),
+            O::F64Floor => self.unary(Unary::F64Floor, None),
+            O::F64Trunc => self.unary(Unary::F64Trunc, None),
+            O::F64Nearest => self.unary(Unary::F64Nearest, None),
+            O::F32DemoteF64 => self.unary(Unary::F32DemoteF64, None),
+            O::F64PromoteF32 => self.unary(Unary::F64PromoteF32, None),
+            O::F32ConvertI32S => self.unary(Unary::F32ConvertI32S, None),
+            O::F32ConvertI32U => self.unary(Unary::F32ConvertI32U, None),
+            O::F32ConvertI64S => self.unary(Unary::F32ConvertI64S, None),
+            O::F32ConvertI64U => self.unary(Unary::F32ConvertI64U, None),
+            O::F64ConvertI32S => self.unary(Unary::F64ConvertI32S, None),
+            O::F64ConvertI32U => self.unary(Unary::F64ConvertI32U, None),
+            O::F64ConvertI64S => self.unary(Unary::F64ConvertI64S, None),
+            O::F64ConvertI64U => self.unary(Unary::F64ConvertI64U, None),
+            O::I32TruncF32S => self.unary(Unary::I32TruncF32S, None),
+            O::I32TruncF32U => self.unary(Unary::I32TruncF32U, None),
+            O::I64TruncF32S => self.unary(Unary::I64TruncF32S, None),
+            O::I64TruncF32U => self.unary(Unary::I64TruncF32U, None),
+            O::I32TruncF64S => self.unary(Unary::I32TruncF64S, None),
+            O::I32TruncF64U => self.unary(Unary::I32TruncF64U, None),
+            O::I64TruncF64S => self.unary(Unary::I64TruncF64S, None),
+            O::I64TruncF64U => self.unary(Unary::I64TruncF64U, None),
+
+            other => return Err(Error::Unsupported(format!("instruction {}", op_name(&other)))),
+        }
+        Ok(())
+    }
+
+    /// Operators after an unconditional branch: only the block structure matters.
+    fn unreachable_op(&mut self, op: O<'_>) -> Result<(), Error> {
+        match op {
+            O::Block { blockty } | O::Loop { blockty } | O::If { blockty } => {
+                let results = self.block_results(blockty)?;
+                let label = self.new_label();
+                let else_label = matches!(op, O::If { .. }).then(|| self.new_label());
+                let kind = match op {
+                    O::Block { .. } => CtrlKind::Block,
+                    O::Loop { .. } => CtrlKind::Loop,
+                    _ => CtrlKind::If,
+                };
+                self.push_ctrl(kind, results, label, else_label);
+            }
+            O::Else => self.else_op(),
+            O::End => self.end_op(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn else_op(&mut self) {
+        let frame = self.ctrl.last_mut().expect("validated: else inside if");
+        let (height, results, label, else_label) = (frame.height, frame.results, frame.label, frame.else_label);
+        if self.reachable {
+            for k in 0..results {
+                let idx = height + k;
+                self.materialize(idx);
+            }
+            self.ctrl.last_mut().unwrap().branched = true;
+            self.br(label);
+        }
+        let frame = self.ctrl.last_mut().unwrap();
+        frame.kind = CtrlKind::Else;
+        frame.else_label = None;
+        self.reachable = !frame.unreachable_entry;
+        if let Some(l) = else_label {
+            self.bind(l);
+        }
+        self.stack.truncate(height);
+    }
+
+    fn end_op(&mut self) {
+        let frame = self.ctrl.pop().expect("validated: balanced end");
+        if self.reachable {
+            for k in 0..frame.results {
+                self.materialize(frame.height + k);
+            }
+        }
+        if frame.kind == CtrlKind::Func {
+            if self.reachable {
+                let n = self.stack.len();
+                for k in 0..frame.results {
+                    let idx = n - frame.results + k;
+                    let opd = self.stack[idx];
+                    self.write_opd(opd, idx, k as u32 * 8);
+                }
+                self.emit_return();
+            }
+            if self.label_uses.iter().any(|&(_, l)| l == self.ret_label) {
+                self.bind(self.ret_label);
+                self.emit_return();
+            }
+            self.reachable = false;
+            return;
+        }
+        let reachable_after = match frame.kind {
+            CtrlKind::Loop => self.reachable,
+            CtrlKind::If => !frame.unreachable_entry,
+            _ => self.reachable || frame.branched,
+        };
+        if let Some(l) = frame.else_label {
+            self.bind(l);
+        }
+        if frame.kind != CtrlKind::Loop {
+            self.bind(frame.label);
+        }
+        self.stack.truncate(frame.height);
+        for _ in 0..frame.results {
+            self.push_temp();
+        }
+        self.reachable = reachable_after;
+    }
+
+    fn br_table(&mut self, depths: &[u32]) {
+        let ia = self.stack.len() - 1;
+        let index = self.slot(ia);
+        self.stack.truncate(ia);
+        let default = *depths.last().unwrap();
+        let target = &self.ctrl[self.ctrl.len() - 1 - default as usize];
+        let arity = if target.kind == CtrlKind::Loop { 0 } else { target.results };
+        // Each distinct target gets a label: its own when no value moves,
+        // otherwise a stub after the table that moves the value and jumps.
+        let mut labels = Vec::with_capacity(depths.len());
+        let mut stubs: Vec<(u32, usize)> = Vec::new();
+        for &d in depths {
+            let label = if arity == 0 && self.ctrl[self.ctrl.len() - 1 - d as usize].kind != CtrlKind::Func {
+                self.direct_label(d).unwrap()
+            } else if let Some(&(_, l)) = stubs.iter().find(|&&(sd, _)| sd == d) {
+                l
+            } else {
+                let l = self.new_label();
+                stubs.push((d, l));
+                l
+            };
+            labels.push(label);
+        }
+        self.begin(Single::BrTable.h());
+        self.code.field(index);
+        self.code.field(depths.len() as u32 - 1);
+        for l in labels {
+            self.label_field(l);
+        }
+        self.code.end();
+        for (d, l) in stubs {
+            self.bind(l);
+            self.branch_out(d);
+        }
+    }
+
+    fn call(&mut self, func: u32) {
+        let ty = self.env.module.func_type(func);
+        let (nparams, nresults) = (ty.params.len(), ty.results.len());
+        let base = self.stack.len() - nparams;
+        for idx in base..self.stack.len() {
+            self.materialize(idx);
+        }
+        let info = (self.env.func_info)(func);
+        let args = self.temp_off(base);
+        self.begin(Single::Call.h());
+        self.code.field64(info);
+        self.code.field(args);
+        self.code.end();
+        self.stack.truncate(base);
+        for _ in 0..nresults {
+            self.push_temp();
+        }
+    }
+}
+
+impl Tr<'_> {
+    fn call_indirect(&mut self, type_index: u32) -> Result<(), Error> {
+        let (table, len) = self.env.table.clone().map_err(Error::Unsupported)?;
+        let ty = &self.env.module.types[type_index as usize];
+        let (nparams, nresults) = (ty.params.len(), ty.results.len());
+        let iindex = self.stack.len() - 1;
+        let index = self.slot(iindex);
+        let base = iindex - nparams;
+        for idx in base..iindex {
+            self.materialize(idx);
+        }
+        let args = self.temp_off(base);
+        let sig = (self.env.sig_id)(type_index);
+        self.begin(Single::CallIndirect.h());
+        self.code.field64(table);
+        self.code.field(len);
+        self.code.field(sig);
+        self.code.field(index);
+        self.code.field(args);
+        self.code.end();
+        self.stack.truncate(base);
+        for _ in 0..nresults {
+            self.push_temp();
+        }
+        Ok(())
+    }
+}
+
+fn op_name(op: &O<'_>) -> String {
+    let debug = format!("{op:?}");
+    let name = debug.split([' ', '{', '(']).next().unwrap_or("?");
+    // CamelCase to the text format's spelling (F32Add -> f32.add) is only
+    // approximate; the variant name is enough to tell what is missing.
+    name.to_string()
+}
+
+/// The value type at the top of a function's result list, for documentation
+/// of the slot convention (results are in the callee frame's first slots).
+#[allow(dead_code)]
+pub fn result_slots(results: &[ValType]) -> usize {
+    results.len()
+}
