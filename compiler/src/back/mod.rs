@@ -4,6 +4,7 @@
 //! in `parallel_move.rs`.
 
 pub mod arm64;
+pub mod code;
 pub mod obj;
 pub mod parallel_move;
 pub mod x86_64;
