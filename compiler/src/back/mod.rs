@@ -1,18 +1,20 @@
 //! Phase 8: lowering and emission. One back end per architecture
-//! (`x86_64/`, `arm64/`), with object-format conventions (ELF, Mach-O,
-//! COFF) kept in `obj.rs` and the ordering of parallel moves (`moveargs`)
-//! in `parallel_move.rs`.
+//! (`x86_64/`, `arm64/`), each with the same files: `lower.rs` (validated
+//! instructions to typed machine instructions), `inst.rs` (the machine
+//! instructions), `emit.rs` (their text), `regs.rs` (register names and
+//! scratch registers). `code.rs` is the buffer between lowering and
+//! emission shared by both; object-format conventions (ELF, Mach-O, COFF:
+//! symbol spelling, relocation operators, directives) are kept in
+//! `obj.rs` and the ordering of parallel moves (`moveargs`) in
+//! `parallel_move.rs`.
 
 pub mod arm64;
+pub mod code;
 pub mod obj;
 pub mod parallel_move;
 pub mod x86_64;
 
-use std::fmt::Write;
-
-use std::collections::HashMap;
-
-use crate::source::{FileId, SourceMap};
+use crate::source::SourceMap;
 use crate::target::regs::{PhysReg, Reg};
 use crate::isa::{ArithOp, Cond, FlagCond, TestCond, Width};
 use crate::valid::{MemAddr, Value};
@@ -25,49 +27,11 @@ pub struct EmitOptions {
     pub debug_info: bool,
 }
 
-/// Assembly text being written, one statement per line.
-pub struct Asm {
-    pub text: String,
-    /// Counter for labels generated inside one instruction's lowering.
-    next_label: u32,
-    local_prefix: &'static str,
-}
-
-impl Asm {
-    pub fn new(local_prefix: &'static str) -> Asm {
-        Asm { text: String::with_capacity(1 << 16), next_label: 0, local_prefix }
-    }
-    /// An instruction or directive, indented.
-    pub fn ins(&mut self, s: impl std::fmt::Display) {
-        let _ = writeln!(self.text, "\t{s}");
-    }
-    pub fn label(&mut self, name: &str) {
-        let _ = writeln!(self.text, "{name}:");
-    }
-    /// A fresh assembler-local label (`<P>oat<k>`, TARGETS.md §8.3).
-    pub fn fresh_label(&mut self) -> String {
-        self.next_label += 1;
-        format!("{}oat{}", self.local_prefix, self.next_label)
-    }
-}
-
 pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
     match target.arch {
         Arch::X86_64 => x86_64::emit(p, target, map, opts),
         Arch::Arm64 => arm64::emit(p, target, map, opts),
     }
-}
-
-/// `.file N "path"` for every source file (with `-g`); returns the numbers.
-pub fn debug_files(map: &SourceMap, out: &mut String) -> HashMap<FileId, usize> {
-    let mut numbers = HashMap::new();
-    for (id, f) in map.files() {
-        let n = numbers.len() + 1;
-        numbers.insert(id, n);
-        let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
-        let _ = writeln!(out, "\t.file {n} \"{}\"", path.display().to_string().replace('\\', "/"));
-    }
-    numbers
 }
 
 /// Operand accessors for validated instructions (kinds are guaranteed).

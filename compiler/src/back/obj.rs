@@ -2,7 +2,25 @@
 //! labels, directives for exported and file-local labels, file skeletons.
 //! Every difference between ELF, Mach-O and COFF lives here.
 
+use crate::back::code::{push_offset, push_u64, Sym};
+use crate::front::lexer::Name;
 use crate::target::{Arch, ObjFormat, Target};
+use crate::valid::Program;
+
+/// A relocation operator on a symbolic operand.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reloc {
+    /// ARM64 `adrp`: the symbol's 4 KiB page.
+    Page,
+    /// ARM64: the low 12 bits of the address (`add`, a load's offset).
+    PageOff,
+    /// ARM64 `adrp`: the page of the symbol's GOT entry.
+    GotPage,
+    /// ARM64: the low 12 bits of the GOT entry's address (`ldr`).
+    GotPageOff,
+    /// x86-64: the symbol's GOT entry, PC-relative.
+    GotPcRel,
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Obj {
@@ -23,42 +41,89 @@ impl Obj {
         }
     }
 
-    /// The symbol for a global label spelled `_name` in the dialect.
-    pub fn symbol(self, label: &str) -> String {
-        let bare = label.strip_prefix('_').unwrap_or(label);
-        match self.format {
-            ObjFormat::MachO => format!("_{bare}"),
-            ObjFormat::Elf | ObjFormat::Coff => bare.to_string(),
-        }
-    }
-
-    /// The assembler name of an expanded local label (`oa1_m_x`).
-    pub fn local(self, name: &str) -> String {
-        format!("{}{name}", self.local_prefix())
+    /// The bare name of a global label spelled `_name` in the dialect.
+    fn bare(label: &str) -> &str {
+        label.strip_prefix('_').unwrap_or(label)
     }
 
     /// How code in `prog` refers to a label (branch target, displacement):
     /// local labels by their assembler-local name, labels defined in this
     /// output through their in-file name, anything else by its symbol.
-    pub fn reference(self, name: &str, local: bool, prog: &crate::valid::Program) -> String {
+    pub fn code_ref<'a>(self, name: &'a Name, local: bool, prog: &Program) -> Sym<'a> {
         if local {
-            self.local(name)
-        } else if prog.defined.contains(name) {
-            self.internal_name(name, prog.exports.contains(name))
+            Sym::Local(name)
+        } else if prog.defined.contains(&**name) {
+            self.internal_ref(name, prog.exports.contains(&**name))
         } else {
-            self.symbol(name)
+            Sym::Extern(name)
         }
     }
 
     /// References from inside the file to an exported label go through a
     /// file-local twin on ELF and COFF (no PC-relative reference to a
     /// preemptible symbol, §8.2); on Mach-O the symbol itself is used.
-    pub fn internal_name(self, label: &str, exported: bool) -> String {
-        let bare = label.strip_prefix('_').unwrap_or(label);
+    pub fn internal_ref(self, name: &Name, exported: bool) -> Sym<'_> {
         match (self.format, exported) {
-            (ObjFormat::MachO, _) | (_, false) => self.symbol(label),
-            _ => format!("{}oa_g_{bare}", self.local_prefix()),
+            (ObjFormat::MachO, _) | (_, false) => Sym::Symbol(name),
+            _ => Sym::Twin(name),
         }
+    }
+
+    /// Writes a symbol's assembler spelling.
+    pub fn write_sym(self, out: &mut String, s: Sym) {
+        match s {
+            Sym::Local(n) => {
+                out.push_str(self.local_prefix());
+                out.push_str(n);
+            }
+            Sym::Symbol(n) | Sym::Extern(n) => self.write_symbol(out, n),
+            Sym::Twin(n) => {
+                out.push_str(self.local_prefix());
+                out.push_str("oa_g_");
+                out.push_str(Self::bare(n));
+            }
+            Sym::Fresh(k) => {
+                out.push_str(self.local_prefix());
+                out.push_str("oat");
+                push_u64(out, k as u64);
+            }
+        }
+    }
+
+    /// The object symbol of global label `label`.
+    fn write_symbol(self, out: &mut String, label: &str) {
+        if self.format == ObjFormat::MachO {
+            out.push('_');
+        }
+        out.push_str(Self::bare(label));
+    }
+
+    /// A branch or call target: calls to a symbol not defined here go
+    /// through the PLT on ELF x86-64.
+    pub fn write_branch_target(self, out: &mut String, s: Sym) {
+        self.write_sym(out, s);
+        if matches!(s, Sym::Extern(_)) && self.format == ObjFormat::Elf && self.arch == Arch::X86_64 {
+            out.push_str("@PLT");
+        }
+    }
+
+    /// A relocated reference to `s` (plus `off`) in the object format's syntax.
+    pub fn write_reloc(self, out: &mut String, r: Reloc, s: Sym, off: i64) {
+        let (prefix, suffix) = match (self.format, r) {
+            (ObjFormat::MachO, Reloc::Page) => ("", "@PAGE"),
+            (ObjFormat::MachO, Reloc::PageOff) => ("", "@PAGEOFF"),
+            (ObjFormat::MachO, Reloc::GotPage) => ("", "@GOTPAGE"),
+            (ObjFormat::MachO, Reloc::GotPageOff) => ("", "@GOTPAGEOFF"),
+            (_, Reloc::Page) => ("", ""),
+            (_, Reloc::PageOff) => (":lo12:", ""),
+            (_, Reloc::GotPage) => (":got:", ""),
+            (_, Reloc::GotPageOff) => (":got_lo12:", ""),
+            (_, Reloc::GotPcRel) => ("", "@GOTPCREL"),
+        };
+        out.push_str(prefix);
+        self.write_sym(out, s);
+        push_offset(out, off);
+        out.push_str(suffix);
     }
 
     pub fn comment(self) -> &'static str {
@@ -82,51 +147,94 @@ impl Obj {
         }
     }
 
-    pub fn file_start(self) -> String {
-        "\t.text\n".to_string()
+    pub fn file_start(self) -> &'static str {
+        "\t.text\n"
     }
 
     /// Directives and label lines that define global label `label`.
-    pub fn define_global(self, label: &str, exported: bool) -> String {
-        let sym = self.symbol(label);
-        let mut s = String::new();
+    pub fn write_define_global(self, out: &mut String, label: &Name, exported: bool) {
+        let sym = |out: &mut String| self.write_symbol(out, label);
+        let align = |out: &mut String| {
+            out.push_str("\t.p2align ");
+            push_u64(out, self.code_alignment() as u64);
+            out.push('\n');
+        };
+        let directive = |out: &mut String, d: &str| {
+            out.push('\t');
+            out.push_str(d);
+            out.push('\t');
+            sym(out);
+            out.push('\n');
+        };
+        let label_line = |out: &mut String, s: Sym| {
+            self.write_sym(out, s);
+            out.push_str(":\n");
+        };
         match (self.format, exported) {
             (ObjFormat::Elf, true) => {
-                s += &format!("\t.globl\t{sym}\n\t.hidden\t{sym}\n\t.type\t{sym}, {}\n", self.function_type());
-                s += &format!("\t.p2align {}\n{sym}:\n{}:\n", self.code_alignment(), self.internal_name(label, true));
+                directive(out, ".globl");
+                directive(out, ".hidden");
+                out.push_str("\t.type\t");
+                sym(out);
+                out.push_str(", ");
+                out.push_str(self.function_type());
+                out.push('\n');
+                align(out);
+                label_line(out, Sym::Symbol(label));
+                label_line(out, Sym::Twin(label));
             }
-            (ObjFormat::Elf, false) => s += &format!("\t.type\t{sym}, {}\n{sym}:\n", self.function_type()),
+            (ObjFormat::Elf, false) => {
+                out.push_str("\t.type\t");
+                sym(out);
+                out.push_str(", ");
+                out.push_str(self.function_type());
+                out.push('\n');
+                label_line(out, Sym::Symbol(label));
+            }
             (ObjFormat::MachO, true) => {
-                s += &format!("\t.globl\t{sym}\n\t.private_extern\t{sym}\n\t.p2align {}\n{sym}:\n", self.code_alignment())
+                directive(out, ".globl");
+                directive(out, ".private_extern");
+                align(out);
+                label_line(out, Sym::Symbol(label));
             }
-            (ObjFormat::MachO, false) => s += &format!("{sym}:\n"),
+            (ObjFormat::MachO, false) => label_line(out, Sym::Symbol(label)),
             (ObjFormat::Coff, true) => {
-                s += &format!("\t.globl\t{sym}\n\t.def\t{sym}; .scl 2; .type 32; .endef\n\t.p2align {}\n{sym}:\n", self.code_alignment());
-                s += &format!("{}:\n", self.internal_name(label, true));
+                directive(out, ".globl");
+                out.push_str("\t.def\t");
+                sym(out);
+                out.push_str("; .scl 2; .type 32; .endef\n");
+                align(out);
+                label_line(out, Sym::Symbol(label));
+                label_line(out, Sym::Twin(label));
             }
-            (ObjFormat::Coff, false) => s += &format!("\t.def\t{sym}; .scl 3; .type 32; .endef\n{sym}:\n"),
+            (ObjFormat::Coff, false) => {
+                out.push_str("\t.def\t");
+                sym(out);
+                out.push_str("; .scl 3; .type 32; .endef\n");
+                label_line(out, Sym::Symbol(label));
+            }
         }
-        s
     }
 
     /// Where a global label's extent ends (ELF `.size`).
-    pub fn end_global(self, label: &str) -> String {
-        match self.format {
-            ObjFormat::Elf => {
-                let sym = self.symbol(label);
-                format!("\t.size\t{sym}, . - {sym}\n")
-            }
-            _ => String::new(),
+    pub fn write_end_global(self, out: &mut String, label: &Name) {
+        if self.format == ObjFormat::Elf {
+            out.push_str("\t.size\t");
+            self.write_symbol(out, label);
+            out.push_str(", . - ");
+            self.write_symbol(out, label);
+            out.push('\n');
+        } else if self.arch == Arch::Arm64 {
+            // The ARM64 output has always had an empty line in its place.
+            out.push('\n');
         }
     }
 
-    pub fn file_end(self) -> String {
-        match self.format {
-            ObjFormat::Elf => format!(
-                "\t.section .note.GNU-stack,\"\",{}\n",
-                if self.arch == Arch::X86_64 { "@progbits" } else { "%progbits" }
-            ),
-            _ => String::new(),
+    pub fn file_end(self) -> &'static str {
+        match (self.format, self.arch) {
+            (ObjFormat::Elf, Arch::X86_64) => "\t.section .note.GNU-stack,\"\",@progbits\n",
+            (ObjFormat::Elf, _) => "\t.section .note.GNU-stack,\"\",%progbits\n",
+            _ => "",
         }
     }
 
@@ -135,3 +243,4 @@ impl Obj {
         self.format != ObjFormat::Coff
     }
 }
+

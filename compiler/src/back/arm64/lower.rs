@@ -1,32 +1,21 @@
-//! Lowering of validated instructions to A64 assembly (INSTRUCTIONS.md
-//! semantics, TARGETS.md §5–§6). Scratch: x16 (values), x17 (addresses),
-//! x13 (immediates), v31 (FP).
+//! Lowering of validated instructions to ARM64 machine instructions
+//! (INSTRUCTIONS.md semantics, TARGETS.md §5–§6). Scratch: x16 (values),
+//! x17 (addresses), x13 (immediates), v31 (FP).
 
-use crate::back::obj::Obj;
+use crate::back::code::{Code, Line, Sym};
+use crate::back::obj::{Obj, Reloc};
 use crate::back::parallel_move::{Loc, Step};
 use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
-use crate::isa::{ArithOp, AtomicOp, Cond, FCond, FlagCond, Op, TestCond, Width};
-use crate::target::regs::Reg;
+use crate::front::lexer::Name;
+use crate::isa::{ArithOp, AtomicOp, Cond as ICond, FCond, FlagCond, Op, TestCond, Width};
+use crate::target::regs::{Reg, RegClass};
 use crate::target::{ObjFormat, RegMap};
 use crate::valid::{Instr, MemAddr, Program, Value};
 
-use super::regs::{fnum, gpr, ADR, FS, IMM, VAL};
+use super::inst::{Arg, Cond, Ext, FView, Gp, Inst, Mem, Opc as O, Sfx, SP, ZR};
+use super::regs::{ADR, FS, IMM, VAL};
 
-/// One output line; conditional branches are resolved to a short or a far
-/// form once every label's position is known.
-pub enum Line {
-    Ins(String),
-    Label(String),
-    /// A directive that emits no bytes.
-    Directive(String),
-    /// Raw `emit` text: size unknown.
-    Opaque(String),
-    CondBranch { cond: &'static str, target: String },
-    /// cbz/cbnz (`nz` selects cbnz) on a register.
-    CmpZeroBranch { nz: bool, reg: String, target: String },
-    /// tbz/tbnz (`nz` selects tbnz) on bit `bit` of a register.
-    TestBitBranch { nz: bool, reg: String, bit: u32, target: String },
-}
+const N: Arg<'static> = Arg::None;
 
 /// A branch decided by one register alone: zero or not (cbz/cbnz), or one
 /// of its bits clear or set (tbz/tbnz).
@@ -37,11 +26,12 @@ enum ZeroTest {
 }
 
 pub struct Lower<'a> {
-    pub lines: &'a mut Vec<Line>,
+    pub code: Code<'a, Inst<'a>>,
     pub map: RegMap,
     pub obj: Obj,
     pub prog: &'a Program,
-    pub next_label: &'a mut u32,
+    /// Counter of labels made for far branches (`<P>oat<k>`).
+    pub next_label: u32,
 }
 
 fn wide(w: Width) -> bool {
@@ -52,38 +42,18 @@ fn bits(w: Width) -> u32 {
     w.bits().unwrap_or(64)
 }
 
-fn cc(c: Cond) -> &'static str {
+fn cc(c: ICond) -> Cond {
     match c {
-        Cond::Eq => "eq",
-        Cond::Neq => "ne",
-        Cond::A => "hi",
-        Cond::Aeq => "hs",
-        Cond::B => "lo",
-        Cond::Beq => "ls",
-        Cond::Gt => "gt",
-        Cond::Gteq => "ge",
-        Cond::Lt => "lt",
-        Cond::Lteq => "le",
-    }
-}
-
-pub fn invert(c: &str) -> &'static str {
-    match c {
-        "eq" => "ne",
-        "ne" => "eq",
-        "hi" => "ls",
-        "ls" => "hi",
-        "hs" => "lo",
-        "lo" => "hs",
-        "gt" => "le",
-        "le" => "gt",
-        "ge" => "lt",
-        "lt" => "ge",
-        "mi" => "pl",
-        "pl" => "mi",
-        "vs" => "vc",
-        "vc" => "vs",
-        other => unreachable!("condition {other}"),
+        ICond::Eq => Cond::Eq,
+        ICond::Neq => Cond::Ne,
+        ICond::A => Cond::Hi,
+        ICond::Aeq => Cond::Hs,
+        ICond::B => Cond::Lo,
+        ICond::Beq => Cond::Ls,
+        ICond::Gt => Cond::Gt,
+        ICond::Gteq => Cond::Ge,
+        ICond::Lt => Cond::Lt,
+        ICond::Lteq => Cond::Le,
     }
 }
 
@@ -119,7 +89,7 @@ pub fn logical_imm(v: u64, size: u32) -> bool {
 
 /// Does `off` fit the immediate of a `size`-byte `ldr`/`str`: scaled
 /// unsigned 12 bits, or unscaled signed 9 bits (`ldur`/`stur`, chosen by
-/// `fix_unscaled`)?
+/// [`Lower::ldst`])?
 fn offset_fits(off: i64, size: u32) -> bool {
     let scaled = size > 0 && off >= 0 && off % size as i64 == 0 && off / (size as i64) < 4096;
     scaled || (-256..256).contains(&off)
@@ -129,96 +99,157 @@ fn add_imm(v: i64) -> bool {
     (0..4096).contains(&v) || (v & 0xfff == 0 && (0..(4096 << 12)).contains(&v))
 }
 
-impl Lower<'_> {
-    fn ins(&mut self, s: impl Into<String>) {
-        let s = s.into();
-        let s = if s.starts_with("ldr") || s.starts_with("str") { fix_unscaled(s) } else { s };
-        self.lines.push(Line::Ins(s));
+fn imm_value(v: i128, bits: u32) -> u64 {
+    let u = v as u128 as u64;
+    if bits >= 64 {
+        u
+    } else {
+        u & ((1u64 << bits) - 1)
     }
-    fn bcond(&mut self, cond: &'static str, target: String) {
-        self.lines.push(Line::CondBranch { cond, target });
+}
+
+/// A scratch register in the `x` (`wide`) or `w` view.
+fn sv(n: u8, wide: bool) -> Gp {
+    Gp::view(n, wide)
+}
+
+fn zr(wide: bool) -> Gp {
+    Gp::view(ZR, wide)
+}
+
+impl<'a> Lower<'a> {
+    pub fn new(map: RegMap, obj: Obj, prog: &'a Program) -> Lower<'a> {
+        Lower { code: Code::default(), map, obj, prog, next_label: 0 }
     }
 
-    fn r(&self, r: Reg, wide: bool) -> String {
-        gpr(self.map, r, wide)
+    fn e0(&mut self, op: O) {
+        self.code.push(Inst::new(op, [N, N, N, N]));
     }
-    fn x(&self, r: Reg) -> String {
-        gpr(self.map, r, true)
+    fn e1(&mut self, op: O, a: impl Into<Arg<'a>>) {
+        self.code.push(Inst::new(op, [a.into(), N, N, N]));
     }
-    fn f(&self, r: Reg, w: Width) -> String {
-        let n = fnum(self.map, r);
+    fn e2(&mut self, op: O, a: impl Into<Arg<'a>>, b: impl Into<Arg<'a>>) {
+        self.code.push(Inst::new(op, [a.into(), b.into(), N, N]));
+    }
+    fn e3(&mut self, op: O, a: impl Into<Arg<'a>>, b: impl Into<Arg<'a>>, c: impl Into<Arg<'a>>) {
+        self.code.push(Inst::new(op, [a.into(), b.into(), c.into(), N]));
+    }
+    fn e4(&mut self, op: O, a: impl Into<Arg<'a>>, b: impl Into<Arg<'a>>, c: impl Into<Arg<'a>>, d: impl Into<Arg<'a>>) {
+        self.code.push(Inst::new(op, [a.into(), b.into(), c.into(), d.into()]));
+    }
+    /// An instruction with an access-size suffix.
+    fn es(&mut self, op: O, sfx: Sfx, args: [Arg<'a>; 4]) {
+        self.code.push(Inst { op, sfx, args });
+    }
+
+    /// A load or store (`op`: `Ldr`, `Ldrs`, `Str`) of `rt`; a `[base,
+    /// #off]` operand whose offset the scaled form cannot encode takes the
+    /// unscaled one (`ldur`/`stur`).
+    fn ldst(&mut self, op: O, sfx: Sfx, rt: impl Into<Arg<'a>>, m: Mem<'a>) {
+        let rt = rt.into();
+        let op = match m {
+            Mem::Off(_, off) => {
+                let size: i64 = match (sfx, rt) {
+                    (Sfx::B, _) => 1,
+                    (Sfx::H, _) => 2,
+                    (Sfx::W, _) => 4,
+                    (_, Arg::R(g)) if !g.wide => 4,
+                    (_, Arg::F(FView::S, _)) => 4,
+                    (_, Arg::F(FView::Q, _)) => 16,
+                    _ => 8,
+                };
+                let scaled_ok = off >= 0 && off % size == 0 && off / size < 4096;
+                match op {
+                    O::Ldr if !scaled_ok => O::Ldur,
+                    O::Ldrs if !scaled_ok => O::Ldurs,
+                    O::Str if !scaled_ok => O::Stur,
+                    other => other,
+                }
+            }
+            _ => op,
+        };
+        self.es(op, sfx, [rt, Arg::Mem(m), N, N]);
+    }
+
+    fn bcond(&mut self, cond: Cond, target: Sym<'a>) {
+        self.e1(O::BCond(cond), Arg::Label(target));
+    }
+
+    /// Register number of a logical register (`sp` is 31).
+    fn num(&self, r: Reg) -> u8 {
+        self.map.phys(r).map(|p| p.index).unwrap_or_else(|| unreachable!("validated register {}", r.name()))
+    }
+
+    fn r(&self, r: Reg, wide: bool) -> Gp {
+        Gp::view(self.num(r), wide)
+    }
+    fn x(&self, r: Reg) -> Gp {
+        Gp::x(self.num(r))
+    }
+    fn f(&self, r: Reg, w: Width) -> Arg<'a> {
+        let n = self.num(r);
         match w {
-            Width::F | Width::I => format!("s{n}"),
-            Width::V => format!("q{n}"),
-            _ => format!("d{n}"),
+            Width::F | Width::I => Arg::F(FView::S, n),
+            Width::V => Arg::F(FView::Q, n),
+            _ => Arg::F(FView::D, n),
         }
     }
-    fn v8b(&self, r: Reg) -> String {
-        format!("v{}.8b", fnum(self.map, r))
-    }
-    fn s(n: &str, wide: bool) -> String {
-        format!("{}{n}", if wide { 'x' } else { 'w' })
+    fn v8b(&self, r: Reg) -> Arg<'a> {
+        Arg::V8b(self.num(r))
     }
 
-    fn label_name(&self, name: &str, local: bool) -> String {
-        self.obj.reference(name, local, self.prog)
+    fn label_name(&self, name: &'a Name, local: bool) -> Sym<'a> {
+        self.obj.code_ref(name, local, self.prog)
     }
 
-    fn target(&self, v: &Value) -> String {
+    fn target(&self, v: &'a Value) -> Sym<'a> {
         match v {
             Value::Label { name, local, .. } => self.label_name(name, *local),
             _ => unreachable!("validated label operand"),
         }
     }
 
-    /// Materialises an immediate into scratch register number `n` with the
-    /// shortest movz/movn/movk sequence.
-    fn mov_imm_to(&mut self, reg: &str, v: u64, wide: bool) {
+    /// Materialises an immediate into register `reg` with the shortest
+    /// movz/movn/movk sequence (or one `orr` of a logical immediate).
+    fn mov_imm_to(&mut self, reg: Gp, v: u64, wide: bool) {
         let v = if wide { v } else { v & 0xffff_ffff };
         let chunks = if wide { 4 } else { 2 };
-        let parts: Vec<u64> = (0..chunks).map(|i| (v >> (16 * i)) & 0xffff).collect();
-        let zeros = parts.iter().filter(|&&p| p == 0).count();
-        let ones = parts.iter().filter(|&&p| p == 0xffff).count();
+        let part = |i: usize| (v >> (16 * i)) & 0xffff;
+        let zeros = (0..chunks).filter(|&i| part(i) == 0).count();
+        let ones = (0..chunks).filter(|&i| part(i) == 0xffff).count();
         if v == 0 {
-            self.ins(format!("mov {reg}, #0"));
+            self.e2(O::Mov, reg, Arg::Imm(0));
             return;
         }
         let size = if wide { 64 } else { 32 };
         if logical_imm(v, size) && zeros < chunks - 1 && ones < chunks - 1 {
             // A single `orr` when the pattern allows it (mov alias).
-            self.ins(format!("orr {reg}, {}zr, #{v:#x}", &reg[..1]));
+            self.e3(O::Orr, reg, zr(reg.wide), Arg::Hex(v));
             return;
         }
         let inverted = ones > zeros;
         let mut first = true;
-        for (i, &p) in parts.iter().enumerate() {
+        for i in 0..chunks {
+            let p = part(i);
             let skip = if inverted { p == 0xffff } else { p == 0 };
             if skip {
                 continue;
             }
+            let shift = Arg::Lsl(16 * i as u32);
             if first {
                 if inverted {
-                    self.ins(format!("movn {reg}, #{:#x}, lsl #{}", !p & 0xffff, 16 * i));
+                    self.e3(O::Movn, reg, Arg::Hex(!p & 0xffff), shift);
                 } else {
-                    self.ins(format!("movz {reg}, #{p:#x}, lsl #{}", 16 * i));
+                    self.e3(O::Movz, reg, Arg::Hex(p), shift);
                 }
                 first = false;
             } else {
-                self.ins(format!("movk {reg}, #{p:#x}, lsl #{}", 16 * i));
+                self.e3(O::Movk, reg, Arg::Hex(p), shift);
             }
         }
         if first {
             // All chunks were 0xffff (inverted): -1.
-            self.ins(format!("movn {reg}, #0"));
-        }
-    }
-
-    fn imm_value(v: i128, bits: u32) -> u64 {
-        let u = v as u128 as u64;
-        if bits >= 64 {
-            u
-        } else {
-            u & ((1u64 << bits) - 1)
+            self.e2(O::Movn, reg, Arg::Imm(0));
         }
     }
 
@@ -227,35 +258,32 @@ impl Lower<'_> {
     /// an access of exactly `w`'s bytes (`ldrb`/`ldrh`/`ldr w`/`ldr x`).
     /// The register view of a B, H or I operand is 32-bit: pass the
     /// operand's own width, never a wider one, when it may be in memory.
-    fn in_reg(&mut self, v: &Value, w: Width, scratch: &str) -> String {
+    fn in_reg(&mut self, v: &Value, w: Width, scratch: u8) -> Gp {
         let wd = wide(w);
         match v {
             Value::Reg(r) if *r == Reg::SP => {
-                let s = Self::s(scratch, true);
-                self.ins(format!("mov {s}, sp"));
-                Self::s(scratch, wd)
+                self.e2(O::Mov, sv(scratch, true), Gp::x(SP));
+                sv(scratch, wd)
             }
             Value::Reg(r) => self.r(*r, wd),
             Value::Imm(i) => {
-                let s = Self::s(scratch, wd);
-                let x = Self::imm_value(*i, bits(w));
+                let sr = sv(scratch, wd);
+                let x = imm_value(*i, bits(w));
                 if x == 0 {
-                    return if wd { "xzr".into() } else { "wzr".into() };
+                    return zr(wd);
                 }
-                self.mov_imm_to(&s, x, wd);
-                s
+                self.mov_imm_to(sr, x, wd);
+                sr
             }
             Value::Addr(a) => {
-                let s = Self::s(scratch, wd);
                 let m = self.mem(a, bits(w) / 8);
-                let ld = match w {
-                    Width::B => "ldrb",
-                    Width::H => "ldrh",
-                    _ => "ldr",
+                let sfx = match w {
+                    Width::B => Sfx::B,
+                    Width::H => Sfx::H,
+                    _ => Sfx::None,
                 };
-                let s32 = Self::s(scratch, wd && bits(w) == 64);
-                self.ins(format!("{ld} {s32}, {m}"));
-                s
+                self.ldst(O::Ldr, sfx, sv(scratch, wd && bits(w) == 64), m);
+                sv(scratch, wd)
             }
             _ => unreachable!("validated integer operand"),
         }
@@ -263,129 +291,125 @@ impl Lower<'_> {
 
     /// A memory operand for an access of `size` bytes; address arithmetic
     /// that the addressing modes cannot express goes through x17.
-    fn mem(&mut self, a: &MemAddr, size: u32) -> String {
+    fn mem(&mut self, a: &MemAddr, size: u32) -> Mem<'a> {
         let off = a.offset;
         match (a.base, a.index) {
-            (Some(b), None) => {
-                let base = self.x(b);
-                if off == 0 {
-                    format!("[{base}]")
-                } else if offset_fits(off, size) {
-                    format!("[{base}, #{off}]")
-                } else {
-                    self.add_offset(&format!("x{ADR}"), &base, off);
-                    format!("[x{ADR}]")
-                }
-            }
+            (Some(b), None) => self.base_offset(self.num(b), off, size),
             (Some(b), Some(i)) => {
-                let (base, index) = (self.x(b), self.x(i));
-                let sh = a.scale.trailing_zeros();
+                let (base, index) = (self.num(b), self.num(i));
+                let sh = a.scale.trailing_zeros() as u8;
                 if off == 0 && (a.scale == 1 || a.scale as u32 == size) {
-                    if sh == 0 {
-                        format!("[{base}, {index}]")
-                    } else {
-                        format!("[{base}, {index}, lsl #{sh}]")
-                    }
+                    Mem::Idx(base, index, sh)
                 } else {
-                    self.ins(format!("add x{ADR}, {base}, {index}, lsl #{sh}"));
+                    self.e4(O::Add, Gp::x(ADR), Gp::x(base), Gp::x(index), Arg::Lsl(sh as u32));
                     if off == 0 {
-                        format!("[x{ADR}]")
+                        Mem::Base(ADR)
                     } else if offset_fits(off, size) {
                         // The offset rides in the access itself (ldr/ldur).
-                        format!("[x{ADR}, #{off}]")
+                        Mem::Off(ADR, off)
                     } else {
-                        let t = format!("x{ADR}");
-                        self.add_offset(&t, &t, off);
-                        format!("[x{ADR}]")
+                        self.add_offset(Gp::x(ADR), Gp::x(ADR), off);
+                        Mem::Base(ADR)
                     }
                 }
             }
             _ => {
-                self.mov_imm_to(&format!("x{ADR}"), off as u64, true);
-                format!("[x{ADR}]")
+                self.mov_imm_to(Gp::x(ADR), off as u64, true);
+                Mem::Base(ADR)
             }
+        }
+    }
+
+    /// `[base, #off]` for an access of `size` bytes, through x17 when the
+    /// offset does not fit.
+    fn base_offset(&mut self, base: u8, off: i64, size: u32) -> Mem<'a> {
+        if off == 0 {
+            Mem::Base(base)
+        } else if offset_fits(off, size) {
+            Mem::Off(base, off)
+        } else {
+            self.add_offset(Gp::x(ADR), Gp::x(base), off);
+            Mem::Base(ADR)
         }
     }
 
     /// A memory operand for `ldp`/`stp` of two `size`-byte registers: the
     /// offset in the instruction when it fits their scaled signed 7 bits,
     /// else the address (or base plus index) in x17.
-    fn pair_mem(&mut self, a: &MemAddr, size: u32) -> String {
+    fn pair_mem(&mut self, a: &MemAddr, size: u32) -> Mem<'a> {
         let size = size as i64;
         let fits = a.offset % size == 0 && (-64..64).contains(&(a.offset / size));
-        let t = format!("x{ADR}");
         let base = match (a.base, a.index) {
-            (Some(b), None) if fits => self.x(b),
+            (Some(b), None) if fits => self.num(b),
             (Some(b), Some(i)) if fits => {
                 let (base, index) = (self.x(b), self.x(i));
-                self.ins(format!("add {t}, {base}, {index}, lsl #{}", a.scale.trailing_zeros()));
-                t
+                self.e4(O::Add, Gp::x(ADR), base, index, Arg::Lsl(a.scale.trailing_zeros()));
+                ADR
             }
             _ => {
-                self.address_into(a, &t);
-                return format!("[{t}]");
+                self.address_into(a, Gp::x(ADR));
+                return Mem::Base(ADR);
             }
         };
         if a.offset == 0 {
-            format!("[{base}]")
+            Mem::Base(base)
         } else {
-            format!("[{base}, #{}]", a.offset)
+            Mem::Off(base, a.offset)
         }
     }
 
     /// `[base]` for an access that takes no offset (exclusive, acquire/
     /// release and atomic ones): a plain base register as it is, unless
     /// the instruction writes it (`avoid`), else the address in x17.
-    fn base_only(&mut self, a: &MemAddr, avoid: &[Reg]) -> String {
+    fn base_only(&mut self, a: &MemAddr, avoid: &[Reg]) -> Mem<'a> {
         match (a.base, a.index, a.offset) {
-            (Some(b), None, 0) if !avoid.contains(&b) => format!("[{}]", self.x(b)),
+            (Some(b), None, 0) if !avoid.contains(&b) => Mem::Base(self.num(b)),
             _ => {
-                let t = format!("x{ADR}");
-                self.address_into(a, &t);
-                format!("[{t}]")
+                self.address_into(a, Gp::x(ADR));
+                Mem::Base(ADR)
             }
         }
     }
 
     /// dst := src + off (any 64-bit off), at 64 bits.
-    fn add_offset(&mut self, dst: &str, src: &str, off: i64) {
+    fn add_offset(&mut self, dst: Gp, src: Gp, off: i64) {
         self.add_offset_w(dst, src, off, true);
     }
 
     /// dst := src + off in the `x` (`wd`) or `w` views named by dst/src.
-    fn add_offset_w(&mut self, dst: &str, src: &str, off: i64, wd: bool) {
+    fn add_offset_w(&mut self, dst: Gp, src: Gp, off: i64, wd: bool) {
         if add_imm(off) {
-            self.ins(format!("add {dst}, {src}, #{off}"));
+            self.e3(O::Add, dst, src, Arg::Imm(off));
         } else if add_imm(-off) {
-            self.ins(format!("sub {dst}, {src}, #{}", -off));
+            self.e3(O::Sub, dst, src, Arg::Imm(-off));
         } else {
-            let t = Self::s(IMM, wd);
-            self.mov_imm_to(&t, off as u64, wd);
-            self.ins(format!("add {dst}, {src}, {t}"));
+            let t = sv(IMM, wd);
+            self.mov_imm_to(t, off as u64, wd);
+            self.e3(O::Add, dst, src, t);
         }
     }
 
     /// The full address of an Addr into register `dst` (64-bit).
-    fn address_into(&mut self, a: &MemAddr, dst: &str) {
+    fn address_into(&mut self, a: &MemAddr, dst: Gp) {
         self.address_into_w(a, dst, true);
     }
 
     /// The address of an Addr into `dst`, named in the view `wd` selects
     /// (the 32-bit view computes it modulo 2^32). `dst` is written first
     /// and only itself is read after that, so it may be the base or index.
-    fn address_into_w(&mut self, a: &MemAddr, dst: &str, wd: bool) {
+    fn address_into_w(&mut self, a: &MemAddr, dst: Gp, wd: bool) {
         match (a.base, a.index) {
             (Some(b), None) => {
                 let base = self.r(b, wd);
                 if a.offset == 0 {
-                    self.ins(format!("mov {dst}, {base}"));
+                    self.e2(O::Mov, dst, base);
                 } else {
-                    self.add_offset_w(dst, &base, a.offset, wd);
+                    self.add_offset_w(dst, base, a.offset, wd);
                 }
             }
             (Some(b), Some(i)) => {
                 let (base, index) = (self.r(b, wd), self.r(i, wd));
-                self.ins(format!("add {dst}, {base}, {index}, lsl #{}", a.scale.trailing_zeros()));
+                self.e4(O::Add, dst, base, index, Arg::Lsl(a.scale.trailing_zeros()));
                 if a.offset != 0 {
                     self.add_offset_w(dst, dst, a.offset, wd);
                 }
@@ -411,35 +435,24 @@ impl Lower<'_> {
 
     /// The address of a label into `dst` (PC-relative when defined here,
     /// through the GOT otherwise).
-    fn label_address(&mut self, name: &str, local: bool, offset: i64, dst: &str, force_got: bool) {
-        let defined = local || self.prog.defined.contains(name);
+    fn label_address(&mut self, name: &'a Name, local: bool, offset: i64, dst: Gp, force_got: bool) {
+        let defined = local || self.prog.defined.contains(&**name);
         let direct = defined && !force_got;
         // GOT entries name the symbol itself, never its file-local twin.
-        let l = if direct { self.label_name(name, local) } else { self.obj.symbol(name) };
-        match (self.obj.format, direct) {
-            (ObjFormat::MachO, true) => {
-                self.ins(format!("adrp {dst}, {l}@PAGE"));
-                self.ins(format!("add {dst}, {dst}, {l}@PAGEOFF"));
-            }
-            (ObjFormat::MachO, false) => {
-                self.ins(format!("adrp {dst}, {l}@GOTPAGE"));
-                self.ins(format!("ldr {dst}, [{dst}, {l}@GOTPAGEOFF]"));
-            }
-            (_, true) => {
-                self.ins(format!("adrp {dst}, {l}"));
-                self.ins(format!("add {dst}, {dst}, :lo12:{l}"));
-            }
-            (_, false) => {
-                self.ins(format!("adrp {dst}, :got:{l}"));
-                self.ins(format!("ldr {dst}, [{dst}, :got_lo12:{l}]"));
-            }
+        let l = if direct { self.label_name(name, local) } else { Sym::Symbol(name) };
+        if direct {
+            self.e2(O::Adrp, dst, Arg::Reloc(Reloc::Page, l, 0));
+            self.e3(O::Add, dst, dst, Arg::Reloc(Reloc::PageOff, l, 0));
+        } else {
+            self.e2(O::Adrp, dst, Arg::Reloc(Reloc::GotPage, l, 0));
+            self.ldst(O::Ldr, Sfx::None, dst, Mem::Lo12(dst.n, Reloc::GotPageOff, l, 0));
         }
         if offset != 0 {
             self.add_offset(dst, dst, offset);
         }
     }
 
-    pub fn instr(&mut self, i: &Instr) {
+    pub fn instr(&mut self, i: &'a Instr) {
         let def = i.def();
         let ops = &i.operands;
         let w = def.width;
@@ -448,26 +461,25 @@ impl Lower<'_> {
             Op::Move => match &ops[0] {
                 Value::Imm(v) => {
                     let d = self.x_or_scratch(reg(&ops[1]));
-                    self.mov_imm_to(&d, Self::imm_value(*v, 64), true);
+                    self.mov_imm_to(d, imm_value(*v, 64), true);
                     self.copy_scratch_into_sp(reg(&ops[1]));
                 }
                 Value::Addr(a) => {
                     let m = self.mem(a, 8);
                     let d = self.x_or_scratch(reg(&ops[1]));
-                    self.ins(format!("ldr {d}, {m}"));
+                    self.ldst(O::Ldr, Sfx::None, d, m);
                     self.copy_scratch_into_sp(reg(&ops[1]));
                 }
-                Value::Reg(s) if s.class() == crate::target::regs::RegClass::Fpr => {
-                    // moved
+                Value::Reg(s) if s.class() == RegClass::Fpr => {
                     let (s, d) = (self.f(*s, Width::D), self.f(reg(&ops[1]), Width::D));
                     if s != d {
-                        self.ins(format!("fmov {d}, {s}"));
+                        self.e2(O::Fmov, d, s);
                     }
                 }
                 Value::Reg(s) => {
                     let (s, d) = (self.x(*s), self.x(reg(&ops[1])));
                     if s != d {
-                        self.ins(format!("mov {d}, {s}"));
+                        self.e2(O::Mov, d, s);
                     }
                 }
                 _ => unreachable!(),
@@ -475,209 +487,180 @@ impl Lower<'_> {
             Op::MoveArgs => {
                 // The parallel move into the argument registers, through x16
                 // to break a cycle; immediates last.
-                let name = |l: Loc<crate::target::regs::PhysReg>| match l {
-                    Loc::Reg(p) => p.name.to_string(),
-                    Loc::Scratch => format!("x{VAL}"),
+                let gp = |l: Loc<crate::target::regs::PhysReg>| match l {
+                    Loc::Reg(p) => Gp::x(p.index),
+                    Loc::Scratch => Gp::x(VAL),
                 };
                 for step in arg_move_steps(self.map, ops) {
                     match step {
-                        Step::Copy { from, to } => self.ins(format!("mov {}, {}", name(to), name(from))),
-                        Step::Load { value, to } => self.mov_imm_to(to.name, Self::imm_value(value, 64), true),
+                        Step::Copy { from, to } => self.e2(O::Mov, gp(to), gp(from)),
+                        Step::Load { value, to } => self.mov_imm_to(Gp::x(to.index), imm_value(value, 64), true),
                     }
                 }
             }
             Op::MoveZero => {
                 let d = self.f(reg(&ops[0]), Width::D);
-                self.ins(format!("fmov {d}, xzr"));
+                self.e2(O::Fmov, d, zr(true));
             }
             Op::SignExtend { from } => {
                 let (s, d) = (reg(&ops[0]), reg(&ops[1]));
                 let m = match from {
-                    Width::B => "sxtb",
-                    Width::H => "sxth",
-                    _ => "sxtw",
+                    Width::B => O::Sxtb,
+                    Width::H => O::Sxth,
+                    _ => O::Sxtw,
                 };
                 let (dn, sn) = (self.r(d, wd), self.r(s, false));
-                self.ins(format!("{m} {dn}, {sn}"));
+                self.e2(m, dn, sn);
             }
             Op::ZeroExtend { .. } => {
                 let (s, d) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), false));
-                self.ins(format!("mov {d}, {s}"));
+                self.e2(O::Mov, d, s);
             }
             Op::Lea if self.lea_direct(&ops[0], reg(&ops[1]), wd) => {
                 let dn = self.r(reg(&ops[1]), wd);
                 match &ops[0] {
-                    Value::Addr(a) => self.address_into_w(a, &dn, wd),
-                    Value::Label { name, local, offset } => self.label_address(name, *local, *offset, &dn, false),
+                    Value::Addr(a) => self.address_into_w(a, dn, wd),
+                    Value::Label { name, local, offset } => self.label_address(name, *local, *offset, dn, false),
                     _ => unreachable!(),
                 }
             }
             Op::Lea => {
                 let d = reg(&ops[1]);
-                let t = format!("x{ADR}");
+                let t = Gp::x(ADR);
                 match &ops[0] {
-                    Value::Addr(a) => self.address_into(a, &t),
-                    Value::Label { name, local, offset } => self.label_address(name, *local, *offset, &t, false),
+                    Value::Addr(a) => self.address_into(a, t),
+                    Value::Label { name, local, offset } => self.label_address(name, *local, *offset, t, false),
                     _ => unreachable!(),
                 }
                 let dn = self.r(d, wd);
-                self.ins(format!("mov {dn}, {}", Self::s(ADR, wd)));
+                self.e2(O::Mov, dn, sv(ADR, wd));
             }
             Op::PcRelAddr => {
                 let l = self.target(&ops[0]);
                 let d = self.x(reg(&ops[1]));
-                self.ins(format!("adr {d}, {l}"));
+                self.e2(O::Adr, d, Arg::Label(l));
             }
             Op::GlobalAddr => {
                 let d = self.x(reg(&ops[1]));
                 if let Value::Label { name, local, offset } = &ops[0] {
-                    self.label_address(name, *local, *offset, &d, true);
+                    self.label_address(name, *local, *offset, d, true);
                 }
             }
             Op::Peek => {
                 let (n, d) = (imm(&ops[0]), self.x(reg(&ops[1])));
-                let m = self.mem(&MemAddr { base: Some(Reg::SP), index: None, scale: 1, offset: (n * 8) as i64, diff: None }, 8);
-                self.ins(format!("ldr {d}, {m}"));
+                let m = self.base_offset(SP, (n * 8) as i64, 8);
+                self.ldst(O::Ldr, Sfx::None, d, m);
             }
             Op::Poke => {
                 let s = self.in_reg(&ops[0], Width::Q, VAL);
                 let n = imm(&ops[1]);
-                let m = self.mem(&MemAddr { base: Some(Reg::SP), index: None, scale: 1, offset: (n * 8) as i64, diff: None }, 8);
-                self.ins(format!("str {s}, {m}"));
+                let m = self.base_offset(SP, (n * 8) as i64, 8);
+                self.ldst(O::Str, Sfx::None, s, m);
             }
             Op::Push => {
                 for p in ops.chunks(2) {
                     let a = self.in_reg(&p[0], Width::Q, VAL);
                     let b = self.in_reg(&p[1], Width::Q, IMM);
-                    self.ins(format!("stp {a}, {b}, [sp, #-16]!"));
+                    self.e3(O::Stp, a, b, Mem::Pre(SP, -16));
                 }
             }
             Op::Pop => {
                 for p in ops.chunks(2) {
                     let (a, b) = (self.x(reg(&p[0])), self.x(reg(&p[1])));
-                    self.ins(format!("ldp {b}, {a}, [sp], #16"));
+                    self.e3(O::Ldp, b, a, Mem::Post(SP, 16));
                 }
             }
             Op::Load { signed, ext_to } if d_is_sp(ops) && !w.is_float() => {
                 // ldr cannot write sp: load into x16 (at 64 bits: the value as
                 // the load extends it), then copy.
                 let m = self.mem(addr(&ops[0]), bits(w) / 8);
-                let ld = match (w, signed) {
-                    (Width::B, false) => "ldrb w",
-                    (Width::B, true) => if ext_to == Width::I { "ldrsb w" } else { "ldrsb x" },
-                    (Width::H, false) => "ldrh w",
-                    (Width::H, true) => if ext_to == Width::I { "ldrsh w" } else { "ldrsh x" },
-                    (Width::I, false) => "ldr w",
-                    (Width::I, true) => "ldrsw x",
-                    _ => "ldr x",
-                };
-                self.ins(format!("{ld}{VAL}, {m}"));
-                self.ins(format!("mov sp, x{VAL}"));
+                let (op, sfx, x) = load_form(w, signed, ext_to);
+                self.ldst(op, sfx, sv(VAL, x), m);
+                self.e2(O::Mov, Gp::x(SP), Gp::x(VAL));
             }
             Op::Load { signed, ext_to } => {
                 let d = reg(&ops[1]);
                 // A byte of a symbol defined here: its page, and the low 12
                 // bits in the load (wider loads would need the symbol aligned).
                 if let (Value::Label { name, local, offset }, Width::B) = (&ops[0], w) {
-                    let defined = *local || self.prog.defined.contains(name);
+                    let defined = *local || self.prog.defined.contains(&**name);
                     if defined && (*offset == 0 || self.obj.format != ObjFormat::MachO) {
-                        let l = match *offset {
-                            0 => self.label_name(name, *local),
-                            o => format!("{}{o:+}", self.label_name(name, *local)),
-                        };
-                        let t = format!("x{ADR}");
-                        let (page, lo12) = if self.obj.format == ObjFormat::MachO {
-                            (format!("{l}@PAGE"), format!("{l}@PAGEOFF"))
-                        } else {
-                            (l.clone(), format!(":lo12:{l}"))
-                        };
-                        self.ins(format!("adrp {t}, {page}"));
-                        let text = match (signed, ext_to) {
-                            (false, _) => format!("ldrb {}, [{t}, {lo12}]", self.r(d, false)),
-                            (true, Width::I) => format!("ldrsb {}, [{t}, {lo12}]", self.r(d, false)),
-                            (true, _) => format!("ldrsb {}, [{t}, {lo12}]", self.x(d)),
-                        };
-                        self.ins(text);
+                        let l = self.label_name(name, *local);
+                        self.e2(O::Adrp, Gp::x(ADR), Arg::Reloc(Reloc::Page, l, *offset));
+                        let (op, sfx, x) = load_form(w, signed, ext_to);
+                        let dn = self.r(d, x);
+                        self.ldst(op, sfx, dn, Mem::Lo12(ADR, Reloc::PageOff, l, *offset));
                         return;
                     }
                 }
                 let m = match &ops[0] {
                     Value::Addr(a) => self.mem(a, bits(w) / 8),
                     Value::Label { name, local, offset } => {
-                        let t = format!("x{ADR}");
-                        self.label_address(name, *local, *offset, &t, false);
-                        format!("[{t}]")
+                        self.label_address(name, *local, *offset, Gp::x(ADR), false);
+                        Mem::Base(ADR)
                     }
                     _ => unreachable!(),
                 };
-                let text = match (w, signed, ext_to) {
-                    (Width::B, false, _) => format!("ldrb {}, {m}", self.r(d, false)),
-                    (Width::B, true, Width::I) => format!("ldrsb {}, {m}", self.r(d, false)),
-                    (Width::B, true, _) => format!("ldrsb {}, {m}", self.x(d)),
-                    (Width::H, false, _) => format!("ldrh {}, {m}", self.r(d, false)),
-                    (Width::H, true, Width::I) => format!("ldrsh {}, {m}", self.r(d, false)),
-                    (Width::H, true, _) => format!("ldrsh {}, {m}", self.x(d)),
-                    (Width::I, false, _) => format!("ldr {}, {m}", self.r(d, false)),
-                    (Width::I, true, _) => format!("ldrsw {}, {m}", self.x(d)),
-                    (Width::F | Width::D | Width::V, ..) => format!("ldr {}, {m}", self.f(d, w)),
-                    _ => format!("ldr {}, {m}", self.x(d)),
-                };
-                self.ins(fix_unscaled(text));
+                if matches!(w, Width::F | Width::D | Width::V) {
+                    let fd = self.f(d, w);
+                    self.ldst(O::Ldr, Sfx::None, fd, m);
+                } else {
+                    let (op, sfx, x) = load_form(w, signed, ext_to);
+                    let dn = self.r(d, x);
+                    self.ldst(op, sfx, dn, m);
+                }
             }
-            Op::Store => {
-                let text = match w {
-                    Width::F | Width::D | Width::V => {
-                        let s = self.f(reg(&ops[0]), w);
-                        let m = self.mem(addr(&ops[1]), bits(w) / 8);
-                        format!("str {s}, {m}")
-                    }
-                    _ => {
-                        let s = self.in_reg(&ops[0], if bits(w) == 64 { Width::Q } else { Width::I }, VAL);
-                        let m = self.mem(addr(&ops[1]), bits(w) / 8);
-                        let st = match w {
-                            Width::B => "strb",
-                            Width::H => "strh",
-                            _ => "str",
-                        };
-                        format!("{st} {s}, {m}")
-                    }
-                };
-                self.ins(fix_unscaled(text));
-            }
+            Op::Store => match w {
+                Width::F | Width::D | Width::V => {
+                    let s = self.f(reg(&ops[0]), w);
+                    let m = self.mem(addr(&ops[1]), bits(w) / 8);
+                    self.ldst(O::Str, Sfx::None, s, m);
+                }
+                _ => {
+                    let s = self.in_reg(&ops[0], if bits(w) == 64 { Width::Q } else { Width::I }, VAL);
+                    let m = self.mem(addr(&ops[1]), bits(w) / 8);
+                    let sfx = match w {
+                        Width::B => Sfx::B,
+                        Width::H => Sfx::H,
+                        _ => Sfx::None,
+                    };
+                    self.ldst(O::Str, sfx, s, m);
+                }
+            },
             Op::LoadPair => {
                 let a = addr(&ops[0]);
                 let (d1, d2) = (reg(&ops[1]), reg(&ops[2]));
-                let (n1, n2) = match w {
+                let (n1, n2): (Arg, Arg) = match w {
                     Width::D => (self.f(d1, w), self.f(d2, w)),
-                    Width::I => (self.r(d1, false), self.r(d2, false)),
-                    _ => (self.x(d1), self.x(d2)),
+                    Width::I => (self.r(d1, false).into(), self.r(d2, false).into()),
+                    _ => (self.x(d1).into(), self.x(d2).into()),
                 };
                 let size = bits(w) / 8;
                 if n1 == n2 {
                     // load2ia into one register: the second word wins.
                     let second = MemAddr { offset: a.offset + size as i64, ..a.clone() };
                     let m = self.mem(&second, size);
-                    self.ins(format!("ldr {n1}, {m}"));
+                    self.ldst(O::Ldr, Sfx::None, n1, m);
                 } else {
                     let m = self.pair_mem(a, size);
-                    self.ins(format!("ldp {n1}, {n2}, {m}"));
+                    self.e3(O::Ldp, n1, n2, m);
                 }
             }
             Op::StorePair => {
                 let a = addr(&ops[2]);
-                let (n1, n2) = match w {
+                let (n1, n2): (Arg, Arg) = match w {
                     Width::D => (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w)),
-                    Width::I => (self.in_reg(&ops[0], Width::I, VAL), self.in_reg(&ops[1], Width::I, IMM)),
-                    _ => (self.in_reg(&ops[0], Width::Q, VAL), self.in_reg(&ops[1], Width::Q, IMM)),
+                    Width::I => (self.in_reg(&ops[0], Width::I, VAL).into(), self.in_reg(&ops[1], Width::I, IMM).into()),
+                    _ => (self.in_reg(&ops[0], Width::Q, VAL).into(), self.in_reg(&ops[1], Width::Q, IMM).into()),
                 };
                 let m = self.pair_mem(a, bits(w) / 8);
-                self.ins(format!("stp {n1}, {n2}, {m}"));
+                self.e3(O::Stp, n1, n2, m);
             }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor | Op::FDiv if w.is_float() => self.fp_arith(def.op, w, ops),
             Op::Or if w == Width::H && matches!(ops[1], Value::Reg(_)) && (matches!(ops[0], Value::Imm(0)) || ops[0] == ops[1]) => {
                 // zx(lo16(d) | 0) = zx(lo16(d) | lo16(d)) = zx(lo16(d)).
                 let d = self.r(reg(&ops[1]), false);
-                self.ins(format!("and {d}, {d}, #0xffff"));
+                self.e3(O::And, d, d, Arg::Hex(0xffff));
             }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor => {
                 let flags = def.effects.contains(crate::isa::Effects::SETS_FLAGS);
@@ -685,62 +668,62 @@ impl Lower<'_> {
             }
             Op::Neg if w.is_float() => {
                 let (s, d) = (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w));
-                self.ins(format!("fneg {d}, {s}"));
+                self.e2(O::Fneg, d, s);
             }
             Op::Neg | Op::Not => {
-                let m = if def.op == Op::Neg { "neg" } else { "mvn" };
+                let m = if def.op == Op::Neg { O::Neg } else { O::Mvn };
                 self.unary_rmw(m, w, &ops[0]);
             }
             Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate => self.shift(def.op, w, ops),
             Op::Lzcnt => {
                 let (s, d) = (self.r(reg(&ops[0]), wd), self.r(reg(&ops[1]), wd));
-                self.ins(format!("clz {d}, {s}"));
+                self.e2(O::Clz, d, s);
             }
             Op::Tzcnt => {
                 let (s, d) = (self.r(reg(&ops[0]), wd), self.r(reg(&ops[1]), wd));
-                let t = Self::s(VAL, wd);
-                self.ins(format!("rbit {t}, {s}"));
-                self.ins(format!("clz {d}, {t}"));
+                let t = sv(VAL, wd);
+                self.e2(O::Rbit, t, s);
+                self.e2(O::Clz, d, t);
             }
             Op::BitFieldInsert => {
                 let (s, lsb, width, d) = (self.x(reg(&ops[0])), imm(&ops[1]), imm(&ops[2]), self.x(reg(&ops[3])));
-                self.ins(format!("bfi {d}, {s}, #{lsb}, #{width}"));
+                self.e4(O::Bfi, d, s, Arg::Imm(lsb as i64), Arg::Imm(width as i64));
             }
             Op::Div { signed } => {
-                let m = if signed { "sdiv" } else { "udiv" };
+                let m = if signed { O::Sdiv } else { O::Udiv };
                 let (divisor, dividend, d) = if ops.len() == 2 {
                     (reg(&ops[0]), reg(&ops[1]), reg(&ops[1]))
                 } else {
                     (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]))
                 };
                 let (a, b, d) = (self.r(dividend, wd), self.r(divisor, wd), self.r(d, wd));
-                self.ins(format!("{m} {d}, {a}, {b}"));
+                self.e3(m, d, a, b);
             }
             Op::MulWiden { signed } => {
                 let (a, b, d) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), false), self.x(reg(&ops[2])));
-                self.ins(format!("{} {d}, {a}, {b}", if signed { "smull" } else { "umull" }));
+                self.e3(if signed { O::Smull } else { O::Umull }, d, a, b);
             }
             Op::CompareSet(c) => {
                 let d = self.r(reg(&ops[2]), false);
                 if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
-                    self.ins(format!("mov {d}, #{}", b as u8));
+                    self.e2(O::Mov, d, Arg::Imm(b as i64));
                     return;
                 }
                 // `x < 0` (or `0 > x`) of a register: its sign bit, shifted down.
-                let zero = |v: &Value| matches!(v, Value::Imm(i) if Self::imm_value(*i, bits(w)) == 0);
-                if let (Cond::Lt, Value::Reg(r), z) | (Cond::Gt, z, Value::Reg(r)) = (c, &ops[0], &ops[1]) {
+                let zero = |v: &Value| matches!(v, Value::Imm(i) if imm_value(*i, bits(w)) == 0);
+                if let (ICond::Lt, Value::Reg(r), z) | (ICond::Gt, z, Value::Reg(r)) = (c, &ops[0], &ops[1]) {
                     if zero(z) && *r != Reg::SP {
-                        self.sign_bit_reg(*r, w, &d);
+                        self.sign_bit_reg(*r, w, d);
                         return;
                     }
                 }
                 let c = self.compare(c, w, &ops[0], &ops[1]);
-                self.ins(format!("cset {d}, {c}"));
+                self.e2(O::Cset, d, Arg::Cond(c));
             }
             Op::CompareBranch(c) if constant_compare(c, w, &ops[0], &ops[1]).is_some() => {
                 if constant_compare(c, w, &ops[0], &ops[1]) == Some(true) {
                     let l = self.target(&ops[2]);
-                    self.ins(format!("b {l}"));
+                    self.e1(O::B, Arg::Label(l));
                 }
             }
             Op::CompareBranch(c) if compare_zero(c, w, &ops[0], &ops[1]).is_some() => {
@@ -757,17 +740,17 @@ impl Lower<'_> {
                 let m = if ops.len() == 3 { Some(&ops[1]) } else { None };
                 let d = self.r(reg(ops.last().unwrap_or(&ops[0])), false);
                 if let Some(b) = constant_test(t, w, m) {
-                    self.ins(format!("mov {d}, #{}", b as u8));
+                    self.e2(O::Mov, d, Arg::Imm(b as i64));
                     return;
                 }
                 if sign_test(t, w, m) {
                     // The sign bit, shifted down (memory: loaded first, a byte zero-extended).
                     match &ops[0] {
-                        Value::Reg(r) if *r != Reg::SP => self.sign_bit_reg(*r, w, &d),
+                        Value::Reg(r) if *r != Reg::SP => self.sign_bit_reg(*r, w, d),
                         v => {
                             let vn = self.in_reg(v, w, VAL);
-                            let dn = if wide(w) { d.replacen('w', "x", 1) } else { d.clone() };
-                            self.ins(format!("lsr {dn}, {vn}, #{}", bits(w) - 1));
+                            let dn = if wide(w) { d.as_x() } else { d };
+                            self.e3(O::Lsr, dn, vn, Arg::Imm(bits(w) as i64 - 1));
                         }
                     }
                     return;
@@ -776,17 +759,17 @@ impl Lower<'_> {
                     // Bit 7 of `v & m`.
                     let vn = self.in_reg(&ops[0], w, VAL);
                     let mn = self.in_reg(mr, w, IMM);
-                    self.ins(format!("and w{VAL}, {vn}, {mn}"));
-                    self.ins(format!("ubfx {d}, w{VAL}, #7, #1"));
+                    self.e3(O::And, Gp::w(VAL), vn, mn);
+                    self.e4(O::Ubfx, d, Gp::w(VAL), Arg::Imm(7), Arg::Imm(1));
                     return;
                 }
                 let c = self.test(t, w, &ops[0], m);
-                self.ins(format!("cset {d}, {c}"));
+                self.e2(O::Cset, d, Arg::Cond(c));
             }
             Op::TestBranch(t) if constant_test(t, w, if ops.len() == 3 { Some(&ops[1]) } else { None }).is_some() => {
                 if constant_test(t, w, if ops.len() == 3 { Some(&ops[1]) } else { None }) == Some(true) {
                     let l = self.target(ops.last().unwrap_or(&ops[0]));
-                    self.ins(format!("b {l}"));
+                    self.e1(O::B, Arg::Label(l));
                 }
             }
             Op::TestBranch(t) if test_zero(t, w, &ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None }).is_some() => {
@@ -802,8 +785,8 @@ impl Lower<'_> {
                     // Bit 7 of `v & m`.
                     let vn = self.in_reg(&ops[0], w, VAL);
                     let mn = self.in_reg(mr, w, IMM);
-                    self.ins(format!("and w{VAL}, {vn}, {mn}"));
-                    self.zero_branch_reg(ZeroTest::Bit { nz: true, bit: 7 }, format!("w{VAL}"), l);
+                    self.e3(O::And, Gp::w(VAL), vn, mn);
+                    self.zero_branch_reg(ZeroTest::Bit { nz: true, bit: 7 }, Gp::w(VAL), l);
                     return;
                 }
                 let c = self.test(t, w, &ops[0], m);
@@ -820,178 +803,177 @@ impl Lower<'_> {
             }
             Op::Sqrt | Op::Abs | Op::Floor | Op::Ceil | Op::Round | Op::Truncate => {
                 let m = match def.op {
-                    Op::Sqrt => "fsqrt",
-                    Op::Abs => "fabs",
-                    Op::Floor => "frintm",
-                    Op::Ceil => "frintp",
-                    Op::Round => "frintn",
-                    _ => "frintz",
+                    Op::Sqrt => O::Fsqrt,
+                    Op::Abs => O::Fabs,
+                    Op::Floor => O::Frintm,
+                    Op::Ceil => O::Frintp,
+                    Op::Round => O::Frintn,
+                    _ => O::Frintz,
                 };
                 let (s, d) = (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w));
-                self.ins(format!("{m} {d}, {s}"));
+                self.e2(m, d, s);
             }
             Op::IntToFp { from, signed } => {
                 let s = self.r(reg(&ops[0]), from == Width::Q);
                 let d = self.f(reg(ops.last().unwrap_or(&ops[0])), w);
-                self.ins(format!("{} {d}, {s}", if signed { "scvtf" } else { "ucvtf" }));
+                self.e2(if signed { O::Scvtf } else { O::Ucvtf }, d, s);
             }
             Op::FpToInt { from, signed } => {
                 let s = self.f(reg(&ops[0]), from);
                 let d = self.r(reg(&ops[1]), wide(w));
-                self.ins(format!("{} {d}, {s}", if signed { "fcvtzs" } else { "fcvtzu" }));
+                self.e2(if signed { O::Fcvtzs } else { O::Fcvtzu }, d, s);
             }
             Op::CheckedD2I { exact } => self.checked_d2i(exact, ops),
             Op::FpConvert { from } => {
                 let to = if from == Width::D { Width::F } else { Width::D };
                 let (s, d) = (self.f(reg(&ops[0]), from), self.f(reg(&ops[1]), to));
-                self.ins(format!("fcvt {d}, {s}"));
+                self.e2(O::Fcvt, d, s);
             }
             Op::BitMove { from } => {
                 let (s, d) = (reg(&ops[0]), reg(&ops[1]));
-                let text = match from {
-                    Width::Q => format!("fmov {}, {}", self.f(d, Width::D), self.x(s)),
-                    Width::D => format!("fmov {}, {}", self.x(d), self.f(s, Width::D)),
-                    Width::I => format!("fmov {}, {}", self.f(d, Width::F), self.r(s, false)),
-                    _ => format!("fmov {}, {}", self.r(d, false), self.f(s, Width::F)),
-                };
-                self.ins(text);
+                match from {
+                    Width::Q => self.e2(O::Fmov, self.f(d, Width::D), self.x(s)),
+                    Width::D => self.e2(O::Fmov, self.x(d), self.f(s, Width::D)),
+                    Width::I => self.e2(O::Fmov, self.f(d, Width::F), self.r(s, false)),
+                    _ => self.e2(O::Fmov, self.r(d, false), self.f(s, Width::F)),
+                }
             }
             Op::FpFromIntPair => {
                 let (lo, hi, d) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), false), reg(&ops[2]));
                 // The low word (clearing the rest), then lane 1.
-                let (s, v) = (self.f(d, Width::F), fnum(self.map, d));
-                self.ins(format!("fmov {s}, {lo}"));
-                self.ins(format!("mov v{v}.s[1], {hi}"));
+                let (sf, v) = (self.f(d, Width::F), self.num(d));
+                self.e2(O::Fmov, sf, lo);
+                self.e2(O::Mov, Arg::LaneS(v, 1), hi);
             }
             Op::FpToIntPair => {
                 let (s, lo, hi) = (reg(&ops[0]), self.r(reg(&ops[1]), false), self.r(reg(&ops[2]), false));
                 // Lane 0 and lane 1 of the 64 bits, each zero-extended.
-                let (sf, v) = (self.f(s, Width::F), fnum(self.map, s));
-                self.ins(format!("fmov {lo}, {sf}"));
-                self.ins(format!("mov {hi}, v{v}.s[1]"));
+                let (sf, v) = (self.f(s, Width::F), self.num(s));
+                self.e2(O::Fmov, lo, sf);
+                self.e2(O::Mov, hi, Arg::LaneS(v, 1));
             }
             Op::FCompareSet { cond, unordered } => {
                 let (a, b) = (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w));
                 let d = self.r(reg(&ops[2]), false);
-                self.ins(format!("fcmp {a}, {b}"));
+                self.e2(O::Fcmp, a, b);
                 match fp_cond(cond, unordered) {
-                    (c, None) => self.ins(format!("cset {d}, {c}")),
+                    (c, None) => self.e2(O::Cset, d, Arg::Cond(c)),
                     // Ordered ≠: less (mi), else 1 when greater (not le).
-                    ("mi", Some("gt")) => {
-                        self.ins(format!("cset {d}, mi"));
-                        self.ins(format!("csinc {d}, {d}, wzr, le"));
+                    (Cond::Mi, Some(Cond::Gt)) => {
+                        self.e2(O::Cset, d, Arg::Cond(Cond::Mi));
+                        self.e4(O::Csinc, d, d, zr(false), Arg::Cond(Cond::Le));
                     }
                     (c1, Some(c2)) => {
-                        self.ins(format!("cset w{VAL}, {c1}"));
-                        self.ins(format!("cset {d}, {c2}"));
-                        self.ins(format!("orr {d}, {d}, w{VAL}"));
+                        self.e2(O::Cset, Gp::w(VAL), Arg::Cond(c1));
+                        self.e2(O::Cset, d, Arg::Cond(c2));
+                        self.e3(O::Orr, d, d, Gp::w(VAL));
                     }
                 }
             }
             Op::FBranch { cond, unordered } => {
                 let (a, b) = (self.f(reg(&ops[0]), w), self.f(reg(&ops[1]), w));
                 let l = self.target(&ops[2]);
-                self.ins(format!("fcmp {a}, {b}"));
+                self.e2(O::Fcmp, a, b);
                 let (c1, c2) = fp_cond(cond, unordered);
-                self.bcond(c1, l.clone());
+                self.bcond(c1, l);
                 if let Some(c2) = c2 {
                     self.bcond(c2, l);
                 }
             }
             Op::Jmp | Op::Call => {
-                let (b, br) = if def.op == Op::Jmp { ("b", "br") } else { ("bl", "blr") };
+                let (b, br) = if def.op == Op::Jmp { (O::B, O::Br) } else { (O::Bl, O::Blr) };
                 match &ops[0] {
                     Value::Label { .. } => {
                         let l = self.target(&ops[0]);
-                        self.ins(format!("{b} {l}"));
+                        self.e1(b, Arg::Label(l));
                     }
                     Value::Reg(r) => {
                         let r = self.x(*r);
-                        self.ins(format!("{br} {r}"));
+                        self.e1(br, r);
                     }
                     Value::Addr(a) => {
                         let m = self.mem(a, 8);
-                        self.ins(fix_unscaled(format!("ldr x{VAL}, {m}")));
-                        self.ins(format!("{br} x{VAL}"));
+                        self.ldst(O::Ldr, Sfx::None, Gp::x(VAL), m);
+                        self.e1(br, Gp::x(VAL));
                     }
                     _ => unreachable!(),
                 }
             }
-            Op::Ret => self.ins("ret"),
-            Op::Break => self.ins("brk #0xc471"),
-            Op::Nop => self.ins("nop"),
+            Op::Ret => self.e0(O::Ret),
+            Op::Break => self.e1(O::Brk, Arg::Hex(0xc471)),
+            Op::Nop => self.e0(O::Nop),
             Op::PtrAuth => {}
-            Op::Fence => self.ins(if def.name == "memfence" { "dmb sy" } else { "dmb ish" }),
+            Op::Fence => self.e0(if def.name == "memfence" { O::DmbSy } else { O::DmbIsh }),
             Op::AtomicRmw(aop) => self.atomic_rmw(aop, w, ops),
             Op::AtomicCas { branch } => {
                 let (e, n) = (reg(&ops[0]), reg(&ops[1]));
                 let m = self.base_only(addr(&ops[2]), &[e]);
                 let (en, nn) = (self.r(e, wd), self.r(n, wd));
                 let sfx = atomic_suffix(w);
-                let v = Self::s(VAL, wd);
+                let v = sv(VAL, wd);
                 if branch {
                     // Keep the expected value to tell a swap (old = expected).
                     match w {
-                        Width::B => self.ins(format!("and w{VAL}, {en}, #0xff")),
-                        Width::H => self.ins(format!("and w{VAL}, {en}, #0xffff")),
-                        _ => self.ins(format!("mov {v}, {en}")),
+                        Width::B => self.e3(O::And, Gp::w(VAL), en, Arg::Hex(0xff)),
+                        Width::H => self.e3(O::And, Gp::w(VAL), en, Arg::Hex(0xffff)),
+                        _ => self.e2(O::Mov, v, en),
                     }
                 }
-                self.ins(format!("casal{sfx} {en}, {nn}, {m}"));
+                self.es(O::Casal, sfx, [en.into(), nn.into(), m.into(), N]);
                 if branch {
-                    self.ins(format!("cmp {en}, {v}"));
+                    self.e2(O::Cmp, en, v);
                     let l = self.target(&ops[3]);
-                    self.bcond("ne", l);
+                    self.bcond(Cond::Ne, l);
                 }
             }
             Op::AtomicLoad => {
                 let m = self.base_only(addr(&ops[0]), &[]);
                 let d = self.r(reg(&ops[1]), wd);
-                self.ins(format!("ldar{} {d}, {m}", atomic_suffix(w)));
+                self.es(O::Ldar, atomic_suffix(w), [d.into(), m.into(), N, N]);
             }
             Op::LoadLinkAcq => {
                 let m = self.base_only(addr(&ops[0]), &[]);
                 let d = self.r(reg(&ops[1]), wd);
-                self.ins(format!("ldaxr{} {d}, {m}", atomic_suffix(w)));
+                self.es(O::Ldaxr, atomic_suffix(w), [d.into(), m.into(), N, N]);
             }
             Op::StoreCondRel => {
                 // The status register must not be the base (unpredictable).
                 let m = self.base_only(addr(&ops[2]), &[reg(&ops[0])]);
                 let (st, v) = (self.r(reg(&ops[0]), false), self.r(reg(&ops[1]), wd));
-                self.ins(format!("stlxr{} {st}, {v}, {m}", atomic_suffix(w)));
+                self.es(O::Stlxr, atomic_suffix(w), [st.into(), v.into(), m.into(), N]);
             }
             Op::Emit => {
                 let mut line = String::new();
                 for o in ops {
                     match o {
                         Value::Str(s) => line.push_str(s),
-                        Value::Label { name, local, .. } => line.push_str(&self.label_name(name, *local)),
+                        Value::Label { name, local, .. } => self.obj.write_sym(&mut line, self.label_name(name, *local)),
                         _ => {}
                     }
                 }
-                self.lines.push(Line::Opaque(line));
-                self.lines.push(Line::Directive("\t.p2align 2".into()));
+                self.code.lines.push(Line::Raw(line));
+                self.code.lines.push(Line::Align(2));
             }
             Op::TlsLoad => {
                 let d = self.x(reg(&ops[1]));
-                self.ins(format!("mrs x{VAL}, TPIDRRO_EL0"));
+                self.e2(O::Mrs, Gp::x(VAL), Arg::Tpidrro);
                 match &ops[0] {
-                    Value::Imm(n) => self.ins(format!("ldr {d}, [x{VAL}, #{}]", n * 8)),
+                    Value::Imm(n) => self.ldst(O::Ldr, Sfx::None, d, Mem::Off(VAL, (n * 8) as i64)),
                     Value::Reg(r) => {
-                        let r = self.x(*r);
-                        self.ins(format!("ldr {d}, [x{VAL}, {r}, lsl #3]"));
+                        let r = self.num(*r);
+                        self.ldst(O::Ldr, Sfx::None, d, Mem::Idx(VAL, r, 3));
                     }
                     _ => unreachable!(),
                 }
             }
             Op::TlsStore => {
                 let s = self.x(reg(&ops[0]));
-                self.ins(format!("mrs x{VAL}, TPIDRRO_EL0"));
+                self.e2(O::Mrs, Gp::x(VAL), Arg::Tpidrro);
                 match &ops[1] {
-                    Value::Imm(n) => self.ins(format!("str {s}, [x{VAL}, #{}]", n * 8)),
+                    Value::Imm(n) => self.ldst(O::Str, Sfx::None, s, Mem::Off(VAL, (n * 8) as i64)),
                     Value::Reg(r) => {
-                        let r = self.x(*r);
-                        self.ins(format!("str {s}, [x{VAL}, {r}, lsl #3]"));
+                        let r = self.num(*r);
+                        self.ldst(O::Str, Sfx::None, s, Mem::Idx(VAL, r, 3));
                     }
                     _ => unreachable!(),
                 }
@@ -1003,11 +985,11 @@ impl Lower<'_> {
         }
     }
 
-    /// The 64-bit name of `d`, or x16 when `d` is sp and the instruction
+    /// The 64-bit view of `d`, or x16 when `d` is sp and the instruction
     /// writing it cannot name sp (then `copy_scratch_into_sp` copies x16 into sp).
-    fn x_or_scratch(&self, d: Reg) -> String {
+    fn x_or_scratch(&self, d: Reg) -> Gp {
         if d == Reg::SP {
-            format!("x{VAL}")
+            Gp::x(VAL)
         } else {
             self.x(d)
         }
@@ -1015,42 +997,42 @@ impl Lower<'_> {
 
     fn copy_scratch_into_sp(&mut self, d: Reg) {
         if d == Reg::SP {
-            self.ins(format!("mov sp, x{VAL}"));
+            self.e2(O::Mov, Gp::x(SP), Gp::x(VAL));
         }
     }
 
-    /// `d := ` the sign bit of register `r` at width `w` (`d` named as `wN`).
-    fn sign_bit_reg(&mut self, r: Reg, w: Width, d: &str) {
+    /// `d := ` the sign bit of register `r` at width `w` (`d` in its `w` view).
+    fn sign_bit_reg(&mut self, r: Reg, w: Width, d: Gp) {
         match w {
             Width::B => {
                 let rn = self.r(r, false);
-                self.ins(format!("ubfx {d}, {rn}, #7, #1"));
+                self.e4(O::Ubfx, d, rn, Arg::Imm(7), Arg::Imm(1));
             }
             _ if wide(w) => {
-                let (rn, dn) = (self.x(r), d.replacen('w', "x", 1));
-                self.ins(format!("lsr {dn}, {rn}, #63"));
+                let rn = self.x(r);
+                self.e3(O::Lsr, d.as_x(), rn, Arg::Imm(63));
             }
             _ => {
                 let rn = self.r(r, false);
-                self.ins(format!("lsr {d}, {rn}, #31"));
+                self.e3(O::Lsr, d, rn, Arg::Imm(31));
             }
         }
     }
 
     /// `neg`/`mvn` on a register or memory.
-    fn unary_rmw(&mut self, m: &str, w: Width, d: &Value) {
+    fn unary_rmw(&mut self, m: O, w: Width, d: &Value) {
         let wd = wide(w);
         match d {
             Value::Reg(r) => {
                 let r = self.r(*r, wd);
-                self.ins(format!("{m} {r}, {r}"));
+                self.e2(m, r, r);
             }
             Value::Addr(a) => {
-                let v = Self::s(VAL, wd);
+                let v = sv(VAL, wd);
                 let mm = self.mem(a, bits(w) / 8);
-                self.ins(fix_unscaled(format!("ldr {v}, {mm}")));
-                self.ins(format!("{m} {v}, {v}"));
-                self.ins(fix_unscaled(format!("str {v}, {mm}")));
+                self.ldst(O::Ldr, Sfx::None, v, mm);
+                self.e2(m, v, v);
+                self.ldst(O::Str, Sfx::None, v, mm);
             }
             _ => unreachable!(),
         }
@@ -1058,42 +1040,40 @@ impl Lower<'_> {
 
     /// Second operand of a data-processing instruction: register or an
     /// encodable immediate (else materialised).
-    fn operand2(&mut self, op: Op, w: Width, v: &Value) -> String {
+    fn operand2(&mut self, op: Op, w: Width, v: &Value) -> Arg<'a> {
         let wd = wide(w);
         match v {
             Value::Imm(i) => {
-                let x = Self::imm_value(*i, bits(w).max(32));
-                let sx = if wd { x as i64 } else { x as u32 as i32 as i64 };
+                let x = imm_value(*i, bits(w).max(32));
                 let ok = match op {
                     Op::Add | Op::Sub => add_imm(x as i64) && (wd || x < 1 << 32),
                     Op::And | Op::Or | Op::Xor => logical_imm(x, if wd { 64 } else { 32 }),
                     _ => false,
                 };
-                let _ = sx;
                 if ok {
-                    format!("#{x:#x}")
+                    Arg::Hex(x)
                 } else if x == 0 {
-                    if wd { "xzr".into() } else { "wzr".into() }
+                    zr(wd).into()
                 } else {
-                    let s = Self::s(IMM, wd);
-                    self.mov_imm_to(&s, x, wd);
-                    s
+                    let t = sv(IMM, wd);
+                    self.mov_imm_to(t, x, wd);
+                    t.into()
                 }
             }
-            other => self.in_reg(other, w, IMM),
+            other => self.in_reg(other, w, IMM).into(),
         }
     }
 
-    fn int_mnemonic(op: Op, flags: bool) -> &'static str {
+    fn int_mnemonic(op: Op, flags: bool) -> O {
         match (op, flags) {
-            (Op::Add, false) => "add",
-            (Op::Add, true) => "adds",
-            (Op::Sub, false) => "sub",
-            (Op::Sub, true) => "subs",
-            (Op::Mul, _) => "mul",
-            (Op::And, _) => "and",
-            (Op::Or, _) => "orr",
-            _ => "eor",
+            (Op::Add, false) => O::Add,
+            (Op::Add, true) => O::Adds,
+            (Op::Sub, false) => O::Sub,
+            (Op::Sub, true) => O::Subs,
+            (Op::Mul, _) => O::Mul,
+            (Op::And, _) => O::And,
+            (Op::Or, _) => O::Orr,
+            _ => O::Eor,
         }
     }
 
@@ -1115,7 +1095,7 @@ impl Lower<'_> {
         // upper half), or nothing when it is the same 64-bit register.
         let same_regs = matches!((a, b), (Value::Reg(x), Value::Reg(y)) if x == y);
         let identity = match (op, b) {
-            (Op::Add | Op::Sub | Op::Or | Op::Xor, Value::Imm(i)) => Self::imm_value(*i, bits(w)) == 0,
+            (Op::Add | Op::Sub | Op::Or | Op::Xor, Value::Imm(i)) => imm_value(*i, bits(w)) == 0,
             (Op::And | Op::Or, _) => same_regs,
             _ => false,
         };
@@ -1123,7 +1103,7 @@ impl Lower<'_> {
             if *d != Reg::SP && *s != Reg::SP {
                 if d != s || !wd {
                     let (dn, sn) = (self.r(*d, wd), self.r(*s, wd));
-                    self.ins(format!("mov {dn}, {sn}"));
+                    self.e2(O::Mov, dn, sn);
                 }
                 return;
             }
@@ -1133,7 +1113,7 @@ impl Lower<'_> {
         if let (true, Op::Or, true, Value::Reg(d), Value::Reg(s), Width::I) = (flags, op, identity, dst, a, w) {
             if *d != Reg::SP && *s != Reg::SP {
                 let (dn, sn) = (self.r(*d, false), self.r(*s, false));
-                self.ins(format!("ands {dn}, {sn}, {sn}"));
+                self.e3(O::Ands, dn, sn, sn);
                 return;
             }
         }
@@ -1141,25 +1121,28 @@ impl Lower<'_> {
         // same result, the same N, Z and V).
         let neg_imm = match (op, b) {
             (Op::Add | Op::Sub, Value::Imm(i)) => {
-                let x = Self::imm_value(*i, bits(w).max(32));
+                let x = imm_value(*i, bits(w).max(32));
                 let neg = if wd { (x as i64).wrapping_neg() } else { (x as u32 as i32 as i64).wrapping_neg() };
                 (!add_imm(if wd { x as i64 } else { x as u32 as i64 }) && neg > 0 && add_imm(neg)).then_some(neg)
             }
             _ => None,
         };
+        let negated;
         let (op, b) = match neg_imm {
-            Some(n) => (if op == Op::Add { Op::Sub } else { Op::Add }, Value::Imm(n as i128)),
-            None => (op, b.clone()),
+            Some(n) => {
+                negated = Value::Imm(n as i128);
+                (if op == Op::Add { Op::Sub } else { Op::Add }, &negated)
+            }
+            None => (op, b),
         };
-        let b = &b;
         let m = Self::int_mnemonic(op, flags);
         // c - sp: sp - c, negated (sp can be the first source only).
         if let (Op::Sub, false, true, Value::Imm(i), Value::Reg(d)) = (op, flags, wd, a, dst) {
-            let c = Self::imm_value(*i, 64) as i64;
+            let c = imm_value(*i, 64) as i64;
             if is_sp(b) && *d != Reg::SP && add_imm(c) {
                 let dn = self.x(*d);
-                self.ins(format!("sub {dn}, sp, #{c}"));
-                self.ins(format!("neg {dn}, {dn}"));
+                self.e3(O::Sub, dn, Gp::x(SP), Arg::Imm(c));
+                self.e2(O::Neg, dn, dn);
                 return;
             }
         }
@@ -1167,9 +1150,8 @@ impl Lower<'_> {
         let rmw = match dst {
             Value::Addr(am) => {
                 let mm = self.mem(am, bits(w) / 8);
-                let v = Self::s(VAL, wd);
-                let ld = if w == Width::H { "ldrh" } else { "ldr" };
-                self.ins(format!("{ld} {v}, {mm}"));
+                let v = sv(VAL, wd);
+                self.ldst(O::Ldr, if w == Width::H { Sfx::H } else { Sfx::None }, v, mm);
                 Some((mm, v))
             }
             _ => None,
@@ -1180,84 +1162,83 @@ impl Lower<'_> {
             && matches!(op, Op::Add | Op::Sub)
             && is_sp(a)
             && match b {
-                Value::Imm(i) => add_imm(Self::imm_value(*i, 64) as i64),
+                Value::Imm(i) => add_imm(imm_value(*i, 64) as i64),
                 Value::Reg(r) => *r != Reg::SP,
                 _ => false,
             };
         let an = match &rmw {
-            Some((_, v)) => v.clone(),
-            None if sp_first => "sp".to_string(),
+            Some((_, v)) => *v,
+            None if sp_first => Gp::x(SP),
             None => self.in_reg(a, w, VAL),
         };
         // A multiply by ±2^k, 2^k + 1 or 1 - 2^k: one shifted add/sub/neg.
         if let (Op::Mul, Value::Imm(i)) = (op, b) {
-            if let (Some((mn, text)), false) = (mul_by_constant(Self::imm_value(*i, bits(w)), bits(w), &an), an == "sp") {
+            if let (Some((mn, rest)), false) = (mul_by_constant(imm_value(*i, bits(w)), bits(w), an), an.is_sp()) {
                 let dn = match (dst, &rmw) {
-                    (_, Some((_, v))) => v.clone(),
+                    (_, Some((_, v))) => *v,
                     (Value::Reg(r), None) if *r != Reg::SP => self.r(*r, wd),
-                    _ => Self::s(VAL, wd),
+                    _ => sv(VAL, wd),
                 };
-                self.ins(format!("{mn} {dn}, {text}"));
-                self.finish_int_op(dst, &dn, &rmw, w, false, false);
+                self.code.push(Inst::new(mn, [dn.into(), rest[0], rest[1], rest[2]]));
+                self.finish_int_op(dst, dn, &rmw, w, false, false);
                 return;
             }
         }
-        let bn = if op == Op::Mul { self.in_reg(b, w, IMM) } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
+        let bn = if op == Op::Mul { self.in_reg(b, w, IMM).into() } else { self.operand2(op, if w == Width::H { Width::I } else { w }, b) };
         // The result register: the destination, unless it is sp and the
         // instruction cannot write sp (only add/sub and the logical
         // immediates can, from a real register): then x16, moved into sp.
         let dn = match (dst, &rmw) {
-            (_, Some((_, v))) => v.clone(),
+            (_, Some((_, v))) => *v,
             (Value::Reg(r), None) if *r == Reg::SP => {
-                let real_first = an != "xzr" && an != "wzr";
+                let real_first = !an.is_zr();
                 let writes_sp = real_first
                     && !flags
                     && match op {
                         Op::Add | Op::Sub => true,
-                        Op::And | Op::Or | Op::Xor => bn.starts_with('#') && an != "sp",
+                        Op::And | Op::Or | Op::Xor => matches!(bn, Arg::Hex(_)) && !an.is_sp(),
                         _ => false,
                     };
-                match (writes_sp, wd) {
-                    (true, true) => "sp".to_string(),
-                    (true, false) => "wsp".to_string(),
-                    (false, _) => Self::s(VAL, wd),
+                if writes_sp {
+                    Gp::view(SP, wd)
+                } else {
+                    sv(VAL, wd)
                 }
             }
             (Value::Reg(r), None) => self.r(*r, wd),
             _ => unreachable!(),
         };
-        self.ins(format!("{m} {dn}, {an}, {bn}"));
-        self.finish_int_op(dst, &dn, &rmw, w, flags && op == Op::Or, w == Width::H);
+        self.e3(m, dn, an, bn);
+        self.finish_int_op(dst, dn, &rmw, w, flags && op == Op::Or, w == Width::H);
     }
 
     /// After an integer operation computed into `dn`: the 16-bit
     /// truncation, the flags of `or` (`tst`), the store of a
     /// read-modify-write, the copy into sp.
-    fn finish_int_op(&mut self, dst: &Value, dn: &str, rmw: &Option<(String, String)>, w: Width, or_flags: bool, h: bool) {
+    fn finish_int_op(&mut self, dst: &Value, dn: Gp, rmw: &Option<(Mem<'a>, Gp)>, w: Width, or_flags: bool, h: bool) {
         if h && rmw.is_none() {
-            self.ins(format!("and {dn}, {dn}, #0xffff"));
+            self.e3(O::And, dn, dn, Arg::Hex(0xffff));
         }
         if or_flags {
-            self.ins(format!("tst {dn}, {dn}"));
+            self.e2(O::Tst, dn, dn);
         }
         if let Some((mm, v)) = rmw {
-            let st = if w == Width::H { "strh" } else { "str" };
-            self.ins(format!("{st} {v}, {mm}"));
-        } else if matches!(dst, Value::Reg(r) if *r == Reg::SP) && dn != "sp" && dn != "wsp" {
-            self.ins(format!("mov sp, x{VAL}"));
+            self.ldst(O::Str, if w == Width::H { Sfx::H } else { Sfx::None }, *v, *mm);
+        } else if matches!(dst, Value::Reg(r) if *r == Reg::SP) && !dn.is_sp() {
+            self.e2(O::Mov, Gp::x(SP), Gp::x(VAL));
         }
     }
 
     /// The register an operation-and-branch left its (w-bit) result in.
-    fn result_reg(&self, dst: &Value, w: Width) -> String {
+    fn result_reg(&self, dst: &Value, w: Width) -> Gp {
         match dst {
             Value::Reg(r) => self.r(*r, wide(w)),
-            _ => Self::s(VAL, wide(w)),
+            _ => sv(VAL, wide(w)),
         }
     }
 
     /// An operation-and-branch (§9.1).
-    fn arith_branch(&mut self, op: ArithOp, cond: FlagCond, w: Width, ops: &[Value], target: String) {
+    fn arith_branch(&mut self, op: ArithOp, cond: FlagCond, w: Width, ops: &[Value], target: Sym<'a>) {
         let plain = match op {
             ArithOp::Add => Op::Add,
             ArithOp::Sub => Op::Sub,
@@ -1269,12 +1250,12 @@ impl Lower<'_> {
             // The operation alone, then the branch that is known.
             self.int_op(plain, w, ops, false);
             if taken {
-                self.ins(format!("b {target}"));
+                self.e1(O::B, Arg::Label(target));
             }
             return;
         }
         // The sources: `s` of `op s, d`, `a` and `b` of `op a, b, d`.
-        let zero_operand = ops[..ops.len() - 1].iter().any(|v| matches!(v, Value::Imm(i) if Self::imm_value(*i, bits(w)) == 0));
+        let zero_operand = ops[..ops.len() - 1].iter().any(|v| matches!(v, Value::Imm(i) if imm_value(*i, bits(w)) == 0));
         let sign = ZeroTest::Bit { nz: true, bit: bits(w) - 1 };
         let on_result = match cond {
             FlagCond::Z => Some(ZeroTest::Zero { nz: false }),
@@ -1306,23 +1287,23 @@ impl Lower<'_> {
                 };
                 let an = match (&mm, a) {
                     (Some(m), Value::Addr(_)) => {
-                        self.ins(format!("ldr w{VAL}, {m}"));
-                        format!("w{VAL}")
+                        self.ldst(O::Ldr, Sfx::None, Gp::w(VAL), *m);
+                        Gp::w(VAL)
                     }
                     _ => self.in_reg(a, Width::I, VAL),
                 };
                 let bn = self.in_reg(b, Width::I, IMM);
-                self.ins(format!("smull x{VAL}, {an}, {bn}"));
-                self.ins(format!("cmp x{VAL}, w{VAL}, sxtw"));
+                self.e3(O::Smull, Gp::x(VAL), an, bn);
+                self.e3(O::Cmp, Gp::x(VAL), Gp::w(VAL), Arg::Ext(Ext::Sxtw));
                 match (dst, mm) {
-                    (_, Some(m)) => self.ins(format!("str w{VAL}, {m}")),
+                    (_, Some(m)) => self.ldst(O::Str, Sfx::None, Gp::w(VAL), m),
                     (Value::Reg(r), None) => {
                         let d = self.r(*r, false);
-                        self.ins(format!("mov {d}, w{VAL}"));
+                        self.e2(O::Mov, d, Gp::w(VAL));
                     }
                     _ => unreachable!(),
                 }
-                self.bcond("ne", target);
+                self.bcond(Cond::Ne, target);
             }
         }
     }
@@ -1333,10 +1314,10 @@ impl Lower<'_> {
         let vn = self.in_reg(v, w, VAL);
         let dn = self.r(reg(d), wd);
         let m = match op {
-            Op::LShift => "lsl",
-            Op::RShift => "asr",
-            Op::URShift => "lsr",
-            _ => "ror",
+            Op::LShift => O::Lsl,
+            Op::RShift => O::Asr,
+            Op::URShift => O::Lsr,
+            _ => O::Ror,
         };
         match c {
             Value::Imm(n) => {
@@ -1345,20 +1326,20 @@ impl Lower<'_> {
                 if n == 0 {
                     // A copy; a 32-bit one still clears the upper half.
                     if !(wd && vn == dn) {
-                        self.ins(format!("mov {dn}, {vn}"));
+                        self.e2(O::Mov, dn, vn);
                     }
                 } else {
-                    self.ins(format!("{m} {dn}, {vn}, #{n}"));
+                    self.e3(m, dn, vn, Arg::Imm(n as i64));
                 }
             }
             Value::Reg(r) => {
                 let cn = self.r(*r, wd);
                 if op == Op::LRotate {
-                    let t = Self::s(IMM, wd);
-                    self.ins(format!("neg {t}, {cn}"));
-                    self.ins(format!("ror {dn}, {vn}, {t}"));
+                    let t = sv(IMM, wd);
+                    self.e2(O::Neg, t, cn);
+                    self.e3(O::Ror, dn, vn, t);
                 } else {
-                    self.ins(format!("{m} {dn}, {vn}, {cn}"));
+                    self.e3(m, dn, vn, cn);
                 }
             }
             _ => unreachable!(),
@@ -1367,25 +1348,25 @@ impl Lower<'_> {
 
     /// Branches to `target` on `v` (a register, or memory loaded with an
     /// access of exactly `w`'s bytes) as `z` says, in one instruction.
-    fn zero_branch(&mut self, z: ZeroTest, w: Width, v: &Value, target: String) {
+    fn zero_branch(&mut self, z: ZeroTest, w: Width, v: &Value, target: Sym<'a>) {
         let vn = self.in_reg(v, w, VAL);
         self.zero_branch_reg(z, vn, target);
     }
 
-    /// The same on the register named `vn`.
-    fn zero_branch_reg(&mut self, z: ZeroTest, vn: String, target: String) {
+    /// The same on register `vn`.
+    fn zero_branch_reg(&mut self, z: ZeroTest, vn: Gp, target: Sym<'a>) {
         match z {
-            ZeroTest::Zero { nz } => self.lines.push(Line::CmpZeroBranch { nz, reg: vn, target }),
+            ZeroTest::Zero { nz } => self.e2(if nz { O::Cbnz } else { O::Cbz }, vn, Arg::Label(target)),
             ZeroTest::Bit { nz, bit } => {
                 // Bits 0–31 are named on the `w` view (tbz encodes b5 = 0).
-                let reg = if bit < 32 { vn.replacen('x', "w", 1) } else { vn };
-                self.lines.push(Line::TestBitBranch { nz, reg, bit, target });
+                let reg = if bit < 32 && !vn.is_sp() { vn.as_w() } else { vn };
+                self.e3(if nz { O::Tbnz } else { O::Tbz }, reg, Arg::Imm(bit as i64), Arg::Label(target));
             }
         }
     }
 
     /// Compares `l` with `r` at width `w`; returns the condition code.
-    fn compare(&mut self, c: Cond, w: Width, l: &Value, r: &Value) -> &'static str {
+    fn compare(&mut self, c: ICond, w: Width, l: &Value, r: &Value) -> Cond {
         let (l, r, c) = match l {
             Value::Imm(_) => (r, l, c.mirror()),
             _ => (l, r, c),
@@ -1394,49 +1375,53 @@ impl Lower<'_> {
         if w == Width::B {
             // Low 8 bits, signed or unsigned as the condition says. A memory
             // operand is loaded as exactly one byte, already extended.
-            let ext = if c.is_signed() { "sxtb" } else { "uxtb" };
+            let (ext, ext_op) = if c.is_signed() { (Ext::Sxtb, O::Sxtb) } else { (Ext::Uxtb, O::Uxtb) };
             // A register's low byte against 0: one `tst` of the byte (zero)
             // or of bit 7 (sign), or for > and <= the byte moved to the top
             // (`cmn wzr, x, lsl #24`: N and Z of the byte, V clear).
             if let (Value::Reg(_), Value::Imm(i)) = (l, r) {
-                if Self::imm_value(*i, 8) == 0 {
+                if imm_value(*i, 8) == 0 {
                     let ln = self.in_reg(l, Width::B, VAL);
-                    let (text, cond) = match c {
-                        Cond::Eq | Cond::Beq => (format!("tst {ln}, #0xff"), "eq"),
-                        Cond::Neq | Cond::A => (format!("tst {ln}, #0xff"), "ne"),
-                        Cond::Lt => (format!("tst {ln}, #0x80"), "ne"),
-                        Cond::Gteq => (format!("tst {ln}, #0x80"), "eq"),
-                        Cond::Gt => (format!("cmn wzr, {ln}, lsl #24"), "gt"),
-                        Cond::Lteq => (format!("cmn wzr, {ln}, lsl #24"), "le"),
+                    let (tst, cond) = match c {
+                        ICond::Eq | ICond::Beq => (Some(0xff), Cond::Eq),
+                        ICond::Neq | ICond::A => (Some(0xff), Cond::Ne),
+                        ICond::Lt => (Some(0x80), Cond::Ne),
+                        ICond::Gteq => (Some(0x80), Cond::Eq),
+                        ICond::Gt => (None, Cond::Gt),
+                        ICond::Lteq => (None, Cond::Le),
                         // Constant outcomes, decided before a compare is emitted.
-                        Cond::B => ("tst wzr, wzr".to_string(), "ne"),
-                        Cond::Aeq => ("tst wzr, wzr".to_string(), "eq"),
+                        ICond::B => (Some(0), Cond::Ne),
+                        ICond::Aeq => (Some(0), Cond::Eq),
                     };
-                    self.ins(text);
+                    match tst {
+                        Some(0) => self.e2(O::Tst, zr(false), zr(false)),
+                        Some(mask) => self.e2(O::Tst, ln, Arg::Hex(mask)),
+                        None => self.e3(O::Cmn, zr(false), ln, Arg::Lsl(24)),
+                    }
                     return cond;
                 }
             }
             match l {
                 Value::Addr(a) => {
                     let m = self.mem(a, 1);
-                    let ld = if c.is_signed() { "ldrsb" } else { "ldrb" };
-                    self.ins(format!("{ld} w{VAL}, {m}"));
+                    let ld = if c.is_signed() { O::Ldrs } else { O::Ldr };
+                    self.ldst(ld, Sfx::B, Gp::w(VAL), m);
                 }
                 _ => {
                     let ln = self.in_reg(l, Width::B, VAL);
-                    self.ins(format!("{ext} w{VAL}, {ln}"));
+                    self.e2(ext_op, Gp::w(VAL), ln);
                 }
             }
             match r {
                 Value::Imm(i) => {
-                    let x = Self::imm_value(*i, 8);
+                    let x = imm_value(*i, 8);
                     let x = if c.is_signed() { x as u8 as i8 as i64 } else { x as i64 };
-                    self.cmp_imm(&format!("w{VAL}"), x, false);
+                    self.cmp_imm(Gp::w(VAL), x, false);
                 }
                 _ => {
                     // A register's low byte, or exactly the byte in memory (`ldrb`).
                     let rn = self.in_reg(r, Width::B, IMM);
-                    self.ins(format!("cmp w{VAL}, {rn}, {ext}"));
+                    self.e3(O::Cmp, Gp::w(VAL), rn, Arg::Ext(ext));
                 }
             }
             return cc(c);
@@ -1444,57 +1429,57 @@ impl Lower<'_> {
         let ln = self.in_reg(l, w, VAL);
         match r {
             Value::Imm(i) => {
-                let x = Self::imm_value(*i, bits(w));
+                let x = imm_value(*i, bits(w));
                 let sx = if wd { x as i64 } else { x as u32 as i32 as i64 };
-                self.cmp_imm(&ln, sx, wd);
+                self.cmp_imm(ln, sx, wd);
             }
             _ => {
                 let rn = self.in_reg(r, w, IMM);
-                self.ins(format!("cmp {ln}, {rn}"));
+                self.e2(O::Cmp, ln, rn);
             }
         }
         cc(c)
     }
 
-    fn cmp_imm(&mut self, reg: &str, x: i64, wd: bool) {
+    fn cmp_imm(&mut self, reg: Gp, x: i64, wd: bool) {
         if add_imm(x) {
-            self.ins(format!("cmp {reg}, #{x}"));
+            self.e2(O::Cmp, reg, Arg::Imm(x));
         } else if x != i64::MIN && add_imm(-x) {
-            self.ins(format!("cmn {reg}, #{}", -x));
+            self.e2(O::Cmn, reg, Arg::Imm(-x));
         } else {
-            let t = Self::s(IMM, wd);
-            self.mov_imm_to(&t, x as u64, wd);
-            self.ins(format!("cmp {reg}, {t}"));
+            let t = sv(IMM, wd);
+            self.mov_imm_to(t, x as u64, wd);
+            self.e2(O::Cmp, reg, t);
         }
     }
 
-    fn test(&mut self, t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> &'static str {
+    fn test(&mut self, t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> Cond {
         let wd = wide(w);
         let vn = self.in_reg(v, w, VAL);
         if w == Width::B {
-            return self.test_byte(t, &vn, m, matches!(v, Value::Addr(_)));
+            return self.test_byte(t, vn, m, matches!(v, Value::Addr(_)));
         }
         match m {
-            None => self.ins(format!("tst {vn}, {vn}")),
+            None => self.e2(O::Tst, vn, vn),
             Some(Value::Imm(i)) => {
-                let x = Self::imm_value(*i, bits(w));
+                let x = imm_value(*i, bits(w));
                 if logical_imm(x, if wd { 64 } else { 32 }) {
-                    self.ins(format!("tst {vn}, #{x:#x}"));
+                    self.e2(O::Tst, vn, Arg::Hex(x));
                 } else {
-                    let s = Self::s(IMM, wd);
-                    self.mov_imm_to(&s, x, wd);
-                    self.ins(format!("tst {vn}, {s}"));
+                    let sr = sv(IMM, wd);
+                    self.mov_imm_to(sr, x, wd);
+                    self.e2(O::Tst, vn, sr);
                 }
             }
             Some(mr) => {
                 let mn = self.in_reg(mr, w, IMM);
-                self.ins(format!("tst {vn}, {mn}"));
+                self.e2(O::Tst, vn, mn);
             }
         }
         match t {
-            TestCond::S => "mi",
-            TestCond::Z => "eq",
-            TestCond::Nz => "ne",
+            TestCond::S => Cond::Mi,
+            TestCond::Z => Cond::Eq,
+            TestCond::Nz => Cond::Ne,
         }
     }
 
@@ -1502,35 +1487,35 @@ impl Lower<'_> {
     /// mask stays inside the byte (bit 7 for the sign), since the bits
     /// above it are not part of the operand — unless `vn` holds a loaded,
     /// zero-extended byte (`loaded`).
-    fn test_byte(&mut self, t: TestCond, vn: &str, m: Option<&Value>, loaded: bool) -> &'static str {
+    fn test_byte(&mut self, t: TestCond, vn: Gp, m: Option<&Value>, loaded: bool) -> Cond {
         let tested: u64 = if t == TestCond::S { 0x80 } else { 0xff };
         match m {
-            None => self.ins(format!("tst {vn}, #{tested:#x}")),
-            Some(Value::Imm(i)) => match Self::imm_value(*i, 8) & tested {
+            None => self.e2(O::Tst, vn, Arg::Hex(tested)),
+            Some(Value::Imm(i)) => match imm_value(*i, 8) & tested {
                 // Nothing tested survives the mask: Z set, as by `tst` of 0.
-                0 => self.ins("tst wzr, wzr"),
-                x if logical_imm(x, 32) => self.ins(format!("tst {vn}, #{x:#x}")),
+                0 => self.e2(O::Tst, zr(false), zr(false)),
+                x if logical_imm(x, 32) => self.e2(O::Tst, vn, Arg::Hex(x)),
                 x => {
                     // Not every byte is a logical immediate (0xbd is not).
-                    let s = Self::s(IMM, false);
-                    self.mov_imm_to(&s, x, false);
-                    self.ins(format!("tst {vn}, {s}"));
+                    let sr = sv(IMM, false);
+                    self.mov_imm_to(sr, x, false);
+                    self.e2(O::Tst, vn, sr);
                 }
             },
             Some(mr) if loaded && t != TestCond::S => {
                 let mn = self.in_reg(mr, Width::B, IMM);
-                self.ins(format!("tst {vn}, {mn}"));
+                self.e2(O::Tst, vn, mn);
             }
             Some(mr) => {
                 let mn = self.in_reg(mr, Width::B, IMM);
-                self.ins(format!("and w{VAL}, {vn}, {mn}"));
-                self.ins(format!("tst w{VAL}, #{tested:#x}"));
+                self.e3(O::And, Gp::w(VAL), vn, mn);
+                self.e2(O::Tst, Gp::w(VAL), Arg::Hex(tested));
             }
         }
         if t == TestCond::Z {
-            "eq"
+            Cond::Eq
         } else {
-            "ne"
+            Cond::Ne
         }
     }
 
@@ -1541,48 +1526,49 @@ impl Lower<'_> {
             Op::And | Op::Or if a == b => {
                 let (an, dn) = (self.f(a, Width::D), self.f(d, Width::D));
                 if an != dn {
-                    self.ins(format!("fmov {dn}, {an}"));
+                    self.e2(O::Fmov, dn, an);
                 }
             }
             Op::And | Op::Or => {
-                let m = if op == Op::And { "and" } else { "orr" };
+                let m = if op == Op::And { O::And } else { O::Orr };
                 let (an, bn, dn) = (self.v8b(a), self.v8b(b), self.v8b(d));
-                self.ins(format!("{m} {dn}, {an}, {bn}"));
+                self.e3(m, dn, an, bn);
             }
             _ => {
                 let m = match op {
-                    Op::Add => "fadd",
-                    Op::Sub => "fsub",
-                    Op::Mul => "fmul",
-                    _ => "fdiv",
+                    Op::Add => O::Fadd,
+                    Op::Sub => O::Fsub,
+                    Op::Mul => O::Fmul,
+                    _ => O::Fdiv,
                 };
                 let (an, bn, dn) = (self.f(a, w), self.f(b, w), self.f(d, w));
-                self.ins(format!("{m} {dn}, {an}, {bn}"));
+                self.e3(m, dn, an, bn);
             }
         }
     }
 
-    fn checked_d2i(&mut self, exact: bool, ops: &[Value]) {
+    fn checked_d2i(&mut self, exact: bool, ops: &'a [Value]) {
         let s = self.f(reg(&ops[0]), Width::D);
         let d = self.r(reg(&ops[1]), false);
         let l = self.target(&ops[2]);
+        let fs = Arg::F(FView::D, FS);
         if exact {
             // The round trip has the bits of the double exactly when it is an
             // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
             // give other bits): compare them as integers.
-            self.ins(format!("fcvtzs {d}, {s}"));
-            self.ins(format!("scvtf d{FS}, {d}"));
-            self.ins(format!("cmeq d{FS}, d{FS}, {s}"));
-            self.ins(format!("fmov x{VAL}, d{FS}"));
-            self.lines.push(Line::CmpZeroBranch { nz: false, reg: format!("x{VAL}"), target: l });
+            self.e2(O::Fcvtzs, d, s);
+            self.e2(O::Scvtf, fs, d);
+            self.e3(O::Cmeq, fs, fs, s);
+            self.e2(O::Fmov, Gp::x(VAL), fs);
+            self.e2(O::Cbz, Gp::x(VAL), Arg::Label(l));
         } else {
             // In range: the 64-bit truncation is its sign-extended low word;
             // then NaN (truncated to 0) shows as unordered (V).
-            self.ins(format!("fcvtzs x{VAL}, {s}"));
-            self.ins(format!("cmp x{VAL}, w{VAL}, sxtw"));
-            self.ins(format!("mov {d}, w{VAL}"));
-            self.ins(format!("fccmp {s}, {s}, #1, eq"));
-            self.bcond("vs", l);
+            self.e2(O::Fcvtzs, Gp::x(VAL), s);
+            self.e3(O::Cmp, Gp::x(VAL), Gp::w(VAL), Arg::Ext(Ext::Sxtw));
+            self.e2(O::Mov, d, Gp::w(VAL));
+            self.e4(O::Fccmp, s, s, Arg::Imm(1), Arg::Cond(Cond::Eq));
+            self.bcond(Cond::Vs, l);
         }
     }
 
@@ -1594,20 +1580,34 @@ impl Lower<'_> {
         let (vn, on) = (self.r(v, wd), self.r(out, wd));
         let sfx = atomic_suffix(w);
         let mn = match aop {
-            AtomicOp::Add | AtomicOp::Sub => "ldaddal",
-            AtomicOp::Clear => "ldclral",
-            AtomicOp::Or => "ldsetal",
-            AtomicOp::Xor => "ldeoral",
-            AtomicOp::Xchg => "swpal",
+            AtomicOp::Add | AtomicOp::Sub => O::Ldaddal,
+            AtomicOp::Clear => O::Ldclral,
+            AtomicOp::Or => O::Ldsetal,
+            AtomicOp::Xor => O::Ldeoral,
+            AtomicOp::Xchg => O::Swpal,
         };
         let src = if aop == AtomicOp::Sub {
-            let s = Self::s(VAL, wd);
-            self.ins(format!("neg {s}, {vn}"));
-            s
+            let t = sv(VAL, wd);
+            self.e2(O::Neg, t, vn);
+            t
         } else {
             vn
         };
-        self.ins(format!("{mn}{sfx} {src}, {on}, {m}"));
+        self.es(mn, sfx, [src.into(), on.into(), m.into(), N]);
+    }
+}
+
+/// The form of an integer load of width `w`: opcode, suffix, and whether
+/// the destination is named in its `x` view.
+fn load_form(w: Width, signed: bool, ext_to: Width) -> (O, Sfx, bool) {
+    match (w, signed) {
+        (Width::B, false) => (O::Ldr, Sfx::B, false),
+        (Width::B, true) => (O::Ldrs, Sfx::B, ext_to != Width::I),
+        (Width::H, false) => (O::Ldr, Sfx::H, false),
+        (Width::H, true) => (O::Ldrs, Sfx::H, ext_to != Width::I),
+        (Width::I, false) => (O::Ldr, Sfx::None, false),
+        (Width::I, true) => (O::Ldrs, Sfx::W, true),
+        _ => (O::Ldr, Sfx::None, true),
     }
 }
 
@@ -1623,19 +1623,20 @@ fn reg_or_mem(v: &Value) -> bool {
 
 /// A multiply of the register `an` by the constant `c` (at `bits` bits) as
 /// one shifted add, sub or neg: c = 2^k + 1, 1 - 2^k, 2^k or -2^k (k > 0).
-/// Returns the mnemonic and the operands after the destination.
-fn mul_by_constant(c: u64, bits: u32, an: &str) -> Option<(&'static str, String)> {
+/// Returns the opcode and the operands after the destination.
+fn mul_by_constant<'a>(c: u64, bits: u32, an: Gp) -> Option<(O, [Arg<'a>; 3])> {
     let mask = u64::MAX >> (64 - bits);
     let neg = c.wrapping_neg() & mask;
     let pow = |x: u64| (x.is_power_of_two() && x > 1).then(|| x.trailing_zeros());
+    let a = Arg::R(an);
     if let Some(k) = pow(c.wrapping_sub(1) & mask) {
-        Some(("add", format!("{an}, {an}, lsl #{k}")))
+        Some((O::Add, [a, a, Arg::Lsl(k)]))
     } else if let Some(k) = pow(neg.wrapping_add(1) & mask) {
-        Some(("sub", format!("{an}, {an}, lsl #{k}")))
+        Some((O::Sub, [a, a, Arg::Lsl(k)]))
     } else if let Some(k) = pow(c) {
-        Some(("lsl", format!("{an}, #{k}")))
+        Some((O::Lsl, [a, Arg::Imm(k as i64), N]))
     } else {
-        pow(neg).map(|k| ("neg", format!("{an}, lsl #{k}")))
+        pow(neg).map(|k| (O::Neg, [a, Arg::Lsl(k), N]))
     }
 }
 
@@ -1647,13 +1648,13 @@ fn all_ones(w: Width) -> u64 {
 /// A compare with zero that one register decides (cbz/cbnz, or tbz/tbnz
 /// on the sign bit), and the operand compared. A byte register's zero
 /// tests are left to `compare` (its upper bits are not part of it).
-fn compare_zero<'v>(c: Cond, w: Width, l: &'v Value, r: &'v Value) -> Option<(ZeroTest, &'v Value)> {
+fn compare_zero<'v>(c: ICond, w: Width, l: &'v Value, r: &'v Value) -> Option<(ZeroTest, &'v Value)> {
     let (v, zero, c) = match (l, r) {
         (Value::Imm(z), v) if reg_or_mem(v) => (v, *z, c.mirror()),
         (v, Value::Imm(z)) if reg_or_mem(v) => (v, *z, c),
         _ => return None,
     };
-    if Lower::imm_value(zero, bits(w)) != 0 {
+    if imm_value(zero, bits(w)) != 0 {
         return None;
     }
     let sign = bits(w) - 1;
@@ -1662,10 +1663,10 @@ fn compare_zero<'v>(c: Cond, w: Width, l: &'v Value, r: &'v Value) -> Option<(Ze
         // byte alone, which only a load (`ldrb`) gives.
         return Some((
             match (c, v) {
-                (Cond::Lt, _) => ZeroTest::Bit { nz: true, bit: 7 },
-                (Cond::Gteq, _) => ZeroTest::Bit { nz: false, bit: 7 },
-                (Cond::Eq | Cond::Beq, Value::Addr(_)) => ZeroTest::Zero { nz: false },
-                (Cond::Neq | Cond::A, Value::Addr(_)) => ZeroTest::Zero { nz: true },
+                (ICond::Lt, _) => ZeroTest::Bit { nz: true, bit: 7 },
+                (ICond::Gteq, _) => ZeroTest::Bit { nz: false, bit: 7 },
+                (ICond::Eq | ICond::Beq, Value::Addr(_)) => ZeroTest::Zero { nz: false },
+                (ICond::Neq | ICond::A, Value::Addr(_)) => ZeroTest::Zero { nz: true },
                 _ => return None,
             },
             v,
@@ -1673,10 +1674,10 @@ fn compare_zero<'v>(c: Cond, w: Width, l: &'v Value, r: &'v Value) -> Option<(Ze
     }
     Some((
         match c {
-            Cond::Eq | Cond::Beq => ZeroTest::Zero { nz: false },
-            Cond::Neq | Cond::A => ZeroTest::Zero { nz: true },
-            Cond::Lt => ZeroTest::Bit { nz: true, bit: sign },
-            Cond::Gteq => ZeroTest::Bit { nz: false, bit: sign },
+            ICond::Eq | ICond::Beq => ZeroTest::Zero { nz: false },
+            ICond::Neq | ICond::A => ZeroTest::Zero { nz: true },
+            ICond::Lt => ZeroTest::Bit { nz: true, bit: sign },
+            ICond::Gteq => ZeroTest::Bit { nz: false, bit: sign },
             _ => return None,
         },
         v,
@@ -1693,7 +1694,7 @@ fn test_zero(t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> Option<Zero
     }
     let mask = match m {
         None => all_ones(w),
-        Some(Value::Imm(i)) => Lower::imm_value(*i, bits(w)),
+        Some(Value::Imm(i)) => imm_value(*i, bits(w)),
         _ => return None,
     };
     let sign = bits(w) - 1;
@@ -1707,80 +1708,36 @@ fn test_zero(t: TestCond, w: Width, v: &Value, m: Option<&Value>) -> Option<Zero
 }
 
 /// The A64 conditions for a float compare (second one or-ed in).
-fn fp_cond(c: FCond, unordered: bool) -> (&'static str, Option<&'static str>) {
+fn fp_cond(c: FCond, unordered: bool) -> (Cond, Option<Cond>) {
     match (c, unordered) {
-        (FCond::Eq, false) => ("eq", None),
-        (FCond::Eq, true) => ("eq", Some("vs")),
-        (FCond::Neq, false) => ("mi", Some("gt")),
-        (FCond::Neq, true) => ("ne", None),
-        (FCond::Gt, false) => ("gt", None),
-        (FCond::Gt, true) => ("hi", None),
-        (FCond::Gteq, false) => ("ge", None),
-        (FCond::Gteq, true) => ("hs", None),
-        (FCond::Lt, false) => ("mi", None),
-        (FCond::Lt, true) => ("lt", None),
-        (FCond::Lteq, false) => ("ls", None),
-        (FCond::Lteq, true) => ("le", None),
+        (FCond::Eq, false) => (Cond::Eq, None),
+        (FCond::Eq, true) => (Cond::Eq, Some(Cond::Vs)),
+        (FCond::Neq, false) => (Cond::Mi, Some(Cond::Gt)),
+        (FCond::Neq, true) => (Cond::Ne, None),
+        (FCond::Gt, false) => (Cond::Gt, None),
+        (FCond::Gt, true) => (Cond::Hi, None),
+        (FCond::Gteq, false) => (Cond::Ge, None),
+        (FCond::Gteq, true) => (Cond::Hs, None),
+        (FCond::Lt, false) => (Cond::Mi, None),
+        (FCond::Lt, true) => (Cond::Lt, None),
+        (FCond::Lteq, false) => (Cond::Ls, None),
+        (FCond::Lteq, true) => (Cond::Le, None),
     }
 }
 
-fn flag_cc(c: FlagCond) -> &'static str {
+fn flag_cc(c: FlagCond) -> Cond {
     match c {
-        FlagCond::O => "vs",
-        FlagCond::S => "mi",
-        FlagCond::Z => "eq",
-        FlagCond::Nz => "ne",
+        FlagCond::O => Cond::Vs,
+        FlagCond::S => Cond::Mi,
+        FlagCond::Z => Cond::Eq,
+        FlagCond::Nz => Cond::Ne,
     }
 }
 
-fn atomic_suffix(w: Width) -> &'static str {
+fn atomic_suffix(w: Width) -> Sfx {
     match w {
-        Width::B => "b",
-        Width::H => "h",
-        _ => "",
+        Width::B => Sfx::B,
+        Width::H => Sfx::H,
+        _ => Sfx::None,
     }
-}
-
-/// `ldr`/`str` with a negative or unaligned small offset need the
-/// unscaled forms (`ldur`/`stur`).
-fn fix_unscaled(text: String) -> String {
-    let Some(open) = text.find('[') else { return text };
-    let inner = &text[open..];
-    let Some(hash) = inner.find("#") else { return text };
-    if inner.contains(',') && inner[..hash].matches(',').count() == 1 {
-        let num: String = inner[hash + 1..].chars().take_while(|c| *c == '-' || c.is_ascii_digit()).collect();
-        let Ok(off) = num.parse::<i64>() else { return text };
-        let mnem_end = text.find(' ').unwrap_or(0);
-        let mnem = &text[..mnem_end];
-        let size: i64 = match mnem {
-            "ldrb" | "strb" | "ldrsb" => 1,
-            "ldrh" | "strh" | "ldrsh" => 2,
-            "ldrsw" => 4,
-            _ => {
-                let reg = text[mnem_end + 1..].trim_start();
-                match reg.as_bytes().first() {
-                    Some(b'w') | Some(b's') => 4,
-                    Some(b'q') => 16,
-                    _ => 8,
-                }
-            }
-        };
-        let scaled_ok = off >= 0 && off % size == 0 && off / size < 4096;
-        if !scaled_ok {
-            let un = match mnem {
-                "ldr" => "ldur",
-                "str" => "stur",
-                "ldrb" => "ldurb",
-                "strb" => "sturb",
-                "ldrh" => "ldurh",
-                "strh" => "sturh",
-                "ldrsb" => "ldursb",
-                "ldrsh" => "ldursh",
-                "ldrsw" => "ldursw",
-                other => other,
-            };
-            return format!("{un}{}", &text[mnem_end..]);
-        }
-    }
-    text
 }

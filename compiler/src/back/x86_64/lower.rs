@@ -1,27 +1,32 @@
-//! Lowering of validated instructions to AT&T x86-64 assembly
+//! Lowering of validated instructions to x86-64 machine instructions
 //! (INSTRUCTIONS.md semantics, TARGETS.md §3–§4 register maps). Each
 //! instruction may use the scratch registers `r11` and the FP scratch
 //! (`xmm15` System V, `xmm5` Windows) and nothing else.
 
+use crate::back::code::{Code, Line, Sym};
 use crate::back::obj::Obj;
 use crate::back::parallel_move::{Loc, Step};
 use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
-use crate::back::Asm;
+use crate::front::lexer::Name;
 use crate::isa::{ArithOp, AtomicOp, Cond, Effects, FCond, FlagCond, Op, TestCond, Width};
-use crate::target::regs::Reg;
+use crate::target::regs::{PhysReg, Reg, RegClass};
 use crate::target::RegMap;
-use crate::target::ObjFormat;
 use crate::valid::{Instr, MemAddr, Program, Value};
 
-use super::regs::{gpr, phys, scratch, sized, xmm, Size, SCRATCH};
+use super::inst::{Arg, Base, Cc, Disp, Inst, Mem, Opc as O, Sfx, R11, RAX, RCX, RSP};
+use super::regs::Size;
+
+const N: Arg<'static> = Arg::None;
 
 pub struct Lower<'a> {
-    pub asm: &'a mut Asm,
+    pub code: Code<'a, Inst<'a>>,
     pub map: RegMap,
     pub obj: Obj,
     pub prog: &'a Program,
-    /// FP scratch register, e.g. `%xmm15`.
-    pub fscratch: String,
+    /// FP scratch register number (`xmm15` System V, `xmm5` Windows).
+    pub fscratch: u8,
+    /// Counter of labels made by lowering (`<P>oat<k>`).
+    pub next_label: u32,
 }
 
 fn size_of(w: Width) -> Size {
@@ -33,18 +38,18 @@ fn size_of(w: Width) -> Size {
     }
 }
 
-fn cc(c: Cond) -> &'static str {
+fn cc(c: Cond) -> Cc {
     match c {
-        Cond::Eq => "e",
-        Cond::Neq => "ne",
-        Cond::A => "a",
-        Cond::Aeq => "ae",
-        Cond::B => "b",
-        Cond::Beq => "be",
-        Cond::Gt => "g",
-        Cond::Gteq => "ge",
-        Cond::Lt => "l",
-        Cond::Lteq => "le",
+        Cond::Eq => Cc::E,
+        Cond::Neq => Cc::Ne,
+        Cond::A => Cc::A,
+        Cond::Aeq => Cc::Ae,
+        Cond::B => Cc::B,
+        Cond::Beq => Cc::Be,
+        Cond::Gt => Cc::G,
+        Cond::Gteq => Cc::Ge,
+        Cond::Lt => Cc::L,
+        Cond::Lteq => Cc::Le,
     }
 }
 
@@ -60,127 +65,146 @@ fn fits_i32(v: i64) -> bool {
     (i32::MIN as i64..=i32::MAX as i64).contains(&v)
 }
 
-impl Lower<'_> {
-    fn ins(&mut self, s: impl std::fmt::Display) {
-        self.asm.ins(s);
+fn scratch<'a>(size: Size) -> Arg<'a> {
+    Arg::Reg(R11, size)
+}
+
+impl<'a> Lower<'a> {
+    pub fn new(map: RegMap, obj: Obj, prog: &'a Program) -> Lower<'a> {
+        let fscratch = map.scratch_fpr().strip_prefix("xmm").and_then(|n| n.parse().ok()).unwrap_or(15);
+        Lower { code: Code::default(), map, obj, prog, fscratch, next_label: 0 }
     }
 
-    fn reg(&self, r: Reg, size: Size) -> &'static str {
-        gpr(self.map, r, size)
+    fn e0(&mut self, op: O, sfx: impl Into<Sfx>) {
+        self.code.push(Inst::new(op, sfx, [N, N, N]));
+    }
+    fn e1(&mut self, op: O, sfx: impl Into<Sfx>, a: Arg<'a>) {
+        self.code.push(Inst::new(op, sfx, [a, N, N]));
+    }
+    fn e2(&mut self, op: O, sfx: impl Into<Sfx>, a: Arg<'a>, b: Arg<'a>) {
+        self.code.push(Inst::new(op, sfx, [a, b, N]));
+    }
+    fn e3(&mut self, op: O, sfx: impl Into<Sfx>, a: Arg<'a>, b: Arg<'a>, c: Arg<'a>) {
+        self.code.push(Inst::new(op, sfx, [a, b, c]));
     }
 
-    fn xmm(&self, r: Reg) -> &'static str {
-        xmm(self.map, r)
+    /// A fresh assembler-local label (`<P>oat<k>`, TARGETS.md §8.3).
+    fn fresh_label(&mut self) -> Sym<'a> {
+        self.next_label += 1;
+        Sym::Fresh(self.next_label)
+    }
+
+    fn place(&mut self, l: Sym<'a>) {
+        self.code.label(l);
+    }
+
+    fn phys(&self, r: Reg) -> PhysReg {
+        self.map.phys(r).unwrap_or_else(|| unreachable!("validated register {}", r.name()))
+    }
+
+    /// Hardware number of a register.
+    fn hw(&self, r: Reg) -> u8 {
+        self.phys(r).index
+    }
+
+    /// A register operand at `size` (an XMM register keeps its one name:
+    /// `movq` between XMM registers names both through this path).
+    fn reg(&self, r: Reg, size: Size) -> Arg<'a> {
+        let p = self.phys(r);
+        match p.class {
+            RegClass::Fpr => Arg::Xmm(p.index),
+            RegClass::Gpr => Arg::Reg(p.index, size),
+        }
+    }
+
+    fn xmm(&self, r: Reg) -> Arg<'a> {
+        Arg::Xmm(self.hw(r))
+    }
+
+    fn fs(&self) -> Arg<'a> {
+        Arg::Xmm(self.fscratch)
     }
 
     fn same(&self, a: Reg, b: Reg) -> bool {
-        phys(self.map, a) == phys(self.map, b)
+        self.phys(a) == self.phys(b)
     }
 
     fn is_rcx(&self, r: Reg) -> bool {
-        phys(self.map, r) == "rcx"
+        let p = self.phys(r);
+        p.class == RegClass::Gpr && p.index == RCX
     }
 
     /// A reference to a label usable as a branch target or displacement.
-    fn label(&self, name: &str, local: bool) -> String {
-        self.obj.reference(name, local, self.prog)
+    fn label(&self, name: &'a Name, local: bool) -> Sym<'a> {
+        self.obj.code_ref(name, local, self.prog)
     }
 
-    fn branch_target(&self, name: &str, local: bool) -> String {
-        let l = self.label(name, local);
-        if !local && !self.prog.defined.contains(name) && self.obj.format == ObjFormat::Elf {
-            format!("{l}@PLT")
-        } else {
-            l
-        }
-    }
-
-    fn with_offset(base: String, off: i64) -> String {
-        match off {
-            0 => base,
-            o if o > 0 => format!("{base}+{o}"),
-            o => format!("{base}{o}"),
-        }
-    }
-
-    fn mem(&self, a: &MemAddr) -> String {
-        let mut disp = match &a.diff {
-            Some((p, m)) => {
-                let d = format!("({} - {})", self.label(p, false), self.label(m, false));
-                Self::with_offset(d, a.offset)
-            }
-            None if a.offset != 0 || (a.base.is_none() && a.index.is_none()) => a.offset.to_string(),
-            None => String::new(),
+    fn mem(&self, a: &'a MemAddr) -> Mem<'a> {
+        let disp = match &a.diff {
+            Some((p, m)) => Disp::Diff(self.label(p, false), self.label(m, false), a.offset),
+            None => Disp::Num(a.offset),
         };
-        if a.base.is_none() && a.index.is_none() {
-            return disp;
+        Mem {
+            disp,
+            base: a.base.map_or(Base::None, |b| Base::Reg(self.hw(b))),
+            index: a.index.map(|i| (self.hw(i), a.scale)),
+            gs: false,
         }
-        disp.push('(');
-        if let Some(b) = a.base {
-            disp.push_str(self.reg(b, Size::Q));
-        }
-        if let Some(i) = a.index {
-            disp.push_str(&format!(", {}, {}", self.reg(i, Size::Q), a.scale));
-        }
-        disp.push(')');
-        disp
     }
 
-    /// Moves an immediate into register `dst` (64-bit name) with the
+    /// Moves an immediate into register `dst` (hardware number) with the
     /// shortest correct instruction.
-    fn mov_imm(&mut self, v: i128, dst64: &str, size: Size) {
+    fn mov_imm(&mut self, v: i128, dst: u8, size: Size) {
         let x = imm_value(v, size);
         match size {
-            Size::Q if fits_i32(x) => self.ins(format!("movq ${x}, {}", sized(dst64, Size::Q))),
-            Size::Q if (0..=u32::MAX as i64).contains(&x) => self.ins(format!("movl ${x}, {}", sized(dst64, Size::L))),
-            Size::Q => self.ins(format!("movabsq ${x}, {}", sized(dst64, Size::Q))),
+            Size::Q if fits_i32(x) => self.e2(O::Mov, Sfx::Q, Arg::Imm(x), Arg::Reg(dst, Size::Q)),
+            Size::Q if (0..=u32::MAX as i64).contains(&x) => self.e2(O::Mov, Sfx::L, Arg::Imm(x), Arg::Reg(dst, Size::L)),
+            Size::Q => self.e2(O::Movabs, Sfx::Q, Arg::Imm(x), Arg::Reg(dst, Size::Q)),
             // 32-bit writes zero-extend; narrower results are produced as 32-bit.
-            _ => self.ins(format!("movl ${}, {}", imm_value(v, Size::L), sized(dst64, Size::L))),
+            _ => self.e2(O::Mov, Sfx::L, Arg::Imm(imm_value(v, Size::L)), Arg::Reg(dst, Size::L)),
         }
     }
 
     /// An integer source operand at `size`; a 64-bit immediate that does not
     /// fit a sign-extended 32-bit field is first placed in the scratch.
-    fn src(&mut self, v: &Value, size: Size) -> String {
+    fn src(&mut self, v: &'a Value, size: Size) -> Arg<'a> {
         match v {
-            Value::Reg(r) => self.reg(*r, size).to_string(),
+            Value::Reg(r) => self.reg(*r, size),
             Value::Imm(i) => {
                 let x = imm_value(*i, size);
                 if size == Size::Q && !fits_i32(x) {
-                    self.mov_imm(*i, SCRATCH, Size::Q);
-                    scratch(Size::Q).to_string()
+                    self.mov_imm(*i, R11, Size::Q);
+                    scratch(Size::Q)
                 } else {
-                    format!("${x}")
+                    Arg::Imm(x)
                 }
             }
-            Value::Addr(a) => self.mem(a),
-            Value::LabelDiff { plus, minus, offset } => {
-                format!("${}", Self::with_offset(format!("({} - {})", self.label(plus, false), self.label(minus, false)), *offset))
-            }
+            Value::Addr(a) => Arg::Mem(self.mem(a)),
+            Value::LabelDiff { plus, minus, offset } => Arg::ImmDiff(self.label(plus, false), self.label(minus, false), *offset),
             Value::Label { .. } | Value::Str(_) => unreachable!("validated operand kind"),
         }
     }
 
     /// Copies an integer operand into register `dst` at `size` (32-bit
     /// moves zero-extend).
-    fn load_into(&mut self, v: &Value, dst: Reg, size: Size) {
+    fn load_into(&mut self, v: &'a Value, dst: Reg, size: Size) {
         match v {
             // The operation that follows writes (and zero-extends) the register.
             Value::Reg(r) if self.same(*r, dst) => {}
             Value::Imm(i) => {
-                let name = phys(self.map, dst);
-                self.mov_imm(*i, name, size)
+                let d = self.hw(dst);
+                self.mov_imm(*i, d, size)
             }
             _ => {
                 let mv_size = if size == Size::Q { Size::Q } else { Size::L };
                 let s = self.src(v, mv_size);
                 let d = self.reg(dst, mv_size);
-                self.ins(format!("mov{} {s}, {d}", mv_size.suffix()));
+                self.e2(O::Mov, mv_size, s, d);
             }
         }
     }
 
-    pub fn instr(&mut self, i: &Instr) {
+    pub fn instr(&mut self, i: &'a Instr) {
         let def = i.def();
         let ops = &i.operands;
         let w = def.width;
@@ -190,39 +214,44 @@ impl Lower<'_> {
             Op::MoveArgs => self.move_args(ops),
             Op::MoveZero => {
                 let d = self.xmm(reg(&ops[0]));
-                self.ins(format!("xorps {d}, {d}"));
+                self.e2(O::Xorps, Sfx::None, d, d);
             }
             Op::SignExtend { from } => {
                 let (s, d) = (reg(&ops[0]), reg(&ops[1]));
                 let (fs, ts) = (size_of(from), size_of(w));
-                let m = format!("movs{}{}", fs.suffix(), ts.suffix());
-                let m = if m == "movslq" { "movslq".to_string() } else { m };
-                self.ins(format!("{m} {}, {}", self.reg(s, fs), self.reg(d, ts)));
+                let m = match fs {
+                    Size::B => O::Movsb,
+                    Size::W => O::Movsw,
+                    _ => O::Movsl,
+                };
+                let (s, d) = (self.reg(s, fs), self.reg(d, ts));
+                self.e2(m, ts, s, d);
             }
             Op::ZeroExtend { .. } => {
-                let (s, d) = (reg(&ops[0]), reg(&ops[1]));
-                self.ins(format!("movl {}, {}", self.reg(s, Size::L), self.reg(d, Size::L)));
+                let (s, d) = (self.reg(reg(&ops[0]), Size::L), self.reg(reg(&ops[1]), Size::L));
+                self.e2(O::Mov, Sfx::L, s, d);
             }
             Op::Lea => self.lea(ops, size),
             Op::Peek => {
                 let (n, d) = (imm(&ops[0]), reg(&ops[1]));
-                self.ins(format!("movq {}(%rsp), {}", n * 8, self.reg(d, Size::Q)));
+                let d = self.reg(d, Size::Q);
+                self.e2(O::Mov, Sfx::Q, Arg::Mem(Mem { disp: Disp::Always((n * 8) as i64), ..Mem::base(RSP, 0) }), d);
             }
             Op::Poke => {
                 let n = imm(&ops[1]);
                 let s = self.src(&ops[0], Size::Q);
-                self.ins(format!("movq {s}, {}(%rsp)", n * 8));
+                self.e2(O::Mov, Sfx::Q, s, Arg::Mem(Mem { disp: Disp::Always((n * 8) as i64), ..Mem::base(RSP, 0) }));
             }
             Op::Push => {
                 for o in ops {
                     let r = self.reg(reg(o), Size::Q);
-                    self.ins(format!("pushq {r}"));
+                    self.e1(O::Push, Sfx::Q, r);
                 }
             }
             Op::Pop => {
                 for o in ops {
                     let r = self.reg(reg(o), Size::Q);
-                    self.ins(format!("popq {r}"));
+                    self.e1(O::Pop, Sfx::Q, r);
                 }
             }
             Op::Load { signed, ext_to } => self.load(w, signed, ext_to, &ops[0], reg(&ops[1])),
@@ -230,31 +259,33 @@ impl Lower<'_> {
             Op::LoadPair => {
                 // load2ia: both words are read before either register is written.
                 let (m, d1, d2) = (addr(&ops[0]), reg(&ops[1]), reg(&ops[2]));
-                let lo = self.mem(m);
-                let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
+                let lo = Arg::Mem(self.mem(m));
+                let hi = Arg::Mem(self.mem(m).plus(4));
                 let in_address = |r: Reg| [m.base, m.index].into_iter().flatten().any(|x| self.same(x, r));
+                let (r1, r2) = (self.reg(d1, Size::L), self.reg(d2, Size::L));
                 if self.same(d1, d2) {
                     // One register written twice: the second word wins (§3).
-                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                    self.e2(O::Mov, Sfx::L, hi, r2);
                 } else if !in_address(d1) {
                     // The first write leaves the address intact: in order.
-                    self.ins(format!("movl {lo}, {}", self.reg(d1, Size::L)));
-                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
+                    self.e2(O::Mov, Sfx::L, lo, r1);
+                    self.e2(O::Mov, Sfx::L, hi, r2);
                 } else if !in_address(d2) {
-                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
-                    self.ins(format!("movl {lo}, {}", self.reg(d1, Size::L)));
+                    self.e2(O::Mov, Sfx::L, hi, r2);
+                    self.e2(O::Mov, Sfx::L, lo, r1);
                 } else {
-                    self.ins(format!("movl {lo}, {}", scratch(Size::L)));
-                    self.ins(format!("movl {hi}, {}", self.reg(d2, Size::L)));
-                    self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d1, Size::L)));
+                    self.e2(O::Mov, Sfx::L, lo, scratch(Size::L));
+                    self.e2(O::Mov, Sfx::L, hi, r2);
+                    self.e2(O::Mov, Sfx::L, scratch(Size::L), r1);
                 }
             }
             Op::StorePair => {
                 let (s1, s2, m) = (reg(&ops[0]), reg(&ops[1]), addr(&ops[2]));
-                let lo = self.mem(m);
-                let hi = self.mem(&MemAddr { offset: m.offset + 4, ..m.clone() });
-                self.ins(format!("movl {}, {lo}", self.reg(s1, Size::L)));
-                self.ins(format!("movl {}, {hi}", self.reg(s2, Size::L)));
+                let lo = Arg::Mem(self.mem(m));
+                let hi = Arg::Mem(self.mem(m).plus(4));
+                let (r1, r2) = (self.reg(s1, Size::L), self.reg(s2, Size::L));
+                self.e2(O::Mov, Sfx::L, r1, lo);
+                self.e2(O::Mov, Sfx::L, r2, hi);
             }
             Op::Add | Op::Sub | Op::Mul | Op::And | Op::Or | Op::Xor if w.is_float() => self.fp_arith(def.op, w, ops),
             Op::FDiv => self.fp_arith(def.op, w, ops),
@@ -270,11 +301,11 @@ impl Lower<'_> {
                     Op::Mul => ArithOp::Mul,
                     Op::Or => ArithOp::Or,
                     Op::And => {
-                        self.int_op("and", true, ops, size);
+                        self.int_op(O::And, true, ops, size);
                         return;
                     }
                     _ => {
-                        self.int_op("xor", true, ops, size);
+                        self.int_op(O::Xor, true, ops, size);
                         return;
                     }
                 };
@@ -282,9 +313,9 @@ impl Lower<'_> {
             }
             Op::Neg if w.is_float() => self.fp_sign(false, w, ops),
             Op::Neg | Op::Not => {
-                let m = if def.op == Op::Neg { "neg" } else { "not" };
+                let m = if def.op == Op::Neg { O::Neg } else { O::Not };
                 let d = self.src(&ops[0], size);
-                self.ins(format!("{m}{} {d}", size.suffix()));
+                self.e1(m, size, d);
             }
             Op::LShift | Op::RShift | Op::URShift | Op::LRotate | Op::RRotate => {
                 if !self.identity(def.op, ops, size) {
@@ -292,10 +323,10 @@ impl Lower<'_> {
                 }
             }
             Op::Lzcnt | Op::Tzcnt => self.bitcount(def.op == Op::Lzcnt, ops, size),
-            Op::SignExtendR0IntoR1 => self.ins(if size == Size::L { "cltd" } else { "cqto" }),
+            Op::SignExtendR0IntoR1 => self.e0(if size == Size::L { O::Cltd } else { O::Cqto }, Sfx::None),
             Op::X86Div { signed } => {
                 let s = self.src(&ops[0], size);
-                self.ins(format!("{}{} {s}", if signed { "idiv" } else { "div" }, size.suffix()));
+                self.e1(if signed { O::Idiv } else { O::Div }, size, s);
             }
             Op::CompareSet(c) => {
                 if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
@@ -314,20 +345,19 @@ impl Lower<'_> {
                 }
                 let c = self.compare(c, &ops[0], &ops[1], size);
                 let d = self.reg(reg(&ops[2]), Size::L);
-                self.ins(format!("set{} {}", cc(c), scratch(Size::B)));
-                self.ins(format!("movzbl {}, {d}", scratch(Size::B)));
+                self.set_movzx(cc(c), d);
             }
             Op::CompareBranch(c) => {
                 if let Some(b) = constant_compare(c, w, &ops[0], &ops[1]) {
                     if b {
                         let l = self.target(&ops[2]);
-                        self.ins(format!("jmp {l}"));
+                        self.e1(O::Jmp, Sfx::None, l);
                     }
                     return;
                 }
                 let c = self.compare(c, &ops[0], &ops[1], size);
                 let l = self.target(&ops[2]);
-                self.ins(format!("j{} {l}", cc(c)));
+                self.e1(O::J(cc(c)), Sfx::None, l);
             }
             Op::TestSet(t) => {
                 let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
@@ -344,29 +374,28 @@ impl Lower<'_> {
                 if let (TestCond::S, Some(Value::Reg(mr)), Value::Reg(vr), Size::L | Size::Q) = (t, m, v, size) {
                     let other = if self.same(*vr, d) { Some(*mr) } else if self.same(*mr, d) { Some(*vr) } else { None };
                     if let Some(o) = other {
-                        let sz = size.suffix();
-                        self.ins(format!("and{sz} {}, {}", self.reg(o, size), self.reg(d, size)));
-                        self.ins(format!("shr{sz} ${}, {}", size.bits() - 1, self.reg(d, size)));
+                        let (o, dr) = (self.reg(o, size), self.reg(d, size));
+                        self.e2(O::And, size, o, dr);
+                        self.e2(O::Shr, size, Arg::Imm(size.bits() as i64 - 1), dr);
                         return;
                     }
                 }
                 self.test(v, m, size);
-                let d = self.reg(reg(ops.last().unwrap_or(v)), Size::L);
-                self.ins(format!("set{} {}", test_cc(t), scratch(Size::B)));
-                self.ins(format!("movzbl {}, {d}", scratch(Size::B)));
+                let d = self.reg(d, Size::L);
+                self.set_movzx(test_cc(t), d);
             }
             Op::TestBranch(t) => {
                 let (v, m) = (&ops[0], if ops.len() == 3 { Some(&ops[1]) } else { None });
                 if let Some(b) = constant_test(t, w, m) {
                     if b {
                         let l = self.target(ops.last().unwrap_or(v));
-                        self.ins(format!("jmp {l}"));
+                        self.e1(O::Jmp, Sfx::None, l);
                     }
                     return;
                 }
                 self.test(v, m, size);
                 let l = self.target(ops.last().unwrap_or(v));
-                self.ins(format!("j{} {l}", test_cc(t)));
+                self.e1(O::J(test_cc(t)), Sfx::None, l);
             }
             Op::ArithBranch { op, cond } => {
                 let n = ops.len();
@@ -383,7 +412,7 @@ impl Lower<'_> {
                     }
                     if b {
                         let l = self.target(&ops[n - 1]);
-                        self.ins(format!("jmp {l}"));
+                        self.e1(O::Jmp, Sfx::None, l);
                     }
                     return;
                 }
@@ -392,11 +421,11 @@ impl Lower<'_> {
                 if let (ArithOp::Sub, [a, Value::Reg(b), Value::Reg(d), _]) = (op, ops.as_slice()) {
                     if cond != FlagCond::O && self.same(*b, *d) && !matches!(a, Value::Reg(x) if self.same(*x, *d)) {
                         let dr = self.reg(*d, size);
-                        self.ins(format!("neg{} {dr}", size.suffix()));
+                        self.e1(O::Neg, size, dr);
                         let src = self.src(a, size);
-                        self.ins(format!("add{} {src}, {dr}", size.suffix()));
+                        self.e2(O::Add, size, src, dr);
                         let l = self.target(&ops[n - 1]);
-                        self.ins(format!("j{} {l}", flag_cc(cond)));
+                        self.e1(O::J(flag_cc(cond)), Sfx::None, l);
                         return;
                     }
                 }
@@ -406,15 +435,15 @@ impl Lower<'_> {
                     return; // `or` never overflows (§9.1)
                 }
                 let l = self.target(&ops[n - 1]);
-                self.ins(format!("j{} {l}", flag_cc(cond)));
+                self.e1(O::J(flag_cc(cond)), Sfx::None, l);
             }
             Op::FlagBranch(c) => {
                 let l = self.target(&ops[0]);
-                self.ins(format!("j{} {l}", flag_cc(c)));
+                self.e1(O::J(flag_cc(c)), Sfx::None, l);
             }
             Op::Sqrt => {
                 let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-                self.ins(format!("sqrts{} {s}, {d}", fsuf(w)));
+                self.e2(O::Sqrts, fsuf(w), s, d);
             }
             Op::Abs => self.fp_sign(true, w, ops),
             Op::Floor | Op::Ceil | Op::Round | Op::Truncate => {
@@ -425,69 +454,69 @@ impl Lower<'_> {
                     _ => 11,
                 };
                 let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-                self.ins(format!("rounds{} ${mode}, {s}, {d}", fsuf(w)));
+                self.e3(O::Rounds, fsuf(w), Arg::Imm(mode), s, d);
             }
             Op::IntToFp { from, signed } => self.int_to_fp(from, signed, w, ops),
             Op::FpToInt { from, signed } => self.fp_to_int(from, signed, w, ops),
             Op::CheckedD2I { exact } => self.checked_d2i(exact, ops),
             Op::FpConvert { from } => {
                 let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
-                self.ins(if from == Width::D { format!("cvtsd2ss {s}, {d}") } else { format!("cvtss2sd {s}, {d}") });
+                self.e2(if from == Width::D { O::Cvtsd2ss } else { O::Cvtss2sd }, Sfx::None, s, d);
             }
             Op::BitMove { from } => {
                 let (s, d) = (reg(&ops[0]), reg(&ops[1]));
-                let text = match from {
-                    Width::Q => format!("movq {}, {}", self.reg(s, Size::Q), self.xmm(d)),
-                    Width::D => format!("movq {}, {}", self.xmm(s), self.reg(d, Size::Q)),
-                    Width::I => format!("movd {}, {}", self.reg(s, Size::L), self.xmm(d)),
-                    _ => format!("movd {}, {}", self.xmm(s), self.reg(d, Size::L)),
-                };
-                self.ins(text);
+                match from {
+                    Width::Q => self.e2(O::Movq, Sfx::None, self.reg(s, Size::Q), self.xmm(d)),
+                    Width::D => self.e2(O::Movq, Sfx::None, self.xmm(s), self.reg(d, Size::Q)),
+                    Width::I => self.e2(O::Movd, Sfx::None, self.reg(s, Size::L), self.xmm(d)),
+                    _ => self.e2(O::Movd, Sfx::None, self.xmm(s), self.reg(d, Size::L)),
+                }
             }
             Op::FpFromIntPair => {
                 let (lo, hi, d) = (reg(&ops[0]), reg(&ops[1]), reg(&ops[2]));
                 // SSE4.1 (TARGETS.md §2.4): the high word goes into lane 1.
                 let d = self.xmm(d);
-                self.ins(format!("movd {}, {d}", self.reg(lo, Size::L)));
-                self.ins(format!("pinsrd $1, {}, {d}", self.reg(hi, Size::L)));
+                self.e2(O::Movd, Sfx::None, self.reg(lo, Size::L), d);
+                self.e3(O::Pinsrd, Sfx::None, Arg::Imm(1), self.reg(hi, Size::L), d);
             }
             Op::FpToIntPair => {
                 let (s, lo, hi) = (self.xmm(reg(&ops[0])), reg(&ops[1]), reg(&ops[2]));
                 // SSE4.1 (TARGETS.md §2.4): lane 1 is the high word.
-                self.ins(format!("movd {s}, {}", self.reg(lo, Size::L)));
-                self.ins(format!("pextrd $1, {s}, {}", self.reg(hi, Size::L)));
+                self.e2(O::Movd, Sfx::None, s, self.reg(lo, Size::L));
+                self.e3(O::Pextrd, Sfx::None, Arg::Imm(1), s, self.reg(hi, Size::L));
             }
             Op::FCompareSet { cond, unordered } => self.fp_compare_set(cond, unordered, w, ops),
             Op::FBranch { cond, unordered } => self.fp_branch(cond, unordered, w, ops),
             Op::Jmp | Op::Call => {
-                let m = if def.op == Op::Jmp { "jmp" } else { "call" };
+                let m = if def.op == Op::Jmp { O::Jmp } else { O::Call };
                 let t = match &ops[0] {
-                    Value::Label { name, local, .. } => self.branch_target(name, *local),
-                    Value::Reg(r) => format!("*{}", self.reg(*r, Size::Q)),
-                    Value::Addr(a) => format!("*{}", self.mem(a)),
+                    Value::Label { name, local, .. } => Arg::Target(self.label(name, *local)),
+                    Value::Reg(r) => Arg::IndReg(self.hw(*r)),
+                    Value::Addr(a) => Arg::IndMem(self.mem(a)),
                     _ => unreachable!("validated jump target"),
                 };
-                self.ins(format!("{m} {t}"));
+                self.e1(m, Sfx::None, t);
             }
-            Op::Ret => self.ins("ret"),
-            Op::Break => self.ins("int3"),
-            Op::Nop => self.ins("nop"),
+            Op::Ret => self.e0(O::Ret, Sfx::None),
+            Op::Break => self.e0(O::Int3, Sfx::None),
+            Op::Nop => self.e0(O::Nop, Sfx::None),
             Op::PtrAuth => {}
-            Op::Fence => self.ins("mfence"),
+            Op::Fence => self.e0(O::Mfence, Sfx::None),
             Op::AtomicRmw(aop) => self.atomic_rmw(aop, ops, size),
             Op::AtomicCas { branch } => {
                 let (n, m) = (reg(&ops[1]), addr(&ops[2]));
-                let (n, m) = (self.reg(n, size), self.mem(m));
-                self.ins(format!("lock cmpxchg{} {n}, {m}", size.suffix()));
+                let (n, m) = (self.reg(n, size), Arg::Mem(self.mem(m)));
+                self.e2(O::LockCmpxchg, size, n, m);
+                let (al, eax) = (Arg::Reg(RAX, Size::B), Arg::Reg(RAX, Size::L));
                 match size {
-                    Size::B => self.ins("movzbl %al, %eax"),
-                    Size::W => self.ins("movzwl %ax, %eax"),
-                    Size::L => self.ins("movl %eax, %eax"),
+                    Size::B => self.e2(O::Movzb, Sfx::L, al, eax),
+                    Size::W => self.e2(O::Movzw, Sfx::L, Arg::Reg(RAX, Size::W), eax),
+                    Size::L => self.e2(O::Mov, Sfx::L, eax, eax),
                     Size::Q => {}
                 }
                 if branch {
                     let l = self.target(&ops[3]);
-                    self.ins(format!("jne {l}"));
+                    self.e1(O::J(Cc::Ne), Sfx::None, l);
                 }
             }
             Op::AtomicLoad => self.load(w, false, Width::Q, &ops[0], reg(&ops[1])),
@@ -496,22 +525,21 @@ impl Lower<'_> {
                 for o in ops {
                     match o {
                         Value::Str(s) => line.push_str(s),
-                        Value::Label { name, local, .. } => line.push_str(&self.label(name, *local)),
+                        Value::Label { name, local, .. } => self.obj.write_sym(&mut line, self.label(name, *local)),
                         _ => {}
                     }
                 }
-                self.asm.text.push_str(&line);
-                self.asm.text.push('\n');
+                self.code.lines.push(Line::Raw(line));
             }
             Op::TlsLoad => {
                 let d = self.reg(reg(&ops[1]), Size::Q);
                 let slot = self.tls_slot(&ops[0]);
-                self.ins(format!("movq %gs:{slot}, {d}"));
+                self.e2(O::Mov, Sfx::Q, slot, d);
             }
             Op::TlsStore => {
                 let s = self.reg(reg(&ops[0]), Size::Q);
                 let slot = self.tls_slot(&ops[1]);
-                self.ins(format!("movq {s}, %gs:{slot}"));
+                self.e2(O::Mov, Sfx::Q, s, slot);
             }
             Op::Div { .. }
             | Op::MulWiden { .. }
@@ -524,65 +552,69 @@ impl Lower<'_> {
         }
     }
 
+    /// `set<c>` into the scratch's low byte, zero-extended into `d` (32-bit view).
+    fn set_movzx(&mut self, c: Cc, d: Arg<'a>) {
+        self.e1(O::Set(c), Sfx::None, scratch(Size::B));
+        self.e2(O::Movzb, Sfx::L, scratch(Size::B), d);
+    }
+
     /// `d := 0` or `d := 1`.
     fn set_constant(&mut self, d: Reg, b: bool) {
         let d = self.reg(d, Size::L);
         if b {
-            self.ins(format!("movl $1, {d}"));
+            self.e2(O::Mov, Sfx::L, Arg::Imm(1), d);
         } else {
-            self.ins(format!("xorl {d}, {d}"));
+            self.e2(O::Xor, Sfx::L, d, d);
         }
     }
 
     /// `d := ` the sign bit of `v` (a register or memory) at width `w`.
-    fn sign_bit(&mut self, v: &Value, d: Reg, w: Width) {
+    fn sign_bit(&mut self, v: &'a Value, d: Reg, w: Width) {
         let size = size_of(w);
         let dr = self.reg(d, op_size(size));
-        let sz = op_size(size).suffix();
+        let sz = op_size(size);
         match (size, v) {
             (Size::B, _) => {
                 let s = self.src(v, Size::B);
-                self.ins(format!("movzbl {s}, {dr}"));
+                self.e2(O::Movzb, Sfx::L, s, dr);
             }
             (_, Value::Reg(r)) if self.same(*r, d) => {}
             _ => {
                 let s = self.src(v, size);
-                self.ins(format!("mov{sz} {s}, {dr}"));
+                self.e2(O::Mov, sz, s, dr);
             }
         }
-        self.ins(format!("shr{sz} ${}, {dr}", size.bits() - 1));
+        self.e2(O::Shr, sz, Arg::Imm(size.bits() as i64 - 1), dr);
     }
 
-    fn tls_slot(&self, v: &Value) -> String {
-        match v {
-            Value::Imm(n) => format!("{}", n * 8),
-            Value::Reg(r) => format!("(, {}, 8)", self.reg(*r, Size::Q)),
+    fn tls_slot(&self, v: &Value) -> Arg<'a> {
+        let m = match v {
+            Value::Imm(n) => Mem { disp: Disp::Num((n * 8) as i64), base: Base::None, index: None, gs: true },
+            Value::Reg(r) => Mem { disp: Disp::Num(0), base: Base::None, index: Some((self.hw(*r), 8)), gs: true },
             _ => unreachable!(),
-        }
+        };
+        Arg::Mem(m)
     }
 
-    fn target(&self, v: &Value) -> String {
+    fn target(&self, v: &'a Value) -> Arg<'a> {
         match v {
-            Value::Label { name, local, .. } => self.branch_target(name, *local),
+            Value::Label { name, local, .. } => Arg::Target(self.label(name, *local)),
             _ => unreachable!("validated label operand"),
         }
     }
 
-    fn move_(&mut self, ops: &[Value]) {
+    fn move_(&mut self, ops: &'a [Value]) {
         let d = reg(&ops[1]);
         match &ops[0] {
             Value::Imm(i) => {
-                let name = phys(self.map, d);
-                self.mov_imm(*i, name, Size::Q);
+                let dn = self.hw(d);
+                self.mov_imm(*i, dn, Size::Q);
             }
             Value::Reg(s) if self.same(*s, d) => {}
-            Value::LabelDiff { .. } => {
-                let s = self.src(&ops[0], Size::Q);
-                self.ins(format!("movq {s}, {}", self.reg(d, Size::Q)));
-            }
             v => {
                 let s = self.src(v, Size::Q);
-                self.ins(format!("movq {s}, {}", self.reg(d, Size::Q)));
+                let dr = self.reg(d, Size::Q);
+                self.e2(O::Mov, Sfx::Q, s, dr);
             }
         }
     }
@@ -590,14 +622,14 @@ impl Lower<'_> {
     /// `moveargs`: the parallel move into the argument registers, as 64-bit
     /// copies (through `r11` to break a cycle) and immediate loads.
     fn move_args(&mut self, ops: &[Value]) {
-        let name = |l: Loc<crate::target::regs::PhysReg>| match l {
-            Loc::Reg(p) => sized(p.name, Size::Q),
+        let arg = |l: Loc<PhysReg>| match l {
+            Loc::Reg(p) => Arg::Reg(p.index, Size::Q),
             Loc::Scratch => scratch(Size::Q),
         };
         for step in arg_move_steps(self.map, ops) {
             match step {
-                Step::Copy { from, to } => self.ins(format!("movq {}, {}", name(from), name(to))),
-                Step::Load { value, to } => self.mov_imm(value, to.name, Size::Q),
+                Step::Copy { from, to } => self.e2(O::Mov, Sfx::Q, arg(from), arg(to)),
+                Step::Load { value, to } => self.mov_imm(value, to.index, Size::Q),
             }
         }
     }
@@ -605,172 +637,173 @@ impl Lower<'_> {
     /// The address of a data label (defined here: PC-relative; external:
     /// through the GOT where the format has one), as a memory operand for
     /// `lea` or a load.
-    fn label_address(&mut self, name: &str, local: bool, offset: i64) -> String {
-        let defined = local || self.prog.defined.contains(name);
+    fn label_address(&mut self, name: &'a Name, local: bool, offset: i64) -> Mem<'a> {
+        let defined = local || self.prog.defined.contains(&**name);
         if defined || !self.obj.uses_got() {
-            return format!("{}(%rip)", Self::with_offset(self.label(name, local), offset));
+            return Mem { disp: Disp::Sym(self.label(name, local), offset), base: Base::Rip, index: None, gs: false };
         }
-        self.ins(format!("movq {}@GOTPCREL(%rip), {}", self.obj.symbol(name), scratch(Size::Q)));
-        if offset == 0 {
-            format!("({})", scratch(Size::Q))
-        } else {
-            format!("{offset}({})", scratch(Size::Q))
-        }
+        let got = Mem { disp: Disp::Got(Sym::Symbol(name)), base: Base::Rip, index: None, gs: false };
+        self.e2(O::Mov, Sfx::Q, Arg::Mem(got), scratch(Size::Q));
+        Mem::base(R11, offset)
     }
 
-    fn lea(&mut self, ops: &[Value], size: Size) {
+    fn lea(&mut self, ops: &'a [Value], size: Size) {
         let d = reg(&ops[1]);
         match &ops[0] {
             Value::Addr(a) => {
-                let m = self.mem(a);
-                self.ins(format!("lea{} {m}, {}", size.suffix(), self.reg(d, size)));
+                let m = Arg::Mem(self.mem(a));
+                let dr = self.reg(d, size);
+                self.e2(O::Lea, size, m, dr);
             }
-            Value::Label { name, local: false, offset } if self.obj.uses_got() && !self.prog.defined.contains(name) => {
+            Value::Label { name, local: false, offset } if self.obj.uses_got() && !self.prog.defined.contains(&**name) => {
                 // External: the address comes from the GOT.
                 let dr = self.reg(d, Size::Q);
-                self.ins(format!("movq {}@GOTPCREL(%rip), {dr}", self.obj.symbol(name)));
+                let got = Mem { disp: Disp::Got(Sym::Symbol(name)), base: Base::Rip, index: None, gs: false };
+                self.e2(O::Mov, Sfx::Q, Arg::Mem(got), dr);
                 if *offset != 0 {
-                    self.ins(format!("leaq {offset}({dr}), {dr}"));
+                    let dn = self.hw(d);
+                    self.e2(O::Lea, Sfx::Q, Arg::Mem(Mem::base(dn, *offset)), dr);
                 }
             }
             Value::Label { name, local, offset } => {
-                let m = self.label_address(name, *local, *offset);
-                self.ins(format!("leaq {m}, {}", self.reg(d, Size::Q)));
+                let m = Arg::Mem(self.label_address(name, *local, *offset));
+                let dr = self.reg(d, Size::Q);
+                self.e2(O::Lea, Sfx::Q, m, dr);
             }
             _ => unreachable!(),
         }
     }
 
-    fn load(&mut self, w: Width, signed: bool, ext_to: Width, src: &Value, d: Reg) {
-        let m = match src {
+    fn load(&mut self, w: Width, signed: bool, ext_to: Width, src: &'a Value, d: Reg) {
+        let m = Arg::Mem(match src {
             Value::Addr(a) => self.mem(a),
             Value::Label { name, local, offset } => self.label_address(name, *local, *offset),
             _ => unreachable!(),
+        });
+        let (op, sfx, size) = match (w, signed, ext_to) {
+            (Width::B, false, _) => (O::Movzb, Sfx::L, Size::L),
+            (Width::B, true, Width::I) => (O::Movsb, Sfx::L, Size::L),
+            (Width::B, true, _) => (O::Movsb, Sfx::Q, Size::Q),
+            (Width::H, false, _) => (O::Movzw, Sfx::L, Size::L),
+            (Width::H, true, Width::I) => (O::Movsw, Sfx::L, Size::L),
+            (Width::H, true, _) => (O::Movsw, Sfx::Q, Size::Q),
+            (Width::I, false, _) => (O::Mov, Sfx::L, Size::L),
+            (Width::I, true, _) => (O::Movsl, Sfx::Q, Size::Q),
+            (Width::F, ..) => return self.e2(O::Movss, Sfx::None, m, self.xmm(d)),
+            (Width::D, ..) => return self.e2(O::Movsd, Sfx::None, m, self.xmm(d)),
+            (Width::V, ..) => return self.e2(O::Movups, Sfx::None, m, self.xmm(d)),
+            _ => (O::Mov, Sfx::Q, Size::Q),
         };
-        let text = match (w, signed, ext_to) {
-            (Width::B, false, _) => format!("movzbl {m}, {}", self.reg(d, Size::L)),
-            (Width::B, true, Width::I) => format!("movsbl {m}, {}", self.reg(d, Size::L)),
-            (Width::B, true, _) => format!("movsbq {m}, {}", self.reg(d, Size::Q)),
-            (Width::H, false, _) => format!("movzwl {m}, {}", self.reg(d, Size::L)),
-            (Width::H, true, Width::I) => format!("movswl {m}, {}", self.reg(d, Size::L)),
-            (Width::H, true, _) => format!("movswq {m}, {}", self.reg(d, Size::Q)),
-            (Width::I, false, _) => format!("movl {m}, {}", self.reg(d, Size::L)),
-            (Width::I, true, _) => format!("movslq {m}, {}", self.reg(d, Size::Q)),
-            (Width::F, ..) => format!("movss {m}, {}", self.xmm(d)),
-            (Width::D, ..) => format!("movsd {m}, {}", self.xmm(d)),
-            (Width::V, ..) => format!("movups {m}, {}", self.xmm(d)),
-            _ => format!("movq {m}, {}", self.reg(d, Size::Q)),
-        };
-        self.ins(text);
+        let dr = self.reg(d, size);
+        self.e2(op, sfx, m, dr);
     }
 
-    fn store(&mut self, w: Width, s: &Value, m: &Value) {
+    fn store(&mut self, w: Width, s: &'a Value, m: &'a Value) {
         let m = match m {
-            Value::Addr(a) => self.mem(a),
+            Value::Addr(a) => Arg::Mem(self.mem(a)),
             _ => unreachable!(),
         };
         match w {
-            Width::F => self.ins(format!("movss {}, {m}", self.xmm(reg(s)))),
-            Width::D => self.ins(format!("movsd {}, {m}", self.xmm(reg(s)))),
-            Width::V => self.ins(format!("movups {}, {m}", self.xmm(reg(s)))),
+            Width::F => self.e2(O::Movss, Sfx::None, self.xmm(reg(s)), m),
+            Width::D => self.e2(O::Movsd, Sfx::None, self.xmm(reg(s)), m),
+            Width::V => self.e2(O::Movups, Sfx::None, self.xmm(reg(s)), m),
             _ => {
                 let size = size_of(w);
                 let s = self.src(s, size);
-                self.ins(format!("mov{} {s}, {m}", size.suffix()));
+                self.e2(O::Mov, size, s, m);
             }
         }
     }
 
     /// `and`/`xor` (and the commutative part of `arith`): 2- and 3-operand forms.
-    fn int_op(&mut self, m: &str, commutative: bool, ops: &[Value], size: Size) {
-        let size = if size == Size::W { Size::W } else { size };
+    fn int_op(&mut self, m: O, commutative: bool, ops: &'a [Value], size: Size) {
         if ops.len() == 2 {
-            self.op2(m, &ops[0], &ops[1], size);
+            let d = self.dst(&ops[1], size);
+            self.op2(m, &ops[0], d, size);
             return;
         }
         let (a, b, d) = (&ops[0], &ops[1], reg(&ops[2]));
         let is_d = |v: &Value, s: &Self| matches!(v, Value::Reg(r) if s.same(*r, d));
+        let dv = self.reg(d, size);
         if is_d(a, self) {
-            let dv = Value::Reg(d);
-            self.op2(m, b, &dv, size);
+            self.op2(m, b, dv, size);
         } else if is_d(b, self) && commutative {
-            let dv = Value::Reg(d);
-            self.op2(m, a, &dv, size);
+            self.op2(m, a, dv, size);
         } else if is_d(b, self) {
             // d := a - d: keep b in the scratch before d is overwritten.
             self.load_scratch(b, size);
             self.load_into(a, d, size);
             let sz = op_size(size);
-            self.ins(format!("{m}{} {}, {}", sz.suffix(), scratch(sz), self.reg(d, sz)));
+            let dr = self.reg(d, sz);
+            self.e2(m, sz, scratch(sz), dr);
         } else {
             self.load_into(a, d, size);
-            let dv = Value::Reg(d);
-            self.op2(m, b, &dv, size);
+            self.op2(m, b, dv, size);
         }
     }
 
-    fn load_scratch(&mut self, v: &Value, size: Size) {
+    /// The written operand of a two-operand form: a register or memory.
+    fn dst(&self, v: &'a Value, size: Size) -> Arg<'a> {
         match v {
-            Value::Imm(i) => self.mov_imm(*i, SCRATCH, op_size(size)),
+            Value::Reg(r) => self.reg(*r, size),
+            Value::Addr(a) => Arg::Mem(self.mem(a)),
+            _ => unreachable!(),
+        }
+    }
+
+    fn load_scratch(&mut self, v: &'a Value, size: Size) {
+        match v {
+            Value::Imm(i) => self.mov_imm(*i, R11, op_size(size)),
             _ => {
                 let sz = op_size(size);
                 let s = self.src(v, sz);
-                self.ins(format!("mov{} {s}, {}", sz.suffix(), scratch(sz)));
+                self.e2(O::Mov, sz, s, scratch(sz));
             }
         }
     }
 
     /// `op s, d` with d a register or memory (16-bit register results are
     /// zero-extended afterwards, §1.5).
-    fn op2(&mut self, m: &str, s: &Value, d: &Value, size: Size) {
-        if m == "imul" {
+    fn op2(&mut self, m: O, s: &'a Value, d: Arg<'a>, size: Size) {
+        if m == O::Imul {
             return self.imul2(s, d, size);
         }
         let src = self.src(s, size);
-        let dst = match d {
-            Value::Reg(r) => self.reg(*r, size).to_string(),
-            Value::Addr(a) => self.mem(a),
-            _ => unreachable!(),
-        };
-        self.ins(format!("{m}{} {src}, {dst}", size.suffix()));
-        if let (Size::W, Value::Reg(r)) = (size, d) {
-            self.ins(format!("movzwl {}, {}", self.reg(*r, Size::W), self.reg(*r, Size::L)));
+        self.e2(m, size, src, d);
+        if let (Size::W, Arg::Reg(r, _)) = (size, d) {
+            self.e2(O::Movzw, Sfx::L, Arg::Reg(r, Size::W), Arg::Reg(r, Size::L));
         }
     }
 
-    fn imul2(&mut self, s: &Value, d: &Value, size: Size) {
+    fn imul2(&mut self, s: &'a Value, d: Arg<'a>, size: Size) {
         match d {
-            Value::Reg(r) => {
-                let dst = self.reg(*r, size);
-                match s {
-                    Value::Imm(i) if size == Size::L || fits_i32(imm_value(*i, size)) => {
-                        self.ins(format!("imul{} ${}, {dst}, {dst}", size.suffix(), imm_value(*i, size)))
-                    }
-                    _ => {
-                        let src = self.src(s, size);
-                        self.ins(format!("imul{} {src}, {dst}", size.suffix()));
-                    }
+            Arg::Reg(..) => match s {
+                Value::Imm(i) if size == Size::L || fits_i32(imm_value(*i, size)) => {
+                    self.e3(O::Imul, size, Arg::Imm(imm_value(*i, size)), d, d)
                 }
-            }
-            Value::Addr(a) => {
+                _ => {
+                    let src = self.src(s, size);
+                    self.e2(O::Imul, size, src, d);
+                }
+            },
+            Arg::Mem(_) => {
                 // No memory destination for imul: multiply in the scratch.
-                let m = self.mem(a);
                 match s {
                     Value::Imm(i) if size == Size::L || fits_i32(imm_value(*i, size)) => {
                         let x = imm_value(*i, size);
-                        self.ins(format!("imul{} ${x}, {m}, {}", size.suffix(), scratch(size)));
+                        self.e3(O::Imul, size, Arg::Imm(x), d, scratch(size));
                     }
                     Value::Imm(i) => {
-                        self.mov_imm(*i, SCRATCH, size);
-                        self.ins(format!("imul{} {m}, {}", size.suffix(), scratch(size)));
+                        self.mov_imm(*i, R11, size);
+                        self.e2(O::Imul, size, d, scratch(size));
                     }
                     _ => {
                         let src = self.src(s, size);
-                        self.ins(format!("mov{} {m}, {}", size.suffix(), scratch(size)));
-                        self.ins(format!("imul{} {src}, {}", size.suffix(), scratch(size)));
+                        self.e2(O::Mov, size, d, scratch(size));
+                        self.e2(O::Imul, size, src, scratch(size));
                     }
                 }
-                self.ins(format!("mov{} {}, {m}", size.suffix(), scratch(size)));
+                self.e2(O::Mov, size, scratch(size), d);
             }
             _ => unreachable!(),
         }
@@ -779,12 +812,12 @@ impl Lower<'_> {
     /// add/sub/mul/or in 2- or 3-operand form; flags reflect the result
     /// when `set_flags` is requested (imul leaves SF/ZF undefined), and must
     /// be those of the x86 operation itself when `flags_used`.
-    fn arith(&mut self, op: ArithOp, ops: &[Value], size: Size, set_flags: bool, flags_used: bool) {
+    fn arith(&mut self, op: ArithOp, ops: &'a [Value], size: Size, set_flags: bool, flags_used: bool) {
         let (m, comm) = match op {
-            ArithOp::Add => ("add", true),
-            ArithOp::Sub => ("sub", false),
-            ArithOp::Mul => ("imul", true),
-            ArithOp::Or => ("or", true),
+            ArithOp::Add => (O::Add, true),
+            ArithOp::Sub => (O::Sub, false),
+            ArithOp::Mul => (O::Imul, true),
+            ArithOp::Or => (O::Or, true),
         };
         let short = match op {
             ArithOp::Add | ArithOp::Sub if !flags_used => self.add_sub_without_flags(op, ops, size),
@@ -800,11 +833,11 @@ impl Lower<'_> {
             match d {
                 Value::Reg(r) => {
                     let r = self.reg(*r, size);
-                    self.ins(format!("test{} {r}, {r}", size.suffix()));
+                    self.e2(O::Test, size, r, r);
                 }
                 Value::Addr(a) => {
-                    let m = self.mem(a);
-                    self.ins(format!("cmp{} $0, {m}", size.suffix()));
+                    let m = Arg::Mem(self.mem(a));
+                    self.e2(O::Cmp, size, Arg::Imm(0), m);
                 }
                 _ => {}
             }
@@ -822,7 +855,8 @@ impl Lower<'_> {
         if size == Size::W {
             if let (Op::Or, [s, Value::Reg(d)]) = (op, ops) {
                 if zero(s) || matches!(s, Value::Reg(r) if self.same(*r, *d)) {
-                    self.ins(format!("movzwl {}, {}", self.reg(*d, Size::W), self.reg(*d, Size::L)));
+                    let (w16, l32) = (self.reg(*d, Size::W), self.reg(*d, Size::L));
+                    self.e2(O::Movzw, Sfx::L, w16, l32);
                     return true;
                 }
             }
@@ -834,7 +868,7 @@ impl Lower<'_> {
             // `x & 0` is 0.
             if op == Op::And && ops[..n - 1].iter().any(zero) {
                 let dr = self.reg(d, Size::L);
-                self.ins(format!("xorl {dr}, {dr}"));
+                self.e2(O::Xor, Sfx::L, dr, dr);
                 return true;
             }
             // `x & x` and `x | x` are x.
@@ -844,7 +878,8 @@ impl Lower<'_> {
             };
             if let Some(x) = same_src {
                 if !(size == Size::Q && self.same(x, d)) {
-                    self.ins(format!("mov{} {}, {}", size.suffix(), self.reg(x, size), self.reg(d, size)));
+                    let (xr, dr) = (self.reg(x, size), self.reg(d, size));
+                    self.e2(O::Mov, size, xr, dr);
                 }
                 return true;
             }
@@ -865,7 +900,8 @@ impl Lower<'_> {
             _ => return false,
         };
         if !(size == Size::Q && self.same(src, d)) {
-            self.ins(format!("mov{} {}, {}", size.suffix(), self.reg(src, size), self.reg(d, size)));
+            let (sr, dr) = (self.reg(src, size), self.reg(d, size));
+            self.e2(O::Mov, size, sr, dr);
         }
         true
     }
@@ -873,23 +909,27 @@ impl Lower<'_> {
     /// Three-operand add/sub without flags, into a destination distinct from
     /// the register sources: `lea` (`leal` zero-extends as the 32-bit add
     /// does); `d := a - d` as `neg d ; add a, d`. Returns false when neither applies.
-    fn add_sub_without_flags(&mut self, op: ArithOp, ops: &[Value], size: Size) -> bool {
+    fn add_sub_without_flags(&mut self, op: ArithOp, ops: &'a [Value], size: Size) -> bool {
         let [a, b, Value::Reg(d)] = ops else { return false };
         let d = *d;
         let is_d = |v: &Value| matches!(v, Value::Reg(r) if self.same(*r, d));
         match (op, a, b) {
             (ArithOp::Sub, _, _) if is_d(b) && !is_d(a) => {
                 let dr = self.reg(d, size);
-                self.ins(format!("neg{} {dr}", size.suffix()));
+                self.e1(O::Neg, size, dr);
                 let src = self.src(a, size);
-                self.ins(format!("add{} {src}, {dr}", size.suffix()));
+                self.e2(O::Add, size, src, dr);
                 true
             }
             _ if is_d(a) || is_d(b) => false,
-            (ArithOp::Add, Value::Reg(x), y) | (ArithOp::Add, y, Value::Reg(x)) => self.lea_add(*x, y, d, size),
+            (ArithOp::Add, Value::Reg(x), y) | (ArithOp::Add, y, Value::Reg(x)) => match y {
+                Value::Imm(i) => self.lea_add(*x, LeaPlus::Imm(imm_value(*i, size)), d, size),
+                Value::Reg(r) => self.lea_add(*x, LeaPlus::Reg(*r), d, size),
+                _ => false,
+            },
             (ArithOp::Sub, Value::Reg(x), Value::Imm(i)) => {
                 let minus = -(imm_value(*i, size) as i128);
-                self.lea_add(*x, &Value::Imm(minus), d, size)
+                self.lea_add(*x, LeaPlus::Imm(imm_value(minus, size)), d, size)
             }
             _ => false,
         }
@@ -897,27 +937,30 @@ impl Lower<'_> {
 
     /// `d := base + plus` (a register or an immediate that fits a
     /// displacement) in one `lea`; false when it cannot be encoded.
-    fn lea_add(&mut self, base: Reg, plus: &Value, d: Reg, size: Size) -> bool {
-        let is_rsp = |r: Reg| phys(self.map, r) == "rsp";
-        let addr = match plus {
-            Value::Imm(i) => {
-                let x = imm_value(*i, size);
+    fn lea_add(&mut self, base: Reg, plus: LeaPlus, d: Reg, size: Size) -> bool {
+        let is_rsp = |r: Reg| {
+            let p = self.phys(r);
+            p.class == RegClass::Gpr && p.index == RSP
+        };
+        let m = match plus {
+            LeaPlus::Imm(x) => {
                 if !fits_i32(x) {
                     return false;
                 }
-                format!("{x}({})", self.reg(base, Size::Q))
+                Mem { disp: Disp::Always(x), ..Mem::base(self.hw(base), 0) }
             }
-            Value::Reg(r) => {
+            LeaPlus::Reg(r) => {
                 // rsp can be a base but never an index.
-                let (b, i) = if is_rsp(*r) { (*r, base) } else { (base, *r) };
+                let (b, i) = if is_rsp(r) { (r, base) } else { (base, r) };
                 if is_rsp(i) {
                     return false;
                 }
-                format!("({}, {})", self.reg(b, Size::Q), self.reg(i, Size::Q))
+                // `(b, i)`: scale 0 is not written.
+                Mem { disp: Disp::Num(0), base: Base::Reg(self.hw(b)), index: Some((self.hw(i), 0)), gs: false }
             }
-            _ => return false,
         };
-        self.ins(format!("lea{} {addr}, {}", size.suffix(), self.reg(d, size)));
+        let dr = self.reg(d, size);
+        self.e2(O::Lea, size, Arg::Mem(m), dr);
         true
     }
 
@@ -932,26 +975,27 @@ impl Lower<'_> {
         if !fits_i32(x) {
             return false;
         }
-        let sz = size.suffix();
-        self.ins(format!("imul{sz} ${x}, {}, {}", self.reg(a, size), self.reg(d, size)));
+        let (ar, dr) = (self.reg(a, size), self.reg(d, size));
+        self.e3(O::Imul, size, Arg::Imm(x), ar, dr);
         true
     }
 
-    fn shift(&mut self, op: Op, ops: &[Value], size: Size) {
+    fn shift(&mut self, op: Op, ops: &'a [Value], size: Size) {
         let m = match op {
-            Op::LShift => "shl",
-            Op::RShift => "sar",
-            Op::URShift => "shr",
-            Op::LRotate => "rol",
-            _ => "ror",
+            Op::LShift => O::Shl,
+            Op::RShift => O::Sar,
+            Op::URShift => O::Shr,
+            Op::LRotate => O::Rol,
+            _ => O::Ror,
         };
         let (v, c, d) = if ops.len() == 2 { (&ops[1], &ops[0], reg(&ops[1])) } else { (&ops[0], &ops[1], reg(&ops[2])) };
-        let sz = size.suffix();
+        let cl = Arg::Reg(RCX, Size::B);
+        let rcx = Arg::Reg(RCX, Size::Q);
         match c {
             Value::Imm(n) => {
                 self.load_into(v, d, size);
                 let dst = self.reg(d, size);
-                self.ins(format!("{m}{sz} ${n}, {dst}"));
+                self.e2(m, size, Arg::Imm(*n as i64), dst);
             }
             Value::Reg(cr) => {
                 let cr = *cr;
@@ -960,42 +1004,45 @@ impl Lower<'_> {
                 let dst = self.reg(d, size);
                 if self.is_rcx(cr) && (in_place || !self.is_rcx(d)) {
                     self.load_into(v, d, size);
-                    self.ins(format!("{m}{sz} %cl, {dst}"));
+                    self.e2(m, size, cl, dst);
                 } else if in_place && (self.is_rcx(d) || self.same(cr, d)) {
                     // d is rcx, or d is the count: swap the count into rcx and
                     // the value into the count's register (or leave it in rcx
                     // when it is the count), shift, swap back.
                     let crq = self.reg(cr, Size::Q);
-                    let shifted = if self.is_rcx(d) { self.reg(cr, size) } else { sized("rcx", size) };
-                    self.ins(format!("xchgq {crq}, %rcx"));
-                    self.ins(format!("{m}{sz} %cl, {shifted}"));
-                    self.ins(format!("xchgq {crq}, %rcx"));
+                    let shifted = if self.is_rcx(d) { self.reg(cr, size) } else { Arg::Reg(RCX, size) };
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
+                    self.e2(m, size, cl, shifted);
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
                 } else if !self.is_rcx(d) && !self.same(cr, d) {
                     // Neither rcx nor the count is written: swap the count into
                     // rcx around a shift of d itself.
                     let crq = self.reg(cr, Size::Q);
                     self.load_into(v, d, size);
-                    self.ins(format!("xchgq {crq}, %rcx"));
-                    self.ins(format!("{m}{sz} %cl, {dst}"));
-                    self.ins(format!("xchgq {crq}, %rcx"));
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
+                    self.e2(m, size, cl, dst);
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
                 } else if self.is_rcx(d) {
                     // d is rcx (not the count) and the value elsewhere: rcx is
                     // free to take the count; the value is shifted in the scratch.
                     self.load_scratch(v, size);
                     if !self.is_rcx(cr) {
-                        self.ins(format!("movl {}, %ecx", self.reg(cr, Size::L)));
+                        let c32 = self.reg(cr, Size::L);
+                        self.e2(O::Mov, Sfx::L, c32, Arg::Reg(RCX, Size::L));
                     }
-                    self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
-                    self.ins(format!("mov{} {}, {}", op_size(size).suffix(), scratch(op_size(size)), self.reg(d, op_size(size))));
+                    self.e2(m, size, cl, scratch(size));
+                    let wide = op_size(size);
+                    let dw = self.reg(d, wide);
+                    self.e2(O::Mov, wide, scratch(wide), dw);
                 } else {
                     // d is the count (not rcx) and the value elsewhere: compute
                     // in the scratch with the count swapped into rcx.
                     let crq = self.reg(cr, Size::Q);
                     self.load_scratch(v, size);
-                    self.ins(format!("xchgq {crq}, %rcx"));
-                    self.ins(format!("{m}{sz} %cl, {}", scratch(size)));
-                    self.ins(format!("xchgq {crq}, %rcx"));
-                    self.ins(format!("mov{sz} {}, {dst}", scratch(size)));
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
+                    self.e2(m, size, cl, scratch(size));
+                    self.e2(O::Xchg, Sfx::Q, crq, rcx);
+                    self.e2(O::Mov, size, scratch(size), dst);
                 }
             }
             _ => unreachable!(),
@@ -1004,81 +1051,80 @@ impl Lower<'_> {
 
     fn bitcount(&mut self, leading: bool, ops: &[Value], size: Size) {
         let (s, d) = (reg(&ops[0]), reg(&ops[1]));
-        let sz = size.suffix();
-        let skip = self.asm.fresh_label();
-        let bits = size.bits();
+        let skip = self.fresh_label();
+        let bits = size.bits() as i64;
         // bsr/bsf write d only for a non-zero source (zero-extending at 32
         // bits); for a zero source d is set explicitly.
         let (rs, rd) = (self.reg(s, size), self.reg(d, size));
         if leading {
             // lzcnt = (bits - 1) - bsr(s) = bsr(s) ^ (bits - 1), as the index
             // is below `bits`; a zero source takes (2 * bits - 1) ^ (bits - 1) = bits.
-            self.ins(format!("bsr{sz} {rs}, {rd}"));
-            self.ins(format!("jnz {skip}"));
-            self.ins(format!("mov{sz} ${}, {rd}", 2 * bits - 1));
-            self.asm.label(&skip);
-            self.ins(format!("xor{sz} ${}, {rd}", bits - 1));
+            self.e2(O::Bsr, size, rs, rd);
+            self.e1(O::J(Cc::Nz), Sfx::None, Arg::Target(skip));
+            self.e2(O::Mov, size, Arg::Imm(2 * bits - 1), rd);
+            self.place(skip);
+            self.e2(O::Xor, size, Arg::Imm(bits - 1), rd);
         } else {
-            self.ins(format!("bsf{sz} {rs}, {rd}"));
-            self.ins(format!("jnz {skip}"));
-            self.ins(format!("mov{sz} ${bits}, {rd}"));
-            self.asm.label(&skip);
+            self.e2(O::Bsf, size, rs, rd);
+            self.e1(O::J(Cc::Nz), Sfx::None, Arg::Target(skip));
+            self.e2(O::Mov, size, Arg::Imm(bits), rd);
+            self.place(skip);
         }
     }
 
     /// Emits a compare of `l` with `r` and returns the condition to test
     /// (mirrored when the operands had to be swapped).
-    fn compare(&mut self, c: Cond, l: &Value, r: &Value, size: Size) -> Cond {
+    fn compare(&mut self, c: Cond, l: &'a Value, r: &'a Value, size: Size) -> Cond {
         let (l, r, c) = match l {
             Value::Imm(_) => (r, l, c.mirror()),
             _ => (l, r, c),
         };
         let rs = self.src(r, size);
         let ls = match l {
-            Value::Reg(x) => self.reg(*x, size).to_string(),
-            Value::Addr(a) => self.mem(a),
+            Value::Reg(x) => self.reg(*x, size),
+            Value::Addr(a) => Arg::Mem(self.mem(a)),
             _ => unreachable!("validated: not both immediates"),
         };
-        self.ins(format!("cmp{} {rs}, {ls}", size.suffix()));
+        self.e2(O::Cmp, size, rs, ls);
         c
     }
 
-    fn test(&mut self, v: &Value, m: Option<&Value>, size: Size) {
-        let sz = size.suffix();
+    fn test(&mut self, v: &'a Value, m: Option<&'a Value>, size: Size) {
         let vs = match v {
-            Value::Reg(r) => self.reg(*r, size).to_string(),
-            Value::Addr(a) => self.mem(a),
+            Value::Reg(r) => self.reg(*r, size),
+            Value::Addr(a) => Arg::Mem(self.mem(a)),
             _ => unreachable!(),
         };
         match m {
             None => match v {
-                Value::Reg(_) => self.ins(format!("test{sz} {vs}, {vs}")),
-                _ => self.ins(format!("cmp{sz} $0, {vs}")),
+                Value::Reg(_) => self.e2(O::Test, size, vs, vs),
+                _ => self.e2(O::Cmp, size, Arg::Imm(0), vs),
             },
             Some(m) => {
                 let ms = self.src(m, size);
-                self.ins(format!("test{sz} {ms}, {vs}"));
+                self.e2(O::Test, size, ms, vs);
             }
         }
     }
 
     fn fp_arith(&mut self, op: Op, w: Width, ops: &[Value]) {
-        let (m, comm) = match (op, w) {
-            (Op::Add, _) => (format!("adds{}", fsuf(w)), true),
-            (Op::Sub, _) => (format!("subs{}", fsuf(w)), false),
-            (Op::Mul, _) => (format!("muls{}", fsuf(w)), true),
-            (Op::FDiv, _) => (format!("divs{}", fsuf(w)), false),
-            (Op::And, Width::F) => ("andps".into(), true),
-            (Op::And, _) => ("andpd".into(), true),
-            (Op::Or, Width::F) => ("orps".into(), true),
-            _ => ("orpd".into(), true),
+        let p = fsuf(w);
+        let (m, sfx, comm) = match (op, w) {
+            (Op::Add, _) => (O::Adds, p, true),
+            (Op::Sub, _) => (O::Subs, p, false),
+            (Op::Mul, _) => (O::Muls, p, true),
+            (Op::FDiv, _) => (O::Divs, p, false),
+            (Op::And, Width::F) => (O::Andps, Sfx::None, true),
+            (Op::And, _) => (O::Andpd, Sfx::None, true),
+            (Op::Or, Width::F) => (O::Orps, Sfx::None, true),
+            _ => (O::Orpd, Sfx::None, true),
         };
         // `x & x` and `x | x` are x.
         let idempotent = matches!(op, Op::And | Op::Or) && self.same(reg(&ops[0]), reg(&ops[1]));
         if ops.len() == 2 {
             let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
             if !idempotent {
-                self.ins(format!("{m} {s}, {d}"));
+                self.e2(m, sfx, s, d);
             }
             return;
         }
@@ -1086,20 +1132,20 @@ impl Lower<'_> {
         let (xa, xb, xd) = (self.xmm(a), self.xmm(b), self.xmm(d));
         if idempotent {
             if !self.same(a, d) {
-                self.ins(format!("movaps {xa}, {xd}"));
+                self.e2(O::Movaps, Sfx::None, xa, xd);
             }
         } else if self.same(a, d) {
-            self.ins(format!("{m} {xb}, {xd}"));
+            self.e2(m, sfx, xb, xd);
         } else if self.same(b, d) && comm {
-            self.ins(format!("{m} {xa}, {xd}"));
+            self.e2(m, sfx, xa, xd);
         } else if self.same(b, d) {
-            let fs = self.fscratch.clone();
-            self.ins(format!("movaps {xb}, {fs}"));
-            self.ins(format!("movaps {xa}, {xd}"));
-            self.ins(format!("{m} {fs}, {xd}"));
+            let fs = self.fs();
+            self.e2(O::Movaps, Sfx::None, xb, fs);
+            self.e2(O::Movaps, Sfx::None, xa, xd);
+            self.e2(m, sfx, fs, xd);
         } else {
-            self.ins(format!("movaps {xa}, {xd}"));
-            self.ins(format!("{m} {xb}, {xd}"));
+            self.e2(O::Movaps, Sfx::None, xa, xd);
+            self.e2(m, sfx, xb, xd);
         }
     }
 
@@ -1107,61 +1153,61 @@ impl Lower<'_> {
         let (s, d) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         if abs && s == d {
             // Clear the sign bit in place: shift it out and back in as 0.
-            let l = if w == Width::F { 'd' } else { 'q' };
-            self.ins(format!("psll{l} $1, {d}"));
-            self.ins(format!("psrl{l} $1, {d}"));
+            let l = if w == Width::F { Sfx::D } else { Sfx::Q };
+            self.e2(O::Psll, l, Arg::Imm(1), d);
+            self.e2(O::Psrl, l, Arg::Imm(1), d);
             return;
         }
         // The mask goes into d when d is not the source (d := mask OP s),
         // into the FP scratch otherwise.
-        let mask_reg = if s != d { d.to_string() } else { self.fscratch.clone() };
+        let mask_reg = if s != d { d } else { self.fs() };
         if w == Width::F {
             let mask: u32 = if abs { 0x7fff_ffff } else { 0x8000_0000 };
-            self.ins(format!("movl ${}, {}", mask as i32, scratch(Size::L)));
-            self.ins(format!("movd {}, {mask_reg}", scratch(Size::L)));
+            self.e2(O::Mov, Sfx::L, Arg::Imm(mask as i32 as i64), scratch(Size::L));
+            self.e2(O::Movd, Sfx::None, scratch(Size::L), mask_reg);
         } else {
             let mask: u64 = if abs { 0x7fff_ffff_ffff_ffff } else { 0x8000_0000_0000_0000 };
-            self.ins(format!("movabsq ${}, {}", mask as i64, scratch(Size::Q)));
-            self.ins(format!("movq {}, {mask_reg}", scratch(Size::Q)));
+            self.e2(O::Movabs, Sfx::Q, Arg::Imm(mask as i64), scratch(Size::Q));
+            self.e2(O::Movq, Sfx::None, scratch(Size::Q), mask_reg);
         }
         let m = match (abs, w) {
-            (true, Width::F) => "andps",
-            (true, _) => "andpd",
-            (false, Width::F) => "xorps",
-            (false, _) => "xorpd",
+            (true, Width::F) => O::Andps,
+            (true, _) => O::Andpd,
+            (false, Width::F) => O::Xorps,
+            (false, _) => O::Xorpd,
         };
-        let other = if s != d { s } else { mask_reg.as_str() };
-        self.ins(format!("{m} {other}, {d}"));
+        let other = if s != d { s } else { mask_reg };
+        self.e2(m, Sfx::None, other, d);
     }
 
     fn int_to_fp(&mut self, from: Width, signed: bool, to: Width, ops: &[Value]) {
         let s = reg(&ops[0]);
         let d = self.xmm(reg(ops.last().unwrap_or(&ops[0])));
-        let cvt = format!("cvtsi2s{}", if to == Width::F { "s" } else { "d" });
+        let cvt = if to == Width::F { O::Cvtsi2ss } else { O::Cvtsi2sd };
         match (from, signed) {
-            (Width::I, true) => self.ins(format!("{cvt}l {}, {d}", self.reg(s, Size::L))),
+            (Width::I, true) => self.e2(cvt, Sfx::L, self.reg(s, Size::L), d),
             (Width::I, false) => {
-                self.ins(format!("movl {}, {}", self.reg(s, Size::L), scratch(Size::L)));
-                self.ins(format!("{cvt}q {}, {d}", scratch(Size::Q)));
+                self.e2(O::Mov, Sfx::L, self.reg(s, Size::L), scratch(Size::L));
+                self.e2(cvt, Sfx::Q, scratch(Size::Q), d);
             }
-            (_, true) => self.ins(format!("{cvt}q {}, {d}", self.reg(s, Size::Q))),
+            (_, true) => self.e2(cvt, Sfx::Q, self.reg(s, Size::Q), d),
             (_, false) => {
                 // Unsigned 64-bit: convert as signed, which is right below
                 // 2^63; above it, halve (keeping the lowest bit sticky for
                 // correct rounding), convert, double.
-                let (odd, done) = (self.asm.fresh_label(), self.asm.fresh_label());
+                let (odd, done) = (self.fresh_label(), self.fresh_label());
                 let rs = self.reg(s, Size::Q);
-                self.ins(format!("{cvt}q {rs}, {d}"));
-                self.ins(format!("testq {rs}, {rs}"));
-                self.ins(format!("jns {done}"));
-                self.ins(format!("movq {rs}, {}", scratch(Size::Q)));
-                self.ins(format!("shrq $1, {}", scratch(Size::Q)));
-                self.ins(format!("jnc {odd}"));
-                self.ins(format!("orq $1, {}", scratch(Size::Q)));
-                self.asm.label(&odd);
-                self.ins(format!("{cvt}q {}, {d}", scratch(Size::Q)));
-                self.ins(format!("adds{} {d}, {d}", fsuf(to)));
-                self.asm.label(&done);
+                self.e2(cvt, Sfx::Q, rs, d);
+                self.e2(O::Test, Sfx::Q, rs, rs);
+                self.e1(O::J(Cc::Ns), Sfx::None, Arg::Target(done));
+                self.e2(O::Mov, Sfx::Q, rs, scratch(Size::Q));
+                self.e2(O::Shr, Sfx::Q, Arg::Imm(1), scratch(Size::Q));
+                self.e1(O::J(Cc::Nc), Sfx::None, Arg::Target(odd));
+                self.e2(O::Or, Sfx::Q, Arg::Imm(1), scratch(Size::Q));
+                self.place(odd);
+                self.e2(cvt, Sfx::Q, scratch(Size::Q), d);
+                self.e2(O::Adds, fsuf(to), d, d);
+                self.place(done);
             }
         }
     }
@@ -1169,66 +1215,66 @@ impl Lower<'_> {
     fn fp_to_int(&mut self, from: Width, signed: bool, to: Width, ops: &[Value]) {
         let s = self.xmm(reg(&ops[0]));
         let d = reg(&ops[1]);
-        let cvt = format!("cvtts{}2si", if from == Width::F { "s" } else { "d" });
+        let cvt = if from == Width::F { O::Cvttss2si } else { O::Cvttsd2si };
         match (to, signed) {
-            (Width::I, true) => self.ins(format!("{cvt} {s}, {}", self.reg(d, Size::L))),
+            (Width::I, true) => self.e2(cvt, Sfx::None, s, self.reg(d, Size::L)),
             (Width::I, false) => {
-                self.ins(format!("{cvt} {s}, {}", scratch(Size::Q)));
-                self.ins(format!("movl {}, {}", scratch(Size::L), self.reg(d, Size::L)));
+                self.e2(cvt, Sfx::None, s, scratch(Size::Q));
+                self.e2(O::Mov, Sfx::L, scratch(Size::L), self.reg(d, Size::L));
             }
-            (_, true) => self.ins(format!("{cvt} {s}, {}", self.reg(d, Size::Q))),
+            (_, true) => self.e2(cvt, Sfx::None, s, self.reg(d, Size::Q)),
             (_, false) => {
                 // Values at or above 2^63 convert as (x - 2^63) with bit 63 set.
                 // The result is built in d (a Gpr, so never the source); the
                 // scratch only carries the constant.
-                let done = self.asm.fresh_label();
-                let fs = self.fscratch.clone();
+                let done = self.fresh_label();
+                let fs = self.fs();
                 let rd = self.reg(d, Size::Q);
-                self.ins(format!("{cvt} {s}, {rd}"));
-                self.ins(format!("testq {rd}, {rd}"));
-                self.ins(format!("jns {done}"));
+                self.e2(cvt, Sfx::None, s, rd);
+                self.e2(O::Test, Sfx::Q, rd, rd);
+                self.e1(O::J(Cc::Ns), Sfx::None, Arg::Target(done));
                 if from == Width::F {
-                    self.ins(format!("movl ${}, {}", 0xdf00_0000u32 as i32, scratch(Size::L)));
-                    self.ins(format!("movd {}, {fs}", scratch(Size::L)));
-                    self.ins(format!("addss {s}, {fs}"));
+                    self.e2(O::Mov, Sfx::L, Arg::Imm(0xdf00_0000u32 as i32 as i64), scratch(Size::L));
+                    self.e2(O::Movd, Sfx::None, scratch(Size::L), fs);
+                    self.e2(O::Adds, Sfx::S, s, fs);
                 } else {
-                    self.ins(format!("movabsq ${}, {}", 0xc3e0_0000_0000_0000u64 as i64, scratch(Size::Q)));
-                    self.ins(format!("movq {}, {fs}", scratch(Size::Q)));
-                    self.ins(format!("addsd {s}, {fs}"));
+                    self.e2(O::Movabs, Sfx::Q, Arg::Imm(0xc3e0_0000_0000_0000u64 as i64), scratch(Size::Q));
+                    self.e2(O::Movq, Sfx::None, scratch(Size::Q), fs);
+                    self.e2(O::Adds, Sfx::D, s, fs);
                 }
-                self.ins(format!("{cvt} {fs}, {rd}"));
-                self.ins(format!("btsq $63, {rd}"));
-                self.asm.label(&done);
+                self.e2(cvt, Sfx::None, fs, rd);
+                self.e2(O::Bts, Sfx::Q, Arg::Imm(63), rd);
+                self.place(done);
             }
         }
     }
 
     /// `bcd2i` (exact: branch unless the double is exactly an int32 other
     /// than -0.0) and `btd2i` (branch if NaN or the truncation is out of range).
-    fn checked_d2i(&mut self, exact: bool, ops: &[Value]) {
+    fn checked_d2i(&mut self, exact: bool, ops: &'a [Value]) {
         let s = self.xmm(reg(&ops[0]));
         let d = reg(&ops[1]);
         let l = self.target(&ops[2]);
-        let fs = self.fscratch.clone();
+        let fs = self.fs();
         let (d32, d64) = (self.reg(d, Size::L), self.reg(d, Size::Q));
         if exact {
             // The round trip has the bits of the double exactly when it is an
             // int32 other than -0.0 (NaN, inexact, out of range and -0.0 all
             // give other bits): compare them as integers.
-            self.ins(format!("cvttsd2si {s}, {d32}"));
-            self.ins(format!("cvtsi2sdl {d32}, {fs}"));
-            self.ins(format!("pcmpeqq {s}, {fs}"));
-            self.ins(format!("movq {fs}, {}", scratch(Size::Q)));
-            self.ins(format!("incq {}", scratch(Size::Q)));
-            self.ins(format!("jnz {l}"));
+            self.e2(O::Cvttsd2si, Sfx::None, s, d32);
+            self.e2(O::Cvtsi2sd, Sfx::L, d32, fs);
+            self.e2(O::Pcmpeqq, Sfx::None, s, fs);
+            self.e2(O::Movq, Sfx::None, fs, scratch(Size::Q));
+            self.e1(O::Inc, Sfx::Q, scratch(Size::Q));
+            self.e1(O::J(Cc::Nz), Sfx::None, l);
         } else {
             // The 64-bit truncation (INT64_MIN for NaN and beyond ±2^63) is in
             // range exactly when it is its own low word sign-extended.
-            self.ins(format!("cvttsd2siq {s}, {}", scratch(Size::Q)));
-            self.ins(format!("movslq {}, {d64}", scratch(Size::L)));
-            self.ins(format!("cmpq {}, {d64}", scratch(Size::Q)));
-            self.ins(format!("movl {d32}, {d32}"));
-            self.ins(format!("jne {l}"));
+            self.e2(O::Cvttsd2si, Sfx::Q, s, scratch(Size::Q));
+            self.e2(O::Movsl, Sfx::Q, scratch(Size::L), d64);
+            self.e2(O::Cmp, Sfx::Q, scratch(Size::Q), d64);
+            self.e2(O::Mov, Sfx::L, d32, d32);
+            self.e1(O::J(Cc::Ne), Sfx::None, l);
         }
     }
 
@@ -1237,16 +1283,16 @@ impl Lower<'_> {
     fn fp_compare_set(&mut self, cond: FCond, unordered: bool, w: Width, ops: &[Value]) {
         let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         let d = self.reg(reg(&ops[2]), Size::L);
-        let u = format!("ucomis{}", fsuf(w));
+        let p = fsuf(w);
         let sb = scratch(Size::B);
         if a == b {
             match self_compare(cond, unordered) {
-                SelfCompare::Always => self.ins(format!("movl $1, {d}")),
-                SelfCompare::Never => self.ins(format!("movl $0, {d}")),
+                SelfCompare::Always => self.e2(O::Mov, Sfx::L, Arg::Imm(1), d),
+                SelfCompare::Never => self.e2(O::Mov, Sfx::L, Arg::Imm(0), d),
                 SelfCompare::IfNaN(nan) => {
-                    self.ins(format!("{u} {a}, {a}"));
-                    self.ins(format!("set{} {sb}", if nan { "p" } else { "np" }));
-                    self.ins(format!("movzbl {sb}, {d}"));
+                    self.e2(O::Ucomis, p, a, a);
+                    self.e1(O::Set(if nan { Cc::P } else { Cc::Np }), Sfx::None, sb);
+                    self.e2(O::Movzb, Sfx::L, sb, d);
                 }
             }
             return;
@@ -1255,114 +1301,115 @@ impl Lower<'_> {
             (FCond::Eq, false) | (FCond::Neq, true) => {
                 // cmpeq/cmpneq on a copy of a whose other lanes are 0: the
                 // mask's sign is the result (movmsk).
-                let fs = self.fscratch.clone();
-                let (pred, sfx) = (if cond == FCond::Eq { "eq" } else { "neq" }, fsuf(w));
+                let fs = self.fs();
+                let pred = if cond == FCond::Eq { O::Cmpeqs } else { O::Cmpneqs };
                 if w == Width::F {
-                    self.ins(format!("insertps $0x0e, {a}, {fs}"));
+                    self.e3(O::Insertps, Sfx::None, Arg::ImmHex(0x0e), a, fs);
                 } else {
-                    self.ins(format!("movq {a}, {fs}"));
+                    self.e2(O::Movq, Sfx::None, a, fs);
                 }
-                self.ins(format!("cmp{pred}s{sfx} {b}, {fs}"));
-                self.ins(format!("movmskp{sfx} {fs}, {d}"));
+                self.e2(pred, p, b, fs);
+                self.e2(O::Movmskp, p, fs, d);
                 return;
             }
             (FCond::Neq, false) | (FCond::Eq, true) => {
                 // Unordered sets ZF: ordered "not equal" and "equal or
                 // unordered" are ZF alone.
-                let set = if cond == FCond::Neq { "ne" } else { "e" };
-                self.ins(format!("xorl {d}, {d}"));
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("set{set} {}", self.reg(reg(&ops[2]), Size::B)));
+                let set = if cond == FCond::Neq { Cc::Ne } else { Cc::E };
+                self.e2(O::Xor, Sfx::L, d, d);
+                self.e2(O::Ucomis, p, b, a);
+                let d8 = self.reg(reg(&ops[2]), Size::B);
+                self.e1(O::Set(set), Sfx::None, d8);
                 return;
             }
             (c, false) => {
                 let (x, y, set) = match c {
-                    FCond::Gt => (&b, &a, "a"),
-                    FCond::Gteq => (&b, &a, "ae"),
-                    FCond::Lt => (&a, &b, "a"),
-                    _ => (&a, &b, "ae"),
+                    FCond::Gt => (b, a, Cc::A),
+                    FCond::Gteq => (b, a, Cc::Ae),
+                    FCond::Lt => (a, b, Cc::A),
+                    _ => (a, b, Cc::Ae),
                 };
-                self.ins(format!("{u} {x}, {y}"));
-                self.ins(format!("set{set} {sb}"));
+                self.e2(O::Ucomis, p, x, y);
+                self.e1(O::Set(set), Sfx::None, sb);
             }
             (c, true) => {
                 let (x, y, set) = match c {
-                    FCond::Gt => (&a, &b, "b"),
-                    FCond::Gteq => (&a, &b, "be"),
-                    FCond::Lt => (&b, &a, "b"),
-                    _ => (&b, &a, "be"),
+                    FCond::Gt => (a, b, Cc::B),
+                    FCond::Gteq => (a, b, Cc::Be),
+                    FCond::Lt => (b, a, Cc::B),
+                    _ => (b, a, Cc::Be),
                 };
-                self.ins(format!("{u} {x}, {y}"));
-                self.ins(format!("set{set} {sb}"));
+                self.e2(O::Ucomis, p, x, y);
+                self.e1(O::Set(set), Sfx::None, sb);
             }
         }
-        self.ins(format!("movzbl {sb}, {d}"));
+        self.e2(O::Movzb, Sfx::L, sb, d);
     }
 
-    fn fp_branch(&mut self, cond: FCond, unordered: bool, w: Width, ops: &[Value]) {
+    fn fp_branch(&mut self, cond: FCond, unordered: bool, w: Width, ops: &'a [Value]) {
         let (a, b) = (self.xmm(reg(&ops[0])), self.xmm(reg(&ops[1])));
         let l = self.target(&ops[2]);
-        let u = format!("ucomis{}", fsuf(w));
+        let p = fsuf(w);
+        let j = |c| O::J(c);
         if a == b {
             match self_compare(cond, unordered) {
-                SelfCompare::Always => self.ins(format!("jmp {l}")),
+                SelfCompare::Always => self.e1(O::Jmp, Sfx::None, l),
                 SelfCompare::Never => {}
                 SelfCompare::IfNaN(nan) => {
-                    self.ins(format!("{u} {a}, {a}"));
-                    self.ins(format!("j{} {l}", if nan { "p" } else { "np" }));
+                    self.e2(O::Ucomis, p, a, a);
+                    self.e1(j(if nan { Cc::P } else { Cc::Np }), Sfx::None, l);
                 }
             }
             return;
         }
         match (cond, unordered) {
             (FCond::Eq, false) => {
-                let skip = self.asm.fresh_label();
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jp {skip}"));
-                self.ins(format!("je {l}"));
-                self.asm.label(&skip);
+                let skip = self.fresh_label();
+                self.e2(O::Ucomis, p, b, a);
+                self.e1(j(Cc::P), Sfx::None, Arg::Target(skip));
+                self.e1(j(Cc::E), Sfx::None, l);
+                self.place(skip);
             }
             (FCond::Neq, false) => {
                 // Unordered sets ZF: jne is taken for ordered operands only.
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jne {l}"));
+                self.e2(O::Ucomis, p, b, a);
+                self.e1(j(Cc::Ne), Sfx::None, l);
             }
             (FCond::Eq, true) => {
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("je {l}"));
+                self.e2(O::Ucomis, p, b, a);
+                self.e1(j(Cc::E), Sfx::None, l);
             }
             (FCond::Neq, true) => {
-                self.ins(format!("{u} {b}, {a}"));
-                self.ins(format!("jp {l}"));
-                self.ins(format!("jne {l}"));
+                self.e2(O::Ucomis, p, b, a);
+                self.e1(j(Cc::P), Sfx::None, l);
+                self.e1(j(Cc::Ne), Sfx::None, l);
             }
             (c, false) => {
-                let (x, y, j) = match c {
-                    FCond::Gt => (&b, &a, "a"),
-                    FCond::Gteq => (&b, &a, "ae"),
-                    FCond::Lt => (&a, &b, "a"),
-                    _ => (&a, &b, "ae"),
+                let (x, y, cc) = match c {
+                    FCond::Gt => (b, a, Cc::A),
+                    FCond::Gteq => (b, a, Cc::Ae),
+                    FCond::Lt => (a, b, Cc::A),
+                    _ => (a, b, Cc::Ae),
                 };
-                self.ins(format!("{u} {x}, {y}"));
-                self.ins(format!("j{j} {l}"));
+                self.e2(O::Ucomis, p, x, y);
+                self.e1(j(cc), Sfx::None, l);
             }
             (c, true) => {
-                let (x, y, j) = match c {
-                    FCond::Gt => (&a, &b, "b"),
-                    FCond::Gteq => (&a, &b, "be"),
-                    FCond::Lt => (&b, &a, "b"),
-                    _ => (&b, &a, "be"),
+                let (x, y, cc) = match c {
+                    FCond::Gt => (a, b, Cc::B),
+                    FCond::Gteq => (a, b, Cc::Be),
+                    FCond::Lt => (b, a, Cc::B),
+                    _ => (b, a, Cc::Be),
                 };
-                self.ins(format!("{u} {x}, {y}"));
-                self.ins(format!("j{j} {l}"));
+                self.e2(O::Ucomis, p, x, y);
+                self.e1(j(cc), Sfx::None, l);
             }
         }
     }
 
-    fn atomic_rmw(&mut self, aop: AtomicOp, ops: &[Value], size: Size) {
-        let sz = size.suffix();
+    fn atomic_rmw(&mut self, aop: AtomicOp, ops: &'a [Value], size: Size) {
         let (v, a) = (reg(&ops[0]), addr(&ops[1]));
-        let m = self.mem(a);
+        let m = Arg::Mem(self.mem(a));
         let out = if ops.len() == 3 { reg(&ops[2]) } else { v };
         let in_address = |r: Reg| [a.base, a.index].into_iter().flatten().any(|x| self.same(x, r));
         // Work in the result register itself unless writing it before the
@@ -1374,30 +1421,41 @@ impl Lower<'_> {
                 let wide = op_size(size);
                 let (work, work_wide) = if direct { (self.reg(out, size), self.reg(out, wide)) } else { (scratch(size), scratch(wide)) };
                 if !(direct && self.same(out, v)) {
-                    self.ins(format!("mov{} {}, {work_wide}", wide.suffix(), self.reg(v, wide)));
+                    let vw = self.reg(v, wide);
+                    self.e2(O::Mov, wide, vw, work_wide);
                 }
                 if aop == AtomicOp::Sub {
-                    self.ins(format!("neg{sz} {work}"));
+                    self.e1(O::Neg, size, work);
                 }
                 if aop == AtomicOp::Xchg {
-                    self.ins(format!("xchg{sz} {work}, {m}"));
+                    self.e2(O::Xchg, size, work, m);
                 } else {
-                    self.ins(format!("lock xadd{sz} {work}, {m}"));
+                    self.e2(O::LockXadd, size, work, m);
                 }
                 // 8- and 16-bit results leave the rest of the register as it
                 // was: zero-extend (from the scratch, also copy out).
                 let o = self.reg(out, Size::L);
                 match size {
-                    Size::B => self.ins(format!("movzbl {work}, {o}")),
-                    Size::W => self.ins(format!("movzwl {work}, {o}")),
+                    Size::B => self.e2(O::Movzb, Sfx::L, work, o),
+                    Size::W => self.e2(O::Movzw, Sfx::L, work, o),
                     _ if direct => {}
-                    Size::L => self.ins(format!("movl {work}, {o}")),
-                    Size::Q => self.ins(format!("movq {work}, {}", self.reg(out, Size::Q))),
+                    Size::L => self.e2(O::Mov, Sfx::L, work, o),
+                    Size::Q => {
+                        let oq = self.reg(out, Size::Q);
+                        self.e2(O::Mov, Sfx::Q, work, oq)
+                    }
                 }
             }
             _ => unreachable!("ARM64-only atomic (validated)"),
         }
     }
+}
+
+/// The addend of a `lea` that adds: an immediate or a register.
+#[derive(Copy, Clone)]
+enum LeaPlus {
+    Imm(i64),
+    Reg(Reg),
 }
 
 /// The outcome of comparing a floating-point register with itself: equal
@@ -1428,27 +1486,27 @@ fn op_size(size: Size) -> Size {
     }
 }
 
-fn fsuf(w: Width) -> &'static str {
+fn fsuf(w: Width) -> Sfx {
     if w == Width::F {
-        "s"
+        Sfx::S
     } else {
-        "d"
+        Sfx::D
     }
 }
 
-fn test_cc(t: TestCond) -> &'static str {
+fn test_cc(t: TestCond) -> Cc {
     match t {
-        TestCond::S => "s",
-        TestCond::Z => "e",
-        TestCond::Nz => "ne",
+        TestCond::S => Cc::S,
+        TestCond::Z => Cc::E,
+        TestCond::Nz => Cc::Ne,
     }
 }
 
-fn flag_cc(c: FlagCond) -> &'static str {
+fn flag_cc(c: FlagCond) -> Cc {
     match c {
-        FlagCond::O => "o",
-        FlagCond::S => "s",
-        FlagCond::Z => "e",
-        FlagCond::Nz => "ne",
+        FlagCond::O => Cc::O,
+        FlagCond::S => Cc::S,
+        FlagCond::Z => Cc::E,
+        FlagCond::Nz => Cc::Ne,
     }
 }

@@ -1,0 +1,338 @@
+//! The machine-code layer between lowering and text emission, shared by
+//! both back ends (the shape of cranelift's `MachInst` buffer):
+//!
+//! - each architecture has a typed instruction, `<arch>/inst.rs` (`Inst`:
+//!   an opcode and typed operands — registers, immediates, memory operands,
+//!   symbols), which says what it does to the stack pointer
+//!   ([`MachInst::sp_effect`]);
+//! - lowering (`<arch>/lower.rs`) appends [`Line`]s — instructions, labels,
+//!   global-label definitions, `emit` text — to a [`Code`] buffer, which
+//!   also records the source statement (program item) each run of lines
+//!   came from ([`Stmt`]);
+//! - `<arch>/emit.rs` writes an instruction as text from static name
+//!   tables, with no allocation, and [`write_lines`] writes a buffer;
+//!   symbol spelling and relocation operators come from `obj.rs`.
+//!
+//! The buffer is written out and emptied at every point where the distance
+//! between the code before and after it is unknown to the assembler (the
+//! alignment of an exported label, raw `emit` text): passes that need a
+//! whole stretch of code (ARM64 branch relaxation, later unwind
+//! information) see one such stretch at a time, and the buffer stays small.
+
+use std::fmt::Write as _;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::back::obj::Obj;
+use crate::back::EmitOptions;
+use crate::front::lexer::Name;
+use crate::source::{FileId, SourceMap};
+use crate::valid::{Instr, Item, Program};
+
+/// A symbolic operand: a label or symbol as code refers to it. Lowering
+/// decides which kind a reference is (it knows what the program defines and
+/// exports); [`Obj::write_sym`] spells it for the object format.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Sym<'a> {
+    /// An expanded local label (`.Loa1_m_x`).
+    Local(&'a Name),
+    /// The object symbol of a global label (`_x` on Mach-O, `x` elsewhere).
+    Symbol(&'a Name),
+    /// The object symbol of a global label this output does not define
+    /// (a call to it goes through the PLT on ELF x86-64).
+    Extern(&'a Name),
+    /// The file-local twin of an exported label (ELF, COFF: `.Loa_g_x`).
+    Twin(&'a Name),
+    /// A label made by the back end (`<P>oat<k>`).
+    Fresh(u32),
+}
+
+/// Which label a symbol names, for finding its definition in a buffer:
+/// local labels by name, global labels by name whatever their spelling,
+/// back-end labels by number.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LabelKey<'a> {
+    Local(&'a str),
+    Global(&'a str),
+    Fresh(u32),
+}
+
+impl<'a> Sym<'a> {
+    pub fn key(self) -> LabelKey<'a> {
+        match self {
+            Sym::Local(n) => LabelKey::Local(n),
+            Sym::Symbol(n) | Sym::Extern(n) | Sym::Twin(n) => LabelKey::Global(n),
+            Sym::Fresh(k) => LabelKey::Fresh(k),
+        }
+    }
+}
+
+/// What an instruction does to the stack pointer, as far as the
+/// instruction itself says (the input for unwind information).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SpEffect {
+    /// `sp` is not written.
+    None,
+    /// `sp += n` (a push is `Add(-8)` on x86-64).
+    Add(i64),
+    /// `sp` is written with a value not known from the instruction.
+    Unknown,
+}
+
+/// A machine instruction of one architecture.
+pub trait MachInst {
+    fn sp_effect(&self) -> SpEffect;
+}
+
+/// One line of output.
+#[derive(Clone, Debug)]
+pub enum Line<'a, I> {
+    Inst(I),
+    Label(Sym<'a>),
+    /// The definition of a global label: its directives and label lines
+    /// ([`Obj::write_define_global`]); an exported one is aligned.
+    Global { name: &'a Name, exported: bool },
+    /// Where a global label's extent ends ([`Obj::write_end_global`]).
+    EndGlobal(&'a Name),
+    /// The text of an `emit` statement, a line as it is: its size is unknown.
+    Raw(String),
+    /// `.p2align n`.
+    Align(u32),
+}
+
+/// A source statement (a program item) and the first line of its code;
+/// its code runs up to the next statement's first line.
+#[derive(Copy, Clone, Debug)]
+pub struct Stmt {
+    /// Index in [`Code::lines`].
+    pub first: u32,
+    /// Index in [`Program::items`].
+    pub item: u32,
+    /// `.loc` file number, line and column (with `-g`).
+    pub loc: Option<(u32, u32, u32)>,
+}
+
+/// Lowered code not yet written.
+pub struct Code<'a, I> {
+    pub lines: Vec<Line<'a, I>>,
+    pub stmts: Vec<Stmt>,
+}
+
+impl<'a, I> Default for Code<'a, I> {
+    fn default() -> Self {
+        Code { lines: Vec::with_capacity(256), stmts: Vec::with_capacity(128) }
+    }
+}
+
+impl<'a, I> Code<'a, I> {
+    #[inline]
+    pub fn push(&mut self, i: I) {
+        self.lines.push(Line::Inst(i));
+    }
+
+    pub fn label(&mut self, s: Sym<'a>) {
+        self.lines.push(Line::Label(s));
+    }
+
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.stmts.clear();
+    }
+
+    /// The statement line `k` belongs to (the hook for debug information
+    /// and unwind tables per source statement).
+    pub fn stmt_of(&self, k: usize) -> Option<&Stmt> {
+        let n = self.stmts.partition_point(|s| s.first as usize <= k);
+        n.checked_sub(1).map(|n| &self.stmts[n])
+    }
+}
+
+/// One architecture's lowering, owning its code buffer.
+pub trait Backend<'a> {
+    type Inst: MachInst;
+    fn code(&mut self) -> &mut Code<'a, Self::Inst>;
+    /// Appends the code of one validated instruction.
+    fn lower(&mut self, i: &'a Instr);
+    /// Writes the buffered code to `out` and empties the buffer.
+    fn flush(&mut self, out: &mut String);
+}
+
+/// Lowers every item of `p` through `b`, writing to `out` (after the file
+/// header, before the file end).
+pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &SourceMap, opts: &EmitOptions, out: &mut String) {
+    let file_numbers: HashMap<FileId, usize> = if opts.debug_info { debug_files(map, out) } else { HashMap::default() };
+    let mut open_global: Option<&'a Name> = None;
+    for (k, item) in p.items.iter().enumerate() {
+        match item {
+            Item::Label { name, local: true, .. } => b.code().label(Sym::Local(name)),
+            Item::Label { name, local: false, .. } => {
+                if let Some(prev) = open_global.take() {
+                    b.code().lines.push(Line::EndGlobal(prev));
+                }
+                let exported = p.exports.contains(name);
+                if exported {
+                    // The alignment makes distances across it unknown.
+                    b.flush(out);
+                }
+                b.code().lines.push(Line::Global { name, exported });
+                open_global = Some(name);
+            }
+            Item::Instr(i) => {
+                if i.def().op == crate::isa::Op::Emit {
+                    b.flush(out);
+                }
+                let loc = file_numbers.get(&i.span.file).map(|&n| {
+                    let (line, col) = map.file(i.span.file).line_col(i.span.start);
+                    (n as u32, line, col)
+                });
+                let code = b.code();
+                let first = code.lines.len() as u32;
+                code.stmts.push(Stmt { first, item: k as u32, loc });
+                b.lower(i);
+            }
+        }
+    }
+    if let Some(prev) = open_global {
+        b.code().lines.push(Line::EndGlobal(prev));
+    }
+    b.flush(out);
+}
+
+/// `.file N "path"` for every source file (with `-g`); returns the numbers.
+fn debug_files(map: &SourceMap, out: &mut String) -> HashMap<FileId, usize> {
+    let mut numbers = HashMap::default();
+    for (id, f) in map.files() {
+        let n = numbers.len() + 1;
+        numbers.insert(id, n);
+        let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+        let _ = writeln!(out, "\t.file {n} \"{}\"", path.display().to_string().replace('\\', "/"));
+    }
+    numbers
+}
+
+/// Writes the lines of `code`, each instruction by `inst` (given its line
+/// index), with the `.loc` of every statement before its first line.
+pub fn write_lines<'a, I>(out: &mut String, obj: Obj, code: &Code<'a, I>, mut inst: impl FnMut(&mut String, usize, &I)) {
+    let mut stmts = code.stmts.iter().peekable();
+    for (k, l) in code.lines.iter().enumerate() {
+        while let Some(s) = stmts.next_if(|s| s.first as usize <= k) {
+            write_loc(out, s);
+        }
+        match l {
+            Line::Inst(i) => inst(out, k, i),
+            Line::Label(s) => {
+                obj.write_sym(out, *s);
+                out.push_str(":\n");
+            }
+            Line::Global { name, exported } => obj.write_define_global(out, name, *exported),
+            Line::EndGlobal(name) => obj.write_end_global(out, name),
+            Line::Raw(text) => {
+                out.push_str(text);
+                out.push('\n');
+            }
+            Line::Align(n) => {
+                out.push_str("\t.p2align ");
+                push_u64(out, *n as u64);
+                out.push('\n');
+            }
+        }
+    }
+    for s in stmts {
+        write_loc(out, s);
+    }
+}
+
+fn write_loc(out: &mut String, s: &Stmt) {
+    if let Some((file, line, col)) = s.loc {
+        out.push_str("\t.loc ");
+        push_u64(out, file as u64);
+        out.push(' ');
+        push_u64(out, line as u64);
+        out.push(' ');
+        push_u64(out, col as u64);
+        out.push('\n');
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Numbers, written without the formatting machinery.
+
+/// `v` in decimal.
+pub fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // SAFETY-free: the digits are ASCII.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// `v` in decimal, `-` for negative numbers.
+pub fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// `v` as `0x…` in lower-case hexadecimal (Rust's `{:#x}`).
+pub fn push_hex(out: &mut String, v: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 18];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[(v & 15) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str("0x");
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// An offset after a symbol: `+n`, `-n`, or nothing for 0.
+pub fn push_offset(out: &mut String, off: i64) {
+    if off > 0 {
+        out.push('+');
+    }
+    if off != 0 {
+        push_i64(out, off);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        for v in [0i64, 1, -1, 9, 10, -10, 4095, i64::MAX, i64::MIN, 1 << 40, -(1 << 33)] {
+            let mut s = String::new();
+            push_i64(&mut s, v);
+            assert_eq!(s, v.to_string());
+            let mut h = String::new();
+            push_hex(&mut h, v as u64);
+            assert_eq!(h, format!("{:#x}", v as u64));
+            let mut o = String::new();
+            push_offset(&mut o, v);
+            let expected = match v {
+                0 => String::new(),
+                v if v > 0 => format!("+{v}"),
+                v => v.to_string(),
+            };
+            assert_eq!(o, expected);
+        }
+        let mut s = String::new();
+        push_u64(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
+    }
+}
