@@ -85,6 +85,21 @@ pub(crate) struct MemoryData {
     desc: Box<MemDesc>,
 }
 
+/// `len` zero bytes, or None when the allocation fails (instead of aborting,
+/// as `vec![0; len]` would).
+fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size; the block is owned by the Vec,
+    // which frees it with the same layout (u8, capacity `len`).
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout);
+        (!ptr.is_null()).then(|| Vec::from_raw_parts(ptr, len, len))
+    }
+}
+
 impl MemoryData {
     fn update_desc(&mut self) {
         self.desc.base = self.bytes.as_mut_ptr() as u64;
@@ -99,6 +114,10 @@ impl MemoryData {
         if new > max as u64 {
             return None;
         }
+        // Amortised growth (a guest growing page by page does not copy its
+        // memory every time); failing to allocate is a failed grow.
+        let additional = new as usize * 65536 - self.bytes.len();
+        self.bytes.try_reserve(additional).ok()?;
         self.bytes.resize(new as usize * 65536, 0);
         self.update_desc();
         Some(old)
@@ -112,7 +131,8 @@ impl Memory {
                 "memory size must be at most 65536 pages (4GiB)".into(),
             ));
         }
-        let bytes = vec![0u8; limits.min as usize * 65536];
+        let bytes = zeroed_bytes(limits.min as usize * 65536)
+            .ok_or_else(|| Error::Instantiate(format!("cannot allocate {} pages of memory", limits.min)))?;
         let desc = Box::new(MemDesc {
             base: 0,
             size: 0,
