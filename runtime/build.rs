@@ -17,10 +17,15 @@ fn main() {
         if code.is_empty() {
             continue;
         }
-        let rest = code
-            .strip_prefix("const ")
-            .unwrap_or_else(|| panic!("abi.asm:{}: only `const Name = integer` lines are allowed", n + 1));
-        let (name, value) = rest.split_once('=').unwrap_or_else(|| panic!("abi.asm:{}: expected `=`", n + 1));
+        let rest = code.strip_prefix("const ").unwrap_or_else(|| {
+            panic!(
+                "abi.asm:{}: only `const Name = integer` lines are allowed",
+                n + 1
+            )
+        });
+        let (name, value) = rest
+            .split_once('=')
+            .unwrap_or_else(|| panic!("abi.asm:{}: expected `=`", n + 1));
         let (name, value) = (name.trim(), value.trim());
         let value = if let Some(hex) = value.strip_prefix("0x") {
             u64::from_str_radix(hex, 16)

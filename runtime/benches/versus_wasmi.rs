@@ -19,16 +19,26 @@ fn bench_dir() -> PathBuf {
 }
 
 fn main() {
-    let runs: usize = std::env::var("OFFASM_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let runs: usize = std::env::var("OFFASM_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let tsv = std::fs::read_to_string(bench_dir().join("kernels.tsv")).expect("kernels.tsv");
     println!("| kernel (arg) | offasm-wasm ms | wasmi 2.0 ms | wasmi / offasm-wasm |");
     println!("|---|---:|---:|---:|");
     let mut log_sum = 0.0;
     let mut n = 0;
-    for line in tsv.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in tsv
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let (name, arg, expected): (&str, i32, i32) = (f[1], f[2].parse().unwrap(), f[3].parse().unwrap());
+        let (name, arg, expected): (&str, i32, i32) =
+            (f[1], f[2].parse().unwrap(), f[3].parse().unwrap());
         if !filter.is_empty() && !filter.iter().any(|x| x == name) {
             continue;
         }
@@ -41,7 +51,9 @@ fn main() {
         let engine = wasmi::Engine::default();
         let wmodule = wasmi::Module::new(&engine, &bytes[..]).unwrap();
         let mut store = wasmi::Store::new(&engine, ());
-        let winst = wasmi::Linker::<()>::new(&engine).instantiate_and_start(&mut store, &wmodule).unwrap();
+        let winst = wasmi::Linker::<()>::new(&engine)
+            .instantiate_and_start(&mut store, &wmodule)
+            .unwrap();
         let wfunc = winst.get_typed_func::<i32, i32>(&store, &func).unwrap();
 
         let (mut best_ours, mut best_wasmi) = (Duration::MAX, Duration::MAX);

@@ -4,8 +4,9 @@ use offasm_wasm::{Extern, HostFunc, Imports, Instance, Module, Trap, ValType, Va
 
 fn main() -> Result<(), offasm_wasm::Error> {
     // A module that imports `env.square` and exports `sum_squares(n)`.
-    let bytes = wast::parser::parse::<wast::Wat>(&wast::parser::ParseBuffer::new(
-        r#"(module
+    let bytes = wast::parser::parse::<wast::Wat>(
+        &wast::parser::ParseBuffer::new(
+            r#"(module
              (import "env" "square" (func $square (param i32) (result i32)))
              (func (export "sum_squares") (param $n i32) (result i32) (local $sum i32)
                (block $done
@@ -15,8 +16,9 @@ fn main() -> Result<(), offasm_wasm::Error> {
                    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
                    (br $next)))
                (local.get $sum)))"#,
+        )
+        .unwrap(),
     )
-    .unwrap())
     .unwrap()
     .encode()
     .unwrap(); // or std::fs::read("file.wasm")

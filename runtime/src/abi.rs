@@ -254,6 +254,9 @@ impl Store {
         }
     }
     pub fn is64(self) -> bool {
-        matches!(self, Store::I64 | Store::I64_8 | Store::I64_16 | Store::I64_32)
+        matches!(
+            self,
+            Store::I64 | Store::I64_8 | Store::I64_16 | Store::I64_32
+        )
     }
 }

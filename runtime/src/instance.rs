@@ -7,7 +7,9 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::abi::{self, Ctx, FuncInfo, MemDesc, RetEntry, Single, TableEntry};
-use crate::module::{ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType};
+use crate::module::{
+    ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType,
+};
 use crate::translate::{self, CodeBuf, Env, FuncCode};
 use crate::{Error, Trap, TrapKind, Value};
 
@@ -28,8 +30,15 @@ pub struct HostFunc {
 }
 
 impl HostFunc {
-    pub fn new(params: Vec<ValType>, results: Vec<ValType>, f: impl Fn(&[Value]) -> Result<Vec<Value>, Trap> + 'static) -> HostFunc {
-        HostFunc { ty: FuncType { params, results }, f: Rc::new(f) }
+    pub fn new(
+        params: Vec<ValType>,
+        results: Vec<ValType>,
+        f: impl Fn(&[Value]) -> Result<Vec<Value>, Trap> + 'static,
+    ) -> HostFunc {
+        HostFunc {
+            ty: FuncType { params, results },
+            f: Rc::new(f),
+        }
     }
 }
 
@@ -45,7 +54,13 @@ struct GlobalCell {
 
 impl Global {
     pub fn new(value: Value, mutable: bool) -> Global {
-        Global(Rc::new(GlobalCell { ty: GlobalType { ty: value.ty(), mutable }, bits: Cell::new(value.to_bits()) }))
+        Global(Rc::new(GlobalCell {
+            ty: GlobalType {
+                ty: value.ty(),
+                mutable,
+            },
+            bits: Cell::new(value.to_bits()),
+        }))
     }
     pub fn get(&self) -> Value {
         Value::from_bits(self.0.ty.ty, self.0.bits.get())
@@ -70,6 +85,21 @@ pub(crate) struct MemoryData {
     desc: Box<MemDesc>,
 }
 
+/// `len` zero bytes, or None when the allocation fails (instead of aborting,
+/// as `vec![0; len]` would).
+fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
+    if len == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: `layout` has a non-zero size; the block is owned by the Vec,
+    // which frees it with the same layout (u8, capacity `len`).
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout);
+        (!ptr.is_null()).then(|| Vec::from_raw_parts(ptr, len, len))
+    }
+}
+
 impl MemoryData {
     fn update_desc(&mut self) {
         self.desc.base = self.bytes.as_mut_ptr() as u64;
@@ -84,6 +114,10 @@ impl MemoryData {
         if new > max as u64 {
             return None;
         }
+        // Amortised growth (a guest growing page by page does not copy its
+        // memory every time); failing to allocate is a failed grow.
+        let additional = new as usize * 65536 - self.bytes.len();
+        self.bytes.try_reserve(additional).ok()?;
         self.bytes.resize(new as usize * 65536, 0);
         self.update_desc();
         Some(old)
@@ -93,11 +127,22 @@ impl MemoryData {
 impl Memory {
     pub fn new(limits: Limits) -> Result<Memory, Error> {
         if limits.min > MAX_PAGES {
-            return Err(Error::Instantiate("memory size must be at most 65536 pages (4GiB)".into()));
+            return Err(Error::Instantiate(
+                "memory size must be at most 65536 pages (4GiB)".into(),
+            ));
         }
-        let bytes = vec![0u8; limits.min as usize * 65536];
-        let desc = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
-        let memory = Memory(Rc::new(RefCell::new(MemoryData { bytes, max: limits.max, desc })));
+        let bytes = zeroed_bytes(limits.min as usize * 65536)
+            .ok_or_else(|| Error::Instantiate(format!("cannot allocate {} pages of memory", limits.min)))?;
+        let desc = Box::new(MemDesc {
+            base: 0,
+            size: 0,
+            owner: std::ptr::null(),
+        });
+        let memory = Memory(Rc::new(RefCell::new(MemoryData {
+            bytes,
+            max: limits.max,
+            desc,
+        })));
         {
             let mut data = memory.0.borrow_mut();
             data.desc.owner = Rc::as_ptr(&memory.0);
@@ -109,7 +154,10 @@ impl Memory {
         (self.0.borrow().bytes.len() / 65536) as u32
     }
     fn limits(&self) -> Limits {
-        Limits { min: self.pages(), max: self.0.borrow().max }
+        Limits {
+            min: self.pages(),
+            max: self.0.borrow().max,
+        }
     }
     /// Grows by `delta` pages; the old size in pages, or None past the limit.
     pub fn grow(&self, delta: u32) -> Option<u32> {
@@ -118,7 +166,9 @@ impl Memory {
     /// A copy of `len` bytes at `offset`.
     pub fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
         let data = self.0.borrow();
-        data.bytes.get(offset..offset.checked_add(len)?).map(|s| s.to_vec())
+        data.bytes
+            .get(offset..offset.checked_add(len)?)
+            .map(|s| s.to_vec())
     }
     pub fn write(&self, offset: usize, bytes: &[u8]) -> Option<()> {
         let mut data = self.0.borrow_mut();
@@ -158,7 +208,10 @@ impl Table {
     }
     fn limits(&self) -> Limits {
         let t = self.0.borrow();
-        Limits { min: t.elems.len() as u32, max: t.max }
+        Limits {
+            min: t.elems.len() as u32,
+            max: t.max,
+        }
     }
     fn raw(&self) -> (u64, u32) {
         let mut t = self.0.borrow_mut();
@@ -203,7 +256,8 @@ impl Imports {
         Imports::default()
     }
     pub fn define(&mut self, module: &str, name: &str, item: Extern) {
-        self.map.insert((module.to_string(), name.to_string()), item);
+        self.map
+            .insert((module.to_string(), name.to_string()), item);
     }
     pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
         self.map.get(&(module.to_string(), name.to_string()))
@@ -239,7 +293,12 @@ pub(crate) struct Shared {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Shared {{ {} functions, {} code words }}", self.kinds.len(), self.code.len())
+        write!(
+            f,
+            "Shared {{ {} functions, {} code words }}",
+            self.kinds.len(),
+            self.code.len()
+        )
     }
 }
 
@@ -286,7 +345,10 @@ thread_local! {
 /// may be shared, so call_indirect compares types across instances).
 fn sig_id(ty: &FuncType) -> u32 {
     static IDS: OnceLock<Mutex<HashMap<FuncType, u32>>> = OnceLock::new();
-    let mut ids = IDS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let next = ids.len() as u32;
     *ids.entry(ty.clone()).or_insert(next)
 }
@@ -317,12 +379,20 @@ impl Instance {
         let mut memory: Option<Memory> = None;
         let mut tables: Vec<Table> = Vec::new();
         for import in &module.imports {
-            let item = imports
-                .get(&import.module, &import.name)
-                .ok_or_else(|| Error::Link(format!("unknown import {}.{}", import.module, import.name)))?;
-            let incompatible = || Error::Link(format!("incompatible import type for {}.{}", import.module, import.name));
+            let item = imports.get(&import.module, &import.name).ok_or_else(|| {
+                Error::Link(format!("unknown import {}.{}", import.module, import.name))
+            })?;
+            let incompatible = || {
+                Error::Link(format!(
+                    "incompatible import type for {}.{}",
+                    import.module, import.name
+                ))
+            };
             match (&import.kind, item) {
-                (ImportKind::Func(t), Extern::Func(HostFunc { ty, .. }) | Extern::WasmFunc(WasmFunc { ty, .. })) => {
+                (
+                    ImportKind::Func(t),
+                    Extern::Func(HostFunc { ty, .. }) | Extern::WasmFunc(WasmFunc { ty, .. }),
+                ) => {
                     if &module.types[*t as usize] != ty {
                         return Err(incompatible());
                     }
@@ -349,9 +419,15 @@ impl Instance {
                 _ => return Err(incompatible()),
             }
         }
-        for (ty, init) in module.globals[module.imported_globals..].iter().zip(&module.global_inits) {
+        for (ty, init) in module.globals[module.imported_globals..]
+            .iter()
+            .zip(&module.global_inits)
+        {
             let bits = eval_const(*init, &globals);
-            globals.push(Global(Rc::new(GlobalCell { ty: *ty, bits: Cell::new(bits) })));
+            globals.push(Global(Rc::new(GlobalCell {
+                ty: *ty,
+                bits: Cell::new(bits),
+            })));
         }
         for limits in &module.memories[module.imported_memories..] {
             memory = Some(Memory::new(*limits)?);
@@ -359,7 +435,11 @@ impl Instance {
         for limits in &module.tables[module.imported_tables..] {
             tables.push(Table::new(*limits));
         }
-        let no_memory = Box::new(MemDesc { base: 0, size: 0, owner: std::ptr::null() });
+        let no_memory = Box::new(MemDesc {
+            base: 0,
+            size: 0,
+            owner: std::ptr::null(),
+        });
         let mem_desc = match &memory {
             Some(m) => m.desc(),
             None => &*no_memory as *const MemDesc as u64,
@@ -391,9 +471,18 @@ impl Instance {
         let func_info = |f: u32| call_targets[f as usize];
         let global_addrs: Vec<u64> = globals.iter().map(Global::addr).collect();
         let global_addr = |g: u32| global_addrs[g as usize];
-        let table = tables.first().map(|t| t.raw()).ok_or_else(|| "call_indirect without a table".to_string());
+        let table = tables
+            .first()
+            .map(|t| t.raw())
+            .ok_or_else(|| "call_indirect without a table".to_string());
         let sig = |t: u32| sig_id(&module.types[t as usize]);
-        let env = Env { module, func_info: &func_info, global_addr: &global_addr, table, sig_id: &sig };
+        let env = Env {
+            module,
+            func_info: &func_info,
+            global_addr: &global_addr,
+            table,
+            sig_id: &sig,
+        };
         let mut buf = CodeBuf::default();
         let mut entries = vec![0usize; nfuncs];
         for (f, kind) in kinds.iter().enumerate() {
@@ -405,9 +494,9 @@ impl Instance {
                 buf.end();
             }
         }
-        for f in module.imported_funcs..nfuncs {
+        for (f, entry) in entries.iter_mut().enumerate().skip(module.imported_funcs) {
             let code = translate::translate(&env, f as u32, &mut buf)?;
-            entries[f] = code.start;
+            *entry = code.start;
             kinds.push(FuncKind::Wasm(code));
         }
         let mut ext_entries = vec![None; nfuncs];
@@ -435,7 +524,11 @@ impl Instance {
             buf.begin(Single::Exit.h());
             buf.end();
         }
-        let mut code: Box<[u64]> = buf.words.chunks(2).map(|w| w[0] as u64 | (w[1] as u64) << 32).collect();
+        let mut code: Box<[u64]> = buf
+            .words
+            .chunks(2)
+            .map(|w| w[0] as u64 | (w[1] as u64) << 32)
+            .collect();
         let code_base = code.as_ptr() as u64;
         for &(at, target) in &buf.code_relocs {
             code[at / 2] = code_base + target as u64 * 4;
@@ -482,29 +575,42 @@ impl Instance {
         let mut elem_writes = Vec::new();
         for seg in &module.elems {
             let offset = eval_const(seg.offset, &globals) as u32 as usize;
-            let table = tables.get(seg.table as usize).ok_or_else(|| Error::Link("unknown table".into()))?;
+            let table = tables
+                .get(seg.table as usize)
+                .ok_or_else(|| Error::Link("unknown table".into()))?;
             if offset + seg.funcs.len() > table.0.borrow().elems.len() {
-                return Err(Error::Instantiate("out of bounds table access (elements segment does not fit)".into()));
+                return Err(Error::Instantiate(
+                    "out of bounds table access (elements segment does not fit)".into(),
+                ));
             }
             elem_writes.push((seg.table as usize, offset, seg.funcs.clone()));
         }
         let mut data_writes = Vec::new();
         for seg in &module.data {
             let offset = eval_const(seg.offset, &globals) as u32 as usize;
-            let mem = memory.as_ref().ok_or_else(|| Error::Link("unknown memory".into()))?;
+            let mem = memory
+                .as_ref()
+                .ok_or_else(|| Error::Link("unknown memory".into()))?;
             if offset + seg.bytes.len() > mem.pages() as usize * 65536 {
-                return Err(Error::Instantiate("out of bounds memory access (data segment does not fit)".into()));
+                return Err(Error::Instantiate(
+                    "out of bounds memory access (data segment does not fit)".into(),
+                ));
             }
             data_writes.push((offset, seg.bytes.clone()));
         }
         // A table another instance can reach (imported or exported) gets
         // external entries, which switch to this instance's memory.
-        let shared_table = module.imported_tables > 0 || module.exports.iter().any(|e| e.kind == ExportKind::Table);
+        let shared_table = module.imported_tables > 0
+            || module.exports.iter().any(|e| e.kind == ExportKind::Table);
         let written: Vec<usize> = elem_writes.iter().map(|w| w.0).collect();
         for (t, offset, fs) in elem_writes {
             let mut table = tables[t].0.borrow_mut();
             for (k, f) in fs.into_iter().enumerate() {
-                let func = if shared_table { ext_info(f) } else { func_info(f) };
+                let func = if shared_table {
+                    ext_info(f)
+                } else {
+                    func_info(f)
+                };
                 let func = match kinds.get(f as usize) {
                     Some(FuncKind::Imported(w)) => w.entry(),
                     _ => func,
@@ -514,7 +620,11 @@ impl Instance {
             }
         }
         for (offset, range) in data_writes {
-            memory.as_ref().unwrap().write(offset, &module.bytes[range]).expect("checked above");
+            memory
+                .as_ref()
+                .unwrap()
+                .write(offset, &module.bytes[range])
+                .expect("checked above");
         }
 
         let shared = Rc::new(Shared {
@@ -569,7 +679,11 @@ impl Instance {
 
     /// Calls the exported function `name`.
     pub fn invoke(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, Error> {
-        let export = self.shared.module.export(name).ok_or_else(|| Error::Runtime(format!("no export named `{name}`")))?;
+        let export = self
+            .shared
+            .module
+            .export(name)
+            .ok_or_else(|| Error::Runtime(format!("no export named `{name}`")))?;
         if export.kind != ExportKind::Func {
             return Err(Error::Runtime(format!("export `{name}` is not a function")));
         }
@@ -615,7 +729,12 @@ impl Instance {
 
     /// Every export, by name.
     pub fn exports(&self) -> Vec<(String, Extern)> {
-        self.shared.module.exports.iter().filter_map(|e| Some((e.name.clone(), self.export(&e.name)?))).collect()
+        self.shared
+            .module
+            .exports
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), self.export(&e.name)?)))
+            .collect()
     }
 
     /// Calls function `func` (function index space) with `args`.
@@ -653,7 +772,12 @@ impl Instance {
             let status = unsafe { abi::wasm_enter(&mut *self.ctx) } as usize;
             match status {
                 abi::Status_Return => {
-                    return Ok(ty.results.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[k])).collect());
+                    return Ok(ty
+                        .results
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &t)| Value::from_bits(t, self.stack[k]))
+                        .collect());
                 }
                 abi::Status_Trap => return Err(Error::Trap(trap_at(self.ctx.trap, self.ctx.pc))),
                 abi::Status_HostCall => {
@@ -661,10 +785,18 @@ impl Instance {
                     let h = unsafe { &*(self.ctx.arg0 as *const HostFunc) }.clone();
                     let fp = ((self.ctx.fp - stack_base) / 8) as usize;
                     let args: Vec<Value> =
-                        h.ty.params.iter().enumerate().map(|(k, &t)| Value::from_bits(t, self.stack[fp + k])).collect();
+                        h.ty.params
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &t)| Value::from_bits(t, self.stack[fp + k]))
+                            .collect();
                     let results = (h.f)(&args).map_err(Error::Trap)?;
-                    if results.len() != h.ty.results.len() || results.iter().zip(&h.ty.results).any(|(r, &t)| r.ty() != t) {
-                        return Err(Error::Runtime("host function returned results of the wrong type".into()));
+                    if results.len() != h.ty.results.len()
+                        || results.iter().zip(&h.ty.results).any(|(r, &t)| r.ty() != t)
+                    {
+                        return Err(Error::Runtime(
+                            "host function returned results of the wrong type".into(),
+                        ));
                     }
                     for (k, r) in results.iter().enumerate() {
                         self.stack[fp + k] = r.to_bits();
@@ -678,12 +810,19 @@ impl Instance {
                         -1
                     } else {
                         // SAFETY: a MemDesc's owner is the memory that holds it.
-                        unsafe { &*owner }.borrow_mut().grow(delta).map_or(-1i32, |old| old as i32)
+                        unsafe { &*owner }
+                            .borrow_mut()
+                            .grow(delta)
+                            .map_or(-1i32, |old| old as i32)
                     };
                     let slot = ((self.ctx.arg1 - stack_base) / 8) as usize;
                     self.stack[slot] = result as u32 as u64;
                 }
-                other => return Err(Error::Runtime(format!("the interpreter returned unknown status {other}"))),
+                other => {
+                    return Err(Error::Runtime(format!(
+                        "the interpreter returned unknown status {other}"
+                    )))
+                }
             }
         }
     }
@@ -693,10 +832,23 @@ impl Instance {
 /// instance) and the wasm byte offset of the instruction it was translated from.
 fn trap_at(kind: u64, pc: u64) -> Trap {
     let kind = TrapKind::from_code(kind as usize);
-    let found = CODE.with(|c| c.borrow().iter().filter_map(|w| w.upgrade()).find_map(|s| s.locate(pc)));
+    let found = CODE.with(|c| {
+        c.borrow()
+            .iter()
+            .filter_map(|w| w.upgrade())
+            .find_map(|s| s.locate(pc))
+    });
     match found {
-        Some((func, offset)) => Trap { kind, func: Some(func), offset },
-        None => Trap { kind, func: None, offset: None },
+        Some((func, offset)) => Trap {
+            kind,
+            func: Some(func),
+            offset,
+        },
+        None => Trap {
+            kind,
+            func: None,
+            offset: None,
+        },
     }
 }
 

@@ -85,11 +85,15 @@ impl Value {
         match ty {
             ValType::I32 => {
                 let v = int(text)?;
-                (i32::MIN as i128..=u32::MAX as i128).contains(&v).then_some(Value::I32(v as i32))
+                (i32::MIN as i128..=u32::MAX as i128)
+                    .contains(&v)
+                    .then_some(Value::I32(v as i32))
             }
             ValType::I64 => {
                 let v = int(text)?;
-                (i64::MIN as i128..=u64::MAX as i128).contains(&v).then_some(Value::I64(v as i64))
+                (i64::MIN as i128..=u64::MAX as i128)
+                    .contains(&v)
+                    .then_some(Value::I64(v as i64))
             }
             ValType::F32 => text.parse::<f32>().ok().map(|f| Value::F32(f.to_bits())),
             ValType::F64 => text.parse::<f64>().ok().map(|f| Value::F64(f.to_bits())),
@@ -171,7 +175,11 @@ pub struct Trap {
 
 impl Trap {
     pub fn host() -> Trap {
-        Trap { kind: TrapKind::Host, func: None, offset: None }
+        Trap {
+            kind: TrapKind::Host,
+            func: None,
+            offset: None,
+        }
     }
 }
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use offasm_wasm::wast_runner::{run_wast_file, spectest_imports};
 use offasm_wasm::{Instance, Module, Value};
 
-const USAGE: &str = "usage: offasm-wasm FILE.wasm --invoke NAME [ARGS...]\n       offasm-wasm --wast FILE.wast...";
+const USAGE: &str =
+    "usage: offasm-wasm FILE.wasm --invoke NAME [ARGS...]\n       offasm-wasm --wast FILE.wast...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,9 +46,16 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 skipped += summary.skipped.len();
             }
             if args.len() > 2 {
-                println!("total: {} commands, {passed} passed, {failed} failed, {skipped} skipped", passed + failed + skipped);
+                println!(
+                    "total: {} commands, {passed} passed, {failed} failed, {skipped} skipped",
+                    passed + failed + skipped
+                );
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(file) => {
             let (name, rest) = match args.get(1).map(String::as_str) {
@@ -56,16 +64,26 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             };
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
             let module = Arc::new(Module::new(&bytes).map_err(|e| format!("{file}: {e}"))?);
-            let mut instance = Instance::new(&module, &spectest_imports()).map_err(|e| format!("{file}: {e}"))?;
-            let ty = instance.func_type(name).ok_or_else(|| format!("{file}: no exported function named `{name}`"))?.clone();
+            let mut instance =
+                Instance::new(&module, &spectest_imports()).map_err(|e| format!("{file}: {e}"))?;
+            let ty = instance
+                .func_type(name)
+                .ok_or_else(|| format!("{file}: no exported function named `{name}`"))?
+                .clone();
             if rest.len() != ty.params.len() {
-                return Err(format!("`{name}` takes {} arguments, {} given", ty.params.len(), rest.len()));
+                return Err(format!(
+                    "`{name}` takes {} arguments, {} given",
+                    ty.params.len(),
+                    rest.len()
+                ));
             }
             let values = ty
                 .params
                 .iter()
                 .zip(rest)
-                .map(|(&t, text)| Value::parse(t, text).ok_or_else(|| format!("`{text}` is not a valid {t}")))
+                .map(|(&t, text)| {
+                    Value::parse(t, text).ok_or_else(|| format!("`{text}` is not a valid {t}"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let results = instance.invoke(name, &values).map_err(|e| e.to_string())?;
             for r in results {

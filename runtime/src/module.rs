@@ -5,7 +5,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Parser, Payload, TypeRef, Validator, WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, Parser, Payload, TypeRef, Validator,
+    WasmFeatures,
 };
 
 use crate::Error;
@@ -147,7 +148,10 @@ fn wasm_err(e: wasmparser::BinaryReaderError) -> Error {
 }
 
 fn limits32(initial: u64, maximum: Option<u64>) -> Limits {
-    Limits { min: initial as u32, max: maximum.map(|m| m as u32) }
+    Limits {
+        min: initial as u32,
+        max: maximum.map(|m| m as u32),
+    }
 }
 
 fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
@@ -195,8 +199,16 @@ impl Module {
                 Payload::TypeSection(reader) => {
                     for ty in reader.into_iter_err_on_gc_types() {
                         let ty = ty.map_err(wasm_err)?;
-                        let params = ty.params().iter().map(|&t| ValType::from_wasm(t)).collect::<Result<_, _>>()?;
-                        let results = ty.results().iter().map(|&t| ValType::from_wasm(t)).collect::<Result<_, _>>()?;
+                        let params = ty
+                            .params()
+                            .iter()
+                            .map(|&t| ValType::from_wasm(t))
+                            .collect::<Result<_, _>>()?;
+                        let results = ty
+                            .results()
+                            .iter()
+                            .map(|&t| ValType::from_wasm(t))
+                            .collect::<Result<_, _>>()?;
                         m.types.push(FuncType { params, results });
                     }
                 }
@@ -222,14 +234,23 @@ impl Module {
                                 ImportKind::Memory(l)
                             }
                             TypeRef::Global(g) => {
-                                let g = GlobalType { ty: ValType::from_wasm(g.content_type)?, mutable: g.mutable };
+                                let g = GlobalType {
+                                    ty: ValType::from_wasm(g.content_type)?,
+                                    mutable: g.mutable,
+                                };
                                 m.globals.push(g);
                                 m.imported_globals += 1;
                                 ImportKind::Global(g)
                             }
-                            other => return Err(Error::Unsupported(format!("import of {other:?}"))),
+                            other => {
+                                return Err(Error::Unsupported(format!("import of {other:?}")))
+                            }
                         };
-                        m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), kind });
+                        m.imports.push(Import {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            kind,
+                        });
                     }
                 }
                 Payload::FunctionSection(reader) => {
@@ -252,7 +273,10 @@ impl Module {
                 Payload::GlobalSection(reader) => {
                     for g in reader {
                         let g = g.map_err(wasm_err)?;
-                        m.globals.push(GlobalType { ty: ValType::from_wasm(g.ty.content_type)?, mutable: g.ty.mutable });
+                        m.globals.push(GlobalType {
+                            ty: ValType::from_wasm(g.ty.content_type)?,
+                            mutable: g.ty.mutable,
+                        });
                         m.global_inits.push(const_expr(&g.init_expr)?);
                     }
                 }
@@ -264,17 +288,29 @@ impl Module {
                             ExternalKind::Table => ExportKind::Table,
                             ExternalKind::Memory => ExportKind::Memory,
                             ExternalKind::Global => ExportKind::Global,
-                            other => return Err(Error::Unsupported(format!("export of {other:?}"))),
+                            other => {
+                                return Err(Error::Unsupported(format!("export of {other:?}")))
+                            }
                         };
-                        m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                        m.exports.push(Export {
+                            name: e.name.to_string(),
+                            kind,
+                            index: e.index,
+                        });
                     }
                 }
                 Payload::StartSection { func, .. } => m.start = Some(func),
                 Payload::ElementSection(reader) => {
                     for e in reader {
                         let e = e.map_err(wasm_err)?;
-                        let ElementKind::Active { table_index, offset_expr } = e.kind else {
-                            return Err(Error::Unsupported("passive or declared element segment".into()));
+                        let ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } = e.kind
+                        else {
+                            return Err(Error::Unsupported(
+                                "passive or declared element segment".into(),
+                            ));
                         };
                         let mut funcs = Vec::new();
                         match e.items {
@@ -297,7 +333,11 @@ impl Module {
                 Payload::DataSection(reader) => {
                     for d in reader {
                         let d = d.map_err(wasm_err)?;
-                        let DataKind::Active { memory_index, offset_expr } = d.kind else {
+                        let DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } = d.kind
+                        else {
                             return Err(Error::Unsupported("passive data segment".into()));
                         };
                         let start = d.data.as_ptr() as usize - bytes.as_ptr() as usize;
@@ -328,7 +368,10 @@ impl Module {
     fn check_br_table_labels(&self, func: u32) -> Result<(), Error> {
         use wasmparser::{BlockType, Operator as O};
         let range = self.bodies[func as usize - self.imported_funcs].clone();
-        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&self.bytes[range.clone()], range.start as u64));
+        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[range.clone()],
+            range.start as u64,
+        ));
         let result = self.func_type(func).results.first().copied();
         let mut labels: Vec<Option<ValType>> = vec![result];
         let mut reader = body.get_operators_reader().map_err(wasm_err)?;
@@ -347,7 +390,9 @@ impl Module {
                     let want = label(targets.default());
                     for t in targets.targets() {
                         if label(t.map_err(wasm_err)?) != want {
-                            return Err(Error::Invalid("type mismatch: br_table labels of different types".into()));
+                            return Err(Error::Invalid(
+                                "type mismatch: br_table labels of different types".into(),
+                            ));
                         }
                     }
                 }

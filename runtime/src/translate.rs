@@ -27,7 +27,7 @@ pub struct CodeBuf {
 
 impl CodeBuf {
     pub fn begin(&mut self, handler: u64) -> usize {
-        debug_assert!(self.words.len() % 2 == 0);
+        debug_assert!(self.words.len().is_multiple_of(2));
         let at = self.words.len();
         self.words.push(handler as u32);
         self.words.push((handler >> 32) as u32);
@@ -37,12 +37,12 @@ impl CodeBuf {
         self.words.push(v);
     }
     pub fn field64(&mut self, v: u64) {
-        debug_assert!(self.words.len() % 2 == 0);
+        debug_assert!(self.words.len().is_multiple_of(2));
         self.words.push(v as u32);
         self.words.push((v >> 32) as u32);
     }
     pub fn end(&mut self) {
-        if self.words.len() % 2 == 1 {
+        if !self.words.len().is_multiple_of(2) {
             self.words.push(0);
         }
     }
@@ -217,13 +217,20 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
     let bytes = &module.bytes[body_range.clone()];
     let body = FunctionBody::new(BinaryReader::new(bytes, body_range.start as u64));
     let mut locals: u32 = 0;
-    let locals_reader = body.get_locals_reader().map_err(|e| Error::Invalid(e.to_string()))?;
+    let locals_reader = body
+        .get_locals_reader()
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     for local in locals_reader {
         let (count, _ty) = local.map_err(|e| Error::Invalid(e.to_string()))?;
-        locals = locals.checked_add(count).ok_or_else(|| unsupported("more than 2^32 locals"))?;
+        locals = locals
+            .checked_add(count)
+            .ok_or_else(|| unsupported("more than 2^32 locals"))?;
     }
     let params = ty.params.len() as u32;
-    let temp_base = params.checked_add(locals).filter(|&n| n < (1 << 26)).ok_or_else(|| unsupported("frame too large"))?;
+    let temp_base = params
+        .checked_add(locals)
+        .filter(|&n| n < (1 << 26))
+        .ok_or_else(|| unsupported("frame too large"))?;
     let start = code.words.len();
     let mut tr = Tr {
         env,
@@ -252,9 +259,13 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         unreachable_entry: false,
         branched: false,
     });
-    let mut reader = body.get_operators_reader().map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut reader = body
+        .get_operators_reader()
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     while !reader.eof() {
-        let (op, offset) = reader.read_with_offset().map_err(|e| Error::Invalid(e.to_string()))?;
+        let (op, offset) = reader
+            .read_with_offset()
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         tr.offset = offset as u32;
         tr.op(op)?;
     }
@@ -311,7 +322,9 @@ impl Tr<'_> {
     }
 
     fn pop(&mut self) -> Opd {
-        self.stack.pop().expect("validated: operand stack not empty")
+        self.stack
+            .pop()
+            .expect("validated: operand stack not empty")
     }
 
     /// Emits the instruction that writes `opd` into the slot at byte `dest`
@@ -334,14 +347,24 @@ impl Tr<'_> {
                 self.code.field(dest);
                 self.code.field(v);
                 self.code.end();
-                self.last = Some(Last { start: at, dest_word: at + 2, height: usize::MAX, cmp: None });
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 2,
+                    height: usize::MAX,
+                    cmp: None,
+                });
             }
             Opd::C64(v) => {
                 let at = self.begin(Single::Const64.h());
                 self.code.field64(v);
                 self.code.field(dest);
                 self.code.end();
-                self.last = Some(Last { start: at, dest_word: at + 4, height: usize::MAX, cmp: None });
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 4,
+                    height: usize::MAX,
+                    cmp: None,
+                });
             }
         }
     }
@@ -351,7 +374,12 @@ impl Tr<'_> {
         self.code.field(src);
         self.code.field(dest);
         self.code.end();
-        self.last = Some(Last { start: at, dest_word: at + 3, height: usize::MAX, cmp: None });
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 3,
+            height: usize::MAX,
+            cmp: None,
+        });
     }
 
     /// Puts the entry at `idx` into its own slot.
@@ -418,10 +446,23 @@ impl Tr<'_> {
         self.stack.truncate(ia);
         self.push_temp();
         let cmp = cmp.map(|cond| match (fa, fb) {
-            (Field::Imm(a), Field::Slot(b)) => Cmp { cond: cond.swap(), a: b, b: Field::Imm(a) },
-            (a, b) => Cmp { cond, a: a.raw(), b },
+            (Field::Imm(a), Field::Slot(b)) => Cmp {
+                cond: cond.swap(),
+                a: b,
+                b: Field::Imm(a),
+            },
+            (a, b) => Cmp {
+                cond,
+                a: a.raw(),
+                b,
+            },
         });
-        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp });
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 4,
+            height: ia,
+            cmp,
+        });
     }
 
     /// A two-operand float operation: operands always in slots.
@@ -438,7 +479,12 @@ impl Tr<'_> {
         self.code.end();
         self.stack.truncate(ia);
         self.push_temp();
-        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp: None });
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 4,
+            height: ia,
+            cmp: None,
+        });
     }
 
     fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
@@ -452,7 +498,12 @@ impl Tr<'_> {
         self.stack.truncate(ia);
         self.push_temp();
         let cmp = cmp.map(|c| Cmp { a: src, ..c });
-        self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp });
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 3,
+            height: ia,
+            cmp,
+        });
     }
 
     /// The condition for a branch on the popped top entry: a compare just
@@ -465,7 +516,11 @@ impl Tr<'_> {
                 if last.height == idx {
                     if let Some(cmp) = last.cmp {
                         self.code.words.truncate(last.start);
-                        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= last.start) {
+                        while self
+                            .offsets
+                            .last()
+                            .is_some_and(|&(w, _)| w as usize >= last.start)
+                        {
                             self.offsets.pop();
                         }
                         self.last = None;
@@ -473,10 +528,18 @@ impl Tr<'_> {
                     }
                 }
             }
-            return Ok(Cmp { cond: Branch::I32Ne, a: self.temp_off(idx), b: Field::Imm(0) });
+            return Ok(Cmp {
+                cond: Branch::I32Ne,
+                a: self.temp_off(idx),
+                b: Field::Imm(0),
+            });
         }
         match opd {
-            Opd::Local(i) => Ok(Cmp { cond: Branch::I32Ne, a: i * 8, b: Field::Imm(0) }),
+            Opd::Local(i) => Ok(Cmp {
+                cond: Branch::I32Ne,
+                a: i * 8,
+                b: Field::Imm(0),
+            }),
             other => Err(other),
         }
     }
@@ -567,7 +630,11 @@ impl Tr<'_> {
     fn direct_label(&mut self, depth: u32) -> Option<usize> {
         let target_idx = self.ctrl.len() - 1 - depth as usize;
         let t = &mut self.ctrl[target_idx];
-        let arity = if t.kind == CtrlKind::Loop { 0 } else { t.results };
+        let arity = if t.kind == CtrlKind::Loop {
+            0
+        } else {
+            t.results
+        };
         if arity != 0 {
             return None;
         }
@@ -589,7 +656,13 @@ impl Tr<'_> {
         }
     }
 
-    fn push_ctrl(&mut self, kind: CtrlKind, results: usize, label: usize, else_label: Option<usize>) {
+    fn push_ctrl(
+        &mut self,
+        kind: CtrlKind,
+        results: usize,
+        label: usize,
+        else_label: Option<usize>,
+    ) {
         let unreachable_entry = !self.reachable;
         self.ctrl.push(Ctrl {
             kind,
@@ -621,7 +694,12 @@ impl Tr<'_> {
         self.code.field(dest);
         self.code.end();
         self.push_temp();
-        self.last = Some(Last { start: at, dest_word: at + 4, height: ia, cmp: None });
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 4,
+            height: ia,
+            cmp: None,
+        });
     }
 
     fn store(&mut self, op: Store, memarg: MemArg) {
@@ -761,7 +839,12 @@ impl Tr<'_> {
                 self.code.end();
                 self.stack.truncate(ia);
                 self.push_temp();
-                self.last = Some(Last { start: at, dest_word: at + 5, height: ia, cmp: None });
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 5,
+                    height: ia,
+                    cmp: None,
+                });
             }
             O::LocalGet { local_index } => self.push(Opd::Local(local_index)),
             O::LocalSet { local_index } => {
@@ -787,7 +870,12 @@ impl Tr<'_> {
                 self.code.field(dest);
                 self.code.end();
                 self.push_temp();
-                self.last = Some(Last { start: at, dest_word: at + 4, height, cmp: None });
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 4,
+                    height,
+                    cmp: None,
+                });
             }
             O::GlobalSet { global_index } => {
                 let addr = (self.env.global_addr)(global_index);
@@ -830,7 +918,12 @@ impl Tr<'_> {
                 self.code.field(dest);
                 self.code.end();
                 self.push_temp();
-                self.last = Some(Last { start: at, dest_word: at + 2, height, cmp: None });
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 2,
+                    height,
+                    cmp: None,
+                });
             }
             O::MemoryGrow { .. } => {
                 let ia = self.stack.len() - 1;
@@ -850,10 +943,24 @@ impl Tr<'_> {
             O::F64Const { value } => self.push(Opd::C64(value.bits())),
 
             O::I32Eqz => {
-                self.unary(Unary::I32Eqz, Some(Cmp { cond: C::I32Eq, a: 0, b: Field::Imm(0) }));
+                self.unary(
+                    Unary::I32Eqz,
+                    Some(Cmp {
+                        cond: C::I32Eq,
+                        a: 0,
+                        b: Field::Imm(0),
+                    }),
+                );
             }
             O::I64Eqz => {
-                self.unary(Unary::I64Eqz, Some(Cmp { cond: C::I64Eq, a: 0, b: Field::Imm(0) }));
+                self.unary(
+                    Unary::I64Eqz,
+                    Some(Cmp {
+                        cond: C::I64Eq,
+                        a: 0,
+                        b: Field::Imm(0),
+                    }),
+                );
             }
             O::I32Eq => self.binary(B::I32Eq, Some(C::I32Eq)),
             O::I32Ne => self.binary(B::I32Ne, Some(C::I32Ne)),
@@ -920,7 +1027,10 @@ impl Tr<'_> {
                     *self.stack.last_mut().unwrap() = Opd::C32(v as u32);
                 }
             }
-            O::I32ReinterpretF32 | O::F32ReinterpretI32 | O::I64ReinterpretF64 | O::F64ReinterpretI64 => {}
+            O::I32ReinterpretF32
+            | O::F32ReinterpretI32
+            | O::I64ReinterpretF64
+            | O::F64ReinterpretI64 => {}
             O::I64ExtendI32S => self.unary(Unary::I64ExtendI32S, None),
             O::I64ExtendI32U => self.unary(Unary::I64ExtendI32U, None),
 
@@ -983,7 +1093,12 @@ impl Tr<'_> {
             O::I64TruncF64S => self.unary(Unary::I64TruncF64S, None),
             O::I64TruncF64U => self.unary(Unary::I64TruncF64U, None),
 
-            other => return Err(Error::Unsupported(format!("instruction {}", op_name(&other)))),
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "instruction {}",
+                    op_name(&other)
+                )))
+            }
         }
         Ok(())
     }
@@ -1011,7 +1126,8 @@ impl Tr<'_> {
 
     fn else_op(&mut self) {
         let frame = self.ctrl.last_mut().expect("validated: else inside if");
-        let (height, results, label, else_label) = (frame.height, frame.results, frame.label, frame.else_label);
+        let (height, results, label, else_label) =
+            (frame.height, frame.results, frame.label, frame.else_label);
         if self.reachable {
             for k in 0..results {
                 let idx = height + k;
@@ -1078,13 +1194,19 @@ impl Tr<'_> {
         self.stack.truncate(ia);
         let default = *depths.last().unwrap();
         let target = &self.ctrl[self.ctrl.len() - 1 - default as usize];
-        let arity = if target.kind == CtrlKind::Loop { 0 } else { target.results };
+        let arity = if target.kind == CtrlKind::Loop {
+            0
+        } else {
+            target.results
+        };
         // Each distinct target gets a label: its own when no value moves,
         // otherwise a stub after the table that moves the value and jumps.
         let mut labels = Vec::with_capacity(depths.len());
         let mut stubs: Vec<(u32, usize)> = Vec::new();
         for &d in depths {
-            let label = if arity == 0 && self.ctrl[self.ctrl.len() - 1 - d as usize].kind != CtrlKind::Func {
+            let label = if arity == 0
+                && self.ctrl[self.ctrl.len() - 1 - d as usize].kind != CtrlKind::Func
+            {
                 self.direct_label(d).unwrap()
             } else if let Some(&(_, l)) = stubs.iter().find(|&&(sd, _)| sd == d) {
                 l

@@ -11,7 +11,10 @@ use wast::core::{NanPattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastRet};
 
-use crate::{Error, Extern, Global, HostFunc, Imports, Instance, Limits, Memory, Module, Table, TrapKind, ValType, Value};
+use crate::{
+    Error, Extern, Global, HostFunc, Imports, Instance, Limits, Memory, Module, Table, TrapKind,
+    ValType, Value,
+};
 
 /// The outcome of one script.
 #[derive(Debug, Default)]
@@ -72,14 +75,49 @@ pub fn spectest_imports() -> Imports {
     imports.define("spectest", "print_i64", print(vec![ValType::I64]));
     imports.define("spectest", "print_f32", print(vec![ValType::F32]));
     imports.define("spectest", "print_f64", print(vec![ValType::F64]));
-    imports.define("spectest", "print_i32_f32", print(vec![ValType::I32, ValType::F32]));
-    imports.define("spectest", "print_f64_f64", print(vec![ValType::F64, ValType::F64]));
-    imports.define("spectest", "global_i32", Extern::Global(Global::new(Value::I32(666), false)));
-    imports.define("spectest", "global_i64", Extern::Global(Global::new(Value::I64(666), false)));
-    imports.define("spectest", "global_f32", Extern::Global(Global::new(Value::F32(666.6f32.to_bits()), false)));
-    imports.define("spectest", "global_f64", Extern::Global(Global::new(Value::F64(666.6f64.to_bits()), false)));
-    imports.define("spectest", "table", Extern::Table(Table::new(Limits { min: 10, max: Some(20) })));
-    let memory = Memory::new(Limits { min: 1, max: Some(2) }).expect("one page");
+    imports.define(
+        "spectest",
+        "print_i32_f32",
+        print(vec![ValType::I32, ValType::F32]),
+    );
+    imports.define(
+        "spectest",
+        "print_f64_f64",
+        print(vec![ValType::F64, ValType::F64]),
+    );
+    imports.define(
+        "spectest",
+        "global_i32",
+        Extern::Global(Global::new(Value::I32(666), false)),
+    );
+    imports.define(
+        "spectest",
+        "global_i64",
+        Extern::Global(Global::new(Value::I64(666), false)),
+    );
+    imports.define(
+        "spectest",
+        "global_f32",
+        Extern::Global(Global::new(Value::F32(666.6f32.to_bits()), false)),
+    );
+    imports.define(
+        "spectest",
+        "global_f64",
+        Extern::Global(Global::new(Value::F64(666.6f64.to_bits()), false)),
+    );
+    imports.define(
+        "spectest",
+        "table",
+        Extern::Table(Table::new(Limits {
+            min: 10,
+            max: Some(20),
+        })),
+    );
+    let memory = Memory::new(Limits {
+        min: 1,
+        max: Some(2),
+    })
+    .expect("one page");
     imports.define("spectest", "memory", Extern::Memory(memory));
     imports
 }
@@ -120,7 +158,9 @@ fn arg_value(arg: &WastArg<'_>) -> Result<Value, String> {
 }
 
 fn match_result(actual: Value, expected: &WastRet<'_>) -> Result<bool, String> {
-    let WastRet::Core(expected) = expected else { return Err("component-model result".into()) };
+    let WastRet::Core(expected) = expected else {
+        return Err("component-model result".into());
+    };
     Ok(match (actual, expected) {
         (Value::I32(a), WastRetCore::I32(e)) => a == *e,
         (Value::I64(a), WastRetCore::I64(e)) => a == *e,
@@ -131,10 +171,15 @@ fn match_result(actual: Value, expected: &WastRet<'_>) -> Result<bool, String> {
         },
         (Value::F64(a), WastRetCore::F64(p)) => match p {
             NanPattern::CanonicalNan => a & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-            NanPattern::ArithmeticNan => a & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000 && a & 0x0008_0000_0000_0000 != 0,
+            NanPattern::ArithmeticNan => {
+                a & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000 && a & 0x0008_0000_0000_0000 != 0
+            }
             NanPattern::Value(e) => a == e.bits,
         },
-        (_, WastRetCore::I32(_) | WastRetCore::I64(_) | WastRetCore::F32(_) | WastRetCore::F64(_)) => false,
+        (
+            _,
+            WastRetCore::I32(_) | WastRetCore::I64(_) | WastRetCore::F32(_) | WastRetCore::F64(_),
+        ) => false,
         _ => return Err("non-numeric result (reference types / SIMD)".into()),
     })
 }
@@ -144,15 +189,23 @@ fn match_result(actual: Value, expected: &WastRet<'_>) -> Result<bool, String> {
 /// reach it, it is listed as skipped with the parser's message.
 fn text_error(e: wast::Error) -> Outcome {
     let message = e.message();
-    if message.starts_with("duplicate data identifier") || message.starts_with("duplicate elem identifier") {
-        Outcome::Skip(format!("the wast crate reads this 1.0 text differently: {message}"))
+    if message.starts_with("duplicate data identifier")
+        || message.starts_with("duplicate elem identifier")
+    {
+        Outcome::Skip(format!(
+            "the wast crate reads this 1.0 text differently: {message}"
+        ))
     } else {
         Outcome::Fail(format!("module does not parse: {e}"))
     }
 }
 
 fn show(values: &[Value]) -> String {
-    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Runner<'_> {
@@ -209,8 +262,13 @@ impl Runner<'_> {
 
     fn instance(&mut self, id: Option<wast::token::Id<'_>>) -> Result<&mut Instance, Outcome> {
         let index = match id {
-            Some(id) => *self.named.get(id.name()).ok_or_else(|| Outcome::Fail(format!("no module named ${}", id.name())))?,
-            None => self.current.ok_or_else(|| Outcome::Fail("no module instantiated".into()))?,
+            Some(id) => *self
+                .named
+                .get(id.name())
+                .ok_or_else(|| Outcome::Fail(format!("no module named ${}", id.name())))?,
+            None => self
+                .current
+                .ok_or_else(|| Outcome::Fail("no module instantiated".into()))?,
         };
         match &mut self.instances[index] {
             Slot::Ready(i) => Ok(i),
@@ -218,10 +276,18 @@ impl Runner<'_> {
         }
     }
 
-    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Result<Result<Vec<Value>, Error>, Outcome> {
+    fn execute(
+        &mut self,
+        exec: &mut WastExecute<'_>,
+    ) -> Result<Result<Vec<Value>, Error>, Outcome> {
         match exec {
             WastExecute::Invoke(invoke) => {
-                let args = invoke.args.iter().map(arg_value).collect::<Result<Vec<_>, _>>().map_err(Outcome::Skip)?;
+                let args = invoke
+                    .args
+                    .iter()
+                    .map(arg_value)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(Outcome::Skip)?;
                 let instance = self.instance(invoke.module)?;
                 Ok(instance.invoke(invoke.name, &args))
             }
@@ -262,7 +328,8 @@ impl Runner<'_> {
                     Ok(i) => Slot::Ready(Box::new(i)),
                     Err(Outcome::Skip(reason)) => Slot::Skipped(reason),
                     Err(other) => {
-                        self.instances.push(Slot::Skipped("it failed to instantiate".into()));
+                        self.instances
+                            .push(Slot::Skipped("it failed to instantiate".into()));
                         self.current = Some(self.instances.len() - 1);
                         if let Some(n) = name {
                             self.named.insert(n, self.instances.len() - 1);
@@ -308,15 +375,27 @@ impl Runner<'_> {
                     Err(o) => o,
                 }
             }
-            WastDirective::AssertReturn { mut exec, results, .. } => match self.execute(&mut exec) {
+            WastDirective::AssertReturn {
+                mut exec, results, ..
+            } => match self.execute(&mut exec) {
                 Ok(Ok(values)) => {
                     if values.len() != results.len() {
-                        return Outcome::Fail(format!("got {} results, expected {}", values.len(), results.len()));
+                        return Outcome::Fail(format!(
+                            "got {} results, expected {}",
+                            values.len(),
+                            results.len()
+                        ));
                     }
                     for (v, r) in values.iter().zip(&results) {
                         match match_result(*v, r) {
                             Ok(true) => {}
-                            Ok(false) => return Outcome::Fail(format!("got {}, expected {:?}", show(&values), results)),
+                            Ok(false) => {
+                                return Outcome::Fail(format!(
+                                    "got {}, expected {:?}",
+                                    show(&values),
+                                    results
+                                ))
+                            }
                             Err(reason) => return Outcome::Skip(reason),
                         }
                     }
@@ -326,7 +405,9 @@ impl Runner<'_> {
                 Ok(Err(e)) => Outcome::Fail(e.to_string()),
                 Err(o) => o,
             },
-            WastDirective::AssertTrap { mut exec, message, .. } => match self.execute(&mut exec) {
+            WastDirective::AssertTrap {
+                mut exec, message, ..
+            } => match self.execute(&mut exec) {
                 Ok(Err(Error::Trap(t))) => {
                     let got = t.kind.message();
                     if got.contains(message) || message.contains(got) {
@@ -337,20 +418,35 @@ impl Runner<'_> {
                 }
                 Ok(Err(Error::Unsupported(m))) => Outcome::Skip(m),
                 Ok(Err(e)) => Outcome::Fail(format!("{e}, expected trap `{message}`")),
-                Ok(Ok(values)) => Outcome::Fail(format!("returned {}, expected trap `{message}`", show(&values))),
+                Ok(Ok(values)) => Outcome::Fail(format!(
+                    "returned {}, expected trap `{message}`",
+                    show(&values)
+                )),
                 Err(o) => o,
             },
             WastDirective::AssertExhaustion { call, message, .. } => {
                 let mut exec = WastExecute::Invoke(call);
                 match self.execute(&mut exec) {
-                    Ok(Err(Error::Trap(t))) if t.kind == TrapKind::CallStackExhausted => Outcome::Pass,
+                    Ok(Err(Error::Trap(t))) if t.kind == TrapKind::CallStackExhausted => {
+                        Outcome::Pass
+                    }
                     Ok(Err(e)) => Outcome::Fail(format!("{e}, expected `{message}`")),
-                    Ok(Ok(values)) => Outcome::Fail(format!("returned {}, expected `{message}`", show(&values))),
+                    Ok(Ok(values)) => {
+                        Outcome::Fail(format!("returned {}, expected `{message}`", show(&values)))
+                    }
                     Err(o) => o,
                 }
             }
-            WastDirective::AssertMalformed { mut module, message, .. }
-            | WastDirective::AssertInvalid { mut module, message, .. } => {
+            WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            }
+            | WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
+            } => {
                 let bytes = match module.encode() {
                     Ok(b) => b,
                     Err(_) => return Outcome::Pass, // rejected by the text parser: malformed indeed
@@ -361,7 +457,11 @@ impl Runner<'_> {
                     Ok(_) => Outcome::Fail(format!("module accepted, expected `{message}`")),
                 }
             }
-            WastDirective::AssertUnlinkable { mut module, message, .. } => {
+            WastDirective::AssertUnlinkable {
+                mut module,
+                message,
+                ..
+            } => {
                 let bytes = match module.encode() {
                     Ok(b) => b,
                     Err(e) => return Outcome::Fail(format!("module does not parse: {e}")),
@@ -378,7 +478,10 @@ impl Runner<'_> {
                     Ok(_) => Outcome::Fail(format!("module linked, expected `{message}`")),
                 }
             }
-            other => Outcome::Skip(format!("`{}` is not part of WebAssembly 1.0 scripts", directive_name(&other))),
+            other => Outcome::Skip(format!(
+                "`{}` is not part of WebAssembly 1.0 scripts",
+                directive_name(&other)
+            )),
         }
     }
 }
@@ -402,7 +505,9 @@ fn explicit_segment_targets(text: &str) -> String {
         };
         let keyword = &pat[..pat.len() - 1];
         let after = &rest[i + keyword.len()..];
-        let id_len = after.find(|c: char| c.is_whitespace() || c == ')' || c == '(').unwrap_or(after.len());
+        let id_len = after
+            .find(|c: char| c.is_whitespace() || c == ')' || c == '(')
+            .unwrap_or(after.len());
         out.push_str(&rest[..i]);
         // A segment's offset follows the identifier; an inline `(table
         // funcref (elem $f $g))` lists functions and stays as it is.
@@ -455,7 +560,10 @@ pub fn run_wast(name: &str, text: &str) -> Result<Summary, String> {
     })?;
     let mut runner = Runner {
         text,
-        summary: Summary { name: name.to_string(), ..Summary::default() },
+        summary: Summary {
+            name: name.to_string(),
+            ..Summary::default()
+        },
         imports: spectest_imports(),
         skipped_names: HashMap::new(),
         instances: Vec::new(),
@@ -468,7 +576,10 @@ pub fn run_wast(name: &str, text: &str) -> Result<Summary, String> {
         let what = directive_name(&directive);
         match runner.directive(directive) {
             Outcome::Pass => runner.summary.passed += 1,
-            Outcome::Fail(m) => runner.summary.failed.push(format!("{name}:{line}: {what}: {m}")),
+            Outcome::Fail(m) => runner
+                .summary
+                .failed
+                .push(format!("{name}:{line}: {what}: {m}")),
             Outcome::Skip(m) => runner.summary.skipped.push(format!("{line}: {what}: {m}")),
         }
     }
@@ -478,7 +589,10 @@ pub fn run_wast(name: &str, text: &str) -> Result<Summary, String> {
 /// Runs the script in file `path`.
 pub fn run_wast_file(path: &std::path::Path) -> Result<Summary, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     run_wast(&name, &text)
 }
 

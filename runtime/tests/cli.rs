@@ -18,13 +18,23 @@ fn runner() -> Command {
 }
 
 fn bench(name: &str) -> String {
-    format!("{}/../../shared/bench/wasm/{name}.wasm", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../shared/bench/wasm/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
 fn invoke_prints_results() {
-    let out = runner().args([&bench("fib"), "--invoke", "bench_fib", "20"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = runner()
+        .args([&bench("fib"), "--invoke", "bench_fib", "20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "6765:i32\n");
 }
 
@@ -46,11 +56,20 @@ fn wast_prints_a_summary() {
            (assert_invalid (module (func (result i32))) "type mismatch")"#,
     )
     .unwrap();
-    let out = runner().args(["--wast", path.to_str().unwrap()]).output().unwrap();
+    let out = runner()
+        .args(["--wast", path.to_str().unwrap()])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("t.wast: 10 commands, 8 passed, 0 failed, 2 skipped"), "{stdout}");
-    assert!(stdout.contains("skipped 1: `module definition` is not part of WebAssembly 1.0 scripts"), "{stdout}");
+    assert!(
+        stdout.contains("t.wast: 10 commands, 8 passed, 0 failed, 2 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skipped 1: `module definition` is not part of WebAssembly 1.0 scripts"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -59,9 +78,18 @@ fn bad_input_is_an_error_not_a_panic() {
     let garbage = dir.join("garbage.wasm");
     std::fs::write(&garbage, b"\0asm\x01\0\0\0\x01\xff\xff").unwrap();
     for args in [
-        vec![garbage.to_str().unwrap().to_string(), "--invoke".into(), "f".into()],
+        vec![
+            garbage.to_str().unwrap().to_string(),
+            "--invoke".into(),
+            "f".into(),
+        ],
         vec![bench("fib"), "--invoke".into(), "nope".into()],
-        vec![bench("fib"), "--invoke".into(), "bench_fib".into(), "x".into()],
+        vec![
+            bench("fib"),
+            "--invoke".into(),
+            "bench_fib".into(),
+            "x".into(),
+        ],
         vec![bench("fib"), "--invoke".into(), "bench_fib".into()],
         vec!["/nonexistent.wasm".into(), "--invoke".into(), "f".into()],
         vec![bench("fib")],
@@ -77,15 +105,27 @@ fn bad_input_is_an_error_not_a_panic() {
 #[test]
 fn module_errors_are_errors() {
     use offasm_wasm::{Error, Module};
-    for bytes in [&b""[..], b"\0asm", b"\0asm\x02\0\0\0", b"\0asm\x01\0\0\0\x0a\x04\x01\x02\x00\x0b"] {
-        assert!(matches!(Module::new(bytes), Err(Error::Invalid(_))), "{bytes:?}");
+    for bytes in [
+        &b""[..],
+        b"\0asm",
+        b"\0asm\x02\0\0\0",
+        b"\0asm\x01\0\0\0\x0a\x04\x01\x02\x00\x0b",
+    ] {
+        assert!(
+            matches!(Module::new(bytes), Err(Error::Invalid(_))),
+            "{bytes:?}"
+        );
     }
 }
 
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("offasm-wasm-cli-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "offasm-wasm-cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -97,5 +137,8 @@ fn readme_shows_the_embedding_example() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let example = std::fs::read_to_string(root.join("examples/embed.rs")).unwrap();
     let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
-    assert!(readme.contains(&format!("```rust\n{example}```")), "README.md must show runtime/examples/embed.rs verbatim");
+    assert!(
+        readme.contains(&format!("```rust\n{example}```")),
+        "README.md must show runtime/examples/embed.rs verbatim"
+    );
 }

@@ -16,7 +16,10 @@ use arbitrary::Unstructured;
 use offasm_wasm::{Error, Imports, Instance, Module, TrapKind, ValType, Value};
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Rng(u64);
@@ -35,6 +38,7 @@ impl Rng {
     }
 }
 
+#[allow(clippy::field_reassign_with_default)] // one setting per line reads best here
 fn config() -> wasm_smith::Config {
     let mut c = wasm_smith::Config::default();
     c.bulk_memory_enabled = false;
@@ -114,12 +118,24 @@ fn theirs(result: Result<Vec<wasmi::Val>, wasmi::Error>) -> Outcome {
 fn arg(rng: &mut Rng, ty: ValType) -> Value {
     let r = rng.next();
     // Mostly small numbers (they reach interesting paths), sometimes any bits.
-    let small = (r >> 8) % 7 != 0;
+    let small = !(r >> 8).is_multiple_of(7);
     match ty {
-        ValType::I32 => Value::I32(if small { (r % 64) as i32 - 8 } else { (r >> 16) as i32 }),
+        ValType::I32 => Value::I32(if small {
+            (r % 64) as i32 - 8
+        } else {
+            (r >> 16) as i32
+        }),
         ValType::I64 => Value::I64(if small { (r % 64) as i64 - 8 } else { r as i64 }),
-        ValType::F32 => Value::F32(if small { ((r % 64) as f32 - 8.5).to_bits() } else { (r >> 16) as u32 }),
-        ValType::F64 => Value::F64(if small { ((r % 64) as f64 - 8.5).to_bits() } else { r }),
+        ValType::F32 => Value::F32(if small {
+            ((r % 64) as f32 - 8.5).to_bits()
+        } else {
+            (r >> 16) as u32
+        }),
+        ValType::F64 => Value::F64(if small {
+            ((r % 64) as f64 - 8.5).to_bits()
+        } else {
+            r
+        }),
     }
 }
 
@@ -142,7 +158,9 @@ fn zero(ty: ValType) -> wasmi::Val {
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Runs a piece of wasmi, turning a panic inside it into an error: wasmi 2.0
@@ -180,7 +198,8 @@ fn compare(bytes: &[u8], rng: &mut Rng, stats: &mut Stats) -> Result<usize, Stri
     let mut store = wasmi::Store::new(&engine, ());
     let linker = wasmi::Linker::<()>::new(&engine);
     let mine = Instance::new(&module, &Imports::new());
-    let theirs_inst = in_wasmi(|| linker.instantiate_and_start(&mut store, &their_module)).map_err(|p| format!("{WASMI_PANIC}{p}"))?;
+    let theirs_inst = in_wasmi(|| linker.instantiate_and_start(&mut store, &their_module))
+        .map_err(|p| format!("{WASMI_PANIC}{p}"))?;
     let (mut mine, their_inst) = match (mine, theirs_inst) {
         (Ok(a), Ok(b)) => {
             stats.instantiated += 1;
@@ -198,18 +217,29 @@ fn compare(bytes: &[u8], rng: &mut Rng, stats: &mut Stats) -> Result<usize, Stri
     let mut calls = 0;
     // Every exported function, three times with different arguments (the
     // fuel is shared, so a later call may run out where an earlier did not).
-    let funcs: Vec<_> = module.exports.iter().filter(|e| e.kind == offasm_wasm::ExportKind::Func).cloned().collect();
+    let funcs: Vec<_> = module
+        .exports
+        .iter()
+        .filter(|e| e.kind == offasm_wasm::ExportKind::Func)
+        .cloned()
+        .collect();
     for export in funcs.iter().chain(&funcs).chain(&funcs) {
         let ty = module.func_type(export.index).clone();
         let args: Vec<Value> = ty.params.iter().map(|&t| arg(rng, t)).collect();
         let a = ours(mine.invoke(&export.name, &args));
-        let func = their_inst.get_func(&store, &export.name).expect("wasmi export");
+        let func = their_inst
+            .get_func(&store, &export.name)
+            .expect("wasmi export");
         let wargs: Vec<wasmi::Val> = args.iter().map(|&v| to_wasmi(v)).collect();
         let mut results: Vec<wasmi::Val> = ty.results.iter().map(|&t| zero(t)).collect();
-        let b = in_wasmi(|| func.call(&mut store, &wargs, &mut results)).map_err(|p| format!("{WASMI_PANIC}{p}"))?;
+        let b = in_wasmi(|| func.call(&mut store, &wargs, &mut results))
+            .map_err(|p| format!("{WASMI_PANIC}{p}"))?;
         let b = theirs(b.map(|()| results));
         if a != b {
-            return Err(format!("call {}({args:?}): offasm-wasm {a:?}, wasmi {b:?}", export.name));
+            return Err(format!(
+                "call {}({args:?}): offasm-wasm {a:?}, wasmi {b:?}",
+                export.name
+            ));
         }
         match a {
             Outcome::Values(_) => stats.values += 1,
@@ -225,16 +255,29 @@ fn compare(bytes: &[u8], rng: &mut Rng, stats: &mut Stats) -> Result<usize, Stri
     for export in &module.exports {
         match export.kind {
             offasm_wasm::ExportKind::Memory => {
-                let a = mine.memory().map(|m| m.read(0, m.pages() as usize * 65536).unwrap()).unwrap_or_default();
-                let m = their_inst.get_memory(&store, &export.name).expect("wasmi memory");
+                let a = mine
+                    .memory()
+                    .map(|m| m.read(0, m.pages() as usize * 65536).unwrap())
+                    .unwrap_or_default();
+                let m = their_inst
+                    .get_memory(&store, &export.name)
+                    .expect("wasmi memory");
                 let b = m.data(&store);
                 if a.len() != b.len() || fnv(&a) != fnv(b) {
-                    return Err(format!("memory differs: {} bytes (hash {:x}) vs {} bytes (hash {:x})", a.len(), fnv(&a), b.len(), fnv(b)));
+                    return Err(format!(
+                        "memory differs: {} bytes (hash {:x}) vs {} bytes (hash {:x})",
+                        a.len(),
+                        fnv(&a),
+                        b.len(),
+                        fnv(b)
+                    ));
                 }
             }
             offasm_wasm::ExportKind::Global => {
                 let a = mine.global(&export.name).expect("our global");
-                let g = their_inst.get_global(&store, &export.name).expect("wasmi global");
+                let g = their_inst
+                    .get_global(&store, &export.name)
+                    .expect("wasmi global");
                 let b = wasmi_val(&g.get(&store));
                 if (a.ty(), a.to_bits()) != b {
                     return Err(format!("global {} differs: {a:?} vs {b:?}", export.name));
@@ -259,7 +302,9 @@ fn random_modules_agree_with_wasmi() {
         let mut rng = Rng(module_seed);
         let data = rng.bytes(8192);
         let mut u = Unstructured::new(&data);
-        let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else { continue };
+        let Ok(mut module) = wasm_smith::Module::new(config(), &mut u) else {
+            continue;
+        };
         if module.ensure_termination(1000).is_err() {
             continue;
         }
@@ -269,16 +314,21 @@ fn random_modules_agree_with_wasmi() {
             Ok(n) => calls += n,
             Err(why) if why.starts_with(WASMI_PANIC) => {
                 stats.wasmi_panics += 1;
-                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/wasm-diff/wasmi-panics");
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/tmp/wasm-diff/wasmi-panics");
                 std::fs::create_dir_all(&dir).unwrap();
                 std::fs::write(dir.join(format!("{module_seed}.wasm")), &bytes).unwrap();
             }
             Err(why) => {
-                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/wasm-diff");
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/tmp/wasm-diff");
                 std::fs::create_dir_all(&dir).unwrap();
                 let path = dir.join(format!("{module_seed}.wasm"));
                 std::fs::write(&path, &bytes).unwrap();
-                failures.push(format!("module seed {module_seed} ({}): {why}", path.display()));
+                failures.push(format!(
+                    "module seed {module_seed} ({}): {why}",
+                    path.display()
+                ));
                 if failures.len() >= 10 {
                     break;
                 }
@@ -294,5 +344,8 @@ fn random_modules_agree_with_wasmi() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(generated as u64 * 2 > count, "too few modules generated: {generated} of {count}");
+    assert!(
+        generated as u64 * 2 > count,
+        "too few modules generated: {generated} of {count}"
+    );
 }

@@ -16,7 +16,11 @@ fn kernels() -> Vec<(String, i32, i32)> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            (f[1].to_string(), f[2].parse().unwrap(), f[3].parse().unwrap())
+            (
+                f[1].to_string(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -43,7 +47,9 @@ fn kernels_give_their_checksums() {
             Err(e) => panic!("{name}: {e}"),
         };
         let func = format!("bench_{name}");
-        let got = instance.invoke(&func, &[Value::I32(arg)]).unwrap_or_else(|e| panic!("{name}({arg}): {e}"));
+        let got = instance
+            .invoke(&func, &[Value::I32(arg)])
+            .unwrap_or_else(|e| panic!("{name}({arg}): {e}"));
         assert_eq!(got, vec![Value::I32(expected)], "{name}({arg})");
         // Each call re-initialises its state: a second call on the same instance agrees.
         if name == "fib" || name == "sieve" {
@@ -52,6 +58,9 @@ fn kernels_give_their_checksums() {
         }
         ran += 1;
     }
-    assert!(unsupported.is_empty(), "kernels not supported: {unsupported:?}");
+    assert!(
+        unsupported.is_empty(),
+        "kernels not supported: {unsupported:?}"
+    );
     assert!(ran >= 6, "the six public kernels");
 }

@@ -13,7 +13,11 @@ use offasm_wasm::wast_runner::{run_wast_file, Summary};
 
 fn spec_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wasm-spec");
-    assert!(dir.is_dir(), "the spec scripts are expected at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the spec scripts are expected at {}",
+        dir.display()
+    );
     dir
 }
 
@@ -37,7 +41,11 @@ fn spec_scripts_have_no_failures() {
     let (mut total, mut passed, mut skipped) = (0, 0, 0);
     for file in &files {
         let summary: Summary = run_wast_file(file).unwrap_or_else(|e| panic!("{e}"));
-        let reasons: Vec<String> = summary.skip_reasons().iter().map(|(r, n)| format!("{n}× {r}")).collect();
+        let reasons: Vec<String> = summary
+            .skip_reasons()
+            .iter()
+            .map(|(r, n)| format!("{n}× {r}"))
+            .collect();
         writeln!(
             table,
             "| {} | {} | {} | {} | {} | {} |",
@@ -58,11 +66,25 @@ fn spec_scripts_have_no_failures() {
             incomplete.push(format!("{stem}: {:?}", summary.skipped));
         }
     }
-    writeln!(table, "| total | {total} | {passed} | {} | {skipped} | |", failures.len()).unwrap();
+    writeln!(
+        table,
+        "| total | {total} | {passed} | {} | {skipped} | |",
+        failures.len()
+    )
+    .unwrap();
     println!("{table}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("wasm-spec-summary.txt"), &table).unwrap();
-    assert!(failures.is_empty(), "{} failing commands:\n{}", failures.len(), failures.join("\n"));
-    assert!(incomplete.is_empty(), "scripts with skipped commands:\n{}", incomplete.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing commands:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        incomplete.is_empty(),
+        "scripts with skipped commands:\n{}",
+        incomplete.join("\n")
+    );
 }

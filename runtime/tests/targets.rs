@@ -12,12 +12,21 @@ const TARGETS: &[(&str, &[&str])] = &[
     ("x86_64-unknown-linux-gnu", &["as", "--64"]),
     ("x86_64-pc-windows-gnu", &["x86_64-w64-mingw32-as"]),
     ("aarch64-unknown-linux-gnu", &["aarch64-linux-gnu-as"]),
-    ("x86_64-apple-darwin", &["clang", "-c", "--target=x86_64-apple-macos11"]),
-    ("aarch64-apple-darwin", &["clang", "-c", "--target=arm64-apple-macos11"]),
+    (
+        "x86_64-apple-darwin",
+        &["clang", "-c", "--target=x86_64-apple-macos11"],
+    ),
+    (
+        "aarch64-apple-darwin",
+        &["clang", "-c", "--target=arm64-apple-macos11"],
+    ),
 ];
 
 fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -37,8 +46,16 @@ fn interpreter_core_builds_and_assembles_for_every_target() {
             .cargo_metadata(false)
             .try_generate()
             .unwrap_or_else(|e| panic!("{triple}: {e}"));
-        assert!(generated.warnings.is_empty(), "{triple}: {:?}", generated.warnings);
-        assert_eq!(generated.checked_targets.len(), 5, "{triple}: every target checked");
+        assert!(
+            generated.warnings.is_empty(),
+            "{triple}: {:?}",
+            generated.warnings
+        );
+        assert_eq!(
+            generated.checked_targets.len(),
+            5,
+            "{triple}: every target checked"
+        );
         let asm = &generated.asm_files[0];
         if !have(assembler[0]) {
             missing.push(assembler[0]);
@@ -52,12 +69,23 @@ fn interpreter_core_builds_and_assembles_for_every_target() {
             .arg(&object)
             .status()
             .unwrap();
-        assert!(status.success(), "{triple}: {} failed on {}", assembler[0], asm.display());
-        assert!(std::fs::metadata(&object).unwrap().len() > 10_000, "{triple}: object too small");
+        assert!(
+            status.success(),
+            "{triple}: {} failed on {}",
+            assembler[0],
+            asm.display()
+        );
+        assert!(
+            std::fs::metadata(&object).unwrap().len() > 10_000,
+            "{triple}: object too small"
+        );
     }
     if !missing.is_empty() {
         // scripts/test.sh installs them; under CI a missing tool is a failure.
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "assemblers missing: {missing:?}");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "assemblers missing: {missing:?}"
+        );
         eprintln!("SKIP assembling with {missing:?} (not installed)");
     }
 }

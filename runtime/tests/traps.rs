@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use offasm_wasm::{Error, Extern, HostFunc, Imports, Instance, Module, Trap, TrapKind, ValType, Value};
+use offasm_wasm::{
+    Error, Extern, HostFunc, Imports, Instance, Module, Trap, TrapKind, ValType, Value,
+};
 use wasmparser::{Operator, Parser, Payload};
 
 fn wat(text: &str) -> Vec<u8> {
@@ -44,7 +46,15 @@ fn offset_of(bytes: &[u8], func: usize, pred: impl Fn(&Operator<'_>) -> bool) ->
 
 fn expect_trap(result: Result<Vec<Value>, Error>, kind: TrapKind, func: u32, offset: u32) {
     match result {
-        Err(Error::Trap(t)) => assert_eq!(t, Trap { kind, func: Some(func), offset: Some(offset) }, "{t}"),
+        Err(Error::Trap(t)) => assert_eq!(
+            t,
+            Trap {
+                kind,
+                func: Some(func),
+                offset: Some(offset)
+            },
+            "{t}"
+        ),
         other => panic!("expected {kind:?} in function {func} at {offset:#x}, got {other:?}"),
     }
 }
@@ -71,8 +81,16 @@ fn unreachable_traps_where_it_is() {
     let bytes = wat(ARITH);
     let mut inst = instance(&bytes, &Imports::new());
     let at = offset_of(&bytes, 1, |op| matches!(op, Operator::Unreachable));
-    expect_trap(inst.invoke("unreachable", &[Value::I32(1)]), TrapKind::Unreachable, 1, at);
-    assert_eq!(inst.invoke("unreachable", &[Value::I32(0)]).unwrap(), vec![Value::I32(1)]);
+    expect_trap(
+        inst.invoke("unreachable", &[Value::I32(1)]),
+        TrapKind::Unreachable,
+        1,
+        at,
+    );
+    assert_eq!(
+        inst.invoke("unreachable", &[Value::I32(0)]).unwrap(),
+        vec![Value::I32(1)]
+    );
     assert_eq!(inst.invoke("pad", &[]).unwrap(), vec![Value::I32(7)]);
 }
 
@@ -91,8 +109,18 @@ fn division_traps() {
     ];
     for (name, func, pred) in ops32 {
         let at = offset_of(&bytes, func as usize, pred);
-        expect_trap(inst.invoke(name, &i32s(7, 0)), TrapKind::IntegerDivideByZero, func, at);
-        expect_trap(inst.invoke(name, &i32s(i32::MIN, 0)), TrapKind::IntegerDivideByZero, func, at);
+        expect_trap(
+            inst.invoke(name, &i32s(7, 0)),
+            TrapKind::IntegerDivideByZero,
+            func,
+            at,
+        );
+        expect_trap(
+            inst.invoke(name, &i32s(i32::MIN, 0)),
+            TrapKind::IntegerDivideByZero,
+            func,
+            at,
+        );
     }
     let ops64: [(&str, u32, Pred); 4] = [
         ("i64.div_s", 6, |o| matches!(o, Operator::I64DivS)),
@@ -102,29 +130,80 @@ fn division_traps() {
     ];
     for (name, func, pred) in ops64 {
         let at = offset_of(&bytes, func as usize, pred);
-        expect_trap(inst.invoke(name, &i64s(7, 0)), TrapKind::IntegerDivideByZero, func, at);
+        expect_trap(
+            inst.invoke(name, &i64s(7, 0)),
+            TrapKind::IntegerDivideByZero,
+            func,
+            at,
+        );
     }
     let at = offset_of(&bytes, 10, |o| matches!(o, Operator::I32DivS));
-    expect_trap(inst.invoke("i32.div_s_imm", &[Value::I32(5)]), TrapKind::IntegerDivideByZero, 10, at);
+    expect_trap(
+        inst.invoke("i32.div_s_imm", &[Value::I32(5)]),
+        TrapKind::IntegerDivideByZero,
+        10,
+        at,
+    );
 
     // The one overflowing quotient traps; the matching remainder is 0.
     let at = offset_of(&bytes, 2, |o| matches!(o, Operator::I32DivS));
-    expect_trap(inst.invoke("i32.div_s", &i32s(i32::MIN, -1)), TrapKind::IntegerOverflow, 2, at);
+    expect_trap(
+        inst.invoke("i32.div_s", &i32s(i32::MIN, -1)),
+        TrapKind::IntegerOverflow,
+        2,
+        at,
+    );
     let at = offset_of(&bytes, 6, |o| matches!(o, Operator::I64DivS));
-    expect_trap(inst.invoke("i64.div_s", &i64s(i64::MIN, -1)), TrapKind::IntegerOverflow, 6, at);
-    assert_eq!(inst.invoke("i32.rem_s", &i32s(i32::MIN, -1)).unwrap(), vec![Value::I32(0)]);
-    assert_eq!(inst.invoke("i64.rem_s", &i64s(i64::MIN, -1)).unwrap(), vec![Value::I64(0)]);
+    expect_trap(
+        inst.invoke("i64.div_s", &i64s(i64::MIN, -1)),
+        TrapKind::IntegerOverflow,
+        6,
+        at,
+    );
+    assert_eq!(
+        inst.invoke("i32.rem_s", &i32s(i32::MIN, -1)).unwrap(),
+        vec![Value::I32(0)]
+    );
+    assert_eq!(
+        inst.invoke("i64.rem_s", &i64s(i64::MIN, -1)).unwrap(),
+        vec![Value::I64(0)]
+    );
 
     // The instance still works, with the same results as Rust.
-    for (a, b) in [(7, 2), (-7, 2), (7, -2), (i32::MIN, 1), (i32::MAX, -1), (-1, 3)] {
-        assert_eq!(inst.invoke("i32.div_s", &i32s(a, b)).unwrap(), vec![Value::I32(a.wrapping_div(b))]);
-        assert_eq!(inst.invoke("i32.rem_s", &i32s(a, b)).unwrap(), vec![Value::I32(a.wrapping_rem(b))]);
+    for (a, b) in [
+        (7, 2),
+        (-7, 2),
+        (7, -2),
+        (i32::MIN, 1),
+        (i32::MAX, -1),
+        (-1, 3),
+    ] {
+        assert_eq!(
+            inst.invoke("i32.div_s", &i32s(a, b)).unwrap(),
+            vec![Value::I32(a.wrapping_div(b))]
+        );
+        assert_eq!(
+            inst.invoke("i32.rem_s", &i32s(a, b)).unwrap(),
+            vec![Value::I32(a.wrapping_rem(b))]
+        );
         let (ua, ub) = (a as u32, b as u32);
-        assert_eq!(inst.invoke("i32.div_u", &i32s(a, b)).unwrap(), vec![Value::I32((ua / ub) as i32)]);
-        assert_eq!(inst.invoke("i32.rem_u", &i32s(a, b)).unwrap(), vec![Value::I32((ua % ub) as i32)]);
+        assert_eq!(
+            inst.invoke("i32.div_u", &i32s(a, b)).unwrap(),
+            vec![Value::I32((ua / ub) as i32)]
+        );
+        assert_eq!(
+            inst.invoke("i32.rem_u", &i32s(a, b)).unwrap(),
+            vec![Value::I32((ua % ub) as i32)]
+        );
         let (a, b) = ((a as i64).wrapping_mul(0x1_0000_0001), b as i64);
-        assert_eq!(inst.invoke("i64.div_s", &i64s(a, b)).unwrap(), vec![Value::I64(a.wrapping_div(b))]);
-        assert_eq!(inst.invoke("i64.rem_u", &i64s(a, b)).unwrap(), vec![Value::I64(((a as u64) % (b as u64)) as i64)]);
+        assert_eq!(
+            inst.invoke("i64.div_s", &i64s(a, b)).unwrap(),
+            vec![Value::I64(a.wrapping_div(b))]
+        );
+        assert_eq!(
+            inst.invoke("i64.rem_u", &i64s(a, b)).unwrap(),
+            vec![Value::I64(((a as u64) % (b as u64)) as i64)]
+        );
     }
 }
 
@@ -141,12 +220,27 @@ fn call_stack_exhaustion_traps_at_the_call() {
       (func (export "ok") (result i32) (i32.const 42)))"#);
     let mut inst = instance(&bytes, &Imports::new());
     let at = offset_of(&bytes, 1, |o| matches!(o, Operator::Call { .. }));
-    expect_trap(inst.invoke("rec", &[Value::I32(1)]), TrapKind::CallStackExhausted, 1, at);
+    expect_trap(
+        inst.invoke("rec", &[Value::I32(1)]),
+        TrapKind::CallStackExhausted,
+        1,
+        at,
+    );
     // Frames of 34 slots run out of value stack before the return stack is full.
     let at = offset_of(&bytes, 2, |o| matches!(o, Operator::Call { .. }));
-    expect_trap(inst.invoke("wide", &[Value::I32(1)]), TrapKind::CallStackExhausted, 2, at);
+    expect_trap(
+        inst.invoke("wide", &[Value::I32(1)]),
+        TrapKind::CallStackExhausted,
+        2,
+        at,
+    );
     assert_eq!(inst.invoke("ok", &[]).unwrap(), vec![Value::I32(42)]);
-    expect_trap(inst.invoke("rec", &[Value::I32(1)]), TrapKind::CallStackExhausted, 1, offset_of(&bytes, 1, |o| matches!(o, Operator::Call { .. })));
+    expect_trap(
+        inst.invoke("rec", &[Value::I32(1)]),
+        TrapKind::CallStackExhausted,
+        1,
+        offset_of(&bytes, 1, |o| matches!(o, Operator::Call { .. })),
+    );
 }
 
 #[test]
@@ -158,18 +252,28 @@ fn host_function_failure_is_a_trap() {
     imports.define(
         "env",
         "check",
-        Extern::Func(HostFunc::new(vec![ValType::I32], vec![ValType::I32], |args| match args[0] {
-            Value::I32(v) if v >= 0 => Ok(vec![Value::I32(v * 10)]),
-            _ => Err(Trap::host()),
-        })),
+        Extern::Func(HostFunc::new(
+            vec![ValType::I32],
+            vec![ValType::I32],
+            |args| match args[0] {
+                Value::I32(v) if v >= 0 => Ok(vec![Value::I32(v * 10)]),
+                _ => Err(Trap::host()),
+            },
+        )),
     );
     let mut inst = instance(&bytes, &imports);
-    assert_eq!(inst.invoke("f", &[Value::I32(4)]).unwrap(), vec![Value::I32(41)]);
+    assert_eq!(
+        inst.invoke("f", &[Value::I32(4)]).unwrap(),
+        vec![Value::I32(41)]
+    );
     match inst.invoke("f", &[Value::I32(-1)]) {
         Err(Error::Trap(t)) => assert_eq!(t.kind, TrapKind::Host),
         other => panic!("expected a host trap, got {other:?}"),
     }
-    assert_eq!(inst.invoke("f", &[Value::I32(5)]).unwrap(), vec![Value::I32(51)]);
+    assert_eq!(
+        inst.invoke("f", &[Value::I32(5)]).unwrap(),
+        vec![Value::I32(51)]
+    );
 }
 
 /// (load or store, result/value type, natural width in bytes)
@@ -219,9 +323,22 @@ fn memory_accesses_trap_exactly_out_of_bounds() {
     let mut inst = instance(&bytes, &Imports::new());
     let mut checked = 0;
     for (index, (name, op, ty, w, off)) in funcs.iter().enumerate() {
-        let at = offset_of(&bytes, index, |o| !matches!(o, Operator::LocalGet { .. } | Operator::I32Const { .. } | Operator::I64Const { .. }));
+        let at = offset_of(&bytes, index, |o| {
+            !matches!(
+                o,
+                Operator::LocalGet { .. } | Operator::I32Const { .. } | Operator::I64Const { .. }
+            )
+        });
         let size = PAGE;
-        let addrs: [u64; 7] = [0, 1, size - *w as u64, size - *w as u64 + 1, size - 1, size, 0xffff_ffff];
+        let addrs: [u64; 7] = [
+            0,
+            1,
+            size - *w as u64,
+            size - *w as u64 + 1,
+            size - 1,
+            size,
+            0xffff_ffff,
+        ];
         for addr in addrs {
             let end = addr + off + *w as u64;
             let result = inst.invoke(name, &[Value::I32(addr as u32 as i32)]);
@@ -252,16 +369,46 @@ fn loads_read_what_stores_wrote_little_endian() {
       (func (export "size") (result i32) (memory.size))
       (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#);
     let mut inst = instance(&bytes, &Imports::new());
-    inst.invoke("store64", &[Value::I32(65528), Value::I64(0x8081_8283_f4f5_f6f7u64 as i64)]).unwrap();
-    assert_eq!(inst.invoke("load8_s", &[Value::I32(65528)]).unwrap(), vec![Value::I32(-9)]);
-    assert_eq!(inst.invoke("load16_u", &[Value::I32(65528)]).unwrap(), vec![Value::I32(0xf6f7)]);
-    assert_eq!(inst.invoke("load32_s", &[Value::I32(65532)]).unwrap(), vec![Value::I64(0xffff_ffff_8081_8283u64 as i64)]);
+    inst.invoke(
+        "store64",
+        &[
+            Value::I32(65528),
+            Value::I64(0x8081_8283_f4f5_f6f7u64 as i64),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        inst.invoke("load8_s", &[Value::I32(65528)]).unwrap(),
+        vec![Value::I32(-9)]
+    );
+    assert_eq!(
+        inst.invoke("load16_u", &[Value::I32(65528)]).unwrap(),
+        vec![Value::I32(0xf6f7)]
+    );
+    assert_eq!(
+        inst.invoke("load32_s", &[Value::I32(65532)]).unwrap(),
+        vec![Value::I64(0xffff_ffff_8081_8283u64 as i64)]
+    );
     // After growing, the old edge is in bounds and the new one traps.
-    expect_trap(inst.invoke("load8_s", &[Value::I32(65536)]), TrapKind::MemoryOutOfBounds, 1, offset_of(&bytes, 1, |o| matches!(o, Operator::I32Load8S { .. })));
-    assert_eq!(inst.invoke("grow", &[Value::I32(1)]).unwrap(), vec![Value::I32(1)]);
+    expect_trap(
+        inst.invoke("load8_s", &[Value::I32(65536)]),
+        TrapKind::MemoryOutOfBounds,
+        1,
+        offset_of(&bytes, 1, |o| matches!(o, Operator::I32Load8S { .. })),
+    );
+    assert_eq!(
+        inst.invoke("grow", &[Value::I32(1)]).unwrap(),
+        vec![Value::I32(1)]
+    );
     assert_eq!(inst.invoke("size", &[]).unwrap(), vec![Value::I32(2)]);
-    assert_eq!(inst.invoke("load8_s", &[Value::I32(65536)]).unwrap(), vec![Value::I32(0)]);
-    assert_eq!(inst.invoke("grow", &[Value::I32(65535)]).unwrap(), vec![Value::I32(-1)]);
+    assert_eq!(
+        inst.invoke("load8_s", &[Value::I32(65536)]).unwrap(),
+        vec![Value::I32(0)]
+    );
+    assert_eq!(
+        inst.invoke("grow", &[Value::I32(65535)]).unwrap(),
+        vec![Value::I32(-1)]
+    );
     assert_eq!(inst.invoke("size", &[]).unwrap(), vec![Value::I32(2)]);
 }
 
@@ -281,14 +428,50 @@ fn call_indirect_traps() {
     let mut inst = instance(&bytes, &Imports::new());
     let at2 = offset_of(&bytes, 2, |o| matches!(o, Operator::CallIndirect { .. }));
     let at3 = offset_of(&bytes, 3, |o| matches!(o, Operator::CallIndirect { .. }));
-    assert_eq!(inst.invoke("call_ii", &[Value::I32(0), Value::I32(21)]).unwrap(), vec![Value::I32(42)]);
-    assert_eq!(inst.invoke("call_v", &[Value::I32(1)]).unwrap(), vec![Value::I32(7)]);
-    expect_trap(inst.invoke("call_ii", &[Value::I32(1), Value::I32(0)]), TrapKind::IndirectCallTypeMismatch, 2, at2);
-    expect_trap(inst.invoke("call_v", &[Value::I32(0)]), TrapKind::IndirectCallTypeMismatch, 3, at3);
-    expect_trap(inst.invoke("call_v", &[Value::I32(2)]), TrapKind::UninitializedElement, 3, at3);
-    expect_trap(inst.invoke("call_v", &[Value::I32(4)]), TrapKind::UndefinedElement, 3, at3);
-    expect_trap(inst.invoke("call_v", &[Value::I32(-1)]), TrapKind::UndefinedElement, 3, at3);
-    assert_eq!(inst.invoke("call_ii", &[Value::I32(0), Value::I32(-5)]).unwrap(), vec![Value::I32(-10)]);
+    assert_eq!(
+        inst.invoke("call_ii", &[Value::I32(0), Value::I32(21)])
+            .unwrap(),
+        vec![Value::I32(42)]
+    );
+    assert_eq!(
+        inst.invoke("call_v", &[Value::I32(1)]).unwrap(),
+        vec![Value::I32(7)]
+    );
+    expect_trap(
+        inst.invoke("call_ii", &[Value::I32(1), Value::I32(0)]),
+        TrapKind::IndirectCallTypeMismatch,
+        2,
+        at2,
+    );
+    expect_trap(
+        inst.invoke("call_v", &[Value::I32(0)]),
+        TrapKind::IndirectCallTypeMismatch,
+        3,
+        at3,
+    );
+    expect_trap(
+        inst.invoke("call_v", &[Value::I32(2)]),
+        TrapKind::UninitializedElement,
+        3,
+        at3,
+    );
+    expect_trap(
+        inst.invoke("call_v", &[Value::I32(4)]),
+        TrapKind::UndefinedElement,
+        3,
+        at3,
+    );
+    expect_trap(
+        inst.invoke("call_v", &[Value::I32(-1)]),
+        TrapKind::UndefinedElement,
+        3,
+        at3,
+    );
+    assert_eq!(
+        inst.invoke("call_ii", &[Value::I32(0), Value::I32(-5)])
+            .unwrap(),
+        vec![Value::I32(-10)]
+    );
 }
 
 #[test]
@@ -302,21 +485,87 @@ fn float_to_integer_conversion_traps() {
     let f32v = |x: f32| [Value::F32(x.to_bits())];
     let f64v = |x: f64| [Value::F64(x.to_bits())];
     let at = |f: usize| offset_of(&bytes, f, |o| !matches!(o, Operator::LocalGet { .. }));
-    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(f32::NAN)), TrapKind::InvalidConversionToInteger, 0, at(0));
-    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(2147483648.0)), TrapKind::IntegerOverflow, 0, at(0));
-    expect_trap(inst.invoke("i32.trunc_f32_s", &f32v(-2147483904.0)), TrapKind::IntegerOverflow, 0, at(0));
-    assert_eq!(inst.invoke("i32.trunc_f32_s", &f32v(-2147483648.0)).unwrap(), vec![Value::I32(i32::MIN)]);
-    assert_eq!(inst.invoke("i32.trunc_f32_s", &f32v(-1.9)).unwrap(), vec![Value::I32(-1)]);
-    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(-1.0)), TrapKind::IntegerOverflow, 1, at(1));
-    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(4294967296.0)), TrapKind::IntegerOverflow, 1, at(1));
-    expect_trap(inst.invoke("i32.trunc_f64_u", &f64v(f64::NEG_INFINITY)), TrapKind::IntegerOverflow, 1, at(1));
-    assert_eq!(inst.invoke("i32.trunc_f64_u", &f64v(-0.99)).unwrap(), vec![Value::I32(0)]);
-    assert_eq!(inst.invoke("i32.trunc_f64_u", &f64v(4294967295.9)).unwrap(), vec![Value::I32(-1)]);
-    expect_trap(inst.invoke("i64.trunc_f64_s", &f64v(-f64::NAN)), TrapKind::InvalidConversionToInteger, 2, at(2));
-    expect_trap(inst.invoke("i64.trunc_f64_s", &f64v(9223372036854775808.0)), TrapKind::IntegerOverflow, 2, at(2));
-    assert_eq!(inst.invoke("i64.trunc_f64_s", &f64v(-9223372036854775808.0)).unwrap(), vec![Value::I64(i64::MIN)]);
-    expect_trap(inst.invoke("i64.trunc_f32_u", &f32v(18446744073709551616.0)), TrapKind::IntegerOverflow, 3, at(3));
-    assert_eq!(inst.invoke("i64.trunc_f32_u", &f32v(18446742974197923840.0)).unwrap(), vec![Value::I64(-1099511627776)]);
+    expect_trap(
+        inst.invoke("i32.trunc_f32_s", &f32v(f32::NAN)),
+        TrapKind::InvalidConversionToInteger,
+        0,
+        at(0),
+    );
+    expect_trap(
+        inst.invoke("i32.trunc_f32_s", &f32v(2147483648.0)),
+        TrapKind::IntegerOverflow,
+        0,
+        at(0),
+    );
+    expect_trap(
+        inst.invoke("i32.trunc_f32_s", &f32v(-2147483904.0)),
+        TrapKind::IntegerOverflow,
+        0,
+        at(0),
+    );
+    assert_eq!(
+        inst.invoke("i32.trunc_f32_s", &f32v(-2147483648.0))
+            .unwrap(),
+        vec![Value::I32(i32::MIN)]
+    );
+    assert_eq!(
+        inst.invoke("i32.trunc_f32_s", &f32v(-1.9)).unwrap(),
+        vec![Value::I32(-1)]
+    );
+    expect_trap(
+        inst.invoke("i32.trunc_f64_u", &f64v(-1.0)),
+        TrapKind::IntegerOverflow,
+        1,
+        at(1),
+    );
+    expect_trap(
+        inst.invoke("i32.trunc_f64_u", &f64v(4294967296.0)),
+        TrapKind::IntegerOverflow,
+        1,
+        at(1),
+    );
+    expect_trap(
+        inst.invoke("i32.trunc_f64_u", &f64v(f64::NEG_INFINITY)),
+        TrapKind::IntegerOverflow,
+        1,
+        at(1),
+    );
+    assert_eq!(
+        inst.invoke("i32.trunc_f64_u", &f64v(-0.99)).unwrap(),
+        vec![Value::I32(0)]
+    );
+    assert_eq!(
+        inst.invoke("i32.trunc_f64_u", &f64v(4294967295.9)).unwrap(),
+        vec![Value::I32(-1)]
+    );
+    expect_trap(
+        inst.invoke("i64.trunc_f64_s", &f64v(-f64::NAN)),
+        TrapKind::InvalidConversionToInteger,
+        2,
+        at(2),
+    );
+    expect_trap(
+        inst.invoke("i64.trunc_f64_s", &f64v(9223372036854775808.0)),
+        TrapKind::IntegerOverflow,
+        2,
+        at(2),
+    );
+    assert_eq!(
+        inst.invoke("i64.trunc_f64_s", &f64v(-9223372036854775808.0))
+            .unwrap(),
+        vec![Value::I64(i64::MIN)]
+    );
+    expect_trap(
+        inst.invoke("i64.trunc_f32_u", &f32v(18446744073709551616.0)),
+        TrapKind::IntegerOverflow,
+        3,
+        at(3),
+    );
+    assert_eq!(
+        inst.invoke("i64.trunc_f32_u", &f32v(18446742974197923840.0))
+            .unwrap(),
+        vec![Value::I64(-1099511627776)]
+    );
 }
 
 #[test]
@@ -342,16 +591,39 @@ fn traps_in_another_instance_name_the_callee() {
       (func (export "grow_a") (param i32) (result i32) (call $grow (local.get 0))))"#);
     let mut b = instance(&b_bytes, &imports);
     // b's memory and a's are different: the call switches and switches back.
-    b.invoke("store_own", &[Value::I32(8), Value::I32(5)]).unwrap();
+    b.invoke("store_own", &[Value::I32(8), Value::I32(5)])
+        .unwrap();
     a.memory().unwrap().write(8, &40i32.to_le_bytes()).unwrap();
-    assert_eq!(b.invoke("load_a", &[Value::I32(8)]).unwrap(), vec![Value::I32(45)]);
+    assert_eq!(
+        b.invoke("load_a", &[Value::I32(8)]).unwrap(),
+        vec![Value::I32(45)]
+    );
     // A trap inside a's function, called from b, names a's function.
     let at = offset_of(&a_bytes, 1, |o| matches!(o, Operator::I32Load { .. }));
-    expect_trap(b.invoke("load_a", &[Value::I32(65536)]), TrapKind::MemoryOutOfBounds, 1, at);
+    expect_trap(
+        b.invoke("load_a", &[Value::I32(65536)]),
+        TrapKind::MemoryOutOfBounds,
+        1,
+        at,
+    );
     // Growing a's memory from b grows a's (not b's), and b's own stays bounded.
-    assert_eq!(b.invoke("grow_a", &[Value::I32(1)]).unwrap(), vec![Value::I32(1)]);
-    assert_eq!(a.invoke("load", &[Value::I32(65536)]).unwrap(), vec![Value::I32(0)]);
+    assert_eq!(
+        b.invoke("grow_a", &[Value::I32(1)]).unwrap(),
+        vec![Value::I32(1)]
+    );
+    assert_eq!(
+        a.invoke("load", &[Value::I32(65536)]).unwrap(),
+        vec![Value::I32(0)]
+    );
     let at = offset_of(&b_bytes, 1, |o| matches!(o, Operator::I32Load { .. })); // defined function 1 = index 3
-    expect_trap(b.invoke("load_own", &[Value::I32(65536)]), TrapKind::MemoryOutOfBounds, 3, at);
-    assert_eq!(b.invoke("load_own", &[Value::I32(8)]).unwrap(), vec![Value::I32(5)]);
+    expect_trap(
+        b.invoke("load_own", &[Value::I32(65536)]),
+        TrapKind::MemoryOutOfBounds,
+        3,
+        at,
+    );
+    assert_eq!(
+        b.invoke("load_own", &[Value::I32(8)]).unwrap(),
+        vec![Value::I32(5)]
+    );
 }
