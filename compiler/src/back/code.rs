@@ -19,8 +19,6 @@
 //! whole stretch of code (ARM64 branch relaxation, later unwind
 //! information) see one such stretch at a time, and the buffer stays small.
 
-use std::fmt::Write as _;
-
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::back::obj::Obj;
@@ -154,12 +152,12 @@ pub trait Backend<'a> {
     /// Appends the code of one validated instruction.
     fn lower(&mut self, i: &'a Instr);
     /// Writes the buffered code to `out` and empties the buffer.
-    fn flush(&mut self, out: &mut String);
+    fn flush(&mut self, out: &mut Text);
 }
 
 /// Lowers every item of `p` through `b`, writing to `out` (after the file
 /// header, before the file end).
-pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &SourceMap, opts: &EmitOptions, out: &mut String) {
+pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &SourceMap, opts: &EmitOptions, out: &mut Text) {
     let file_numbers: HashMap<FileId, usize> = if opts.debug_info { debug_files(map, out) } else { HashMap::default() };
     let mut open_global: Option<&'a Name> = None;
     for (k, item) in p.items.iter().enumerate() {
@@ -199,20 +197,20 @@ pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &Source
 }
 
 /// `.file N "path"` for every source file (with `-g`); returns the numbers.
-fn debug_files(map: &SourceMap, out: &mut String) -> HashMap<FileId, usize> {
+fn debug_files(map: &SourceMap, out: &mut Text) -> HashMap<FileId, usize> {
     let mut numbers = HashMap::default();
     for (id, f) in map.files() {
         let n = numbers.len() + 1;
         numbers.insert(id, n);
         let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
-        let _ = writeln!(out, "\t.file {n} \"{}\"", path.display().to_string().replace('\\', "/"));
+        out.str(&format!("\t.file {n} \"{}\"\n", path.display().to_string().replace('\\', "/")));
     }
     numbers
 }
 
 /// Writes the lines of `code`, each instruction by `inst` (given its line
 /// index), with the `.loc` of every statement before its first line.
-pub fn write_lines<'a, I>(out: &mut String, obj: Obj, code: &Code<'a, I>, mut inst: impl FnMut(&mut String, usize, &I)) {
+pub fn write_lines<'a, I>(out: &mut Text, obj: Obj, code: &Code<'a, I>, mut inst: impl FnMut(&mut Text, usize, &I)) {
     let mut stmts = code.stmts.iter().peekable();
     for (k, l) in code.lines.iter().enumerate() {
         while let Some(s) = stmts.next_if(|s| s.first as usize <= k) {
@@ -222,18 +220,18 @@ pub fn write_lines<'a, I>(out: &mut String, obj: Obj, code: &Code<'a, I>, mut in
             Line::Inst(i) => inst(out, k, i),
             Line::Label(s) => {
                 obj.write_sym(out, *s);
-                out.push_str(":\n");
+                out.str(":\n");
             }
             Line::Global { name, exported } => obj.write_define_global(out, name, *exported),
             Line::EndGlobal(name) => obj.write_end_global(out, name),
             Line::Raw(text) => {
-                out.push_str(text);
-                out.push('\n');
+                out.str(text);
+                out.byte(b'\n');
             }
             Line::Align(n) => {
-                out.push_str("\t.p2align ");
-                push_u64(out, *n as u64);
-                out.push('\n');
+                out.str("\t.p2align ");
+                out.u64(*n as u64);
+                out.byte(b'\n');
             }
         }
     }
@@ -242,70 +240,152 @@ pub fn write_lines<'a, I>(out: &mut String, obj: Obj, code: &Code<'a, I>, mut in
     }
 }
 
-fn write_loc(out: &mut String, s: &Stmt) {
+fn write_loc(out: &mut Text, s: &Stmt) {
     if let Some((file, line, col)) = s.loc {
-        out.push_str("\t.loc ");
-        push_u64(out, file as u64);
-        out.push(' ');
-        push_u64(out, line as u64);
-        out.push(' ');
-        push_u64(out, col as u64);
-        out.push('\n');
+        out.str("\t.loc ");
+        out.u64(file as u64);
+        out.byte(b' ');
+        out.u64(line as u64);
+        out.byte(b' ');
+        out.u64(col as u64);
+        out.byte(b'\n');
     }
 }
 
 // ---------------------------------------------------------------------------
-// Numbers, written without the formatting machinery.
+// The output text.
 
-/// `v` in decimal.
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+/// A piece of text of at most 16 bytes, stored padded so that appending it
+/// is one fixed-size copy (names of mnemonics and registers).
+#[derive(Copy, Clone, Debug)]
+pub struct Tok {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl Tok {
+    pub const EMPTY: Tok = Tok { bytes: [0; 16], len: 0 };
+
+    pub const fn new(s: &str) -> Tok {
+        let b = s.as_bytes();
+        assert!(b.len() <= 16, "a token is at most 16 bytes");
+        let mut bytes = [0u8; 16];
+        let mut i = 0;
+        while i < b.len() {
+            bytes[i] = b[i];
+            i += 1;
+        }
+        Tok { bytes, len: b.len() as u8 }
+    }
+
+    /// A table of tokens.
+    pub const fn table<const K: usize>(names: [&str; K]) -> [Tok; K] {
+        let mut t = [Tok::EMPTY; K];
+        let mut i = 0;
+        while i < K {
+            t[i] = Tok::new(names[i]);
+            i += 1;
+        }
+        t
+    }
+}
+
+/// `tok!("text")`: a `&'static Tok`.
+#[macro_export]
+macro_rules! tok {
+    ($s:expr) => {{
+        const T: $crate::back::code::Tok = $crate::back::code::Tok::new($s);
+        &T
+    }};
+}
+
+/// Assembly text being written, as bytes: every piece written is UTF-8
+/// (names, numbers, source text), which [`Text::into_string`] checks once.
+#[derive(Default)]
+pub struct Text {
+    buf: Vec<u8>,
+}
+
+impl Text {
+    pub fn with_capacity(n: usize) -> Text {
+        Text { buf: Vec::with_capacity(n) }
+    }
+
+    #[inline]
+    pub fn byte(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    #[inline]
+    pub fn str(&mut self, s: &str) {
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    #[inline]
+    pub fn tok(&mut self, t: &Tok) {
+        let n = self.buf.len();
+        self.buf.extend_from_slice(&t.bytes);
+        self.buf.truncate(n + t.len as usize);
+    }
+
+    /// `v` in decimal.
+    pub fn u64(&mut self, v: u64) {
+        let digits = if v == 0 { 1 } else { v.ilog10() as usize + 1 };
+        let mut buf = [0u8; 20];
+        let mut x = v;
+        for i in (0..digits).rev() {
+            buf[i] = b'0' + (x % 10) as u8;
+            x /= 10;
+        }
+        let n = self.buf.len();
+        self.buf.extend_from_slice(&buf);
+        self.buf.truncate(n + digits);
+    }
+
+    /// `v` in decimal, `-` for negative numbers.
+    pub fn i64(&mut self, v: i64) {
+        if v < 0 {
+            self.byte(b'-');
+        }
+        self.u64(v.unsigned_abs());
+    }
+
+    /// `v` as `0x…` in lower-case hexadecimal (Rust's `{:#x}`), with at
+    /// least `min` digits.
+    pub fn hex(&mut self, v: u64, min: usize) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let digits = ((64 - v.leading_zeros() as usize).div_ceil(4)).max(min).max(1);
+        let mut buf = [0u8; 18];
+        buf[0] = b'0';
+        buf[1] = b'x';
+        for i in 0..digits {
+            buf[1 + digits - i] = DIGITS[((v >> (4 * i)) & 15) as usize];
+        }
+        let n = self.buf.len();
+        self.buf.extend_from_slice(&buf);
+        self.buf.truncate(n + 2 + digits);
+    }
+
+    /// An offset after a symbol: `+n`, `-n`, or nothing for 0.
+    pub fn offset(&mut self, off: i64) {
+        if off > 0 {
+            self.byte(b'+');
+        }
+        if off != 0 {
+            self.i64(off);
         }
     }
-    // SAFETY-free: the digits are ASCII.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
-}
 
-/// `v` in decimal, `-` for negative numbers.
-pub fn push_i64(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
+    pub fn len(&self) -> usize {
+        self.buf.len()
     }
-    push_u64(out, v.unsigned_abs());
-}
 
-/// `v` as `0x…` in lower-case hexadecimal (Rust's `{:#x}`).
-pub fn push_hex(out: &mut String, v: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 18];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = DIGITS[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
     }
-    out.push_str("0x");
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
-}
 
-/// An offset after a symbol: `+n`, `-n`, or nothing for 0.
-pub fn push_offset(out: &mut String, off: i64) {
-    if off > 0 {
-        out.push('+');
-    }
-    if off != 0 {
-        push_i64(out, off);
+    pub fn into_string(self) -> String {
+        String::from_utf8(self.buf).unwrap_or_else(|e| unreachable!("assembly text is UTF-8: {e}"))
     }
 }
 
@@ -315,24 +395,26 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_format_writes_them() {
-        for v in [0i64, 1, -1, 9, 10, -10, 4095, i64::MAX, i64::MIN, 1 << 40, -(1 << 33)] {
-            let mut s = String::new();
-            push_i64(&mut s, v);
-            assert_eq!(s, v.to_string());
-            let mut h = String::new();
-            push_hex(&mut h, v as u64);
-            assert_eq!(h, format!("{:#x}", v as u64));
-            let mut o = String::new();
-            push_offset(&mut o, v);
-            let expected = match v {
+        for v in [0i64, 1, -1, 9, 10, -10, 4095, 0xe, 0xc471, i64::MAX, i64::MIN, 1 << 40, -(1 << 33)] {
+            let mut t = Text::default();
+            t.i64(v);
+            t.byte(b' ');
+            t.hex(v as u64, 0);
+            t.byte(b' ');
+            t.offset(v);
+            t.byte(b' ');
+            t.hex(v as u64 & 0xff, 2);
+            let offset = match v {
                 0 => String::new(),
                 v if v > 0 => format!("+{v}"),
                 v => v.to_string(),
             };
-            assert_eq!(o, expected);
+            assert_eq!(t.into_string(), format!("{v} {:#x} {offset} {:#04x}", v as u64, v as u64 & 0xff));
         }
-        let mut s = String::new();
-        push_u64(&mut s, u64::MAX);
-        assert_eq!(s, u64::MAX.to_string());
+        let mut t = Text::default();
+        t.u64(u64::MAX);
+        t.tok(crate::tok!("\tlock cmpxchg"));
+        t.str("é");
+        assert_eq!(t.into_string(), format!("{}\tlock cmpxchgé", u64::MAX));
     }
 }

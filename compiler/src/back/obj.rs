@@ -2,7 +2,7 @@
 //! labels, directives for exported and file-local labels, file skeletons.
 //! Every difference between ELF, Mach-O and COFF lives here.
 
-use crate::back::code::{push_offset, push_u64, Sym};
+use crate::back::code::{Sym, Text};
 use crate::front::lexer::Name;
 use crate::target::{Arch, ObjFormat, Target};
 use crate::valid::Program;
@@ -70,45 +70,45 @@ impl Obj {
     }
 
     /// Writes a symbol's assembler spelling.
-    pub fn write_sym(self, out: &mut String, s: Sym) {
+    pub fn write_sym(self, out: &mut Text, s: Sym) {
         match s {
             Sym::Local(n) => {
-                out.push_str(self.local_prefix());
-                out.push_str(n);
+                out.str(self.local_prefix());
+                out.str(n);
             }
             Sym::Symbol(n) | Sym::Extern(n) => self.write_symbol(out, n),
             Sym::Twin(n) => {
-                out.push_str(self.local_prefix());
-                out.push_str("oa_g_");
-                out.push_str(Self::bare(n));
+                out.str(self.local_prefix());
+                out.str("oa_g_");
+                out.str(Self::bare(n));
             }
             Sym::Fresh(k) => {
-                out.push_str(self.local_prefix());
-                out.push_str("oat");
-                push_u64(out, k as u64);
+                out.str(self.local_prefix());
+                out.str("oat");
+                out.u64(k as u64);
             }
         }
     }
 
     /// The object symbol of global label `label`.
-    fn write_symbol(self, out: &mut String, label: &str) {
+    fn write_symbol(self, out: &mut Text, label: &str) {
         if self.format == ObjFormat::MachO {
-            out.push('_');
+            out.byte(b'_');
         }
-        out.push_str(Self::bare(label));
+        out.str(Self::bare(label));
     }
 
     /// A branch or call target: calls to a symbol not defined here go
     /// through the PLT on ELF x86-64.
-    pub fn write_branch_target(self, out: &mut String, s: Sym) {
+    pub fn write_branch_target(self, out: &mut Text, s: Sym) {
         self.write_sym(out, s);
         if matches!(s, Sym::Extern(_)) && self.format == ObjFormat::Elf && self.arch == Arch::X86_64 {
-            out.push_str("@PLT");
+            out.str("@PLT");
         }
     }
 
     /// A relocated reference to `s` (plus `off`) in the object format's syntax.
-    pub fn write_reloc(self, out: &mut String, r: Reloc, s: Sym, off: i64) {
+    pub fn write_reloc(self, out: &mut Text, r: Reloc, s: Sym, off: i64) {
         let (prefix, suffix) = match (self.format, r) {
             (ObjFormat::MachO, Reloc::Page) => ("", "@PAGE"),
             (ObjFormat::MachO, Reloc::PageOff) => ("", "@PAGEOFF"),
@@ -120,10 +120,10 @@ impl Obj {
             (_, Reloc::GotPageOff) => (":got_lo12:", ""),
             (_, Reloc::GotPcRel) => ("", "@GOTPCREL"),
         };
-        out.push_str(prefix);
+        out.str(prefix);
         self.write_sym(out, s);
-        push_offset(out, off);
-        out.push_str(suffix);
+        out.offset(off);
+        out.str(suffix);
     }
 
     pub fn comment(self) -> &'static str {
@@ -152,43 +152,43 @@ impl Obj {
     }
 
     /// Directives and label lines that define global label `label`.
-    pub fn write_define_global(self, out: &mut String, label: &Name, exported: bool) {
-        let sym = |out: &mut String| self.write_symbol(out, label);
-        let align = |out: &mut String| {
-            out.push_str("\t.p2align ");
-            push_u64(out, self.code_alignment() as u64);
-            out.push('\n');
+    pub fn write_define_global(self, out: &mut Text, label: &Name, exported: bool) {
+        let sym = |out: &mut Text| self.write_symbol(out, label);
+        let align = |out: &mut Text| {
+            out.str("\t.p2align ");
+            out.u64(self.code_alignment() as u64);
+            out.byte(b'\n');
         };
-        let directive = |out: &mut String, d: &str| {
-            out.push('\t');
-            out.push_str(d);
-            out.push('\t');
+        let directive = |out: &mut Text, d: &str| {
+            out.byte(b'\t');
+            out.str(d);
+            out.byte(b'\t');
             sym(out);
-            out.push('\n');
+            out.byte(b'\n');
         };
-        let label_line = |out: &mut String, s: Sym| {
+        let label_line = |out: &mut Text, s: Sym| {
             self.write_sym(out, s);
-            out.push_str(":\n");
+            out.str(":\n");
         };
         match (self.format, exported) {
             (ObjFormat::Elf, true) => {
                 directive(out, ".globl");
                 directive(out, ".hidden");
-                out.push_str("\t.type\t");
+                out.str("\t.type\t");
                 sym(out);
-                out.push_str(", ");
-                out.push_str(self.function_type());
-                out.push('\n');
+                out.str(", ");
+                out.str(self.function_type());
+                out.byte(b'\n');
                 align(out);
                 label_line(out, Sym::Symbol(label));
                 label_line(out, Sym::Twin(label));
             }
             (ObjFormat::Elf, false) => {
-                out.push_str("\t.type\t");
+                out.str("\t.type\t");
                 sym(out);
-                out.push_str(", ");
-                out.push_str(self.function_type());
-                out.push('\n');
+                out.str(", ");
+                out.str(self.function_type());
+                out.byte(b'\n');
                 label_line(out, Sym::Symbol(label));
             }
             (ObjFormat::MachO, true) => {
@@ -200,33 +200,33 @@ impl Obj {
             (ObjFormat::MachO, false) => label_line(out, Sym::Symbol(label)),
             (ObjFormat::Coff, true) => {
                 directive(out, ".globl");
-                out.push_str("\t.def\t");
+                out.str("\t.def\t");
                 sym(out);
-                out.push_str("; .scl 2; .type 32; .endef\n");
+                out.str("; .scl 2; .type 32; .endef\n");
                 align(out);
                 label_line(out, Sym::Symbol(label));
                 label_line(out, Sym::Twin(label));
             }
             (ObjFormat::Coff, false) => {
-                out.push_str("\t.def\t");
+                out.str("\t.def\t");
                 sym(out);
-                out.push_str("; .scl 3; .type 32; .endef\n");
+                out.str("; .scl 3; .type 32; .endef\n");
                 label_line(out, Sym::Symbol(label));
             }
         }
     }
 
     /// Where a global label's extent ends (ELF `.size`).
-    pub fn write_end_global(self, out: &mut String, label: &Name) {
+    pub fn write_end_global(self, out: &mut Text, label: &Name) {
         if self.format == ObjFormat::Elf {
-            out.push_str("\t.size\t");
+            out.str("\t.size\t");
             self.write_symbol(out, label);
-            out.push_str(", . - ");
+            out.str(", . - ");
             self.write_symbol(out, label);
-            out.push('\n');
+            out.byte(b'\n');
         } else if self.arch == Arch::Arm64 {
             // The ARM64 output has always had an empty line in its place.
-            out.push('\n');
+            out.byte(b'\n');
         }
     }
 

@@ -276,15 +276,21 @@ impl<'a> Inst<'a> {
 
     /// The operands present.
     pub fn operands(&self) -> &[Arg<'a>] {
-        let n = self.args.iter().position(|a| *a == Arg::None).unwrap_or(4);
+        let n = self.args.iter().position(|a| matches!(a, Arg::None)).unwrap_or(4);
         &self.args[..n]
     }
 
     /// A conditional branch whose reach is limited (`b.cond`, `cbz`,
     /// `cbnz`: ±1 MiB; `tbz`, `tbnz`: ±32 KiB): its target.
     pub fn short_branch_target(&self) -> Option<Sym<'a>> {
-        match (self.op, self.operands().last()) {
-            (Opc::BCond(_) | Opc::Cbz | Opc::Cbnz | Opc::Tbz | Opc::Tbnz, Some(Arg::Label(s))) => Some(*s),
+        let target = match self.op {
+            Opc::BCond(_) => &self.args[0],
+            Opc::Cbz | Opc::Cbnz => &self.args[1],
+            Opc::Tbz | Opc::Tbnz => &self.args[2],
+            _ => return None,
+        };
+        match target {
+            Arg::Label(s) => Some(*s),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! (INSTRUCTIONS.md semantics, TARGETS.md §5–§6). Scratch: x16 (values),
 //! x17 (addresses), x13 (immediates), v31 (FP).
 
-use crate::back::code::{Code, Line, Sym};
+use crate::back::code::{Code, Line, Sym, Text};
 use crate::back::obj::{Obj, Reloc};
 use crate::back::parallel_move::{Loc, Step};
 use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
@@ -943,15 +943,15 @@ impl<'a> Lower<'a> {
                 self.es(O::Stlxr, atomic_suffix(w), [st.into(), v.into(), m.into(), N]);
             }
             Op::Emit => {
-                let mut line = String::new();
+                let mut line = Text::default();
                 for o in ops {
                     match o {
-                        Value::Str(s) => line.push_str(s),
+                        Value::Str(s) => line.str(s),
                         Value::Label { name, local, .. } => self.obj.write_sym(&mut line, self.label_name(name, *local)),
                         _ => {}
                     }
                 }
-                self.code.lines.push(Line::Raw(line));
+                self.code.lines.push(Line::Raw(line.into_string()));
                 self.code.lines.push(Line::Align(2));
             }
             Op::TlsLoad => {

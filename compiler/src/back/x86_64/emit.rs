@@ -2,226 +2,217 @@
 //! appended to the output with names from static tables and numbers from
 //! `code::push_*` (no allocation). Symbols are spelled by `obj.rs`.
 
-use crate::back::code::{push_hex, push_i64, push_offset, push_u64};
+use crate::back::code::{Text, Tok};
+use crate::tok;
 use crate::back::obj::{Obj, Reloc};
 
-use super::inst::{Arg, Base, Cc, Disp, Inst, Mem, Opc, Sfx};
-use super::regs::{gpr_name, XMM_NAMES};
+use super::inst::{Arg, Base, Disp, Inst, Mem, Opc, Sfx};
+use super::regs::{gpr_tok, XMM_TOKS};
 
-fn stem(op: Opc) -> &'static str {
+/// `\t` and the mnemonic's stem.
+fn stem(op: Opc) -> &'static Tok {
     match op {
-        Opc::Mov => "mov",
-        Opc::Movabs => "movabs",
-        Opc::Movzb => "movzb",
-        Opc::Movzw => "movzw",
-        Opc::Movsb => "movsb",
-        Opc::Movsw => "movsw",
-        Opc::Movsl => "movsl",
-        Opc::Lea => "lea",
-        Opc::Push => "push",
-        Opc::Pop => "pop",
-        Opc::Add => "add",
-        Opc::Sub => "sub",
-        Opc::Imul => "imul",
-        Opc::And => "and",
-        Opc::Or => "or",
-        Opc::Xor => "xor",
-        Opc::Neg => "neg",
-        Opc::Not => "not",
-        Opc::Inc => "inc",
-        Opc::Shl => "shl",
-        Opc::Sar => "sar",
-        Opc::Shr => "shr",
-        Opc::Rol => "rol",
-        Opc::Ror => "ror",
-        Opc::Test => "test",
-        Opc::Cmp => "cmp",
-        Opc::Bts => "bts",
-        Opc::Bsr => "bsr",
-        Opc::Bsf => "bsf",
-        Opc::Cltd => "cltd",
-        Opc::Cqto => "cqto",
-        Opc::Idiv => "idiv",
-        Opc::Div => "div",
-        Opc::Set(_) => "set",
-        Opc::J(_) => "j",
-        Opc::Jmp => "jmp",
-        Opc::Call => "call",
-        Opc::Ret => "ret",
-        Opc::Int3 => "int3",
-        Opc::Nop => "nop",
-        Opc::Mfence => "mfence",
-        Opc::LockCmpxchg => "lock cmpxchg",
-        Opc::LockXadd => "lock xadd",
-        Opc::Xchg => "xchg",
-        Opc::Sqrts => "sqrts",
-        Opc::Rounds => "rounds",
-        Opc::Adds => "adds",
-        Opc::Subs => "subs",
-        Opc::Muls => "muls",
-        Opc::Divs => "divs",
-        Opc::Ucomis => "ucomis",
-        Opc::Cmpeqs => "cmpeqs",
-        Opc::Cmpneqs => "cmpneqs",
-        Opc::Movmskp => "movmskp",
-        Opc::Cvtsd2ss => "cvtsd2ss",
-        Opc::Cvtss2sd => "cvtss2sd",
-        Opc::Cvtsi2ss => "cvtsi2ss",
-        Opc::Cvtsi2sd => "cvtsi2sd",
-        Opc::Cvttss2si => "cvttss2si",
-        Opc::Cvttsd2si => "cvttsd2si",
-        Opc::Movss => "movss",
-        Opc::Movsd => "movsd",
-        Opc::Movups => "movups",
-        Opc::Movaps => "movaps",
-        Opc::Movd => "movd",
-        Opc::Movq => "movq",
-        Opc::Xorps => "xorps",
-        Opc::Xorpd => "xorpd",
-        Opc::Andps => "andps",
-        Opc::Andpd => "andpd",
-        Opc::Orps => "orps",
-        Opc::Orpd => "orpd",
-        Opc::Insertps => "insertps",
-        Opc::Pinsrd => "pinsrd",
-        Opc::Pextrd => "pextrd",
-        Opc::Pcmpeqq => "pcmpeqq",
-        Opc::Psll => "psll",
-        Opc::Psrl => "psrl",
+        Opc::Mov => tok!("\tmov"),
+        Opc::Movabs => tok!("\tmovabs"),
+        Opc::Movzb => tok!("\tmovzb"),
+        Opc::Movzw => tok!("\tmovzw"),
+        Opc::Movsb => tok!("\tmovsb"),
+        Opc::Movsw => tok!("\tmovsw"),
+        Opc::Movsl => tok!("\tmovsl"),
+        Opc::Lea => tok!("\tlea"),
+        Opc::Push => tok!("\tpush"),
+        Opc::Pop => tok!("\tpop"),
+        Opc::Add => tok!("\tadd"),
+        Opc::Sub => tok!("\tsub"),
+        Opc::Imul => tok!("\timul"),
+        Opc::And => tok!("\tand"),
+        Opc::Or => tok!("\tor"),
+        Opc::Xor => tok!("\txor"),
+        Opc::Neg => tok!("\tneg"),
+        Opc::Not => tok!("\tnot"),
+        Opc::Inc => tok!("\tinc"),
+        Opc::Shl => tok!("\tshl"),
+        Opc::Sar => tok!("\tsar"),
+        Opc::Shr => tok!("\tshr"),
+        Opc::Rol => tok!("\trol"),
+        Opc::Ror => tok!("\tror"),
+        Opc::Test => tok!("\ttest"),
+        Opc::Cmp => tok!("\tcmp"),
+        Opc::Bts => tok!("\tbts"),
+        Opc::Bsr => tok!("\tbsr"),
+        Opc::Bsf => tok!("\tbsf"),
+        Opc::Cltd => tok!("\tcltd"),
+        Opc::Cqto => tok!("\tcqto"),
+        Opc::Idiv => tok!("\tidiv"),
+        Opc::Div => tok!("\tdiv"),
+        Opc::Set(_) | Opc::J(_) => unreachable!("written from SET_TOKS, J_TOKS"),
+        Opc::Jmp => tok!("\tjmp"),
+        Opc::Call => tok!("\tcall"),
+        Opc::Ret => tok!("\tret"),
+        Opc::Int3 => tok!("\tint3"),
+        Opc::Nop => tok!("\tnop"),
+        Opc::Mfence => tok!("\tmfence"),
+        Opc::LockCmpxchg => tok!("\tlock cmpxchg"),
+        Opc::LockXadd => tok!("\tlock xadd"),
+        Opc::Xchg => tok!("\txchg"),
+        Opc::Sqrts => tok!("\tsqrts"),
+        Opc::Rounds => tok!("\trounds"),
+        Opc::Adds => tok!("\tadds"),
+        Opc::Subs => tok!("\tsubs"),
+        Opc::Muls => tok!("\tmuls"),
+        Opc::Divs => tok!("\tdivs"),
+        Opc::Ucomis => tok!("\tucomis"),
+        Opc::Cmpeqs => tok!("\tcmpeqs"),
+        Opc::Cmpneqs => tok!("\tcmpneqs"),
+        Opc::Movmskp => tok!("\tmovmskp"),
+        Opc::Cvtsd2ss => tok!("\tcvtsd2ss"),
+        Opc::Cvtss2sd => tok!("\tcvtss2sd"),
+        Opc::Cvtsi2ss => tok!("\tcvtsi2ss"),
+        Opc::Cvtsi2sd => tok!("\tcvtsi2sd"),
+        Opc::Cvttss2si => tok!("\tcvttss2si"),
+        Opc::Cvttsd2si => tok!("\tcvttsd2si"),
+        Opc::Movss => tok!("\tmovss"),
+        Opc::Movsd => tok!("\tmovsd"),
+        Opc::Movups => tok!("\tmovups"),
+        Opc::Movaps => tok!("\tmovaps"),
+        Opc::Movd => tok!("\tmovd"),
+        Opc::Movq => tok!("\tmovq"),
+        Opc::Xorps => tok!("\txorps"),
+        Opc::Xorpd => tok!("\txorpd"),
+        Opc::Andps => tok!("\tandps"),
+        Opc::Andpd => tok!("\tandpd"),
+        Opc::Orps => tok!("\torps"),
+        Opc::Orpd => tok!("\torpd"),
+        Opc::Insertps => tok!("\tinsertps"),
+        Opc::Pinsrd => tok!("\tpinsrd"),
+        Opc::Pextrd => tok!("\tpextrd"),
+        Opc::Pcmpeqq => tok!("\tpcmpeqq"),
+        Opc::Psll => tok!("\tpsll"),
+        Opc::Psrl => tok!("\tpsrl"),
     }
 }
 
-fn cc(c: Cc) -> &'static str {
-    match c {
-        Cc::E => "e",
-        Cc::Ne => "ne",
-        Cc::A => "a",
-        Cc::Ae => "ae",
-        Cc::B => "b",
-        Cc::Be => "be",
-        Cc::G => "g",
-        Cc::Ge => "ge",
-        Cc::L => "l",
-        Cc::Le => "le",
-        Cc::S => "s",
-        Cc::Ns => "ns",
-        Cc::O => "o",
-        Cc::P => "p",
-        Cc::Np => "np",
-        Cc::Nc => "nc",
-        Cc::Nz => "nz",
-    }
-}
+/// `\tset<cc>` and `\tj<cc>`, in the order of [`Cc`].
+static SET_TOKS: [Tok; 17] = Tok::table([
+    "\tsete", "\tsetne", "\tseta", "\tsetae", "\tsetb", "\tsetbe", "\tsetg", "\tsetge", "\tsetl", "\tsetle", "\tsets", "\tsetns", "\tseto",
+    "\tsetp", "\tsetnp", "\tsetnc", "\tsetnz",
+]);
+static J_TOKS: [Tok; 17] = Tok::table([
+    "\tje", "\tjne", "\tja", "\tjae", "\tjb", "\tjbe", "\tjg", "\tjge", "\tjl", "\tjle", "\tjs", "\tjns", "\tjo", "\tjp", "\tjnp", "\tjnc",
+    "\tjnz",
+]);
 
-fn sfx(s: Sfx) -> &'static str {
+fn sfx(s: Sfx) -> u8 {
     match s {
-        Sfx::None => "",
-        Sfx::B => "b",
-        Sfx::W => "w",
-        Sfx::L => "l",
-        Sfx::Q => "q",
-        Sfx::S => "s",
-        Sfx::D => "d",
+        Sfx::None => 0,
+        Sfx::B => b'b',
+        Sfx::W => b'w',
+        Sfx::L => b'l',
+        Sfx::Q => b'q',
+        Sfx::S => b's',
+        Sfx::D => b'd',
     }
 }
 
 /// Appends `\t<mnemonic> <operands>\n`.
-pub fn write_inst(out: &mut String, obj: Obj, i: &Inst) {
-    out.push('\t');
-    out.push_str(stem(i.op));
-    if let Opc::Set(c) | Opc::J(c) = i.op {
-        out.push_str(cc(c));
+pub fn write_inst(out: &mut Text, obj: Obj, i: &Inst) {
+    match i.op {
+        Opc::Set(c) => out.tok(&SET_TOKS[c as usize]),
+        Opc::J(c) => out.tok(&J_TOKS[c as usize]),
+        op => out.tok(stem(op)),
     }
-    out.push_str(sfx(i.sfx));
+    match i.sfx {
+        Sfx::None => {}
+        s => out.byte(sfx(s)),
+    }
     for (k, a) in i.operands().iter().enumerate() {
-        out.push_str(if k == 0 { " " } else { ", " });
+        if k == 0 {
+            out.byte(b' ');
+        } else {
+            out.tok(tok!(", "));
+        }
         write_arg(out, obj, a);
     }
-    out.push('\n');
+    out.byte(b'\n');
 }
 
-fn write_arg(out: &mut String, obj: Obj, a: &Arg) {
+fn write_arg(out: &mut Text, obj: Obj, a: &Arg) {
     match *a {
         Arg::None => {}
-        Arg::Reg(r, size) => out.push_str(gpr_name(r, size)),
-        Arg::Xmm(x) => out.push_str(XMM_NAMES[x as usize & 15]),
+        Arg::Reg(r, size) => out.tok(gpr_tok(r, size)),
+        Arg::Xmm(x) => out.tok(&XMM_TOKS[x as usize & 15]),
         Arg::Imm(v) => {
-            out.push('$');
-            push_i64(out, v);
+            out.byte(b'$');
+            out.i64(v);
         }
         Arg::ImmHex(v) => {
-            out.push('$');
-            if v < 16 {
-                out.push_str("0x0");
-                out.push_str(&"0123456789abcdef"[v as usize..v as usize + 1]);
-            } else {
-                push_hex(out, v);
-            }
+            out.byte(b'$');
+            out.hex(v, 2);
         }
         Arg::ImmDiff(plus, minus, off) => {
-            out.push('$');
+            out.byte(b'$');
             write_disp(out, obj, &Disp::Diff(plus, minus, off), false);
         }
         Arg::Mem(ref m) => write_mem(out, obj, m),
         Arg::Target(s) => obj.write_branch_target(out, s),
         Arg::IndReg(r) => {
-            out.push('*');
-            out.push_str(gpr_name(r, super::regs::Size::Q));
+            out.byte(b'*');
+            out.tok(gpr_tok(r, super::regs::Size::Q));
         }
         Arg::IndMem(ref m) => {
-            out.push('*');
+            out.byte(b'*');
             write_mem(out, obj, m);
         }
     }
 }
 
 /// The displacement; a number only when non-zero or `alone`.
-fn write_disp(out: &mut String, obj: Obj, d: &Disp, alone: bool) {
+fn write_disp(out: &mut Text, obj: Obj, d: &Disp, alone: bool) {
     match *d {
         Disp::Num(n) => {
             if n != 0 || alone {
-                push_i64(out, n);
+                out.i64(n);
             }
         }
-        Disp::Always(n) => push_i64(out, n),
+        Disp::Always(n) => out.i64(n),
         Disp::Sym(s, off) => {
             obj.write_sym(out, s);
-            push_offset(out, off);
+            out.offset(off);
         }
         Disp::Diff(plus, minus, off) => {
-            out.push('(');
+            out.byte(b'(');
             obj.write_sym(out, plus);
-            out.push_str(" - ");
+            out.str(" - ");
             obj.write_sym(out, minus);
-            out.push(')');
-            push_offset(out, off);
+            out.byte(b')');
+            out.offset(off);
         }
         Disp::Got(s) => obj.write_reloc(out, Reloc::GotPcRel, s, 0),
     }
 }
 
-fn write_mem(out: &mut String, obj: Obj, m: &Mem) {
+fn write_mem(out: &mut Text, obj: Obj, m: &Mem) {
     if m.gs {
-        out.push_str("%gs:");
+        out.str("%gs:");
     }
     let alone = m.base == Base::None && m.index.is_none();
     write_disp(out, obj, &m.disp, alone);
     if alone {
         return;
     }
-    out.push('(');
+    out.byte(b'(');
     match m.base {
-        Base::Reg(r) => out.push_str(gpr_name(r, super::regs::Size::Q)),
-        Base::Rip => out.push_str("%rip"),
+        Base::Reg(r) => out.tok(gpr_tok(r, super::regs::Size::Q)),
+        Base::Rip => out.str("%rip"),
         Base::None => {}
     }
     if let Some((i, scale)) = m.index {
-        out.push_str(", ");
-        out.push_str(gpr_name(i, super::regs::Size::Q));
+        out.str(", ");
+        out.tok(gpr_tok(i, super::regs::Size::Q));
         if scale != 0 {
-            out.push_str(", ");
-            push_u64(out, scale as u64);
+            out.str(", ");
+            out.u64(scale as u64);
         }
     }
-    out.push(')');
+    out.byte(b')');
 }

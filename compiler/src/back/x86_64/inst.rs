@@ -241,7 +241,7 @@ impl<'a> Inst<'a> {
 
     /// The operands present.
     pub fn operands(&self) -> &[Arg<'a>] {
-        let n = self.args.iter().position(|a| *a == Arg::None).unwrap_or(3);
+        let n = self.args.iter().position(|a| matches!(a, Arg::None)).unwrap_or(3);
         &self.args[..n]
     }
 

@@ -3,7 +3,7 @@
 //! instruction may use the scratch registers `r11` and the FP scratch
 //! (`xmm15` System V, `xmm5` Windows) and nothing else.
 
-use crate::back::code::{Code, Line, Sym};
+use crate::back::code::{Code, Line, Sym, Text};
 use crate::back::obj::Obj;
 use crate::back::parallel_move::{Loc, Step};
 use crate::back::{addr, arg_move_steps, constant_compare, constant_flag_branch, constant_test, imm, reg, sign_test};
@@ -521,15 +521,15 @@ impl<'a> Lower<'a> {
             }
             Op::AtomicLoad => self.load(w, false, Width::Q, &ops[0], reg(&ops[1])),
             Op::Emit => {
-                let mut line = String::new();
+                let mut line = Text::default();
                 for o in ops {
                     match o {
-                        Value::Str(s) => line.push_str(s),
+                        Value::Str(s) => line.str(s),
                         Value::Label { name, local, .. } => self.obj.write_sym(&mut line, self.label(name, *local)),
                         _ => {}
                     }
                 }
-                self.code.lines.push(Line::Raw(line));
+                self.code.lines.push(Line::Raw(line.into_string()));
             }
             Op::TlsLoad => {
                 let d = self.reg(reg(&ops[1]), Size::Q);
