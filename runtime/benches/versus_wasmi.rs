@@ -1,4 +1,4 @@
-//! The public kernels (../shared/bench/wasm) on this interpreter and on
+//! The public kernels (tests/wasm-bench, a copy of ../shared/bench/wasm) on this interpreter and on
 //! wasmi 2.0, side by side in one run: `cargo bench -p offasm-wasm --bench versus_wasmi`.
 //!
 //! Each kernel is called with its full argument from kernels.tsv on an
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use offasm_wasm::{Imports, Instance, Module, Value};
 
 fn bench_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/wasm")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/wasm-bench")
 }
 
 fn main() {

@@ -19,7 +19,7 @@ fn runner() -> Command {
 
 fn bench(name: &str) -> String {
     format!(
-        "{}/../../shared/bench/wasm/{name}.wasm",
+        "{}/../tests/wasm-bench/{name}.wasm",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -1,4 +1,4 @@
-//! The public benchmark kernels (../shared/bench/wasm) at their full size give
+//! The public benchmark kernels (tests/wasm-bench, a copy of ../shared/bench/wasm) at their full size give
 //! the checksums of kernels.tsv.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use offasm_wasm::{Error, Imports, Instance, Module, Value};
 
 fn bench_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/wasm")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/wasm-bench")
 }
 
 fn kernels() -> Vec<(String, i32, i32)> {

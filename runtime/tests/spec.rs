@@ -1,4 +1,4 @@
-//! The WebAssembly 1.0 spec scripts (../shared/wasm-spec, all 74) through the
+//! The WebAssembly 1.0 spec scripts (tests/wasm-spec, a copy of ../shared/wasm-spec: all 74) through the
 //! wast runner: no command may fail. Commands that need what the interpreter
 //! does not have yet (float arithmetic, call_indirect, functions imported from
 //! other instances) are skipped with their reason; the per-file table is
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use offasm_wasm::wast_runner::{run_wast_file, Summary};
 
 fn spec_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/wasm-spec");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/wasm-spec");
     assert!(
         dir.is_dir(),
         "the spec scripts are expected at {}",
