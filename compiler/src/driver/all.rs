@@ -550,17 +550,7 @@ fn run_part(job: &Job, front: &Front, plan: &Plan, p: usize, keep_first: bool, p
             let found = v.checked[w.check].found(job, &v.program, &front.map);
             let Waiting { target: ti, mut diags, from, .. } = w;
             let t = &job.targets[ti];
-            match from {
-                Some(first) => {
-                    let (from, to) = (&job.targets[first].triple, &t.triple);
-                    diags.extend(found.iter().map(|d| {
-                        let mut d = d.clone();
-                        replace_in_texts(&mut d, from, to);
-                        d
-                    }));
-                }
-                None => diags.extend(found.iter().cloned()),
-            }
+            add_findings(job, &mut diags, found, from, t);
             finish_target(job, t, ti, diags, per_target);
         }
     }
@@ -573,6 +563,22 @@ fn run_part(job: &Job, front: &Front, plan: &Plan, p: usize, keep_first: bool, p
     }
     out.retained.push(Box::new(units));
     out.retained.push(Box::new(exp));
+}
+
+/// Appends checks' diagnostics to target `t`'s list; `from`: the target they
+/// ran for, when another one, whose triple they name instead of `t`'s.
+fn add_findings(job: &Job, diags: &mut Diagnostics, found: &[Diagnostic], from: Option<usize>, t: &Target) {
+    match from {
+        Some(first) => {
+            let (from, to) = (&job.targets[first].triple, &t.triple);
+            diags.extend(found.iter().map(|d| {
+                let mut d = d.clone();
+                replace_in_texts(&mut d, from, to);
+                d
+            }));
+        }
+        None => diags.extend(found.iter().cloned()),
+    }
 }
 
 /// Levels applied, target-neutral messages: a target's final list.
@@ -646,17 +652,7 @@ fn run_unit(job: &Job, front: &Front, plan: &Plan, exp: &mut Expansion, unit: &[
                     };
                     if v.checked[ci].is_done() {
                         let found = v.checked[ci].found(job, &v.program, &front.map);
-                        match from {
-                            Some(first) => {
-                                let (from, to) = (&job.targets[first].triple, &t.triple);
-                                diags.extend(found.iter().map(|d| {
-                                    let mut d = d.clone();
-                                    replace_in_texts(&mut d, from, to);
-                                    d
-                                }));
-                            }
-                            None => diags.extend(found.iter().cloned()),
-                        }
+                        add_findings(job, &mut diags, found, from, t);
                     } else {
                         waiting.push(Waiting { target: ti, diags, validated: vi, check: ci, from });
                         continue;
