@@ -381,6 +381,8 @@ impl MachInst for Inst<'_> {
         match (self.op, ops) {
             (Opc::Add, [d, s, Arg::Imm(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(*n),
             (Opc::Sub, [d, s, Arg::Imm(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(-*n),
+            (Opc::Add, [d, s, Arg::Hex(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(*n as i64),
+            (Opc::Sub, [d, s, Arg::Hex(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add((*n as i64).wrapping_neg()),
             (Opc::Bl | Opc::Blr, _) => SpEffect::None,
             (_, [d, ..]) if self.writes_first() && is_sp(d) => SpEffect::Unknown,
             _ => SpEffect::None,

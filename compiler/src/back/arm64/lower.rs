@@ -473,13 +473,16 @@ impl<'a> Lower<'a> {
     /// before its first use when the instruction reads `sp`, copied into `sp`
     /// after its last (before a final branch) when it writes `sp`.
     pub fn instr(&mut self, i: &'a Instr) {
-        let def = i.def();
         let ops = &i.operands;
+        if !ops.iter().any(|v| matches!(v, Value::Reg(Reg::SP))) {
+            return self.lower(i);
+        }
+        let def = i.def();
         let native = match def.op {
             Op::Load { .. } => matches!(ops[0], Value::Addr(_)),
             op => handles_sp(op),
         };
-        if native || !ops.iter().any(|v| matches!(v, Value::Reg(r) if *r == Reg::SP)) {
+        if native {
             return self.lower(i);
         }
         let form = &def.forms[i.form];
