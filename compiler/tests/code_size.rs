@@ -675,6 +675,80 @@ fn every_form_assembles() {
     }
 }
 
+/// Every form with `sp` in one of its general-purpose register positions
+/// (read, written or both), or as the base of its memory operand, in turn:
+/// the forms the validator accepts lower to assembly the assembler accepts,
+/// on every object format (A64 cannot name `sp` in most register positions:
+/// `lsl sp, …`, `cset wsp`, `sxtw sp`, `clz sp` do not exist). `pop` into
+/// `sp` is rejected on every target (it moves `sp` itself).
+#[test]
+fn sp_in_every_register_position_assembles() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut variants: Vec<(String, &InstrDef)> = Vec::new();
+    for (_, def) in isa().iter() {
+        for form in &def.forms {
+            let Some(ops) = basic_operands(form, Shape::Regs) else { continue };
+            for j in 0..ops.len() {
+                let mut v = ops.clone();
+                if is_reg(&v[j]) && !is_fpr(&v[j]) && form.operands[j.min(form.operands.len() - 1)].kinds.contains(Kinds::GPR) {
+                    v[j] = "sp".to_string();
+                } else if v[j].contains("[t4") {
+                    v[j] = v[j].replacen("[t4", "[sp", 1);
+                } else {
+                    continue;
+                }
+                variants.push((format!("{} {}", def.name, v.join(", ")), def));
+            }
+        }
+    }
+    variants.sort_by(|a, b| a.0.cmp(&b.0));
+    variants.dedup_by(|a, b| a.0 == b.0);
+    assert!(variants.len() > 300, "too few variants: {}", variants.len());
+    for (triple, cmd, args) in [
+        ("x86_64-unknown-linux-gnu", "gcc", vec!["-c"]),
+        ("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc", vec!["-c"]),
+        ("x86_64-apple-darwin", "llvm-mc", vec!["-triple=x86_64-apple-macos11", "-filetype=obj"]),
+        ("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", vec!["-c"]),
+        ("aarch64-apple-darwin", "llvm-mc", vec!["-triple=arm64-apple-macos11", "-filetype=obj"]),
+    ] {
+        let arch = Target::from_triple(triple).unwrap().arch;
+        let mut text = String::from("_form:\n    ret\n");
+        let mut accepted = 0;
+        for (k, (instr, def)) in variants.iter().enumerate() {
+            if !def.avail.on(arch, false) || instr.starts_with("emit") {
+                continue;
+            }
+            let instr = instr.replace(".target", &format!(".target{k}"));
+            let one = format!("_form{k}:\n    {instr}\n.target{k}:\n    ret\n");
+            if compile(&one, triple, None).is_none() {
+                // Rejected by the validator (operand rules of the form).
+                continue;
+            }
+            assert!(!(instr.starts_with("pop ") && instr.contains("sp")), "{triple}: `{instr}` accepted");
+            accepted += 1;
+            text.push_str(&one);
+        }
+        assert!(accepted > 250, "{triple}: only {accepted} variants compile");
+        let asm = compile(&text, triple, None).unwrap_or_else(|| panic!("{triple}: the variants do not compile together"));
+        let s = dir.path().join(format!("sp-{triple}.S"));
+        std::fs::write(&s, &asm).unwrap();
+        let o = dir.path().join(format!("sp-{triple}.o"));
+        let mut a: Vec<&str> = args.clone();
+        a.extend([s.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+        match std::process::Command::new(cmd).args(&a).output() {
+            Ok(out) => assert!(
+                out.status.success(),
+                "{triple}: {cmd} rejected the output of some forms with sp:\n{}",
+                String::from_utf8_lossy(&out.stderr).lines().take(40).collect::<Vec<_>>().join("\n")
+            ),
+            Err(e) => {
+                assert!(std::env::var("CI").is_err(), "required tool `{cmd}` is missing: {e}");
+                eprintln!("SKIP: `{cmd}` is not installed ({e})");
+            }
+        }
+    }
+}
+
 #[test]
 fn instruction_count_of_every_form() {
     let table = form_table();

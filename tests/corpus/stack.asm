@@ -325,6 +325,59 @@ _sp_arith_forms:
     addp t2, t0
     ret
 
+# sp as the destination of instructions that A64 cannot give sp to (shifts,
+# rotates, extensions, compares, bit counts, peek): the value is computed in a
+# scratch register and moved into sp. Each result is read back from sp at
+# once (no memory access in between), then sp is restored from t4:
+# t0 := (sp after the rotates) - entry sp, + 1000 * (compare into sp),
+# + sp written by sxi2q, lzcntq and peek, each minus its expected value.
+# test: sp_written_by_other_forms(5, 0x80000000) = 1000
+# test: sp_written_by_other_forms(6, 0x80000000) = 0
+global _sp_written_by_other_forms
+_sp_written_by_other_forms:
+    move a0, t0
+    move sp, t4
+    rrotateq 8, sp
+    move sp, t2
+    lrotateq 8, sp
+    move sp, t3
+    move t4, sp
+    lrotateq 8, t2
+    subp t4, t2
+    subp t4, t3
+    orp t3, t2
+    cpeq t0, 5, sp
+    move sp, t3
+    move t4, sp
+    mulp 1000, t3
+    addp t3, t2
+    sxi2q t1, sp
+    move sp, t3
+    move t4, sp
+    addp 0x80000000, t3
+    orp t3, t2
+    lzcntq t1, sp
+    move sp, t3
+    move t4, sp
+    subp 32, t3
+    orp t3, t2
+    lshiftp 4, sp
+    urshiftp 4, sp
+    move sp, t3
+    move t4, sp
+    subp t4, t3
+    andp -16, t3
+    orp t3, t2
+    subp 16, sp
+    storep t4, 8[sp]
+    peek 1, sp
+    move sp, t3
+    move t4, sp
+    subp t4, t3
+    orp t3, t2
+    move t2, t0
+    ret
+
 # The C caller keeps sp 16-byte aligned before its call: after x86's return
 # address push sp is 8 mod 16 at entry; ARM64 keeps it aligned.
 # test x86: sp_mod16_at_entry(0) = 8

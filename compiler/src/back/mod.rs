@@ -184,3 +184,63 @@ pub fn constant_flag_branch(op: ArithOp, cond: FlagCond, w: Width, ops: &[Value]
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::back::code::{Backend, Line, MachInst, SpEffect};
+    use crate::driver::{self, Input, Options};
+    use crate::target::Target;
+    use crate::valid::Item;
+
+    /// What the machine-instruction layer records for a later unwind pass:
+    /// each instruction's effect on sp, and the statement it came from.
+    #[test]
+    fn instructions_know_their_statement_and_their_effect_on_sp() {
+        let text = "global _f\n_f:\n    push t0, t1\n    subp 32, sp\n    move sp, t2\n    addp 32, sp\n    pop t1, t0\n    ret\n";
+        for triple in ["x86_64-unknown-linux-gnu", "x86_64-pc-windows-msvc", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin"] {
+            let target = Target::from_triple(triple).unwrap();
+            let mut opts = Options::new(target.clone());
+            opts.hazard_checks = false;
+            let out = driver::check(Input::Text { path: std::path::Path::new("f.asm"), text: text.into() }, &opts).unwrap();
+            let p = out.program.as_ref().expect("valid program");
+            // Per statement (by source line): the sum of the sp effects, or None if one is unknown.
+            let effects: Vec<(u32, Option<i64>)> = match target.arch {
+                super::Arch::X86_64 => statement_effects(&mut super::x86_64::lower::Lower::new(target.regmap(), super::obj::Obj::new(&target), p), p, &out.map),
+                super::Arch::Arm64 => statement_effects(&mut super::arm64::lower::Lower::new(target.regmap(), super::obj::Obj::new(&target), p), p, &out.map),
+            };
+            assert_eq!(effects, vec![(3, Some(-16)), (4, Some(-32)), (5, Some(0)), (6, Some(32)), (7, Some(16)), (8, Some(0))], "{triple}");
+        }
+    }
+
+    fn statement_effects<'a, B: Backend<'a>>(b: &mut B, p: &'a crate::valid::Program, map: &crate::source::SourceMap) -> Vec<(u32, Option<i64>)> {
+        for (k, item) in p.items.iter().enumerate() {
+            if let Item::Instr(i) = item {
+                let code = b.code();
+                let first = code.lines.len() as u32;
+                code.stmts.push(super::code::Stmt { first, item: k as u32, loc: None });
+                b.lower(i);
+            }
+        }
+        let code = b.code();
+        let mut v = Vec::new();
+        for s in &code.stmts {
+            let Item::Instr(i) = &p.items[s.item as usize] else { unreachable!() };
+            let line = map.file(i.span.file).line_col(i.span.start).0;
+            let mut sum = Some(0);
+            for (k, l) in code.lines.iter().enumerate().skip(s.first as usize) {
+                if code.stmt_of(k).map(|t| t.item) != Some(s.item) {
+                    break;
+                }
+                if let Line::Inst(inst) = l {
+                    sum = match (sum, inst.sp_effect()) {
+                        (Some(x), SpEffect::Add(d)) => Some(x + d),
+                        (Some(x), SpEffect::None) => Some(x),
+                        _ => None,
+                    };
+                }
+            }
+            v.push((line, sum));
+        }
+        v
+    }
+}

@@ -517,6 +517,10 @@ pub enum Rule {
     ZeroOffset(usize),
     /// The variadic operand count must be even on ARM64 (`operand-count`), §2.1.
     EvenCountOnArm64,
+    /// No operand may be `sp` (`operand-kind`): `pop` moves `sp` itself, so
+    /// popping into it has no one meaning (x86-64 keeps the loaded value,
+    /// ARM64 the incremented pointer, §2.1 the sum of both).
+    NoSp,
     /// `bfiq`: `1 <= width (op 2) <= 64 - lsb (op 1)` (§4.5).
     BfiWidth,
     /// Must directly follow `addis`/`addps`/`subis`/`oris` (`flags-not-set`), §9.3.
@@ -963,7 +967,8 @@ mod tests {
         assert!(d("jmp").effects.contains(Effects::TERMINATOR) && d("call").effects.contains(Effects::CALL));
         let push = &d("push").forms[0];
         assert!(push.variadic && push.accepts_count(3) && !push.accepts_count(0));
-        assert!(push.rules.contains(&Rule::EvenCountOnArm64));
+        assert!(push.rules.contains(&Rule::EvenCountOnArm64) && !push.rules.contains(&Rule::NoSp));
+        assert!(d("pop").forms[0].rules.contains(&Rule::NoSp));
         assert_eq!(d("pop").forms[0].operand(5).unwrap().access, Access::Write);
         let emit = &d("emit").forms[0];
         assert!(emit.variadic && emit.operands[0].kinds == Kinds::STR | Kinds::LABEL);

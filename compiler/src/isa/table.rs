@@ -152,7 +152,10 @@ fn moves(v: &mut Vec<InstrDef>) {
         ("push", Op::Push, R, Effects::PUSHES | Effects::MEMORY_WRITE),
         ("pop", Op::Pop, WR, Effects::POPS | Effects::MEMORY_READ),
     ] {
-        let f = form(vec![o(GPR, acc, Q)]).repeat_last().rule(Rule::EvenCountOnArm64);
+        let mut f = form(vec![o(GPR, acc, Q)]).repeat_last().rule(Rule::EvenCountOnArm64);
+        if op == Op::Pop {
+            f = f.rule(Rule::NoSp);
+        }
         v.push(ins(name, op, Q, vec![f]).fx(fx));
     }
 }

@@ -538,6 +538,14 @@ impl<'a> Validator<'a> {
                 }
                 ("operand-count", span, format!("`{m}` needs an even number of registers on ARM64 (sp stays 16-byte aligned), got {}", vals.len()))
             }
+            Rule::NoSp => {
+                let Some(i) = (0..vals.len()).find(|&i| reg(i) == Some(Reg::SP)) else { return true };
+                (
+                    "operand-kind",
+                    at_op(i),
+                    format!("`{m}` cannot write `sp`: it moves `sp` itself (load the value into another register, then `move` it into `sp`)"),
+                )
+            }
             Rule::MaxArgRegs => {
                 self.asked.arg_count = true;
                 let max = map.int_arg_count();

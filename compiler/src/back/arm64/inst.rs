@@ -10,6 +10,10 @@ use crate::back::obj::Reloc;
 pub const SP: u8 = 31;
 /// The zero register (`xzr`/`wzr`).
 pub const ZR: u8 = 32;
+/// `sp` in a register operand of an instruction that cannot name it: a
+/// stand-in that lowering replaces by a free scratch register
+/// (`Lower::instr`) before any instruction is written.
+pub const SPV: u8 = 33;
 
 /// A general-purpose register in its 64-bit (`x`) or 32-bit (`w`) view.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -280,6 +284,26 @@ impl<'a> Inst<'a> {
         &self.args[..n]
     }
 
+    /// Applies `f` to the number of every general-purpose register the
+    /// instruction names (register operands, memory bases and indexes).
+    pub fn map_gprs(&mut self, mut f: impl FnMut(u8) -> u8) {
+        for a in &mut self.args {
+            match a {
+                Arg::R(g) => g.n = f(g.n),
+                Arg::Mem(Mem::Base(b) | Mem::Off(b, _) | Mem::Pre(b, _) | Mem::Post(b, _) | Mem::Lo12(b, ..)) => *b = f(*b),
+                Arg::Mem(Mem::Idx(b, i, _)) => {
+                    *b = f(*b);
+                    *i = f(*i);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn is_branch(&self) -> bool {
+        matches!(self.op, Opc::B | Opc::BCond(_) | Opc::Cbz | Opc::Cbnz | Opc::Tbz | Opc::Tbnz | Opc::Br)
+    }
+
     /// A conditional branch whose reach is limited (`b.cond`, `cbz`,
     /// `cbnz`: ±1 MiB; `tbz`, `tbnz`: ±32 KiB): its target.
     pub fn short_branch_target(&self) -> Option<Sym<'a>> {
@@ -357,6 +381,8 @@ impl MachInst for Inst<'_> {
         match (self.op, ops) {
             (Opc::Add, [d, s, Arg::Imm(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(*n),
             (Opc::Sub, [d, s, Arg::Imm(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(-*n),
+            (Opc::Add, [d, s, Arg::Hex(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add(*n as i64),
+            (Opc::Sub, [d, s, Arg::Hex(n)]) if is_sp(d) && is_sp(s) => SpEffect::Add((*n as i64).wrapping_neg()),
             (Opc::Bl | Opc::Blr, _) => SpEffect::None,
             (_, [d, ..]) if self.writes_first() && is_sp(d) => SpEffect::Unknown,
             _ => SpEffect::None,

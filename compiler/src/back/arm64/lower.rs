@@ -12,7 +12,7 @@ use crate::target::regs::{Reg, RegClass};
 use crate::target::{ObjFormat, RegMap};
 use crate::valid::{Instr, MemAddr, Program, Value};
 
-use super::inst::{Arg, Cond, Ext, FView, Gp, Inst, Mem, Opc as O, Sfx, SP, ZR};
+use super::inst::{Arg, Cond, Ext, FView, Gp, Inst, Mem, Opc as O, Sfx, SP, SPV, ZR};
 use super::regs::{ADR, FS, IMM, VAL};
 
 const N: Arg<'static> = Arg::None;
@@ -32,6 +32,9 @@ pub struct Lower<'a> {
     pub prog: &'a Program,
     /// Counter of labels made for far branches (`<P>oat<k>`).
     pub next_label: u32,
+    /// While an instruction that names `sp` where A64 cannot is lowered:
+    /// register operands name [`SPV`] instead (see [`Lower::instr`]).
+    sp_stand_in: bool,
 }
 
 fn wide(w: Width) -> bool {
@@ -119,7 +122,7 @@ fn zr(wide: bool) -> Gp {
 
 impl<'a> Lower<'a> {
     pub fn new(map: RegMap, obj: Obj, prog: &'a Program) -> Lower<'a> {
-        Lower { code: Code::default(), map, obj, prog, next_label: 0 }
+        Lower { code: Code::default(), map, obj, prog, next_label: 0, sp_stand_in: false }
     }
 
     fn e0(&mut self, op: O) {
@@ -175,8 +178,18 @@ impl<'a> Lower<'a> {
         self.e1(O::BCond(cond), Arg::Label(target));
     }
 
-    /// Register number of a logical register (`sp` is 31).
+    /// Register number of a logical register in a register operand (`sp`
+    /// is 31, or [`SPV`] while it stands in for it).
     fn num(&self, r: Reg) -> u8 {
+        if r == Reg::SP && self.sp_stand_in {
+            return SPV;
+        }
+        self.num_addr(r)
+    }
+
+    /// Register number of a logical register as the base of an address
+    /// (where `sp` can always be named).
+    fn num_addr(&self, r: Reg) -> u8 {
         self.map.phys(r).map(|p| p.index).unwrap_or_else(|| unreachable!("validated register {}", r.name()))
     }
 
@@ -261,6 +274,7 @@ impl<'a> Lower<'a> {
     fn in_reg(&mut self, v: &Value, w: Width, scratch: u8) -> Gp {
         let wd = wide(w);
         match v {
+            Value::Reg(r) if *r == Reg::SP && self.sp_stand_in => Gp::view(SPV, wd),
             Value::Reg(r) if *r == Reg::SP => {
                 self.e2(O::Mov, sv(scratch, true), Gp::x(SP));
                 sv(scratch, wd)
@@ -294,9 +308,9 @@ impl<'a> Lower<'a> {
     fn mem(&mut self, a: &MemAddr, size: u32) -> Mem<'a> {
         let off = a.offset;
         match (a.base, a.index) {
-            (Some(b), None) => self.base_offset(self.num(b), off, size),
+            (Some(b), None) => self.base_offset(self.num_addr(b), off, size),
             (Some(b), Some(i)) => {
-                let (base, index) = (self.num(b), self.num(i));
+                let (base, index) = (self.num_addr(b), self.num_addr(i));
                 let sh = a.scale.trailing_zeros() as u8;
                 if off == 0 && (a.scale == 1 || a.scale as u32 == size) {
                     Mem::Idx(base, index, sh)
@@ -340,9 +354,9 @@ impl<'a> Lower<'a> {
         let size = size as i64;
         let fits = a.offset % size == 0 && (-64..64).contains(&(a.offset / size));
         let base = match (a.base, a.index) {
-            (Some(b), None) if fits => self.num(b),
+            (Some(b), None) if fits => self.num_addr(b),
             (Some(b), Some(i)) if fits => {
-                let (base, index) = (self.x(b), self.x(i));
+                let (base, index) = (Gp::x(self.num_addr(b)), Gp::x(self.num_addr(i)));
                 self.e4(O::Add, Gp::x(ADR), base, index, Arg::Lsl(a.scale.trailing_zeros()));
                 ADR
             }
@@ -363,7 +377,7 @@ impl<'a> Lower<'a> {
     /// the instruction writes it (`avoid`), else the address in x17.
     fn base_only(&mut self, a: &MemAddr, avoid: &[Reg]) -> Mem<'a> {
         match (a.base, a.index, a.offset) {
-            (Some(b), None, 0) if !avoid.contains(&b) => Mem::Base(self.num(b)),
+            (Some(b), None, 0) if !avoid.contains(&b) => Mem::Base(self.num_addr(b)),
             _ => {
                 self.address_into(a, Gp::x(ADR));
                 Mem::Base(ADR)
@@ -400,7 +414,7 @@ impl<'a> Lower<'a> {
     fn address_into_w(&mut self, a: &MemAddr, dst: Gp, wd: bool) {
         match (a.base, a.index) {
             (Some(b), None) => {
-                let base = self.r(b, wd);
+                let base = Gp::view(self.num_addr(b), wd);
                 if a.offset == 0 {
                     self.e2(O::Mov, dst, base);
                 } else {
@@ -408,7 +422,7 @@ impl<'a> Lower<'a> {
                 }
             }
             (Some(b), Some(i)) => {
-                let (base, index) = (self.r(b, wd), self.r(i, wd));
+                let (base, index) = (Gp::view(self.num_addr(b), wd), Gp::view(self.num_addr(i), wd));
                 self.e4(O::Add, dst, base, index, Arg::Lsl(a.scale.trailing_zeros()));
                 if a.offset != 0 {
                     self.add_offset_w(dst, dst, a.offset, wd);
@@ -452,7 +466,79 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// Lowers one instruction. Where A64 cannot name `sp` in a register
+    /// operand (`lsl`, `sxtw`, `cset`, `clz`, `ldr` of a label, …), `sp` is
+    /// lowered as [`SPV`], then replaced by a scratch register that the code
+    /// does not name while the value lives in it: loaded from `sp` just
+    /// before its first use when the instruction reads `sp`, copied into `sp`
+    /// after its last (before a final branch) when it writes `sp`.
     pub fn instr(&mut self, i: &'a Instr) {
+        let ops = &i.operands;
+        if !ops.iter().any(|v| matches!(v, Value::Reg(Reg::SP))) {
+            return self.lower(i);
+        }
+        let def = i.def();
+        let native = match def.op {
+            Op::Load { .. } => matches!(ops[0], Value::Addr(_)),
+            op => handles_sp(op),
+        };
+        if native {
+            return self.lower(i);
+        }
+        let form = &def.forms[i.form];
+        let (mut reads, mut writes) = (false, false);
+        for (k, v) in ops.iter().enumerate() {
+            if let (Value::Reg(Reg::SP), Some(spec)) = (v, form.operand(k)) {
+                reads |= spec.access.reads();
+                writes |= spec.access.writes();
+            }
+        }
+        let first = self.code.lines.len();
+        self.sp_stand_in = true;
+        self.lower(i);
+        self.sp_stand_in = false;
+        // The instructions that name the stand-in, and the first one that
+        // must see it copied back (a final branch, or the end).
+        let names = |l: &mut Line<'a, Inst<'a>>, r: u8| match l {
+            Line::Inst(inst) => {
+                let mut found = false;
+                inst.map_gprs(|n| {
+                    found |= n == r;
+                    n
+                });
+                found
+            }
+            _ => false,
+        };
+        let code = &mut self.code.lines[first..];
+        let Some(from) = code.iter_mut().position(|l| names(l, SPV)) else { return };
+        let last = code.iter_mut().rposition(|l| names(l, SPV)).unwrap_or(from);
+        let end = match code.last() {
+            Some(Line::Inst(i)) if i.is_branch() => code.len() - 1,
+            _ => code.len(),
+        };
+        // A scratch register the code does not name while the stand-in is
+        // live: from its first use to its last (a read), or to the copy
+        // into sp (a write).
+        let live = if writes { from..end.max(last + 1) } else { from..last + 1 };
+        let Some(s) = [VAL, ADR, IMM].into_iter().find(|&s| !code[live.clone()].iter_mut().any(|l| names(l, s))) else {
+            unreachable!("`{}` with sp keeps every scratch register busy", def.name)
+        };
+        for l in code.iter_mut() {
+            if let Line::Inst(inst) = l {
+                inst.map_gprs(|n| if n == SPV { s } else { n });
+            }
+        }
+        let (from, end) = (first + from, first + end.max(last + 1));
+        if writes {
+            self.code.lines.insert(end, Line::Inst(Inst::new(O::Mov, [Gp::x(SP).into(), Gp::x(s).into(), N, N])));
+        }
+        if reads {
+            self.code.lines.insert(from, Line::Inst(Inst::new(O::Mov, [Gp::x(s).into(), Gp::x(SP).into(), N, N])));
+        }
+    }
+
+    fn lower(&mut self, i: &'a Instr) {
         let def = i.def();
         let ops = &i.operands;
         let w = def.width;
@@ -570,7 +656,7 @@ impl<'a> Lower<'a> {
                     self.e3(O::Ldp, b, a, Mem::Post(SP, 16));
                 }
             }
-            Op::Load { signed, ext_to } if d_is_sp(ops) && !w.is_float() => {
+            Op::Load { signed, ext_to } if d_is_sp(ops) && !w.is_float() && matches!(ops[0], Value::Addr(_)) => {
                 // ldr cannot write sp: load into x16 (at 64 bits: the value as
                 // the load extends it), then copy.
                 let m = self.mem(addr(&ops[0]), bits(w) / 8);
@@ -1229,9 +1315,11 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// The register an operation-and-branch left its (w-bit) result in.
-    fn result_reg(&self, dst: &Value, w: Width) -> Gp {
+    /// The register an operation-and-branch left its (w-bit) result in
+    /// (a branch cannot test `sp`: its copy in x16).
+    fn result_reg(&mut self, dst: &Value, w: Width) -> Gp {
         match dst {
+            Value::Reg(Reg::SP) => self.in_reg(dst, w, VAL),
             Value::Reg(r) => self.r(*r, wide(w)),
             _ => sv(VAL, wide(w)),
         }
@@ -1595,6 +1683,33 @@ impl<'a> Lower<'a> {
         };
         self.es(mn, sfx, [src.into(), on.into(), m.into(), N]);
     }
+}
+
+/// Does the lowering of `op` handle `sp` in every register position
+/// itself (through `in_reg`, `x_or_scratch`, the forms of add/sub that name
+/// sp, or instructions that take it: `mov`, `mov wsp`)?
+fn handles_sp(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Move
+            | Op::MoveArgs
+            | Op::Lea
+            | Op::Store
+            | Op::StorePair
+            | Op::Push
+            | Op::Poke
+            | Op::ZeroExtend { .. }
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::And
+            | Op::Or
+            | Op::Xor
+            | Op::CompareBranch(_)
+            | Op::TestBranch(_)
+            | Op::ArithBranch { .. }
+            | Op::Emit
+    )
 }
 
 /// The form of an integer load of width `w`: opcode, suffix, and whether

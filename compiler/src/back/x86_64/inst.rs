@@ -264,7 +264,9 @@ impl MachInst for Inst<'_> {
             (Opc::Pop, _) => SpEffect::Add(8),
             (Opc::Add, [Arg::Imm(n), d]) if self.sfx == Sfx::Q && d.is_reg(RSP) => SpEffect::Add(*n),
             (Opc::Sub, [Arg::Imm(n), d]) if self.sfx == Sfx::Q && d.is_reg(RSP) => SpEffect::Add(-*n),
-            (Opc::Lea, [Arg::Mem(Mem { disp: Disp::Num(n), base: Base::Reg(RSP), index: None, gs: false }), d]) if self.sfx == Sfx::Q && d.is_reg(RSP) => {
+            (Opc::Lea, [Arg::Mem(Mem { disp: Disp::Num(n) | Disp::Always(n), base: Base::Reg(RSP), index: None, gs: false }), d])
+                if self.sfx == Sfx::Q && d.is_reg(RSP) =>
+            {
                 SpEffect::Add(*n)
             }
             // Both operands of an exchange are written.
