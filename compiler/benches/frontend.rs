@@ -8,7 +8,13 @@
 //! BENCH_ITERS=100 cargo bench -p offasm --bench frontend
 //! BENCH_KEEP=/tmp/prog cargo bench -p offasm --bench frontend   # keep the sources
 //! taskset -c 0 cargo bench -p offasm --bench frontend           # pin to one core
+//! BENCH_BASELINE=/tmp/offasm-old cargo bench -p offasm --bench frontend
 //! ```
+//!
+//! `BENCH_BASELINE` names another build of the `offasm` command line (an
+//! older commit's): a third table then times, as processes and alternating,
+//! its single-target `check` next to this build's single-target and
+//! all-target checks.
 //!
 //! A single-target compilation runs on one core. The second table compares,
 //! in the same run and alternating iterations, `driver::check` for one target
@@ -703,6 +709,53 @@ fn end_to_end(root: &Path, opts: &Options) -> Duration {
     d
 }
 
+/// The command lines of `baseline` and of this build (`check` of the kept
+/// sources), timed as processes in alternating iterations.
+fn versus_baseline(baseline: &Path, dir: &Path, warmup: usize, iters: usize) {
+    let current = Path::new(env!("CARGO_BIN_EXE_offasm"));
+    let main = dir.join("main.asm");
+    let run = |bin: &Path, all: bool| {
+        let mut c = std::process::Command::new(bin);
+        c.arg("check");
+        if all {
+            c.args(["--all-targets", "--layout"]).arg(dir.join("layout-any.json"));
+        } else {
+            c.args(["--target", TRIPLE, "--layout"]).arg(dir.join("layout.json"));
+        }
+        for d in DEFINES {
+            c.args(["-D", d]);
+        }
+        c.arg(&main);
+        let s = Instant::now();
+        let out = c.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let d = s.elapsed();
+        assert!(out.status.success(), "{} check failed:\n{}", bin.display(), String::from_utf8_lossy(&out.stderr));
+        d
+    };
+    let (mut base, mut one, mut all) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..warmup + iters {
+        let times = (run(baseline, false), run(current, false), run(current, true));
+        if i >= warmup {
+            base.push(times.0);
+            one.push(times.1);
+            all.push(times.2);
+        }
+    }
+    println!();
+    println!("  command lines, as processes ({iters} alternating iterations); ms:");
+    println!("  {:<50} {:>9} {:>9} {:>9}", "", "min", "median", "max");
+    let row = |name: &str, v: &[Duration]| {
+        let (lo, med, hi) = stats(v.to_vec());
+        println!("  {:<50} {:>9.2} {:>9.2} {:>9.2}", name, ms(lo), ms(med), ms(hi));
+        (lo, med)
+    };
+    let b = row(&format!("baseline check --target {TRIPLE}"), &base);
+    let o = row(&format!("offasm check --target {TRIPLE}"), &one);
+    let a = row("offasm check --all-targets", &all);
+    println!("  all targets / baseline single target: {:.2} (min) {:.2} (median)", ms(a.0) / ms(b.0), ms(a.1) / ms(b.1));
+    println!("  all targets / single target:          {:.2} (min) {:.2} (median)", ms(a.0) / ms(o.0), ms(a.1) / ms(o.1));
+}
+
 fn stats(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
     v.sort();
     (v[0], v[v.len() / 2], v[v.len() - 1])
@@ -812,6 +865,9 @@ fn main() {
     let layout_any = dir.join("layout-any.json");
     std::fs::write(&layout_any, program.layout.replace(&format!("  \"target\": \"{TRIPLE}\",\n"), "")).unwrap();
     all_targets(&root, &opts, &layout_any, warmup, iters);
+    if let Some(baseline) = std::env::var_os("BENCH_BASELINE") {
+        versus_baseline(Path::new(&baseline), &dir, warmup, iters);
+    }
 }
 
 /// `driver::check` for one target against `driver::check_targets` for all of

@@ -145,14 +145,17 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
             let task_started = Arc::clone(&started);
             let task: Task = Box::new(move || {
                 task_started.store(true, Ordering::SeqCst);
+                let mut trees = None;
                 if !finished.load(Ordering::SeqCst) {
                     let (src, opts, targets, settings): &(Source, Options, Vec<Target>, Vec<Settings>) = &shared;
                     let job = Job { opts, threads: executors, targets, settings, compile_first, board: Some(&board) };
-                    worker(src, &job, &claims, &tx);
+                    trees = Some(worker(src, &job, &claims, &tx));
                 }
-                // Analyses the main thread offers after this worker's parts are done.
+                // Analyses the main thread offers after this worker's parts
+                // are done (before freeing the worker's trees: the run waits
+                // for those analyses, not for the freeing).
                 board.help_until_closed();
-                drop((shared, tx));
+                drop((trees, shared, tx));
                 let _ = done_tx.send(());
             });
             // Without a pool thread, the main thread claims every group.
@@ -855,17 +858,18 @@ struct WorkerResult {
 }
 
 /// A worker: parses the sources itself, runs the groups it claims and sends
-/// their diagnostics (before freeing anything).
-fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<WorkerResult>) {
+/// their diagnostics; returns what it built, to be freed once the run no
+/// longer needs the thread.
+fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<WorkerResult>) -> (Front, MultiOutcome) {
     let front = front(src, job.opts);
     let mut result = WorkerResult { fingerprint: fingerprint(&front.map), results: Vec::new() };
     let Some(tree) = &front.tree else {
         let _ = tx.send(result);
-        return;
+        return (front, MultiOutcome::default());
     };
     let plan = Plan::new(tree, job.settings, job.targets, job.threads);
     let mut per_target: Vec<Option<Diagnostics>> = (0..job.targets.len()).map(|_| None).collect();
-    // Freed after the result is sent.
+    // Freed after the analyses the run waits for.
     let mut unused = MultiOutcome::default();
     while claims.load(Ordering::Relaxed) < plan.parts.len() {
         let p = claims.fetch_add(1, Ordering::Relaxed);
@@ -878,8 +882,8 @@ fn worker(src: &Source, job: &Job, claims: &AtomicUsize, tx: &mpsc::Sender<Worke
             result.results.push((t, d.list.iter().map(Diagnostic::to_portable).collect()));
         }
     }
-    // The main thread may be waiting; the trees are freed after this.
     let _ = tx.send(result);
+    (front, unused)
 }
 
 /// Identifies the text a run read (names and contents of every file).
