@@ -283,6 +283,7 @@ pub const WARNING_CODES: &[&str] = &[
     "emit-opaque",
     "move-from-memory",
     "unknown-setting",
+    "unwind-undescribed",
 ];
 
 /// Codes that are always errors: they mean the program cannot be compiled,

@@ -52,6 +52,11 @@ enum Command {
         /// Emit line information (.file/.loc) for debuggers.
         #[arg(short = 'g')]
         debug_info: bool,
+        /// Leave out the unwind tables (.cfi_* / .seh_* directives), which
+        /// debuggers, C++ exceptions and Rust panics need to pass through
+        /// the code.
+        #[arg(long)]
+        no_unwind: bool,
     },
     /// Run a C-ABI function of the program on the reference simulator and
     /// print r0 as a signed decimal number (the last line of standard output).
@@ -308,9 +313,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let text = out.expanded.as_ref().map(offasm::print::expanded);
             Ok(finish(&out, &c, text))
         }
-        Command::Compile { common: c, print_layout_keys, output, debug_info } => {
+        Command::Compile { common: c, print_layout_keys, output, debug_info, no_unwind } => {
             let mut opts = options(&c)?;
             opts.debug_info = debug_info;
+            opts.unwind = !no_unwind;
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));

@@ -22,6 +22,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::back::obj::Obj;
+use crate::target::ObjFormat;
+use crate::back::unwind::{Event, Flow, FrameInst, Unwind};
 use crate::back::EmitOptions;
 use crate::front::lexer::Name;
 use crate::source::{FileId, SourceMap};
@@ -114,11 +116,14 @@ pub struct Stmt {
 pub struct Code<'a, I> {
     pub lines: Vec<Line<'a, I>>,
     pub stmts: Vec<Stmt>,
+    /// The unwind information being written with the code (kept from one
+    /// buffer to the next).
+    pub unwind: Option<Unwind<'a>>,
 }
 
 impl<'a, I> Default for Code<'a, I> {
     fn default() -> Self {
-        Code { lines: Vec::with_capacity(256), stmts: Vec::with_capacity(128) }
+        Code { lines: Vec::with_capacity(256), stmts: Vec::with_capacity(128), unwind: None }
     }
 }
 
@@ -194,6 +199,9 @@ pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &Source
         b.code().lines.push(Line::EndGlobal(prev));
     }
     b.flush(out);
+    if let Some(u) = b.code().unwind.as_mut() {
+        u.finish(out);
+    }
 }
 
 /// `.file N "path"` for every source file (with `-g`); returns the numbers.
@@ -210,11 +218,45 @@ fn debug_files(map: &SourceMap, out: &mut Text) -> HashMap<FileId, usize> {
 
 /// Writes the lines of `code`, each instruction by `inst` (given its line
 /// index), with the `.loc` of every statement before its first line.
-pub fn write_lines<'a, I>(out: &mut Text, obj: Obj, code: &Code<'a, I>, mut inst: impl FnMut(&mut Text, usize, &I)) {
-    let mut stmts = code.stmts.iter().peekable();
-    for (k, l) in code.lines.iter().enumerate() {
+pub fn write_lines<'a, I: FrameInst<'a>>(out: &mut Text, obj: Obj, code: &mut Code<'a, I>, mut inst: impl FnMut(&mut Text, usize, &I)) {
+    let Code { lines, stmts, unwind } = code;
+    let mut unwind = unwind.as_mut();
+    let events = match unwind.as_deref_mut() {
+        Some(u) => u.tracker.events(lines),
+        None => Vec::new(),
+    };
+    let mut events = events.iter().peekable();
+    let stmts_all: &[Stmt] = stmts;
+    let mut stmts = stmts.iter().peekable();
+    for (k, l) in lines.iter().enumerate() {
         while let Some(s) = stmts.next_if(|s| s.first as usize <= k) {
             write_loc(out, s);
+        }
+        let here = events.peek().is_some_and(|(at, _)| *at as usize == k);
+        // The statement of line k (code.stmts is sorted by first line).
+        let item_of = |k: usize| stmts_all.get(stmts_all.partition_point(|s| s.first as usize <= k).wrapping_sub(1)).map(|s| s.item);
+        if let Some(u) = unwind.as_deref_mut() {
+            match l {
+                Line::Global { name, .. } => {
+                    let starts = here && matches!(events.peek(), Some((_, Event::Start { .. })));
+                    if starts {
+                        u.before_start(out);
+                    } else if obj.format == ObjFormat::MachO && u.tracker.open {
+                        // A global label inside a function: the linker keeps it with the function.
+                        out.str("\t.alt_entry\t");
+                        obj.write_sym(out, Sym::Symbol(name));
+                        out.byte(b'\n');
+                    }
+                }
+                Line::Inst(i) if u.wants_each_instruction() => {
+                    let after = events.clone().take_while(|(at, _)| *at as usize == k).find_map(|(_, e)| match e {
+                        Event::After(f) => Some(f),
+                        _ => None,
+                    });
+                    u.before_inst(out, after, matches!(i.frame_op(u.tracker.conv.fp).flow, Flow::Call(_)), item_of(k));
+                }
+                _ => {}
+            }
         }
         match l {
             Line::Inst(i) => inst(out, k, i),
@@ -232,6 +274,11 @@ pub fn write_lines<'a, I>(out: &mut Text, obj: Obj, code: &Code<'a, I>, mut inst
                 out.str("\t.p2align ");
                 out.u64(*n as u64);
                 out.byte(b'\n');
+            }
+        }
+        if let Some(u) = unwind.as_deref_mut() {
+            while let Some((_, e)) = events.next_if(|(at, _)| *at as usize == k) {
+                u.event(out, e, item_of(k));
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod arm64;
 pub mod code;
 pub mod obj;
 pub mod parallel_move;
+pub mod unwind;
 pub mod x86_64;
 
 use crate::source::SourceMap;
@@ -21,17 +22,47 @@ use crate::valid::{MemAddr, Value};
 use crate::target::{Arch, RegMap, Target};
 use crate::valid::Program;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EmitOptions {
     /// `.file`/`.loc` line information.
     pub debug_info: bool,
+    /// Unwind tables (DWARF CFI, Windows SEH).
+    pub unwind: bool,
+}
+
+impl Default for EmitOptions {
+    fn default() -> Self {
+        EmitOptions { debug_info: false, unwind: true }
+    }
 }
 
 pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
-    match target.arch {
-        Arch::X86_64 => x86_64::emit(p, target, map, opts),
-        Arch::Arm64 => arm64::emit(p, target, map, opts),
-    }
+    emit_reporting(p, target, map, opts, None).0
+}
+
+/// The assembly text, and a warning (`unwind-undescribed`) at every
+/// statement where the unwind information cannot describe the frame.
+/// `function_starts`: the C-ABI function starts the checks found, if they
+/// ran (else the unwind information finds them).
+pub fn emit_reporting(
+    p: &Program,
+    target: &Target,
+    map: &SourceMap,
+    opts: &EmitOptions,
+    function_starts: Option<&crate::check::FunctionStarts>,
+) -> (String, Vec<crate::diag::Diagnostic>) {
+    let (asm, problems) = match target.arch {
+        Arch::X86_64 => x86_64::emit(p, target, map, opts, function_starts),
+        Arch::Arm64 => arm64::emit(p, target, map, opts, function_starts),
+    };
+    let diags = problems
+        .into_iter()
+        .filter_map(|(item, why)| match p.items.get(item as usize) {
+            Some(crate::valid::Item::Instr(i)) => Some(crate::diag::Diagnostic::warning("unwind-undescribed", i.span, why).with_chain(i.chain.clone())),
+            _ => None,
+        })
+        .collect();
+    (asm, diags)
 }
 
 /// Operand accessors for validated instructions (kinds are guaranteed).

@@ -52,6 +52,7 @@ pub struct Build {
     defines: Vec<(String, bool)>,
     layouts: Vec<PathBuf>,
     debug_info: Option<bool>,
+    unwind: bool,
     target: Option<String>,
     host: Option<String>,
     out_dir: Option<PathBuf>,
@@ -192,6 +193,7 @@ impl Build {
             defines: Vec::new(),
             layouts: Vec::new(),
             debug_info: None,
+            unwind: true,
             target: None,
             host: None,
             out_dir: None,
@@ -245,6 +247,14 @@ impl Build {
     /// Default: on when Cargo builds with debug information (`DEBUG`).
     pub fn debug_info(&mut self, on: bool) -> &mut Build {
         self.debug_info = Some(on);
+        self
+    }
+
+    /// Emits unwind tables (DWARF CFI on ELF and Mach-O, SEH on Windows), so
+    /// that debuggers, C++ exceptions and Rust panics (`extern "C-unwind"`)
+    /// pass through the assembly's frames. Default: on.
+    pub fn unwind(&mut self, on: bool) -> &mut Build {
+        self.unwind = on;
         self
     }
 
@@ -372,6 +382,7 @@ impl Build {
         opts.defines = self.defines.iter().map(|(n, v)| format!("{n}={}", u8::from(*v))).collect();
         opts.layouts = self.layouts.clone();
         opts.debug_info = r.debug_info;
+        opts.unwind = self.unwind;
         opts.undefined_settings_false = self.undefined_settings_false;
         opts.hazard_checks = self.hazard_checks;
         opts.levels = self.levels.clone();

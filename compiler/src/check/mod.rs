@@ -46,10 +46,15 @@ pub const HAZARD_CODES: &[&str] = &[
 
 /// Checks the validated program of `target` and pushes one diagnostic per
 /// finding (`map`: the sources, for label directives).
-pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) {
+/// The labels (program items) where C-ABI functions start.
+pub type FunctionStarts = HashSet<usize>;
+
+/// Returns the labels where a C-ABI function starts ([`function_starts`]).
+pub fn check(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) -> HashSet<usize> {
     let prepared = prepare(program, target, map, diags);
     let (findings, _) = prepared.analyse();
     report(program, target, map, &findings, diags);
+    prepared.function_starts()
 }
 
 /// What the analysis of one target needs, read from its program: owned and
@@ -65,6 +70,31 @@ pub struct Prepared {
 /// (a malformed directive is reported here).
 pub fn prepare(program: &Program, target: &Target, map: &SourceMap, diags: &mut Diagnostics) -> Prepared {
     let facts = facts::Facts::new(target);
+    let directives = label_directives(program, map, diags);
+    prepare_with(program, facts, &directives)
+}
+
+/// The labels (program items) where the checks see a C-ABI function start
+/// (what unwind information treats as entered by a call).
+pub fn function_starts(program: &Program, map: &SourceMap) -> HashSet<usize> {
+    let directives = label_directives(program, map, &mut Diagnostics::default());
+    let (code, labels) = effect::ProgramEffects::new(program);
+    starts_of(&cfg::build(program, &code, &labels, &directives))
+}
+
+fn starts_of(graph: &cfg::Cfg) -> HashSet<usize> {
+    graph
+        .roots
+        .iter()
+        .filter_map(|r| match r {
+            Some(cfg::Root::CAbi(site)) => Some(*site as usize),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `# offasm:` directives of the program's labels.
+fn label_directives(program: &Program, map: &SourceMap, diags: &mut Diagnostics) -> HashMap<usize, directive::Directive> {
     let mut directives = HashMap::default();
     // A label in a macro has one span for all its expansions: read its
     // source line once.
@@ -86,7 +116,7 @@ pub fn prepare(program: &Program, target: &Target, map: &SourceMap, diags: &mut 
             }
         }
     }
-    prepare_with(program, facts, &directives)
+    directives
 }
 
 fn prepare_with(program: &Program, facts: facts::Facts, directives: &HashMap<usize, directive::Directive>) -> Prepared {
@@ -121,6 +151,11 @@ pub struct Stats {
 
 impl Prepared {
     /// The findings, in program order, and the work it took.
+    /// The labels where the analysis starts a C-ABI function.
+    pub fn function_starts(&self) -> HashSet<usize> {
+        starts_of(&self.graph)
+    }
+
     pub fn analyse(&self) -> (Vec<Finding>, Stats) {
         let (facts, graph) = (&self.facts, &self.graph);
         let an = Analysis::new(facts, &self.code, graph);

@@ -29,6 +29,8 @@ pub struct Options {
     pub undefined_settings_false: bool,
     /// Emit `.file`/`.loc` line information (`-g`).
     pub debug_info: bool,
+    /// Unwind tables (DWARF CFI on ELF and Mach-O, SEH on COFF).
+    pub unwind: bool,
     /// Run the cross-target checks (`crate::check`) after validation.
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
@@ -48,6 +50,7 @@ impl Options {
             max_depth: expand::DEFAULT_MAX_DEPTH,
             undefined_settings_false: false,
             debug_info: false,
+            unwind: true,
             hazard_checks: true,
             levels: Levels::new(),
             jobs: 0,
@@ -65,6 +68,9 @@ pub struct Outcome {
     pub program: Option<Program>,
     /// The generated assembly (phase 8), when compilation succeeded.
     pub asm: Option<String>,
+    /// The labels (program items) where the checks started a C-ABI
+    /// function, when they ran (the unwind information reuses them).
+    pub function_starts: Option<crate::check::FunctionStarts>,
 }
 
 impl Outcome {
@@ -112,8 +118,14 @@ pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
 fn emit(out: &mut Outcome, opts: &Options) {
     if out.ok() {
         if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
-            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind };
+            let (asm, found) = crate::back::emit_reporting(p, &opts.target, &out.map, &eo, out.function_starts.as_ref());
+            let mut found = Diagnostics { list: found };
+            opts.levels.apply(&mut found);
+            let denied = found.has_errors();
+            out.diags.extend(found.list);
+            // A problem made an error (`--deny unwind-undescribed`) stops the output.
+            out.asm = (!denied).then_some(asm);
         }
     }
 }
@@ -174,7 +186,7 @@ fn check_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
     }
     if let Some(x) = &out.expanded {
         let program = valid::validate(x, &opts.target, &layout, &mut out.diags);
-        hazard_checks(&program, &opts.target, opts, &out.map, &mut out.diags);
+        out.function_starts = hazard_checks(&program, &opts.target, opts, &out.map, &mut out.diags);
         out.program = Some(program);
     }
     Ok(out)
@@ -182,10 +194,11 @@ fn check_phases(input: Input, opts: &Options) -> Result<Outcome, String> {
 
 /// The cross-target checks, on a program without errors, unless they are
 /// turned off or every code they report is allowed.
-fn hazard_checks(program: &Program, target: &Target, opts: &Options, map: &SourceMap, diags: &mut Diagnostics) {
+fn hazard_checks(program: &Program, target: &Target, opts: &Options, map: &SourceMap, diags: &mut Diagnostics) -> Option<crate::check::FunctionStarts> {
     if opts.hazard_checks && !diags.has_errors() && !opts.levels.allows_all(crate::check::HAZARD_CODES) {
-        crate::check::check(program, target, map, diags);
+        return Some(crate::check::check(program, target, map, diags));
     }
+    None
 }
 
 fn load_layouts(opts: &Options, out: &mut Outcome) -> Layout {

@@ -4,8 +4,13 @@
 	.private_extern	_rep_sum
 	.p2align 2
 _rep_sum:
+	.cfi_startproc
 	stp x29, x30, [sp, #-16]!
+	.cfi_def_cfa_offset 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 	mov x29, sp
+	.cfi_def_cfa x29, 16
 	mov x4, #0
 	mov x5, #0
 Loa0_loop:
@@ -18,27 +23,39 @@ Loa0_loop:
 Loa0_done:
 	mov x0, x4
 	ldp x29, x30, [sp], #16
+	.cfi_def_cfa sp, 0
+	.cfi_restore x29
+	.cfi_restore x30
 	ret
 
+	.cfi_endproc
 	.globl	_rep_shift
 	.private_extern	_rep_shift
 	.p2align 2
 _rep_shift:
+	.cfi_startproc
 	lsl x0, x0, x1
 	lsr w0, w0, w3
 	ror x0, x0, #61
 	ret
 
+	.alt_entry	_rep_helper
 _rep_helper:
 	add w0, w0, #0x1
 	ret
 
+	.cfi_endproc
 	.globl	_rep_calls
 	.private_extern	_rep_calls
 	.p2align 2
 _rep_calls:
+	.cfi_startproc
 	stp x29, x30, [sp, #-16]!
+	.cfi_def_cfa_offset 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 	mov x29, sp
+	.cfi_def_cfa x29, 16
 	bl _rep_helper
 	adrp x1, _rep_table@PAGE
 	add x1, x1, _rep_table@PAGEOFF
@@ -47,12 +64,17 @@ _rep_calls:
 	adrp x2, _rep_external_data@GOTPAGE
 	ldr x2, [x2, _rep_external_data@GOTPAGEOFF]
 	ldp x29, x30, [sp], #16
+	.cfi_def_cfa sp, 0
+	.cfi_restore x29
+	.cfi_restore x30
 	ret
 
+	.cfi_endproc
 	.globl	_rep_fp
 	.private_extern	_rep_fp
 	.p2align 2
 _rep_fp:
+	.cfi_startproc
 	fmov d0, x0
 	fmov d1, x1
 	fadd d2, d0, d1
@@ -66,10 +88,12 @@ Loa0_small:
 	movn x0, #0
 	ret
 
+	.cfi_endproc
 	.globl	_rep_compare
 	.private_extern	_rep_compare
 	.p2align 2
 _rep_compare:
+	.cfi_startproc
 	movn w13, #0x8000, lsl #16
 	cmp w0, w13
 	cset w4, eq
@@ -85,10 +109,12 @@ _rep_compare:
 Loa0_nonzero:
 	ret
 
+	.cfi_endproc
 	.globl	_rep_subword_memory
 	.private_extern	_rep_subword_memory
 	.p2align 2
 _rep_subword_memory:
+	.cfi_startproc
 	mov x4, x0
 	mov x0, #0
 	ldrb w16, [x4]
@@ -113,10 +139,12 @@ Loa0_seven:
 	movz x0, #0x7, lsl #0
 	ret
 
+	.cfi_endproc
 	.globl	_rep_moveargs
 	.private_extern	_rep_moveargs
 	.p2align 2
 _rep_moveargs:
+	.cfi_startproc
 	mov x16, x0
 	mov x0, x1
 	mov x1, x16
@@ -128,10 +156,16 @@ _rep_moveargs:
 	movk x3, #0x1, lsl #32
 	ret
 
+	.cfi_endproc
 	.globl	_rep_table
 	.private_extern	_rep_table
 	.p2align 2
 _rep_table:
+	.cfi_startproc
+	.cfi_def_cfa x29, 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 .quad 1, 2, 3
 	.p2align 2
 
+	.cfi_endproc

@@ -6,8 +6,13 @@
 	.p2align 2
 rep_sum:
 .Loa_g_rep_sum:
+	.cfi_startproc
 	stp x29, x30, [sp, #-16]!
+	.cfi_def_cfa_offset 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 	mov x29, sp
+	.cfi_def_cfa x29, 16
 	mov x4, #0
 	mov x5, #0
 .Loa0_loop:
@@ -20,14 +25,19 @@ rep_sum:
 .Loa0_done:
 	mov x0, x4
 	ldp x29, x30, [sp], #16
+	.cfi_def_cfa sp, 0
+	.cfi_restore x29
+	.cfi_restore x30
 	ret
 	.size	rep_sum, . - rep_sum
+	.cfi_endproc
 	.globl	rep_shift
 	.hidden	rep_shift
 	.type	rep_shift, %function
 	.p2align 2
 rep_shift:
 .Loa_g_rep_shift:
+	.cfi_startproc
 	lsl x0, x0, x1
 	lsr w0, w0, w3
 	ror x0, x0, #61
@@ -38,14 +48,20 @@ rep_helper:
 	add w0, w0, #0x1
 	ret
 	.size	rep_helper, . - rep_helper
+	.cfi_endproc
 	.globl	rep_calls
 	.hidden	rep_calls
 	.type	rep_calls, %function
 	.p2align 2
 rep_calls:
 .Loa_g_rep_calls:
+	.cfi_startproc
 	stp x29, x30, [sp, #-16]!
+	.cfi_def_cfa_offset 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 	mov x29, sp
+	.cfi_def_cfa x29, 16
 	bl rep_helper
 	adrp x1, .Loa_g_rep_table
 	add x1, x1, :lo12:.Loa_g_rep_table
@@ -54,14 +70,19 @@ rep_calls:
 	adrp x2, :got:rep_external_data
 	ldr x2, [x2, :got_lo12:rep_external_data]
 	ldp x29, x30, [sp], #16
+	.cfi_def_cfa sp, 0
+	.cfi_restore x29
+	.cfi_restore x30
 	ret
 	.size	rep_calls, . - rep_calls
+	.cfi_endproc
 	.globl	rep_fp
 	.hidden	rep_fp
 	.type	rep_fp, %function
 	.p2align 2
 rep_fp:
 .Loa_g_rep_fp:
+	.cfi_startproc
 	fmov d0, x0
 	fmov d1, x1
 	fadd d2, d0, d1
@@ -75,12 +96,14 @@ rep_fp:
 	movn x0, #0
 	ret
 	.size	rep_fp, . - rep_fp
+	.cfi_endproc
 	.globl	rep_compare
 	.hidden	rep_compare
 	.type	rep_compare, %function
 	.p2align 2
 rep_compare:
 .Loa_g_rep_compare:
+	.cfi_startproc
 	movn w13, #0x8000, lsl #16
 	cmp w0, w13
 	cset w4, eq
@@ -96,12 +119,14 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.cfi_endproc
 	.globl	rep_subword_memory
 	.hidden	rep_subword_memory
 	.type	rep_subword_memory, %function
 	.p2align 2
 rep_subword_memory:
 .Loa_g_rep_subword_memory:
+	.cfi_startproc
 	mov x4, x0
 	mov x0, #0
 	ldrb w16, [x4]
@@ -126,12 +151,14 @@ rep_subword_memory:
 	movz x0, #0x7, lsl #0
 	ret
 	.size	rep_subword_memory, . - rep_subword_memory
+	.cfi_endproc
 	.globl	rep_moveargs
 	.hidden	rep_moveargs
 	.type	rep_moveargs, %function
 	.p2align 2
 rep_moveargs:
 .Loa_g_rep_moveargs:
+	.cfi_startproc
 	mov x16, x0
 	mov x0, x1
 	mov x1, x16
@@ -143,13 +170,19 @@ rep_moveargs:
 	movk x3, #0x1, lsl #32
 	ret
 	.size	rep_moveargs, . - rep_moveargs
+	.cfi_endproc
 	.globl	rep_table
 	.hidden	rep_table
 	.type	rep_table, %function
 	.p2align 2
 rep_table:
 .Loa_g_rep_table:
+	.cfi_startproc
+	.cfi_def_cfa x29, 16
+	.cfi_offset x29, -16
+	.cfi_offset x30, -8
 .quad 1, 2, 3
 	.p2align 2
 	.size	rep_table, . - rep_table
+	.cfi_endproc
 	.section .note.GNU-stack,"",%progbits

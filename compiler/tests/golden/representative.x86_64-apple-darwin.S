@@ -4,8 +4,12 @@
 	.private_extern	_rep_sum
 	.p2align 4
 _rep_sum:
+	.cfi_startproc
 	pushq %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
 	movq %rsp, %rbp
+	.cfi_def_cfa %rbp, 16
 	movq %rdi, %rax
 	movq $0, %r8
 	movq $0, %r10
@@ -18,11 +22,15 @@ Loa0_loop:
 Loa0_done:
 	movq %r8, %rax
 	popq %rbp
+	.cfi_def_cfa %rsp, 8
+	.cfi_restore %rbp
 	ret
+	.cfi_endproc
 	.globl	_rep_shift
 	.private_extern	_rep_shift
 	.p2align 4
 _rep_shift:
+	.cfi_startproc
 	movq %rdi, %rax
 	xchgq %rsi, %rcx
 	shlq %cl, %rax
@@ -30,15 +38,21 @@ _rep_shift:
 	shrl %cl, %eax
 	rolq $3, %rax
 	ret
+	.alt_entry	_rep_helper
 _rep_helper:
 	addl $1, %eax
 	ret
+	.cfi_endproc
 	.globl	_rep_calls
 	.private_extern	_rep_calls
 	.p2align 4
 _rep_calls:
+	.cfi_startproc
 	pushq %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
 	movq %rsp, %rbp
+	.cfi_def_cfa %rbp, 16
 	movq %rdi, %rax
 	call _rep_helper
 	leaq _rep_table(%rip), %rsi
@@ -46,11 +60,15 @@ _rep_calls:
 	addq %rdx, %rax
 	movq _rep_external_data@GOTPCREL(%rip), %rdx
 	popq %rbp
+	.cfi_def_cfa %rsp, 8
+	.cfi_restore %rbp
 	ret
+	.cfi_endproc
 	.globl	_rep_fp
 	.private_extern	_rep_fp
 	.p2align 4
 _rep_fp:
+	.cfi_startproc
 	movq %rdi, %xmm0
 	movq %rsi, %xmm1
 	movaps %xmm0, %xmm2
@@ -64,10 +82,12 @@ _rep_fp:
 Loa0_small:
 	movq $-1, %rax
 	ret
+	.cfi_endproc
 	.globl	_rep_compare
 	.private_extern	_rep_compare
 	.p2align 4
 _rep_compare:
+	.cfi_startproc
 	movq %rdi, %rax
 	cmpl $2147483647, %eax
 	sete %r11b
@@ -83,10 +103,12 @@ _rep_compare:
 	movabsq $281474976710655, %rax
 Loa0_nonzero:
 	ret
+	.cfi_endproc
 	.globl	_rep_subword_memory
 	.private_extern	_rep_subword_memory
 	.p2align 4
 _rep_subword_memory:
+	.cfi_startproc
 	movq %rdi, %r8
 	movq $0, %rax
 	cmpb $7, (%r8)
@@ -104,10 +126,12 @@ _rep_subword_memory:
 Loa0_seven:
 	movq $7, %rax
 	ret
+	.cfi_endproc
 	.globl	_rep_moveargs
 	.private_extern	_rep_moveargs
 	.p2align 4
 _rep_moveargs:
+	.cfi_startproc
 	movq %rdi, %r11
 	movq %rsi, %rdi
 	movq %r11, %rsi
@@ -117,8 +141,13 @@ _rep_moveargs:
 	movabsq $4886718345, %rcx
 	movq %rdi, %rax
 	ret
+	.cfi_endproc
 	.globl	_rep_table
 	.private_extern	_rep_table
 	.p2align 4
 _rep_table:
+	.cfi_startproc
+	.cfi_def_cfa %rbp, 16
+	.cfi_offset %rbp, -16
 .quad 1, 2, 3
+	.cfi_endproc

@@ -5,8 +5,12 @@
 	.p2align 4
 rep_sum:
 .Loa_g_rep_sum:
+	.seh_proc	rep_sum
 	pushq %rbp
+	.seh_pushreg %rbp
 	movq %rsp, %rbp
+	.seh_setframe %rbp, 0
+	.seh_endprologue
 	movq %rcx, %rax
 	movq $0, %r10
 	movq $0, %rcx
@@ -20,11 +24,14 @@ rep_sum:
 	movq %r10, %rax
 	popq %rbp
 	ret
+	.seh_endproc
 	.globl	rep_shift
 	.def	rep_shift; .scl 2; .type 32; .endef
 	.p2align 4
 rep_shift:
 .Loa_g_rep_shift:
+	.seh_proc	rep_shift
+	.seh_endprologue
 	movq %rcx, %rax
 	xchgq %rdx, %rcx
 	shlq %cl, %rax
@@ -38,13 +45,18 @@ rep_shift:
 rep_helper:
 	addl $1, %eax
 	ret
+	.seh_endproc
 	.globl	rep_calls
 	.def	rep_calls; .scl 2; .type 32; .endef
 	.p2align 4
 rep_calls:
 .Loa_g_rep_calls:
+	.seh_proc	rep_calls
 	pushq %rbp
+	.seh_pushreg %rbp
 	movq %rsp, %rbp
+	.seh_setframe %rbp, 0
+	.seh_endprologue
 	movq %rcx, %rax
 	call rep_helper
 	leaq .Loa_g_rep_table(%rip), %rdx
@@ -53,11 +65,14 @@ rep_calls:
 	leaq rep_external_data(%rip), %r8
 	popq %rbp
 	ret
+	.seh_endproc
 	.globl	rep_fp
 	.def	rep_fp; .scl 2; .type 32; .endef
 	.p2align 4
 rep_fp:
 .Loa_g_rep_fp:
+	.seh_proc	rep_fp
+	.seh_endprologue
 	movq %rcx, %xmm0
 	movq %rdx, %xmm1
 	movaps %xmm0, %xmm2
@@ -71,11 +86,14 @@ rep_fp:
 .Loa0_small:
 	movq $-1, %rax
 	ret
+	.seh_endproc
 	.globl	rep_compare
 	.def	rep_compare; .scl 2; .type 32; .endef
 	.p2align 4
 rep_compare:
 .Loa_g_rep_compare:
+	.seh_proc	rep_compare
+	.seh_endprologue
 	movq %rcx, %rax
 	cmpl $2147483647, %eax
 	sete %r11b
@@ -91,11 +109,14 @@ rep_compare:
 	movabsq $281474976710655, %rax
 .Loa0_nonzero:
 	ret
+	.seh_endproc
 	.globl	rep_subword_memory
 	.def	rep_subword_memory; .scl 2; .type 32; .endef
 	.p2align 4
 rep_subword_memory:
 .Loa_g_rep_subword_memory:
+	.seh_proc	rep_subword_memory
+	.seh_endprologue
 	movq %rcx, %r10
 	movq $0, %rax
 	cmpb $7, (%r10)
@@ -113,11 +134,14 @@ rep_subword_memory:
 .Loa0_seven:
 	movq $7, %rax
 	ret
+	.seh_endproc
 	.globl	rep_moveargs
 	.def	rep_moveargs; .scl 2; .type 32; .endef
 	.p2align 4
 rep_moveargs:
 .Loa_g_rep_moveargs:
+	.seh_proc	rep_moveargs
+	.seh_endprologue
 	movq %rcx, %r11
 	movq %rdx, %rcx
 	movq %r11, %rdx
@@ -127,9 +151,15 @@ rep_moveargs:
 	movabsq $4886718345, %r9
 	movq %rcx, %rax
 	ret
+	.seh_endproc
 	.globl	rep_table
 	.def	rep_table; .scl 2; .type 32; .endef
 	.p2align 4
 rep_table:
 .Loa_g_rep_table:
+	.seh_proc	rep_table
+	.seh_pushreg %rbp
+	.seh_setframe %rbp, 0
+	.seh_endprologue
 .quad 1, 2, 3
+	.seh_endproc

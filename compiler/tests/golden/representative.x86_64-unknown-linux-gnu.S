@@ -6,8 +6,12 @@
 	.p2align 4
 rep_sum:
 .Loa_g_rep_sum:
+	.cfi_startproc
 	pushq %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
 	movq %rsp, %rbp
+	.cfi_def_cfa %rbp, 16
 	movq %rdi, %rax
 	movq $0, %r8
 	movq $0, %r10
@@ -20,14 +24,18 @@ rep_sum:
 .Loa0_done:
 	movq %r8, %rax
 	popq %rbp
+	.cfi_def_cfa %rsp, 8
+	.cfi_restore %rbp
 	ret
 	.size	rep_sum, . - rep_sum
+	.cfi_endproc
 	.globl	rep_shift
 	.hidden	rep_shift
 	.type	rep_shift, @function
 	.p2align 4
 rep_shift:
 .Loa_g_rep_shift:
+	.cfi_startproc
 	movq %rdi, %rax
 	xchgq %rsi, %rcx
 	shlq %cl, %rax
@@ -41,14 +49,19 @@ rep_helper:
 	addl $1, %eax
 	ret
 	.size	rep_helper, . - rep_helper
+	.cfi_endproc
 	.globl	rep_calls
 	.hidden	rep_calls
 	.type	rep_calls, @function
 	.p2align 4
 rep_calls:
 .Loa_g_rep_calls:
+	.cfi_startproc
 	pushq %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
 	movq %rsp, %rbp
+	.cfi_def_cfa %rbp, 16
 	movq %rdi, %rax
 	call rep_helper
 	leaq .Loa_g_rep_table(%rip), %rsi
@@ -56,14 +69,18 @@ rep_calls:
 	addq %rdx, %rax
 	movq rep_external_data@GOTPCREL(%rip), %rdx
 	popq %rbp
+	.cfi_def_cfa %rsp, 8
+	.cfi_restore %rbp
 	ret
 	.size	rep_calls, . - rep_calls
+	.cfi_endproc
 	.globl	rep_fp
 	.hidden	rep_fp
 	.type	rep_fp, @function
 	.p2align 4
 rep_fp:
 .Loa_g_rep_fp:
+	.cfi_startproc
 	movq %rdi, %xmm0
 	movq %rsi, %xmm1
 	movaps %xmm0, %xmm2
@@ -78,12 +95,14 @@ rep_fp:
 	movq $-1, %rax
 	ret
 	.size	rep_fp, . - rep_fp
+	.cfi_endproc
 	.globl	rep_compare
 	.hidden	rep_compare
 	.type	rep_compare, @function
 	.p2align 4
 rep_compare:
 .Loa_g_rep_compare:
+	.cfi_startproc
 	movq %rdi, %rax
 	cmpl $2147483647, %eax
 	sete %r11b
@@ -100,12 +119,14 @@ rep_compare:
 .Loa0_nonzero:
 	ret
 	.size	rep_compare, . - rep_compare
+	.cfi_endproc
 	.globl	rep_subword_memory
 	.hidden	rep_subword_memory
 	.type	rep_subword_memory, @function
 	.p2align 4
 rep_subword_memory:
 .Loa_g_rep_subword_memory:
+	.cfi_startproc
 	movq %rdi, %r8
 	movq $0, %rax
 	cmpb $7, (%r8)
@@ -124,12 +145,14 @@ rep_subword_memory:
 	movq $7, %rax
 	ret
 	.size	rep_subword_memory, . - rep_subword_memory
+	.cfi_endproc
 	.globl	rep_moveargs
 	.hidden	rep_moveargs
 	.type	rep_moveargs, @function
 	.p2align 4
 rep_moveargs:
 .Loa_g_rep_moveargs:
+	.cfi_startproc
 	movq %rdi, %r11
 	movq %rsi, %rdi
 	movq %r11, %rsi
@@ -140,12 +163,17 @@ rep_moveargs:
 	movq %rdi, %rax
 	ret
 	.size	rep_moveargs, . - rep_moveargs
+	.cfi_endproc
 	.globl	rep_table
 	.hidden	rep_table
 	.type	rep_table, @function
 	.p2align 4
 rep_table:
 .Loa_g_rep_table:
+	.cfi_startproc
+	.cfi_def_cfa %rbp, 16
+	.cfi_offset %rbp, -16
 .quad 1, 2, 3
 	.size	rep_table, . - rep_table
+	.cfi_endproc
 	.section .note.GNU-stack,"",@progbits

@@ -15,6 +15,16 @@ extern "C" {
     fn hello_reverse4(a: u64, b: u64, c: u64, d: u64) -> u64;
 }
 
+/// A callback that may unwind (panic) through the assembly frames.
+type UnwindingStep = extern "C-unwind" fn(acc: u64, i: u64) -> u64;
+
+extern "C-unwind" {
+    /// `hello_fold` declared so that a panic may unwind through it (its
+    /// unwind tables describe its frame).
+    #[link_name = "hello_fold"]
+    fn hello_fold_unwinding(step: UnwindingStep, init: u64, n: u64) -> u64;
+}
+
 /// `a * b + c`, wrapping.
 pub fn muladd(a: u64, b: u64, c: u64) -> u64 {
     // SAFETY: a pure function of its integer arguments.
@@ -77,7 +87,48 @@ pub fn fold_reference(step: Step, init: u64, n: u64) -> u64 {
     (0..n).fold(init, |acc, i| step(acc, i))
 }
 
+/// The backtrace a panicking step captured.
+static PANIC_BACKTRACE: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// A step that panics at `i == 3`, after capturing the backtrace.
+extern "C-unwind" fn panicking_step(acc: u64, i: u64) -> u64 {
+    if i == 3 {
+        *PANIC_BACKTRACE.lock().unwrap() = std::backtrace::Backtrace::force_capture().to_string();
+        panic!("step {i} panics");
+    }
+    acc + i
+}
+
+/// `hello panic-through`: a Rust panic in a callback unwinds through the
+/// assembly's frames (`hello_fold`) into `catch_unwind` here, and the
+/// backtrace taken in the callback reaches this `main`. Values held across
+/// the call survive (the unwinder restored the callee-saved registers).
+fn panic_through() {
+    std::panic::set_hook(Box::new(|_| {}));
+    let kept: Vec<u64> = (0..8).map(|i| std::hint::black_box(i * 0x1111)).collect();
+    let caught = std::panic::catch_unwind(|| {
+        // SAFETY: `panicking_step` is a valid callback of the declared type.
+        unsafe { hello_fold_unwinding(panicking_step, 0, 10) }
+    });
+    let message = caught.as_ref().err().and_then(|e| e.downcast_ref::<String>()).cloned().unwrap_or_default();
+    println!("panic caught: {}", if message == "step 3 panics" { "yes" } else { "no" });
+    let trace = PANIC_BACKTRACE.lock().unwrap().clone();
+    let frames: Vec<&str> = trace.lines().filter(|l| l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit())).collect();
+    let through_asm = trace.contains("hello_fold");
+    let reaches_main = frames.iter().any(|l| l.contains("hello::main"));
+    println!("backtrace passes hello_fold: {}", if through_asm { "yes" } else { "no" });
+    println!("backtrace reaches main: {}", if reaches_main { "yes" } else { "no" });
+    let intact = kept.iter().enumerate().all(|(i, &v)| v == i as u64 * 0x1111);
+    println!("values kept across the panic: {}", if intact { "intact" } else { "lost" });
+    if !(through_asm && reaches_main) {
+        eprintln!("{trace}");
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("panic-through") {
+        return panic_through();
+    }
     let m = muladd(6, 7, 8);
     println!("hello_muladd(6, 7, 8) = {m}");
     assert_eq!(m, 50);

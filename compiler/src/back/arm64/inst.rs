@@ -3,6 +3,7 @@
 //! A64 order (the destination first). `emit.rs` writes them.
 
 use crate::back::code::{MachInst, SpEffect, Sym};
+use crate::back::unwind::{FrameInst, FrameOp, Flow};
 use crate::back::obj::Reloc;
 
 /// Register number of `sp` (and of the zero register in other encodings;
@@ -387,6 +388,69 @@ impl MachInst for Inst<'_> {
             (_, [d, ..]) if self.writes_first() && is_sp(d) => SpEffect::Unknown,
             _ => SpEffect::None,
         }
+    }
+}
+
+impl<'a> FrameInst<'a> for Inst<'a> {
+    fn frame_op(&self, fp: u8) -> FrameOp<'a> {
+        // Most instructions neither transfer control nor name sp or the
+        // frame pointer.
+        let control = matches!(self.op, Opc::B | Opc::BCond(_) | Opc::Cbz | Opc::Cbnz | Opc::Tbz | Opc::Tbnz | Opc::Br | Opc::Ret | Opc::Bl | Opc::Blr);
+        let names_frame = self.args.iter().any(|a| match a {
+            Arg::R(g) => g.n == SP || g.n == fp,
+            Arg::Mem(Mem::Pre(b, _) | Mem::Post(b, _) | Mem::Off(b, _) | Mem::Base(b)) => *b == SP,
+            _ => false,
+        });
+        if !control && !names_frame {
+            return FrameOp::plain(SpEffect::None, Flow::Next);
+        }
+        let ops = self.operands();
+        let flow = match (self.op, ops) {
+            (Opc::B, [Arg::Label(s)]) if !matches!(s, Sym::Extern(_)) => Flow::Jump(*s),
+            (Opc::Br, _) => Flow::Dispatch,
+            (Opc::B | Opc::Ret, _) => Flow::Leave,
+            (Opc::Bl, [Arg::Label(s)]) if !matches!(s, Sym::Extern(_)) => Flow::Call(Some(*s)),
+            (Opc::Bl | Opc::Blr, _) => Flow::Call(None),
+            _ => match self.short_branch_target() {
+                Some(s) => Flow::Branch(s),
+                None => Flow::Next,
+            },
+        };
+        let mut op = FrameOp::plain(self.sp_effect(), flow);
+        let x = |a: &Arg| match a {
+            Arg::R(g) if g.wide && !g.is_zr() => Some(g.n),
+            _ => None,
+        };
+        match (self.op, ops) {
+            (Opc::Stp, [a, b, Arg::Mem(Mem::Pre(SP, _))]) => op.stores = [x(a).map(|r| (r, 0)), x(b).map(|r| (r, 8))],
+            (Opc::Stp, [a, b, Arg::Mem(Mem::Off(SP, k))]) => op.stores = [x(a).map(|r| (r, *k)), x(b).map(|r| (r, *k + 8))],
+            (Opc::Stp, [a, b, Arg::Mem(Mem::Base(SP))]) => op.stores = [x(a).map(|r| (r, 0)), x(b).map(|r| (r, 8))],
+            (Opc::Str, [a, Arg::Mem(Mem::Pre(SP, _) | Mem::Base(SP))]) => op.stores[0] = x(a).map(|r| (r, 0)),
+            (Opc::Str, [a, Arg::Mem(Mem::Off(SP, k))]) => op.stores[0] = x(a).map(|r| (r, *k)),
+            (Opc::Ldp, [a, b, Arg::Mem(Mem::Post(SP, _) | Mem::Off(SP, _) | Mem::Base(SP))]) => op.loads = [x(a), x(b)],
+            (Opc::Ldr, [a, Arg::Mem(Mem::Post(SP, _) | Mem::Off(SP, _) | Mem::Base(SP))]) => op.loads[0] = x(a),
+            (Opc::Mov, [Arg::R(d), Arg::R(s)]) if d.n == fp && s.is_sp() => op.fp_from_sp = Some(0),
+            (Opc::Mov, [Arg::R(d), Arg::R(s)]) if d.is_sp() && s.n == fp => op.sp_from_fp = Some(0),
+            (Opc::Add | Opc::Sub, [Arg::R(d), Arg::R(s), Arg::Imm(n)]) => {
+                let k = if self.op == Opc::Add { *n } else { -*n };
+                if d.n == fp && s.is_sp() {
+                    op.fp_from_sp = Some(k);
+                } else if d.is_sp() && s.n == fp {
+                    op.sp_from_fp = Some(k);
+                }
+            }
+            _ => {}
+        }
+        let loads_fp = op.loads.contains(&Some(fp));
+        if op.fp_from_sp.is_none() && !loads_fp {
+            let writes_fp = match (self.op, ops) {
+                (Opc::Ldp, [a, b, ..]) => x(a) == Some(fp) || x(b) == Some(fp),
+                (_, [Arg::R(d), ..]) => self.writes_first() && d.n == fp,
+                _ => false,
+            };
+            op.clobbers_fp = writes_fp;
+        }
+        op
     }
 }
 

@@ -62,7 +62,15 @@ impl<'a> Backend<'a> for Lower<'a> {
     }
 }
 
-pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
+/// The assembly text, and what its unwind information cannot describe
+/// (program item, why).
+pub fn emit(
+    p: &Program,
+    target: &Target,
+    map: &SourceMap,
+    opts: &EmitOptions,
+    function_starts: Option<&crate::check::FunctionStarts>,
+) -> (String, Vec<(u32, String)>) {
     let obj = Obj::new(target);
     // About 30 bytes per line and one and a half lines per instruction.
     let mut out = Text::with_capacity(64 * p.items.len() + 4096);
@@ -80,9 +88,15 @@ pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -
         out.str("\t.arch_extension lse\n");
     }
     let mut lower = Lower::new(target.regmap(), obj, p);
+    if opts.unwind {
+        let mut u = crate::back::unwind::Unwind::new(p, target, map, function_starts);
+        crate::back::unwind::find_interpreter_frame(&mut Lower::new(target.regmap(), obj, p), p, &mut u);
+        lower.code.unwind = Some(u);
+    }
     code::lower_program(&mut lower, p, map, opts, &mut out);
     out.str(obj.file_end());
-    out.into_string()
+    let problems = lower.code.unwind.as_mut().map(|u| u.take_problems()).unwrap_or_default();
+    (out.into_string(), problems)
 }
 
 /// A byte position: (segment, offset in it).

@@ -3,6 +3,7 @@
 //! (sources first, the destination last). `emit.rs` writes them.
 
 use crate::back::code::{MachInst, SpEffect, Sym};
+use crate::back::unwind::{FrameInst, FrameOp, Flow};
 
 use super::regs::Size;
 
@@ -276,6 +277,51 @@ impl MachInst for Inst<'_> {
             (_, [.., d]) if self.writes_last() && d.is_reg(RSP) => SpEffect::Unknown,
             _ => SpEffect::None,
         }
+    }
+}
+
+impl<'a> FrameInst<'a> for Inst<'a> {
+    fn frame_op(&self, fp: u8) -> FrameOp<'a> {
+        // Most instructions neither transfer control nor name rsp or the
+        // frame pointer as a register.
+        let control = matches!(self.op, Opc::J(_) | Opc::Jmp | Opc::Call | Opc::Ret | Opc::Push | Opc::Pop);
+        if !control && !self.args.iter().any(|a| matches!(a, Arg::Reg(r, _) if *r == RSP || *r == fp)) {
+            return FrameOp::plain(SpEffect::None, Flow::Next);
+        }
+        let ops = self.operands();
+        let flow = match (self.op, ops) {
+            (Opc::J(_), [Arg::Target(s)]) => Flow::Branch(*s),
+            (Opc::Jmp, [Arg::Target(s)]) if !matches!(s, Sym::Extern(_)) => Flow::Jump(*s),
+            (Opc::Jmp, [Arg::IndReg(_) | Arg::IndMem(_)]) => Flow::Dispatch,
+            (Opc::Jmp | Opc::Ret, _) => Flow::Leave,
+            (Opc::Call, [Arg::Target(s)]) if !matches!(s, Sym::Extern(_)) => Flow::Call(Some(*s)),
+            (Opc::Call, _) => Flow::Call(None),
+            _ => Flow::Next,
+        };
+        let mut op = FrameOp::plain(self.sp_effect(), flow);
+        let q = self.sfx == Sfx::Q;
+        match (self.op, ops) {
+            (Opc::Push, [Arg::Reg(r, _)]) => op.stores[0] = Some((*r, 0)),
+            (Opc::Pop, [Arg::Reg(r, _)]) => op.loads[0] = Some(*r),
+            (Opc::Mov, [s, d]) if q && s.is_reg(RSP) && d.is_reg(fp) => op.fp_from_sp = Some(0),
+            (Opc::Mov, [s, d]) if q && s.is_reg(fp) && d.is_reg(RSP) => op.sp_from_fp = Some(0),
+            (Opc::Lea, [Arg::Mem(Mem { disp: Disp::Num(n) | Disp::Always(n), base: Base::Reg(b), index: None, gs: false }), d]) if q => {
+                if *b == fp && d.is_reg(RSP) {
+                    op.sp_from_fp = Some(*n);
+                } else if *b == RSP && d.is_reg(fp) {
+                    op.fp_from_sp = Some(*n);
+                }
+            }
+            _ => {}
+        }
+        if op.fp_from_sp.is_none() && self.op != Opc::Pop {
+            let writes_fp = match ops {
+                [.., d] if self.writes_last() && d.is_reg(fp) => true,
+                _ => matches!(self.op, Opc::Xchg | Opc::LockXadd | Opc::LockCmpxchg) && ops.iter().any(|a| a.is_reg(fp)),
+            };
+            op.clobbers_fp = writes_fp;
+        }
+        op
     }
 }
 
