@@ -71,7 +71,7 @@ fn interpreter_core_runs_on_windows_under_wine() {
         .args(["-O1", "-D__USE_MINGW_ANSI_STDIO=1", "-I"])
         .arg(&dir)
         .arg(tests.join("harness.c"))
-        .arg(tests.join("probe.S"))
+        .arg(root.join("examples/hello/c/win64_probe.S"))
         .arg(&generated.asm_files[0])
         .arg("-o")
         .arg(&exe)

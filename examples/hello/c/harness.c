@@ -6,9 +6,9 @@
  * Used by the offasm tests `hello_runs_on_windows_under_wine` and
  * `hello_runs_on_arm64_linux_under_qemu` (compiler/tests/build_api.rs):
  *
- *   x86_64-w64-mingw32-gcc -O0 harness.c win64_probe.S libhello.a -o hello.exe
+ *   x86_64-w64-mingw32-gcc -O0 harness.c win64_probe.S win64_callbacks.S libhello.a -o hello.exe
  *   wine hello.exe                                    # prints "ok", exit 0
- *   aarch64-linux-gnu-gcc -static harness.c aarch64_probe.S libhello.a -o hello
+ *   aarch64-linux-gnu-gcc -static harness.c aarch64_probe.S aarch64_callbacks.S libhello.a -o hello
  *   qemu-aarch64 ./hello                              # prints "ok", exit 0
  */
 #include <stdint.h>
@@ -36,8 +36,9 @@ u64 step_checked(u64, u64);
 int misaligned;
 
 u64 step_impl(u64 acc, u64 i) { return acc * 31 + i + 1; }
-/* hello_rust_mix4 (in Rust for src/main.rs) enters through the probe file,
- * which counts calls made with a misaligned stack. */
+/* hello_rust_mix4 (in Rust for src/main.rs) enters through the callbacks
+ * file (win64_callbacks.S / aarch64_callbacks.S), which counts calls made
+ * with a misaligned stack. */
 u64 mix4_impl(u64 a, u64 b, u64 c, u64 d) { return a * 1000 + b * 100 + c * 10 + d; }
 
 static int fails;

@@ -1,4 +1,6 @@
-# Windows x64 test helpers for win64_harness.c (GNU assembler, AT&T syntax).
+# Windows x64 callee-saved-register probe (GNU assembler, AT&T syntax), shared
+# by the C drivers of examples/hello (harness.c) and of the WebAssembly
+# interpreter core (runtime/tests/win64/harness.c).
     .text
 # u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 after[7]):
 # calls fn(a, b, c, d) with every non-volatile GPR set to a mark and stores
@@ -46,21 +48,3 @@ probe:
     pop %rbx
     pop %rbp
     ret
-
-# Callbacks that count entries with a misaligned stack (rsp + 8 must be a
-# multiple of 16 at a function's entry), then continue in C.
-    .globl step_checked
-step_checked:
-    lea 8(%rsp), %rax
-    test $15, %al
-    jz 1f
-    incl misaligned(%rip)
-1:  jmp step_impl
-
-    .globl hello_rust_mix4
-hello_rust_mix4:
-    lea 8(%rsp), %rax
-    test $15, %al
-    jz 1f
-    incl misaligned(%rip)
-1:  jmp mix4_impl
