@@ -1,9 +1,16 @@
 //! The interpreter core (lib-asm/wasm/interp.asm) compiles for every target
 //! offasm supports, with no finding of the cross-target checks, and each
 //! output assembles with that target's assembler (GNU as for ELF and COFF,
-//! clang for Mach-O). The native and ARM64 Linux builds also run (the rest of
-//! the test suite, natively and under qemu-aarch64); Windows and Apple only
-//! build here.
+//! clang for Mach-O). The native, ARM64 Linux and Windows x64 builds also run
+//! (the rest of the test suite, natively, under qemu-aarch64 and under wine);
+//! Apple only builds here.
+//!
+//! Built for Windows (run under wine by scripts/test.sh), this test generates
+//! and checks the five outputs with the Windows build of offasm but does not
+//! assemble them: the assemblers are programs of the Linux host, which a
+//! Windows program cannot run and wait for (wine starts a Unix program but
+//! returns no process handle: no waiting, no exit status). The native run of
+//! this same test assembles the same outputs.
 
 use std::path::Path;
 use std::process::Command;
@@ -57,6 +64,9 @@ fn interpreter_core_builds_and_assembles_for_every_target() {
             "{triple}: every target checked"
         );
         let asm = &generated.asm_files[0];
+        if cfg!(windows) {
+            continue; // see the comment at the top
+        }
         if !have(assembler[0]) {
             missing.push(assembler[0]);
             continue;
