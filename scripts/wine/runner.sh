@@ -33,4 +33,9 @@ fi
 export WINEDEBUG="${WINEDEBUG:--all}"
 # WINEPATH holds Windows paths; Z: is the Unix root in every wine prefix.
 export WINEPATH="Z:${dir//\//\\}${WINEPATH:+;$WINEPATH}"
-exec wine "$@"
+status=0
+wine "$@" || status=$?
+# 53: STATUS_DLL_NOT_FOUND (0xc0000135) as an exit status; the loader names
+# the DLL with WINEDEBUG=err+module.
+[ "$status" -eq 53 ] && echo "scripts/wine/runner.sh: $1 did not start: a DLL it imports was not found (run with WINEDEBUG=err+module to see which)" >&2
+exit "$status"
