@@ -28,8 +28,12 @@ u64 hello_reverse4(u64, u64, u64, u64);
 static const char *saved_names[N_SAVED] = {"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
                                            "x28", "d8",  "d9",  "d10", "d11", "d12", "d13", "d14", "d15"};
 #else
-#define N_SAVED 7
-static const char *saved_names[N_SAVED] = {"rbx", "rsi", "rdi", "r12", "r13", "r14", "r15"};
+#define N_SAVED 27
+static const char *saved_names[N_SAVED] = {
+    "rbx", "rsi", "rdi", "r12", "r13", "r14", "r15", "xmm6", "xmm6 (high half)", "xmm7", "xmm7 (high half)",
+    "xmm8", "xmm8 (high half)", "xmm9", "xmm9 (high half)", "xmm10", "xmm10 (high half)", "xmm11",
+    "xmm11 (high half)", "xmm12", "xmm12 (high half)", "xmm13", "xmm13 (high half)", "xmm14",
+    "xmm14 (high half)", "xmm15", "xmm15 (high half)"};
 #endif
 u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 *after);
 u64 step_checked(u64, u64);

@@ -17,9 +17,12 @@ typedef uint32_t u32;
 
 extern u64 wasm_enter(void *ctx);
 /* examples/hello/c/win64_probe.S: calls fn(a, b, c, d) with every
- * non-volatile GPR set to a mark and stores them into after[] (rbx rsi rdi
- * r12 r13 r14 r15) once fn returns; returns fn's result. */
-extern u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 after[7]);
+ * non-volatile register set to a mark and stores them into after[] once fn
+ * returns (rbx rsi rdi r12 r13 r14 r15, then both halves of xmm6..xmm15;
+ * the mark of after[i] is 0x1111111111111111 * (i % 15 + 1)); returns fn's
+ * result. */
+#define N_SAVED 27
+extern u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 after[N_SAVED]);
 
 #define H(name) extern char wasm_##name[];
 H(br_i32_ge_s_si) H(return) H(i32_sub_si) H(i32_add_ss) H(call_direct) H(exit)
@@ -54,11 +57,12 @@ static u64 rets[2 * 1024];
 static u64 mems[1024];
 static unsigned char memory[2 * 65536];
 static struct MemDesc desc = { 0, 65536 };
-static const u64 marks[7] = {
-    0x1111111111111111ull, 0x2222222222222222ull, 0x3333333333333333ull, 0x4444444444444444ull,
-    0x5555555555555555ull, 0x6666666666666666ull, 0x7777777777777777ull,
-};
 static int saved_ok = 1;
+
+static void check_saved(const u64 after[N_SAVED]) {
+    for (int i = 0; i < N_SAVED; i++)
+        if (after[i] != 0x1111111111111111ull * (u64)(i % 15 + 1)) saved_ok = 0;
+}
 
 #define C(field) ctx.v[Ctx_##field / 8]
 
@@ -72,17 +76,17 @@ static u64 run_at(int at) {
     C(retSp) = (u64)(uintptr_t)rets;
     C(retLimit) = (u64)(uintptr_t)(rets + 2 * 1024);
     C(stackEnd) = (u64)(uintptr_t)(stack + (1 << 16));
-    u64 after[7];
+    u64 after[N_SAVED];
     u64 status = probe((const void *)wasm_enter, (u64)(uintptr_t)&ctx, 0, 0, 0, after);
-    if (memcmp(after, marks, sizeof marks) != 0) saved_ok = 0;
+    check_saved(after);
     return status;
 }
 
 /* Resumes after a call-out. */
 static u64 resume(void) {
-    u64 after[7];
+    u64 after[N_SAVED];
     u64 status = probe((const void *)wasm_enter, (u64)(uintptr_t)&ctx, 0, 0, 0, after);
-    if (memcmp(after, marks, sizeof marks) != 0) saved_ok = 0;
+    check_saved(after);
     return status;
 }
 
