@@ -505,10 +505,11 @@ fn assembles_for_windows_with_mingw() {
 }
 
 /// examples/hello's assembly built for `target` through the API, linked with
-/// the C driver `examples/hello/c/harness.c` and the ABI's register `probe`
-/// by `cc`, and run by `runner`: the prelude's call sequences (alignment,
-/// Windows shadow space, callee-saved registers) really execute.
-fn run_hello_with_c_harness(target: &str, cc: &str, cc_flags: &[&str], probe: &str, runner: &str) {
+/// the C driver `examples/hello/c/harness.c`, the ABI's register probe and
+/// callbacks (`c/{abi}_probe.S`, `c/{abi}_callbacks.S`) by `cc`, and run by
+/// `runner`: the prelude's call sequences (alignment, Windows shadow space,
+/// callee-saved registers) really execute.
+fn run_hello_with_c_harness(target: &str, cc: &str, cc_flags: &[&str], abi: &str, runner: &str) {
     let out = tempfile::tempdir().unwrap();
     let a = build(target, out.path())
         .host(SYSV)
@@ -523,7 +524,8 @@ fn run_hello_with_c_harness(target: &str, cc: &str, cc_flags: &[&str], probe: &s
         .args(cc_flags)
         .arg("-O0")
         .arg(c.join("harness.c"))
-        .arg(c.join(probe))
+        .arg(c.join(format!("{abi}_probe.S")))
+        .arg(c.join(format!("{abi}_callbacks.S")))
         .arg(&a.library)
         .arg("-o")
         .arg(&exe)
@@ -545,7 +547,7 @@ fn hello_runs_on_windows_under_wine() {
     if !require_tool("x86_64-w64-mingw32-gcc") || !require_tool("wine") {
         return;
     }
-    run_hello_with_c_harness("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc", &[], "win64_probe.S", "wine");
+    run_hello_with_c_harness("x86_64-pc-windows-gnu", "x86_64-w64-mingw32-gcc", &[], "win64", "wine");
 }
 
 #[test]
@@ -553,7 +555,7 @@ fn hello_runs_on_arm64_linux_under_qemu() {
     if !require_tool("aarch64-linux-gnu-gcc") || !require_tool("qemu-aarch64") {
         return;
     }
-    run_hello_with_c_harness("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", &["-static"], "aarch64_probe.S", "qemu-aarch64");
+    run_hello_with_c_harness("aarch64-unknown-linux-gnu", "aarch64-linux-gnu-gcc", &["-static"], "aarch64", "qemu-aarch64");
 }
 
 // ---- the prelude ----------------------------------------------------------

@@ -1,4 +1,4 @@
-// AArch64 (AAPCS64) test helpers for harness.c, GNU assembler syntax.
+// AArch64 (AAPCS64) callee-saved-register probe for harness.c, GNU assembler syntax.
     .text
 // u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 after[18]):
 // calls fn(a, b, c, d) with every callee-saved register (x19..x28, d8..d15)
@@ -73,30 +73,4 @@ probe:
     ldp x29, x30, [sp], #160
     ret
     .ltorg
-
-// Callbacks that count entries with a misaligned stack (sp must be a
-// multiple of 16 at every call), then continue in C.
-    .macro count_misaligned
-    mov x9, sp
-    tst x9, #15
-    b.eq 1f
-    adrp x9, misaligned
-    add x9, x9, :lo12:misaligned
-    ldr w10, [x9]
-    add w10, w10, #1
-    str w10, [x9]
-1:
-    .endm
-
-    .globl step_checked
-    .type step_checked, %function
-step_checked:
-    count_misaligned
-    b step_impl
-
-    .globl hello_rust_mix4
-    .type hello_rust_mix4, %function
-hello_rust_mix4:
-    count_misaligned
-    b mix4_impl
     .section .note.GNU-stack,"",%progbits

@@ -6,9 +6,9 @@
  * Used by the offasm tests `hello_runs_on_windows_under_wine` and
  * `hello_runs_on_arm64_linux_under_qemu` (compiler/tests/build_api.rs):
  *
- *   x86_64-w64-mingw32-gcc -O0 harness.c win64_probe.S libhello.a -o hello.exe
+ *   x86_64-w64-mingw32-gcc -O0 harness.c win64_probe.S win64_callbacks.S libhello.a -o hello.exe
  *   wine hello.exe                                    # prints "ok", exit 0
- *   aarch64-linux-gnu-gcc -static harness.c aarch64_probe.S libhello.a -o hello
+ *   aarch64-linux-gnu-gcc -static harness.c aarch64_probe.S aarch64_callbacks.S libhello.a -o hello
  *   qemu-aarch64 ./hello                              # prints "ok", exit 0
  */
 #include <stdint.h>
@@ -28,16 +28,21 @@ u64 hello_reverse4(u64, u64, u64, u64);
 static const char *saved_names[N_SAVED] = {"x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
                                            "x28", "d8",  "d9",  "d10", "d11", "d12", "d13", "d14", "d15"};
 #else
-#define N_SAVED 7
-static const char *saved_names[N_SAVED] = {"rbx", "rsi", "rdi", "r12", "r13", "r14", "r15"};
+#define N_SAVED 27
+static const char *saved_names[N_SAVED] = {
+    "rbx", "rsi", "rdi", "r12", "r13", "r14", "r15", "xmm6", "xmm6 (high half)", "xmm7", "xmm7 (high half)",
+    "xmm8", "xmm8 (high half)", "xmm9", "xmm9 (high half)", "xmm10", "xmm10 (high half)", "xmm11",
+    "xmm11 (high half)", "xmm12", "xmm12 (high half)", "xmm13", "xmm13 (high half)", "xmm14",
+    "xmm14 (high half)", "xmm15", "xmm15 (high half)"};
 #endif
 u64 probe(const void *fn, u64 a, u64 b, u64 c, u64 d, u64 *after);
 u64 step_checked(u64, u64);
 int misaligned;
 
 u64 step_impl(u64 acc, u64 i) { return acc * 31 + i + 1; }
-/* hello_rust_mix4 (in Rust for src/main.rs) enters through the probe file,
- * which counts calls made with a misaligned stack. */
+/* hello_rust_mix4 (in Rust for src/main.rs) enters through the callbacks
+ * file (win64_callbacks.S / aarch64_callbacks.S), which counts calls made
+ * with a misaligned stack. */
 u64 mix4_impl(u64 a, u64 b, u64 c, u64 d) { return a * 1000 + b * 100 + c * 10 + d; }
 
 static int fails;
