@@ -57,6 +57,11 @@ enum Command {
         /// the code.
         #[arg(long)]
         no_unwind: bool,
+        /// Hardened control flow: a landing pad (`endbr64` on x86-64, `bti`
+        /// on ARM64) at every label reached by an indirect call or jump, and
+        /// the ELF note that marks the object IBT / BTI compatible.
+        #[arg(long)]
+        cf_protection: bool,
     },
     /// Run a C-ABI function of the program on the reference simulator and
     /// print r0 as a signed decimal number (the last line of standard output).
@@ -313,10 +318,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let text = out.expanded.as_ref().map(offasm::print::expanded);
             Ok(finish(&out, &c, text))
         }
-        Command::Compile { common: c, print_layout_keys, output, debug_info, no_unwind } => {
+        Command::Compile { common: c, print_layout_keys, output, debug_info, no_unwind, cf_protection } => {
             let mut opts = options(&c)?;
             opts.debug_info = debug_info;
             opts.unwind = !no_unwind;
+            opts.cf_protection = cf_protection;
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));

@@ -158,16 +158,28 @@ pub trait Backend<'a> {
     fn lower(&mut self, i: &'a Instr);
     /// Writes the buffered code to `out` and empties the buffer.
     fn flush(&mut self, out: &mut Text);
+    /// Appends the landing pad of a label reached by indirect calls
+    /// (`call`) and/or indirect jumps (`jump`).
+    fn landing_pad(&mut self, call: bool, jump: bool);
 }
 
 /// Lowers every item of `p` through `b`, writing to `out` (after the file
 /// header, before the file end).
 pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &SourceMap, opts: &EmitOptions, out: &mut Text) {
     let file_numbers: HashMap<FileId, usize> = if opts.debug_info { debug_files(map, out) } else { HashMap::default() };
+    let pads = if opts.landing_pads { crate::back::landing::pads(p) } else { HashMap::default() };
     let mut open_global: Option<&'a Name> = None;
     for (k, item) in p.items.iter().enumerate() {
+        let pad = |b: &mut B| {
+            if let Some(&(call, jump)) = pads.get(&(k as u32)) {
+                b.landing_pad(call, jump);
+            }
+        };
         match item {
-            Item::Label { name, local: true, .. } => b.code().label(Sym::Local(name)),
+            Item::Label { name, local: true, .. } => {
+                b.code().label(Sym::Local(name));
+                pad(b);
+            }
             Item::Label { name, local: false, .. } => {
                 if let Some(prev) = open_global.take() {
                     b.code().lines.push(Line::EndGlobal(prev));
@@ -179,6 +191,7 @@ pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &Source
                 }
                 b.code().lines.push(Line::Global { name, exported });
                 open_global = Some(name);
+                pad(b);
             }
             Item::Instr(i) => {
                 if i.def().op == crate::isa::Op::Emit {

@@ -10,6 +10,7 @@
 
 pub mod arm64;
 pub mod code;
+pub mod landing;
 pub mod obj;
 pub mod parallel_move;
 pub mod unwind;
@@ -28,11 +29,14 @@ pub struct EmitOptions {
     pub debug_info: bool,
     /// Unwind tables (DWARF CFI, Windows SEH).
     pub unwind: bool,
+    /// Hardened control flow: landing pads (`endbr64`, `bti`) at every
+    /// label reached indirectly, and the ELF property note that says so.
+    pub landing_pads: bool,
 }
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { debug_info: false, unwind: true }
+        EmitOptions { debug_info: false, unwind: true, landing_pads: false }
     }
 }
 

@@ -238,6 +238,23 @@ impl Obj {
         }
     }
 
+    /// The ELF note that marks the object as compatible with indirect-branch
+    /// tracking (x86-64 CET IBT: GNU_PROPERTY_X86_FEATURE_1_AND, bit IBT) or
+    /// branch target identification (ARM64: GNU_PROPERTY_AARCH64_FEATURE_1_AND,
+    /// bit BTI), so that linkers keep the feature on for the binary. Shadow
+    /// stacks and pointer authentication are not claimed. Other formats: none.
+    pub fn cf_protection_note(self) -> &'static str {
+        match (self.format, self.arch) {
+            (ObjFormat::Elf, Arch::X86_64) => {
+                "\t.section .note.gnu.property,\"a\",@note\n\t.p2align 3\n\t.long 4\n\t.long 16\n\t.long 5\n\t.asciz \"GNU\"\n\t.long 0xc0000002\n\t.long 4\n\t.long 1\n\t.p2align 3\n"
+            }
+            (ObjFormat::Elf, Arch::Arm64) => {
+                "\t.section .note.gnu.property,\"a\",%note\n\t.p2align 3\n\t.long 4\n\t.long 16\n\t.long 5\n\t.asciz \"GNU\"\n\t.long 0xc0000000\n\t.long 4\n\t.long 1\n\t.p2align 3\n"
+            }
+            _ => "",
+        }
+    }
+
     /// Is a reference to an external symbol made through the GOT?
     pub fn uses_got(self) -> bool {
         self.format != ObjFormat::Coff

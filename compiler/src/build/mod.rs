@@ -53,6 +53,7 @@ pub struct Build {
     layouts: Vec<PathBuf>,
     debug_info: Option<bool>,
     unwind: bool,
+    cf_protection: Option<bool>,
     target: Option<String>,
     host: Option<String>,
     out_dir: Option<PathBuf>,
@@ -194,6 +195,7 @@ impl Build {
             layouts: Vec::new(),
             debug_info: None,
             unwind: true,
+            cf_protection: None,
             target: None,
             host: None,
             out_dir: None,
@@ -255,6 +257,18 @@ impl Build {
     /// pass through the assembly's frames. Default: on.
     pub fn unwind(&mut self, on: bool) -> &mut Build {
         self.unwind = on;
+        self
+    }
+
+    /// Hardened control flow: landing pads (`endbr64`, `bti`) at every label
+    /// reached by an indirect call or jump, and the ELF note that marks the
+    /// object IBT / BTI compatible. Default: on when the build enables it
+    /// for Rust (`-Z cf-protection=branch|full`, `-Z branch-protection=bti…`
+    /// in `CARGO_ENCODED_RUSTFLAGS`) or C (`-fcf-protection[=branch|full]`,
+    /// `-mbranch-protection=standard|bti…` in `CFLAGS`, `CFLAGS_<target>`,
+    /// `TARGET_CFLAGS`).
+    pub fn cf_protection(&mut self, on: bool) -> &mut Build {
+        self.cf_protection = Some(on);
         self
     }
 
@@ -383,6 +397,7 @@ impl Build {
         opts.layouts = self.layouts.clone();
         opts.debug_info = r.debug_info;
         opts.unwind = self.unwind;
+        opts.cf_protection = self.cf_protection.unwrap_or_else(|| build_enables_cf_protection(&r.triple));
         opts.undefined_settings_false = self.undefined_settings_false;
         opts.hazard_checks = self.hazard_checks;
         opts.levels = self.levels.clone();
@@ -537,5 +552,58 @@ impl Build {
         // `cc` names the archive `lib<name>.a` on every target.
         let lib = if name.starts_with("lib") && name.ends_with(".a") { name.to_string() } else { format!("lib{name}.a") };
         Ok(r.out_dir.join(lib))
+    }
+}
+
+/// Do the build's flags enable hardened control flow for `triple` (see
+/// [`Build::cf_protection`])?
+fn build_enables_cf_protection(triple: &str) -> bool {
+    let rust = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let mut c = String::new();
+    for var in ["CFLAGS".to_string(), format!("CFLAGS_{triple}"), format!("CFLAGS_{}", triple.replace('-', "_")), "TARGET_CFLAGS".to_string()] {
+        if let Ok(v) = std::env::var(&var) {
+            c.push(' ');
+            c.push_str(&v);
+        }
+    }
+    flags_enable_cf_protection(rust.split('\x1f').chain(c.split_whitespace()))
+}
+
+/// `-Z cf-protection=branch|full`, `-Z branch-protection=…bti…`,
+/// `-fcf-protection` (`=branch|full`), `-mbranch-protection=standard|…bti…`.
+fn flags_enable_cf_protection<'a>(flags: impl Iterator<Item = &'a str>) -> bool {
+    let flags: Vec<&str> = flags.collect();
+    let mut on = false;
+    for (k, f) in flags.iter().enumerate() {
+        // `-Z x=y` may come as two flags.
+        let f = if *f == "-Z" { flags.get(k + 1).copied().unwrap_or("") } else { f.strip_prefix("-Z").unwrap_or(f) };
+        if let Some(v) = f.strip_prefix("cf-protection=").or_else(|| f.strip_prefix("-fcf-protection=")) {
+            on = matches!(v, "branch" | "full");
+        } else if f == "-fcf-protection" {
+            on = true;
+        } else if let Some(v) = f.strip_prefix("branch-protection=").or_else(|| f.strip_prefix("-mbranch-protection=")) {
+            on = v == "standard" || v.split(['+', ',']).any(|p| p == "bti");
+        }
+    }
+    on
+}
+
+#[cfg(test)]
+mod cf_protection_tests {
+    use super::flags_enable_cf_protection as on;
+
+    #[test]
+    fn flags_that_enable_hardened_control_flow() {
+        assert!(on(["-fcf-protection"].into_iter()));
+        assert!(on(["-O2", "-fcf-protection=full"].into_iter()));
+        assert!(on(["-Zcf-protection=branch"].into_iter()));
+        assert!(on(["-Z", "branch-protection=bti,pac-ret"].into_iter()));
+        assert!(on(["-mbranch-protection=standard"].into_iter()));
+        assert!(on(["-mbranch-protection=pac-ret+bti"].into_iter()));
+        assert!(!on(["-fcf-protection=none"].into_iter()));
+        assert!(!on(["-fcf-protection=return"].into_iter()));
+        assert!(!on(["-mbranch-protection=pac-ret"].into_iter()));
+        assert!(!on(["-fcf-protection", "-fcf-protection=none"].into_iter()));
+        assert!(!on(std::iter::empty()));
     }
 }

@@ -31,6 +31,9 @@ pub struct Options {
     pub debug_info: bool,
     /// Unwind tables (DWARF CFI on ELF and Mach-O, SEH on COFF).
     pub unwind: bool,
+    /// Hardened control flow: landing pads at labels reached indirectly
+    /// (`endbr64`, `bti`) and the ELF note (`--cf-protection`).
+    pub cf_protection: bool,
     /// Run the cross-target checks (`crate::check`) after validation.
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
@@ -51,6 +54,7 @@ impl Options {
             undefined_settings_false: false,
             debug_info: false,
             unwind: true,
+            cf_protection: false,
             hazard_checks: true,
             levels: Levels::new(),
             jobs: 0,
@@ -118,7 +122,7 @@ pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
 fn emit(out: &mut Outcome, opts: &Options) {
     if out.ok() {
         if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind };
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection };
             let (asm, found) = crate::back::emit_reporting(p, &opts.target, &out.map, &eo, out.function_starts.as_ref());
             let mut found = Diagnostics { list: found };
             opts.levels.apply(&mut found);

@@ -140,6 +140,11 @@ pub enum Opc {
     Ret,
     Brk,
     Nop,
+    /// Branch target identification landing pads: `bti c` (calls), `bti
+    /// j` (jumps), `bti jc` (both).
+    BtiC,
+    BtiJ,
+    BtiJc,
     DmbSy,
     DmbIsh,
     /// Atomics (`+ b`/`h`).
@@ -365,6 +370,9 @@ impl<'a> Inst<'a> {
                 | Opc::Ret
                 | Opc::Brk
                 | Opc::Nop
+                | Opc::BtiC
+                | Opc::BtiJ
+                | Opc::BtiJc
                 | Opc::DmbSy
                 | Opc::DmbIsh
         )

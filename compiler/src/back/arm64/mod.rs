@@ -42,6 +42,15 @@ impl<'a> Backend<'a> for Lower<'a> {
         self.instr(i);
     }
 
+    fn landing_pad(&mut self, call: bool, jump: bool) {
+        let op = match (call, jump) {
+            (true, true) => Opc::BtiJc,
+            (false, true) => Opc::BtiJ,
+            _ => Opc::BtiC,
+        };
+        self.code.push(Inst::new(op, [Arg::None; 4]));
+    }
+
     fn flush(&mut self, out: &mut Text) {
         let far = far_branches(&self.code.lines);
         let Lower { code, obj, next_label, .. } = self;
@@ -94,6 +103,9 @@ pub fn emit(
         lower.code.unwind = Some(u);
     }
     code::lower_program(&mut lower, p, map, opts, &mut out);
+    if opts.landing_pads {
+        out.str(obj.cf_protection_note());
+    }
     out.str(obj.file_end());
     let problems = lower.code.unwind.as_mut().map(|u| u.take_problems()).unwrap_or_default();
     (out.into_string(), problems)

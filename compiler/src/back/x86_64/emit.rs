@@ -51,6 +51,7 @@ fn stem(op: Opc) -> &'static Tok {
         Opc::Ret => tok!("\tret"),
         Opc::Int3 => tok!("\tint3"),
         Opc::Nop => tok!("\tnop"),
+        Opc::Endbr64 => tok!("\tendbr64"),
         Opc::Mfence => tok!("\tmfence"),
         Opc::LockCmpxchg => tok!("\tlock cmpxchg"),
         Opc::LockXadd => tok!("\tlock xadd"),

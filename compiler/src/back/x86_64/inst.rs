@@ -61,6 +61,8 @@ pub enum Opc {
     Ret,
     Int3,
     Nop,
+    /// An indirect-branch landing pad (CET IBT).
+    Endbr64,
     Mfence,
     LockCmpxchg,
     LockXadd,
@@ -251,7 +253,7 @@ impl<'a> Inst<'a> {
     fn writes_last(&self) -> bool {
         !matches!(
             self.op,
-            Opc::Test | Opc::Cmp | Opc::Ucomis | Opc::Push | Opc::J(_) | Opc::Jmp | Opc::Call | Opc::Ret | Opc::Idiv | Opc::Div
+            Opc::Test | Opc::Cmp | Opc::Ucomis | Opc::Push | Opc::J(_) | Opc::Jmp | Opc::Call | Opc::Ret | Opc::Idiv | Opc::Div | Opc::Endbr64
         )
     }
 }

@@ -29,6 +29,10 @@ impl<'a> Backend<'a> for Lower<'a> {
         self.instr(i);
     }
 
+    fn landing_pad(&mut self, _call: bool, _jump: bool) {
+        self.code.push(Inst::new(inst::Opc::Endbr64, inst::Sfx::None, [inst::Arg::None; 3]));
+    }
+
     fn flush(&mut self, out: &mut Text) {
         let obj = self.obj;
         code::write_lines(out, obj, &mut self.code, |out, _, i| emit::write_inst(out, obj, i));
@@ -62,6 +66,9 @@ pub fn emit(
         lower.code.unwind = Some(u);
     }
     code::lower_program(&mut lower, p, map, opts, &mut out);
+    if opts.landing_pads {
+        out.str(obj.cf_protection_note());
+    }
     out.str(obj.file_end());
     let problems = lower.code.unwind.as_mut().map(|u| u.take_problems()).unwrap_or_default();
     (out.into_string(), problems)

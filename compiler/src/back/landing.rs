@@ -1,0 +1,67 @@
+//! Hardened control flow (issue 12): which labels get a landing pad.
+//!
+//! With CET IBT (x86-64) or BTI (ARM64) enforced, an indirect call or jump
+//! must land on `endbr64` / `bti`. Direct branches and calls need nothing.
+//! A label is reached indirectly when
+//! - it is exported: C may call it through a function pointer (`bti c`);
+//! - its address is taken: any use as an operand other than the target of
+//!   a direct branch, jump or call (`leap`, a label loaded or stored, a
+//!   label difference, a global label named in `emit` text) — the code may
+//!   jump to it or call it (`bti jc`).
+//!
+//! The pad goes right after the label, so that the label's address is the
+//! pad's; direct branches to it pass through the pad (a no-op).
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::isa::Effects;
+use crate::valid::{Item, Program, Value};
+
+/// Per label (program item index): (reached by calls, reached by jumps).
+pub fn pads(p: &Program) -> HashMap<u32, (bool, bool)> {
+    let mut taken: rustc_hash::FxHashSet<&str> = Default::default();
+    for item in &p.items {
+        let Item::Instr(i) = item else { continue };
+        let def = i.def();
+        let transfers = def.effects.contains(Effects::BRANCH) || def.effects.contains(Effects::TERMINATOR) || def.effects.contains(Effects::CALL);
+        for v in &i.operands {
+            match v {
+                // A label operand of a branch, jump or call is its target.
+                Value::Label { .. } if transfers => {}
+                Value::Label { name, .. } => {
+                    taken.insert(name);
+                }
+                Value::LabelDiff { plus, minus, .. } => {
+                    taken.insert(plus);
+                    taken.insert(minus);
+                }
+                Value::Addr(a) => {
+                    if let Some((x, y)) = &a.diff {
+                        taken.insert(x);
+                        taken.insert(y);
+                    }
+                }
+                // `emit` text naming a global label (`.quad _handler`).
+                Value::Str(text) if def.effects.contains(Effects::OPAQUE) => {
+                    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$')) {
+                        if let Some(name) = p.defined.get(word).or_else(|| p.defined.get(format!("_{word}").as_str())) {
+                            taken.insert(name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut pads = HashMap::default();
+    for (k, item) in p.items.iter().enumerate() {
+        if let Item::Label { name, local, .. } = item {
+            let call = !local && p.exports.contains(&**name);
+            let jump = taken.contains(&**name);
+            if call || jump {
+                pads.insert(k as u32, (call || jump, jump));
+            }
+        }
+    }
+    pads
+}

@@ -1,0 +1,14 @@
+/* Calls the functions of bti.asm through function pointers (tests/hardened.rs). */
+#include <stdio.h>
+long dispatch(long);
+long misjump(void);
+int main(int argc, char **argv) {
+    long (*volatile d)(long) = dispatch;
+    printf("dispatch %ld %ld\n", d(0), d(5));
+    fflush(stdout);
+    if (argc > 1) {
+        long (*volatile m)(void) = misjump;
+        printf("misjump returned %ld\n", m());
+    }
+    return 0;
+}
