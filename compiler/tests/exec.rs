@@ -76,6 +76,11 @@ enum Mode {
     Native,
     Wine,
     Qemu,
+    /// Under qemu-aarch64 `-cpu max` with BTI enforced: the corpus compiled
+    /// with `--cf-protection` into a shared library (which the dynamic
+    /// loader maps with guarded pages; the static C library has no landing
+    /// pads, so a static binary cannot be used), called by the driver.
+    QemuBti,
     /// Assemble only, with this llvm-mc triple.
     AssembleMachO(&'static str),
 }
@@ -92,6 +97,7 @@ const WINDOWS_X86: Spec = Spec { triple: "x86_64-pc-windows-gnu", family: Family
 const MACOS_X86: Spec =
     Spec { triple: "x86_64-apple-darwin", family: Family::SysV, mode: Mode::AssembleMachO("x86_64-apple-macos11") };
 const LINUX_ARM64: Spec = Spec { triple: "aarch64-unknown-linux-gnu", family: Family::Arm64, mode: Mode::Qemu };
+const LINUX_ARM64_BTI: Spec = Spec { triple: "aarch64-unknown-linux-gnu", family: Family::Arm64, mode: Mode::QemuBti };
 const APPLE_ARM64: Spec =
     Spec { triple: "aarch64-apple-darwin", family: Family::Arm64, mode: Mode::AssembleMachO("arm64-apple-macos11") };
 const ALL_TARGETS: [Spec; 5] = [LINUX_X86, WINDOWS_X86, MACOS_X86, LINUX_ARM64, APPLE_ARM64];
@@ -101,7 +107,7 @@ impl Spec {
         match self.mode {
             Mode::Native => Abi::SysV,
             Mode::Wine => Abi::Win64,
-            Mode::Qemu => Abi::Aapcs64,
+            Mode::Qemu | Mode::QemuBti => Abi::Aapcs64,
             Mode::AssembleMachO(_) => unreachable!("Mach-O targets are only assembled"),
         }
     }
@@ -109,7 +115,7 @@ impl Spec {
         match self.mode {
             Mode::Native => vec!["gcc"],
             Mode::Wine => vec!["x86_64-w64-mingw32-gcc", "wine"],
-            Mode::Qemu => vec!["aarch64-linux-gnu-gcc", "qemu-aarch64"],
+            Mode::Qemu | Mode::QemuBti => vec!["aarch64-linux-gnu-gcc", "qemu-aarch64"],
             Mode::AssembleMachO(_) => vec!["llvm-mc"],
         }
     }
@@ -132,6 +138,13 @@ impl Spec {
             Mode::Qemu => Launcher {
                 program: "qemu-aarch64".into(),
                 prefix_args: vec![exe],
+                env: vec![],
+                timeout: Duration::from_secs(300),
+            },
+            Mode::QemuBti => Launcher {
+                program: "qemu-aarch64".into(),
+                // The driver runs in its directory, where libtest.so is.
+                prefix_args: ["-cpu", "max", "-L", "/usr/aarch64-linux-gnu", "-E", "LD_LIBRARY_PATH=."].map(String::from).into_iter().chain([exe]).collect(),
                 env: vec![],
                 timeout: Duration::from_secs(300),
             },
@@ -162,6 +175,17 @@ fn options(triple: &str) -> Options {
     let mut o = Options::new(Target::from_triple(triple).unwrap());
     o.hazard_checks = false;
     o
+}
+
+/// A corpus file compiled for `spec` (with landing pads for enforced BTI).
+fn compile_for(spec: &Spec, path: &Path) -> Result<String, String> {
+    let mut opts = options(spec.triple);
+    opts.cf_protection = matches!(spec.mode, Mode::QemuBti);
+    let out = driver::compile(Input::File(path), &opts).map_err(|e| e.to_string())?;
+    if !out.ok() {
+        return Err(out.render_short());
+    }
+    out.asm.ok_or_else(|| "compilation succeeded but produced no assembly".to_string())
 }
 
 /// Compiles a corpus file with the offasm library.
@@ -217,6 +241,19 @@ fn execute_restarts(
     let mut args = vec!["-w", "-o", spec.exe_name(), "driver.c", "tramp.S", "test.S"];
     if matches!(spec.mode, Mode::Qemu) {
         args.insert(0, "-static");
+    }
+    if matches!(spec.mode, Mode::QemuBti) {
+        // The tested code in a shared library of its own (exported with
+        // default visibility), its BTI note from offasm; the driver exports
+        // the symbols the corpus uses (`-rdynamic`).
+        let shared: String = asm.lines().filter(|l| !l.starts_with("\t.hidden")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(dir.join("test.S"), shared).unwrap();
+        // Bound as in one executable: the library's references to its own
+        // symbols stay inside it (-Bsymbolic), and symbols are resolved at
+        // load time (-z now), not by a lazy-binding resolver between a call
+        // and its callee.
+        run::build(spec.compiler(), &["-shared", "-nostartfiles", "-nostdlib", "-Wl,-Bsymbolic", "-Wl,-z,now", "-o", "libtest.so", "test.S"], dir)?;
+        args = vec!["-w", "-rdynamic", "-Wl,-z,now", "-o", spec.exe_name(), "driver.c", "tramp.S", "-L.", "-ltest"];
     }
     run::build(spec.compiler(), &args, dir)?;
     Ok(run::run_driver_restarts(&spec.launcher(&dir.join(spec.exe_name())), dir, tests.len(), restarts))
@@ -386,7 +423,7 @@ fn exec_target(spec: Spec) {
         report.nfiles += 1;
         let tests: Vec<&TestCase> = f.tests.iter().filter(|t| t.applies_to(spec.family)).collect();
         report.ntests += tests.len();
-        let asm = match compile(&f.path, spec.triple) {
+        let asm = match compile_for(&spec, &f.path) {
             Ok(a) => a,
             Err(e) => {
                 report.nfail += tests.len();
@@ -471,6 +508,12 @@ fn exec_x86_64_macos_assemble() {
 #[test]
 fn exec_aarch64_linux() {
     exec_target(LINUX_ARM64);
+}
+
+/// The corpus with landing pads, under enforced BTI (docs/hardening.md).
+#[test]
+fn exec_aarch64_linux_bti() {
+    exec_target(LINUX_ARM64_BTI);
 }
 
 #[test]

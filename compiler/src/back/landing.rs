@@ -10,14 +10,16 @@
 //!   jump to it or call it (`bti jc`).
 //!
 //! The pad goes right after the label, so that the label's address is the
-//! pad's; direct branches to it pass through the pad (a no-op).
+//! pad's; direct branches to it pass through the pad (a no-op). A label
+//! followed by `emit` text (data placed in the code: `.quad …`) gets none.
 
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::isa::Effects;
 use crate::valid::{Item, Program, Value};
 
-/// Per label (program item index): (reached by calls, reached by jumps).
+/// Per label (program item index) that gets a pad: (reached by calls,
+/// reached by jumps).
 pub fn pads(p: &Program) -> HashMap<u32, (bool, bool)> {
     let mut taken: rustc_hash::FxHashSet<&str> = Default::default();
     for item in &p.items {
@@ -53,15 +55,29 @@ pub fn pads(p: &Program) -> HashMap<u32, (bool, bool)> {
             }
         }
     }
+    // Labels in a row share one pad, after the last: they keep one address.
     let mut pads = HashMap::default();
+    let (mut call, mut jump) = (false, false);
     for (k, item) in p.items.iter().enumerate() {
-        if let Item::Label { name, local, .. } = item {
-            let call = !local && p.exports.contains(&**name);
-            let jump = taken.contains(&**name);
-            if call || jump {
-                pads.insert(k as u32, (call || jump, jump));
+        let Item::Label { name, local, .. } = item else { continue };
+        call |= !local && p.exports.contains(&**name);
+        jump |= taken.contains(&**name);
+        let last_in_row = !matches!(p.items.get(k + 1), Some(Item::Label { .. }));
+        if last_in_row {
+            if (call || jump) && labels_code(&p.items[k + 1..]) {
+                pads.insert(k as u32, (true, jump));
             }
+            (call, jump) = (false, false);
         }
     }
     pads
+}
+
+/// Is what follows a label code? Data placed with `emit` (`.quad …`) is
+/// not: a pad there would move the data.
+fn labels_code(after: &[Item]) -> bool {
+    match after.iter().find(|i| !matches!(i, Item::Label { .. })) {
+        Some(Item::Instr(i)) => !i.def().effects.contains(Effects::OPAQUE),
+        _ => false,
+    }
 }
