@@ -19,6 +19,8 @@
 //! `no_form_is_longer_than_its_hand_written_reference` fails, listing them,
 //! on every form where offasm emits more than the reference.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -582,22 +584,9 @@ fn size_table() -> String {
 }
 
 fn check_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .filter(|(a, b)| a != b)
-            .take(20)
-            .map(|(a, b)| format!("- {a}\n+ {b}"))
-            .collect();
-        panic!("{} differs (BLESS=1 to update after review):\n{}\n({} vs {} lines)", path.display(), diff.join("\n"), expected.lines().count(), actual.lines().count());
-    }
+    let mut failures = Vec::new();
+    common::golden(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name), actual, &mut failures);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The goal of issue 10 §2: no form longer than the shortest sequence

@@ -37,7 +37,6 @@ fn portable(s: String) -> String {
 
 #[test]
 fn rendered_diagnostics_match_golden_files() {
-    let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
     let cases = cases();
     assert!(cases.len() >= 20, "expected at least 20 diagnostic cases, found {}", cases.len());
@@ -54,16 +53,7 @@ fn rendered_diagnostics_match_golden_files() {
             "{}: expected a `{code}` diagnostic, got:\n{rendered}",
             case.display()
         );
-        let golden = case.with_extension("stderr");
-        if bless {
-            std::fs::write(&golden, &rendered).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&golden) {
-            Ok(expected) if expected == rendered => {}
-            Ok(expected) => failures.push(format!("{}:\n--- expected\n{expected}\n--- actual\n{rendered}", case.display())),
-            Err(_) => failures.push(format!("{}: no golden file (run with BLESS=1)", case.display())),
-        }
+        common::golden(&case.with_extension("stderr"), &rendered, &mut failures);
     }
     assert!(failures.is_empty(), "{} golden mismatches:\n{}", failures.len(), failures.join("\n"));
 }

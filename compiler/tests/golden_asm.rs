@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use offasm::driver::{self, Input, Options};
 use offasm::target::Target;
 
@@ -24,23 +26,13 @@ fn compile(src: &Path, triple: &str) -> String {
 
 #[test]
 fn emitted_assembly_matches_golden_files() {
-    let bless = std::env::var_os("BLESS").is_some();
     let src = PathBuf::from("tests/golden/representative.asm");
     let mut failures = Vec::new();
     for t in TARGETS {
         let asm = compile(&src, t);
         // Deterministic: the same input gives byte-identical output.
         assert_eq!(asm, compile(&src, t), "{t}: output differs between two runs");
-        let golden = src.with_file_name(format!("representative.{t}.S"));
-        if bless {
-            std::fs::write(&golden, &asm).unwrap();
-        } else {
-            match std::fs::read_to_string(&golden) {
-                Ok(g) if g == asm => {}
-                Ok(_) => failures.push(format!("{t}: differs from {} (BLESS=1 to update)", golden.display())),
-                Err(_) => failures.push(format!("{t}: no golden file {} (BLESS=1 to create)", golden.display())),
-            }
-        }
+        common::golden(&src.with_file_name(format!("representative.{t}.S")), &asm, &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -33,6 +33,8 @@
 //! finding on any target, compiled with the options they are built with
 //! elsewhere.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -170,31 +172,9 @@ fn show(codes: &[String]) -> String {
     }
 }
 
-/// Compares `rendered` with the golden file `path` (absent when nothing is
-/// rendered), or writes it when blessing.
-fn golden(path: &Path, rendered: &str, bless: bool, failures: &mut Vec<String>) {
-    if bless {
-        if rendered.is_empty() {
-            let _ = std::fs::remove_file(path);
-        } else {
-            std::fs::write(path, rendered).unwrap();
-        }
-        return;
-    }
-    match std::fs::read_to_string(path) {
-        Ok(expected) if rendered.is_empty() => {
-            failures.push(format!("{}: nothing is rendered but the golden file exists:\n{expected}", path.display()))
-        }
-        Ok(expected) if expected == rendered => {}
-        Ok(expected) => failures.push(format!("{}:\n--- expected\n{expected}\n--- actual\n{rendered}", path.display())),
-        Err(_) if rendered.is_empty() => {}
-        Err(_) => failures.push(format!("{}: no golden file (run with BLESS=1):\n{rendered}", path.display())),
-    }
-}
-
 #[test]
 fn hazard_corpus_matches_expectations_and_golden_files() {
-    let bless = std::env::var_os("BLESS").is_some();
+    let bless = common::blessing();
     let strict = std::env::var("OFFASM_HAZARDS_STRICT").is_ok_and(|v| !v.is_empty() && v != "0");
     let cases = cases();
     assert!(cases.len() >= 45, "expected at least 45 hazard programs, found {}", cases.len());
@@ -246,7 +226,7 @@ fn hazard_corpus_matches_expectations_and_golden_files() {
                 match &first {
                     None => {
                         let path = hazard_dir().join(format!("{name}.{group}.stderr"));
-                        golden(&path, &rendered, bless, &mut failures);
+                        common::golden(&path, &rendered, &mut failures);
                         goldens_seen.push(path);
                         first = Some((rendered, triple));
                     }
@@ -263,7 +243,7 @@ fn hazard_corpus_matches_expectations_and_golden_files() {
                                 ));
                             }
                         } else {
-                            golden(&path, &rendered, bless, &mut failures);
+                            common::golden(&path, &rendered, &mut failures);
                         }
                     }
                 }

@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 use offasm::driver::{self, Input, Options};
 use offasm::target::Target;
 
@@ -105,16 +107,9 @@ fn the_exception_test_catches_missing_or_wrong_tables() {
 
 #[test]
 fn unwind_directives_match_golden_files() {
-    let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
     for t in TARGETS {
-        let asm = compile(t, true, false);
-        let golden = fixture(&format!("vm.{t}.S"));
-        if bless {
-            std::fs::write(&golden, &asm).unwrap();
-        } else if std::fs::read_to_string(&golden).ok().as_deref() != Some(asm.as_str()) {
-            failures.push(format!("{t}: differs from {} (BLESS=1 to update)", golden.display()));
-        }
+        common::golden(&fixture(&format!("vm.{t}.S")), &compile(t, true, false), &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

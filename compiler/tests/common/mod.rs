@@ -69,3 +69,40 @@ pub fn options_for(src: &str) -> Options {
     }
     o
 }
+
+/// Golden files: `BLESS=1` rewrites them instead of comparing.
+pub fn blessing() -> bool {
+    std::env::var_os("BLESS").is_some()
+}
+
+/// Compares `actual` with the golden file `path`, or writes it when
+/// blessing. An empty `actual` means the file must not exist. A mismatch is
+/// pushed to `failures` with its first differing lines.
+pub fn golden(path: &Path, actual: &str, failures: &mut Vec<String>) {
+    if blessing() {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(path);
+        } else {
+            std::fs::write(path, actual).unwrap();
+        }
+        return;
+    }
+    let expected = match std::fs::read_to_string(path) {
+        Ok(e) => e,
+        Err(_) if actual.is_empty() => return,
+        Err(_) => return failures.push(format!("{}: no golden file (BLESS=1 to create):\n{actual}", path.display())),
+    };
+    if expected == actual {
+        return;
+    }
+    if actual.is_empty() {
+        return failures.push(format!("{}: nothing is produced but the golden file exists:\n{expected}", path.display()));
+    }
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let diff: Vec<String> = (0..e.len().max(a.len()))
+        .filter(|&k| e.get(k) != a.get(k))
+        .take(20)
+        .map(|k| format!("{:>5}: - {}\n       + {}", k + 1, e.get(k).unwrap_or(&"<none>"), a.get(k).unwrap_or(&"<none>")))
+        .collect();
+    failures.push(format!("{} differs (BLESS=1 to update after review; {} vs {} lines):\n{}", path.display(), e.len(), a.len(), diff.join("\n")));
+}
