@@ -193,6 +193,25 @@ impl W<'_, '_> {
         }
     }
 
+    /// `DW_AT_high_pc`: the size (as GCC and clang write it) on ELF and
+    /// COFF; on Mach-O the end address, because a difference of labels in
+    /// two atoms (a function with a global label inside, the whole unit)
+    /// stays a relocation pair in the object, which tools reading objects
+    /// (`llvm-dwarfdump`) do not resolve.
+    fn high_pc_form(&self) -> u32 {
+        match self.d.obj.format {
+            ObjFormat::MachO => DW_FORM_ADDR,
+            _ => DW_FORM_DATA4,
+        }
+    }
+
+    fn high_pc(&mut self, start: u32, end: u32) {
+        match self.d.obj.format {
+            ObjFormat::MachO => self.addr(end),
+            _ => self.diff(".long", end, start),
+        }
+    }
+
     fn section(&mut self, name: &str) {
         let arm = self.d.obj.arch == crate::target::Arch::Arm64;
         match self.d.obj.format {
@@ -247,7 +266,7 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
         w.line(".byte", *children as u64);
         for &(at, form) in attrs.iter() {
             w.uleb(at as u64);
-            w.uleb(form as u64);
+            w.uleb(if at == DW_AT_HIGH_PC { w.high_pc_form() } else { form } as u64);
         }
         w.line(".byte", 0);
         w.line(".byte", 0);
@@ -275,7 +294,7 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
     w.string(&dir.replace('\\', "/"));
     w.sec_offset(line_start, line_start);
     w.addr(text_start);
-    w.diff(".long", text_end, text_start);
+    w.high_pc(text_start, text_end);
     // The macros, in the order of their first expansion.
     let mut macros: Vec<(&str, u32)> = Vec::new();
     let mut macro_label: HashMap<&str, u32> = HashMap::default();
@@ -311,7 +330,7 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
         w.uleb(file);
         w.uleb(line);
         w.addr(f.start.label);
-        w.diff(".long", f.end.label, f.start.label);
+        w.high_pc(f.start.label, f.end.label);
         if has_children {
             write_nodes(&mut w, f, &f.roots, &macro_label, &mut ranges, &file_line);
             w.line(".byte", 0);
@@ -325,9 +344,12 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
         w.label(ranges_start);
         for (l, pieces) in &ranges {
             w.label(*l);
+            // A base address of 0, then addresses.
+            w.out.str("\t.quad -1\n");
+            w.line(".quad", 0);
             for &(s, e) in pieces {
-                w.diff(".quad", s, text_start);
-                w.diff(".quad", e, text_start);
+                w.addr(s);
+                w.addr(e);
             }
             w.line(".quad", 0);
             w.line(".quad", 0);
@@ -371,7 +393,7 @@ fn write_nodes(
         } else {
             let (s, e) = n.ranges[0];
             w.addr(s.label);
-            w.diff(".long", e.label, s.label);
+            w.high_pc(s.label, e.label);
         }
         let (file, line, col) = file_line(w, n.frame.call);
         w.uleb(file);
