@@ -142,6 +142,18 @@ impl W<'_, '_> {
         self.line(".uleb128", v);
     }
 
+    /// Several ULEB128 values in one directive.
+    fn ulebs(&mut self, vs: &[u64]) {
+        self.out.str("\t.uleb128 ");
+        for (k, v) in vs.iter().enumerate() {
+            if k > 0 {
+                self.out.str(", ");
+            }
+            self.out.u64(*v);
+        }
+        self.out.byte(b'\n');
+    }
+
     fn string(&mut self, s: &str) {
         self.out.str("\t.asciz \"");
         for c in s.chars() {
@@ -265,8 +277,8 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
         w.uleb(*tag as u64);
         w.line(".byte", *children as u64);
         for &(at, form) in attrs.iter() {
-            w.uleb(at as u64);
-            w.uleb(if at == DW_AT_HIGH_PC { w.high_pc_form() } else { form } as u64);
+            let form = if at == DW_AT_HIGH_PC { w.high_pc_form() } else { form };
+            w.ulebs(&[at as u64, form as u64]);
         }
         w.line(".byte", 0);
         w.line(".byte", 0);
@@ -327,8 +339,7 @@ pub(super) fn write(d: &mut Debug, out: &mut Text, text_end: u32) {
         w.uleb(code);
         w.string(f.name.strip_prefix('_').unwrap_or(f.name));
         let (file, line, _) = decl.get(&**f.name).map(|&s| file_line(&w, s)).unwrap_or((0, 0, 0));
-        w.uleb(file);
-        w.uleb(line);
+        w.ulebs(&[file, line]);
         w.addr(f.start.label);
         w.high_pc(f.start.label, f.end.label);
         if has_children {
@@ -396,9 +407,7 @@ fn write_nodes(
             w.high_pc(s.label, e.label);
         }
         let (file, line, col) = file_line(w, n.frame.call);
-        w.uleb(file);
-        w.uleb(line);
-        w.uleb(col);
+        w.ulebs(&[file, line, col]);
         if has_children {
             write_nodes(w, f, &n.children, macro_label, ranges, file_line);
             w.line(".byte", 0);
