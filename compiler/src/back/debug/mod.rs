@@ -76,6 +76,9 @@ pub struct Debug<'a> {
     stack: Vec<usize>,
     /// The node of each expansion in the open function.
     by_frame: HashMap<*const Frame, usize>,
+    /// The innermost expansion of the statement before (null: none), for
+    /// the common case of a statement in the same expansion.
+    last_chain: *const Frame,
 }
 
 impl<'a> Debug<'a> {
@@ -94,6 +97,7 @@ impl<'a> Debug<'a> {
             open: None,
             stack: Vec::new(),
             by_frame: HashMap::default(),
+            last_chain: std::ptr::null(),
         }
     }
 
@@ -160,6 +164,7 @@ impl<'a> Debug<'a> {
             }
         }
         self.by_frame.clear();
+        self.last_chain = std::ptr::null();
     }
 
     /// Before the first line of statement `s` (and its `.loc`): where the
@@ -170,6 +175,11 @@ impl<'a> Debug<'a> {
             return;
         }
         let Some(Item::Instr(i)) = self.program.items.get(s.item as usize) else { return };
+        let innermost = i.chain.as_ref().map_or(std::ptr::null(), Rc::as_ptr);
+        if innermost == self.last_chain {
+            return;
+        }
+        self.last_chain = innermost;
         let mut frames: Vec<&Rc<Frame>> = Vec::new();
         let mut f = i.chain.as_ref();
         while let Some(fr) = f {
