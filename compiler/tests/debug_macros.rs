@@ -190,6 +190,15 @@ fn check_debugger(gdb: Gdb, exe: &Path) {
     assert_eq!(bts.len(), 2, "{t}");
     assert_eq!(backtrace(&format!("#0{}", bts[0]))[..2], frames(&[("twice", 7), ("dbg_entry", 14)])[..], "{t}");
     assert_eq!(backtrace(&format!("#0{}", bts[1]))[..3], frames(&[("bump", 2), ("twice", 7), ("dbg_entry", 14)])[..], "{t}");
+
+    // A breakpoint on a macro's name is one per expansion; `finish` leaves
+    // an expansion for the line after its call.
+    let t = session(gdb, exe, &["break bump", "tbreak vm.asm:2", "run", "delete", "finish", "bt", "finish", "bt"]);
+    assert!(t.contains("Breakpoint 1 at ") && t.contains(": bump. (4 locations)"), "{t}");
+    let bts: Vec<&str> = t.split("\n#0").skip(1).collect();
+    assert_eq!(bts.len(), 2, "{t}");
+    assert_eq!(backtrace(&format!("#0{}", bts[0]))[..2], frames(&[("twice", 8), ("dbg_entry", 14)])[..], "{t}");
+    assert_eq!(backtrace(&format!("#0{}", bts[1]))[0], ("dbg_entry".to_string(), 15), "{t}");
 }
 
 #[test]
