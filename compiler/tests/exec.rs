@@ -1320,13 +1320,16 @@ fn generated_assembly_is_deterministic() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// With line information (`-g`: `.file`/`.loc`), every corpus file still
-/// assembles for every x86-64 target.
+/// With debug information (`-g`: `.file`/`.loc`, and the macro expansions as
+/// inlined subroutines, docs/debugging.md), every corpus file still assembles
+/// for every target, and its DWARF passes `llvm-dwarfdump --verify`.
 #[test]
 fn debug_info_output_assembles() {
     let files = corpus::load_corpus();
     let mut problems = Vec::new();
-    for spec in [LINUX_X86, WINDOWS_X86, MACOS_X86] {
+    let dwarfdump = Command::new("llvm-dwarfdump").arg("--version").output().is_ok();
+    assert!(dwarfdump || std::env::var("CI").is_err(), "llvm-dwarfdump is missing");
+    for spec in ALL_TARGETS {
         if !require_tools(&format!("debug_info_output_assembles ({})", spec.triple), &spec.tools()[..1]) {
             continue;
         }
@@ -1360,6 +1363,15 @@ fn debug_info_output_assembles() {
             if let Err(e) = r {
                 let e: String = e.lines().take(8).collect::<Vec<_>>().join("\n    ");
                 problems.push(format!("{} for {} with -g: {e}", f.name, spec.triple));
+                continue;
+            }
+            if dwarfdump {
+                let v = Command::new("llvm-dwarfdump").arg("--verify").arg(dir.path().join("t.o")).output().unwrap();
+                let text = String::from_utf8_lossy(&v.stdout);
+                if !v.status.success() || !text.contains("No errors.") {
+                    let e: String = text.lines().filter(|l| l.contains("error")).take(8).collect::<Vec<_>>().join("\n    ");
+                    problems.push(format!("{} for {} with -g: llvm-dwarfdump --verify:\n    {e}", f.name, spec.triple));
+                }
             }
         }
     }

@@ -119,11 +119,13 @@ pub struct Code<'a, I> {
     /// The unwind information being written with the code (kept from one
     /// buffer to the next).
     pub unwind: Option<Unwind<'a>>,
+    /// The debug information being collected with the code (with `-g`).
+    pub debug: Option<crate::back::debug::Debug<'a>>,
 }
 
 impl<'a, I> Default for Code<'a, I> {
     fn default() -> Self {
-        Code { lines: Vec::with_capacity(256), stmts: Vec::with_capacity(128), unwind: None }
+        Code { lines: Vec::with_capacity(256), stmts: Vec::with_capacity(128), unwind: None, debug: None }
     }
 }
 
@@ -167,6 +169,9 @@ pub trait Backend<'a> {
 /// header, before the file end).
 pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &SourceMap, opts: &EmitOptions, out: &mut Text) {
     let file_numbers: HashMap<FileId, usize> = if opts.debug_info { debug_files(map, out) } else { HashMap::default() };
+    if let Some(d) = b.code().debug.as_mut() {
+        d.begin(out, &file_numbers);
+    }
     let pads = if opts.landing_pads { crate::back::landing::pads(p) } else { HashMap::default() };
     let mut open_global: Option<&'a Name> = None;
     for (k, item) in p.items.iter().enumerate() {
@@ -215,6 +220,9 @@ pub fn lower_program<'a, B: Backend<'a>>(b: &mut B, p: &'a Program, map: &Source
     if let Some(u) = b.code().unwind.as_mut() {
         u.finish(out);
     }
+    if let Some(d) = b.code().debug.as_mut() {
+        d.finish(out);
+    }
 }
 
 /// `.file N "path"` for every source file (with `-g`); returns the numbers.
@@ -232,7 +240,7 @@ fn debug_files(map: &SourceMap, out: &mut Text) -> HashMap<FileId, usize> {
 /// Writes the lines of `code`, each instruction by `inst` (given its line
 /// index), with the `.loc` of every statement before its first line.
 pub fn write_lines<'a, I: FrameInst<'a>>(out: &mut Text, obj: Obj, code: &mut Code<'a, I>, mut inst: impl FnMut(&mut Text, usize, &I)) {
-    let Code { lines, stmts, unwind } = code;
+    let Code { lines, stmts, unwind, debug } = code;
     let mut unwind = unwind.as_mut();
     let events = match unwind.as_deref_mut() {
         Some(u) => u.tracker.events(lines),
@@ -243,8 +251,22 @@ pub fn write_lines<'a, I: FrameInst<'a>>(out: &mut Text, obj: Obj, code: &mut Co
     let mut stmts = stmts.iter().peekable();
     for (k, l) in lines.iter().enumerate() {
         while let Some(s) = stmts.next_if(|s| s.first as usize <= k) {
+            if let Some(d) = debug.as_mut() {
+                d.stmt(out, s);
+            }
             write_loc(out, s);
         }
+        let debug_function = match (debug.as_mut(), l) {
+            (Some(d), Line::Global { name, .. }) if d.starts_function(name) => {
+                d.before_function(out);
+                Some((d, *name))
+            }
+            (Some(d), Line::Inst(_) | Line::Raw(_)) => {
+                d.count();
+                None
+            }
+            _ => None,
+        };
         let here = events.peek().is_some_and(|(at, _)| *at as usize == k);
         // The statement of line k (code.stmts is sorted by first line).
         let item_of = |k: usize| stmts_all.get(stmts_all.partition_point(|s| s.first as usize <= k).wrapping_sub(1)).map(|s| s.item);
@@ -277,7 +299,12 @@ pub fn write_lines<'a, I: FrameInst<'a>>(out: &mut Text, obj: Obj, code: &mut Co
                 obj.write_sym(out, *s);
                 out.str(":\n");
             }
-            Line::Global { name, exported } => obj.write_define_global(out, name, *exported),
+            Line::Global { name, exported } => {
+                obj.write_define_global(out, name, *exported);
+                if let Some((d, name)) = debug_function {
+                    d.after_function(out, name);
+                }
+            }
             Line::EndGlobal(name) => obj.write_end_global(out, name),
             Line::Raw(text) => {
                 out.str(text);
@@ -296,6 +323,9 @@ pub fn write_lines<'a, I: FrameInst<'a>>(out: &mut Text, obj: Obj, code: &mut Co
         }
     }
     for s in stmts {
+        if let Some(d) = debug.as_mut() {
+            d.stmt(out, s);
+        }
         write_loc(out, s);
     }
 }

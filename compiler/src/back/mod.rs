@@ -10,6 +10,7 @@
 
 pub mod arm64;
 pub mod code;
+pub mod debug;
 pub mod landing;
 pub mod obj;
 pub mod parallel_move;

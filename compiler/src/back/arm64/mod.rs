@@ -73,10 +73,10 @@ impl<'a> Backend<'a> for Lower<'a> {
 
 /// The assembly text, and what its unwind information cannot describe
 /// (program item, why).
-pub fn emit(
-    p: &Program,
+pub fn emit<'a>(
+    p: &'a Program,
     target: &Target,
-    map: &SourceMap,
+    map: &'a SourceMap,
     opts: &EmitOptions,
     function_starts: Option<&crate::check::FunctionStarts>,
 ) -> (String, Vec<(u32, String)>) {
@@ -101,6 +101,9 @@ pub fn emit(
         let mut u = crate::back::unwind::Unwind::new(p, target, map, function_starts);
         crate::back::unwind::find_interpreter_frame(&mut Lower::new(target.regmap(), obj, p), p, &mut u);
         lower.code.unwind = Some(u);
+    }
+    if opts.debug_info {
+        lower.code.debug = Some(crate::back::debug::Debug::new(p, obj, map, function_starts));
     }
     code::lower_program(&mut lower, p, map, opts, &mut out);
     if opts.landing_pads {

@@ -478,23 +478,7 @@ impl<'a> Unwind<'a> {
         starts: Option<&crate::check::FunctionStarts>,
     ) -> Unwind<'a> {
         let conv = Conventions::new(target.arch, target.regmap());
-        let found;
-        let starts = match starts {
-            Some(s) => s,
-            None => {
-                found = crate::check::function_starts(program, map);
-                &found
-            }
-        };
-        let mut regions: HashMap<&'a str, bool> = HashMap::default();
-        for (k, item) in program.items.iter().enumerate() {
-            if let crate::valid::Item::Label { name, local: false, .. } = item {
-                let c_abi = starts.contains(&k) || builds_frame_record(&program.items[k + 1..]);
-                if c_abi || program.exports.contains(&**name) {
-                    regions.insert(name, c_abi);
-                }
-            }
-        }
+        let regions = regions(program, map, starts);
         let writer = match target.obj {
             crate::target::ObjFormat::Coff => Writer::Seh(seh::SehWriter::new(conv.clone())),
             _ => Writer::Cfi(cfi::CfiWriter::new(conv.clone())),
@@ -564,6 +548,35 @@ impl<'a> Unwind<'a> {
         v.dedup();
         v
     }
+}
+
+/// The global labels that start a region (an unwind-table entry, and a
+/// function in the debug information): every exported label and every label
+/// where the checks see a C-ABI function start, with whether each is entered
+/// by a call. `starts`: the C-ABI function starts, if the checks found them.
+pub fn regions<'a>(
+    program: &'a crate::valid::Program,
+    map: &crate::source::SourceMap,
+    starts: Option<&crate::check::FunctionStarts>,
+) -> HashMap<&'a str, bool> {
+    let found;
+    let starts = match starts {
+        Some(s) => s,
+        None => {
+            found = crate::check::function_starts(program, map);
+            &found
+        }
+    };
+    let mut regions: HashMap<&'a str, bool> = HashMap::default();
+    for (k, item) in program.items.iter().enumerate() {
+        if let crate::valid::Item::Label { name, local: false, .. } = item {
+            let c_abi = starts.contains(&k) || builds_frame_record(&program.items[k + 1..]);
+            if c_abi || program.exports.contains(&**name) {
+                regions.insert(name, c_abi);
+            }
+        }
+    }
+    regions
 }
 
 /// Does the code at a label start by pushing `cfr` (`functionPrologue`)?
