@@ -12,6 +12,7 @@ pub mod driver;
 pub mod expand;
 pub mod front;
 pub mod isa;
+pub mod json;
 pub mod layout;
 pub mod print;
 pub mod sim;

@@ -6,18 +6,22 @@ pub mod lexer;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use lalrpop_util::{lalrpop_mod, ParseError};
+use lalrpop_util::ParseError;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use ast::{Arg, MacroDef, Stmt};
 use lexer::{LexError, Spanned, Tok};
 
-lalrpop_mod!(
-    #[allow(clippy::all, unused_parens, dead_code)]
-    grammar,
-    "/front/grammar.rs"
-);
+/// The parser, generated ahead of time by lalrpop from `grammar.lalrpop`
+/// (`cargo run -p offasm-generate` regenerates `grammar.rs`,
+/// tests/generated.rs checks it), as `lalrpop_mod!` would include it.
+#[rustfmt::skip]
+#[allow(clippy::all, unused_parens, dead_code)]
+#[allow(clippy::extra_unused_lifetimes, clippy::needless_lifetimes, clippy::let_unit_value, clippy::just_underscores_and_digits)]
+mod grammar {
+    include!("grammar.rs");
+}
 
 /// Parses one file's text (no include processing).
 pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt> {
