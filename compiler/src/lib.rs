@@ -14,6 +14,7 @@ pub mod front;
 pub mod isa;
 pub mod json;
 pub mod layout;
+pub mod output;
 pub mod print;
 pub mod sim;
 pub mod source;

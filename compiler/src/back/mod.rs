@@ -27,10 +27,38 @@ pub struct EmitOptions {
     pub debug_info: bool,
 }
 
+/// The visibility of exported labels (TARGETS.md §8.2): hidden by default
+/// (`.hidden` on ELF, `.private_extern` on Mach-O), or default visibility
+/// (`--visibility=default`: the symbols can be exported from a shared
+/// library). COFF has no such directive.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Visibility {
+    #[default]
+    Hidden,
+    Default,
+}
+
+impl std::str::FromStr for Visibility {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Visibility, String> {
+        match s {
+            "hidden" => Ok(Visibility::Hidden),
+            "default" => Ok(Visibility::Default),
+            _ => Err(format!("unknown visibility `{s}` (expected `hidden` or `default`)")),
+        }
+    }
+}
+
+/// [`emit_with`] with hidden exported labels (the default).
 pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
+    emit_with(p, target, map, opts, Visibility::Hidden)
+}
+
+/// The assembly text of a validated program.
+pub fn emit_with(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions, visibility: Visibility) -> String {
     match target.arch {
-        Arch::X86_64 => x86_64::emit(p, target, map, opts),
-        Arch::Arm64 => arm64::emit(p, target, map, opts),
+        Arch::X86_64 => x86_64::emit(p, target, map, opts, visibility),
+        Arch::Arm64 => arm64::emit(p, target, map, opts, visibility),
     }
 }
 

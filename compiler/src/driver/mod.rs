@@ -29,6 +29,8 @@ pub struct Options {
     pub undefined_settings_false: bool,
     /// Emit `.file`/`.loc` line information (`-g`).
     pub debug_info: bool,
+    /// The visibility of exported labels (`--visibility`, TARGETS.md §8.2).
+    pub visibility: crate::back::Visibility,
     /// Run the cross-target checks (`crate::check`) after validation.
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
@@ -48,6 +50,7 @@ impl Options {
             max_depth: expand::DEFAULT_MAX_DEPTH,
             undefined_settings_false: false,
             debug_info: false,
+            visibility: crate::back::Visibility::Hidden,
             hazard_checks: true,
             levels: Levels::new(),
             jobs: 0,
@@ -113,7 +116,7 @@ fn emit(out: &mut Outcome, opts: &Options) {
     if out.ok() {
         if let Some(p) = &out.program {
             let eo = crate::back::EmitOptions { debug_info: opts.debug_info };
-            out.asm = Some(crate::back::emit(p, &opts.target, &out.map, &eo));
+            out.asm = Some(crate::back::emit_with(p, &opts.target, &out.map, &eo, opts.visibility));
         }
     }
 }

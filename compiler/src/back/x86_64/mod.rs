@@ -10,7 +10,7 @@ pub mod regs;
 
 use crate::back::code::{self, Backend, Code, Text};
 use crate::back::obj::Obj;
-use crate::back::EmitOptions;
+use crate::back::{EmitOptions, Visibility};
 use crate::source::SourceMap;
 use crate::target::Target;
 use crate::valid::{Instr, Program};
@@ -36,8 +36,8 @@ impl<'a> Backend<'a> for Lower<'a> {
     }
 }
 
-pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions) -> String {
-    let obj = Obj::new(target);
+pub fn emit(p: &Program, target: &Target, map: &SourceMap, opts: &EmitOptions, visibility: Visibility) -> String {
+    let obj = Obj::new(target).with_visibility(visibility);
     // About 30 bytes per line and one and a half lines per instruction.
     let mut out = Text::with_capacity(64 * p.items.len() + 4096);
     out.str(obj.comment());
