@@ -18,5 +18,6 @@ pub mod output;
 pub mod print;
 pub mod sim;
 pub mod source;
+pub mod stack;
 pub mod target;
 pub mod valid;
