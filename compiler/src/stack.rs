@@ -204,12 +204,7 @@ mod tests {
     #[test]
     fn deep_recursion_on_a_small_thread_does_not_overflow() {
         // 1 MiB of stack for 20,000 frames of more than 512 bytes each.
-        let r = std::thread::Builder::new()
-            .stack_size(1024 * 1024)
-            .spawn(|| depth(20_000, Rc::new(Cell::new(0)), [0; 512]))
-            .unwrap()
-            .join()
-            .unwrap();
+        let r = std::thread::Builder::new().stack_size(1024 * 1024).spawn(|| depth(20_000, Rc::new(Cell::new(0)), [0; 512])).unwrap().join().unwrap();
         assert_eq!(r, 20_000);
     }
 

@@ -113,7 +113,10 @@ fn a_binary_file_is_one_error() {
 #[test]
 fn text_in_another_encoding_is_one_error() {
     // Latin-1 `é` in a comment on line 2.
-    assert_one_not_text_error(b"global _f\n# caf\xe9\n_f:\n    ret\n", "`in.asm` is not UTF-8 text: byte 0xe9 (line 2, column 6) is not part of a UTF-8 character");
+    assert_one_not_text_error(
+        b"global _f\n# caf\xe9\n_f:\n    ret\n",
+        "`in.asm` is not UTF-8 text: byte 0xe9 (line 2, column 6) is not part of a UTF-8 character",
+    );
     // A UTF-8 file cut in the middle of a character.
     assert_one_not_text_error("# \u{e9}".as_bytes().split_last().unwrap().1, "byte 0xc3 (line 1, column 3)");
     // UTF-16 (little endian, with its byte order mark).
@@ -192,7 +195,10 @@ fn a_failed_compile_leaves_no_output_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!dir.path().join("out.S").exists(), "a stale out.S was left in place");
     // So does a missing input, and an unsupported target.
-    for args in [&["compile", "missing.asm", "--target", SYSV, "-o", "out.S"][..], &["compile", "good.asm", "--target", "riscv64gc-unknown-linux-gnu", "-o", "out.S"]] {
+    for args in [
+        &["compile", "missing.asm", "--target", SYSV, "-o", "out.S"][..],
+        &["compile", "good.asm", "--target", "riscv64gc-unknown-linux-gnu", "-o", "out.S"],
+    ] {
         std::fs::write(dir.path().join("out.S"), "stale").unwrap();
         let o = offasm(args, dir.path());
         assert_eq!(o.status.code(), Some(1), "{args:?}");

@@ -73,7 +73,11 @@ fn include_prelude_needs_no_include_path() {
 fn diagnostics_in_the_built_in_prelude_name_it() {
     let dir = tempfile::tempdir().unwrap();
     // t5 holds the function across cCall2's argument set-up: a0 is t5 on Windows.
-    std::fs::write(dir.path().join("vm.asm"), "include prelude\nglobal _f\n_f:\n    functionPrologue()\n    loadp 8[a0], t5\n    cCall2(t5, a1, 0)\n    functionEpilogue()\n    ret\n").unwrap();
+    std::fs::write(
+        dir.path().join("vm.asm"),
+        "include prelude\nglobal _f\n_f:\n    functionPrologue()\n    loadp 8[a0], t5\n    cCall2(t5, a1, 0)\n    functionEpilogue()\n    ret\n",
+    )
+    .unwrap();
     let o = offasm(&["check", "vm.asm", "--target", "x86_64-pc-windows-msvc", "--diagnostic-format", "short"], dir.path());
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);

@@ -48,9 +48,7 @@ pub fn lexer() -> String {
     plain.attrs.retain(|a| !is_logos(a));
     for a in &mut plain.attrs {
         if a.path().is_ident("derive") {
-            let list = a
-                .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-                .expect("derive list");
+            let list = a.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated).expect("derive list");
             let kept: Vec<&syn::Path> = list.iter().filter(|p| !p.is_ident("Logos")).collect();
             *a = syn::parse_quote!(#[derive(#(#kept),*)]);
         }
@@ -71,13 +69,8 @@ pub fn lexer() -> String {
 fn rustfmt(code: &str) -> Option<String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new("rustfmt")
-        .args(["--edition", "2021"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    let mut child =
+        Command::new("rustfmt").args(["--edition", "2021"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
     child.stdin.take()?.write_all(code.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     out.status.success().then(|| String::from_utf8(out.stdout).ok()).flatten()
