@@ -1,7 +1,7 @@
 # prelude.asm — the standard macros of offasm programs.
 #
-# Use it with `include prelude`, compiling with `-I lib-asm` (command line) or
-# `.include("lib-asm")` (build scripts, `offasm::build`). It only defines
+# Use it with `include prelude`: offasm has it built in (searched after the -I
+# directories and the including file's directory; docs/prelude.md). It defines
 # macros and constants: nothing is emitted until a macro is called.
 #
 # The macros hide the per-ABI parts of writing a C-callable function: the

@@ -130,16 +130,16 @@ impl Diagnostic {
         let mut report = Report::build(kind, (file(self.span), self.span.range()))
             .with_config(config)
             .with_code(self.code)
-            .with_message(&self.message)
+            .with_message(printable(&self.message))
             .with_label(
                 Label::new((file(self.span), self.span.range()))
-                    .with_message(self.label.clone().unwrap_or_else(|| "here".into())),
+                    .with_message(printable(self.label.as_deref().unwrap_or("here"))),
             );
         for (s, t) in &self.secondary {
-            report = report.with_label(Label::new((file(*s), s.range())).with_message(t));
+            report = report.with_label(Label::new((file(*s), s.range())).with_message(printable(t)));
         }
         for n in self.notes.iter().cloned().chain(self.chain_notes(map)) {
-            report = report.with_note(n);
+            report = report.with_note(printable(&n));
         }
         let mut buf = Vec::new();
         // Writing into a Vec cannot fail; a span outside its file is clamped by ariadne.
@@ -151,7 +151,7 @@ impl Diagnostic {
     pub fn render_short(&self, map: &SourceMap) -> String {
         let mut s = format!("{}\n", self.headline(map));
         for n in self.all_notes(map) {
-            s.push_str(&format!("    note: {n}\n"));
+            s.push_str(&format!("    note: {}\n", printable(&n)));
         }
         s
     }
@@ -163,7 +163,7 @@ impl Diagnostic {
         if notes.is_empty() {
             self.headline(map)
         } else {
-            format!("{} ({})", self.headline(map), notes.join("; "))
+            format!("{} ({})", self.headline(map), printable(&notes.join("; ")))
         }
     }
 
@@ -172,7 +172,7 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        format!("{}: {}[{}]: {}", map.location(self.span), sev, self.code, self.message)
+        format!("{}: {}[{}]: {}", map.location(self.span), sev, self.code, printable(&self.message))
     }
 
     /// Secondary spans (`file:line:col: text`), notes and the expansion chain.
@@ -247,8 +247,28 @@ pub fn render_all(list: &[Diagnostic], map: &SourceMap, color: bool) -> String {
         shown.insert(d.span.file);
         shown.extend(d.secondary.iter().map(|(s, _)| s.file));
     }
-    let mut cache = ariadne::sources(map.files().filter(|(id, _)| shown.contains(id)).map(|(_, f)| (f.name.clone(), f.text.as_str())));
+    let mut cache = ariadne::sources(map.files().filter(|(id, _)| shown.contains(id)).map(|(_, f)| (f.name.clone(), printable(&f.text))));
     list.iter().map(|d| d.render_cached(map, color, &mut cache)).collect()
+}
+
+/// The text shown in excerpts: control characters other than tab and
+/// newline (escape sequences, bells, C1 controls) are shown as `?` so that a
+/// source never writes raw control bytes to the terminal. One `?` per byte:
+/// the byte offsets of spans are kept.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\t' && c != '\n';
+    if !text.contains(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Collects diagnostics of one compilation.

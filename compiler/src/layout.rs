@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::json::{self, Value};
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyKind {
     Offset,
@@ -42,7 +44,7 @@ impl Layout {
 
     pub fn load_str(&mut self, text: &str, origin: &str, triple: &str) -> Result<(), (&'static str, String)> {
         let bad = |m: String| ("layout", format!("{origin}: {m}"));
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let v = json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
         let obj = v.as_object().ok_or_else(|| bad("expected a JSON object".into()))?;
         match obj.get("schema").and_then(|s| s.as_str()) {
             Some(SCHEMA) => {}
@@ -82,15 +84,15 @@ impl Layout {
 /// names one that offasm supports. Anything else is left to [`Layout::load_str`]
 /// to report.
 pub fn declared_target(text: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let v = json::parse(text).ok()?;
     let t = v.as_object()?.get("target")?.as_str()?;
     crate::target::Target::from_triple(t).ok().map(|t| t.triple)
 }
 
-fn parse_value(v: &serde_json::Value) -> Option<i128> {
+fn parse_value(v: &Value) -> Option<i128> {
     let n: i128 = match v {
-        serde_json::Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))?,
-        serde_json::Value::String(s) => {
+        Value::Number(_) => v.as_integer()?,
+        Value::String(s) => {
             let (neg, digits) = match s.strip_prefix('-') {
                 Some(d) => (true, d),
                 None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -108,19 +110,19 @@ fn parse_value(v: &serde_json::Value) -> Option<i128> {
 
 /// The skeleton printed by `--print-layout-keys`: every needed key with `null`.
 pub fn skeleton(triple: &str, keys: &BTreeMap<(KeyKind, String), ()>) -> String {
-    let mut root = serde_json::Map::new();
-    root.insert("schema".into(), SCHEMA.into());
-    root.insert("target".into(), triple.into());
+    let mut root = json::Map::new();
+    root.insert("schema".into(), Value::String(SCHEMA.into()));
+    root.insert("target".into(), Value::String(triple.into()));
     for kind in [KeyKind::Offset, KeyKind::Size, KeyKind::Constexpr] {
-        let mut m = serde_json::Map::new();
+        let mut m = json::Map::new();
         for (k, key) in keys.keys() {
             if *k == kind {
-                m.insert(key.clone(), serde_json::Value::Null);
+                m.insert(key.clone(), Value::Null);
             }
         }
-        root.insert(kind.section().into(), serde_json::Value::Object(m));
+        root.insert(kind.section().into(), Value::Object(m));
     }
-    let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(root)).unwrap_or_default();
+    let mut s = json::to_string_pretty(&Value::Object(root));
     s.push('\n');
     s
 }

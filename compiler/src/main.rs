@@ -62,6 +62,10 @@ enum Command {
         /// the ELF note that marks the object IBT / BTI compatible.
         #[arg(long)]
         cf_protection: bool,
+        /// Visibility of exported labels: `hidden` (ELF `.hidden`, Mach-O
+        /// `.private_extern`) or `default` (exportable from a shared library).
+        #[arg(long, value_enum, default_value_t = Vis::Hidden, value_name = "VISIBILITY")]
+        visibility: Vis,
     },
     /// Run a C-ABI function of the program on the reference simulator and
     /// print r0 as a signed decimal number (the last line of standard output).
@@ -83,8 +87,20 @@ enum Command {
         #[arg(last = true, value_name = "INT_ARGS", allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// List the supported targets.
-    Targets,
+    /// List the supported targets (with --registers: one target's register map).
+    Targets {
+        /// Print the register map of this target: each logical register's
+        /// physical register and ABI role, and the alias groups (logical
+        /// names that are one register there).
+        #[arg(long, value_name = "TRIPLE")]
+        registers: Option<String>,
+    },
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum Vis {
+    Hidden,
+    Default,
 }
 
 #[derive(Args)]
@@ -159,7 +175,7 @@ fn main() -> ExitCode {
         Command::Check { common: c, .. } | Command::Expand(c) | Command::Compile { common: c, .. } | Command::Sim { common: c, .. } => {
             levels_in_order(c, &matches)
         }
-        Command::Targets => Ok(()),
+        Command::Targets { .. } => Ok(()),
     }
     .and_then(|()| run(cli));
     match result {
@@ -239,9 +255,72 @@ fn finish(out: &Outcome, c: &Common, stdout_text: Option<String>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+impl From<Vis> for offasm::back::Visibility {
+    fn from(v: Vis) -> Self {
+        match v {
+            Vis::Hidden => offasm::back::Visibility::Hidden,
+            Vis::Default => offasm::back::Visibility::Default,
+        }
+    }
+}
+
+/// `compile -o PATH`. No output file is left when the compilation fails
+/// (LANGUAGE.md §11.1): not a new one, and not the one a previous run wrote;
+/// a source file is never written or removed.
+/// The options of `compile` that shape the output.
+struct EmitFlags {
+    debug_info: bool,
+    visibility: Vis,
+    no_unwind: bool,
+    cf_protection: bool,
+}
+
+impl EmitFlags {
+    fn apply(self, opts: &mut driver::Options) {
+        opts.debug_info = self.debug_info;
+        opts.visibility = self.visibility.into();
+        opts.unwind = !self.no_unwind;
+        opts.cf_protection = self.cf_protection;
+    }
+}
+
+fn compile_to_file(c: &Common, path: &std::path::Path, flags: EmitFlags) -> Result<ExitCode, String> {
+    let remove_stale = || {
+        if let Err(e) = offasm::output::remove_stale(path) {
+            eprintln!("error: cannot remove the previous `{}`: {e}", path.display());
+        }
+    };
+    let out = options(c).and_then(|mut opts| {
+        flags.apply(&mut opts);
+        driver::compile(Input::File(&c.file), &opts)
+    });
+    let out = out.inspect_err(|_| remove_stale())?;
+    report(&out, c.diagnostic_format, c.error_limit);
+    if offasm::output::is_an_input(path, &out.files_read) {
+        return Err(format!("`-o {}` is one of the source files: it would be overwritten", path.display()));
+    }
+    let Some(asm) = out.asm.as_ref().filter(|_| out.ok()) else {
+        remove_stale();
+        return Ok(ExitCode::from(1));
+    };
+    offasm::output::write_atomically(path, asm.as_bytes()).map_err(|e| {
+        remove_stale();
+        format!("cannot write `{}`: {e}", path.display())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Targets => {
+        Command::Targets { registers: Some(triple) } => {
+            let t = Target::from_triple(&triple).map_err(|e| e.to_string())?;
+            let map = t.regmap();
+            let mut s = format!("Registers of {} ({}; register map: {})\n\n", t.triple, t.description().unwrap_or(""), map.name());
+            s.push_str(&offasm::target::regs::describe_map(map));
+            print!("{s}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Targets { registers: None } => {
             let mut s = String::new();
             for t in Target::supported() {
                 s.push_str(&format!("{:<28} {:<12} {}\n", t.triple, t.backend_setting, t.description));
@@ -318,26 +397,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let text = out.expanded.as_ref().map(offasm::print::expanded);
             Ok(finish(&out, &c, text))
         }
-        Command::Compile { common: c, print_layout_keys, output, debug_info, no_unwind, cf_protection } => {
+        Command::Compile { common: c, print_layout_keys, output: Some(path), debug_info, visibility, no_unwind, cf_protection } if !print_layout_keys => {
+            compile_to_file(&c, &path, EmitFlags { debug_info, visibility, no_unwind, cf_protection })
+        }
+        Command::Compile { common: c, print_layout_keys, output: _, debug_info, visibility, no_unwind, cf_protection } => {
             let mut opts = options(&c)?;
-            opts.debug_info = debug_info;
-            opts.unwind = !no_unwind;
-            opts.cf_protection = cf_protection;
+            EmitFlags { debug_info, visibility, no_unwind, cf_protection }.apply(&mut opts);
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));
                 return Ok(finish(&out, &c, text));
             }
             let out = driver::compile(Input::File(&c.file), &opts)?;
-            match (&output, &out.asm) {
-                // No output file is written when there are errors (LANGUAGE.md §11.1).
-                (Some(path), Some(asm)) if out.ok() => {
-                    report(&out, c.diagnostic_format, c.error_limit);
-                    std::fs::write(path, asm).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                _ => Ok(finish(&out, &c, out.asm.clone())),
-            }
+            Ok(finish(&out, &c, out.asm.clone()))
         }
     }
 }

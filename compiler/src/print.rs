@@ -100,7 +100,7 @@ fn prec(op: BinOp) -> u8 {
 
 /// `min` is the lowest precedence printable without parentheses here.
 fn expr(s: &mut String, e: &Expr, min: u8) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || expr_node(s, e, min))
+    crate::stack::maybe_grow(64 * 1024, 1024 * 1024, || expr_node(s, e, min))
 }
 
 fn expr_node(s: &mut String, e: &Expr, min: u8) {

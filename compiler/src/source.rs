@@ -61,6 +61,10 @@ impl SourceFile {
 #[derive(Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Paths an `include` looked for and did not find (before the file it
+    /// found, or all of them): a file created there later would change the
+    /// program (the build API watches their directories).
+    absent: Vec<PathBuf>,
 }
 
 impl SourceMap {
@@ -70,13 +74,31 @@ impl SourceMap {
 
     /// Adds a file. Carriage returns are replaced by spaces so that CRLF input
     /// lexes like LF input while byte offsets stay those of the file on disk.
+    /// A UTF-8 byte order mark at the start is dropped (columns on the first
+    /// line are then those an editor shows).
     pub fn add(&mut self, path: &Path, name: String, text: String) -> FileId {
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
         // Scanned without an early exit, which the compiler vectorises (most
         // files have no carriage return, so the whole text is read anyway).
         let has_cr = text.bytes().fold(false, |cr, b| cr | (b == b'\r'));
         let text = if has_cr { text.replace('\r', " ") } else { text };
         self.files.push(SourceFile { path: path.to_path_buf(), name, text, line_starts: OnceLock::new() });
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// Records a path an `include` looked for and did not find.
+    pub fn note_absent(&mut self, path: PathBuf) {
+        if !self.absent.contains(&path) {
+            self.absent.push(path);
+        }
+    }
+
+    /// The paths `include`s looked for and did not find, in order.
+    pub fn absent(&self) -> &[PathBuf] {
+        &self.absent
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

@@ -637,3 +637,19 @@ fn prelude_c_calls_write_only_argument_registers() {
         }
     }
 }
+
+#[test]
+fn visibility_default_leaves_exported_labels_visible() {
+    let src = tree(&[("v.asm", ADD)]);
+    for (t, directive) in [(SYSV, "\t.hidden\tapi_add\n"), ("aarch64-apple-darwin", "\t.private_extern\t_api_add\n")] {
+        let gen = |v: offasm::build::Visibility| {
+            let out = tempfile::tempdir().unwrap();
+            let g = build(t, out.path()).file(src.path().join("v.asm")).visibility(v).try_generate().unwrap();
+            std::fs::read_to_string(&g.asm_files[0]).unwrap()
+        };
+        let hidden = gen(offasm::build::Visibility::Hidden);
+        let default = gen(offasm::build::Visibility::Default);
+        assert!(hidden.contains(directive), "{t}:\n{hidden}");
+        assert_eq!(hidden.replace(directive, ""), default, "{t}");
+    }
+}

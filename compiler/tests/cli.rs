@@ -305,3 +305,102 @@ fn unknown_and_hard_error_codes_are_rejected() {
         assert!(e.contains("hazards: alias-clobber") && e.contains("warnings: duplicate-parameter"), "{e}");
     }
 }
+
+// ---- targets --registers ----------------------------------------------------
+
+const ALL_FIVE: [&str; 5] =
+    ["x86_64-unknown-linux-gnu", "x86_64-apple-darwin", "x86_64-pc-windows-msvc", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin"];
+
+/// `offasm targets --registers TRIPLE` against `tests/golden/registers/TRIPLE.txt`
+/// (regenerate with `BLESS=1`).
+#[test]
+fn targets_registers_matches_golden_files() {
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for t in ALL_FIVE {
+        let o = offasm(&["targets", "--registers", t]);
+        assert!(o.status.success(), "{t}: {}", text(&o.stderr));
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/registers/{t}.txt"));
+        if bless {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &o.stdout).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        if expected != text(&o.stdout) {
+            failures.push(format!("{t}: --- expected\n{expected}\n--- actual\n{}", text(&o.stdout)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Another spelling of a supported triple gives its map; a bad one is an error.
+    assert_eq!(offasm(&["targets", "--registers", "x86_64-w64-mingw32"]).stdout.len() > 0, true);
+    for bad in ["riscv64gc-unknown-linux-gnu", "bogus", ""] {
+        let o = offasm(&["targets", "--registers", bad]);
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(text(&o.stderr).starts_with("error: "), "{bad}: {}", text(&o.stderr));
+    }
+}
+
+/// The pairs the listings show as "different registers on …" are exactly the
+/// 21 target-dependent aliases of TARGETS.md §7 (copied here from the spec).
+#[test]
+fn targets_registers_shows_the_target_dependent_aliases_of_the_spec() {
+    const SPEC: [&str; 21] = [
+        "t0/a0", "t0/wa0", "t0/ws0", "t1/r1", "t2/r1", "t5/a0", "t5/a5", "t5/wa0", "t5/wa5", "t5/ws1", "t6/a0", "t6/wa0",
+        "t7/a5", "t7/wa5", "a0/r0", "a1/r1", "a2/r1", "r0/wa0", "r0/ws0", "r1/wa1", "r1/wa2",
+    ];
+    let mut shown = std::collections::BTreeSet::new();
+    for t in ["x86_64-unknown-linux-gnu", "x86_64-pc-windows-msvc", "aarch64-unknown-linux-gnu"] {
+        let out = text(&offasm(&["targets", "--registers", t]).stdout);
+        for line in out.lines().filter_map(|l| l.split_once("different registers on ").map(|(_, rest)| rest)) {
+            let pairs = line.split_once(": ").unwrap().1;
+            for p in pairs.split("), ") {
+                shown.insert(p.split(' ').next().unwrap().to_string());
+            }
+        }
+    }
+    let spec: std::collections::BTreeSet<String> = SPEC.iter().map(|s| s.to_string()).collect();
+    assert_eq!(shown, spec);
+}
+
+#[test]
+fn targets_registers_on_windows_explains_t5_and_a0() {
+    let s = text(&offasm(&["targets", "--registers", "x86_64-pc-windows-msvc"]).stdout);
+    assert!(s.contains("  t5          rcx       caller-saved; arg 1                a0, wa0\n"), "{s}");
+    assert!(s.contains("  rcx   t5, a0, wa0\n"), "{s}");
+    assert!(s.contains("different registers on x86-64 System V: t5/a0 (r10, rdi)"), "{s}");
+    assert!(s.contains("  t6          -         not available"), "{s}");
+}
+
+// ---- --visibility -------------------------------------------------------------
+
+#[test]
+fn visibility_default_omits_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v.asm");
+    std::fs::write(&file, "global _exported\n_exported:\n    ret\n").unwrap();
+    let f = file.to_str().unwrap();
+    for (t, directive) in [
+        ("x86_64-unknown-linux-gnu", "\t.hidden\texported\n"),
+        ("aarch64-unknown-linux-gnu", "\t.hidden\texported\n"),
+        ("x86_64-apple-darwin", "\t.private_extern\t_exported\n"),
+        ("aarch64-apple-darwin", "\t.private_extern\t_exported\n"),
+    ] {
+        let hidden = text(&offasm(&["compile", f, "--target", t]).stdout);
+        let explicit = text(&offasm(&["compile", f, "--target", t, "--visibility=hidden"]).stdout);
+        let default = offasm(&["compile", f, "--target", t, "--visibility=default"]);
+        assert!(default.status.success(), "{t}: {}", text(&default.stderr));
+        let default = text(&default.stdout);
+        assert!(hidden.contains(directive), "{t}:\n{hidden}");
+        assert_eq!(hidden, explicit, "{t}");
+        assert!(!default.contains(directive), "{t}:\n{default}");
+        assert!(default.contains(".globl"), "{t}:\n{default}");
+        // Nothing else changes.
+        assert_eq!(hidden.replace(directive, ""), default, "{t}");
+    }
+    // COFF has no visibility directive: the output is the same.
+    let w = |v: &str| text(&offasm(&["compile", f, "--target", "x86_64-pc-windows-msvc", v]).stdout);
+    assert_eq!(w("--visibility=hidden"), w("--visibility=default"));
+    let o = offasm(&["compile", f, "--visibility=protected"]);
+    assert_eq!(o.status.code(), Some(1));
+}

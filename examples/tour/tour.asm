@@ -1,6 +1,6 @@
 # A short tour of the dialect. Try:
-#   cargo run --release -p offasm -- expand examples/tour/tour.asm
-#   cargo run --release -p offasm -- check  examples/tour/tour.asm --target aarch64-unknown-linux-gnu
+#   cargo run --release -p offasm --features cli -- expand examples/tour/tour.asm
+#   cargo run --release -p offasm --features cli -- check  examples/tour/tour.asm --target aarch64-unknown-linux-gnu
 # It defines `int64_t sum_values(const int64_t *values, uint64_t count)`.
 
 const ValueSize = 8                  # constants are operands (here an integer)

@@ -33,11 +33,35 @@ pub struct EmitOptions {
     /// Hardened control flow: landing pads (`endbr64`, `bti`) at every
     /// label reached indirectly, and the ELF property note that says so.
     pub landing_pads: bool,
+    /// The visibility of exported labels (TARGETS.md §8.2).
+    pub visibility: Visibility,
 }
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { debug_info: false, unwind: true, landing_pads: false }
+        EmitOptions { debug_info: false, unwind: true, landing_pads: false, visibility: Visibility::Hidden }
+    }
+}
+
+/// The visibility of exported labels (TARGETS.md §8.2): hidden by default
+/// (`.hidden` on ELF, `.private_extern` on Mach-O), or default visibility
+/// (`--visibility=default`: the symbols can be exported from a shared
+/// library). COFF has no such directive.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Visibility {
+    #[default]
+    Hidden,
+    Default,
+}
+
+impl std::str::FromStr for Visibility {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Visibility, String> {
+        match s {
+            "hidden" => Ok(Visibility::Hidden),
+            "default" => Ok(Visibility::Default),
+            _ => Err(format!("unknown visibility `{s}` (expected `hidden` or `default`)")),
+        }
     }
 }
 

@@ -26,11 +26,18 @@ pub enum Reloc {
 pub struct Obj {
     pub format: ObjFormat,
     pub arch: Arch,
+    /// Exported labels get hidden visibility (ELF `.hidden`, Mach-O
+    /// `.private_extern`): the default, TARGETS.md §8.2.
+    pub hidden: bool,
 }
 
 impl Obj {
     pub fn new(t: &Target) -> Obj {
-        Obj { format: t.obj, arch: t.arch }
+        Obj { format: t.obj, arch: t.arch, hidden: true }
+    }
+
+    pub fn with_visibility(self, v: crate::back::Visibility) -> Obj {
+        Obj { hidden: v == crate::back::Visibility::Hidden, ..self }
     }
 
     /// Assembler-local label prefix.
@@ -173,7 +180,9 @@ impl Obj {
         match (self.format, exported) {
             (ObjFormat::Elf, true) => {
                 directive(out, ".globl");
-                directive(out, ".hidden");
+                if self.hidden {
+                    directive(out, ".hidden");
+                }
                 out.str("\t.type\t");
                 sym(out);
                 out.str(", ");
@@ -193,7 +202,9 @@ impl Obj {
             }
             (ObjFormat::MachO, true) => {
                 directive(out, ".globl");
-                directive(out, ".private_extern");
+                if self.hidden {
+                    directive(out, ".private_extern");
+                }
                 align(out);
                 label_line(out, Sym::Symbol(label));
             }

@@ -16,7 +16,9 @@
 //! a Linux build stops on a Windows-only error; [`Build::check_all_targets`]
 //! turns that off), compiles it for Cargo's `TARGET` into
 //! `OUT_DIR/<stem>.S`, tells Cargo to rerun the build script when any file it
-//! read changes (includes and layout tables too), assembles the `.S` files
+//! read changes (includes and layout tables too) or when a file appears where
+//! an `include` looked for one and found none (it watches those directories:
+//! [`Build::try_generate`]), assembles the `.S` files
 //! with the `cc` crate into the static library `lib<name>.a` and links it into
 //! the crate (`cc` prints the `cargo:rustc-link-*` lines).
 //!
@@ -31,6 +33,10 @@
 //! instead of panicking; [`Build::try_generate`] stops after writing the `.S`
 //! files.
 //!
+//! `include prelude` finds offasm's built-in prelude (lib-asm/prelude.asm in
+//! the repository, docs/prelude.md) when no include directory has a
+//! `prelude.asm`: no `.include(…)` is needed for it.
+//!
 //! Outside Cargo (tests, tools) set the target and the output directory
 //! explicitly with [`Build::target`] and [`Build::out_dir`], and usually turn
 //! the `cargo:` lines off with [`Build::cargo_metadata`].
@@ -39,6 +45,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::back::Visibility;
 use crate::diag::{Level, Levels};
 use crate::driver::all::Style;
 use crate::driver::{self, Input, Options};
@@ -65,6 +72,7 @@ pub struct Build {
     /// The first bad `.allow`/`.warn`/`.deny` name, reported by the build.
     level_error: Option<String>,
     check_all_targets: bool,
+    visibility: Visibility,
 }
 
 impl Default for Build {
@@ -80,6 +88,9 @@ pub struct Generated {
     pub asm_files: Vec<PathBuf>,
     /// Every file read (sources, includes, layout tables), without repetitions.
     pub files_read: Vec<PathBuf>,
+    /// The directories watched for files that do not exist yet (where an
+    /// `include` looked for a file and found none), without repetitions.
+    pub watched_dirs: Vec<PathBuf>,
     /// The warnings, one line each: `file:line:col: warning[code]: message`
     /// with the notes in parentheses and, for a warning that only some of the
     /// targets checked report, ` [on TRIPLE, …]` (as passed to Cargo in
@@ -170,6 +181,12 @@ impl std::error::Error for Error {
     }
 }
 
+/// Whether `dir` contains `inner` (both resolved if they exist).
+fn contains(dir: &Path, inner: &Path) -> bool {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    canon(inner).starts_with(canon(dir))
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -206,6 +223,7 @@ impl Build {
             levels: Levels::new(),
             level_error: None,
             check_all_targets: true,
+            visibility: Visibility::Hidden,
         }
     }
 
@@ -269,6 +287,14 @@ impl Build {
     /// `TARGET_CFLAGS`).
     pub fn cf_protection(&mut self, on: bool) -> &mut Build {
         self.cf_protection = Some(on);
+        self
+    }
+
+    /// The visibility of exported labels (TARGETS.md §8.2): hidden (the
+    /// default: `.hidden` on ELF, `.private_extern` on Mach-O), or
+    /// [`Visibility::Default`] for symbols a shared library exports.
+    pub fn visibility(&mut self, v: Visibility) -> &mut Build {
+        self.visibility = v;
         self
     }
 
@@ -373,6 +399,17 @@ impl Build {
 
     /// Compiles every source file to `OUT_DIR/<stem>.S` (and prints the
     /// `cargo:` lines about them) without assembling anything.
+    ///
+    /// Cargo is told to rerun the build script when a file read changes and
+    /// when a file appears where an `include` (or `include?`) looked for one
+    /// before the file it read (or, for an `include?` of a missing file, in
+    /// every place it looked): `rerun-if-changed` on those directories, which
+    /// Cargo watches recursively. A directory that contains the build's
+    /// output directory (a package root holding `.asm` files) is not watched:
+    /// Cargo would then rerun the build script on every build.
+    ///
+    /// A `.S` file is written atomically (a temporary file renamed over it);
+    /// a source with errors leaves no `.S` file (a previous one is removed).
     pub fn try_generate(&self) -> Result<Generated, Error> {
         // The file list itself: rerun when a source appears, changes or goes,
         // even if it cannot be read now.
@@ -397,6 +434,7 @@ impl Build {
         opts.layouts = self.layouts.clone();
         opts.debug_info = r.debug_info;
         opts.unwind = self.unwind;
+        opts.visibility = self.visibility;
         opts.cf_protection = self.cf_protection.unwrap_or_else(|| build_enables_cf_protection(&r.triple));
         opts.undefined_settings_false = self.undefined_settings_false;
         opts.hazard_checks = self.hazard_checks;
@@ -416,6 +454,7 @@ impl Build {
             ..Generated::default()
         };
         let mut seen = HashSet::new();
+        let mut seen_dirs = HashSet::new();
         let mut failures = Vec::new();
         for (file, out_path) in self.files.iter().zip(&outputs) {
             let mut outcome = driver::check_targets(Input::File(file), &opts, &targets, true).map_err(Error::Config)?;
@@ -426,6 +465,22 @@ impl Build {
                 if seen.insert(p.clone()) {
                     gen.files_read.push(p.clone());
                 }
+            }
+            for absent in outcome.map.absent() {
+                let dir = match absent.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                if !seen_dirs.insert(dir.clone()) {
+                    continue;
+                }
+                if contains(&dir, &r.out_dir) {
+                    continue;
+                }
+                if announced.insert(dir.clone()) {
+                    self.cargo_line(&format!("rerun-if-changed={}", dir.display()));
+                }
+                gen.watched_dirs.push(dir);
             }
             let distinct = outcome.distinct();
             if !distinct.is_empty() {
@@ -444,6 +499,8 @@ impl Build {
                 }
                 let errors = outcome.error_count();
                 if errors > 0 {
+                    // No stale output from an earlier, successful build.
+                    crate::output::remove_stale(out_path).map_err(|error| Error::Io { path: out_path.clone(), error })?;
                     // Bit i: targets[i]; the target built is bit 0.
                     let failing = outcome.failing();
                     failures.push(FileErrors {
@@ -461,7 +518,7 @@ impl Build {
                 // Not expected: the driver generates code whenever there is no error.
                 return Err(Error::Config(format!("no code was generated for `{}`", file.display())));
             };
-            std::fs::write(out_path, asm).map_err(|error| Error::Io { path: out_path.clone(), error })?;
+            crate::output::write_atomically(out_path, asm.as_bytes()).map_err(|error| Error::Io { path: out_path.clone(), error })?;
             gen.asm_files.push(out_path.clone());
         }
         if !failures.is_empty() {

@@ -34,6 +34,8 @@ pub struct Options {
     /// Hardened control flow: landing pads at labels reached indirectly
     /// (`endbr64`, `bti`) and the ELF note (`--cf-protection`).
     pub cf_protection: bool,
+    /// The visibility of exported labels (`--visibility`, TARGETS.md §8.2).
+    pub visibility: crate::back::Visibility,
     /// Run the cross-target checks (`crate::check`) after validation.
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
@@ -55,6 +57,7 @@ impl Options {
             debug_info: false,
             unwind: true,
             cf_protection: false,
+            visibility: crate::back::Visibility::Hidden,
             hazard_checks: true,
             levels: Levels::new(),
             jobs: 0,
@@ -122,7 +125,7 @@ pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
 fn emit(out: &mut Outcome, opts: &Options) {
     if out.ok() {
         if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection };
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection, visibility: opts.visibility };
             let (asm, found) = crate::back::emit_reporting(p, &opts.target, &out.map, &eo, out.function_starts.as_ref());
             let mut found = Diagnostics { list: found };
             opts.levels.apply(&mut found);

@@ -694,7 +694,7 @@ impl Expander {
         // recursion, which can be thousands deep).
         let scope = if body_scope.macros.is_empty() { scope } else { &body_scope };
         // Deep (but legal) nesting must not overflow the thread's stack.
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.list(body, body_env, scope, &frame, depth + 1, false));
+        crate::stack::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.list(body, body_env, scope, &frame, depth + 1, false));
     }
 
     fn bind_arg(&mut self, a: &Arg, env: &Env, scope: &Scope, chain: &Option<Rc<Frame>>) -> Binding {
@@ -794,7 +794,7 @@ impl Expander {
         // Arguments may legally be a few thousand nodes deep: make sure of
         // the stack now and then (not at every node: it is a hot path).
         if depth % STACK_CHECK_STRIDE == STACK_CHECK_STRIDE - 1 {
-            return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.subst_expr_node(e, env, depth + 1));
+            return crate::stack::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.subst_expr_node(e, env, depth + 1));
         }
         self.subst_expr_node(e, env, depth + 1)
     }
@@ -983,7 +983,7 @@ impl Expander {
             return None;
         }
         if depth % STACK_CHECK_STRIDE == STACK_CHECK_STRIDE - 1 {
-            return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.resolve_expr_node(e, depth + 1));
+            return crate::stack::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.resolve_expr_node(e, depth + 1));
         }
         self.resolve_expr_node(e, depth + 1)
     }

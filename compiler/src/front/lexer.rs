@@ -39,59 +39,16 @@ fn scan_string(lex: &mut logos::Lexer<Raw>) -> bool {
     }
 }
 
-#[derive(Logos, Debug, Clone, Copy, PartialEq)]
-#[logos(skip r"[ \t\r]+")]
-#[logos(skip r"#[^\n]*")]
-#[logos(skip r"//[^\n]*")]
-enum Raw {
-    #[token("\n")]
-    Nl,
-    #[regex(r"[A-Za-z%][A-Za-z0-9_.%]*")]
-    Word,
-    #[regex(r"_[A-Za-z0-9_%]*")]
-    GlobalLabel,
-    #[regex(r"\.[A-Za-z0-9_]*")]
-    LocalLabel,
-    #[regex(r"0x[0-9a-fA-F]+")]
-    Hex,
-    #[regex(r"[0-9]+")]
-    Digits,
-    /// A string literal; `false` when the line ends before the closing quote.
-    #[token("\"", scan_string)]
-    Str(bool),
-    #[token("::")]
-    ColonColon,
-    #[token(":")]
-    Colon,
-    #[token(",")]
-    Comma,
-    #[token("(")]
-    LParen,
-    #[token(")")]
-    RParen,
-    #[token("[")]
-    LBracket,
-    #[token("]")]
-    RBracket,
-    #[token("=")]
-    Eq,
-    #[token("+")]
-    Plus,
-    #[token("-")]
-    Minus,
-    #[token("*")]
-    Star,
-    #[token("~")]
-    Tilde,
-    #[token("&")]
-    Amp,
-    #[token("|")]
-    Pipe,
-    #[token("^")]
-    Caret,
-    #[token("?")]
-    Question,
+/// The raw tokens, recognised by a logos lexer generated ahead of time from
+/// `raw_lexer.spec.rs` (the patterns live there; `cargo run -p
+/// offasm-generate` regenerates `raw_lexer.rs`, tests/generated.rs checks it).
+#[rustfmt::skip]
+#[allow(unused_imports, clippy::all)]
+mod raw {
+    use super::scan_string;
+    include!("raw_lexer.rs");
 }
+use raw::Raw;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {

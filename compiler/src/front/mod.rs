@@ -6,18 +6,22 @@ pub mod lexer;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use lalrpop_util::{lalrpop_mod, ParseError};
+use lalrpop_util::ParseError;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use ast::{Arg, MacroDef, Stmt};
 use lexer::{LexError, Spanned, Tok};
 
-lalrpop_mod!(
-    #[allow(clippy::all, unused_parens, dead_code)]
-    grammar,
-    "/front/grammar.rs"
-);
+/// The parser, generated ahead of time by lalrpop from `grammar.lalrpop`
+/// (`cargo run -p offasm-generate` regenerates `grammar.rs`,
+/// tests/generated.rs checks it), as `lalrpop_mod!` would include it.
+#[rustfmt::skip]
+#[allow(clippy::all, unused_parens, dead_code)]
+#[allow(clippy::extra_unused_lifetimes, clippy::needless_lifetimes, clippy::let_unit_value, clippy::just_underscores_and_digits)]
+mod grammar {
+    include!("grammar.rs");
+}
 
 /// Parses one file's text (no include processing).
 pub fn parse_text(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Stmt> {
@@ -149,10 +153,12 @@ impl<'a> Loader<'a> {
 
     /// Loads the root file from disk.
     pub fn load_root(&mut self, path: &Path) -> Option<Vec<Stmt>> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => text_of(bytes),
-            Err(e) => {
-                self.diags.push(io_error(self.map, path, &e));
+        let read = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+        let text = match read.and_then(|b| source_text(b, &path.display().to_string())) {
+            Ok(text) => text,
+            Err(msg) => {
+                let id = self.map.add(path, path.display().to_string(), String::new());
+                self.diags.push(Diagnostic::error("io", Span::new(id, 0, 0), msg));
                 return None;
             }
         };
@@ -216,12 +222,24 @@ impl<'a> Loader<'a> {
 
     fn include(&mut self, name: &str, optional: bool, span: Span, dir: &Path) -> Vec<Stmt> {
         let file_name = format!("{name}.asm");
-        let found = self
-            .include_dirs
-            .iter()
-            .map(|d| d.join(&file_name))
-            .chain(std::iter::once(dir.join(&file_name)))
-            .find(|p| p.is_file());
+        // The first existing candidate; the ones before it are recorded:
+        // creating one of them later changes what this include reads.
+        let mut found = None;
+        for p in self.include_dirs.iter().map(|d| d.join(&file_name)).chain(std::iter::once(dir.join(&file_name))) {
+            if p.is_file() {
+                found = Some(p);
+                break;
+            }
+            self.map.note_absent(p);
+        }
+        let builtin = match found {
+            Some(_) => None,
+            None => builtin_file(name),
+        };
+        if let Some(text) = builtin {
+            let path = PathBuf::from(BUILTIN_DIR).join(&file_name);
+            return self.include_text(path, text.to_string(), span);
+        }
         let Some(path) = found else {
             if !optional {
                 let searched: Vec<String> = self
@@ -239,6 +257,26 @@ impl<'a> Loader<'a> {
             }
             return Vec::new();
         };
+        let text = match std::fs::read(&path) {
+            Ok(b) => match source_text(b, &path.display().to_string()) {
+                Ok(text) => text,
+                Err(msg) => {
+                    self.diags.push(Diagnostic::error("io", span, msg).with_label("included here"));
+                    return Vec::new();
+                }
+            },
+            Err(e) => {
+                self.diags.push(Diagnostic::error("include-not-found", span, format!("cannot read `{}`: {e}", path.display())));
+                return Vec::new();
+            }
+        };
+        self.files_read.push(path.clone());
+        self.include_text(path, text, span)
+    }
+
+    /// Splices the text of the file `path` (read from disk or built in) at `span`.
+    fn include_text(&mut self, path: PathBuf, text: String, span: Span) -> Vec<Stmt> {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let canon = canonical(&path);
         if self.stack.contains(&canon) {
             let names: Vec<String> = self
@@ -254,14 +292,6 @@ impl<'a> Loader<'a> {
             );
             return Vec::new();
         }
-        let text = match std::fs::read(&path) {
-            Ok(b) => text_of(b),
-            Err(e) => {
-                self.diags.push(Diagnostic::error("include-not-found", span, format!("cannot read `{}`: {e}", path.display())));
-                return Vec::new();
-            }
-        };
-        self.files_read.push(path.clone());
         let id = self.map.add(&path, path.display().to_string(), text);
         self.stack.push(canon);
         let stmts = self.parse_and_splice(id);
@@ -270,19 +300,47 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// A file's bytes as text: invalid UTF-8 sequences become U+FFFD (copied
-/// only then).
-fn text_of(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+/// The directory name under which the built-in files appear (in diagnostics,
+/// in `.file` directives): they are not on disk.
+pub const BUILTIN_DIR: &str = "<offasm>";
+
+/// The files built into offasm, found by `include NAME` when no directory of
+/// the search path has `NAME.asm` (docs/prelude.md). `prelude` is a copy of
+/// the repository's lib-asm/prelude.asm, kept in the crate so that it ships
+/// with it (tests/prelude.rs checks that the two are the same).
+pub const BUILTIN_FILES: &[(&str, &str)] = &[("prelude", include_str!("../../lib-asm/prelude.asm"))];
+
+/// The text of the built-in file `NAME.asm`, if there is one.
+pub fn builtin_file(name: &str) -> Option<&'static str> {
+    BUILTIN_FILES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// A file's bytes as source text (LANGUAGE.md §2.1: UTF-8, in practice
+/// ASCII), or the message saying why they are not (`name`: the file as
+/// shown). A file that is binary, in another encoding or cut in the middle
+/// of a character is refused as a whole, with one diagnostic, rather than
+/// lexed into a flood of errors echoing its bytes.
+pub fn source_text(bytes: Vec<u8>, name: &str) -> Result<String, String> {
+    fn at(bytes: &[u8], i: usize) -> String {
+        let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = i - bytes[..i].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        format!("line {line}, column {col}")
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(format!("`{name}` is UTF-16 text; source files must be UTF-8"));
+    }
+    if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        return Err(format!("`{name}` is not a text file: it contains a NUL byte ({})", at(&bytes, i)));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let i = e.utf8_error().valid_up_to();
+        let b = e.as_bytes()[i];
+        format!("`{name}` is not UTF-8 text: byte 0x{b:02x} ({}) is not part of a UTF-8 character", at(e.as_bytes(), i))
+    })
 }
 
 fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn io_error(map: &mut SourceMap, path: &Path, e: &std::io::Error) -> Diagnostic {
-    let id = map.add(path, path.display().to_string(), String::new());
-    Diagnostic::error("io", Span::new(id, 0, 0), format!("cannot read `{}`: {e}", path.display()))
 }
 
 /// The innermost `macro`/`if` that is never closed by `end`.

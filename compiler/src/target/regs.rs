@@ -246,6 +246,155 @@ impl RegMap {
     }
 }
 
+impl RegMap {
+    /// The name of the map in text (`x86-64 System V`, `x86-64 Windows`, `ARM64`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RegMap::SysV => "x86-64 System V",
+            RegMap::Win64 => "x86-64 Windows",
+            RegMap::Arm64 => "ARM64",
+        }
+    }
+
+    /// The C ABI's integer argument registers, in order (TARGETS.md §3.3, §4.4, §5.3).
+    fn int_args(self) -> &'static [&'static str] {
+        match self {
+            RegMap::SysV => &["rdi", "rsi", "rdx", "rcx", "r8", "r9"],
+            RegMap::Win64 => &["rcx", "rdx", "r8", "r9"],
+            RegMap::Arm64 => &["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"],
+        }
+    }
+
+    /// The C ABI's integer result registers, in order.
+    fn int_results(self) -> &'static [&'static str] {
+        match self {
+            RegMap::SysV => &["rax", "rdx"],
+            RegMap::Win64 => &["rax"],
+            RegMap::Arm64 => &["x0", "x1"],
+        }
+    }
+
+    /// The C ABI's FP argument registers, in order.
+    fn fp_args(self) -> &'static [&'static str] {
+        match self {
+            RegMap::SysV => &["xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"],
+            RegMap::Win64 => &["xmm0", "xmm1", "xmm2", "xmm3"],
+            RegMap::Arm64 => &["d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"],
+        }
+    }
+
+    /// The C ABI's FP result registers, in order.
+    fn fp_results(self) -> &'static [&'static str] {
+        match self {
+            RegMap::SysV => &["xmm0", "xmm1"],
+            RegMap::Win64 => &["xmm0"],
+            RegMap::Arm64 => &["d0"],
+        }
+    }
+
+    /// The ABI role of a physical register of this map, as in the register
+    /// tables of TARGETS.md (`caller-saved; arg 1; ret 1`, `callee-saved`,
+    /// `stack pointer`, …).
+    pub fn abi_role(self, p: PhysReg) -> String {
+        let n = p.name;
+        match (self, n) {
+            (_, "rsp" | "sp") => return "stack pointer".into(),
+            (RegMap::SysV | RegMap::Win64, "rbp") | (RegMap::Arm64, "x29") => return "callee-saved (frame pointer)".into(),
+            (RegMap::Arm64, "x30") => return "link register (written by `call`)".into(),
+            _ => {}
+        }
+        let saved = match self {
+            RegMap::SysV => SYSV_CALLEE_SAVED,
+            RegMap::Win64 => WIN64_CALLEE_SAVED,
+            RegMap::Arm64 => ARM64_CALLEE_SAVED,
+        };
+        if saved.contains(&n) {
+            return if self == RegMap::Arm64 && p.class == RegClass::Fpr { "callee-saved (low 64 bits)".into() } else { "callee-saved".into() };
+        }
+        let mut parts = vec!["caller-saved".to_string()];
+        let position = |list: &[&str]| list.iter().position(|&x| x == n).map(|i| i + 1);
+        let (args, results, prefix) = match p.class {
+            RegClass::Gpr => (self.int_args(), self.int_results(), ""),
+            RegClass::Fpr => (self.fp_args(), self.fp_results(), "fp "),
+        };
+        if let Some(i) = position(args) {
+            parts.push(format!("{prefix}arg {i}"));
+        }
+        if let Some(i) = position(results) {
+            parts.push(format!("{prefix}ret {i}"));
+        }
+        if (self, n) == (RegMap::Arm64, "x8") {
+            parts.push("indirect result".into());
+        }
+        parts.join("; ")
+    }
+}
+
+/// The register map of a target as text (`offasm targets --registers`):
+/// every logical register with its physical register, the ABI role of that
+/// register and its other logical names; then the alias groups (logical
+/// names that are one register here), each with the pairs of its names that
+/// are different registers on another map (what the cross-target checks
+/// report as `alias-clobber`); then the back end's scratch registers.
+pub fn describe_map(map: RegMap) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let rows: Vec<[String; 4]> = Reg::all()
+        .map(|r| match map.phys(r) {
+            Some(p) => {
+                let others: Vec<&str> = map.aliases(r).into_iter().map(Reg::name).collect();
+                [r.name().into(), p.name.into(), map.abi_role(p), if others.is_empty() { "-".into() } else { others.join(", ") }]
+            }
+            None => [r.name().into(), "-".into(), "not available".into(), "-".into()],
+        })
+        .collect();
+    let header = ["logical", "physical", "ABI role of the physical register", "other names here"];
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    for row in std::iter::once(header.map(String::from)).chain(rows) {
+        let _ = writeln!(s, "  {:<w0$}  {:<w1$}  {:<w2$}  {}", row[0], row[1], row[2], row[3]);
+    }
+
+    // Alias groups, in the order of their first logical name.
+    let mut groups: Vec<(PhysReg, Vec<Reg>)> = Vec::new();
+    for r in Reg::all() {
+        let Some(p) = map.phys(r) else { continue };
+        match groups.iter_mut().find(|(q, _)| *q == p) {
+            Some((_, names)) => names.push(r),
+            None => groups.push((p, vec![r])),
+        }
+    }
+    groups.retain(|(_, names)| names.len() > 1);
+    let _ = writeln!(s, "\nAlias groups: logical names that are one register on {} ({}):", map.name(), groups.len());
+    let wp = groups.iter().map(|(p, _)| p.name.len()).max().unwrap_or(0);
+    for (p, names) in &groups {
+        let list: Vec<&str> = names.iter().map(|r| r.name()).collect();
+        let _ = writeln!(s, "  {:<wp$}  {}", p.name, list.join(", "));
+        for other in RegMap::ALL.into_iter().filter(|&m| m != map) {
+            let mut distinct = Vec::new();
+            for (i, &x) in names.iter().enumerate() {
+                for &y in &names[i + 1..] {
+                    if let (Some(px), Some(py)) = (other.phys(x), other.phys(y)) {
+                        if px != py {
+                            distinct.push(format!("{}/{} ({}, {})", x.name(), y.name(), px.name, py.name));
+                        }
+                    }
+                }
+            }
+            if !distinct.is_empty() {
+                let _ = writeln!(s, "  {:<wp$}    different registers on {}: {}", "", other.name(), distinct.join(", "));
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nScratch registers of the back end (no logical name; any instruction may change them): {}, {}",
+        map.scratch_gprs().join(", "),
+        map.scratch_fpr()
+    );
+    s
+}
+
 /// Compact list of the registers of `class` available on `map`, e.g.
 /// `t0–t5, a0–a3, r0, r1, csr0–csr6, cfr, sp, wa0–wa3`. Runs of three or
 /// more consecutively numbered names are written as a range.

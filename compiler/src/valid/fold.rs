@@ -92,7 +92,7 @@ fn layout_int(layout: &Layout, kind: KeyKind, key: &str) -> Option<i128> {
 fn fold_at(e: &Expr, layout: &Layout, depth: u32) -> FoldResult {
     use crate::expand::STACK_CHECK_STRIDE as S;
     if depth % S == S - 1 {
-        return stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || fold_node(e, layout, depth + 1));
+        return crate::stack::maybe_grow(256 * 1024, 2 * 1024 * 1024, || fold_node(e, layout, depth + 1));
     }
     fold_node(e, layout, depth + 1)
 }

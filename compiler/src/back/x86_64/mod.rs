@@ -49,7 +49,7 @@ pub fn emit<'a>(
     opts: &EmitOptions,
     function_starts: Option<&crate::check::FunctionStarts>,
 ) -> (String, Vec<(u32, String)>) {
-    let obj = Obj::new(target);
+    let obj = Obj::new(target).with_visibility(opts.visibility);
     // About 30 bytes per line and one and a half lines per instruction.
     let mut out = Text::with_capacity(64 * p.items.len() + 4096);
     out.str(obj.comment());
