@@ -20,7 +20,9 @@ type UnwindingStep = extern "C-unwind" fn(acc: u64, i: u64) -> u64;
 
 extern "C-unwind" {
     /// `hello_fold` declared so that a panic may unwind through it (its
-    /// unwind tables describe its frame).
+    /// unwind tables describe its frame); the callback type differs only in
+    /// its ABI string.
+    #[allow(clashing_extern_declarations)]
     #[link_name = "hello_fold"]
     fn hello_fold_unwinding(step: UnwindingStep, init: u64, n: u64) -> u64;
 }
