@@ -4,6 +4,7 @@
 
 use super::{Cfa, Conventions, Event, Frame, LR};
 use crate::back::code::Text;
+use crate::back::x86_64::regs::{gpr_tok, Size};
 use crate::target::Arch;
 
 /// Writes the directives of the events of one output.
@@ -12,9 +13,6 @@ pub struct CfiWriter {
     /// What the directives written so far describe (in an open region).
     described: Option<Frame>,
 }
-
-const X86_NAMES: [&str; 16] =
-    ["%rax", "%rcx", "%rdx", "%rbx", "%rsp", "%rbp", "%rsi", "%rdi", "%r8", "%r9", "%r10", "%r11", "%r12", "%r13", "%r14", "%r15"];
 
 impl CfiWriter {
     pub fn new(conv: Conventions) -> CfiWriter {
@@ -52,7 +50,7 @@ impl CfiWriter {
 
     fn reg(&self, out: &mut Text, r: u8) {
         match self.conv.arch {
-            Arch::X86_64 => out.str(X86_NAMES[r as usize]),
+            Arch::X86_64 => out.tok(gpr_tok(r, Size::Q)),
             Arch::Arm64 => {
                 out.byte(b'x');
                 out.u64(r as u64);

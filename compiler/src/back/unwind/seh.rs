@@ -20,9 +20,7 @@
 
 use super::{Cfa, Conventions, Event, Frame};
 use crate::back::code::Text;
-
-const NAMES: [&str; 16] =
-    ["%rax", "%rcx", "%rdx", "%rbx", "%rsp", "%rbp", "%rsi", "%rdi", "%r8", "%r9", "%r10", "%r11", "%r12", "%r13", "%r14", "%r15"];
+use crate::back::x86_64::regs::{gpr_tok, Size};
 
 pub struct SehWriter {
     conv: Conventions,
@@ -108,7 +106,7 @@ impl SehWriter {
                     match prologue_op(&p, f) {
                         Some(Op::Push(r)) => {
                             out.str("\t.seh_pushreg ");
-                            out.str(NAMES[r as usize]);
+                            out.tok(gpr_tok(r, Size::Q));
                             out.byte(b'\n');
                         }
                         Some(Op::Alloc(n)) => {
@@ -148,7 +146,7 @@ impl SehWriter {
         }
         for &(r, _) in &slots {
             out.str("\t.seh_pushreg ");
-            out.str(NAMES[r as usize]);
+            out.tok(gpr_tok(r, Size::Q));
             out.byte(b'\n');
         }
         // rsp after the pushes is 8 * (n + 1) below the CFA; rbp is 16 below.
