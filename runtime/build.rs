@@ -38,9 +38,51 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     std::fs::write(out_dir.join("abi_consts.rs"), out).expect("write abi_consts.rs");
 
-    offasm::build::Build::new()
-        .file(lib_asm.join("wasm/interp.asm"))
+    let mut core = offasm::build::Build::new();
+    core.file(lib_asm.join("wasm/interp.asm"))
         .include(&lib_asm)
-        .include(lib_asm.join("wasm"))
-        .compile("wasm_interp");
+        .include(lib_asm.join("wasm"));
+    if std::env::var_os("CARGO_FEATURE_BTI").is_some() {
+        bti_shared_core(&mut core, &out_dir);
+    } else {
+        core.compile("wasm_interp");
+    }
+}
+
+/// Feature `bti` (ARM64 Linux only): the core with BTI landing pads, linked
+/// as the shared library `libwasm_interp.so` whose note asks for BTI, so the
+/// dynamic loader maps its code with guarded pages (a Rust program cannot be
+/// BTI-marked as a whole: the standard library has no pads). The test
+/// binaries find it through their run path.
+fn bti_shared_core(core: &mut offasm::build::Build, out_dir: &std::path::Path) {
+    let target = std::env::var("TARGET").expect("TARGET");
+    if !(target.starts_with("aarch64-") && target.contains("-linux-")) {
+        panic!("feature `bti` is for ARM64 Linux targets only, not {target}");
+    }
+    let generated = core
+        .cf_protection(true)
+        .visibility(offasm::build::Visibility::Default)
+        .try_generate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let host = std::env::var("HOST").expect("HOST");
+    let compiler = cc::Build::new()
+        .target(&target)
+        .host(&host)
+        .opt_level(0)
+        .cargo_metadata(false)
+        .get_compiler();
+    let library = out_dir.join("libwasm_interp.so");
+    // -z now: no lazy binding stubs; the library calls nothing outside itself.
+    let status = compiler
+        .to_command()
+        .args(["-shared", "-nostdlib", "-Wl,-z,now", "-Wl,-soname,libwasm_interp.so", "-x", "assembler"])
+        .args(&generated.asm_files)
+        .arg("-o")
+        .arg(&library)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", compiler.path()));
+    assert!(status.success(), "linking {} failed", library.display());
+    println!("cargo:rustc-link-search=native={}", out_dir.display());
+    println!("cargo:rustc-link-lib=dylib=wasm_interp");
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", out_dir.display());
 }

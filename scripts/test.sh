@@ -95,6 +95,10 @@ if [ -n "$ARM64_RUST" ]; then
     cargo test -p hello --target "$ARM64_RUST" --locked "$@"
     # The WebAssembly interpreter's suite (spec scripts, kernels, traps) under qemu-aarch64.
     cargo test -p offasm-wasm --target "$ARM64_RUST" --locked "$@"
+    # Again with the core in a BTI-marked shared library: the interpreter
+    # under enforced BTI (qemu-aarch64 maps the library with guarded pages).
+    cargo test -p offasm-wasm --target "$ARM64_RUST" --features bti --locked \
+        --test bti --test spec --test kernels --test traps "$@"
 fi
 if [ -n "$WIN64_RUST" ]; then
     # The same suite under wine (what is not run there: docs/interpreter.md).

@@ -81,14 +81,16 @@ fn bti_is_enforced_and_the_landing_pads_satisfy_it() {
     let triple = "aarch64-unknown-linux-gnu";
     let hardened = compile(&fixture("bti.asm"), triple, true);
     assert!(hardened.contains(".note.gnu.property"), "{hardened}");
-    // Exported labels get `bti c`; labels whose address is taken `bti jc`.
+    // Exported labels get `bti c` (`bti jc`: the program jumps through
+    // registers); labels whose address is taken `bti jc`.
     let mut pads = padded_labels(&hardened, "bti c");
     pads.extend(padded_labels(&hardened, "bti jc"));
-    for label in ["dispatch", "misjump", ".Loa0_add1", ".Loa0_add2", ".Loa0_target"] {
+    for label in ["dispatch", "misjump", "tailjump", "seven", ".Loa0_add1", ".Loa0_add2", ".Loa0_target"] {
         assert!(pads.iter().any(|p| p == label), "{label} has no landing pad:\n{hardened}");
     }
+    assert!(padded_labels(&hardened, "bti jc").iter().any(|p| p == "seven"), "`seven` must admit jumps:\n{hardened}");
     let (ok, stdout) = run_bti(&hardened, false, false);
-    assert!(ok && stdout.contains("dispatch 1 2"), "with landing pads: {stdout}");
+    assert!(ok && stdout.contains("dispatch 1 2") && stdout.contains("tailjump 7"), "with landing pads: {stdout}");
     // A deliberate indirect jump past a pad faults: BTI is enforced.
     let (ok, stdout) = run_bti(&hardened, false, true);
     assert!(!ok && !stdout.contains("misjump returned"), "a jump past the pad ran: {stdout}");
@@ -106,7 +108,7 @@ fn x86_64_labels_reached_indirectly_get_endbr64() {
     let triple = "x86_64-unknown-linux-gnu";
     let asm = compile(&fixture("bti.asm"), triple, true);
     let pads = padded_labels(&asm, "endbr64");
-    for label in ["dispatch", "misjump", ".Loa0_add1", ".Loa0_add2", ".Loa0_target"] {
+    for label in ["dispatch", "misjump", "tailjump", "seven", ".Loa0_add1", ".Loa0_add2", ".Loa0_target"] {
         assert!(pads.iter().any(|p| p == label), "{label} has no endbr64:\n{asm}");
     }
     // Labels reached only directly get nothing.

@@ -4,6 +4,9 @@
 //! must land on `endbr64` / `bti`. Direct branches and calls need nothing.
 //! A label is reached indirectly when
 //! - it is exported: C may call it through a function pointer (`bti c`);
+//!   in a program that jumps through a register or memory, the jump may
+//!   also reach it (`bti jc`): a threaded interpreter exports its handlers
+//!   to the translator that stores their addresses, and dispatches to them;
 //! - its address is taken: any use as an operand other than the target of
 //!   a direct branch, jump or call (`leap`, a label loaded or stored, a
 //!   label difference, a global label named in `emit` text) — the code may
@@ -22,10 +25,16 @@ use crate::valid::{Item, Program, Value};
 /// reached by jumps).
 pub fn pads(p: &Program) -> HashMap<u32, (bool, bool)> {
     let mut taken: rustc_hash::FxHashSet<&str> = Default::default();
+    let mut jumps_indirectly = false;
     for item in &p.items {
         let Item::Instr(i) = item else { continue };
         let def = i.def();
         let transfers = def.effects.contains(Effects::BRANCH) || def.effects.contains(Effects::TERMINATOR) || def.effects.contains(Effects::CALL);
+        // A jump whose target is not a label (`jmp t0`, `jmp [pc]`).
+        jumps_indirectly |= transfers
+            && !def.effects.contains(Effects::CALL)
+            && !i.operands.is_empty()
+            && !i.operands.iter().any(|v| matches!(v, Value::Label { .. }));
         for v in &i.operands {
             match v {
                 // A label operand of a branch, jump or call is its target.
@@ -60,8 +69,9 @@ pub fn pads(p: &Program) -> HashMap<u32, (bool, bool)> {
     let (mut call, mut jump) = (false, false);
     for (k, item) in p.items.iter().enumerate() {
         let Item::Label { name, local, .. } = item else { continue };
-        call |= !local && p.exports.contains(&**name);
-        jump |= taken.contains(&**name);
+        let exported = !local && p.exports.contains(&**name);
+        call |= exported;
+        jump |= taken.contains(&**name) || (exported && jumps_indirectly);
         let last_in_row = !matches!(p.items.get(k + 1), Some(Item::Label { .. }));
         if last_in_row {
             if (call || jump) && labels_code(&p.items[k + 1..]) {

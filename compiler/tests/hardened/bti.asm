@@ -29,3 +29,15 @@ _misjump:
     move 7, r0
     move 7, r0
     ret
+
+# A tail jump through a register to the exported label whose address C
+# passes, as a threaded interpreter dispatches to handlers exported for its
+# translator: an exported label must admit jumps (`br x0`), not only calls.
+global _tailjump
+_tailjump:              # offasm: c-function
+    jmp a0
+
+global _seven
+_seven:
+    move 7, r0
+    ret
