@@ -41,7 +41,8 @@ fn main() {
     let mut core = offasm::build::Build::new();
     core.file(lib_asm.join("wasm/interp.asm"))
         .include(&lib_asm)
-        .include(lib_asm.join("wasm"));
+        .include(lib_asm.join("wasm"))
+        .define("COUNT_DISPATCHES", std::env::var_os("CARGO_FEATURE_COUNT_DISPATCHES").is_some());
     if std::env::var_os("CARGO_FEATURE_BTI").is_some() {
         bti_shared_core(&mut core, &out_dir);
     } else {

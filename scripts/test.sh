@@ -87,6 +87,8 @@ command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 rm -f target/tmp/differential-summary.txt target/tmp/check-oracle-summary.txt
 cargo test --workspace --locked "$@"
+# The interpreter's instrumented build (dispatch counts for the benchmark).
+cargo test -p offasm-wasm --features count-dispatches --locked --test dispatches "$@"
 # The differential run's figures (programs, executors, set aside, disagreements).
 cat target/tmp/differential-summary.txt 2>/dev/null || true
 # The checker oracle's figures (misses, known gaps, false-positive rate).

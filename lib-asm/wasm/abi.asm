@@ -18,6 +18,7 @@ const Ctx_trap = 56              # trap kind, when the status is Status_Trap
 const Ctx_arg0 = 64              # operands of a call-out (host call, memory.grow)
 const Ctx_arg1 = 72
 const Ctx_memLimit = 80          # memory stack: end
+const Ctx_dispatches = 88        # dispatches so far (counted only in a COUNT_DISPATCHES build)
 
 # struct MemDesc: where a linear memory is now (Rust updates it when the
 # memory grows; the entry and the instance switches load vmMem/vmSize from it).

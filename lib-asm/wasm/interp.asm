@@ -27,7 +27,7 @@ _wasm_enter:
     loadp Ctx_memDesc[vmCtx], t0
     loadp Mem_base[t0], vmMem
     loadp Mem_size[t0], vmSize
-    jmp [vmPC]
+    next()
 
 # The way out, status in t0: reached by jumps from handlers only. sp is where
 # the entry left it (handlers never move sp).
@@ -420,7 +420,7 @@ handler(br_table, macro ()
     move t1, t0
 .inRange:
     loadp 16[vmPC, t0, 8], vmPC
-    jmp [vmPC]
+    next()
 end)
 
 macro branchI32(name, br)
@@ -486,7 +486,7 @@ macro enterFunction(size)
     btpnz t0, .zero
 .run:
     loadp Func_code[t2], vmPC
-    jmp [vmPC]
+    next()
 end
 
 # call_direct: fields (callee:64 = struct FuncInfo *, args), 24 bytes; `args`
@@ -525,7 +525,7 @@ handler(return, macro ()
     storep t0, Ctx_retSp[vmCtx]
     loadp Ret_pc[t0], vmPC
     loadp Ret_fp[t0], vmFP
-    jmp [vmPC]
+    next()
 end)
 
 # exit: the return address Rust puts under the function it enters.

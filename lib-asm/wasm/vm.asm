@@ -109,12 +109,21 @@ end
 # jumping through the next instruction's handler address.
 macro dispatch(size)
     addp size, vmPC
-    jmp [vmPC]
+    next()
 end
 
 # Continue at the absolute internal-code address in the 64-bit field at byte
 # `offset` of the current instruction.
 macro jumpToField(offset)
     loadp offset[vmPC], vmPC
+    next()
+end
+
+# Run the instruction at vmPC: every transfer to a handler goes through here.
+# The instrumented build (runtime feature `count-dispatches`) counts them.
+macro next()
+    if COUNT_DISPATCHES
+        addq 1, Ctx_dispatches[vmCtx]
+    end
     jmp [vmPC]
 end

@@ -26,6 +26,7 @@ pub struct Ctx {
     pub arg0: u64,
     pub arg1: u64,
     pub mem_limit: u64,
+    pub dispatches: u64,
 }
 
 const _: () = {
@@ -40,6 +41,7 @@ const _: () = {
     assert!(offset_of!(Ctx, trap) == Ctx_trap);
     assert!(offset_of!(Ctx, arg0) == Ctx_arg0);
     assert!(offset_of!(Ctx, arg1) == Ctx_arg1);
+    assert!(offset_of!(Ctx, dispatches) == Ctx_dispatches);
 };
 
 /// Where a linear memory is now (struct MemDesc of abi.asm), plus, for Rust

@@ -665,12 +665,20 @@ impl Instance {
                 arg0: 0,
                 arg1: 0,
                 mem_limit: 0,
+                dispatches: 0,
             }),
         };
         if let Some(start) = module.start {
             instance.call(start, &[])?;
         }
         Ok(instance)
+    }
+
+    /// Handler dispatches this instance has run so far: counted only when
+    /// the crate is built with the feature `count-dispatches` (an
+    /// instrumented core, for the benchmark), `None` otherwise.
+    pub fn dispatches(&self) -> Option<u64> {
+        cfg!(feature = "count-dispatches").then_some(self.ctx.dispatches)
     }
 
     pub fn module(&self) -> &Module {

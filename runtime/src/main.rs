@@ -89,6 +89,9 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             for r in results {
                 println!("{r}");
             }
+            if let Some(n) = instance.dispatches() {
+                eprintln!("dispatches: {n}");
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

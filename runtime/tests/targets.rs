@@ -48,6 +48,7 @@ fn interpreter_core_builds_and_assembles_for_every_target() {
             .file(root.join("lib-asm/wasm/interp.asm"))
             .include(root.join("lib-asm"))
             .include(root.join("lib-asm/wasm"))
+            .define("COUNT_DISPATCHES", false)
             .target(triple)
             .out_dir(&dir)
             .cargo_metadata(false)

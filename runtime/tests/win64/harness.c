@@ -47,7 +47,7 @@ static int insn(void *handler, int nfields, const u32 *f) {
 static int word(u64 w) { code[ncode] = w; return ncode++; }
 static int insn0(void *handler) { code[ncode] = (u64)(uintptr_t)handler; return ncode++; }
 
-struct Ctx { u64 v[Ctx_memLimit / 8 + 1]; };
+struct Ctx { u64 v[Ctx_dispatches / 8 + 1]; };
 struct FuncInfo { u64 code, frame_bytes, locals_start, locals_bytes; };
 struct MemDesc { u64 base, size; };
 
