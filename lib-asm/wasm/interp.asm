@@ -582,6 +582,11 @@ end)
 # address (u32 address + static offset + access width) is computed in 64 bits,
 # so it cannot wrap, and must not pass the memory size. The translator turns
 # an access whose offset + width does not fit 32 bits into a trap.
+#
+# The `_a` variants take the address as a slot plus a 32-bit immediate added
+# with wrap-around, as wasm's `i32.add` computes it (the translator folds
+# `x + c` into the access that uses it): fields (address slot, c, offset +
+# width, d), 24 bytes.
 macro loadHandler(name, width, load, put)
     handler(name, macro ()
         slotI32(0, t0)
@@ -590,6 +595,16 @@ macro loadHandler(name, width, load, put)
         bpa t0, vmSize, _vm_trap_oob
         load(-width[vmMem, t0], t1)
         put(2, t1, t2)
+        dispatch(24)
+    end)
+    handler(%name%_a, macro ()
+        slotI32(0, t0)
+        addi (Insn_fields + 4)[vmPC], t0
+        immI32(2, t1)
+        addp t1, t0
+        bpa t0, vmSize, _vm_trap_oob
+        load(-width[vmMem, t0], t1)
+        put(3, t1, t2)
         dispatch(24)
     end)
 end
@@ -608,26 +623,28 @@ loadHandler(i64_load32_s, 4, macro (m, d) loadis m, d end, putI64)
 loadHandler(i64_load32_u, 4, macro (m, d) loadi m, d end, putI64)
 
 # Stores: fields (address slot, offset + width, value), 24 bytes; the value is
-# a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores).
+# a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores). The
+# `_as`/`_ai` variants add a 32-bit immediate to the address as the loads'
+# `_a` do: fields (address slot, c, offset + width, value), 24 bytes.
 macro storeHandlers(name, width, get, imm, store)
-    handler(%name%_s, macro ()
-        get(2, t1)
+    macro storeWith(value, sum, valueField)
+        value(valueField, t1)
         slotI32(0, t0)
-        immI32(1, t2)
+        sum(t0)
+        immI32(valueField - 1, t2)
         addp t2, t0
         bpa t0, vmSize, _vm_trap_oob
         store(t1, -width[vmMem, t0])
         dispatch(24)
-    end)
-    handler(%name%_i, macro ()
-        imm(2, t1)
-        slotI32(0, t0)
-        immI32(1, t2)
-        addp t2, t0
-        bpa t0, vmSize, _vm_trap_oob
-        store(t1, -width[vmMem, t0])
-        dispatch(24)
-    end)
+    end
+    macro plain(address) end
+    macro plusImmediate(address)
+        addi (Insn_fields + 4)[vmPC], address
+    end
+    handler(%name%_s, macro () storeWith(get, plain, 2) end)
+    handler(%name%_i, macro () storeWith(imm, plain, 2) end)
+    handler(%name%_as, macro () storeWith(get, plusImmediate, 3) end)
+    handler(%name%_ai, macro () storeWith(imm, plusImmediate, 3) end)
 end
 
 storeHandlers(i32_store, 4, slotI32, immI32, macro (v, m) storei v, m end)

@@ -129,10 +129,26 @@ macro_rules! family {
     ($enum:ident $variants:tt, $($suffix:ident = $sfx:literal),+) => {
         family!(@enum $enum $variants);
         $( family!(@suffix $enum, $suffix, $sfx, $variants); )+
+        impl $enum {
+            /// (address, symbol name without `wasm_`) of every handler of the family.
+            pub fn handlers() -> Vec<(u64, String)> {
+                let mut all = Vec::new();
+                for &op in Self::ALL {
+                    $( all.push((op.$suffix(), format!("{}{}", op.name(), $sfx))); )+
+                }
+                all
+            }
+        }
     };
     (@enum $enum:ident { $($v:ident = $name:literal),* $(,)? }) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum $enum { $($v),* }
+        impl $enum {
+            pub const ALL: &'static [$enum] = &[$($enum::$v),*];
+            pub fn name(self) -> &'static str {
+                match self { $($enum::$v => $name),* }
+            }
+        }
     };
     (@suffix $enum:ident, $suffix:ident, $sfx:literal, { $($v:ident = $name:literal),* $(,)? }) => {
         impl $enum {
@@ -218,12 +234,12 @@ family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
     I64_16S = "i64_load16_s", I64_16U = "i64_load16_u", I64_32S = "i64_load32_s", I64_32U = "i64_load32_u",
-}, h = "");
+}, h = "", a = "_a");
 
 family!(Store {
     I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",
     I64 = "i64_store", I64_8 = "i64_store8", I64_16 = "i64_store16", I64_32 = "i64_store32",
-}, s = "_s", i = "_i");
+}, s = "_s", i = "_i", a_s = "_as", a_i = "_ai");
 
 family!(Single {
     Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select",
@@ -261,4 +277,12 @@ impl Store {
             Store::I64 | Store::I64_8 | Store::I64_16 | Store::I64_32
         )
     }
+}
+
+/// The name of every handler by address (for `--dump`).
+pub fn handler_names() -> std::collections::HashMap<u64, String> {
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+        .into_iter()
+        .flatten()
+        .collect()
 }

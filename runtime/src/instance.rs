@@ -681,6 +681,34 @@ impl Instance {
         cfg!(feature = "count-dispatches").then_some(self.ctx.dispatches)
     }
 
+    /// The internal code of every function defined in the module, one
+    /// instruction per line: code position (32-bit units), the wasm byte
+    /// offset it came from, the handler, its fields as 32-bit words (64-bit
+    /// fields are two). For looking at what the translator made
+    /// (`offasm-wasm FILE --dump`).
+    pub fn dump_code(&self) -> String {
+        use std::fmt::Write as _;
+        let names = abi::handler_names();
+        let words: Vec<u32> = self.shared.code.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).collect();
+        let mut out = String::new();
+        for (f, kind) in self.shared.kinds.iter().enumerate() {
+            let FuncKind::Wasm(c) = kind else { continue };
+            writeln!(out, "func {f}: {} params, {} locals, {} slots", c.params, c.locals, c.frame_slots).unwrap();
+            for (k, &(at, wasm)) in c.offsets.iter().enumerate() {
+                let at = at as usize;
+                let next = c.offsets.get(k + 1).map_or(c.end, |&(n, _)| n as usize);
+                let handler = words[at] as u64 | (words[at + 1] as u64) << 32;
+                let name = names.get(&handler).map_or("?", String::as_str);
+                write!(out, "  {at:6} @{wasm:<6} {name:<22}").unwrap();
+                for w in &words[at + 2..next] {
+                    write!(out, " {w}").unwrap();
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     pub fn module(&self) -> &Module {
         &self.shared.module
     }

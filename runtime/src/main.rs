@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! offasm-wasm FILE.wasm --invoke NAME [ARGS…]   call an export, print its results
+//! offasm-wasm FILE.wasm --dump                   print the internal code of its functions
 //! offasm-wasm --wast FILE.wast…                  run spec scripts, print a summary per file
 //! ```
 
@@ -12,7 +13,7 @@ use offasm_wasm::wast_runner::{run_wast_file, spectest_imports};
 use offasm_wasm::{Instance, Module, Value};
 
 const USAGE: &str =
-    "usage: offasm-wasm FILE.wasm --invoke NAME [ARGS...]\n       offasm-wasm --wast FILE.wast...";
+    "usage: offasm-wasm FILE.wasm --invoke NAME [ARGS...]\n       offasm-wasm FILE.wasm --dump\n       offasm-wasm --wast FILE.wast...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,6 +61,13 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some(file) => {
             let (name, rest) = match args.get(1).map(String::as_str) {
                 Some("--invoke") => (args.get(2).ok_or(USAGE)?, &args[3.min(args.len())..]),
+                Some("--dump") if args.len() == 2 => {
+                    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+                    let module = Arc::new(Module::new(&bytes).map_err(|e| format!("{file}: {e}"))?);
+                    let instance = Instance::new(&module, &spectest_imports()).map_err(|e| format!("{file}: {e}"))?;
+                    print!("{}", instance.dump_code());
+                    return Ok(ExitCode::SUCCESS);
+                }
                 _ => return Err(USAGE.into()),
             };
             let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;

@@ -6,7 +6,9 @@
 //! is `[params][locals][operand slots]`; the wasm value at operand-stack
 //! height h, once it needs a slot, lives in operand slot h. While translating,
 //! each operand-stack entry is either in its own slot (`Temp`), still a local
-//! (`Local`), or a constant not yet materialised (`C32`/`C64`).
+//! (`Local`), a constant not yet materialised (`C32`/`C64`), or an i32 sum of
+//! a slot and a constant not yet computed (`Sum`: a memory access that takes
+//! it as its address adds the constant itself).
 //! docs/interpreter.md describes the whole design.
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
@@ -80,6 +82,8 @@ enum Opd {
     Local(u32),
     C32(u32),
     C64(u64),
+    /// `slot + imm` (i32, wrapping): the slot is a local's or this entry's own.
+    Sum(u32, u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -366,7 +370,61 @@ impl Tr<'_> {
                     cmp: None,
                 });
             }
+            Opd::Sum(base, imm) => {
+                let at = self.begin(Binary::I32Add.si());
+                self.code.field(base);
+                self.code.field(imm);
+                self.code.field(dest);
+                self.code.end();
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 4,
+                    height: usize::MAX,
+                    cmp: None,
+                });
+            }
         }
+    }
+
+    /// Does `opd` read local `local`'s slot?
+    fn reads_local(&self, opd: Opd, local: u32) -> bool {
+        match opd {
+            Opd::Local(i) => i == local,
+            Opd::Sum(base, _) => base == local * 8,
+            _ => false,
+        }
+    }
+
+    /// Does `opd` read any local's slot?
+    fn reads_a_local(&self, opd: Opd) -> bool {
+        match opd {
+            Opd::Local(_) => true,
+            Opd::Sum(base, _) => base < self.temp_base * 8,
+            _ => false,
+        }
+    }
+
+    /// `i32.add` / `i32.sub` with a constant operand is left as a `Sum` for
+    /// a memory access to fold. Returns false when it cannot be (the other
+    /// operand is not in a slot that stays put).
+    fn lazy_sum(&mut self, sub: bool) -> bool {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let (value, c, at) = match (self.stack[ia], self.stack[ib]) {
+            (v, Opd::C32(c)) => (v, if sub { c.wrapping_neg() } else { c }, ia),
+            (Opd::C32(c), v) if !sub => (v, c, ib),
+            _ => return false,
+        };
+        let sum = match value {
+            Opd::Local(i) => Opd::Sum(i * 8, c),
+            // An entry's own slot is only its own while it stays at its height.
+            Opd::Temp if at == ia => Opd::Sum(self.temp_off(ia), c),
+            Opd::Sum(base, c0) if at == ia || base < self.temp_base * 8 => Opd::Sum(base, c0.wrapping_add(c)),
+            _ => return false,
+        };
+        self.stack.truncate(ia);
+        self.push(sum);
+        true
     }
 
     fn copy(&mut self, src: u32, dest: u32) {
@@ -396,7 +454,7 @@ impl Tr<'_> {
     /// a block, so that all paths into its end agree on where values are).
     fn materialize_locals(&mut self) {
         for idx in 0..self.stack.len() {
-            if matches!(self.stack[idx], Opd::Local(_)) {
+            if self.reads_a_local(self.stack[idx]) {
                 self.materialize(idx);
             }
         }
@@ -510,6 +568,9 @@ impl Tr<'_> {
     /// emitted for it is taken back and fused into the branch.
     fn take_condition(&mut self) -> Result<Cmp, Opd> {
         let idx = self.stack.len() - 1;
+        if let Opd::Sum(..) = self.stack[idx] {
+            self.materialize(idx);
+        }
         let opd = self.pop();
         if opd == Opd::Temp {
             if let Some(last) = self.last {
@@ -677,7 +738,7 @@ impl Tr<'_> {
 
     fn load(&mut self, op: Load, memarg: MemArg) {
         let ia = self.stack.len() - 1;
-        let addr = self.slot(ia);
+        let addr = self.address(ia);
         let end = memarg.offset + op.width() as u64;
         self.stack.truncate(ia);
         if end > u32::MAX as u64 {
@@ -688,24 +749,45 @@ impl Tr<'_> {
             return;
         }
         let dest = self.temp_off(ia);
-        let at = self.begin(op.h());
-        self.code.field(addr);
+        let at = match addr {
+            (base, None) => {
+                let at = self.begin(op.h());
+                self.code.field(base);
+                at
+            }
+            (base, Some(imm)) => {
+                let at = self.begin(op.a());
+                self.code.field(base);
+                self.code.field(imm);
+                at
+            }
+        };
         self.code.field(end as u32);
+        let dest_word = self.code.words.len();
         self.code.field(dest);
         self.code.end();
         self.push_temp();
         self.last = Some(Last {
             start: at,
-            dest_word: at + 4,
+            dest_word,
             height: ia,
             cmp: None,
         });
     }
 
+    /// A memory access's address operand: a slot, plus the constant of a
+    /// `Sum` for the access to add.
+    fn address(&mut self, idx: usize) -> (u32, Option<u32>) {
+        match self.stack[idx] {
+            Opd::Sum(base, imm) => (base, Some(imm)),
+            _ => (self.slot(idx), None),
+        }
+    }
+
     fn store(&mut self, op: Store, memarg: MemArg) {
         let n = self.stack.len();
         let (ia, iv) = (n - 2, n - 1);
-        let addr = self.slot(ia);
+        let addr = self.address(ia);
         let value = match self.stack[iv] {
             Opd::C32(v) if !op.is64() => Field::Imm(v),
             Opd::C64(v) if op.is64() && v as i64 == v as i32 as i64 => Field::Imm(v as u32),
@@ -719,12 +801,17 @@ impl Tr<'_> {
             self.reachable = false;
             return;
         }
-        let h = match value {
-            Field::Slot(_) => op.s(),
-            Field::Imm(_) => op.i(),
+        let h = match (value, addr.1) {
+            (Field::Slot(_), None) => op.s(),
+            (Field::Imm(_), None) => op.i(),
+            (Field::Slot(_), Some(_)) => op.a_s(),
+            (Field::Imm(_), Some(_)) => op.a_i(),
         };
         self.begin(h);
-        self.code.field(addr);
+        self.code.field(addr.0);
+        if let Some(imm) = addr.1 {
+            self.code.field(imm);
+        }
         self.code.field(end as u32);
         self.code.field(value.raw());
         self.code.end();
@@ -735,7 +822,7 @@ impl Tr<'_> {
         // Entries still naming this local keep its old value in their own slot.
         let mut preserved = false;
         for idx in 0..self.stack.len() {
-            if self.stack[idx] == Opd::Local(local) {
+            if self.reads_local(self.stack[idx], local) {
                 self.materialize(idx);
                 preserved = true;
             }
@@ -989,8 +1076,16 @@ impl Tr<'_> {
             O::I64Clz => self.unary(Unary::I64Clz, None),
             O::I64Ctz => self.unary(Unary::I64Ctz, None),
             O::I64Popcnt => self.unary(Unary::I64Popcnt, None),
-            O::I32Add => self.binary(B::I32Add, None),
-            O::I32Sub => self.binary(B::I32Sub, None),
+            O::I32Add => {
+                if !self.lazy_sum(false) {
+                    self.binary(B::I32Add, None)
+                }
+            }
+            O::I32Sub => {
+                if !self.lazy_sum(true) {
+                    self.binary(B::I32Sub, None)
+                }
+            }
             O::I32Mul => self.binary(B::I32Mul, None),
             O::I32DivS => self.binary(B::I32DivS, None),
             O::I32DivU => self.binary(B::I32DivU, None),
@@ -1148,7 +1243,10 @@ impl Tr<'_> {
 
     fn end_op(&mut self) {
         let frame = self.ctrl.pop().expect("validated: balanced end");
-        if self.reachable {
+        // A block's results go to its slots; a function's straight to the
+        // result slots, below (WebAssembly 1.0: one result at most, so no
+        // move can overwrite another's source).
+        if self.reachable && frame.kind != CtrlKind::Func {
             for k in 0..frame.results {
                 self.materialize(frame.height + k);
             }

@@ -412,6 +412,64 @@ fn loads_read_what_stores_wrote_little_endian() {
     assert_eq!(inst.invoke("size", &[]).unwrap(), vec![Value::I32(2)]);
 }
 
+/// `x + c` folded into the access that uses it as its address wraps at 32
+/// bits as `i32.add` does: the fused handlers must not add in 64 bits.
+#[test]
+fn folded_address_sums_wrap_at_32_bits() {
+    let bytes = wat(r#"(module (memory 1)
+      (func (export "store_at_minus_4") (param i32 i32)
+        (i32.store (i32.add (local.get 0) (i32.const -4)) (local.get 1)))
+      (func (export "load_at_plus_8") (param i32) (result i32)
+        (i32.load offset=2 (i32.add (local.get 0) (i32.const 8))))
+      (func (export "byte_at_minus_2_of_loaded") (param i32) (result i32)
+        (i32.load8_u (i32.sub (i32.load (local.get 0)) (i32.const 2))))
+      (func (export "sum_then_local_set") (param i32) (result i32)
+        (local i32)
+        (local.set 1 (i32.add (local.get 0) (i32.const 4)))
+        (local.set 0 (i32.const 100))
+        (i32.load (local.get 1)))
+      (func (export "sum_kept_across_set") (param i32) (result i32)
+        (i32.add (local.get 0) (i32.const 4))
+        (local.set 0 (i32.const 0))
+        (i32.load)))"#);
+    let mut inst = instance(&bytes, &Imports::new());
+    // 0 + (-4) wraps to 0xfffffffc: out of bounds, not address -4 + 64 bits.
+    expect_trap(
+        inst.invoke("store_at_minus_4", &[Value::I32(0), Value::I32(1)]),
+        TrapKind::MemoryOutOfBounds,
+        0,
+        offset_of(&bytes, 0, |o| matches!(o, Operator::I32Store { .. })),
+    );
+    inst.invoke("store_at_minus_4", &[Value::I32(16), Value::I32(0x1234_5678)]).unwrap();
+    // 0xfffffffc + 8 wraps to 4, offset 2: the word at 6, stored at 10 - 4.
+    inst.invoke("store_at_minus_4", &[Value::I32(10), Value::I32(0x0a0b_0c0d)]).unwrap();
+    assert_eq!(
+        inst.invoke("load_at_plus_8", &[Value::I32(-4)]).unwrap(),
+        vec![Value::I32(0x0a0b_0c0d)]
+    );
+    expect_trap(
+        inst.invoke("load_at_plus_8", &[Value::I32(65526)]),
+        TrapKind::MemoryOutOfBounds,
+        1,
+        offset_of(&bytes, 1, |o| matches!(o, Operator::I32Load { .. })),
+    );
+    // The base of the sum is a loaded value (a slot of its own): 16 - 2 = 14.
+    inst.invoke("store_at_minus_4", &[Value::I32(104), Value::I32(16)]).unwrap();
+    assert_eq!(
+        inst.invoke("byte_at_minus_2_of_loaded", &[Value::I32(100)]).unwrap(),
+        vec![Value::I32(0x34)]
+    );
+    assert_eq!(
+        inst.invoke("sum_then_local_set", &[Value::I32(8)]).unwrap(),
+        vec![Value::I32(0x1234_5678)]
+    );
+    // The sum is taken before local 0 changes.
+    assert_eq!(
+        inst.invoke("sum_kept_across_set", &[Value::I32(8)]).unwrap(),
+        vec![Value::I32(0x1234_5678)]
+    );
+}
+
 #[test]
 fn call_indirect_traps() {
     let bytes = wat(r#"(module
