@@ -440,6 +440,41 @@ branchI32(i32_le_s, macro (a, b, l) bilteq a, b, l end)
 branchI32(i32_le_u, macro (a, b, l) bibeq a, b, l end)
 branchI32(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
 branchI32(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+
+# Loop steps: `x += addend; if (x <cond> bound) goto target` in one
+# instruction, the back edge of a counted loop (the translator fuses an
+# in-place i32 add with the compare-and-branch right after it). Fields
+# (target:64, x slot, addend, bound), 32 bytes; `_<addend><bound>` kinds.
+macro stepFamily(name, br)
+    macro step(addend, bound)
+        loadi (Insn_fields + 8)[vmPC], t2
+        loadi [vmFP, t2], t0
+        addend(3, t1)
+        addi t1, t0
+        storei t0, [vmFP, t2]
+        bound(4, t1)
+        br(t0, t1, .taken)
+        dispatch(32)
+    .taken:
+        jumpToField(Insn_fields)
+    end
+    handler(step_%name%_ii, macro () step(immI32, immI32) end)
+    handler(step_%name%_is, macro () step(immI32, slotI32) end)
+    handler(step_%name%_si, macro () step(slotI32, immI32) end)
+    handler(step_%name%_ss, macro () step(slotI32, slotI32) end)
+end
+
+stepFamily(i32_eq, macro (a, b, l) bieq a, b, l end)
+stepFamily(i32_ne, macro (a, b, l) bineq a, b, l end)
+stepFamily(i32_lt_s, macro (a, b, l) bilt a, b, l end)
+stepFamily(i32_lt_u, macro (a, b, l) bib a, b, l end)
+stepFamily(i32_gt_s, macro (a, b, l) bigt a, b, l end)
+stepFamily(i32_gt_u, macro (a, b, l) bia a, b, l end)
+stepFamily(i32_le_s, macro (a, b, l) bilteq a, b, l end)
+stepFamily(i32_le_u, macro (a, b, l) bibeq a, b, l end)
+stepFamily(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
+stepFamily(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+
 branchI32(i32_and, macro (a, b, l) btinz a, b, l end)    # (a & b) != 0
 branchI32(i32_nand, macro (a, b, l) btiz a, b, l end)    # (a & b) == 0
 

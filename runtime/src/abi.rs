@@ -230,6 +230,43 @@ family!(Branch {
     I64GeS = "br_i64_ge_s", I64GeU = "br_i64_ge_u",
 }, ss = "_ss", si = "_si");
 
+family!(Step {
+    I32Eq = "step_i32_eq", I32Ne = "step_i32_ne", I32LtS = "step_i32_lt_s", I32LtU = "step_i32_lt_u",
+    I32GtS = "step_i32_gt_s", I32GtU = "step_i32_gt_u", I32LeS = "step_i32_le_s", I32LeU = "step_i32_le_u",
+    I32GeS = "step_i32_ge_s", I32GeU = "step_i32_ge_u",
+}, ii = "_ii", is = "_is", si = "_si", ss = "_ss");
+
+impl Branch {
+    /// The loop step (add, then this compare-and-branch) for an i32 compare.
+    pub fn step(self) -> Option<Step> {
+        Some(match self {
+            Branch::I32Eq => Step::I32Eq,
+            Branch::I32Ne => Step::I32Ne,
+            Branch::I32LtS => Step::I32LtS,
+            Branch::I32LtU => Step::I32LtU,
+            Branch::I32GtS => Step::I32GtS,
+            Branch::I32GtU => Step::I32GtU,
+            Branch::I32LeS => Step::I32LeS,
+            Branch::I32LeU => Step::I32LeU,
+            Branch::I32GeS => Step::I32GeS,
+            Branch::I32GeU => Step::I32GeU,
+            _ => return None,
+        })
+    }
+}
+
+impl Step {
+    /// The handler for an addend and a bound each a slot or an immediate.
+    pub fn handler(self, addend_imm: bool, bound_imm: bool) -> u64 {
+        match (addend_imm, bound_imm) {
+            (true, true) => self.ii(),
+            (true, false) => self.is(),
+            (false, true) => self.si(),
+            (false, false) => self.ss(),
+        }
+    }
+}
+
 family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
@@ -281,7 +318,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -137,6 +137,16 @@ struct Last {
     cmp: Option<Cmp>,
 }
 
+/// The last instruction, if it adds to a slot in place (`x = x + addend`):
+/// a compare-and-branch on `x` right after it becomes one loop step.
+#[derive(Clone, Copy)]
+struct InPlaceAdd {
+    start: usize,
+    end: usize,
+    slot: u32,
+    addend: Field,
+}
+
 struct Tr<'a> {
     env: &'a Env<'a>,
     code: &'a mut CodeBuf,
@@ -150,6 +160,7 @@ struct Tr<'a> {
     temp_base: u32,
     max_height: usize,
     last: Option<Last>,
+    last_add: Option<InPlaceAdd>,
     results: usize,
     ret_label: usize,
 }
@@ -249,6 +260,7 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         temp_base,
         max_height: 0,
         last: None,
+        last_add: None,
         results: ty.results.len(),
         ret_label: 0,
     };
@@ -298,6 +310,27 @@ impl Tr<'_> {
     fn bind(&mut self, label: usize) {
         self.labels[label] = Some(self.code.words.len());
         self.last = None;
+        self.last_add = None;
+    }
+
+    /// Notes the instruction at `start`, just emitted, if it is an i32 add
+    /// writing `dest` that is also one of its operands.
+    fn note_in_place_add(&mut self, start: usize, dest: u32) {
+        let w = &self.code.words;
+        let handler = w[start] as u64 | (w[start + 1] as u64) << 32;
+        let (a, b) = (w[start + 2], w[start + 3]);
+        let addend = if handler == Binary::I32Add.si() && a == dest {
+            Field::Imm(b)
+        } else if handler == Binary::I32Add.is() && b == dest {
+            Field::Imm(a)
+        } else if handler == Binary::I32Add.ss() && a == dest {
+            Field::Slot(b)
+        } else if handler == Binary::I32Add.ss() && b == dest {
+            Field::Slot(a)
+        } else {
+            return;
+        };
+        self.last_add = Some(InPlaceAdd { start, end: w.len(), slot: dest, addend });
     }
 
     fn begin(&mut self, handler: u64) -> usize {
@@ -382,6 +415,7 @@ impl Tr<'_> {
                     height: usize::MAX,
                     cmp: None,
                 });
+                self.note_in_place_add(at, dest);
             }
         }
     }
@@ -425,6 +459,21 @@ impl Tr<'_> {
         self.stack.truncate(ia);
         self.push(sum);
         true
+    }
+
+    /// Writes entry `idx` to the function's result slot at `dest`, on the
+    /// way out: the instruction that just produced it writes there
+    /// directly (nothing reads the frame after the return).
+    fn put_result(&mut self, idx: usize, dest: u32) {
+        if self.stack[idx] == Opd::Temp {
+            if let Some(last) = self.last.filter(|l| l.height == idx) {
+                self.code.words[last.dest_word] = dest;
+                self.last = None;
+                return;
+            }
+        }
+        let opd = self.stack[idx];
+        self.write_opd(opd, idx, dest);
     }
 
     fn copy(&mut self, src: u32, dest: u32) {
@@ -612,6 +661,9 @@ impl Tr<'_> {
                 if negate {
                     c.cond = c.cond.negate();
                 }
+                if self.step(c, label) {
+                    return;
+                }
                 let handler = match (c.cond, c.b) {
                     (Branch::I32Ne, Field::Imm(0)) => Some(Single::BrNz.h()),
                     (Branch::I32Eq, Field::Imm(0)) => Some(Single::BrZ.h()),
@@ -647,6 +699,35 @@ impl Tr<'_> {
         }
     }
 
+    /// `x += addend` just emitted, then a branch on an i32 compare of `x`:
+    /// one loop-step instruction instead. Returns whether it was emitted.
+    fn step(&mut self, mut c: Cmp, label: usize) -> bool {
+        let Some(add) = self.last_add else { return false };
+        if add.end != self.code.words.len() {
+            return false;
+        }
+        if c.a != add.slot && c.b == Field::Slot(add.slot) {
+            c = Cmp { cond: c.cond.swap(), a: add.slot, b: Field::Slot(c.a) };
+        }
+        let Some(step) = c.cond.step() else { return false };
+        if c.a != add.slot {
+            return false;
+        }
+        self.code.words.truncate(add.start);
+        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= add.start) {
+            self.offsets.pop();
+        }
+        self.last_add = None;
+        let imm = |f: Field| matches!(f, Field::Imm(_));
+        self.begin(step.handler(imm(add.addend), imm(c.b)));
+        self.label_field(label);
+        self.code.field(add.slot);
+        self.code.field(add.addend.raw());
+        self.code.field(c.b.raw());
+        self.code.end();
+        true
+    }
+
     fn br(&mut self, label: usize) {
         self.begin(Single::Br.h());
         self.label_field(label);
@@ -671,8 +752,7 @@ impl Tr<'_> {
         if kind == CtrlKind::Func {
             for k in 0..arity {
                 let idx = n - arity + k;
-                let opd = self.stack[idx];
-                self.write_opd(opd, idx, k as u32 * 8);
+                self.put_result(idx, k as u32 * 8);
             }
             self.emit_return();
             return;
@@ -833,6 +913,7 @@ impl Tr<'_> {
                     // The instruction that produced the value writes the local directly.
                     self.code.words[last.dest_word] = local * 8;
                     self.last = None;
+                    self.note_in_place_add(last.start, local * 8);
                     return;
                 }
             }
@@ -1256,8 +1337,7 @@ impl Tr<'_> {
                 let n = self.stack.len();
                 for k in 0..frame.results {
                     let idx = n - frame.results + k;
-                    let opd = self.stack[idx];
-                    self.write_opd(opd, idx, k as u32 * 8);
+                    self.put_result(idx, k as u32 * 8);
                 }
                 self.emit_return();
             }

@@ -56,8 +56,7 @@ _rep_calls:
 	movq %rdi, %rax
 	call _rep_helper
 	leaq _rep_table(%rip), %rsi
-	movq 8(%rsi), %rdx
-	addq %rdx, %rax
+	addq 8(%rsi), %rax
 	movq _rep_external_data@GOTPCREL(%rip), %rdx
 	popq %rbp
 	.cfi_def_cfa %rsp, 8

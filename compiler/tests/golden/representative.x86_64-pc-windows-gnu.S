@@ -60,8 +60,7 @@ rep_calls:
 	movq %rcx, %rax
 	call rep_helper
 	leaq .Loa_g_rep_table(%rip), %rdx
-	movq 8(%rdx), %r8
-	addq %r8, %rax
+	addq 8(%rdx), %rax
 	leaq rep_external_data(%rip), %r8
 	popq %rbp
 	ret

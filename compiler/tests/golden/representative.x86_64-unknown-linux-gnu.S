@@ -65,8 +65,7 @@ rep_calls:
 	movq %rdi, %rax
 	call rep_helper
 	leaq .Loa_g_rep_table(%rip), %rsi
-	movq 8(%rsi), %rdx
-	addq %rdx, %rax
+	addq 8(%rsi), %rax
 	movq rep_external_data@GOTPCREL(%rip), %rdx
 	popq %rbp
 	.cfi_def_cfa %rsp, 8

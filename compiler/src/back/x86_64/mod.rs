@@ -1,11 +1,13 @@
 //! The x86-64 back end: System V (ELF, Mach-O) and Windows x64 (COFF),
 //! GNU-assembler AT&T syntax (TARGETS.md §3, §4, §8). `lower.rs` turns
-//! validated instructions into machine instructions (`inst.rs`), `emit.rs`
-//! writes them.
+//! validated instructions into machine instructions (`inst.rs`),
+//! `peephole.rs` folds what one instruction's code makes redundant in the
+//! next's, `emit.rs` writes them.
 
 pub mod emit;
 pub mod inst;
 pub mod lower;
+pub mod peephole;
 pub mod regs;
 
 use crate::back::code::{self, Backend, Code, Text};
@@ -33,6 +35,7 @@ impl<'a> Backend<'a> for Lower<'a> {
     }
 
     fn flush(&mut self, out: &mut Text) {
+        peephole::run(&mut self.code);
         let obj = self.obj;
         code::write_lines(out, obj, &mut self.code, |out, _, i| emit::write_inst(out, obj, i));
         self.code.clear();

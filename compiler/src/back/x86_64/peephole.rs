@@ -1,0 +1,232 @@
+//! Rewrites of a stretch of lowered x86-64 code before it is written, where
+//! one dialect instruction's code makes part of the next one's redundant:
+//!
+//! - a load into a register that only feeds the next ALU instruction is
+//!   folded into it as a memory operand (`movl 12(%r14), %esi; addl %esi,
+//!   %eax` → `addl 12(%r14), %eax`), when the register is dead afterwards;
+//! - `test %r, %r` before a zero/sign branch is dropped when the last
+//!   instruction to set the flags computed `%r` (`subq $8, %rax; … testq
+//!   %rax, %rax; jne` → `subq $8, %rax; … jne`).
+//!
+//! Both are local to a straight run of code: a label, a branch or any
+//! instruction not known here ends the run, so nothing is assumed about
+//! code elsewhere. Lines removed are taken out of the statements' ranges.
+
+use crate::back::code::{Code, Line};
+
+use super::inst::{Arg, Base, Cc, Inst, Mem, Opc, Sfx, RSP};
+
+/// `rbp`: the frame pointer, left to the unwind tracker.
+const RBP: u8 = 5;
+
+pub fn run<'a>(code: &mut Code<'a, Inst<'a>>) {
+    let mut removed = Vec::new();
+    let lines = &mut code.lines;
+    let mut k = 0;
+    while k < lines.len() {
+        if let Some(fused) = fold_load(lines, k) {
+            lines[k + 1] = Line::Inst(fused);
+            removed.push(k);
+            k += 2;
+            continue;
+        }
+        if redundant_test(lines, k) {
+            removed.push(k);
+        }
+        k += 1;
+    }
+    if removed.is_empty() {
+        return;
+    }
+    let mut gone = removed.iter().peekable();
+    let mut index = 0;
+    lines.retain(|_| {
+        let keep = gone.next_if(|&&r| r == index).is_none();
+        index += 1;
+        keep
+    });
+    for s in &mut code.stmts {
+        s.first -= removed.partition_point(|&r| r < s.first as usize) as u32;
+    }
+}
+
+fn inst<'l, 'a>(lines: &'l [Line<'a, Inst<'a>>], k: usize) -> Option<&'l Inst<'a>> {
+    match lines.get(k) {
+        Some(Line::Inst(i)) => Some(i),
+        _ => None,
+    }
+}
+
+/// `mov MEM, %x; op %x, %y` with `%x` dead afterwards → `op MEM, %y`.
+fn fold_load<'a>(lines: &[Line<'a, Inst<'a>>], k: usize) -> Option<Inst<'a>> {
+    let (load, next) = (inst(lines, k)?, inst(lines, k + 1)?);
+    let (Opc::Mov, [Arg::Mem(m), Arg::Reg(x, sx)]) = (load.op, load.operands()) else { return None };
+    if !matches!(load.sfx, Sfx::L | Sfx::Q) || next.sfx != load.sfx {
+        return None;
+    }
+    let foldable = matches!(next.op, Opc::Add | Opc::Sub | Opc::And | Opc::Or | Opc::Xor | Opc::Cmp | Opc::Imul);
+    let [Arg::Reg(s, ss), Arg::Reg(y, sy)] = next.operands() else { return None };
+    if !foldable || s != x || ss != sx || sy != sx || y == x || [*x, *y].iter().any(|r| *r == RSP || *r == RBP) {
+        return None;
+    }
+    if !dead_after(lines, k + 2, *x) {
+        return None;
+    }
+    Some(Inst::new(next.op, next.sfx, [Arg::Mem(*m), Arg::Reg(*y, *sy), Arg::None]))
+}
+
+/// Is register `r` overwritten, before anything reads it, in the straight
+/// run of code from line `k`?
+fn dead_after(lines: &[Line<'_, Inst<'_>>], k: usize, r: u8) -> bool {
+    for line in &lines[k..] {
+        let Line::Inst(i) = line else { return false };
+        if !explicit_operands_only(i.op) {
+            return false;
+        }
+        let ops = i.operands();
+        let Some((dest, sources)) = ops.split_last() else { return false };
+        let whole_write = matches!(i.op, Opc::Mov | Opc::Movzb | Opc::Movzw | Opc::Movsb | Opc::Movsw | Opc::Movsl | Opc::Lea)
+            && matches!(dest, Arg::Reg(d, size) if *d == r && matches!(size, super::regs::Size::L | super::regs::Size::Q));
+        if whole_write && !sources.iter().any(|a| mentions(a, r)) {
+            return true;
+        }
+        if ops.iter().any(|a| mentions(a, r)) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Instructions whose every register use is an explicit operand and which
+/// do not transfer control.
+fn explicit_operands_only(op: Opc) -> bool {
+    matches!(
+        op,
+        Opc::Mov
+            | Opc::Movzb
+            | Opc::Movzw
+            | Opc::Movsb
+            | Opc::Movsw
+            | Opc::Movsl
+            | Opc::Lea
+            | Opc::Add
+            | Opc::Sub
+            | Opc::And
+            | Opc::Or
+            | Opc::Xor
+            | Opc::Cmp
+            | Opc::Test
+            | Opc::Neg
+            | Opc::Not
+            | Opc::Inc
+            | Opc::Shl
+            | Opc::Sar
+            | Opc::Shr
+            | Opc::Rol
+            | Opc::Ror
+    )
+}
+
+fn mentions(a: &Arg<'_>, r: u8) -> bool {
+    let in_mem = |m: &Mem<'_>| m.base == Base::Reg(r) || m.index.is_some_and(|(i, _)| i == r);
+    match a {
+        Arg::Reg(x, _) | Arg::IndReg(x) => *x == r,
+        Arg::Mem(m) | Arg::IndMem(m) => in_mem(m),
+        _ => false,
+    }
+}
+
+/// `test %r, %r` followed by a zero/sign branch, where the last
+/// flag-setting instruction before it (in the same straight run) computed
+/// `%r` at the same size and set ZF and SF from the result.
+fn redundant_test(lines: &[Line<'_, Inst<'_>>], k: usize) -> bool {
+    let Some(test) = inst(lines, k) else { return false };
+    let (Opc::Test, [Arg::Reg(a, sa), Arg::Reg(b, _)]) = (test.op, test.operands()) else { return false };
+    if a != b || !matches!(inst(lines, k + 1).map(|j| j.op), Some(Opc::J(Cc::E | Cc::Ne | Cc::Nz | Cc::S | Cc::Ns))) {
+        return false;
+    }
+    for line in lines[..k].iter().rev() {
+        let Line::Inst(i) = line else { return false };
+        let ops = i.operands();
+        let writes_r = matches!(ops.last(), Some(Arg::Reg(d, _)) if d == a);
+        match i.op {
+            // Sets ZF and SF from the result it writes.
+            Opc::Add | Opc::Sub | Opc::And | Opc::Or | Opc::Xor | Opc::Neg | Opc::Inc => {
+                return writes_r && i.sfx == test.sfx && matches!(ops.last(), Some(Arg::Reg(_, s)) if s == sa);
+            }
+            // Touch no flags: look further back unless they write %r.
+            Opc::Mov | Opc::Movzb | Opc::Movzw | Opc::Movsb | Opc::Movsw | Opc::Movsl | Opc::Lea if !writes_r => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::regs::Size;
+    use super::*;
+
+    const RAX: u8 = 0;
+    const RSI: u8 = 6;
+    const R14: u8 = 14;
+
+    fn i<'a>(op: Opc, sfx: Sfx, a: Arg<'a>, b: Arg<'a>) -> Line<'a, Inst<'a>> {
+        Line::Inst(Inst::new(op, sfx, [a, b, Arg::None]))
+    }
+    fn reg(r: u8) -> Arg<'static> {
+        Arg::Reg(r, Size::L)
+    }
+    fn field(off: i64) -> Arg<'static> {
+        Arg::Mem(Mem::base(R14, off))
+    }
+    fn run_on(lines: Vec<Line<'static, Inst<'static>>>) -> Vec<Line<'static, Inst<'static>>> {
+        let mut code = Code::default();
+        code.lines = lines;
+        run(&mut code);
+        code.lines
+    }
+
+    #[test]
+    fn a_load_feeding_an_add_is_folded_when_the_register_dies() {
+        let out = run_on(vec![
+            i(Opc::Mov, Sfx::L, field(12), reg(RSI)),
+            i(Opc::Add, Sfx::L, reg(RSI), reg(RAX)),
+            i(Opc::Mov, Sfx::L, field(16), reg(RSI)),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert!(matches!(&out[0], Line::Inst(x) if x.op == Opc::Add && x.operands() == [field(12), reg(RAX)]));
+    }
+
+    #[test]
+    fn a_load_whose_register_is_read_later_stays() {
+        let out = run_on(vec![
+            i(Opc::Mov, Sfx::L, field(12), reg(RSI)),
+            i(Opc::Add, Sfx::L, reg(RSI), reg(RAX)),
+            i(Opc::Mov, Sfx::L, reg(RSI), field(16)),
+        ]);
+        assert_eq!(out.len(), 3);
+        // Nothing known after the ALU instruction: the register may be live.
+        let out = run_on(vec![i(Opc::Mov, Sfx::L, field(12), reg(RSI)), i(Opc::Add, Sfx::L, reg(RSI), reg(RAX))]);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn test_after_a_sub_of_the_same_register_goes() {
+        let q = |r| Arg::Reg(r, Size::Q);
+        let out = run_on(vec![
+            i(Opc::Sub, Sfx::Q, Arg::Imm(8), q(RAX)),
+            i(Opc::Mov, Sfx::Q, Arg::Imm(0), field(0)),
+            i(Opc::Test, Sfx::Q, q(RAX), q(RAX)),
+            Line::Inst(Inst::new(Opc::J(Cc::Ne), Sfx::None, [Arg::None; 3])),
+        ]);
+        assert_eq!(out.len(), 3);
+        // A compare-style branch (OF/CF) needs the test.
+        let out = run_on(vec![
+            i(Opc::Sub, Sfx::Q, Arg::Imm(8), q(RAX)),
+            i(Opc::Test, Sfx::Q, q(RAX), q(RAX)),
+            Line::Inst(Inst::new(Opc::J(Cc::Le), Sfx::None, [Arg::None; 3])),
+        ]);
+        assert_eq!(out.len(), 3);
+    }
+}

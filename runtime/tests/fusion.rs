@@ -1,0 +1,150 @@
+//! The translator's fused shapes against wasmi 2.0 as the oracle: loop steps
+//! (`x += addend` then a compare-and-branch on `x`, for every i32 condition,
+//! addend and bound each a local or a constant, `x` on either side of the
+//! compare, in `br_if` and in `if`), and address sums folded into loads and
+//! stores. Each function runs for a range of arguments, including values
+//! where the add wraps.
+
+use std::sync::Arc;
+
+use offasm_wasm::{Imports, Instance, Module, Value};
+
+fn wat(text: &str) -> Vec<u8> {
+    let buf = wast::parser::ParseBuffer::new(text).expect("lex");
+    let mut module: wast::Wat = wast::parser::parse(&buf).expect("parse");
+    module.encode().expect("encode")
+}
+
+const CONDITIONS: &[&str] = &["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
+
+/// A loop counting how often `x += step` keeps `x <cond> bound` (at most 50
+/// rounds), returning count * 1000 + x; in four shapes per condition.
+fn step_module() -> String {
+    let mut funcs = String::new();
+    for cond in CONDITIONS {
+        // addend and bound locals; x on the left.
+        funcs.push_str(&format!(
+            r#"(func (export "ss_{cond}") (param $x i32) (param $step i32) (param $bound i32) (result i32)
+                 (local $n i32)
+                 (block (loop
+                   (br_if 1 (i32.ge_u (local.get $n) (i32.const 50)))
+                   (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                   (local.set $x (i32.add (local.get $x) (local.get $step)))
+                   (br_if 0 (i32.{cond} (local.get $x) (local.get $bound)))))
+                 (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $x)))
+               (func (export "ii_{cond}") (param $x i32) (param $step i32) (param $bound i32) (result i32)
+                 (local $n i32)
+                 (block (loop
+                   (br_if 1 (i32.ge_u (local.get $n) (i32.const 50)))
+                   (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                   (local.set $x (i32.add (local.get $x) (i32.const 7)))
+                   (br_if 0 (i32.{cond} (local.get $x) (i32.const 40)))))
+                 (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $x)))
+               (func (export "swapped_{cond}") (param $x i32) (param $step i32) (param $bound i32) (result i32)
+                 (local $n i32)
+                 (block (loop
+                   (br_if 1 (i32.ge_u (local.get $n) (i32.const 50)))
+                   (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                   (local.set $x (i32.add (local.get $step) (local.get $x)))
+                   (br_if 0 (i32.{cond} (local.get $bound) (local.get $x)))))
+                 (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $x)))
+               (func (export "if_{cond}") (param $x i32) (param $step i32) (param $bound i32) (result i32)
+                 (local $n i32)
+                 (loop $again
+                   (local.set $x (i32.sub (local.get $x) (i32.const 3)))
+                   (if (i32.{cond} (local.get $x) (local.get $bound))
+                     (then
+                       (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                       (br_if $again (i32.lt_u (local.get $n) (i32.const 50))))))
+                 (i32.add (i32.mul (local.get $n) (i32.const 1000)) (local.get $x)))
+            "#
+        ));
+    }
+    format!("(module {funcs})")
+}
+
+const ADDRESSES: &str = r#"(module (memory 1)
+  (func (export "fill") (param $n i32)
+    (loop $l
+      (i32.store8 (local.get $n) (i32.mul (local.get $n) (i32.const 7)))
+      (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (i32.ge_s (i32.const 0)))))
+  (func (export "sum_at") (param $p i32) (param $q i32) (result i32)
+    (i32.add
+      (i32.add (i32.load8_u (i32.add (local.get $p) (i32.const 3)))
+               (i32.load16_s offset=1 (i32.sub (local.get $p) (i32.const 2))))
+      (i32.load (i32.add (i32.add (local.get $q) (i32.const -8)) (i32.const 5)))))
+  (func (export "store_then_load") (param $p i32) (param $v i64) (result i64)
+    (i64.store32 (i32.add (local.get $p) (i32.const 16)) (local.get $v))
+    (i64.store8 offset=2 (i32.add (local.get $p) (i32.const 16)) (i64.const 255))
+    (i64.load (i32.add (local.get $p) (i32.const 16)))))"#;
+
+/// Calls `name` with `args` on both engines; the results (or both trapping)
+/// must agree.
+fn agree(ours: &mut Instance, theirs: &wasmi::Instance, store: &mut wasmi::Store<()>, name: &str, args: &[Value]) {
+    let ours = ours.invoke(name, args).map_err(|_| ());
+    let func = theirs.get_func(&*store, name).unwrap();
+    let wargs: Vec<wasmi::Val> = args
+        .iter()
+        .map(|a| match *a {
+            Value::I32(v) => wasmi::Val::I32(v),
+            Value::I64(v) => wasmi::Val::I64(v),
+            _ => unreachable!(),
+        })
+        .collect();
+    let mut out = vec![wasmi::Val::I32(0); func.ty(&*store).results().len()];
+    let theirs = func.call(&mut *store, &wargs, &mut out).map(|()| {
+        out.iter()
+            .map(|v| match v {
+                wasmi::Val::I32(v) => Value::I32(*v),
+                wasmi::Val::I64(v) => Value::I64(*v),
+                _ => unreachable!(),
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(ours, theirs.map_err(|_| ()), "{name}{args:?}");
+}
+
+fn both(text: &str) -> (Instance, wasmi::Instance, wasmi::Store<()>) {
+    let bytes = wat(text);
+    let ours = Instance::new(&Arc::new(Module::new(&bytes).unwrap()), &Imports::new()).unwrap();
+    let engine = wasmi::Engine::default();
+    let module = wasmi::Module::new(&engine, &bytes[..]).unwrap();
+    let mut store = wasmi::Store::new(&engine, ());
+    let theirs = wasmi::Linker::<()>::new(&engine).instantiate_and_start(&mut store, &module).unwrap();
+    (ours, theirs, store)
+}
+
+#[test]
+fn loop_steps_agree_with_wasmi() {
+    let (mut ours, theirs, mut store) = both(&step_module());
+    // Every loop of the module became a loop step (the `if` shape has two).
+    let steps = ours.dump_code().lines().filter(|l| l.contains(" step_i32_")).count();
+    assert_eq!(steps, CONDITIONS.len() * 5, "{}", ours.dump_code());
+    let values = [0, 1, 3, 39, 40, 41, -1, -7, i32::MAX - 3, i32::MIN + 2];
+    let mut calls = 0;
+    for cond in CONDITIONS {
+        for shape in ["ss", "ii", "swapped", "if"] {
+            for &x in &values {
+                for &(step, bound) in &[(1, 10), (-2, -5), (5, i32::MAX), (i32::MAX, 0), (-1, i32::MIN)] {
+                    agree(&mut ours, &theirs, &mut store, &format!("{shape}_{cond}"), &[Value::I32(x), Value::I32(step), Value::I32(bound)]);
+                    calls += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(calls, 10 * 4 * 10 * 5);
+}
+
+#[test]
+fn folded_addresses_agree_with_wasmi() {
+    let (mut ours, theirs, mut store) = both(ADDRESSES);
+    agree(&mut ours, &theirs, &mut store, "fill", &[Value::I32(300)]);
+    for p in [0, 1, 2, 5, 100, 65530, 65533, 65534, 65535, 65536, -1, -2, -3] {
+        for q in [0, 3, 8, 11, 65536, -4] {
+            agree(&mut ours, &theirs, &mut store, "sum_at", &[Value::I32(p), Value::I32(q)]);
+        }
+        agree(&mut ours, &theirs, &mut store, "store_then_load", &[Value::I32(p), Value::I64(0x1122_3344_5566_7788)]);
+        agree(&mut ours, &theirs, &mut store, "store_then_load", &[Value::I32(p.wrapping_sub(16)), Value::I64(-1)]);
+    }
+}
