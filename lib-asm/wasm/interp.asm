@@ -621,8 +621,9 @@ end)
 # The `_a` variants take the address as a slot plus a 32-bit immediate added
 # with wrap-around, as wasm's `i32.add` computes it (the translator folds
 # `x + c` into the access that uses it): fields (address slot, c, offset +
-# width, d), 24 bytes.
-macro loadHandler(name, width, load, put)
+# width, d), 24 bytes. The `_ax` variants shift the slot left by `scale`
+# (log2 width) first, `(i << scale) + c`: an element of a static array.
+macro loadHandler(name, width, scale, load, put)
     handler(name, macro ()
         slotI32(0, t0)
         immI32(1, t1)
@@ -632,8 +633,9 @@ macro loadHandler(name, width, load, put)
         put(2, t1, t2)
         dispatch(24)
     end)
-    handler(%name%_a, macro ()
+    macro loadSum(shift)
         slotI32(0, t0)
+        shift(t0)
         addi (Insn_fields + 4)[vmPC], t0
         immI32(2, t1)
         addp t1, t0
@@ -641,27 +643,30 @@ macro loadHandler(name, width, load, put)
         load(-width[vmMem, t0], t1)
         put(3, t1, t2)
         dispatch(24)
-    end)
+    end
+    handler(%name%_a, macro () loadSum(macro (r) end) end)
+    handler(%name%_ax, macro () loadSum(macro (r) lshifti scale, r end) end)
 end
 
-loadHandler(i32_load, 4, macro (m, d) loadi m, d end, putI32)
-loadHandler(i32_load8_s, 1, macro (m, d) loadbsi m, d end, putI32)
-loadHandler(i32_load8_u, 1, macro (m, d) loadb m, d end, putI32)
-loadHandler(i32_load16_s, 2, macro (m, d) loadhsi m, d end, putI32)
-loadHandler(i32_load16_u, 2, macro (m, d) loadh m, d end, putI32)
-loadHandler(i64_load, 8, macro (m, d) loadq m, d end, putI64)
-loadHandler(i64_load8_s, 1, macro (m, d) loadbsq m, d end, putI64)
-loadHandler(i64_load8_u, 1, macro (m, d) loadb m, d end, putI64)
-loadHandler(i64_load16_s, 2, macro (m, d) loadhsq m, d end, putI64)
-loadHandler(i64_load16_u, 2, macro (m, d) loadh m, d end, putI64)
-loadHandler(i64_load32_s, 4, macro (m, d) loadis m, d end, putI64)
-loadHandler(i64_load32_u, 4, macro (m, d) loadi m, d end, putI64)
+loadHandler(i32_load, 4, 2, macro (m, d) loadi m, d end, putI32)
+loadHandler(i32_load8_s, 1, 0, macro (m, d) loadbsi m, d end, putI32)
+loadHandler(i32_load8_u, 1, 0, macro (m, d) loadb m, d end, putI32)
+loadHandler(i32_load16_s, 2, 1, macro (m, d) loadhsi m, d end, putI32)
+loadHandler(i32_load16_u, 2, 1, macro (m, d) loadh m, d end, putI32)
+loadHandler(i64_load, 8, 3, macro (m, d) loadq m, d end, putI64)
+loadHandler(i64_load8_s, 1, 0, macro (m, d) loadbsq m, d end, putI64)
+loadHandler(i64_load8_u, 1, 0, macro (m, d) loadb m, d end, putI64)
+loadHandler(i64_load16_s, 2, 1, macro (m, d) loadhsq m, d end, putI64)
+loadHandler(i64_load16_u, 2, 1, macro (m, d) loadh m, d end, putI64)
+loadHandler(i64_load32_s, 4, 2, macro (m, d) loadis m, d end, putI64)
+loadHandler(i64_load32_u, 4, 2, macro (m, d) loadi m, d end, putI64)
 
 # Stores: fields (address slot, offset + width, value), 24 bytes; the value is
 # a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores). The
 # `_as`/`_ai` variants add a 32-bit immediate to the address as the loads'
-# `_a` do: fields (address slot, c, offset + width, value), 24 bytes.
-macro storeHandlers(name, width, get, imm, store)
+# `_a` do: fields (address slot, c, offset + width, value), 24 bytes; the
+# `_axs`/`_axi` variants shift the slot by `scale` first, as `_ax`.
+macro storeHandlers(name, width, scale, get, imm, store)
     macro storeWith(value, sum, valueField)
         value(valueField, t1)
         slotI32(0, t0)
@@ -678,17 +683,23 @@ macro storeHandlers(name, width, get, imm, store)
     end
     handler(%name%_s, macro () storeWith(get, plain, 2) end)
     handler(%name%_i, macro () storeWith(imm, plain, 2) end)
+    macro scaledPlusImmediate(address)
+        lshifti scale, address
+        addi (Insn_fields + 4)[vmPC], address
+    end
     handler(%name%_as, macro () storeWith(get, plusImmediate, 3) end)
     handler(%name%_ai, macro () storeWith(imm, plusImmediate, 3) end)
+    handler(%name%_axs, macro () storeWith(get, scaledPlusImmediate, 3) end)
+    handler(%name%_axi, macro () storeWith(imm, scaledPlusImmediate, 3) end)
 end
 
-storeHandlers(i32_store, 4, slotI32, immI32, macro (v, m) storei v, m end)
-storeHandlers(i32_store8, 1, slotI32, immI32, macro (v, m) storeb v, m end)
-storeHandlers(i32_store16, 2, slotI32, immI32, macro (v, m) storeh v, m end)
-storeHandlers(i64_store, 8, slotI64, immI64, macro (v, m) storeq v, m end)
-storeHandlers(i64_store8, 1, slotI64, immI64, macro (v, m) storeb v, m end)
-storeHandlers(i64_store16, 2, slotI64, immI64, macro (v, m) storeh v, m end)
-storeHandlers(i64_store32, 4, slotI64, immI64, macro (v, m) storei v, m end)
+storeHandlers(i32_store, 4, 2, slotI32, immI32, macro (v, m) storei v, m end)
+storeHandlers(i32_store8, 1, 0, slotI32, immI32, macro (v, m) storeb v, m end)
+storeHandlers(i32_store16, 2, 1, slotI32, immI32, macro (v, m) storeh v, m end)
+storeHandlers(i64_store, 8, 3, slotI64, immI64, macro (v, m) storeq v, m end)
+storeHandlers(i64_store8, 1, 0, slotI64, immI64, macro (v, m) storeb v, m end)
+storeHandlers(i64_store16, 2, 1, slotI64, immI64, macro (v, m) storeh v, m end)
+storeHandlers(i64_store32, 4, 2, slotI64, immI64, macro (v, m) storei v, m end)
 
 # trap_oob: an access whose static offset alone is past any memory.
 handler(trap_oob, macro ()

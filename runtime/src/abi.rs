@@ -271,12 +271,12 @@ family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
     I64_16S = "i64_load16_s", I64_16U = "i64_load16_u", I64_32S = "i64_load32_s", I64_32U = "i64_load32_u",
-}, h = "", a = "_a");
+}, h = "", a = "_a", ax = "_ax");
 
 family!(Store {
     I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",
     I64 = "i64_store", I64_8 = "i64_store8", I64_16 = "i64_store16", I64_32 = "i64_store32",
-}, s = "_s", i = "_i", a_s = "_as", a_i = "_ai");
+}, s = "_s", i = "_i", a_s = "_as", a_i = "_ai", ax_s = "_axs", ax_i = "_axi");
 
 family!(Single {
     Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select",

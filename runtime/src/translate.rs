@@ -7,8 +7,8 @@
 //! height h, once it needs a slot, lives in operand slot h. While translating,
 //! each operand-stack entry is either in its own slot (`Temp`), still a local
 //! (`Local`), a constant not yet materialised (`C32`/`C64`), or an i32 sum of
-//! a slot and a constant not yet computed (`Sum`: a memory access that takes
-//! it as its address adds the constant itself).
+//! a slot shifted left by 0–3 and a constant not yet computed (`Sum`: a
+//! memory access that takes it as its address computes it itself).
 //! docs/interpreter.md describes the whole design.
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
@@ -82,8 +82,18 @@ enum Opd {
     Local(u32),
     C32(u32),
     C64(u64),
-    /// `slot + imm` (i32, wrapping): the slot is a local's or this entry's own.
+    /// `(slot << shift) + imm` (i32, wrapping; shift 0–3): the slot is a
+    /// local's or this entry's own.
+    Sum(u32, u8, u32),
+}
+
+/// How a memory access gets its address: a slot, `slot + c`, or
+/// `(slot << log2 width) + c`.
+#[derive(Clone, Copy)]
+enum Address {
+    Slot(u32),
     Sum(u32, u32),
+    Scaled(u32, u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -403,19 +413,29 @@ impl Tr<'_> {
                     cmp: None,
                 });
             }
-            Opd::Sum(base, imm) => {
-                let at = self.begin(Binary::I32Add.si());
-                self.code.field(base);
-                self.code.field(imm);
+            Opd::Sum(base, shift, imm) => {
+                let (op, a, b) = if shift == 0 { (Binary::I32Add, base, imm) } else { (Binary::I32Shl, base, shift as u32) };
+                let mut at = self.begin(op.si());
+                self.code.field(a);
+                self.code.field(b);
                 self.code.field(dest);
                 self.code.end();
+                if shift != 0 && imm != 0 {
+                    at = self.begin(Binary::I32Add.si());
+                    self.code.field(dest);
+                    self.code.field(imm);
+                    self.code.field(dest);
+                    self.code.end();
+                }
                 self.last = Some(Last {
                     start: at,
                     dest_word: at + 4,
                     height: usize::MAX,
                     cmp: None,
                 });
-                self.note_in_place_add(at, dest);
+                if shift == 0 {
+                    self.note_in_place_add(at, dest);
+                }
             }
         }
     }
@@ -424,7 +444,7 @@ impl Tr<'_> {
     fn reads_local(&self, opd: Opd, local: u32) -> bool {
         match opd {
             Opd::Local(i) => i == local,
-            Opd::Sum(base, _) => base == local * 8,
+            Opd::Sum(base, _, _) => base == local * 8,
             _ => false,
         }
     }
@@ -433,7 +453,7 @@ impl Tr<'_> {
     fn reads_a_local(&self, opd: Opd) -> bool {
         match opd {
             Opd::Local(_) => true,
-            Opd::Sum(base, _) => base < self.temp_base * 8,
+            Opd::Sum(base, _, _) => base < self.temp_base * 8,
             _ => false,
         }
     }
@@ -450,10 +470,30 @@ impl Tr<'_> {
             _ => return false,
         };
         let sum = match value {
-            Opd::Local(i) => Opd::Sum(i * 8, c),
+            Opd::Local(i) => Opd::Sum(i * 8, 0, c),
             // An entry's own slot is only its own while it stays at its height.
-            Opd::Temp if at == ia => Opd::Sum(self.temp_off(ia), c),
-            Opd::Sum(base, c0) if at == ia || base < self.temp_base * 8 => Opd::Sum(base, c0.wrapping_add(c)),
+            Opd::Temp if at == ia => Opd::Sum(self.temp_off(ia), 0, c),
+            Opd::Sum(base, s, c0) if at == ia || base < self.temp_base * 8 => Opd::Sum(base, s, c0.wrapping_add(c)),
+            _ => return false,
+        };
+        self.stack.truncate(ia);
+        self.push(sum);
+        true
+    }
+
+    /// `i32.shl` by 1, 2 or 3 is left as a `Sum` too: an array index, which
+    /// an access of that width scales itself.
+    fn lazy_shl(&mut self) -> bool {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let Opd::C32(c) = self.stack[ib] else { return false };
+        let shift = (c & 31) as u8;
+        if !(1..=3).contains(&shift) {
+            return false;
+        }
+        let sum = match self.stack[ia] {
+            Opd::Local(i) => Opd::Sum(i * 8, shift, 0),
+            Opd::Temp => Opd::Sum(self.temp_off(ia), shift, 0),
             _ => return false,
         };
         self.stack.truncate(ia);
@@ -818,7 +858,7 @@ impl Tr<'_> {
 
     fn load(&mut self, op: Load, memarg: MemArg) {
         let ia = self.stack.len() - 1;
-        let addr = self.address(ia);
+        let addr = self.address(ia, op.width());
         let end = memarg.offset + op.width() as u64;
         self.stack.truncate(ia);
         if end > u32::MAX as u64 {
@@ -830,13 +870,13 @@ impl Tr<'_> {
         }
         let dest = self.temp_off(ia);
         let at = match addr {
-            (base, None) => {
+            Address::Slot(base) => {
                 let at = self.begin(op.h());
                 self.code.field(base);
                 at
             }
-            (base, Some(imm)) => {
-                let at = self.begin(op.a());
+            Address::Sum(base, imm) | Address::Scaled(base, imm) => {
+                let at = self.begin(if matches!(addr, Address::Sum(..)) { op.a() } else { op.ax() });
                 self.code.field(base);
                 self.code.field(imm);
                 at
@@ -855,19 +895,20 @@ impl Tr<'_> {
         });
     }
 
-    /// A memory access's address operand: a slot, plus the constant of a
-    /// `Sum` for the access to add.
-    fn address(&mut self, idx: usize) -> (u32, Option<u32>) {
+    /// The address operand of an access of `width` bytes: a `Sum` unshifted
+    /// or scaled by the width is left to the access.
+    fn address(&mut self, idx: usize, width: u32) -> Address {
         match self.stack[idx] {
-            Opd::Sum(base, imm) => (base, Some(imm)),
-            _ => (self.slot(idx), None),
+            Opd::Sum(base, 0, imm) => Address::Sum(base, imm),
+            Opd::Sum(base, shift, imm) if 1 << shift == width => Address::Scaled(base, imm),
+            _ => Address::Slot(self.slot(idx)),
         }
     }
 
     fn store(&mut self, op: Store, memarg: MemArg) {
         let n = self.stack.len();
         let (ia, iv) = (n - 2, n - 1);
-        let addr = self.address(ia);
+        let addr = self.address(ia, op.width());
         let value = match self.stack[iv] {
             Opd::C32(v) if !op.is64() => Field::Imm(v),
             Opd::C64(v) if op.is64() && v as i64 == v as i32 as i64 => Field::Imm(v as u32),
@@ -881,16 +922,19 @@ impl Tr<'_> {
             self.reachable = false;
             return;
         }
-        let h = match (value, addr.1) {
-            (Field::Slot(_), None) => op.s(),
-            (Field::Imm(_), None) => op.i(),
-            (Field::Slot(_), Some(_)) => op.a_s(),
-            (Field::Imm(_), Some(_)) => op.a_i(),
+        let slot = matches!(value, Field::Slot(_));
+        let h = match addr {
+            Address::Slot(_) => if slot { op.s() } else { op.i() },
+            Address::Sum(..) => if slot { op.a_s() } else { op.a_i() },
+            Address::Scaled(..) => if slot { op.ax_s() } else { op.ax_i() },
         };
         self.begin(h);
-        self.code.field(addr.0);
-        if let Some(imm) = addr.1 {
-            self.code.field(imm);
+        match addr {
+            Address::Slot(base) => self.code.field(base),
+            Address::Sum(base, imm) | Address::Scaled(base, imm) => {
+                self.code.field(base);
+                self.code.field(imm);
+            }
         }
         self.code.field(end as u32);
         self.code.field(value.raw());
@@ -1175,7 +1219,11 @@ impl Tr<'_> {
             O::I32And => self.binary(B::I32And, None),
             O::I32Or => self.binary(B::I32Or, None),
             O::I32Xor => self.binary(B::I32Xor, None),
-            O::I32Shl => self.binary(B::I32Shl, None),
+            O::I32Shl => {
+                if !self.lazy_shl() {
+                    self.binary(B::I32Shl, None)
+                }
+            }
             O::I32ShrS => self.binary(B::I32ShrS, None),
             O::I32ShrU => self.binary(B::I32ShrU, None),
             O::I32Rotl => self.binary(B::I32Rotl, None),

@@ -74,6 +74,14 @@ const ADDRESSES: &str = r#"(module (memory 1)
       (i32.add (i32.load8_u (i32.add (local.get $p) (i32.const 3)))
                (i32.load16_s offset=1 (i32.sub (local.get $p) (i32.const 2))))
       (i32.load (i32.add (i32.add (local.get $q) (i32.const -8)) (i32.const 5)))))
+  (func (export "scaled") (param $i i32) (param $j i32) (result i32)
+    (i32.store (i32.add (i32.shl (local.get $j) (i32.const 2)) (i32.const 64)) (local.get $i))
+    (i64.store offset=4 (i32.add (i32.shl (local.get $i) (i32.const 3)) (i32.const -8)) (i64.extend_i32_u (local.get $j)))
+    (i32.add
+      (i32.add (i32.load (i32.add (i32.shl (local.get $j) (i32.const 2)) (i32.const 64)))
+               (i32.load16_u (i32.shl (local.get $i) (i32.const 1))))
+      (i32.add (i32.wrap_i64 (i64.load (i32.sub (i32.shl (local.get $j) (i32.const 3)) (i32.const 4))))
+               (i32.load8_u (i32.shl (local.get $i) (i32.const 2))))))
   (func (export "store_then_load") (param $p i32) (param $v i64) (result i64)
     (i64.store32 (i32.add (local.get $p) (i32.const 16)) (local.get $v))
     (i64.store8 offset=2 (i32.add (local.get $p) (i32.const 16)) (i64.const 255))
@@ -145,6 +153,9 @@ fn folded_addresses_agree_with_wasmi() {
             agree(&mut ours, &theirs, &mut store, "sum_at", &[Value::I32(p), Value::I32(q)]);
         }
         agree(&mut ours, &theirs, &mut store, "store_then_load", &[Value::I32(p), Value::I64(0x1122_3344_5566_7788)]);
+        for j in [0, 1, 5, 8191, 8192, 16383, 16384, 0x4000_0010, -1, -16] {
+            agree(&mut ours, &theirs, &mut store, "scaled", &[Value::I32(p), Value::I32(j)]);
+        }
         agree(&mut ours, &theirs, &mut store, "store_then_load", &[Value::I32(p.wrapping_sub(16)), Value::I64(-1)]);
     }
 }
