@@ -798,6 +798,93 @@ floatBinary(f64_sub, slotF64, putF64, macro (r, l) subd r, l end)
 floatBinary(f64_mul, slotF64, putF64, macro (r, l) muld r, l end)
 floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
 
+# ---- operations on a value loaded from memory ---------------------------------
+# `x OP load(addr)` (`_sm`) and `load(addr) OP x` (`_ms`) in one instruction:
+# the translator fuses a full-width load with the arithmetic that consumes it
+# right away. Fields (address slot, c, offset + width, x slot, d), 32 bytes;
+# the address is computed and checked as the loads' `_a` variants do.
+macro memAddress(width, address, tmp)
+    slotI32(0, address)
+    addi (Insn_fields + 4)[vmPC], address
+    immI32(2, tmp)
+    addp tmp, address
+    bpa address, vmSize, _vm_trap_oob
+end
+
+macro memBinaryFamily(name, width, load, get, put, op)
+    handler(%name%_sm, macro ()
+        memAddress(width, t1, t2)
+        load(-width[vmMem, t1], t1)
+        get(3, t0)
+        op(t1, t0)
+        put(4, t0, t1)
+        dispatch(32)
+    end)
+    handler(%name%_ms, macro ()
+        memAddress(width, t0, t2)
+        load(-width[vmMem, t0], t0)
+        get(3, t1)
+        op(t1, t0)
+        put(4, t0, t1)
+        dispatch(32)
+    end)
+end
+
+macro memBinaryI32(name, op)
+    memBinaryFamily(name, 4, macro (m, d) loadi m, d end, slotI32, putI32, op)
+end
+macro memBinaryI64(name, op)
+    memBinaryFamily(name, 8, macro (m, d) loadq m, d end, slotI64, putI64, op)
+end
+
+memBinaryI32(i32_add, macro (r, l) addi r, l end)
+memBinaryI32(i32_sub, macro (r, l) subi r, l end)
+memBinaryI32(i32_mul, macro (r, l) muli r, l end)
+memBinaryI32(i32_and, macro (r, l) andi r, l end)
+memBinaryI32(i32_or, macro (r, l) ori r, l end)
+memBinaryI32(i32_xor, macro (r, l) xori r, l end)
+memBinaryI64(i64_add, macro (r, l) addq r, l end)
+memBinaryI64(i64_sub, macro (r, l) subq r, l end)
+memBinaryI64(i64_mul, macro (r, l) mulq r, l end)
+memBinaryI64(i64_and, macro (r, l) andq r, l end)
+memBinaryI64(i64_or, macro (r, l) orq r, l end)
+memBinaryI64(i64_xor, macro (r, l) xorq r, l end)
+
+macro floatMemBinary(name, width, load, get, put, op)
+    handler(%name%_sm, macro ()
+        memAddress(width, t0, t1)
+        load(-width[vmMem, t0], ft1)
+        get(3, t0, ft0)
+        op(ft1, ft0)
+        put(4, ft0, t0)
+        dispatch(32)
+    end)
+    handler(%name%_ms, macro ()
+        memAddress(width, t0, t1)
+        load(-width[vmMem, t0], ft0)
+        get(3, t0, ft1)
+        op(ft1, ft0)
+        put(4, ft0, t0)
+        dispatch(32)
+    end)
+end
+
+macro memBinaryF32(name, op)
+    floatMemBinary(name, 4, macro (m, f) loadf m, f end, slotF32, putF32, op)
+end
+macro memBinaryF64(name, op)
+    floatMemBinary(name, 8, macro (m, f) loadd m, f end, slotF64, putF64, op)
+end
+
+memBinaryF32(f32_add, macro (r, l) addf r, l end)
+memBinaryF32(f32_sub, macro (r, l) subf r, l end)
+memBinaryF32(f32_mul, macro (r, l) mulf r, l end)
+memBinaryF32(f32_div, macro (r, l) divf r, l end)
+memBinaryF64(f64_add, macro (r, l) addd r, l end)
+memBinaryF64(f64_sub, macro (r, l) subd r, l end)
+memBinaryF64(f64_mul, macro (r, l) muld r, l end)
+memBinaryF64(f64_div, macro (r, l) divd r, l end)
+
 # min/max: a NaN operand gives a NaN (the sum propagates it, quieted); equal
 # operands (+0 and -0 included) combine their bits: or for min (-0 wins),
 # and for max (+0 wins).

@@ -267,6 +267,24 @@ impl Step {
     }
 }
 
+family!(MemBinary {
+    I32Add = "i32_add", I32Sub = "i32_sub", I32Mul = "i32_mul", I32And = "i32_and", I32Or = "i32_or", I32Xor = "i32_xor",
+    I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
+}, sm = "_sm", ms = "_ms");
+
+impl MemBinary {
+    /// The load whose result the operation can take from memory.
+    pub fn load(self) -> Load {
+        use MemBinary::*;
+        match self {
+            I32Add | I32Sub | I32Mul | I32And | I32Or | I32Xor | F32Add | F32Sub | F32Mul | F32Div => Load::I32,
+            _ => Load::I64,
+        }
+    }
+}
+
 family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
@@ -318,7 +336,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

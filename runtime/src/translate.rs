@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, Single, Store, Unary};
+use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, MemBinary, Single, Store, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -157,6 +157,19 @@ struct InPlaceAdd {
     addend: Field,
 }
 
+/// A full-width load not emitted yet (its value is entry `idx`, a `Temp`):
+/// the arithmetic right after it may take its operand from memory. Any other
+/// instruction emits it first, so the order of effects and traps is kept.
+#[derive(Clone, Copy)]
+struct PendingLoad {
+    idx: usize,
+    op: Load,
+    addr: Address,
+    end: u32,
+    /// Wasm byte offset of the load (where its trap is reported).
+    offset: u32,
+}
+
 struct Tr<'a> {
     env: &'a Env<'a>,
     code: &'a mut CodeBuf,
@@ -171,6 +184,7 @@ struct Tr<'a> {
     max_height: usize,
     last: Option<Last>,
     last_add: Option<InPlaceAdd>,
+    pending: Option<PendingLoad>,
     results: usize,
     ret_label: usize,
 }
@@ -271,6 +285,7 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         max_height: 0,
         last: None,
         last_add: None,
+        pending: None,
         results: ty.results.len(),
         ret_label: 0,
     };
@@ -462,6 +477,7 @@ impl Tr<'_> {
     /// a memory access to fold. Returns false when it cannot be (the other
     /// operand is not in a slot that stays put).
     fn lazy_sum(&mut self, sub: bool) -> bool {
+        self.flush_pending();
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
         let (value, c, at) = match (self.stack[ia], self.stack[ib]) {
@@ -484,6 +500,7 @@ impl Tr<'_> {
     /// `i32.shl` by 1, 2 or 3 is left as a `Sum` too: an array index, which
     /// an access of that width scales itself.
     fn lazy_shl(&mut self) -> bool {
+        self.flush_pending();
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
         let Opd::C32(c) = self.stack[ib] else { return false };
@@ -868,6 +885,27 @@ impl Tr<'_> {
             self.push_temp();
             return;
         }
+        if matches!(op, Load::I32 | Load::I64) && !matches!(addr, Address::Scaled(..)) {
+            self.pending = Some(PendingLoad { idx: ia, op, addr, end: end as u32, offset: self.offset });
+            self.push_temp();
+            self.last = None;
+            return;
+        }
+        self.emit_load(op, addr, end as u32, ia);
+        self.push_temp();
+    }
+
+    /// Emits the pending load, if any.
+    fn flush_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let offset = std::mem::replace(&mut self.offset, p.offset);
+            self.emit_load(p.op, p.addr, p.end, p.idx);
+            self.offset = offset;
+        }
+    }
+
+    /// The load of entry `idx` into its own slot.
+    fn emit_load(&mut self, op: Load, addr: Address, end: u32, ia: usize) {
         let dest = self.temp_off(ia);
         let at = match addr {
             Address::Slot(base) => {
@@ -882,17 +920,55 @@ impl Tr<'_> {
                 at
             }
         };
-        self.code.field(end as u32);
+        self.code.field(end);
         let dest_word = self.code.words.len();
         self.code.field(dest);
         self.code.end();
-        self.push_temp();
         self.last = Some(Last {
             start: at,
             dest_word,
             height: ia,
             cmp: None,
         });
+    }
+
+    /// A binary operation one of whose operands is the pending load: one
+    /// instruction that loads and computes. Returns false (having emitted
+    /// the load) when it cannot be.
+    fn fuse_pending(&mut self, op: MemBinary) -> bool {
+        let Some(p) = self.pending else { return false };
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let other = if p.idx == ib { ia } else { ib };
+        // With a constant, the plain load and an immediate operand do as well.
+        let fits = p.op == op.load()
+            && (p.idx == ia || p.idx == ib)
+            && self.stack[p.idx] == Opd::Temp
+            && !matches!(self.stack[other], Opd::C32(_) | Opd::C64(_));
+        let (Address::Slot(base) | Address::Sum(base, _)) = p.addr else { unreachable!("scaled loads are not left pending") };
+        let imm = if let Address::Sum(_, imm) = p.addr { imm } else { 0 };
+        if !fits {
+            self.flush_pending();
+            return false;
+        }
+        let x = self.slot(other);
+        self.pending = None;
+        let offset = std::mem::replace(&mut self.offset, p.offset);
+        let at = self.begin(if p.idx == ib { op.sm() } else { op.ms() });
+        self.offset = offset;
+        for f in [base, imm, p.end, x, self.temp_off(ia)] {
+            self.code.field(f);
+        }
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        self.last = Some(Last {
+            start: at,
+            dest_word: at + 6,
+            height: ia,
+            cmp: None,
+        });
+        true
     }
 
     /// The address operand of an access of `width` bytes: a `Sum` unshifted
@@ -968,6 +1044,22 @@ impl Tr<'_> {
     fn op(&mut self, op: O<'_>) -> Result<(), Error> {
         if !self.reachable {
             return self.unreachable_op(op);
+        }
+        if let Some(p) = self.pending {
+            // What neither emits nor reorders anything observable keeps the
+            // load pending: a constant, a local, a unary operation that
+            // cannot trap on another entry (a conversion of the other operand).
+            let keeps = mem_binary(&op).is_some()
+                || matches!(op, O::LocalGet { .. } | O::I32Const { .. } | O::I64Const { .. } | O::F32Const { .. } | O::F64Const { .. } | O::Nop)
+                || (pure_unary(&op) && p.idx != self.stack.len() - 1);
+            if !keeps {
+                self.flush_pending();
+            }
+        }
+        if let Some(m) = mem_binary(&op) {
+            if self.fuse_pending(m) {
+                return Ok(());
+            }
         }
         use Binary as B;
         use Branch as C;
@@ -1502,6 +1594,75 @@ impl Tr<'_> {
         }
         Ok(())
     }
+}
+
+/// Unary operations with no effect but their result, which cannot trap.
+fn pure_unary(op: &O<'_>) -> bool {
+    matches!(
+        op,
+        O::I32Eqz
+            | O::I64Eqz
+            | O::I32Clz
+            | O::I32Ctz
+            | O::I32Popcnt
+            | O::I64Clz
+            | O::I64Ctz
+            | O::I64Popcnt
+            | O::I64ExtendI32S
+            | O::I64ExtendI32U
+            | O::F32Abs
+            | O::F32Neg
+            | O::F64Abs
+            | O::F64Neg
+            | O::F32Sqrt
+            | O::F64Sqrt
+            | O::F32Ceil
+            | O::F32Floor
+            | O::F32Trunc
+            | O::F32Nearest
+            | O::F64Ceil
+            | O::F64Floor
+            | O::F64Trunc
+            | O::F64Nearest
+            | O::F32DemoteF64
+            | O::F64PromoteF32
+            | O::F32ConvertI32S
+            | O::F32ConvertI32U
+            | O::F32ConvertI64S
+            | O::F32ConvertI64U
+            | O::F64ConvertI32S
+            | O::F64ConvertI32U
+            | O::F64ConvertI64S
+            | O::F64ConvertI64U
+    )
+}
+
+/// The operations that can take an operand straight from a load.
+fn mem_binary(op: &O<'_>) -> Option<MemBinary> {
+    use MemBinary as M;
+    Some(match op {
+        O::I32Add => M::I32Add,
+        O::I32Sub => M::I32Sub,
+        O::I32Mul => M::I32Mul,
+        O::I32And => M::I32And,
+        O::I32Or => M::I32Or,
+        O::I32Xor => M::I32Xor,
+        O::I64Add => M::I64Add,
+        O::I64Sub => M::I64Sub,
+        O::I64Mul => M::I64Mul,
+        O::I64And => M::I64And,
+        O::I64Or => M::I64Or,
+        O::I64Xor => M::I64Xor,
+        O::F32Add => M::F32Add,
+        O::F32Sub => M::F32Sub,
+        O::F32Mul => M::F32Mul,
+        O::F32Div => M::F32Div,
+        O::F64Add => M::F64Add,
+        O::F64Sub => M::F64Sub,
+        O::F64Mul => M::F64Mul,
+        O::F64Div => M::F64Div,
+        _ => return None,
+    })
 }
 
 fn op_name(op: &O<'_>) -> String {
