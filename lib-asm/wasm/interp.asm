@@ -123,7 +123,21 @@ end
 
 # Fused compare-and-branch, fields (target:64, a, b), 24 bytes: jumps to the
 # target when `a CC b` (br(a, b, label) emits the compare-branch).
-macro branchFamily(name, get, imm, br)
+# A memory operand in fields k, k+1, k+2 (address slot, c, offset + width),
+# as the loads' `_a` variants take it: `address` gets the checked end address
+# (the access is at -width[vmMem, address]).
+macro memAddressAt(k, width, address, tmp)
+    slotI32(k, address)
+    addi (Insn_fields + 4 * k + 4)[vmPC], address
+    immI32(k + 2, tmp)
+    addp tmp, address
+    bpa address, vmSize, _vm_trap_oob
+end
+
+# `_sm`/`_ms`: one side is loaded from memory (a full-width load the
+# translator fused with the compare): fields (target:64, x slot, address
+# slot, c, offset + width), 32 bytes.
+macro branchFamily(name, get, imm, br, width, load)
     handler(br_%name%_ss, macro ()
         get(2, t0)
         get(3, t1)
@@ -137,6 +151,24 @@ macro branchFamily(name, get, imm, br)
         imm(3, t1)
         br(t0, t1, .taken)
         dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_sm, macro ()
+        memAddressAt(3, width, t1, t2)
+        load(-width[vmMem, t1], t1)
+        get(2, t0)
+        br(t0, t1, .taken)
+        dispatch(32)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_ms, macro ()
+        memAddressAt(3, width, t0, t2)
+        load(-width[vmMem, t0], t0)
+        get(2, t1)
+        br(t0, t1, .taken)
+        dispatch(32)
     .taken:
         jumpToField(Insn_fields)
     end)
@@ -424,10 +456,10 @@ handler(br_table, macro ()
 end)
 
 macro branchI32(name, br)
-    branchFamily(name, slotI32, immI32, br)
+    branchFamily(name, slotI32, immI32, br, 4, macro (m, d) loadi m, d end)
 end
 macro branchI64(name, br)
-    branchFamily(name, slotI64, immI64, br)
+    branchFamily(name, slotI64, immI64, br, 8, macro (m, d) loadq m, d end)
 end
 
 branchI32(i32_eq, macro (a, b, l) bieq a, b, l end)
@@ -804,11 +836,7 @@ floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
 # right away. Fields (address slot, c, offset + width, x slot, d), 32 bytes;
 # the address is computed and checked as the loads' `_a` variants do.
 macro memAddress(width, address, tmp)
-    slotI32(0, address)
-    addi (Insn_fields + 4)[vmPC], address
-    immI32(2, tmp)
-    addp tmp, address
-    bpa address, vmSize, _vm_trap_oob
+    memAddressAt(0, width, address, tmp)
 end
 
 macro memBinaryFamily(name, width, load, get, put, op)

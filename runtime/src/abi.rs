@@ -228,7 +228,18 @@ family!(Branch {
     I64Eq = "br_i64_eq", I64Ne = "br_i64_ne", I64LtS = "br_i64_lt_s", I64LtU = "br_i64_lt_u",
     I64GtS = "br_i64_gt_s", I64GtU = "br_i64_gt_u", I64LeS = "br_i64_le_s", I64LeU = "br_i64_le_u",
     I64GeS = "br_i64_ge_s", I64GeU = "br_i64_ge_u",
-}, ss = "_ss", si = "_si");
+}, ss = "_ss", si = "_si", sm = "_sm", ms = "_ms");
+
+impl Branch {
+    /// The load a side of the compare can be taken from.
+    pub fn load(self) -> Load {
+        use Branch::*;
+        match self {
+            I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS | I64GeU => Load::I64,
+            _ => Load::I32,
+        }
+    }
+}
 
 family!(Step {
     I32Eq = "step_i32_eq", I32Ne = "step_i32_ne", I32LtS = "step_i32_lt_s", I32LtU = "step_i32_lt_u",

@@ -135,6 +135,29 @@ struct Cmp {
     cond: Branch,
     a: u32,
     b: Field,
+    /// One side loaded from memory instead of `b`: `mem <cond> a` when the
+    /// load is on the left, `a <cond> mem` otherwise.
+    mem: Option<MemSide>,
+}
+
+#[derive(Clone, Copy)]
+struct MemSide {
+    base: u32,
+    imm: u32,
+    end: u32,
+    left: bool,
+    /// Wasm byte offset of the load.
+    offset: u32,
+}
+
+/// A compare of the pending load with a slot, not emitted yet: the branch
+/// right after it takes both in one instruction.
+#[derive(Clone, Copy)]
+struct PendingCmp {
+    idx: usize,
+    op: Binary,
+    cmp: Cmp,
+    load: PendingLoad,
 }
 
 /// The last instruction, if it produced the top of the operand stack into its
@@ -185,6 +208,7 @@ struct Tr<'a> {
     last: Option<Last>,
     last_add: Option<InPlaceAdd>,
     pending: Option<PendingLoad>,
+    pending_cmp: Option<PendingCmp>,
     results: usize,
     ret_label: usize,
 }
@@ -286,6 +310,7 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         last: None,
         last_add: None,
         pending: None,
+        pending_cmp: None,
         results: ty.results.len(),
         ret_label: 0,
     };
@@ -591,6 +616,27 @@ impl Tr<'_> {
     fn binary(&mut self, op: Binary, cmp: Option<Branch>) {
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
+        if let (Some(cond), Some(p)) = (cmp, self.pending) {
+            let other = if p.idx == ib { ia } else { ib };
+            if p.op == cond.load()
+                && (p.idx == ia || p.idx == ib)
+                && self.stack[p.idx] == Opd::Temp
+                && !matches!(self.stack[other], Opd::C32(_) | Opd::C64(_))
+            {
+                let x = self.slot(other);
+                let (Address::Slot(base) | Address::Sum(base, _)) = p.addr else { unreachable!("scaled loads are not left pending") };
+                let imm = if let Address::Sum(_, imm) = p.addr { imm } else { 0 };
+                let mem = MemSide { base, imm, end: p.end, left: p.idx == ia, offset: p.offset };
+                let cmp = Cmp { cond, a: x, b: Field::Imm(0), mem: Some(mem) };
+                self.pending = None;
+                self.pending_cmp = Some(PendingCmp { idx: ia, op, cmp, load: p });
+                self.stack.truncate(ia);
+                self.push_temp();
+                self.last = None;
+                return;
+            }
+        }
+        self.flush_pending();
         let mut fa = self.field(ia);
         let fb = self.field(ib);
         if let (Field::Imm(_), Field::Imm(_)) = (fa, fb) {
@@ -614,11 +660,13 @@ impl Tr<'_> {
                 cond: cond.swap(),
                 a: b,
                 b: Field::Imm(a),
+                mem: None,
             },
             (a, b) => Cmp {
                 cond,
                 a: a.raw(),
                 b,
+                mem: None,
             },
         });
         self.last = Some(Last {
@@ -674,6 +722,14 @@ impl Tr<'_> {
     /// emitted for it is taken back and fused into the branch.
     fn take_condition(&mut self) -> Result<Cmp, Opd> {
         let idx = self.stack.len() - 1;
+        if let Some(pc) = self.pending_cmp {
+            if pc.idx == idx {
+                self.pending_cmp = None;
+                self.pop();
+                return Ok(pc.cmp);
+            }
+            self.flush_pending();
+        }
         if let Opd::Sum(..) = self.stack[idx] {
             self.materialize(idx);
         }
@@ -699,6 +755,7 @@ impl Tr<'_> {
                 cond: Branch::I32Ne,
                 a: self.temp_off(idx),
                 b: Field::Imm(0),
+                mem: None,
             });
         }
         match opd {
@@ -706,6 +763,7 @@ impl Tr<'_> {
                 cond: Branch::I32Ne,
                 a: i * 8,
                 b: Field::Imm(0),
+                mem: None,
             }),
             other => Err(other),
         }
@@ -717,6 +775,17 @@ impl Tr<'_> {
             Ok(mut c) => {
                 if negate {
                     c.cond = c.cond.negate();
+                }
+                if let Some(m) = c.mem {
+                    let offset = std::mem::replace(&mut self.offset, m.offset);
+                    self.begin(if m.left { c.cond.ms() } else { c.cond.sm() });
+                    self.offset = offset;
+                    self.label_field(label);
+                    for f in [c.a, m.base, m.imm, m.end] {
+                        self.code.field(f);
+                    }
+                    self.code.end();
+                    return;
                 }
                 if self.step(c, label) {
                     return;
@@ -764,7 +833,7 @@ impl Tr<'_> {
             return false;
         }
         if c.a != add.slot && c.b == Field::Slot(add.slot) {
-            c = Cmp { cond: c.cond.swap(), a: add.slot, b: Field::Slot(c.a) };
+            c = Cmp { cond: c.cond.swap(), a: add.slot, b: Field::Slot(c.a), mem: None };
         }
         let Some(step) = c.cond.step() else { return false };
         if c.a != add.slot {
@@ -895,8 +964,26 @@ impl Tr<'_> {
         self.push_temp();
     }
 
-    /// Emits the pending load, if any.
+    /// Emits the pending load or compare, if any.
     fn flush_pending(&mut self) {
+        if let Some(pc) = self.pending_cmp.take() {
+            self.pending = Some(pc.load);
+            self.flush_pending();
+            let (loaded, x) = (self.temp_off(pc.load.idx), pc.cmp.a);
+            let left = pc.cmp.mem.is_some_and(|m| m.left);
+            let (a, b) = if left { (loaded, x) } else { (x, loaded) };
+            let at = self.begin(pc.op.ss());
+            self.code.field(a);
+            self.code.field(b);
+            self.code.field(self.temp_off(pc.idx));
+            self.code.end();
+            self.last = Some(Last {
+                start: at,
+                dest_word: at + 4,
+                height: pc.idx,
+                cmp: Some(Cmp { cond: pc.cmp.cond, a, b: Field::Slot(b), mem: None }),
+            });
+        }
         if let Some(p) = self.pending.take() {
             let offset = std::mem::replace(&mut self.offset, p.offset);
             self.emit_load(p.op, p.addr, p.end, p.idx);
@@ -1045,11 +1132,15 @@ impl Tr<'_> {
         if !self.reachable {
             return self.unreachable_op(op);
         }
+        if self.pending_cmp.is_some() && !matches!(op, O::BrIf { .. } | O::If { .. }) {
+            self.flush_pending();
+        }
         if let Some(p) = self.pending {
             // What neither emits nor reorders anything observable keeps the
             // load pending: a constant, a local, a unary operation that
             // cannot trap on another entry (a conversion of the other operand).
             let keeps = mem_binary(&op).is_some()
+                || compare(&op)
                 || matches!(op, O::LocalGet { .. } | O::I32Const { .. } | O::I64Const { .. } | O::F32Const { .. } | O::F64Const { .. } | O::Nop)
                 || (pure_unary(&op) && p.idx != self.stack.len() - 1);
             if !keeps {
@@ -1253,6 +1344,7 @@ impl Tr<'_> {
                         cond: C::I32Eq,
                         a: 0,
                         b: Field::Imm(0),
+                        mem: None,
                     }),
                 );
             }
@@ -1263,6 +1355,7 @@ impl Tr<'_> {
                         cond: C::I64Eq,
                         a: 0,
                         b: Field::Imm(0),
+                        mem: None,
                     }),
                 );
             }
@@ -1594,6 +1687,33 @@ impl Tr<'_> {
         }
         Ok(())
     }
+}
+
+/// The integer compares (which a branch may take with a loaded side).
+fn compare(op: &O<'_>) -> bool {
+    matches!(
+        op,
+        O::I32Eq
+            | O::I32Ne
+            | O::I32LtS
+            | O::I32LtU
+            | O::I32GtS
+            | O::I32GtU
+            | O::I32LeS
+            | O::I32LeU
+            | O::I32GeS
+            | O::I32GeU
+            | O::I64Eq
+            | O::I64Ne
+            | O::I64LtS
+            | O::I64LtU
+            | O::I64GtS
+            | O::I64GtU
+            | O::I64LeS
+            | O::I64LeU
+            | O::I64GeS
+            | O::I64GeU
+    )
 }
 
 /// Unary operations with no effect but their result, which cannot trap.

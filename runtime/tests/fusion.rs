@@ -105,6 +105,19 @@ const LOADED: &str = r#"(module (memory 1)
     (i64.reinterpret_f64 (f64.div (f64.load (local.get $p)) (f64.convert_i32_s (local.get $x)))))
   (func (export "f32_sub_r") (param $p i32) (param $x i32) (result i32)
     (i32.reinterpret_f32 (f32.sub (f32.convert_i32_s (local.get $x)) (f32.load offset=8 (local.get $p)))))
+  (func (export "count_below") (param $p i32) (param $x i32) (result i32)
+    (local $n i32)
+    (block $out (loop $l
+      (br_if $out (i32.ge_u (i32.load (local.get $p)) (local.get $x)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.get $n) (i32.const 40)))))
+    (local.get $n))
+  (func (export "pick") (param $p i32) (param $x i32) (result i32)
+    (if (result i32) (i64.gt_s (i64.extend_i32_s (local.get $x)) (i64.load offset=4 (local.get $p)))
+      (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "cmp_value") (param $p i32) (param $x i32) (result i32)
+    (i32.add (i32.lt_s (local.get $x) (i32.load (local.get $p))) (i32.const 10)))
   (func (export "load_then_div") (param $p i32) (param $x i32) (result i32)
     (i32.add (i32.load (local.get $p)) (i32.div_s (local.get $x) (i32.const 0)))))"#;
 
@@ -186,10 +199,11 @@ fn loads_feeding_arithmetic_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(LOADED);
     agree(&mut ours, &theirs, &mut store, "init", &[]);
     let fused = ours.dump_code().lines().filter(|l| l.contains("_sm ") || l.contains("_ms ")).count();
-    assert_eq!(fused, 5, "{}", ours.dump_code());
-    for name in ["i32_sub", "i32_sub_r", "i64_mul", "f64_div", "f32_sub_r", "load_then_div"] {
+    // Two branches, and the value compare stays a load and a compare.
+    assert_eq!(fused, 7, "{}", ours.dump_code());
+    for name in ["i32_sub", "i32_sub_r", "i64_mul", "f64_div", "f32_sub_r", "count_below", "pick", "cmp_value", "load_then_div"] {
         for p in [0, 4, 100, 65524, 65528, 65532, 65535, 65536, -1, -5] {
-            for x in [0, 1, -3, 1000] {
+            for x in [0, 1, -3, 1000, 0x0404_0404, 0x2020_2020] {
                 agree(&mut ours, &theirs, &mut store, name, &[Value::I32(p), Value::I32(x)]);
             }
         }
