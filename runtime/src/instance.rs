@@ -691,6 +691,22 @@ impl Instance {
         let names = abi::handler_names();
         let words: Vec<u32> = self.shared.code.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).collect();
         let mut out = String::new();
+        let body_bytes: usize = self.shared.module.bodies.iter().map(|r| r.len()).sum();
+        let code_bytes: usize = self
+            .shared
+            .kinds
+            .iter()
+            .filter_map(|k| match k {
+                FuncKind::Wasm(c) => Some((c.end - c.start) * 4),
+                _ => None,
+            })
+            .sum();
+        writeln!(
+            out,
+            "internal code: {code_bytes} bytes for {body_bytes} bytes of function bodies ({:.2} per wasm byte)",
+            code_bytes as f64 / body_bytes.max(1) as f64
+        )
+        .unwrap();
         for (f, kind) in self.shared.kinds.iter().enumerate() {
             let FuncKind::Wasm(c) = kind else { continue };
             writeln!(out, "func {f}: {} params, {} locals, {} slots", c.params, c.locals, c.frame_slots).unwrap();
