@@ -913,6 +913,61 @@ memBinaryF64(f64_sub, macro (r, l) subd r, l end)
 memBinaryF64(f64_mul, macro (r, l) muld r, l end)
 memBinaryF64(f64_div, macro (r, l) divd r, l end)
 
+# ---- operations whose result is stored to memory ------------------------------
+# `store(addr, a OP b)` in one instruction (`_st`): the translator fuses an
+# operation on two slots with the full-width store that takes its result.
+# Fields (a, b, address slot, c, offset + width), 32 bytes.
+macro storeResultFamily(name, width, get, store, op)
+    handler(%name%_st, macro ()
+        get(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        memAddressAt(2, width, t1, t2)
+        store(t0, -width[vmMem, t1])
+        dispatch(32)
+    end)
+end
+
+macro storeResultI32(name, op)
+    storeResultFamily(name, 4, slotI32, macro (v, m) storei v, m end, op)
+end
+macro storeResultI64(name, op)
+    storeResultFamily(name, 8, slotI64, macro (v, m) storeq v, m end, op)
+end
+
+storeResultI32(i32_add, macro (r, l) addi r, l end)
+storeResultI32(i32_sub, macro (r, l) subi r, l end)
+storeResultI32(i32_mul, macro (r, l) muli r, l end)
+storeResultI32(i32_and, macro (r, l) andi r, l end)
+storeResultI32(i32_or, macro (r, l) ori r, l end)
+storeResultI32(i32_xor, macro (r, l) xori r, l end)
+storeResultI64(i64_add, macro (r, l) addq r, l end)
+storeResultI64(i64_sub, macro (r, l) subq r, l end)
+storeResultI64(i64_mul, macro (r, l) mulq r, l end)
+storeResultI64(i64_and, macro (r, l) andq r, l end)
+storeResultI64(i64_or, macro (r, l) orq r, l end)
+storeResultI64(i64_xor, macro (r, l) xorq r, l end)
+
+macro floatStoreResult(name, width, get, store, op)
+    handler(%name%_st, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        op(ft1, ft0)
+        memAddressAt(2, width, t1, t2)
+        store(ft0, -width[vmMem, t1])
+        dispatch(32)
+    end)
+end
+
+floatStoreResult(f32_add, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) addf r, l end)
+floatStoreResult(f32_sub, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) subf r, l end)
+floatStoreResult(f32_mul, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) mulf r, l end)
+floatStoreResult(f32_div, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) divf r, l end)
+floatStoreResult(f64_add, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) addd r, l end)
+floatStoreResult(f64_sub, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) subd r, l end)
+floatStoreResult(f64_mul, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) muld r, l end)
+floatStoreResult(f64_div, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) divd r, l end)
+
 # min/max: a NaN operand gives a NaN (the sum propagates it, quieted); equal
 # operands (+0 and -0 included) combine their bits: or for min (-0 wins),
 # and for max (+0 wins).

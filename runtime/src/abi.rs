@@ -296,6 +296,56 @@ impl MemBinary {
     }
 }
 
+family!(StoreResult {
+    I32Add = "i32_add", I32Sub = "i32_sub", I32Mul = "i32_mul", I32And = "i32_and", I32Or = "i32_or", I32Xor = "i32_xor",
+    I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
+}, st = "_st");
+
+impl StoreResult {
+    /// The operation on two slots whose result this stores.
+    pub fn source(self) -> u64 {
+        use StoreResult as S;
+        match self {
+            S::I32Add => Binary::I32Add.ss(),
+            S::I32Sub => Binary::I32Sub.ss(),
+            S::I32Mul => Binary::I32Mul.ss(),
+            S::I32And => Binary::I32And.ss(),
+            S::I32Or => Binary::I32Or.ss(),
+            S::I32Xor => Binary::I32Xor.ss(),
+            S::I64Add => Binary::I64Add.ss(),
+            S::I64Sub => Binary::I64Sub.ss(),
+            S::I64Mul => Binary::I64Mul.ss(),
+            S::I64And => Binary::I64And.ss(),
+            S::I64Or => Binary::I64Or.ss(),
+            S::I64Xor => Binary::I64Xor.ss(),
+            S::F32Add => FloatBinary::F32Add.ss(),
+            S::F32Sub => FloatBinary::F32Sub.ss(),
+            S::F32Mul => FloatBinary::F32Mul.ss(),
+            S::F32Div => FloatBinary::F32Div.ss(),
+            S::F64Add => FloatBinary::F64Add.ss(),
+            S::F64Sub => FloatBinary::F64Sub.ss(),
+            S::F64Mul => FloatBinary::F64Mul.ss(),
+            S::F64Div => FloatBinary::F64Div.ss(),
+        }
+    }
+
+    /// The store that takes the whole result.
+    pub fn store(self) -> Store {
+        use StoreResult as S;
+        match self {
+            S::I32Add | S::I32Sub | S::I32Mul | S::I32And | S::I32Or | S::I32Xor | S::F32Add | S::F32Sub | S::F32Mul | S::F32Div => Store::I32,
+            _ => Store::I64,
+        }
+    }
+
+    /// The fused form of the operation whose handler is `source`, if any.
+    pub fn of(source: u64) -> Option<StoreResult> {
+        Self::ALL.iter().copied().find(|s| s.source() == source)
+    }
+}
+
 family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
@@ -347,7 +397,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

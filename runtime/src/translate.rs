@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, MemBinary, Single, Store, Unary};
+use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, MemBinary, Single, Store, StoreResult, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -1072,6 +1072,7 @@ impl Tr<'_> {
         let n = self.stack.len();
         let (ia, iv) = (n - 2, n - 1);
         let addr = self.address(ia, op.width());
+        let computed = self.stack[iv] == Opd::Temp;
         let value = match self.stack[iv] {
             Opd::C32(v) if !op.is64() => Field::Imm(v),
             Opd::C64(v) if op.is64() && v as i64 == v as i32 as i64 => Field::Imm(v as u32),
@@ -1083,6 +1084,9 @@ impl Tr<'_> {
             self.begin(Single::TrapOob.h());
             self.code.end();
             self.reachable = false;
+            return;
+        }
+        if computed && self.store_result(op, addr, end as u32, iv) {
             return;
         }
         let slot = matches!(value, Field::Slot(_));
@@ -1102,6 +1106,30 @@ impl Tr<'_> {
         self.code.field(end as u32);
         self.code.field(value.raw());
         self.code.end();
+    }
+
+    /// The value of a full-width store (entry `iv`, a `Temp`) computed by the
+    /// instruction just emitted, an operation on two slots: one instruction
+    /// that computes and stores. Returns whether it was emitted.
+    fn store_result(&mut self, op: Store, addr: Address, end: u32, iv: usize) -> bool {
+        let Some(last) = self.last.filter(|l| l.height == iv && l.cmp.is_none()) else { return false };
+        let (Address::Slot(base) | Address::Sum(base, _)) = addr else { return false };
+        let imm = if let Address::Sum(_, imm) = addr { imm } else { 0 };
+        let w = &self.code.words;
+        let handler = w[last.start] as u64 | (w[last.start + 1] as u64) << 32;
+        let Some(fused) = StoreResult::of(handler).filter(|f| f.store() == op) else { return false };
+        let (a, b) = (w[last.start + 2], w[last.start + 3]);
+        self.code.words.truncate(last.start);
+        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= last.start) {
+            self.offsets.pop();
+        }
+        self.last = None;
+        self.begin(fused.st());
+        for f in [a, b, base, imm, end] {
+            self.code.field(f);
+        }
+        self.code.end();
+        true
     }
 
     /// `local.set` / `local.tee` of the popped value `opd` (which was at `height`).
