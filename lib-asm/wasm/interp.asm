@@ -678,6 +678,20 @@ macro loadHandler(name, width, scale, load, put)
     end
     handler(%name%_a, macro () loadSum(macro (r) end) end)
     handler(%name%_ax, macro () loadSum(macro (r) lshifti scale, r end) end)
+    # `_pre`: `p += c` on the address slot first (a pointer bumped, then
+    # dereferenced): fields (address slot, c, offset + width, d), 24 bytes.
+    handler(%name%_pre, macro ()
+        loadi Insn_fields[vmPC], t2
+        loadi [vmFP, t2], t0
+        addi (Insn_fields + 4)[vmPC], t0
+        storei t0, [vmFP, t2]
+        immI32(2, t1)
+        addp t1, t0
+        bpa t0, vmSize, _vm_trap_oob
+        load(-width[vmMem, t0], t1)
+        put(3, t1, t2)
+        dispatch(24)
+    end)
 end
 
 loadHandler(i32_load, 4, 2, macro (m, d) loadi m, d end, putI32)

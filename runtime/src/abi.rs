@@ -350,7 +350,7 @@ family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
     I64_16S = "i64_load16_s", I64_16U = "i64_load16_u", I64_32S = "i64_load32_s", I64_32U = "i64_load32_u",
-}, h = "", a = "_a", ax = "_ax");
+}, h = "", a = "_a", ax = "_ax", pre = "_pre");
 
 family!(Store {
     I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",

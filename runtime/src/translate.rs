@@ -994,6 +994,29 @@ impl Tr<'_> {
     /// The load of entry `idx` into its own slot.
     fn emit_load(&mut self, op: Load, addr: Address, end: u32, ia: usize) {
         let dest = self.temp_off(ia);
+        // `p += c` just before, on the address slot: one instruction.
+        let bumped = match (self.last_add, addr) {
+            (Some(add), Address::Slot(base)) if add.end == self.code.words.len() && add.slot == base => match add.addend {
+                Field::Imm(c) => Some((add.start, c)),
+                Field::Slot(_) => None,
+            },
+            _ => None,
+        };
+        if let Some((start, c)) = bumped {
+            self.code.words.truncate(start);
+            while self.offsets.last().is_some_and(|&(w, _)| w as usize >= start) {
+                self.offsets.pop();
+            }
+            self.last_add = None;
+            let Address::Slot(base) = addr else { unreachable!() };
+            let at = self.begin(op.pre());
+            for f in [base, c, end, dest] {
+                self.code.field(f);
+            }
+            self.code.end();
+            self.last = Some(Last { start: at, dest_word: at + 5, height: ia, cmp: None });
+            return;
+        }
         let at = match addr {
             Address::Slot(base) => {
                 let at = self.begin(op.h());
