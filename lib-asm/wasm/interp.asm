@@ -844,6 +844,59 @@ floatBinary(f64_sub, slotF64, putF64, macro (r, l) subd r, l end)
 floatBinary(f64_mul, slotF64, putF64, macro (r, l) muld r, l end)
 floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
 
+# ---- operations with a constant that is not a 32-bit immediate -------------------
+# `x OP k` (`_sk`) and `k OP x` (`_ks`) with the constant in the instruction:
+# fields (x slot, d, k), 24 bytes; k is 64 bits at byte 16 (i64, f64) or 32
+# bits there (f32). The translator would otherwise materialise k each time.
+macro constantI64(name, op)
+    handler(%name%_sk, macro ()
+        slotI64(0, t0)
+        loadq (Insn_fields + 8)[vmPC], t1
+        op(t1, t0)
+        putI64(1, t0, t1)
+        dispatch(24)
+    end)
+end
+
+constantI64(i64_add, macro (r, l) addq r, l end)
+constantI64(i64_mul, macro (r, l) mulq r, l end)
+constantI64(i64_and, macro (r, l) andq r, l end)
+constantI64(i64_or, macro (r, l) orq r, l end)
+constantI64(i64_xor, macro (r, l) xorq r, l end)
+
+macro constantFloat(name, get, loadk, put, op)
+    handler(%name%_sk, macro ()
+        get(0, t0, ft0)
+        loadk((Insn_fields + 8)[vmPC], ft1)
+        op(ft1, ft0)
+        put(1, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%name%_ks, macro ()
+        loadk((Insn_fields + 8)[vmPC], ft0)
+        get(0, t0, ft1)
+        op(ft1, ft0)
+        put(1, ft0, t0)
+        dispatch(24)
+    end)
+end
+
+macro constantF32(name, op)
+    constantFloat(name, slotF32, macro (m, f) loadf m, f end, putF32, op)
+end
+macro constantF64(name, op)
+    constantFloat(name, slotF64, macro (m, f) loadd m, f end, putF64, op)
+end
+
+constantF32(f32_add, macro (r, l) addf r, l end)
+constantF32(f32_sub, macro (r, l) subf r, l end)
+constantF32(f32_mul, macro (r, l) mulf r, l end)
+constantF32(f32_div, macro (r, l) divf r, l end)
+constantF64(f64_add, macro (r, l) addd r, l end)
+constantF64(f64_sub, macro (r, l) subd r, l end)
+constantF64(f64_mul, macro (r, l) muld r, l end)
+constantF64(f64_div, macro (r, l) divd r, l end)
+
 # ---- operations on a value loaded from memory ---------------------------------
 # `x OP load(addr)` (`_sm`) and `load(addr) OP x` (`_ms`) in one instruction:
 # the translator fuses a full-width load with the arithmetic that consumes it

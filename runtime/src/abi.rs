@@ -278,6 +278,35 @@ impl Step {
     }
 }
 
+family!(ConstI64 {
+    I64Add = "i64_add", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
+}, sk = "_sk");
+
+family!(ConstFloat {
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
+}, sk = "_sk", ks = "_ks");
+
+impl ConstFloat {
+    pub fn of(op: FloatBinary) -> Option<ConstFloat> {
+        use ConstFloat as K;
+        Some(match op {
+            FloatBinary::F32Add => K::F32Add,
+            FloatBinary::F32Sub => K::F32Sub,
+            FloatBinary::F32Mul => K::F32Mul,
+            FloatBinary::F32Div => K::F32Div,
+            FloatBinary::F64Add => K::F64Add,
+            FloatBinary::F64Sub => K::F64Sub,
+            FloatBinary::F64Mul => K::F64Mul,
+            FloatBinary::F64Div => K::F64Div,
+            _ => return None,
+        })
+    }
+    pub fn is64(self) -> bool {
+        matches!(self, ConstFloat::F64Add | ConstFloat::F64Sub | ConstFloat::F64Mul | ConstFloat::F64Div)
+    }
+}
+
 family!(MemBinary {
     I32Add = "i32_add", I32Sub = "i32_sub", I32Mul = "i32_mul", I32And = "i32_and", I32Or = "i32_or", I32Xor = "i32_xor",
     I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
@@ -397,7 +426,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, FloatBinary, Kinds, Load, MemBinary, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, Single, Store, StoreResult, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -677,10 +677,66 @@ impl Tr<'_> {
         });
     }
 
-    /// A two-operand float operation: operands always in slots.
+    /// An i64 operation with a constant operand that does not fit a 32-bit
+    /// immediate: the constant goes in the instruction. Returns whether it
+    /// was emitted.
+    fn wide_i64(&mut self, op: ConstI64, sub: bool) -> bool {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let wide = |o: Opd| matches!(o, Opd::C64(v) if v as i64 != v as i32 as i64);
+        let (x, k) = match (self.stack[ia], self.stack[ib]) {
+            (_, Opd::C64(k)) if wide(self.stack[ib]) => (ia, if sub { k.wrapping_neg() } else { k }),
+            (Opd::C64(k), _) if wide(self.stack[ia]) && !sub => (ib, k),
+            _ => return false,
+        };
+        self.flush_pending();
+        let x = self.slot(x);
+        let at = self.begin(op.sk());
+        self.code.field(x);
+        self.code.field(self.temp_off(ia));
+        self.code.field64(k);
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp: None });
+        true
+    }
+
+    /// A two-operand float operation: operands in slots, or one a constant
+    /// in the instruction.
     fn float_binary(&mut self, op: FloatBinary) {
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
+        if let Some(k) = ConstFloat::of(op) {
+            let constant = |o: Opd| match o {
+                Opd::C64(v) if k.is64() => Some(v),
+                Opd::C32(v) if !k.is64() => Some(v as u64),
+                _ => None,
+            };
+            let (a, b) = (self.stack[ia], self.stack[ib]);
+            let form = match (constant(a), constant(b)) {
+                (_, Some(v)) => Some((ia, v, k.sk())),
+                (Some(v), None) => Some((ib, v, k.ks())),
+                _ => None,
+            };
+            if let Some((x, v, h)) = form {
+                self.flush_pending();
+                let x = self.slot(x);
+                let at = self.begin(h);
+                self.code.field(x);
+                self.code.field(self.temp_off(ia));
+                if k.is64() {
+                    self.code.field64(v);
+                } else {
+                    self.code.field(v as u32);
+                }
+                self.code.end();
+                self.stack.truncate(ia);
+                self.push_temp();
+                self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp: None });
+                return;
+            }
+        }
         let a = self.slot(ia);
         let b = self.slot(ib);
         let dest = self.temp_off(ia);
@@ -1464,16 +1520,40 @@ impl Tr<'_> {
             O::I32ShrU => self.binary(B::I32ShrU, None),
             O::I32Rotl => self.binary(B::I32Rotl, None),
             O::I32Rotr => self.binary(B::I32Rotr, None),
-            O::I64Add => self.binary(B::I64Add, None),
-            O::I64Sub => self.binary(B::I64Sub, None),
-            O::I64Mul => self.binary(B::I64Mul, None),
+            O::I64Add => {
+                if !self.wide_i64(ConstI64::I64Add, false) {
+                    self.binary(B::I64Add, None)
+                }
+            }
+            O::I64Sub => {
+                if !self.wide_i64(ConstI64::I64Add, true) {
+                    self.binary(B::I64Sub, None)
+                }
+            }
+            O::I64Mul => {
+                if !self.wide_i64(ConstI64::I64Mul, false) {
+                    self.binary(B::I64Mul, None)
+                }
+            }
             O::I64DivS => self.binary(B::I64DivS, None),
             O::I64DivU => self.binary(B::I64DivU, None),
             O::I64RemS => self.binary(B::I64RemS, None),
             O::I64RemU => self.binary(B::I64RemU, None),
-            O::I64And => self.binary(B::I64And, None),
-            O::I64Or => self.binary(B::I64Or, None),
-            O::I64Xor => self.binary(B::I64Xor, None),
+            O::I64And => {
+                if !self.wide_i64(ConstI64::I64And, false) {
+                    self.binary(B::I64And, None)
+                }
+            }
+            O::I64Or => {
+                if !self.wide_i64(ConstI64::I64Or, false) {
+                    self.binary(B::I64Or, None)
+                }
+            }
+            O::I64Xor => {
+                if !self.wide_i64(ConstI64::I64Xor, false) {
+                    self.binary(B::I64Xor, None)
+                }
+            }
             O::I64Shl => self.binary(B::I64Shl, None),
             O::I64ShrS => self.binary(B::I64ShrS, None),
             O::I64ShrU => self.binary(B::I64ShrU, None),

@@ -230,3 +230,34 @@ fn loads_feeding_arithmetic_agree_with_wasmi() {
         }
     }
 }
+
+/// Constants that are not 32-bit immediates, in the instruction: i64
+/// operations (sub as the add of the negation) and float operations with the
+/// constant on either side.
+const CONSTANTS: &str = r#"(module
+  (func (export "i64_ops") (param $x i64) (result i64)
+    (i64.xor
+      (i64.mul (i64.add (local.get $x) (i64.const 0x9E3779B97F4A7C15)) (i64.const 0xBF58476D1CE4E5B9))
+      (i64.or (i64.and (i64.const 0xFFFFFFFF) (local.get $x))
+              (i64.sub (local.get $x) (i64.const 0x1_0000_0001)))))
+  (func (export "f64_ops") (param $x i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.add (f64.div (f64.const 3.5) (f64.reinterpret_i64 (local.get $x)))
+               (f64.sub (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const -0.1)) (f64.const 1e300)))))
+  (func (export "f32_ops") (param $x i64) (result i64)
+    (i64.extend_i32_u (i32.reinterpret_f32
+      (f32.sub (f32.const 0.5)
+               (f32.div (f32.add (f32.const 2.25) (f32.reinterpret_i32 (i32.wrap_i64 (local.get $x)))) (f32.const 3)))))))"#;
+
+#[test]
+fn wide_constants_agree_with_wasmi() {
+    let (mut ours, theirs, mut store) = both(CONSTANTS);
+    let dump = ours.dump_code();
+    assert!(!dump.contains("const64") && !dump.contains("const32"), "{dump}");
+    let values: [i64; 8] = [0, 1, -1, 0x7FF0_0000_0000_0000, 0x3FF0_0000_0000_0000, 0x7FC0_0001_4000_0000, i64::MIN, 0x4049_0FDB_4049_0FDB];
+    for name in ["i64_ops", "f64_ops", "f32_ops"] {
+        for &x in &values {
+            agree(&mut ours, &theirs, &mut store, name, &[Value::I64(x)]);
+        }
+    }
+}
