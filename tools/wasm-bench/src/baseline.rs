@@ -60,7 +60,9 @@ fn fixed(v: Option<f64>, digits: usize) -> String {
 
 impl Baseline {
     pub fn row(&self, kernel: &str, engine: &str) -> Option<&Row> {
-        self.rows.iter().find(|r| r.kernel == kernel && r.engine == engine)
+        self.rows
+            .iter()
+            .find(|r| r.kernel == kernel && r.engine == engine)
     }
 
     pub fn to_text(&self) -> String {
@@ -107,23 +109,40 @@ impl Baseline {
             let f: Vec<&str> = line.split('\t').collect();
             if !header {
                 if f != COLUMNS {
-                    return Err(format!("{}: not a wasm-bench baseline (expected the header `{}`)", at(), COLUMNS.join(" ")));
+                    return Err(format!(
+                        "{}: not a wasm-bench baseline (expected the header `{}`)",
+                        at(),
+                        COLUMNS.join(" ")
+                    ));
                 }
                 header = true;
                 continue;
             }
             if f.len() != COLUMNS.len() {
-                return Err(format!("{}: expected {} tab-separated fields, found {}", at(), COLUMNS.len(), f.len()));
+                return Err(format!(
+                    "{}: expected {} tab-separated fields, found {}",
+                    at(),
+                    COLUMNS.len(),
+                    f.len()
+                ));
             }
-            fn opt<T: std::str::FromStr>(s: &str, what: &str, at: &dyn Fn() -> String) -> Result<Option<T>, String> {
+            fn opt<T: std::str::FromStr>(
+                s: &str,
+                what: &str,
+                at: &dyn Fn() -> String,
+            ) -> Result<Option<T>, String> {
                 if s == "-" {
                     return Ok(None);
                 }
-                s.parse().map(Some).map_err(|_| format!("{}: bad {what} `{s}`", at()))
+                s.parse()
+                    .map(Some)
+                    .map_err(|_| format!("{}: bad {what} `{s}`", at()))
             }
             b.rows.push(Row {
                 kernel: f[0].to_owned(),
-                arg: f[1].parse().map_err(|_| format!("{}: bad arg `{}`", at(), f[1]))?,
+                arg: f[1]
+                    .parse()
+                    .map_err(|_| format!("{}: bad arg `{}`", at(), f[1]))?,
                 engine: f[2].to_owned(),
                 best_ms: opt(f[3], COLUMNS[3], &at)?,
                 median_ms: opt(f[4], COLUMNS[4], &at)?,
@@ -138,7 +157,9 @@ impl Baseline {
             });
         }
         if !header {
-            return Err(format!("{origin}: not a wasm-bench baseline (no header line)"));
+            return Err(format!(
+                "{origin}: not a wasm-bench baseline (no header line)"
+            ));
         }
         Ok(b)
     }
@@ -184,10 +205,19 @@ mod tests {
 
     #[test]
     fn rejects_other_files() {
-        assert!(Baseline::parse("public fib 36 1\n", "b.tsv").unwrap_err().contains("not a wasm-bench baseline"));
+        assert!(Baseline::parse("public fib 36 1\n", "b.tsv")
+            .unwrap_err()
+            .contains("not a wasm-bench baseline"));
         let short = format!("{}\nfib\t36\n", COLUMNS.join("\t"));
-        assert!(Baseline::parse(&short, "b.tsv").unwrap_err().starts_with("b.tsv:2: expected 13"));
-        let bad = format!("{}\nfib\t36\twasmi\tx\t-\t-\t-\t-\t-\t-\t-\t-\t-\n", COLUMNS.join("\t"));
-        assert!(Baseline::parse(&bad, "b.tsv").unwrap_err().contains("bad best_ms `x`"));
+        assert!(Baseline::parse(&short, "b.tsv")
+            .unwrap_err()
+            .starts_with("b.tsv:2: expected 13"));
+        let bad = format!(
+            "{}\nfib\t36\twasmi\tx\t-\t-\t-\t-\t-\t-\t-\t-\t-\n",
+            COLUMNS.join("\t")
+        );
+        assert!(Baseline::parse(&bad, "b.tsv")
+            .unwrap_err()
+            .contains("bad best_ms `x`"));
     }
 }

@@ -37,16 +37,16 @@ pub const COUNTER: &str = "__wasm_bench_instructions";
 /// Position of a section in the order the binary format requires.
 fn order(id: u8) -> u8 {
     match id {
-        1..=5 => id,   // type, import, function, table, memory
-        13 => 6,       // tag
-        6 => 7,        // global
-        7 => 8,        // export
-        8 => 9,        // start
-        9 => 10,       // element
-        12 => 11,      // data count
-        10 => 12,      // code
-        11 => 13,      // data
-        _ => 0,        // custom: anywhere
+        1..=5 => id, // type, import, function, table, memory
+        13 => 6,     // tag
+        6 => 7,      // global
+        7 => 8,      // export
+        8 => 9,      // start
+        9 => 10,     // element
+        12 => 11,    // data count
+        10 => 12,    // code
+        11 => 13,    // data
+        _ => 0,      // custom: anywhere
     }
 }
 const GLOBAL: u8 = 7;
@@ -55,14 +55,35 @@ const EXPORT: u8 = 8;
 fn is_control(op: &Operator) -> Result<bool, String> {
     use Operator::*;
     Ok(match op {
-        Block { .. } | Loop { .. } | If { .. } | Else | End | Br { .. } | BrIf { .. }
-        | BrTable { .. } | Return | Unreachable | ReturnCall { .. }
-        | ReturnCallIndirect { .. } | ReturnCallRef { .. } | BrOnNull { .. }
-        | BrOnNonNull { .. } | BrOnCast { .. } | BrOnCastFail { .. } => true,
+        Block { .. }
+        | Loop { .. }
+        | If { .. }
+        | Else
+        | End
+        | Br { .. }
+        | BrIf { .. }
+        | BrTable { .. }
+        | Return
+        | Unreachable
+        | ReturnCall { .. }
+        | ReturnCallIndirect { .. }
+        | ReturnCallRef { .. }
+        | BrOnNull { .. }
+        | BrOnNonNull { .. }
+        | BrOnCast { .. }
+        | BrOnCastFail { .. } => true,
         // Exceptions transfer control between functions: not counted exactly.
-        Try { .. } | Catch { .. } | CatchAll | Delegate { .. } | Throw { .. } | Rethrow { .. }
-        | ThrowRef | TryTable { .. } => {
-            return Err(format!("instruction counter: exception handling (`{op:?}`) is not supported"))
+        Try { .. }
+        | Catch { .. }
+        | CatchAll
+        | Delegate { .. }
+        | Throw { .. }
+        | Rethrow { .. }
+        | ThrowRef
+        | TryTable { .. } => {
+            return Err(format!(
+                "instruction counter: exception handling (`{op:?}`) is not supported"
+            ))
         }
         _ => false,
     })
@@ -86,7 +107,11 @@ pub fn instrument(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let global_only = |out: &mut wasm_encoder::Module, index: u32| {
         let mut g = GlobalSection::new();
         g.global(
-            GlobalType { val_type: ValType::I64, mutable: true, shared: false },
+            GlobalType {
+                val_type: ValType::I64,
+                mutable: true,
+                shared: false,
+            },
             &ConstExpr::i64_const(0),
         );
         out.section(&g);
@@ -120,14 +145,21 @@ pub fn instrument(bytes: &[u8]) -> Result<Vec<u8>, String> {
                     }
                 }
                 let r = reader.range();
-                out.section(&RawSection { id: 2, data: &bytes[r.start as usize..r.end as usize] });
+                out.section(&RawSection {
+                    id: 2,
+                    data: &bytes[r.start as usize..r.end as usize],
+                });
             }
             Payload::GlobalSection(reader) => {
                 let index = imported_globals + reader.count();
                 let mut g = GlobalSection::new();
                 rt.parse_global_section(&mut g, reader).map_err(err)?;
                 g.global(
-                    GlobalType { val_type: ValType::I64, mutable: true, shared: false },
+                    GlobalType {
+                        val_type: ValType::I64,
+                        mutable: true,
+                        shared: false,
+                    },
                     &ConstExpr::i64_const(0),
                 );
                 out.section(&g);
@@ -148,7 +180,9 @@ pub fn instrument(bytes: &[u8]) -> Result<Vec<u8>, String> {
                 }
             }
             Payload::CodeSectionEntry(body) => {
-                let (section, left) = code.as_mut().ok_or_else(|| err("code outside its section"))?;
+                let (section, left) = code
+                    .as_mut()
+                    .ok_or_else(|| err("code outside its section"))?;
                 let mut f = rt.new_function_with_parsed_locals(&body).map_err(err)?;
                 let mut reader = body.get_operators_reader().map_err(err)?;
                 let mut ops = Vec::new();
@@ -191,7 +225,10 @@ pub fn instrument(bytes: &[u8]) -> Result<Vec<u8>, String> {
             other => match other.as_section() {
                 Some((id, range)) => {
                     let range = range.start as usize..range.end as usize;
-                    out.section(&RawSection { id, data: &bytes[range] });
+                    out.section(&RawSection {
+                        id,
+                        data: &bytes[range],
+                    });
                 }
                 None => return Err(err(format!("unexpected part of a module: {other:?}"))),
             },
@@ -311,7 +348,10 @@ mod tests {
     fn counts_a_kernel_independently_of_its_argument_size() {
         // fib(n) makes fib(n+1)*2-1 calls: the count grows accordingly and
         // the result is unchanged by the instrumentation.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/wasm-bench/fib.wasm");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/wasm-bench/fib.wasm"
+        );
         let bytes = std::fs::read(path).unwrap();
         let (r10, n10) = count(&bytes, "bench_fib", 10).unwrap();
         let (r11, n11) = count(&bytes, "bench_fib", 11).unwrap();

@@ -27,17 +27,47 @@ pub const OURS: &str = "offasm-wasm";
 /// Every engine this build has, ours first.
 pub fn all() -> Vec<Engine> {
     let mut v = vec![
-        Engine { name: OURS, family: OURS, timed: true, prepare: ours },
-        Engine { name: "wasmi", family: "wasmi", timed: true, prepare: wasmi_default },
-        Engine { name: "wasmi-eager", family: "wasmi", timed: false, prepare: wasmi_eager },
+        Engine {
+            name: OURS,
+            family: OURS,
+            timed: true,
+            prepare: ours,
+        },
+        Engine {
+            name: "wasmi",
+            family: "wasmi",
+            timed: true,
+            prepare: wasmi_default,
+        },
+        Engine {
+            name: "wasmi-eager",
+            family: "wasmi",
+            timed: false,
+            prepare: wasmi_eager,
+        },
     ];
     #[cfg(feature = "wasm3")]
     {
-        v.push(Engine { name: "wasm3", family: "wasm3", timed: true, prepare: wasm3::lazy });
-        v.push(Engine { name: "wasm3-eager", family: "wasm3", timed: false, prepare: wasm3::eager });
+        v.push(Engine {
+            name: "wasm3",
+            family: "wasm3",
+            timed: true,
+            prepare: wasm3::lazy,
+        });
+        v.push(Engine {
+            name: "wasm3-eager",
+            family: "wasm3",
+            timed: false,
+            prepare: wasm3::eager,
+        });
     }
     #[cfg(feature = "stitch")]
-    v.push(Engine { name: "stitch", family: "stitch", timed: true, prepare: stitch::prepare });
+    v.push(Engine {
+        name: "stitch",
+        family: "stitch",
+        timed: true,
+        prepare: stitch::prepare,
+    });
     v
 }
 
@@ -73,7 +103,10 @@ fn ours(bytes: &[u8], name: &str) -> Result<Box<dyn Runner>, String> {
     if ty.params != [ValType::I32] || ty.results != [ValType::I32] {
         return Err(format!("export `{name}` is not of type (i32) -> i32"));
     }
-    Ok(Box::new(Ours { instance, name: name.to_owned() }))
+    Ok(Box::new(Ours {
+        instance,
+        name: name.to_owned(),
+    }))
 }
 
 impl Runner for Ours {
@@ -97,7 +130,9 @@ pub fn ours_dispatches(bytes: &[u8], name: &str, arg: i32) -> Result<(i32, Optio
     let module = Arc::new(Module::new(bytes).map_err(|e| e.to_string())?);
     let mut instance = Instance::new(&module, &Imports::new()).map_err(|e| e.to_string())?;
     let before = instance.dispatches();
-    let r = instance.invoke(name, &[Value::I32(arg)]).map_err(|e| e.to_string())?;
+    let r = instance
+        .invoke(name, &[Value::I32(arg)])
+        .map_err(|e| e.to_string())?;
     let n = instance.dispatches().map(|n| n - before.unwrap_or(0));
     match r.as_slice() {
         [Value::I32(v)] => Ok((*v, n)),
@@ -139,7 +174,9 @@ fn wasmi_eager(bytes: &[u8], name: &str) -> Result<Box<dyn Runner>, String> {
 
 impl Runner for Wasmi {
     fn call(&mut self, arg: i32) -> Result<i32, String> {
-        self.func.call(&mut self.store, arg).map_err(|e| e.to_string())
+        self.func
+            .call(&mut self.store, arg)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -156,7 +193,11 @@ mod wasm3 {
         _engine: wasm3x::Engine,
     }
 
-    fn with(mode: wasm3x::CompilationMode, bytes: &[u8], name: &str) -> Result<Box<dyn Runner>, String> {
+    fn with(
+        mode: wasm3x::CompilationMode,
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<Box<dyn Runner>, String> {
         let mut config = wasm3x::Config::new();
         config.compilation_mode(mode);
         let engine = wasm3x::Engine::new(&config);
@@ -168,7 +209,11 @@ mod wasm3 {
         let func = instance
             .get_typed_func::<i32, i32>(&store, name)
             .map_err(|e| e.to_string())?;
-        Ok(Box::new(Wasm3 { store, func, _engine: engine }))
+        Ok(Box::new(Wasm3 {
+            store,
+            func,
+            _engine: engine,
+        }))
     }
 
     /// wasm3's default: each function compiled on its first call.
@@ -183,7 +228,9 @@ mod wasm3 {
 
     impl Runner for Wasm3 {
         fn call(&mut self, arg: i32) -> Result<i32, String> {
-            self.func.call(&mut self.store, arg).map_err(|e| e.to_string())
+            self.func
+                .call(&mut self.store, arg)
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -222,7 +269,9 @@ mod stitch {
             self.func
                 .call(&mut self.store, &[Val::I32(arg)], &mut results)
                 .map_err(|e| e.to_string())?;
-            results[0].to_i32().ok_or_else(|| "result is not an i32".to_owned())
+            results[0]
+                .to_i32()
+                .ok_or_else(|| "result is not an i32".to_owned())
         }
     }
 }

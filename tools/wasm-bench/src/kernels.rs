@@ -52,7 +52,12 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Kernel>, String> {
         if kernels.iter().any(|k| k.name == name) {
             return Err(format!("{}: kernel `{name}` listed twice", at()));
         }
-        kernels.push(Kernel { group: f[0].to_owned(), name: name.to_owned(), arg, checksum });
+        kernels.push(Kernel {
+            group: f[0].to_owned(),
+            name: name.to_owned(),
+            arg,
+            checksum,
+        });
     }
     if kernels.is_empty() {
         return Err(format!("{origin}: no kernels listed"));
@@ -72,7 +77,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(k.len(), 3);
-        assert_eq!(k[0], Kernel { group: "public".into(), name: "fib".into(), arg: 36, checksum: 14930352 });
+        assert_eq!(
+            k[0],
+            Kernel {
+                group: "public".into(),
+                name: "fib".into(),
+                arg: 36,
+                checksum: 14930352
+            }
+        );
         assert_eq!(k[1].checksum, -894175767);
         // u32 spelling of a negative i32.
         assert_eq!(k[2].checksum, 4035384453u32 as i32);
@@ -81,7 +94,10 @@ mod tests {
 
     #[test]
     fn parses_the_repository_kernels() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/wasm-bench/kernels.tsv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/wasm-bench/kernels.tsv"
+        );
         let k = parse(&std::fs::read_to_string(path).unwrap(), path).unwrap();
         assert!(k.iter().any(|k| k.name == "fib" && k.arg == 36));
     }
@@ -104,6 +120,8 @@ mod tests {
             assert!(!e.contains('\n'), "one line: {e}");
         }
         // The line number is that of the file.
-        assert!(parse("# c\n\np f 1\n", "k.tsv").unwrap_err().starts_with("k.tsv:3:"));
+        assert!(parse("# c\n\np f 1\n", "k.tsv")
+            .unwrap_err()
+            .starts_with("k.tsv:3:"));
     }
 }

@@ -67,7 +67,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     // Panics (an engine's, or ours) become one-line errors, not backtraces.
@@ -95,7 +99,8 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Runs `f`, turning a panic into an error.
 fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&p))))
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&p))))
 }
 
 fn load_average() -> String {
@@ -146,7 +151,9 @@ fn setup(cli: &Cli) -> Result<Setup, String> {
     // The default list is found from the workspace root, also when run elsewhere.
     let mut list = cli.kernels.clone();
     if list == Path::new(DEFAULT_KERNELS) && !list.exists() {
-        list = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(DEFAULT_KERNELS);
+        list = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(DEFAULT_KERNELS);
     }
     let text = String::from_utf8(read(&list, "kernel list")?)
         .map_err(|_| format!("{}: not UTF-8 text", list.display()))?;
@@ -193,7 +200,12 @@ fn setup(cli: &Cli) -> Result<Setup, String> {
             Some(Baseline::parse(&text, &p.display().to_string())?)
         }
     };
-    Ok(Setup { kernels, dir, engines, baseline })
+    Ok(Setup {
+        kernels,
+        dir,
+        engines,
+        baseline,
+    })
 }
 
 fn run(cli: &Cli) -> Result<(), String> {
@@ -240,7 +252,10 @@ fn run(cli: &Cli) -> Result<(), String> {
     println!();
     print_startup(&s, &results);
     if let Some(path) = &cli.save_baseline {
-        let mut b = Baseline { comments: vec!["wasm-bench baseline (docs/benchmark.md)".to_owned()], rows: Vec::new() };
+        let mut b = Baseline {
+            comments: vec!["wasm-bench baseline (docs/benchmark.md)".to_owned()],
+            rows: Vec::new(),
+        };
         b.comments.extend(header);
         if let Some(n) = &cli.note {
             b.comments.push(n.clone());
@@ -248,7 +263,8 @@ fn run(cli: &Cli) -> Result<(), String> {
         for r in &results {
             b.rows.extend(rows(&s, r));
         }
-        std::fs::write(path, b.to_text()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, b.to_text())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("baseline written to {}", path.display());
     }
     Ok(())
@@ -278,7 +294,10 @@ fn check(k: &Kernel, engine: &str, what: &str, r: Result<i32, String>) -> Result
             "kernel {}: {engine} returned {v} on the {what}, but the checksum is {}",
             k.name, k.checksum
         )),
-        Err(e) => Err(format!("kernel {}: {engine} failed on the {what}: {e}", k.name)),
+        Err(e) => Err(format!(
+            "kernel {}: {engine} failed on the {what}: {e}",
+            k.name
+        )),
     }
 }
 
@@ -292,21 +311,35 @@ fn measure(cli: &Cli, s: &Setup, k: &Kernel) -> Result<KernelResult, String> {
             let t = Instant::now();
             let r = guarded(|| (e.prepare)(&bytes, &export));
             let dt = t.elapsed().as_secs_f64();
-            r.map_err(|m| format!("kernel {}: {} cannot load {}.wasm: {m}", k.name, e.name, k.name))?;
+            r.map_err(|m| {
+                format!(
+                    "kernel {}: {} cannot load {}.wasm: {m}",
+                    k.name, e.name, k.name
+                )
+            })?;
             startup[i].push(dt);
         }
     }
     // Calls: one instance per engine, calls interleaved A B C A B C …
     let mut runners: Vec<(usize, Box<dyn Runner>)> = Vec::new();
     for (i, e) in s.engines.iter().enumerate().filter(|(_, e)| e.timed) {
-        let r = guarded(|| (e.prepare)(&bytes, &export))
-            .map_err(|m| format!("kernel {}: {} cannot load {}.wasm: {m}", k.name, e.name, k.name))?;
+        let r = guarded(|| (e.prepare)(&bytes, &export)).map_err(|m| {
+            format!(
+                "kernel {}: {} cannot load {}.wasm: {m}",
+                k.name, e.name, k.name
+            )
+        })?;
         runners.push((i, r));
     }
     for w in 0..cli.warmup {
         for (i, r) in runners.iter_mut() {
             let name = s.engines[*i].name;
-            check(k, name, &format!("warm-up call {}", w + 1), guarded(|| r.call(k.arg)))?;
+            check(
+                k,
+                name,
+                &format!("warm-up call {}", w + 1),
+                guarded(|| r.call(k.arg)),
+            )?;
         }
     }
     let mut calls = vec![None; s.engines.len()];
@@ -318,17 +351,30 @@ fn measure(cli: &Cli, s: &Setup, k: &Kernel) -> Result<KernelResult, String> {
             let t = Instant::now();
             let result = guarded(|| r.call(k.arg));
             let dt = t.elapsed().as_secs_f64();
-            check(k, s.engines[*i].name, &format!("timed call {}", run + 1), result)?;
+            check(
+                k,
+                s.engines[*i].name,
+                &format!("timed call {}", run + 1),
+                result,
+            )?;
             calls[*i].as_mut().unwrap().push(dt);
         }
     }
-    let r = KernelResult { kernel: k.clone(), calls, startup };
+    let r = KernelResult {
+        kernel: k.clone(),
+        calls,
+        startup,
+    };
     eprintln!(
         "{}: {}",
         k.name,
         runners
             .iter()
-            .map(|(i, _)| format!("{} {:.1} ms", s.engines[*i].name, r.call(*i).unwrap().0 * 1e3))
+            .map(|(i, _)| format!(
+                "{} {:.1} ms",
+                s.engines[*i].name,
+                r.call(*i).unwrap().0 * 1e3
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -337,46 +383,85 @@ fn measure(cli: &Cli, s: &Setup, k: &Kernel) -> Result<KernelResult, String> {
 
 fn print_calls(s: &Setup, timed: &[&Engine], results: &[KernelResult]) {
     let with_base = s.baseline.is_some();
-    println!("Call time (ms; ratio = offasm-wasm time ÷ engine time: below 1, offasm-wasm is faster)");
+    println!(
+        "Call time (ms; ratio = offasm-wasm time ÷ engine time: below 1, offasm-wasm is faster)"
+    );
     println!();
     print!("| kernel (arg) | engine | best ms | median ms | ours/engine (best) | ours/engine (median) |");
     if with_base {
         print!(" baseline ratio (best) | change |");
     }
     println!();
-    println!("|---|---|---:|---:|---:|---:|{}", if with_base { "---:|---:|" } else { "" });
+    println!(
+        "|---|---|---:|---:|---:|---:|{}",
+        if with_base { "---:|---:|" } else { "" }
+    );
     let ours = s.engines.iter().position(|e| e.name == OURS).unwrap();
     for r in results {
         let (ob, om) = r.call(ours).unwrap();
         for (i, e) in s.engines.iter().enumerate().filter(|(_, e)| e.timed) {
             let (b, m) = r.call(i).unwrap();
-            let (rb, rm) = if i == ours { (None, None) } else { (Some(ob / b), Some(om / m)) };
+            let (rb, rm) = if i == ours {
+                (None, None)
+            } else {
+                (Some(ob / b), Some(om / m))
+            };
             print!(
                 "| {} ({}) | {} | {:.1} | {:.1} | {} | {} |",
-                r.kernel.name, r.kernel.arg, e.name, b * 1e3, m * 1e3, ratio(rb), ratio(rm)
+                r.kernel.name,
+                r.kernel.arg,
+                e.name,
+                b * 1e3,
+                m * 1e3,
+                ratio(rb),
+                ratio(rm)
             );
             if let Some(base) = &s.baseline {
-                let old = base.row(&r.kernel.name, e.name).and_then(|row| row.ratio_best);
-                print!(" {} | {} |", ratio(old), ratio(rb.zip(old).map(|(n, o)| n / o)));
+                let old = base
+                    .row(&r.kernel.name, e.name)
+                    .and_then(|row| row.ratio_best);
+                print!(
+                    " {} | {} |",
+                    ratio(old),
+                    ratio(rb.zip(old).map(|(n, o)| n / o))
+                );
             }
             println!();
         }
     }
     for e in timed.iter().filter(|e| e.name != OURS) {
         let i = s.engines.iter().position(|x| x.name == e.name).unwrap();
-        let rb: Vec<f64> = results.iter().map(|r| r.call(ours).unwrap().0 / r.call(i).unwrap().0).collect();
-        let rm: Vec<f64> = results.iter().map(|r| r.call(ours).unwrap().1 / r.call(i).unwrap().1).collect();
-        print!("| **geomean** | {} | | | **{}** | {} |", e.name, ratio(geomean(&rb)), ratio(geomean(&rm)));
+        let rb: Vec<f64> = results
+            .iter()
+            .map(|r| r.call(ours).unwrap().0 / r.call(i).unwrap().0)
+            .collect();
+        let rm: Vec<f64> = results
+            .iter()
+            .map(|r| r.call(ours).unwrap().1 / r.call(i).unwrap().1)
+            .collect();
+        print!(
+            "| **geomean** | {} | | | **{}** | {} |",
+            e.name,
+            ratio(geomean(&rb)),
+            ratio(geomean(&rm))
+        );
         if let Some(base) = &s.baseline {
             let mut old = Vec::new();
             let mut change = Vec::new();
             for (r, now) in results.iter().zip(&rb) {
-                if let Some(o) = base.row(&r.kernel.name, e.name).and_then(|row| row.ratio_best) {
+                if let Some(o) = base
+                    .row(&r.kernel.name, e.name)
+                    .and_then(|row| row.ratio_best)
+                {
                     old.push(o);
                     change.push(now / o);
                 }
             }
-            print!(" {} | **{}** |", ratio(geomean(&old)), ratio(geomean(&change)));
+            print!(
+                " {} | **{}** |",
+                ratio(geomean(&old)),
+                ratio(geomean(&change))
+            );
         }
         println!();
     }
@@ -385,21 +470,46 @@ fn print_calls(s: &Setup, timed: &[&Engine], results: &[KernelResult]) {
 fn print_startup(s: &Setup, results: &[KernelResult]) {
     println!("Start-up (µs: decode + validate + translate + instantiate + export lookup; ratio = offasm-wasm ÷ engine)");
     println!();
-    println!("| kernel | engine | best µs | median µs | ours/engine (best) | ours/engine (median) |");
+    println!(
+        "| kernel | engine | best µs | median µs | ours/engine (best) | ours/engine (median) |"
+    );
     println!("|---|---|---:|---:|---:|---:|");
     let ours = s.engines.iter().position(|e| e.name == OURS).unwrap();
     for r in results {
         let (ob, om) = r.start(ours);
         for (i, e) in s.engines.iter().enumerate() {
             let (b, m) = r.start(i);
-            let (rb, rm) = if i == ours { (None, None) } else { (Some(ob / b), Some(om / m)) };
-            println!("| {} | {} | {:.1} | {:.1} | {} | {} |", r.kernel.name, e.name, b * 1e6, m * 1e6, ratio(rb), ratio(rm));
+            let (rb, rm) = if i == ours {
+                (None, None)
+            } else {
+                (Some(ob / b), Some(om / m))
+            };
+            println!(
+                "| {} | {} | {:.1} | {:.1} | {} | {} |",
+                r.kernel.name,
+                e.name,
+                b * 1e6,
+                m * 1e6,
+                ratio(rb),
+                ratio(rm)
+            );
         }
     }
     for (i, e) in s.engines.iter().enumerate().filter(|(i, _)| *i != ours) {
-        let rb: Vec<f64> = results.iter().map(|r| r.start(ours).0 / r.start(i).0).collect();
-        let rm: Vec<f64> = results.iter().map(|r| r.start(ours).1 / r.start(i).1).collect();
-        println!("| **geomean** | {} | | | **{}** | {} |", e.name, ratio(geomean(&rb)), ratio(geomean(&rm)));
+        let rb: Vec<f64> = results
+            .iter()
+            .map(|r| r.start(ours).0 / r.start(i).0)
+            .collect();
+        let rm: Vec<f64> = results
+            .iter()
+            .map(|r| r.start(ours).1 / r.start(i).1)
+            .collect();
+        println!(
+            "| **geomean** | {} | | | **{}** | {} |",
+            e.name,
+            ratio(geomean(&rb)),
+            ratio(geomean(&rm))
+        );
     }
 }
 
@@ -445,7 +555,10 @@ fn count_mode(cli: &Cli, s: &Setup) -> Result<(), String> {
     }
     let mut out = s.baseline.clone();
     if cli.save_baseline.is_some() && out.is_none() {
-        return Err("--count --save-baseline adds the counts to a baseline: give it with --baseline".to_owned());
+        return Err(
+            "--count --save-baseline adds the counts to a baseline: give it with --baseline"
+                .to_owned(),
+        );
     }
     let with_times = s.baseline.is_some();
     println!("Counts of one call (dispatches: offasm-wasm's handler dispatches; instructions: executed WebAssembly instructions, counted on an instrumented module run by wasmi)");
@@ -455,7 +568,10 @@ fn count_mode(cli: &Cli, s: &Setup) -> Result<(), String> {
         print!(" baseline best ms | ns / dispatch | ns / instruction |");
     }
     println!();
-    println!("|---|---:|---:|---:|{}", if with_times { "---:|---:|---:|" } else { "" });
+    println!(
+        "|---|---:|---:|---:|{}",
+        if with_times { "---:|---:|---:|" } else { "" }
+    );
     for k in &s.kernels {
         let bytes = read(&s.dir.join(format!("{}.wasm", k.name)), "module")?;
         let export = k.export();
@@ -499,7 +615,10 @@ fn count_mode(cli: &Cli, s: &Setup) -> Result<(), String> {
                 .find(|row| row.kernel == k.name && row.engine == OURS)
                 .ok_or_else(|| format!("{path}: no {OURS} row for kernel {}", k.name))?;
             if row.arg != k.arg {
-                return Err(format!("{path}: kernel {} was measured with arg {}, not {}", k.name, row.arg, k.arg));
+                return Err(format!(
+                    "{path}: kernel {} was measured with arg {}, not {}",
+                    k.name, row.arg, k.arg
+                ));
             }
             row.dispatches = dispatches;
             row.wasm_instructions = Some(instrs);
@@ -510,7 +629,8 @@ fn count_mode(cli: &Cli, s: &Setup) -> Result<(), String> {
         if !b.comments.iter().any(|c| c == note) {
             b.comments.push(note.to_owned());
         }
-        std::fs::write(path, b.to_text()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, b.to_text())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("baseline with counts written to {}", path.display());
     }
     Ok(())

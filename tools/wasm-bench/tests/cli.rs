@@ -36,7 +36,10 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 fn error_line(stderr: &str) -> &str {
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("warning:") && !l.starts_with("note:")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("warning:") && !l.starts_with("note:"))
+        .collect();
     assert_eq!(lines.len(), 1, "one error line: {stderr}");
     assert!(lines[0].starts_with("error: "), "{stderr}");
     lines[0]
@@ -45,24 +48,39 @@ fn error_line(stderr: &str) -> &str {
 #[test]
 fn right_checksum_passes_and_saves_a_baseline() {
     let d = dir("ok");
-    std::fs::write(d.join("k.tsv"), "# group kernel arg checksum\nt tiny 21 42\n").unwrap();
+    std::fs::write(
+        d.join("k.tsv"),
+        "# group kernel arg checksum\nt tiny 21 42\n",
+    )
+    .unwrap();
     let base = d.join("base.tsv");
-    let (code, stdout, stderr) =
-        run(&[ "--kernels", d.join("k.tsv").to_str().unwrap(), "--save-baseline", base.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&[
+        "--kernels",
+        d.join("k.tsv").to_str().unwrap(),
+        "--save-baseline",
+        base.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("| tiny (21) | offasm-wasm |"), "{stdout}");
     assert!(stdout.contains("| **geomean** | wasmi |"), "{stdout}");
     let saved = std::fs::read_to_string(&base).unwrap();
     assert!(saved.contains("\ntiny\t21\toffasm-wasm\t"), "{saved}");
     // Compared with its own baseline.
-    let (code, stdout, stderr) =
-        run(&["--kernels", d.join("k.tsv").to_str().unwrap(), "--baseline", base.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&[
+        "--kernels",
+        d.join("k.tsv").to_str().unwrap(),
+        "--baseline",
+        base.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("| change |"), "{stdout}");
     // The counts (instructions: local.get, i32.const, i32.mul, end).
     let (code, stdout, stderr) = run(&["--count", "--kernels", d.join("k.tsv").to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("| tiny (21) |") && stdout.contains("| 4 |"), "{stdout}");
+    assert!(
+        stdout.contains("| tiny (21) |") && stdout.contains("| 4 |"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -72,7 +90,10 @@ fn wrong_checksum_fails() {
     let (code, _, stderr) = run(&["--kernels", d.join("k.tsv").to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
     let e = error_line(&stderr);
-    assert!(e.contains("kernel tiny") && e.contains("returned 42") && e.contains("checksum is 43"), "{e}");
+    assert!(
+        e.contains("kernel tiny") && e.contains("returned 42") && e.contains("checksum is 43"),
+        "{e}"
+    );
     // In the counting mode too.
     let (code, _, stderr) = run(&["--count", "--kernels", d.join("k.tsv").to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
@@ -88,29 +109,50 @@ fn bad_input_fails_with_one_line() {
     std::fs::write(&k, "t tiny 21\n").unwrap();
     let (code, _, stderr) = run(&["--kernels", ks]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("k.tsv:1: expected 4 fields"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("k.tsv:1: expected 4 fields"),
+        "{stderr}"
+    );
     // A missing list, a missing module, an unknown kernel or engine.
     let (code, _, stderr) = run(&["--kernels", d.join("none.tsv").to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("cannot read kernel list"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("cannot read kernel list"),
+        "{stderr}"
+    );
     std::fs::write(&k, "t absent 1 1\n").unwrap();
     let (code, _, stderr) = run(&["--kernels", ks]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("cannot read module"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("cannot read module"),
+        "{stderr}"
+    );
     std::fs::write(&k, "t tiny 21 42\n").unwrap();
     let (code, _, stderr) = run(&["--kernels", ks, "other"]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("no kernel `other`"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("no kernel `other`"),
+        "{stderr}"
+    );
     let (code, _, stderr) = run(&["--kernels", ks, "--engines", "nope"]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("unknown engine `nope`"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("unknown engine `nope`"),
+        "{stderr}"
+    );
     // A module that does not decode.
     std::fs::write(d.join("tiny.wasm"), b"\0asm\x01\0\0\0garbage").unwrap();
     let (code, _, stderr) = run(&["--kernels", ks]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("cannot load tiny.wasm"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("cannot load tiny.wasm"),
+        "{stderr}"
+    );
     // Not a baseline.
     let (code, _, stderr) = run(&["--kernels", ks, "--baseline", ks]);
     assert_eq!(code, 1);
-    assert!(error_line(&stderr).contains("not a wasm-bench baseline"), "{stderr}");
+    assert!(
+        error_line(&stderr).contains("not a wasm-bench baseline"),
+        "{stderr}"
+    );
 }
