@@ -10,6 +10,9 @@ pub trait Runner {
     fn call(&mut self, arg: i32) -> Result<i32, String>;
 }
 
+/// From a module's bytes and an export's name to a callable instance.
+pub type Prepare = fn(&[u8], &str) -> Result<Box<dyn Runner>, String>;
+
 /// One way to prepare a module: an engine in one configuration.
 pub struct Engine {
     /// Name on the command line and in the tables and the baseline.
@@ -18,7 +21,7 @@ pub struct Engine {
     pub family: &'static str,
     /// Part of the timed calls (otherwise a start-up variant only).
     pub timed: bool,
-    pub prepare: fn(&[u8], &str) -> Result<Box<dyn Runner>, String>,
+    pub prepare: Prepare,
 }
 
 /// Our engine: always first, the numerator of every ratio.
@@ -26,6 +29,7 @@ pub const OURS: &str = "offasm-wasm";
 
 /// Every engine this build has, ours first.
 pub fn all() -> Vec<Engine> {
+    #[allow(unused_mut)] // without the competitor features
     let mut v = vec![
         Engine {
             name: OURS,
