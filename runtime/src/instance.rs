@@ -19,6 +19,12 @@ pub const MAX_PAGES: u32 = 65536;
 pub const STACK_SLOTS: usize = 1 << 20;
 /// Nested calls available to one invocation.
 pub const MAX_CALL_DEPTH: usize = 1 << 16;
+/// The stacks an instance starts with (32 KiB of values, 256 calls): they
+/// grow by [`STACK_GROWTH`] when a call finds them full, up to the limits
+/// above, so that creating an instance does not clear megabytes.
+const INITIAL_STACK_SLOTS: usize = 1 << 12;
+const INITIAL_CALL_DEPTH: usize = 1 << 8;
+const STACK_GROWTH: usize = 8;
 
 /// A host function: called with the arguments, returns the results.
 pub type HostFn = dyn Fn(&[Value]) -> Result<Vec<Value>, Trap>;
@@ -650,9 +656,9 @@ impl Instance {
         });
         let mut instance = Instance {
             shared,
-            stack: vec![0u64; STACK_SLOTS],
-            rets: vec![RetEntry::default(); MAX_CALL_DEPTH],
-            mems: vec![0u64; MAX_CALL_DEPTH],
+            stack: vec![0u64; INITIAL_STACK_SLOTS],
+            rets: vec![RetEntry::default(); INITIAL_CALL_DEPTH],
+            mems: vec![0u64; INITIAL_CALL_DEPTH],
             ctx: Box::new(Ctx {
                 pc: 0,
                 fp: 0,
@@ -831,11 +837,14 @@ impl Instance {
                         .map(|(k, &t)| Value::from_bits(t, self.stack[k]))
                         .collect());
                 }
+                // A call found a stack full: grow them and run the call again
+                // (nothing changed before the check).
+                abi::Status_Trap if self.ctx.trap == abi::Trap_StackExhausted as u64 && self.grow_stacks() => {}
                 abi::Status_Trap => return Err(Error::Trap(trap_at(self.ctx.trap, self.ctx.pc))),
                 abi::Status_HostCall => {
                     // SAFETY: host_call names a HostFunc boxed in a live instance's kinds.
                     let h = unsafe { &*(self.ctx.arg0 as *const HostFunc) }.clone();
-                    let fp = ((self.ctx.fp - stack_base) / 8) as usize;
+                    let fp = ((self.ctx.fp - self.stack.as_ptr() as u64) / 8) as usize;
                     let args: Vec<Value> =
                         h.ty.params
                             .iter()
@@ -867,7 +876,7 @@ impl Instance {
                             .grow(delta)
                             .map_or(-1i32, |old| old as i32)
                     };
-                    let slot = ((self.ctx.arg1 - stack_base) / 8) as usize;
+                    let slot = ((self.ctx.arg1 - self.stack.as_ptr() as u64) / 8) as usize;
                     self.stack[slot] = result as u32 as u64;
                 }
                 other => {
@@ -877,6 +886,42 @@ impl Instance {
                 }
             }
         }
+    }
+}
+
+impl Instance {
+    /// Makes the value, return and memory stacks that are below their
+    /// limits `STACK_GROWTH` times larger and moves what they hold, fixing
+    /// the addresses into them (the frame base in the Ctx and in every
+    /// return entry, the stack pointers and limits). The value stack holds
+    /// only wasm values, the memory stack only MemDesc addresses: nothing
+    /// else points into them. Returns false when all are at their limits.
+    fn grow_stacks(&mut self) -> bool {
+        fn grown<T: Copy + Default>(v: &[T], max: usize) -> Vec<T> {
+            let mut new = vec![T::default(); (v.len() * STACK_GROWTH).min(max)];
+            new[..v.len()].copy_from_slice(v);
+            new
+        }
+        if self.stack.len() >= STACK_SLOTS && self.rets.len() >= MAX_CALL_DEPTH && self.mems.len() >= MAX_CALL_DEPTH {
+            return false;
+        }
+        let (old_stack, old_rets, old_mems) = (self.stack.as_ptr() as u64, self.rets.as_ptr() as u64, self.mems.as_ptr() as u64);
+        self.stack = grown(&self.stack, STACK_SLOTS);
+        self.rets = grown(&self.rets, MAX_CALL_DEPTH);
+        self.mems = grown(&self.mems, MAX_CALL_DEPTH);
+        let (stack, rets, mems) = (self.stack.as_ptr() as u64, self.rets.as_ptr() as u64, self.mems.as_ptr() as u64);
+        let ctx = &mut *self.ctx;
+        let used_rets = ((ctx.ret_sp - old_rets) as usize) / std::mem::size_of::<RetEntry>();
+        for e in &mut self.rets[..used_rets] {
+            e.fp = e.fp - old_stack + stack;
+        }
+        ctx.fp = ctx.fp - old_stack + stack;
+        ctx.stack_end = stack + (self.stack.len() * 8) as u64;
+        ctx.ret_sp = ctx.ret_sp - old_rets + rets;
+        ctx.ret_limit = rets + (self.rets.len() * std::mem::size_of::<RetEntry>()) as u64;
+        ctx.mem_sp = ctx.mem_sp - old_mems + mems;
+        ctx.mem_limit = mems + (self.mems.len() * 8) as u64;
+        true
     }
 }
 

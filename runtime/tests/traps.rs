@@ -243,6 +243,51 @@ fn call_stack_exhaustion_traps_at_the_call() {
     );
 }
 
+/// The stacks start small and grow when a call finds them full: frames
+/// deep in a recursion keep their values across every growth, a host call
+/// deep down sees its arguments, and the limits are where they were.
+#[test]
+fn deep_recursion_grows_the_stacks_and_keeps_every_frame() {
+    let bytes = wat(r#"(module
+      (import "env" "id" (func $id (param i64) (result i64)))
+      (func $sum (export "sum") (param $n i64) (result i64)
+        (local $keep i64)
+        (local.set $keep (i64.mul (local.get $n) (i64.const 3)))
+        (if (result i64) (i64.eqz (local.get $n))
+          (then (call $id (i64.const 1000)))
+          (else
+            (i64.add
+              (i64.sub (local.get $keep) (i64.add (local.get $n) (local.get $n)))
+              (call $sum (i64.sub (local.get $n) (i64.const 1))))))))"#);
+    let mut imports = Imports::new();
+    imports.define(
+        "env",
+        "id",
+        Extern::Func(HostFunc::new(
+            vec![ValType::I64],
+            vec![ValType::I64],
+            |args: &[Value]| Ok(args.to_vec()),
+        )),
+    );
+    let mut inst = instance(&bytes, &imports);
+    // 60,000 frames: the return stack grows from 256 entries three times,
+    // the value stack twice; each frame still adds its own n.
+    for n in [10i64, 300, 5_000, 60_000, 10] {
+        assert_eq!(
+            inst.invoke("sum", &[Value::I64(n)]).unwrap(),
+            vec![Value::I64(n * (n + 1) / 2 + 1000)],
+            "sum({n})"
+        );
+    }
+    // The limit is 65,536 nested calls, as before.
+    expect_trap(
+        inst.invoke("sum", &[Value::I64(70_000)]),
+        TrapKind::CallStackExhausted,
+        1,
+        offset_of(&bytes, 0, |o| matches!(o, Operator::Call { function_index: 1 })),
+    );
+}
+
 #[test]
 fn host_function_failure_is_a_trap() {
     let bytes = wat(r#"(module
