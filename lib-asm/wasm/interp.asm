@@ -388,17 +388,21 @@ handler(const64, macro ()
 end)
 
 # select: fields (cond, a, b, d), 24 bytes: d := cond ? a : b.
-handler(select, macro ()
+# `_si`/`_is`: the second or the first value is an immediate (sign-extended).
+macro selectWith(first, second)
     slotI32(0, t0)
     btiz t0, .second
-    slotI64(1, t1)
+    first(1, t1)
     putI64(3, t1, t2)
     dispatch(24)
 .second:
-    slotI64(2, t1)
+    second(2, t1)
     putI64(3, t1, t2)
     dispatch(24)
-end)
+end
+handler(select, macro () selectWith(slotI64, slotI64) end)
+handler(select_si, macro () selectWith(slotI64, immI64) end)
+handler(select_is, macro () selectWith(immI64, slotI64) end)
 
 # global.get: fields (address:64, d), 24 bytes. global.set: fields (address:64, src).
 handler(global_get, macro ()

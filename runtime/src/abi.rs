@@ -387,7 +387,7 @@ family!(Store {
 }, s = "_s", i = "_i", a_s = "_as", a_i = "_ai", ax_s = "_axs", ax_i = "_axi");
 
 family!(Single {
-    Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select",
+    Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select", SelectSI = "select_si", SelectIS = "select_is",
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
     Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",

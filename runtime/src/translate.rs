@@ -1331,10 +1331,17 @@ impl Tr<'_> {
                 let n = self.stack.len();
                 let (ia, ib, ic) = (n - 3, n - 2, n - 1);
                 let c = self.slot(ic);
-                let a = self.slot(ia);
-                let b = self.slot(ib);
+                // One value may be an immediate (sign-extended to the slot).
+                let (a, b, h) = match (self.field(ib), self.stack[ia]) {
+                    (Field::Imm(b), _) => (self.slot(ia), b, Single::SelectSI),
+                    (Field::Slot(b), Opd::C32(_) | Opd::C64(_)) => match self.field(ia) {
+                        Field::Imm(a) => (a, b, Single::SelectIS),
+                        Field::Slot(a) => (a, b, Single::Select),
+                    },
+                    (Field::Slot(b), _) => (self.slot(ia), b, Single::Select),
+                };
                 let dest = self.temp_off(ia);
-                let at = self.begin(Single::Select.h());
+                let at = self.begin(h.h());
                 for f in [c, a, b, dest] {
                     self.code.field(f);
                 }

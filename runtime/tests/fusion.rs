@@ -244,6 +244,12 @@ const CONSTANTS: &str = r#"(module
     (i64.reinterpret_f64
       (f64.add (f64.div (f64.const 3.5) (f64.reinterpret_i64 (local.get $x)))
                (f64.sub (f64.mul (f64.reinterpret_i64 (local.get $x)) (f64.const -0.1)) (f64.const 1e300)))))
+  (func (export "selects") (param $x i64) (result i64)
+    (i64.add
+      (i64.add (select (local.get $x) (i64.const -5) (i64.lt_s (local.get $x) (i64.const 7)))
+               (select (i64.const 0x7FFFFFFF) (local.get $x) (i32.wrap_i64 (local.get $x))))
+      (i64.add (i64.extend_i32_u (select (i32.const -1) (i32.wrap_i64 (local.get $x)) (i64.eqz (local.get $x))))
+               (i64.extend_i32_u (i32.reinterpret_f32 (select (f32.const 1.5) (f32.const -2) (i64.gt_u (local.get $x) (i64.const 3))))))))
   (func (export "f32_ops") (param $x i64) (result i64)
     (i64.extend_i32_u (i32.reinterpret_f32
       (f32.sub (f32.const 0.5)
@@ -253,9 +259,11 @@ const CONSTANTS: &str = r#"(module
 fn wide_constants_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(CONSTANTS);
     let dump = ours.dump_code();
-    assert!(!dump.contains("const64") && !dump.contains("const32"), "{dump}");
+    assert!(!dump.contains("const64"), "{dump}");
+    assert_eq!(dump.matches("const32").count(), 1, "{dump}");
+    assert!(dump.contains("select_si") && dump.contains("select_is"), "{dump}");
     let values: [i64; 8] = [0, 1, -1, 0x7FF0_0000_0000_0000, 0x3FF0_0000_0000_0000, 0x7FC0_0001_4000_0000, i64::MIN, 0x4049_0FDB_4049_0FDB];
-    for name in ["i64_ops", "f64_ops", "f32_ops"] {
+    for name in ["i64_ops", "f64_ops", "f32_ops", "selects"] {
         for &x in &values {
             agree(&mut ours, &theirs, &mut store, name, &[Value::I64(x)]);
         }
