@@ -211,6 +211,22 @@ mod tests {
         assert_eq!(out.len(), 2);
     }
 
+    /// Only a plain `mov` is folded: `movslq 12(%r14), %rsi; addq %rsi,
+    /// %rax` is not `addq 12(%r14), %rax` (that reads 64 bits where the
+    /// load sign-extended 32). The execution corpus does not catch this
+    /// shape; this test does.
+    #[test]
+    fn an_extending_load_is_not_folded() {
+        let q = |r| Arg::Reg(r, Size::Q);
+        let out = run_on(vec![
+            i(Opc::Movsl, Sfx::Q, field(12), q(RSI)),
+            i(Opc::Add, Sfx::Q, q(RSI), q(RAX)),
+            i(Opc::Mov, Sfx::L, field(16), reg(RSI)),
+        ]);
+        assert_eq!(out.len(), 3);
+        assert!(matches!(&out[0], Line::Inst(x) if x.op == Opc::Movsl));
+    }
+
     #[test]
     fn test_after_a_sub_of_the_same_register_goes() {
         let q = |r| Arg::Reg(r, Size::Q);
