@@ -42,6 +42,7 @@ const Status_Return = 0          # the entered function returned: results in its
 const Status_Trap = 1            # Ctx_trap says which; Ctx_pc is the trapping instruction
 const Status_HostCall = 2        # call the host function record at Ctx_arg0 with args at Ctx_fp; resume at Ctx_pc
 const Status_MemoryGrow = 3      # grow memory Ctx_memDesc by Ctx_arg0 pages; result to the slot at address Ctx_arg1; resume
+const Status_Translate = 4       # translate function Ctx_arg1 of the instance at Ctx_arg0 (its frame is set up); resume at its code
 
 # Trap kinds (Ctx_trap).
 const Trap_Unreachable = 1

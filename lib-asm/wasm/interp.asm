@@ -617,6 +617,19 @@ handler(host_call, macro ()
     jmp _vm_exit
 end)
 
+# translate: fields (instance:64, function index), 24 bytes: the code of a
+# function that has not run yet (translation is lazy). The call has set up
+# its frame, sized by the bound validation found; Rust translates the
+# function, points its FuncInfo at the result and resumes there.
+handler(translate, macro ()
+    loadp Insn_fields[vmPC], t0
+    storep t0, Ctx_arg0[vmCtx]
+    loadi 16[vmPC], t0
+    storep t0, Ctx_arg1[vmCtx]
+    move Status_Translate, t0
+    jmp _vm_exit
+end)
+
 # Calls into another instance go through a stub of the callee's instance,
 # `memory_enter desc; call_direct f; memory_leave; return`: the callee runs
 # on the same stacks with its own memory. memory_enter: fields (MemDesc:64),

@@ -391,6 +391,7 @@ family!(Single {
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
     Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",
+    Translate = "translate",
     MemoryEnter = "memory_enter", MemoryLeave = "memory_leave",
     TrapOob = "trap_oob", MemorySize = "memory_size", MemoryGrow = "memory_grow",
 }, h = "");

@@ -11,6 +11,7 @@ use crate::module::{
     ConstExpr, ExportKind, FuncType, GlobalType, ImportKind, Limits, Module, ValType,
 };
 use crate::translate::{self, CodeBuf, Env, FuncCode};
+use crate::linear_memory::LinearBytes;
 use crate::{Error, Trap, TrapKind, Value};
 
 /// Largest memory, in 64 KiB pages (4 GiB).
@@ -19,9 +20,9 @@ pub const MAX_PAGES: u32 = 65536;
 pub const STACK_SLOTS: usize = 1 << 20;
 /// Nested calls available to one invocation.
 pub const MAX_CALL_DEPTH: usize = 1 << 16;
-/// The stacks an instance starts with (32 KiB of values, 256 calls): they
-/// grow by [`STACK_GROWTH`] when a call finds them full, up to the limits
-/// above, so that creating an instance does not clear megabytes.
+/// The stacks an instance's first call makes (32 KiB of values, 256 calls):
+/// they grow by [`STACK_GROWTH`] when a call finds them full, up to the
+/// limits above, so that creating an instance does not clear megabytes.
 const INITIAL_STACK_SLOTS: usize = 1 << 12;
 const INITIAL_CALL_DEPTH: usize = 1 << 8;
 const STACK_GROWTH: usize = 8;
@@ -85,30 +86,15 @@ pub struct Memory(Rc<RefCell<MemoryData>>);
 
 #[derive(Debug)]
 pub(crate) struct MemoryData {
-    bytes: Vec<u8>,
+    bytes: LinearBytes,
     max: Option<u32>,
     /// Where the memory is now, for the interpreter (a stable address).
     desc: Box<MemDesc>,
 }
 
-/// `len` zero bytes, or None when the allocation fails (instead of aborting,
-/// as `vec![0; len]` would).
-fn zeroed_bytes(len: usize) -> Option<Vec<u8>> {
-    if len == 0 {
-        return Some(Vec::new());
-    }
-    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
-    // SAFETY: `layout` has a non-zero size; the block is owned by the Vec,
-    // which frees it with the same layout (u8, capacity `len`).
-    unsafe {
-        let ptr = std::alloc::alloc_zeroed(layout);
-        (!ptr.is_null()).then(|| Vec::from_raw_parts(ptr, len, len))
-    }
-}
-
 impl MemoryData {
     fn update_desc(&mut self) {
-        self.desc.base = self.bytes.as_mut_ptr() as u64;
+        self.desc.base = self.bytes.base() as u64;
         self.desc.size = self.bytes.len() as u64;
     }
 
@@ -120,11 +106,8 @@ impl MemoryData {
         if new > max as u64 {
             return None;
         }
-        // Amortised growth (a guest growing page by page does not copy its
-        // memory every time); failing to allocate is a failed grow.
-        let additional = new as usize * 65536 - self.bytes.len();
-        self.bytes.try_reserve(additional).ok()?;
-        self.bytes.resize(new as usize * 65536, 0);
+        // Failing to map is a failed grow.
+        self.bytes.grow_to(new as usize * 65536)?;
         self.update_desc();
         Some(old)
     }
@@ -137,7 +120,7 @@ impl Memory {
                 "memory size must be at most 65536 pages (4GiB)".into(),
             ));
         }
-        let bytes = zeroed_bytes(limits.min as usize * 65536)
+        let bytes = LinearBytes::zeroed(limits.min as usize * 65536)
             .ok_or_else(|| Error::Instantiate(format!("cannot allocate {} pages of memory", limits.min)))?;
         let desc = Box::new(MemDesc {
             base: 0,
@@ -173,13 +156,14 @@ impl Memory {
     pub fn read(&self, offset: usize, len: usize) -> Option<Vec<u8>> {
         let data = self.0.borrow();
         data.bytes
+            .bytes()
             .get(offset..offset.checked_add(len)?)
             .map(|s| s.to_vec())
     }
     pub fn write(&self, offset: usize, bytes: &[u8]) -> Option<()> {
         let mut data = self.0.borrow_mut();
         let end = offset.checked_add(bytes.len())?;
-        data.bytes.get_mut(offset..end)?.copy_from_slice(bytes);
+        data.bytes.bytes_mut().get_mut(offset..end)?.copy_from_slice(bytes);
         Some(())
     }
     fn desc(&self) -> u64 {
@@ -271,7 +255,8 @@ impl Imports {
 }
 
 enum FuncKind {
-    Wasm(FuncCode),
+    /// A function of this module: translated when it is first called.
+    Wasm,
     /// A host function; the record the `host_call` stub names.
     Host(Box<HostFunc>),
     /// A function of another instance.
@@ -283,11 +268,18 @@ enum FuncKind {
 pub(crate) struct Shared {
     // (Debug by hand below: the code and tables are large and cyclic.)
     module: Arc<Module>,
+    /// Host stubs, external entries, trampolines and the `translate`
+    /// instruction each defined function starts as.
     code: Box<[u64]>,
     /// FuncInfo of every function, then of every function's external entry
-    /// (the asm reads them by address).
-    funcs: Box<[FuncInfo]>,
+    /// (the asm reads them by address; translating a function rewrites its
+    /// own).
+    funcs: Box<[Cell<FuncInfo>]>,
     kinds: Vec<FuncKind>,
+    /// The code of each defined function once it has been translated.
+    translated: RefCell<Vec<Option<Translated>>>,
+    /// The addresses translation puts in the code.
+    link: Link,
     /// Code position of each function's entry trampoline (`call f; exit`).
     trampolines: Vec<usize>,
     globals: Vec<Global>,
@@ -295,6 +287,24 @@ pub(crate) struct Shared {
     /// The MemDesc of an instance without memory.
     no_memory: Box<MemDesc>,
     tables: Vec<Table>,
+}
+
+/// A translated function: its internal code, where nothing else moves it.
+struct Translated {
+    code: Box<[u64]>,
+    /// Positions in `code`'s 32-bit words.
+    func: FuncCode,
+}
+
+/// What the internal code of this instance's functions refers to.
+struct Link {
+    /// The FuncInfo a call of each function names.
+    call_targets: Vec<u64>,
+    /// Each global's 8-byte cell.
+    global_addrs: Vec<u64>,
+    /// The table call_indirect uses (its elements and length), or why there
+    /// is none.
+    table: Result<(u64, u32), String>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -311,7 +321,72 @@ impl std::fmt::Debug for Shared {
 impl Shared {
     fn external_entry(&self, func: u32) -> u64 {
         let n = self.kinds.len();
-        &self.funcs[n + func as usize] as *const FuncInfo as u64
+        self.funcs[n + func as usize].as_ptr() as u64
+    }
+
+    /// The defined function whose own FuncInfo is at `info`, if it is one of
+    /// this instance's.
+    fn func_at(&self, info: u64) -> Option<u32> {
+        let base = self.funcs.as_ptr() as u64;
+        let size = std::mem::size_of::<FuncInfo>() as u64;
+        let f = info.checked_sub(base)? / size;
+        (info.checked_sub(base)? % size == 0 && (f as usize) < self.kinds.len()).then_some(f as u32)
+    }
+
+    /// Translates defined function `func` (once) and points its FuncInfo at
+    /// the code; returns the code's address. A call may already have set up
+    /// the frame the `translate` instruction ran in: it was sized by the bound
+    /// validation measured, which the translator's frame never exceeds.
+    fn translate(&self, func: u32) -> Result<u64, Error> {
+        let defined = func as usize - self.module.imported_funcs;
+        if self.translated.borrow()[defined].is_some() {
+            return Ok(self.funcs[func as usize].get().code);
+        }
+        let module = &*self.module;
+        let func_info = |f: u32| self.link.call_targets[f as usize];
+        let global_addr = |g: u32| self.link.global_addrs[g as usize];
+        let sig = |t: u32| sig_id(&module.types[t as usize]);
+        let env = Env {
+            module,
+            func_info: &func_info,
+            global_addr: &global_addr,
+            table: self.link.table.clone(),
+            sig_id: &sig,
+        };
+        let mut buf = CodeBuf::default();
+        let fc = translate::translate(&env, func, &mut buf)?;
+        let bound = module.frames[defined].max_slots;
+        if fc.frame_slots > bound {
+            return Err(Error::Runtime(format!(
+                "internal error: function {func} needs {} frame slots, validation bounded it by {bound}",
+                fc.frame_slots
+            )));
+        }
+        let mut code: Box<[u64]> = buf
+            .words
+            .chunks(2)
+            .map(|w| w[0] as u64 | (w[1] as u64) << 32)
+            .collect();
+        let base = code.as_ptr() as u64;
+        for &(at, target) in &buf.code_relocs {
+            code[at / 2] = base + target as u64 * 4;
+        }
+        self.funcs[func as usize].set(FuncInfo {
+            code: base + fc.start as u64 * 4,
+            frame_bytes: fc.frame_slots as u64 * 8,
+            locals_start: fc.params as u64 * 8,
+            locals_bytes: fc.locals as u64 * 8,
+        });
+        self.translated.borrow_mut()[defined] = Some(Translated { code, func: fc });
+        Ok(self.funcs[func as usize].get().code)
+    }
+
+    /// Translates every function not yet translated.
+    fn translate_all(&self) -> Result<(), Error> {
+        for f in self.module.imported_funcs..self.kinds.len() {
+            self.translate(f as u32)?;
+        }
+        Ok(())
     }
 
     fn mem_desc(&self) -> u64 {
@@ -324,18 +399,18 @@ impl Shared {
     /// The function containing code address `pc`, and the wasm offset of its
     /// instruction there.
     fn locate(&self, pc: u64) -> Option<(u32, Option<u32>)> {
-        let base = self.code.as_ptr() as u64;
-        if pc < base || pc >= base + self.code.len() as u64 * 8 {
-            return None;
-        }
-        let pos = ((pc - base) / 4) as usize;
-        for (f, k) in self.kinds.iter().enumerate() {
-            if let FuncKind::Wasm(c) = k {
-                if (c.start..c.end).contains(&pos) {
-                    let i = c.offsets.partition_point(|&(w, _)| w as usize <= pos);
-                    return Some((f as u32, i.checked_sub(1).map(|i| c.offsets[i].1)));
-                }
+        let translated = self.translated.borrow();
+        for (defined, t) in translated.iter().enumerate() {
+            let Some(t) = t else { continue };
+            let base = t.code.as_ptr() as u64;
+            if pc < base || pc >= base + t.code.len() as u64 * 8 {
+                continue;
             }
+            let pos = ((pc - base) / 4) as usize;
+            let c = &t.func;
+            let i = c.offsets.partition_point(|&(w, _)| w as usize <= pos);
+            let f = (self.module.imported_funcs + defined) as u32;
+            return Some((f, i.checked_sub(1).map(|i| c.offsets[i].1)));
         }
         None
     }
@@ -454,7 +529,7 @@ impl Instance {
         // Code: a stub per host function, the defined functions, an external
         // entry and a trampoline per function.
         let nfuncs = module.func_types.len();
-        let mut funcs: Box<[FuncInfo]> = vec![FuncInfo::default(); 2 * nfuncs].into_boxed_slice();
+        let funcs: Box<[Cell<FuncInfo>]> = (0..2 * nfuncs).map(|_| Cell::new(FuncInfo::default())).collect();
         let info_base = funcs.as_ptr() as u64;
         let own_info = move |f: u32| info_base + f as u64 * std::mem::size_of::<FuncInfo>() as u64;
         let ext_info = move |f: u32| own_info(nfuncs as u32 + f);
@@ -476,19 +551,10 @@ impl Instance {
             .collect();
         let func_info = |f: u32| call_targets[f as usize];
         let global_addrs: Vec<u64> = globals.iter().map(Global::addr).collect();
-        let global_addr = |g: u32| global_addrs[g as usize];
         let table = tables
             .first()
             .map(|t| t.raw())
             .ok_or_else(|| "call_indirect without a table".to_string());
-        let sig = |t: u32| sig_id(&module.types[t as usize]);
-        let env = Env {
-            module,
-            func_info: &func_info,
-            global_addr: &global_addr,
-            table,
-            sig_id: &sig,
-        };
         let mut buf = CodeBuf::default();
         let mut entries = vec![0usize; nfuncs];
         for (f, kind) in kinds.iter().enumerate() {
@@ -500,14 +566,17 @@ impl Instance {
                 buf.end();
             }
         }
+        // A defined function starts as `translate`, which its first call
+        // replaces by its code.
         for (f, entry) in entries.iter_mut().enumerate().skip(module.imported_funcs) {
-            let code = translate::translate(&env, f as u32, &mut buf)?;
-            *entry = code.start;
-            kinds.push(FuncKind::Wasm(code));
+            *entry = buf.begin(Single::Translate.h());
+            buf.field64(own_info(f as u32));
+            buf.end();
+            kinds.push(FuncKind::Wasm);
         }
         let mut ext_entries = vec![None; nfuncs];
         for (f, kind) in kinds.iter().enumerate() {
-            if let FuncKind::Wasm(_) = kind {
+            if let FuncKind::Wasm = kind {
                 ext_entries[f] = Some(buf.begin(Single::MemoryEnter.h()));
                 buf.field64(mem_desc);
                 buf.end();
@@ -530,48 +599,47 @@ impl Instance {
             buf.begin(Single::Exit.h());
             buf.end();
         }
-        let mut code: Box<[u64]> = buf
+        debug_assert!(buf.code_relocs.is_empty());
+        let code: Box<[u64]> = buf
             .words
             .chunks(2)
             .map(|w| w[0] as u64 | (w[1] as u64) << 32)
             .collect();
         let code_base = code.as_ptr() as u64;
-        for &(at, target) in &buf.code_relocs {
-            code[at / 2] = code_base + target as u64 * 4;
-        }
         for (f, kind) in kinds.iter().enumerate() {
             let (info, ext) = (f, nfuncs + f);
             match kind {
-                FuncKind::Wasm(c) => {
-                    funcs[info] = FuncInfo {
-                        code: code_base + entries[f] as u64 * 4,
-                        frame_bytes: c.frame_slots as u64 * 8,
-                        locals_start: c.params as u64 * 8,
-                        locals_bytes: c.locals as u64 * 8,
-                    };
+                FuncKind::Wasm => {
                     let ty = module.func_type(f as u32);
-                    funcs[ext] = FuncInfo {
+                    let shape = module.frames[f - module.imported_funcs];
+                    funcs[info].set(FuncInfo {
+                        code: code_base + entries[f] as u64 * 4,
+                        frame_bytes: shape.max_slots as u64 * 8,
+                        locals_start: ty.params.len() as u64 * 8,
+                        locals_bytes: shape.locals as u64 * 8,
+                    });
+                    funcs[ext].set(FuncInfo {
                         code: code_base + ext_entries[f].unwrap() as u64 * 4,
                         frame_bytes: ty.params.len().max(ty.results.len()).max(1) as u64 * 8,
                         locals_start: 0,
                         locals_bytes: 0,
-                    };
+                    });
                 }
                 FuncKind::Host(h) => {
-                    funcs[info] = FuncInfo {
+                    funcs[info].set(FuncInfo {
                         code: code_base + entries[f] as u64 * 4,
                         frame_bytes: h.ty.params.len().max(h.ty.results.len()).max(1) as u64 * 8,
                         locals_start: 0,
                         locals_bytes: 0,
-                    };
-                    funcs[ext] = funcs[info];
+                    });
+                    funcs[ext].set(funcs[info].get());
                 }
                 FuncKind::Imported(w) => {
                     // Re-exported: callers go straight to the owner's entry.
                     // SAFETY: `w.owner` is alive (held by this kind) and its FuncInfos never move.
                     let entry = unsafe { *(w.entry() as *const FuncInfo) };
-                    funcs[info] = entry;
-                    funcs[ext] = entry;
+                    funcs[info].set(entry);
+                    funcs[ext].set(entry);
                 }
             }
         }
@@ -638,6 +706,12 @@ impl Instance {
             code,
             funcs,
             kinds,
+            translated: RefCell::new((module.imported_funcs..nfuncs).map(|_| None).collect()),
+            link: Link {
+                call_targets,
+                global_addrs,
+                table,
+            },
             trampolines,
             globals,
             memory,
@@ -656,9 +730,9 @@ impl Instance {
         });
         let mut instance = Instance {
             shared,
-            stack: vec![0u64; INITIAL_STACK_SLOTS],
-            rets: vec![RetEntry::default(); INITIAL_CALL_DEPTH],
-            mems: vec![0u64; INITIAL_CALL_DEPTH],
+            stack: Vec::new(),
+            rets: Vec::new(),
+            mems: Vec::new(),
             ctx: Box::new(Ctx {
                 pc: 0,
                 fp: 0,
@@ -692,29 +766,24 @@ impl Instance {
     /// offset it came from, the handler, its fields as 32-bit words (64-bit
     /// fields are two). For looking at what the translator made
     /// (`offasm-wasm FILE --dump`).
-    pub fn dump_code(&self) -> String {
+    pub fn dump_code(&self) -> Result<String, Error> {
         use std::fmt::Write as _;
+        self.shared.translate_all()?;
         let names = abi::handler_names();
-        let words: Vec<u32> = self.shared.code.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).collect();
+        let translated = self.shared.translated.borrow();
+        let translated = translated.iter().flatten();
         let mut out = String::new();
         let body_bytes: usize = self.shared.module.bodies.iter().map(|r| r.len()).sum();
-        let code_bytes: usize = self
-            .shared
-            .kinds
-            .iter()
-            .filter_map(|k| match k {
-                FuncKind::Wasm(c) => Some((c.end - c.start) * 4),
-                _ => None,
-            })
-            .sum();
+        let code_bytes: usize = translated.clone().map(|t| (t.func.end - t.func.start) * 4).sum();
         writeln!(
             out,
             "internal code: {code_bytes} bytes for {body_bytes} bytes of function bodies ({:.2} per wasm byte)",
             code_bytes as f64 / body_bytes.max(1) as f64
         )
         .unwrap();
-        for (f, kind) in self.shared.kinds.iter().enumerate() {
-            let FuncKind::Wasm(c) = kind else { continue };
+        for (defined, t) in translated.enumerate() {
+            let (c, f) = (&t.func, self.shared.module.imported_funcs + defined);
+            let words: Vec<u32> = t.code.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).collect();
             writeln!(out, "func {f}: {} params, {} locals, {} slots", c.params, c.locals, c.frame_slots).unwrap();
             for (k, &(at, wasm)) in c.offsets.iter().enumerate() {
                 let at = at as usize;
@@ -728,7 +797,18 @@ impl Instance {
                 out.push('\n');
             }
         }
-        out
+        Ok(out)
+    }
+
+    /// Translates every function now rather than at its first call (which
+    /// is when it happens otherwise): after this, no call pays for it.
+    pub fn translate_all(&self) -> Result<(), Error> {
+        self.shared.translate_all()
+    }
+
+    /// How many of the module's functions have been translated so far.
+    pub fn translated_functions(&self) -> usize {
+        self.shared.translated.borrow().iter().flatten().count()
     }
 
     pub fn module(&self) -> &Module {
@@ -773,7 +853,7 @@ impl Instance {
             ExportKind::Func => match &self.shared.kinds[e.index as usize] {
                 FuncKind::Host(h) => Extern::Func((**h).clone()),
                 FuncKind::Imported(w) => Extern::WasmFunc(w.clone()),
-                FuncKind::Wasm(_) => Extern::WasmFunc(WasmFunc {
+                FuncKind::Wasm => Extern::WasmFunc(WasmFunc {
                     ty: self.shared.module.func_type(e.index).clone(),
                     owner: self.shared.clone(),
                     index: e.index,
@@ -804,6 +884,13 @@ impl Instance {
                 list(ty.params.iter().map(|t| t.to_string())),
                 list(args.iter().map(|a| a.ty().to_string()))
             )));
+        }
+        // The stacks are made by the first call (an instance that is never
+        // called does not pay for them).
+        if self.stack.is_empty() {
+            self.stack = vec![0u64; INITIAL_STACK_SLOTS];
+            self.rets = vec![RetEntry::default(); INITIAL_CALL_DEPTH];
+            self.mems = vec![0u64; INITIAL_CALL_DEPTH];
         }
         for (slot, a) in self.stack.iter_mut().zip(args) {
             *slot = a.to_bits();
@@ -863,6 +950,11 @@ impl Instance {
                         self.stack[fp + k] = r.to_bits();
                     }
                 }
+                abi::Status_Translate => {
+                    let info = self.ctx.arg0;
+                    let code = self.translate_at(info)?;
+                    self.ctx.pc = code;
+                }
                 abi::Status_MemoryGrow => {
                     let delta = self.ctx.arg0 as u32;
                     // SAFETY: Ctx_memDesc is the MemDesc of a live memory (or an instance's empty one).
@@ -890,6 +982,26 @@ impl Instance {
 }
 
 impl Instance {
+    /// Translates the function whose FuncInfo is at `info`: one of this
+    /// instance's, or of an instance it calls into. Returns its code address.
+    fn translate_at(&self, info: u64) -> Result<u64, Error> {
+        if let Some(f) = self.shared.func_at(info) {
+            return self.shared.translate(f);
+        }
+        let owner = CODE.with(|c| {
+            c.borrow()
+                .iter()
+                .filter_map(std::rc::Weak::upgrade)
+                .find(|s| s.func_at(info).is_some())
+        });
+        match owner {
+            Some(s) => s.translate(s.func_at(info).expect("found by it")),
+            None => Err(Error::Runtime(format!(
+                "internal error: `translate` names FuncInfo {info:#x} of no live instance"
+            ))),
+        }
+    }
+
     /// Makes the value, return and memory stacks that are below their
     /// limits `STACK_GROWTH` times larger and moves what they hold, fixing
     /// the addresses into them (the frame base in the Ctx and in every

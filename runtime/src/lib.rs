@@ -19,6 +19,7 @@
 
 mod abi;
 mod instance;
+mod linear_memory;
 mod module;
 mod translate;
 pub mod wast_runner;

@@ -65,7 +65,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
                     let module = Arc::new(Module::new(&bytes).map_err(|e| format!("{file}: {e}"))?);
                     let instance = Instance::new(&module, &spectest_imports()).map_err(|e| format!("{file}: {e}"))?;
-                    print!("{}", instance.dump_code());
+                    print!("{}", instance.dump_code().map_err(|e| format!("{file}: {e}"))?);
                     return Ok(ExitCode::SUCCESS);
                 }
                 _ => return Err(USAGE.into()),

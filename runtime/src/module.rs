@@ -1,11 +1,14 @@
-//! Decoding and validation: a module's sections, read with `wasmparser` after
-//! the validator accepted the whole binary (WebAssembly 1.0 features only).
+//! Decoding and validation in one pass over the binary: each section is given
+//! to `wasmparser`'s validator (WebAssembly 1.0 features only) and then
+//! decoded; each function body is read once, by the loop that validates it,
+//! checks its `br_table`s and measures its operand stack.
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Parser, Payload, TypeRef, Validator,
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncValidator, FuncValidatorAllocations,
+    FunctionBody, Parser, Payload, TypeRef, ValidPayload, Validator, ValidatorResources,
     WasmFeatures,
 };
 
@@ -141,6 +144,19 @@ pub struct Module {
     pub data: Vec<DataSegment>,
     /// Byte range of each defined function's body (locals and code).
     pub bodies: Vec<Range<usize>>,
+    /// The frame of each defined function, as validation measured it.
+    pub frames: Vec<FrameShape>,
+}
+
+/// What a call needs to know of a function before it is translated.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameShape {
+    /// Declared locals (not counting parameters).
+    pub locals: u32,
+    /// Slots the frame can need at most: parameters, locals and the highest
+    /// operand stack (the translator's frame is never larger: it keeps one
+    /// slot per operand, and none for operands of unreachable code).
+    pub max_slots: u32,
 }
 
 fn wasm_err(e: wasmparser::BinaryReaderError) -> Error {
@@ -168,12 +184,131 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
     })
 }
 
+/// Validates one function body, reading it once: the validator sees each
+/// operator, and so do two checks of ours. WebAssembly 1.0 requires every
+/// label of a `br_table` to have the same type, also in unreachable code;
+/// later versions (and so `wasmparser`) only require each to match the
+/// operands. With 1.0 blocks (at most one result, no parameters) the label
+/// types are easy to follow. And the highest operand stack bounds the frame,
+/// so a call can set it up before the function is translated.
+fn check_body(
+    func: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+    params: u32,
+    result: Option<ValType>,
+) -> Result<FrameShape, Error> {
+    let mut locals: u32 = 0;
+    let mut locals_reader = body.get_locals_reader().map_err(wasm_err)?;
+    for _ in 0..locals_reader.get_count() {
+        let offset = locals_reader.original_position();
+        let (count, ty) = locals_reader.read().map_err(wasm_err)?;
+        func.define_locals(offset, count, ty).map_err(wasm_err)?;
+        locals = locals
+            .checked_add(count)
+            .ok_or_else(|| Error::Unsupported("more than 2^32 locals".into()))?;
+    }
+    // WebAssembly 1.0's encoding rules too (a memory index is one zero byte).
+    let mut binary = body.get_binary_reader_for_operators().map_err(wasm_err)?;
+    binary.set_features(WasmFeatures::WASM1);
+    let mut check = BodyCheck {
+        func,
+        offset: 0,
+        result,
+        max_height: 0,
+    };
+    while !binary.eof() {
+        check.offset = binary.original_position();
+        binary.visit_operator(&mut check).map_err(wasm_err)??;
+    }
+    binary.finish_expression(&check).map_err(wasm_err)?;
+    let max_height = check.max_height;
+    let max_slots = (params as u64 + locals as u64 + max_height as u64).max(1);
+    Ok(FrameShape {
+        locals,
+        max_slots: u32::try_from(max_slots).map_err(|_| Error::Unsupported("frame too large".into()))?,
+    })
+}
+
+/// The visitor `check_body` reads a body with: every operator goes to the
+/// validator (by its visitor, without building an `Operator`), then to the
+/// stack measure and, for `br_table`, the label check. The block structure is
+/// the validator's.
+struct BodyCheck<'v> {
+    func: &'v mut FuncValidator<ValidatorResources>,
+    offset: u64,
+    /// The function's result type (its body's label).
+    result: Option<ValType>,
+    max_height: u32,
+}
+
+impl BodyCheck<'_> {
+    /// The type a branch to the label `depth` levels out carries.
+    fn label(&self, depth: u32) -> Result<Option<ValType>, Error> {
+        use wasmparser::{BlockType, FrameKind};
+        let frame = self
+            .func
+            .get_control_frame(depth as usize)
+            .expect("validated: the depth names a label");
+        Ok(match (frame.kind, frame.block_type) {
+            (FrameKind::Loop, _) | (_, BlockType::Empty) => None,
+            (_, BlockType::Type(t)) => Some(ValType::from_wasm(t)?),
+            (_, BlockType::FuncType(_)) => self.result,
+        })
+    }
+
+    /// Called after the validator accepted the `br_table`, so every depth is
+    /// in range.
+    fn br_table(&self, targets: &wasmparser::BrTable<'_>) -> Result<(), Error> {
+        let want = self.label(targets.default())?;
+        for t in targets.targets() {
+            if self.label(t.map_err(wasm_err)?)? != want {
+                return Err(Error::Invalid(
+                    "type mismatch: br_table labels of different types".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl wasmparser::FrameStack for BodyCheck<'_> {
+    fn current_frame(&self) -> Option<wasmparser::FrameKind> {
+        self.func.get_control_frame(0).map(|f| f.kind)
+    }
+}
+
+macro_rules! body_check_hook {
+    ($self:ident BrTable $targets:ident) => { $self.br_table(&$targets)? };
+    ($self:ident $($other:tt)*) => { () };
+}
+
+macro_rules! body_check_visit {
+    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                self.func
+                    .visitor(self.offset)
+                    .$visit($($($arg.clone()),*)?)
+                    .map_err(wasm_err)?;
+                self.max_height = self.max_height.max(self.func.operand_stack_height());
+                body_check_hook!(self $op $($($arg)*)?);
+                Ok(())
+            }
+        )*
+    };
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for BodyCheck<'_> {
+    type Output = Result<(), Error>;
+    wasmparser::for_each_visit_operator!(body_check_visit);
+}
+
 impl Module {
     /// Decodes and validates a binary module. Any malformed or invalid input is
     /// an error (never a panic).
     pub fn new(bytes: &[u8]) -> Result<Module, Error> {
         let mut validator = Validator::new_with_features(WasmFeatures::WASM1);
-        validator.validate_all(bytes).map_err(wasm_err)?;
+        let mut allocs = FuncValidatorAllocations::default();
         let bytes: Arc<[u8]> = bytes.into();
         let mut m = Module {
             bytes: bytes.clone(),
@@ -193,9 +328,21 @@ impl Module {
             elems: Vec::new(),
             data: Vec::new(),
             bodies: Vec::new(),
+            frames: Vec::new(),
         };
-        for payload in Parser::new(0).parse_all(&bytes) {
-            match payload.map_err(wasm_err)? {
+        let mut parser = Parser::new(0);
+        parser.set_features(WasmFeatures::WASM1);
+        for payload in parser.parse_all(&bytes) {
+            let payload = payload.map_err(wasm_err)?;
+            if let ValidPayload::Func(to_validate, body) = validator.payload(&payload).map_err(wasm_err)? {
+                let mut func = to_validate.into_validator(std::mem::take(&mut allocs));
+                let f = (m.imported_funcs + m.frames.len()) as u32;
+                let result = m.func_type(f).results.first().copied();
+                let params = m.func_type(f).params.len() as u32;
+                m.frames.push(check_body(&mut func, &body, params, result)?);
+                allocs = func.into_allocations();
+            }
+            match payload {
                 Payload::TypeSection(reader) => {
                     for ty in reader.into_iter_err_on_gc_types() {
                         let ty = ty.map_err(wasm_err)?;
@@ -355,51 +502,7 @@ impl Module {
                 _ => {}
             }
         }
-        for f in m.imported_funcs..m.func_types.len() {
-            m.check_br_table_labels(f as u32)?;
-        }
         Ok(m)
-    }
-
-    /// WebAssembly 1.0 requires every label of a `br_table` to have the same
-    /// type, also in unreachable code; later versions (and so `wasmparser`)
-    /// only require each to match the operands. With 1.0 blocks (at most one
-    /// result, no parameters) the label types are easy to follow here.
-    fn check_br_table_labels(&self, func: u32) -> Result<(), Error> {
-        use wasmparser::{BlockType, Operator as O};
-        let range = self.bodies[func as usize - self.imported_funcs].clone();
-        let body = wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
-            &self.bytes[range.clone()],
-            range.start as u64,
-        ));
-        let result = self.func_type(func).results.first().copied();
-        let mut labels: Vec<Option<ValType>> = vec![result];
-        let mut reader = body.get_operators_reader().map_err(wasm_err)?;
-        while !reader.eof() {
-            match reader.read().map_err(wasm_err)? {
-                O::Block { blockty } | O::If { blockty } => labels.push(match blockty {
-                    BlockType::Type(t) => Some(ValType::from_wasm(t)?),
-                    _ => None,
-                }),
-                O::Loop { .. } => labels.push(None),
-                O::End => {
-                    labels.pop();
-                }
-                O::BrTable { targets } => {
-                    let label = |depth: u32| labels[labels.len() - 1 - depth as usize];
-                    let want = label(targets.default());
-                    for t in targets.targets() {
-                        if label(t.map_err(wasm_err)?) != want {
-                            return Err(Error::Invalid(
-                                "type mismatch: br_table labels of different types".into(),
-                            ));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     pub fn func_type(&self, func: u32) -> &FuncType {

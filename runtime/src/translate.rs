@@ -1654,6 +1654,12 @@ impl Tr<'_> {
     fn unreachable_op(&mut self, op: O<'_>) -> Result<(), Error> {
         match op {
             O::Block { blockty } | O::Loop { blockty } | O::If { blockty } => {
+                // Like the validator, forget the operands left from before
+                // the branch: a block opened here keeps the stack no higher
+                // than validation measured it (the frame bound a call sets up
+                // before translation).
+                let height = self.ctrl.last().expect("inside the function body").height;
+                self.stack.truncate(height);
                 let results = self.block_results(blockty)?;
                 let label = self.new_label();
                 let else_label = matches!(op, O::If { .. }).then(|| self.new_label());

@@ -178,8 +178,8 @@ fn both(text: &str) -> (Instance, wasmi::Instance, wasmi::Store<()>) {
 fn loop_steps_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(&step_module());
     // Every loop of the module became a loop step (the `if` shape has two).
-    let steps = ours.dump_code().lines().filter(|l| l.contains(" step_i32_")).count();
-    assert_eq!(steps, CONDITIONS.len() * 5, "{}", ours.dump_code());
+    let steps = ours.dump_code().unwrap().lines().filter(|l| l.contains(" step_i32_")).count();
+    assert_eq!(steps, CONDITIONS.len() * 5, "{}", ours.dump_code().unwrap());
     let values = [0, 1, 3, 39, 40, 41, -1, -7, i32::MAX - 3, i32::MIN + 2];
     let mut calls = 0;
     for cond in CONDITIONS {
@@ -215,13 +215,13 @@ fn folded_addresses_agree_with_wasmi() {
 fn loads_feeding_arithmetic_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(LOADED);
     agree(&mut ours, &theirs, &mut store, "init", &[]);
-    let fused = ours.dump_code().lines().filter(|l| l.contains("_sm ") || l.contains("_ms ")).count();
+    let fused = ours.dump_code().unwrap().lines().filter(|l| l.contains("_sm ") || l.contains("_ms ")).count();
     // Two branches, and the value compare stays a load and a compare.
-    assert_eq!(fused, 9, "{}", ours.dump_code());
-    let stored = ours.dump_code().lines().filter(|l| l.contains("_st ")).count();
-    assert_eq!(stored, 3, "{}", ours.dump_code());
-    let bumped = ours.dump_code().lines().filter(|l| l.contains("_pre ")).count();
-    assert_eq!(bumped, 1, "{}", ours.dump_code());
+    assert_eq!(fused, 9, "{}", ours.dump_code().unwrap());
+    let stored = ours.dump_code().unwrap().lines().filter(|l| l.contains("_st ")).count();
+    assert_eq!(stored, 3, "{}", ours.dump_code().unwrap());
+    let bumped = ours.dump_code().unwrap().lines().filter(|l| l.contains("_pre ")).count();
+    assert_eq!(bumped, 1, "{}", ours.dump_code().unwrap());
     for name in ["i32_sub", "i32_sub_r", "i64_mul", "f64_div", "f32_sub_r", "count_below", "pick", "cmp_value", "store_results", "bumped", "load_then_div"] {
         for p in [0, 4, 100, 65524, 65528, 65532, 65535, 65536, -1, -5] {
             for x in [0, 1, -3, 1000, 0x0404_0404, 0x2020_2020] {
@@ -258,7 +258,7 @@ const CONSTANTS: &str = r#"(module
 #[test]
 fn wide_constants_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(CONSTANTS);
-    let dump = ours.dump_code();
+    let dump = ours.dump_code().unwrap();
     assert!(!dump.contains("const64"), "{dump}");
     assert_eq!(dump.matches("const32").count(), 1, "{dump}");
     assert!(dump.contains("select_si") && dump.contains("select_is"), "{dump}");

@@ -26,6 +26,20 @@ pub struct Engine {
 
 /// Our engine: always first, the numerator of every ratio.
 pub const OURS: &str = "offasm-wasm";
+/// Ours translating every function at instantiation (by default a function
+/// is translated at its first call): the numerator of the start-up ratios of
+/// the other engines' `-eager` configurations.
+pub const OURS_EAGER: &str = "offasm-wasm-eager";
+
+/// The configuration of ours an engine's start-up is compared with: eager
+/// with eager, lazy (each engine's default) with lazy.
+pub fn startup_peer(engine: &str) -> &'static str {
+    if engine.ends_with("-eager") {
+        OURS_EAGER
+    } else {
+        OURS
+    }
+}
 
 /// Every engine this build has, ours first.
 pub fn all() -> Vec<Engine> {
@@ -36,6 +50,12 @@ pub fn all() -> Vec<Engine> {
             family: OURS,
             timed: true,
             prepare: ours,
+        },
+        Engine {
+            name: OURS_EAGER,
+            family: OURS,
+            timed: false,
+            prepare: ours_eager,
         },
         Engine {
             name: "wasmi",
@@ -94,9 +114,20 @@ struct Ours {
 }
 
 fn ours(bytes: &[u8], name: &str) -> Result<Box<dyn Runner>, String> {
+    ours_with(bytes, name, false)
+}
+
+fn ours_eager(bytes: &[u8], name: &str) -> Result<Box<dyn Runner>, String> {
+    ours_with(bytes, name, true)
+}
+
+fn ours_with(bytes: &[u8], name: &str, eager: bool) -> Result<Box<dyn Runner>, String> {
     use offasm_wasm::{ExportKind, Imports, Instance, Module, ValType};
     let module = Arc::new(Module::new(bytes).map_err(|e| e.to_string())?);
     let instance = Instance::new(&module, &Imports::new()).map_err(|e| e.to_string())?;
+    if eager {
+        instance.translate_all().map_err(|e| e.to_string())?;
+    }
     let export = module
         .export(name)
         .ok_or_else(|| format!("no export named `{name}`"))?;

@@ -15,7 +15,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use baseline::{Baseline, Row};
-use engines::{Engine, Runner, OURS};
+use engines::{Engine, Runner, OURS, OURS_EAGER};
 use kernels::Kernel;
 
 const DEFAULT_KERNELS: &str = "tests/wasm-bench/kernels.tsv";
@@ -468,21 +468,21 @@ fn print_calls(s: &Setup, timed: &[&Engine], results: &[KernelResult]) {
 }
 
 fn print_startup(s: &Setup, results: &[KernelResult]) {
-    println!("Start-up (µs: decode + validate + translate + instantiate + export lookup; ratio = offasm-wasm ÷ engine)");
+    println!(
+        "Start-up (µs: decode + validate + translate + instantiate + export lookup; ratio = offasm-wasm ÷ engine, \
+         {OURS_EAGER} ÷ engine for the eager configurations)"
+    );
     println!();
     println!(
         "| kernel | engine | best µs | median µs | ours/engine (best) | ours/engine (median) |"
     );
     println!("|---|---|---:|---:|---:|---:|");
-    let ours = s.engines.iter().position(|e| e.name == OURS).unwrap();
     for r in results {
-        let (ob, om) = r.start(ours);
         for (i, e) in s.engines.iter().enumerate() {
             let (b, m) = r.start(i);
-            let (rb, rm) = if i == ours {
-                (None, None)
-            } else {
-                (Some(ob / b), Some(om / m))
+            let (rb, rm) = match startup_peer_of(s, i) {
+                None => (None, None),
+                Some(p) => (Some(r.start(p).0 / b), Some(r.start(p).1 / m)),
             };
             println!(
                 "| {} | {} | {:.1} | {:.1} | {} | {} |",
@@ -495,14 +495,15 @@ fn print_startup(s: &Setup, results: &[KernelResult]) {
             );
         }
     }
-    for (i, e) in s.engines.iter().enumerate().filter(|(i, _)| *i != ours) {
+    for (i, e) in s.engines.iter().enumerate() {
+        let Some(p) = startup_peer_of(s, i) else { continue };
         let rb: Vec<f64> = results
             .iter()
-            .map(|r| r.start(ours).0 / r.start(i).0)
+            .map(|r| r.start(p).0 / r.start(i).0)
             .collect();
         let rm: Vec<f64> = results
             .iter()
-            .map(|r| r.start(ours).1 / r.start(i).1)
+            .map(|r| r.start(p).1 / r.start(i).1)
             .collect();
         println!(
             "| **geomean** | {} | | | **{}** | {} |",
@@ -513,11 +514,21 @@ fn print_startup(s: &Setup, results: &[KernelResult]) {
     }
 }
 
+/// The engine (index) engine `i`'s start-up is compared with: ours in the
+/// same configuration; None for ours.
+fn startup_peer_of(s: &Setup, i: usize) -> Option<usize> {
+    let e = &s.engines[i];
+    if e.family == OURS {
+        return None;
+    }
+    let peer = engines::startup_peer(e.name);
+    s.engines.iter().position(|x| x.name == peer)
+}
+
 /// A kernel's baseline rows, one per engine (timed or start-up only).
 fn rows(s: &Setup, r: &KernelResult) -> Vec<Row> {
     let ours = s.engines.iter().position(|e| e.name == OURS).unwrap();
     let (ob, om) = r.call(ours).unwrap();
-    let (osb, osm) = r.start(ours);
     let mut v = Vec::new();
     for (i, e) in s.engines.iter().enumerate() {
         let (sb, sm) = r.start(i);
@@ -537,9 +548,10 @@ fn rows(s: &Setup, r: &KernelResult) -> Vec<Row> {
                 row.ratio_median = Some(om / m);
             }
         }
-        if i != ours {
-            row.startup_ratio_best = Some(osb / sb);
-            row.startup_ratio_median = Some(osm / sm);
+        if let Some(p) = startup_peer_of(s, i) {
+            let (psb, psm) = r.start(p);
+            row.startup_ratio_best = Some(psb / sb);
+            row.startup_ratio_median = Some(psm / sm);
         }
         v.push(row);
     }
