@@ -861,6 +861,36 @@ floatBinary(f64_sub, slotF64, putF64, macro (r, l) subd r, l end)
 floatBinary(f64_mul, slotF64, putF64, macro (r, l) muld r, l end)
 floatBinary(f64_div, slotF64, putF64, macro (r, l) divd r, l end)
 
+# Multiply-accumulate: a product that only feeds the add or subtract right
+# after it, fields (a, b, c, d), 24 bytes. `%type%_mul_%name%` computes
+# (a * b) OP c, `%type%_%name%_mul` c OP (a * b); each operation is rounded as
+# WebAssembly rounds it (two instructions, not a fused multiply-add).
+macro mulAccumulate(type, name, get, put, mul, op)
+    handler(%type%_mul_%name%, macro ()
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        mul(ft1, ft0)
+        get(2, t0, ft1)
+        op(ft1, ft0)
+        put(3, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%type%_%name%_mul, macro ()
+        get(0, t0, ft1)
+        get(1, t0, ft2)
+        mul(ft2, ft1)
+        get(2, t0, ft0)
+        op(ft1, ft0)
+        put(3, ft0, t0)
+        dispatch(24)
+    end)
+end
+
+mulAccumulate(f32, add, slotF32, putF32, macro (r, l) mulf r, l end, macro (r, l) addf r, l end)
+mulAccumulate(f32, sub, slotF32, putF32, macro (r, l) mulf r, l end, macro (r, l) subf r, l end)
+mulAccumulate(f64, add, slotF64, putF64, macro (r, l) muld r, l end, macro (r, l) addd r, l end)
+mulAccumulate(f64, sub, slotF64, putF64, macro (r, l) muld r, l end, macro (r, l) subd r, l end)
+
 # ---- operations with a constant that is not a 32-bit immediate -------------------
 # `x OP k` (`_sk`) and `k OP x` (`_ks`) with the constant in the instruction:
 # fields (x slot, d, k), 24 bytes; k is 64 bits at byte 16 (i64, f64) or 32

@@ -386,6 +386,27 @@ family!(Store {
     I64 = "i64_store", I64_8 = "i64_store8", I64_16 = "i64_store16", I64_32 = "i64_store32",
 }, s = "_s", i = "_i", a_s = "_as", a_i = "_ai", ax_s = "_axs", ax_i = "_axi");
 
+family!(MulAcc {
+    F32MulAdd = "f32_mul_add", F32AddMul = "f32_add_mul", F32MulSub = "f32_mul_sub", F32SubMul = "f32_sub_mul",
+    F64MulAdd = "f64_mul_add", F64AddMul = "f64_add_mul", F64MulSub = "f64_mul_sub", F64SubMul = "f64_sub_mul",
+}, h = "");
+
+impl MulAcc {
+    /// For a float add or subtract: the multiply whose product it may take,
+    /// and the fused forms with the product as its first and as its second
+    /// operand.
+    pub fn of(op: FloatBinary) -> Option<(FloatBinary, MulAcc, MulAcc)> {
+        use FloatBinary as F;
+        Some(match op {
+            F::F32Add => (F::F32Mul, MulAcc::F32MulAdd, MulAcc::F32AddMul),
+            F::F32Sub => (F::F32Mul, MulAcc::F32MulSub, MulAcc::F32SubMul),
+            F::F64Add => (F::F64Mul, MulAcc::F64MulAdd, MulAcc::F64AddMul),
+            F::F64Sub => (F::F64Mul, MulAcc::F64MulSub, MulAcc::F64SubMul),
+            _ => return None,
+        })
+    }
+}
+
 family!(Single {
     Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select", SelectSI = "select_si", SelectIS = "select_is",
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
@@ -427,7 +448,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -383,6 +383,16 @@ impl Tr<'_> {
         self.last_add = Some(InPlaceAdd { start, end: w.len(), slot: dest, addend });
     }
 
+    /// Takes back the instructions from code position `start` on, to emit
+    /// them again fused with what follows (they name no label). The caller
+    /// forgets what `last`/`last_add` said about them.
+    fn retract(&mut self, start: usize) {
+        self.code.words.truncate(start);
+        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= start) {
+            self.offsets.pop();
+        }
+    }
+
     fn begin(&mut self, handler: u64) -> usize {
         self.last = None;
         let at = self.code.begin(handler);
@@ -705,6 +715,9 @@ impl Tr<'_> {
     /// A two-operand float operation: operands in slots, or one a constant
     /// in the instruction.
     fn float_binary(&mut self, op: FloatBinary) {
+        if self.multiply_accumulate(op) {
+            return;
+        }
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
         if let Some(k) = ConstFloat::of(op) {
@@ -755,6 +768,48 @@ impl Tr<'_> {
         });
     }
 
+    /// A float add or subtract right after the multiply that produced one
+    /// of its operands (`x * y + c`, `c - x * y`: dot products, polynomials,
+    /// physics updates): the multiply is taken back and one instruction does
+    /// both, rounding each as WebAssembly does. The other operand must be in
+    /// a slot already, so that nothing is emitted between the two.
+    fn multiply_accumulate(&mut self, op: FloatBinary) -> bool {
+        let Some((mul, product_first, product_second)) = MulAcc::of(op) else { return false };
+        let Some(last) = self.last else { return false };
+        if self.pending.is_some() || self.pending_cmp.is_some() {
+            return false;
+        }
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let w = &self.code.words;
+        let handler = w[last.start] as u64 | (w[last.start + 1] as u64) << 32;
+        if handler != mul.ss() || self.stack[last.height] != Opd::Temp {
+            return false;
+        }
+        let (fused, other) = match last.height {
+            h if h == ia => (product_first, ib),
+            h if h == ib => (product_second, ia),
+            _ => return false,
+        };
+        let c = match self.stack[other] {
+            Opd::Local(i) => i * 8,
+            Opd::Temp => self.temp_off(other),
+            _ => return false,
+        };
+        let (a, b) = (w[last.start + 2], w[last.start + 3]);
+        self.retract(last.start);
+        let dest = self.temp_off(ia);
+        let at = self.begin(fused.h());
+        for f in [a, b, c, dest] {
+            self.code.field(f);
+        }
+        self.code.end();
+        self.stack.truncate(ia);
+        self.push_temp();
+        self.last = Some(Last { start: at, dest_word: at + 5, height: ia, cmp: None });
+        true
+    }
+
     fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
         let ia = self.stack.len() - 1;
         let src = self.slot(ia);
@@ -794,14 +849,7 @@ impl Tr<'_> {
             if let Some(last) = self.last {
                 if last.height == idx {
                     if let Some(cmp) = last.cmp {
-                        self.code.words.truncate(last.start);
-                        while self
-                            .offsets
-                            .last()
-                            .is_some_and(|&(w, _)| w as usize >= last.start)
-                        {
-                            self.offsets.pop();
-                        }
+                        self.retract(last.start);
                         self.last = None;
                         return Ok(cmp);
                     }
@@ -895,10 +943,7 @@ impl Tr<'_> {
         if c.a != add.slot {
             return false;
         }
-        self.code.words.truncate(add.start);
-        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= add.start) {
-            self.offsets.pop();
-        }
+        self.retract(add.start);
         self.last_add = None;
         let imm = |f: Field| matches!(f, Field::Imm(_));
         self.begin(step.handler(imm(add.addend), imm(c.b)));
@@ -1059,10 +1104,7 @@ impl Tr<'_> {
             _ => None,
         };
         if let Some((start, c)) = bumped {
-            self.code.words.truncate(start);
-            while self.offsets.last().is_some_and(|&(w, _)| w as usize >= start) {
-                self.offsets.pop();
-            }
+            self.retract(start);
             self.last_add = None;
             let Address::Slot(base) = addr else { unreachable!() };
             let at = self.begin(op.pre());
@@ -1198,10 +1240,7 @@ impl Tr<'_> {
         let handler = w[last.start] as u64 | (w[last.start + 1] as u64) << 32;
         let Some(fused) = StoreResult::of(handler).filter(|f| f.store() == op) else { return false };
         let (a, b) = (w[last.start + 2], w[last.start + 3]);
-        self.code.words.truncate(last.start);
-        while self.offsets.last().is_some_and(|&(w, _)| w as usize >= last.start) {
-            self.offsets.pop();
-        }
+        self.retract(last.start);
         self.last = None;
         self.begin(fused.st());
         for f in [a, b, base, imm, end] {

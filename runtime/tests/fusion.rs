@@ -141,7 +141,19 @@ const LOADED: &str = r#"(module (memory 1)
 /// Calls `name` with `args` on both engines; the results (or both trapping)
 /// must agree.
 fn agree(ours: &mut Instance, theirs: &wasmi::Instance, store: &mut wasmi::Store<()>, name: &str, args: &[Value]) {
-    let ours = ours.invoke(name, args).map_err(|_| ());
+    agree_as(ours, theirs, store, name, args, |v| v)
+}
+
+/// `agree`, comparing the results as `same` maps them.
+fn agree_as(
+    ours: &mut Instance,
+    theirs: &wasmi::Instance,
+    store: &mut wasmi::Store<()>,
+    name: &str,
+    args: &[Value],
+    same: fn(Value) -> Value,
+) {
+    let ours = ours.invoke(name, args).map(|r| r.into_iter().map(same).collect::<Vec<_>>()).map_err(|_| ());
     let func = theirs.get_func(&*store, name).unwrap();
     let wargs: Vec<wasmi::Val> = args
         .iter()
@@ -159,6 +171,7 @@ fn agree(ours: &mut Instance, theirs: &wasmi::Instance, store: &mut wasmi::Store
                 wasmi::Val::I64(v) => Value::I64(*v),
                 _ => unreachable!(),
             })
+            .map(same)
             .collect::<Vec<_>>()
     });
     assert_eq!(ours, theirs.map_err(|_| ()), "{name}{args:?}");
@@ -268,4 +281,92 @@ fn wide_constants_agree_with_wasmi() {
             agree(&mut ours, &theirs, &mut store, name, &[Value::I64(x)]);
         }
     }
+}
+
+/// `x * y` feeding the add or subtract right after it, for both widths and
+/// with the product on either side; the last shapes have both operands
+/// products (the second multiply fuses, the first stays).
+fn mul_acc_module() -> String {
+    let mut funcs = String::new();
+    for (t, get) in [
+        ("f64", "(f64.reinterpret_i64 (local.get {}))"),
+        ("f32", "(f32.reinterpret_i32 (i32.wrap_i64 (local.get {})))"),
+    ] {
+        let [a, b, c] = ["$a", "$b", "$c"].map(|v| get.replace("{}", v));
+        let out = if t == "f64" { "(i64.reinterpret_f64 {})" } else { "(i64.extend_i32_u (i32.reinterpret_f32 {}))" };
+        let bodies = [
+            ("mul_add", format!("({t}.add ({t}.mul {a} {b}) {c})")),
+            ("add_mul", format!("({t}.add (local.get $cl) ({t}.mul {a} {b}))")),
+            ("mul_sub", format!("({t}.sub ({t}.mul {a} {b}) {c})")),
+            ("sub_mul", format!("({t}.sub (local.get $cl) ({t}.mul {a} {b}))")),
+            ("dot", format!("({t}.add ({t}.mul {a} {a}) ({t}.mul {b} {c}))")),
+            ("diff", format!("({t}.sub ({t}.mul {a} {b}) ({t}.mul {c} {c}))")),
+        ];
+        for (name, body) in bodies {
+            funcs.push_str(&format!(
+                r#"(func (export "{t}_{name}") (param $a i64) (param $b i64) (param $c i64) (result i64)
+                     (local $cl {t})
+                     (local.set $cl {c})
+                     {})
+                "#,
+                out.replace("{}", &body)
+            ));
+        }
+    }
+    format!("(module {funcs})")
+}
+
+#[test]
+fn multiply_accumulate_agrees_with_wasmi() {
+    let (mut ours, theirs, mut store) = both(&mul_acc_module());
+    let dump = ours.dump_code().unwrap();
+    for (form, count) in [("_mul_add ", 2), ("_add_mul ", 4), ("_mul_sub ", 2), ("_sub_mul ", 4)] {
+        assert_eq!(dump.matches(form).count(), count, "{form}\n{dump}");
+    }
+    // 1 + 2^-30 and 1 - 2^-30 (their product rounds to 1; with a fused
+    // multiply-add, product - 1 would be -2^-60), and the same in f32
+    // (1 + 2^-13, 1 - 2^-13) in the low half; NaNs, infinities, zeros.
+    let values: [i64; 10] = [
+        0x3FF0_0000_0040_0000,
+        0x3FEF_FFFF_FF80_0000,
+        0xBFF0_0000_0000_0000u64 as i64,
+        0x3F80_0400,
+        0x3F7F_F800,
+        0xBF80_0000,
+        0x7FF8_0000_0000_0001,
+        0x7FF0_0000_0000_0000,
+        i64::MIN,
+        0x7FC0_0001,
+    ];
+    // Which NaN comes out of an operation on NaNs is not specified (wasmi and
+    // we differ on some without fusion too): a NaN result only has to be a
+    // NaN on both sides.
+    fn nan_as_one(v: Value) -> Value {
+        match v {
+            Value::I64(b) if (b as u64 & 0x7FFF_FFFF_FFFF_FFFF) > 0x7FF0_0000_0000_0000 && b as u64 > u32::MAX as u64 => Value::I64(-1),
+            Value::I64(b) if (0..=u32::MAX as i64).contains(&b) && (b as u32 & 0x7FFF_FFFF) > 0x7F80_0000 => Value::I64(-1),
+            v => v,
+        }
+    }
+    for t in ["f64", "f32"] {
+        for name in ["mul_add", "add_mul", "mul_sub", "sub_mul", "dot", "diff"] {
+            for &a in &values {
+                for &b in &values[..6] {
+                    for &c in &[values[2], values[5], values[6], values[8], 0] {
+                        let args = [Value::I64(a), Value::I64(b), Value::I64(c)];
+                        agree_as(&mut ours, &theirs, &mut store, &format!("{t}_{name}"), &args, nan_as_one);
+                    }
+                }
+            }
+        }
+    }
+    // The rounding cases give 0, not -2^-60 (-2^-26 in f32).
+    assert_eq!(
+        ours.invoke("f64_mul_sub", &[Value::I64(values[0]), Value::I64(values[1]), Value::I64(0x3FF0_0000_0000_0000)]).unwrap(),
+        vec![Value::I64(0)]
+    );
+    assert_eq!(
+        ours.invoke("f32_mul_sub", &[Value::I64(values[3]), Value::I64(values[4]), Value::I64(0x3F80_0000)]).unwrap(),
+        vec![Value::I64(0)]
+    );
 }
