@@ -74,7 +74,40 @@ end
 # Binary operations, fields (a, b, d), 24 bytes. `op(rhs, lhs)` computes
 # lhs := lhs OP rhs in registers (t0 = lhs, t1 = rhs; t2, t3 free).
 # get/imm fetch an operand of the input type, put stores the result type.
+#
+# Every handler of this file that computes a result leaves it in t0 (ft0 for
+# float results) when it dispatches, besides storing it; runtime/src/forward.rs
+# lists which. The `_r` variants take one operand from there: the previous
+# instruction's result, which the translator's last pass lets them use when
+# that instruction wrote the operand's slot and nothing can jump between the
+# two. Their layout is the plain form's; the operand's field is not read.
 macro binaryFamily(name, get, imm, put, op)
+    handler(%name%_rs, macro ()
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_sr, macro ()
+        move t0, t1
+        get(0, t0)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_ri, macro ()
+        imm(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_ir, macro ()
+        move t0, t1
+        imm(0, t0)
+        op(t1, t0)
+        put(2, t0, t1)
+        dispatch(24)
+    end)
     handler(%name%_ss, macro ()
         get(0, t0)
         get(1, t1)
@@ -138,6 +171,28 @@ end
 # translator fused with the compare): fields (target:64, x slot, address
 # slot, c, offset + width), 32 bytes.
 macro branchFamily(name, get, imm, br, width, load)
+    handler(br_%name%_rs, macro ()
+        get(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_sr, macro ()
+        move t0, t1
+        get(2, t0)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+    handler(br_%name%_ri, macro ()
+        imm(3, t1)
+        br(t0, t1, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
     handler(br_%name%_ss, macro ()
         get(2, t0)
         get(3, t1)
@@ -389,20 +444,26 @@ end)
 
 # select: fields (cond, a, b, d), 24 bytes: d := cond ? a : b.
 # `_si`/`_is`: the second or the first value is an immediate (sign-extended).
-macro selectWith(first, second)
-    slotI32(0, t0)
+# `_r`: the condition is the previous instruction's result, in t0.
+macro selectWith(cond, first, second)
+    cond()
     btiz t0, .second
-    first(1, t1)
-    putI64(3, t1, t2)
+    first(1, t0)
+    putI64(3, t0, t2)
     dispatch(24)
 .second:
-    second(2, t1)
-    putI64(3, t1, t2)
+    second(2, t0)
+    putI64(3, t0, t2)
     dispatch(24)
 end
-handler(select, macro () selectWith(slotI64, slotI64) end)
-handler(select_si, macro () selectWith(slotI64, immI64) end)
-handler(select_is, macro () selectWith(immI64, slotI64) end)
+macro condFromSlot() slotI32(0, t0) end
+macro condInT0() end
+handler(select, macro () selectWith(condFromSlot, slotI64, slotI64) end)
+handler(select_si, macro () selectWith(condFromSlot, slotI64, immI64) end)
+handler(select_is, macro () selectWith(condFromSlot, immI64, slotI64) end)
+handler(select_r, macro () selectWith(condInT0, slotI64, slotI64) end)
+handler(select_si_r, macro () selectWith(condInT0, slotI64, immI64) end)
+handler(select_is_r, macro () selectWith(condInT0, immI64, slotI64) end)
 
 # global.get: fields (address:64, d), 24 bytes. global.set: fields (address:64, src).
 handler(global_get, macro ()
@@ -431,21 +492,20 @@ handler(br, macro ()
 end)
 
 # br_nz / br_z: fields (target:64, cond), 24 bytes.
-handler(br_nz, macro ()
-    slotI32(2, t0)
-    btinz t0, .taken
-    dispatch(24)
-.taken:
-    jumpToField(Insn_fields)
-end)
-
-handler(br_z, macro ()
-    slotI32(2, t0)
-    btiz t0, .taken
-    dispatch(24)
-.taken:
-    jumpToField(Insn_fields)
-end)
+macro branchOnZero(name, cond, br)
+    handler(name, macro ()
+        cond()
+        br(t0, .taken)
+        dispatch(24)
+    .taken:
+        jumpToField(Insn_fields)
+    end)
+end
+macro conditionField() slotI32(2, t0) end
+branchOnZero(br_nz, conditionField, macro (x, l) btinz x, l end)
+branchOnZero(br_z, conditionField, macro (x, l) btiz x, l end)
+branchOnZero(br_nz_r, condInT0, macro (x, l) btinz x, l end)
+branchOnZero(br_z_r, condInT0, macro (x, l) btiz x, l end)
 
 # br_table: fields (index, count), then count + 1 targets of 64 bits from byte
 # 16 (the last is the default).
@@ -678,8 +738,8 @@ macro loadHandler(name, width, scale, load, put)
         immI32(1, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t1)
-        put(2, t1, t2)
+        load(-width[vmMem, t0], t0)
+        put(2, t0, t2)
         dispatch(24)
     end)
     macro loadSum(shift)
@@ -689,8 +749,8 @@ macro loadHandler(name, width, scale, load, put)
         immI32(2, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t1)
-        put(3, t1, t2)
+        load(-width[vmMem, t0], t0)
+        put(3, t0, t2)
         dispatch(24)
     end
     handler(%name%_a, macro () loadSum(macro (r) end) end)
@@ -705,8 +765,8 @@ macro loadHandler(name, width, scale, load, put)
         immI32(2, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t1)
-        put(3, t1, t2)
+        load(-width[vmMem, t0], t0)
+        put(3, t0, t2)
         dispatch(24)
     end)
 end
@@ -754,6 +814,13 @@ macro storeHandlers(name, width, scale, get, imm, store)
     handler(%name%_ai, macro () storeWith(imm, plusImmediate, 3) end)
     handler(%name%_axs, macro () storeWith(get, scaledPlusImmediate, 3) end)
     handler(%name%_axi, macro () storeWith(imm, scaledPlusImmediate, 3) end)
+    # `_r`, `_ar`, `_axr`: the value is the previous instruction's result, in t0.
+    macro valueInT0(k, reg)
+        move t0, reg
+    end
+    handler(%name%_r, macro () storeWith(valueInT0, plain, 2) end)
+    handler(%name%_ar, macro () storeWith(valueInT0, plusImmediate, 3) end)
+    handler(%name%_axr, macro () storeWith(valueInT0, scaledPlusImmediate, 3) end)
 end
 
 storeHandlers(i32_store, 4, 2, slotI32, immI32, macro (v, m) storei v, m end)
@@ -825,6 +892,19 @@ macro floatBinary(name, get, put, op)
     handler(%name%_ss, macro ()
         get(0, t0, ft0)
         get(1, t0, ft1)
+        op(ft1, ft0)
+        put(2, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%name%_rs, macro ()
+        get(1, t0, ft1)
+        op(ft1, ft0)
+        put(2, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%name%_sr, macro ()
+        moved ft0, ft1
+        get(0, t0, ft0)
         op(ft1, ft0)
         put(2, ft0, t0)
         dispatch(24)
@@ -922,6 +1002,19 @@ macro constantFloat(name, get, loadk, put, op)
     handler(%name%_ks, macro ()
         loadk((Insn_fields + 8)[vmPC], ft0)
         get(0, t0, ft1)
+        op(ft1, ft0)
+        put(1, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%name%_rk, macro ()
+        loadk((Insn_fields + 8)[vmPC], ft1)
+        op(ft1, ft0)
+        put(1, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%name%_kr, macro ()
+        moved ft0, ft1
+        loadk((Insn_fields + 8)[vmPC], ft0)
         op(ft1, ft0)
         put(1, ft0, t0)
         dispatch(24)

@@ -181,7 +181,7 @@ family!(Binary {
     I64Shl = "i64_shl", I64ShrS = "i64_shr_s", I64ShrU = "i64_shr_u", I64Rotl = "i64_rotl", I64Rotr = "i64_rotr",
     I64Eq = "i64_eq", I64Ne = "i64_ne", I64LtS = "i64_lt_s", I64LtU = "i64_lt_u", I64GtS = "i64_gt_s",
     I64GtU = "i64_gt_u", I64LeS = "i64_le_s", I64LeU = "i64_le_u", I64GeS = "i64_ge_s", I64GeU = "i64_ge_u",
-}, ss = "_ss", si = "_si", is = "_is");
+}, ss = "_ss", si = "_si", is = "_is", rs = "_rs", sr = "_sr", ri = "_ri", ir = "_ir");
 
 impl Binary {
     pub fn handler(self, kinds: Kinds) -> u64 {
@@ -228,7 +228,7 @@ family!(Branch {
     I64Eq = "br_i64_eq", I64Ne = "br_i64_ne", I64LtS = "br_i64_lt_s", I64LtU = "br_i64_lt_u",
     I64GtS = "br_i64_gt_s", I64GtU = "br_i64_gt_u", I64LeS = "br_i64_le_s", I64LeU = "br_i64_le_u",
     I64GeS = "br_i64_ge_s", I64GeU = "br_i64_ge_u",
-}, ss = "_ss", si = "_si", sm = "_sm", ms = "_ms");
+}, ss = "_ss", si = "_si", sm = "_sm", ms = "_ms", rs = "_rs", sr = "_sr", ri = "_ri");
 
 impl Branch {
     /// The load a side of the compare can be taken from.
@@ -285,7 +285,7 @@ family!(ConstI64 {
 family!(ConstFloat {
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
-}, sk = "_sk", ks = "_ks");
+}, sk = "_sk", ks = "_ks", rk = "_rk", kr = "_kr");
 
 impl ConstFloat {
     pub fn of(op: FloatBinary) -> Option<ConstFloat> {
@@ -384,7 +384,14 @@ family!(Load {
 family!(Store {
     I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",
     I64 = "i64_store", I64_8 = "i64_store8", I64_16 = "i64_store16", I64_32 = "i64_store32",
-}, s = "_s", i = "_i", a_s = "_as", a_i = "_ai", ax_s = "_axs", ax_i = "_axi");
+}, s = "_s", i = "_i", a_s = "_as", a_i = "_ai", ax_s = "_axs", ax_i = "_axi", r = "_r", a_r = "_ar", ax_r = "_axr");
+
+// The float arithmetic of `FloatBinary`, whose handlers also come with an
+// operand taken from the previous instruction's result (`_rs`, `_sr`).
+family!(FloatArith {
+    F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div", F32Min = "f32_min", F32Max = "f32_max",
+    F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div", F64Min = "f64_min", F64Max = "f64_max",
+}, ss = "_ss", rs = "_rs", sr = "_sr");
 
 family!(MulAcc {
     F32MulAdd = "f32_mul_add", F32AddMul = "f32_add_mul", F32MulSub = "f32_mul_sub", F32SubMul = "f32_sub_mul",
@@ -409,6 +416,7 @@ impl MulAcc {
 
 family!(Single {
     Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select", SelectSI = "select_si", SelectIS = "select_is",
+    SelectR = "select_r", SelectSIR = "select_si_r", SelectISR = "select_is_r", BrNzR = "br_nz_r", BrZR = "br_z_r",
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",
     Call = "call_direct", CallIndirect = "call_indirect", Return = "return", Exit = "exit", HostCall = "host_call",
@@ -448,7 +456,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -18,6 +18,7 @@
 //! ```
 
 mod abi;
+mod forward;
 mod instance;
 mod linear_memory;
 mod module;

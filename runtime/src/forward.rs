@@ -1,0 +1,170 @@
+//! The translator's last pass over a function: an operand that the previous
+//! instruction has just computed is taken from the register that instruction
+//! leaves it in, instead of being loaded back from its slot.
+//!
+//! Every handler that computes a result stores it to its destination slot and
+//! still has it in t0 (ft0 for float results) when it dispatches
+//! (interp.asm, before `binaryFamily`). The next handler may use it when it
+//! runs straight after: when the two are adjacent and the second is no jump
+//! target. Its `_r` variant then reads that operand from the register; the
+//! fields stay as they are, and the slot is still written, so nothing else
+//! about the code changes. What this saves is a field load, a slot load and
+//! the store-to-load forwarding delay on the chain of dependent operations.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, Load, MemBinary, MulAcc, Single, Store, Unary};
+
+/// Where a result or an operand is: t0, or ft0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reg {
+    Int,
+    Float,
+}
+
+/// A handler that leaves its result in a register: which one, and the field
+/// naming the slot it stores the result to.
+#[derive(Clone, Copy)]
+struct Producer {
+    reg: Reg,
+    dest_field: usize,
+}
+
+/// A handler with `_r` variants: the register its operand may come from, and
+/// for each operand field the variant that takes that operand from it.
+struct Consumer {
+    reg: Reg,
+    variants: Vec<(usize, u64)>,
+}
+
+struct Tables {
+    producers: HashMap<u64, Producer>,
+    consumers: HashMap<u64, Consumer>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut producers = HashMap::new();
+        let mut produce = |handlers: &[u64], reg: Reg, dest_field: usize| {
+            for &h in handlers {
+                producers.insert(h, Producer { reg, dest_field });
+            }
+        };
+        for &op in Binary::ALL {
+            produce(&[op.ss(), op.si(), op.is(), op.rs(), op.sr(), op.ri(), op.ir()], Reg::Int, 2);
+        }
+        for &op in FloatArith::ALL {
+            produce(&[op.ss(), op.rs(), op.sr()], Reg::Float, 2);
+        }
+        for &op in ConstFloat::ALL {
+            produce(&[op.sk(), op.ks(), op.rk(), op.kr()], Reg::Float, 1);
+        }
+        for &op in ConstI64::ALL {
+            produce(&[op.sk()], Reg::Int, 1);
+        }
+        for &op in MemBinary::ALL {
+            let reg = if op.name().starts_with('f') { Reg::Float } else { Reg::Int };
+            produce(&[op.sm(), op.ms()], reg, 4);
+        }
+        for &op in MulAcc::ALL {
+            produce(&[op.h()], Reg::Float, 3);
+        }
+        for &op in Load::ALL {
+            produce(&[op.h()], Reg::Int, 2);
+            produce(&[op.a(), op.ax(), op.pre()], Reg::Int, 3);
+        }
+        use Unary as U;
+        // unaryFamily (t0) and floatUnary / convertFromInt (ft0) handlers;
+        // the truncations to integers are written otherwise.
+        for op in [
+            U::I32Eqz, U::I64Eqz, U::I32Clz, U::I64Clz, U::I32Ctz, U::I64Ctz, U::I32Popcnt, U::I64Popcnt,
+            U::I64ExtendI32S, U::I64ExtendI32U, U::F32Abs, U::F32Neg, U::F64Abs, U::F64Neg,
+        ] {
+            produce(&[op.h()], Reg::Int, 1);
+        }
+        for op in [
+            U::F32Sqrt, U::F32Ceil, U::F32Floor, U::F32Trunc, U::F32Nearest,
+            U::F64Sqrt, U::F64Ceil, U::F64Floor, U::F64Trunc, U::F64Nearest,
+            U::F32DemoteF64, U::F64PromoteF32,
+            U::F32ConvertI32S, U::F32ConvertI32U, U::F32ConvertI64S, U::F32ConvertI64U,
+            U::F64ConvertI32S, U::F64ConvertI32U, U::F64ConvertI64S, U::F64ConvertI64U,
+        ] {
+            produce(&[op.h()], Reg::Float, 1);
+        }
+        produce(&[Single::Copy.h()], Reg::Int, 1);
+        produce(&[Single::Const32.h()], Reg::Int, 0);
+        produce(&[Single::Const64.h()], Reg::Int, 2);
+        produce(&[Single::GlobalGet.h()], Reg::Int, 2);
+        use Single as S;
+        produce(&[S::Select.h(), S::SelectSI.h(), S::SelectIS.h(), S::SelectR.h(), S::SelectSIR.h(), S::SelectISR.h()], Reg::Int, 3);
+
+        let mut consumers = HashMap::new();
+        for &op in Binary::ALL {
+            consumers.insert(op.ss(), Consumer { reg: Reg::Int, variants: vec![(0, op.rs()), (1, op.sr())] });
+            consumers.insert(op.si(), Consumer { reg: Reg::Int, variants: vec![(0, op.ri())] });
+            consumers.insert(op.is(), Consumer { reg: Reg::Int, variants: vec![(1, op.ir())] });
+        }
+        for &op in FloatArith::ALL {
+            consumers.insert(op.ss(), Consumer { reg: Reg::Float, variants: vec![(0, op.rs()), (1, op.sr())] });
+        }
+        for &op in ConstFloat::ALL {
+            consumers.insert(op.sk(), Consumer { reg: Reg::Float, variants: vec![(0, op.rk())] });
+            consumers.insert(op.ks(), Consumer { reg: Reg::Float, variants: vec![(0, op.kr())] });
+        }
+        for &op in Branch::ALL {
+            consumers.insert(op.ss(), Consumer { reg: Reg::Int, variants: vec![(2, op.rs()), (3, op.sr())] });
+            consumers.insert(op.si(), Consumer { reg: Reg::Int, variants: vec![(2, op.ri())] });
+        }
+        for (plain, variant) in [
+            (S::BrNz, S::BrNzR),
+            (S::BrZ, S::BrZR),
+        ] {
+            consumers.insert(plain.h(), Consumer { reg: Reg::Int, variants: vec![(2, variant.h())] });
+        }
+        for (plain, variant) in [
+            (S::Select, S::SelectR),
+            (S::SelectSI, S::SelectSIR),
+            (S::SelectIS, S::SelectISR),
+        ] {
+            consumers.insert(plain.h(), Consumer { reg: Reg::Int, variants: vec![(0, variant.h())] });
+        }
+        for &op in Store::ALL {
+            consumers.insert(op.s(), Consumer { reg: Reg::Int, variants: vec![(2, op.r())] });
+            consumers.insert(op.a_s(), Consumer { reg: Reg::Int, variants: vec![(3, op.a_r())] });
+            consumers.insert(op.ax_s(), Consumer { reg: Reg::Int, variants: vec![(3, op.ax_r())] });
+        }
+        Tables { producers, consumers }
+    })
+}
+
+fn handler_at(words: &[u32], at: usize) -> u64 {
+    words[at] as u64 | (words[at + 1] as u64) << 32
+}
+
+/// Rewrites the instructions starting at `starts` (code positions in
+/// `words`, in order, every instruction of the function) so that each takes
+/// an operand from the register its predecessor left it in, where it can.
+/// `targets` are the positions something may jump to.
+pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, targets: &HashSet<usize>) {
+    let t = tables();
+    let mut previous: Option<usize> = None;
+    for at in starts {
+        let before = previous.replace(at);
+        let Some(p) = before else { continue };
+        if targets.contains(&at) {
+            continue;
+        }
+        let Some(producer) = t.producers.get(&handler_at(words, p)) else { continue };
+        let Some(consumer) = t.consumers.get(&handler_at(words, at)) else { continue };
+        if consumer.reg != producer.reg {
+            continue;
+        }
+        let dest = words[p + 2 + producer.dest_field];
+        if let Some(&(_, variant)) = consumer.variants.iter().find(|&&(f, _)| words[at + 2 + f] == dest) {
+            words[at] = variant as u32;
+            words[at + 1] = (variant >> 32) as u32;
+        }
+    }
+}
