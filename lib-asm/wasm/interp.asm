@@ -429,6 +429,12 @@ handler(copy, macro ()
     dispatch(16)
 end)
 
+# copy_r: the value is the previous instruction's result, in t0.
+handler(copy_r, macro ()
+    putI64(1, t0, t1)
+    dispatch(16)
+end)
+
 # const32: fields (d, imm), 16 bytes. const64: fields (imm:64, d), 24 bytes.
 handler(const32, macro ()
     immI32(1, t0)
@@ -732,18 +738,24 @@ end)
 # `x + c` into the access that uses it): fields (address slot, c, offset +
 # width, d), 24 bytes. The `_ax` variants shift the slot left by `scale`
 # (log2 width) first, `(i << scale) + c`: an element of a static array.
+#
+# `_r`, `_ar`, `_axr`: the address slot's value is the previous instruction's
+# result, in t0 (an i32 whose upper half need not be clear: the plain form
+# clears it, the others compute in 32 bits).
 macro loadHandler(name, width, scale, load, put)
-    handler(name, macro ()
-        slotI32(0, t0)
+    macro loadPlain(address)
+        address(t0)
         immI32(1, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
         load(-width[vmMem, t0], t0)
         put(2, t0, t2)
         dispatch(24)
-    end)
-    macro loadSum(shift)
-        slotI32(0, t0)
+    end
+    handler(name, macro () loadPlain(macro (r) slotI32(0, r) end) end)
+    handler(%name%_r, macro () loadPlain(macro (r) zxi2q r, r end) end)
+    macro loadSum(address, shift)
+        address(t0)
         shift(t0)
         addi (Insn_fields + 4)[vmPC], t0
         immI32(2, t1)
@@ -753,8 +765,12 @@ macro loadHandler(name, width, scale, load, put)
         put(3, t0, t2)
         dispatch(24)
     end
-    handler(%name%_a, macro () loadSum(macro (r) end) end)
-    handler(%name%_ax, macro () loadSum(macro (r) lshifti scale, r end) end)
+    macro addressSlot(r) slotI32(0, r) end
+    macro addressInT0(r) end
+    handler(%name%_a, macro () loadSum(addressSlot, macro (r) end) end)
+    handler(%name%_ax, macro () loadSum(addressSlot, macro (r) lshifti scale, r end) end)
+    handler(%name%_ar, macro () loadSum(addressInT0, macro (r) end) end)
+    handler(%name%_axr, macro () loadSum(addressInT0, macro (r) lshifti scale, r end) end)
     # `_pre`: `p += c` on the address slot first (a pointer bumped, then
     # dereferenced): fields (address slot, c, offset + width, d), 24 bytes.
     handler(%name%_pre, macro ()
@@ -978,6 +994,12 @@ mulAccumulate(f64, sub, slotF64, putF64, macro (r, l) muld r, l end, macro (r, l
 macro constantI64(name, op)
     handler(%name%_sk, macro ()
         slotI64(0, t0)
+        loadq (Insn_fields + 8)[vmPC], t1
+        op(t1, t0)
+        putI64(1, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_rk, macro ()
         loadq (Insn_fields + 8)[vmPC], t1
         op(t1, t0)
         putI64(1, t0, t1)

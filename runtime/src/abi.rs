@@ -280,7 +280,7 @@ impl Step {
 
 family!(ConstI64 {
     I64Add = "i64_add", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
-}, sk = "_sk");
+}, sk = "_sk", rk = "_rk");
 
 family!(ConstFloat {
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
@@ -379,7 +379,7 @@ family!(Load {
     I32 = "i32_load", I32_8S = "i32_load8_s", I32_8U = "i32_load8_u", I32_16S = "i32_load16_s",
     I32_16U = "i32_load16_u", I64 = "i64_load", I64_8S = "i64_load8_s", I64_8U = "i64_load8_u",
     I64_16S = "i64_load16_s", I64_16U = "i64_load16_u", I64_32S = "i64_load32_s", I64_32U = "i64_load32_u",
-}, h = "", a = "_a", ax = "_ax", pre = "_pre");
+}, h = "", a = "_a", ax = "_ax", pre = "_pre", r = "_r", ar = "_ar", axr = "_axr");
 
 family!(Store {
     I32 = "i32_store", I32_8 = "i32_store8", I32_16 = "i32_store16",
@@ -415,7 +415,7 @@ impl MulAcc {
 }
 
 family!(Single {
-    Copy = "copy", Const32 = "const32", Const64 = "const64", Select = "select", SelectSI = "select_si", SelectIS = "select_is",
+    Copy = "copy", CopyR = "copy_r", Const32 = "const32", Const64 = "const64", Select = "select", SelectSI = "select_si", SelectIS = "select_is",
     SelectR = "select_r", SelectSIR = "select_si_r", SelectISR = "select_is_r", BrNzR = "br_nz_r", BrZR = "br_z_r",
     GlobalGet = "global_get", GlobalSet = "global_set", Unreachable = "unreachable",
     Br = "br", BrNz = "br_nz", BrZ = "br_z", BrTable = "br_table",

@@ -62,7 +62,7 @@ fn tables() -> &'static Tables {
             produce(&[op.sk(), op.ks(), op.rk(), op.kr()], Reg::Float, 1);
         }
         for &op in ConstI64::ALL {
-            produce(&[op.sk()], Reg::Int, 1);
+            produce(&[op.sk(), op.rk()], Reg::Int, 1);
         }
         for &op in MemBinary::ALL {
             let reg = if op.name().starts_with('f') { Reg::Float } else { Reg::Int };
@@ -72,8 +72,8 @@ fn tables() -> &'static Tables {
             produce(&[op.h()], Reg::Float, 3);
         }
         for &op in Load::ALL {
-            produce(&[op.h()], Reg::Int, 2);
-            produce(&[op.a(), op.ax(), op.pre()], Reg::Int, 3);
+            produce(&[op.h(), op.r()], Reg::Int, 2);
+            produce(&[op.a(), op.ax(), op.pre(), op.ar(), op.axr()], Reg::Int, 3);
         }
         use Unary as U;
         // unaryFamily (t0) and floatUnary / convertFromInt (ft0) handlers;
@@ -93,7 +93,7 @@ fn tables() -> &'static Tables {
         ] {
             produce(&[op.h()], Reg::Float, 1);
         }
-        produce(&[Single::Copy.h()], Reg::Int, 1);
+        produce(&[Single::Copy.h(), Single::CopyR.h()], Reg::Int, 1);
         produce(&[Single::Const32.h()], Reg::Int, 0);
         produce(&[Single::Const64.h()], Reg::Int, 2);
         produce(&[Single::GlobalGet.h()], Reg::Int, 2);
@@ -130,6 +130,15 @@ fn tables() -> &'static Tables {
         ] {
             consumers.insert(plain.h(), Consumer { reg: Reg::Int, variants: vec![(0, variant.h())] });
         }
+        for &op in ConstI64::ALL {
+            consumers.insert(op.sk(), Consumer { reg: Reg::Int, variants: vec![(0, op.rk())] });
+        }
+        for &op in Load::ALL {
+            consumers.insert(op.h(), Consumer { reg: Reg::Int, variants: vec![(0, op.r())] });
+            consumers.insert(op.a(), Consumer { reg: Reg::Int, variants: vec![(0, op.ar())] });
+            consumers.insert(op.ax(), Consumer { reg: Reg::Int, variants: vec![(0, op.axr())] });
+        }
+        consumers.insert(S::Copy.h(), Consumer { reg: Reg::Int, variants: vec![(0, S::CopyR.h())] });
         for &op in Store::ALL {
             consumers.insert(op.s(), Consumer { reg: Reg::Int, variants: vec![(2, op.r())] });
             consumers.insert(op.a_s(), Consumer { reg: Reg::Int, variants: vec![(3, op.a_r())] });

@@ -435,6 +435,13 @@ const FORWARDED: &str = r#"(module
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br_if $l (i32.gt_s (i32.add (local.get $x) (local.get $s)) (local.get $n)))))
     (i64.extend_i32_u (i32.add (local.get $s) (i32.load offset=300 (i32.const 4)))))
+  (func (export "addresses") (param $a i64) (param $b i64) (result i64)
+    (local $p i32)
+    (local.set $p (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 4095)))
+    (i64.add
+      (i64.load32_u offset=16 (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 60)))
+      (i64.add (i64.mul (i64.load8_s (i32.sub (local.get $p) (i32.const 1))) (i64.const 0x1_0000_0001))
+               (i64.extend_i32_u (i32.load16_u offset=3 (i32.shl (i32.xor (local.get $p) (i32.const 5)) (i32.const 1)))))))
   (func (export "loop_head") (param $a i64) (param $b i64) (result i64)
     (local $x i32) (local $i i32) (local $n i32)
     (local.set $n (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 15)))
@@ -449,11 +456,11 @@ const FORWARDED: &str = r#"(module
 fn forwarded_operands_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(FORWARDED);
     let dump = ours.dump_code().unwrap();
-    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs "] {
+    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr "] {
         assert!(dump.contains(form), "no {form}\n{dump}");
     }
     let values: [i64; 9] = [0, 1, 3, 7, -1, 1000, i64::MIN, 0x7FF0_0000_0000_0000, 0x4049_0FDB_4049_0FDB];
-    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "loop_head"] {
+    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "addresses", "loop_head"] {
         for &a in &values {
             for &b in &values {
                 agree_as(&mut ours, &theirs, &mut store, name, &[Value::I64(a), Value::I64(b)], nan_as_one);
