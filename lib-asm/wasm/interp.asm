@@ -847,6 +847,36 @@ storeHandlers(i64_store8, 1, 0, slotI64, immI64, macro (v, m) storeb v, m end)
 storeHandlers(i64_store16, 2, 1, slotI64, immI64, macro (v, m) storeh v, m end)
 storeHandlers(i64_store32, 4, 2, slotI64, immI64, macro (v, m) storei v, m end)
 
+# Stores of a float that the previous instruction computed, from ft0 (the
+# translator stores float values with the integer stores of their width;
+# these are their forms for a value in a float register): fields as the
+# integer stores' `_s`, `_as`, `_axs`, the value's field not read.
+macro floatAddressPlain(address) end
+macro floatAddressPlusImmediate(address)
+    addi (Insn_fields + 4)[vmPC], address
+end
+macro floatStoreHandlers(name, width, scale, store)
+    macro storeFloat(sum, endField)
+        slotI32(0, t0)
+        sum(t0)
+        immI32(endField, t2)
+        addp t2, t0
+        bpa t0, vmSize, _vm_trap_oob
+        store(ft0, -width[vmMem, t0])
+        dispatch(24)
+    end
+    macro floatAddressScaledPlusImmediate(address)
+        lshifti scale, address
+        addi (Insn_fields + 4)[vmPC], address
+    end
+    handler(%name%_r, macro () storeFloat(floatAddressPlain, 1) end)
+    handler(%name%_ar, macro () storeFloat(floatAddressPlusImmediate, 2) end)
+    handler(%name%_axr, macro () storeFloat(floatAddressScaledPlusImmediate, 2) end)
+end
+
+floatStoreHandlers(f32_store, 4, 2, macro (v, m) storef v, m end)
+floatStoreHandlers(f64_store, 8, 3, macro (v, m) stored v, m end)
+
 # trap_oob: an access whose static offset alone is past any memory.
 handler(trap_oob, macro ()
     jmp _vm_trap_oob

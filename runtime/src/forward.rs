@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, Load, MemBinary, MulAcc, Single, Store, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatStore, Load, MemBinary, MulAcc, Single, Store, Unary};
 
 /// Where a result or an operand is: t0, or ft0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,11 +31,19 @@ struct Producer {
     dest_field: usize,
 }
 
-/// A handler with `_r` variants: the register its operand may come from, and
-/// for each operand field the variant that takes that operand from it.
+/// A handler with `_r` variants: for each operand field, the register the
+/// operand may come from and the variant that takes it from there.
 struct Consumer {
-    reg: Reg,
-    variants: Vec<(usize, u64)>,
+    variants: Vec<(Reg, usize, u64)>,
+}
+
+impl Consumer {
+    fn int(variants: &[(usize, u64)]) -> Consumer {
+        Consumer { variants: variants.iter().map(|&(f, h)| (Reg::Int, f, h)).collect() }
+    }
+    fn float(variants: &[(usize, u64)]) -> Consumer {
+        Consumer { variants: variants.iter().map(|&(f, h)| (Reg::Float, f, h)).collect() }
+    }
 }
 
 struct Tables {
@@ -102,47 +110,53 @@ fn tables() -> &'static Tables {
 
         let mut consumers = HashMap::new();
         for &op in Binary::ALL {
-            consumers.insert(op.ss(), Consumer { reg: Reg::Int, variants: vec![(0, op.rs()), (1, op.sr())] });
-            consumers.insert(op.si(), Consumer { reg: Reg::Int, variants: vec![(0, op.ri())] });
-            consumers.insert(op.is(), Consumer { reg: Reg::Int, variants: vec![(1, op.ir())] });
+            consumers.insert(op.ss(), Consumer::int(&[(0, op.rs()), (1, op.sr())]));
+            consumers.insert(op.si(), Consumer::int(&[(0, op.ri())]));
+            consumers.insert(op.is(), Consumer::int(&[(1, op.ir())]));
         }
         for &op in FloatArith::ALL {
-            consumers.insert(op.ss(), Consumer { reg: Reg::Float, variants: vec![(0, op.rs()), (1, op.sr())] });
+            consumers.insert(op.ss(), Consumer::float(&[(0, op.rs()), (1, op.sr())]));
         }
         for &op in ConstFloat::ALL {
-            consumers.insert(op.sk(), Consumer { reg: Reg::Float, variants: vec![(0, op.rk())] });
-            consumers.insert(op.ks(), Consumer { reg: Reg::Float, variants: vec![(0, op.kr())] });
+            consumers.insert(op.sk(), Consumer::float(&[(0, op.rk())]));
+            consumers.insert(op.ks(), Consumer::float(&[(0, op.kr())]));
         }
         for &op in Branch::ALL {
-            consumers.insert(op.ss(), Consumer { reg: Reg::Int, variants: vec![(2, op.rs()), (3, op.sr())] });
-            consumers.insert(op.si(), Consumer { reg: Reg::Int, variants: vec![(2, op.ri())] });
+            consumers.insert(op.ss(), Consumer::int(&[(2, op.rs()), (3, op.sr())]));
+            consumers.insert(op.si(), Consumer::int(&[(2, op.ri())]));
         }
         for (plain, variant) in [
             (S::BrNz, S::BrNzR),
             (S::BrZ, S::BrZR),
         ] {
-            consumers.insert(plain.h(), Consumer { reg: Reg::Int, variants: vec![(2, variant.h())] });
+            consumers.insert(plain.h(), Consumer::int(&[(2, variant.h())]));
         }
         for (plain, variant) in [
             (S::Select, S::SelectR),
             (S::SelectSI, S::SelectSIR),
             (S::SelectIS, S::SelectISR),
         ] {
-            consumers.insert(plain.h(), Consumer { reg: Reg::Int, variants: vec![(0, variant.h())] });
+            consumers.insert(plain.h(), Consumer::int(&[(0, variant.h())]));
         }
         for &op in ConstI64::ALL {
-            consumers.insert(op.sk(), Consumer { reg: Reg::Int, variants: vec![(0, op.rk())] });
+            consumers.insert(op.sk(), Consumer::int(&[(0, op.rk())]));
         }
         for &op in Load::ALL {
-            consumers.insert(op.h(), Consumer { reg: Reg::Int, variants: vec![(0, op.r())] });
-            consumers.insert(op.a(), Consumer { reg: Reg::Int, variants: vec![(0, op.ar())] });
-            consumers.insert(op.ax(), Consumer { reg: Reg::Int, variants: vec![(0, op.axr())] });
+            consumers.insert(op.h(), Consumer::int(&[(0, op.r())]));
+            consumers.insert(op.a(), Consumer::int(&[(0, op.ar())]));
+            consumers.insert(op.ax(), Consumer::int(&[(0, op.axr())]));
         }
-        consumers.insert(S::Copy.h(), Consumer { reg: Reg::Int, variants: vec![(0, S::CopyR.h())] });
+        consumers.insert(S::Copy.h(), Consumer::int(&[(0, S::CopyR.h())]));
         for &op in Store::ALL {
-            consumers.insert(op.s(), Consumer { reg: Reg::Int, variants: vec![(2, op.r())] });
-            consumers.insert(op.a_s(), Consumer { reg: Reg::Int, variants: vec![(3, op.a_r())] });
-            consumers.insert(op.ax_s(), Consumer { reg: Reg::Int, variants: vec![(3, op.ax_r())] });
+            consumers.insert(op.s(), Consumer::int(&[(2, op.r())]));
+            consumers.insert(op.a_s(), Consumer::int(&[(3, op.a_r())]));
+            consumers.insert(op.ax_s(), Consumer::int(&[(3, op.ax_r())]));
+        }
+        // A full-width store of a float result takes it from ft0.
+        for (store, float) in [(Store::I32, FloatStore::F32), (Store::I64, FloatStore::F64)] {
+            for (plain, field, variant) in [(store.s(), 2, float.r()), (store.a_s(), 3, float.ar()), (store.ax_s(), 3, float.axr())] {
+                consumers.get_mut(&plain).expect("listed above").variants.push((Reg::Float, field, variant));
+            }
         }
         Tables { producers, consumers }
     })
@@ -167,11 +181,10 @@ pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, t
         }
         let Some(producer) = t.producers.get(&handler_at(words, p)) else { continue };
         let Some(consumer) = t.consumers.get(&handler_at(words, at)) else { continue };
-        if consumer.reg != producer.reg {
-            continue;
-        }
         let dest = words[p + 2 + producer.dest_field];
-        if let Some(&(_, variant)) = consumer.variants.iter().find(|&&(f, _)| words[at + 2 + f] == dest) {
+        if let Some(&(_, _, variant)) =
+            consumer.variants.iter().find(|&&(reg, f, _)| reg == producer.reg && words[at + 2 + f] == dest)
+        {
             words[at] = variant as u32;
             words[at + 1] = (variant >> 32) as u32;
         }

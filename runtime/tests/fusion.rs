@@ -442,6 +442,16 @@ const FORWARDED: &str = r#"(module
       (i64.load32_u offset=16 (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 60)))
       (i64.add (i64.mul (i64.load8_s (i32.sub (local.get $p) (i32.const 1))) (i64.const 0x1_0000_0001))
                (i64.extend_i32_u (i32.load16_u offset=3 (i32.shl (i32.xor (local.get $p) (i32.const 5)) (i32.const 1)))))))
+  (func (export "float_stores") (param $a i64) (param $b i64) (result i64)
+    (local $p i32)
+    (local.set $p (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 0xFFF0)))
+    (f64.store offset=8 (local.get $p) (f64.add (f64.reinterpret_i64 (local.get $a)) (f64.const 1.5)))
+    (f32.store offset=20 (local.get $p) (f32.mul (f32.demote_f64 (f64.reinterpret_i64 (local.get $a))) (f32.const 3)))
+    (f64.store (i32.shl (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 255)) (i32.const 3))
+               (f64.sqrt (f64.reinterpret_i64 (local.get $b))))
+    (i64.add (i64.load offset=8 (local.get $p))
+      (i64.add (i64.extend_i32_u (i32.load offset=20 (local.get $p)))
+               (i64.load (i32.shl (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 255)) (i32.const 3))))))
   (func (export "loop_head") (param $a i64) (param $b i64) (result i64)
     (local $x i32) (local $i i32) (local $n i32)
     (local.set $n (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 15)))
@@ -456,7 +466,7 @@ const FORWARDED: &str = r#"(module
 fn forwarded_operands_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(FORWARDED);
     let dump = ours.dump_code().unwrap();
-    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr "] {
+    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr "] {
         assert!(dump.contains(form), "no {form}\n{dump}");
     }
     let values: [i64; 9] = [0, 1, 3, 7, -1, 1000, i64::MIN, 0x7FF0_0000_0000_0000, 0x4049_0FDB_4049_0FDB];
@@ -465,6 +475,13 @@ fn forwarded_operands_agree_with_wasmi() {
             for &b in &values {
                 agree_as(&mut ours, &theirs, &mut store, name, &[Value::I64(a), Value::I64(b)], nan_as_one);
             }
+        }
+    }
+    // Stored floats are read back as bits: no NaNs here (which NaN an
+    // operation makes is not specified).
+    for &a in values.iter().filter(|&&v| v != -1) {
+        for &b in values.iter().filter(|&&v| v != -1) {
+            agree(&mut ours, &theirs, &mut store, "float_stores", &[Value::I64(a), Value::I64(b)]);
         }
     }
 }
