@@ -145,9 +145,15 @@ end
 
 # Unary operations, fields (a, d), 16 bytes; `op(x)` works in place on t0
 # (t1..t3 free).
+# `_r`: the operand is the previous instruction's result, in t0.
 macro unaryFamily(name, get, put, op)
     handler(name, macro ()
         get(0, t0)
+        op(t0)
+        put(1, t0, t1)
+        dispatch(16)
+    end)
+    handler(%name%_r, macro ()
         op(t0)
         put(1, t0, t1)
         dispatch(16)
@@ -385,7 +391,7 @@ unaryFamily(i64_clz, slotI64, putI64, macro (x) lzcntq x, x end)
 unaryFamily(i32_ctz, slotI32, putI32, macro (x) tzcnti x, x end)
 unaryFamily(i64_ctz, slotI64, putI64, macro (x) tzcntq x, x end)
 unaryFamily(i64_extend_i32_s, slotI32, putI64, macro (x) sxi2q x, x end)
-unaryFamily(i64_extend_i32_u, slotI32, putI64, macro (x) end)   # loadi zero-extends
+unaryFamily(i64_extend_i32_u, slotI32, putI64, macro (x) zxi2q x, x end)   # an i32 in t0 may have any upper half
 
 # Population count without a popcnt instruction (not in the x86-64 baseline):
 # the classic SWAR sum of bit fields.
@@ -976,6 +982,11 @@ macro floatUnary(name, get, put, op)
         put(1, ft0, t0)
         dispatch(16)
     end)
+    handler(%name%_r, macro ()
+        op(ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
 end
 
 floatBinary(f32_add, slotF32, putF32, macro (r, l) addf r, l end)
@@ -1115,6 +1126,22 @@ macro memBinaryFamily(name, width, load, get, put, op)
         put(4, t0, t1)
         dispatch(32)
     end)
+    # `_rm`, `_mr`: x is the previous instruction's result, in t0.
+    handler(%name%_rm, macro ()
+        memAddress(width, t1, t2)
+        load(-width[vmMem, t1], t1)
+        op(t1, t0)
+        put(4, t0, t1)
+        dispatch(32)
+    end)
+    handler(%name%_mr, macro ()
+        move t0, t1
+        memAddress(width, t0, t2)
+        load(-width[vmMem, t0], t0)
+        op(t1, t0)
+        put(4, t0, t1)
+        dispatch(32)
+    end)
 end
 
 macro memBinaryI32(name, op)
@@ -1150,6 +1177,22 @@ macro floatMemBinary(name, width, load, get, put, op)
         memAddress(width, t0, t1)
         load(-width[vmMem, t0], ft0)
         get(3, t0, ft1)
+        op(ft1, ft0)
+        put(4, ft0, t0)
+        dispatch(32)
+    end)
+    # `_rm`, `_mr`: x is the previous instruction's result, in ft0.
+    handler(%name%_rm, macro ()
+        memAddress(width, t0, t1)
+        load(-width[vmMem, t0], ft1)
+        op(ft1, ft0)
+        put(4, ft0, t0)
+        dispatch(32)
+    end)
+    handler(%name%_mr, macro ()
+        moved ft0, ft1
+        memAddress(width, t0, t1)
+        load(-width[vmMem, t0], ft0)
         op(ft1, ft0)
         put(4, ft0, t0)
         dispatch(32)
@@ -1315,6 +1358,11 @@ macro convertFromInt(name, get, put, convert)
         put(1, ft0, t0)
         dispatch(16)
     end)
+    handler(%name%_r, macro ()
+        convert(t0, ft0)
+        put(1, ft0, t0)
+        dispatch(16)
+    end)
 end
 
 convertFromInt(f32_convert_i32_s, slotI32, putF32, macro (s, d) ci2fs s, d end)
@@ -1330,8 +1378,8 @@ convertFromInt(f64_convert_i64_u, slotI64, putF64, macro (s, d) cq2d s, d end)
 # truncation does not fit is an overflow. The bounds are exclusive floats
 # given as bit patterns (lo < x < hi passes), loaded through t1 into ft1/ft2.
 macro truncF32(name, put, loBits, hiBits, truncate)
-    handler(name, macro ()
-        slotF32(0, t0, ft0)
+    macro truncBody(get)
+        get()
         bfeq ft0, ft0, .number
         jmp _vm_trap_conversion
     .number:
@@ -1344,12 +1392,14 @@ macro truncF32(name, put, loBits, hiBits, truncate)
         truncate(ft0, t0)
         put(1, t0, t1)
         dispatch(16)
-    end)
+    end
+    handler(name, macro () truncBody(macro () slotF32(0, t0, ft0) end) end)
+    handler(%name%_r, macro () truncBody(macro () end) end)
 end
 
 macro truncF64(name, put, loBits, hiBits, truncate)
-    handler(name, macro ()
-        slotF64(0, t0, ft0)
+    macro truncBody(get)
+        get()
         bdeq ft0, ft0, .number
         jmp _vm_trap_conversion
     .number:
@@ -1362,7 +1412,9 @@ macro truncF64(name, put, loBits, hiBits, truncate)
         truncate(ft0, t0)
         put(1, t0, t1)
         dispatch(16)
-    end)
+    end
+    handler(name, macro () truncBody(macro () slotF64(0, t0, ft0) end) end)
+    handler(%name%_r, macro () truncBody(macro () end) end)
 end
 
 # Exclusive bounds: f32 -2^31 - 2^8 (the float below -2^31) and 2^31;

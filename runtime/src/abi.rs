@@ -210,7 +210,7 @@ family!(Unary {
     I64TruncF32S = "i64_trunc_f32_s", I64TruncF32U = "i64_trunc_f32_u",
     I32TruncF64S = "i32_trunc_f64_s", I32TruncF64U = "i32_trunc_f64_u",
     I64TruncF64S = "i64_trunc_f64_s", I64TruncF64U = "i64_trunc_f64_u",
-}, h = "");
+}, h = "", r = "_r");
 
 family!(FloatBinary {
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
@@ -312,7 +312,7 @@ family!(MemBinary {
     I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
-}, sm = "_sm", ms = "_ms");
+}, sm = "_sm", ms = "_ms", rm = "_rm", mr = "_mr");
 
 impl MemBinary {
     /// The load whose result the operation can take from memory.

@@ -74,7 +74,7 @@ fn tables() -> &'static Tables {
         }
         for &op in MemBinary::ALL {
             let reg = if op.name().starts_with('f') { Reg::Float } else { Reg::Int };
-            produce(&[op.sm(), op.ms()], reg, 4);
+            produce(&[op.sm(), op.ms(), op.rm(), op.mr()], reg, 4);
         }
         for &op in MulAcc::ALL {
             produce(&[op.h()], Reg::Float, 3);
@@ -89,8 +89,10 @@ fn tables() -> &'static Tables {
         for op in [
             U::I32Eqz, U::I64Eqz, U::I32Clz, U::I64Clz, U::I32Ctz, U::I64Ctz, U::I32Popcnt, U::I64Popcnt,
             U::I64ExtendI32S, U::I64ExtendI32U, U::F32Abs, U::F32Neg, U::F64Abs, U::F64Neg,
+            U::I32TruncF32S, U::I32TruncF32U, U::I64TruncF32S, U::I64TruncF32U,
+            U::I32TruncF64S, U::I32TruncF64U, U::I64TruncF64S, U::I64TruncF64U,
         ] {
-            produce(&[op.h()], Reg::Int, 1);
+            produce(&[op.h(), op.r()], Reg::Int, 1);
         }
         for op in [
             U::F32Sqrt, U::F32Ceil, U::F32Floor, U::F32Trunc, U::F32Nearest,
@@ -99,7 +101,7 @@ fn tables() -> &'static Tables {
             U::F32ConvertI32S, U::F32ConvertI32U, U::F32ConvertI64S, U::F32ConvertI64U,
             U::F64ConvertI32S, U::F64ConvertI32U, U::F64ConvertI64S, U::F64ConvertI64U,
         ] {
-            produce(&[op.h()], Reg::Float, 1);
+            produce(&[op.h(), op.r()], Reg::Float, 1);
         }
         produce(&[Single::Copy.h(), Single::CopyR.h()], Reg::Int, 1);
         produce(&[Single::Const32.h()], Reg::Int, 0);
@@ -140,6 +142,30 @@ fn tables() -> &'static Tables {
         }
         for &op in ConstI64::ALL {
             consumers.insert(op.sk(), Consumer::int(&[(0, op.rk())]));
+        }
+        for &op in MemBinary::ALL {
+            let consumer = if op.name().starts_with('f') { Consumer::float } else { Consumer::int };
+            consumers.insert(op.sm(), consumer(&[(3, op.rm())]));
+            consumers.insert(op.ms(), consumer(&[(3, op.mr())]));
+        }
+        // Unary operations by the class of their operand. (The unsigned
+        // conversions from i32 are left out: their operand's upper half is
+        // assumed clear, and an i32 left in t0 by a copy or select need not be.)
+        for op in [
+            U::I32Eqz, U::I64Eqz, U::I32Clz, U::I64Clz, U::I32Ctz, U::I64Ctz, U::I32Popcnt, U::I64Popcnt,
+            U::I64ExtendI32S, U::I64ExtendI32U, U::F32Abs, U::F32Neg, U::F64Abs, U::F64Neg,
+            U::F32ConvertI32S, U::F32ConvertI64S, U::F32ConvertI64U, U::F64ConvertI32S, U::F64ConvertI64S, U::F64ConvertI64U,
+        ] {
+            consumers.insert(op.h(), Consumer::int(&[(0, op.r())]));
+        }
+        for op in [
+            U::F32Sqrt, U::F32Ceil, U::F32Floor, U::F32Trunc, U::F32Nearest,
+            U::F64Sqrt, U::F64Ceil, U::F64Floor, U::F64Trunc, U::F64Nearest,
+            U::F32DemoteF64, U::F64PromoteF32,
+            U::I32TruncF32S, U::I32TruncF32U, U::I64TruncF32S, U::I64TruncF32U,
+            U::I32TruncF64S, U::I32TruncF64U, U::I64TruncF64S, U::I64TruncF64U,
+        ] {
+            consumers.insert(op.h(), Consumer::float(&[(0, op.r())]));
         }
         for &op in Load::ALL {
             consumers.insert(op.h(), Consumer::int(&[(0, op.r())]));

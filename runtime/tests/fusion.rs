@@ -239,7 +239,8 @@ fn folded_addresses_agree_with_wasmi() {
 fn loads_feeding_arithmetic_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(LOADED);
     agree(&mut ours, &theirs, &mut store, "init", &[]);
-    let fused = ours.dump_code().unwrap().lines().filter(|l| l.contains("_sm ") || l.contains("_ms ")).count();
+    // (`_rm`/`_mr`: the same with the other operand forwarded.)
+    let fused = ours.dump_code().unwrap().lines().filter(|l| ["_sm ", "_ms ", "_rm ", "_mr "].iter().any(|f| l.contains(f))).count();
     // Two branches, and the value compare stays a load and a compare.
     assert_eq!(fused, 9, "{}", ours.dump_code().unwrap());
     let stored = ours.dump_code().unwrap().lines().filter(|l| l.contains("_st ")).count();
@@ -452,6 +453,16 @@ const FORWARDED: &str = r#"(module
     (i64.add (i64.load offset=8 (local.get $p))
       (i64.add (i64.extend_i32_u (i32.load offset=20 (local.get $p)))
                (i64.load (i32.shl (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 255)) (i32.const 3))))))
+  (func (export "mixed") (param $a i64) (param $b i64) (result i64)
+    (local $p i32) (local $f f64)
+    (local.set $p (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 0xFF8)))
+    (f64.store offset=512 (local.get $p) (f64.convert_i64_s (i64.add (local.get $b) (i64.const 1))))
+    (local.set $f (f64.add (f64.mul (f64.convert_i64_s (local.get $a)) (f64.const 0.25))
+                           (f64.load offset=512 (local.get $p))))
+    (i64.add
+      (i64.trunc_f64_s (f64.sub (local.get $f) (f64.const 0.5)))
+      (i64.add (i64.add (i64.mul (local.get $a) (i64.const 3)) (i64.load offset=512 (local.get $p)))
+               (i64.sub (i64.load offset=512 (local.get $p)) (i64.extend_i32_s (local.get $p))))))
   (func (export "loop_head") (param $a i64) (param $b i64) (result i64)
     (local $x i32) (local $i i32) (local $n i32)
     (local.set $n (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 15)))
@@ -466,11 +477,11 @@ const FORWARDED: &str = r#"(module
 fn forwarded_operands_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(FORWARDED);
     let dump = ours.dump_code().unwrap();
-    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr "] {
+    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr ", "f64_sqrt_r ", "i64_extend_i32_s_r ", "f64_add_rm ", "i64_add_rm ", "i64_sub_mr ", "i64_trunc_f64_s_r ", "f64_convert_i64_s_r "] {
         assert!(dump.contains(form), "no {form}\n{dump}");
     }
     let values: [i64; 9] = [0, 1, 3, 7, -1, 1000, i64::MIN, 0x7FF0_0000_0000_0000, 0x4049_0FDB_4049_0FDB];
-    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "addresses", "loop_head"] {
+    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "addresses", "mixed", "loop_head"] {
         for &a in &values {
             for &b in &values {
                 agree_as(&mut ours, &theirs, &mut store, name, &[Value::I64(a), Value::I64(b)], nan_as_one);
