@@ -748,14 +748,14 @@ end)
 # `_r`, `_ar`, `_axr`: the address slot's value is the previous instruction's
 # result, in t0 (an i32 whose upper half need not be clear: the plain form
 # clears it, the others compute in 32 bits).
-macro loadHandler(name, width, scale, load, put)
+macro loadHandlerInto(value, name, width, scale, load, put)
     macro loadPlain(address)
         address(t0)
         immI32(1, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t0)
-        put(2, t0, t2)
+        load(-width[vmMem, t0], value)
+        put(2, value, t2)
         dispatch(24)
     end
     handler(name, macro () loadPlain(macro (r) slotI32(0, r) end) end)
@@ -767,8 +767,8 @@ macro loadHandler(name, width, scale, load, put)
         immI32(2, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t0)
-        put(3, t0, t2)
+        load(-width[vmMem, t0], value)
+        put(3, value, t2)
         dispatch(24)
     end
     macro addressSlot(r) slotI32(0, r) end
@@ -787,10 +787,14 @@ macro loadHandler(name, width, scale, load, put)
         immI32(2, t1)
         addp t1, t0
         bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], t0)
-        put(3, t0, t2)
+        load(-width[vmMem, t0], value)
+        put(3, value, t2)
         dispatch(24)
     end)
+end
+
+macro loadHandler(name, width, scale, load, put)
+    loadHandlerInto(t0, name, width, scale, load, put)
 end
 
 loadHandler(i32_load, 4, 2, macro (m, d) loadi m, d end, putI32)
@@ -805,6 +809,12 @@ loadHandler(i64_load16_s, 2, 1, macro (m, d) loadhsq m, d end, putI64)
 loadHandler(i64_load16_u, 2, 1, macro (m, d) loadh m, d end, putI64)
 loadHandler(i64_load32_s, 4, 2, macro (m, d) loadis m, d end, putI64)
 loadHandler(i64_load32_u, 4, 2, macro (m, d) loadi m, d end, putI64)
+
+# The full-width loads again, loading into ft0: the forms the translator's
+# last pass gives an i32/i64 load whose value the next instruction takes as
+# an f32/f64 from ft0 (same fields, same slot written).
+loadHandlerInto(ft0, f32_load, 4, 2, macro (m, f) loadf m, f end, putF32)
+loadHandlerInto(ft0, f64_load, 8, 3, macro (m, f) loadd m, f end, putF64)
 
 # Stores: fields (address slot, offset + width, value), 24 bytes; the value is
 # a slot (`_s`) or an immediate (`_i`, sign-extended for 64-bit stores). The
@@ -1017,6 +1027,24 @@ macro mulAccumulate(type, name, get, put, mul, op)
         get(1, t0, ft2)
         mul(ft2, ft1)
         get(2, t0, ft0)
+        op(ft1, ft0)
+        put(3, ft0, t0)
+        dispatch(24)
+    end)
+    # `_r`: c is the previous instruction's result, in ft0.
+    handler(%type%_mul_%name%_r, macro ()
+        moved ft0, ft2
+        get(0, t0, ft0)
+        get(1, t0, ft1)
+        mul(ft1, ft0)
+        op(ft2, ft0)
+        put(3, ft0, t0)
+        dispatch(24)
+    end)
+    handler(%type%_%name%_mul_r, macro ()
+        get(0, t0, ft1)
+        get(1, t0, ft2)
+        mul(ft2, ft1)
         op(ft1, ft0)
         put(3, ft0, t0)
         dispatch(24)

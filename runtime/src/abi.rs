@@ -393,6 +393,11 @@ family!(FloatArith {
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div", F64Min = "f64_min", F64Max = "f64_max",
 }, ss = "_ss", rs = "_rs", sr = "_sr");
 
+// The full-width loads into ft0 (interp.asm, `loadHandlerInto`).
+family!(FloatLoad {
+    F32 = "f32_load", F64 = "f64_load",
+}, h = "", a = "_a", ax = "_ax", pre = "_pre", r = "_r", ar = "_ar", axr = "_axr");
+
 // Stores of a float result left in ft0 by the previous instruction, the
 // float forms of `Store::I32`/`Store::I64`'s `_r` variants.
 family!(FloatStore {
@@ -402,7 +407,7 @@ family!(FloatStore {
 family!(MulAcc {
     F32MulAdd = "f32_mul_add", F32AddMul = "f32_add_mul", F32MulSub = "f32_mul_sub", F32SubMul = "f32_sub_mul",
     F64MulAdd = "f64_mul_add", F64AddMul = "f64_add_mul", F64MulSub = "f64_mul_sub", F64SubMul = "f64_sub_mul",
-}, h = "");
+}, h = "", r = "_r");
 
 impl MulAcc {
     /// For a float add or subtract: the multiply whose product it may take,
@@ -462,7 +467,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatStore, Load, MemBinary, MulAcc, Single, Store, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, MemBinary, MulAcc, Single, Store, Unary};
 
 /// Where a result or an operand is: t0, or ft0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,8 @@ impl Consumer {
 struct Tables {
     producers: HashMap<u64, Producer>,
     consumers: HashMap<u64, Consumer>,
+    /// A full-width integer load's form that loads into ft0 instead.
+    float_loads: HashMap<u64, u64>,
 }
 
 fn tables() -> &'static Tables {
@@ -77,11 +79,22 @@ fn tables() -> &'static Tables {
             produce(&[op.sm(), op.ms(), op.rm(), op.mr()], reg, 4);
         }
         for &op in MulAcc::ALL {
-            produce(&[op.h()], Reg::Float, 3);
+            produce(&[op.h(), op.r()], Reg::Float, 3);
         }
         for &op in Load::ALL {
             produce(&[op.h(), op.r()], Reg::Int, 2);
             produce(&[op.a(), op.ax(), op.pre(), op.ar(), op.axr()], Reg::Int, 3);
+        }
+        let mut float_loads = HashMap::new();
+        for (int, float) in [(Load::I32, FloatLoad::F32), (Load::I64, FloatLoad::F64)] {
+            produce(&[float.h(), float.r()], Reg::Float, 2);
+            produce(&[float.a(), float.ax(), float.pre(), float.ar(), float.axr()], Reg::Float, 3);
+            for (i, f) in [
+                (int.h(), float.h()), (int.r(), float.r()), (int.a(), float.a()), (int.ax(), float.ax()),
+                (int.pre(), float.pre()), (int.ar(), float.ar()), (int.axr(), float.axr()),
+            ] {
+                float_loads.insert(i, f);
+            }
         }
         use Unary as U;
         // unaryFamily (t0) and floatUnary / convertFromInt (ft0) handlers;
@@ -118,6 +131,9 @@ fn tables() -> &'static Tables {
         }
         for &op in FloatArith::ALL {
             consumers.insert(op.ss(), Consumer::float(&[(0, op.rs()), (1, op.sr())]));
+        }
+        for &op in MulAcc::ALL {
+            consumers.insert(op.h(), Consumer::float(&[(2, op.r())]));
         }
         for &op in ConstFloat::ALL {
             consumers.insert(op.sk(), Consumer::float(&[(0, op.rk())]));
@@ -184,12 +200,17 @@ fn tables() -> &'static Tables {
                 consumers.get_mut(&plain).expect("listed above").variants.push((Reg::Float, field, variant));
             }
         }
-        Tables { producers, consumers }
+        Tables { producers, consumers, float_loads }
     })
 }
 
 fn handler_at(words: &[u32], at: usize) -> u64 {
     words[at] as u64 | (words[at + 1] as u64) << 32
+}
+
+fn set_handler(words: &mut [u32], at: usize, handler: u64) {
+    words[at] = handler as u32;
+    words[at + 1] = (handler >> 32) as u32;
 }
 
 /// Rewrites the instructions starting at `starts` (code positions in
@@ -208,11 +229,15 @@ pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, t
         let Some(producer) = t.producers.get(&handler_at(words, p)) else { continue };
         let Some(consumer) = t.consumers.get(&handler_at(words, at)) else { continue };
         let dest = words[p + 2 + producer.dest_field];
-        if let Some(&(_, _, variant)) =
-            consumer.variants.iter().find(|&&(reg, f, _)| reg == producer.reg && words[at + 2 + f] == dest)
-        {
-            words[at] = variant as u32;
-            words[at + 1] = (variant >> 32) as u32;
+        let takes = |reg: Reg| {
+            consumer.variants.iter().find(|&&(r, f, _)| r == reg && words[at + 2 + f] == dest).map(|v| v.2)
+        };
+        if let Some(variant) = takes(producer.reg) {
+            set_handler(words, at, variant);
+        } else if let (Some(&float_load), Some(variant)) = (t.float_loads.get(&handler_at(words, p)), takes(Reg::Float)) {
+            // An f32/f64 loaded as its bits: load it into ft0 instead.
+            set_handler(words, p, float_load);
+            set_handler(words, at, variant);
         }
     }
 }

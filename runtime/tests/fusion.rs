@@ -332,8 +332,10 @@ fn mul_acc_module() -> String {
 fn multiply_accumulate_agrees_with_wasmi() {
     let (mut ours, theirs, mut store) = both(&mul_acc_module());
     let dump = ours.dump_code().unwrap();
-    for (form, count) in [("_mul_add ", 2), ("_add_mul ", 4), ("_mul_sub ", 2), ("_sub_mul ", 4)] {
-        assert_eq!(dump.matches(form).count(), count, "{form}\n{dump}");
+    // (`_r`: the same, with the added operand forwarded from the instruction before.)
+    for (form, count) in [("_mul_add", 2), ("_add_mul", 4), ("_mul_sub", 2), ("_sub_mul", 4)] {
+        let n = dump.matches(&format!("{form} ")).count() + dump.matches(&format!("{form}_r ")).count();
+        assert_eq!(n, count, "{form}\n{dump}");
     }
     // 1 + 2^-30 and 1 - 2^-30 (their product rounds to 1; with a fused
     // multiply-add, product - 1 would be -2^-60), and the same in f32
@@ -459,10 +461,12 @@ const FORWARDED: &str = r#"(module
     (f64.store offset=512 (local.get $p) (f64.convert_i64_s (i64.add (local.get $b) (i64.const 1))))
     (local.set $f (f64.add (f64.mul (f64.convert_i64_s (local.get $a)) (f64.const 0.25))
                            (f64.load offset=512 (local.get $p))))
-    (i64.add
+    (i64.add (i64.add
       (i64.trunc_f64_s (f64.sub (local.get $f) (f64.const 0.5)))
       (i64.add (i64.add (i64.mul (local.get $a) (i64.const 3)) (i64.load offset=512 (local.get $p)))
-               (i64.sub (i64.load offset=512 (local.get $p)) (i64.extend_i32_s (local.get $p))))))
+               (i64.sub (i64.load offset=512 (local.get $p)) (i64.extend_i32_s (local.get $p)))))
+      (i64.add (i64.reinterpret_f64 (f64.mul (f64.load offset=512 (local.get $p)) (f64.const 2)))
+               (i64.extend_i32_u (i32.reinterpret_f32 (f32.add (f32.load offset=516 (local.get $p)) (f32.const 1)))))))
   (func (export "loop_head") (param $a i64) (param $b i64) (result i64)
     (local $x i32) (local $i i32) (local $n i32)
     (local.set $n (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 15)))
@@ -477,7 +481,7 @@ const FORWARDED: &str = r#"(module
 fn forwarded_operands_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(FORWARDED);
     let dump = ours.dump_code().unwrap();
-    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr ", "f64_sqrt_r ", "i64_extend_i32_s_r ", "f64_add_rm ", "i64_add_rm ", "i64_sub_mr ", "i64_trunc_f64_s_r ", "f64_convert_i64_s_r "] {
+    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr ", "f64_sqrt_r ", "i64_extend_i32_s_r ", "f64_add_rm ", "i64_add_rm ", "i64_sub_mr ", "i64_trunc_f64_s_r ", "f64_convert_i64_s_r ", "f64_load ", "f32_load ", "f64_mul_rk ", "f32_add_rk "] {
         assert!(dump.contains(form), "no {form}\n{dump}");
     }
     let values: [i64; 9] = [0, 1, 3, 7, -1, 1000, i64::MIN, 0x7FF0_0000_0000_0000, 0x4049_0FDB_4049_0FDB];
