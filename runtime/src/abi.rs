@@ -330,7 +330,7 @@ family!(StoreResult {
     I64Add = "i64_add", I64Sub = "i64_sub", I64Mul = "i64_mul", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
-}, st = "_st");
+}, st = "_st", rst = "_rst", srt = "_srt");
 
 impl StoreResult {
     /// The operation on two slots whose result this stores.

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, MemBinary, MulAcc, Single, Store, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 
 /// Where a result or an operand is: t0, or ft0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +134,10 @@ fn tables() -> &'static Tables {
         }
         for &op in MulAcc::ALL {
             consumers.insert(op.h(), Consumer::float(&[(2, op.r())]));
+        }
+        for &op in StoreResult::ALL {
+            let consumer = if op.name().starts_with('f') { Consumer::float } else { Consumer::int };
+            consumers.insert(op.st(), consumer(&[(0, op.rst()), (1, op.srt())]));
         }
         for &op in ConstFloat::ALL {
             consumers.insert(op.sk(), Consumer::float(&[(0, op.rk())]));
