@@ -82,6 +82,24 @@ end
 # that instruction wrote the operand's slot and nothing can jump between the
 # two. Their layout is the plain form's; the operand's field is not read.
 macro binaryFamily(name, get, imm, put, op)
+    # `_ss2`, `_si2`: the result also goes to a second slot, field 3 (a value
+    # that `local.tee a; local.set b` gives two names).
+    handler(%name%_ss2, macro ()
+        get(0, t0)
+        get(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        put(3, t0, t1)
+        dispatch(24)
+    end)
+    handler(%name%_si2, macro ()
+        get(0, t0)
+        imm(1, t1)
+        op(t1, t0)
+        put(2, t0, t1)
+        put(3, t0, t1)
+        dispatch(24)
+    end)
     handler(%name%_rs, macro ()
         get(1, t1)
         op(t1, t0)

@@ -181,9 +181,23 @@ family!(Binary {
     I64Shl = "i64_shl", I64ShrS = "i64_shr_s", I64ShrU = "i64_shr_u", I64Rotl = "i64_rotl", I64Rotr = "i64_rotr",
     I64Eq = "i64_eq", I64Ne = "i64_ne", I64LtS = "i64_lt_s", I64LtU = "i64_lt_u", I64GtS = "i64_gt_s",
     I64GtU = "i64_gt_u", I64LeS = "i64_le_s", I64LeU = "i64_le_u", I64GeS = "i64_ge_s", I64GeU = "i64_ge_u",
-}, ss = "_ss", si = "_si", is = "_is", rs = "_rs", sr = "_sr", ri = "_ri", ir = "_ir");
+}, ss = "_ss", si = "_si", is = "_is", rs = "_rs", sr = "_sr", ri = "_ri", ir = "_ir", ss2 = "_ss2", si2 = "_si2");
 
 impl Binary {
+    /// The form of a `_ss`/`_si` handler that also writes its result to the
+    /// slot in field 3 (which those forms leave as padding).
+    pub fn with_second_dest(handler: u64) -> Option<u64> {
+        Self::ALL.iter().find_map(|op| {
+            if handler == op.ss() {
+                Some(op.ss2())
+            } else if handler == op.si() {
+                Some(op.si2())
+            } else {
+                None
+            }
+        })
+    }
+
     pub fn handler(self, kinds: Kinds) -> u64 {
         match kinds {
             Kinds::SS => self.ss(),

@@ -63,7 +63,7 @@ fn tables() -> &'static Tables {
             }
         };
         for &op in Binary::ALL {
-            produce(&[op.ss(), op.si(), op.is(), op.rs(), op.sr(), op.ri(), op.ir()], Reg::Int, 2);
+            produce(&[op.ss(), op.si(), op.is(), op.rs(), op.sr(), op.ri(), op.ir(), op.ss2(), op.si2()], Reg::Int, 2);
         }
         for &op in FloatArith::ALL {
             produce(&[op.ss(), op.rs(), op.sr()], Reg::Float, 2);

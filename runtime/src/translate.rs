@@ -207,6 +207,10 @@ struct Tr<'a> {
     max_height: usize,
     last: Option<Last>,
     last_add: Option<InPlaceAdd>,
+    /// The last instruction, if a `local.tee` made it write a local: its
+    /// position and the local (a `local.set` of that local right after can
+    /// become its second destination).
+    last_tee: Option<(usize, u32)>,
     pending: Option<PendingLoad>,
     pending_cmp: Option<PendingCmp>,
     results: usize,
@@ -309,6 +313,7 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         max_height: 0,
         last: None,
         last_add: None,
+        last_tee: None,
         pending: None,
         pending_cmp: None,
         results: ty.results.len(),
@@ -363,6 +368,7 @@ impl Tr<'_> {
         self.labels[label] = Some(self.code.words.len());
         self.last = None;
         self.last_add = None;
+        self.last_tee = None;
     }
 
     /// Notes the instruction at `start`, just emitted, if it is an i32 add
@@ -389,6 +395,9 @@ impl Tr<'_> {
     /// them again fused with what follows (they name no label). The caller
     /// forgets what `last`/`last_add` said about them.
     fn retract(&mut self, start: usize) {
+        if self.last_tee.is_some_and(|(at, _)| at >= start) {
+            self.last_tee = None;
+        }
         self.code.words.truncate(start);
         while self.offsets.last().is_some_and(|&(w, _)| w as usize >= start) {
             self.offsets.pop();
@@ -397,6 +406,7 @@ impl Tr<'_> {
 
     fn begin(&mut self, handler: u64) -> usize {
         self.last = None;
+        self.last_tee = None;
         let at = self.code.begin(handler);
         self.offsets.push((at as u32, self.offset));
         at
@@ -1269,11 +1279,36 @@ impl Tr<'_> {
                     self.code.words[last.dest_word] = local * 8;
                     self.last = None;
                     self.note_in_place_add(last.start, local * 8);
+                    self.last_tee = Some((last.start, local));
                     return;
                 }
             }
         }
+        if let (Opd::Local(src), Some((start, teed)), false) = (opd, self.last_tee, preserved) {
+            // `local.tee src` then `local.set local` of a binary operation's
+            // result: the operation writes both (clang's output has this
+            // wherever a value has two names).
+            let w = &self.code.words;
+            let handler = w[start] as u64 | (w[start + 1] as u64) << 32;
+            // (A binary instruction is 6 words: its destination is word 4,
+            // word 5 is padding.)
+            let two = Binary::with_second_dest(handler).filter(|_| src == teed && w[start + 4] == src * 8);
+            if let Some(two) = two {
+                self.code.words[start] = two as u32;
+                self.code.words[start + 1] = (two >> 32) as u32;
+                self.code.words[start + 5] = local * 8;
+                self.last_tee = None;
+                // It is no longer the plain add a loop step would take back.
+                self.last_add = None;
+                return;
+            }
+        }
         self.write_opd(opd, height, local * 8);
+        if let Some(last) = self.last {
+            if last.dest_word == last.start + 4 && self.code.words[last.dest_word] == local * 8 {
+                self.last_tee = Some((last.start, local));
+            }
+        }
     }
 
     fn op(&mut self, op: O<'_>) -> Result<(), Error> {
