@@ -452,8 +452,10 @@ fn match_limits(actual: Limits, wanted: Limits) -> bool {
 }
 
 impl Instance {
-    /// Links `module` against `imports`, builds its code and memory, and runs
-    /// its start function.
+    /// Links `module` against `imports`, makes its memory, tables, globals
+    /// and entry code, and runs its start function. Each function is
+    /// translated at its first call ([`Instance::translate_all`] does all at
+    /// once).
     pub fn new(module: &Arc<Module>, imports: &Imports) -> Result<Instance, Error> {
         let mut funcs_in: Vec<Extern> = Vec::new();
         let mut globals: Vec<Global> = Vec::new();
