@@ -9,11 +9,8 @@ use std::sync::Arc;
 
 use offasm_wasm::{Imports, Instance, Module, Value};
 
-fn wat(text: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(text).expect("lex");
-    let mut module: wast::Wat = wast::parser::parse(&buf).expect("parse");
-    module.encode().expect("encode")
-}
+mod common;
+use common::wat;
 
 const CONDITIONS: &[&str] = &["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
 

@@ -6,11 +6,8 @@ use std::sync::Arc;
 
 use offasm_wasm::{Imports, Instance, Module, Value};
 
-fn wat(text: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(text).expect("lex");
-    let mut module: wast::Wat = wast::parser::parse(&buf).expect("parse");
-    module.encode().expect("encode")
-}
+mod common;
+use common::wat;
 
 fn instance(text: &str, imports: &Imports) -> Instance {
     let module = Arc::new(Module::new(&wat(text)).expect("valid module"));

@@ -11,11 +11,8 @@ use offasm_wasm::{
 };
 use wasmparser::{Operator, Parser, Payload};
 
-fn wat(text: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(text).expect("lex");
-    let mut module: wast::Wat = wast::parser::parse(&buf).expect("parse");
-    module.encode().expect("encode")
-}
+mod common;
+use common::wat;
 
 fn instance(bytes: &[u8], imports: &Imports) -> Instance {
     let module = Arc::new(Module::new(bytes).expect("valid module"));
