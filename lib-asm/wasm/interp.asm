@@ -556,16 +556,22 @@ macro branchI64(name, br)
     branchFamily(name, slotI64, immI64, br, 8, macro (m, d) loadq m, d end)
 end
 
-branchI32(i32_eq, macro (a, b, l) bieq a, b, l end)
-branchI32(i32_ne, macro (a, b, l) bineq a, b, l end)
-branchI32(i32_lt_s, macro (a, b, l) bilt a, b, l end)
-branchI32(i32_lt_u, macro (a, b, l) bib a, b, l end)
-branchI32(i32_gt_s, macro (a, b, l) bigt a, b, l end)
-branchI32(i32_gt_u, macro (a, b, l) bia a, b, l end)
-branchI32(i32_le_s, macro (a, b, l) bilteq a, b, l end)
-branchI32(i32_le_u, macro (a, b, l) bibeq a, b, l end)
-branchI32(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
-branchI32(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+# The i32 conditions, once: `apply(name, br)` for each (the compare-and-branch
+# families here, the load-and-branch pairs below).
+macro i32Conditions(apply)
+    apply(i32_eq, macro (a, b, l) bieq a, b, l end)
+    apply(i32_ne, macro (a, b, l) bineq a, b, l end)
+    apply(i32_lt_s, macro (a, b, l) bilt a, b, l end)
+    apply(i32_lt_u, macro (a, b, l) bib a, b, l end)
+    apply(i32_gt_s, macro (a, b, l) bigt a, b, l end)
+    apply(i32_gt_u, macro (a, b, l) bia a, b, l end)
+    apply(i32_le_s, macro (a, b, l) bilteq a, b, l end)
+    apply(i32_le_u, macro (a, b, l) bibeq a, b, l end)
+    apply(i32_ge_s, macro (a, b, l) bigteq a, b, l end)
+    apply(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
+end
+
+i32Conditions(branchI32)
 
 # Loop steps: `x += addend; if (x <cond> bound) goto target` in one
 # instruction, the back edge of a counted loop (the translator fuses an
@@ -603,6 +609,50 @@ stepFamily(i32_ge_u, macro (a, b, l) biaeq a, b, l end)
 
 branchI32(i32_and, macro (a, b, l) btinz a, b, l end)    # (a & b) != 0
 branchI32(i32_nand, macro (a, b, l) btiz a, b, l end)    # (a & b) == 0
+
+# Load-and-branch pairs: an i32 load (plain, `_a` or `_pre`) and right after
+# it a compare-and-branch that takes the loaded value from t0 (`_rs`, `_sr`,
+# `_ri`): the scan loops of searches and partitions. The translator's last
+# pass puts the pair's handler on the load when nothing jumps to the branch;
+# the pair does both and steps over both. The branch instruction (24 bytes
+# on: target at 32, a at 40, b at 44) stays in the code for its fields.
+macro loadBranchPairs(name, br)
+    macro loadI32(m, d) loadi m, d end
+    macro afterRS()
+        loadi 44[vmPC], t1
+        loadi [vmFP, t1], t1
+        br(t0, t1, .taken)
+        dispatch(48)
+    .taken:
+        jumpToField(32)
+    end
+    macro afterSR()
+        move t0, t1
+        loadi 40[vmPC], t0
+        loadi [vmFP, t0], t0
+        br(t0, t1, .taken)
+        dispatch(48)
+    .taken:
+        jumpToField(32)
+    end
+    macro afterRI()
+        loadi 44[vmPC], t1
+        br(t0, t1, .taken)
+        dispatch(48)
+    .taken:
+        jumpToField(32)
+    end
+    macro pairs(form, body)
+        handler(br_%name%_%form%_rs, macro () body(afterRS) end)
+        handler(br_%name%_%form%_sr, macro () body(afterSR) end)
+        handler(br_%name%_%form%_ri, macro () body(afterRI) end)
+    end
+    pairs(load, macro (finish) loadPlainBody(4, loadI32, putI32, t0, addressSlot, finish) end)
+    pairs(load_a, macro (finish) loadSumBody(4, loadI32, putI32, t0, addressSlot, noShift, finish) end)
+    pairs(load_pre, macro (finish) loadPreBody(4, loadI32, putI32, t0, finish) end)
+end
+
+i32Conditions(loadBranchPairs)
 
 branchI64(i64_eq, macro (a, b, l) bqeq a, b, l end)
 branchI64(i64_ne, macro (a, b, l) bqneq a, b, l end)
@@ -766,49 +816,57 @@ end)
 # `_r`, `_ar`, `_axr`: the address slot's value is the previous instruction's
 # result, in t0 (an i32 whose upper half need not be clear: the plain form
 # clears it, the others compute in 32 bits).
+# The three ways a load gets its address, as bodies that end with `finish`
+# (the handlers below dispatch; the load-and-branch pairs branch).
+macro loadPlainBody(width, load, put, value, address, finish)
+    address(t0)
+    immI32(1, t1)
+    addp t1, t0
+    bpa t0, vmSize, _vm_trap_oob
+    load(-width[vmMem, t0], value)
+    put(2, value, t2)
+    finish()
+end
+macro loadSumBody(width, load, put, value, address, shift, finish)
+    address(t0)
+    shift(t0)
+    addi (Insn_fields + 4)[vmPC], t0
+    immI32(2, t1)
+    addp t1, t0
+    bpa t0, vmSize, _vm_trap_oob
+    load(-width[vmMem, t0], value)
+    put(3, value, t2)
+    finish()
+end
+# `_pre`: `p += c` on the address slot first (a pointer bumped, then
+# dereferenced): fields (address slot, c, offset + width, d), 24 bytes.
+macro loadPreBody(width, load, put, value, finish)
+    loadi Insn_fields[vmPC], t2
+    loadi [vmFP, t2], t0
+    addi (Insn_fields + 4)[vmPC], t0
+    storei t0, [vmFP, t2]
+    immI32(2, t1)
+    addp t1, t0
+    bpa t0, vmSize, _vm_trap_oob
+    load(-width[vmMem, t0], value)
+    put(3, value, t2)
+    finish()
+end
+macro addressSlot(r) slotI32(0, r) end
+macro addressInT0(r) end
+macro addressInT0Cleared(r) zxi2q r, r end
+macro noShift(r) end
+macro next24() dispatch(24) end
+
 macro loadHandlerInto(value, name, width, scale, load, put)
-    macro loadPlain(address)
-        address(t0)
-        immI32(1, t1)
-        addp t1, t0
-        bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], value)
-        put(2, value, t2)
-        dispatch(24)
-    end
-    handler(name, macro () loadPlain(macro (r) slotI32(0, r) end) end)
-    handler(%name%_r, macro () loadPlain(macro (r) zxi2q r, r end) end)
-    macro loadSum(address, shift)
-        address(t0)
-        shift(t0)
-        addi (Insn_fields + 4)[vmPC], t0
-        immI32(2, t1)
-        addp t1, t0
-        bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], value)
-        put(3, value, t2)
-        dispatch(24)
-    end
-    macro addressSlot(r) slotI32(0, r) end
-    macro addressInT0(r) end
-    handler(%name%_a, macro () loadSum(addressSlot, macro (r) end) end)
-    handler(%name%_ax, macro () loadSum(addressSlot, macro (r) lshifti scale, r end) end)
-    handler(%name%_ar, macro () loadSum(addressInT0, macro (r) end) end)
-    handler(%name%_axr, macro () loadSum(addressInT0, macro (r) lshifti scale, r end) end)
-    # `_pre`: `p += c` on the address slot first (a pointer bumped, then
-    # dereferenced): fields (address slot, c, offset + width, d), 24 bytes.
-    handler(%name%_pre, macro ()
-        loadi Insn_fields[vmPC], t2
-        loadi [vmFP, t2], t0
-        addi (Insn_fields + 4)[vmPC], t0
-        storei t0, [vmFP, t2]
-        immI32(2, t1)
-        addp t1, t0
-        bpa t0, vmSize, _vm_trap_oob
-        load(-width[vmMem, t0], value)
-        put(3, value, t2)
-        dispatch(24)
-    end)
+    macro scaled(r) lshifti scale, r end
+    handler(name, macro () loadPlainBody(width, load, put, value, addressSlot, next24) end)
+    handler(%name%_r, macro () loadPlainBody(width, load, put, value, addressInT0Cleared, next24) end)
+    handler(%name%_a, macro () loadSumBody(width, load, put, value, addressSlot, noShift, next24) end)
+    handler(%name%_ax, macro () loadSumBody(width, load, put, value, addressSlot, scaled, next24) end)
+    handler(%name%_ar, macro () loadSumBody(width, load, put, value, addressInT0, noShift, next24) end)
+    handler(%name%_axr, macro () loadSumBody(width, load, put, value, addressInT0, scaled, next24) end)
+    handler(%name%_pre, macro () loadPreBody(width, load, put, value, next24) end)
 end
 
 macro loadHandler(name, width, scale, load, put)

@@ -407,6 +407,17 @@ family!(FloatArith {
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div", F64Min = "f64_min", F64Max = "f64_max",
 }, ss = "_ss", rs = "_rs", sr = "_sr");
 
+// Load-and-branch pairs (interp.asm, `loadBranchPairs`): an i32 load, plain,
+// `_a` or `_pre`, with the compare-and-branch after it that takes the loaded
+// value from t0 (`_rs`, `_sr`, `_ri`), in one handler.
+family!(LoadBranch {
+    I32Eq = "br_i32_eq", I32Ne = "br_i32_ne", I32LtS = "br_i32_lt_s", I32LtU = "br_i32_lt_u",
+    I32GtS = "br_i32_gt_s", I32GtU = "br_i32_gt_u", I32LeS = "br_i32_le_s", I32LeU = "br_i32_le_u",
+    I32GeS = "br_i32_ge_s", I32GeU = "br_i32_ge_u",
+}, load_rs = "_load_rs", load_sr = "_load_sr", load_ri = "_load_ri",
+   load_a_rs = "_load_a_rs", load_a_sr = "_load_a_sr", load_a_ri = "_load_a_ri",
+   load_pre_rs = "_load_pre_rs", load_pre_sr = "_load_pre_sr", load_pre_ri = "_load_pre_ri");
+
 // The full-width loads into ft0 (interp.asm, `loadHandlerInto`).
 family!(FloatLoad {
     F32 = "f32_load", F64 = "f64_load",
@@ -481,7 +492,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 
 /// Where a result or an operand is: t0, or ft0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +51,9 @@ struct Tables {
     consumers: HashMap<u64, Consumer>,
     /// A full-width integer load's form that loads into ft0 instead.
     float_loads: HashMap<u64, u64>,
+    /// (i32 load, compare-and-branch taking its value from t0) → the
+    /// handler doing both.
+    load_branch_pairs: HashMap<(u64, u64), u64>,
 }
 
 fn tables() -> &'static Tables {
@@ -204,7 +207,19 @@ fn tables() -> &'static Tables {
                 consumers.get_mut(&plain).expect("listed above").variants.push((Reg::Float, field, variant));
             }
         }
-        Tables { producers, consumers, float_loads }
+        let mut load_branch_pairs = HashMap::new();
+        for &pair in LoadBranch::ALL {
+            let branch = *Branch::ALL.iter().find(|b| b.name() == pair.name()).expect("a Branch of the same name");
+            let load = Load::I32;
+            for (l, b, h) in [
+                (load.h(), branch.rs(), pair.load_rs()), (load.h(), branch.sr(), pair.load_sr()), (load.h(), branch.ri(), pair.load_ri()),
+                (load.a(), branch.rs(), pair.load_a_rs()), (load.a(), branch.sr(), pair.load_a_sr()), (load.a(), branch.ri(), pair.load_a_ri()),
+                (load.pre(), branch.rs(), pair.load_pre_rs()), (load.pre(), branch.sr(), pair.load_pre_sr()), (load.pre(), branch.ri(), pair.load_pre_ri()),
+            ] {
+                load_branch_pairs.insert((l, b), h);
+            }
+        }
+        Tables { producers, consumers, float_loads, load_branch_pairs }
     })
 }
 
@@ -242,6 +257,11 @@ pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, t
             // An f32/f64 loaded as its bits: load it into ft0 instead.
             set_handler(words, p, float_load);
             set_handler(words, at, variant);
+        }
+        // A load and the branch that now takes its value: one handler on the
+        // load does both and steps over the branch (which nothing else reaches).
+        if let Some(&pair) = t.load_branch_pairs.get(&(handler_at(words, p), handler_at(words, at))) {
+            set_handler(words, p, pair);
         }
     }
 }

@@ -486,6 +486,38 @@ const FORWARDED: &str = r#"(module
     (local.set $s (local.tee $q (i32.mul (local.get $s) (local.get $j))))
     (i64.add (i64.extend_i32_u (i32.add (local.get $s) (local.get $q)))
              (i64.extend_i32_u (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $j))))))
+  (func (export "scans") (param $a i64) (param $b i64) (result i64)
+    (local $p i32) (local $i i32) (local $k i32) (local $n i32) (local $v i32)
+    (local.set $k (i32.wrap_i64 (local.get $b)))
+    ;; v = *++p while v < k (the loaded value kept: a load, then the branch on it;
+    ;; runs off the memory's end for large k)
+    (local.set $p (i32.and (i32.wrap_i64 (local.get $a)) (i32.const 0xFFFC)))
+    (block $out (loop $l
+      (br_if $out (i32.ge_u (local.get $n) (i32.const 10)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.tee $v (i32.load (local.get $p))) (local.get $k)))))
+    ;; k > (v = a[i + 1]), the value on the right; and v != 7 with an immediate
+    (block $done (loop $q
+      (br_if $done (i32.ge_u (local.get $i) (i32.const 60)))
+      (local.set $i (i32.add (local.get $i) (i32.const 3)))
+      (br_if $q (i32.gt_s (local.get $k) (local.tee $v (i32.load offset=1 (local.get $i)))))))
+    (block $end_r (loop $r
+      (br_if $end_r (i32.ge_u (local.get $i) (i32.const 160)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $r (i32.ne (local.tee $v (i32.load offset=40 (i32.add (local.get $i) (i32.const 8)))) (i32.const 7)))))
+    (block $end_s (loop $s
+      (br_if $end_s (i32.ge_u (local.get $i) (i32.const 160)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $s (i32.le_u (local.tee $v (i32.load16_u offset=40 (local.get $i))) (local.get $n)))))
+    (block $end_t (loop $t
+      (br_if $end_t (i32.ge_u (local.get $i) (i32.const 160)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $t (i32.le_u (local.get $n) (local.tee $v (i32.load offset=40 (local.get $i)))))))
+    (i64.extend_i32_u (i32.add (i32.add (local.get $n) (local.get $v)) (i32.add (local.get $i) (local.get $p)))))
   (func (export "loop_head") (param $a i64) (param $b i64) (result i64)
     (local $x i32) (local $i i32) (local $n i32)
     (local.set $n (i32.and (i32.wrap_i64 (local.get $b)) (i32.const 15)))
@@ -500,11 +532,11 @@ const FORWARDED: &str = r#"(module
 fn forwarded_operands_agree_with_wasmi() {
     let (mut ours, theirs, mut store) = both(FORWARDED);
     let dump = ours.dump_code().unwrap();
-    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr ", "f64_sqrt_r ", "i64_extend_i32_s_r ", "f64_add_rm ", "i64_add_rm ", "i64_sub_mr ", "i64_trunc_f64_s_r ", "f64_convert_i64_s_r ", "f64_load ", "f32_load ", "f64_mul_rk ", "f32_add_rk ", "i64_sub_rst ", "i64_sub_srt ", "i32_add_si2 ", "i32_mul_ss2 "] {
+    for form in ["_rs ", "_sr ", "_ri ", "_ir ", "_rk ", "_kr ", "br_z_r ", "select_is_r ", "store8_r ", "store_axr ", "br_i32_gt_s_rs ", "load32_u_r ", "i64_mul_rk ", "load16_u_axr ", "f64_store_r ", "f32_store_r ", "f64_store_axr ", "f64_sqrt_r ", "i64_extend_i32_s_r ", "f64_add_rm ", "i64_add_rm ", "i64_sub_mr ", "i64_trunc_f64_s_r ", "f64_convert_i64_s_r ", "f64_load ", "f32_load ", "f64_mul_rk ", "f32_add_rk ", "i64_sub_rst ", "i64_sub_srt ", "i32_add_si2 ", "i32_mul_ss2 ", "br_i32_lt_u_load_pre_rs ", "br_i32_gt_s_load_pre_sr ", "br_i32_ne_load_a_ri ", "br_i32_le_u_load_sr "] {
         assert!(dump.contains(form), "no {form}\n{dump}");
     }
     let values: [i64; 9] = [0, 1, 3, 7, -1, 1000, i64::MIN, 0x7FF0_0000_0000_0000, 0x4049_0FDB_4049_0FDB];
-    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "addresses", "mixed", "stored_results", "two_names", "loop_head"] {
+    for name in ["i32_chain", "i32_div", "i64_chain", "loads", "compares", "floats", "f32s", "branches", "addresses", "mixed", "stored_results", "two_names", "scans", "loop_head"] {
         for &a in &values {
             for &b in &values {
                 agree_as(&mut ours, &theirs, &mut store, name, &[Value::I64(a), Value::I64(b)], nan_as_one);
