@@ -85,7 +85,10 @@ command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 # Keep one wineserver up for the whole run: started and stopped per program, a
 # program that starts while the last one's server is shutting down loses its
 # connection ("wine client error: recvmsg: Connection reset by peer", seen once).
-command -v wineserver >/dev/null 2>&1 && { wineserver -p 3600 >/dev/null 2>&1 || true; }
+if command -v wineserver >/dev/null 2>&1; then
+    wineserver -p 3600 >/dev/null 2>&1 || true
+    trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
+fi
 
 # Snapshots and golden files change only when asked to (BLESS=1 / INSTA_UPDATE=always).
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
