@@ -43,6 +43,12 @@ fn main() {
         .include(&lib_asm)
         .include(lib_asm.join("wasm"))
         .define("COUNT_DISPATCHES", std::env::var_os("CARGO_FEATURE_COUNT_DISPATCHES").is_some());
+    // Handlers at 32-byte boundaries on x86-64: with the default 16, the
+    // kernels' times moved by up to a third between builds that only shifted
+    // the core's position (docs/interpreter.md, code alignment).
+    if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64") {
+        core.align_labels(32);
+    }
     if std::env::var_os("CARGO_FEATURE_BTI").is_some() {
         bti_shared_core(&mut core, &out_dir);
     } else {

@@ -66,6 +66,10 @@ enum Command {
         /// `.private_extern`) or `default` (exportable from a shared library).
         #[arg(long, value_enum, default_value_t = Vis::Hidden, value_name = "VISIBILITY")]
         visibility: Vis,
+        /// Align every exported label to BYTES (a power of two up to 4096)
+        /// when that is more than the target's 16 (x86-64) or 4 (ARM64).
+        #[arg(long, value_name = "BYTES", value_parser = label_align)]
+        align_labels: Option<u32>,
     },
     /// Run a C-ABI function of the program on the reference simulator and
     /// print r0 as a signed decimal number (the last line of standard output).
@@ -273,6 +277,7 @@ struct EmitFlags {
     visibility: Vis,
     no_unwind: bool,
     cf_protection: bool,
+    align_labels: Option<u32>,
 }
 
 impl EmitFlags {
@@ -281,7 +286,16 @@ impl EmitFlags {
         opts.visibility = self.visibility.into();
         opts.unwind = !self.no_unwind;
         opts.cf_protection = self.cf_protection;
+        opts.label_align = self.align_labels.unwrap_or(0);
     }
+}
+
+fn label_align(s: &str) -> Result<u32, String> {
+    let bytes: u32 = s.parse().map_err(|_| format!("`{s}` is not a number of bytes"))?;
+    offasm::build::check_label_align(bytes).and_then(|b| match b {
+        0 => Err("label alignment 0 is not a power of two from 1 to 4096".into()),
+        b => Ok(b),
+    })
 }
 
 fn compile_to_file(c: &Common, path: &std::path::Path, flags: EmitFlags) -> Result<ExitCode, String> {
@@ -397,12 +411,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let text = out.expanded.as_ref().map(offasm::print::expanded);
             Ok(finish(&out, &c, text))
         }
-        Command::Compile { common: c, print_layout_keys, output: Some(path), debug_info, visibility, no_unwind, cf_protection } if !print_layout_keys => {
-            compile_to_file(&c, &path, EmitFlags { debug_info, visibility, no_unwind, cf_protection })
+        Command::Compile { common: c, print_layout_keys, output: Some(path), debug_info, visibility, no_unwind, cf_protection, align_labels } if !print_layout_keys => {
+            compile_to_file(&c, &path, EmitFlags { debug_info, visibility, no_unwind, cf_protection, align_labels })
         }
-        Command::Compile { common: c, print_layout_keys, output: _, debug_info, visibility, no_unwind, cf_protection } => {
+        Command::Compile { common: c, print_layout_keys, output: _, debug_info, visibility, no_unwind, cf_protection, align_labels } => {
             let mut opts = options(&c)?;
-            EmitFlags { debug_info, visibility, no_unwind, cf_protection }.apply(&mut opts);
+            EmitFlags { debug_info, visibility, no_unwind, cf_protection, align_labels }.apply(&mut opts);
             if print_layout_keys {
                 let out = driver::expand(Input::File(&c.file), &opts)?;
                 let text = out.expanded.as_ref().map(|x| offasm::layout::skeleton(&opts.target.triple, &driver::layout_keys(x)));

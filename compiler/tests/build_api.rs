@@ -367,6 +367,17 @@ fn configuration_mistakes() {
     assert!(e.to_string().contains("x.S"), "{e}");
     let e = build(SYSV, out.path()).file(src.path().join("a/x.asm")).try_compile("a/b").unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e:?}");
+    let e = build(SYSV, out.path()).file(src.path().join("a/x.asm")).align_labels(48).try_generate().unwrap_err();
+    assert!(matches!(&e, Error::Config(m) if m.contains("48")), "{e:?}");
+}
+
+#[test]
+fn aligned_labels_reach_the_output() {
+    let src = tree(&[("x.asm", ADD)]);
+    let out = tempfile::tempdir().unwrap();
+    build(SYSV, out.path()).file(src.path().join("x.asm")).align_labels(32).try_generate().unwrap();
+    let s = std::fs::read_to_string(out.path().join("x.S")).unwrap();
+    assert!(s.contains("\t.p2align 5\napi_add:"), "{s}");
 }
 
 // ---- every target is checked ----------------------------------------------

@@ -404,3 +404,32 @@ fn visibility_default_omits_hidden() {
     let o = offasm(&["compile", f, "--visibility=protected"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+// ---- --align-labels -----------------------------------------------------------
+
+#[test]
+fn align_labels_raises_the_alignment_of_exported_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.asm");
+    std::fs::write(&file, "global _first\n_first:\n    ret\nglobal _second\n_second:\n    ret\n").unwrap();
+    let f = file.to_str().unwrap();
+    for (t, default) in [
+        ("x86_64-unknown-linux-gnu", "\t.p2align 4\n"),
+        ("x86_64-pc-windows-msvc", "\t.p2align 4\n"),
+        ("aarch64-apple-darwin", "\t.p2align 2\n"),
+    ] {
+        let plain = text(&offasm(&["compile", f, "--target", t]).stdout);
+        assert_eq!(plain.matches(default).count(), 2, "{t}:\n{plain}");
+        let wide = text(&offasm(&["compile", f, "--target", t, "--align-labels", "64"]).stdout);
+        assert_eq!(wide.matches("\t.p2align 6\n").count(), 2, "{t}:\n{wide}");
+        assert_eq!(wide.replace("\t.p2align 6\n", default), plain, "{t}: only the alignment changes");
+        // Less than the target's alignment leaves it.
+        let narrow = text(&offasm(&["compile", f, "--target", t, "--align-labels", "2"]).stdout);
+        assert_eq!(narrow, plain, "{t}");
+    }
+    for bad in ["24", "0", "8192", "x"] {
+        let o = offasm(&["compile", f, "--align-labels", bad]);
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(text(&o.stderr).contains("--align-labels"), "{bad}: {}", text(&o.stderr));
+    }
+}

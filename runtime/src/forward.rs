@@ -11,7 +11,7 @@
 //! about the code changes. What this saves is a field load, a slot load and
 //! the store-to-load forwarding delay on the chain of dependent operations.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
@@ -59,7 +59,7 @@ struct Tables {
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut producers = HashMap::new();
+        let mut producers = HashMap::default();
         let mut produce = |handlers: &[u64], reg: Reg, dest_field: usize| {
             for &h in handlers {
                 producers.insert(h, Producer { reg, dest_field });
@@ -88,7 +88,7 @@ fn tables() -> &'static Tables {
             produce(&[op.h(), op.r()], Reg::Int, 2);
             produce(&[op.a(), op.ax(), op.pre(), op.ar(), op.axr()], Reg::Int, 3);
         }
-        let mut float_loads = HashMap::new();
+        let mut float_loads = HashMap::default();
         for (int, float) in [(Load::I32, FloatLoad::F32), (Load::I64, FloatLoad::F64)] {
             produce(&[float.h(), float.r()], Reg::Float, 2);
             produce(&[float.a(), float.ax(), float.pre(), float.ar(), float.axr()], Reg::Float, 3);
@@ -126,7 +126,7 @@ fn tables() -> &'static Tables {
         use Single as S;
         produce(&[S::Select.h(), S::SelectSI.h(), S::SelectIS.h(), S::SelectR.h(), S::SelectSIR.h(), S::SelectISR.h()], Reg::Int, 3);
 
-        let mut consumers = HashMap::new();
+        let mut consumers = HashMap::default();
         for &op in Binary::ALL {
             consumers.insert(op.ss(), Consumer::int(&[(0, op.rs()), (1, op.sr())]));
             consumers.insert(op.si(), Consumer::int(&[(0, op.ri())]));
@@ -207,7 +207,7 @@ fn tables() -> &'static Tables {
                 consumers.get_mut(&plain).expect("listed above").variants.push((Reg::Float, field, variant));
             }
         }
-        let mut load_branch_pairs = HashMap::new();
+        let mut load_branch_pairs = HashMap::default();
         for &pair in LoadBranch::ALL {
             let branch = *Branch::ALL.iter().find(|b| b.name() == pair.name()).expect("a Branch of the same name");
             let load = Load::I32;
@@ -235,14 +235,16 @@ fn set_handler(words: &mut [u32], at: usize, handler: u64) {
 /// Rewrites the instructions starting at `starts` (code positions in
 /// `words`, in order, every instruction of the function) so that each takes
 /// an operand from the register its predecessor left it in, where it can.
-/// `targets` are the positions something may jump to.
-pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, targets: &HashSet<usize>) {
+/// `targets` are the positions something may jump to, in order.
+pub fn forward_results(words: &mut [u32], starts: impl Iterator<Item = usize>, targets: &[usize]) {
     let t = tables();
     let mut previous: Option<usize> = None;
+    let mut targets = targets.iter().copied().peekable();
     for at in starts {
         let before = previous.replace(at);
         let Some(p) = before else { continue };
-        if targets.contains(&at) {
+        while targets.next_if(|&target| target < at).is_some() {}
+        if targets.peek() == Some(&at) {
             continue;
         }
         let Some(producer) = t.producers.get(&handler_at(words, p)) else { continue };

@@ -1,15 +1,28 @@
-//! The bytes of a linear memory: an anonymous mapping of their own, so that a
-//! new memory costs one `mmap` and its pages are zeroed by the kernel when
-//! first touched. (A heap allocation is cleared by `calloc` whenever glibc
-//! serves it from the heap, which it does for blocks up to 32 MiB once a
-//! large block has been freed: instantiating a module with a 16-page memory
-//! spent most of its time in `memset`.)
+//! The bytes of a linear memory. A small memory is a zeroed heap block; a
+//! larger one is an anonymous mapping of its own, whose pages the kernel
+//! zeroes when they are first touched.
+//!
+//! Both choices were measured at instantiation (`docs/interpreter.md`,
+//! start-up). A mapping costs an `mmap`, a page fault per page touched and a
+//! `munmap` on drop: for a two-page memory that is more than clearing it. A
+//! heap block is cleared by `calloc` whenever glibc serves it from the heap,
+//! which it does for blocks up to 32 MiB once a large block has been freed: a
+//! 16-page memory spent most of its instantiation in `memset`.
 
 use memmap2::MmapMut;
 
+/// Memories up to this size live on the heap.
+const HEAP_LIMIT: usize = 2 * 65536;
+
+enum Storage {
+    /// A mapping cannot be empty.
+    Empty,
+    Heap(Box<[u8]>),
+    Mapped(MmapMut),
+}
+
 pub(crate) struct LinearBytes {
-    /// None while the memory is empty (a mapping cannot be empty).
-    map: Option<MmapMut>,
+    storage: Storage,
 }
 
 impl std::fmt::Debug for LinearBytes {
@@ -19,25 +32,34 @@ impl std::fmt::Debug for LinearBytes {
 }
 
 impl LinearBytes {
-    /// `len` zero bytes, or None when the system refuses the mapping.
+    /// `len` zero bytes, or None when the system refuses the memory.
     pub(crate) fn zeroed(len: usize) -> Option<LinearBytes> {
-        let map = match len {
-            0 => None,
-            _ => Some(MmapMut::map_anon(len).ok()?),
+        let storage = match len {
+            0 => Storage::Empty,
+            _ if len <= HEAP_LIMIT => Storage::Heap(vec![0; len].into_boxed_slice()),
+            _ => Storage::Mapped(MmapMut::map_anon(len).ok()?),
         };
-        Some(LinearBytes { map })
+        Some(LinearBytes { storage })
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.map.as_ref().map_or(0, |m| m.len())
+        self.bytes().len()
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&[])
+        match &self.storage {
+            Storage::Empty => &[],
+            Storage::Heap(b) => b,
+            Storage::Mapped(m) => m,
+        }
     }
 
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        self.map.as_deref_mut().unwrap_or(&mut [])
+        match &mut self.storage {
+            Storage::Empty => &mut [],
+            Storage::Heap(b) => b,
+            Storage::Mapped(m) => m,
+        }
     }
 
     /// Where the interpreter finds byte 0 (any non-null address when empty:
@@ -46,33 +68,36 @@ impl LinearBytes {
         self.bytes_mut().as_mut_ptr()
     }
 
-    /// Grows to `new_len` bytes (zeroed past the old end): a new mapping with
+    /// Grows to `new_len` bytes (zeroed past the old end): new storage with
     /// the old bytes copied in. None when the system refuses it; the memory
     /// is then unchanged.
     pub(crate) fn grow_to(&mut self, new_len: usize) -> Option<()> {
         if new_len <= self.len() {
             return Some(());
         }
-        let mut grown = MmapMut::map_anon(new_len).ok()?;
-        grown[..self.len()].copy_from_slice(self.bytes());
-        self.map = Some(grown);
+        let mut grown = LinearBytes::zeroed(new_len)?;
+        grown.bytes_mut()[..self.len()].copy_from_slice(self.bytes());
+        *self = grown;
         Some(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::LinearBytes;
+    use super::{LinearBytes, HEAP_LIMIT};
 
     #[test]
     fn growing_keeps_the_bytes_and_zeroes_the_rest() {
-        let mut m = LinearBytes::zeroed(65536).unwrap();
-        assert!(m.bytes().iter().all(|&b| b == 0));
-        m.bytes_mut()[65535] = 7;
-        m.grow_to(3 * 65536).unwrap();
-        assert_eq!(m.len(), 3 * 65536);
-        assert_eq!(m.bytes()[65535], 7);
-        assert!(m.bytes()[65536..].iter().all(|&b| b == 0));
+        // From the heap to the heap, then to a mapping.
+        for (from, to) in [(65536, HEAP_LIMIT), (HEAP_LIMIT, 3 * HEAP_LIMIT)] {
+            let mut m = LinearBytes::zeroed(from).unwrap();
+            assert!(m.bytes().iter().all(|&b| b == 0));
+            m.bytes_mut()[from - 1] = 7;
+            m.grow_to(to).unwrap();
+            assert_eq!(m.len(), to);
+            assert_eq!(m.bytes()[from - 1], 7);
+            assert!(m.bytes()[from..].iter().all(|&b| b == 0));
+        }
     }
 
     #[test]

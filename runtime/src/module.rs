@@ -215,10 +215,17 @@ fn check_body(
         offset: 0,
         result,
         max_height: 0,
+        top: Some(wasmparser::FrameKind::Block),
+        failure: None,
     };
     while !binary.eof() {
         check.offset = binary.original_position();
-        binary.visit_operator(&mut check).map_err(wasm_err)??;
+        if let Err(e) = binary.visit_operator(&mut check).and_then(|r| r) {
+            return Err(check.failure.unwrap_or_else(|| wasm_err(e)));
+        }
+    }
+    if let Some(failure) = check.failure {
+        return Err(failure);
     }
     binary.finish_expression(&check).map_err(wasm_err)?;
     let max_height = check.max_height;
@@ -239,6 +246,14 @@ struct BodyCheck<'v> {
     /// The function's result type (its body's label).
     result: Option<ValType>,
     max_height: u32,
+    /// The innermost frame's kind, read back from the validator only after
+    /// an operator that can change it: the reader asks for it before every
+    /// operator, and the validator's lookup is not free.
+    top: Option<wasmparser::FrameKind>,
+    /// The first error found by our checks. The visitor goes on (its output
+    /// is the validator's small error type, which keeps the hot path cheap)
+    /// and `check_body` reports this error, which came first.
+    failure: Option<Error>,
 }
 
 impl BodyCheck<'_> {
@@ -256,9 +271,19 @@ impl BodyCheck<'_> {
         })
     }
 
+    fn refresh_top(&mut self) {
+        self.top = self.func.get_control_frame(0).map(|f| f.kind);
+    }
+
     /// Called after the validator accepted the `br_table`, so every depth is
     /// in range.
-    fn br_table(&self, targets: &wasmparser::BrTable<'_>) -> Result<(), Error> {
+    fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) {
+        if self.failure.is_none() {
+            self.failure = self.br_table_labels(targets).err();
+        }
+    }
+
+    fn br_table_labels(&self, targets: &wasmparser::BrTable<'_>) -> Result<(), Error> {
         let want = self.label(targets.default())?;
         for t in targets.targets() {
             if self.label(t.map_err(wasm_err)?)? != want {
@@ -273,12 +298,17 @@ impl BodyCheck<'_> {
 
 impl wasmparser::FrameStack for BodyCheck<'_> {
     fn current_frame(&self) -> Option<wasmparser::FrameKind> {
-        self.func.get_control_frame(0).map(|f| f.kind)
+        self.top
     }
 }
 
 macro_rules! body_check_hook {
-    ($self:ident BrTable $targets:ident) => { $self.br_table(&$targets)? };
+    ($self:ident BrTable $targets:ident) => { $self.br_table(&$targets) };
+    ($self:ident Block $($arg:tt)*) => { $self.refresh_top() };
+    ($self:ident Loop $($arg:tt)*) => { $self.refresh_top() };
+    ($self:ident If $($arg:tt)*) => { $self.refresh_top() };
+    ($self:ident Else $($arg:tt)*) => { $self.refresh_top() };
+    ($self:ident End $($arg:tt)*) => { $self.refresh_top() };
     ($self:ident $($other:tt)*) => { () };
 }
 
@@ -288,8 +318,7 @@ macro_rules! body_check_visit {
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
                 self.func
                     .visitor(self.offset)
-                    .$visit($($($arg.clone()),*)?)
-                    .map_err(wasm_err)?;
+                    .$visit($($($arg.clone()),*)?)?;
                 self.max_height = self.max_height.max(self.func.operand_stack_height());
                 body_check_hook!(self $op $($($arg)*)?);
                 Ok(())
@@ -299,7 +328,7 @@ macro_rules! body_check_visit {
 }
 
 impl<'a> wasmparser::VisitOperator<'a> for BodyCheck<'_> {
-    type Output = Result<(), Error>;
+    type Output = Result<(), wasmparser::BinaryReaderError>;
     wasmparser::for_each_visit_operator!(body_check_visit);
 }
 

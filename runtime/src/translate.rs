@@ -344,7 +344,8 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         let target = tr.labels[label].expect("every used label is bound");
         tr.code.code_relocs.push((at, target));
     }
-    let targets: std::collections::HashSet<usize> = tr.labels.iter().flatten().copied().collect();
+    let mut targets: Vec<usize> = tr.labels.iter().flatten().copied().collect();
+    targets.sort_unstable();
     crate::forward::forward_results(&mut tr.code.words, tr.offsets.iter().map(|&(at, _)| at as usize), &targets);
     let frame_slots = (temp_base as usize + tr.max_height).max(tr.results).max(1);
     let frame_slots = u32::try_from(frame_slots).map_err(|_| unsupported("frame too large"))?;

@@ -183,7 +183,7 @@ where
     B: Backend<'a>,
     B::Inst: FrameInst<'a>,
 {
-    let obj = Obj::new(target).with_visibility(opts.visibility);
+    let obj = Obj::new(target).with_visibility(opts.visibility).with_label_align(opts.label_align);
     // About 30 bytes per line and one and a half lines per instruction.
     let mut out = Text::with_capacity(64 * p.items.len() + 4096);
     out.str(obj.comment());

@@ -35,11 +35,14 @@ pub struct EmitOptions {
     pub landing_pads: bool,
     /// The visibility of exported labels (TARGETS.md §8.2).
     pub visibility: Visibility,
+    /// Alignment of exported labels in bytes, when larger than the
+    /// target's (TARGETS.md §9: 16 on x86-64, 4 on ARM64); 0: the target's.
+    pub label_align: u32,
 }
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { debug_info: false, unwind: true, landing_pads: false, visibility: Visibility::Hidden }
+        EmitOptions { debug_info: false, unwind: true, landing_pads: false, visibility: Visibility::Hidden, label_align: 0 }
     }
 }
 

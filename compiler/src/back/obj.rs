@@ -29,15 +29,25 @@ pub struct Obj {
     /// Exported labels get hidden visibility (ELF `.hidden`, Mach-O
     /// `.private_extern`): the default, TARGETS.md §8.2.
     pub hidden: bool,
+    /// log2 of the alignment of exported labels, when the user asked for
+    /// more than the target's.
+    pub label_p2align: Option<u32>,
 }
 
 impl Obj {
     pub fn new(t: &Target) -> Obj {
-        Obj { format: t.obj, arch: t.arch, hidden: true }
+        Obj { format: t.obj, arch: t.arch, hidden: true, label_p2align: None }
     }
 
     pub fn with_visibility(self, v: crate::back::Visibility) -> Obj {
         Obj { hidden: v == crate::back::Visibility::Hidden, ..self }
+    }
+
+    /// Exported labels aligned to `bytes` (a power of two; 0 or less than
+    /// the target's alignment: the target's).
+    pub fn with_label_align(self, bytes: u32) -> Obj {
+        let p2 = bytes.checked_ilog2().filter(|&p| p > self.default_code_alignment());
+        Obj { label_p2align: p2, ..self }
     }
 
     /// Assembler-local label prefix.
@@ -147,7 +157,12 @@ impl Obj {
         }
     }
 
+    /// log2 of the alignment of exported labels.
     pub fn code_alignment(self) -> u32 {
+        self.label_p2align.unwrap_or(self.default_code_alignment())
+    }
+
+    fn default_code_alignment(self) -> u32 {
         match self.arch {
             Arch::X86_64 => 4,
             Arch::Arm64 => 2,

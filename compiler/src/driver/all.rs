@@ -219,7 +219,7 @@ pub fn check_targets(input: Input, opts: &Options, targets: &[Target], compile_f
     out.targets = targets.iter().zip(per_target).map(|(t, d)| TargetOutcome { target: t.clone(), diags: d.unwrap_or_default() }).collect();
     if compile_first && out.targets.first().is_some_and(TargetOutcome::ok) {
         if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection, visibility: opts.visibility };
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection, visibility: opts.visibility, label_align: opts.label_align };
             let (asm, found) = crate::back::emit_reporting(p, &targets[0], &front.map, &eo, None);
             let mut found = Diagnostics { list: found };
             opts.levels.apply(&mut found);

@@ -36,6 +36,9 @@ pub struct Options {
     pub cf_protection: bool,
     /// The visibility of exported labels (`--visibility`, TARGETS.md §8.2).
     pub visibility: crate::back::Visibility,
+    /// Alignment of exported labels in bytes when larger than the target's
+    /// (`--align-labels`); 0: the target's.
+    pub label_align: u32,
     /// Run the cross-target checks (`crate::check`) after validation.
     pub hazard_checks: bool,
     /// `--allow`/`--warn`/`--deny`: applied to the final diagnostics.
@@ -58,6 +61,7 @@ impl Options {
             unwind: true,
             cf_protection: false,
             visibility: crate::back::Visibility::Hidden,
+            label_align: 0,
             hazard_checks: true,
             levels: Levels::new(),
             jobs: 0,
@@ -125,7 +129,7 @@ pub fn compile(input: Input, opts: &Options) -> Result<Outcome, String> {
 fn emit(out: &mut Outcome, opts: &Options) {
     if out.ok() {
         if let Some(p) = &out.program {
-            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection, visibility: opts.visibility };
+            let eo = crate::back::EmitOptions { debug_info: opts.debug_info, unwind: opts.unwind, landing_pads: opts.cf_protection, visibility: opts.visibility, label_align: opts.label_align };
             let (asm, found) = crate::back::emit_reporting(p, &opts.target, &out.map, &eo, out.function_starts.as_ref());
             let mut found = Diagnostics { list: found };
             opts.levels.apply(&mut found);
