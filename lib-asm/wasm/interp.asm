@@ -1213,46 +1213,52 @@ macro memAddress(width, address, tmp)
     memAddressAt(0, width, address, tmp)
 end
 
-macro memBinaryFamily(name, width, load, get, put, op)
+# Written once for both register classes: v0 and v1 are t0 and t1, or ft0 and
+# ft1; get(k, v) and put(k, v) read and write the slot of field k (a float
+# slot's field goes through t0, free in those handlers; an integer result's
+# through t1, free once the operation is done); copy(from, to) moves a value.
+macro memBinaryFamily(name, width, load, get, put, copy, v0, v1, op)
     handler(%name%_sm, macro ()
         memAddress(width, t1, t2)
-        load(-width[vmMem, t1], t1)
-        get(3, t0)
-        op(t1, t0)
-        put(4, t0, t1)
+        load(-width[vmMem, t1], v1)
+        get(3, v0)
+        op(v1, v0)
+        put(4, v0)
         dispatch(32)
     end)
     handler(%name%_ms, macro ()
-        memAddress(width, t0, t2)
-        load(-width[vmMem, t0], t0)
-        get(3, t1)
-        op(t1, t0)
-        put(4, t0, t1)
+        memAddress(width, t1, t2)
+        load(-width[vmMem, t1], v0)
+        get(3, v1)
+        op(v1, v0)
+        put(4, v0)
         dispatch(32)
     end)
-    # `_rm`, `_mr`: x is the previous instruction's result, in t0.
+    # `_rm`, `_mr`: x is the previous instruction's result, in v0.
     handler(%name%_rm, macro ()
         memAddress(width, t1, t2)
-        load(-width[vmMem, t1], t1)
-        op(t1, t0)
-        put(4, t0, t1)
+        load(-width[vmMem, t1], v1)
+        op(v1, v0)
+        put(4, v0)
         dispatch(32)
     end)
     handler(%name%_mr, macro ()
-        move t0, t1
+        copy(v0, v1)
         memAddress(width, t0, t2)
-        load(-width[vmMem, t0], t0)
-        op(t1, t0)
-        put(4, t0, t1)
+        load(-width[vmMem, t0], v0)
+        op(v1, v0)
+        put(4, v0)
         dispatch(32)
     end)
 end
 
 macro memBinaryI32(name, op)
-    memBinaryFamily(name, 4, macro (m, d) loadi m, d end, slotI32, putI32, op)
+    memBinaryFamily(name, 4, macro (m, d) loadi m, d end, macro (k, v) slotI32(k, v) end,
+        macro (k, v) putI32(k, v, t1) end, macro (a, b) move a, b end, t0, t1, op)
 end
 macro memBinaryI64(name, op)
-    memBinaryFamily(name, 8, macro (m, d) loadq m, d end, slotI64, putI64, op)
+    memBinaryFamily(name, 8, macro (m, d) loadq m, d end, macro (k, v) slotI64(k, v) end,
+        macro (k, v) putI64(k, v, t1) end, macro (a, b) move a, b end, t0, t1, op)
 end
 
 memBinaryI32(i32_add, macro (r, l) addi r, l end)
@@ -1268,46 +1274,13 @@ memBinaryI64(i64_and, macro (r, l) andq r, l end)
 memBinaryI64(i64_or, macro (r, l) orq r, l end)
 memBinaryI64(i64_xor, macro (r, l) xorq r, l end)
 
-macro floatMemBinary(name, width, load, get, put, op)
-    handler(%name%_sm, macro ()
-        memAddress(width, t0, t1)
-        load(-width[vmMem, t0], ft1)
-        get(3, t0, ft0)
-        op(ft1, ft0)
-        put(4, ft0, t0)
-        dispatch(32)
-    end)
-    handler(%name%_ms, macro ()
-        memAddress(width, t0, t1)
-        load(-width[vmMem, t0], ft0)
-        get(3, t0, ft1)
-        op(ft1, ft0)
-        put(4, ft0, t0)
-        dispatch(32)
-    end)
-    # `_rm`, `_mr`: x is the previous instruction's result, in ft0.
-    handler(%name%_rm, macro ()
-        memAddress(width, t0, t1)
-        load(-width[vmMem, t0], ft1)
-        op(ft1, ft0)
-        put(4, ft0, t0)
-        dispatch(32)
-    end)
-    handler(%name%_mr, macro ()
-        moved ft0, ft1
-        memAddress(width, t0, t1)
-        load(-width[vmMem, t0], ft0)
-        op(ft1, ft0)
-        put(4, ft0, t0)
-        dispatch(32)
-    end)
-end
-
 macro memBinaryF32(name, op)
-    floatMemBinary(name, 4, macro (m, f) loadf m, f end, slotF32, putF32, op)
+    memBinaryFamily(name, 4, macro (m, f) loadf m, f end, macro (k, f) slotF32(k, t0, f) end,
+        macro (k, f) putF32(k, f, t0) end, macro (a, b) moved a, b end, ft0, ft1, op)
 end
 macro memBinaryF64(name, op)
-    floatMemBinary(name, 8, macro (m, f) loadd m, f end, slotF64, putF64, op)
+    memBinaryFamily(name, 8, macro (m, f) loadd m, f end, macro (k, f) slotF64(k, t0, f) end,
+        macro (k, f) putF64(k, f, t0) end, macro (a, b) moved a, b end, ft0, ft1, op)
 end
 
 memBinaryF32(f32_add, macro (r, l) addf r, l end)
@@ -1323,38 +1296,49 @@ memBinaryF64(f64_div, macro (r, l) divd r, l end)
 # `store(addr, a OP b)` in one instruction (`_st`): the translator fuses an
 # operation on two slots with the full-width store that takes its result.
 # Fields (a, b, address slot, c, offset + width), 32 bytes.
-macro storeResultFamily(name, width, get, store, op)
+# Both register classes, as memBinaryFamily.
+macro storeResultFamily(name, width, get, store, copy, v0, v1, op)
     handler(%name%_st, macro ()
-        get(0, t0)
-        get(1, t1)
-        op(t1, t0)
+        get(0, v0)
+        get(1, v1)
+        op(v1, v0)
         memAddressAt(2, width, t1, t2)
-        store(t0, -width[vmMem, t1])
+        store(v0, -width[vmMem, t1])
         dispatch(32)
     end)
-    # `_rst`, `_srt`: a or b is the previous instruction's result, in t0.
+    # `_rst`, `_srt`: a or b is the previous instruction's result, in v0.
     handler(%name%_rst, macro ()
-        get(1, t1)
-        op(t1, t0)
+        get(1, v1)
+        op(v1, v0)
         memAddressAt(2, width, t1, t2)
-        store(t0, -width[vmMem, t1])
+        store(v0, -width[vmMem, t1])
         dispatch(32)
     end)
     handler(%name%_srt, macro ()
-        move t0, t1
-        get(0, t0)
-        op(t1, t0)
+        copy(v0, v1)
+        get(0, v0)
+        op(v1, v0)
         memAddressAt(2, width, t1, t2)
-        store(t0, -width[vmMem, t1])
+        store(v0, -width[vmMem, t1])
         dispatch(32)
     end)
 end
 
 macro storeResultI32(name, op)
-    storeResultFamily(name, 4, slotI32, macro (v, m) storei v, m end, op)
+    storeResultFamily(name, 4, macro (k, v) slotI32(k, v) end, macro (v, m) storei v, m end,
+        macro (a, b) move a, b end, t0, t1, op)
 end
 macro storeResultI64(name, op)
-    storeResultFamily(name, 8, slotI64, macro (v, m) storeq v, m end, op)
+    storeResultFamily(name, 8, macro (k, v) slotI64(k, v) end, macro (v, m) storeq v, m end,
+        macro (a, b) move a, b end, t0, t1, op)
+end
+macro storeResultF32(name, op)
+    storeResultFamily(name, 4, macro (k, f) slotF32(k, t0, f) end, macro (v, m) storef v, m end,
+        macro (a, b) moved a, b end, ft0, ft1, op)
+end
+macro storeResultF64(name, op)
+    storeResultFamily(name, 8, macro (k, f) slotF64(k, t0, f) end, macro (v, m) stored v, m end,
+        macro (a, b) moved a, b end, ft0, ft1, op)
 end
 
 storeResultI32(i32_add, macro (r, l) addi r, l end)
@@ -1369,42 +1353,14 @@ storeResultI64(i64_mul, macro (r, l) mulq r, l end)
 storeResultI64(i64_and, macro (r, l) andq r, l end)
 storeResultI64(i64_or, macro (r, l) orq r, l end)
 storeResultI64(i64_xor, macro (r, l) xorq r, l end)
-
-macro floatStoreResult(name, width, get, store, op)
-    handler(%name%_st, macro ()
-        get(0, t0, ft0)
-        get(1, t0, ft1)
-        op(ft1, ft0)
-        memAddressAt(2, width, t1, t2)
-        store(ft0, -width[vmMem, t1])
-        dispatch(32)
-    end)
-    # `_rst`, `_srt`: a or b is the previous instruction's result, in ft0.
-    handler(%name%_rst, macro ()
-        get(1, t0, ft1)
-        op(ft1, ft0)
-        memAddressAt(2, width, t1, t2)
-        store(ft0, -width[vmMem, t1])
-        dispatch(32)
-    end)
-    handler(%name%_srt, macro ()
-        moved ft0, ft1
-        get(0, t0, ft0)
-        op(ft1, ft0)
-        memAddressAt(2, width, t1, t2)
-        store(ft0, -width[vmMem, t1])
-        dispatch(32)
-    end)
-end
-
-floatStoreResult(f32_add, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) addf r, l end)
-floatStoreResult(f32_sub, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) subf r, l end)
-floatStoreResult(f32_mul, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) mulf r, l end)
-floatStoreResult(f32_div, 4, slotF32, macro (v, m) storef v, m end, macro (r, l) divf r, l end)
-floatStoreResult(f64_add, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) addd r, l end)
-floatStoreResult(f64_sub, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) subd r, l end)
-floatStoreResult(f64_mul, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) muld r, l end)
-floatStoreResult(f64_div, 8, slotF64, macro (v, m) stored v, m end, macro (r, l) divd r, l end)
+storeResultF32(f32_add, macro (r, l) addf r, l end)
+storeResultF32(f32_sub, macro (r, l) subf r, l end)
+storeResultF32(f32_mul, macro (r, l) mulf r, l end)
+storeResultF32(f32_div, macro (r, l) divf r, l end)
+storeResultF64(f64_add, macro (r, l) addd r, l end)
+storeResultF64(f64_sub, macro (r, l) subd r, l end)
+storeResultF64(f64_mul, macro (r, l) muld r, l end)
+storeResultF64(f64_div, macro (r, l) divd r, l end)
 
 # min/max: a NaN operand gives a NaN (the sum propagates it, quieted); equal
 # operands (+0 and -0 included) combine their bits: or for min (-0 wins),

@@ -170,6 +170,14 @@ struct Last {
     cmp: Option<Cmp>,
 }
 
+/// What an instruction carries after its result's slot (`emit_result`).
+#[derive(Clone, Copy)]
+enum Constant {
+    None,
+    Word(u32),
+    Wide(u64),
+}
+
 /// The last instruction, if it adds to a slot in place (`x = x + addend`):
 /// a compare-and-branch on `x` right after it becomes one loop step.
 #[derive(Clone, Copy)]
@@ -411,6 +419,29 @@ impl Tr<'_> {
         let at = self.code.begin(handler);
         self.offsets.push((at as u32, self.offset));
         at
+    }
+
+    /// Emits an instruction whose result replaces the stack entries from
+    /// `height` up: its operand fields, then the result's slot, then the
+    /// constant some forms carry. It becomes `last`, so that what follows
+    /// may redirect its destination or fuse with it.
+    fn emit_result(&mut self, handler: u64, operands: &[u32], constant: Constant, height: usize, cmp: Option<Cmp>) {
+        let dest = self.temp_off(height);
+        let start = self.begin(handler);
+        for &f in operands {
+            self.code.field(f);
+        }
+        let dest_word = self.code.words.len();
+        self.code.field(dest);
+        match constant {
+            Constant::None => {}
+            Constant::Word(v) => self.code.field(v),
+            Constant::Wide(v) => self.code.field64(v),
+        }
+        self.code.end();
+        self.stack.truncate(height);
+        self.push_temp();
+        self.last = Some(Last { start, dest_word, height, cmp });
     }
 
     fn label_field(&mut self, label: usize) {
@@ -670,14 +701,6 @@ impl Tr<'_> {
             (Field::Slot(_), Field::Imm(_)) => Kinds::SI,
             _ => Kinds::IS,
         };
-        let dest = self.temp_off(ia);
-        let at = self.begin(op.handler(kinds));
-        self.code.field(fa.raw());
-        self.code.field(fb.raw());
-        self.code.field(dest);
-        self.code.end();
-        self.stack.truncate(ia);
-        self.push_temp();
         let cmp = cmp.map(|cond| match (fa, fb) {
             (Field::Imm(a), Field::Slot(b)) => Cmp {
                 cond: cond.swap(),
@@ -692,12 +715,7 @@ impl Tr<'_> {
                 mem: None,
             },
         });
-        self.last = Some(Last {
-            start: at,
-            dest_word: at + 4,
-            height: ia,
-            cmp,
-        });
+        self.emit_result(op.handler(kinds), &[fa.raw(), fb.raw()], Constant::None, ia, cmp);
     }
 
     /// An i64 operation with a constant operand that does not fit a 32-bit
@@ -714,14 +732,7 @@ impl Tr<'_> {
         };
         self.flush_pending();
         let x = self.slot(x);
-        let at = self.begin(op.sk());
-        self.code.field(x);
-        self.code.field(self.temp_off(ia));
-        self.code.field64(k);
-        self.code.end();
-        self.stack.truncate(ia);
-        self.push_temp();
-        self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp: None });
+        self.emit_result(op.sk(), &[x], Constant::Wide(k), ia, None);
         true
     }
 
@@ -748,37 +759,14 @@ impl Tr<'_> {
             if let Some((x, v, h)) = form {
                 self.flush_pending();
                 let x = self.slot(x);
-                let at = self.begin(h);
-                self.code.field(x);
-                self.code.field(self.temp_off(ia));
-                if k.is64() {
-                    self.code.field64(v);
-                } else {
-                    self.code.field(v as u32);
-                }
-                self.code.end();
-                self.stack.truncate(ia);
-                self.push_temp();
-                self.last = Some(Last { start: at, dest_word: at + 3, height: ia, cmp: None });
+                let constant = if k.is64() { Constant::Wide(v) } else { Constant::Word(v as u32) };
+                self.emit_result(h, &[x], constant, ia, None);
                 return;
             }
         }
         let a = self.slot(ia);
         let b = self.slot(ib);
-        let dest = self.temp_off(ia);
-        let at = self.begin(op.ss());
-        self.code.field(a);
-        self.code.field(b);
-        self.code.field(dest);
-        self.code.end();
-        self.stack.truncate(ia);
-        self.push_temp();
-        self.last = Some(Last {
-            start: at,
-            dest_word: at + 4,
-            height: ia,
-            cmp: None,
-        });
+        self.emit_result(op.ss(), &[a, b], Constant::None, ia, None);
     }
 
     /// A float add or subtract right after the multiply that produced one
@@ -811,35 +799,15 @@ impl Tr<'_> {
         };
         let (a, b) = (w[last.start + 2], w[last.start + 3]);
         self.retract(last.start);
-        let dest = self.temp_off(ia);
-        let at = self.begin(fused.h());
-        for f in [a, b, c, dest] {
-            self.code.field(f);
-        }
-        self.code.end();
-        self.stack.truncate(ia);
-        self.push_temp();
-        self.last = Some(Last { start: at, dest_word: at + 5, height: ia, cmp: None });
+        self.emit_result(fused.h(), &[a, b, c], Constant::None, ia, None);
         true
     }
 
     fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
         let ia = self.stack.len() - 1;
         let src = self.slot(ia);
-        let dest = self.temp_off(ia);
-        let at = self.begin(op.h());
-        self.code.field(src);
-        self.code.field(dest);
-        self.code.end();
-        self.stack.truncate(ia);
-        self.push_temp();
         let cmp = cmp.map(|c| Cmp { a: src, ..c });
-        self.last = Some(Last {
-            start: at,
-            dest_word: at + 3,
-            height: ia,
-            cmp,
-        });
+        self.emit_result(op.h(), &[src], Constant::None, ia, cmp);
     }
 
     /// The condition for a branch on the popped top entry: a compare just
@@ -1417,20 +1385,7 @@ impl Tr<'_> {
                     },
                     (Field::Slot(b), _) => (self.slot(ia), b, Single::Select),
                 };
-                let dest = self.temp_off(ia);
-                let at = self.begin(h.h());
-                for f in [c, a, b, dest] {
-                    self.code.field(f);
-                }
-                self.code.end();
-                self.stack.truncate(ia);
-                self.push_temp();
-                self.last = Some(Last {
-                    start: at,
-                    dest_word: at + 5,
-                    height: ia,
-                    cmp: None,
-                });
+                self.emit_result(h.h(), &[c, a, b], Constant::None, ia, None);
             }
             O::LocalGet { local_index } => self.push(Opd::Local(local_index)),
             O::LocalSet { local_index } => {
