@@ -267,6 +267,24 @@ binaryI32(i32_shr_u, macro (r, l) urshifti r, l end)
 binaryI32(i32_rotl, macro (r, l) lrotatei r, l end)
 binaryI32(i32_rotr, macro (r, l) rrotatei r, l end)
 
+# `a + (b << k)`, k = 1, 2 or 3 (fields a, b, d, 24 bytes): an element's
+# address or offset computed from its index, kept in a local (so not folded
+# into an access), which would otherwise take a shift and an add.
+macro addShifted(name, shift)
+    handler(%name%_ss, macro ()
+        slotI32(1, t0)
+        lshifti shift, t0
+        slotI32(0, t1)
+        addi t1, t0
+        putI32(2, t0, t1)
+        dispatch(24)
+    end)
+end
+
+addShifted(i32_add_shl1, 1)
+addShifted(i32_add_shl2, 2)
+addShifted(i32_add_shl3, 3)
+
 binaryI64(i64_add, macro (r, l) addq r, l end)
 binaryI64(i64_sub, macro (r, l) subq r, l end)
 binaryI64(i64_mul, macro (r, l) mulq r, l end)

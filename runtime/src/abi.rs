@@ -207,6 +207,17 @@ impl Binary {
     }
 }
 
+family!(AddShifted {
+    Shl1 = "i32_add_shl1", Shl2 = "i32_add_shl2", Shl3 = "i32_add_shl3",
+}, ss = "_ss");
+
+impl AddShifted {
+    /// The form adding an operand shifted left by `shift` (1 to 3).
+    pub fn by(shift: u8) -> Option<AddShifted> {
+        Self::ALL.get(usize::from(shift).checked_sub(1)?).copied()
+    }
+}
+
 family!(Unary {
     I32Eqz = "i32_eqz", I64Eqz = "i64_eqz", I32Clz = "i32_clz", I64Clz = "i64_clz",
     I32Ctz = "i32_ctz", I64Ctz = "i64_ctz", I32Popcnt = "i32_popcnt", I64Popcnt = "i64_popcnt",
@@ -492,7 +503,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), AddShifted::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -14,7 +14,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
+use crate::abi::{AddShifted, Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 
 /// Where a result or an operand is: t0, or ft0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +70,9 @@ fn tables() -> &'static Tables {
         }
         for &op in FloatArith::ALL {
             produce(&[op.ss(), op.rs(), op.sr()], Reg::Float, 2);
+        }
+        for &op in AddShifted::ALL {
+            produce(&[op.ss()], Reg::Int, 2);
         }
         for &op in ConstFloat::ALL {
             produce(&[op.sk(), op.ks(), op.rk(), op.kr()], Reg::Float, 1);

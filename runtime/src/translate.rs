@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
+use crate::abi::{AddShifted, Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -594,6 +594,28 @@ impl Tr<'_> {
         };
         self.stack.truncate(ia);
         self.push(sum);
+        true
+    }
+
+    /// `i32.add` of a slot and a shift left by 1 to 3 still pending as a
+    /// `Sum` (`a + (i << 2)`, an element's address kept in a local): one
+    /// instruction instead of the shift and the add.
+    fn add_shifted(&mut self) -> bool {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let (base, shift, other) = match (self.stack[ia], self.stack[ib]) {
+            (_, Opd::Sum(base, shift, 0)) => (base, shift, ia),
+            (Opd::Sum(base, shift, 0), _) => (base, shift, ib),
+            _ => return false,
+        };
+        let Some(form) = AddShifted::by(shift) else { return false };
+        let a = match self.stack[other] {
+            Opd::Local(i) => i * 8,
+            Opd::Temp => self.temp_off(other),
+            _ => return false,
+        };
+        self.flush_pending();
+        self.emit_result(form.ss(), &[a, base], Constant::None, ia, None);
         true
     }
 
@@ -1533,7 +1555,7 @@ impl Tr<'_> {
             O::I64Ctz => self.unary(Unary::I64Ctz, None),
             O::I64Popcnt => self.unary(Unary::I64Popcnt, None),
             O::I32Add => {
-                if !self.lazy_sum(false) {
+                if !self.lazy_sum(false) && !self.add_shifted() {
                     self.binary(B::I32Add, None)
                 }
             }

@@ -551,3 +551,45 @@ fn forwarded_operands_agree_with_wasmi() {
         }
     }
 }
+
+/// `a + (i << k)`: an element's address kept in a local (as clang keeps a
+/// pointer it stores through later), the base a local or a computed value,
+/// on either side of the add, and k = 1, 2, 3; the sum wraps at 32 bits.
+const SHIFTED_ADDS: &str = r#"(module (memory 1)
+  (func (export "init")
+    (local i32)
+    (loop
+      (i32.store (i32.mul (local.get 0) (i32.const 4)) (i32.xor (local.get 0) (i32.const 0x5a5a)))
+      (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 1000)))))
+  (func (export "sum1") (param $a i32) (param $i i32) (result i32)
+    (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 1))))
+  (func (export "sum3_swapped") (param $a i32) (param $i i32) (result i32)
+    (i32.add (i32.shl (local.get $i) (i32.const 3)) (local.get $a)))
+  (func (export "computed_base") (param $a i32) (param $i i32) (result i32)
+    (i32.add (i32.mul (local.get $a) (i32.const 3)) (i32.shl (i32.mul (local.get $i) (local.get $i)) (i32.const 2))))
+  (func (export "shifted_temp") (param $a i32) (param $i i32) (result i32)
+    (i32.add (local.get $a) (i32.shl (i32.xor (local.get $i) (i32.const 5)) (i32.const 2))))
+  (func (export "swap") (param $a i32) (param $i i32) (result i32)
+    (local $p i32) (local $v i32)
+    (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+    (local.set $v (i32.load (local.get $p)))
+    (i32.store (local.get $p) (i32.load offset=4 (local.get $p)))
+    (i32.store offset=4 (local.get $p) (local.get $v))
+    (i32.add (i32.load (local.get $p)) (i32.mul (local.get $v) (i32.const 7)))))
+"#;
+
+#[test]
+fn shifted_adds_agree_with_wasmi() {
+    let (mut ours, theirs, mut store) = both(SHIFTED_ADDS);
+    agree(&mut ours, &theirs, &mut store, "init", &[]);
+    let code = ours.dump_code().unwrap();
+    let shifted = code.lines().filter(|l| l.contains(" i32_add_shl")).count();
+    assert_eq!(shifted, 5, "{code}");
+    for name in ["sum1", "sum3_swapped", "computed_base", "shifted_temp", "swap"] {
+        for a in [0, 4, 100, 3000, 65524, 65532, -4, i32::MIN] {
+            for i in [0, 1, 2, 7, 500, 16380, 0x3fff_ffff, -1, -2, i32::MIN] {
+                agree(&mut ours, &theirs, &mut store, name, &[Value::I32(a), Value::I32(i)]);
+            }
+        }
+    }
+}
