@@ -237,6 +237,46 @@ family!(Unary {
     I64TruncF64S = "i64_trunc_f64_s", I64TruncF64U = "i64_trunc_f64_u",
 }, h = "", r = "_r");
 
+/// The register a handler leaves its result in, or takes an operand the
+/// previous handler computed from (interp.asm: t0, or ft0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegClass {
+    Int,
+    Float,
+}
+
+impl Unary {
+    /// Where the handler leaves its result: float abs and neg work on the
+    /// bits in t0, the truncations leave an integer.
+    pub fn result_class(self) -> RegClass {
+        use Unary::*;
+        match self {
+            I32Eqz | I64Eqz | I32Clz | I64Clz | I32Ctz | I64Ctz | I32Popcnt | I64Popcnt | I64ExtendI32S
+            | I64ExtendI32U | F32Abs | F32Neg | F64Abs | F64Neg | I32TruncF32S | I32TruncF32U | I64TruncF32S
+            | I64TruncF32U | I32TruncF64S | I32TruncF64U | I64TruncF64S | I64TruncF64U => RegClass::Int,
+            F32Sqrt | F32Ceil | F32Floor | F32Trunc | F32Nearest | F64Sqrt | F64Ceil | F64Floor | F64Trunc
+            | F64Nearest | F32DemoteF64 | F64PromoteF32 | F32ConvertI32S | F32ConvertI32U | F32ConvertI64S
+            | F32ConvertI64U | F64ConvertI32S | F64ConvertI32U | F64ConvertI64S | F64ConvertI64U => RegClass::Float,
+        }
+    }
+
+    /// Where the `_r` form takes its operand from. None for the unsigned
+    /// conversions from i32: they assume the operand's upper half clear,
+    /// and an i32 left in t0 by a copy or a select need not be.
+    pub fn operand_class(self) -> Option<RegClass> {
+        use Unary::*;
+        match self {
+            I32Eqz | I64Eqz | I32Clz | I64Clz | I32Ctz | I64Ctz | I32Popcnt | I64Popcnt | I64ExtendI32S
+            | I64ExtendI32U | F32Abs | F32Neg | F64Abs | F64Neg | F32ConvertI32S | F32ConvertI64S | F32ConvertI64U
+            | F64ConvertI32S | F64ConvertI64S | F64ConvertI64U => Some(RegClass::Int),
+            F32Sqrt | F32Ceil | F32Floor | F32Trunc | F32Nearest | F64Sqrt | F64Ceil | F64Floor | F64Trunc
+            | F64Nearest | F32DemoteF64 | F64PromoteF32 | I32TruncF32S | I32TruncF32U | I64TruncF32S
+            | I64TruncF32U | I32TruncF64S | I32TruncF64U | I64TruncF64S | I64TruncF64U => Some(RegClass::Float),
+            F32ConvertI32U | F64ConvertI32U => None,
+        }
+    }
+}
+
 family!(FloatBinary {
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
     F32Min = "f32_min", F32Max = "f32_max", F32Copysign = "f32_copysign",
@@ -340,6 +380,13 @@ family!(MemBinary {
 }, sm = "_sm", ms = "_ms", rm = "_rm", mr = "_mr");
 
 impl MemBinary {
+    /// The class of the operands and the result.
+    pub fn class(self) -> RegClass {
+        if self.name().starts_with('f') { RegClass::Float } else { RegClass::Int }
+    }
+}
+
+impl MemBinary {
     /// The load whose result the operation can take from memory.
     pub fn load(self) -> Load {
         use MemBinary::*;
@@ -356,6 +403,13 @@ family!(StoreResult {
     F32Add = "f32_add", F32Sub = "f32_sub", F32Mul = "f32_mul", F32Div = "f32_div",
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
 }, st = "_st", rst = "_rst", srt = "_srt");
+
+impl StoreResult {
+    /// The class of the operands.
+    pub fn class(self) -> RegClass {
+        if self.name().starts_with('f') { RegClass::Float } else { RegClass::Int }
+    }
+}
 
 impl StoreResult {
     /// The operation on two slots whose result this stores.

@@ -14,14 +14,9 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
+use crate::abi::RegClass as Reg;
 use crate::abi::{AddShifted, Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
 
-/// Where a result or an operand is: t0, or ft0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reg {
-    Int,
-    Float,
-}
 
 /// A handler that leaves its result in a register: which one, and the field
 /// naming the slot it stores the result to.
@@ -38,11 +33,14 @@ struct Consumer {
 }
 
 impl Consumer {
+    fn of(class: Reg, variants: &[(usize, u64)]) -> Consumer {
+        Consumer { variants: variants.iter().map(|&(f, h)| (class, f, h)).collect() }
+    }
     fn int(variants: &[(usize, u64)]) -> Consumer {
-        Consumer { variants: variants.iter().map(|&(f, h)| (Reg::Int, f, h)).collect() }
+        Consumer::of(Reg::Int, variants)
     }
     fn float(variants: &[(usize, u64)]) -> Consumer {
-        Consumer { variants: variants.iter().map(|&(f, h)| (Reg::Float, f, h)).collect() }
+        Consumer::of(Reg::Float, variants)
     }
 }
 
@@ -81,8 +79,7 @@ fn tables() -> &'static Tables {
             produce(&[op.sk(), op.rk()], Reg::Int, 1);
         }
         for &op in MemBinary::ALL {
-            let reg = if op.name().starts_with('f') { Reg::Float } else { Reg::Int };
-            produce(&[op.sm(), op.ms(), op.rm(), op.mr()], reg, 4);
+            produce(&[op.sm(), op.ms(), op.rm(), op.mr()], op.class(), 4);
         }
         for &op in MulAcc::ALL {
             produce(&[op.h(), op.r()], Reg::Float, 3);
@@ -102,25 +99,8 @@ fn tables() -> &'static Tables {
                 float_loads.insert(i, f);
             }
         }
-        use Unary as U;
-        // unaryFamily (t0) and floatUnary / convertFromInt (ft0) handlers;
-        // the truncations to integers are written otherwise.
-        for op in [
-            U::I32Eqz, U::I64Eqz, U::I32Clz, U::I64Clz, U::I32Ctz, U::I64Ctz, U::I32Popcnt, U::I64Popcnt,
-            U::I64ExtendI32S, U::I64ExtendI32U, U::F32Abs, U::F32Neg, U::F64Abs, U::F64Neg,
-            U::I32TruncF32S, U::I32TruncF32U, U::I64TruncF32S, U::I64TruncF32U,
-            U::I32TruncF64S, U::I32TruncF64U, U::I64TruncF64S, U::I64TruncF64U,
-        ] {
-            produce(&[op.h(), op.r()], Reg::Int, 1);
-        }
-        for op in [
-            U::F32Sqrt, U::F32Ceil, U::F32Floor, U::F32Trunc, U::F32Nearest,
-            U::F64Sqrt, U::F64Ceil, U::F64Floor, U::F64Trunc, U::F64Nearest,
-            U::F32DemoteF64, U::F64PromoteF32,
-            U::F32ConvertI32S, U::F32ConvertI32U, U::F32ConvertI64S, U::F32ConvertI64U,
-            U::F64ConvertI32S, U::F64ConvertI32U, U::F64ConvertI64S, U::F64ConvertI64U,
-        ] {
-            produce(&[op.h(), op.r()], Reg::Float, 1);
+        for &op in Unary::ALL {
+            produce(&[op.h(), op.r()], op.result_class(), 1);
         }
         produce(&[Single::Copy.h(), Single::CopyR.h()], Reg::Int, 1);
         produce(&[Single::Const32.h()], Reg::Int, 0);
@@ -142,8 +122,7 @@ fn tables() -> &'static Tables {
             consumers.insert(op.h(), Consumer::float(&[(2, op.r())]));
         }
         for &op in StoreResult::ALL {
-            let consumer = if op.name().starts_with('f') { Consumer::float } else { Consumer::int };
-            consumers.insert(op.st(), consumer(&[(0, op.rst()), (1, op.srt())]));
+            consumers.insert(op.st(), Consumer::of(op.class(), &[(0, op.rst()), (1, op.srt())]));
         }
         for &op in ConstFloat::ALL {
             consumers.insert(op.sk(), Consumer::float(&[(0, op.rk())]));
@@ -170,28 +149,13 @@ fn tables() -> &'static Tables {
             consumers.insert(op.sk(), Consumer::int(&[(0, op.rk())]));
         }
         for &op in MemBinary::ALL {
-            let consumer = if op.name().starts_with('f') { Consumer::float } else { Consumer::int };
-            consumers.insert(op.sm(), consumer(&[(3, op.rm())]));
-            consumers.insert(op.ms(), consumer(&[(3, op.mr())]));
+            consumers.insert(op.sm(), Consumer::of(op.class(), &[(3, op.rm())]));
+            consumers.insert(op.ms(), Consumer::of(op.class(), &[(3, op.mr())]));
         }
-        // Unary operations by the class of their operand. (The unsigned
-        // conversions from i32 are left out: their operand's upper half is
-        // assumed clear, and an i32 left in t0 by a copy or select need not be.)
-        for op in [
-            U::I32Eqz, U::I64Eqz, U::I32Clz, U::I64Clz, U::I32Ctz, U::I64Ctz, U::I32Popcnt, U::I64Popcnt,
-            U::I64ExtendI32S, U::I64ExtendI32U, U::F32Abs, U::F32Neg, U::F64Abs, U::F64Neg,
-            U::F32ConvertI32S, U::F32ConvertI64S, U::F32ConvertI64U, U::F64ConvertI32S, U::F64ConvertI64S, U::F64ConvertI64U,
-        ] {
-            consumers.insert(op.h(), Consumer::int(&[(0, op.r())]));
-        }
-        for op in [
-            U::F32Sqrt, U::F32Ceil, U::F32Floor, U::F32Trunc, U::F32Nearest,
-            U::F64Sqrt, U::F64Ceil, U::F64Floor, U::F64Trunc, U::F64Nearest,
-            U::F32DemoteF64, U::F64PromoteF32,
-            U::I32TruncF32S, U::I32TruncF32U, U::I64TruncF32S, U::I64TruncF32U,
-            U::I32TruncF64S, U::I32TruncF64U, U::I64TruncF64S, U::I64TruncF64U,
-        ] {
-            consumers.insert(op.h(), Consumer::float(&[(0, op.r())]));
+        for &op in Unary::ALL {
+            if let Some(class) = op.operand_class() {
+                consumers.insert(op.h(), Consumer::of(class, &[(0, op.r())]));
+            }
         }
         for &op in Load::ALL {
             consumers.insert(op.h(), Consumer::int(&[(0, op.r())]));
