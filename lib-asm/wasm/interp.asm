@@ -267,23 +267,50 @@ binaryI32(i32_shr_u, macro (r, l) urshifti r, l end)
 binaryI32(i32_rotl, macro (r, l) lrotatei r, l end)
 binaryI32(i32_rotr, macro (r, l) rrotatei r, l end)
 
-# `a + (b << k)`, k = 1, 2 or 3 (fields a, b, d, 24 bytes): an element's
-# address or offset computed from its index, kept in a local (so not folded
-# into an access), which would otherwise take a shift and an add.
-macro addShifted(name, shift)
-    handler(%name%_ss, macro ()
-        slotI32(1, t0)
-        lshifti shift, t0
-        slotI32(0, t1)
-        addi t1, t0
-        putI32(2, t0, t1)
-        dispatch(24)
-    end)
+# `a OP (b SHIFT k)` (`_sk`; fields a, b, k, d, 24 bytes): the shifted or
+# rotated operand of hashing and bit-mixing code (`h ^ (h >> 16)`, sha256's
+# sigma functions) and of an element's address kept in a local (`a + (i << 2)`),
+# which would otherwise take the shift and the operation.
+macro shiftedBody(get, imm, put, shift, op)
+    get(1, t0)
+    imm(2, t1)
+    shift(t1, t0)
+    move t0, t1
+    get(0, t0)
+    op(t1, t0)
+    put(3, t0, t1)
+    dispatch(24)
 end
 
-addShifted(i32_add_shl1, 1)
-addShifted(i32_add_shl2, 2)
-addShifted(i32_add_shl3, 3)
+macro shiftedFamily(name, get, imm, put, op, shl, shrs, shru, rotl, rotr)
+    handler(%name%_shl_sk, macro () shiftedBody(get, imm, put, shl, op) end)
+    handler(%name%_shr_s_sk, macro () shiftedBody(get, imm, put, shrs, op) end)
+    handler(%name%_shr_u_sk, macro () shiftedBody(get, imm, put, shru, op) end)
+    handler(%name%_rotl_sk, macro () shiftedBody(get, imm, put, rotl, op) end)
+    handler(%name%_rotr_sk, macro () shiftedBody(get, imm, put, rotr, op) end)
+end
+
+macro shiftedI32(name, op)
+    shiftedFamily(name, slotI32, immI32, putI32, op,
+        macro (r, l) lshifti r, l end, macro (r, l) rshifti r, l end, macro (r, l) urshifti r, l end,
+        macro (r, l) lrotatei r, l end, macro (r, l) rrotatei r, l end)
+end
+macro shiftedI64(name, op)
+    shiftedFamily(name, slotI64, immI64, putI64, op,
+        macro (r, l) lshiftq r, l end, macro (r, l) rshiftq r, l end, macro (r, l) urshiftq r, l end,
+        macro (r, l) lrotateq r, l end, macro (r, l) rrotateq r, l end)
+end
+
+shiftedI32(i32_add, macro (r, l) addi r, l end)
+shiftedI32(i32_sub, macro (r, l) subi r, l end)
+shiftedI32(i32_and, macro (r, l) andi r, l end)
+shiftedI32(i32_or, macro (r, l) ori r, l end)
+shiftedI32(i32_xor, macro (r, l) xori r, l end)
+shiftedI64(i64_add, macro (r, l) addq r, l end)
+shiftedI64(i64_sub, macro (r, l) subq r, l end)
+shiftedI64(i64_and, macro (r, l) andq r, l end)
+shiftedI64(i64_or, macro (r, l) orq r, l end)
+shiftedI64(i64_xor, macro (r, l) xorq r, l end)
 
 binaryI64(i64_add, macro (r, l) addq r, l end)
 binaryI64(i64_sub, macro (r, l) subq r, l end)

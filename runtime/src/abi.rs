@@ -207,14 +207,76 @@ impl Binary {
     }
 }
 
-family!(AddShifted {
-    Shl1 = "i32_add_shl1", Shl2 = "i32_add_shl2", Shl3 = "i32_add_shl3",
-}, ss = "_ss");
+family!(ShiftedOp {
+    I32Add = "i32_add", I32Sub = "i32_sub", I32And = "i32_and", I32Or = "i32_or", I32Xor = "i32_xor",
+    I64Add = "i64_add", I64Sub = "i64_sub", I64And = "i64_and", I64Or = "i64_or", I64Xor = "i64_xor",
+}, shl = "_shl_sk", shr_s = "_shr_s_sk", shr_u = "_shr_u_sk", rotl = "_rotl_sk", rotr = "_rotr_sk");
 
-impl AddShifted {
-    /// The form adding an operand shifted left by `shift` (1 to 3).
-    pub fn by(shift: u8) -> Option<AddShifted> {
-        Self::ALL.get(usize::from(shift).checked_sub(1)?).copied()
+/// A shift or rotate by a constant, as the second operand of a `ShiftedOp`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shift {
+    Shl,
+    ShrS,
+    ShrU,
+    Rotl,
+    Rotr,
+}
+
+impl Shift {
+    /// The operation computing it on its own.
+    pub fn binary(self, wide: bool) -> Binary {
+        use Binary as B;
+        match (self, wide) {
+            (Shift::Shl, false) => B::I32Shl,
+            (Shift::ShrS, false) => B::I32ShrS,
+            (Shift::ShrU, false) => B::I32ShrU,
+            (Shift::Rotl, false) => B::I32Rotl,
+            (Shift::Rotr, false) => B::I32Rotr,
+            (Shift::Shl, true) => B::I64Shl,
+            (Shift::ShrS, true) => B::I64ShrS,
+            (Shift::ShrU, true) => B::I64ShrU,
+            (Shift::Rotl, true) => B::I64Rotl,
+            (Shift::Rotr, true) => B::I64Rotr,
+        }
+    }
+}
+
+impl ShiftedOp {
+    /// The form of `op` whose second operand is shifted, if it has one.
+    pub fn of(op: Binary) -> Option<ShiftedOp> {
+        use Binary as B;
+        Some(match op {
+            B::I32Add => ShiftedOp::I32Add,
+            B::I32Sub => ShiftedOp::I32Sub,
+            B::I32And => ShiftedOp::I32And,
+            B::I32Or => ShiftedOp::I32Or,
+            B::I32Xor => ShiftedOp::I32Xor,
+            B::I64Add => ShiftedOp::I64Add,
+            B::I64Sub => ShiftedOp::I64Sub,
+            B::I64And => ShiftedOp::I64And,
+            B::I64Or => ShiftedOp::I64Or,
+            B::I64Xor => ShiftedOp::I64Xor,
+            _ => return None,
+        })
+    }
+
+    pub fn is64(self) -> bool {
+        self.name().starts_with("i64")
+    }
+
+    /// Whether the operands may be swapped (all but the subtractions).
+    pub fn commutes(self) -> bool {
+        !matches!(self, ShiftedOp::I32Sub | ShiftedOp::I64Sub)
+    }
+
+    pub fn handler(self, shift: Shift) -> u64 {
+        match shift {
+            Shift::Shl => self.shl(),
+            Shift::ShrS => self.shr_s(),
+            Shift::ShrU => self.shr_u(),
+            Shift::Rotl => self.rotl(),
+            Shift::Rotr => self.rotr(),
+        }
     }
 }
 
@@ -557,7 +619,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), AddShifted::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), ShiftedOp::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::abi::RegClass as Reg;
-use crate::abi::{AddShifted, Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, ShiftedOp, Single, Store, StoreResult, Unary};
 
 
 /// A handler that leaves its result in a register: which one, and the field
@@ -69,8 +69,8 @@ fn tables() -> &'static Tables {
         for &op in FloatArith::ALL {
             produce(&[op.ss(), op.rs(), op.sr()], Reg::Float, 2);
         }
-        for &op in AddShifted::ALL {
-            produce(&[op.ss()], Reg::Int, 2);
+        for &op in ShiftedOp::ALL {
+            produce(&[op.shl(), op.shr_s(), op.shr_u(), op.rotl(), op.rotr()], Reg::Int, 3);
         }
         for &op in ConstFloat::ALL {
             produce(&[op.sk(), op.ks(), op.rk(), op.kr()], Reg::Float, 1);

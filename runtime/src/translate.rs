@@ -13,7 +13,7 @@
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
 
-use crate::abi::{AddShifted, Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Shift, ShiftedOp, Single, Store, StoreResult, Unary};
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -85,6 +85,9 @@ enum Opd {
     /// `(slot << shift) + imm` (i32, wrapping; shift 0–3): the slot is a
     /// local's or this entry's own.
     Sum(u32, u8, u32),
+    /// `slot SHIFT k` (i64 when the flag is set; 0 < k < width), from the
+    /// same slots, for an add/sub/and/or/xor to take as its second operand.
+    Shifted(u32, Shift, u8, bool),
 }
 
 /// How a memory access gets its address: a slot, `slot + c`, or
@@ -531,6 +534,19 @@ impl Tr<'_> {
                     self.note_in_place_add(at, dest);
                 }
             }
+            Opd::Shifted(base, shift, k, wide) => {
+                let at = self.begin(shift.binary(wide).si());
+                self.code.field(base);
+                self.code.field(k as u32);
+                self.code.field(dest);
+                self.code.end();
+                self.last = Some(Last {
+                    start: at,
+                    dest_word: at + 4,
+                    height: usize::MAX,
+                    cmp: None,
+                });
+            }
         }
     }
 
@@ -538,7 +554,7 @@ impl Tr<'_> {
     fn reads_local(&self, opd: Opd, local: u32) -> bool {
         match opd {
             Opd::Local(i) => i == local,
-            Opd::Sum(base, _, _) => base == local * 8,
+            Opd::Sum(base, _, _) | Opd::Shifted(base, ..) => base == local * 8,
             _ => false,
         }
     }
@@ -547,7 +563,7 @@ impl Tr<'_> {
     fn reads_a_local(&self, opd: Opd) -> bool {
         match opd {
             Opd::Local(_) => true,
-            Opd::Sum(base, _, _) => base < self.temp_base * 8,
+            Opd::Sum(base, _, _) | Opd::Shifted(base, ..) => base < self.temp_base * 8,
             _ => false,
         }
     }
@@ -597,25 +613,56 @@ impl Tr<'_> {
         true
     }
 
-    /// `i32.add` of a slot and a shift left by 1 to 3 still pending as a
-    /// `Sum` (`a + (i << 2)`, an element's address kept in a local): one
-    /// instruction instead of the shift and the add.
-    fn add_shifted(&mut self) -> bool {
+    /// A shift or rotate by a constant (not 0) is left as a `Shifted`
+    /// entry, for the add/sub/and/or/xor that takes it to do both.
+    fn lazy_shift(&mut self, shift: Shift, wide: bool) -> bool {
+        self.flush_pending();
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
-        let (base, shift, other) = match (self.stack[ia], self.stack[ib]) {
-            (_, Opd::Sum(base, shift, 0)) => (base, shift, ia),
-            (Opd::Sum(base, shift, 0), _) => (base, shift, ib),
+        let k = match (self.stack[ib], wide) {
+            (Opd::C32(c), false) => c & 31,
+            (Opd::C64(c), true) => (c & 63) as u32,
             _ => return false,
         };
-        let Some(form) = AddShifted::by(shift) else { return false };
-        let a = match self.stack[other] {
+        let base = match self.stack[ia] {
             Opd::Local(i) => i * 8,
-            Opd::Temp => self.temp_off(other),
+            Opd::Temp => self.temp_off(ia),
             _ => return false,
         };
+        if k == 0 {
+            return false;
+        }
+        self.stack.truncate(ia);
+        self.push(Opd::Shifted(base, shift, k as u8, wide));
+        true
+    }
+
+    /// `a OP (b SHIFT k)` with the shift still pending (a `Shifted`, or an
+    /// i32 `Sum` that is only a shift left): one instruction. The other
+    /// operand is put in a slot if it is not (a constant is left to the
+    /// plain operation's immediate form).
+    fn shifted_operand(&mut self, op: Binary) -> bool {
+        let Some(form) = ShiftedOp::of(op) else { return false };
+        let wide = form.is64();
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let shifted = |o: Opd| match o {
+            Opd::Shifted(base, shift, k, w) if w == wide => Some((base, shift, k)),
+            Opd::Sum(base, k, 0) if !wide && k > 0 => Some((base, Shift::Shl, k)),
+            _ => None,
+        };
+        let (other, (base, shift, k)) = match (shifted(self.stack[ia]), shifted(self.stack[ib])) {
+            (_, Some(s)) => (ia, s),
+            (Some(s), None) if form.commutes() => (ib, s),
+            _ => return false,
+        };
+        // A constant stays an immediate of the plain operation instead.
+        if let Opd::C32(_) | Opd::C64(_) = self.stack[other] {
+            return false;
+        }
         self.flush_pending();
-        self.emit_result(form.ss(), &[a, base], Constant::None, ia, None);
+        let a = self.slot(other);
+        self.emit_result(form.handler(shift), &[a, base, k as u32], Constant::None, ia, None);
         true
     }
 
@@ -689,7 +736,16 @@ impl Tr<'_> {
         }
     }
 
+    fn shift(&mut self, shift: Shift, wide: bool) {
+        if !self.lazy_shift(shift, wide) {
+            self.binary(shift.binary(wide), None);
+        }
+    }
+
     fn binary(&mut self, op: Binary, cmp: Option<Branch>) {
+        if cmp.is_none() && self.shifted_operand(op) {
+            return;
+        }
         let n = self.stack.len();
         let (ia, ib) = (n - 2, n - 1);
         if let (Some(cond), Some(p)) = (cmp, self.pending) {
@@ -844,7 +900,7 @@ impl Tr<'_> {
             }
             self.flush_pending();
         }
-        if let Opd::Sum(..) = self.stack[idx] {
+        if let Opd::Sum(..) | Opd::Shifted(..) = self.stack[idx] {
             self.materialize(idx);
         }
         let opd = self.pop();
@@ -1555,7 +1611,7 @@ impl Tr<'_> {
             O::I64Ctz => self.unary(Unary::I64Ctz, None),
             O::I64Popcnt => self.unary(Unary::I64Popcnt, None),
             O::I32Add => {
-                if !self.lazy_sum(false) && !self.add_shifted() {
+                if !self.lazy_sum(false) {
                     self.binary(B::I32Add, None)
                 }
             }
@@ -1574,13 +1630,13 @@ impl Tr<'_> {
             O::I32Xor => self.binary(B::I32Xor, None),
             O::I32Shl => {
                 if !self.lazy_shl() {
-                    self.binary(B::I32Shl, None)
+                    self.shift(Shift::Shl, false)
                 }
             }
-            O::I32ShrS => self.binary(B::I32ShrS, None),
-            O::I32ShrU => self.binary(B::I32ShrU, None),
-            O::I32Rotl => self.binary(B::I32Rotl, None),
-            O::I32Rotr => self.binary(B::I32Rotr, None),
+            O::I32ShrS => self.shift(Shift::ShrS, false),
+            O::I32ShrU => self.shift(Shift::ShrU, false),
+            O::I32Rotl => self.shift(Shift::Rotl, false),
+            O::I32Rotr => self.shift(Shift::Rotr, false),
             O::I64Add => {
                 if !self.wide_i64(ConstI64::I64Add, false) {
                     self.binary(B::I64Add, None)
@@ -1615,11 +1671,11 @@ impl Tr<'_> {
                     self.binary(B::I64Xor, None)
                 }
             }
-            O::I64Shl => self.binary(B::I64Shl, None),
-            O::I64ShrS => self.binary(B::I64ShrS, None),
-            O::I64ShrU => self.binary(B::I64ShrU, None),
-            O::I64Rotl => self.binary(B::I64Rotl, None),
-            O::I64Rotr => self.binary(B::I64Rotr, None),
+            O::I64Shl => self.shift(Shift::Shl, true),
+            O::I64ShrS => self.shift(Shift::ShrS, true),
+            O::I64ShrU => self.shift(Shift::ShrU, true),
+            O::I64Rotl => self.shift(Shift::Rotl, true),
+            O::I64Rotr => self.shift(Shift::Rotr, true),
 
             // Reinterpretations and the wrap only change how the bits are read:
             // an i32 is the low half of its slot.
