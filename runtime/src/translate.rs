@@ -429,7 +429,15 @@ impl Tr<'_> {
     /// constant some forms carry. It becomes `last`, so that what follows
     /// may redirect its destination or fuse with it.
     fn emit_result(&mut self, handler: u64, operands: &[u32], constant: Constant, height: usize, cmp: Option<Cmp>) {
-        let dest = self.temp_off(height);
+        self.emit_into(handler, operands, self.temp_off(height), constant, height, cmp);
+        self.stack.truncate(height);
+        self.push_temp();
+    }
+
+    /// Emits an instruction writing slot `dest`: its operand fields, `dest`,
+    /// then its constant; it becomes `last` (`height` is the stack entry it
+    /// produces, `usize::MAX` for none). Returns where it starts.
+    fn emit_into(&mut self, handler: u64, operands: &[u32], dest: u32, constant: Constant, height: usize, cmp: Option<Cmp>) -> usize {
         let start = self.begin(handler);
         for &f in operands {
             self.code.field(f);
@@ -442,9 +450,8 @@ impl Tr<'_> {
             Constant::Wide(v) => self.code.field64(v),
         }
         self.code.end();
-        self.stack.truncate(height);
-        self.push_temp();
         self.last = Some(Last { start, dest_word, height, cmp });
+        start
     }
 
     fn label_field(&mut self, label: usize) {
@@ -512,40 +519,16 @@ impl Tr<'_> {
             }
             Opd::Sum(base, shift, imm) => {
                 let (op, a, b) = if shift == 0 { (Binary::I32Add, base, imm) } else { (Binary::I32Shl, base, shift as u32) };
-                let mut at = self.begin(op.si());
-                self.code.field(a);
-                self.code.field(b);
-                self.code.field(dest);
-                self.code.end();
+                let mut at = self.emit_into(op.si(), &[a, b], dest, Constant::None, usize::MAX, None);
                 if shift != 0 && imm != 0 {
-                    at = self.begin(Binary::I32Add.si());
-                    self.code.field(dest);
-                    self.code.field(imm);
-                    self.code.field(dest);
-                    self.code.end();
+                    at = self.emit_into(Binary::I32Add.si(), &[dest, imm], dest, Constant::None, usize::MAX, None);
                 }
-                self.last = Some(Last {
-                    start: at,
-                    dest_word: at + 4,
-                    height: usize::MAX,
-                    cmp: None,
-                });
                 if shift == 0 {
                     self.note_in_place_add(at, dest);
                 }
             }
             Opd::Shifted(base, shift, k, wide) => {
-                let at = self.begin(shift.binary(wide).si());
-                self.code.field(base);
-                self.code.field(k as u32);
-                self.code.field(dest);
-                self.code.end();
-                self.last = Some(Last {
-                    start: at,
-                    dest_word: at + 4,
-                    height: usize::MAX,
-                    cmp: None,
-                });
+                self.emit_into(shift.binary(wide).si(), &[base, k as u32], dest, Constant::None, usize::MAX, None);
             }
         }
     }
