@@ -2,7 +2,8 @@
 //! offasm's portable assembly dialect (`lib-asm/wasm/`), compiled by offasm
 //! from this crate's build script for the target being built.
 //!
-//! Rust decodes and validates modules (`wasmparser`), translates each
+//! Rust decodes and validates modules (`wasmparser` for the sections, `valid/`
+//! for the function bodies), translates each
 //! function into the interpreter's internal code, instantiates, and serves
 //! the interpreter's exits (traps, host calls, memory growth). Nothing of the
 //! guest program runs in Rust. The design is in `docs/interpreter.md`.
@@ -23,6 +24,7 @@ mod instance;
 mod linear_memory;
 mod module;
 mod translate;
+mod valid;
 pub mod wast_runner;
 
 pub use instance::{Extern, Global, HostFunc, Imports, Instance, Memory, Table};

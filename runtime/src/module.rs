@@ -1,17 +1,17 @@
 //! Decoding and validation in one pass over the binary: each section is given
 //! to `wasmparser`'s validator (WebAssembly 1.0 features only) and then
-//! decoded; each function body is read once, by the loop that validates it,
-//! checks its `br_table`s and measures its operand stack.
+//! decoded; each function body is read once, by our own validator
+//! (`valid/`), which also measures its operand stack.
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, FuncValidator, FuncValidatorAllocations,
-    FunctionBody, Parser, Payload, TypeRef, ValidPayload, Validator, ValidatorResources,
-    WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations, Parser, Payload,
+    TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
+use crate::valid;
 use crate::Error;
 
 /// A value type (WebAssembly 1.0 has only the four numeric types).
@@ -24,7 +24,7 @@ pub enum ValType {
 }
 
 impl ValType {
-    fn from_wasm(t: wasmparser::ValType) -> Result<ValType, Error> {
+    pub(crate) fn from_wasm(t: wasmparser::ValType) -> Result<ValType, Error> {
         Ok(match t {
             wasmparser::ValType::I32 => ValType::I32,
             wasmparser::ValType::I64 => ValType::I64,
@@ -159,7 +159,7 @@ pub struct FrameShape {
     pub max_slots: u32,
 }
 
-fn wasm_err(e: wasmparser::BinaryReaderError) -> Error {
+pub(crate) fn wasm_err(e: wasmparser::BinaryReaderError) -> Error {
     Error::Invalid(e.to_string())
 }
 
@@ -184,160 +184,31 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
     })
 }
 
-/// Validates one function body, reading it once: the validator sees each
-/// operator, and so do two checks of ours. WebAssembly 1.0 requires every
-/// label of a `br_table` to have the same type, also in unreachable code;
-/// later versions (and so `wasmparser`) only require each to match the
-/// operands. With 1.0 blocks (at most one result, no parameters) the label
-/// types are easy to follow. And the highest operand stack bounds the frame,
-/// so a call can set it up before the function is translated.
-fn check_body(
-    func: &mut FuncValidator<ValidatorResources>,
-    body: &FunctionBody<'_>,
-    params: u32,
-    result: Option<ValType>,
-) -> Result<FrameShape, Error> {
-    let mut locals: u32 = 0;
-    let mut locals_reader = body.get_locals_reader().map_err(wasm_err)?;
-    for _ in 0..locals_reader.get_count() {
-        let offset = locals_reader.original_position();
-        let (count, ty) = locals_reader.read().map_err(wasm_err)?;
-        func.define_locals(offset, count, ty).map_err(wasm_err)?;
-        locals = locals
-            .checked_add(count)
-            .ok_or_else(|| Error::Unsupported("more than 2^32 locals".into()))?;
-    }
-    // WebAssembly 1.0's encoding rules too (a memory index is one zero byte).
-    let mut binary = body.get_binary_reader_for_operators().map_err(wasm_err)?;
-    binary.set_features(WasmFeatures::WASM1);
-    let mut check = BodyCheck {
-        func,
-        offset: 0,
-        result,
-        max_height: 0,
-        top: Some(wasmparser::FrameKind::Block),
-        failure: None,
-    };
-    while !binary.eof() {
-        check.offset = binary.original_position();
-        if let Err(e) = binary.visit_operator(&mut check).and_then(|r| r) {
-            return Err(check.failure.unwrap_or_else(|| wasm_err(e)));
-        }
-    }
-    if let Some(failure) = check.failure {
-        return Err(failure);
-    }
-    binary.finish_expression(&check).map_err(wasm_err)?;
-    let max_height = check.max_height;
-    let max_slots = (params as u64 + locals as u64 + max_height as u64).max(1);
-    Ok(FrameShape {
-        locals,
-        max_slots: u32::try_from(max_slots).map_err(|_| Error::Unsupported("frame too large".into()))?,
-    })
-}
-
-/// The visitor `check_body` reads a body with: every operator goes to the
-/// validator (by its visitor, without building an `Operator`), then to the
-/// stack measure and, for `br_table`, the label check. The block structure is
-/// the validator's.
-struct BodyCheck<'v> {
-    func: &'v mut FuncValidator<ValidatorResources>,
-    offset: u64,
-    /// The function's result type (its body's label).
-    result: Option<ValType>,
-    max_height: u32,
-    /// The innermost frame's kind, read back from the validator only after
-    /// an operator that can change it: the reader asks for it before every
-    /// operator, and the validator's lookup is not free.
-    top: Option<wasmparser::FrameKind>,
-    /// The first error found by our checks. The visitor goes on (its output
-    /// is the validator's small error type, which keeps the hot path cheap)
-    /// and `check_body` reports this error, which came first.
-    failure: Option<Error>,
-}
-
-impl BodyCheck<'_> {
-    /// The type a branch to the label `depth` levels out carries.
-    fn label(&self, depth: u32) -> Result<Option<ValType>, Error> {
-        use wasmparser::{BlockType, FrameKind};
-        let frame = self
-            .func
-            .get_control_frame(depth as usize)
-            .expect("validated: the depth names a label");
-        Ok(match (frame.kind, frame.block_type) {
-            (FrameKind::Loop, _) | (_, BlockType::Empty) => None,
-            (_, BlockType::Type(t)) => Some(ValType::from_wasm(t)?),
-            (_, BlockType::FuncType(_)) => self.result,
-        })
-    }
-
-    fn refresh_top(&mut self) {
-        self.top = self.func.get_control_frame(0).map(|f| f.kind);
-    }
-
-    /// Called after the validator accepted the `br_table`, so every depth is
-    /// in range.
-    fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) {
-        if self.failure.is_none() {
-            self.failure = self.br_table_labels(targets).err();
-        }
-    }
-
-    fn br_table_labels(&self, targets: &wasmparser::BrTable<'_>) -> Result<(), Error> {
-        let want = self.label(targets.default())?;
-        for t in targets.targets() {
-            if self.label(t.map_err(wasm_err)?)? != want {
-                return Err(Error::Invalid(
-                    "type mismatch: br_table labels of different types".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl wasmparser::FrameStack for BodyCheck<'_> {
-    fn current_frame(&self) -> Option<wasmparser::FrameKind> {
-        self.top
-    }
-}
-
-macro_rules! body_check_hook {
-    ($self:ident BrTable $targets:ident) => { $self.br_table(&$targets) };
-    ($self:ident Block $($arg:tt)*) => { $self.refresh_top() };
-    ($self:ident Loop $($arg:tt)*) => { $self.refresh_top() };
-    ($self:ident If $($arg:tt)*) => { $self.refresh_top() };
-    ($self:ident Else $($arg:tt)*) => { $self.refresh_top() };
-    ($self:ident End $($arg:tt)*) => { $self.refresh_top() };
-    ($self:ident $($other:tt)*) => { () };
-}
-
-macro_rules! body_check_visit {
-    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
-        $(
-            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
-                self.func
-                    .visitor(self.offset)
-                    .$visit($($($arg.clone()),*)?)?;
-                self.max_height = self.max_height.max(self.func.operand_stack_height());
-                body_check_hook!(self $op $($($arg)*)?);
-                Ok(())
-            }
-        )*
-    };
-}
-
-impl<'a> wasmparser::VisitOperator<'a> for BodyCheck<'_> {
-    type Output = Result<(), wasmparser::BinaryReaderError>;
-    wasmparser::for_each_visit_operator!(body_check_visit);
+/// Who validates the function bodies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyValidator {
+    Own,
+    Wasmparser,
 }
 
 impl Module {
     /// Decodes and validates a binary module. Any malformed or invalid input is
     /// an error (never a panic).
     pub fn new(bytes: &[u8]) -> Result<Module, Error> {
+        Module::decode(bytes, BodyValidator::Own)
+    }
+
+    /// `Module::new` with the function bodies validated by `wasmparser`
+    /// instead of `valid/`: the reference the tests hold it to.
+    #[doc(hidden)]
+    pub fn new_validated_by_wasmparser(bytes: &[u8]) -> Result<Module, Error> {
+        Module::decode(bytes, BodyValidator::Wasmparser)
+    }
+
+    fn decode(bytes: &[u8], bodies: BodyValidator) -> Result<Module, Error> {
         let mut validator = Validator::new_with_features(WasmFeatures::WASM1);
         let mut allocs = FuncValidatorAllocations::default();
+        let mut scratch = valid::Scratch::default();
         let bytes: Arc<[u8]> = bytes.into();
         let mut m = Module {
             bytes: bytes.clone(),
@@ -363,13 +234,34 @@ impl Module {
         parser.set_features(WasmFeatures::WASM1);
         for payload in parser.parse_all(&bytes) {
             let payload = payload.map_err(wasm_err)?;
-            if let ValidPayload::Func(to_validate, body) = validator.payload(&payload).map_err(wasm_err)? {
-                let mut func = to_validate.into_validator(std::mem::take(&mut allocs));
+            if let ValidPayload::Func(to_validate, body) =
+                validator.payload(&payload).map_err(wasm_err)?
+            {
                 let f = (m.imported_funcs + m.frames.len()) as u32;
-                let result = m.func_type(f).results.first().copied();
-                let params = m.func_type(f).params.len() as u32;
-                m.frames.push(check_body(&mut func, &body, params, result)?);
-                allocs = func.into_allocations();
+                let ty = m.func_type(f);
+                let frame = match bodies {
+                    BodyValidator::Own => {
+                        let env = valid::Env {
+                            types: &m.types,
+                            func_types: &m.func_types,
+                            globals: &m.globals,
+                            tables: m.tables.len(),
+                            memories: m.memories.len(),
+                        };
+                        let range = body.range();
+                        let code = &bytes[range.start as usize..range.end as usize];
+                        valid::check_body(&env, ty, code, range.start as usize, &mut scratch)?
+                    }
+                    BodyValidator::Wasmparser => {
+                        let mut func = to_validate.into_validator(std::mem::take(&mut allocs));
+                        let result = ty.results.first().copied();
+                        let params = ty.params.len() as u32;
+                        let frame = valid::reference::check_body(&mut func, &body, params, result)?;
+                        allocs = func.into_allocations();
+                        frame
+                    }
+                };
+                m.frames.push(frame);
             }
             match payload {
                 Payload::TypeSection(reader) => {
