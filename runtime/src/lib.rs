@@ -19,6 +19,7 @@
 //! ```
 
 mod abi;
+mod decode;
 mod forward;
 mod instance;
 mod linear_memory;

@@ -11,9 +11,10 @@
 //! memory access that takes it as its address computes it itself).
 //! docs/interpreter.md describes the whole design.
 
-use wasmparser::{BinaryReader, BlockType, FunctionBody, MemArg, Operator as O};
+use wasmparser::{BlockType, MemArg, Operator as O};
 
 use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Shift, ShiftedOp, Single, Store, StoreResult, Unary};
+use crate::decode::Operators;
 use crate::module::{Module, ValType};
 use crate::Error;
 
@@ -293,17 +294,7 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
     let ty = module.func_type(index);
     let body_range = module.bodies[index as usize - module.imported_funcs].clone();
     let bytes = &module.bytes[body_range.clone()];
-    let body = FunctionBody::new(BinaryReader::new(bytes, body_range.start as u64));
-    let mut locals: u32 = 0;
-    let locals_reader = body
-        .get_locals_reader()
-        .map_err(|e| Error::Invalid(e.to_string()))?;
-    for local in locals_reader {
-        let (count, _ty) = local.map_err(|e| Error::Invalid(e.to_string()))?;
-        locals = locals
-            .checked_add(count)
-            .ok_or_else(|| unsupported("more than 2^32 locals"))?;
-    }
+    let (mut operators, locals) = Operators::new(bytes, body_range.start)?;
     let params = ty.params.len() as u32;
     let temp_base = params
         .checked_add(locals)
@@ -341,13 +332,8 @@ pub fn translate(env: &Env<'_>, index: u32, code: &mut CodeBuf) -> Result<FuncCo
         unreachable_entry: false,
         branched: false,
     });
-    let mut reader = body
-        .get_operators_reader()
-        .map_err(|e| Error::Invalid(e.to_string()))?;
-    while !reader.eof() {
-        let (op, offset) = reader
-            .read_with_offset()
-            .map_err(|e| Error::Invalid(e.to_string()))?;
+    while !operators.eof() {
+        let (op, offset) = operators.next()?;
         tr.offset = offset as u32;
         tr.op(op)?;
     }

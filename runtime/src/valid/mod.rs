@@ -12,6 +12,7 @@
 
 pub mod reference;
 
+use crate::decode::{numeric_instructions, Reader, MEMORY};
 use crate::module::{FrameShape, FuncType, GlobalType, ValType};
 use crate::Error;
 
@@ -53,8 +54,7 @@ impl std::fmt::Display for Ty {
     }
 }
 
-/// The numeric instructions (0x45..=0xBF) as data: how many operands of which
-/// type each pops, and what it pushes.
+/// How a numeric instruction (0x45..=0xBF) uses the operand stack.
 #[derive(Clone, Copy)]
 struct Signature {
     /// 0: not a numeric instruction.
@@ -63,90 +63,18 @@ struct Signature {
     output: Ty,
 }
 
-const NUMERIC: [Signature; 256] = numeric_signatures();
-
-const fn numeric_signatures() -> [Signature; 256] {
-    const fn fill(t: &mut [Signature; 256], ops: (u8, u8), arity: u8, input: Ty, output: Ty) {
-        let mut op = ops.0 as usize;
-        while op <= ops.1 as usize {
-            t[op] = Signature {
-                arity,
-                input,
-                output,
-            };
-            op += 1;
-        }
-    }
-    use Ty::*;
-    let mut t = [Signature {
-        arity: 0,
-        input: Any,
-        output: Any,
-    }; 256];
-    fill(&mut t, (0x45, 0x45), 1, I32, I32); // i32.eqz
-    fill(&mut t, (0x46, 0x4F), 2, I32, I32); // i32 compares
-    fill(&mut t, (0x50, 0x50), 1, I64, I32); // i64.eqz
-    fill(&mut t, (0x51, 0x5A), 2, I64, I32); // i64 compares
-    fill(&mut t, (0x5B, 0x60), 2, F32, I32); // f32 compares
-    fill(&mut t, (0x61, 0x66), 2, F64, I32); // f64 compares
-    fill(&mut t, (0x67, 0x69), 1, I32, I32); // clz ctz popcnt
-    fill(&mut t, (0x6A, 0x78), 2, I32, I32); // add .. rotr
-    fill(&mut t, (0x79, 0x7B), 1, I64, I64);
-    fill(&mut t, (0x7C, 0x8A), 2, I64, I64);
-    fill(&mut t, (0x8B, 0x91), 1, F32, F32); // abs .. sqrt
-    fill(&mut t, (0x92, 0x98), 2, F32, F32); // add .. copysign
-    fill(&mut t, (0x99, 0x9F), 1, F64, F64);
-    fill(&mut t, (0xA0, 0xA6), 2, F64, F64);
-    fill(&mut t, (0xA7, 0xA7), 1, I64, I32); // i32.wrap_i64
-    fill(&mut t, (0xA8, 0xA9), 1, F32, I32); // i32.trunc_f32_s/u
-    fill(&mut t, (0xAA, 0xAB), 1, F64, I32);
-    fill(&mut t, (0xAC, 0xAD), 1, I32, I64); // i64.extend_i32_s/u
-    fill(&mut t, (0xAE, 0xAF), 1, F32, I64);
-    fill(&mut t, (0xB0, 0xB1), 1, F64, I64);
-    fill(&mut t, (0xB2, 0xB3), 1, I32, F32); // f32.convert_i32_s/u
-    fill(&mut t, (0xB4, 0xB5), 1, I64, F32);
-    fill(&mut t, (0xB6, 0xB6), 1, F64, F32); // f32.demote_f64
-    fill(&mut t, (0xB7, 0xB8), 1, I32, F64);
-    fill(&mut t, (0xB9, 0xBA), 1, I64, F64);
-    fill(&mut t, (0xBB, 0xBB), 1, F32, F64); // f64.promote_f32
-    fill(&mut t, (0xBC, 0xBC), 1, F32, I32); // reinterprets
-    fill(&mut t, (0xBD, 0xBD), 1, F64, I64);
-    fill(&mut t, (0xBE, 0xBE), 1, I32, F32);
-    fill(&mut t, (0xBF, 0xBF), 1, I64, F64);
-    t
+macro_rules! signatures {
+    ($($op:literal $name:ident ($($input:ident)+) $output:ident,)*) => {{
+        let mut t = [Signature { arity: 0, input: Ty::Any, output: Ty::Any }; 256];
+        $({
+            let inputs = [$(Ty::$input),+];
+            t[$op] = Signature { arity: inputs.len() as u8, input: inputs[0], output: Ty::$output };
+        })*
+        t
+    }};
 }
 
-/// Loads (0x28..=0x35) and stores (0x36..=0x3E): the value's type and the
-/// natural alignment (log2 of the access size).
-const MEMORY: [(Ty, u32); 23] = {
-    use Ty::*;
-    [
-        (I32, 2),
-        (I64, 3),
-        (F32, 2),
-        (F64, 3),
-        (I32, 0),
-        (I32, 0),
-        (I32, 1),
-        (I32, 1),
-        (I64, 0),
-        (I64, 0),
-        (I64, 1),
-        (I64, 1),
-        (I64, 2),
-        (I64, 2),
-        // stores
-        (I32, 2),
-        (I64, 3),
-        (F32, 2),
-        (F64, 3),
-        (I32, 0),
-        (I32, 1),
-        (I64, 0),
-        (I64, 1),
-        (I64, 2),
-    ]
-};
+const NUMERIC: [Signature; 256] = numeric_instructions!(signatures);
 
 /// What a body may refer to: the module's index spaces, as decoded before
 /// the code section.
@@ -247,136 +175,6 @@ pub(crate) fn check_body(
         max_slots: u32::try_from(max_slots)
             .map_err(|_| Error::Unsupported("frame too large".into()))?,
     })
-}
-
-/// Reads a body's encoding (LEB128 as WebAssembly 1.0 bounds it).
-struct Reader<'b> {
-    bytes: &'b [u8],
-    pos: usize,
-    at: usize,
-}
-
-impl Reader<'_> {
-    #[cold]
-    #[inline(never)]
-    fn fail(&self, what: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("{what} (at offset {:#x})", self.at + self.pos))
-    }
-
-    fn eof(&self) -> bool {
-        self.pos >= self.bytes.len()
-    }
-
-    #[inline(always)]
-    fn byte(&mut self) -> Result<u8, Error> {
-        match self.bytes.get(self.pos) {
-            Some(&b) => {
-                self.pos += 1;
-                Ok(b)
-            }
-            None => Err(self.fail("unexpected end of the function body")),
-        }
-    }
-
-    #[inline(always)]
-    fn u32(&mut self) -> Result<u32, Error> {
-        let b = self.byte()?;
-        if b < 0x80 {
-            return Ok(b as u32);
-        }
-        self.u32_long(b)
-    }
-
-    fn u32_long(&mut self, first: u8) -> Result<u32, Error> {
-        let mut value = (first & 0x7F) as u32;
-        for shift in [7, 14, 21] {
-            let b = self.byte()?;
-            value |= ((b & 0x7F) as u32) << shift;
-            if b < 0x80 {
-                return Ok(value);
-            }
-        }
-        let b = self.byte()?;
-        if b >= 0x80 {
-            return Err(self.fail("invalid var_u32: integer representation too long"));
-        }
-        if b > 0x0F {
-            return Err(self.fail("invalid var_u32: integer too large"));
-        }
-        Ok(value | (b as u32) << 28)
-    }
-
-    /// Skips a signed LEB128 of at most `bits` bits, checking that the last
-    /// byte's unused bits extend the sign.
-    #[inline(always)]
-    fn signed(&mut self, bits: u32) -> Result<(), Error> {
-        let max_bytes = bits.div_ceil(7);
-        for _ in 1..max_bytes {
-            if self.byte()? < 0x80 {
-                return Ok(());
-            }
-        }
-        let b = self.byte()?;
-        if b >= 0x80 {
-            return Err(self.fail("invalid var_s: integer representation too long"));
-        }
-        // The bits of the last byte beyond `bits`, and the sign bit below them.
-        let used = bits - 7 * (max_bytes - 1);
-        let high = (0x7F >> (used - 1)) << (used - 1);
-        if b & high != 0 && b & high != high {
-            return Err(self.fail("invalid var_s: integer too large"));
-        }
-        Ok(())
-    }
-
-    fn skip(&mut self, n: usize) -> Result<(), Error> {
-        if self.bytes.len() - self.pos < n {
-            self.pos = self.bytes.len();
-            return Err(self.fail("unexpected end of the function body"));
-        }
-        self.pos += n;
-        Ok(())
-    }
-
-    fn val_type(&mut self) -> Result<ValType, Error> {
-        Ok(match self.byte()? {
-            0x7F => ValType::I32,
-            0x7E => ValType::I64,
-            0x7D => ValType::F32,
-            0x7C => ValType::F64,
-            b => {
-                self.pos -= 1;
-                return Err(self.fail(format_args!("value type {b:#04x} is not WebAssembly 1.0")));
-            }
-        })
-    }
-
-    fn block_type(&mut self) -> Result<Option<ValType>, Error> {
-        if self.bytes.get(self.pos) == Some(&0x40) {
-            self.pos += 1;
-            return Ok(None);
-        }
-        self.val_type().map(Some)
-    }
-
-    /// A memory instruction's alignment and offset.
-    fn mem_arg(&mut self, natural: u32) -> Result<(), Error> {
-        if self.u32()? > natural {
-            return Err(self.fail("alignment must not be larger than natural"));
-        }
-        self.u32()?;
-        Ok(())
-    }
-
-    /// The byte 1.0 reserves after `call_indirect`, `memory.size` and
-    /// `memory.grow` (an index to come, always zero).
-    fn zero_byte(&mut self) -> Result<(), Error> {
-        if self.byte()? != 0 {
-            self.pos -= 1;
-            return Err(self.fail("zero byte expected"));
-        }
-        Ok(())
-    }
 }
 
 struct BodyCheck<'c, 'm> {
@@ -657,13 +455,13 @@ impl BodyCheck<'_, '_> {
                     self.reader.mem_arg(natural)?;
                     self.has_memory()?;
                     self.pop(Ty::I32)?;
-                    self.push(t);
+                    self.push(t.into());
                 }
                 0x36..=0x3E => {
                     let (t, natural) = MEMORY[op as usize - 0x28];
                     self.reader.mem_arg(natural)?;
                     self.has_memory()?;
-                    self.pop(t)?;
+                    self.pop(t.into())?;
                     self.pop(Ty::I32)?;
                 }
                 0x3F | 0x40 => {
@@ -683,11 +481,11 @@ impl BodyCheck<'_, '_> {
                     self.push(Ty::I64);
                 }
                 0x43 => {
-                    self.reader.skip(4)?;
+                    self.reader.array::<4>()?;
                     self.push(Ty::F32);
                 }
                 0x44 => {
-                    self.reader.skip(8)?;
+                    self.reader.array::<8>()?;
                     self.push(Ty::F64);
                 }
                 _ => {
