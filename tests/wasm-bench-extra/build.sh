@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuilds the extra kernels in this directory: <name>.wasm (MVP WebAssembly) and,
 # with "native" as first argument, native/<name> (x86-64 or host reference,
-# timed by native_driver.c: ./native/<name> <arg> [runs]).
+# timed by the public kernels' ../wasm-bench/native_driver.c: ./native/<name> <arg> [runs]).
 set -e
 cd "$(dirname "$0")"
 CC=${CC:-clang}
@@ -17,6 +17,6 @@ for name in $KERNELS; do
     if [ "$1" = native ]; then
         mkdir -p native
         $CC -O2 -ffreestanding -fno-builtin -fno-math-errno -c $name.c -o native/$name.o
-        $CC -O2 -DKFUNC=bench_$name native_driver.c native/$name.o -o native/$name -lm
+        $CC -O2 -DKFUNC=bench_$name ../wasm-bench/native_driver.c native/$name.o -o native/$name -lm
     fi
 done
