@@ -1,6 +1,7 @@
 //! The ARM64 back end: AAPCS64 Linux (ELF) and Apple (Mach-O), A64 GNU
 //! assembler syntax (TARGETS.md §5, §6, §8). `lower.rs` turns validated
-//! instructions into machine instructions (`inst.rs`); before `emit.rs`
+//! instructions into machine instructions (`inst.rs`), `peephole.rs` folds
+//! what one instruction's code can take in of the next's; before `emit.rs`
 //! writes a stretch of them, every conditional branch gets its short form
 //! when its target is surely in range and `b.inv skip; b target; skip:`
 //! otherwise (TARGETS.md §8.5).
@@ -8,6 +9,7 @@
 pub mod emit;
 pub mod inst;
 pub mod lower;
+pub mod peephole;
 pub mod regs;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -51,6 +53,7 @@ impl<'a> Backend<'a> for Lower<'a> {
     }
 
     fn flush(&mut self, out: &mut Text) {
+        peephole::run(&mut self.code);
         let far = far_branches(&self.code.lines);
         let Lower { code, obj, next_label, .. } = self;
         let obj = *obj;
