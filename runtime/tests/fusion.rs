@@ -1,9 +1,10 @@
 //! The translator's fused shapes against wasmi 2.0 as the oracle: loop steps
 //! (`x += addend` then a compare-and-branch on `x`, for every i32 condition,
 //! addend and bound each a local or a constant, `x` on either side of the
-//! compare, in `br_if` and in `if`), and address sums folded into loads and
-//! stores. Each function runs for a range of arguments, including values
-//! where the add wraps.
+//! compare, in `br_if` and in `if`), address sums folded into loads and
+//! stores, and the other fused shapes below, among them float
+//! compare-and-branches (NaN operands on either side). Each function runs for
+//! a range of arguments, including values where the add wraps.
 
 use std::sync::Arc;
 
