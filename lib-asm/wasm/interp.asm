@@ -1094,8 +1094,10 @@ macro floatBinary(name, get, put, op)
     end)
 end
 
-# Float comparisons, fields (a, b, d): cmp(a, b, d) sets the i32 d.
-macro floatCompare(name, get, cmp)
+# Float comparisons, fields (a, b, d): cmp(a, b, d) sets the i32 d. `_sk`:
+# b is a constant in the instruction, fields (a, d, k) as the arithmetic's
+# `_sk` (k at byte 16, 32 or 64 bits), 24 bytes.
+macro floatCompare(name, get, loadk, cmp)
     handler(%name%_ss, macro ()
         get(0, t0, ft0)
         get(1, t0, ft1)
@@ -1103,6 +1105,76 @@ macro floatCompare(name, get, cmp)
         putI32(2, t1, t0)
         dispatch(24)
     end)
+    handler(%name%_sk, macro ()
+        get(0, t0, ft0)
+        loadk((Insn_fields + 8)[vmPC], ft1)
+        cmp(ft0, ft1, t1)
+        putI32(1, t1, t0)
+        dispatch(24)
+    end)
+end
+
+# Fused float compare-and-branch: jumps to the target when `a CC b`. Fields
+# (target:64, a, b), 24 bytes (`_ss`; `_rs`/`_sr`: a or b is the previous
+# instruction's result, in ft0); `_sk`, `_rk`: b is a constant in the
+# instruction, fields (target:64, a, k) for an f32 (24 bytes), (target:64,
+# a, pad, k:64) for an f64 (32 bytes): `kOffset` is k's offset in the
+# fields, `kSize` the instruction's size.
+#
+# CC is one of WebAssembly's six compares or the complement of one (what a
+# branch on the compare being false tests: `if`, `br_if` out of a block
+# with results): `nlt` is "not a < b", taken when a >= b or either is NaN
+# (as SSE's cmpnltss), likewise `ngt`, `nle`, `nge`; eq and ne are each
+# other's complement (ne is taken on NaN, eq is not).
+#
+# `test(a, b, L)` is one float branch of the dialect. `sense` is `first` when
+# it branches where CC holds (to the target), `second` when it branches where
+# CC does not hold (to the next instruction, falling through to the target):
+# binary32 has no ordered <=, >= or unordered != branch, and branching on the
+# complement costs no instruction more.
+macro floatBranchFamily(name, get, loadk, kOffset, kSize, sense, test)
+    macro decide(a, b, size)
+        sense(macro ()
+            test(a, b, .taken)
+            dispatch(size)
+        .taken:
+            jumpToField(Insn_fields)
+        end, macro ()
+            test(a, b, .notTaken)
+            jumpToField(Insn_fields)
+        .notTaken:
+            dispatch(size)
+        end)
+    end
+    handler(br_%name%_ss, macro ()
+        get(2, t0, ft0)
+        get(3, t0, ft1)
+        decide(ft0, ft1, 24)
+    end)
+    handler(br_%name%_rs, macro ()
+        get(3, t0, ft1)
+        decide(ft0, ft1, 24)
+    end)
+    handler(br_%name%_sr, macro ()
+        get(2, t0, ft1)
+        decide(ft1, ft0, 24)
+    end)
+    handler(br_%name%_sk, macro ()
+        get(2, t0, ft0)
+        loadk((Insn_fields + kOffset)[vmPC], ft1)
+        decide(ft0, ft1, kSize)
+    end)
+    handler(br_%name%_rk, macro ()
+        loadk((Insn_fields + kOffset)[vmPC], ft1)
+        decide(ft0, ft1, kSize)
+    end)
+end
+
+macro floatBranchF32(name, sense, test)
+    floatBranchFamily(name, slotF32, macro (m, f) loadf m, f end, 12, 24, sense, test)
+end
+macro floatBranchF64(name, sense, test)
+    floatBranchFamily(name, slotF64, macro (m, f) loadd m, f end, 16, 32, sense, test)
 end
 
 # One float operand, fields (a, d), 16 bytes, in place on ft0.
@@ -1474,18 +1546,48 @@ floatUnary(f64_nearest, slotF64, putF64, macro (x) roundd x, x end)
 floatUnary(f32_demote_f64, slotF64, putF32, macro (x) cd2f x, x end)
 floatUnary(f64_promote_f32, slotF32, putF64, macro (x) cf2d x, x end)
 
-floatCompare(f32_eq, slotF32, macro (a, b, d) cfeq a, b, d end)
-floatCompare(f32_ne, slotF32, macro (a, b, d) cfnequn a, b, d end)
-floatCompare(f32_lt, slotF32, macro (a, b, d) cflt a, b, d end)
-floatCompare(f32_gt, slotF32, macro (a, b, d) cfgt a, b, d end)
-floatCompare(f32_le, slotF32, macro (a, b, d) cflteq a, b, d end)
-floatCompare(f32_ge, slotF32, macro (a, b, d) cfgteq a, b, d end)
-floatCompare(f64_eq, slotF64, macro (a, b, d) cdeq a, b, d end)
-floatCompare(f64_ne, slotF64, macro (a, b, d) cdnequn a, b, d end)
-floatCompare(f64_lt, slotF64, macro (a, b, d) cdlt a, b, d end)
-floatCompare(f64_gt, slotF64, macro (a, b, d) cdgt a, b, d end)
-floatCompare(f64_le, slotF64, macro (a, b, d) cdlteq a, b, d end)
-floatCompare(f64_ge, slotF64, macro (a, b, d) cdgteq a, b, d end)
+macro floatCompareF32(name, cmp)
+    floatCompare(name, slotF32, macro (m, f) loadf m, f end, cmp)
+end
+macro floatCompareF64(name, cmp)
+    floatCompare(name, slotF64, macro (m, f) loadd m, f end, cmp)
+end
+
+floatCompareF32(f32_eq, macro (a, b, d) cfeq a, b, d end)
+floatCompareF32(f32_ne, macro (a, b, d) cfnequn a, b, d end)
+floatCompareF32(f32_lt, macro (a, b, d) cflt a, b, d end)
+floatCompareF32(f32_gt, macro (a, b, d) cfgt a, b, d end)
+floatCompareF32(f32_le, macro (a, b, d) cflteq a, b, d end)
+floatCompareF32(f32_ge, macro (a, b, d) cfgteq a, b, d end)
+floatCompareF64(f64_eq, macro (a, b, d) cdeq a, b, d end)
+floatCompareF64(f64_ne, macro (a, b, d) cdnequn a, b, d end)
+floatCompareF64(f64_lt, macro (a, b, d) cdlt a, b, d end)
+floatCompareF64(f64_gt, macro (a, b, d) cdgt a, b, d end)
+floatCompareF64(f64_le, macro (a, b, d) cdlteq a, b, d end)
+floatCompareF64(f64_ge, macro (a, b, d) cdgteq a, b, d end)
+
+# The compare-and-branches: binary32's <= and >= branch on the complement
+# (nle, nge), its != on eq; every other condition branches on itself.
+floatBranchF32(f32_eq, first, macro (a, b, l) bfeq a, b, l end)
+floatBranchF32(f32_ne, second, macro (a, b, l) bfeq a, b, l end)
+floatBranchF32(f32_lt, first, macro (a, b, l) bflt a, b, l end)
+floatBranchF32(f32_gt, first, macro (a, b, l) bfgt a, b, l end)
+floatBranchF32(f32_le, second, macro (a, b, l) bfgtun a, b, l end)
+floatBranchF32(f32_ge, second, macro (a, b, l) bfltun a, b, l end)
+floatBranchF32(f32_nlt, first, macro (a, b, l) bfgtequn a, b, l end)
+floatBranchF32(f32_ngt, first, macro (a, b, l) bfltequn a, b, l end)
+floatBranchF32(f32_nle, first, macro (a, b, l) bfgtun a, b, l end)
+floatBranchF32(f32_nge, first, macro (a, b, l) bfltun a, b, l end)
+floatBranchF64(f64_eq, first, macro (a, b, l) bdeq a, b, l end)
+floatBranchF64(f64_ne, first, macro (a, b, l) bdnequn a, b, l end)
+floatBranchF64(f64_lt, first, macro (a, b, l) bdlt a, b, l end)
+floatBranchF64(f64_gt, first, macro (a, b, l) bdgt a, b, l end)
+floatBranchF64(f64_le, first, macro (a, b, l) bdlteq a, b, l end)
+floatBranchF64(f64_ge, first, macro (a, b, l) bdgteq a, b, l end)
+floatBranchF64(f64_nlt, first, macro (a, b, l) bdgtequn a, b, l end)
+floatBranchF64(f64_ngt, first, macro (a, b, l) bdltequn a, b, l end)
+floatBranchF64(f64_nle, first, macro (a, b, l) bdgtun a, b, l end)
+floatBranchF64(f64_nge, first, macro (a, b, l) bdltun a, b, l end)
 
 # Integer to float, fields (a, d): convert(gpr, fpr).
 macro convertFromInt(name, get, put, convert)

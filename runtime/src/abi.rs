@@ -344,9 +344,73 @@ family!(FloatBinary {
     F32Min = "f32_min", F32Max = "f32_max", F32Copysign = "f32_copysign",
     F64Add = "f64_add", F64Sub = "f64_sub", F64Mul = "f64_mul", F64Div = "f64_div",
     F64Min = "f64_min", F64Max = "f64_max", F64Copysign = "f64_copysign",
+}, ss = "_ss");
+
+// The float compares (an i32 0 or 1): two slots, or a slot and a constant in
+// the instruction (`_sk`, fields as `ConstFloat`'s).
+family!(FloatCompare {
     F32Eq = "f32_eq", F32Ne = "f32_ne", F32Lt = "f32_lt", F32Gt = "f32_gt", F32Le = "f32_le", F32Ge = "f32_ge",
     F64Eq = "f64_eq", F64Ne = "f64_ne", F64Lt = "f64_lt", F64Gt = "f64_gt", F64Le = "f64_le", F64Ge = "f64_ge",
-}, ss = "_ss");
+}, ss = "_ss", sk = "_sk");
+
+impl FloatCompare {
+    pub fn is64(self) -> bool {
+        self.name().starts_with("f64")
+    }
+
+    /// The compare on swapped operands (a < b is b > a).
+    pub fn swap(self) -> FloatCompare {
+        use FloatCompare::*;
+        match self {
+            F32Lt => F32Gt,
+            F32Gt => F32Lt,
+            F32Le => F32Ge,
+            F32Ge => F32Le,
+            F64Lt => F64Gt,
+            F64Gt => F64Lt,
+            F64Le => F64Ge,
+            F64Ge => F64Le,
+            other => other,
+        }
+    }
+
+    /// The compare-and-branch taken when this compare is 1.
+    pub fn branch(self) -> FloatBranch {
+        use FloatBranch as B;
+        match self {
+            FloatCompare::F32Eq => B::F32Eq,
+            FloatCompare::F32Ne => B::F32Ne,
+            FloatCompare::F32Lt => B::F32Lt,
+            FloatCompare::F32Gt => B::F32Gt,
+            FloatCompare::F32Le => B::F32Le,
+            FloatCompare::F32Ge => B::F32Ge,
+            FloatCompare::F64Eq => B::F64Eq,
+            FloatCompare::F64Ne => B::F64Ne,
+            FloatCompare::F64Lt => B::F64Lt,
+            FloatCompare::F64Gt => B::F64Gt,
+            FloatCompare::F64Le => B::F64Le,
+            FloatCompare::F64Ge => B::F64Ge,
+        }
+    }
+}
+
+// Fused float compare-and-branch (interp.asm, `floatBranchFamily`): the six
+// compares and the complements of the four orders (`nlt`: not a < b, so
+// taken when a >= b or either is NaN), for branching on a compare being
+// false. Both sides slots (`_ss`), or one the previous result (`_rs`,
+// `_sr`); the right side a constant in the instruction (`_sk`, `_rk`).
+family!(FloatBranch {
+    F32Eq = "br_f32_eq", F32Ne = "br_f32_ne", F32Lt = "br_f32_lt", F32Gt = "br_f32_gt", F32Le = "br_f32_le",
+    F32Ge = "br_f32_ge", F32Nlt = "br_f32_nlt", F32Ngt = "br_f32_ngt", F32Nle = "br_f32_nle", F32Nge = "br_f32_nge",
+    F64Eq = "br_f64_eq", F64Ne = "br_f64_ne", F64Lt = "br_f64_lt", F64Gt = "br_f64_gt", F64Le = "br_f64_le",
+    F64Ge = "br_f64_ge", F64Nlt = "br_f64_nlt", F64Ngt = "br_f64_ngt", F64Nle = "br_f64_nle", F64Nge = "br_f64_nge",
+}, ss = "_ss", sk = "_sk", rs = "_rs", sr = "_sr", rk = "_rk");
+
+impl FloatBranch {
+    pub fn is64(self) -> bool {
+        self.name().starts_with("br_f64")
+    }
+}
 
 family!(Branch {
     I32Eq = "br_i32_eq", I32Ne = "br_i32_ne", I32LtS = "br_i32_lt_s", I32LtU = "br_i32_lt_u",
@@ -619,7 +683,7 @@ impl Store {
 
 /// The name of every handler by address (for `--dump`).
 pub fn handler_names() -> std::collections::HashMap<u64, String> {
-    [Binary::handlers(), ShiftedOp::handlers(), Unary::handlers(), FloatBinary::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
+    [Binary::handlers(), ShiftedOp::handlers(), Unary::handlers(), FloatBinary::handlers(), FloatCompare::handlers(), FloatBranch::handlers(), Branch::handlers(), Step::handlers(), MemBinary::handlers(), StoreResult::handlers(), ConstI64::handlers(), ConstFloat::handlers(), FloatArith::handlers(), FloatStore::handlers(), FloatLoad::handlers(), LoadBranch::handlers(), MulAcc::handlers(), Load::handlers(), Store::handlers(), Single::handlers()]
         .into_iter()
         .flatten()
         .collect()

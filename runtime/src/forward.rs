@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::abi::RegClass as Reg;
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, ShiftedOp, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatArith, FloatBranch, FloatLoad, FloatStore, Load, LoadBranch, MemBinary, MulAcc, ShiftedOp, Single, Store, StoreResult, Unary};
 
 
 /// A handler that leaves its result in a register: which one, and the field
@@ -131,6 +131,10 @@ fn tables() -> &'static Tables {
         for &op in Branch::ALL {
             consumers.insert(op.ss(), Consumer::int(&[(2, op.rs()), (3, op.sr())]));
             consumers.insert(op.si(), Consumer::int(&[(2, op.ri())]));
+        }
+        for &op in FloatBranch::ALL {
+            consumers.insert(op.ss(), Consumer::float(&[(2, op.rs()), (3, op.sr())]));
+            consumers.insert(op.sk(), Consumer::float(&[(2, op.rk())]));
         }
         for (plain, variant) in [
             (S::BrNz, S::BrNzR),

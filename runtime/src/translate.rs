@@ -13,7 +13,7 @@
 
 use wasmparser::{BlockType, MemArg, Operator as O};
 
-use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, Kinds, Load, MemBinary, MulAcc, Shift, ShiftedOp, Single, Store, StoreResult, Unary};
+use crate::abi::{Binary, Branch, ConstFloat, ConstI64, FloatBinary, FloatBranch, FloatCompare, Kinds, Load, MemBinary, MulAcc, Shift, ShiftedOp, Single, Store, StoreResult, Unary};
 use crate::decode::Operators;
 use crate::module::{Module, ValType};
 use crate::Error;
@@ -144,6 +144,38 @@ struct Cmp {
     mem: Option<MemSide>,
 }
 
+/// A float compare just emitted, whose result a branch may consume instead:
+/// `a <cond> b`, b a slot or a constant (an f32's bits in the low half).
+#[derive(Clone, Copy)]
+struct FloatCmp {
+    cond: FloatBranch,
+    a: u32,
+    b: FloatSide,
+}
+
+#[derive(Clone, Copy)]
+enum FloatSide {
+    Slot(u32),
+    Const(u64),
+}
+
+/// What a branch on the result of the compare just emitted tests instead.
+#[derive(Clone, Copy)]
+enum Condition {
+    Int(Cmp),
+    Float(FloatCmp),
+}
+
+impl Condition {
+    /// The condition that holds exactly when this one does not.
+    fn negate(self) -> Condition {
+        match self {
+            Condition::Int(c) => Condition::Int(Cmp { cond: c.cond.negate(), ..c }),
+            Condition::Float(c) => Condition::Float(FloatCmp { cond: c.cond.negate(), ..c }),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct MemSide {
     base: u32,
@@ -171,7 +203,10 @@ struct Last {
     start: usize,
     dest_word: usize,
     height: usize,
-    cmp: Option<Cmp>,
+    /// What a branch on the result may test instead, and where the code it
+    /// takes back starts (this instruction, or the compare an `i32.eqz`
+    /// negates).
+    cmp: Option<(Condition, usize)>,
 }
 
 /// What an instruction carries after its result's slot (`emit_result`).
@@ -231,6 +266,37 @@ struct Tr<'a> {
 
 fn unsupported(what: &str) -> Error {
     Error::Unsupported(what.to_string())
+}
+
+impl FloatBranch {
+    /// The condition that holds exactly when this one does not: with a NaN
+    /// operand every order is false, so the complement of an order holds
+    /// (`nlt` is a >= b or unordered); ne holds and eq does not.
+    fn negate(self) -> FloatBranch {
+        use FloatBranch::*;
+        match self {
+            F32Eq => F32Ne,
+            F32Ne => F32Eq,
+            F32Lt => F32Nlt,
+            F32Nlt => F32Lt,
+            F32Gt => F32Ngt,
+            F32Ngt => F32Gt,
+            F32Le => F32Nle,
+            F32Nle => F32Le,
+            F32Ge => F32Nge,
+            F32Nge => F32Ge,
+            F64Eq => F64Ne,
+            F64Ne => F64Eq,
+            F64Lt => F64Nlt,
+            F64Nlt => F64Lt,
+            F64Gt => F64Ngt,
+            F64Ngt => F64Gt,
+            F64Le => F64Nle,
+            F64Nle => F64Le,
+            F64Ge => F64Nge,
+            F64Nge => F64Ge,
+        }
+    }
 }
 
 impl Branch {
@@ -414,7 +480,7 @@ impl Tr<'_> {
     /// `height` up: its operand fields, then the result's slot, then the
     /// constant some forms carry. It becomes `last`, so that what follows
     /// may redirect its destination or fuse with it.
-    fn emit_result(&mut self, handler: u64, operands: &[u32], constant: Constant, height: usize, cmp: Option<Cmp>) {
+    fn emit_result(&mut self, handler: u64, operands: &[u32], constant: Constant, height: usize, cmp: Option<Condition>) {
         self.emit_into(handler, operands, self.temp_off(height), constant, height, cmp);
         self.stack.truncate(height);
         self.push_temp();
@@ -423,7 +489,7 @@ impl Tr<'_> {
     /// Emits an instruction writing slot `dest`: its operand fields, `dest`,
     /// then its constant; it becomes `last` (`height` is the stack entry it
     /// produces, `usize::MAX` for none). Returns where it starts.
-    fn emit_into(&mut self, handler: u64, operands: &[u32], dest: u32, constant: Constant, height: usize, cmp: Option<Cmp>) -> usize {
+    fn emit_into(&mut self, handler: u64, operands: &[u32], dest: u32, constant: Constant, height: usize, cmp: Option<Condition>) -> usize {
         let start = self.begin(handler);
         for &f in operands {
             self.code.field(f);
@@ -436,7 +502,7 @@ impl Tr<'_> {
             Constant::Wide(v) => self.code.field64(v),
         }
         self.code.end();
-        self.last = Some(Last { start, dest_word, height, cmp });
+        self.last = Some(Last { start, dest_word, height, cmp: cmp.map(|c| (c, start)) });
         start
     }
 
@@ -762,7 +828,7 @@ impl Tr<'_> {
                 mem: None,
             },
         });
-        self.emit_result(op.handler(kinds), &[fa.raw(), fb.raw()], Constant::None, ia, cmp);
+        self.emit_result(op.handler(kinds), &[fa.raw(), fb.raw()], Constant::None, ia, cmp.map(Condition::Int));
     }
 
     /// An i64 operation with a constant operand that does not fit a 32-bit
@@ -816,6 +882,36 @@ impl Tr<'_> {
         self.emit_result(op.ss(), &[a, b], Constant::None, ia, None);
     }
 
+    /// A float compare: both operands in slots, or one a constant in the
+    /// instruction (a constant on the left swaps the compare). A branch
+    /// right after takes it back and does both (`take_condition`).
+    fn float_compare(&mut self, op: FloatCompare) {
+        let n = self.stack.len();
+        let (ia, ib) = (n - 2, n - 1);
+        let wide = op.is64();
+        let constant = |o: Opd| match o {
+            Opd::C64(v) if wide => Some(v),
+            Opd::C32(v) if !wide => Some(v as u64),
+            _ => None,
+        };
+        let with_constant = match (constant(self.stack[ia]), constant(self.stack[ib])) {
+            (_, Some(k)) => Some((op, ia, k)),
+            (Some(k), None) => Some((op.swap(), ib, k)),
+            (None, None) => None,
+        };
+        if let Some((op, x, k)) = with_constant {
+            let a = self.slot(x);
+            let cmp = FloatCmp { cond: op.branch(), a, b: FloatSide::Const(k) };
+            let k = if wide { Constant::Wide(k) } else { Constant::Word(k as u32) };
+            self.emit_result(op.sk(), &[a], k, ia, Some(Condition::Float(cmp)));
+            return;
+        }
+        let a = self.slot(ia);
+        let b = self.slot(ib);
+        let cmp = FloatCmp { cond: op.branch(), a, b: FloatSide::Slot(b) };
+        self.emit_result(op.ss(), &[a, b], Constant::None, ia, Some(Condition::Float(cmp)));
+    }
+
     /// A float add or subtract right after the multiply that produced one
     /// of its operands (`x * y + c`, `c - x * y`: dot products, polynomials,
     /// physics updates): the multiply is taken back and one instruction does
@@ -852,20 +948,31 @@ impl Tr<'_> {
 
     fn unary(&mut self, op: Unary, cmp: Option<Cmp>) {
         let ia = self.stack.len() - 1;
+        // `i32.eqz` of the compare just emitted: a branch on it takes both
+        // back and branches on the complement of the compare.
+        let negated = match self.last {
+            Some(Last { height, cmp: Some((c, from)), .. }) if op == Unary::I32Eqz && height == ia && self.stack[ia] == Opd::Temp => {
+                Some((c.negate(), from))
+            }
+            _ => None,
+        };
         let src = self.slot(ia);
-        let cmp = cmp.map(|c| Cmp { a: src, ..c });
+        let cmp = cmp.map(|c| Condition::Int(Cmp { a: src, ..c }));
         self.emit_result(op.h(), &[src], Constant::None, ia, cmp);
+        if let (Some(negated), Some(last)) = (negated, self.last.as_mut()) {
+            last.cmp = Some(negated);
+        }
     }
 
     /// The condition for a branch on the popped top entry: a compare just
     /// emitted for it is taken back and fused into the branch.
-    fn take_condition(&mut self) -> Result<Cmp, Opd> {
+    fn take_condition(&mut self) -> Result<Condition, Opd> {
         let idx = self.stack.len() - 1;
         if let Some(pc) = self.pending_cmp {
             if pc.idx == idx {
                 self.pending_cmp = None;
                 self.pop();
-                return Ok(pc.cmp);
+                return Ok(Condition::Int(pc.cmp));
             }
             self.flush_pending();
         }
@@ -876,35 +983,36 @@ impl Tr<'_> {
         if opd == Opd::Temp {
             if let Some(last) = self.last {
                 if last.height == idx {
-                    if let Some(cmp) = last.cmp {
-                        self.retract(last.start);
+                    if let Some((cmp, from)) = last.cmp {
+                        self.retract(from);
                         self.last = None;
                         return Ok(cmp);
                     }
                 }
             }
-            return Ok(Cmp {
+            return Ok(Condition::Int(Cmp {
                 cond: Branch::I32Ne,
                 a: self.temp_off(idx),
                 b: Field::Imm(0),
                 mem: None,
-            });
+            }));
         }
         match opd {
-            Opd::Local(i) => Ok(Cmp {
+            Opd::Local(i) => Ok(Condition::Int(Cmp {
                 cond: Branch::I32Ne,
                 a: i * 8,
                 b: Field::Imm(0),
                 mem: None,
-            }),
+            })),
             other => Err(other),
         }
     }
 
     /// Branches to `label` when `cond` holds (or does not, with `negate`).
-    fn cond_branch(&mut self, cond: Result<Cmp, Opd>, negate: bool, label: usize) {
+    fn cond_branch(&mut self, cond: Result<Condition, Opd>, negate: bool, label: usize) {
         match cond {
-            Ok(mut c) => {
+            Ok(Condition::Float(c)) => self.float_branch(c, negate, label),
+            Ok(Condition::Int(mut c)) => {
                 if negate {
                     c.cond = c.cond.negate();
                 }
@@ -955,6 +1063,34 @@ impl Tr<'_> {
                 }
             }
         }
+    }
+
+    /// Branches to `label` when the float compare `c` holds (with `negate`:
+    /// when it does not, NaN operands included).
+    fn float_branch(&mut self, mut c: FloatCmp, negate: bool, label: usize) {
+        if negate {
+            c.cond = c.cond.negate();
+        }
+        match c.b {
+            FloatSide::Slot(b) => {
+                self.begin(c.cond.ss());
+                self.label_field(label);
+                self.code.field(c.a);
+                self.code.field(b);
+            }
+            FloatSide::Const(k) => {
+                self.begin(c.cond.sk());
+                self.label_field(label);
+                self.code.field(c.a);
+                if c.cond.is64() {
+                    self.code.field(0);
+                    self.code.field64(k);
+                } else {
+                    self.code.field(k as u32);
+                }
+            }
+        }
+        self.code.end();
     }
 
     /// `x += addend` just emitted, then a branch on an i32 compare of `x`:
@@ -1110,7 +1246,7 @@ impl Tr<'_> {
                 start: at,
                 dest_word: at + 4,
                 height: pc.idx,
-                cmp: Some(Cmp { cond: pc.cmp.cond, a, b: Field::Slot(b), mem: None }),
+                cmp: Some((Condition::Int(Cmp { cond: pc.cmp.cond, a, b: Field::Slot(b), mem: None }), at)),
             });
         }
         if let Some(p) = self.pending.take() {
@@ -1674,18 +1810,18 @@ impl Tr<'_> {
             O::F64Min => self.float_binary(FloatBinary::F64Min),
             O::F64Max => self.float_binary(FloatBinary::F64Max),
             O::F64Copysign => self.float_binary(FloatBinary::F64Copysign),
-            O::F32Eq => self.float_binary(FloatBinary::F32Eq),
-            O::F32Ne => self.float_binary(FloatBinary::F32Ne),
-            O::F32Lt => self.float_binary(FloatBinary::F32Lt),
-            O::F32Gt => self.float_binary(FloatBinary::F32Gt),
-            O::F32Le => self.float_binary(FloatBinary::F32Le),
-            O::F32Ge => self.float_binary(FloatBinary::F32Ge),
-            O::F64Eq => self.float_binary(FloatBinary::F64Eq),
-            O::F64Ne => self.float_binary(FloatBinary::F64Ne),
-            O::F64Lt => self.float_binary(FloatBinary::F64Lt),
-            O::F64Gt => self.float_binary(FloatBinary::F64Gt),
-            O::F64Le => self.float_binary(FloatBinary::F64Le),
-            O::F64Ge => self.float_binary(FloatBinary::F64Ge),
+            O::F32Eq => self.float_compare(FloatCompare::F32Eq),
+            O::F32Ne => self.float_compare(FloatCompare::F32Ne),
+            O::F32Lt => self.float_compare(FloatCompare::F32Lt),
+            O::F32Gt => self.float_compare(FloatCompare::F32Gt),
+            O::F32Le => self.float_compare(FloatCompare::F32Le),
+            O::F32Ge => self.float_compare(FloatCompare::F32Ge),
+            O::F64Eq => self.float_compare(FloatCompare::F64Eq),
+            O::F64Ne => self.float_compare(FloatCompare::F64Ne),
+            O::F64Lt => self.float_compare(FloatCompare::F64Lt),
+            O::F64Gt => self.float_compare(FloatCompare::F64Gt),
+            O::F64Le => self.float_compare(FloatCompare::F64Le),
+            O::F64Ge => self.float_compare(FloatCompare::F64Ge),
             O::F32Abs => self.unary(Unary::F32Abs, None),
             O::F32Neg => self.unary(Unary::F32Neg, None),
             O::F64Abs => self.unary(Unary::F64Abs, None),

@@ -1,9 +1,10 @@
 //! The translator's fused shapes against wasmi 2.0 as the oracle: loop steps
 //! (`x += addend` then a compare-and-branch on `x`, for every i32 condition,
 //! addend and bound each a local or a constant, `x` on either side of the
-//! compare, in `br_if` and in `if`), and address sums folded into loads and
-//! stores. Each function runs for a range of arguments, including values
-//! where the add wraps.
+//! compare, in `br_if` and in `if`), address sums folded into loads and
+//! stores, and the other fused shapes below, among them float
+//! compare-and-branches (NaN operands on either side). Each function runs for
+//! a range of arguments, including values where the add wraps.
 
 use std::sync::Arc;
 
@@ -651,4 +652,160 @@ fn shifted_operands_agree_with_wasmi() {
         }
     }
     assert_eq!(calls, (2 * 5 * 5 * 4 * 2 + 6) * 49);
+}
+
+const FLOAT_CONDITIONS: &[&str] = &["eq", "ne", "lt", "gt", "le", "ge"];
+
+/// How a float compare's result is used: branched on (`br_if` to a block
+/// without results; `if`; either on its `i32.eqz`; `br_if` to a block with
+/// a result, which branches around the move on the complement), or kept as a
+/// value (`keep`, plain or negated). `{c}` is the compare.
+const FLOAT_USES: &[(&str, &str)] = &[
+    ("br_if", "(block $out (br_if $out {c}) (return (i32.const 10))) (i32.const 20)"),
+    ("if", "(if (result i32) {c} (then (i32.const 10)) (else (i32.const 20)))"),
+    ("eqz_br_if", "(block $out (br_if $out (i32.eqz {c})) (return (i32.const 10))) (i32.const 20)"),
+    ("eqz_if", "(if (result i32) (i32.eqz {c}) (then (i32.const 10)) (else (i32.const 20)))"),
+    ("br_if_value", "(block $out (result i32) (br_if $out (i32.const 10) {c}) (drop) (i32.const 20))"),
+    ("keep", "{c}"),
+    ("eqz_keep", "(i32.eqz {c})"),
+];
+
+/// Constants of the compares with a constant side (as the text format
+/// writes them): NaNs of both signs, both zeros, both infinities, a number.
+const FLOAT_CONSTANTS: &[&str] = &["nan", "-nan:0x12345", "0", "-0", "inf", "-inf", "1.5"];
+
+/// One float compare function: (export name, the fused handler's operand
+/// shape, the use, whether its operands come from the two parameters).
+struct FloatCase {
+    name: String,
+    shape: &'static str,
+    use_: &'static str,
+    two_operands: bool,
+}
+
+/// Every float condition, for f32 and f64, in every use of `FLOAT_USES`;
+/// the operands parameters (`ss`), one of them computed right before the
+/// compare (`rs`, `sr`: the multiply by 1 leaves it in a register), or one a
+/// constant on either side, the other a parameter (`sk`, `ks`) or computed
+/// (`rk`, `kr`). A function takes the operands' bits (i32 for f32, i64 for
+/// f64) and returns 10 or 20 (branches), or the i32 result.
+fn float_branch_module() -> (String, Vec<FloatCase>) {
+    let mut funcs = String::new();
+    let mut cases = Vec::new();
+    for (t, bits) in [("f32", "i32"), ("f64", "i64")] {
+        let get = |k: usize| format!("({t}.reinterpret_{bits} (local.get {k}))");
+        let computed = |x: String| format!("({t}.mul {x} ({t}.const 1))");
+        let mut shapes: Vec<(String, &'static str, String, String, bool)> = vec![
+            ("ss".into(), "ss", get(0), get(1), true),
+            ("rs".into(), "rs", computed(get(0)), get(1), true),
+            ("sr".into(), "sr", get(0), computed(get(1)), true),
+        ];
+        for (i, k) in FLOAT_CONSTANTS.iter().enumerate() {
+            let k = format!("({t}.const {k})");
+            shapes.push((format!("sk{i}"), "sk", get(0), k.clone(), false));
+            shapes.push((format!("ks{i}"), "sk", k.clone(), get(0), false));
+            shapes.push((format!("rk{i}"), "rk", computed(get(0)), k.clone(), false));
+            shapes.push((format!("kr{i}"), "rk", k, computed(get(0)), false));
+        }
+        for cond in FLOAT_CONDITIONS {
+            for (use_, template) in FLOAT_USES {
+                for (shape_name, shape, a, b, two_operands) in &shapes {
+                    let name = format!("{t}_{cond}_{use_}_{shape_name}");
+                    let body = template.replace("{c}", &format!("({t}.{cond} {a} {b})"));
+                    funcs.push_str(&format!("(func (export \"{name}\") (param {bits} {bits}) (result i32) {body})\n"));
+                    cases.push(FloatCase { name, shape, use_, two_operands: *two_operands });
+                }
+            }
+        }
+    }
+    (format!("(module {funcs})"), cases)
+}
+
+#[test]
+fn float_compare_branches_agree_with_wasmi() {
+    let (text, cases) = float_branch_module();
+    let (mut ours, theirs, mut store) = both(&text);
+    // Each function's code: a branch is one compare-and-branch of the
+    // expected shape (no compare, no materialised constant); a value is one
+    // compare (`_ss`, or `_sk` with the constant in the instruction).
+    let dump = ours.dump_code().unwrap();
+    let funcs: Vec<&str> = dump.split("\nfunc ").skip(1).collect();
+    assert_eq!(funcs.len(), cases.len());
+    let handlers = |code: &str| -> Vec<String> { code.lines().skip(1).map(|l| l.split_whitespace().nth(2).unwrap().to_string()).collect() };
+    let is_compare = |h: &str| FLOAT_CONDITIONS.iter().any(|c| h == format!("f32_{c}_ss") || h == format!("f32_{c}_sk") || h == format!("f64_{c}_ss") || h == format!("f64_{c}_sk"));
+    let mut conditions = std::collections::BTreeSet::new();
+    for (case, code) in cases.iter().zip(&funcs) {
+        let hs = handlers(code);
+        assert!(!hs.iter().any(|h| h == "const64"), "{}: {code}", case.name);
+        let compares: Vec<&String> = hs.iter().filter(|h| is_compare(h)).collect();
+        let branches: Vec<&String> = hs.iter().filter(|h| h.starts_with("br_f")).collect();
+        if case.use_.ends_with("keep") {
+            let shape = if case.shape.ends_with('k') { "_sk" } else { "_ss" };
+            assert!(compares.len() == 1 && compares[0].ends_with(shape) && branches.is_empty(), "{}: {code}", case.name);
+            assert!(!hs.iter().any(|h| h == "const32"), "{}: {code}", case.name);
+        } else {
+            assert!(compares.is_empty() && branches.len() == 1, "{}: {code}", case.name);
+            assert!(branches[0].ends_with(&format!("_{}", case.shape)), "{}: {code}", case.name);
+            conditions.insert(branches[0].rsplit_once('_').unwrap().0.to_string());
+        }
+    }
+    // The six conditions and the complements of the four orders, each width.
+    assert_eq!(conditions.len(), 20, "{conditions:?}");
+
+    let f32s: [u32; 11] = [0x7fc0_0000, 0xffc0_0001, 0, 0x8000_0000, 0x7f80_0000, 0xff80_0000, 0x3fc0_0000, 0xbfc0_0000, 0x4000_0000, 1, 0x7f7f_ffff];
+    let f64s: [u64; 11] = [
+        0x7ff8_0000_0000_0000, 0xfff8_0000_0000_0001, 0, 0x8000_0000_0000_0000, 0x7ff0_0000_0000_0000, 0xfff0_0000_0000_0000,
+        0x3ff8_0000_0000_0000, 0xbff8_0000_0000_0000, 0x4000_0000_0000_0000, 1, 0x7fef_ffff_ffff_ffff,
+    ];
+    let arg = |wide: bool, i: usize| if wide { Value::I64(f64s[i] as i64) } else { Value::I32(f32s[i] as i32) };
+    let mut calls = 0;
+    for case in &cases {
+        let wide = case.name.starts_with("f64");
+        for i in 0..f32s.len() {
+            let seconds = if case.two_operands { 0..f32s.len() } else { 0..1 };
+            for j in seconds {
+                agree(&mut ours, &theirs, &mut store, &case.name, &[arg(wide, i), arg(wide, j)]);
+                calls += 1;
+            }
+        }
+    }
+    assert_eq!(calls, 2 * 6 * FLOAT_USES.len() * (3 * 121 + 4 * FLOAT_CONSTANTS.len() * 11));
+}
+
+/// `i32.eqz` of an integer compare, branched on or kept: the branch tests
+/// the complement of the compare in one instruction.
+#[test]
+fn negated_integer_compares_agree_with_wasmi() {
+    let mut funcs = String::new();
+    let mut names = Vec::new();
+    for (t, conds) in [("i32", CONDITIONS), ("i64", CONDITIONS)] {
+        for cond in conds {
+            for (use_, template) in FLOAT_USES.iter().filter(|(u, _)| u.contains("eqz")) {
+                for (shape, b) in [("ss", "(local.get 1)".to_string()), ("si", format!("({t}.const -3)"))] {
+                    let name = format!("{t}_{cond}_{use_}_{shape}");
+                    let body = template.replace("{c}", &format!("({t}.{cond} (local.get 0) {b})"));
+                    funcs.push_str(&format!("(func (export \"{name}\") (param {t} {t}) (result i32) {body})\n"));
+                    names.push(name);
+                }
+            }
+        }
+    }
+    let (mut ours, theirs, mut store) = both(&format!("(module {funcs})"));
+    let dump = ours.dump_code().unwrap();
+    let funcs: Vec<&str> = dump.split("\nfunc ").skip(1).collect();
+    assert_eq!(funcs.len(), names.len());
+    for (name, code) in names.iter().zip(funcs) {
+        if !name.contains("_keep_") {
+            assert!(!code.contains("_eqz") && !code.contains("br_z") && !code.contains("br_nz"), "{name}: {code}");
+        }
+    }
+    let values = [0i64, 1, -1, -3, -4, 7, i32::MIN as i64, i32::MAX as i64, i64::MIN, i64::MAX];
+    for name in &names {
+        for &a in &values {
+            for &b in &values {
+                let args = if name.starts_with("i32") { [Value::I32(a as i32), Value::I32(b as i32)] } else { [Value::I64(a), Value::I64(b)] };
+                agree(&mut ours, &theirs, &mut store, name, &args);
+            }
+        }
+    }
 }
