@@ -144,6 +144,24 @@ impl<'a, I> Code<'a, I> {
         self.stmts.clear();
     }
 
+    /// Takes out the lines at `removed` (ascending), keeping each statement's
+    /// first line on what follows (the peephole passes' folds).
+    pub fn remove_lines(&mut self, removed: &[usize]) {
+        if removed.is_empty() {
+            return;
+        }
+        let mut gone = removed.iter().peekable();
+        let mut index = 0;
+        self.lines.retain(|_| {
+            let keep = gone.next_if(|&&r| r == index).is_none();
+            index += 1;
+            keep
+        });
+        for s in &mut self.stmts {
+            s.first -= removed.partition_point(|&r| r < s.first as usize) as u32;
+        }
+    }
+
     /// The statement line `k` belongs to (the hook for debug information
     /// and unwind tables per source statement).
     pub fn stmt_of(&self, k: usize) -> Option<&Stmt> {

@@ -35,19 +35,7 @@ pub fn run<'a>(code: &mut Code<'a, Inst<'a>>) {
         }
         k += 1;
     }
-    if removed.is_empty() {
-        return;
-    }
-    let mut gone = removed.iter().peekable();
-    let mut index = 0;
-    lines.retain(|_| {
-        let keep = gone.next_if(|&&r| r == index).is_none();
-        index += 1;
-        keep
-    });
-    for s in &mut code.stmts {
-        s.first -= removed.partition_point(|&r| r < s.first as usize) as u32;
-    }
+    code.remove_lines(&removed);
 }
 
 fn inst<'l, 'a>(lines: &'l [Line<'a, Inst<'a>>], k: usize) -> Option<&'l Inst<'a>> {
