@@ -501,6 +501,12 @@ fn block_type(t: Option<ValType>) -> wasmparser::BlockType {
     }
 }
 
+/// The integration tests' random-module helpers, for the unit test below.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/common/random.rs"]
+mod random;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,36 +515,10 @@ mod tests {
     /// on every body of random valid 1.0 modules.
     #[test]
     fn operators_match_wasmparser() {
-        let mut config = wasm_smith::Config::default();
-        config.bulk_memory_enabled = false;
-        config.reference_types_enabled = false;
-        config.simd_enabled = false;
-        config.multi_value_enabled = false;
-        config.sign_extension_ops_enabled = false;
-        config.saturating_float_to_int_enabled = false;
-        config.relaxed_simd_enabled = false;
-        config.tail_call_enabled = false;
-        config.threads_enabled = false;
-        config.exceptions_enabled = false;
-        config.gc_enabled = false;
-        config.memory64_enabled = false;
-        config.wide_arithmetic_enabled = false;
-        config.extended_const_enabled = false;
-        config.compact_imports_enabled = false;
-        config.max_memories = 1;
-        config.max_tables = 1;
+        let config = random::wasm1_config();
         let (mut bodies, mut operators) = (0, 0);
         for seed in 0..300u64 {
-            // splitmix64
-            let mut state = seed;
-            let data: Vec<u8> = (0..4096)
-                .map(|_| {
-                    state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                    let z = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                    let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                    (z ^ (z >> 31)) as u8
-                })
-                .collect();
+            let data = random::Rng(seed).bytes(4096);
             let Ok(module) =
                 wasm_smith::Module::new(config.clone(), &mut arbitrary::Unstructured::new(&data))
             else {

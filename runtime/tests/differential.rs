@@ -15,50 +15,16 @@ use std::sync::Arc;
 use arbitrary::Unstructured;
 use offasm_wasm::{Error, Imports, Instance, Module, TrapKind, ValType, Value};
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "common/random.rs"]
+mod random;
 
-struct Rng(u64);
+use random::{env_u64, Rng};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
+/// No imports, every item exported, NaNs canonicalised, small memories.
 #[allow(clippy::field_reassign_with_default)] // one setting per line reads best here
 fn config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    c.bulk_memory_enabled = false;
-    c.reference_types_enabled = false;
-    c.simd_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.multi_value_enabled = false;
-    c.sign_extension_ops_enabled = false;
-    c.saturating_float_to_int_enabled = false;
-    c.tail_call_enabled = false;
-    c.threads_enabled = false;
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.memory64_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.extended_const_enabled = false;
-    c.compact_imports_enabled = false;
+    let mut c = random::wasm1_config();
     c.max_imports = 0;
-    c.max_memories = 1;
-    c.max_tables = 1;
     c.max_table_elements = 1000;
     c.memory_max_size_required = true;
     c.max_memory32_bytes = 16 * 65536;
