@@ -213,7 +213,7 @@ impl Reader<'_> {
         self.u32_long(b)
     }
 
-    pub(crate) fn u32_long(&mut self, first: u8) -> Result<u32, Error> {
+    fn u32_long(&mut self, first: u8) -> Result<u32, Error> {
         let mut value = (first & 0x7F) as u32;
         for shift in [7, 14, 21] {
             let b = self.byte()?;

@@ -17,7 +17,7 @@ use crate::module::{FrameShape, FuncType, GlobalType, ValType};
 use crate::Error;
 
 /// What `wasmparser` allows: parameters and locals of one function together.
-pub(crate) const MAX_LOCALS: u64 = 50_000;
+const MAX_LOCALS: u64 = 50_000;
 
 /// An operand's type as validation knows it. `Any` is an operand popped from
 /// the empty stack of unreachable code: it matches every type.
