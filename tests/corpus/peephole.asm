@@ -1,7 +1,12 @@
 # peephole.asm — instruction pairs a back end's peephole pass fuses, and
 # their neighbours where it must not.
 #
-# Hand-written. ARM64 folds `addp/subp k, p; load [p]` into a pre-index load
+# Hand-written. x86-64 loads a shift count straight into rcx (keeping rcx in
+# r11) when the count was just loaded and is dead after the shift, and gives
+# rcx back with a move instead of a second exchange when the count came from
+# a register; the functions below check the result, that rcx keeps its value
+# (t3 on System V, t5 on Windows: both hold a sentinel), and that a count still
+# read afterwards survives. ARM64 folds `addp/subp k, p; load [p]` into a pre-index load
 # with writeback (`ldr x, [p, #k]!`) when -256 <= k <= 255, the load goes to
 # another register than p, and p is neither sp nor the frame pointer. Each
 # function returns what it loaded plus how far the pointer moved, so a fold
@@ -123,4 +128,75 @@ _pp_label_between:
 .load:
     loadq [t1], t0
     emptyBuffer()
+    ret
+
+# x86-64: the count loaded from memory and dead after the shift.
+# test: pp_shift_count_from_memory(5) = 0x820
+global _pp_shift_count_from_memory
+_pp_shift_count_from_memory:
+    move a0, t0
+    subp 16, sp
+    storei t0, [sp]
+    move 0x300, t3
+    move 0x500, t5
+    move 1, t0
+    loadi [sp], t1
+    lshifti t1, t0
+    loadi 4[sp], t1
+    addq t3, t0
+    addq t5, t0
+    addp 16, sp
+    ret
+
+# x86-64: a rotate, the same way.
+# test: pp_rotate_count_from_memory(4) = 0x81234d67
+global _pp_rotate_count_from_memory
+_pp_rotate_count_from_memory:
+    move a0, t0
+    subp 16, sp
+    storei t0, [sp]
+    move 0x300, t3
+    move 0x500, t5
+    move 0x12345678, t0
+    loadi [sp], t1
+    rrotatei t1, t0
+    loadi 4[sp], t1
+    addq t3, t0
+    addq t5, t0
+    addp 16, sp
+    ret
+
+# x86-64: the count from a register, dead after the shift.
+# test: pp_shift_count_from_register(3) = 0x808
+global _pp_shift_count_from_register
+_pp_shift_count_from_register:
+    move a0, t0
+    subp 16, sp
+    move 0x300, t3
+    move 0x500, t5
+    move t0, t1
+    move 1, t0
+    lshiftq t1, t0
+    loadi [sp], t1
+    addq t3, t0
+    addq t5, t0
+    addp 16, sp
+    ret
+
+# x86-64: the count still read after the shift keeps its value.
+# test: pp_shift_count_live(5) = 0x825
+global _pp_shift_count_live
+_pp_shift_count_live:
+    move a0, t0
+    subp 16, sp
+    storei t0, [sp]
+    move 0x300, t3
+    move 0x500, t5
+    move 1, t0
+    loadi [sp], t1
+    lshifti t1, t0
+    addq t1, t0
+    addq t3, t0
+    addq t5, t0
+    addp 16, sp
     ret

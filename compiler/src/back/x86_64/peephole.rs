@@ -6,7 +6,13 @@
 //!   %eax` → `addl 12(%r14), %eax`), when the register is dead afterwards;
 //! - `test %r, %r` before a zero/sign branch is dropped when the last
 //!   instruction to set the flags computed `%r` (`subq $8, %rax; … testq
-//!   %rax, %rax; jne` → `subq $8, %rax; … jne`).
+//!   %rax, %rax; jne` → `subq $8, %rax; … jne`);
+//! - a shift count loaded into a register only to be exchanged into `%rcx`
+//!   and back is loaded into `%rcx`, whose value waits in the scratch
+//!   register (`movl 16(%r14), %esi; xchgq %rsi, %rcx; shll %cl, %eax;
+//!   xchgq %rsi, %rcx` → `movq %rcx, %r11; movl 16(%r14), %ecx; shll %cl,
+//!   %eax; movq %r11, %rcx`), when the register is dead afterwards; when
+//!   the count came from elsewhere, the exchange back becomes a move.
 //!
 //! Both are local to a straight run of code: a label, a branch or any
 //! instruction not known here ends the run, so nothing is assumed about
@@ -14,7 +20,8 @@
 
 use crate::back::code::{Code, Line};
 
-use super::inst::{Arg, Base, Cc, Inst, Mem, Opc, Sfx, RSP};
+use super::inst::{Arg, Base, Cc, Inst, Mem, Opc, Sfx, R11, RCX, RSP};
+use super::regs::Size;
 
 /// `rbp`: the frame pointer, left to the unwind tracker.
 const RBP: u8 = 5;
@@ -28,6 +35,18 @@ pub fn run<'a>(code: &mut Code<'a, Inst<'a>>) {
             lines[k + 1] = Line::Inst(fused);
             removed.push(k);
             k += 2;
+            continue;
+        }
+        if let Some(moves) = count_into_rcx(lines, k) {
+            for (j, i) in moves.into_iter().enumerate() {
+                lines[k + j] = Line::Inst(i);
+            }
+            k += 4;
+            continue;
+        }
+        if let Some(restore) = restore_rcx(lines, k) {
+            lines[k + 2] = Line::Inst(restore);
+            k += 3;
             continue;
         }
         if redundant_test(lines, k) {
@@ -61,6 +80,58 @@ fn fold_load<'a>(lines: &[Line<'a, Inst<'a>>], k: usize) -> Option<Inst<'a>> {
         return None;
     }
     Some(Inst::new(next.op, next.sfx, [Arg::Mem(*m), Arg::Reg(*y, *sy), Arg::None]))
+}
+
+/// `mov MEM, %c; xchg %c, %rcx; SHIFT %cl, %d; xchg %c, %rcx`, with `%c`
+/// dead afterwards → `mov %rcx, %r11; mov MEM, %ecx; SHIFT %cl, %d; mov
+/// %r11, %rcx`. The same count of instructions, but an exchange is two or
+/// three micro-ops and a register move one (often none, at renaming), and
+/// the count goes straight from memory to `%cl`.
+fn count_into_rcx<'a>(lines: &[Line<'a, Inst<'a>>], k: usize) -> Option<[Inst<'a>; 4]> {
+    let (load, shift) = (inst(lines, k)?, inst(lines, k + 2)?);
+    let (Opc::Mov, [Arg::Mem(m), Arg::Reg(c, size)]) = (load.op, load.operands()) else { return None };
+    if !matches!(load.sfx, Sfx::L | Sfx::Q) || [RCX, R11, RSP, RBP].contains(c) || mentions(&Arg::Mem(*m), R11) {
+        return None;
+    }
+    let swap = Inst::new(Opc::Xchg, Sfx::Q, [Arg::Reg(*c, Size::Q), Arg::Reg(RCX, Size::Q), Arg::None]);
+    if inst(lines, k + 1)? != &swap || inst(lines, k + 3)? != &swap {
+        return None;
+    }
+    let [Arg::Reg(RCX, Size::B), Arg::Reg(d, _)] = shift.operands() else { return None };
+    if !matches!(shift.op, Opc::Shl | Opc::Shr | Opc::Sar | Opc::Rol | Opc::Ror) || [*c, RCX, R11].contains(d) {
+        return None;
+    }
+    if !dead_after(lines, k + 4, *c) {
+        return None;
+    }
+    let keep = |from: u8, to: u8| Inst::new(Opc::Mov, Sfx::Q, [Arg::Reg(from, Size::Q), Arg::Reg(to, Size::Q), Arg::None]);
+    Some([
+        keep(RCX, R11),
+        Inst::new(Opc::Mov, load.sfx, [Arg::Mem(*m), Arg::Reg(RCX, *size), Arg::None]),
+        *shift,
+        keep(R11, RCX),
+    ])
+}
+
+/// `xchg %c, %rcx; SHIFT %cl, %d; xchg %c, %rcx` with `%c` dead afterwards:
+/// the second exchange only has to give `%rcx` its value back, which `%c`
+/// holds (`mov %c, %rcx`: one micro-op where the exchange takes two or three).
+fn restore_rcx<'a>(lines: &[Line<'a, Inst<'a>>], k: usize) -> Option<Inst<'a>> {
+    let (Opc::Xchg, [Arg::Reg(c, Size::Q), Arg::Reg(RCX, Size::Q)]) = (inst(lines, k)?.op, inst(lines, k)?.operands()) else {
+        return None;
+    };
+    if [RCX, RSP, RBP].contains(c) || inst(lines, k + 2)? != inst(lines, k)? {
+        return None;
+    }
+    let shift = inst(lines, k + 1)?;
+    let [Arg::Reg(RCX, Size::B), Arg::Reg(d, _)] = shift.operands() else { return None };
+    if !matches!(shift.op, Opc::Shl | Opc::Shr | Opc::Sar | Opc::Rol | Opc::Ror) || [*c, RCX].contains(d) {
+        return None;
+    }
+    if !dead_after(lines, k + 3, *c) {
+        return None;
+    }
+    Some(Inst::new(Opc::Mov, Sfx::Q, [Arg::Reg(*c, Size::Q), Arg::Reg(RCX, Size::Q), Arg::None]))
 }
 
 /// Is register `r` overwritten, before anything reads it, in the straight
@@ -232,5 +303,64 @@ mod tests {
             Line::Inst(Inst::new(Opc::J(Cc::Le), Sfx::None, [Arg::None; 3])),
         ]);
         assert_eq!(out.len(), 3);
+    }
+
+    /// `SHIFT %cl, %eax` with the count exchanged into rcx from rsi.
+    fn shift_by(count: u8) -> Vec<Line<'static, Inst<'static>>> {
+        let q = |r| Arg::Reg(r, Size::Q);
+        vec![
+            i(Opc::Xchg, Sfx::Q, q(count), q(RCX)),
+            i(Opc::Shl, Sfx::L, Arg::Reg(RCX, Size::B), reg(RAX)),
+            i(Opc::Xchg, Sfx::Q, q(count), q(RCX)),
+        ]
+    }
+
+    #[test]
+    fn a_loaded_shift_count_goes_straight_to_rcx() {
+        let q = |r| Arg::Reg(r, Size::Q);
+        let mut lines = vec![i(Opc::Mov, Sfx::L, field(16), reg(RSI))];
+        lines.extend(shift_by(RSI));
+        lines.push(i(Opc::Mov, Sfx::L, field(20), reg(RSI)));
+        let out = run_on(lines);
+        let ops: Vec<_> = out.iter().map(|l| match l {
+            Line::Inst(x) => (x.op, x.operands().to_vec()),
+            _ => unreachable!(),
+        }).collect();
+        assert_eq!(ops[0], (Opc::Mov, vec![q(RCX), q(R11)]));
+        assert_eq!(ops[1], (Opc::Mov, vec![field(16), reg(RCX)]));
+        assert_eq!(ops[2].0, Opc::Shl);
+        assert_eq!(ops[3], (Opc::Mov, vec![q(R11), q(RCX)]));
+        assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn a_live_count_keeps_its_exchanges() {
+        // The count is read after the shift: both exchanges stay.
+        let mut lines = vec![i(Opc::Mov, Sfx::L, field(16), reg(RSI))];
+        lines.extend(shift_by(RSI));
+        lines.push(i(Opc::Add, Sfx::L, reg(RSI), reg(RAX)));
+        let out = run_on(lines);
+        assert_eq!(out.iter().filter(|l| matches!(l, Line::Inst(x) if x.op == Opc::Xchg)).count(), 2);
+        // Nothing known after the shift: the count may be live.
+        let out = run_on(shift_by(RSI));
+        assert_eq!(out.iter().filter(|l| matches!(l, Line::Inst(x) if x.op == Opc::Xchg)).count(), 2);
+    }
+
+    #[test]
+    fn a_dead_count_from_a_register_is_moved_back() {
+        let q = |r| Arg::Reg(r, Size::Q);
+        let mut lines = shift_by(RSI);
+        lines.push(i(Opc::Mov, Sfx::L, field(20), reg(RSI)));
+        let out = run_on(lines);
+        assert!(matches!(&out[0], Line::Inst(x) if x.op == Opc::Xchg));
+        assert!(matches!(&out[2], Line::Inst(x) if x.op == Opc::Mov && x.operands() == [q(RSI), q(RCX)]));
+        // Shifting the count's own register: the exchange must give it back.
+        let out = run_on(vec![
+            i(Opc::Xchg, Sfx::Q, q(RSI), q(RCX)),
+            i(Opc::Shl, Sfx::L, Arg::Reg(RCX, Size::B), reg(RSI)),
+            i(Opc::Xchg, Sfx::Q, q(RSI), q(RCX)),
+            i(Opc::Mov, Sfx::L, field(20), reg(RSI)),
+        ]);
+        assert_eq!(out.iter().filter(|l| matches!(l, Line::Inst(x) if x.op == Opc::Xchg)).count(), 2);
     }
 }
