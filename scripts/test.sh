@@ -84,7 +84,8 @@ export WINEDEBUG=-all
 command -v wine >/dev/null 2>&1 && { wineboot -i >/dev/null 2>&1 || true; }
 # Keep one wineserver up for the whole run: started and stopped per program, a
 # program that starts while the last one's server is shutting down loses its
-# connection ("wine client error: recvmsg: Connection reset by peer", seen once).
+# connection ("wine client error: recvmsg: Connection reset by peer", seen once;
+# scripts/wine/runner.sh runs a program again when it still happens).
 if command -v wineserver >/dev/null 2>&1; then
     wineserver -p 3600 >/dev/null 2>&1 || true
     trap 'wineserver -k >/dev/null 2>&1 || true' EXIT

@@ -33,8 +33,23 @@ fi
 export WINEDEBUG="${WINEDEBUG:--all}"
 # WINEPATH holds Windows paths; Z: is the Unix root in every wine prefix.
 export WINEPATH="Z:${dir//\//\\}${WINEPATH:+;$WINEPATH}"
-status=0
-wine "$@" || status=$?
+# The wine client sometimes loses its connection to the wineserver ("wine
+# client error:0: recvmsg: Connection reset by peer"), seen in CI twice in
+# one afternoon while the run's persistent server was up: the program ends
+# with status 1 before or while it runs. A test program is safe to run
+# again, so such a run is repeated (twice at most, said on stderr); any
+# other failure is returned as it is.
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
+for attempt in 1 2 3; do
+    status=0
+    wine "$@" 2> >(tee "$errors" >&2) || status=$?
+    wait
+    if [ "$status" -eq 0 ] || ! grep -q "wine client error" "$errors" || [ "$attempt" -eq 3 ]; then
+        break
+    fi
+    echo "scripts/wine/runner.sh: wine lost its server connection; running $1 again" >&2
+done
 # 53: STATUS_DLL_NOT_FOUND (0xc0000135) as an exit status; the loader names
 # the DLL with WINEDEBUG=err+module.
 [ "$status" -eq 53 ] && echo "scripts/wine/runner.sh: $1 did not start: a DLL it imports was not found (run with WINEDEBUG=err+module to see which)" >&2
